@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: MIT
+# The two commands: `make run` (install what is missing, build, run the main job) and
+# `make test` (the same set-up, then every test suite: unit, ASan+UBSan, TSan, fuzz smoke).
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 15
+
+.PHONY: all deps deps-bench build run test test-unit test-asan test-tsan fuzz bench format clean
+
+all: build
+
+deps:
+	@tools/install-deps.sh build
+
+deps-bench:
+	@tools/install-deps.sh bench
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The main job until the object store exists: zhtp-bench on the engine over a file-backed
+# device under ./var/zhtp/.
+run: build
+	@mkdir -p var/zhtp
+	$(BUILD)/benchmarks/zhtp-bench benchmarks/jobs/default.fio
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DZH_SANITIZE=address,undefined \
+		-DZH_BUILD_BENCHMARKS=ON >/dev/null
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# ThreadSanitizer on the concurrency tests (rings, reactors, engine).
+test-tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DZH_SANITIZE=thread \
+		-DZH_BUILD_BENCHMARKS=OFF >/dev/null
+	cmake --build build-tsan -j $(JOBS) --target test_engine_ring test_engine_reactor
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -L concurrency
+
+fuzz: deps
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DZH_BUILD_FUZZERS=ON \
+		-DZH_BUILD_TESTS=OFF -DZH_BUILD_BENCHMARKS=OFF >/dev/null
+	cmake --build build-fuzz -j $(JOBS)
+	mkdir -p build-fuzz/corpus-bench-job
+	cp tests/benchmarks/jobs/*.fio benchmarks/jobs/*.fio build-fuzz/corpus-bench-job/
+	build-fuzz/tests/fuzz_bench_job -max_total_time=$(FUZZ_SECONDS) \
+		build-fuzz/corpus-bench-job
+
+test: test-unit test-asan test-tsan fuzz
+
+bench: deps-bench build
+	benchmarks/compare-fio.sh benchmarks/jobs/compare/*.fio
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan build-fuzz

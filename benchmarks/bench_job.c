@@ -1,0 +1,1446 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bench_job.c - parser for fio job files and fio-style command lines.
+ *
+ * zhtp-bench runs fio recipes unchanged for the part of fio it implements. This file turns a job
+ * file or an argv into fully resolved struct zh_bench_job values. Anything it does not support is
+ * refused with a one-line message naming the source, line and option; nothing is ignored.
+ *
+ * Design notes:
+ * 1. Bounded everywhere: a line is at most ZH_BENCH_LINE_MAX bytes, a job file read from disk at
+ *    most ZH_BENCH_JOBFILE_MAX_BYTES, a job list ZH_BENCH_JOBS_MAX entries. There is no
+ *    recursion; the only heap use is the buffer a job file is read into.
+ * 2. A [global] section edits a template (fio's def_thread). Each other section starts a job as
+ *    a copy of the template as it is at that point, so a later [global] only affects later jobs.
+ *    As in fio, the section name becomes the job name even if [global] set name=; a name= inside
+ *    the section overrides it.
+ * 3. Every value passes through zh_bench_job_set(), whether it comes from a file or from argv,
+ *    so both sources accept exactly the same syntax.
+ * 4. A job is finished (zh_bench_job_finish) only after command-line overrides are applied,
+ *    because those may supply what a cross-option check needs (e.g. --runtime for time_based).
+ * 5. Error messages quote user text through show(), which replaces control bytes and cuts long
+ *    strings, so a message is always one line of bounded length.
+ */
+#include "benchmarks/bench_job.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * benchmarks/ sees public headers only and no public header exports ZH_ASSERT, so this file has
+ * its own assertion with the same contract: always on, logs the expression, aborts.
+ */
+#define BJ_ASSERT(cond) ((cond) ? (void)0 : bj_assert_fail(#cond, __FILE__, __LINE__))
+
+/* Longest user string quoted in an error message before it is cut with "...". */
+#define SHOW_MAX 72
+/* Room for one reason, before the "source:line: " prefix is added. */
+#define MSG_MAX 512
+
+static_assert(ZH_BENCH_LINE_MAX > ZH_BENCH_PATH_MAX + 64, "a line must hold any path option");
+static_assert(ZH_BENCH_NAME_MAX <= sizeof(((struct zh_bench_job *)0)->iops_log),
+	      "a bare log option copies the job name into the log prefix");
+static_assert(ZH_BENCH_JOBS_MAX <= UINT32_MAX, "job_count is 32 bits");
+
+static _Noreturn void bj_assert_fail(const char *expr, const char *file, int line)
+{
+	fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, expr);
+	abort();
+}
+
+static void __attribute__((format(printf, 3, 4)))
+set_err(char *err, size_t err_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || err_len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+}
+
+/* Copy user text for an error message: control bytes become '?', long text ends in "...". */
+static const char *show(char *buf, size_t buf_len, const char *s)
+{
+	size_t o = 0;
+
+	BJ_ASSERT(buf_len > 4);
+	for (size_t i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (o + 4 >= buf_len) {
+			memcpy(buf + o, "...", 4);
+			return buf;
+		}
+		buf[o++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_xdigit(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+static bool is_ctrl(char c)
+{
+	unsigned char u = (unsigned char)c;
+
+	return u < 0x20 || u == 0x7f;
+}
+
+static char ascii_lower(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
+
+/* Case-insensitive ASCII comparison that does not depend on the locale. */
+static bool ieq(const char *a, const char *b)
+{
+	size_t i = 0;
+
+	for (; a[i] != '\0' && b[i] != '\0'; i++) {
+		if (ascii_lower(a[i]) != ascii_lower(b[i]))
+			return false;
+	}
+	return a[i] == b[i];
+}
+
+static char *trim(char *s)
+{
+	size_t n;
+
+	while (is_blank(*s))
+		s++;
+	n = strlen(s);
+	while (n > 0 && is_blank(s[n - 1]))
+		s[--n] = '\0';
+	return s;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Value parsers. Each returns 0 or -EINVAL and points *why at the end of "bad value ... : <why>".
+ */
+
+/*
+ * Parse an unsigned number at the start of s: decimal digits, or a whole "0x" hex number (no
+ * suffix may follow hex, since "0x1b" would be ambiguous). No sign, no blanks.
+ */
+static int parse_uint_prefix(const char *s, uint64_t *out, const char **end, const char **why)
+{
+	unsigned long long v;
+	char *e = NULL;
+	int base = 10;
+
+	*why = "expected a number";
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		if (!is_xdigit(s[2]))
+			return -EINVAL;
+		base = 16;
+	} else if (!is_digit(s[0])) {
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoull(s, &e, base);
+	if (errno == ERANGE) {
+		*why = "the number does not fit in 64 bits";
+		return -EINVAL;
+	}
+	if (base == 16 && *e != '\0')
+		return -EINVAL;
+	*out = v;
+	*end = e;
+	return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out, const char **why)
+{
+	const char *end;
+	int rc = parse_uint_prefix(s, out, &end, why);
+
+	if (rc == 0 && *end != '\0') {
+		*why = "expected a number";
+		return -EINVAL;
+	}
+	return rc;
+}
+
+struct unit {
+	const char *suffix;
+	uint64_t mult;
+};
+
+/* fio's kb_base=1024 convention; the brief of this tool makes the IEC spellings 1024-based too. */
+static const struct unit size_units[] = {
+	{ "", 1 },
+	{ "b", 1 },
+	{ "k", 1ull << 10 },
+	{ "kb", 1ull << 10 },
+	{ "kib", 1ull << 10 },
+	{ "m", 1ull << 20 },
+	{ "mb", 1ull << 20 },
+	{ "mib", 1ull << 20 },
+	{ "g", 1ull << 30 },
+	{ "gb", 1ull << 30 },
+	{ "gib", 1ull << 30 },
+	{ "t", 1ull << 40 },
+	{ "tb", 1ull << 40 },
+	{ "tib", 1ull << 40 },
+	{ "p", 1ull << 50 },
+	{ "pb", 1ull << 50 },
+	{ "pib", 1ull << 50 },
+};
+
+/* fio time units; a bare number means seconds. */
+static const struct unit time_units[] = {
+	{ "", 1000000000ull },
+	{ "us", 1000ull },
+	{ "usec", 1000ull },
+	{ "ms", 1000000ull },
+	{ "msec", 1000000ull },
+	{ "s", 1000000000ull },
+	{ "sec", 1000000000ull },
+	{ "m", 60ull * 1000000000ull },
+	{ "min", 60ull * 1000000000ull },
+	{ "h", 3600ull * 1000000000ull },
+	{ "d", 86400ull * 1000000000ull },
+};
+
+static int scale(uint64_t v, const char *suffix, const struct unit *units, size_t n, uint64_t *out,
+		 const char **why)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!ieq(suffix, units[i].suffix))
+			continue;
+		if (v > UINT64_MAX / units[i].mult) {
+			*why = "the value does not fit in 64 bits";
+			return -EINVAL;
+		}
+		*out = v * units[i].mult;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* A byte count with an optional k/m/g/t/p suffix, or (if pct != NULL) a percentage "N%". */
+static int parse_size(const char *s, uint64_t *bytes, uint32_t *pct, const char **why)
+{
+	const char *end;
+	uint64_t v;
+	int rc;
+
+	rc = parse_uint_prefix(s, &v, &end, why);
+	if (rc == 0 && pct != NULL && end[0] == '%' && end[1] == '\0') {
+		if (v < 1 || v > 100) {
+			*why = "a percentage must be from 1% to 100%";
+			return -EINVAL;
+		}
+		*pct = (uint32_t)v;
+		*bytes = 0;
+		return 0;
+	}
+	if (rc == 0) {
+		*why = "expected a size like 4k";
+		rc = scale(v, end, size_units, sizeof(size_units) / sizeof(size_units[0]), bytes,
+			   why);
+	} else if (strcmp(*why, "expected a number") == 0) {
+		*why = "expected a size like 4k";
+	}
+	if (rc == 0 && pct != NULL)
+		*pct = 0;
+	return rc;
+}
+
+static int parse_time_ns(const char *s, uint64_t *ns, const char **why)
+{
+	const char *end;
+	uint64_t v;
+	int rc;
+
+	rc = parse_uint_prefix(s, &v, &end, why);
+	if (rc == 0) {
+		*why = "expected a time like 30, 500ms or 2m";
+		rc = scale(v, end, time_units, sizeof(time_units) / sizeof(time_units[0]), ns, why);
+	} else if (strcmp(*why, "expected a number") == 0) {
+		*why = "expected a time like 30, 500ms or 2m";
+	}
+	return rc;
+}
+
+static int parse_bool(const char *s, bool *out, const char **why)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+
+	if (s == NULL) {
+		*out = true;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (ieq(s, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (ieq(s, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	*why = "expected 0/1, true/false, yes/no or on/off";
+	return -EINVAL;
+}
+
+/* One decimal CPU number of at most five digits; returns the end, or NULL. */
+static const char *parse_cpu(const char *p, uint32_t *cpu)
+{
+	uint32_t v = 0;
+	size_t n = 0;
+
+	for (; is_digit(p[n]); n++) {
+		if (n == 5)
+			return NULL;
+		v = v * 10 + (uint32_t)(p[n] - '0');
+	}
+	if (n == 0)
+		return NULL;
+	*cpu = v;
+	return p + n;
+}
+
+/* fio's cpus_allowed syntax: a comma list of N or N-M, every N below ZH_BENCH_CPU_MAX. */
+static int check_cpu_list(const char *s, const char **why)
+{
+	const char *p = s;
+
+	*why = "expected a CPU list like 0-3,8 with CPU numbers below 4096";
+	for (size_t items = 0; items < ZH_BENCH_CPU_MAX; items++) {
+		uint32_t lo, hi;
+
+		p = parse_cpu(p, &lo);
+		if (p == NULL)
+			return -EINVAL;
+		hi = lo;
+		if (*p == '-') {
+			p = parse_cpu(p + 1, &hi);
+			if (p == NULL)
+				return -EINVAL;
+		}
+		if (lo >= ZH_BENCH_CPU_MAX || hi >= ZH_BENCH_CPU_MAX || hi < lo)
+			return -EINVAL;
+		if (*p == '\0')
+			return 0;
+		if (*p != ',')
+			return -EINVAL;
+		p++;
+	}
+	return -EINVAL;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Job options.
+ */
+
+struct opt_ctx {
+	const char *prefix; /* "" in job files, "--" on the command line */
+	const char *key;
+	const char *value; /* NULL: bare key */
+	char *err;
+	size_t err_len;
+};
+
+typedef int (*opt_fn)(struct zh_bench_job *job, const struct opt_ctx *ctx);
+
+enum opt_kind { OPT_BOOL, OPT_U32, OPT_TIME, OPT_STR, OPT_PATH, OPT_LOG, OPT_FN };
+
+struct opt_desc {
+	const char *name;
+	enum opt_kind kind;
+	size_t off;        /* field in struct zh_bench_job */
+	size_t cap;        /* OPT_STR, OPT_PATH, OPT_LOG: size of the char array */
+	uint32_t min, max; /* OPT_U32 bounds */
+	size_t flag_off;   /* OPT_LOG: its *_use_name flag */
+	bool allow_empty;  /* OPT_STR: "" is a valid value */
+	opt_fn fn;         /* OPT_FN */
+};
+
+static int bad_value(const struct opt_ctx *ctx, const char *why)
+{
+	char v[SHOW_MAX], k[SHOW_MAX];
+
+	set_err(ctx->err, ctx->err_len, "bad value '%s' for '%s%s': %s",
+		show(v, sizeof(v), ctx->value), ctx->prefix, show(k, sizeof(k), ctx->key), why);
+	return -EINVAL;
+}
+
+static int need_value(const struct opt_ctx *ctx)
+{
+	char k[SHOW_MAX];
+
+	if (ctx->value != NULL)
+		return 0;
+	set_err(ctx->err, ctx->err_len, "option '%s%s' requires a value", ctx->prefix,
+		show(k, sizeof(k), ctx->key));
+	return -EINVAL;
+}
+
+static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	static const struct {
+		const char *name;
+		enum zh_bench_rw rw;
+	} modes[] = {
+		{ "read", ZH_BENCH_RW_READ },	    { "write", ZH_BENCH_RW_WRITE },
+		{ "randread", ZH_BENCH_RW_RANDREAD }, { "randwrite", ZH_BENCH_RW_RANDWRITE },
+		{ "rw", ZH_BENCH_RW_RW },	    { "readwrite", ZH_BENCH_RW_RW },
+		{ "randrw", ZH_BENCH_RW_RANDRW },
+	};
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		if (strcmp(ctx->value, modes[i].name) == 0) {
+			job->rw = modes[i].rw;
+			return 0;
+		}
+	}
+	if (strchr(ctx->value, ':') != NULL)
+		return bad_value(ctx, "':N' offset modifiers are not supported");
+	return bad_value(ctx, "expected read, write, randread, randwrite, rw, readwrite or randrw");
+}
+
+static int parse_pct(const struct opt_ctx *ctx, uint32_t *pct)
+{
+	const char *why;
+	uint64_t v;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (parse_u64(ctx->value, &v, &why) != 0 || v > 100)
+		return bad_value(ctx, "expected a percentage from 0 to 100");
+	*pct = (uint32_t)v;
+	return 0;
+}
+
+static int opt_rwmixread(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	uint32_t pct;
+	int rc = parse_pct(ctx, &pct);
+
+	if (rc == 0)
+		job->rwmixread_pct = pct;
+	return rc;
+}
+
+static int opt_rwmixwrite(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	uint32_t pct;
+	int rc = parse_pct(ctx, &pct);
+
+	if (rc == 0)
+		job->rwmixread_pct = 100 - pct;
+	return rc;
+}
+
+static int opt_bs(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why;
+	uint64_t v;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (strchr(ctx->value, ',') != NULL)
+		return bad_value(ctx, "separate read/write block sizes are not supported; "
+				      "expected one size like 4k");
+	if (strchr(ctx->value, '-') != NULL || strchr(ctx->value, ':') != NULL)
+		return bad_value(ctx, "block size ranges are not supported; "
+				      "expected one size like 4k");
+	if (parse_size(ctx->value, &v, NULL, &why) != 0)
+		return bad_value(ctx, why);
+	if (v == 0 || v > ZH_BENCH_BS_MAX_BYTES)
+		return bad_value(ctx, "expected a size like 4k, from 1 byte to 1g");
+	job->bs_bytes = (uint32_t)v;
+	return 0;
+}
+
+static int opt_size(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why;
+	uint64_t bytes;
+	uint32_t pct;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (parse_size(ctx->value, &bytes, &pct, &why) != 0)
+		return bad_value(ctx, why);
+	job->size_bytes = bytes;
+	job->size_pct = pct;
+	return 0;
+}
+
+static int opt_offset(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why;
+	uint64_t bytes;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (strchr(ctx->value, '%') != NULL)
+		return bad_value(ctx, "percentage offsets are not supported; expected a size like 1g");
+	if (parse_size(ctx->value, &bytes, NULL, &why) != 0)
+		return bad_value(ctx, why);
+	job->offset_bytes = bytes;
+	return 0;
+}
+
+static int opt_randseed(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why;
+	uint64_t v;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (parse_u64(ctx->value, &v, &why) != 0)
+		return bad_value(ctx, why);
+	job->randseed = v;
+	job->randseed_set = true;
+	return 0;
+}
+
+static int opt_cpus_allowed(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (strlen(ctx->value) >= sizeof(job->cpus_allowed))
+		return bad_value(ctx, "too long (at most 255 bytes)");
+	if (check_cpu_list(ctx->value, &why) != 0)
+		return bad_value(ctx, why);
+	snprintf(job->cpus_allowed, sizeof(job->cpus_allowed), "%s", ctx->value);
+	return 0;
+}
+
+#define JOB_FIELD(f) offsetof(struct zh_bench_job, f)
+#define JOB_CAP(f) sizeof(((struct zh_bench_job *)0)->f)
+#define O_BOOL(n, f) { .name = n, .kind = OPT_BOOL, .off = JOB_FIELD(f) }
+#define O_U32(n, f, lo, hi) { .name = n, .kind = OPT_U32, .off = JOB_FIELD(f), .min = lo, .max = hi }
+#define O_TIME(n, f) { .name = n, .kind = OPT_TIME, .off = JOB_FIELD(f) }
+#define O_STR(n, f, empty) \
+	{ .name = n, .kind = OPT_STR, .off = JOB_FIELD(f), .cap = JOB_CAP(f), .allow_empty = empty }
+#define O_PATH(n, f) { .name = n, .kind = OPT_PATH, .off = JOB_FIELD(f), .cap = JOB_CAP(f) }
+#define O_LOG(n, f, flag) \
+	{ .name = n, .kind = OPT_LOG, .off = JOB_FIELD(f), .cap = JOB_CAP(f), .flag_off = JOB_FIELD(flag) }
+#define O_FN(n, f) { .name = n, .kind = OPT_FN, .fn = f }
+
+static const struct opt_desc job_options[] = {
+	O_STR("name", name, false),
+	O_STR("description", description, true),
+	O_FN("rw", opt_rw),
+	O_FN("readwrite", opt_rw),
+	O_FN("rwmixread", opt_rwmixread),
+	O_FN("rwmixwrite", opt_rwmixwrite),
+	O_FN("bs", opt_bs),
+	O_FN("blocksize", opt_bs),
+	O_U32("iodepth", iodepth, 1, ZH_BENCH_IODEPTH_MAX),
+	O_U32("numjobs", numjobs, 1, ZH_BENCH_NUMJOBS_MAX),
+	O_FN("size", opt_size),
+	O_FN("offset", opt_offset),
+	O_TIME("runtime", runtime_ns),
+	O_TIME("ramp_time", ramp_ns),
+	O_BOOL("time_based", time_based),
+	O_PATH("filename", filename),
+	O_PATH("directory", directory),
+	O_BOOL("direct", direct),
+	O_FN("cpus_allowed", opt_cpus_allowed),
+	O_BOOL("randrepeat", randrepeat),
+	O_FN("randseed", opt_randseed),
+	O_BOOL("stonewall", stonewall),
+	O_BOOL("wait_for_previous", stonewall),
+	O_BOOL("group_reporting", group_reporting),
+	O_LOG("write_iops_log", iops_log, iops_log_use_name),
+	O_LOG("write_bw_log", bw_log, bw_log_use_name),
+	O_LOG("write_lat_log", lat_log, lat_log_use_name),
+	O_U32("log_avg_msec", log_avg_msec, 0, UINT32_MAX),
+	O_STR("ioengine", ioengine, false),
+	O_BOOL("norandommap", norandommap),
+	O_BOOL("thread", thread),
+	O_BOOL("invalidate", invalidate),
+	O_BOOL("fixedbufs", fixedbufs),
+	O_BOOL("registerfiles", registerfiles),
+};
+
+static int set_u32(struct zh_bench_job *job, const struct opt_desc *d, const struct opt_ctx *ctx)
+{
+	char why[64];
+	const char *ignored;
+	uint64_t v;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (parse_u64(ctx->value, &v, &ignored) == 0 && v >= d->min && v <= d->max) {
+		*(uint32_t *)((char *)job + d->off) = (uint32_t)v;
+		return 0;
+	}
+	snprintf(why, sizeof(why), "expected an integer from %u to %u", d->min, d->max);
+	return bad_value(ctx, why);
+}
+
+/*
+ * Copy a string value. For paths, fio reads ':' as a separator between several files and "\:"
+ * as a literal colon; one file per job is supported, so a bare ':' is refused.
+ */
+static int set_str(char *dst, const struct opt_desc *d, const struct opt_ctx *ctx)
+{
+	char tmp[ZH_BENCH_PATH_MAX];
+	size_t o = 0;
+
+	BJ_ASSERT(d->cap <= sizeof(tmp));
+	if (ctx->value[0] == '\0' && !d->allow_empty)
+		return bad_value(ctx, "expected a non-empty value");
+	for (const char *p = ctx->value; *p != '\0'; p++) {
+		char c = *p;
+
+		if (is_ctrl(c))
+			return bad_value(ctx, "control characters are not allowed");
+		if (d->kind == OPT_PATH && c == '\\' && p[1] == ':') {
+			c = ':';
+			p++;
+		} else if (d->kind == OPT_PATH && c == ':') {
+			return bad_value(ctx, "several files (':' separated) are not supported; "
+					      "write '\\:' for a literal colon");
+		}
+		if (o + 1 >= d->cap) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "too long (at most %zu bytes)", d->cap - 1);
+			return bad_value(ctx, why);
+		}
+		tmp[o++] = c;
+	}
+	memcpy(dst, tmp, o);
+	dst[o] = '\0';
+	return 0;
+}
+
+static int apply_desc(struct zh_bench_job *job, const struct opt_desc *d, const struct opt_ctx *ctx)
+{
+	char *field = (char *)job + d->off;
+	const char *why;
+	uint64_t v;
+	bool b;
+	int rc;
+
+	switch (d->kind) {
+	case OPT_BOOL:
+		if (parse_bool(ctx->value, &b, &why) != 0)
+			return bad_value(ctx, why);
+		*(bool *)field = b;
+		return 0;
+	case OPT_U32:
+		return set_u32(job, d, ctx);
+	case OPT_TIME:
+		rc = need_value(ctx);
+		if (rc != 0)
+			return rc;
+		if (parse_time_ns(ctx->value, &v, &why) != 0)
+			return bad_value(ctx, why);
+		*(uint64_t *)field = v;
+		return 0;
+	case OPT_LOG:
+		if (ctx->value == NULL) {
+			field[0] = '\0';
+			*(bool *)((char *)job + d->flag_off) = true;
+			return 0;
+		}
+		rc = set_str(field, d, ctx);
+		if (rc == 0)
+			*(bool *)((char *)job + d->flag_off) = false;
+		return rc;
+	case OPT_STR:
+	case OPT_PATH:
+		rc = need_value(ctx);
+		return rc != 0 ? rc : set_str(field, d, ctx);
+	case OPT_FN:
+		return d->fn(job, ctx);
+	}
+	BJ_ASSERT(!"unknown option kind");
+	return -EINVAL;
+}
+
+static int job_set(struct zh_bench_job *job, const char *key, const char *value, const char *prefix,
+		   char *err, size_t err_len)
+{
+	const struct opt_ctx ctx = {
+		.prefix = prefix, .key = key, .value = value, .err = err, .err_len = err_len
+	};
+	char k[SHOW_MAX];
+
+	BJ_ASSERT(job != NULL);
+	BJ_ASSERT(key != NULL);
+	for (size_t i = 0; i < sizeof(job_options) / sizeof(job_options[0]); i++) {
+		if (strcmp(key, job_options[i].name) == 0)
+			return apply_desc(job, &job_options[i], &ctx);
+	}
+	set_err(err, err_len, "unknown option '%s%s'", prefix, show(k, sizeof(k), key));
+	return -ENOENT;
+}
+
+void zh_bench_job_defaults(struct zh_bench_job *job)
+{
+	BJ_ASSERT(job != NULL);
+	memset(job, 0, sizeof(*job));
+	job->rw = ZH_BENCH_RW_READ;
+	job->rwmixread_pct = 50;
+	job->bs_bytes = 4096;
+	job->iodepth = 1;
+	job->numjobs = 1;
+	job->randrepeat = true;
+	job->randseed = 0x89;
+	job->invalidate = true;
+}
+
+int zh_bench_job_set(struct zh_bench_job *job, const char *key, const char *value, char *err,
+		     size_t err_len)
+{
+	return job_set(job, key, value, "", err, err_len);
+}
+
+static void resolve_log(char *log, bool *use_name, const char *name)
+{
+	if (!*use_name)
+		return;
+	snprintf(log, ZH_BENCH_PATH_MAX, "%s", name);
+	*use_name = false;
+}
+
+int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
+{
+	BJ_ASSERT(job != NULL);
+	if (job->name[0] == '\0') {
+		set_err(err, err_len, "job has no 'name'");
+		return -EINVAL;
+	}
+	resolve_log(job->iops_log, &job->iops_log_use_name, job->name);
+	resolve_log(job->bw_log, &job->bw_log_use_name, job->name);
+	resolve_log(job->lat_log, &job->lat_log_use_name, job->name);
+	/* fio only warns and drops time_based here; a job that would never stop is refused. */
+	if (job->time_based && job->runtime_ns == 0) {
+		set_err(err, err_len, "job '%s': 'time_based' needs a 'runtime'", job->name);
+		return -EINVAL;
+	}
+	if (job->size_bytes != 0 && job->size_bytes < job->bs_bytes) {
+		set_err(err, err_len, "job '%s': 'size' (%llu bytes) is smaller than 'bs' (%u bytes)",
+			job->name, (unsigned long long)job->size_bytes, job->bs_bytes);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+const char *zh_bench_rw_name(enum zh_bench_rw rw)
+{
+	switch (rw) {
+	case ZH_BENCH_RW_READ:
+		return "read";
+	case ZH_BENCH_RW_WRITE:
+		return "write";
+	case ZH_BENCH_RW_RANDREAD:
+		return "randread";
+	case ZH_BENCH_RW_RANDWRITE:
+		return "randwrite";
+	case ZH_BENCH_RW_RW:
+		return "rw";
+	case ZH_BENCH_RW_RANDRW:
+		return "randrw";
+	}
+	return "invalid";
+}
+
+bool zh_bench_rw_is_random(enum zh_bench_rw rw)
+{
+	return rw == ZH_BENCH_RW_RANDREAD || rw == ZH_BENCH_RW_RANDWRITE ||
+	       rw == ZH_BENCH_RW_RANDRW;
+}
+
+void zh_bench_jobfile_init(struct zh_bench_jobfile *jf)
+{
+	BJ_ASSERT(jf != NULL);
+	jf->job_count = 0;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Job files.
+ */
+
+struct file_parser {
+	struct zh_bench_jobfile *jf;
+	const char *source;
+	unsigned line_no;
+	bool in_section;            /* false until the first [section] header */
+	bool stonewall_next;        /* fio separates job files by a stonewall */
+	struct zh_bench_job *cur;   /* job being filled; NULL while in [global] */
+	struct zh_bench_job global; /* template that later job sections start from */
+	char *err;
+	size_t err_len;
+	char line[ZH_BENCH_LINE_MAX + 1];
+	char value[ZH_BENCH_LINE_MAX + 1]; /* value after ${VAR} expansion */
+};
+
+static int __attribute__((format(printf, 3, 4)))
+line_err(struct file_parser *fp, int rc, const char *fmt, ...)
+{
+	char msg[MSG_MAX], src[SHOW_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	set_err(fp->err, fp->err_len, "%s:%u: %s", show(src, sizeof(src), fp->source), fp->line_no,
+		msg);
+	return rc;
+}
+
+/*
+ * fio replaces ${VAR} in a job-file value with the environment variable VAR. fio substitutes an
+ * empty string for an unset variable; that would hide a typo, so it is refused here.
+ */
+static int expand_env(struct file_parser *fp, const char *in)
+{
+	size_t o = 0;
+	const char *p = in;
+
+	while (*p != '\0') {
+		const char *piece = p;
+		size_t piece_len = 1;
+
+		if (p[0] == '$' && p[1] == '{') {
+			const char *close = strchr(p + 2, '}');
+			char name[128], shown[SHOW_MAX];
+			size_t name_len;
+
+			if (close == NULL)
+				return line_err(fp, -EINVAL, "unterminated '${' in value '%s'",
+						show(shown, sizeof(shown), in));
+			name_len = (size_t)(close - (p + 2));
+			if (name_len == 0 || name_len >= sizeof(name))
+				return line_err(fp, -EINVAL, "bad variable name in value '%s'",
+						show(shown, sizeof(shown), in));
+			memcpy(name, p + 2, name_len);
+			name[name_len] = '\0';
+			piece = getenv(name);
+			if (piece == NULL)
+				return line_err(fp, -EINVAL, "environment variable '%s' is not set",
+						show(shown, sizeof(shown), name));
+			piece_len = strlen(piece);
+			p = close + 1;
+		} else {
+			p++;
+		}
+		if (piece_len > ZH_BENCH_LINE_MAX - o)
+			return line_err(fp, -EINVAL, "value is too long after expanding '${...}'");
+		memcpy(fp->value + o, piece, piece_len);
+		o += piece_len;
+	}
+	fp->value[o] = '\0';
+	return 0;
+}
+
+static int start_job(struct file_parser *fp, const char *name)
+{
+	struct zh_bench_job *job;
+
+	if (fp->jf->job_count >= ZH_BENCH_JOBS_MAX)
+		return line_err(fp, -E2BIG, "too many jobs (at most %d)", ZH_BENCH_JOBS_MAX);
+	job = &fp->jf->jobs[fp->jf->job_count++];
+	*job = fp->global;
+	snprintf(job->name, sizeof(job->name), "%s", name);
+	job->source_line = fp->line_no;
+	if (fp->stonewall_next) {
+		job->stonewall = true;
+		fp->stonewall_next = false;
+	}
+	fp->cur = job;
+	return 0;
+}
+
+/* s is a trimmed line starting with '['. */
+static int parse_section(struct file_parser *fp, char *s)
+{
+	char shown[SHOW_MAX];
+	char *close = strchr(s, ']');
+	char *name, *rest;
+
+	if (close == NULL)
+		return line_err(fp, -EINVAL, "unterminated section header '%s': missing ']'",
+				show(shown, sizeof(shown), s));
+	*close = '\0';
+	rest = trim(close + 1);
+	if (rest[0] != '\0' && rest[0] != ';' && rest[0] != '#')
+		return line_err(fp, -EINVAL, "unexpected text '%s' after section header",
+				show(shown, sizeof(shown), rest));
+	name = trim(s + 1);
+	if (name[0] == '\0')
+		return line_err(fp, -EINVAL, "empty section name '[]'");
+	if (strlen(name) >= ZH_BENCH_NAME_MAX)
+		return line_err(fp, -EINVAL, "section name '%s' is too long (at most %d bytes)",
+				show(shown, sizeof(shown), name), ZH_BENCH_NAME_MAX - 1);
+	if (strchr(name, '[') != NULL)
+		return line_err(fp, -EINVAL, "bad section name '%s'", show(shown, sizeof(shown), name));
+	fp->in_section = true;
+	if (strcmp(name, "global") == 0) {
+		fp->cur = NULL;
+		return 0;
+	}
+	return start_job(fp, name);
+}
+
+/* An inline comment starts at ';' or '#' preceded by a blank. */
+static void strip_inline_comment(char *s)
+{
+	for (size_t i = 1; s[i] != '\0'; i++) {
+		if ((s[i] == ';' || s[i] == '#') && is_blank(s[i - 1])) {
+			s[i] = '\0';
+			return;
+		}
+	}
+}
+
+/* s is a trimmed, non-empty line that is neither a comment nor a section header. */
+static int parse_option_line(struct file_parser *fp, char *s)
+{
+	char msg[MSG_MAX], shown[SHOW_MAX];
+	char *eq, *key, *value = NULL;
+	int rc;
+
+	strip_inline_comment(s);
+	eq = strchr(s, '=');
+	if (eq != NULL) {
+		*eq = '\0';
+		value = trim(eq + 1);
+	}
+	key = trim(s);
+	if (key[0] == '\0')
+		return line_err(fp, -EINVAL, "missing option name before '='");
+	if (!fp->in_section)
+		return line_err(fp, -EINVAL, "option '%s' is outside any [section]",
+				show(shown, sizeof(shown), key));
+	if (strncmp(key, "include", 7) == 0 && is_blank(key[7]))
+		return line_err(fp, -EINVAL, "'include' is not supported");
+	if (value != NULL) {
+		rc = expand_env(fp, value);
+		if (rc != 0)
+			return rc;
+	}
+	rc = job_set(fp->cur != NULL ? fp->cur : &fp->global, key, value != NULL ? fp->value : NULL,
+		     "", msg, sizeof(msg));
+	if (rc != 0)
+		return line_err(fp, -EINVAL, "%s", msg);
+	return 0;
+}
+
+static int parse_line(struct file_parser *fp)
+{
+	char *s = trim(fp->line);
+
+	if (s[0] == '\0' || s[0] == ';' || s[0] == '#')
+		return 0;
+	for (size_t i = 0; s[i] != '\0'; i++) {
+		if (is_ctrl(s[i]) && s[i] != '\t')
+			return line_err(fp, -EINVAL, "control character 0x%02x in line",
+					(unsigned)(unsigned char)s[i]);
+	}
+	if (s[0] == '[')
+		return parse_section(fp, s);
+	return parse_option_line(fp, s);
+}
+
+static int parse_lines(struct file_parser *fp, const char *text, size_t len)
+{
+	size_t pos = 0;
+
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		pos = 3; /* UTF-8 byte order mark */
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t line_len = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
+		int rc;
+
+		if (fp->line_no == UINT32_MAX)
+			return line_err(fp, -EINVAL, "too many lines");
+		fp->line_no++;
+		if (line_len > ZH_BENCH_LINE_MAX)
+			return line_err(fp, -EINVAL, "line is too long (more than %d bytes)",
+					ZH_BENCH_LINE_MAX);
+		if (memchr(text + pos, '\0', line_len) != NULL)
+			return line_err(fp, -EINVAL, "NUL byte in line");
+		memcpy(fp->line, text + pos, line_len);
+		fp->line[line_len] = '\0';
+		pos += line_len + (nl != NULL ? 1 : 0);
+		rc = parse_line(fp);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Finish the jobs from index first on; a failure names the job's section line. */
+static int finish_jobs(struct zh_bench_jobfile *jf, uint32_t first, const char *const *sources,
+		       const char *source, char *err, size_t err_len)
+{
+	for (uint32_t i = first; i < jf->job_count; i++) {
+		struct zh_bench_job *job = &jf->jobs[i];
+		const char *src = sources != NULL ? sources[i] : source;
+		char msg[MSG_MAX], shown[SHOW_MAX];
+
+		if (zh_bench_job_finish(job, msg, sizeof(msg)) == 0)
+			continue;
+		if (job->source_line == 0)
+			set_err(err, err_len, "command line: %s", msg);
+		else
+			set_err(err, err_len, "%s:%u: %s", show(shown, sizeof(shown), src),
+				job->source_line, msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Parse one job file; jobs are finished only if finish is set. */
+static int parse_file_text(struct zh_bench_jobfile *jf, const char *text, size_t len,
+			   const char *source, bool stonewall_first, bool finish, char *err,
+			   size_t err_len)
+{
+	struct file_parser *fp;
+	uint32_t first;
+	int rc;
+
+	BJ_ASSERT(jf != NULL);
+	BJ_ASSERT(text != NULL || len == 0);
+	BJ_ASSERT(jf->job_count <= ZH_BENCH_JOBS_MAX);
+	/* About 40 KiB of state: too much for the stack of a fuzzer or a small thread. */
+	fp = calloc(1, sizeof(*fp));
+	if (fp == NULL) {
+		set_err(err, err_len, "%s: out of memory", source);
+		return -ENOMEM;
+	}
+	fp->jf = jf;
+	fp->source = source;
+	fp->stonewall_next = stonewall_first;
+	fp->err = err;
+	fp->err_len = err_len;
+	zh_bench_job_defaults(&fp->global);
+	first = jf->job_count;
+	rc = parse_lines(fp, text != NULL ? text : "", len);
+	free(fp);
+	if (rc == 0 && finish)
+		rc = finish_jobs(jf, first, NULL, source, err, err_len);
+	if (rc != 0)
+		jf->job_count = first;
+	return rc;
+}
+
+int zh_bench_jobfile_parse(struct zh_bench_jobfile *jf, const char *text, size_t len,
+			   const char *source, char *err, size_t err_len)
+{
+	return parse_file_text(jf, text, len, source != NULL ? source : "<job file>", false, true,
+			       err, err_len);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Command line.
+ */
+
+enum cli_kind {
+	CLI_FILE,
+	CLI_END_OF_OPTIONS, /* "--": everything after it is a job file */
+	CLI_OUTPUT_FORMAT,
+	CLI_OUTPUT,
+	CLI_STATUS_INTERVAL,
+	CLI_ETA,
+	CLI_HELP,
+	CLI_VERSION,
+	CLI_JOB_OPTION,
+};
+
+struct cli_arg {
+	enum cli_kind kind;
+	char key[ZH_BENCH_NAME_MAX]; /* option name without "--" */
+	const char *value;           /* NULL: bare option */
+	int consumed;                /* argv entries used: 2 for "--output FILE" */
+};
+
+static const struct {
+	const char *name;
+	enum cli_kind kind;
+	bool takes_value;
+} cli_globals[] = {
+	{ "output-format", CLI_OUTPUT_FORMAT, true },
+	{ "output", CLI_OUTPUT, true },
+	{ "status-interval", CLI_STATUS_INTERVAL, true },
+	{ "eta", CLI_ETA, true },
+	{ "help", CLI_HELP, false },
+	{ "version", CLI_VERSION, false },
+};
+
+static int cli_err(char *err, size_t err_len, int rc, const char *what, const char *arg)
+{
+	char shown[SHOW_MAX];
+
+	set_err(err, err_len, "command line: %s '%s'", what, show(shown, sizeof(shown), arg));
+	return rc;
+}
+
+/* Classify argv[i] without side effects; files_only is set after "--". */
+static int cli_classify(int argc, char **argv, int i, bool files_only, struct cli_arg *a,
+			char *err, size_t err_len)
+{
+	const char *arg = argv[i];
+	const char *eq;
+	size_t key_len;
+
+	memset(a, 0, sizeof(*a));
+	a->consumed = 1;
+	if (files_only || arg[0] != '-') {
+		a->kind = CLI_FILE;
+		return 0;
+	}
+	if (strcmp(arg, "--") == 0) {
+		a->kind = CLI_END_OF_OPTIONS;
+		return 0;
+	}
+	if (strcmp(arg, "-") == 0)
+		return cli_err(err, err_len, -EINVAL, "reading a job file from stdin is not supported:",
+			       arg);
+	if (arg[1] != '-')
+		return cli_err(err, err_len, -EINVAL, "unknown option", arg);
+	eq = strchr(arg + 2, '=');
+	key_len = eq != NULL ? (size_t)(eq - (arg + 2)) : strlen(arg + 2);
+	if (key_len == 0 || key_len >= sizeof(a->key))
+		return cli_err(err, err_len, -EINVAL, "unknown option", arg);
+	memcpy(a->key, arg + 2, key_len);
+	a->value = eq != NULL ? eq + 1 : NULL;
+	a->kind = CLI_JOB_OPTION;
+	for (size_t g = 0; g < sizeof(cli_globals) / sizeof(cli_globals[0]); g++) {
+		if (strcmp(a->key, cli_globals[g].name) != 0)
+			continue;
+		a->kind = cli_globals[g].kind;
+		if (!cli_globals[g].takes_value && a->value != NULL)
+			return cli_err(err, err_len, -EINVAL, "this option takes no value:", arg);
+		/* Like getopt_long: "--output FILE" works as well as "--output=FILE". */
+		if (cli_globals[g].takes_value && a->value == NULL) {
+			if (i + 1 >= argc || argv[i + 1] == NULL)
+				return cli_err(err, err_len, -EINVAL, "missing value for", arg);
+			a->value = argv[i + 1];
+			a->consumed = 2;
+		}
+		break;
+	}
+	return 0;
+}
+
+static int parse_output_format(const char *v, unsigned *out)
+{
+	unsigned fmt = 0;
+	const char *p = v;
+
+	/* fio takes a comma list ("normal,json"); "json+normal" is accepted as the same. */
+	for (;;) {
+		size_t n = strcspn(p, ",+");
+
+		if (n == 6 && strncmp(p, "normal", 6) == 0)
+			fmt |= ZH_BENCH_OUTPUT_NORMAL;
+		else if (n == 4 && strncmp(p, "json", 4) == 0)
+			fmt |= ZH_BENCH_OUTPUT_JSON;
+		else
+			return -EINVAL;
+		if (p[n] == '\0')
+			break;
+		p += n + 1;
+	}
+	*out = fmt;
+	return 0;
+}
+
+static int cli_bad(char *err, size_t err_len, const struct cli_arg *a, const char *why)
+{
+	char v[SHOW_MAX];
+
+	set_err(err, err_len, "command line: bad value '%s' for '--%s': %s",
+		show(v, sizeof(v), a->value), a->key, why);
+	return -EINVAL;
+}
+
+static int cli_apply_global(struct zh_bench_cli *cli, const struct cli_arg *a, char *err,
+			    size_t err_len)
+{
+	const char *why;
+	uint64_t ns;
+
+	switch (a->kind) {
+	case CLI_OUTPUT_FORMAT:
+		if (parse_output_format(a->value, &cli->output_format) != 0)
+			return cli_bad(err, err_len, a, "expected normal, json or normal,json");
+		return 0;
+	case CLI_OUTPUT:
+		if (a->value[0] == '\0' || strlen(a->value) >= sizeof(cli->output_path))
+			return cli_bad(err, err_len, a, "expected a file name");
+		snprintf(cli->output_path, sizeof(cli->output_path), "%s", a->value);
+		return 0;
+	case CLI_STATUS_INTERVAL:
+		if (parse_time_ns(a->value, &ns, &why) != 0)
+			return cli_bad(err, err_len, a, why);
+		if (ns < 1000000)
+			return cli_bad(err, err_len, a, "the interval must be at least 1ms");
+		cli->status_interval_ns = ns;
+		return 0;
+	case CLI_ETA:
+		if (strcmp(a->value, "always") == 0)
+			cli->eta = ZH_BENCH_ETA_ALWAYS;
+		else if (strcmp(a->value, "never") == 0)
+			cli->eta = ZH_BENCH_ETA_NEVER;
+		else if (strcmp(a->value, "auto") == 0)
+			cli->eta = ZH_BENCH_ETA_AUTO;
+		else
+			return cli_bad(err, err_len, a, "expected always, never or auto");
+		return 0;
+	case CLI_HELP:
+		cli->help = true;
+		return 0;
+	case CLI_VERSION:
+		cli->version = true;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int cli_job_set(struct zh_bench_job *job, const struct cli_arg *a, char *err, size_t err_len)
+{
+	char msg[MSG_MAX];
+	int rc = job_set(job, a->key, a->value, "--", msg, sizeof(msg));
+
+	if (rc != 0) {
+		set_err(err, err_len, "command line: %s", msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct cli_scan {
+	uint32_t files;
+	bool has_name;
+};
+
+/* Pass 1: apply global options, count job files, and check every job option on a scratch job. */
+static int cli_pass_globals(struct zh_bench_cli *cli, int argc, char **argv,
+			    struct zh_bench_job *scratch, struct cli_scan *scan, char *err,
+			    size_t err_len)
+{
+	bool files_only = false;
+	struct cli_arg a;
+	int rc;
+
+	for (int i = 1; i < argc && argv[i] != NULL; i += a.consumed) {
+		rc = cli_classify(argc, argv, i, files_only, &a, err, err_len);
+		if (rc != 0)
+			return rc;
+		if (a.kind == CLI_END_OF_OPTIONS)
+			files_only = true;
+		else if (a.kind == CLI_FILE)
+			scan->files++;
+		else if (a.kind != CLI_JOB_OPTION)
+			rc = cli_apply_global(cli, &a, err, err_len);
+		else if (strcmp(a.key, "name") == 0)
+			scan->has_name = true;
+		if (rc == 0 && a.kind == CLI_JOB_OPTION)
+			rc = cli_job_set(scratch, &a, err, err_len);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int read_job_file(const char *path, char **text, size_t *len, char *err, size_t err_len)
+{
+	char shown[SHOW_MAX];
+	char *buf;
+	size_t n;
+	FILE *f;
+	int rc;
+
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		rc = -errno;
+		set_err(err, err_len, "%s: cannot open job file: %s", show(shown, sizeof(shown), path),
+			strerror(-rc));
+		return rc;
+	}
+	buf = malloc(ZH_BENCH_JOBFILE_MAX_BYTES + 1);
+	if (buf == NULL) {
+		fclose(f);
+		set_err(err, err_len, "%s: out of memory", show(shown, sizeof(shown), path));
+		return -ENOMEM;
+	}
+	errno = 0;
+	n = fread(buf, 1, ZH_BENCH_JOBFILE_MAX_BYTES + 1, f);
+	rc = ferror(f) ? -(errno != 0 ? errno : EIO) : 0;
+	fclose(f);
+	if (rc == 0 && n > ZH_BENCH_JOBFILE_MAX_BYTES)
+		rc = -EFBIG;
+	if (rc != 0) {
+		set_err(err, err_len, "%s: cannot read job file: %s", show(shown, sizeof(shown), path),
+			rc == -EFBIG ? "larger than 1 MiB" : strerror(-rc));
+		free(buf);
+		return rc;
+	}
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+/* Job files given: parse each, then let every job option on the command line override them. */
+static int cli_from_files(struct zh_bench_cli *cli, int argc, char **argv, char *err,
+			  size_t err_len)
+{
+	struct zh_bench_jobfile *jf = &cli->jobfile;
+	const char *sources[ZH_BENCH_JOBS_MAX];
+	bool files_only = false;
+	uint32_t file_index = 0;
+	struct cli_arg a;
+	int rc;
+
+	for (int i = 1; i < argc && argv[i] != NULL; i += a.consumed) {
+		uint32_t first = jf->job_count;
+		size_t len;
+		char *text;
+
+		rc = cli_classify(argc, argv, i, files_only, &a, err, err_len);
+		BJ_ASSERT(rc == 0); /* pass 1 accepted the same argv */
+		files_only = files_only || a.kind == CLI_END_OF_OPTIONS;
+		if (a.kind != CLI_FILE)
+			continue;
+		rc = read_job_file(argv[i], &text, &len, err, err_len);
+		if (rc != 0)
+			return rc;
+		/* As in fio, the first job of each later file waits for the jobs before it. */
+		rc = parse_file_text(jf, text, len, argv[i], file_index > 0, false, err, err_len);
+		free(text);
+		if (rc != 0)
+			return rc;
+		for (uint32_t j = first; j < jf->job_count; j++)
+			sources[j] = argv[i];
+		file_index++;
+	}
+	files_only = false;
+	for (int i = 1; i < argc && argv[i] != NULL; i += a.consumed) {
+		rc = cli_classify(argc, argv, i, files_only, &a, err, err_len);
+		BJ_ASSERT(rc == 0);
+		files_only = files_only || a.kind == CLI_END_OF_OPTIONS;
+		for (uint32_t j = 0; a.kind == CLI_JOB_OPTION && j < jf->job_count; j++) {
+			rc = cli_job_set(&jf->jobs[j], &a, err, err_len);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return finish_jobs(jf, 0, sources, NULL, err, err_len);
+}
+
+/*
+ * No job file: fio's way. Options before the first --name are global; each --name=X starts a
+ * job from the global options so far, and the options after it belong to that job.
+ * --name=global switches back to the global options.
+ */
+static int cli_from_names(struct zh_bench_cli *cli, int argc, char **argv,
+			  struct zh_bench_job *global, char *err, size_t err_len)
+{
+	struct zh_bench_jobfile *jf = &cli->jobfile;
+	struct zh_bench_job *cur = NULL;
+	struct cli_arg a;
+	int rc;
+
+	zh_bench_job_defaults(global);
+	for (int i = 1; i < argc && argv[i] != NULL; i += a.consumed) {
+		rc = cli_classify(argc, argv, i, false, &a, err, err_len);
+		BJ_ASSERT(rc == 0);
+		if (a.kind != CLI_JOB_OPTION)
+			continue;
+		if (strcmp(a.key, "name") == 0 && a.value != NULL && strcmp(a.value, "global") == 0) {
+			cur = NULL;
+			continue;
+		}
+		if (strcmp(a.key, "name") == 0) {
+			if (jf->job_count >= ZH_BENCH_JOBS_MAX) {
+				set_err(err, err_len, "command line: too many jobs (at most %d)",
+					ZH_BENCH_JOBS_MAX);
+				return -E2BIG;
+			}
+			cur = &jf->jobs[jf->job_count++];
+			*cur = *global;
+		}
+		rc = cli_job_set(cur != NULL ? cur : global, &a, err, err_len);
+		if (rc != 0)
+			return rc;
+	}
+	return finish_jobs(jf, 0, NULL, NULL, err, err_len);
+}
+
+int zh_bench_cli_parse(struct zh_bench_cli *cli, int argc, char **argv, char *err, size_t err_len)
+{
+	struct cli_scan scan = { 0 };
+	struct zh_bench_job *scratch;
+	int rc;
+
+	BJ_ASSERT(cli != NULL);
+	BJ_ASSERT(argc <= 0 || argv != NULL);
+	memset(cli, 0, sizeof(*cli));
+	cli->output_format = ZH_BENCH_OUTPUT_NORMAL;
+	cli->eta = ZH_BENCH_ETA_AUTO;
+	scratch = malloc(sizeof(*scratch));
+	if (scratch == NULL) {
+		set_err(err, err_len, "command line: out of memory");
+		return -ENOMEM;
+	}
+	zh_bench_job_defaults(scratch);
+	rc = cli_pass_globals(cli, argc, argv, scratch, &scan, err, err_len);
+	if (rc == 0 && (cli->help || cli->version))
+		goto out;
+	if (rc == 0 && scan.files > 0 && scan.has_name) {
+		set_err(err, err_len, "command line: '--name' cannot be combined with job files");
+		rc = -EINVAL;
+	}
+	if (rc == 0 && scan.files > 0)
+		rc = cli_from_files(cli, argc, argv, err, err_len);
+	else if (rc == 0)
+		rc = cli_from_names(cli, argc, argv, scratch, err, err_len);
+	if (rc == 0 && cli->jobfile.job_count == 0) {
+		set_err(err, err_len, "command line: no job defined (give a job file or --name=NAME)");
+		rc = -EINVAL;
+	}
+out:
+	free(scratch);
+	if (rc != 0)
+		cli->jobfile.job_count = 0;
+	return rc;
+}

@@ -1,0 +1,847 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zhtp-bench reporting: fio's human summary, fio's JSON layout (through cJSON) and fio's log
+ * file lines, including the log_avg_msec window averaging.
+ *
+ * The human summary reproduces fio 3.33's layout and its unit rules, written out here from
+ * fio's observed output:
+ *
+ * 1. Counts and rates print with 4 significant digits and a k/M/G (or Ki/Mi/Gi) prefix: the
+ *    smallest prefix that leaves at most 4 integer digits, then as many decimals as fit in the
+ *    4 (none if the integer part has 3 or 4 digits): 154k, 14.6k, 602MiB/s, 57.2MiB/s.
+ *    Latency minima and maxima use 6 digits: 139677, 1628.4k.
+ * 2. A latency line switches from nsec to usec when min > 2000, max > 99999 and stddev > 1000
+ *    ns, and to msec at a thousand times those bounds.
+ * 3. Percentile blocks use usec when the smallest listed value is above 2000 ns and the
+ *    largest above 99999 ns (msec at a thousand times those), rounding values up.
+ * 4. Rates are per second of the measured runtime; "per=" is a job's mean bandwidth as a
+ *    share of its group's aggregate bandwidth (group bytes over the group's longest runtime).
+ */
+#include "bench_report.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+static const double pct_list[] = { 1.0,  5.0,  10.0, 20.0, 30.0, 40.0, 50.0,  60.0, 70.0,
+				   80.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99 };
+#define PCT_NR (sizeof(pct_list) / sizeof(pct_list[0]))
+
+static const char *const dir_name[ZH_BENCH_DIRS] = { "read", "write" };
+
+/* ---- numbers and rates ---- */
+
+static unsigned count_digits(uint64_t v)
+{
+	unsigned d = 1;
+
+	while (v >= 10) {
+		v /= 10;
+		d++;
+	}
+	return d;
+}
+
+static uint64_t pow10_u64(unsigned e)
+{
+	uint64_t p = 1;
+
+	while (e--)
+		p *= 10;
+	return p;
+}
+
+/*
+ * Design note 1: num with at most max_digits significant digits and a unit prefix, rounded to
+ * nearest, followed by unit ("B", "B/s" or "").
+ */
+static void format_scaled(char *buf, size_t len, uint64_t num, unsigned max_digits, bool pow2,
+			  const char *unit)
+{
+	static const char *const si[] = { "", "k", "M", "G", "T", "P", "E" };
+	static const char *const iec[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+	const uint64_t base = pow2 ? 1024 : 1000;
+	uint64_t div = 1;
+	unsigned p = 0;
+
+	while (p < 6 && count_digits(num / div) > max_digits) {
+		div *= base;
+		p++;
+	}
+	if (p == 0) {
+		snprintf(buf, len, "%" PRIu64 "%s", num, unit);
+		return;
+	}
+
+	int decimals = (int)max_digits - (int)count_digits(num / div) - 1;
+	const char *prefix = pow2 ? iec[p] : si[p];
+
+	if (decimals <= 0) {
+		uint64_t rounded = (uint64_t)(((unsigned __int128)num + div / 2) / div);
+
+		snprintf(buf, len, "%" PRIu64 "%s%s", rounded, prefix, unit);
+		return;
+	}
+
+	/* Callers ask for at most 6 digits, so at most 4 decimals; the bound keeps %0*u short. */
+	ZH_BENCH_ASSERT(decimals <= 8);
+
+	uint64_t scale = pow10_u64((unsigned)decimals);
+	uint64_t scaled = (uint64_t)(((unsigned __int128)num * scale + div / 2) / div);
+
+	snprintf(buf, len, "%" PRIu64 ".%0*" PRIu64 "%s%s", scaled / scale, decimals & 15,
+		 scaled % scale, prefix, unit);
+}
+
+/* amount per second of runtime_ns, rounded down; 0 for a zero runtime. */
+static uint64_t per_second(uint64_t amount, uint64_t runtime_ns)
+{
+	if (runtime_ns == 0)
+		return 0;
+
+	unsigned __int128 r = (unsigned __int128)amount * 1000000000u / runtime_ns;
+
+	return r > UINT64_MAX ? UINT64_MAX : (uint64_t)r;
+}
+
+static uint64_t ns_to_ms(uint64_t ns)
+{
+	return ns / 1000000 + (ns % 1000000 >= 500000);
+}
+
+static bool dir_active(const struct zh_bench_result *r, unsigned d)
+{
+	return r->runtime_ns > 0 && (r->dir[d].ios > 0 || r->dir[d].bytes > 0);
+}
+
+static uint64_t total_ios(const struct zh_bench_result *r)
+{
+	return r->dir[ZH_BENCH_DIR_READ].ios + r->dir[ZH_BENCH_DIR_WRITE].ios;
+}
+
+static double iops_per_cpu_second(const struct zh_bench_result *r)
+{
+	return r->cpu_seconds > 0.0 ? (double)total_ios(r) / r->cpu_seconds : 0.0;
+}
+
+static const char *str_or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
+/* ---- groups ---- */
+
+/* One direction of one "Run status group" line, over the results with I/O in it. */
+struct group_dir {
+	unsigned members;
+	uint64_t io_bytes;
+	uint64_t min_run_ns, max_run_ns;
+	uint64_t min_bw, max_bw; /* bytes/s of the fastest and slowest member */
+	uint64_t agg_bw;	 /* group bytes over the longest runtime */
+};
+
+static void group_dir_totals(const struct zh_bench_result *results, size_t n, unsigned groupid,
+			     unsigned d, struct group_dir *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->min_run_ns = UINT64_MAX;
+	g->min_bw = UINT64_MAX;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct zh_bench_result *r = &results[i];
+
+		if (r->groupid != groupid || !dir_active(r, d))
+			continue;
+
+		uint64_t bw = per_second(r->dir[d].bytes, r->runtime_ns);
+
+		g->members++;
+		g->io_bytes += r->dir[d].bytes;
+		g->min_run_ns = r->runtime_ns < g->min_run_ns ? r->runtime_ns : g->min_run_ns;
+		g->max_run_ns = r->runtime_ns > g->max_run_ns ? r->runtime_ns : g->max_run_ns;
+		g->min_bw = bw < g->min_bw ? bw : g->min_bw;
+		g->max_bw = bw > g->max_bw ? bw : g->max_bw;
+	}
+	if (g->members == 0) {
+		g->min_run_ns = 0;
+		g->min_bw = 0;
+		return;
+	}
+	g->agg_bw = per_second(g->io_bytes, g->max_run_ns);
+}
+
+/* A job's mean sampled bandwidth (KiB/s) as a percentage of its group's aggregate, as fio. */
+static double bw_share_pct(double mean_kib, const struct group_dir *g)
+{
+	if (g->agg_bw <= 1024)
+		return 100.0;
+
+	double p = mean_kib * 100.0 / ((double)g->agg_bw / 1024.0);
+
+	return p > 100.0 ? 100.0 : p;
+}
+
+/* Smallest groupid above prev (or the smallest at all when first); false when none is left. */
+static bool next_groupid(const struct zh_bench_result *results, size_t n, bool first,
+			 unsigned prev, unsigned *next)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned g = results[i].groupid;
+
+		if (!first && g <= prev)
+			continue;
+		if (!found || g < *next) {
+			*next = g;
+			found = true;
+		}
+	}
+	return found;
+}
+
+/* ---- human summary ---- */
+
+static void print_lat_line(FILE *out, const char *name, const struct zh_bench_hist *h)
+{
+	uint64_t min = h->min_ns, max = h->max_ns;
+	double mean = zh_bench_hist_mean(h), dev = zh_bench_hist_stddev(h);
+	const char *unit = "nsec";
+	char minp[32], maxp[32];
+
+	/* Design note 2. */
+	if (min > 2000000 && max > 99999999 && dev > 1000000.0) {
+		unit = "msec";
+		min /= 1000000;
+		max /= 1000000;
+		mean /= 1000000.0;
+		dev /= 1000000.0;
+	} else if (min > 2000 && max > 99999 && dev > 1000.0) {
+		unit = "usec";
+		min /= 1000;
+		max /= 1000;
+		mean /= 1000.0;
+		dev /= 1000.0;
+	}
+	format_scaled(minp, sizeof(minp), min, 6, false, "");
+	format_scaled(maxp, sizeof(maxp), max, 6, false, "");
+	fprintf(out, "    %s (%s): min=%s, max=%s, avg=%5.02f, stdev=%5.02f\n", name, unit, minp,
+		maxp, mean, dev);
+}
+
+static void print_percentiles(FILE *out, const char *name, const struct zh_bench_hist *h)
+{
+	uint64_t v[PCT_NR], minv = UINT64_MAX, maxv = 0;
+	unsigned scale_steps = 0;
+	uint64_t divisor = 1;
+	const char *unit = "nsec";
+
+	for (size_t i = 0; i < PCT_NR; i++) {
+		v[i] = zh_bench_hist_percentile(h, pct_list[i]);
+		minv = v[i] < minv ? v[i] : minv;
+		maxv = v[i] > maxv ? v[i] : maxv;
+	}
+
+	/* Design note 3. */
+	if (minv > 2000000 && maxv > 99999999) {
+		scale_steps = 2;
+		divisor = 1000000;
+		unit = "msec";
+	} else if (minv > 2000 && maxv > 99999) {
+		scale_steps = 1;
+		divisor = 1000;
+		unit = "usec";
+	}
+
+	int width = (int)count_digits(maxv / divisor);
+
+	width = width < 5 ? 5 : width;
+
+	/* 73 columns after the "     |" margin; each entry is " 99.99th=[" + width + "],". */
+	size_t per_line = (size_t)(73 / (12 + width));
+
+	fprintf(out, "    %s percentiles (%s):\n     |", name, unit);
+	for (size_t i = 0; i < PCT_NR; i++) {
+		bool last = i == PCT_NR - 1;
+		uint64_t x = v[i];
+
+		if (i != 0 && i % per_line == 0)
+			fputs("     |", out);
+		for (unsigned s = 0; s < scale_steps; s++)
+			x = (x + 999) / 1000;
+		fprintf(out, " %5.2fth=[%*" PRIu64 "]%c", pct_list[i], width, x, last ? '\n' : ',');
+		if (!last && i % per_line == per_line - 1)
+			fputc('\n', out);
+	}
+}
+
+static void print_rate_lines(FILE *out, const struct zh_bench_dir_stats *st,
+			     const struct group_dir *g)
+{
+	const struct zh_bench_rate_stats *bw = &st->bw_kib;
+	const struct zh_bench_rate_stats *io = &st->iops;
+
+	if (bw->samples) {
+		uint64_t min = bw->min, max = bw->max;
+		double mean = zh_bench_rate_stats_mean(bw), dev = zh_bench_rate_stats_stddev(bw);
+		double share = bw_share_pct(mean, g);
+		const char *unit = "KiB";
+
+		if (mean > 1024.0 * 1024.0) {
+			unit = "MiB";
+			min /= 1024;
+			max /= 1024;
+			mean /= 1024.0;
+			dev /= 1024.0;
+		}
+		fprintf(out,
+			"   bw (%5s/s): min=%5" PRIu64 ", max=%5" PRIu64 ", per=%3.2f%%, avg=%5.02f, "
+			"stdev=%5.02f, samples=%" PRIu64 "\n",
+			unit, min, max, share, mean, dev, bw->samples);
+	}
+	if (io->samples) {
+		fprintf(out,
+			"   iops        : min=%5" PRIu64 ", max=%5" PRIu64 ", avg=%5.02f, "
+			"stdev=%5.02f, samples=%" PRIu64 "\n",
+			io->min, io->max, zh_bench_rate_stats_mean(io), zh_bench_rate_stats_stddev(io),
+			io->samples);
+	}
+}
+
+static void print_dir_block(FILE *out, const struct zh_bench_result *r, unsigned d,
+			    const struct group_dir *g)
+{
+	const struct zh_bench_dir_stats *st = &r->dir[d];
+	uint64_t bw = per_second(st->bytes, r->runtime_ns);
+	char iops_s[32], bw_s[32], bw_alt[32], io_s[32];
+
+	format_scaled(iops_s, sizeof(iops_s), per_second(st->ios, r->runtime_ns), 4, false, "");
+	format_scaled(bw_s, sizeof(bw_s), bw, 4, true, "B/s");
+	format_scaled(bw_alt, sizeof(bw_alt), bw, 4, false, "B/s");
+	format_scaled(io_s, sizeof(io_s), st->bytes, 4, true, "B");
+
+	/* fio 3.33 ends every write line with the zone reset count; parsers expect it. */
+	fprintf(out, "  %s: IOPS=%s, BW=%s (%s)(%s/%" PRIu64 "msec)%s\n", dir_name[d], iops_s, bw_s,
+		bw_alt, io_s, ns_to_ms(r->runtime_ns), d == ZH_BENCH_DIR_WRITE ? "; 0 zone resets" : "");
+
+	if (st->slat.count)
+		print_lat_line(out, "slat", &st->slat);
+	if (st->clat.count)
+		print_lat_line(out, "clat", &st->clat);
+	if (st->lat.count)
+		print_lat_line(out, " lat", &st->lat);
+	if (st->clat.count)
+		print_percentiles(out, "clat", &st->clat);
+	print_rate_lines(out, st, g);
+}
+
+static void print_job(FILE *out, const struct zh_bench_result *results, size_t n,
+		      const struct zh_bench_result *r, const char *when)
+{
+	bool any = dir_active(r, ZH_BENCH_DIR_READ) || dir_active(r, ZH_BENCH_DIR_WRITE);
+	const char *engine = str_or_empty(r->ioengine_requested);
+
+	/* Like fio, a job that did no I/O gets no block, unless it has an error to show. */
+	if (!any && r->error == 0)
+		return;
+
+	if (r->error == 0)
+		fprintf(out, "%s: (groupid=%u, jobs=%u): err=%2d: pid=%d: %s\n", r->name, r->groupid,
+			r->jobs, r->error, (int)getpid(), when);
+	else
+		fprintf(out, "%s: (groupid=%u, jobs=%u): err=%2d (%s): pid=%d: %s\n", r->name,
+			r->groupid, r->jobs, r->error, strerror(r->error), (int)getpid(), when);
+
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		struct group_dir g;
+
+		if (!dir_active(r, d))
+			continue;
+		group_dir_totals(results, n, r->groupid, d, &g);
+		print_dir_block(out, r, d, &g);
+	}
+
+	fprintf(out, "  cpu          : usr=%3.2f%%, sys=%3.2f%%, ctx=%" PRIu64 ", majf=0, minf=0\n",
+		r->usr_cpu_pct, r->sys_cpu_pct, r->ctx);
+	if (engine[0] != '\0')
+		fprintf(out,
+			"  engine       : zhtp reactor io_uring path (job file asked for ioengine=%s; "
+			"the engine's own path ran)\n",
+			engine);
+	else
+		fputs("  engine       : zhtp reactor io_uring path\n", out);
+	if (r->cpu_seconds > 0.0)
+		fprintf(out, "  efficiency   : %.0f IOPS per CPU-second\n", iops_per_cpu_second(r));
+	else
+		fputs("  efficiency   : n/a (no CPU time measured)\n", out);
+	if (r->log_entries_dropped > 0)
+		fprintf(out, "  logs         : %" PRIu64 " log entries dropped (log buffer full)\n",
+			r->log_entries_dropped);
+}
+
+static void print_group(FILE *out, const struct zh_bench_result *results, size_t n,
+			unsigned groupid)
+{
+	static const char *const label[ZH_BENCH_DIRS] = { "   READ", "  WRITE" };
+
+	fprintf(out, "\nRun status group %u (all jobs):\n", groupid);
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		struct group_dir g;
+		char agg[32], agg_alt[32], min[32], min_alt[32], max[32], max_alt[32];
+		char io[32], io_alt[32];
+
+		group_dir_totals(results, n, groupid, d, &g);
+		if (g.members == 0)
+			continue;
+		format_scaled(agg, sizeof(agg), g.agg_bw, 4, true, "B/s");
+		format_scaled(agg_alt, sizeof(agg_alt), g.agg_bw, 4, false, "B/s");
+		format_scaled(min, sizeof(min), g.min_bw, 4, true, "B/s");
+		format_scaled(min_alt, sizeof(min_alt), g.min_bw, 4, false, "B/s");
+		format_scaled(max, sizeof(max), g.max_bw, 4, true, "B/s");
+		format_scaled(max_alt, sizeof(max_alt), g.max_bw, 4, false, "B/s");
+		format_scaled(io, sizeof(io), g.io_bytes, 4, true, "B");
+		format_scaled(io_alt, sizeof(io_alt), g.io_bytes, 4, false, "B");
+		fprintf(out,
+			"%s: bw=%s (%s), %s-%s (%s-%s), io=%s (%s), run=%" PRIu64 "-%" PRIu64
+			"msec\n",
+			label[d], agg, agg_alt, min, max, min_alt, max_alt, io, io_alt,
+			ns_to_ms(g.min_run_ns), ns_to_ms(g.max_run_ns));
+	}
+}
+
+/* ctime()'s layout without its newline, e.g. "Wed Nov 25 11:00:22 2026". */
+static void format_time(char *buf, size_t len, time_t t)
+{
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL || strftime(buf, len, "%a %b %e %H:%M:%S %Y", &tm) == 0)
+		snprintf(buf, len, "%lld", (long long)t);
+}
+
+int zh_bench_report_normal(FILE *out, const struct zh_bench_result *results, size_t n)
+{
+	char when[64];
+	unsigned groupid = 0;
+	bool first = true;
+
+	if (out == NULL || (results == NULL && n > 0))
+		return -EINVAL;
+
+	format_time(when, sizeof(when), time(NULL));
+	for (size_t i = 0; i < n; i++)
+		print_job(out, results, n, &results[i], when);
+	while (next_groupid(results, n, first, groupid, &groupid)) {
+		first = false;
+		print_group(out, results, n, groupid);
+	}
+
+	if (fflush(out) != 0 || ferror(out))
+		return -EIO;
+	return 0;
+}
+
+/* ---- JSON ---- */
+
+static bool add_num(cJSON *o, const char *key, double v)
+{
+	return cJSON_AddNumberToObject(o, key, v) != NULL;
+}
+
+static bool add_str(cJSON *o, const char *key, const char *v)
+{
+	return cJSON_AddStringToObject(o, key, v) != NULL;
+}
+
+/* {min, max, mean, stddev, N} and, when asked and not empty, fio's "percentile" object. */
+static int json_add_lat(cJSON *parent, const char *key, const struct zh_bench_hist *h,
+			bool percentiles)
+{
+	cJSON *o = cJSON_AddObjectToObject(parent, key);
+
+	if (o == NULL)
+		return -ENOMEM;
+	if (!add_num(o, "min", h->count ? (double)h->min_ns : 0.0) ||
+	    !add_num(o, "max", (double)h->max_ns) || !add_num(o, "mean", zh_bench_hist_mean(h)) ||
+	    !add_num(o, "stddev", zh_bench_hist_stddev(h)) || !add_num(o, "N", (double)h->count))
+		return -ENOMEM;
+	if (!percentiles || h->count == 0)
+		return 0;
+
+	cJSON *p = cJSON_AddObjectToObject(o, "percentile");
+
+	if (p == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < PCT_NR; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "%f", pct_list[i]);
+		if (!add_num(p, name, (double)zh_bench_hist_percentile(h, pct_list[i])))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int json_add_rates(cJSON *o, const struct zh_bench_dir_stats *st, const struct group_dir *g)
+{
+	const struct zh_bench_rate_stats *bw = &st->bw_kib;
+	const struct zh_bench_rate_stats *io = &st->iops;
+	double bw_mean = zh_bench_rate_stats_mean(bw);
+
+	if (!add_num(o, "bw_min", bw->samples ? (double)bw->min : 0.0) ||
+	    !add_num(o, "bw_max", (double)bw->max) ||
+	    !add_num(o, "bw_agg", bw->samples ? bw_share_pct(bw_mean, g) : 0.0) ||
+	    !add_num(o, "bw_mean", bw_mean) || !add_num(o, "bw_dev", zh_bench_rate_stats_stddev(bw)) ||
+	    !add_num(o, "bw_samples", (double)bw->samples) ||
+	    !add_num(o, "iops_min", io->samples ? (double)io->min : 0.0) ||
+	    !add_num(o, "iops_max", (double)io->max) ||
+	    !add_num(o, "iops_mean", zh_bench_rate_stats_mean(io)) ||
+	    !add_num(o, "iops_stddev", zh_bench_rate_stats_stddev(io)) ||
+	    !add_num(o, "iops_samples", (double)io->samples))
+		return -ENOMEM;
+	return 0;
+}
+
+/* One of fio's "read", "write" or "trim" objects; runtime_ns is 0 for a direction not run. */
+static int json_add_dir(cJSON *job, const char *key, const struct zh_bench_dir_stats *st,
+			uint64_t runtime_ns, const struct group_dir *g)
+{
+	cJSON *o = cJSON_AddObjectToObject(job, key);
+	uint64_t bw_bytes = per_second(st->bytes, runtime_ns);
+	double iops = runtime_ns ? (double)st->ios * 1e9 / (double)runtime_ns : 0.0;
+	int ret;
+
+	if (o == NULL)
+		return -ENOMEM;
+	if (!add_num(o, "io_bytes", (double)st->bytes) ||
+	    !add_num(o, "io_kbytes", (double)(st->bytes >> 10)) ||
+	    !add_num(o, "bw_bytes", (double)bw_bytes) || !add_num(o, "bw", (double)(bw_bytes / 1024)) ||
+	    !add_num(o, "iops", iops) || !add_num(o, "runtime", (double)ns_to_ms(runtime_ns)) ||
+	    !add_num(o, "total_ios", (double)st->ios) || !add_num(o, "short_ios", 0) ||
+	    !add_num(o, "drop_ios", 0))
+		return -ENOMEM;
+
+	ret = json_add_lat(o, "slat_ns", &st->slat, false);
+	if (ret == 0)
+		ret = json_add_lat(o, "clat_ns", &st->clat, true);
+	if (ret == 0)
+		ret = json_add_lat(o, "lat_ns", &st->lat, false);
+	if (ret == 0)
+		ret = json_add_rates(o, st, g);
+	return ret;
+}
+
+/* fio prints what the job file said; "4k" and "1M" read back as the same sizes in fio. */
+static void format_bs(char *buf, size_t len, uint32_t bs)
+{
+	if (bs != 0 && bs % (1024u * 1024u) == 0)
+		snprintf(buf, len, "%" PRIu32 "M", bs / (1024u * 1024u));
+	else if (bs != 0 && bs % 1024u == 0)
+		snprintf(buf, len, "%" PRIu32 "k", bs / 1024u);
+	else
+		snprintf(buf, len, "%" PRIu32, bs);
+}
+
+static int json_add_options(cJSON *job, const struct zh_bench_result *r)
+{
+	cJSON *o = cJSON_AddObjectToObject(job, "job options");
+	const char *engine = str_or_empty(r->ioengine_requested);
+	char bs[32], depth[32];
+
+	if (o == NULL)
+		return -ENOMEM;
+	format_bs(bs, sizeof(bs), r->bs_bytes);
+	snprintf(depth, sizeof(depth), "%" PRIu32, r->iodepth);
+	if (!add_str(o, "name", r->name) || !add_str(o, "rw", str_or_empty(r->rw_name)) ||
+	    !add_str(o, "bs", bs) || !add_str(o, "iodepth", depth) ||
+	    !add_str(o, "ioengine", engine[0] != '\0' ? engine : "zhtp"))
+		return -ENOMEM;
+	return 0;
+}
+
+/* fio's "sync" object: no syncs are issued, so all zeros. */
+static int json_add_sync(cJSON *job)
+{
+	cJSON *o = cJSON_AddObjectToObject(job, "sync");
+	cJSON *lat = o ? cJSON_AddObjectToObject(o, "lat_ns") : NULL;
+
+	if (lat == NULL || !add_num(o, "total_ios", 0) || !add_num(lat, "min", 0) ||
+	    !add_num(lat, "max", 0) || !add_num(lat, "mean", 0) || !add_num(lat, "stddev", 0) ||
+	    !add_num(lat, "N", 0))
+		return -ENOMEM;
+	return 0;
+}
+
+static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size_t n,
+			const struct zh_bench_result *r)
+{
+	/* The trim direction is never run; an all-zero static stands in for its statistics. */
+	static const struct zh_bench_dir_stats no_trim;
+	static const struct group_dir no_group;
+	cJSON *job = cJSON_CreateObject();
+	int ret;
+
+	if (job == NULL)
+		return -ENOMEM;
+	if (!cJSON_AddItemToArray(jobs, job)) {
+		cJSON_Delete(job);
+		return -ENOMEM;
+	}
+	if (!add_str(job, "jobname", r->name) || !add_num(job, "groupid", r->groupid) ||
+	    !add_num(job, "error", r->error))
+		return -ENOMEM;
+	ret = json_add_options(job, r);
+	for (unsigned d = 0; d < ZH_BENCH_DIRS && ret == 0; d++) {
+		struct group_dir g;
+
+		group_dir_totals(results, n, r->groupid, d, &g);
+		ret = json_add_dir(job, dir_name[d], &r->dir[d], dir_active(r, d) ? r->runtime_ns : 0,
+				   &g);
+	}
+	if (ret == 0)
+		ret = json_add_dir(job, "trim", &no_trim, 0, &no_group);
+	if (ret == 0)
+		ret = json_add_sync(job);
+	if (ret != 0)
+		return ret;
+	if (!add_num(job, "job_runtime", (double)ns_to_ms(r->runtime_ns)) ||
+	    !add_num(job, "usr_cpu", r->usr_cpu_pct) || !add_num(job, "sys_cpu", r->sys_cpu_pct) ||
+	    !add_num(job, "ctx", (double)r->ctx) || !add_num(job, "majf", 0) ||
+	    !add_num(job, "minf", 0) ||
+	    !add_num(job, "iops_per_cpu_second", iops_per_cpu_second(r)))
+		return -ENOMEM;
+	return 0;
+}
+
+int zh_bench_report_json(FILE *out, const struct zh_bench_result *results, size_t n,
+			 const char *version, time_t timestamp)
+{
+	char when[64];
+	cJSON *root, *jobs;
+	char *text;
+	int ret = 0;
+
+	if (out == NULL || version == NULL || (results == NULL && n > 0))
+		return -EINVAL;
+
+	root = cJSON_CreateObject();
+	if (root == NULL)
+		return -ENOMEM;
+	format_time(when, sizeof(when), timestamp);
+	if (!add_str(root, "fio version", version) || !add_num(root, "timestamp", (double)timestamp) ||
+	    !add_num(root, "timestamp_ms", (double)timestamp * 1000.0) ||
+	    !add_str(root, "time", when)) {
+		ret = -ENOMEM;
+		goto err_delete;
+	}
+	jobs = cJSON_AddArrayToObject(root, "jobs");
+	if (jobs == NULL) {
+		ret = -ENOMEM;
+		goto err_delete;
+	}
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = json_add_job(jobs, results, n, &results[i]);
+	if (ret != 0)
+		goto err_delete;
+
+	text = cJSON_Print(root);
+	if (text == NULL) {
+		ret = -ENOMEM;
+		goto err_delete;
+	}
+	if (fputs(text, out) == EOF || fputc('\n', out) == EOF || fflush(out) != 0)
+		ret = -EIO;
+	cJSON_free(text);
+err_delete:
+	cJSON_Delete(root);
+	return ret;
+}
+
+/* ---- log files ---- */
+
+int zh_bench_log_format(char *buf, size_t len, const struct zh_bench_log_entry *e)
+{
+	ZH_BENCH_ASSERT(e != NULL);
+
+	if (buf == NULL || len == 0)
+		return -ENOSPC;
+
+	int n = snprintf(buf, len, "%" PRIu64 ", %" PRIu64 ", %u, %" PRIu32 ", 0\n", e->time_ms,
+			 e->value, (unsigned)e->ddir, e->bs);
+
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= len)
+		return -ENOSPC;
+	return n;
+}
+
+/* An unsigned decimal with overflow check; NULL if p does not start with a digit. */
+static const char *parse_u64(const char *p, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*p < '0' || *p > '9')
+		return NULL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned digit = (unsigned)(*p - '0');
+
+		if (v > (UINT64_MAX - digit) / 10)
+			return NULL;
+		v = v * 10 + digit;
+	}
+	*out = v;
+	return p;
+}
+
+static const char *skip_blanks(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+int zh_bench_log_parse(const char *line, struct zh_bench_log_entry *e)
+{
+	uint64_t col[5];
+	const char *p = line;
+
+	if (line == NULL || e == NULL)
+		return -EINVAL;
+	for (unsigned i = 0; i < 5; i++) {
+		if (i > 0) {
+			p = skip_blanks(p);
+			if (*p != ',')
+				return -EINVAL;
+			p++;
+		}
+		p = parse_u64(skip_blanks(p), &col[i]);
+		if (p == NULL)
+			return -EINVAL;
+	}
+	p = skip_blanks(p);
+	if (*p == '\r')
+		p++;
+	if (*p == '\n')
+		p++;
+	if (*p != '\0')
+		return -EINVAL;
+	/* ddir 2 is fio's trim; the priority column is fio's 16-bit ioprio value. */
+	if (col[2] > 2 || col[3] > UINT32_MAX || col[4] > UINT16_MAX)
+		return -EINVAL;
+
+	e->time_ms = col[0];
+	e->value = col[1];
+	e->ddir = (uint8_t)col[2];
+	e->bs = (uint32_t)col[3];
+	return 0;
+}
+
+const char *zh_bench_log_kind_name(unsigned kind)
+{
+	static const char *const names[ZH_BENCH_LOG_KINDS] = {
+		[ZH_BENCH_LOG_IOPS] = "iops", [ZH_BENCH_LOG_BW] = "bw",	    [ZH_BENCH_LOG_LAT] = "lat",
+		[ZH_BENCH_LOG_CLAT] = "clat", [ZH_BENCH_LOG_SLAT] = "slat",
+	};
+
+	return kind < ZH_BENCH_LOG_KINDS ? names[kind] : NULL;
+}
+
+int zh_bench_log_filename(char *buf, size_t len, const char *prefix, unsigned kind,
+			  unsigned clone)
+{
+	const char *name = zh_bench_log_kind_name(kind);
+
+	if (name == NULL || clone == 0 || prefix == NULL)
+		return -EINVAL;
+	if (buf == NULL || len == 0)
+		return -ENOSPC;
+
+	int n = snprintf(buf, len, "%s_%s.%u.log", prefix, name, clone);
+
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= len)
+		return -ENOSPC;
+	return n;
+}
+
+void zh_bench_log_window_init(struct zh_bench_log_window *w, uint64_t window_ns,
+			      uint64_t start_ns)
+{
+	ZH_BENCH_ASSERT(w != NULL);
+	ZH_BENCH_ASSERT(window_ns > 0);
+
+	memset(w, 0, sizeof(*w));
+	w->window_ns = window_ns;
+	w->start_ns = start_ns;
+}
+
+static uint64_t div_u64(unsigned __int128 num, unsigned __int128 den)
+{
+	unsigned __int128 q = num / den;
+
+	return q > UINT64_MAX ? UINT64_MAX : (uint64_t)q;
+}
+
+/* Emit the averages of everything counted, over span_ns, stamped end_ns; then clear. */
+static void window_emit(struct zh_bench_log_window *w, uint64_t span_ns, uint64_t end_ns,
+			uint64_t origin_ns, zh_bench_log_emit_fn emit, void *ctx)
+{
+	uint64_t time_ms = end_ns > origin_ns ? ns_to_ms(end_ns - origin_ns) : 0;
+
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		uint64_t ios = w->ios[d];
+		uint64_t value[ZH_BENCH_LOG_KINDS];
+
+		if (ios == 0)
+			continue;
+		value[ZH_BENCH_LOG_IOPS] = div_u64((unsigned __int128)ios * 1000000000u, span_ns);
+		value[ZH_BENCH_LOG_BW] = div_u64((unsigned __int128)w->bytes[d] * 1000000000u,
+						 (unsigned __int128)span_ns * 1024u);
+		value[ZH_BENCH_LOG_LAT] = w->lat_sum_ns[d] / ios;
+		value[ZH_BENCH_LOG_CLAT] = w->clat_sum_ns[d] / ios;
+		value[ZH_BENCH_LOG_SLAT] = w->slat_sum_ns[d] / ios;
+		for (unsigned k = 0; k < ZH_BENCH_LOG_KINDS; k++) {
+			struct zh_bench_log_entry e = {
+				.time_ms = time_ms, .value = value[k], .ddir = (uint8_t)d, .bs = 0,
+			};
+
+			emit(ctx, k, &e);
+		}
+	}
+	memset(w->ios, 0, sizeof(w->ios));
+	memset(w->bytes, 0, sizeof(w->bytes));
+	memset(w->lat_sum_ns, 0, sizeof(w->lat_sum_ns));
+	memset(w->clat_sum_ns, 0, sizeof(w->clat_sum_ns));
+	memset(w->slat_sum_ns, 0, sizeof(w->slat_sum_ns));
+}
+
+void zh_bench_log_window_flush(struct zh_bench_log_window *w, uint64_t now_ns, uint64_t origin_ns,
+			       zh_bench_log_emit_fn emit, void *ctx)
+{
+	ZH_BENCH_ASSERT(w != NULL);
+	ZH_BENCH_ASSERT(emit != NULL);
+
+	if (!zh_bench_log_window_due(w, now_ns))
+		return;
+
+	uint64_t windows = (now_ns - w->start_ns) / w->window_ns;
+	uint64_t span_ns = windows * w->window_ns;
+
+	window_emit(w, span_ns, w->start_ns + span_ns, origin_ns, emit, ctx);
+	w->start_ns += span_ns;
+}
+
+void zh_bench_log_window_finish(struct zh_bench_log_window *w, uint64_t now_ns,
+				uint64_t origin_ns, zh_bench_log_emit_fn emit, void *ctx)
+{
+	ZH_BENCH_ASSERT(w != NULL);
+	ZH_BENCH_ASSERT(emit != NULL);
+
+	if (now_ns <= w->start_ns || (w->ios[0] == 0 && w->ios[1] == 0))
+		return;
+	window_emit(w, now_ns - w->start_ns, now_ns, origin_ns, emit, ctx);
+	w->start_ns = now_ns;
+}

@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zhtp-bench reporting: turns finished job results into fio's human summary and fio's JSON
+ * layout (so tools that read fio output read ours), and writes fio-format log files (iops, bw,
+ * lat, clat, slat) including the windowed averaging that fio's log_avg_msec does.
+ *
+ * Threads: the report functions only read their arguments and may run on any thread. A log
+ * window is owned by the thread that feeds it.
+ */
+#ifndef ZH_BENCH_REPORT_H
+#define ZH_BENCH_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "bench_stats.h"
+
+enum { ZH_BENCH_DIR_READ = 0, ZH_BENCH_DIR_WRITE = 1, ZH_BENCH_DIRS = 2 };
+
+/** One job, or one group of job clones with group_reporting. */
+struct zh_bench_result {
+	char name[64];
+	unsigned groupid;
+	unsigned jobs;			/* clones merged into this result */
+	int error;			/* 0 or a positive errno, like fio */
+	const char *rw_name;		/* "randread" ... */
+	uint32_t bs_bytes, iodepth;
+	const char *ioengine_requested; /* what the job file said, "" if nothing */
+	uint64_t runtime_ns;		/* measured, after ramp */
+	struct zh_bench_dir_stats dir[ZH_BENCH_DIRS]; /* 0 read, 1 write */
+	double usr_cpu_pct, sys_cpu_pct; /* of runtime */
+	double cpu_seconds;		 /* usr+sys seconds of the process during the job's group */
+	uint64_t ctx;			 /* context switches */
+	uint64_t log_entries_dropped;
+};
+
+/**
+ * Write fio's human-readable summary: one block per result, then one "Run status group N"
+ * block per distinct groupid, in increasing groupid order.
+ *
+ * \param out      stream to write to.
+ * \param results  n results; rw_name and ioengine_requested may be NULL (treated as "").
+ * \return 0, -EINVAL for a NULL out or NULL results with n > 0, -EIO if the stream reports an
+ *         error.
+ */
+ZH_MUST_CHECK int zh_bench_report_normal(FILE *out, const struct zh_bench_result *results,
+					 size_t n);
+
+/**
+ * Write the results as fio's JSON output (fio 3.33 key names and nesting), formatted by
+ * cJSON_Print and followed by a newline. Adds "iops_per_cpu_second" to every job.
+ *
+ * \param version    value of the "fio version" key, e.g. "zhtp-bench-0.1".
+ * \param timestamp  seconds since the epoch for "timestamp", "timestamp_ms" and "time".
+ * \return 0, -EINVAL for bad arguments, -ENOMEM if cJSON cannot allocate, -EIO on a stream
+ *         error.
+ */
+ZH_MUST_CHECK int zh_bench_report_json(FILE *out, const struct zh_bench_result *results,
+				       size_t n, const char *version, time_t timestamp);
+
+/* ---- fio log files ---- */
+
+/* Log kinds, one file each: <prefix>_<name>.<clone>.log. */
+enum {
+	ZH_BENCH_LOG_IOPS = 0,
+	ZH_BENCH_LOG_BW = 1,
+	ZH_BENCH_LOG_LAT = 2,
+	ZH_BENCH_LOG_CLAT = 3,
+	ZH_BENCH_LOG_SLAT = 4,
+	ZH_BENCH_LOG_KINDS = 5,
+};
+
+/*
+ * Longest line zh_bench_log_format() can produce, NUL included: two 20-digit numbers, a 3-digit
+ * ddir, a 10-digit bs, the priority "0", four ", " separators, the newline and the NUL.
+ */
+#define ZH_BENCH_LOG_LINE_MAX (20 + 20 + 3 + 10 + 1 + 4 * 2 + 1 + 1)
+
+/**
+ * One log line, "time_ms, value, ddir, bs, prio". value is I/Os per second (iops log), KiB/s
+ * (bw log) or nanoseconds (lat, clat, slat logs); bs is 0 in averaged logs. The priority column
+ * is always written as 0.
+ */
+struct zh_bench_log_entry {
+	uint64_t time_ms;
+	uint64_t value;
+	uint8_t ddir; /* 0 read, 1 write (2 trim, only when read from fio's own logs) */
+	uint32_t bs;
+};
+
+/**
+ * Format one entry as fio does, e.g. "200, 94350, 0, 0, 0\n".
+ *
+ * \return bytes written, not counting the NUL; -ENOSPC if buf (len bytes) is too small.
+ */
+ZH_MUST_CHECK int zh_bench_log_format(char *buf, size_t len, const struct zh_bench_log_entry *e);
+
+/**
+ * Parse one line written by zh_bench_log_format() or by fio 3.x (five columns, unsigned
+ * decimal, separated by a comma and optional blanks, optional trailing newline).
+ *
+ * \return 0; -EINVAL for a malformed line, a number out of range or a ddir above 2.
+ */
+ZH_MUST_CHECK int zh_bench_log_parse(const char *line, struct zh_bench_log_entry *e);
+
+/** "iops", "bw", "lat", "clat" or "slat"; NULL for an unknown kind. */
+const char *zh_bench_log_kind_name(unsigned kind);
+
+/**
+ * File name of a log, "<prefix>_<kind>.<clone>.log", clone being 1-based like fio's.
+ *
+ * \return length written; -EINVAL for an unknown kind or clone 0; -ENOSPC if it does not fit.
+ */
+ZH_MUST_CHECK int zh_bench_log_filename(char *buf, size_t len, const char *prefix, unsigned kind,
+					unsigned clone);
+
+/**
+ * Windowed averaging for log_avg_msec > 0. Fed once per completed I/O, flushed when a window
+ * has passed; each flush emits, for each direction that did I/O in the window, one entry per
+ * log kind: I/Os per second, KiB per second and the mean lat, clat and slat in ns.
+ */
+struct zh_bench_log_window {
+	uint64_t window_ns, start_ns;
+	uint64_t ios[ZH_BENCH_DIRS], bytes[ZH_BENCH_DIRS];
+	uint64_t lat_sum_ns[ZH_BENCH_DIRS], clat_sum_ns[ZH_BENCH_DIRS], slat_sum_ns[ZH_BENCH_DIRS];
+};
+
+/** Receives one averaged entry of the given kind (ZH_BENCH_LOG_*). */
+typedef void (*zh_bench_log_emit_fn)(void *ctx, unsigned kind, const struct zh_bench_log_entry *e);
+
+/**
+ * \param window_ns  averaging window, > 0 (log_avg_msec * 1e6).
+ * \param start_ns   time the first window starts, normally the job's origin.
+ */
+void zh_bench_log_window_init(struct zh_bench_log_window *w, uint64_t window_ns,
+			      uint64_t start_ns);
+
+/**
+ * Account one completed I/O. Hot path: five adds, no branch.
+ *
+ * \param ddir  0 read or 1 write; anything else is a caller bug and is not checked here.
+ */
+static inline void zh_bench_log_window_add(struct zh_bench_log_window *w, unsigned ddir,
+					   uint32_t bytes, uint64_t slat_ns, uint64_t clat_ns)
+{
+	w->ios[ddir]++;
+	w->bytes[ddir] += bytes;
+	w->slat_sum_ns[ddir] += slat_ns;
+	w->clat_sum_ns[ddir] += clat_ns;
+	w->lat_sum_ns[ddir] += slat_ns + clat_ns;
+}
+
+/** Whether zh_bench_log_window_flush() would emit now; cheap enough to test per I/O. */
+static inline bool zh_bench_log_window_due(const struct zh_bench_log_window *w, uint64_t now_ns)
+{
+	return now_ns >= w->start_ns + w->window_ns;
+}
+
+/**
+ * If now_ns >= start + window: emit the window's averages through emit and start the next
+ * window. When the call comes k >= 1 whole windows late, the I/O counted so far is averaged
+ * over those k windows and stamped with the end of the last one; start moves forward by k
+ * windows. Entry times are (window end - origin_ns) in ms, so with a 200 ms window the first
+ * line says 200, like fio. Nothing is emitted for a direction without I/O in the window.
+ */
+void zh_bench_log_window_flush(struct zh_bench_log_window *w, uint64_t now_ns, uint64_t origin_ns,
+			       zh_bench_log_emit_fn emit, void *ctx);
+
+/**
+ * At the end of the job: emit what the unfinished window holds, averaged over (now - start)
+ * and stamped with now. Does nothing if the window is empty or no time has passed.
+ */
+void zh_bench_log_window_finish(struct zh_bench_log_window *w, uint64_t now_ns,
+				uint64_t origin_ns, zh_bench_log_emit_fn emit, void *ctx);
+
+#endif /* ZH_BENCH_REPORT_H */

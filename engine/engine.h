@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine: per-core shared-nothing reactors. Each reactor is one thread pinned to one core; it
+ * owns an io_uring (liburing lives here and in net/ only), a NUMA-local pool of registered I/O
+ * buffers, the registered files of the store's devices, a timer heap, and the inbound ends of
+ * the bounded SPSC message rings from every other core. Reactors never block (DESIGN.md
+ * invariant 1): a full ring, an empty buffer pool or a full submission queue is -EAGAIN, never
+ * an allocation or a wait.
+ *
+ * Threads: functions named zh_reactor_* run on the reactor's own thread (inside a callback,
+ * message or timer), except where a comment says otherwise. zh_engine_* run on the control
+ * thread that created the engine.
+ */
+#ifndef ZH_ENGINE_H
+#define ZH_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "numa/zh_platform.h"
+#include "nvme/nvme.h"
+
+struct zh_engine;
+struct zh_reactor;
+
+/** Buffer size classes, after the seed's pool: 4 KiB, 64 KiB, 1 MiB. */
+enum zh_buf_class {
+	ZH_BUF_CLASS_4K,
+	ZH_BUF_CLASS_64K,
+	ZH_BUF_CLASS_1M,
+	ZH_BUF_CLASS_COUNT,
+};
+
+/** A registered, aligned I/O buffer from a reactor's pool. Owned by that reactor. */
+struct zh_buf {
+	void *data;
+	uint32_t size_bytes;
+	uint16_t reg_index;   /**< io_uring registered-buffer index */
+	uint8_t size_class;   /**< enum zh_buf_class */
+	uint32_t slot;        /**< index within its class */
+};
+
+struct zh_io;
+typedef void (*zh_io_cb)(struct zh_reactor *r, struct zh_io *io);
+
+/**
+ * One device request. The caller embeds it in its own context and keeps it alive until its
+ * callback runs on the submitting reactor.
+ */
+struct zh_io {
+	zh_io_cb cb;
+	int32_t res;          /**< on completion: bytes transferred or a negative errno */
+	uint16_t nvme_status; /**< raw NVMe status for passthrough devices, else 0 */
+	uint16_t dev_index;
+	uint32_t len_bytes;
+	uint64_t prep_ns;     /**< reactor clock when the request was queued */
+	uint64_t submit_ns;   /**< reactor clock just before its SQE went to the kernel */
+};
+
+typedef void (*zh_msg_fn)(struct zh_reactor *r, void *arg);
+
+struct zh_timer;
+typedef void (*zh_timer_cb)(struct zh_reactor *r, struct zh_timer *timer);
+
+/** A one-shot timer, embedded by the caller; rearm it from its callback for periodic work. */
+struct zh_timer {
+	uint64_t deadline_ns;
+	zh_timer_cb cb;
+	uint32_t heap_index; /**< internal; UINT32_MAX when not armed */
+};
+
+/** Prepare a timer before its first start (it is then not armed). */
+static inline void zh_timer_init(struct zh_timer *timer)
+{
+	timer->deadline_ns = 0;
+	timer->cb = NULL;
+	timer->heap_index = UINT32_MAX;
+}
+
+struct zh_engine_opts {
+	const uint16_t *cpus;   /**< one reactor per listed core */
+	unsigned cpu_count;
+	uint32_t sq_entries;    /**< submission queue size per reactor (power of two) */
+	uint32_t msg_ring_entries; /**< capacity of each ordered-pair message ring (power of two) */
+	uint32_t buf_count[ZH_BUF_CLASS_COUNT]; /**< buffers per class per reactor */
+	uint32_t timers_max;    /**< armed timers per reactor */
+	struct zh_nvme_dev *const *devs; /**< registered in every reactor at index i */
+	unsigned dev_count;
+};
+
+/** Defaults: the seed's pool (100 x 4 KiB, 50 x 64 KiB, 20 x 1 MiB), 256 SQEs, 1024-entry rings. */
+void zh_engine_opts_default(struct zh_engine_opts *opts);
+
+/**
+ * Start one pinned reactor per core in opts->cpus and wait until each has its ring, pool and
+ * files registered.
+ * \return 0, -EINVAL (bad options), -ENOMEM, or the first reactor's set-up error (e.g. -ENOSYS
+ *         without io_uring, -ENOENT for a core that does not exist).
+ */
+ZH_MUST_CHECK int zh_engine_create(const struct zh_engine_opts *opts, struct zh_engine **out);
+
+/** Stop every reactor (each first waits for its in-flight I/O), join and free. */
+void zh_engine_destroy(struct zh_engine *engine);
+
+unsigned zh_engine_reactor_count(const struct zh_engine *engine);
+
+/**
+ * Send `fn(reactor, arg)` to reactor `to` from the control thread (any non-reactor thread;
+ * calls are serialized by a lock off the data path).
+ * \return 0, or -EAGAIN when that ring is full (back-pressure: retry later).
+ */
+ZH_MUST_CHECK int zh_engine_post(struct zh_engine *engine, unsigned to, zh_msg_fn fn, void *arg);
+
+/** Monotonic clock in nanoseconds (the reactors' time base). Any thread. */
+uint64_t zh_clock_ns(void);
+
+unsigned zh_reactor_id(const struct zh_reactor *r);
+unsigned zh_reactor_cpu(const struct zh_reactor *r);
+struct zh_engine *zh_reactor_engine(const struct zh_reactor *r);
+
+/** The reactor's clock, refreshed once per loop iteration (cheap). */
+uint64_t zh_reactor_now_ns(const struct zh_reactor *r);
+
+/**
+ * Send `fn(target, arg)` from reactor `from` to reactor `to` over their SPSC ring.
+ * \return 0, or -EAGAIN when the ring is full.
+ */
+ZH_MUST_CHECK int zh_reactor_post(struct zh_reactor *from, unsigned to, zh_msg_fn fn, void *arg);
+
+/**
+ * Take a buffer of at least `size_bytes` from the reactor's pool (smallest fitting class).
+ * \return 0, -EAGAIN when that class is empty (counted), -E2BIG above the largest class.
+ */
+ZH_MUST_CHECK int zh_reactor_buf_get(struct zh_reactor *r, uint32_t size_bytes,
+				     struct zh_buf **out);
+void zh_reactor_buf_put(struct zh_reactor *r, struct zh_buf *buf);
+
+/**
+ * Queue a read of `len_bytes` at `offset_bytes` of device `dev` into `buf`; `cb` runs on this
+ * reactor when it completes. The SQE is submitted at the end of the current loop iteration.
+ * \return 0, -EAGAIN (submission queue full), or the device's validation error (-EINVAL,
+ *         -ERANGE, -EROFS; see zh_nvme_dev_prep()).
+ */
+ZH_MUST_CHECK int zh_reactor_read(struct zh_reactor *r, unsigned dev, struct zh_buf *buf,
+				  uint32_t len_bytes, uint64_t offset_bytes, struct zh_io *io,
+				  zh_io_cb cb);
+/** As zh_reactor_read(); `flags` takes ZH_NVME_IO_FUA. */
+ZH_MUST_CHECK int zh_reactor_write(struct zh_reactor *r, unsigned dev, struct zh_buf *buf,
+				   uint32_t len_bytes, uint64_t offset_bytes, unsigned flags,
+				   struct zh_io *io, zh_io_cb cb);
+/** Make completed writes of device `dev` durable (fdatasync or NVMe Flush). */
+ZH_MUST_CHECK int zh_reactor_flush(struct zh_reactor *r, unsigned dev, struct zh_io *io,
+				   zh_io_cb cb);
+
+/**
+ * Arm `timer` to fire at `deadline_ns` (reactor clock).
+ * \return 0, or -ENOSPC when opts.timers_max timers are already armed.
+ */
+ZH_MUST_CHECK int zh_reactor_timer_start(struct zh_reactor *r, struct zh_timer *timer,
+					 uint64_t deadline_ns, zh_timer_cb cb);
+/** Disarm; harmless on a timer that is not armed. */
+void zh_reactor_timer_cancel(struct zh_reactor *r, struct zh_timer *timer);
+
+struct zh_reactor_stats {
+	uint64_t loops;
+	uint64_t enters;          /**< io_uring_enter calls that submitted or waited */
+	uint64_t ios_completed;
+	uint64_t msgs_handled;
+	uint64_t buf_exhausted;   /**< zh_reactor_buf_get() answered -EAGAIN */
+	uint64_t sq_full;         /**< a request answered -EAGAIN for lack of SQEs */
+	uint64_t msg_ring_full;   /**< a post from this reactor answered -EAGAIN */
+	uint64_t wakeups;         /**< eventfd wake-ups received */
+};
+
+/** Copy this reactor's counters. */
+void zh_reactor_stats_get(const struct zh_reactor *r, struct zh_reactor_stats *out);
+
+/** Number of requests submitted and not yet completed on this reactor. */
+uint32_t zh_reactor_inflight(const struct zh_reactor *r);
+
+#endif /* ZH_ENGINE_H */

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine internals: the SPSC message ring, the buffer pool and the timer heap, shared by the
+ * engine's files and its white-box tests. Not part of the public API.
+ */
+#ifndef ZH_ENGINE_INTERNAL_H
+#define ZH_ENGINE_INTERNAL_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <liburing.h>
+#include <pthread.h>
+#include <sys/uio.h>
+
+#include "engine/engine.h"
+#include "numa/numa.h"
+
+/* ---- SPSC ring (ring.c) ------------------------------------------------------------------ */
+
+struct zh_msg {
+	zh_msg_fn fn;
+	void *arg;
+};
+
+/**
+ * A bounded single-producer single-consumer ring of messages. Indices run freely and wrap;
+ * the slot is index & mask. Producer and consumer fields sit on separate cache lines, and each
+ * side keeps a private copy of the other's index so it touches the shared line only when its
+ * copy says the ring looks full (producer) or empty (consumer).
+ */
+struct zh__spsc {
+	alignas(ZH_CACHELINE_BYTES) _Atomic uint32_t head; /* written by the producer */
+	uint32_t tail_cache;                                /* producer's view of tail */
+	alignas(ZH_CACHELINE_BYTES) _Atomic uint32_t tail; /* written by the consumer */
+	uint32_t head_cache;                                /* consumer's view of head */
+	alignas(ZH_CACHELINE_BYTES) uint32_t mask;
+	struct zh_msg slots[];
+};
+
+size_t zh__spsc_memsize(uint32_t entries);
+/** Initialize a ring in caller memory of zh__spsc_memsize() bytes; entries a power of two. */
+struct zh__spsc *zh__spsc_init(void *mem, uint32_t entries);
+/** Producer side. \return true, or false when full (nothing written). */
+bool zh__spsc_push(struct zh__spsc *ring, zh_msg_fn fn, void *arg);
+/** Consumer side: pop up to `max` messages into `out`. \return the count. */
+uint32_t zh__spsc_pop_burst(struct zh__spsc *ring, struct zh_msg *out, uint32_t max);
+/** Consumer side: true when nothing is waiting (reads the producer's index). */
+bool zh__spsc_empty(struct zh__spsc *ring);
+
+/* ---- buffer pool (bufpool.c) ------------------------------------------------------------- */
+
+struct zh__bufpool_class {
+	struct zh_buf *bufs;
+	uint32_t *free_stack;
+	uint32_t free_count;
+	uint32_t total;
+	uint32_t size_bytes;
+	void *region;
+	size_t region_bytes;
+};
+
+struct zh__bufpool {
+	struct zh__bufpool_class cls[ZH_BUF_CLASS_COUNT];
+	uint64_t exhausted;
+	const struct zh_numa_topo *topo;
+};
+
+extern const uint32_t zh__buf_class_bytes[ZH_BUF_CLASS_COUNT];
+
+/** Carve the pool out of node-local memory. Start-up only. \return 0 or -ENOMEM. */
+int zh__bufpool_init(struct zh__bufpool *pool, const struct zh_numa_topo *topo, int node,
+		     const uint32_t counts[ZH_BUF_CLASS_COUNT]);
+void zh__bufpool_fini(struct zh__bufpool *pool);
+/** \return 0, -EAGAIN (class empty; pool->exhausted counts it), -E2BIG (too large). */
+int zh__bufpool_get(struct zh__bufpool *pool, uint32_t size_bytes, struct zh_buf **out);
+void zh__bufpool_put(struct zh__bufpool *pool, struct zh_buf *buf);
+/**
+ * The regions to register with io_uring, one iovec per non-empty class, and assign each
+ * buffer's reg_index accordingly. \return the number of iovecs written.
+ */
+unsigned zh__bufpool_iovecs(struct zh__bufpool *pool, struct iovec *iov);
+
+/* ---- timer heap (timer.c) ---------------------------------------------------------------- */
+
+struct zh__timer_heap {
+	struct zh_timer **slots;
+	uint32_t count;
+	uint32_t capacity;
+};
+
+int zh__timer_heap_init(struct zh__timer_heap *heap, uint32_t capacity);
+void zh__timer_heap_fini(struct zh__timer_heap *heap);
+int zh__timer_heap_push(struct zh__timer_heap *heap, struct zh_timer *timer);
+void zh__timer_heap_remove(struct zh__timer_heap *heap, struct zh_timer *timer);
+/** The earliest timer, or NULL. */
+struct zh_timer *zh__timer_heap_peek(const struct zh__timer_heap *heap);
+
+/* ---- reactor and engine (reactor.c, engine.c) ------------------------------------------- */
+
+/* Messages handled per inbound ring per loop iteration: bounds the time between reaps. */
+#define ZH_REACTOR_MSG_BATCH 32
+/* CQEs reaped per batch, and batches per loop iteration. */
+#define ZH_REACTOR_REAP_BATCH 64
+#define ZH_REACTOR_REAP_ROUNDS 4
+
+struct zh_reactor {
+	struct io_uring ring;
+	struct zh_engine *engine;
+	unsigned id;
+	unsigned cpu;
+	int node;
+	uint64_t now_ns;
+	uint32_t inflight;
+	/* Requests queued since the last submit; stamped with submit_ns when they go out. */
+	struct zh_io **unstamped;
+	uint32_t unstamped_count;
+	uint32_t unstamped_cap;
+	struct zh_nvme_dev *const *devs;
+	unsigned dev_count;
+	struct zh__bufpool pool;
+	struct zh__timer_heap timers;
+	struct zh__spsc **inbound; /* [producer]: reactors 0..n-1, then the control thread */
+	unsigned producer_count;
+	int event_fd;
+	uint64_t event_value;
+	struct zh_io event_io;
+	struct zh_reactor_stats stats;
+	pthread_t thread;
+	int setup_rc;
+	/* Set by the reactor before it may block; a producer that clears it owes a wake-up. */
+	alignas(ZH_CACHELINE_BYTES) _Atomic uint32_t sleeping;
+	_Atomic bool stopping;
+};
+
+struct zh_engine {
+	struct zh_engine_opts opts;
+	struct zh_numa_topo *topo;
+	unsigned reactor_count;
+	struct zh_reactor *reactors;
+	struct zh__spsc **rings; /* [producer * reactor_count + consumer] */
+	size_t ring_bytes;
+	pthread_mutex_t post_lock;
+	pthread_mutex_t start_lock;
+	pthread_cond_t start_cond;
+	unsigned started;
+};
+
+/** Reactor thread body (reactor.c): set up, signal the engine, loop until stopped, tear down. */
+void *zh__reactor_main(void *arg);
+/** Wake `r` if it is (about to be) asleep. Any thread. */
+void zh__reactor_wake(struct zh_reactor *r);
+
+#endif /* ZH_ENGINE_INTERNAL_H */

@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * engine: the reactor, one pinned thread per core that owns an io_uring and runs everything
+ * of its core: messages from other cores, timers, device I/O and their callbacks.
+ *
+ * Design notes
+ * 1. One loop iteration: handle a bounded batch of messages from every inbound ring, fire the
+ *    timers that are due, then one io_uring_enter that submits what the callbacks queued and,
+ *    when there was nothing else to do, waits for at least one completion (or the next timer).
+ *    Then CQEs are reaped into an array and only afterwards their callbacks run, so a callback
+ *    that queues new I/O never runs inside the reap loop.
+ * 2. Time is read twice per iteration: just before the enter (the submit time of everything
+ *    it submits) and just after it (the completion time of everything it reaps, and the
+ *    reactor clock for timers). Per-I/O clock reads would cost more than the I/O path itself.
+ * 3. Sleeping without losing a wake-up: before a waiting enter the reactor sets `sleeping`,
+ *    issues a full fence and re-checks its inbound rings; a producer pushes, issues a full
+ *    fence and, if it sees `sleeping`, clears it and writes the reactor's eventfd, which has a
+ *    read always in flight on the ring. One of the two always sees the other.
+ * 4. The ring is created by its own thread with SINGLE_ISSUER | DEFER_TASKRUN where the kernel
+ *    has them (completion work then runs only when this thread asks for it, in batches).
+ */
+#include "engine/engine_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Marks a CQE that must be skipped: an SQE turned into a NOP after a failed prep. */
+#define ZH_REACTOR_NO_IO 0
+/* dev_index of the reactor's own eventfd read. */
+#define ZH_REACTOR_EVENT_DEV UINT16_MAX
+
+uint64_t zh_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void reactor_event_done(struct zh_reactor *r, struct zh_io *io);
+
+static int reactor_arm_event(struct zh_reactor *r)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+
+	if (sqe == NULL)
+		return -EAGAIN;
+	io_uring_prep_read(sqe, r->event_fd, &r->event_value, sizeof(r->event_value), 0);
+	r->event_io.cb = reactor_event_done;
+	r->event_io.dev_index = ZH_REACTOR_EVENT_DEV;
+	io_uring_sqe_set_data(sqe, &r->event_io);
+	return 0;
+}
+
+static void reactor_event_done(struct zh_reactor *r, struct zh_io *io)
+{
+	(void)io;
+	r->stats.wakeups++;
+	/* The SQE that was just consumed frees a slot, so re-arming cannot find the SQ full. */
+	ZH_ASSERT(reactor_arm_event(r) == 0);
+}
+
+static int reactor_ring_init(struct zh_reactor *r)
+{
+	const struct zh_engine_opts *o = &r->engine->opts;
+	unsigned base = 0;
+	unsigned tries[] = { IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+			     IORING_SETUP_COOP_TASKRUN, 0 };
+	int rc = -EINVAL;
+
+	for (unsigned i = 0; i < o->dev_count; i++) {
+		if (zh_nvme_dev_needs_big_sqe(o->devs[i]))
+			base = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+	}
+	/* Older kernels refuse newer flags with EINVAL: fall back one step at a time. */
+	for (unsigned i = 0; i < ZH_ARRAY_SIZE(tries) && rc == -EINVAL; i++) {
+		struct io_uring_params p = {
+			.flags = base | tries[i] | IORING_SETUP_CQSIZE,
+			.cq_entries = 4 * o->sq_entries,
+		};
+
+		rc = io_uring_queue_init_params(o->sq_entries, &r->ring, &p);
+	}
+	if (rc < 0)
+		return rc;
+	/* Saves an fd lookup per enter; optional (kernel 5.18+). */
+	(void)io_uring_register_ring_fd(&r->ring);
+	return 0;
+}
+
+static int reactor_register(struct zh_reactor *r)
+{
+	const struct zh_engine_opts *o = &r->engine->opts;
+	struct iovec iov[ZH_BUF_CLASS_COUNT];
+	unsigned n = zh__bufpool_iovecs(&r->pool, iov);
+	int rc;
+
+	if (n > 0) {
+		rc = io_uring_register_buffers(&r->ring, iov, n);
+		if (rc < 0)
+			return rc;
+	}
+	if (o->dev_count > 0) {
+		int fds[o->dev_count];
+
+		for (unsigned i = 0; i < o->dev_count; i++)
+			fds[i] = zh_nvme_dev_fd(o->devs[i]);
+		rc = io_uring_register_files(&r->ring, fds, o->dev_count);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int reactor_alloc(struct zh_reactor *r)
+{
+	const struct zh_engine_opts *o = &r->engine->opts;
+	int rc = zh__bufpool_init(&r->pool, r->engine->topo, r->node, o->buf_count);
+
+	if (rc < 0)
+		return rc;
+	rc = zh__timer_heap_init(&r->timers, o->timers_max);
+	if (rc < 0)
+		return rc;
+	r->unstamped_cap = o->sq_entries;
+	r->unstamped = calloc(r->unstamped_cap, sizeof(*r->unstamped));
+	if (r->unstamped == NULL)
+		return -ENOMEM;
+	r->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	return r->event_fd < 0 ? -errno : 0;
+}
+
+static int reactor_setup(struct zh_reactor *r)
+{
+	int rc = zh_numa_thread_pin(r->engine->topo, r->cpu);
+
+	r->event_fd = -1;
+	if (rc < 0)
+		return rc;
+	r->node = zh_numa_topo_cpu_node(r->engine->topo, r->cpu);
+	if (r->node < 0)
+		return r->node;
+	/* Allocate after pinning so first-touch memory is local where binding is unavailable. */
+	rc = reactor_alloc(r);
+	if (rc < 0)
+		return rc;
+	rc = reactor_ring_init(r);
+	if (rc < 0)
+		return rc;
+	rc = reactor_register(r);
+	if (rc < 0)
+		return rc;
+	r->now_ns = zh_clock_ns();
+	return reactor_arm_event(r);
+}
+
+static void reactor_teardown(struct zh_reactor *r)
+{
+	if (r->ring.ring_fd > 0)
+		io_uring_queue_exit(&r->ring);
+	if (r->event_fd >= 0)
+		close(r->event_fd);
+	zh__bufpool_fini(&r->pool);
+	zh__timer_heap_fini(&r->timers);
+	free(r->unstamped);
+	r->unstamped = NULL;
+}
+
+static unsigned reactor_poll_msgs(struct zh_reactor *r)
+{
+	struct zh_msg msgs[ZH_REACTOR_MSG_BATCH];
+	unsigned total = 0;
+
+	for (unsigned p = 0; p < r->producer_count; p++) {
+		uint32_t n = zh__spsc_pop_burst(r->inbound[p], msgs, ZH_REACTOR_MSG_BATCH);
+
+		for (uint32_t i = 0; i < n; i++)
+			msgs[i].fn(r, msgs[i].arg);
+		total += n;
+	}
+	r->stats.msgs_handled += total;
+	return total;
+}
+
+static bool reactor_has_msgs(struct zh_reactor *r)
+{
+	for (unsigned p = 0; p < r->producer_count; p++) {
+		if (!zh__spsc_empty(r->inbound[p]))
+			return true;
+	}
+	return false;
+}
+
+static unsigned reactor_run_timers(struct zh_reactor *r)
+{
+	unsigned fired = 0;
+
+	/* Bounded: a timer re-armed for "now" waits for the next iteration. */
+	while (fired < r->timers.capacity) {
+		struct zh_timer *t = zh__timer_heap_peek(&r->timers);
+
+		if (t == NULL || t->deadline_ns > r->now_ns)
+			break;
+		zh__timer_heap_remove(&r->timers, t);
+		t->cb(r, t);
+		fired++;
+	}
+	return fired;
+}
+
+/* Decide whether this enter may wait; see design note 3. */
+static unsigned reactor_wait_count(struct zh_reactor *r, bool busy)
+{
+	if (busy)
+		return 0;
+	atomic_store_explicit(&r->sleeping, 1, memory_order_relaxed);
+	/* Pairs with the fence in zh__reactor_wake(): either we see its message or it sees us. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (reactor_has_msgs(r) || atomic_load_explicit(&r->stopping, memory_order_relaxed))
+		return 0;
+	return 1;
+}
+
+static void reactor_stamp_submitted(struct zh_reactor *r, uint64_t now_ns)
+{
+	for (uint32_t i = 0; i < r->unstamped_count; i++)
+		r->unstamped[i]->submit_ns = now_ns;
+	r->unstamped_count = 0;
+}
+
+static void reactor_enter(struct zh_reactor *r, bool busy)
+{
+	unsigned wait_nr = reactor_wait_count(r, busy);
+	struct zh_timer *next = zh__timer_heap_peek(&r->timers);
+
+	reactor_stamp_submitted(r, zh_clock_ns());
+	if (wait_nr == 0) {
+		/* Submits and, with DEFER_TASKRUN, runs pending completion work. */
+		io_uring_submit_and_get_events(&r->ring);
+	} else if (next != NULL) {
+		uint64_t now = zh_clock_ns();
+		uint64_t delta = next->deadline_ns > now ? next->deadline_ns - now : 0;
+		struct __kernel_timespec ts = { .tv_sec = (long long)(delta / 1000000000ull),
+						.tv_nsec = (long long)(delta % 1000000000ull) };
+		struct io_uring_cqe *cqe;
+
+		io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
+	} else {
+		io_uring_submit_and_wait(&r->ring, 1);
+	}
+	atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
+	r->stats.enters++;
+	r->now_ns = zh_clock_ns();
+}
+
+static void reactor_complete(struct zh_reactor *r, struct zh_io *io)
+{
+	if (ZH_UNLIKELY(io->dev_index == ZH_REACTOR_EVENT_DEV)) {
+		io->cb(r, io);
+		return;
+	}
+	ZH_ASSERT(r->inflight > 0);
+	ZH_DEBUG_ASSERT(io->dev_index < r->dev_count);
+	r->inflight--;
+	r->stats.ios_completed++;
+	io->res = zh_nvme_dev_complete(r->devs[io->dev_index], io->res, io->len_bytes,
+				       &io->nvme_status);
+	io->cb(r, io);
+}
+
+static void reactor_reap(struct zh_reactor *r)
+{
+	struct io_uring_cqe *cqes[ZH_REACTOR_REAP_BATCH];
+	struct zh_io *done[ZH_REACTOR_REAP_BATCH];
+
+	for (unsigned round = 0; round < ZH_REACTOR_REAP_ROUNDS; round++) {
+		unsigned n = io_uring_peek_batch_cqe(&r->ring, cqes, ZH_REACTOR_REAP_BATCH);
+
+		for (unsigned i = 0; i < n; i++) {
+			done[i] = (struct zh_io *)(uintptr_t)cqes[i]->user_data;
+			if (done[i] != NULL)
+				done[i]->res = cqes[i]->res;
+		}
+		io_uring_cq_advance(&r->ring, n);
+		for (unsigned i = 0; i < n; i++) {
+			if (done[i] != NULL)
+				reactor_complete(r, done[i]);
+		}
+		if (n < ZH_REACTOR_REAP_BATCH)
+			return;
+	}
+}
+
+static void reactor_loop(struct zh_reactor *r)
+{
+	for (;;) {
+		bool busy = reactor_poll_msgs(r) > 0;
+
+		busy = reactor_run_timers(r) > 0 || busy;
+		if (atomic_load_explicit(&r->stopping, memory_order_relaxed) && r->inflight == 0)
+			return;
+		reactor_enter(r, busy);
+		reactor_reap(r);
+		r->stats.loops++;
+	}
+}
+
+void *zh__reactor_main(void *arg)
+{
+	struct zh_reactor *r = arg;
+	struct zh_engine *e = r->engine;
+	int rc = reactor_setup(r);
+
+	pthread_mutex_lock(&e->start_lock);
+	r->setup_rc = rc;
+	e->started++;
+	pthread_cond_broadcast(&e->start_cond);
+	pthread_mutex_unlock(&e->start_lock);
+	if (rc == 0)
+		reactor_loop(r);
+	reactor_teardown(r);
+	return NULL;
+}
+
+void zh__reactor_wake(struct zh_reactor *r)
+{
+	static const uint64_t one = 1;
+
+	/* Pairs with the fence in reactor_wait_count(). */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(&r->sleeping, memory_order_relaxed) == 0)
+		return;
+	/* Only the producer that clears the flag pays for the syscall. */
+	if (atomic_exchange_explicit(&r->sleeping, 0, memory_order_relaxed) == 1) {
+		ssize_t n = write(r->event_fd, &one, sizeof(one));
+
+		/* EAGAIN means the counter is saturated: the reactor is awake anyway. */
+		ZH_ASSERT(n == sizeof(one) || errno == EAGAIN);
+	}
+}
+
+/* ---- API called on the reactor thread ----------------------------------------------------- */
+
+unsigned zh_reactor_id(const struct zh_reactor *r)
+{
+	return r->id;
+}
+
+unsigned zh_reactor_cpu(const struct zh_reactor *r)
+{
+	return r->cpu;
+}
+
+struct zh_engine *zh_reactor_engine(const struct zh_reactor *r)
+{
+	return r->engine;
+}
+
+uint64_t zh_reactor_now_ns(const struct zh_reactor *r)
+{
+	return r->now_ns;
+}
+
+uint32_t zh_reactor_inflight(const struct zh_reactor *r)
+{
+	return r->inflight;
+}
+
+void zh_reactor_stats_get(const struct zh_reactor *r, struct zh_reactor_stats *out)
+{
+	*out = r->stats;
+	out->buf_exhausted = r->pool.exhausted;
+}
+
+int zh_reactor_post(struct zh_reactor *from, unsigned to, zh_msg_fn fn, void *arg)
+{
+	struct zh_engine *e = from->engine;
+	struct zh_reactor *dst;
+
+	ZH_ASSERT(to < e->reactor_count);
+	ZH_ASSERT(fn != NULL);
+	dst = &e->reactors[to];
+	if (!zh__spsc_push(dst->inbound[from->id], fn, arg)) {
+		from->stats.msg_ring_full++;
+		return -EAGAIN;
+	}
+	zh__reactor_wake(dst);
+	return 0;
+}
+
+int zh_reactor_buf_get(struct zh_reactor *r, uint32_t size_bytes, struct zh_buf **out)
+{
+	return zh__bufpool_get(&r->pool, size_bytes, out);
+}
+
+void zh_reactor_buf_put(struct zh_reactor *r, struct zh_buf *buf)
+{
+	zh__bufpool_put(&r->pool, buf);
+}
+
+static int reactor_queue(struct zh_reactor *r, unsigned dev, const struct zh_nvme_req *req,
+			 struct zh_io *io, zh_io_cb cb)
+{
+	struct io_uring_sqe *sqe;
+	int rc;
+
+	ZH_ASSERT(dev < r->dev_count);
+	ZH_ASSERT(cb != NULL);
+	sqe = io_uring_get_sqe(&r->ring);
+	if (ZH_UNLIKELY(sqe == NULL)) {
+		r->stats.sq_full++;
+		return -EAGAIN;
+	}
+	rc = zh_nvme_dev_prep(r->devs[dev], sqe, req);
+	if (ZH_UNLIKELY(rc < 0)) {
+		/* An SQE cannot be handed back: send it as a NOP whose CQE the reaper skips. */
+		io_uring_prep_nop(sqe);
+		io_uring_sqe_set_data64(sqe, ZH_REACTOR_NO_IO);
+		return rc;
+	}
+	io->cb = cb;
+	io->dev_index = (uint16_t)dev;
+	io->len_bytes = req->len_bytes;
+	io->prep_ns = r->now_ns;
+	io_uring_sqe_set_data(sqe, io);
+	ZH_DEBUG_ASSERT(r->unstamped_count < r->unstamped_cap);
+	r->unstamped[r->unstamped_count++] = io;
+	r->inflight++;
+	return 0;
+}
+
+int zh_reactor_read(struct zh_reactor *r, unsigned dev, struct zh_buf *buf, uint32_t len_bytes,
+		    uint64_t offset_bytes, struct zh_io *io, zh_io_cb cb)
+{
+	struct zh_nvme_req req = {
+		.op = ZH_NVME_OP_READ,
+		.offset_bytes = offset_bytes,
+		.len_bytes = len_bytes,
+		.addr = buf->data,
+		.buf_index = buf->reg_index,
+		.file_index = (int)dev,
+	};
+
+	ZH_DEBUG_ASSERT(len_bytes <= buf->size_bytes);
+	return reactor_queue(r, dev, &req, io, cb);
+}
+
+int zh_reactor_write(struct zh_reactor *r, unsigned dev, struct zh_buf *buf, uint32_t len_bytes,
+		     uint64_t offset_bytes, unsigned flags, struct zh_io *io, zh_io_cb cb)
+{
+	struct zh_nvme_req req = {
+		.op = ZH_NVME_OP_WRITE,
+		.flags = flags,
+		.offset_bytes = offset_bytes,
+		.len_bytes = len_bytes,
+		.addr = buf->data,
+		.buf_index = buf->reg_index,
+		.file_index = (int)dev,
+	};
+
+	ZH_DEBUG_ASSERT(len_bytes <= buf->size_bytes);
+	return reactor_queue(r, dev, &req, io, cb);
+}
+
+int zh_reactor_flush(struct zh_reactor *r, unsigned dev, struct zh_io *io, zh_io_cb cb)
+{
+	struct zh_nvme_req req = {
+		.op = ZH_NVME_OP_FLUSH,
+		.buf_index = -1,
+		.file_index = (int)dev,
+	};
+
+	return reactor_queue(r, dev, &req, io, cb);
+}
+
+int zh_reactor_timer_start(struct zh_reactor *r, struct zh_timer *timer, uint64_t deadline_ns,
+			   zh_timer_cb cb)
+{
+	ZH_ASSERT(cb != NULL);
+	timer->deadline_ns = deadline_ns;
+	timer->cb = cb;
+	return zh__timer_heap_push(&r->timers, timer);
+}
+
+void zh_reactor_timer_cancel(struct zh_reactor *r, struct zh_timer *timer)
+{
+	zh__timer_heap_remove(&r->timers, timer);
+}

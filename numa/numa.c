@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * numa: hwloc-backed topology, core sets, pinning and node-bound memory. The hwloc topology is
+ * loaded once and only read afterwards, which hwloc documents as safe from several threads.
+ */
+#include "numa/numa.h"
+
+#include <errno.h>
+#include <hwloc.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct zh_numa_topo {
+	hwloc_topology_t topology;
+};
+
+static int cpuset_add_range(bool *seen, unsigned long lo, unsigned long hi)
+{
+	if (hi < lo)
+		return -EINVAL;
+	if (hi >= ZH_NUMA_CPUS_MAX)
+		return -E2BIG;
+	for (unsigned long c = lo; c <= hi; c++)
+		seen[c] = true;
+	return 0;
+}
+
+static int parse_core_number(const char *s, char **end, unsigned long *out)
+{
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, end, 10);
+	if (errno != 0)
+		return -E2BIG;
+	return 0;
+}
+
+int zh_numa_cpuset_parse(const char *spec, struct zh_numa_cpuset *out)
+{
+	static_assert(ZH_NUMA_CPUS_MAX <= UINT16_MAX, "cores are stored as uint16_t");
+	bool seen[ZH_NUMA_CPUS_MAX] = { false };
+	const char *p = spec;
+	int rc;
+
+	ZH_ASSERT(spec != NULL);
+	ZH_ASSERT(out != NULL);
+	if (*p == '\0')
+		return -EINVAL;
+	for (;;) {
+		unsigned long lo, hi;
+		char *end;
+
+		rc = parse_core_number(p, &end, &lo);
+		if (rc < 0)
+			return rc;
+		hi = lo;
+		if (*end == '-') {
+			rc = parse_core_number(end + 1, &end, &hi);
+			if (rc < 0)
+				return rc;
+		}
+		rc = cpuset_add_range(seen, lo, hi);
+		if (rc < 0)
+			return rc;
+		if (*end == '\0')
+			break;
+		if (*end != ',')
+			return -EINVAL;
+		p = end + 1;
+	}
+	out->count = 0;
+	for (unsigned c = 0; c < ZH_NUMA_CPUS_MAX; c++) {
+		if (seen[c])
+			out->cpus[out->count++] = (uint16_t)c;
+	}
+	return 0;
+}
+
+int zh_numa_topo_create(struct zh_numa_topo **out)
+{
+	struct zh_numa_topo *topo = calloc(1, sizeof(*topo));
+
+	if (topo == NULL)
+		return -ENOMEM;
+	if (hwloc_topology_init(&topo->topology) < 0)
+		goto err_free;
+	if (hwloc_topology_load(topo->topology) < 0)
+		goto err_destroy;
+	*out = topo;
+	return 0;
+
+err_destroy:
+	hwloc_topology_destroy(topo->topology);
+err_free:
+	free(topo);
+	return -EIO;
+}
+
+void zh_numa_topo_destroy(struct zh_numa_topo *topo)
+{
+	if (topo == NULL)
+		return;
+	hwloc_topology_destroy(topo->topology);
+	free(topo);
+}
+
+int zh_numa_topo_allowed_cpus(const struct zh_numa_topo *topo, struct zh_numa_cpuset *out)
+{
+	hwloc_bitmap_t set = hwloc_bitmap_alloc();
+	int cpu;
+
+	if (set == NULL)
+		return -ENOMEM;
+	if (hwloc_get_cpubind(topo->topology, set, HWLOC_CPUBIND_PROCESS) < 0)
+		hwloc_bitmap_copy(set, hwloc_topology_get_allowed_cpuset(topo->topology));
+	out->count = 0;
+	hwloc_bitmap_foreach_begin(cpu, set)
+	{
+		if (cpu < ZH_NUMA_CPUS_MAX)
+			out->cpus[out->count++] = (uint16_t)cpu;
+	}
+	hwloc_bitmap_foreach_end();
+	hwloc_bitmap_free(set);
+	return out->count > 0 ? 0 : -ENOENT;
+}
+
+unsigned zh_numa_topo_node_count(const struct zh_numa_topo *topo)
+{
+	int n = hwloc_get_nbobjs_by_type(topo->topology, HWLOC_OBJ_NUMANODE);
+
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static hwloc_obj_t pu_of_cpu(const struct zh_numa_topo *topo, unsigned cpu)
+{
+	return hwloc_get_pu_obj_by_os_index(topo->topology, cpu);
+}
+
+int zh_numa_topo_cpu_node(const struct zh_numa_topo *topo, unsigned cpu)
+{
+	hwloc_obj_t pu = pu_of_cpu(topo, cpu);
+	hwloc_obj_t node;
+
+	if (pu == NULL)
+		return -ENOENT;
+	node = hwloc_get_next_obj_covering_cpuset_by_type(topo->topology, pu->cpuset,
+							  HWLOC_OBJ_NUMANODE, NULL);
+	return node != NULL ? (int)node->os_index : 0;
+}
+
+int zh_numa_thread_pin(const struct zh_numa_topo *topo, unsigned cpu)
+{
+	hwloc_obj_t pu = pu_of_cpu(topo, cpu);
+
+	if (pu == NULL)
+		return -ENOENT;
+	if (hwloc_set_cpubind(topo->topology, pu->cpuset, HWLOC_CPUBIND_THREAD) < 0)
+		return -errno;
+	return 0;
+}
+
+void *zh_numa_alloc(const struct zh_numa_topo *topo, size_t size_bytes, int node)
+{
+	hwloc_obj_t obj = hwloc_get_numanode_obj_by_os_index(topo->topology, (unsigned)node);
+	void *mem = NULL;
+
+	ZH_ASSERT(size_bytes > 0);
+	if (obj != NULL) {
+		mem = hwloc_alloc_membind(topo->topology, size_bytes, obj->nodeset,
+					  HWLOC_MEMBIND_BIND, HWLOC_MEMBIND_BYNODESET);
+	}
+	/* Binding can be unsupported (no NUMA, containers); local first touch is the fallback. */
+	if (mem == NULL)
+		mem = hwloc_alloc(topo->topology, size_bytes);
+	if (mem != NULL)
+		memset(mem, 0, size_bytes);
+	return mem;
+}
+
+void zh_numa_free(const struct zh_numa_topo *topo, void *mem, size_t size_bytes)
+{
+	if (mem != NULL)
+		hwloc_free(topo->topology, mem, size_bytes);
+}

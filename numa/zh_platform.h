@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Platform basics every module shares: assertions that stay on in release builds, compiler
+ * attributes, cache-line alignment and small helpers. It lives in numa/ because that module is
+ * the project's lowest layer (CPU and memory facts); it pulls in no third-party header.
+ */
+#ifndef ZH_PLATFORM_H
+#define ZH_PLATFORM_H
+
+#include <assert.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define ZH_CACHELINE_BYTES 64
+#define ZH_MUST_CHECK __attribute__((warn_unused_result))
+#define ZH_LIKELY(x) __builtin_expect(!!(x), 1)
+#define ZH_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define ZH_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ZH_CONTAINER_OF(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
+/* Kept out of line so the assertion's cold path costs the caller one compare and one call. */
+__attribute__((noreturn, cold)) static inline void zh_assert_fail(const char *expr,
+								const char *file, int line)
+{
+	fprintf(stderr, "zhtp: assertion failed: %s (%s:%d)\n", expr, file, line);
+	abort();
+}
+
+/* On in every build: an invariant broken in production must stop the process, not corrupt data. */
+#define ZH_ASSERT(expr)                                                                     \
+	do {                                                                                \
+		if (ZH_UNLIKELY(!(expr)))                                                   \
+			zh_assert_fail(#expr, __FILE__, __LINE__);                          \
+	} while (0)
+
+#ifdef ZH_DEBUG
+#define ZH_DEBUG_ASSERT(expr) ZH_ASSERT(expr)
+#else
+#define ZH_DEBUG_ASSERT(expr) ((void)0)
+#endif
+
+static inline int zh_is_pow2_u64(unsigned long long v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
+}
+
+#endif /* ZH_PLATFORM_H */

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nvme: device open/close, geometry, and the FILE backend (regular file or block device opened
+ * O_DIRECT). Request validation is shared with the passthrough backend in nvme_passthru.c.
+ */
+#include "nvme/nvme_internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/*
+ * O_DIRECT alignment for regular files. 4 KiB satisfies every file system and page cache we
+ * meet (512 would do on some, but misaligned direct I/O fails with EINVAL, not slowly).
+ */
+#define ZH_NVME_FILE_ALIGN_BYTES 4096u
+
+static bool is_passthru_path(const char *path, const struct stat *st)
+{
+	const char *base = strrchr(path, '/');
+
+	base = base != NULL ? base + 1 : path;
+	return S_ISCHR(st->st_mode) && strncmp(base, "ng", 2) == 0;
+}
+
+static int file_create(const char *path, const struct zh_nvme_dev_opts *opts)
+{
+	int fd;
+	struct stat st;
+	int rc = 0;
+
+	if (opts->create_size_bytes == 0)
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		rc = -errno;
+	else if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < opts->create_size_bytes &&
+		 ftruncate(fd, (off_t)opts->create_size_bytes) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static int file_geometry(struct zh_nvme_dev *dev, const struct stat *st)
+{
+	if (S_ISREG(st->st_mode)) {
+		dev->size_bytes = (uint64_t)st->st_size;
+		dev->block_bytes = ZH_NVME_FILE_ALIGN_BYTES;
+		return 0;
+	}
+	if (S_ISBLK(st->st_mode)) {
+		int lbs = 0;
+
+		if (ioctl(dev->fd, BLKGETSIZE64, &dev->size_bytes) < 0)
+			return -errno;
+		if (ioctl(dev->fd, BLKSSZGET, &lbs) < 0)
+			return -errno;
+		if (lbs <= 0 || !zh_is_pow2_u64((unsigned)lbs))
+			return -EINVAL;
+		dev->block_bytes = (uint32_t)lbs;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int file_open(struct zh_nvme_dev *dev, const struct zh_nvme_dev_opts *opts)
+{
+	int flags = (opts->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	struct stat st;
+	int rc;
+
+	if (!opts->buffered)
+		flags |= O_DIRECT;
+	dev->fd = open(dev->path, flags);
+	if (dev->fd < 0)
+		return -errno;
+	if (fstat(dev->fd, &st) < 0) {
+		rc = -errno;
+		goto err_close;
+	}
+	rc = file_geometry(dev, &st);
+	if (rc < 0)
+		goto err_close;
+	dev->backend = ZH_NVME_BACKEND_FILE;
+	return 0;
+
+err_close:
+	close(dev->fd);
+	dev->fd = -1;
+	return rc;
+}
+
+int zh_nvme_dev_open(const char *path, const struct zh_nvme_dev_opts *opts,
+		     struct zh_nvme_dev **out)
+{
+	static const struct zh_nvme_dev_opts default_opts;
+	struct zh_nvme_dev *dev;
+	struct stat st;
+	int rc;
+
+	ZH_ASSERT(path != NULL);
+	ZH_ASSERT(out != NULL);
+	if (opts == NULL)
+		opts = &default_opts;
+	if (strlen(path) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	rc = file_create(path, opts);
+	if (rc < 0)
+		return rc;
+	if (stat(path, &st) < 0)
+		return -errno;
+	dev = calloc(1, sizeof(*dev));
+	if (dev == NULL)
+		return -ENOMEM;
+	snprintf(dev->path, sizeof(dev->path), "%s", path);
+	dev->read_only = opts->read_only;
+	dev->fd = -1;
+	rc = is_passthru_path(path, &st) ? zh__nvme_passthru_probe(dev) : file_open(dev, opts);
+	if (rc < 0) {
+		free(dev);
+		return rc;
+	}
+	dev->block_shift = (uint32_t)__builtin_ctz(dev->block_bytes);
+	*out = dev;
+	return 0;
+}
+
+void zh_nvme_dev_close(struct zh_nvme_dev *dev)
+{
+	if (dev == NULL)
+		return;
+	if (dev->fd >= 0)
+		close(dev->fd);
+	free(dev);
+}
+
+enum zh_nvme_backend zh_nvme_dev_backend(const struct zh_nvme_dev *dev)
+{
+	return dev->backend;
+}
+
+const char *zh_nvme_dev_path(const struct zh_nvme_dev *dev)
+{
+	return dev->path;
+}
+
+int zh_nvme_dev_fd(const struct zh_nvme_dev *dev)
+{
+	return dev->fd;
+}
+
+uint32_t zh_nvme_dev_block_bytes(const struct zh_nvme_dev *dev)
+{
+	return dev->block_bytes;
+}
+
+uint64_t zh_nvme_dev_size_bytes(const struct zh_nvme_dev *dev)
+{
+	return dev->size_bytes;
+}
+
+bool zh_nvme_dev_needs_big_sqe(const struct zh_nvme_dev *dev)
+{
+	return dev->backend == ZH_NVME_BACKEND_PASSTHRU;
+}
+
+int zh__nvme_req_check(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req)
+{
+	uint64_t mask = dev->block_bytes - 1;
+
+	if (req->op == ZH_NVME_OP_FLUSH)
+		return dev->read_only ? -EROFS : 0;
+	if (req->op == ZH_NVME_OP_WRITE && dev->read_only)
+		return -EROFS;
+	if (req->len_bytes == 0 || (req->len_bytes & mask) != 0 || (req->offset_bytes & mask) != 0)
+		return -EINVAL;
+	if (((uintptr_t)req->addr & mask) != 0)
+		return -EINVAL;
+	if (req->offset_bytes > dev->size_bytes ||
+	    dev->size_bytes - req->offset_bytes < req->len_bytes)
+		return -ERANGE;
+	return 0;
+}
+
+void zh__nvme_sqe_set_target(struct io_uring_sqe *sqe, const struct zh_nvme_dev *dev,
+			     const struct zh_nvme_req *req)
+{
+	if (req->file_index >= 0) {
+		sqe->fd = req->file_index;
+		sqe->flags |= IOSQE_FIXED_FILE;
+	} else {
+		sqe->fd = dev->fd;
+	}
+}
+
+static void file_prep_rw(struct io_uring_sqe *sqe, const struct zh_nvme_req *req)
+{
+	bool write = req->op == ZH_NVME_OP_WRITE;
+
+	if (req->buf_index >= 0) {
+		sqe->opcode = write ? IORING_OP_WRITE_FIXED : IORING_OP_READ_FIXED;
+		sqe->buf_index = (uint16_t)req->buf_index;
+	} else {
+		sqe->opcode = write ? IORING_OP_WRITE : IORING_OP_READ;
+	}
+	sqe->off = req->offset_bytes;
+	sqe->addr = (uint64_t)(uintptr_t)req->addr;
+	sqe->len = req->len_bytes;
+	/* On an O_DIRECT block device the kernel turns RWF_DSYNC into an FUA write. */
+	sqe->rw_flags = (req->flags & ZH_NVME_IO_FUA) != 0 ? RWF_DSYNC : 0;
+}
+
+int zh_nvme_dev_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,
+		     const struct zh_nvme_req *req)
+{
+	int rc = zh__nvme_req_check(dev, req);
+
+	if (ZH_UNLIKELY(rc < 0))
+		return rc;
+	if (dev->backend == ZH_NVME_BACKEND_PASSTHRU)
+		return zh__nvme_passthru_prep(dev, sqe, req);
+	memset(sqe, 0, sizeof(*sqe));
+	zh__nvme_sqe_set_target(sqe, dev, req);
+	if (req->op == ZH_NVME_OP_FLUSH) {
+		sqe->opcode = IORING_OP_FSYNC;
+		sqe->fsync_flags = IORING_FSYNC_DATASYNC;
+		return 0;
+	}
+	file_prep_rw(sqe, req);
+	return 0;
+}
+
+int zh_nvme_dev_complete(const struct zh_nvme_dev *dev, int32_t cqe_res, uint32_t len_bytes,
+			 uint16_t *status)
+{
+	*status = 0;
+	if (dev->backend == ZH_NVME_BACKEND_FILE)
+		return cqe_res;
+	/* uring_cmd: negative errno from the kernel, positive NVMe status, 0 on success. */
+	if (cqe_res < 0)
+		return cqe_res;
+	if (cqe_res > 0) {
+		*status = (uint16_t)cqe_res;
+		return zh_nvme_status_to_errno((uint16_t)cqe_res);
+	}
+	return (int)len_bytes;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nvme: the block device layer. One interface, two backends:
+ *   - FILE: a regular file or block device opened O_DIRECT (the embedded default), read and
+ *     written with IORING_OP_{READ,WRITE}[_FIXED]; flush is fdatasync, FUA is RWF_DSYNC.
+ *   - PASSTHRU: an NVMe generic char device /dev/ngXnY driven by IORING_OP_URING_CMD with
+ *     NVMe read/write/flush commands (needs SQE128/CQE32 rings); geometry from libnvme identify.
+ * This module prepares SQEs and interprets CQE results; it owns no ring (the engine's reactors
+ * do). It speaks the kernel's io_uring UAPI only, so it does not depend on liburing.
+ */
+#ifndef ZH_NVME_H
+#define ZH_NVME_H
+
+#include <linux/io_uring.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "numa/zh_platform.h"
+
+enum zh_nvme_backend {
+	ZH_NVME_BACKEND_FILE,
+	ZH_NVME_BACKEND_PASSTHRU,
+};
+
+struct zh_nvme_dev_opts {
+	bool buffered;             /**< FILE only: skip O_DIRECT (fio's direct=0). */
+	bool read_only;            /**< Open O_RDONLY. */
+	uint64_t create_size_bytes; /**< FILE only: create (or extend) a regular file to this size. */
+};
+
+struct zh_nvme_dev;
+
+/**
+ * Open a device. A path naming a character device whose name starts with "ng" selects the
+ * passthrough backend; anything else is the FILE backend.
+ * \return 0, or -ENOENT, -EACCES, -EINVAL (O_DIRECT refused, not a file/blockdev, a passthrough
+ *         namespace with an unsupported format), -ENOMEM, or another negative errno from open.
+ */
+ZH_MUST_CHECK int zh_nvme_dev_open(const char *path, const struct zh_nvme_dev_opts *opts,
+				   struct zh_nvme_dev **out);
+void zh_nvme_dev_close(struct zh_nvme_dev *dev);
+
+enum zh_nvme_backend zh_nvme_dev_backend(const struct zh_nvme_dev *dev);
+const char *zh_nvme_dev_path(const struct zh_nvme_dev *dev);
+int zh_nvme_dev_fd(const struct zh_nvme_dev *dev);
+/** Alignment for offsets, lengths and buffer addresses: the logical block size. */
+uint32_t zh_nvme_dev_block_bytes(const struct zh_nvme_dev *dev);
+uint64_t zh_nvme_dev_size_bytes(const struct zh_nvme_dev *dev);
+/** True when the device needs a ring set up with IORING_SETUP_SQE128 | IORING_SETUP_CQE32. */
+bool zh_nvme_dev_needs_big_sqe(const struct zh_nvme_dev *dev);
+
+enum zh_nvme_op {
+	ZH_NVME_OP_READ,
+	ZH_NVME_OP_WRITE,
+	ZH_NVME_OP_FLUSH,
+};
+
+/** Write flag: force unit access (durable on completion). */
+#define ZH_NVME_IO_FUA (1u << 0)
+
+struct zh_nvme_req {
+	enum zh_nvme_op op;
+	unsigned flags;        /**< ZH_NVME_IO_* */
+	uint64_t offset_bytes;
+	uint32_t len_bytes;
+	void *addr;
+	int buf_index;         /**< registered buffer index, or -1 */
+	int file_index;        /**< registered file index, or -1 to use the raw fd */
+};
+
+/**
+ * Fill `sqe` (64 bytes, or 128 on a big-SQE ring for passthrough) for `req`. user_data is left
+ * to the caller. Validates alignment and range against the device geometry.
+ * \return 0, or -EINVAL (misaligned, zero or oversized length), -ERANGE (past the end),
+ *         -EROFS (write to a read-only device).
+ */
+ZH_MUST_CHECK int zh_nvme_dev_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,
+				   const struct zh_nvme_req *req);
+
+/**
+ * Turn a CQE result into bytes transferred or a negative errno, keeping the NVMe status.
+ * \param cqe_res    the CQE's res field.
+ * \param len_bytes  the request's length (passthrough reports 0 on success).
+ * \param status     out: the raw NVMe status (0 for the FILE backend or success).
+ * \return bytes (may be short for FILE), or a negative errno (see zh_nvme_status_to_errno()).
+ */
+int zh_nvme_dev_complete(const struct zh_nvme_dev *dev, int32_t cqe_res, uint32_t len_bytes,
+			 uint16_t *status);
+
+/**
+ * Map an NVMe completion status (the 15-bit field without the phase bit: SC bits 0-7, SCT bits
+ * 8-10, CRD, More, DNR) to a negative errno. 0 maps to 0.
+ */
+int zh_nvme_status_to_errno(uint16_t status);
+
+#endif /* ZH_NVME_H */

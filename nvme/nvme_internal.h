@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nvme internals shared by the backends and the white-box tests: the device structure and the
+ * passthrough command encoder.
+ */
+#ifndef ZH_NVME_INTERNAL_H
+#define ZH_NVME_INTERNAL_H
+
+#include <limits.h>
+
+#include "nvme/nvme.h"
+
+/* NVM command set opcodes (NVMe base spec, I/O commands). */
+#define ZH_NVME_CMD_FLUSH 0x00
+#define ZH_NVME_CMD_WRITE 0x01
+#define ZH_NVME_CMD_READ 0x02
+/* CDW12 bit 30: force unit access. */
+#define ZH_NVME_CDW12_FUA (1u << 30)
+/* The NLB field is 16 bits, 0's based. */
+#define ZH_NVME_MAX_BLOCKS_PER_CMD 65536u
+
+struct zh_nvme_dev {
+	enum zh_nvme_backend backend;
+	int fd;
+	bool read_only;
+	uint32_t block_bytes;
+	uint32_t block_shift;
+	uint32_t nsid;
+	uint64_t size_bytes;
+	char path[PATH_MAX];
+};
+
+/** The NVMe fields of one I/O command, before they are laid into an SQE's command area. */
+struct zh__nvme_cmd {
+	uint8_t opcode;
+	uint32_t nsid;
+	uint32_t cdw10;
+	uint32_t cdw11;
+	uint32_t cdw12;
+	uint64_t addr;
+	uint32_t data_len;
+};
+
+/** Build the NVMe command for `req` on a passthrough device; same errors as zh_nvme_dev_prep(). */
+int zh__nvme_cmd_encode(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req,
+			struct zh__nvme_cmd *cmd);
+int zh__nvme_passthru_probe(struct zh_nvme_dev *dev);
+int zh__nvme_passthru_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,
+			   const struct zh_nvme_req *req);
+/** Point the SQE at the device: registered file index when given, else the raw fd. */
+void zh__nvme_sqe_set_target(struct io_uring_sqe *sqe, const struct zh_nvme_dev *dev,
+			     const struct zh_nvme_req *req);
+/** Geometry checks common to both backends. */
+int zh__nvme_req_check(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req);
+
+#endif /* ZH_NVME_INTERNAL_H */

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * nvme passthrough backend: NVMe generic char devices (/dev/ngXnY) driven with
+ * IORING_OP_URING_CMD. libnvme (its only home) answers the namespace id and identify; the I/O
+ * commands are laid by hand into the 80-byte command area of a 128-byte SQE, and completion
+ * statuses are mapped to errno values with the raw status kept for the caller.
+ */
+#include "nvme/nvme_internal.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libnvme.h>
+#include <string.h>
+#include <unistd.h>
+
+static_assert(sizeof(struct nvme_uring_cmd) <= 80, "the command must fit a big SQE's cmd area");
+static_assert(sizeof(struct io_uring_sqe) == 64, "io_uring SQE layout");
+
+/* Logical block format in use: FLBAS bits 0-3, extended by bits 5-6 past 16 formats. */
+static unsigned ns_format_index(const struct nvme_id_ns *ns)
+{
+	return (ns->flbas & 0x0fu) | (((unsigned)ns->flbas & 0x60u) >> 1);
+}
+
+static int ns_geometry(struct zh_nvme_dev *dev, const struct nvme_id_ns *ns)
+{
+	unsigned idx = ns_format_index(ns);
+	unsigned ds;
+
+	if (idx > ns->nlbaf || idx >= ZH_ARRAY_SIZE(ns->lbaf))
+		return -EINVAL;
+	ds = ns->lbaf[idx].ds;
+	/* 512 B to 64 KiB logical blocks; metadata-carrying formats are not supported here. */
+	if (ds < 9 || ds > 16 || le16toh(ns->lbaf[idx].ms) != 0)
+		return -EINVAL;
+	dev->block_bytes = 1u << ds;
+	dev->size_bytes = le64toh(ns->nsze) << ds;
+	return 0;
+}
+
+int zh__nvme_passthru_probe(struct zh_nvme_dev *dev)
+{
+	struct nvme_id_ns ns;
+	int rc;
+
+	dev->fd = open(dev->path, (dev->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (dev->fd < 0)
+		return -errno;
+	if (nvme_get_nsid(dev->fd, &dev->nsid) < 0) {
+		rc = -errno;
+		goto err_close;
+	}
+	rc = nvme_identify_ns(dev->fd, dev->nsid, &ns);
+	if (rc != 0) {
+		/* libnvme: -1 with errno, or a positive NVMe status. */
+		rc = rc < 0 ? -errno : zh_nvme_status_to_errno((uint16_t)rc);
+		goto err_close;
+	}
+	rc = ns_geometry(dev, &ns);
+	if (rc < 0)
+		goto err_close;
+	dev->backend = ZH_NVME_BACKEND_PASSTHRU;
+	return 0;
+
+err_close:
+	close(dev->fd);
+	dev->fd = -1;
+	return rc;
+}
+
+int zh__nvme_cmd_encode(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req,
+			struct zh__nvme_cmd *cmd)
+{
+	uint64_t slba;
+	uint32_t nlb;
+	int rc = zh__nvme_req_check(dev, req);
+
+	if (rc < 0)
+		return rc;
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->nsid = dev->nsid;
+	if (req->op == ZH_NVME_OP_FLUSH) {
+		cmd->opcode = ZH_NVME_CMD_FLUSH;
+		return 0;
+	}
+	nlb = req->len_bytes >> dev->block_shift;
+	if (nlb > ZH_NVME_MAX_BLOCKS_PER_CMD)
+		return -EINVAL;
+	slba = req->offset_bytes >> dev->block_shift;
+	cmd->opcode = req->op == ZH_NVME_OP_WRITE ? ZH_NVME_CMD_WRITE : ZH_NVME_CMD_READ;
+	cmd->cdw10 = (uint32_t)slba;
+	cmd->cdw11 = (uint32_t)(slba >> 32);
+	cmd->cdw12 = nlb - 1;
+	if (req->op == ZH_NVME_OP_WRITE && (req->flags & ZH_NVME_IO_FUA) != 0)
+		cmd->cdw12 |= ZH_NVME_CDW12_FUA;
+	cmd->addr = (uint64_t)(uintptr_t)req->addr;
+	cmd->data_len = req->len_bytes;
+	return 0;
+}
+
+int zh__nvme_passthru_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,
+			   const struct zh_nvme_req *req)
+{
+	struct zh__nvme_cmd cmd;
+	struct nvme_uring_cmd *uc;
+	int rc = zh__nvme_cmd_encode(dev, req, &cmd);
+
+	if (rc < 0)
+		return rc;
+	/* A big SQE: 64 bytes of header plus 64 more that hold the command's tail. */
+	memset(sqe, 0, 2 * sizeof(*sqe));
+	zh__nvme_sqe_set_target(sqe, dev, req);
+	sqe->opcode = IORING_OP_URING_CMD;
+	sqe->cmd_op = NVME_URING_CMD_IO;
+	if (req->buf_index >= 0 && req->op != ZH_NVME_OP_FLUSH) {
+		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+		sqe->buf_index = (uint16_t)req->buf_index;
+	}
+	uc = (struct nvme_uring_cmd *)sqe->cmd;
+	uc->opcode = cmd.opcode;
+	uc->nsid = cmd.nsid;
+	uc->cdw10 = cmd.cdw10;
+	uc->cdw11 = cmd.cdw11;
+	uc->cdw12 = cmd.cdw12;
+	uc->addr = cmd.addr;
+	uc->data_len = cmd.data_len;
+	return 0;
+}
+
+static int generic_status_to_errno(uint8_t sc)
+{
+	switch (sc) {
+	case 0x01: /* invalid command opcode */
+		return -EOPNOTSUPP;
+	case 0x02: /* invalid field in command */
+	case 0x0b: /* invalid namespace or format */
+		return -EINVAL;
+	case 0x07: /* command abort requested */
+		return -ECANCELED;
+	case 0x80: /* LBA out of range */
+		return -ERANGE;
+	case 0x81: /* capacity exceeded */
+		return -ENOSPC;
+	case 0x82: /* namespace not ready */
+		return -EAGAIN;
+	default: /* data transfer error, internal error, power loss abort... */
+		return -EIO;
+	}
+}
+
+static int media_status_to_errno(uint8_t sc)
+{
+	switch (sc) {
+	case 0x85: /* compare failure */
+		return -EILSEQ;
+	case 0x86: /* access denied */
+		return -EACCES;
+	case 0x87: /* deallocated or unwritten block */
+		return -ENODATA;
+	default: /* write fault, unrecovered read error, end-to-end protection errors */
+		return -EIO;
+	}
+}
+
+int zh_nvme_status_to_errno(uint16_t status)
+{
+	uint8_t sc = (uint8_t)(status & 0xffu);
+	unsigned sct = (status >> 8) & 0x7u;
+
+	if (sc == 0 && sct == 0)
+		return 0;
+	switch (sct) {
+	case 0: /* generic command status */
+		return generic_status_to_errno(sc);
+	case 1: /* command specific status */
+		return sc == 0x82 ? -EROFS : -EINVAL; /* 0x82: write to a read-only range */
+	case 2: /* media and data integrity errors */
+		return media_status_to_errno(sc);
+	default: /* path related, vendor specific */
+		return -EIO;
+	}
+}

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests for nvme/: passthrough command encoding (LBA math, FUA, flush, limits), the layout of
+ * the 128-byte uring_cmd SQE, NVMe status to errno mapping, and the FILE backend's SQEs. The
+ * device structs are built by hand: no NVMe hardware is needed (that test lives with the
+ * QEMU harness).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <libnvme.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nvme/nvme_internal.h"
+
+static struct zh_nvme_dev ng_dev(uint32_t lba_bytes, uint64_t blocks)
+{
+	struct zh_nvme_dev d = {
+		.backend = ZH_NVME_BACKEND_PASSTHRU,
+		.fd = 7,
+		.block_bytes = lba_bytes,
+		.block_shift = (uint32_t)__builtin_ctz(lba_bytes),
+		.nsid = 1,
+		.size_bytes = blocks * lba_bytes,
+	};
+	return d;
+}
+
+static struct zh_nvme_req rw(enum zh_nvme_op op, uint64_t off, uint32_t len, unsigned flags)
+{
+	static char buf[1 << 21] __attribute__((aligned(4096)));
+	struct zh_nvme_req r = {
+		.op = op, .flags = flags, .offset_bytes = off, .len_bytes = len,
+		.addr = buf, .buf_index = -1, .file_index = -1,
+	};
+	return r;
+}
+
+Test(nvme_passthru, read_encodes_slba_and_zero_based_block_count)
+{
+	struct zh_nvme_dev d = ng_dev(4096, 1 << 20);
+	struct zh_nvme_req r = rw(ZH_NVME_OP_READ, 8192, 16384, 0);
+	struct zh__nvme_cmd c;
+
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), 0);
+	cr_assert_eq(c.opcode, 0x02);
+	cr_assert_eq(c.nsid, 1);
+	cr_assert_eq(c.cdw10, 2);
+	cr_assert_eq(c.cdw11, 0);
+	cr_assert_eq(c.cdw12, 3);
+	cr_assert_eq(c.data_len, 16384);
+	cr_assert_eq(c.addr, (uint64_t)(uintptr_t)r.addr);
+}
+
+Test(nvme_passthru, write_with_fua_sets_cdw12_bit_30_and_high_lba_dword)
+{
+	struct zh_nvme_dev d = ng_dev(512, 1ull << 34);
+	uint64_t off = ((1ull << 32) + 5) * 512;
+	struct zh_nvme_req r = rw(ZH_NVME_OP_WRITE, off, 1024, ZH_NVME_IO_FUA);
+	struct zh__nvme_cmd c;
+
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), 0);
+	cr_assert_eq(c.opcode, 0x01);
+	cr_assert_eq(c.cdw10, 5);
+	cr_assert_eq(c.cdw11, 1);
+	cr_assert_eq(c.cdw12, (1u << 30) | 1u);
+	r.flags = 0;
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), 0);
+	cr_assert_eq(c.cdw12, 1u);
+}
+
+Test(nvme_passthru, flush_has_no_data)
+{
+	struct zh_nvme_dev d = ng_dev(4096, 100);
+	struct zh_nvme_req r = rw(ZH_NVME_OP_FLUSH, 0, 0, 0);
+	struct zh__nvme_cmd c;
+
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), 0);
+	cr_assert_eq(c.opcode, 0x00);
+	cr_assert_eq(c.data_len, 0);
+	cr_assert_eq(c.nsid, 1);
+}
+
+Test(nvme_passthru, bad_requests_are_refused)
+{
+	struct zh_nvme_dev d = ng_dev(512, 100000);
+	struct zh__nvme_cmd c;
+	struct zh_nvme_req r;
+
+	r = rw(ZH_NVME_OP_READ, 100, 512, 0);
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), -EINVAL, "misaligned offset");
+	r = rw(ZH_NVME_OP_READ, 0, 700, 0);
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), -EINVAL, "misaligned length");
+	r = rw(ZH_NVME_OP_READ, 0, 0, 0);
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), -EINVAL, "empty");
+	r = rw(ZH_NVME_OP_READ, 99999 * 512, 1024, 0);
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), -ERANGE, "past the end");
+	r = rw(ZH_NVME_OP_READ, 0, 65537 * 512, 0);
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), -EINVAL, "more than 65536 blocks");
+	r = rw(ZH_NVME_OP_READ, 0, 65536 * 512, 0);
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), 0, "exactly 65536 blocks");
+	cr_assert_eq(c.cdw12, 65535);
+	d.read_only = true;
+	r = rw(ZH_NVME_OP_WRITE, 0, 512, 0);
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), -EROFS);
+}
+
+Test(nvme_passthru, prep_lays_a_big_sqe_with_fixed_buffer_and_file)
+{
+	struct zh_nvme_dev d = ng_dev(4096, 1000);
+	struct zh_nvme_req r = rw(ZH_NVME_OP_WRITE, 4096, 8192, ZH_NVME_IO_FUA);
+	struct io_uring_sqe sqe[2];
+	const struct nvme_uring_cmd *uc = (const struct nvme_uring_cmd *)sqe[0].cmd;
+
+	memset(sqe, 0xa5, sizeof(sqe));
+	r.buf_index = 3;
+	r.file_index = 2;
+	cr_assert_eq(zh_nvme_dev_prep(&d, sqe, &r), 0);
+	cr_assert_eq(sqe[0].opcode, IORING_OP_URING_CMD);
+	cr_assert_eq(sqe[0].cmd_op, NVME_URING_CMD_IO);
+	cr_assert_eq(sqe[0].fd, 2);
+	cr_assert(sqe[0].flags & IOSQE_FIXED_FILE);
+	cr_assert_eq(sqe[0].uring_cmd_flags, IORING_URING_CMD_FIXED);
+	cr_assert_eq(sqe[0].buf_index, 3);
+	cr_assert_eq(uc->opcode, 0x01);
+	cr_assert_eq(uc->nsid, 1);
+	cr_assert_eq(uc->cdw10, 1);
+	cr_assert_eq(uc->cdw12, (1u << 30) | 1u);
+	cr_assert_eq(uc->data_len, 8192);
+	cr_assert_eq(uc->metadata, 0, "the 0xa5 fill must be cleared");
+	cr_assert_eq(uc->timeout_ms, 0);
+}
+
+Test(nvme_passthru, status_maps_to_errno)
+{
+	cr_assert_eq(zh_nvme_status_to_errno(0x0000), 0);
+	cr_assert_eq(zh_nvme_status_to_errno(0x0001), -EOPNOTSUPP);
+	cr_assert_eq(zh_nvme_status_to_errno(0x0002), -EINVAL);
+	cr_assert_eq(zh_nvme_status_to_errno(0x0004), -EIO);
+	cr_assert_eq(zh_nvme_status_to_errno(0x0007), -ECANCELED);
+	cr_assert_eq(zh_nvme_status_to_errno(0x0080), -ERANGE);
+	cr_assert_eq(zh_nvme_status_to_errno(0x0081), -ENOSPC);
+	cr_assert_eq(zh_nvme_status_to_errno(0x0082), -EAGAIN);
+	cr_assert_eq(zh_nvme_status_to_errno(0x0182), -EROFS);
+	cr_assert_eq(zh_nvme_status_to_errno(0x0281), -EIO, "unrecovered read error");
+	cr_assert_eq(zh_nvme_status_to_errno(0x0285), -EILSEQ);
+	cr_assert_eq(zh_nvme_status_to_errno(0x0286), -EACCES);
+	cr_assert_eq(zh_nvme_status_to_errno(0x4281), -EIO, "DNR bit does not change the class");
+	cr_assert_eq(zh_nvme_status_to_errno(0x0371), -EIO, "path errors");
+}
+
+Test(nvme_passthru, completion_keeps_status_and_reports_bytes)
+{
+	struct zh_nvme_dev d = ng_dev(4096, 1000);
+	uint16_t status = 0xffff;
+
+	cr_assert_eq(zh_nvme_dev_complete(&d, 0, 8192, &status), 8192);
+	cr_assert_eq(status, 0);
+	cr_assert_eq(zh_nvme_dev_complete(&d, 0x0281, 8192, &status), -EIO);
+	cr_assert_eq(status, 0x0281);
+	cr_assert_eq(zh_nvme_dev_complete(&d, -EINTR, 8192, &status), -EINTR);
+	cr_assert_eq(status, 0);
+}
+
+Test(nvme_file, prep_uses_fixed_ops_dsync_for_fua_and_datasync_flush)
+{
+	struct zh_nvme_dev d = { .backend = ZH_NVME_BACKEND_FILE, .fd = 9, .block_bytes = 4096,
+				 .block_shift = 12, .size_bytes = 1 << 20 };
+	struct zh_nvme_req r = rw(ZH_NVME_OP_WRITE, 4096, 4096, ZH_NVME_IO_FUA);
+	struct io_uring_sqe sqe;
+	uint16_t status;
+
+	r.buf_index = 1;
+	cr_assert_eq(zh_nvme_dev_prep(&d, &sqe, &r), 0);
+	cr_assert_eq(sqe.opcode, IORING_OP_WRITE_FIXED);
+	cr_assert_eq(sqe.fd, 9);
+	cr_assert_eq(sqe.flags & IOSQE_FIXED_FILE, 0);
+	cr_assert_eq(sqe.off, 4096);
+	cr_assert_eq(sqe.len, 4096);
+	cr_assert_eq(sqe.rw_flags, RWF_DSYNC);
+	cr_assert_eq(sqe.buf_index, 1);
+	r = rw(ZH_NVME_OP_READ, 0, 4096, 0);
+	cr_assert_eq(zh_nvme_dev_prep(&d, &sqe, &r), 0);
+	cr_assert_eq(sqe.opcode, IORING_OP_READ);
+	cr_assert_eq(sqe.rw_flags, 0);
+	r = rw(ZH_NVME_OP_FLUSH, 0, 0, 0);
+	cr_assert_eq(zh_nvme_dev_prep(&d, &sqe, &r), 0);
+	cr_assert_eq(sqe.opcode, IORING_OP_FSYNC);
+	cr_assert_eq(sqe.fsync_flags, IORING_FSYNC_DATASYNC);
+	cr_assert_eq(zh_nvme_dev_complete(&d, 100, 4096, &status), 100, "short I/O passes through");
+}
+
+Test(nvme_file, open_refuses_missing_path_and_reports_geometry)
+{
+	struct zh_nvme_dev *dev;
+	struct zh_nvme_dev_opts o = { .create_size_bytes = 1 << 20 };
+	char path[512];
+
+	cr_assert_eq(zh_nvme_dev_open("/nonexistent/dir/x", NULL, &dev), -ENOENT);
+	snprintf(path, sizeof(path), "%s/nvme-open-%d.img", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	cr_assert_eq(zh_nvme_dev_backend(dev), ZH_NVME_BACKEND_FILE);
+	cr_assert_eq(zh_nvme_dev_size_bytes(dev), 1 << 20);
+	cr_assert_eq(zh_nvme_dev_block_bytes(dev), 4096);
+	cr_assert_not(zh_nvme_dev_needs_big_sqe(dev));
+	zh_nvme_dev_close(dev);
+	unlink(path);
+}

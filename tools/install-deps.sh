@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Install the Debian 12 packages zhtp needs that are missing. Called by `make` before every
+# build; does nothing (and needs no network) when everything is present.
+#   tools/install-deps.sh build   packages to build and test
+#   tools/install-deps.sh bench   also the peers the benchmarks compare against
+set -euo pipefail
+
+build_pkgs=(cmake make gcc pkg-config liburing-dev libnvme-dev libisal-dev libzstd-dev
+	librocksdb-dev libhwloc-dev libcriterion-dev libcjson-dev libssl-dev
+	libjson-c-dev
+	clang libclang-rt-14-dev)
+bench_pkgs=(fio gnuplot-nox python3 valgrind)
+
+want=("${build_pkgs[@]}")
+if [ "${1:-build}" = bench ]; then
+	want+=("${bench_pkgs[@]}")
+fi
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "zhtp: missing Debian packages: ${missing[*]}" >&2
+	echo "zhtp: run as root, or: sudo apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+echo "zhtp: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
