@@ -441,7 +441,7 @@ static int parse_pct(const struct opt_ctx *ctx, uint32_t *pct)
 
 static int opt_rwmixread(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	uint32_t pct;
+	uint32_t pct = 0;
 	int rc = parse_pct(ctx, &pct);
 
 	if (rc == 0)
@@ -451,7 +451,7 @@ static int opt_rwmixread(struct zh_bench_job *job, const struct opt_ctx *ctx)
 
 static int opt_rwmixwrite(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	uint32_t pct;
+	uint32_t pct = 0;
 	int rc = parse_pct(ctx, &pct);
 
 	if (rc == 0)
@@ -485,7 +485,7 @@ static int opt_size(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	const char *why;
 	uint64_t bytes;
-	uint32_t pct;
+	uint32_t pct = 0;
 	int rc = need_value(ctx);
 
 	if (rc != 0)
@@ -1333,8 +1333,8 @@ static int cli_from_files(struct zh_bench_cli *cli, int argc, char **argv, char 
 
 	for (int i = 1; i < argc && argv[i] != NULL; i += a.consumed) {
 		uint32_t first = jf->job_count;
-		size_t len;
-		char *text;
+		size_t len = 0;
+		char *text = NULL;
 
 		rc = cli_classify(argc, argv, i, files_only, &a, err, err_len);
 		BJ_ASSERT(rc == 0); /* pass 1 accepted the same argv */

@@ -3,8 +3,8 @@
  * zhtp-bench reporting: fio's human summary, fio's JSON layout (through cJSON) and fio's log
  * file lines, including the log_avg_msec window averaging.
  *
- * The human summary reproduces fio 3.33's layout and its unit rules, written out here from
- * fio's observed output:
+ * The human summary reproduces fio 3.33's layout and its unit rules, stated here in our own
+ * words:
  *
  * 1. Counts and rates print with 4 significant digits and a k/M/G (or Ki/Mi/Gi) prefix: the
  *    smallest prefix that leaves at most 4 integer digits, then as many decimals as fit in the
@@ -17,6 +17,11 @@
  * 4. Rates are per second of the measured runtime; "per=" is a job's mean bandwidth as a
  *    share of its group's aggregate bandwidth (group bytes over the group's longest runtime).
  */
+/* localtime_r and getpid are POSIX.1-2008, outside plain -std=c11. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include "bench_report.h"
 
 #include <cjson/cJSON.h>
@@ -25,11 +30,11 @@
 #include <string.h>
 #include <unistd.h>
 
-static const double pct_list[] = { 1.0,  5.0,  10.0, 20.0, 30.0, 40.0, 50.0,  60.0, 70.0,
-				   80.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99 };
+static const double pct_list[] = {1.0,	5.0,  10.0, 20.0, 30.0, 40.0, 50.0,  60.0, 70.0,
+				  80.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99};
 #define PCT_NR (sizeof(pct_list) / sizeof(pct_list[0]))
 
-static const char *const dir_name[ZH_BENCH_DIRS] = { "read", "write" };
+static const char *const dir_name[ZH_BENCH_DIRS] = {"read", "write"};
 
 /* ---- numbers and rates ---- */
 
@@ -60,8 +65,8 @@ static uint64_t pow10_u64(unsigned e)
 static void format_scaled(char *buf, size_t len, uint64_t num, unsigned max_digits, bool pow2,
 			  const char *unit)
 {
-	static const char *const si[] = { "", "k", "M", "G", "T", "P", "E" };
-	static const char *const iec[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+	static const char *const si[] = {"", "k", "M", "G", "T", "P", "E"};
+	static const char *const iec[] = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
 	const uint64_t base = pow2 ? 1024 : 1000;
 	uint64_t div = 1;
 	unsigned p = 0;
@@ -184,8 +189,8 @@ static double bw_share_pct(double mean_kib, const struct group_dir *g)
 }
 
 /* Smallest groupid above prev (or the smallest at all when first); false when none is left. */
-static bool next_groupid(const struct zh_bench_result *results, size_t n, bool first,
-			 unsigned prev, unsigned *next)
+static bool next_groupid(const struct zh_bench_result *results, size_t n, bool first, unsigned prev,
+			 unsigned *next)
 {
 	bool found = false;
 
@@ -297,7 +302,8 @@ static void print_rate_lines(FILE *out, const struct zh_bench_dir_stats *st,
 			dev /= 1024.0;
 		}
 		fprintf(out,
-			"   bw (%5s/s): min=%5" PRIu64 ", max=%5" PRIu64 ", per=%3.2f%%, avg=%5.02f, "
+			"   bw (%5s/s): min=%5" PRIu64 ", max=%5" PRIu64
+			", per=%3.2f%%, avg=%5.02f, "
 			"stdev=%5.02f, samples=%" PRIu64 "\n",
 			unit, min, max, share, mean, dev, bw->samples);
 	}
@@ -305,8 +311,8 @@ static void print_rate_lines(FILE *out, const struct zh_bench_dir_stats *st,
 		fprintf(out,
 			"   iops        : min=%5" PRIu64 ", max=%5" PRIu64 ", avg=%5.02f, "
 			"stdev=%5.02f, samples=%" PRIu64 "\n",
-			io->min, io->max, zh_bench_rate_stats_mean(io), zh_bench_rate_stats_stddev(io),
-			io->samples);
+			io->min, io->max, zh_bench_rate_stats_mean(io),
+			zh_bench_rate_stats_stddev(io), io->samples);
 	}
 }
 
@@ -324,7 +330,8 @@ static void print_dir_block(FILE *out, const struct zh_bench_result *r, unsigned
 
 	/* fio 3.33 ends every write line with the zone reset count; parsers expect it. */
 	fprintf(out, "  %s: IOPS=%s, BW=%s (%s)(%s/%" PRIu64 "msec)%s\n", dir_name[d], iops_s, bw_s,
-		bw_alt, io_s, ns_to_ms(r->runtime_ns), d == ZH_BENCH_DIR_WRITE ? "; 0 zone resets" : "");
+		bw_alt, io_s, ns_to_ms(r->runtime_ns),
+		d == ZH_BENCH_DIR_WRITE ? "; 0 zone resets" : "");
 
 	if (st->slat.count)
 		print_lat_line(out, "slat", &st->slat);
@@ -348,8 +355,8 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 		return;
 
 	if (r->error == 0)
-		fprintf(out, "%s: (groupid=%u, jobs=%u): err=%2d: pid=%d: %s\n", r->name, r->groupid,
-			r->jobs, r->error, (int)getpid(), when);
+		fprintf(out, "%s: (groupid=%u, jobs=%u): err=%2d: pid=%d: %s\n", r->name,
+			r->groupid, r->jobs, r->error, (int)getpid(), when);
 	else
 		fprintf(out, "%s: (groupid=%u, jobs=%u): err=%2d (%s): pid=%d: %s\n", r->name,
 			r->groupid, r->jobs, r->error, strerror(r->error), (int)getpid(), when);
@@ -366,10 +373,11 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 	fprintf(out, "  cpu          : usr=%3.2f%%, sys=%3.2f%%, ctx=%" PRIu64 ", majf=0, minf=0\n",
 		r->usr_cpu_pct, r->sys_cpu_pct, r->ctx);
 	if (engine[0] != '\0')
-		fprintf(out,
-			"  engine       : zhtp reactor io_uring path (job file asked for ioengine=%s; "
-			"the engine's own path ran)\n",
-			engine);
+		fprintf(
+		    out,
+		    "  engine       : zhtp reactor io_uring path (job file asked for ioengine=%s; "
+		    "the engine's own path ran)\n",
+		    engine);
 	else
 		fputs("  engine       : zhtp reactor io_uring path\n", out);
 	if (r->cpu_seconds > 0.0)
@@ -384,7 +392,7 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 static void print_group(FILE *out, const struct zh_bench_result *results, size_t n,
 			unsigned groupid)
 {
-	static const char *const label[ZH_BENCH_DIRS] = { "   READ", "  WRITE" };
+	static const char *const label[ZH_BENCH_DIRS] = {"   READ", "  WRITE"};
 
 	fprintf(out, "\nRun status group %u (all jobs):\n", groupid);
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
@@ -492,7 +500,8 @@ static int json_add_rates(cJSON *o, const struct zh_bench_dir_stats *st, const s
 	if (!add_num(o, "bw_min", bw->samples ? (double)bw->min : 0.0) ||
 	    !add_num(o, "bw_max", (double)bw->max) ||
 	    !add_num(o, "bw_agg", bw->samples ? bw_share_pct(bw_mean, g) : 0.0) ||
-	    !add_num(o, "bw_mean", bw_mean) || !add_num(o, "bw_dev", zh_bench_rate_stats_stddev(bw)) ||
+	    !add_num(o, "bw_mean", bw_mean) ||
+	    !add_num(o, "bw_dev", zh_bench_rate_stats_stddev(bw)) ||
 	    !add_num(o, "bw_samples", (double)bw->samples) ||
 	    !add_num(o, "iops_min", io->samples ? (double)io->min : 0.0) ||
 	    !add_num(o, "iops_max", (double)io->max) ||
@@ -516,8 +525,9 @@ static int json_add_dir(cJSON *job, const char *key, const struct zh_bench_dir_s
 		return -ENOMEM;
 	if (!add_num(o, "io_bytes", (double)st->bytes) ||
 	    !add_num(o, "io_kbytes", (double)(st->bytes >> 10)) ||
-	    !add_num(o, "bw_bytes", (double)bw_bytes) || !add_num(o, "bw", (double)(bw_bytes / 1024)) ||
-	    !add_num(o, "iops", iops) || !add_num(o, "runtime", (double)ns_to_ms(runtime_ns)) ||
+	    !add_num(o, "bw_bytes", (double)bw_bytes) ||
+	    !add_num(o, "bw", (double)(bw_bytes / 1024)) || !add_num(o, "iops", iops) ||
+	    !add_num(o, "runtime", (double)ns_to_ms(runtime_ns)) ||
 	    !add_num(o, "total_ios", (double)st->ios) || !add_num(o, "short_ios", 0) ||
 	    !add_num(o, "drop_ios", 0))
 		return -ENOMEM;
@@ -596,8 +606,8 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 		struct group_dir g;
 
 		group_dir_totals(results, n, r->groupid, d, &g);
-		ret = json_add_dir(job, dir_name[d], &r->dir[d], dir_active(r, d) ? r->runtime_ns : 0,
-				   &g);
+		ret = json_add_dir(job, dir_name[d], &r->dir[d],
+				   dir_active(r, d) ? r->runtime_ns : 0, &g);
 	}
 	if (ret == 0)
 		ret = json_add_dir(job, "trim", &no_trim, 0, &no_group);
@@ -629,7 +639,8 @@ int zh_bench_report_json(FILE *out, const struct zh_bench_result *results, size_
 	if (root == NULL)
 		return -ENOMEM;
 	format_time(when, sizeof(when), timestamp);
-	if (!add_str(root, "fio version", version) || !add_num(root, "timestamp", (double)timestamp) ||
+	if (!add_str(root, "fio version", version) ||
+	    !add_num(root, "timestamp", (double)timestamp) ||
 	    !add_num(root, "timestamp_ms", (double)timestamp * 1000.0) ||
 	    !add_str(root, "time", when)) {
 		ret = -ENOMEM;
@@ -741,15 +752,14 @@ int zh_bench_log_parse(const char *line, struct zh_bench_log_entry *e)
 const char *zh_bench_log_kind_name(unsigned kind)
 {
 	static const char *const names[ZH_BENCH_LOG_KINDS] = {
-		[ZH_BENCH_LOG_IOPS] = "iops", [ZH_BENCH_LOG_BW] = "bw",	    [ZH_BENCH_LOG_LAT] = "lat",
-		[ZH_BENCH_LOG_CLAT] = "clat", [ZH_BENCH_LOG_SLAT] = "slat",
+	    [ZH_BENCH_LOG_IOPS] = "iops", [ZH_BENCH_LOG_BW] = "bw",	[ZH_BENCH_LOG_LAT] = "lat",
+	    [ZH_BENCH_LOG_CLAT] = "clat", [ZH_BENCH_LOG_SLAT] = "slat",
 	};
 
 	return kind < ZH_BENCH_LOG_KINDS ? names[kind] : NULL;
 }
 
-int zh_bench_log_filename(char *buf, size_t len, const char *prefix, unsigned kind,
-			  unsigned clone)
+int zh_bench_log_filename(char *buf, size_t len, const char *prefix, unsigned kind, unsigned clone)
 {
 	const char *name = zh_bench_log_kind_name(kind);
 
@@ -767,8 +777,7 @@ int zh_bench_log_filename(char *buf, size_t len, const char *prefix, unsigned ki
 	return n;
 }
 
-void zh_bench_log_window_init(struct zh_bench_log_window *w, uint64_t window_ns,
-			      uint64_t start_ns)
+void zh_bench_log_window_init(struct zh_bench_log_window *w, uint64_t window_ns, uint64_t start_ns)
 {
 	ZH_BENCH_ASSERT(w != NULL);
 	ZH_BENCH_ASSERT(window_ns > 0);
@@ -805,7 +814,10 @@ static void window_emit(struct zh_bench_log_window *w, uint64_t span_ns, uint64_
 		value[ZH_BENCH_LOG_SLAT] = w->slat_sum_ns[d] / ios;
 		for (unsigned k = 0; k < ZH_BENCH_LOG_KINDS; k++) {
 			struct zh_bench_log_entry e = {
-				.time_ms = time_ms, .value = value[k], .ddir = (uint8_t)d, .bs = 0,
+			    .time_ms = time_ms,
+			    .value = value[k],
+			    .ddir = (uint8_t)d,
+			    .bs = 0,
 			};
 
 			emit(ctx, k, &e);
@@ -834,8 +846,8 @@ void zh_bench_log_window_flush(struct zh_bench_log_window *w, uint64_t now_ns, u
 	w->start_ns += span_ns;
 }
 
-void zh_bench_log_window_finish(struct zh_bench_log_window *w, uint64_t now_ns,
-				uint64_t origin_ns, zh_bench_log_emit_fn emit, void *ctx)
+void zh_bench_log_window_finish(struct zh_bench_log_window *w, uint64_t now_ns, uint64_t origin_ns,
+				zh_bench_log_emit_fn emit, void *ctx)
 {
 	ZH_BENCH_ASSERT(w != NULL);
 	ZH_BENCH_ASSERT(emit != NULL);

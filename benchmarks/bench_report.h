@@ -24,16 +24,25 @@ enum { ZH_BENCH_DIR_READ = 0, ZH_BENCH_DIR_WRITE = 1, ZH_BENCH_DIRS = 2 };
 struct zh_bench_result {
 	char name[64];
 	unsigned groupid;
-	unsigned jobs;			/* clones merged into this result */
-	int error;			/* 0 or a positive errno, like fio */
-	const char *rw_name;		/* "randread" ... */
+	/* Job clones merged into this result. */
+	unsigned jobs;
+	/* 0 or a positive errno, like fio. */
+	int error;
+	/* "randread" ... */
+	const char *rw_name;
 	uint32_t bs_bytes, iodepth;
-	const char *ioengine_requested; /* what the job file said, "" if nothing */
-	uint64_t runtime_ns;		/* measured, after ramp */
-	struct zh_bench_dir_stats dir[ZH_BENCH_DIRS]; /* 0 read, 1 write */
-	double usr_cpu_pct, sys_cpu_pct; /* of runtime */
-	double cpu_seconds;		 /* usr+sys seconds of the process during the job's group */
-	uint64_t ctx;			 /* context switches */
+	/* What the job file said, "" if nothing. */
+	const char *ioengine_requested;
+	/* Measured, after ramp. */
+	uint64_t runtime_ns;
+	/* ZH_BENCH_DIR_READ, ZH_BENCH_DIR_WRITE. */
+	struct zh_bench_dir_stats dir[ZH_BENCH_DIRS];
+	/* Percent of runtime. */
+	double usr_cpu_pct, sys_cpu_pct;
+	/* usr+sys seconds spent by the process during the job's group. */
+	double cpu_seconds;
+	/* Context switches. */
+	uint64_t ctx;
 	uint64_t log_entries_dropped;
 };
 
@@ -58,8 +67,8 @@ ZH_MUST_CHECK int zh_bench_report_normal(FILE *out, const struct zh_bench_result
  * \return 0, -EINVAL for bad arguments, -ENOMEM if cJSON cannot allocate, -EIO on a stream
  *         error.
  */
-ZH_MUST_CHECK int zh_bench_report_json(FILE *out, const struct zh_bench_result *results,
-				       size_t n, const char *version, time_t timestamp);
+ZH_MUST_CHECK int zh_bench_report_json(FILE *out, const struct zh_bench_result *results, size_t n,
+				       const char *version, time_t timestamp);
 
 /* ---- fio log files ---- */
 
@@ -135,8 +144,7 @@ typedef void (*zh_bench_log_emit_fn)(void *ctx, unsigned kind, const struct zh_b
  * \param window_ns  averaging window, > 0 (log_avg_msec * 1e6).
  * \param start_ns   time the first window starts, normally the job's origin.
  */
-void zh_bench_log_window_init(struct zh_bench_log_window *w, uint64_t window_ns,
-			      uint64_t start_ns);
+void zh_bench_log_window_init(struct zh_bench_log_window *w, uint64_t window_ns, uint64_t start_ns);
 
 /**
  * Account one completed I/O. Hot path: five adds, no branch.
@@ -173,7 +181,7 @@ void zh_bench_log_window_flush(struct zh_bench_log_window *w, uint64_t now_ns, u
  * At the end of the job: emit what the unfinished window holds, averaged over (now - start)
  * and stamped with now. Does nothing if the window is empty or no time has passed.
  */
-void zh_bench_log_window_finish(struct zh_bench_log_window *w, uint64_t now_ns,
-				uint64_t origin_ns, zh_bench_log_emit_fn emit, void *ctx);
+void zh_bench_log_window_finish(struct zh_bench_log_window *w, uint64_t now_ns, uint64_t origin_ns,
+				zh_bench_log_emit_fn emit, void *ctx);
 
 #endif /* ZH_BENCH_REPORT_H */

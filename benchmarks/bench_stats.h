@@ -31,6 +31,7 @@
 #define ZH_BENCH_STATS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifndef ZH_MUST_CHECK
@@ -38,13 +39,13 @@
 #endif
 
 /* Bits below the leading one that select a sub-bucket: 64 sub-buckets per power of two. */
-#define ZH_BENCH_HIST_SUB_BITS 6
+#define ZH_BENCH_HIST_SUB_BITS	  6
 #define ZH_BENCH_HIST_SUB_BUCKETS (1u << ZH_BENCH_HIST_SUB_BITS)
 /* Values at or above 2^ZH_BENCH_HIST_TOP_BIT ns are clamped into the last bucket. */
-#define ZH_BENCH_HIST_TOP_BIT 36
+#define ZH_BENCH_HIST_TOP_BIT  36
 #define ZH_BENCH_HIST_LIMIT_NS (UINT64_C(1) << ZH_BENCH_HIST_TOP_BIT)
 /* (36 - 6 + 1) * 64 = 1984 regular buckets for [0, 2^36), plus the clamp bucket. */
-#define ZH_BENCH_HIST_BUCKETS                                                                     \
+#define ZH_BENCH_HIST_BUCKETS                                                                      \
 	(((ZH_BENCH_HIST_TOP_BIT - ZH_BENCH_HIST_SUB_BITS + 1) << ZH_BENCH_HIST_SUB_BITS) + 1)
 #define ZH_BENCH_HIST_LAST (ZH_BENCH_HIST_BUCKETS - 1)
 
@@ -52,7 +53,7 @@
  * Assertion that stays on in release builds. It lives here until the project has one shared
  * ZH_ASSERT header that benchmarks/ may include.
  */
-#define ZH_BENCH_ASSERT(expr)                                                                     \
+#define ZH_BENCH_ASSERT(expr)                                                                      \
 	((expr) ? (void)0 : zh__bench_assert_fail(#expr, __FILE__, __LINE__, __func__))
 
 _Noreturn void zh__bench_assert_fail(const char *expr, const char *file, int line,
@@ -80,14 +81,15 @@ struct zh_bench_hist {
  * \param ns  latency in nanoseconds, any value (clamped at ZH_BENCH_HIST_LIMIT_NS).
  * \return an index in [0, ZH_BENCH_HIST_BUCKETS).
  */
-static inline unsigned zh_bench_hist_index(uint64_t ns)
+static inline size_t zh_bench_hist_index(uint64_t ns)
 {
 	uint64_t v = ns < ZH_BENCH_HIST_LIMIT_NS ? ns : ZH_BENCH_HIST_LIMIT_NS;
 	/* OR-ing in bit 6 makes values below 64 use shift 0, i.e. their own bucket. */
 	unsigned msb = 63u - (unsigned)__builtin_clzll(v | ZH_BENCH_HIST_SUB_BUCKETS);
 	unsigned shift = msb - ZH_BENCH_HIST_SUB_BITS;
 
-	return (shift << ZH_BENCH_HIST_SUB_BITS) + (unsigned)(v >> shift);
+	/* 64-bit arithmetic throughout: the result indexes the array without a zero-extension. */
+	return ((size_t)shift << ZH_BENCH_HIST_SUB_BITS) + (size_t)(v >> shift);
 }
 
 /**
@@ -166,9 +168,9 @@ double zh_bench_rate_stats_stddev(const struct zh_bench_rate_stats *r);
 struct zh_bench_dir_stats {
 	uint64_t ios;
 	uint64_t bytes;
-	struct zh_bench_hist slat; /* submission latency */
-	struct zh_bench_hist clat; /* completion latency */
-	struct zh_bench_hist lat;  /* slat + clat */
+	struct zh_bench_hist slat;	   /* submission latency */
+	struct zh_bench_hist clat;	   /* completion latency */
+	struct zh_bench_hist lat;	   /* slat + clat */
 	struct zh_bench_rate_stats iops;   /* I/Os per second, one sample per interval */
 	struct zh_bench_rate_stats bw_kib; /* KiB per second, one sample per interval */
 };

@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zhtp-bench planning: files, devices, core placement and engine sizing for one group of
+ * jobs. Mirrors fio's rules where a job file depends on them: a job without `filename` gets
+ * one file per clone named <name>.<clone>.0 under `directory`; a file that is missing or too
+ * short is laid out with data before the run (reads of holes would measure nothing); each
+ * clone does `size` bytes of I/O unless `time_based`.
+ */
+#include "bench_plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LAYOUT_CHUNK_BYTES (1u << 20)
+#define LOG_RING_PER_IO (1u << 20)
+#define LOG_RING_AVERAGED (1u << 12)
+
+static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, err_len, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int job_path(const struct zh_bench_job *job, unsigned clone, char *out, size_t len)
+{
+	const char *dir = job->directory[0] != '\0' ? job->directory : NULL;
+	int n;
+
+	if (job->filename[0] != '\0' && (dir == NULL || job->filename[0] == '/'))
+		n = snprintf(out, len, "%s", job->filename);
+	else if (job->filename[0] != '\0')
+		n = snprintf(out, len, "%s/%s", dir, job->filename);
+	else
+		n = snprintf(out, len, "%s/%s.%u.0", dir != NULL ? dir : ".", job->name, clone);
+	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}
+
+/* Write pseudo-random data from the file's end up to `need_bytes` (fio's "laying out"). */
+static int layout_file(const char *path, uint64_t need_bytes)
+{
+	struct stat st;
+	uint64_t *chunk;
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	int fd, rc = 0;
+
+	if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= need_bytes))
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	chunk = malloc(LAYOUT_CHUNK_BYTES);
+	if (chunk == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (uint64_t off = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0; off < need_bytes && rc == 0;) {
+		size_t n = need_bytes - off < LAYOUT_CHUNK_BYTES ? need_bytes - off : LAYOUT_CHUNK_BYTES;
+
+		for (size_t i = 0; i < LAYOUT_CHUNK_BYTES / sizeof(*chunk); i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			chunk[i] = x;
+		}
+		ssize_t w = pwrite(fd, chunk, n, (off_t)off);
+		if (w <= 0)
+			rc = w < 0 ? -errno : -EIO;
+		else
+			off += (uint64_t)w;
+	}
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	free(chunk);
+	close(fd);
+	return rc;
+}
+
+static int plan_dev(struct zh_bench_plan *plan, const char *path, bool direct,
+		    uint64_t need_bytes, char *err, size_t err_len)
+{
+	struct zh_bench_plan_dev *d;
+	struct zh_nvme_dev_opts opts = { .buffered = !direct };
+	int rc;
+
+	for (unsigned i = 0; i < plan->dev_count; i++) {
+		if (strcmp(plan->devs[i].path, path) == 0 && plan->devs[i].direct == direct)
+			return (int)i;
+	}
+	if (plan->dev_count == ZH_BENCH_DEVS_MAX)
+		return fail(err, err_len, -E2BIG, "more than %d files in one group", ZH_BENCH_DEVS_MAX);
+	if (need_bytes > 0) {
+		rc = layout_file(path, need_bytes);
+		if (rc < 0)
+			return fail(err, err_len, rc, "%s: cannot lay out %llu bytes: %s", path,
+				    (unsigned long long)need_bytes, strerror(-rc));
+	}
+	d = &plan->devs[plan->dev_count];
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	d->direct = direct;
+	rc = zh_nvme_dev_open(path, &opts, &d->dev);
+	if (rc < 0)
+		return fail(err, err_len, rc, "%s: cannot open%s: %s", path,
+			    direct ? " with O_DIRECT" : "", strerror(-rc));
+	plan->engine_devs[plan->dev_count] = d->dev;
+	return (int)plan->dev_count++;
+}
+
+static uint32_t job_read_pct(const struct zh_bench_job *job)
+{
+	switch (job->rw) {
+	case ZH_BENCH_RW_READ:
+	case ZH_BENCH_RW_RANDREAD:
+		return 100;
+	case ZH_BENCH_RW_WRITE:
+	case ZH_BENCH_RW_RANDWRITE:
+		return 0;
+	default:
+		return job->rwmixread_pct;
+	}
+}
+
+/* The byte range a clone works on, checked against the device's size and alignment. */
+static int job_region(const struct zh_bench_job *job, const struct zh_nvme_dev *dev,
+		      struct zh_bench_worker_cfg *cfg, char *err, size_t err_len)
+{
+	uint64_t dev_bytes = zh_nvme_dev_size_bytes(dev);
+	uint32_t block = zh_nvme_dev_block_bytes(dev);
+	uint64_t len;
+
+	if (job->bs_bytes % block != 0 || job->offset_bytes % block != 0)
+		return fail(err, err_len, -EINVAL,
+			    "job '%s': bs=%u and offset=%llu must be multiples of the device's "
+			    "%u-byte block (direct I/O)", job->name, job->bs_bytes,
+			    (unsigned long long)job->offset_bytes, block);
+	if (job->offset_bytes >= dev_bytes)
+		return fail(err, err_len, -ERANGE, "job '%s': offset %llu is past the end (%llu)",
+			    job->name, (unsigned long long)job->offset_bytes,
+			    (unsigned long long)dev_bytes);
+	len = dev_bytes - job->offset_bytes;
+	if (job->size_bytes > 0 && job->size_bytes < len)
+		len = job->size_bytes;
+	else if (job->size_pct > 0)
+		len = len / 100 * job->size_pct;
+	len -= len % job->bs_bytes;
+	if (len == 0)
+		return fail(err, err_len, -EINVAL, "job '%s': size is smaller than bs=%u", job->name,
+			    job->bs_bytes);
+	cfg->region_offset_bytes = job->offset_bytes;
+	cfg->region_bytes = len;
+	return 0;
+}
+
+static unsigned job_log_kinds(const struct zh_bench_job *job)
+{
+	unsigned kinds = 0;
+
+	if (job->iops_log[0] != '\0')
+		kinds |= 1u << ZH_BENCH_LOG_IOPS;
+	if (job->bw_log[0] != '\0')
+		kinds |= 1u << ZH_BENCH_LOG_BW;
+	if (job->lat_log[0] != '\0')
+		kinds |= (1u << ZH_BENCH_LOG_LAT) | (1u << ZH_BENCH_LOG_CLAT) | (1u << ZH_BENCH_LOG_SLAT);
+	return kinds;
+}
+
+static int job_cfg(const struct zh_bench_job *job, unsigned clone,
+		   struct zh_bench_worker_cfg *cfg, char *err, size_t err_len)
+{
+	if (job->time_based && job->runtime_ns == 0)
+		return fail(err, err_len, -EINVAL, "job '%s': time_based needs a runtime", job->name);
+	*cfg = (struct zh_bench_worker_cfg){
+		.rw = job->rw,
+		.read_pct = job_read_pct(job),
+		.bs_bytes = job->bs_bytes,
+		.iodepth = job->iodepth,
+		.runtime_ns = job->runtime_ns,
+		.ramp_ns = job->ramp_ns,
+		.seed = job->randrepeat ? job->randseed + clone : (uint64_t)time(NULL) + clone,
+		.log_avg_ms = job->log_avg_msec,
+		.log_kinds = job_log_kinds(job),
+	};
+	if (cfg->log_kinds != 0)
+		cfg->log_ring_entries = job->log_avg_msec == 0 && job->lat_log[0] != '\0'
+						? LOG_RING_PER_IO
+						: LOG_RING_AVERAGED;
+	return 0;
+}
+
+static int plan_cpu(struct zh_bench_plan *plan, unsigned cpu)
+{
+	for (unsigned i = 0; i < plan->cpu_count; i++) {
+		if (plan->cpus[i] == cpu)
+			return (int)i;
+	}
+	plan->cpus[plan->cpu_count] = (uint16_t)cpu;
+	return (int)plan->cpu_count++;
+}
+
+static bool cpuset_has(const struct zh_numa_cpuset *set, unsigned cpu)
+{
+	for (uint32_t i = 0; i < set->count; i++) {
+		if (set->cpus[i] == cpu)
+			return true;
+	}
+	return false;
+}
+
+/* The cores a job may use: its cpus_allowed, which must lie inside this process's set. */
+static int job_cpus(const struct zh_bench_job *job, const struct zh_numa_cpuset *allowed,
+		    struct zh_numa_cpuset *set, char *err, size_t err_len)
+{
+	if (job->cpus_allowed[0] == '\0') {
+		*set = *allowed;
+		return 0;
+	}
+	if (zh_numa_cpuset_parse(job->cpus_allowed, set) < 0)
+		return fail(err, err_len, -EINVAL, "job '%s': bad cpus_allowed '%s'", job->name,
+			    job->cpus_allowed);
+	for (uint32_t i = 0; i < set->count; i++) {
+		if (!cpuset_has(allowed, set->cpus[i]))
+			return fail(err, err_len, -EINVAL,
+				    "job '%s': cpus_allowed names core %u, which this process "
+				    "may not use", job->name, set->cpus[i]);
+	}
+	return 0;
+}
+
+static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job, unsigned c,
+		      char *err, size_t err_len)
+{
+	struct zh_bench_plan_worker *pw = &plan->workers[plan->worker_count];
+	char path[ZH_BENCH_PATH_MAX];
+	uint64_t need = job->size_bytes > 0 ? job->offset_bytes + job->size_bytes : 0;
+	int dev, rc;
+
+	if (plan->worker_count == ZH_BENCH_WORKERS_MAX)
+		return fail(err, err_len, -E2BIG, "more than %d job clones in a group",
+			    ZH_BENCH_WORKERS_MAX);
+	if (job_path(job, c, path, sizeof(path)) < 0)
+		return fail(err, err_len, -ENAMETOOLONG, "job '%s': path too long", job->name);
+	rc = job_cfg(job, c, &pw->cfg, err, err_len);
+	if (rc < 0)
+		return rc;
+	dev = plan_dev(plan, path, job->direct, need, err, err_len);
+	if (dev < 0)
+		return dev;
+	rc = job_region(job, plan->devs[dev].dev, &pw->cfg, err, err_len);
+	if (rc < 0)
+		return rc;
+	pw->cfg.dev = (unsigned)dev;
+	pw->cfg.io_limit_bytes = job->time_based ? 0 : pw->cfg.region_bytes;
+	pw->job = job;
+	pw->clone = c;
+	plan->worker_count++;
+	return 0;
+}
+
+/*
+ * Clone c of a job with cpus_allowed runs on its c-th listed core (round robin); clones of
+ * jobs without it take the process's cores in turn, so two such jobs use two cores.
+ */
+static int plan_workers(struct zh_bench_plan *plan, const struct zh_bench_job *jobs,
+			unsigned count, const struct zh_numa_cpuset *allowed, char *err,
+			size_t err_len)
+{
+	unsigned next_free = 0;
+
+	for (unsigned j = 0; j < count; j++) {
+		const struct zh_bench_job *job = &jobs[j];
+		struct zh_numa_cpuset set;
+		int rc = job_cpus(job, allowed, &set, err, err_len);
+
+		if (rc < 0)
+			return rc;
+		for (unsigned c = 0; c < job->numjobs; c++) {
+			unsigned pick = job->cpus_allowed[0] != '\0' ? c : next_free++;
+
+			rc = plan_clone(plan, job, c, err, err_len);
+			if (rc < 0)
+				return rc;
+			plan->workers[plan->worker_count - 1].reactor =
+				(unsigned)plan_cpu(plan, set.cpus[pick % set.count]);
+		}
+	}
+	return 0;
+}
+
+static uint32_t pow2_at_least(uint32_t v)
+{
+	uint32_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+/* Enough SQEs and buffers on every reactor for the iodepth of all its clones. */
+static void plan_size_engine(struct zh_bench_plan *plan)
+{
+	struct zh_engine_opts *o = &plan->engine_opts;
+	uint32_t depth_max = 0, timers_max = 0;
+
+	zh_engine_opts_default(o);
+	for (unsigned r = 0; r < plan->cpu_count; r++) {
+		uint32_t depth = 0, timers = 0, bufs[ZH_BUF_CLASS_COUNT] = { 0 };
+
+		for (unsigned i = 0; i < plan->worker_count; i++) {
+			const struct zh_bench_plan_worker *pw = &plan->workers[i];
+			unsigned k = pw->cfg.bs_bytes <= 4096 ? 0 : pw->cfg.bs_bytes <= 65536 ? 1 : 2;
+
+			if (pw->reactor != r)
+				continue;
+			depth += pw->cfg.iodepth;
+			timers += 4;
+			bufs[k] += pw->cfg.iodepth;
+		}
+		depth_max = depth > depth_max ? depth : depth_max;
+		timers_max = timers > timers_max ? timers : timers_max;
+		for (unsigned k = 0; k < ZH_BUF_CLASS_COUNT; k++)
+			o->buf_count[k] = bufs[k] > o->buf_count[k] ? bufs[k] : o->buf_count[k];
+	}
+	/* One SQE more for the reactor's own eventfd read. */
+	o->sq_entries = pow2_at_least(depth_max + 1 < 64 ? 64 : depth_max + 1);
+	o->timers_max = timers_max + 8;
+	o->cpus = plan->cpus;
+	o->cpu_count = plan->cpu_count;
+	o->devs = plan->engine_devs;
+	o->dev_count = plan->dev_count;
+}
+
+int zh_bench_plan_build(struct zh_bench_plan *plan, unsigned groupid,
+			const struct zh_bench_job *jobs, unsigned count, char *err, size_t err_len)
+{
+	struct zh_numa_topo *topo;
+	struct zh_numa_cpuset allowed;
+	int rc;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->groupid = groupid;
+	rc = zh_numa_topo_create(&topo);
+	if (rc < 0)
+		return fail(err, err_len, rc, "cannot read the CPU topology: %s", strerror(-rc));
+	rc = zh_numa_topo_allowed_cpus(topo, &allowed);
+	zh_numa_topo_destroy(topo);
+	if (rc < 0)
+		return fail(err, err_len, rc, "no usable CPU: %s", strerror(-rc));
+	rc = plan_workers(plan, jobs, count, &allowed, err, err_len);
+	if (rc < 0) {
+		zh_bench_plan_close(plan);
+		return rc;
+	}
+	plan_size_engine(plan);
+	return 0;
+}
+
+void zh_bench_plan_close(struct zh_bench_plan *plan)
+{
+	for (unsigned i = 0; i < plan->dev_count; i++)
+		zh_nvme_dev_close(plan->devs[i].dev);
+	plan->dev_count = 0;
+}

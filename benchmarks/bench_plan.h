@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zhtp-bench planning: turns one stonewall group of parsed jobs into what the engine needs:
+ * the devices to open (files laid out first, as fio does), the reactors (cores), each job
+ * clone's worker configuration and reactor, and the engine's sizing (SQ depth, buffer counts).
+ * Runs on the control thread; everything here may block and allocate.
+ */
+#ifndef ZH_BENCH_PLAN_H
+#define ZH_BENCH_PLAN_H
+
+#include "bench_job.h"
+#include "bench_worker.h"
+#include "engine/engine.h"
+#include "numa/numa.h"
+
+#define ZH_BENCH_DEVS_MAX 64
+#define ZH_BENCH_WORKERS_MAX 1024
+
+struct zh_bench_plan_dev {
+	char path[ZH_BENCH_PATH_MAX];
+	bool direct;
+	struct zh_nvme_dev *dev;
+};
+
+struct zh_bench_plan_worker {
+	const struct zh_bench_job *job;
+	unsigned clone;
+	unsigned reactor;
+	struct zh_bench_worker_cfg cfg;
+};
+
+struct zh_bench_plan {
+	unsigned groupid;
+	struct zh_bench_plan_dev devs[ZH_BENCH_DEVS_MAX];
+	unsigned dev_count;
+	struct zh_bench_plan_worker workers[ZH_BENCH_WORKERS_MAX];
+	unsigned worker_count;
+	uint16_t cpus[ZH_NUMA_CPUS_MAX];
+	unsigned cpu_count;
+	struct zh_engine_opts engine_opts;
+	struct zh_nvme_dev *engine_devs[ZH_BENCH_DEVS_MAX];
+};
+
+/**
+ * Plan jobs[0..count) as one group: resolve files, lay them out, open the devices, place
+ * clones on cores and size the engine. On error `err` holds one line naming the job and the
+ * problem, and nothing stays open.
+ * \return 0, or a negative errno.
+ */
+ZH_MUST_CHECK int zh_bench_plan_build(struct zh_bench_plan *plan, unsigned groupid,
+				      const struct zh_bench_job *jobs, unsigned count,
+				      char *err, size_t err_len);
+/** Close the plan's devices. */
+void zh_bench_plan_close(struct zh_bench_plan *plan);
+
+#endif /* ZH_BENCH_PLAN_H */

@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zhtp-bench worker: the per-I/O path of the benchmark. A completion callback records the
+ * I/O's latencies (slat: queued to submitted; clat: submitted to reaped; both from the
+ * reactor's per-iteration clock), picks the next offset and direction, and queues the next
+ * request on the same slot and buffer. The cost of this file is what the callgrind comparison
+ * with fio measures, so the common path avoids divisions, calls into other files and branches
+ * that depend on options.
+ */
+#include "bench_worker.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct zh_bench_slot {
+	struct zh_io io;
+	struct zh_bench_worker *w;
+	struct zh_buf *buf;
+	uint64_t offset;
+	unsigned ddir;
+};
+
+int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker_cfg *cfg)
+{
+	memset(w, 0, sizeof(*w));
+	w->cfg = *cfg;
+	ZH_ASSERT(cfg->bs_bytes > 0);
+	ZH_ASSERT(cfg->iodepth > 0);
+	w->slots = calloc(cfg->iodepth, sizeof(*w->slots));
+	if (w->slots == NULL)
+		return -ENOMEM;
+	if (cfg->log_ring_entries > 0) {
+		ZH_ASSERT(zh_is_pow2_u64(cfg->log_ring_entries));
+		w->log.slots = calloc(cfg->log_ring_entries, sizeof(*w->log.slots));
+		if (w->log.slots == NULL) {
+			free(w->slots);
+			return -ENOMEM;
+		}
+		w->log.mask = cfg->log_ring_entries - 1;
+	}
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		zh_bench_dir_stats_reset(&w->st[d]);
+		zh_bench_dir_stats_reset(&w->snap[d]);
+	}
+	zh_timer_init(&w->ramp_timer);
+	zh_timer_init(&w->end_timer);
+	zh_timer_init(&w->sample_timer);
+	zh_timer_init(&w->log_timer);
+	/* xorshift64* needs a non-zero state. */
+	w->rng = cfg->seed * 0x9e3779b97f4a7c15ull + 1;
+	w->blocks = cfg->region_bytes / cfg->bs_bytes;
+	ZH_ASSERT(w->blocks > 0);
+	return 0;
+}
+
+void zh_bench_worker_fini(struct zh_bench_worker *w)
+{
+	free(w->slots);
+	free(w->log.slots);
+	w->slots = NULL;
+	w->log.slots = NULL;
+}
+
+/* ---- log ring ------------------------------------------------------------------------------ */
+
+static void log_push(void *ctx, unsigned kind, const struct zh_bench_log_entry *e)
+{
+	struct zh_bench_worker *w = ctx;
+	struct zh_bench_log_ring *ring = &w->log;
+	/* Relaxed: only this worker writes head. */
+	uint64_t head = atomic_load_explicit(&ring->head, memory_order_relaxed);
+	/* Pairs with the release store of tail in zh_bench_worker_log_drain(). */
+	uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_acquire);
+
+	if ((w->cfg.log_kinds & (1u << kind)) == 0)
+		return;
+	if (head - tail > ring->mask) {
+		ring->dropped++;
+		return;
+	}
+	ring->slots[head & ring->mask] = (struct zh_bench_log_record){ .entry = *e, .kind = kind };
+	/* Pairs with the acquire load of head in zh_bench_worker_log_drain(). */
+	atomic_store_explicit(&ring->head, head + 1, memory_order_release);
+}
+
+uint64_t zh_bench_worker_log_drain(struct zh_bench_worker *w, zh_bench_log_sink_fn sink,
+				   void *ctx)
+{
+	struct zh_bench_log_ring *ring = &w->log;
+	uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
+	/* Pairs with the release store of head in log_push(). */
+	uint64_t head = atomic_load_explicit(&ring->head, memory_order_acquire);
+
+	if (ring->slots == NULL)
+		return 0;
+	for (uint64_t i = tail; i < head; i++)
+		sink(ctx, &ring->slots[i & ring->mask]);
+	/* Pairs with the acquire load of tail in log_push(): the slots may be reused. */
+	atomic_store_explicit(&ring->tail, head, memory_order_release);
+	return head - tail;
+}
+
+/* Per-I/O latency entries, fio's format when log_avg_msec is 0. */
+static void log_io(struct zh_bench_worker *w, unsigned ddir, uint64_t now_ns, uint64_t slat_ns,
+		   uint64_t clat_ns)
+{
+	struct zh_bench_log_entry e = { .time_ms = (now_ns - w->start_ns) / 1000000,
+					.ddir = (uint8_t)ddir, .bs = w->cfg.bs_bytes };
+
+	e.value = slat_ns + clat_ns;
+	log_push(w, ZH_BENCH_LOG_LAT, &e);
+	e.value = clat_ns;
+	log_push(w, ZH_BENCH_LOG_CLAT, &e);
+	e.value = slat_ns;
+	log_push(w, ZH_BENCH_LOG_SLAT, &e);
+}
+
+/* ---- offsets and directions ---------------------------------------------------------------- */
+
+static inline uint64_t rng_next(struct zh_bench_worker *w)
+{
+	/* xorshift64*: a few instructions, good enough low-order bits for block choice. */
+	uint64_t x = w->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	w->rng = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+static inline unsigned pick_ddir(struct zh_bench_worker *w)
+{
+	switch (w->cfg.rw) {
+	case ZH_BENCH_RW_READ:
+	case ZH_BENCH_RW_RANDREAD:
+		return ZH_BENCH_DIR_READ;
+	case ZH_BENCH_RW_WRITE:
+	case ZH_BENCH_RW_RANDWRITE:
+		return ZH_BENCH_DIR_WRITE;
+	default:
+		/* Multiply-shift maps 32 random bits to [0, 100) without a division. */
+		return ((rng_next(w) >> 32) * 100 >> 32) < w->cfg.read_pct ? ZH_BENCH_DIR_READ
+									 : ZH_BENCH_DIR_WRITE;
+	}
+}
+
+static inline uint64_t pick_offset(struct zh_bench_worker *w)
+{
+	uint64_t block;
+
+	if (zh_bench_rw_is_random(w->cfg.rw)) {
+		/* Lemire's multiply-high: uniform in [0, blocks) without a modulo. */
+		block = (uint64_t)(((unsigned __int128)rng_next(w) * w->blocks) >> 64);
+	} else {
+		block = w->seq_next;
+		w->seq_next = block + 1 == w->blocks ? 0 : block + 1;
+	}
+	return w->cfg.region_offset_bytes + block * w->cfg.bs_bytes;
+}
+
+/* ---- the I/O loop -------------------------------------------------------------------------- */
+
+static void slot_done(struct zh_reactor *r, struct zh_io *io);
+static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w);
+
+static bool worker_may_issue(const struct zh_bench_worker *w)
+{
+	if (w->stopping)
+		return false;
+	return w->cfg.io_limit_bytes == 0 || w->issued_bytes < w->cfg.io_limit_bytes;
+}
+
+static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s)
+{
+	struct zh_bench_worker *w = s->w;
+	uint32_t bs = w->cfg.bs_bytes;
+	int rc;
+
+	s->ddir = pick_ddir(w);
+	s->offset = pick_offset(w);
+	if (s->ddir == ZH_BENCH_DIR_READ)
+		rc = zh_reactor_read(r, w->cfg.dev, s->buf, bs, s->offset, &s->io, slot_done);
+	else
+		rc = zh_reactor_write(r, w->cfg.dev, s->buf, bs, s->offset, 0, &s->io, slot_done);
+	if (ZH_UNLIKELY(rc < 0))
+		return rc;
+	w->issued_bytes += bs;
+	w->inflight++;
+	return 0;
+}
+
+static void worker_fail(struct zh_bench_worker *w, int err)
+{
+	if (w->error == 0)
+		w->error = err;
+	w->stopping = true;
+}
+
+static void slot_retire(struct zh_reactor *r, struct zh_bench_slot *s)
+{
+	struct zh_bench_worker *w = s->w;
+
+	zh_reactor_buf_put(r, s->buf);
+	s->buf = NULL;
+	if (w->inflight == 0)
+		worker_finish(r, w);
+}
+
+static void slot_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
+	struct zh_bench_worker *w = s->w;
+	uint64_t now = zh_reactor_now_ns(r);
+	uint64_t slat = io->submit_ns - io->prep_ns;
+	uint64_t clat = now - io->submit_ns;
+	unsigned d = s->ddir;
+
+	w->inflight--;
+	if (ZH_UNLIKELY(io->res != (int32_t)w->cfg.bs_bytes))
+		worker_fail(w, io->res < 0 ? -io->res : EIO);
+	else if (ZH_LIKELY(w->measuring)) {
+		zh_bench_dir_stats_add_io(&w->st[d], w->cfg.bs_bytes, slat, clat);
+		w->interval_ios[d]++;
+		w->interval_bytes[d] += w->cfg.bs_bytes;
+		if (w->cfg.log_kinds != 0) {
+			zh_bench_log_window_add(&w->log_window, d, w->cfg.bs_bytes, slat, clat);
+			if (w->cfg.log_avg_ms == 0)
+				log_io(w, d, now, slat, clat);
+		}
+	}
+	if (ZH_LIKELY(worker_may_issue(w))) {
+		int rc = slot_issue(r, s);
+
+		if (ZH_LIKELY(rc == 0))
+			return;
+		worker_fail(w, -rc);
+	}
+	slot_retire(r, s);
+}
+
+/* ---- timers: ramp end, run end, samples, logs ------------------------------------------------ */
+
+static void worker_sample(struct zh_bench_worker *w, uint64_t now)
+{
+	uint64_t interval = now - w->last_sample_ns;
+
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		bool active = d == ZH_BENCH_DIR_READ ? w->cfg.read_pct > 0 : w->cfg.read_pct < 100;
+
+		if (active && interval > 0)
+			zh_bench_dir_stats_sample(&w->st[d], w->interval_ios[d],
+						  w->interval_bytes[d], interval);
+		w->interval_ios[d] = 0;
+		w->interval_bytes[d] = 0;
+		/* Relaxed: the progress line only needs an eventually consistent count. */
+		atomic_store_explicit(&w->pub_ios[d], w->st[d].ios, memory_order_relaxed);
+		atomic_store_explicit(&w->pub_bytes[d], w->st[d].bytes, memory_order_relaxed);
+	}
+	w->last_sample_ns = now;
+}
+
+static void sample_fired(struct zh_reactor *r, struct zh_timer *t)
+{
+	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, sample_timer);
+	uint64_t now = zh_reactor_now_ns(r);
+
+	if (w->measuring)
+		worker_sample(w, now);
+	ZH_ASSERT(zh_reactor_timer_start(r, t, now + ZH_BENCH_SAMPLE_NS, sample_fired) == 0);
+}
+
+static void log_fired(struct zh_reactor *r, struct zh_timer *t)
+{
+	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, log_timer);
+	uint64_t now = zh_reactor_now_ns(r);
+
+	zh_bench_log_window_flush(&w->log_window, now, w->start_ns, log_push, w);
+	ZH_ASSERT(zh_reactor_timer_start(r, t, w->log_window.start_ns + w->log_window.window_ns,
+					 log_fired) == 0);
+}
+
+static void measure_begin(struct zh_bench_worker *w, uint64_t now)
+{
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		zh_bench_dir_stats_reset(&w->st[d]);
+		w->interval_ios[d] = 0;
+		w->interval_bytes[d] = 0;
+	}
+	w->measuring = true;
+	w->measure_start_ns = now;
+	w->last_sample_ns = now;
+}
+
+static void ramp_fired(struct zh_reactor *r, struct zh_timer *t)
+{
+	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, ramp_timer);
+
+	measure_begin(w, zh_reactor_now_ns(r));
+}
+
+static void end_fired(struct zh_reactor *r, struct zh_timer *t)
+{
+	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, end_timer);
+
+	(void)r;
+	w->stopping = true;
+}
+
+static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w)
+{
+	uint64_t now = zh_reactor_now_ns(r);
+
+	ZH_ASSERT(w->inflight == 0);
+	zh_reactor_timer_cancel(r, &w->ramp_timer);
+	zh_reactor_timer_cancel(r, &w->end_timer);
+	zh_reactor_timer_cancel(r, &w->sample_timer);
+	zh_reactor_timer_cancel(r, &w->log_timer);
+	if (!w->measuring)
+		measure_begin(w, now);
+	worker_sample(w, now);
+	if (w->cfg.log_kinds != 0)
+		zh_bench_log_window_finish(&w->log_window, now, w->start_ns, log_push, w);
+	w->runtime_ns = now - w->measure_start_ns;
+	/* Pairs with the acquire load of done on the control thread: publishes every result. */
+	atomic_store_explicit(&w->done, 1, memory_order_release);
+}
+
+static int worker_arm_timers(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now)
+{
+	int rc = 0;
+
+	if (w->cfg.ramp_ns > 0)
+		rc = zh_reactor_timer_start(r, &w->ramp_timer, now + w->cfg.ramp_ns, ramp_fired);
+	else
+		measure_begin(w, now);
+	if (rc == 0 && w->cfg.runtime_ns > 0)
+		rc = zh_reactor_timer_start(r, &w->end_timer, now + w->cfg.ramp_ns + w->cfg.runtime_ns,
+					    end_fired);
+	if (rc == 0)
+		rc = zh_reactor_timer_start(r, &w->sample_timer, now + ZH_BENCH_SAMPLE_NS,
+					    sample_fired);
+	if (rc == 0 && w->cfg.log_kinds != 0) {
+		uint64_t window = (w->cfg.log_avg_ms > 0 ? w->cfg.log_avg_ms * 1000000ull
+							 : ZH_BENCH_SAMPLE_NS);
+
+		zh_bench_log_window_init(&w->log_window, window, now);
+		rc = zh_reactor_timer_start(r, &w->log_timer, now + window, log_fired);
+	}
+	return rc;
+}
+
+static void fill_pattern(struct zh_bench_worker *w, struct zh_buf *buf)
+{
+	uint64_t *p = buf->data;
+
+	/* Random bytes: a device or file system that compresses or dedupes gets no free ride. */
+	for (uint32_t i = 0; i < w->cfg.bs_bytes / sizeof(*p); i++)
+		p[i] = rng_next(w);
+}
+
+void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg)
+{
+	struct zh_bench_worker *w = arg;
+	int rc;
+
+	w->start_ns = zh_reactor_now_ns(r);
+	rc = worker_arm_timers(r, w, w->start_ns);
+	for (uint32_t i = 0; i < w->cfg.iodepth && rc == 0; i++) {
+		struct zh_bench_slot *s = &w->slots[i];
+
+		s->w = w;
+		rc = zh_reactor_buf_get(r, w->cfg.bs_bytes, &s->buf);
+		if (rc == 0)
+			fill_pattern(w, s->buf);
+	}
+	for (uint32_t i = 0; i < w->cfg.iodepth && rc == 0 && worker_may_issue(w); i++)
+		rc = slot_issue(r, &w->slots[i]);
+	for (uint32_t i = 0; i < w->cfg.iodepth; i++) {
+		struct zh_bench_slot *s = &w->slots[i];
+
+		/* Slots that never got a request in flight give their buffers back now. */
+		if (s->buf != NULL && i >= w->inflight) {
+			zh_reactor_buf_put(r, s->buf);
+			s->buf = NULL;
+		}
+	}
+	if (rc < 0)
+		worker_fail(w, -rc);
+	if (w->inflight == 0)
+		worker_finish(r, w);
+}
+
+void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg)
+{
+	struct zh_bench_worker *w = arg;
+
+	memcpy(w->snap, w->st, sizeof(w->snap));
+	w->snap_runtime_ns = w->measuring ? zh_reactor_now_ns(r) - w->measure_start_ns : 0;
+	/* Pairs with the acquire load of snap_seq on the control thread. */
+	atomic_fetch_add_explicit(&w->snap_seq, 1, memory_order_release);
+}

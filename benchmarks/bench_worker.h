@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zhtp-bench worker: one job clone running on one reactor. It keeps `iodepth` requests in
+ * flight through the engine's own I/O path (zh_reactor_read/write on registered buffers and
+ * files), records latencies into its own histograms, and hands log entries to the control
+ * thread through a bounded lock-free ring. Everything it touches while running is allocated
+ * before it starts.
+ */
+#ifndef ZH_BENCH_WORKER_H
+#define ZH_BENCH_WORKER_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bench_job.h"
+#include "bench_report.h"
+#include "bench_stats.h"
+#include "engine/engine.h"
+
+/* fio's bw_avg_time/iops_avg_time: one bandwidth and IOPS sample per 500 ms. */
+#define ZH_BENCH_SAMPLE_NS (500ull * 1000 * 1000)
+
+struct zh_bench_log_record {
+	struct zh_bench_log_entry entry;
+	unsigned kind;
+};
+
+/** Bounded SPSC ring of log records: the worker produces, the control thread consumes. */
+struct zh_bench_log_ring {
+	alignas(64) _Atomic uint64_t head;
+	alignas(64) _Atomic uint64_t tail;
+	alignas(64) uint64_t mask;
+	uint64_t dropped; /* producer-owned; read after the worker is done */
+	struct zh_bench_log_record *slots;
+};
+
+struct zh_bench_worker_cfg {
+	enum zh_bench_rw rw;
+	uint32_t read_pct;
+	uint32_t bs_bytes;
+	uint32_t iodepth;
+	unsigned dev;
+	uint64_t region_offset_bytes;
+	uint64_t region_bytes;
+	uint64_t io_limit_bytes;  /* stop after this much I/O; 0: no limit */
+	uint64_t runtime_ns;      /* 0: no limit */
+	uint64_t ramp_ns;
+	uint64_t seed;
+	uint32_t log_avg_ms;      /* 0: latency logs per I/O, rate logs every 500 ms */
+	unsigned log_kinds;       /* bit per ZH_BENCH_LOG_* kind */
+	uint32_t log_ring_entries; /* power of two; 0 when no log is written */
+};
+
+struct zh_bench_slot;
+
+struct zh_bench_worker {
+	struct zh_bench_worker_cfg cfg;
+	/* Reactor-owned state while running. */
+	struct zh_bench_slot *slots;
+	uint64_t rng;
+	uint64_t blocks;
+	uint64_t seq_next;
+	uint64_t issued_bytes;
+	uint32_t inflight;
+	bool stopping;
+	bool measuring;
+	uint64_t start_ns;
+	uint64_t measure_start_ns;
+	uint64_t last_sample_ns;
+	uint64_t interval_ios[ZH_BENCH_DIRS];
+	uint64_t interval_bytes[ZH_BENCH_DIRS];
+	struct zh_timer ramp_timer, end_timer, sample_timer, log_timer;
+	struct zh_bench_log_window log_window;
+	struct zh_bench_dir_stats st[ZH_BENCH_DIRS];
+	int error;                /* first error, positive errno */
+	uint64_t runtime_ns;      /* measured: from the end of ramp to the last completion */
+	/* Snapshots for --status-interval: filled on the reactor on request. */
+	struct zh_bench_dir_stats snap[ZH_BENCH_DIRS];
+	uint64_t snap_runtime_ns;
+	_Atomic unsigned snap_seq;
+	/* For the progress line: published every sample, read by the control thread. */
+	_Atomic uint64_t pub_ios[ZH_BENCH_DIRS];
+	_Atomic uint64_t pub_bytes[ZH_BENCH_DIRS];
+	struct zh_bench_log_ring log;
+	_Atomic int done;
+};
+
+/** Allocate the worker's slots and log ring (control thread, before start). \return 0/-ENOMEM. */
+ZH_MUST_CHECK int zh_bench_worker_init(struct zh_bench_worker *w,
+				       const struct zh_bench_worker_cfg *cfg);
+void zh_bench_worker_fini(struct zh_bench_worker *w);
+
+/** Message to the worker's reactor: take buffers, arm timers, fill the queue. */
+void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg);
+/** Message to the worker's reactor: copy current stats into snap[], then bump snap_seq. */
+void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg);
+
+typedef void (*zh_bench_log_sink_fn)(void *ctx, const struct zh_bench_log_record *rec);
+/** Control thread: hand every queued log record to `sink`. \return the number drained. */
+uint64_t zh_bench_worker_log_drain(struct zh_bench_worker *w, zh_bench_log_sink_fn sink,
+				   void *ctx);
+
+#endif /* ZH_BENCH_WORKER_H */

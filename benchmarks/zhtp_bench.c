@@ -1,0 +1,441 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zhtp-bench: the bundled fio-style benchmark. Reads fio job files and options, runs each
+ * stonewall group of jobs on the engine's reactors and device layer (not a loop of its own),
+ * shows progress, and reports like fio (human summary, fio-layout JSON, fio log files).
+ * This file is the control thread: plan, start, watch, collect, report.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_job.h"
+#include "bench_plan.h"
+#include "bench_report.h"
+#include "bench_worker.h"
+#include "engine/engine.h"
+
+#define ZH_BENCH_VERSION "zhtp-bench-0.1"
+#define WATCH_TICK_NS (50ull * 1000 * 1000)
+#define ETA_PERIOD_NS (1000ull * 1000 * 1000)
+
+struct bench_group {
+	struct zh_bench_plan plan;
+	struct zh_bench_worker workers[ZH_BENCH_WORKERS_MAX];
+	FILE *logs[ZH_BENCH_WORKERS_MAX][ZH_BENCH_LOG_KINDS];
+	struct zh_engine *engine;
+	struct rusage usage_start;
+	uint64_t start_ns;
+};
+
+struct bench_output {
+	FILE *out;
+	unsigned format;
+	bool eta;
+	FILE *eta_out;
+	uint64_t status_interval_ns;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: zhtp-bench [--output-format=normal|json|json+normal] [--output=FILE]\n"
+		   "                  [--status-interval=T] [--eta=auto|always|never]\n"
+		   "                  [--OPTION=VALUE ...] [JOBFILE ...]\n"
+		   "Runs fio job files on the zhtp engine (per-core io_uring reactors, registered\n"
+		   "buffers and files, O_DIRECT or NVMe passthrough). Options on the command line\n"
+		   "override the job files; without a job file, --name=X starts a job as in fio.\n");
+}
+
+/* ---- logs ---------------------------------------------------------------------------------- */
+
+static const char *log_prefix(const struct zh_bench_job *job, unsigned kind)
+{
+	if (kind == ZH_BENCH_LOG_IOPS)
+		return job->iops_log;
+	if (kind == ZH_BENCH_LOG_BW)
+		return job->bw_log;
+	return job->lat_log;
+}
+
+static int logs_open(struct bench_group *g, char *err, size_t err_len)
+{
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		const struct zh_bench_plan_worker *pw = &g->plan.workers[i];
+
+		for (unsigned k = 0; k < ZH_BENCH_LOG_KINDS; k++) {
+			char path[ZH_BENCH_PATH_MAX];
+
+			if ((pw->cfg.log_kinds & (1u << k)) == 0)
+				continue;
+			if (zh_bench_log_filename(path, sizeof(path), log_prefix(pw->job, k), k,
+						  pw->clone + 1) < 0) {
+				snprintf(err, err_len, "job '%s': log file name too long", pw->job->name);
+				return -ENAMETOOLONG;
+			}
+			g->logs[i][k] = fopen(path, "w");
+			if (g->logs[i][k] == NULL) {
+				int rc = -errno;
+
+				snprintf(err, err_len, "cannot create log file %.400s: %s", path,
+					 strerror(-rc));
+				return rc;
+			}
+		}
+	}
+	return 0;
+}
+
+static void logs_close(struct bench_group *g)
+{
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		for (unsigned k = 0; k < ZH_BENCH_LOG_KINDS; k++) {
+			if (g->logs[i][k] != NULL)
+				fclose(g->logs[i][k]);
+			g->logs[i][k] = NULL;
+		}
+	}
+}
+
+static void log_sink(void *ctx, const struct zh_bench_log_record *rec)
+{
+	FILE **files = ctx;
+	char line[ZH_BENCH_LOG_LINE_MAX];
+	int n = zh_bench_log_format(line, sizeof(line), &rec->entry);
+
+	if (n > 0 && files[rec->kind] != NULL)
+		fwrite(line, 1, (size_t)n, files[rec->kind]);
+}
+
+static void logs_drain(struct bench_group *g)
+{
+	for (unsigned i = 0; i < g->plan.worker_count; i++)
+		zh_bench_worker_log_drain(&g->workers[i], log_sink, g->logs[i]);
+}
+
+/* ---- results ------------------------------------------------------------------------------- */
+
+static double tv_seconds(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+static void result_init(struct zh_bench_result *res, const struct zh_bench_plan_worker *pw,
+			unsigned groupid)
+{
+	memset(res, 0, sizeof(*res));
+	snprintf(res->name, sizeof(res->name), "%s", pw->job->name);
+	res->groupid = groupid;
+	res->rw_name = zh_bench_rw_name(pw->job->rw);
+	res->bs_bytes = pw->job->bs_bytes;
+	res->iodepth = pw->job->iodepth;
+	res->ioengine_requested = pw->job->ioengine;
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
+		zh_bench_dir_stats_reset(&res->dir[d]);
+}
+
+static void result_add(struct zh_bench_result *res, const struct zh_bench_worker *w,
+		       const struct zh_bench_dir_stats *st, uint64_t runtime_ns)
+{
+	res->jobs++;
+	if (res->error == 0)
+		res->error = w->error;
+	res->runtime_ns = runtime_ns > res->runtime_ns ? runtime_ns : res->runtime_ns;
+	res->log_entries_dropped += w->log.dropped;
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
+		zh_bench_dir_stats_merge(&res->dir[d], &st[d]);
+}
+
+/*
+ * One result per clone, or one per group with group_reporting (as fio). CPU time is measured
+ * for the whole process over the group (it includes the kernel's io-wq workers) and shared
+ * evenly among the group's results.
+ */
+static size_t results_build(const struct bench_group *g, bool snapshot, const struct rusage *ru,
+			    struct zh_bench_result *out)
+{
+	bool merged = false;
+	size_t n = 0;
+	double usr, sys;
+
+	for (unsigned i = 0; i < g->plan.worker_count; i++)
+		merged = merged || g->plan.workers[i].job->group_reporting;
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		const struct zh_bench_worker *w = &g->workers[i];
+
+		if (!merged || n == 0)
+			result_init(&out[n++], &g->plan.workers[i], g->plan.groupid);
+		result_add(&out[n - 1], w, snapshot ? w->snap : w->st,
+			   snapshot ? w->snap_runtime_ns : w->runtime_ns);
+	}
+	usr = tv_seconds(ru->ru_utime) - tv_seconds(g->usage_start.ru_utime);
+	sys = tv_seconds(ru->ru_stime) - tv_seconds(g->usage_start.ru_stime);
+	for (size_t i = 0; i < n; i++) {
+		double secs = (double)out[i].runtime_ns / 1e9;
+
+		out[i].cpu_seconds = (usr + sys) / (double)n;
+		out[i].usr_cpu_pct = secs > 0 ? 100.0 * usr / (double)n / secs : 0;
+		out[i].sys_cpu_pct = secs > 0 ? 100.0 * sys / (double)n / secs : 0;
+		out[i].ctx = (uint64_t)(ru->ru_nvcsw + ru->ru_nivcsw -
+					g->usage_start.ru_nvcsw - g->usage_start.ru_nivcsw) / n;
+	}
+	return n;
+}
+
+static int report(const struct bench_output *o, const struct zh_bench_result *res, size_t n)
+{
+	int rc = 0;
+
+	if (o->format & ZH_BENCH_OUTPUT_NORMAL)
+		rc = zh_bench_report_normal(o->out, res, n);
+	if (rc == 0 && (o->format & ZH_BENCH_OUTPUT_JSON))
+		rc = zh_bench_report_json(o->out, res, n, ZH_BENCH_VERSION, time(NULL));
+	fflush(o->out);
+	return rc;
+}
+
+/* ---- watching a running group -------------------------------------------------------------- */
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+			       .tv_nsec = (long)(ns % 1000000000ull) };
+
+	nanosleep(&ts, NULL);
+}
+
+static unsigned workers_running(const struct bench_group *g)
+{
+	unsigned running = 0;
+
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		/* Pairs with the release store in worker_finish(). */
+		if (atomic_load_explicit(&g->workers[i].done, memory_order_acquire) == 0)
+			running++;
+	}
+	return running;
+}
+
+static void eta_print(const struct bench_group *g, const struct bench_output *o,
+		      uint64_t *last_ios, uint64_t *last_ns)
+{
+	uint64_t now = zh_clock_ns(), ios[2] = { 0, 0 }, bytes[2] = { 0, 0 };
+	uint64_t longest = 0;
+	double secs = (double)(now - *last_ns) / 1e9;
+
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		const struct zh_bench_worker *w = &g->workers[i];
+		uint64_t span = w->cfg.ramp_ns + w->cfg.runtime_ns;
+
+		longest = span > longest ? span : longest;
+		for (unsigned d = 0; d < 2; d++) {
+			ios[d] += atomic_load_explicit(&w->pub_ios[d], memory_order_relaxed);
+			bytes[d] += atomic_load_explicit(&w->pub_bytes[d], memory_order_relaxed);
+		}
+	}
+	uint64_t elapsed = now - g->start_ns;
+	uint64_t left = longest > elapsed ? (longest - elapsed) / 1000000000ull : 0;
+	double pct = longest > 0 ? 100.0 * (double)elapsed / (double)longest : 0;
+
+	fprintf(o->eta_out, "\rJobs: %u (f=%u): [%.1f%%][r=%.0fk,w=%.0fk IOPS][r=%.1fMiB,w=%.1fMiB]"
+			    "[eta %02llum:%02llus]   ",
+		workers_running(g), g->plan.dev_count, pct > 100 ? 100 : pct,
+		secs > 0 ? (double)(ios[0] - last_ios[0]) / secs / 1e3 : 0,
+		secs > 0 ? (double)(ios[1] - last_ios[1]) / secs / 1e3 : 0,
+		(double)bytes[0] / 1048576.0, (double)bytes[1] / 1048576.0,
+		(unsigned long long)(left / 60), (unsigned long long)(left % 60));
+	fflush(o->eta_out);
+	last_ios[0] = ios[0];
+	last_ios[1] = ios[1];
+	*last_ns = now;
+}
+
+static int status_report(struct bench_group *g, const struct bench_output *o,
+			 struct zh_bench_result *res)
+{
+	unsigned seq[ZH_BENCH_WORKERS_MAX];
+	struct rusage ru;
+
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		seq[i] = atomic_load_explicit(&g->workers[i].snap_seq, memory_order_acquire);
+		while (zh_engine_post(g->engine, g->plan.workers[i].reactor,
+				      zh_bench_worker_snapshot_msg, &g->workers[i]) == -EAGAIN)
+			sleep_ns(1000000);
+	}
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		/* Pairs with the release increment in zh_bench_worker_snapshot_msg(). */
+		while (atomic_load_explicit(&g->workers[i].snap_seq, memory_order_acquire) == seq[i])
+			sleep_ns(1000000);
+	}
+	getrusage(RUSAGE_SELF, &ru);
+	return report(o, res, results_build(g, true, &ru, res));
+}
+
+static void group_watch(struct bench_group *g, const struct bench_output *o,
+			struct zh_bench_result *res)
+{
+	uint64_t last_ios[2] = { 0, 0 }, last_eta = g->start_ns;
+	uint64_t next_status = g->start_ns + o->status_interval_ns;
+
+	while (workers_running(g) > 0) {
+		uint64_t now;
+
+		sleep_ns(WATCH_TICK_NS);
+		logs_drain(g);
+		now = zh_clock_ns();
+		if (o->eta && now - last_eta >= ETA_PERIOD_NS)
+			eta_print(g, o, last_ios, &last_eta);
+		if (o->status_interval_ns > 0 && now >= next_status) {
+			if (status_report(g, o, res) < 0)
+				fprintf(stderr, "zhtp-bench: status report failed\n");
+			next_status = now + o->status_interval_ns;
+		}
+	}
+	logs_drain(g);
+	if (o->eta)
+		fprintf(o->eta_out, "\r%*s\r", 100, "");
+}
+
+/* ---- one group ----------------------------------------------------------------------------- */
+
+static int group_start(struct bench_group *g, char *err, size_t err_len)
+{
+	int rc;
+
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		rc = zh_bench_worker_init(&g->workers[i], &g->plan.workers[i].cfg);
+		if (rc < 0) {
+			snprintf(err, err_len, "out of memory");
+			return rc;
+		}
+	}
+	rc = logs_open(g, err, err_len);
+	if (rc < 0)
+		return rc;
+	rc = zh_engine_create(&g->plan.engine_opts, &g->engine);
+	if (rc < 0) {
+		snprintf(err, err_len, "cannot start the engine's reactors: %s", strerror(-rc));
+		return rc;
+	}
+	getrusage(RUSAGE_SELF, &g->usage_start);
+	g->start_ns = zh_clock_ns();
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		while (zh_engine_post(g->engine, g->plan.workers[i].reactor,
+				      zh_bench_worker_start_msg, &g->workers[i]) == -EAGAIN)
+			sleep_ns(1000000);
+	}
+	return 0;
+}
+
+static void group_end(struct bench_group *g)
+{
+	zh_engine_destroy(g->engine);
+	g->engine = NULL;
+	logs_close(g);
+	for (unsigned i = 0; i < g->plan.worker_count; i++)
+		zh_bench_worker_fini(&g->workers[i]);
+	zh_bench_plan_close(&g->plan);
+}
+
+static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, unsigned count,
+		     unsigned groupid, const struct bench_output *o, struct zh_bench_result *res,
+		     size_t *n_res)
+{
+	char err[512] = "";
+	struct rusage ru;
+	int rc = zh_bench_plan_build(&g->plan, groupid, jobs, count, err, sizeof(err));
+
+	if (rc == 0) {
+		rc = group_start(g, err, sizeof(err));
+		if (rc == 0)
+			group_watch(g, o, res);
+		getrusage(RUSAGE_SELF, &ru);
+		if (rc == 0)
+			*n_res = results_build(g, false, &ru, res);
+		group_end(g);
+	}
+	if (rc < 0)
+		fprintf(stderr, "zhtp-bench: %s\n", err);
+	return rc;
+}
+
+/* ---- main ---------------------------------------------------------------------------------- */
+
+static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
+{
+	o->out = stdout;
+	if (cli->output_path[0] != '\0') {
+		o->out = fopen(cli->output_path, "w");
+		if (o->out == NULL) {
+			fprintf(stderr, "zhtp-bench: %s: %s\n", cli->output_path, strerror(errno));
+			return -errno;
+		}
+	}
+	o->format = cli->output_format;
+	o->status_interval_ns = cli->status_interval_ns;
+	o->eta = cli->eta == ZH_BENCH_ETA_ALWAYS ||
+		 (cli->eta == ZH_BENCH_ETA_AUTO && isatty(STDOUT_FILENO));
+	/* Keep JSON on stdout clean: the progress line then goes to stderr. */
+	o->eta_out = o->out == stdout && (o->format & ZH_BENCH_OUTPUT_JSON) ? stderr : stdout;
+	return 0;
+}
+
+static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
+{
+	const struct zh_bench_jobfile *jf = &cli->jobfile;
+	struct bench_group *g = calloc(1, sizeof(*g));
+	struct zh_bench_result *res = calloc(ZH_BENCH_WORKERS_MAX, sizeof(*res));
+	struct zh_bench_result *all = calloc(ZH_BENCH_WORKERS_MAX, sizeof(*all));
+	size_t n_all = 0;
+	int rc = g != NULL && res != NULL && all != NULL ? 0 : -ENOMEM;
+
+	for (unsigned first = 0, groupid = 0; rc == 0 && first < jf->job_count; groupid++) {
+		unsigned end = first + 1;
+		size_t n = 0;
+
+		while (end < jf->job_count && !jf->jobs[end].stonewall)
+			end++;
+		rc = group_run(g, &jf->jobs[first], end - first, groupid, o, res, &n);
+		for (size_t i = 0; i < n && n_all < ZH_BENCH_WORKERS_MAX; i++)
+			all[n_all++] = res[i];
+		first = end;
+	}
+	if (rc == 0)
+		rc = report(o, all, n_all);
+	for (size_t i = 0; rc == 0 && i < n_all; i++)
+		rc = all[i].error != 0 ? -all[i].error : 0;
+	free(all);
+	free(res);
+	free(g);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static struct zh_bench_cli cli;
+	struct bench_output o;
+	char err[512] = "";
+	int rc = zh_bench_cli_parse(&cli, argc, argv, err, sizeof(err));
+
+	if (rc < 0) {
+		fprintf(stderr, "zhtp-bench: %s\n", err);
+		usage(stderr);
+		return 2;
+	}
+	if (cli.help || cli.version) {
+		if (cli.help)
+			usage(stdout);
+		else
+			printf("%s\n", ZH_BENCH_VERSION);
+		return 0;
+	}
+	if (output_open(&cli, &o) < 0)
+		return 1;
+	rc = run_all(&cli, &o);
+	if (o.out != stdout)
+		fclose(o.out);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,1135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_bench_job.c - tests for the fio job-file and command-line parser of zhtp-bench.
+ *
+ * Covers job files shaped like fio's own examples (fixtures in tests/benchmarks/jobs), the
+ * inheritance rules of [global], every size and time suffix, the command line in both its
+ * job-file and --name forms, and the refusals: each bad input must return the documented error
+ * and a message naming the right line and option. Tests run from the source root, or wherever
+ * ZH_TEST_DATA_DIR points at the fixtures.
+ */
+#include "benchmarks/bench_job.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef ZH_TEST_DATA_DIR
+#define ZH_TEST_DATA_DIR "tests/benchmarks/jobs"
+#endif
+
+#define GIB (1024ull * 1024 * 1024)
+#define SEC_NS 1000000000ull
+
+/* Large structures live here rather than on the stack; Criterion runs each test in a fresh
+ * process, so nothing leaks between tests. */
+static struct zh_bench_jobfile jf;
+static struct zh_bench_cli cli;
+static struct zh_bench_job job;
+static char err[1024];
+static char text_buf[1 << 16];
+
+static int parse_str(const char *text)
+{
+	zh_bench_jobfile_init(&jf);
+	err[0] = '\0';
+	return zh_bench_jobfile_parse(&jf, text, strlen(text), "t.fio", err, sizeof(err));
+}
+
+static int parse_fixture(const char *name)
+{
+	char path[512];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", ZH_TEST_DATA_DIR, name);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f, "cannot open fixture %s", path);
+	n = fread(text_buf, 1, sizeof(text_buf), f);
+	fclose(f);
+	cr_assert_lt(n, sizeof(text_buf));
+	zh_bench_jobfile_init(&jf);
+	err[0] = '\0';
+	return zh_bench_jobfile_parse(&jf, text_buf, n, name, err, sizeof(err));
+}
+
+static int cli_run(int argc, const char *const *argv)
+{
+	err[0] = '\0';
+	return zh_bench_cli_parse(&cli, argc, (char **)argv, err, sizeof(err));
+}
+
+static int set(const char *key, const char *value)
+{
+	err[0] = '\0';
+	return zh_bench_job_set(&job, key, value, err, sizeof(err));
+}
+
+#define ASSERT_ERR_HAS(s) cr_assert_not_null(strstr(err, (s)), "error '%s' lacks '%s'", err, (s))
+
+/* ---- defaults and helpers -------------------------------------------------------------- */
+
+Test(bench_job, defaults_match_fio)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(job.rw, ZH_BENCH_RW_READ);
+	cr_assert_eq(job.bs_bytes, 4096);
+	cr_assert_eq(job.iodepth, 1);
+	cr_assert_eq(job.numjobs, 1);
+	cr_assert_eq(job.rwmixread_pct, 50);
+	cr_assert(job.randrepeat);
+	cr_assert_eq(job.randseed, 0x89);
+	cr_assert_not(job.randseed_set);
+	cr_assert_not(job.direct);
+	cr_assert(job.invalidate);
+	cr_assert_eq(job.size_bytes, 0);
+	cr_assert_eq(job.runtime_ns, 0);
+	cr_assert_str_empty(job.filename);
+	cr_assert_str_empty(job.ioengine);
+}
+
+Test(bench_job, rw_names_and_randomness)
+{
+	cr_assert_str_eq(zh_bench_rw_name(ZH_BENCH_RW_READ), "read");
+	cr_assert_str_eq(zh_bench_rw_name(ZH_BENCH_RW_WRITE), "write");
+	cr_assert_str_eq(zh_bench_rw_name(ZH_BENCH_RW_RANDREAD), "randread");
+	cr_assert_str_eq(zh_bench_rw_name(ZH_BENCH_RW_RANDWRITE), "randwrite");
+	cr_assert_str_eq(zh_bench_rw_name(ZH_BENCH_RW_RW), "rw");
+	cr_assert_str_eq(zh_bench_rw_name(ZH_BENCH_RW_RANDRW), "randrw");
+	cr_assert_str_eq(zh_bench_rw_name((enum zh_bench_rw)42), "invalid");
+	cr_assert_not(zh_bench_rw_is_random(ZH_BENCH_RW_READ));
+	cr_assert_not(zh_bench_rw_is_random(ZH_BENCH_RW_WRITE));
+	cr_assert_not(zh_bench_rw_is_random(ZH_BENCH_RW_RW));
+	cr_assert(zh_bench_rw_is_random(ZH_BENCH_RW_RANDREAD));
+	cr_assert(zh_bench_rw_is_random(ZH_BENCH_RW_RANDWRITE));
+	cr_assert(zh_bench_rw_is_random(ZH_BENCH_RW_RANDRW));
+}
+
+/* ---- fio example shapes ------------------------------------------------------------------ */
+
+/* Checks shared by the six fio-*.fio fixtures: [global] + one [file1] job. */
+static void check_fio_example(enum zh_bench_rw rw, uint32_t bs, bool direct, const char *file,
+			      unsigned line)
+{
+	const struct zh_bench_job *j = &jf.jobs[0];
+
+	cr_assert_eq(jf.job_count, 1);
+	/* fio names a job after its section, whatever name= [global] had. */
+	cr_assert_str_eq(j->name, "file1");
+	cr_assert_str_eq(j->filename, file);
+	cr_assert_eq(j->rw, rw);
+	cr_assert_eq(j->bs_bytes, bs);
+	cr_assert_eq(j->direct, direct);
+	cr_assert_eq(j->numjobs, 1);
+	cr_assert(j->time_based);
+	cr_assert_eq(j->runtime_ns, 900 * SEC_NS);
+	cr_assert_eq(j->size_bytes, 10 * GIB);
+	cr_assert_eq(j->size_pct, 0);
+	cr_assert_str_eq(j->ioengine, "libaio");
+	cr_assert_eq(j->iodepth, 16);
+	cr_assert_eq(j->source_line, line);
+}
+
+Test(bench_job, fio_rand_read_example)
+{
+	cr_assert_eq(parse_fixture("fio-rand-read.fio"), 0, "%s", err);
+	check_fio_example(ZH_BENCH_RW_RANDREAD, 4096, false, "fio-rand-read", 14);
+	cr_assert_eq(jf.jobs[0].rwmixread_pct, 50);
+}
+
+Test(bench_job, fio_rand_write_example)
+{
+	cr_assert_eq(parse_fixture("fio-rand-write.fio"), 0, "%s", err);
+	check_fio_example(ZH_BENCH_RW_RANDWRITE, 4096, false, "fio-rand-write", 12);
+}
+
+Test(bench_job, fio_rand_rw_example)
+{
+	cr_assert_eq(parse_fixture("fio-rand-RW.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 1);
+	cr_assert_eq(jf.jobs[0].rw, ZH_BENCH_RW_RANDRW);
+	cr_assert_eq(jf.jobs[0].rwmixread_pct, 60);
+	cr_assert_eq(jf.jobs[0].bs_bytes, 4096);
+	cr_assert_eq(jf.jobs[0].iodepth, 16);
+	cr_assert_eq(jf.jobs[0].size_bytes, 10 * GIB);
+	cr_assert_str_eq(jf.jobs[0].filename, "fio-rand-RW");
+}
+
+Test(bench_job, fio_seq_read_example)
+{
+	cr_assert_eq(parse_fixture("fio-seq-read.fio"), 0, "%s", err);
+	check_fio_example(ZH_BENCH_RW_READ, 256 * 1024, true, "fio-seq-reads", 12);
+}
+
+Test(bench_job, fio_seq_write_example)
+{
+	cr_assert_eq(parse_fixture("fio-seq-write.fio"), 0, "%s", err);
+	check_fio_example(ZH_BENCH_RW_WRITE, 256 * 1024, true, "fio-seq-writes", 12);
+}
+
+Test(bench_job, fio_seq_rw_example)
+{
+	cr_assert_eq(parse_fixture("fio-seq-RW.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 1);
+	cr_assert_eq(jf.jobs[0].rw, ZH_BENCH_RW_RW);
+	cr_assert_eq(jf.jobs[0].rwmixread_pct, 60);
+	cr_assert_eq(jf.jobs[0].bs_bytes, 256 * 1024);
+	cr_assert_not(zh_bench_rw_is_random(jf.jobs[0].rw));
+}
+
+Test(bench_job, ssd_test_example)
+{
+	static const char *const names[] = { "seq-read", "rand-read", "seq-write", "rand-write" };
+	static const enum zh_bench_rw rws[] = { ZH_BENCH_RW_READ, ZH_BENCH_RW_RANDREAD,
+						ZH_BENCH_RW_WRITE, ZH_BENCH_RW_RANDWRITE };
+	static const unsigned lines[] = { 15, 19, 23, 27 };
+
+	cr_assert_eq(parse_fixture("ssd-test.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 4);
+	for (int i = 0; i < 4; i++) {
+		const struct zh_bench_job *j = &jf.jobs[i];
+
+		cr_assert_str_eq(j->name, names[i]);
+		cr_assert_eq(j->rw, rws[i]);
+		cr_assert(j->stonewall);
+		cr_assert_eq(j->bs_bytes, 4096);
+		cr_assert_str_eq(j->ioengine, "libaio");
+		cr_assert_eq(j->iodepth, 4);
+		cr_assert_eq(j->size_bytes, 10 * GIB);
+		cr_assert(j->direct);
+		cr_assert_eq(j->runtime_ns, 60 * SEC_NS);
+		cr_assert_not(j->time_based);
+		cr_assert_str_eq(j->directory, "/mount-point-of-ssd");
+		cr_assert_str_eq(j->filename, "ssd.test.file");
+		cr_assert_eq(j->source_line, lines[i]);
+	}
+}
+
+Test(bench_job, default_job_file_parses)
+{
+	const char *argv[] = { "zhtp-bench", ZH_TEST_DATA_DIR "/../../../benchmarks/jobs/default.fio" };
+
+	cr_assert_eq(cli_run(2, argv), 0, "%s", err);
+	cr_assert_eq(cli.jobfile.job_count, 2);
+	for (int i = 0; i < 2; i++) {
+		const struct zh_bench_job *j = &cli.jobfile.jobs[i];
+
+		cr_assert_eq(j->bs_bytes, 4096);
+		cr_assert_eq(j->iodepth, 32);
+		cr_assert_eq(j->size_bytes, 256ull << 20);
+		cr_assert_str_eq(j->filename, "var/zhtp/bench.dat");
+		cr_assert(j->direct);
+		cr_assert(j->time_based);
+		cr_assert_str_eq(j->ioengine, "io_uring");
+	}
+	cr_assert_eq(cli.jobfile.jobs[0].rw, ZH_BENCH_RW_RANDREAD);
+	cr_assert_eq(cli.jobfile.jobs[0].runtime_ns, 5 * SEC_NS);
+	cr_assert_not(cli.jobfile.jobs[0].stonewall);
+	cr_assert_eq(cli.jobfile.jobs[1].rw, ZH_BENCH_RW_RANDWRITE);
+	cr_assert_eq(cli.jobfile.jobs[1].runtime_ns, 3 * SEC_NS);
+	cr_assert(cli.jobfile.jobs[1].stonewall);
+}
+
+/* ---- inheritance ------------------------------------------------------------------------- */
+
+Test(bench_job, global_inheritance_and_override_order)
+{
+	cr_assert_eq(parse_fixture("inherit.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 3);
+	/* [first]: global values, its own iodepth wins. */
+	cr_assert_str_eq(jf.jobs[0].name, "first");
+	cr_assert_eq(jf.jobs[0].bs_bytes, 8192);
+	cr_assert_eq(jf.jobs[0].iodepth, 64);
+	cr_assert_eq(jf.jobs[0].rw, ZH_BENCH_RW_RANDREAD);
+	cr_assert_str_eq(jf.jobs[0].filename, "/tmp/zh-inherit.dat");
+	cr_assert_str_empty(jf.jobs[0].bw_log);
+	/* [second]: everything from the first [global]. */
+	cr_assert_eq(jf.jobs[1].bs_bytes, 8192);
+	cr_assert_eq(jf.jobs[1].iodepth, 4);
+	cr_assert_str_eq(jf.jobs[1].description, "inherits everything from the first [global]");
+	cr_assert_str_empty(jf.jobs[1].bw_log);
+	/* [third]: the second [global] changed bs and added a bare bw log named after the job. */
+	cr_assert_eq(jf.jobs[2].bs_bytes, 65536);
+	cr_assert_eq(jf.jobs[2].iodepth, 4);
+	cr_assert_eq(jf.jobs[2].rw, ZH_BENCH_RW_WRITE);
+	cr_assert_eq(jf.jobs[2].size_bytes, GIB);
+	cr_assert_str_eq(jf.jobs[2].bw_log, "third");
+	cr_assert_not(jf.jobs[2].bw_log_use_name);
+}
+
+Test(bench_job, several_global_sections_affect_only_later_jobs)
+{
+	cr_assert_eq(parse_str("[global]\nbs=4k\n[a]\n[global]\nbs=64k\niodepth=8\n[b]\n"
+			       "[global]\nrw=write\n[c]\nbs=1k\n"),
+		     0, "%s", err);
+	cr_assert_eq(jf.job_count, 3);
+	cr_assert_eq(jf.jobs[0].bs_bytes, 4096);
+	cr_assert_eq(jf.jobs[0].iodepth, 1);
+	cr_assert_eq(jf.jobs[0].rw, ZH_BENCH_RW_READ);
+	cr_assert_eq(jf.jobs[1].bs_bytes, 65536);
+	cr_assert_eq(jf.jobs[1].iodepth, 8);
+	cr_assert_eq(jf.jobs[1].rw, ZH_BENCH_RW_READ);
+	cr_assert_eq(jf.jobs[2].bs_bytes, 1024);
+	cr_assert_eq(jf.jobs[2].iodepth, 8);
+	cr_assert_eq(jf.jobs[2].rw, ZH_BENCH_RW_WRITE);
+}
+
+Test(bench_job, section_name_and_name_option)
+{
+	cr_assert_eq(parse_str("[global]\nname=ignored\n[sec1]\n[sec2]\nname=custom\n"), 0, "%s",
+		     err);
+	cr_assert_eq(jf.job_count, 2);
+	cr_assert_str_eq(jf.jobs[0].name, "sec1");
+	cr_assert_str_eq(jf.jobs[1].name, "custom");
+	cr_assert_eq(jf.jobs[0].source_line, 3);
+	cr_assert_eq(jf.jobs[1].source_line, 4);
+}
+
+Test(bench_job, only_global_or_empty_gives_no_jobs)
+{
+	cr_assert_eq(parse_str(""), 0);
+	cr_assert_eq(jf.job_count, 0);
+	cr_assert_eq(parse_str("; nothing\n\n[global]\nbs=8k\n"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 0);
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, NULL, 0, "null.fio", err, sizeof(err)), 0);
+	cr_assert_eq(jf.job_count, 0);
+}
+
+Test(bench_job, parse_appends_and_failure_keeps_earlier_jobs)
+{
+	const char *good = "[a]\n[b]\n";
+	const char *bad = "[c]\n[d]\nbs=oops\n";
+
+	zh_bench_jobfile_init(&jf);
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, good, strlen(good), "g.fio", err, sizeof(err)), 0);
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, good, strlen(good), "g.fio", err, sizeof(err)), 0);
+	cr_assert_eq(jf.job_count, 4);
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, bad, strlen(bad), "b.fio", err, sizeof(err)),
+		     -EINVAL);
+	cr_assert_eq(jf.job_count, 4);
+	cr_assert_str_eq(jf.jobs[3].name, "b");
+	ASSERT_ERR_HAS("b.fio:3:");
+}
+
+/* ---- syntax ------------------------------------------------------------------------------ */
+
+Test(bench_job, comments_blanks_and_spacing)
+{
+	const char *t = "# leading comment\n"
+			"   ; indented comment\n"
+			"\n"
+			"\t\n"
+			"[ job ]   ; comment after a header\n"
+			"  bs = 16k  \n"
+			"rw\t=\trandwrite ; inline comment\n"
+			"filename=/tmp/a#b;c\n"
+			"description=keeps a#hash\n"
+			"time_based # bare key with a comment\n"
+			"runtime=1\n";
+
+	cr_assert_eq(parse_str(t), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 1);
+	cr_assert_str_eq(jf.jobs[0].name, "job");
+	cr_assert_eq(jf.jobs[0].bs_bytes, 16384);
+	cr_assert_eq(jf.jobs[0].rw, ZH_BENCH_RW_RANDWRITE);
+	cr_assert_str_eq(jf.jobs[0].filename, "/tmp/a#b;c");
+	cr_assert_str_eq(jf.jobs[0].description, "keeps a#hash");
+	cr_assert(jf.jobs[0].time_based);
+	cr_assert_eq(jf.jobs[0].source_line, 5);
+}
+
+Test(bench_job, crlf_and_missing_final_newline)
+{
+	cr_assert_eq(parse_str("[global]\r\nbs=8k\r\n\r\n[j]\r\nrw=randread\r\niodepth=7"), 0, "%s",
+		     err);
+	cr_assert_eq(jf.job_count, 1);
+	cr_assert_eq(jf.jobs[0].bs_bytes, 8192);
+	cr_assert_eq(jf.jobs[0].rw, ZH_BENCH_RW_RANDREAD);
+	cr_assert_eq(jf.jobs[0].iodepth, 7);
+	cr_assert_eq(jf.jobs[0].source_line, 4);
+	/* Line numbers still count CRLF lines. */
+	cr_assert_eq(parse_str("[j]\r\n\r\nbs=zz\r\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:3:");
+}
+
+Test(bench_job, text_is_not_nul_terminated)
+{
+	const char text[] = "[j]\nbs=8kGARBAGE";
+
+	zh_bench_jobfile_init(&jf);
+	/* Only "[j]\nbs=8k" is inside len. */
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, text, 9, "slice", err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(jf.jobs[0].bs_bytes, 8192);
+}
+
+Test(bench_job, utf8_bom_is_skipped)
+{
+	cr_assert_eq(parse_str("\xEF\xBB\xBF[j]\nbs=2k\n"), 0, "%s", err);
+	cr_assert_eq(jf.jobs[0].bs_bytes, 2048);
+}
+
+Test(bench_job, nul_byte_is_refused)
+{
+	const char text[] = "[j]\nbs=4k\nrw=re\0ad\n";
+
+	zh_bench_jobfile_init(&jf);
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, text, sizeof(text) - 1, "nul.fio", err,
+					    sizeof(err)),
+		     -EINVAL);
+	ASSERT_ERR_HAS("nul.fio:3:");
+	ASSERT_ERR_HAS("NUL");
+	cr_assert_eq(jf.job_count, 0);
+}
+
+Test(bench_job, overlong_line_is_refused_not_truncated)
+{
+	size_t n = 0;
+
+	n += (size_t)snprintf(text_buf, sizeof(text_buf), "[j]\nfilename=");
+	memset(text_buf + n, 'a', ZH_BENCH_LINE_MAX + 10);
+	n += ZH_BENCH_LINE_MAX + 10;
+	zh_bench_jobfile_init(&jf);
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, text_buf, n, "long.fio", err, sizeof(err)), -EINVAL);
+	ASSERT_ERR_HAS("long.fio:2:");
+	ASSERT_ERR_HAS("too long");
+}
+
+Test(bench_job, overlong_path_value_is_refused)
+{
+	size_t n = (size_t)snprintf(text_buf, sizeof(text_buf), "[j]\nfilename=");
+
+	memset(text_buf + n, 'p', ZH_BENCH_PATH_MAX);
+	n += ZH_BENCH_PATH_MAX;
+	zh_bench_jobfile_init(&jf);
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, text_buf, n, "p.fio", err, sizeof(err)), -EINVAL);
+	ASSERT_ERR_HAS("p.fio:2:");
+	ASSERT_ERR_HAS("'filename'");
+	ASSERT_ERR_HAS("at most 4095");
+}
+
+Test(bench_job, control_character_is_refused)
+{
+	cr_assert_eq(parse_str("[j]\nbs=4k\x01\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2:");
+	ASSERT_ERR_HAS("control character");
+	cr_assert_eq(parse_str("[j]\nbs=4\rk\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2:");
+}
+
+Test(bench_job, bad_section_headers)
+{
+	cr_assert_eq(parse_str("[]\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:1: empty section name");
+	cr_assert_eq(parse_str("[a] b\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:1: unexpected text 'b'");
+	cr_assert_eq(parse_str("[a]\n[b[c]\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2: bad section name");
+	cr_assert_eq(parse_str("[a]\n[0123456789012345678901234567890123456789012345678901234567890123]\n"),
+		     -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2:");
+	ASSERT_ERR_HAS("too long");
+}
+
+Test(bench_job, missing_key_and_include_are_refused)
+{
+	cr_assert_eq(parse_str("[a]\n=4k\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2: missing option name");
+	cr_assert_eq(parse_str("[a]\ninclude other.fio\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2: 'include' is not supported");
+}
+
+Test(bench_job, environment_variables_expand)
+{
+	cr_assert_eq(setenv("ZH_BJ_TEST_DIR", "/data/bench", 1), 0);
+	cr_assert_eq(parse_str("[j]\nfilename=${ZH_BJ_TEST_DIR}/f.dat\n"), 0, "%s", err);
+	cr_assert_str_eq(jf.jobs[0].filename, "/data/bench/f.dat");
+	cr_assert_eq(unsetenv("ZH_BJ_TEST_UNSET"), 0);
+	cr_assert_eq(parse_str("[j]\nfilename=${ZH_BJ_TEST_UNSET}/f\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2: environment variable 'ZH_BJ_TEST_UNSET' is not set");
+	cr_assert_eq(parse_str("[j]\nfilename=${OPEN\n"), -EINVAL);
+	ASSERT_ERR_HAS("unterminated");
+	cr_assert_eq(parse_str("[j]\nfilename=${}\n"), -EINVAL);
+	ASSERT_ERR_HAS("bad variable name");
+	/* A lone '$' is kept. */
+	cr_assert_eq(parse_str("[j]\nfilename=/tmp/$x\n"), 0, "%s", err);
+	cr_assert_str_eq(jf.jobs[0].filename, "/tmp/$x");
+}
+
+/* ---- bad files from the fixtures ------------------------------------------------------- */
+
+Test(bench_job, bad_file_unknown_option)
+{
+	cr_assert_eq(parse_fixture("bad-unknown-option.fio"), -EINVAL);
+	ASSERT_ERR_HAS("bad-unknown-option.fio:6: unknown option 'verify'");
+	cr_assert_eq(jf.job_count, 0);
+}
+
+Test(bench_job, bad_file_bad_value)
+{
+	cr_assert_eq(parse_fixture("bad-value.fio"), -EINVAL);
+	cr_assert_str_eq(err, "bad-value.fio:4: bad value 'x4k' for 'bs': expected a size like 4k");
+}
+
+Test(bench_job, bad_file_option_outside_section)
+{
+	cr_assert_eq(parse_fixture("bad-outside-section.fio"), -EINVAL);
+	ASSERT_ERR_HAS("bad-outside-section.fio:3:");
+	ASSERT_ERR_HAS("'rw'");
+	ASSERT_ERR_HAS("outside");
+}
+
+Test(bench_job, bad_file_unterminated_section)
+{
+	cr_assert_eq(parse_fixture("bad-unterminated-section.fio"), -EINVAL);
+	ASSERT_ERR_HAS("bad-unterminated-section.fio:3:");
+	ASSERT_ERR_HAS("unterminated section header '[job'");
+}
+
+Test(bench_job, bad_file_size_overflow)
+{
+	cr_assert_eq(parse_fixture("bad-size-overflow.fio"), -EINVAL);
+	ASSERT_ERR_HAS("bad-size-overflow.fio:5:");
+	ASSERT_ERR_HAS("'size'");
+	ASSERT_ERR_HAS("does not fit in 64 bits");
+}
+
+Test(bench_job, bad_file_iodepth_zero)
+{
+	cr_assert_eq(parse_fixture("bad-iodepth-zero.fio"), -EINVAL);
+	cr_assert_str_eq(err, "bad-iodepth-zero.fio:4: bad value '0' for 'iodepth': "
+			      "expected an integer from 1 to 4096");
+}
+
+Test(bench_job, too_many_jobs)
+{
+	size_t n = 0;
+
+	for (int i = 0; i <= ZH_BENCH_JOBS_MAX; i++)
+		n += (size_t)snprintf(text_buf + n, sizeof(text_buf) - n, "[job%d]\nbs=4k\n", i);
+	zh_bench_jobfile_init(&jf);
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, text_buf, n, "many.fio", err, sizeof(err)), -E2BIG);
+	/* The 65th header is on line 2 * 64 + 1. */
+	ASSERT_ERR_HAS("many.fio:129: too many jobs (at most 64)");
+	cr_assert_eq(jf.job_count, 0);
+	/* Exactly 64 fit. */
+	zh_bench_jobfile_init(&jf);
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, text_buf, n - strlen("[job64]\nbs=4k\n"), "many.fio",
+					    err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(jf.job_count, 64);
+	cr_assert_str_eq(jf.jobs[63].name, "job63");
+}
+
+Test(bench_job, time_based_needs_runtime)
+{
+	cr_assert_eq(parse_str("[global]\ntime_based\n[a]\nruntime=2\n[b]\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:5:");
+	ASSERT_ERR_HAS("job 'b'");
+	ASSERT_ERR_HAS("'time_based' needs a 'runtime'");
+}
+
+Test(bench_job, size_smaller_than_bs_is_refused)
+{
+	cr_assert_eq(parse_str("[a]\nbs=8k\nsize=4k\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:1:");
+	ASSERT_ERR_HAS("'size' (4096 bytes) is smaller than 'bs' (8192 bytes)");
+}
+
+/* ---- individual options ------------------------------------------------------------------ */
+
+Test(bench_job, every_size_suffix)
+{
+	static const struct {
+		const char *text;
+		uint64_t bytes;
+	} cases[] = {
+		{ "0", 0 },
+		{ "4096", 4096 },
+		{ "4096b", 4096 },
+		{ "4096B", 4096 },
+		{ "0x1000", 4096 },
+		{ "4k", 4096 },
+		{ "4K", 4096 },
+		{ "4kb", 4096 },
+		{ "4KB", 4096 },
+		{ "4KiB", 4096 },
+		{ "4kib", 4096 },
+		{ "3m", 3ull << 20 },
+		{ "3M", 3ull << 20 },
+		{ "3MB", 3ull << 20 },
+		{ "3MiB", 3ull << 20 },
+		{ "2g", 2ull << 30 },
+		{ "2G", 2ull << 30 },
+		{ "2GB", 2ull << 30 },
+		{ "2GiB", 2ull << 30 },
+		{ "5t", 5ull << 40 },
+		{ "5T", 5ull << 40 },
+		{ "5TB", 5ull << 40 },
+		{ "5TiB", 5ull << 40 },
+		{ "1p", 1ull << 50 },
+		{ "1PiB", 1ull << 50 },
+		{ "16383p", 16383ull << 50 },
+		{ "18446744073709551615", UINT64_MAX },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		zh_bench_job_defaults(&job);
+		cr_assert_eq(set("size", cases[i].text), 0, "%s: %s", cases[i].text, err);
+		cr_assert_eq(job.size_bytes, cases[i].bytes, "%s", cases[i].text);
+		cr_assert_eq(job.size_pct, 0);
+		cr_assert_eq(set("offset", cases[i].text), 0, "%s: %s", cases[i].text, err);
+		cr_assert_eq(job.offset_bytes, cases[i].bytes, "%s", cases[i].text);
+	}
+}
+
+Test(bench_job, bad_sizes_are_refused)
+{
+	static const char *const bad[] = {
+		"",	"-1",	"+4k",	  " 4k",  "4k ",   "4 k",     "k",	"4x",	"4kk",
+		"1.5g", "4kbb", "4kibx", "0x1k", "0x",   "16384p", "18446744073709551616",
+		"17179869184g", "4%",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		zh_bench_job_defaults(&job);
+		cr_assert_eq(set("offset", bad[i]), -EINVAL, "'%s' accepted", bad[i]);
+		ASSERT_ERR_HAS("for 'offset'");
+		cr_assert_eq(job.offset_bytes, 0);
+	}
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("size", "16384p"), -EINVAL);
+	ASSERT_ERR_HAS("does not fit in 64 bits");
+	cr_assert_eq(set("size", "-5"), -EINVAL);
+	ASSERT_ERR_HAS("bad value '-5' for 'size': expected a size like 4k");
+}
+
+Test(bench_job, size_percentage)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("size", "50%"), 0, "%s", err);
+	cr_assert_eq(job.size_pct, 50);
+	cr_assert_eq(job.size_bytes, 0);
+	cr_assert_eq(set("size", "100%"), 0, "%s", err);
+	cr_assert_eq(job.size_pct, 100);
+	cr_assert_eq(set("size", "1g"), 0, "%s", err);
+	cr_assert_eq(job.size_pct, 0);
+	cr_assert_eq(job.size_bytes, GIB);
+	cr_assert_eq(set("size", "0%"), -EINVAL);
+	ASSERT_ERR_HAS("1% to 100%");
+	cr_assert_eq(set("size", "101%"), -EINVAL);
+	cr_assert_eq(set("size", "5%%"), -EINVAL);
+	cr_assert_eq(set("offset", "10%"), -EINVAL);
+	ASSERT_ERR_HAS("percentage offsets are not supported");
+	cr_assert_eq(job.size_bytes, GIB);
+}
+
+Test(bench_job, every_time_suffix)
+{
+	static const struct {
+		const char *text;
+		uint64_t ns;
+	} cases[] = {
+		{ "0", 0 },
+		{ "30", 30 * SEC_NS },
+		{ "30s", 30 * SEC_NS },
+		{ "30S", 30 * SEC_NS },
+		{ "30sec", 30 * SEC_NS },
+		{ "500ms", 500000000ull },
+		{ "500msec", 500000000ull },
+		{ "500MS", 500000000ull },
+		{ "250us", 250000ull },
+		{ "250usec", 250000ull },
+		{ "2m", 120 * SEC_NS },
+		{ "2min", 120 * SEC_NS },
+		{ "3h", 3 * 3600 * SEC_NS },
+		{ "1d", 86400 * SEC_NS },
+		{ "1D", 86400 * SEC_NS },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		zh_bench_job_defaults(&job);
+		cr_assert_eq(set("runtime", cases[i].text), 0, "%s: %s", cases[i].text, err);
+		cr_assert_eq(job.runtime_ns, cases[i].ns, "%s", cases[i].text);
+		cr_assert_eq(set("ramp_time", cases[i].text), 0, "%s: %s", cases[i].text, err);
+		cr_assert_eq(job.ramp_ns, cases[i].ns, "%s", cases[i].text);
+	}
+}
+
+Test(bench_job, bad_times_are_refused)
+{
+	static const char *const bad[] = { "", "-1", "1.5s", "10x", "ns", "5ns", "1 s",
+					   "213504d", "18446744073709551615" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		zh_bench_job_defaults(&job);
+		cr_assert_eq(set("runtime", bad[i]), -EINVAL, "'%s' accepted", bad[i]);
+		ASSERT_ERR_HAS("for 'runtime'");
+		cr_assert_eq(job.runtime_ns, 0);
+	}
+	/* 213504 days is past 2^64 ns; 213503 days is not. */
+	cr_assert_eq(set("runtime", "213503d"), 0, "%s", err);
+	cr_assert_eq(job.runtime_ns, 213503ull * 86400 * SEC_NS);
+}
+
+Test(bench_job, rwmix_options)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("rwmixwrite", "30"), 0, "%s", err);
+	cr_assert_eq(job.rwmixread_pct, 70);
+	cr_assert_eq(set("rwmixread", "90"), 0, "%s", err);
+	cr_assert_eq(job.rwmixread_pct, 90);
+	cr_assert_eq(set("rwmixwrite", "100"), 0, "%s", err);
+	cr_assert_eq(job.rwmixread_pct, 0);
+	cr_assert_eq(set("rwmixwrite", "0"), 0, "%s", err);
+	cr_assert_eq(job.rwmixread_pct, 100);
+	cr_assert_eq(set("rwmixread", "101"), -EINVAL);
+	ASSERT_ERR_HAS("'rwmixread'");
+	cr_assert_eq(set("rwmixwrite", "-1"), -EINVAL);
+	cr_assert_eq(set("rwmixwrite", NULL), -EINVAL);
+	ASSERT_ERR_HAS("option 'rwmixwrite' requires a value");
+	cr_assert_eq(job.rwmixread_pct, 100);
+}
+
+Test(bench_job, rw_values)
+{
+	static const struct {
+		const char *text;
+		enum zh_bench_rw rw;
+	} ok[] = {
+		{ "read", ZH_BENCH_RW_READ },	    { "write", ZH_BENCH_RW_WRITE },
+		{ "randread", ZH_BENCH_RW_RANDREAD }, { "randwrite", ZH_BENCH_RW_RANDWRITE },
+		{ "rw", ZH_BENCH_RW_RW },	    { "readwrite", ZH_BENCH_RW_RW },
+		{ "randrw", ZH_BENCH_RW_RANDRW },
+	};
+	static const char *const bad[] = { "trim", "randtrim", "trimwrite", "randread:8",
+					   "Read", "", "readx" };
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		zh_bench_job_defaults(&job);
+		cr_assert_eq(set("rw", ok[i].text), 0, "%s", err);
+		cr_assert_eq(job.rw, ok[i].rw);
+		zh_bench_job_defaults(&job);
+		cr_assert_eq(set("readwrite", ok[i].text), 0, "%s", err);
+		cr_assert_eq(job.rw, ok[i].rw);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		zh_bench_job_defaults(&job);
+		cr_assert_eq(set("rw", bad[i]), -EINVAL, "'%s' accepted", bad[i]);
+		ASSERT_ERR_HAS("for 'rw'");
+		cr_assert_eq(job.rw, ZH_BENCH_RW_READ);
+	}
+	cr_assert_eq(set("rw", "randread:8"), -EINVAL);
+	ASSERT_ERR_HAS("offset modifiers are not supported");
+}
+
+Test(bench_job, block_size)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("bs", "1g"), 0, "%s", err);
+	cr_assert_eq(job.bs_bytes, 1u << 30);
+	cr_assert_eq(set("blocksize", "512"), 0, "%s", err);
+	cr_assert_eq(job.bs_bytes, 512);
+	cr_assert_eq(set("bs", "1"), 0, "%s", err);
+	cr_assert_eq(job.bs_bytes, 1);
+	cr_assert_eq(set("bs", "4k,8k"), -EINVAL);
+	ASSERT_ERR_HAS("bad value '4k,8k' for 'bs'");
+	ASSERT_ERR_HAS("not supported");
+	cr_assert_eq(set("bs", "4k-8k"), -EINVAL);
+	ASSERT_ERR_HAS("ranges are not supported");
+	cr_assert_eq(set("bs", "0"), -EINVAL);
+	cr_assert_eq(set("bs", "1073741825"), -EINVAL);
+	cr_assert_eq(set("bs", "2g"), -EINVAL);
+	ASSERT_ERR_HAS("from 1 byte to 1g");
+	cr_assert_eq(set("bs", NULL), -EINVAL);
+	ASSERT_ERR_HAS("option 'bs' requires a value");
+	cr_assert_eq(set("bssplit", "4k/50:8k/50"), -ENOENT);
+	ASSERT_ERR_HAS("unknown option 'bssplit'");
+	cr_assert_eq(job.bs_bytes, 1);
+}
+
+Test(bench_job, integer_bounds)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("iodepth", "4096"), 0, "%s", err);
+	cr_assert_eq(job.iodepth, 4096);
+	cr_assert_eq(set("iodepth", "1"), 0, "%s", err);
+	cr_assert_eq(job.iodepth, 1);
+	cr_assert_eq(set("iodepth", "4097"), -EINVAL);
+	cr_assert_eq(set("iodepth", "0"), -EINVAL);
+	cr_assert_eq(set("iodepth", "8k"), -EINVAL);
+	cr_assert_eq(set("iodepth", "-3"), -EINVAL);
+	cr_assert_eq(job.iodepth, 1);
+	cr_assert_eq(set("numjobs", "256"), 0, "%s", err);
+	cr_assert_eq(job.numjobs, 256);
+	cr_assert_eq(set("numjobs", "257"), -EINVAL);
+	ASSERT_ERR_HAS("expected an integer from 1 to 256");
+	cr_assert_eq(set("numjobs", "0"), -EINVAL);
+	cr_assert_eq(set("log_avg_msec", "500"), 0, "%s", err);
+	cr_assert_eq(job.log_avg_msec, 500);
+	cr_assert_eq(set("log_avg_msec", "4294967296"), -EINVAL);
+	cr_assert_eq(set("randseed", "0xdeadbeef"), 0, "%s", err);
+	cr_assert_eq(job.randseed, 0xdeadbeef);
+	cr_assert(job.randseed_set);
+	cr_assert_eq(set("randseed", "18446744073709551615"), 0, "%s", err);
+	cr_assert_eq(job.randseed, UINT64_MAX);
+	cr_assert_eq(set("randseed", "1k"), -EINVAL);
+}
+
+Test(bench_job, booleans)
+{
+	static const char *const on[] = { NULL, "1", "true", "TRUE", "yes", "Yes", "on", "ON" };
+	static const char *const off[] = { "0", "false", "False", "no", "NO", "off", "Off" };
+	static const char *const keys[] = { "time_based", "direct", "randrepeat", "stonewall",
+					    "wait_for_previous", "group_reporting", "norandommap",
+					    "thread", "invalidate", "fixedbufs", "registerfiles" };
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
+			memset(&job, 0, sizeof(job));
+			cr_assert_eq(set(keys[k], on[i]), 0, "%s=%s: %s", keys[k], on[i], err);
+		}
+		for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++)
+			cr_assert_eq(set(keys[k], off[i]), 0, "%s=%s: %s", keys[k], off[i], err);
+		cr_assert_eq(set(keys[k], "2"), -EINVAL);
+		ASSERT_ERR_HAS("expected 0/1, true/false, yes/no or on/off");
+		cr_assert_eq(set(keys[k], ""), -EINVAL);
+	}
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("direct", NULL), 0);
+	cr_assert(job.direct);
+	cr_assert_eq(set("wait_for_previous", "yes"), 0);
+	cr_assert(job.stonewall);
+	cr_assert_eq(set("randrepeat", "off"), 0);
+	cr_assert_not(job.randrepeat);
+	cr_assert_eq(set("invalidate", "0"), 0);
+	cr_assert_not(job.invalidate);
+	cr_assert_eq(set("group_reporting", NULL), 0);
+	cr_assert(job.group_reporting);
+}
+
+Test(bench_job, log_options)
+{
+	cr_assert_eq(parse_str("[global]\nwrite_lat_log\n[a]\nwrite_iops_log=/tmp/iops\n"
+			       "[b]\nname=bee\nwrite_bw_log\nwrite_lat_log=lat\nlog_avg_msec=1000\n"),
+		     0, "%s", err);
+	cr_assert_str_eq(jf.jobs[0].lat_log, "a");
+	cr_assert_str_eq(jf.jobs[0].iops_log, "/tmp/iops");
+	cr_assert_str_empty(jf.jobs[0].bw_log);
+	cr_assert_str_eq(jf.jobs[1].bw_log, "bee");
+	cr_assert_str_eq(jf.jobs[1].lat_log, "lat");
+	cr_assert_str_empty(jf.jobs[1].iops_log);
+	cr_assert_eq(jf.jobs[1].log_avg_msec, 1000);
+	cr_assert_not(jf.jobs[1].lat_log_use_name);
+	cr_assert_eq(parse_str("[a]\nwrite_bw_log=\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2: bad value '' for 'write_bw_log'");
+}
+
+Test(bench_job, job_finish_direct_use)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("write_iops_log", NULL), 0);
+	cr_assert_eq(zh_bench_job_finish(&job, err, sizeof(err)), -EINVAL);
+	ASSERT_ERR_HAS("no 'name'");
+	cr_assert_eq(set("name", "direct"), 0);
+	cr_assert_eq(zh_bench_job_finish(&job, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(job.iops_log, "direct");
+	cr_assert_not(job.iops_log_use_name);
+}
+
+Test(bench_job, cpus_allowed)
+{
+	static const char *const ok[] = { "0", "0-3", "0-3,8", "1,2,3", "4095", "0-4095", "7-7" };
+	static const char *const bad[] = { "",	  "4096", "3-1", "1,,2", ",1",	 "1,", "a",
+					   "1-",  "-1",	  "1 ,2", "0x1", "1-2-3", "000001" };
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		zh_bench_job_defaults(&job);
+		cr_assert_eq(set("cpus_allowed", ok[i]), 0, "%s: %s", ok[i], err);
+		cr_assert_str_eq(job.cpus_allowed, ok[i]);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		zh_bench_job_defaults(&job);
+		cr_assert_eq(set("cpus_allowed", bad[i]), -EINVAL, "'%s' accepted", bad[i]);
+		ASSERT_ERR_HAS("for 'cpus_allowed'");
+		cr_assert_str_empty(job.cpus_allowed);
+	}
+}
+
+Test(bench_job, string_options)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("filename", "/dev/dsk/foo@3,0\\:c"), 0, "%s", err);
+	cr_assert_str_eq(job.filename, "/dev/dsk/foo@3,0:c");
+	cr_assert_eq(set("filename", "/tmp/a:/tmp/b"), -EINVAL);
+	ASSERT_ERR_HAS("several files");
+	cr_assert_str_eq(job.filename, "/dev/dsk/foo@3,0:c");
+	cr_assert_eq(set("directory", "/mnt/a:/mnt/b"), -EINVAL);
+	cr_assert_eq(set("directory", "/mnt/ssd"), 0, "%s", err);
+	cr_assert_str_eq(job.directory, "/mnt/ssd");
+	cr_assert_eq(set("filename", ""), -EINVAL);
+	cr_assert_eq(set("filename", NULL), -EINVAL);
+	cr_assert_eq(set("ioengine", "libaio"), 0, "%s", err);
+	cr_assert_str_eq(job.ioengine, "libaio");
+	cr_assert_eq(set("ioengine", "io_uring"), 0, "%s", err);
+	cr_assert_str_eq(job.ioengine, "io_uring");
+	cr_assert_eq(set("ioengine", "external:/a/very/long/path/to/engine.so"), -EINVAL);
+	ASSERT_ERR_HAS("too long (at most 31 bytes)");
+	cr_assert_eq(set("description", ""), 0, "%s", err);
+	cr_assert_str_empty(job.description);
+	cr_assert_eq(set("name", ""), -EINVAL);
+	cr_assert_eq(set("name", "0123456789012345678901234567890123456789012345678901234567890123"),
+		     -EINVAL);
+	cr_assert_eq(set("name", "012345678901234567890123456789012345678901234567890123456789012"),
+		     0, "%s", err);
+	cr_assert_eq(strlen(job.name), 63);
+}
+
+Test(bench_job, unknown_option_and_one_line_messages)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("verify", "md5"), -ENOENT);
+	cr_assert_str_eq(err, "unknown option 'verify'");
+	cr_assert_eq(set("bs", "4\nk"), -EINVAL);
+	cr_assert_null(strchr(err, '\n'), "message spans lines: %s", err);
+	ASSERT_ERR_HAS("'4?k'");
+	cr_assert_eq(set("desc\nription", "x"), -ENOENT);
+	cr_assert_null(strchr(err, '\n'));
+	cr_assert_eq(set("description", "a\tb"), -EINVAL);
+	ASSERT_ERR_HAS("control characters");
+	/* A NULL or tiny error buffer is fine. */
+	cr_assert_eq(zh_bench_job_set(&job, "bs", "x", NULL, 0), -EINVAL);
+	cr_assert_eq(zh_bench_job_set(&job, "bs", "x", err, 1), -EINVAL);
+	cr_assert_str_empty(err);
+}
+
+/* ---- command line ------------------------------------------------------------------------ */
+
+Test(bench_job, cli_job_file_with_overrides)
+{
+	const char *argv[] = { "zhtp-bench", "--bs=8k", ZH_TEST_DATA_DIR "/ssd-test.fio",
+			       "--iodepth=64", "--direct=0", "--write_bw_log" };
+
+	cr_assert_eq(cli_run(6, argv), 0, "%s", err);
+	cr_assert_eq(cli.jobfile.job_count, 4);
+	for (int i = 0; i < 4; i++) {
+		const struct zh_bench_job *j = &cli.jobfile.jobs[i];
+
+		/* The command line beats both [global] and the job section. */
+		cr_assert_eq(j->bs_bytes, 8192);
+		cr_assert_eq(j->iodepth, 64);
+		cr_assert_not(j->direct);
+		cr_assert_eq(j->size_bytes, 10 * GIB);
+		cr_assert_str_eq(j->filename, "ssd.test.file");
+		cr_assert_str_eq(j->bw_log, j->name);
+	}
+	cr_assert_eq(cli.jobfile.jobs[1].rw, ZH_BENCH_RW_RANDREAD);
+	cr_assert_eq(cli.output_format, ZH_BENCH_OUTPUT_NORMAL);
+	cr_assert_str_empty(cli.output_path);
+	cr_assert_eq(cli.eta, ZH_BENCH_ETA_AUTO);
+	cr_assert_eq(cli.status_interval_ns, 0);
+}
+
+Test(bench_job, cli_override_beats_job_section)
+{
+	const char *argv[] = { "zhtp-bench", "--rw=write", ZH_TEST_DATA_DIR "/inherit.fio" };
+
+	cr_assert_eq(cli_run(3, argv), 0, "%s", err);
+	cr_assert_eq(cli.jobfile.job_count, 3);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(cli.jobfile.jobs[i].rw, ZH_BENCH_RW_WRITE);
+	cr_assert_eq(cli.jobfile.jobs[0].iodepth, 64);
+	cr_assert_eq(cli.jobfile.jobs[2].bs_bytes, 65536);
+}
+
+Test(bench_job, cli_runtime_fixes_time_based_from_file)
+{
+	char path[256];
+	const char *argv[] = { "zhtp-bench", path, "--runtime=10s" };
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/tmp/zh_bj_tb_%d.fio", (int)getpid());
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("[global]\ntime_based\n[j]\n", f);
+	fclose(f);
+	cr_assert_eq(cli_run(3, argv), 0, "%s", err);
+	cr_assert_eq(cli.jobfile.jobs[0].runtime_ns, 10 * SEC_NS);
+	cr_assert_eq(cli_run(2, argv), -EINVAL);
+	ASSERT_ERR_HAS(":3:");
+	ASSERT_ERR_HAS("'time_based' needs a 'runtime'");
+	remove(path);
+}
+
+Test(bench_job, cli_second_job_file_is_stonewalled)
+{
+	const char *argv[] = { "zhtp-bench", ZH_TEST_DATA_DIR "/fio-rand-read.fio",
+			       ZH_TEST_DATA_DIR "/fio-seq-write.fio" };
+
+	cr_assert_eq(cli_run(3, argv), 0, "%s", err);
+	cr_assert_eq(cli.jobfile.job_count, 2);
+	cr_assert_not(cli.jobfile.jobs[0].stonewall);
+	cr_assert(cli.jobfile.jobs[1].stonewall);
+	cr_assert_eq(cli.jobfile.jobs[0].rw, ZH_BENCH_RW_RANDREAD);
+	/* Globals do not leak from one job file into the next. */
+	cr_assert_eq(cli.jobfile.jobs[1].rw, ZH_BENCH_RW_WRITE);
+	cr_assert_eq(cli.jobfile.jobs[1].bs_bytes, 256 * 1024);
+	cr_assert_str_eq(cli.jobfile.jobs[1].filename, "fio-seq-writes");
+}
+
+Test(bench_job, cli_name_style)
+{
+	const char *argv[] = { "zhtp-bench", "--rw=randread", "--bs=8k",   "--name=a",
+			       "--iodepth=8", "--name=b",	"--rw=write", "--size=1m" };
+
+	cr_assert_eq(cli_run(8, argv), 0, "%s", err);
+	cr_assert_eq(cli.jobfile.job_count, 2);
+	cr_assert_str_eq(cli.jobfile.jobs[0].name, "a");
+	cr_assert_eq(cli.jobfile.jobs[0].rw, ZH_BENCH_RW_RANDREAD);
+	cr_assert_eq(cli.jobfile.jobs[0].bs_bytes, 8192);
+	cr_assert_eq(cli.jobfile.jobs[0].iodepth, 8);
+	cr_assert_eq(cli.jobfile.jobs[0].size_bytes, 0);
+	cr_assert_eq(cli.jobfile.jobs[0].source_line, 0);
+	cr_assert_str_eq(cli.jobfile.jobs[1].name, "b");
+	cr_assert_eq(cli.jobfile.jobs[1].rw, ZH_BENCH_RW_WRITE);
+	cr_assert_eq(cli.jobfile.jobs[1].bs_bytes, 8192);
+	cr_assert_eq(cli.jobfile.jobs[1].iodepth, 1);
+	cr_assert_eq(cli.jobfile.jobs[1].size_bytes, 1 << 20);
+}
+
+Test(bench_job, cli_name_global_switches_back)
+{
+	const char *argv[] = { "zhtp-bench", "--name=a", "--name=global", "--bs=16k", "--name=b" };
+
+	cr_assert_eq(cli_run(5, argv), 0, "%s", err);
+	cr_assert_eq(cli.jobfile.job_count, 2);
+	cr_assert_eq(cli.jobfile.jobs[0].bs_bytes, 4096);
+	cr_assert_eq(cli.jobfile.jobs[1].bs_bytes, 16384);
+}
+
+Test(bench_job, cli_global_options)
+{
+	const char *argv[] = { "zhtp-bench",	       "--output-format=json+normal",
+			       "--output",	       "/tmp/out.txt",
+			       "--status-interval=500ms", "--eta=never",
+			       "--name=x" };
+
+	cr_assert_eq(cli_run(7, argv), 0, "%s", err);
+	cr_assert_eq(cli.output_format, ZH_BENCH_OUTPUT_NORMAL | ZH_BENCH_OUTPUT_JSON);
+	cr_assert_str_eq(cli.output_path, "/tmp/out.txt");
+	cr_assert_eq(cli.status_interval_ns, 500000000ull);
+	cr_assert_eq(cli.eta, ZH_BENCH_ETA_NEVER);
+	cr_assert_eq(cli.jobfile.job_count, 1);
+
+	const char *argv2[] = { "zhtp-bench", "--output-format=json", "--output=o.json",
+				"--status-interval=2", "--eta=always", "--name=y" };
+	cr_assert_eq(cli_run(6, argv2), 0, "%s", err);
+	cr_assert_eq(cli.output_format, ZH_BENCH_OUTPUT_JSON);
+	cr_assert_str_eq(cli.output_path, "o.json");
+	cr_assert_eq(cli.status_interval_ns, 2 * SEC_NS);
+	cr_assert_eq(cli.eta, ZH_BENCH_ETA_ALWAYS);
+
+	const char *argv3[] = { "zhtp-bench", "--output-format=normal,json", "--eta=auto",
+				"--name=z" };
+	cr_assert_eq(cli_run(4, argv3), 0, "%s", err);
+	cr_assert_eq(cli.output_format, ZH_BENCH_OUTPUT_NORMAL | ZH_BENCH_OUTPUT_JSON);
+	cr_assert_eq(cli.eta, ZH_BENCH_ETA_AUTO);
+}
+
+Test(bench_job, cli_help_and_version_need_no_job)
+{
+	const char *help[] = { "zhtp-bench", "--help" };
+	const char *version[] = { "zhtp-bench", "--version", "missing-file.fio" };
+
+	cr_assert_eq(cli_run(2, help), 0, "%s", err);
+	cr_assert(cli.help);
+	cr_assert_eq(cli.jobfile.job_count, 0);
+	cr_assert_eq(cli_run(3, version), 0, "%s", err);
+	cr_assert(cli.version);
+	cr_assert_not(cli.help);
+}
+
+Test(bench_job, cli_errors)
+{
+	static const struct {
+		int argc;
+		const char *argv[4];
+		int rc;
+		const char *msg;
+	} cases[] = {
+		{ 3, { "zb", "--foo", "--name=a" }, -EINVAL, "command line: unknown option '--foo'" },
+		{ 2, { "zb", "--foo=1" }, -EINVAL, "command line: unknown option '--foo'" },
+		{ 2, { "zb", "-x" }, -EINVAL, "command line: unknown option '-x'" },
+		{ 2, { "zb", "-" }, -EINVAL, "stdin" },
+		{ 1, { "zb" }, -EINVAL, "command line: no job defined" },
+		{ 2, { "zb", "--bs=4k" }, -EINVAL, "command line: no job defined" },
+		{ 3, { "zb", "--output-format=xml", "--name=a" }, -EINVAL,
+		  "command line: bad value 'xml' for '--output-format'" },
+		{ 3, { "zb", "--output-format=json+", "--name=a" }, -EINVAL, "'--output-format'" },
+		{ 3, { "zb", "--eta=sometimes", "--name=a" }, -EINVAL, "'--eta'" },
+		{ 3, { "zb", "--status-interval=0", "--name=a" }, -EINVAL, "at least 1ms" },
+		{ 3, { "zb", "--status-interval=1x", "--name=a" }, -EINVAL, "'--status-interval'" },
+		{ 2, { "zb", "--output" }, -EINVAL, "missing value for '--output'" },
+		{ 3, { "zb", "--output=", "--name=a" }, -EINVAL, "'--output'" },
+		{ 2, { "zb", "--help=yes" }, -EINVAL, "takes no value" },
+		{ 3, { "zb", "--name=a", "--bs=x4k" }, -EINVAL,
+		  "command line: bad value 'x4k' for '--bs': expected a size like 4k" },
+		{ 3, { "zb", "--name=a", "--bs" }, -EINVAL, "option '--bs' requires a value" },
+		{ 2, { "zb", "--name=" }, -EINVAL, "'--name'" },
+		{ 2, { "zb", "--name=a" }, 0, "" },
+		{ 3, { "zb", "--name=a", "/nonexistent/zh-bench.fio" }, -EINVAL,
+		  "'--name' cannot be combined with job files" },
+		{ 2, { "zb", "/nonexistent/zh-bench.fio" }, -ENOENT,
+		  "/nonexistent/zh-bench.fio: cannot open job file: No such file or directory" },
+		{ 3, { "zb", "--bs=1q", "/nonexistent/zh-bench.fio" }, -EINVAL, "'--bs'" },
+		{ 3, { "zb", "--name=a", "--time_based" }, -EINVAL,
+		  "command line: job 'a': 'time_based' needs a 'runtime'" },
+		{ 2, { "zb", "/tmp" }, -EISDIR, "/tmp: cannot read job file" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(cli_run(cases[i].argc, cases[i].argv), cases[i].rc, "case %zu: %s", i,
+			     err);
+		ASSERT_ERR_HAS(cases[i].msg);
+		if (cases[i].rc != 0)
+			cr_assert_eq(cli.jobfile.job_count, 0);
+	}
+}
+
+Test(bench_job, cli_double_dash_ends_options)
+{
+	char path[256];
+	const char *argv[] = { "zhtp-bench", "--bs=2k", "--", path };
+	FILE *f;
+
+	/* A job file whose name starts with "--" can follow a lone "--". */
+	snprintf(path, sizeof(path), "--zh_bj_%d.fio", (int)getpid());
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("[only]\nrw=randwrite\n", f);
+	fclose(f);
+	cr_assert_eq(cli_run(4, argv), 0, "%s", err);
+	cr_assert_eq(cli.jobfile.job_count, 1);
+	cr_assert_eq(cli.jobfile.jobs[0].bs_bytes, 2048);
+	cr_assert_eq(cli.jobfile.jobs[0].rw, ZH_BENCH_RW_RANDWRITE);
+	remove(path);
+}
+
+Test(bench_job, cli_too_many_named_jobs)
+{
+	static char names[ZH_BENCH_JOBS_MAX + 1][16];
+	static const char *argv[ZH_BENCH_JOBS_MAX + 2];
+
+	argv[0] = "zhtp-bench";
+	for (int i = 0; i <= ZH_BENCH_JOBS_MAX; i++) {
+		snprintf(names[i], sizeof(names[i]), "--name=j%d", i);
+		argv[i + 1] = names[i];
+	}
+	cr_assert_eq(cli_run(ZH_BENCH_JOBS_MAX + 2, argv), -E2BIG);
+	ASSERT_ERR_HAS("command line: too many jobs (at most 64)");
+	cr_assert_eq(cli_run(ZH_BENCH_JOBS_MAX + 1, argv), 0, "%s", err);
+	cr_assert_eq(cli.jobfile.job_count, 64);
+	cr_assert_str_eq(cli.jobfile.jobs[63].name, "j63");
+}

@@ -1,0 +1,698 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tests for benchmarks/bench_report.c: fio log lines (format, parse, file names), the
+ * log_avg_msec window averaging, the fio-style human summary and the fio-layout JSON, which is
+ * parsed back with cJSON and checked field by field, including every allocation failure.
+ */
+/* open_memstream is POSIX.1-2008, outside plain -std=c11. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchmarks/bench_report.h"
+
+/* Results hold six histograms of about 16 KiB: keep them off the test's stack. */
+static struct zh_bench_result res[3];
+
+/*
+ * A randread job like fio's example: 154000 reads of 4 KiB in 1 s, slat 1.5 us, clat 50 us for
+ * 99 % of the I/Os and 2 ms for the rest, two 500 ms samples of 77000 I/Os each.
+ */
+static void fill_read_job(struct zh_bench_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "t");
+	r->groupid = 0;
+	r->jobs = 1;
+	r->rw_name = "randread";
+	r->bs_bytes = 4096;
+	r->iodepth = 32;
+	r->ioengine_requested = "libaio";
+	r->runtime_ns = 1000000000ULL;
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
+		zh_bench_dir_stats_reset(&r->dir[d]);
+	for (int i = 0; i < 154000; i++)
+		zh_bench_dir_stats_add_io(&r->dir[0], 4096, 1500, i % 100 == 99 ? 2000000 : 50000);
+	zh_bench_dir_stats_sample(&r->dir[0], 77000, 77000ULL * 4096, 500000000ULL);
+	zh_bench_dir_stats_sample(&r->dir[0], 77000, 77000ULL * 4096, 500000000ULL);
+	r->usr_cpu_pct = 7.4;
+	r->sys_cpu_pct = 39.1;
+	r->cpu_seconds = 1.0;
+	r->ctx = 20280;
+}
+
+/* A randrw job in group 1 that asked for no engine and dropped log entries. */
+static void fill_mixed_job(struct zh_bench_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "mix");
+	r->groupid = 1;
+	r->jobs = 2;
+	r->rw_name = "randrw";
+	r->bs_bytes = 4096;
+	r->iodepth = 4;
+	r->ioengine_requested = "";
+	r->runtime_ns = 1001000000ULL;
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
+		zh_bench_dir_stats_reset(&r->dir[d]);
+	for (int i = 0; i < 14650; i++)
+		zh_bench_dir_stats_add_io(&r->dir[0], 4096, 2000, 100000 + (uint64_t)i);
+	for (int i = 0; i < 14600; i++)
+		zh_bench_dir_stats_add_io(&r->dir[1], 4096, 2500, 6000 + (uint64_t)i);
+	r->cpu_seconds = 0.5;
+	r->log_entries_dropped = 17;
+}
+
+static char *report_normal(size_t n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	cr_assert_not_null(f);
+	cr_assert_eq(zh_bench_report_normal(f, res, n), 0);
+	fclose(f);
+	return text;
+}
+
+static cJSON *report_json(size_t n)
+{
+	FILE *f = tmpfile();
+	char buf[1 << 16];
+	size_t len;
+
+	cr_assert_not_null(f);
+	cr_assert_eq(zh_bench_report_json(f, res, n, "zhtp-bench-test", 1795604520), 0);
+	rewind(f);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	cr_assert_lt(len, sizeof(buf) - 1, "report larger than the test buffer");
+	buf[len] = '\0';
+	fclose(f);
+
+	cJSON *root = cJSON_Parse(buf);
+
+	cr_assert_not_null(root, "report is not valid JSON");
+	return root;
+}
+
+static double num_at(const cJSON *o, const char *key)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	cr_assert(cJSON_IsNumber(item), "missing number %s", key);
+	return item->valuedouble;
+}
+
+static const char *str_at(const cJSON *o, const char *key)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	cr_assert(cJSON_IsString(item), "missing string %s", key);
+	return item->valuestring;
+}
+
+static const cJSON *obj_at(const cJSON *o, const char *key)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	cr_assert(cJSON_IsObject(item), "missing object %s", key);
+	return item;
+}
+
+/* ---- log lines ---- */
+
+Test(bench_report, log_line_text_matches_fio)
+{
+	struct zh_bench_log_entry e = {.time_ms = 200, .value = 94350, .ddir = 0, .bs = 0};
+	char buf[ZH_BENCH_LOG_LINE_MAX];
+
+	cr_assert_eq(zh_bench_log_format(buf, sizeof(buf), &e), 20);
+	cr_assert_str_eq(buf, "200, 94350, 0, 0, 0\n");
+
+	e = (struct zh_bench_log_entry){.time_ms = 3, .value = 51234, .ddir = 1, .bs = 4096};
+	cr_assert_eq(zh_bench_log_format(buf, sizeof(buf), &e), 21);
+	cr_assert_str_eq(buf, "3, 51234, 1, 4096, 0\n");
+}
+
+Test(bench_report, log_line_round_trip)
+{
+	static const struct zh_bench_log_entry cases[] = {
+	    {0, 0, 0, 0},
+	    {200, 94350, 0, 0},
+	    {400, 2243, 1, 0},
+	    {1234567, 987654321, 1, 131072},
+	    {UINT64_MAX, UINT64_MAX, 2, UINT32_MAX},
+	};
+	char buf[ZH_BENCH_LOG_LINE_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct zh_bench_log_entry back;
+		int n = zh_bench_log_format(buf, sizeof(buf), &cases[i]);
+
+		cr_assert_gt(n, 0);
+		cr_assert_eq((size_t)n, strlen(buf));
+		cr_assert_eq(zh_bench_log_parse(buf, &back), 0, "%s", buf);
+		cr_assert_eq(back.time_ms, cases[i].time_ms);
+		cr_assert_eq(back.value, cases[i].value);
+		cr_assert_eq(back.ddir, cases[i].ddir);
+		cr_assert_eq(back.bs, cases[i].bs);
+	}
+}
+
+Test(bench_report, log_line_max_fits_the_longest_line)
+{
+	struct zh_bench_log_entry e = {UINT64_MAX, UINT64_MAX, 255, UINT32_MAX};
+	char buf[ZH_BENCH_LOG_LINE_MAX];
+	int n = zh_bench_log_format(buf, sizeof(buf), &e);
+
+	cr_assert_eq(n, ZH_BENCH_LOG_LINE_MAX - 1);
+}
+
+Test(bench_report, log_format_small_buffer_is_enospc)
+{
+	struct zh_bench_log_entry e = {.time_ms = 200, .value = 94350, .ddir = 0, .bs = 0};
+	char buf[32];
+
+	/* 20 characters need 21 bytes with the NUL. */
+	cr_assert_eq(zh_bench_log_format(buf, 20, &e), -ENOSPC);
+	cr_assert_eq(zh_bench_log_format(buf, 5, &e), -ENOSPC);
+	cr_assert_eq(zh_bench_log_format(buf, 0, &e), -ENOSPC);
+	cr_assert_eq(zh_bench_log_format(buf, 21, &e), 20);
+}
+
+Test(bench_report, log_parse_accepts_fio_lines)
+{
+	struct zh_bench_log_entry e;
+
+	cr_assert_eq(zh_bench_log_parse("200, 62740, 0, 0, 0\n", &e), 0);
+	cr_assert_eq(e.time_ms, 200);
+	cr_assert_eq(e.value, 62740);
+	cr_assert_eq(e.ddir, 0);
+	cr_assert_eq(e.bs, 0);
+	cr_assert_eq(zh_bench_log_parse("600, 2194, 1, 4096, 0", &e), 0);
+	cr_assert_eq(e.ddir, 1);
+	cr_assert_eq(e.bs, 4096);
+	cr_assert_eq(zh_bench_log_parse("7,8,1,512,0\r\n", &e), 0);
+	cr_assert_eq(e.time_ms, 7);
+	cr_assert_eq(e.value, 8);
+}
+
+Test(bench_report, log_parse_rejects_garbage)
+{
+	static const char *const bad[] = {
+	    "",
+	    "\n",
+	    "garbage",
+	    "200, 94350, 0, 0",			/* four columns */
+	    "200, 94350, 0, 0, 0, 7",		/* six columns */
+	    "200, -1, 0, 0, 0",			/* negative */
+	    "200, +1, 0, 0, 0",			/* sign */
+	    "200, 1, 3, 0, 0",			/* ddir out of range */
+	    "200, 1, 0, 4294967296, 0",		/* bs above 32 bits */
+	    "200, 1, 0, 0, 65536",		/* prio above 16 bits */
+	    "18446744073709551616, 1, 0, 0, 0", /* time above 64 bits */
+	    "200,, 1, 0, 0",
+	    "200; 1; 0; 0; 0",
+	    "200, 1, 0, 0, 0 x",
+	    "200, 1.5, 0, 0, 0",
+	    "200, 1, 0, 0, 0\n200, 1, 0, 0, 0\n",
+	    "0x10, 1, 0, 0, 0",
+	};
+	struct zh_bench_log_entry e;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(zh_bench_log_parse(bad[i], &e), -EINVAL, "accepted \"%s\"", bad[i]);
+	cr_assert_eq(zh_bench_log_parse(NULL, &e), -EINVAL);
+}
+
+Test(bench_report, log_file_names)
+{
+	char buf[64];
+
+	cr_assert_eq(zh_bench_log_filename(buf, sizeof(buf), "t", ZH_BENCH_LOG_IOPS, 1), 12);
+	cr_assert_str_eq(buf, "t_iops.1.log");
+	cr_assert_gt(zh_bench_log_filename(buf, sizeof(buf), "/tmp/x", ZH_BENCH_LOG_BW, 2), 0);
+	cr_assert_str_eq(buf, "/tmp/x_bw.2.log");
+	cr_assert_gt(zh_bench_log_filename(buf, sizeof(buf), "j", ZH_BENCH_LOG_LAT, 10), 0);
+	cr_assert_str_eq(buf, "j_lat.10.log");
+	cr_assert_gt(zh_bench_log_filename(buf, sizeof(buf), "j", ZH_BENCH_LOG_CLAT, 3), 0);
+	cr_assert_str_eq(buf, "j_clat.3.log");
+	cr_assert_gt(zh_bench_log_filename(buf, sizeof(buf), "j", ZH_BENCH_LOG_SLAT, 3), 0);
+	cr_assert_str_eq(buf, "j_slat.3.log");
+	cr_assert_eq(zh_bench_log_filename(buf, sizeof(buf), "j", ZH_BENCH_LOG_KINDS, 1), -EINVAL);
+	cr_assert_eq(zh_bench_log_filename(buf, sizeof(buf), "j", ZH_BENCH_LOG_BW, 0), -EINVAL);
+	cr_assert_eq(zh_bench_log_filename(buf, 8, "t", ZH_BENCH_LOG_IOPS, 1), -ENOSPC);
+}
+
+/* ---- log window ---- */
+
+struct captured {
+	unsigned n;
+	unsigned kind[32];
+	struct zh_bench_log_entry e[32];
+};
+
+static void capture(void *ctx, unsigned kind, const struct zh_bench_log_entry *e)
+{
+	struct captured *c = ctx;
+
+	cr_assert_lt(c->n, 32);
+	c->kind[c->n] = kind;
+	c->e[c->n] = *e;
+	c->n++;
+}
+
+/* The entry of a kind and direction, failing the test if it is missing. */
+static const struct zh_bench_log_entry *find(const struct captured *c, unsigned kind, unsigned ddir)
+{
+	for (unsigned i = 0; i < c->n; i++) {
+		if (c->kind[i] == kind && c->e[i].ddir == ddir)
+			return &c->e[i];
+	}
+	cr_assert_fail("no entry of kind %u ddir %u", kind, ddir);
+	return NULL;
+}
+
+#define MS 1000000ULL
+
+Test(bench_report, window_averages_one_window)
+{
+	struct zh_bench_log_window w;
+	struct captured c = {0};
+	const uint64_t origin = 5000 * MS;
+
+	zh_bench_log_window_init(&w, 200 * MS, origin);
+	for (int i = 0; i < 1000; i++)
+		zh_bench_log_window_add(&w, 0, 4096, 1000, 99000 + (uint64_t)(i % 2) * 2000);
+
+	cr_assert(!zh_bench_log_window_due(&w, origin + 199 * MS));
+	zh_bench_log_window_flush(&w, origin + 199 * MS, origin, capture, &c);
+	cr_assert_eq(c.n, 0, "nothing before the window ends");
+
+	cr_assert(zh_bench_log_window_due(&w, origin + 200 * MS));
+	zh_bench_log_window_flush(&w, origin + 200 * MS, origin, capture, &c);
+	cr_assert_eq(c.n, ZH_BENCH_LOG_KINDS, "one entry per kind, only for reads");
+
+	/* 1000 I/Os in 0.2 s; 4096000 B / 1024 / 0.2 s; mean clat (99000 + 101000) / 2. */
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_IOPS, 0)->value, 5000);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_BW, 0)->value, 20000);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_CLAT, 0)->value, 100000);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_SLAT, 0)->value, 1000);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_LAT, 0)->value, 101000);
+	for (unsigned i = 0; i < c.n; i++) {
+		cr_assert_eq(c.e[i].time_ms, 200, "stamped with the window end");
+		cr_assert_eq(c.e[i].bs, 0, "averaged logs have bs 0");
+		cr_assert_eq(c.e[i].ddir, 0);
+	}
+	cr_assert_eq(w.start_ns, origin + 200 * MS);
+	cr_assert_eq(w.ios[0], 0, "counters restart");
+}
+
+Test(bench_report, window_emits_both_directions_and_late_flushes)
+{
+	struct zh_bench_log_window w;
+	struct captured c = {0};
+
+	zh_bench_log_window_init(&w, 200 * MS, 0);
+	for (int i = 0; i < 300; i++)
+		zh_bench_log_window_add(&w, 0, 8192, 0, 2000);
+	for (int i = 0; i < 100; i++)
+		zh_bench_log_window_add(&w, 1, 4096, 500, 9500);
+	zh_bench_log_window_flush(&w, 250 * MS, 0, capture, &c);
+
+	cr_assert_eq(c.n, 2 * ZH_BENCH_LOG_KINDS);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_IOPS, 0)->value, 1500);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_BW, 0)->value, 12000);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_IOPS, 1)->value, 500);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_BW, 1)->value, 2000);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_LAT, 1)->value, 10000);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_CLAT, 1)->time_ms, 200);
+	cr_assert_eq(w.start_ns, 200 * MS, "start moves by whole windows");
+
+	/* Next call is three windows late: 120 I/Os averaged over 600 ms, stamped 800. */
+	c.n = 0;
+	for (int i = 0; i < 120; i++)
+		zh_bench_log_window_add(&w, 1, 4096, 0, 1000);
+	zh_bench_log_window_flush(&w, 850 * MS, 0, capture, &c);
+	cr_assert_eq(c.n, ZH_BENCH_LOG_KINDS, "reads were idle: writes only");
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_IOPS, 1)->value, 200);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_IOPS, 1)->time_ms, 800);
+	cr_assert_eq(w.start_ns, 800 * MS);
+
+	/* An empty window emits nothing but still moves on. */
+	c.n = 0;
+	zh_bench_log_window_flush(&w, 1000 * MS, 0, capture, &c);
+	cr_assert_eq(c.n, 0);
+	cr_assert_eq(w.start_ns, 1000 * MS);
+}
+
+Test(bench_report, window_finish_emits_the_partial_window)
+{
+	struct zh_bench_log_window w;
+	struct captured c = {0};
+
+	zh_bench_log_window_init(&w, 200 * MS, 0);
+	zh_bench_log_window_finish(&w, 50 * MS, 0, capture, &c);
+	cr_assert_eq(c.n, 0, "nothing to say for an empty window");
+
+	for (int i = 0; i < 10; i++)
+		zh_bench_log_window_add(&w, 0, 4096, 0, 3000);
+	zh_bench_log_window_finish(&w, 50 * MS, 0, capture, &c);
+	cr_assert_eq(c.n, ZH_BENCH_LOG_KINDS);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_IOPS, 0)->value, 200);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_BW, 0)->value, 800);
+	cr_assert_eq(find(&c, ZH_BENCH_LOG_IOPS, 0)->time_ms, 50);
+}
+
+/* ---- human summary ---- */
+
+Test(bench_report, normal_output_has_fio_sections)
+{
+	fill_read_job(&res[0]);
+
+	char *text = report_normal(1);
+
+	cr_assert_not_null(strstr(text, "t: (groupid=0, jobs=1): err= 0: pid="), "%s", text);
+	cr_assert_not_null(
+	    strstr(text, "  read: IOPS=154k, BW=602MiB/s (631MB/s)(602MiB/1000msec)\n"), "%s",
+	    text);
+	cr_assert_not_null(
+	    strstr(text, "    slat (nsec): min=1500, max=1500, avg=1500.00, stdev= 0.00\n"), "%s",
+	    text);
+	cr_assert_not_null(strstr(text, "    clat (usec): min=50, max=2000, avg=69.50, stdev="),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "     lat (usec): min=51, max=2001, avg=71.00, stdev="),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "    clat percentiles (usec):\n"
+					"     |  1.00th=[   50],  5.00th=[   50], 10.00th=[   50],"
+					" 20.00th=[   50],\n"),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "     | 99.00th=[   50], 99.50th=[ 2000], 99.90th=[ 2000],"
+					" 99.95th=[ 2000],\n"
+					"     | 99.99th=[ 2000]\n"),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "   bw (  KiB/s): min=616000, max=616000, per=100.00%, "
+					"avg=616000.00, stdev= 0.00, samples=2\n"),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "   iops        : min=154000, max=154000, avg=154000.00, "
+					"stdev= 0.00, samples=2\n"),
+			   "%s", text);
+	cr_assert_not_null(
+	    strstr(text, "  cpu          : usr=7.40%, sys=39.10%, ctx=20280, majf=0, minf=0\n"),
+	    "%s", text);
+	cr_assert_not_null(strstr(text,
+				  "  engine       : zhtp reactor io_uring path (job file asked "
+				  "for ioengine=libaio; the engine's own path ran)\n"),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "  efficiency   : 154000 IOPS per CPU-second\n"), "%s",
+			   text);
+	cr_assert_not_null(strstr(text,
+				  "\nRun status group 0 (all jobs):\n"
+				  "   READ: bw=602MiB/s (631MB/s), 602MiB/s-602MiB/s "
+				  "(631MB/s-631MB/s), io=602MiB (631MB), run=1000-1000msec\n"),
+			   "%s", text);
+	cr_assert_null(strstr(text, "write:"), "a read job has no write block");
+	cr_assert_null(strstr(text, "WRITE:"));
+	cr_assert_null(strstr(text, "dropped"));
+	free(text);
+}
+
+Test(bench_report, normal_output_mixed_job_and_groups)
+{
+	/* Group 1 first in the array: group blocks still come out in groupid order. */
+	fill_mixed_job(&res[0]);
+	fill_read_job(&res[1]);
+
+	char *text = report_normal(2);
+	char *g0 = strstr(text, "Run status group 0 (all jobs):");
+	char *g1 = strstr(text, "Run status group 1 (all jobs):");
+
+	cr_assert_not_null(strstr(text, "mix: (groupid=1, jobs=2): err= 0: pid="), "%s", text);
+	/* 14650 reads and 14600 writes of 4 KiB in 1001 ms. */
+	cr_assert_not_null(strstr(text, "  read: IOPS=14.6k, BW=57.2MiB/s (59.9MB/s)"
+					"(57.2MiB/1001msec)\n"),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "  write: IOPS=14.6k, BW=57.0MiB/s (59.7MB/s)"
+					"(57.0MiB/1001msec); 0 zone resets\n"),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "  engine       : zhtp reactor io_uring path\n"), "%s",
+			   text);
+	cr_assert_not_null(strstr(text, "  efficiency   : 58500 IOPS per CPU-second\n"), "%s",
+			   text);
+	cr_assert_not_null(strstr(text, "17 log entries dropped"), "%s", text);
+	cr_assert_not_null(g0, "%s", text);
+	cr_assert_not_null(g1, "%s", text);
+	cr_assert_lt(g0, g1);
+	cr_assert_not_null(strstr(g1, "   READ: bw=57.2MiB/s"), "%s", text);
+	cr_assert_not_null(strstr(g1, "  WRITE: bw=57.0MiB/s"), "%s", text);
+	*g1 = '\0';
+	cr_assert_null(strstr(g0, "WRITE:"), "group 0 wrote nothing");
+	free(text);
+}
+
+Test(bench_report, normal_output_group_aggregates_members)
+{
+	/* Two jobs of group 0: the group line sums bytes and spans both bandwidths. */
+	fill_read_job(&res[0]);
+	fill_read_job(&res[1]);
+	res[1].runtime_ns = 2000000000ULL;
+
+	char *text = report_normal(2);
+
+	/* 2 x 630784000 B over the longest 2 s; members ran at 602 and 301 MiB/s. */
+	cr_assert_not_null(strstr(text,
+				  "   READ: bw=602MiB/s (631MB/s), 301MiB/s-602MiB/s "
+				  "(315MB/s-631MB/s), io=1203MiB (1262MB), run=1000-2000msec\n"),
+			   "%s", text);
+	/* Job 0 samples 616000 KiB/s against a 616000 KiB/s aggregate. */
+	cr_assert_not_null(strstr(text, "per=100.00%"), "%s", text);
+	free(text);
+}
+
+Test(bench_report, normal_output_shows_errors)
+{
+	memset(&res[0], 0, sizeof(res[0]));
+	snprintf(res[0].name, sizeof(res[0].name), "bad");
+	res[0].jobs = 1;
+	res[0].error = EIO;
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
+		zh_bench_dir_stats_reset(&res[0].dir[d]);
+
+	char *text = report_normal(1);
+
+	cr_assert_not_null(strstr(text, "bad: (groupid=0, jobs=1): err= 5 ("), "%s", text);
+	cr_assert_not_null(strstr(text, "efficiency   : n/a"), "%s", text);
+	cr_assert_null(strstr(text, "READ:"), "%s", text);
+	free(text);
+}
+
+Test(bench_report, normal_output_rejects_bad_arguments)
+{
+	cr_assert_eq(zh_bench_report_normal(NULL, res, 1), -EINVAL);
+	cr_assert_eq(zh_bench_report_normal(stdout, NULL, 1), -EINVAL);
+}
+
+/* ---- JSON ---- */
+
+Test(bench_report, json_has_fio_layout_and_values)
+{
+	fill_read_job(&res[0]);
+
+	cJSON *root = report_json(1);
+
+	cr_assert_str_eq(str_at(root, "fio version"), "zhtp-bench-test");
+	cr_assert_eq(num_at(root, "timestamp"), 1795604520.0);
+	cr_assert_eq(num_at(root, "timestamp_ms"), 1795604520000.0);
+	cr_assert_gt(strlen(str_at(root, "time")), 20);
+
+	const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(root, "jobs");
+
+	cr_assert(cJSON_IsArray(jobs));
+	cr_assert_eq(cJSON_GetArraySize(jobs), 1);
+
+	const cJSON *job = cJSON_GetArrayItem(jobs, 0);
+	const cJSON *opts = obj_at(job, "job options");
+	const cJSON *rd = obj_at(job, "read");
+	const cJSON *clat = obj_at(rd, "clat_ns");
+	const cJSON *pct = obj_at(clat, "percentile");
+
+	cr_assert_str_eq(str_at(job, "jobname"), "t");
+	cr_assert_eq(num_at(job, "groupid"), 0.0);
+	cr_assert_eq(num_at(job, "error"), 0.0);
+	cr_assert_str_eq(str_at(opts, "rw"), "randread");
+	cr_assert_str_eq(str_at(opts, "bs"), "4k");
+	cr_assert_str_eq(str_at(opts, "iodepth"), "32");
+	cr_assert_str_eq(str_at(opts, "ioengine"), "libaio");
+
+	cr_assert_eq(num_at(rd, "io_bytes"), 630784000.0);
+	cr_assert_eq(num_at(rd, "io_kbytes"), 616000.0);
+	cr_assert_eq(num_at(rd, "bw_bytes"), 630784000.0);
+	cr_assert_eq(num_at(rd, "bw"), 616000.0);
+	cr_assert_eq(num_at(rd, "iops"), 154000.0);
+	cr_assert_eq(num_at(rd, "runtime"), 1000.0);
+	cr_assert_eq(num_at(rd, "total_ios"), 154000.0);
+	cr_assert_eq(num_at(rd, "short_ios"), 0.0);
+	cr_assert_eq(num_at(rd, "drop_ios"), 0.0);
+
+	cr_assert_eq(num_at(clat, "min"), 50000.0);
+	cr_assert_eq(num_at(clat, "max"), 2000000.0);
+	cr_assert_float_eq(num_at(clat, "mean"), 69500.0, 1e-6);
+	cr_assert_eq(num_at(clat, "N"), 154000.0);
+	cr_assert_eq(cJSON_GetArraySize(pct), 17);
+	cr_assert_str_eq(cJSON_GetArrayItem(pct, 0)->string, "1.000000");
+	cr_assert_eq(num_at(pct, "50.000000"), 50000.0);
+	cr_assert_eq(num_at(pct, "99.000000"), 50000.0);
+	cr_assert_eq(num_at(pct, "99.500000"), 2000000.0);
+	cr_assert_eq(num_at(pct, "99.990000"), 2000000.0);
+	cr_assert_eq(num_at(pct, "99.000000"),
+		     (double)zh_bench_hist_percentile(&res[0].dir[0].clat, 99.0));
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(obj_at(rd, "slat_ns"), "percentile"),
+		       "fio lists percentiles for clat only");
+	cr_assert_eq(num_at(obj_at(rd, "slat_ns"), "mean"), 1500.0);
+	cr_assert_eq(num_at(obj_at(rd, "slat_ns"), "stddev"), 0.0);
+	cr_assert_eq(num_at(obj_at(rd, "lat_ns"), "min"), 51500.0);
+
+	cr_assert_eq(num_at(rd, "bw_min"), 616000.0);
+	cr_assert_eq(num_at(rd, "bw_max"), 616000.0);
+	cr_assert_eq(num_at(rd, "bw_agg"), 100.0);
+	cr_assert_eq(num_at(rd, "bw_mean"), 616000.0);
+	cr_assert_eq(num_at(rd, "bw_dev"), 0.0);
+	cr_assert_eq(num_at(rd, "bw_samples"), 2.0);
+	cr_assert_eq(num_at(rd, "iops_min"), 154000.0);
+	cr_assert_eq(num_at(rd, "iops_max"), 154000.0);
+	cr_assert_eq(num_at(rd, "iops_mean"), 154000.0);
+	cr_assert_eq(num_at(rd, "iops_stddev"), 0.0);
+	cr_assert_eq(num_at(rd, "iops_samples"), 2.0);
+
+	const cJSON *wr = obj_at(job, "write");
+	const cJSON *trim = obj_at(job, "trim");
+	const cJSON *sync = obj_at(job, "sync");
+
+	cr_assert_eq(num_at(wr, "total_ios"), 0.0);
+	cr_assert_eq(num_at(wr, "runtime"), 0.0);
+	cr_assert_eq(num_at(wr, "iops"), 0.0);
+	cr_assert_eq(num_at(obj_at(wr, "clat_ns"), "N"), 0.0);
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(obj_at(wr, "clat_ns"), "percentile"));
+	cr_assert_eq(num_at(trim, "io_bytes"), 0.0);
+	cr_assert_eq(num_at(trim, "iops_samples"), 0.0);
+	cr_assert_eq(num_at(sync, "total_ios"), 0.0);
+	cr_assert_eq(num_at(obj_at(sync, "lat_ns"), "N"), 0.0);
+
+	cr_assert_eq(num_at(job, "job_runtime"), 1000.0);
+	cr_assert_float_eq(num_at(job, "usr_cpu"), 7.4, 1e-12);
+	cr_assert_float_eq(num_at(job, "sys_cpu"), 39.1, 1e-12);
+	cr_assert_eq(num_at(job, "ctx"), 20280.0);
+	cr_assert_eq(num_at(job, "majf"), 0.0);
+	cr_assert_eq(num_at(job, "minf"), 0.0);
+	cr_assert_eq(num_at(job, "iops_per_cpu_second"), 154000.0);
+	cJSON_Delete(root);
+}
+
+Test(bench_report, json_keys_come_in_fio_order)
+{
+	static const char *const dir_keys[] = {
+	    "io_bytes",	 "io_kbytes", "bw_bytes",  "bw",	  "iops",	  "runtime",
+	    "total_ios", "short_ios", "drop_ios",  "slat_ns",	  "clat_ns",	  "lat_ns",
+	    "bw_min",	 "bw_max",    "bw_agg",	   "bw_mean",	  "bw_dev",	  "bw_samples",
+	    "iops_min",	 "iops_max",  "iops_mean", "iops_stddev", "iops_samples",
+	};
+	static const char *const job_keys[] = {
+	    "jobname", "groupid", "error", "job options", "read",
+	    "write",   "trim",	  "sync",  "job_runtime", "usr_cpu",
+	    "sys_cpu", "ctx",	  "majf",  "minf",	  "iops_per_cpu_second",
+	};
+
+	fill_read_job(&res[0]);
+
+	cJSON *root = report_json(1);
+	const cJSON *job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	const cJSON *item = job->child;
+
+	for (size_t i = 0; i < sizeof(job_keys) / sizeof(job_keys[0]); i++, item = item->next) {
+		cr_assert_not_null(item);
+		cr_assert_str_eq(item->string, job_keys[i]);
+	}
+	cr_assert_null(item);
+	item = obj_at(job, "write")->child;
+	for (size_t i = 0; i < sizeof(dir_keys) / sizeof(dir_keys[0]); i++, item = item->next) {
+		cr_assert_not_null(item);
+		cr_assert_str_eq(item->string, dir_keys[i]);
+	}
+	cr_assert_null(item);
+	cJSON_Delete(root);
+}
+
+Test(bench_report, json_groups_share_aggregate_bandwidth)
+{
+	fill_read_job(&res[0]);
+	fill_read_job(&res[1]);
+	fill_mixed_job(&res[2]);
+
+	cJSON *root = report_json(3);
+	const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(root, "jobs");
+
+	cr_assert_eq(cJSON_GetArraySize(jobs), 3);
+	/* Each of two equal jobs has half of group 0's bandwidth. */
+	cr_assert_float_eq(num_at(obj_at(cJSON_GetArrayItem(jobs, 0), "read"), "bw_agg"), 50.0,
+			   1e-9);
+
+	const cJSON *mix = cJSON_GetArrayItem(jobs, 2);
+
+	cr_assert_str_eq(str_at(obj_at(mix, "job options"), "ioengine"), "zhtp");
+	cr_assert_eq(num_at(obj_at(mix, "write"), "total_ios"), 14600.0);
+	cr_assert_eq(num_at(obj_at(mix, "write"), "runtime"), 1001.0);
+	cr_assert_float_eq(num_at(obj_at(mix, "write"), "iops"), 14600e9 / 1001e6, 1e-6);
+	cr_assert_eq(num_at(mix, "iops_per_cpu_second"), (14650.0 + 14600.0) / 0.5);
+	cJSON_Delete(root);
+}
+
+/* cJSON allocator that fails once a budget of successful allocations is spent. */
+static long alloc_budget = -1;
+
+static void *budget_malloc(size_t size)
+{
+	if (alloc_budget == 0)
+		return NULL;
+	if (alloc_budget > 0)
+		alloc_budget--;
+	return malloc(size);
+}
+
+Test(bench_report, json_returns_enomem_at_every_allocation_failure)
+{
+	cJSON_Hooks hooks = {.malloc_fn = budget_malloc, .free_fn = free};
+	FILE *f = tmpfile();
+	long budget;
+	int ret = -1;
+
+	cr_assert_not_null(f);
+	fill_read_job(&res[0]);
+	fill_mixed_job(&res[1]);
+	cJSON_InitHooks(&hooks);
+	for (budget = 0; budget < 100000; budget++) {
+		alloc_budget = budget;
+		rewind(f);
+		ret = zh_bench_report_json(f, res, 2, "v", 0);
+		if (ret == 0)
+			break;
+		cr_assert_eq(ret, -ENOMEM, "budget %ld gave %d", budget, ret);
+	}
+	alloc_budget = -1;
+	cJSON_InitHooks(NULL);
+	fclose(f);
+	cr_assert_eq(ret, 0);
+	cr_assert_gt(budget, 100, "every failure point up to %ld was exercised", budget);
+}
+
+Test(bench_report, json_rejects_bad_arguments)
+{
+	cr_assert_eq(zh_bench_report_json(NULL, res, 1, "v", 0), -EINVAL);
+	cr_assert_eq(zh_bench_report_json(stdout, res, 1, NULL, 0), -EINVAL);
+	cr_assert_eq(zh_bench_report_json(stdout, NULL, 1, "v", 0), -EINVAL);
+}

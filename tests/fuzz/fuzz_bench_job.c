@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuzz_bench_job.c - libFuzzer harness for the zhtp-bench job-file parser.
+ *
+ * Feeds arbitrary bytes to zh_bench_jobfile_parse() (not NUL-terminated, so ASan catches any
+ * read past len), and the first line, split at '=', to zh_bench_job_set() and
+ * zh_bench_job_finish(). Beyond memory and UB errors it checks the parser's promises: a
+ * failure leaves the job list as it was and gives a one-line message that starts with the
+ * source name; a success gives finished jobs with names and in-range values.
+ */
+#include "benchmarks/bench_job.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Each jobfile is about 1.6 MiB: keep them out of the fuzzer's stack. */
+static struct zh_bench_jobfile jf;
+static struct zh_bench_job job;
+static char line[ZH_BENCH_LINE_MAX + 1];
+static char err[512];
+
+static void check_jobs(void)
+{
+	for (uint32_t i = 0; i < jf.job_count; i++) {
+		const struct zh_bench_job *j = &jf.jobs[i];
+
+		if (j->name[0] == '\0' || j->bs_bytes == 0 || j->bs_bytes > ZH_BENCH_BS_MAX_BYTES ||
+		    j->iodepth == 0 || j->iodepth > ZH_BENCH_IODEPTH_MAX || j->numjobs == 0 ||
+		    j->numjobs > ZH_BENCH_NUMJOBS_MAX || j->rwmixread_pct > 100 ||
+		    j->size_pct > 100 || j->source_line == 0 || j->iops_log_use_name ||
+		    j->bw_log_use_name || j->lat_log_use_name ||
+		    (j->time_based && j->runtime_ns == 0))
+			abort();
+		if (memchr(j->name, '\0', sizeof(j->name)) == NULL ||
+		    memchr(j->filename, '\0', sizeof(j->filename)) == NULL ||
+		    memchr(j->ioengine, '\0', sizeof(j->ioengine)) == NULL)
+			abort();
+	}
+}
+
+static void check_err(int rc, const char *prefix)
+{
+	if (rc == 0)
+		return;
+	if (rc != -EINVAL && rc != -E2BIG && rc != -ENOENT)
+		abort();
+	if (strchr(err, '\n') != NULL || strncmp(err, prefix, strlen(prefix)) != 0)
+		abort();
+}
+
+static void fuzz_first_line(const uint8_t *data, size_t size)
+{
+	const uint8_t *nl = memchr(data, '\n', size);
+	size_t n = nl != NULL ? (size_t)(nl - data) : size;
+	char *eq;
+	int rc;
+
+	if (n > ZH_BENCH_LINE_MAX)
+		n = ZH_BENCH_LINE_MAX;
+	memcpy(line, data, n);
+	line[n] = '\0';
+	eq = strchr(line, '=');
+	if (eq != NULL)
+		*eq = '\0';
+	zh_bench_job_defaults(&job);
+	err[0] = '\0';
+	rc = zh_bench_job_set(&job, line, eq != NULL ? eq + 1 : NULL, err, sizeof(err));
+	check_err(rc, "");
+	snprintf(job.name, sizeof(job.name), "fuzz");
+	rc = zh_bench_job_finish(&job, err, sizeof(err));
+	check_err(rc, "job 'fuzz'");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int rc;
+
+	zh_bench_jobfile_init(&jf);
+	err[0] = '\0';
+	rc = zh_bench_jobfile_parse(&jf, (const char *)data, size, "fuzz.fio", err, sizeof(err));
+	check_err(rc, "fuzz.fio:");
+	if (rc != 0 && jf.job_count != 0)
+		abort();
+	check_jobs();
+	fuzz_first_line(data, size);
+	return 0;
+}
