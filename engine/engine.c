@@ -95,6 +95,7 @@ static int engine_reactors_init(struct zh_engine *e)
 		r->devs = e->opts.devs;
 		r->dev_count = e->opts.dev_count;
 		r->producer_count = n + 1;
+		r->event_fd = -1;
 		r->inbound = calloc(n + 1, sizeof(*r->inbound));
 		if (r->inbound == NULL)
 			return -ENOMEM;
@@ -136,7 +137,7 @@ static void engine_threads_stop(struct zh_engine *e, unsigned launched)
 
 		atomic_store_explicit(&r->stopping, true, memory_order_relaxed);
 		/* Unconditional wake: the reactor may be between its check and its wait. */
-		if (r->setup_rc == 0 && write(r->event_fd, &one, sizeof(one)) < 0)
+		if (r->event_fd >= 0 && write(r->event_fd, &one, sizeof(one)) < 0)
 			ZH_ASSERT(errno == EAGAIN);
 	}
 	for (unsigned i = 0; i < launched; i++)
@@ -146,8 +147,12 @@ static void engine_threads_stop(struct zh_engine *e, unsigned launched)
 static void engine_free(struct zh_engine *e)
 {
 	if (e->reactors != NULL) {
-		for (unsigned i = 0; i < e->reactor_count; i++)
+		for (unsigned i = 0; i < e->reactor_count; i++) {
 			free(e->reactors[i].inbound);
+			/* Closed here, after the join, so no wake-up can hit a reused fd number. */
+			if (e->reactors[i].event_fd >= 0)
+				close(e->reactors[i].event_fd);
+		}
 	}
 	engine_rings_free(e);
 	free(e->reactors);

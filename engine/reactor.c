@@ -138,7 +138,6 @@ static int reactor_setup(struct zh_reactor *r)
 {
 	int rc = zh_numa_thread_pin(r->engine->topo, r->cpu);
 
-	r->event_fd = -1;
 	if (rc < 0)
 		return rc;
 	r->node = zh_numa_topo_cpu_node(r->engine->topo, r->cpu);
@@ -160,10 +159,12 @@ static int reactor_setup(struct zh_reactor *r)
 
 static void reactor_teardown(struct zh_reactor *r)
 {
+	/*
+	 * The eventfd stays open: the control thread may still be writing to it to wake us. The
+	 * engine closes it after joining this thread.
+	 */
 	if (r->ring.ring_fd > 0)
 		io_uring_queue_exit(&r->ring);
-	if (r->event_fd >= 0)
-		close(r->event_fd);
 	zh__bufpool_fini(&r->pool);
 	zh__timer_heap_fini(&r->timers);
 	free(r->unstamped);

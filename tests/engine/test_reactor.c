@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "concurrency_cases.h"
 #include "engine/engine.h"
 #include "numa/numa.h"
 
@@ -241,41 +242,32 @@ Test(engine_reactor, idle_reactor_fires_timer_after_deadline, .timeout = 30)
 	stop_engine();
 }
 
-/* ---- cross-core ping-pong ------------------------------------------------------------------ */
-
-#define PINGS 20000u
-
-struct ping {
-	unsigned count[2];
-	unsigned retries;
-	_Atomic int done;
-};
-
-static void ping_recv(struct zh_reactor *r, void *arg)
-{
-	struct ping *p = arg;
-	unsigned me = zh_reactor_id(r);
-
-	p->count[me]++;
-	if (me == 0 && p->count[0] == PINGS) {
-		atomic_store(&p->done, 1);
-		return;
-	}
-	while (zh_reactor_post(r, 1 - me, ping_recv, p) == -EAGAIN)
-		p->retries++;
-}
+/* ---- cross-core messages ------------------------------------------------------------------ */
 
 Test(engine_reactor, messages_cross_cores_in_both_directions, .timeout = 60)
 {
-	static struct ping p;
+	struct ping_pong_result r = ping_pong_run(20000);
 
-	start_engine(2);
-	cr_assert_eq(zh_engine_post(engine, 1, ping_recv, &p), 0);
-	wait_flag(&p.done);
-	/* Reactor 1 received the first message plus every reply from reactor 0. */
-	cr_assert_eq(p.count[0], PINGS);
-	cr_assert_eq(p.count[1], PINGS);
-	stop_engine();
+	if (r.create_rc == -ENODEV)
+		cr_skip_test("needs 2 cores");
+	cr_assert_eq(r.create_rc, 0);
+	cr_assert(r.finished);
+	/* Reactor 1 got the first message and every reply from reactor 0. */
+	cr_assert_eq(r.count[0], 20000);
+	cr_assert_eq(r.count[1], 20000);
+}
+
+Test(engine_reactor, control_posts_meet_backpressure_and_all_arrive, .timeout = 60)
+{
+	struct post_storm_result r = post_storm_run(200000);
+
+	if (r.create_rc == -ENODEV)
+		cr_skip_test("needs 2 cores");
+	cr_assert_eq(r.create_rc, 0);
+	cr_assert_eq(r.posted, 200000);
+	cr_assert_eq(r.handled[0] + r.handled[1], 200000, "messages lost");
+	cr_assert_eq(r.handled[0], 100000);
+	cr_assert_gt(r.refused, 0, "an 8-entry ring never filled");
 }
 
 Test(engine_reactor, create_refuses_bad_options)

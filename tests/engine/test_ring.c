@@ -4,10 +4,9 @@
  * full ring as back-pressure, alone and under a two-thread stress run (also built with TSan).
  */
 #include <criterion/criterion.h>
-#include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "concurrency_cases.h"
 #include "engine/engine_internal.h"
 
 static void dummy_fn(struct zh_reactor *r, void *arg)
@@ -70,59 +69,12 @@ Test(engine_ring, indices_wrap_past_uint32_max)
 	free(ring);
 }
 
-#define STRESS_MESSAGES 2000000u
-
-struct stress {
-	struct zh__spsc *ring;
-	uint64_t full_seen;
-	uint64_t received;
-	uint64_t out_of_order;
-};
-
-static void *stress_producer(void *arg)
-{
-	struct stress *s = arg;
-
-	for (uintptr_t i = 1; i <= STRESS_MESSAGES; i++) {
-		while (!zh__spsc_push(s->ring, dummy_fn, (void *)i))
-			s->full_seen++;
-	}
-	return NULL;
-}
-
-static void *stress_consumer(void *arg)
-{
-	struct stress *s = arg;
-	struct zh_msg out[32];
-	uintptr_t expect = 1;
-	struct timespec pause = { .tv_nsec = 2000000 };
-
-	/* Start late so the producer certainly meets a full ring. */
-	nanosleep(&pause, NULL);
-	while (expect <= STRESS_MESSAGES) {
-		uint32_t n = zh__spsc_pop_burst(s->ring, out, 1 + (uint32_t)(expect % 32));
-
-		for (uint32_t i = 0; i < n; i++, expect++) {
-			if ((uintptr_t)out[i].arg != expect)
-				s->out_of_order++;
-			s->received++;
-		}
-	}
-	return NULL;
-}
-
 Test(engine_ring, two_thread_stress_no_loss_in_order_with_backpressure, .timeout = 120)
 {
-	struct stress s = { .ring = ring_new(64) };
-	pthread_t prod, cons;
+	struct ring_stress_result r = ring_stress_run(64, 2000000);
 
-	cr_assert_eq(pthread_create(&cons, NULL, stress_consumer, &s), 0);
-	cr_assert_eq(pthread_create(&prod, NULL, stress_producer, &s), 0);
-	pthread_join(prod, NULL);
-	pthread_join(cons, NULL);
-	cr_assert_eq(s.received, STRESS_MESSAGES, "lost or duplicated messages");
-	cr_assert_eq(s.out_of_order, 0);
-	cr_assert_gt(s.full_seen, 0, "the producer never saw back-pressure");
-	cr_assert(zh__spsc_empty(s.ring));
-	free(s.ring);
+	cr_assert_eq(r.received, 2000000, "lost or duplicated messages");
+	cr_assert_eq(r.out_of_order, 0);
+	cr_assert_gt(r.full_seen, 0, "the producer never saw back-pressure");
+	cr_assert(r.empty_at_end);
 }

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/* Concurrency scenarios for the ring and the reactors; see concurrency_cases.h. */
+#include "concurrency_cases.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "engine/engine_internal.h"
+#include "numa/numa.h"
+
+static void nop_msg(struct zh_reactor *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---- ring stress ---------------------------------------------------------------------------- */
+
+struct stress {
+	struct zh__spsc *ring;
+	uint64_t messages;
+	struct ring_stress_result res;
+};
+
+static void *stress_producer(void *arg)
+{
+	struct stress *s = arg;
+
+	for (uintptr_t i = 1; i <= s->messages; i++) {
+		while (!zh__spsc_push(s->ring, nop_msg, (void *)i))
+			s->res.full_seen++;
+	}
+	return NULL;
+}
+
+static void *stress_consumer(void *arg)
+{
+	struct stress *s = arg;
+	struct zh_msg out[32];
+	uintptr_t expect = 1;
+
+	/* Start late so the producer certainly meets a full ring. */
+	pause_ms(2);
+	while (expect <= s->messages) {
+		uint32_t n = zh__spsc_pop_burst(s->ring, out, 1 + (uint32_t)(expect % 32));
+
+		for (uint32_t i = 0; i < n; i++, expect++) {
+			if ((uintptr_t)out[i].arg != expect)
+				s->res.out_of_order++;
+			s->res.received++;
+		}
+	}
+	return NULL;
+}
+
+struct ring_stress_result ring_stress_run(uint32_t entries, uint64_t messages)
+{
+	struct stress s = { .messages = messages };
+	void *mem = aligned_alloc(ZH_CACHELINE_BYTES, zh__spsc_memsize(entries));
+	pthread_t prod, cons;
+
+	ZH_ASSERT(mem != NULL);
+	s.ring = zh__spsc_init(mem, entries);
+	ZH_ASSERT(pthread_create(&cons, NULL, stress_consumer, &s) == 0);
+	ZH_ASSERT(pthread_create(&prod, NULL, stress_producer, &s) == 0);
+	pthread_join(prod, NULL);
+	pthread_join(cons, NULL);
+	s.res.empty_at_end = zh__spsc_empty(s.ring);
+	free(mem);
+	return s.res;
+}
+
+/* ---- engines without devices ---------------------------------------------------------------- */
+
+static int engine_two_reactors(uint32_t ring_entries, struct zh_engine **out)
+{
+	struct zh_numa_topo *topo;
+	struct zh_numa_cpuset cpus;
+	struct zh_engine_opts opts;
+	int rc = zh_numa_topo_create(&topo);
+
+	if (rc < 0)
+		return rc;
+	rc = zh_numa_topo_allowed_cpus(topo, &cpus);
+	zh_numa_topo_destroy(topo);
+	if (rc < 0)
+		return rc;
+	if (cpus.count < 2)
+		return -ENODEV;
+	zh_engine_opts_default(&opts);
+	opts.cpus = cpus.cpus;
+	opts.cpu_count = 2;
+	opts.msg_ring_entries = ring_entries;
+	return zh_engine_create(&opts, out);
+}
+
+static void wait_flag(_Atomic int *flag, int seconds)
+{
+	for (int i = 0; i < seconds * 1000 && atomic_load(flag) == 0; i++)
+		pause_ms(1);
+}
+
+/* ---- ping-pong ------------------------------------------------------------------------------ */
+
+struct ping {
+	unsigned pings;
+	unsigned count[2];
+	_Atomic int done;
+};
+
+static void ping_recv(struct zh_reactor *r, void *arg)
+{
+	struct ping *p = arg;
+	unsigned me = zh_reactor_id(r);
+
+	p->count[me]++;
+	if (me == 0 && p->count[0] == p->pings) {
+		atomic_store(&p->done, 1);
+		return;
+	}
+	while (zh_reactor_post(r, 1 - me, ping_recv, p) == -EAGAIN)
+		;
+}
+
+struct ping_pong_result ping_pong_run(unsigned pings)
+{
+	struct ping_pong_result res = { 0 };
+	struct ping *p = calloc(1, sizeof(*p));
+	struct zh_engine *e;
+
+	ZH_ASSERT(p != NULL);
+	p->pings = pings;
+	res.create_rc = engine_two_reactors(1024, &e);
+	if (res.create_rc == 0) {
+		ZH_ASSERT(zh_engine_post(e, 1, ping_recv, p) == 0);
+		wait_flag(&p->done, 60);
+		res.finished = atomic_load(&p->done);
+		zh_engine_destroy(e);
+		res.count[0] = p->count[0];
+		res.count[1] = p->count[1];
+	}
+	free(p);
+	return res;
+}
+
+/* ---- control-thread storm ------------------------------------------------------------------- */
+
+struct storm {
+	uint64_t handled[2];
+};
+
+static void storm_recv(struct zh_reactor *r, void *arg)
+{
+	struct storm *s = arg;
+
+	s->handled[zh_reactor_id(r)]++;
+}
+
+static void storm_fence(struct zh_reactor *r, void *arg)
+{
+	(void)r;
+	atomic_store((_Atomic int *)arg, 1);
+}
+
+struct post_storm_result post_storm_run(uint64_t messages)
+{
+	struct post_storm_result res = { 0 };
+	struct storm *s = calloc(1, sizeof(*s));
+	_Atomic int fenced[2] = { 0, 0 };
+	struct zh_engine *e;
+
+	ZH_ASSERT(s != NULL);
+	/* Tiny rings so the control thread outruns the reactors and meets back-pressure. */
+	res.create_rc = engine_two_reactors(8, &e);
+	if (res.create_rc == 0) {
+		for (uint64_t i = 0; i < messages; i++) {
+			while (zh_engine_post(e, (unsigned)(i & 1), storm_recv, s) == -EAGAIN)
+				res.refused++;
+			res.posted++;
+		}
+		/* A ring is FIFO: once the fence message ran, everything before it did too. */
+		for (unsigned t = 0; t < 2; t++) {
+			while (zh_engine_post(e, t, storm_fence, &fenced[t]) == -EAGAIN)
+				pause_ms(1);
+			wait_flag(&fenced[t], 60);
+		}
+		zh_engine_destroy(e);
+		res.handled[0] = s->handled[0];
+		res.handled[1] = s->handled[1];
+	}
+	free(s);
+	return res;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Concurrency scenarios shared by the Criterion suites and the ThreadSanitizer driver
+ * (Criterion itself cannot run under TSan: Snaipe/Criterion#274). Each returns what it saw;
+ * the callers assert on it.
+ */
+#ifndef ZH_TEST_CONCURRENCY_CASES_H
+#define ZH_TEST_CONCURRENCY_CASES_H
+
+#include <stdint.h>
+
+struct ring_stress_result {
+	uint64_t received;
+	uint64_t out_of_order;
+	uint64_t full_seen;  /* pushes refused because the ring was full */
+	int empty_at_end;
+};
+
+/** A producer and a consumer thread move `messages` sequence numbers through one ring. */
+struct ring_stress_result ring_stress_run(uint32_t entries, uint64_t messages);
+
+struct ping_pong_result {
+	int create_rc;       /* zh_engine_create() result; the rest is valid when 0 */
+	unsigned count[2];   /* messages each reactor received */
+	int finished;
+};
+
+/** Two reactors bounce one message `pings` times, starting from the control thread. */
+struct ping_pong_result ping_pong_run(unsigned pings);
+
+struct post_storm_result {
+	int create_rc;
+	uint64_t posted;
+	uint64_t handled[2];
+	uint64_t refused;    /* zh_engine_post() answered -EAGAIN (back-pressure) */
+};
+
+/** The control thread floods two reactors through small rings; every message must arrive. */
+struct post_storm_result post_storm_run(uint64_t messages);
+
+#endif /* ZH_TEST_CONCURRENCY_CASES_H */
