@@ -51,7 +51,7 @@ fuzz: deps
 	cmake --build build-fuzz -j $(JOBS)
 	mkdir -p build-fuzz/corpus-bench-job
 	cp tests/benchmarks/jobs/*.fio benchmarks/jobs/*.fio build-fuzz/corpus-bench-job/
-	build-fuzz/tests/fuzz_bench_job -max_total_time=$(FUZZ_SECONDS) \
+	build-fuzz/tests/fuzz/fuzz_bench_job -max_total_time=$(FUZZ_SECONDS) \
 		build-fuzz/corpus-bench-job
 
 test: test-unit test-asan test-tsan fuzz

@@ -9,7 +9,8 @@
  * Design notes:
  * 1. Bounded everywhere: a line is at most ZH_BENCH_LINE_MAX bytes, a job file read from disk at
  *    most ZH_BENCH_JOBFILE_MAX_BYTES, a job list ZH_BENCH_JOBS_MAX entries. There is no
- *    recursion; the only heap use is the buffer a job file is read into.
+ *    recursion. The heap holds only start-up scratch, freed before returning: the parser
+ *    state (about 40 KiB, too big for a small stack), one scratch job, a job file's text.
  * 2. A [global] section edits a template (fio's def_thread). Each other section starts a job as
  *    a copy of the template as it is at that point, so a later [global] only affects later jobs.
  *    As in fio, the section name becomes the job name even if [global] set name=; a name= inside
@@ -188,38 +189,38 @@ struct unit {
 
 /* fio's kb_base=1024 convention; the brief of this tool makes the IEC spellings 1024-based too. */
 static const struct unit size_units[] = {
-	{ "", 1 },
-	{ "b", 1 },
-	{ "k", 1ull << 10 },
-	{ "kb", 1ull << 10 },
-	{ "kib", 1ull << 10 },
-	{ "m", 1ull << 20 },
-	{ "mb", 1ull << 20 },
-	{ "mib", 1ull << 20 },
-	{ "g", 1ull << 30 },
-	{ "gb", 1ull << 30 },
-	{ "gib", 1ull << 30 },
-	{ "t", 1ull << 40 },
-	{ "tb", 1ull << 40 },
-	{ "tib", 1ull << 40 },
-	{ "p", 1ull << 50 },
-	{ "pb", 1ull << 50 },
-	{ "pib", 1ull << 50 },
+    {"", 1},
+    {"b", 1},
+    {"k", 1ull << 10},
+    {"kb", 1ull << 10},
+    {"kib", 1ull << 10},
+    {"m", 1ull << 20},
+    {"mb", 1ull << 20},
+    {"mib", 1ull << 20},
+    {"g", 1ull << 30},
+    {"gb", 1ull << 30},
+    {"gib", 1ull << 30},
+    {"t", 1ull << 40},
+    {"tb", 1ull << 40},
+    {"tib", 1ull << 40},
+    {"p", 1ull << 50},
+    {"pb", 1ull << 50},
+    {"pib", 1ull << 50},
 };
 
 /* fio time units; a bare number means seconds. */
 static const struct unit time_units[] = {
-	{ "", 1000000000ull },
-	{ "us", 1000ull },
-	{ "usec", 1000ull },
-	{ "ms", 1000000ull },
-	{ "msec", 1000000ull },
-	{ "s", 1000000000ull },
-	{ "sec", 1000000000ull },
-	{ "m", 60ull * 1000000000ull },
-	{ "min", 60ull * 1000000000ull },
-	{ "h", 3600ull * 1000000000ull },
-	{ "d", 86400ull * 1000000000ull },
+    {"", 1000000000ull},
+    {"us", 1000ull},
+    {"usec", 1000ull},
+    {"ms", 1000000ull},
+    {"msec", 1000000ull},
+    {"s", 1000000000ull},
+    {"sec", 1000000000ull},
+    {"m", 60ull * 1000000000ull},
+    {"min", 60ull * 1000000000ull},
+    {"h", 3600ull * 1000000000ull},
+    {"d", 86400ull * 1000000000ull},
 };
 
 static int scale(uint64_t v, const char *suffix, const struct unit *units, size_t n, uint64_t *out,
@@ -285,8 +286,8 @@ static int parse_time_ns(const char *s, uint64_t *ns, const char **why)
 
 static int parse_bool(const char *s, bool *out, const char **why)
 {
-	static const char *const yes[] = { "1", "true", "yes", "on" };
-	static const char *const no[] = { "0", "false", "no", "off" };
+	static const char *const yes[] = {"1", "true", "yes", "on"};
+	static const char *const no[] = {"0", "false", "no", "off"};
 
 	if (s == NULL) {
 		*out = true;
@@ -371,12 +372,12 @@ enum opt_kind { OPT_BOOL, OPT_U32, OPT_TIME, OPT_STR, OPT_PATH, OPT_LOG, OPT_FN 
 struct opt_desc {
 	const char *name;
 	enum opt_kind kind;
-	size_t off;        /* field in struct zh_bench_job */
-	size_t cap;        /* OPT_STR, OPT_PATH, OPT_LOG: size of the char array */
+	size_t off;	   /* field in struct zh_bench_job */
+	size_t cap;	   /* OPT_STR, OPT_PATH, OPT_LOG: size of the char array */
 	uint32_t min, max; /* OPT_U32 bounds */
 	size_t flag_off;   /* OPT_LOG: its *_use_name flag */
 	bool allow_empty;  /* OPT_STR: "" is a valid value */
-	opt_fn fn;         /* OPT_FN */
+	opt_fn fn;	   /* OPT_FN */
 };
 
 static int bad_value(const struct opt_ctx *ctx, const char *why)
@@ -405,10 +406,13 @@ static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
 		const char *name;
 		enum zh_bench_rw rw;
 	} modes[] = {
-		{ "read", ZH_BENCH_RW_READ },	    { "write", ZH_BENCH_RW_WRITE },
-		{ "randread", ZH_BENCH_RW_RANDREAD }, { "randwrite", ZH_BENCH_RW_RANDWRITE },
-		{ "rw", ZH_BENCH_RW_RW },	    { "readwrite", ZH_BENCH_RW_RW },
-		{ "randrw", ZH_BENCH_RW_RANDRW },
+	    {"read", ZH_BENCH_RW_READ},
+	    {"write", ZH_BENCH_RW_WRITE},
+	    {"randread", ZH_BENCH_RW_RANDREAD},
+	    {"randwrite", ZH_BENCH_RW_RANDWRITE},
+	    {"rw", ZH_BENCH_RW_RW},
+	    {"readwrite", ZH_BENCH_RW_RW},
+	    {"randrw", ZH_BENCH_RW_RANDRW},
 	};
 	int rc = need_value(ctx);
 
@@ -506,7 +510,8 @@ static int opt_offset(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	if (rc != 0)
 		return rc;
 	if (strchr(ctx->value, '%') != NULL)
-		return bad_value(ctx, "percentage offsets are not supported; expected a size like 1g");
+		return bad_value(ctx,
+				 "percentage offsets are not supported; expected a size like 1g");
 	if (parse_size(ctx->value, &bytes, NULL, &why) != 0)
 		return bad_value(ctx, why);
 	job->offset_bytes = bytes;
@@ -544,52 +549,73 @@ static int opt_cpus_allowed(struct zh_bench_job *job, const struct opt_ctx *ctx)
 }
 
 #define JOB_FIELD(f) offsetof(struct zh_bench_job, f)
-#define JOB_CAP(f) sizeof(((struct zh_bench_job *)0)->f)
-#define O_BOOL(n, f) { .name = n, .kind = OPT_BOOL, .off = JOB_FIELD(f) }
-#define O_U32(n, f, lo, hi) { .name = n, .kind = OPT_U32, .off = JOB_FIELD(f), .min = lo, .max = hi }
-#define O_TIME(n, f) { .name = n, .kind = OPT_TIME, .off = JOB_FIELD(f) }
-#define O_STR(n, f, empty) \
-	{ .name = n, .kind = OPT_STR, .off = JOB_FIELD(f), .cap = JOB_CAP(f), .allow_empty = empty }
-#define O_PATH(n, f) { .name = n, .kind = OPT_PATH, .off = JOB_FIELD(f), .cap = JOB_CAP(f) }
-#define O_LOG(n, f, flag) \
-	{ .name = n, .kind = OPT_LOG, .off = JOB_FIELD(f), .cap = JOB_CAP(f), .flag_off = JOB_FIELD(flag) }
-#define O_FN(n, f) { .name = n, .kind = OPT_FN, .fn = f }
+#define JOB_CAP(f)   sizeof(((struct zh_bench_job *)0)->f)
+#define O_BOOL(n, f)                                                                               \
+	{                                                                                          \
+		.name = n, .kind = OPT_BOOL, .off = JOB_FIELD(f)                                   \
+	}
+#define O_U32(n, f, lo, hi)                                                                        \
+	{                                                                                          \
+		.name = n, .kind = OPT_U32, .off = JOB_FIELD(f), .min = lo, .max = hi              \
+	}
+#define O_TIME(n, f)                                                                               \
+	{                                                                                          \
+		.name = n, .kind = OPT_TIME, .off = JOB_FIELD(f)                                   \
+	}
+#define O_STR(n, f, empty)                                                                         \
+	{                                                                                          \
+		.name = n, .kind = OPT_STR, .off = JOB_FIELD(f), .cap = JOB_CAP(f),                \
+		.allow_empty = empty                                                               \
+	}
+#define O_PATH(n, f)                                                                               \
+	{                                                                                          \
+		.name = n, .kind = OPT_PATH, .off = JOB_FIELD(f), .cap = JOB_CAP(f)                \
+	}
+#define O_LOG(n, f, flag)                                                                          \
+	{                                                                                          \
+		.name = n, .kind = OPT_LOG, .off = JOB_FIELD(f), .cap = JOB_CAP(f),                \
+		.flag_off = JOB_FIELD(flag)                                                        \
+	}
+#define O_FN(n, f)                                                                                 \
+	{                                                                                          \
+		.name = n, .kind = OPT_FN, .fn = f                                                 \
+	}
 
 static const struct opt_desc job_options[] = {
-	O_STR("name", name, false),
-	O_STR("description", description, true),
-	O_FN("rw", opt_rw),
-	O_FN("readwrite", opt_rw),
-	O_FN("rwmixread", opt_rwmixread),
-	O_FN("rwmixwrite", opt_rwmixwrite),
-	O_FN("bs", opt_bs),
-	O_FN("blocksize", opt_bs),
-	O_U32("iodepth", iodepth, 1, ZH_BENCH_IODEPTH_MAX),
-	O_U32("numjobs", numjobs, 1, ZH_BENCH_NUMJOBS_MAX),
-	O_FN("size", opt_size),
-	O_FN("offset", opt_offset),
-	O_TIME("runtime", runtime_ns),
-	O_TIME("ramp_time", ramp_ns),
-	O_BOOL("time_based", time_based),
-	O_PATH("filename", filename),
-	O_PATH("directory", directory),
-	O_BOOL("direct", direct),
-	O_FN("cpus_allowed", opt_cpus_allowed),
-	O_BOOL("randrepeat", randrepeat),
-	O_FN("randseed", opt_randseed),
-	O_BOOL("stonewall", stonewall),
-	O_BOOL("wait_for_previous", stonewall),
-	O_BOOL("group_reporting", group_reporting),
-	O_LOG("write_iops_log", iops_log, iops_log_use_name),
-	O_LOG("write_bw_log", bw_log, bw_log_use_name),
-	O_LOG("write_lat_log", lat_log, lat_log_use_name),
-	O_U32("log_avg_msec", log_avg_msec, 0, UINT32_MAX),
-	O_STR("ioengine", ioengine, false),
-	O_BOOL("norandommap", norandommap),
-	O_BOOL("thread", thread),
-	O_BOOL("invalidate", invalidate),
-	O_BOOL("fixedbufs", fixedbufs),
-	O_BOOL("registerfiles", registerfiles),
+    O_STR("name", name, false),
+    O_STR("description", description, true),
+    O_FN("rw", opt_rw),
+    O_FN("readwrite", opt_rw),
+    O_FN("rwmixread", opt_rwmixread),
+    O_FN("rwmixwrite", opt_rwmixwrite),
+    O_FN("bs", opt_bs),
+    O_FN("blocksize", opt_bs),
+    O_U32("iodepth", iodepth, 1, ZH_BENCH_IODEPTH_MAX),
+    O_U32("numjobs", numjobs, 1, ZH_BENCH_NUMJOBS_MAX),
+    O_FN("size", opt_size),
+    O_FN("offset", opt_offset),
+    O_TIME("runtime", runtime_ns),
+    O_TIME("ramp_time", ramp_ns),
+    O_BOOL("time_based", time_based),
+    O_PATH("filename", filename),
+    O_PATH("directory", directory),
+    O_BOOL("direct", direct),
+    O_FN("cpus_allowed", opt_cpus_allowed),
+    O_BOOL("randrepeat", randrepeat),
+    O_FN("randseed", opt_randseed),
+    O_BOOL("stonewall", stonewall),
+    O_BOOL("wait_for_previous", stonewall),
+    O_BOOL("group_reporting", group_reporting),
+    O_LOG("write_iops_log", iops_log, iops_log_use_name),
+    O_LOG("write_bw_log", bw_log, bw_log_use_name),
+    O_LOG("write_lat_log", lat_log, lat_log_use_name),
+    O_U32("log_avg_msec", log_avg_msec, 0, UINT32_MAX),
+    O_STR("ioengine", ioengine, false),
+    O_BOOL("norandommap", norandommap),
+    O_BOOL("thread", thread),
+    O_BOOL("invalidate", invalidate),
+    O_BOOL("fixedbufs", fixedbufs),
+    O_BOOL("registerfiles", registerfiles),
 };
 
 static int set_u32(struct zh_bench_job *job, const struct opt_desc *d, const struct opt_ctx *ctx)
@@ -695,8 +721,7 @@ static int job_set(struct zh_bench_job *job, const char *key, const char *value,
 		   char *err, size_t err_len)
 {
 	const struct opt_ctx ctx = {
-		.prefix = prefix, .key = key, .value = value, .err = err, .err_len = err_len
-	};
+	    .prefix = prefix, .key = key, .value = value, .err = err, .err_len = err_len};
 	char k[SHOW_MAX];
 
 	BJ_ASSERT(job != NULL);
@@ -753,8 +778,9 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		return -EINVAL;
 	}
 	if (job->size_bytes != 0 && job->size_bytes < job->bs_bytes) {
-		set_err(err, err_len, "job '%s': 'size' (%llu bytes) is smaller than 'bs' (%u bytes)",
-			job->name, (unsigned long long)job->size_bytes, job->bs_bytes);
+		set_err(err, err_len,
+			"job '%s': 'size' (%llu bytes) is smaller than 'bs' (%u bytes)", job->name,
+			(unsigned long long)job->size_bytes, job->bs_bytes);
 		return -EINVAL;
 	}
 	return 0;
@@ -799,8 +825,8 @@ struct file_parser {
 	struct zh_bench_jobfile *jf;
 	const char *source;
 	unsigned line_no;
-	bool in_section;            /* false until the first [section] header */
-	bool stonewall_next;        /* fio separates job files by a stonewall */
+	bool in_section;	    /* false until the first [section] header */
+	bool stonewall_next;	    /* fio separates job files by a stonewall */
 	struct zh_bench_job *cur;   /* job being filled; NULL while in [global] */
 	struct zh_bench_job global; /* template that later job sections start from */
 	char *err;
@@ -908,7 +934,8 @@ static int parse_section(struct file_parser *fp, char *s)
 		return line_err(fp, -EINVAL, "section name '%s' is too long (at most %d bytes)",
 				show(shown, sizeof(shown), name), ZH_BENCH_NAME_MAX - 1);
 	if (strchr(name, '[') != NULL)
-		return line_err(fp, -EINVAL, "bad section name '%s'", show(shown, sizeof(shown), name));
+		return line_err(fp, -EINVAL, "bad section name '%s'",
+				show(shown, sizeof(shown), name));
 	fp->in_section = true;
 	if (strcmp(name, "global") == 0) {
 		fp->cur = NULL;
@@ -1079,6 +1106,7 @@ enum cli_kind {
 	CLI_OUTPUT,
 	CLI_STATUS_INTERVAL,
 	CLI_ETA,
+	CLI_IDLE,
 	CLI_HELP,
 	CLI_VERSION,
 	CLI_JOB_OPTION,
@@ -1087,8 +1115,8 @@ enum cli_kind {
 struct cli_arg {
 	enum cli_kind kind;
 	char key[ZH_BENCH_NAME_MAX]; /* option name without "--" */
-	const char *value;           /* NULL: bare option */
-	int consumed;                /* argv entries used: 2 for "--output FILE" */
+	const char *value;	     /* NULL: bare option */
+	int consumed;		     /* argv entries used: 2 for "--output FILE" */
 };
 
 static const struct {
@@ -1096,12 +1124,13 @@ static const struct {
 	enum cli_kind kind;
 	bool takes_value;
 } cli_globals[] = {
-	{ "output-format", CLI_OUTPUT_FORMAT, true },
-	{ "output", CLI_OUTPUT, true },
-	{ "status-interval", CLI_STATUS_INTERVAL, true },
-	{ "eta", CLI_ETA, true },
-	{ "help", CLI_HELP, false },
-	{ "version", CLI_VERSION, false },
+    {"output-format", CLI_OUTPUT_FORMAT, true},
+    {"output", CLI_OUTPUT, true},
+    {"status-interval", CLI_STATUS_INTERVAL, true},
+    {"eta", CLI_ETA, true},
+    {"idle", CLI_IDLE, true},
+    {"help", CLI_HELP, false},
+    {"version", CLI_VERSION, false},
 };
 
 static int cli_err(char *err, size_t err_len, int rc, const char *what, const char *arg)
@@ -1113,8 +1142,8 @@ static int cli_err(char *err, size_t err_len, int rc, const char *what, const ch
 }
 
 /* Classify argv[i] without side effects; files_only is set after "--". */
-static int cli_classify(int argc, char **argv, int i, bool files_only, struct cli_arg *a,
-			char *err, size_t err_len)
+static int cli_classify(int argc, char **argv, int i, bool files_only, struct cli_arg *a, char *err,
+			size_t err_len)
 {
 	const char *arg = argv[i];
 	const char *eq;
@@ -1131,8 +1160,8 @@ static int cli_classify(int argc, char **argv, int i, bool files_only, struct cl
 		return 0;
 	}
 	if (strcmp(arg, "-") == 0)
-		return cli_err(err, err_len, -EINVAL, "reading a job file from stdin is not supported:",
-			       arg);
+		return cli_err(err, err_len, -EINVAL,
+			       "reading a job file from stdin is not supported:", arg);
 	if (arg[1] != '-')
 		return cli_err(err, err_len, -EINVAL, "unknown option", arg);
 	eq = strchr(arg + 2, '=');
@@ -1225,6 +1254,14 @@ static int cli_apply_global(struct zh_bench_cli *cli, const struct cli_arg *a, c
 		else
 			return cli_bad(err, err_len, a, "expected always, never or auto");
 		return 0;
+	case CLI_IDLE:
+		if (strcmp(a->value, "poll") == 0)
+			cli->idle_poll = true;
+		else if (strcmp(a->value, "sleep") == 0)
+			cli->idle_poll = false;
+		else
+			return cli_bad(err, err_len, a, "expected sleep or poll");
+		return 0;
 	case CLI_HELP:
 		cli->help = true;
 		return 0;
@@ -1293,8 +1330,8 @@ static int read_job_file(const char *path, char **text, size_t *len, char *err, 
 	f = fopen(path, "rb");
 	if (f == NULL) {
 		rc = -errno;
-		set_err(err, err_len, "%s: cannot open job file: %s", show(shown, sizeof(shown), path),
-			strerror(-rc));
+		set_err(err, err_len, "%s: cannot open job file: %s",
+			show(shown, sizeof(shown), path), strerror(-rc));
 		return rc;
 	}
 	buf = malloc(ZH_BENCH_JOBFILE_MAX_BYTES + 1);
@@ -1310,7 +1347,8 @@ static int read_job_file(const char *path, char **text, size_t *len, char *err, 
 	if (rc == 0 && n > ZH_BENCH_JOBFILE_MAX_BYTES)
 		rc = -EFBIG;
 	if (rc != 0) {
-		set_err(err, err_len, "%s: cannot read job file: %s", show(shown, sizeof(shown), path),
+		set_err(err, err_len, "%s: cannot read job file: %s",
+			show(shown, sizeof(shown), path),
 			rc == -EFBIG ? "larger than 1 MiB" : strerror(-rc));
 		free(buf);
 		return rc;
@@ -1386,7 +1424,8 @@ static int cli_from_names(struct zh_bench_cli *cli, int argc, char **argv,
 		BJ_ASSERT(rc == 0);
 		if (a.kind != CLI_JOB_OPTION)
 			continue;
-		if (strcmp(a.key, "name") == 0 && a.value != NULL && strcmp(a.value, "global") == 0) {
+		if (strcmp(a.key, "name") == 0 && a.value != NULL &&
+		    strcmp(a.value, "global") == 0) {
 			cur = NULL;
 			continue;
 		}
@@ -1408,7 +1447,7 @@ static int cli_from_names(struct zh_bench_cli *cli, int argc, char **argv,
 
 int zh_bench_cli_parse(struct zh_bench_cli *cli, int argc, char **argv, char *err, size_t err_len)
 {
-	struct cli_scan scan = { 0 };
+	struct cli_scan scan = {0};
 	struct zh_bench_job *scratch;
 	int rc;
 
@@ -1435,7 +1474,8 @@ int zh_bench_cli_parse(struct zh_bench_cli *cli, int argc, char **argv, char *er
 	else if (rc == 0)
 		rc = cli_from_names(cli, argc, argv, scratch, err, err_len);
 	if (rc == 0 && cli->jobfile.job_count == 0) {
-		set_err(err, err_len, "command line: no job defined (give a job file or --name=NAME)");
+		set_err(err, err_len,
+			"command line: no job defined (give a job file or --name=NAME)");
 		rc = -EINVAL;
 	}
 out:

@@ -31,9 +31,9 @@
 #define ZH_BENCH_LINE_MAX 8192
 /* Largest job file zh_bench_cli_parse() reads. */
 #define ZH_BENCH_JOBFILE_MAX_BYTES (1024 * 1024)
-#define ZH_BENCH_IODEPTH_MAX 4096
-#define ZH_BENCH_NUMJOBS_MAX 256
-#define ZH_BENCH_BS_MAX_BYTES (1024u * 1024u * 1024u)
+#define ZH_BENCH_IODEPTH_MAX	   4096
+#define ZH_BENCH_NUMJOBS_MAX	   256
+#define ZH_BENCH_BS_MAX_BYTES	   (1024u * 1024u * 1024u)
 /* cpus_allowed accepts CPU numbers below this. */
 #define ZH_BENCH_CPU_MAX 4096
 
@@ -76,7 +76,7 @@ struct zh_bench_job {
 	char bw_log[ZH_BENCH_PATH_MAX];
 	char lat_log[ZH_BENCH_PATH_MAX];
 	uint32_t log_avg_msec;
-	char ioengine[32]; /* as written in the job; "" when not given */
+	char ioengine[32];    /* as written in the job; "" when not given */
 	unsigned source_line; /* line of the section header; 0 for command line */
 
 	/*
@@ -108,10 +108,11 @@ struct zh_bench_jobfile {
 
 struct zh_bench_cli {
 	struct zh_bench_jobfile jobfile;
-	unsigned output_format;              /* ZH_BENCH_OUTPUT_* bits, default NORMAL */
+	unsigned output_format;		     /* ZH_BENCH_OUTPUT_* bits, default NORMAL */
 	char output_path[ZH_BENCH_PATH_MAX]; /* "" = stdout */
-	uint64_t status_interval_ns;         /* 0 = off */
+	uint64_t status_interval_ns;	     /* 0 = off */
 	enum zh_bench_eta eta;
+	bool idle_poll;                      /* --idle=poll: idle reactors yield, never sleep */
 	bool help, version;
 };
 

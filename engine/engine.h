@@ -86,6 +86,12 @@ struct zh_engine_opts {
 	uint32_t timers_max;    /**< armed timers per reactor */
 	struct zh_nvme_dev *const *devs; /**< registered in every reactor at index i */
 	unsigned dev_count;
+	/**
+	 * Idle reactors poll (yielding the core between polls) instead of sleeping in the kernel:
+	 * lower wake-up latency for a dedicated core, and the mode that works under tools that
+	 * run one thread at a time (valgrind). Default off.
+	 */
+	bool idle_poll;
 };
 
 /** Defaults: the seed's pool (100 x 4 KiB, 50 x 64 KiB, 20 x 1 MiB), 256 SQEs, 1024-entry rings. */

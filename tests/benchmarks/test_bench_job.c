@@ -21,7 +21,7 @@
 #define ZH_TEST_DATA_DIR "tests/benchmarks/jobs"
 #endif
 
-#define GIB (1024ull * 1024 * 1024)
+#define GIB    (1024ull * 1024 * 1024)
 #define SEC_NS 1000000000ull
 
 /* Large structures live here rather than on the stack; Criterion runs each test in a fresh
@@ -182,10 +182,10 @@ Test(bench_job, fio_seq_rw_example)
 
 Test(bench_job, ssd_test_example)
 {
-	static const char *const names[] = { "seq-read", "rand-read", "seq-write", "rand-write" };
-	static const enum zh_bench_rw rws[] = { ZH_BENCH_RW_READ, ZH_BENCH_RW_RANDREAD,
-						ZH_BENCH_RW_WRITE, ZH_BENCH_RW_RANDWRITE };
-	static const unsigned lines[] = { 15, 19, 23, 27 };
+	static const char *const names[] = {"seq-read", "rand-read", "seq-write", "rand-write"};
+	static const enum zh_bench_rw rws[] = {ZH_BENCH_RW_READ, ZH_BENCH_RW_RANDREAD,
+					       ZH_BENCH_RW_WRITE, ZH_BENCH_RW_RANDWRITE};
+	static const unsigned lines[] = {15, 19, 23, 27};
 
 	cr_assert_eq(parse_fixture("ssd-test.fio"), 0, "%s", err);
 	cr_assert_eq(jf.job_count, 4);
@@ -210,7 +210,8 @@ Test(bench_job, ssd_test_example)
 
 Test(bench_job, default_job_file_parses)
 {
-	const char *argv[] = { "zhtp-bench", ZH_TEST_DATA_DIR "/../../../benchmarks/jobs/default.fio" };
+	const char *argv[] = {"zhtp-bench",
+			      ZH_TEST_DATA_DIR "/../../../benchmarks/jobs/default.fio"};
 
 	cr_assert_eq(cli_run(2, argv), 0, "%s", err);
 	cr_assert_eq(cli.jobfile.job_count, 2);
@@ -376,9 +377,9 @@ Test(bench_job, nul_byte_is_refused)
 	const char text[] = "[j]\nbs=4k\nrw=re\0ad\n";
 
 	zh_bench_jobfile_init(&jf);
-	cr_assert_eq(zh_bench_jobfile_parse(&jf, text, sizeof(text) - 1, "nul.fio", err,
-					    sizeof(err)),
-		     -EINVAL);
+	cr_assert_eq(
+	    zh_bench_jobfile_parse(&jf, text, sizeof(text) - 1, "nul.fio", err, sizeof(err)),
+	    -EINVAL);
 	ASSERT_ERR_HAS("nul.fio:3:");
 	ASSERT_ERR_HAS("NUL");
 	cr_assert_eq(jf.job_count, 0);
@@ -392,7 +393,8 @@ Test(bench_job, overlong_line_is_refused_not_truncated)
 	memset(text_buf + n, 'a', ZH_BENCH_LINE_MAX + 10);
 	n += ZH_BENCH_LINE_MAX + 10;
 	zh_bench_jobfile_init(&jf);
-	cr_assert_eq(zh_bench_jobfile_parse(&jf, text_buf, n, "long.fio", err, sizeof(err)), -EINVAL);
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, text_buf, n, "long.fio", err, sizeof(err)),
+		     -EINVAL);
 	ASSERT_ERR_HAS("long.fio:2:");
 	ASSERT_ERR_HAS("too long");
 }
@@ -427,8 +429,9 @@ Test(bench_job, bad_section_headers)
 	ASSERT_ERR_HAS("t.fio:1: unexpected text 'b'");
 	cr_assert_eq(parse_str("[a]\n[b[c]\n"), -EINVAL);
 	ASSERT_ERR_HAS("t.fio:2: bad section name");
-	cr_assert_eq(parse_str("[a]\n[0123456789012345678901234567890123456789012345678901234567890123]\n"),
-		     -EINVAL);
+	cr_assert_eq(
+	    parse_str("[a]\n[0123456789012345678901234567890123456789012345678901234567890123]\n"),
+	    -EINVAL);
 	ASSERT_ERR_HAS("t.fio:2:");
 	ASSERT_ERR_HAS("too long");
 }
@@ -510,14 +513,15 @@ Test(bench_job, too_many_jobs)
 	for (int i = 0; i <= ZH_BENCH_JOBS_MAX; i++)
 		n += (size_t)snprintf(text_buf + n, sizeof(text_buf) - n, "[job%d]\nbs=4k\n", i);
 	zh_bench_jobfile_init(&jf);
-	cr_assert_eq(zh_bench_jobfile_parse(&jf, text_buf, n, "many.fio", err, sizeof(err)), -E2BIG);
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, text_buf, n, "many.fio", err, sizeof(err)),
+		     -E2BIG);
 	/* The 65th header is on line 2 * 64 + 1. */
 	ASSERT_ERR_HAS("many.fio:129: too many jobs (at most 64)");
 	cr_assert_eq(jf.job_count, 0);
 	/* Exactly 64 fit. */
 	zh_bench_jobfile_init(&jf);
-	cr_assert_eq(zh_bench_jobfile_parse(&jf, text_buf, n - strlen("[job64]\nbs=4k\n"), "many.fio",
-					    err, sizeof(err)),
+	cr_assert_eq(zh_bench_jobfile_parse(&jf, text_buf, n - strlen("[job64]\nbs=4k\n"),
+					    "many.fio", err, sizeof(err)),
 		     0, "%s", err);
 	cr_assert_eq(jf.job_count, 64);
 	cr_assert_str_eq(jf.jobs[63].name, "job63");
@@ -546,33 +550,33 @@ Test(bench_job, every_size_suffix)
 		const char *text;
 		uint64_t bytes;
 	} cases[] = {
-		{ "0", 0 },
-		{ "4096", 4096 },
-		{ "4096b", 4096 },
-		{ "4096B", 4096 },
-		{ "0x1000", 4096 },
-		{ "4k", 4096 },
-		{ "4K", 4096 },
-		{ "4kb", 4096 },
-		{ "4KB", 4096 },
-		{ "4KiB", 4096 },
-		{ "4kib", 4096 },
-		{ "3m", 3ull << 20 },
-		{ "3M", 3ull << 20 },
-		{ "3MB", 3ull << 20 },
-		{ "3MiB", 3ull << 20 },
-		{ "2g", 2ull << 30 },
-		{ "2G", 2ull << 30 },
-		{ "2GB", 2ull << 30 },
-		{ "2GiB", 2ull << 30 },
-		{ "5t", 5ull << 40 },
-		{ "5T", 5ull << 40 },
-		{ "5TB", 5ull << 40 },
-		{ "5TiB", 5ull << 40 },
-		{ "1p", 1ull << 50 },
-		{ "1PiB", 1ull << 50 },
-		{ "16383p", 16383ull << 50 },
-		{ "18446744073709551615", UINT64_MAX },
+	    {"0", 0},
+	    {"4096", 4096},
+	    {"4096b", 4096},
+	    {"4096B", 4096},
+	    {"0x1000", 4096},
+	    {"4k", 4096},
+	    {"4K", 4096},
+	    {"4kb", 4096},
+	    {"4KB", 4096},
+	    {"4KiB", 4096},
+	    {"4kib", 4096},
+	    {"3m", 3ull << 20},
+	    {"3M", 3ull << 20},
+	    {"3MB", 3ull << 20},
+	    {"3MiB", 3ull << 20},
+	    {"2g", 2ull << 30},
+	    {"2G", 2ull << 30},
+	    {"2GB", 2ull << 30},
+	    {"2GiB", 2ull << 30},
+	    {"5t", 5ull << 40},
+	    {"5T", 5ull << 40},
+	    {"5TB", 5ull << 40},
+	    {"5TiB", 5ull << 40},
+	    {"1p", 1ull << 50},
+	    {"1PiB", 1ull << 50},
+	    {"16383p", 16383ull << 50},
+	    {"18446744073709551615", UINT64_MAX},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -588,9 +592,24 @@ Test(bench_job, every_size_suffix)
 Test(bench_job, bad_sizes_are_refused)
 {
 	static const char *const bad[] = {
-		"",	"-1",	"+4k",	  " 4k",  "4k ",   "4 k",     "k",	"4x",	"4kk",
-		"1.5g", "4kbb", "4kibx", "0x1k", "0x",   "16384p", "18446744073709551616",
-		"17179869184g", "4%",
+	    "",
+	    "-1",
+	    "+4k",
+	    " 4k",
+	    "4k ",
+	    "4 k",
+	    "k",
+	    "4x",
+	    "4kk",
+	    "1.5g",
+	    "4kbb",
+	    "4kibx",
+	    "0x1k",
+	    "0x",
+	    "16384p",
+	    "18446744073709551616",
+	    "17179869184g",
+	    "4%",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -632,21 +651,21 @@ Test(bench_job, every_time_suffix)
 		const char *text;
 		uint64_t ns;
 	} cases[] = {
-		{ "0", 0 },
-		{ "30", 30 * SEC_NS },
-		{ "30s", 30 * SEC_NS },
-		{ "30S", 30 * SEC_NS },
-		{ "30sec", 30 * SEC_NS },
-		{ "500ms", 500000000ull },
-		{ "500msec", 500000000ull },
-		{ "500MS", 500000000ull },
-		{ "250us", 250000ull },
-		{ "250usec", 250000ull },
-		{ "2m", 120 * SEC_NS },
-		{ "2min", 120 * SEC_NS },
-		{ "3h", 3 * 3600 * SEC_NS },
-		{ "1d", 86400 * SEC_NS },
-		{ "1D", 86400 * SEC_NS },
+	    {"0", 0},
+	    {"30", 30 * SEC_NS},
+	    {"30s", 30 * SEC_NS},
+	    {"30S", 30 * SEC_NS},
+	    {"30sec", 30 * SEC_NS},
+	    {"500ms", 500000000ull},
+	    {"500msec", 500000000ull},
+	    {"500MS", 500000000ull},
+	    {"250us", 250000ull},
+	    {"250usec", 250000ull},
+	    {"2m", 120 * SEC_NS},
+	    {"2min", 120 * SEC_NS},
+	    {"3h", 3 * 3600 * SEC_NS},
+	    {"1d", 86400 * SEC_NS},
+	    {"1D", 86400 * SEC_NS},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -660,8 +679,8 @@ Test(bench_job, every_time_suffix)
 
 Test(bench_job, bad_times_are_refused)
 {
-	static const char *const bad[] = { "", "-1", "1.5s", "10x", "ns", "5ns", "1 s",
-					   "213504d", "18446744073709551615" };
+	static const char *const bad[] = {
+	    "", "-1", "1.5s", "10x", "ns", "5ns", "1 s", "213504d", "18446744073709551615"};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		zh_bench_job_defaults(&job);
@@ -699,13 +718,16 @@ Test(bench_job, rw_values)
 		const char *text;
 		enum zh_bench_rw rw;
 	} ok[] = {
-		{ "read", ZH_BENCH_RW_READ },	    { "write", ZH_BENCH_RW_WRITE },
-		{ "randread", ZH_BENCH_RW_RANDREAD }, { "randwrite", ZH_BENCH_RW_RANDWRITE },
-		{ "rw", ZH_BENCH_RW_RW },	    { "readwrite", ZH_BENCH_RW_RW },
-		{ "randrw", ZH_BENCH_RW_RANDRW },
+	    {"read", ZH_BENCH_RW_READ},
+	    {"write", ZH_BENCH_RW_WRITE},
+	    {"randread", ZH_BENCH_RW_RANDREAD},
+	    {"randwrite", ZH_BENCH_RW_RANDWRITE},
+	    {"rw", ZH_BENCH_RW_RW},
+	    {"readwrite", ZH_BENCH_RW_RW},
+	    {"randrw", ZH_BENCH_RW_RANDRW},
 	};
-	static const char *const bad[] = { "trim", "randtrim", "trimwrite", "randread:8",
-					   "Read", "", "readx" };
+	static const char *const bad[] = {"trim", "randtrim", "trimwrite", "randread:8",
+					  "Read", "",	      "readx"};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		zh_bench_job_defaults(&job);
@@ -780,11 +802,12 @@ Test(bench_job, integer_bounds)
 
 Test(bench_job, booleans)
 {
-	static const char *const on[] = { NULL, "1", "true", "TRUE", "yes", "Yes", "on", "ON" };
-	static const char *const off[] = { "0", "false", "False", "no", "NO", "off", "Off" };
-	static const char *const keys[] = { "time_based", "direct", "randrepeat", "stonewall",
-					    "wait_for_previous", "group_reporting", "norandommap",
-					    "thread", "invalidate", "fixedbufs", "registerfiles" };
+	static const char *const on[] = {NULL, "1", "true", "TRUE", "yes", "Yes", "on", "ON"};
+	static const char *const off[] = {"0", "false", "False", "no", "NO", "off", "Off"};
+	static const char *const keys[] = {
+	    "time_based",	 "direct",	    "randrepeat",   "stonewall",
+	    "wait_for_previous", "group_reporting", "norandommap",  "thread",
+	    "invalidate",	 "fixedbufs",	    "registerfiles"};
 
 	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
 		for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
@@ -812,9 +835,10 @@ Test(bench_job, booleans)
 
 Test(bench_job, log_options)
 {
-	cr_assert_eq(parse_str("[global]\nwrite_lat_log\n[a]\nwrite_iops_log=/tmp/iops\n"
-			       "[b]\nname=bee\nwrite_bw_log\nwrite_lat_log=lat\nlog_avg_msec=1000\n"),
-		     0, "%s", err);
+	cr_assert_eq(
+	    parse_str("[global]\nwrite_lat_log\n[a]\nwrite_iops_log=/tmp/iops\n"
+		      "[b]\nname=bee\nwrite_bw_log\nwrite_lat_log=lat\nlog_avg_msec=1000\n"),
+	    0, "%s", err);
 	cr_assert_str_eq(jf.jobs[0].lat_log, "a");
 	cr_assert_str_eq(jf.jobs[0].iops_log, "/tmp/iops");
 	cr_assert_str_empty(jf.jobs[0].bw_log);
@@ -841,9 +865,9 @@ Test(bench_job, job_finish_direct_use)
 
 Test(bench_job, cpus_allowed)
 {
-	static const char *const ok[] = { "0", "0-3", "0-3,8", "1,2,3", "4095", "0-4095", "7-7" };
-	static const char *const bad[] = { "",	  "4096", "3-1", "1,,2", ",1",	 "1,", "a",
-					   "1-",  "-1",	  "1 ,2", "0x1", "1-2-3", "000001" };
+	static const char *const ok[] = {"0", "0-3", "0-3,8", "1,2,3", "4095", "0-4095", "7-7"};
+	static const char *const bad[] = {"",	"4096", "3-1",	"1,,2", ",1",	 "1,",	  "a",
+					  "1-", "-1",	"1 ,2", "0x1",	"1-2-3", "000001"};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		zh_bench_job_defaults(&job);
@@ -880,8 +904,9 @@ Test(bench_job, string_options)
 	cr_assert_eq(set("description", ""), 0, "%s", err);
 	cr_assert_str_empty(job.description);
 	cr_assert_eq(set("name", ""), -EINVAL);
-	cr_assert_eq(set("name", "0123456789012345678901234567890123456789012345678901234567890123"),
-		     -EINVAL);
+	cr_assert_eq(
+	    set("name", "0123456789012345678901234567890123456789012345678901234567890123"),
+	    -EINVAL);
 	cr_assert_eq(set("name", "012345678901234567890123456789012345678901234567890123456789012"),
 		     0, "%s", err);
 	cr_assert_eq(strlen(job.name), 63);
@@ -909,8 +934,8 @@ Test(bench_job, unknown_option_and_one_line_messages)
 
 Test(bench_job, cli_job_file_with_overrides)
 {
-	const char *argv[] = { "zhtp-bench", "--bs=8k", ZH_TEST_DATA_DIR "/ssd-test.fio",
-			       "--iodepth=64", "--direct=0", "--write_bw_log" };
+	const char *argv[] = {"zhtp-bench",   "--bs=8k",    ZH_TEST_DATA_DIR "/ssd-test.fio",
+			      "--iodepth=64", "--direct=0", "--write_bw_log"};
 
 	cr_assert_eq(cli_run(6, argv), 0, "%s", err);
 	cr_assert_eq(cli.jobfile.job_count, 4);
@@ -934,7 +959,7 @@ Test(bench_job, cli_job_file_with_overrides)
 
 Test(bench_job, cli_override_beats_job_section)
 {
-	const char *argv[] = { "zhtp-bench", "--rw=write", ZH_TEST_DATA_DIR "/inherit.fio" };
+	const char *argv[] = {"zhtp-bench", "--rw=write", ZH_TEST_DATA_DIR "/inherit.fio"};
 
 	cr_assert_eq(cli_run(3, argv), 0, "%s", err);
 	cr_assert_eq(cli.jobfile.job_count, 3);
@@ -947,7 +972,7 @@ Test(bench_job, cli_override_beats_job_section)
 Test(bench_job, cli_runtime_fixes_time_based_from_file)
 {
 	char path[256];
-	const char *argv[] = { "zhtp-bench", path, "--runtime=10s" };
+	const char *argv[] = {"zhtp-bench", path, "--runtime=10s"};
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/tmp/zh_bj_tb_%d.fio", (int)getpid());
@@ -965,8 +990,8 @@ Test(bench_job, cli_runtime_fixes_time_based_from_file)
 
 Test(bench_job, cli_second_job_file_is_stonewalled)
 {
-	const char *argv[] = { "zhtp-bench", ZH_TEST_DATA_DIR "/fio-rand-read.fio",
-			       ZH_TEST_DATA_DIR "/fio-seq-write.fio" };
+	const char *argv[] = {"zhtp-bench", ZH_TEST_DATA_DIR "/fio-rand-read.fio",
+			      ZH_TEST_DATA_DIR "/fio-seq-write.fio"};
 
 	cr_assert_eq(cli_run(3, argv), 0, "%s", err);
 	cr_assert_eq(cli.jobfile.job_count, 2);
@@ -981,8 +1006,8 @@ Test(bench_job, cli_second_job_file_is_stonewalled)
 
 Test(bench_job, cli_name_style)
 {
-	const char *argv[] = { "zhtp-bench", "--rw=randread", "--bs=8k",   "--name=a",
-			       "--iodepth=8", "--name=b",	"--rw=write", "--size=1m" };
+	const char *argv[] = {"zhtp-bench",  "--rw=randread", "--bs=8k",    "--name=a",
+			      "--iodepth=8", "--name=b",      "--rw=write", "--size=1m"};
 
 	cr_assert_eq(cli_run(8, argv), 0, "%s", err);
 	cr_assert_eq(cli.jobfile.job_count, 2);
@@ -1001,7 +1026,7 @@ Test(bench_job, cli_name_style)
 
 Test(bench_job, cli_name_global_switches_back)
 {
-	const char *argv[] = { "zhtp-bench", "--name=a", "--name=global", "--bs=16k", "--name=b" };
+	const char *argv[] = {"zhtp-bench", "--name=a", "--name=global", "--bs=16k", "--name=b"};
 
 	cr_assert_eq(cli_run(5, argv), 0, "%s", err);
 	cr_assert_eq(cli.jobfile.job_count, 2);
@@ -1011,10 +1036,9 @@ Test(bench_job, cli_name_global_switches_back)
 
 Test(bench_job, cli_global_options)
 {
-	const char *argv[] = { "zhtp-bench",	       "--output-format=json+normal",
-			       "--output",	       "/tmp/out.txt",
-			       "--status-interval=500ms", "--eta=never",
-			       "--name=x" };
+	const char *argv[] = {"zhtp-bench",   "--output-format=json+normal", "--output",
+			      "/tmp/out.txt", "--status-interval=500ms",     "--eta=never",
+			      "--name=x"};
 
 	cr_assert_eq(cli_run(7, argv), 0, "%s", err);
 	cr_assert_eq(cli.output_format, ZH_BENCH_OUTPUT_NORMAL | ZH_BENCH_OUTPUT_JSON);
@@ -1023,16 +1047,16 @@ Test(bench_job, cli_global_options)
 	cr_assert_eq(cli.eta, ZH_BENCH_ETA_NEVER);
 	cr_assert_eq(cli.jobfile.job_count, 1);
 
-	const char *argv2[] = { "zhtp-bench", "--output-format=json", "--output=o.json",
-				"--status-interval=2", "--eta=always", "--name=y" };
+	const char *argv2[] = {"zhtp-bench",	      "--output-format=json", "--output=o.json",
+			       "--status-interval=2", "--eta=always",	      "--name=y"};
 	cr_assert_eq(cli_run(6, argv2), 0, "%s", err);
 	cr_assert_eq(cli.output_format, ZH_BENCH_OUTPUT_JSON);
 	cr_assert_str_eq(cli.output_path, "o.json");
 	cr_assert_eq(cli.status_interval_ns, 2 * SEC_NS);
 	cr_assert_eq(cli.eta, ZH_BENCH_ETA_ALWAYS);
 
-	const char *argv3[] = { "zhtp-bench", "--output-format=normal,json", "--eta=auto",
-				"--name=z" };
+	const char *argv3[] = {"zhtp-bench", "--output-format=normal,json", "--eta=auto",
+			       "--name=z"};
 	cr_assert_eq(cli_run(4, argv3), 0, "%s", err);
 	cr_assert_eq(cli.output_format, ZH_BENCH_OUTPUT_NORMAL | ZH_BENCH_OUTPUT_JSON);
 	cr_assert_eq(cli.eta, ZH_BENCH_ETA_AUTO);
@@ -1040,8 +1064,8 @@ Test(bench_job, cli_global_options)
 
 Test(bench_job, cli_help_and_version_need_no_job)
 {
-	const char *help[] = { "zhtp-bench", "--help" };
-	const char *version[] = { "zhtp-bench", "--version", "missing-file.fio" };
+	const char *help[] = {"zhtp-bench", "--help"};
+	const char *version[] = {"zhtp-bench", "--version", "missing-file.fio"};
 
 	cr_assert_eq(cli_run(2, help), 0, "%s", err);
 	cr_assert(cli.help);
@@ -1059,34 +1083,44 @@ Test(bench_job, cli_errors)
 		int rc;
 		const char *msg;
 	} cases[] = {
-		{ 3, { "zb", "--foo", "--name=a" }, -EINVAL, "command line: unknown option '--foo'" },
-		{ 2, { "zb", "--foo=1" }, -EINVAL, "command line: unknown option '--foo'" },
-		{ 2, { "zb", "-x" }, -EINVAL, "command line: unknown option '-x'" },
-		{ 2, { "zb", "-" }, -EINVAL, "stdin" },
-		{ 1, { "zb" }, -EINVAL, "command line: no job defined" },
-		{ 2, { "zb", "--bs=4k" }, -EINVAL, "command line: no job defined" },
-		{ 3, { "zb", "--output-format=xml", "--name=a" }, -EINVAL,
-		  "command line: bad value 'xml' for '--output-format'" },
-		{ 3, { "zb", "--output-format=json+", "--name=a" }, -EINVAL, "'--output-format'" },
-		{ 3, { "zb", "--eta=sometimes", "--name=a" }, -EINVAL, "'--eta'" },
-		{ 3, { "zb", "--status-interval=0", "--name=a" }, -EINVAL, "at least 1ms" },
-		{ 3, { "zb", "--status-interval=1x", "--name=a" }, -EINVAL, "'--status-interval'" },
-		{ 2, { "zb", "--output" }, -EINVAL, "missing value for '--output'" },
-		{ 3, { "zb", "--output=", "--name=a" }, -EINVAL, "'--output'" },
-		{ 2, { "zb", "--help=yes" }, -EINVAL, "takes no value" },
-		{ 3, { "zb", "--name=a", "--bs=x4k" }, -EINVAL,
-		  "command line: bad value 'x4k' for '--bs': expected a size like 4k" },
-		{ 3, { "zb", "--name=a", "--bs" }, -EINVAL, "option '--bs' requires a value" },
-		{ 2, { "zb", "--name=" }, -EINVAL, "'--name'" },
-		{ 2, { "zb", "--name=a" }, 0, "" },
-		{ 3, { "zb", "--name=a", "/nonexistent/zh-bench.fio" }, -EINVAL,
-		  "'--name' cannot be combined with job files" },
-		{ 2, { "zb", "/nonexistent/zh-bench.fio" }, -ENOENT,
-		  "/nonexistent/zh-bench.fio: cannot open job file: No such file or directory" },
-		{ 3, { "zb", "--bs=1q", "/nonexistent/zh-bench.fio" }, -EINVAL, "'--bs'" },
-		{ 3, { "zb", "--name=a", "--time_based" }, -EINVAL,
-		  "command line: job 'a': 'time_based' needs a 'runtime'" },
-		{ 2, { "zb", "/tmp" }, -EISDIR, "/tmp: cannot read job file" },
+	    {3, {"zb", "--foo", "--name=a"}, -EINVAL, "command line: unknown option '--foo'"},
+	    {2, {"zb", "--foo=1"}, -EINVAL, "command line: unknown option '--foo'"},
+	    {2, {"zb", "-x"}, -EINVAL, "command line: unknown option '-x'"},
+	    {2, {"zb", "-"}, -EINVAL, "stdin"},
+	    {1, {"zb"}, -EINVAL, "command line: no job defined"},
+	    {2, {"zb", "--bs=4k"}, -EINVAL, "command line: no job defined"},
+	    {3,
+	     {"zb", "--output-format=xml", "--name=a"},
+	     -EINVAL,
+	     "command line: bad value 'xml' for '--output-format'"},
+	    {3, {"zb", "--output-format=json+", "--name=a"}, -EINVAL, "'--output-format'"},
+	    {3, {"zb", "--eta=sometimes", "--name=a"}, -EINVAL, "'--eta'"},
+	    {3, {"zb", "--status-interval=0", "--name=a"}, -EINVAL, "at least 1ms"},
+	    {3, {"zb", "--status-interval=1x", "--name=a"}, -EINVAL, "'--status-interval'"},
+	    {2, {"zb", "--output"}, -EINVAL, "missing value for '--output'"},
+	    {3, {"zb", "--output=", "--name=a"}, -EINVAL, "'--output'"},
+	    {2, {"zb", "--help=yes"}, -EINVAL, "takes no value"},
+	    {3,
+	     {"zb", "--name=a", "--bs=x4k"},
+	     -EINVAL,
+	     "command line: bad value 'x4k' for '--bs': expected a size like 4k"},
+	    {3, {"zb", "--name=a", "--bs"}, -EINVAL, "option '--bs' requires a value"},
+	    {2, {"zb", "--name="}, -EINVAL, "'--name'"},
+	    {2, {"zb", "--name=a"}, 0, ""},
+	    {3,
+	     {"zb", "--name=a", "/nonexistent/zh-bench.fio"},
+	     -EINVAL,
+	     "'--name' cannot be combined with job files"},
+	    {2,
+	     {"zb", "/nonexistent/zh-bench.fio"},
+	     -ENOENT,
+	     "/nonexistent/zh-bench.fio: cannot open job file: No such file or directory"},
+	    {3, {"zb", "--bs=1q", "/nonexistent/zh-bench.fio"}, -EINVAL, "'--bs'"},
+	    {3,
+	     {"zb", "--name=a", "--time_based"},
+	     -EINVAL,
+	     "command line: job 'a': 'time_based' needs a 'runtime'"},
+	    {2, {"zb", "/tmp"}, -EISDIR, "/tmp: cannot read job file"},
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -1101,7 +1135,7 @@ Test(bench_job, cli_errors)
 Test(bench_job, cli_double_dash_ends_options)
 {
 	char path[256];
-	const char *argv[] = { "zhtp-bench", "--bs=2k", "--", path };
+	const char *argv[] = {"zhtp-bench", "--bs=2k", "--", path};
 	FILE *f;
 
 	/* A job file whose name starts with "--" can follow a lone "--". */

@@ -74,6 +74,8 @@ static void fuzz_first_line(const uint8_t *data, size_t size)
 	check_err(rc, "job 'fuzz'");
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int rc;
