@@ -1,0 +1,232 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * End-to-end tests of the zhtp-bench binary: jobs run on the engine and do exactly the I/O they
+ * promise (counted in fio's JSON layout), mixed jobs report both directions, clones merge under
+ * group_reporting, logs come out in fio's format, fio's own example jobs run with only the file
+ * (and, to keep the test short, size and runtime) changed, and bad job files fail cleanly.
+ */
+#include <cjson/cJSON.h>
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "benchmarks/bench_report.h"
+
+#ifndef ZH_BENCH_BINARY
+#define ZH_BENCH_BINARY "build/benchmarks/zhtp-bench"
+#endif
+
+static char scratch[512];
+static char out_path[600];
+static char err_path[600];
+
+static void setup(void)
+{
+	snprintf(scratch, sizeof(scratch), "%s/bench-e2e-%d", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	cr_assert_eq(mkdir(scratch, 0755) == 0 || errno == EEXIST, 1);
+	snprintf(out_path, sizeof(out_path), "%s/out.json", scratch);
+	snprintf(err_path, sizeof(err_path), "%s/err.txt", scratch);
+}
+
+static void teardown(void)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(bench_zhtp, .init = setup, .fini = teardown, .timeout = 60);
+
+/* Run zhtp-bench with `args` (shell words) in the scratch directory; returns its exit code. */
+static int run_bench(const char *args)
+{
+	char cmd[4096];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s >'%s' 2>'%s'", scratch, ZH_BENCH_BINARY, args,
+		 out_path, err_path);
+	st = system(cmd);
+	cr_assert(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 1 << 20);
+	size_t n;
+
+	cr_assert_not_null(f, "cannot open %s", path);
+	cr_assert_not_null(buf);
+	n = fread(buf, 1, (1 << 20) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static cJSON *run_json(const char *args)
+{
+	char full[2048];
+	char *text;
+	cJSON *root;
+	int rc;
+
+	snprintf(full, sizeof(full), "--output-format=json %s", args);
+	rc = run_bench(full);
+	text = slurp(out_path);
+	cr_assert_eq(rc, 0, "zhtp-bench failed: %s", slurp(err_path));
+	root = cJSON_Parse(text);
+	cr_assert_not_null(root, "output is not JSON: %.200s", text);
+	free(text);
+	return root;
+}
+
+static double num(const cJSON *obj, const char *dir, const char *key)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(obj, dir);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(d, key);
+
+	cr_assert(cJSON_IsNumber(v), "missing %s.%s", dir, key);
+	return v->valuedouble;
+}
+
+static const cJSON *job_at(const cJSON *root, int i)
+{
+	const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(root, "jobs");
+
+	cr_assert(cJSON_IsArray(jobs));
+	cr_assert_gt(cJSON_GetArraySize(jobs), i);
+	return cJSON_GetArrayItem(jobs, i);
+}
+
+Test(bench_zhtp, size_bound_job_does_exactly_size_over_bs_ios)
+{
+	cJSON *root = run_json("--name=rr --filename=dev.img --size=4m --rw=randread --bs=4k "
+			       "--iodepth=8 --direct=1");
+	const cJSON *job = job_at(root, 0);
+	const cJSON *pct = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(job, "read"),
+						 "clat_ns"),
+		"percentile");
+
+	cr_assert_eq(num(job, "read", "total_ios"), 1024);
+	cr_assert_eq(num(job, "read", "io_bytes"), 4 << 20);
+	cr_assert_eq(num(job, "write", "total_ios"), 0);
+	cr_assert_gt(num(job, "read", "iops"), 0);
+	cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(pct, "99.000000")));
+	cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(pct, "99.990000")));
+	cr_assert_eq(cJSON_GetObjectItemCaseSensitive(job, "error")->valueint, 0);
+	cJSON_Delete(root);
+}
+
+Test(bench_zhtp, mixed_job_reports_both_directions_in_proportion)
+{
+	cJSON *root = run_json("--name=mix --filename=dev.img --size=8m --rw=randrw "
+			       "--rwmixread=70 --bs=4k --iodepth=16 --direct=1");
+	const cJSON *job = job_at(root, 0);
+	double r = num(job, "read", "total_ios"), w = num(job, "write", "total_ios");
+
+	cr_assert_eq(r + w, 2048);
+	/* 70/30 over 2048 draws: far outside these bounds would be a broken mix. */
+	cr_assert_gt(r, 2048 * 0.6);
+	cr_assert_lt(r, 2048 * 0.8);
+	cJSON_Delete(root);
+}
+
+Test(bench_zhtp, group_reporting_merges_clones)
+{
+	cJSON *root = run_json("--name=g --filename=dev.img --size=2m --rw=read --bs=64k "
+			       "--iodepth=4 --numjobs=2 --group_reporting --direct=1");
+	const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(root, "jobs");
+
+	cr_assert_eq(cJSON_GetArraySize(jobs), 1);
+	cr_assert_eq(num(job_at(root, 0), "read", "total_ios"), 2 * 32);
+	cJSON_Delete(root);
+}
+
+Test(bench_zhtp, writes_reach_the_file)
+{
+	char path[700];
+	char *data;
+	size_t nonzero = 0;
+
+	cr_assert_eq(run_bench("--name=w --filename=w.img --size=1m --rw=write --bs=128k "
+			       "--iodepth=2 --direct=1"),
+		     0);
+	snprintf(path, sizeof(path), "%s/w.img", scratch);
+	data = slurp(path);
+	for (size_t i = 0; i < 4096; i++)
+		nonzero += data[i] != 0;
+	/* Written with random bytes: a file of zeroes means nothing was written. */
+	cr_assert_gt(nonzero, 4000);
+	free(data);
+}
+
+Test(bench_zhtp, logs_are_written_in_fio_format)
+{
+	char path[700];
+	char *text, *line, *save = NULL;
+	unsigned lines = 0;
+	struct zh_bench_log_entry e;
+
+	cr_assert_eq(run_bench("--name=l --filename=dev.img --size=16m --rw=randread --bs=4k "
+			       "--iodepth=4 --direct=1 --runtime=1 --time_based "
+			       "--write_iops_log=t --write_lat_log=t --log_avg_msec=100"),
+		     0, "%s", slurp(err_path));
+	snprintf(path, sizeof(path), "%s/t_iops.1.log", scratch);
+	text = slurp(path);
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		cr_assert_eq(zh_bench_log_parse(line, &e), 0, "bad line '%s'", line);
+		cr_assert_eq(e.ddir, 0);
+		cr_assert_gt(e.value, 0);
+		lines++;
+	}
+	cr_assert_geq(lines, 5, "1 s at 100 ms windows gave %u lines", lines);
+	free(text);
+	snprintf(path, sizeof(path), "%s/t_clat.1.log", scratch);
+	cr_assert_eq(access(path, R_OK), 0);
+}
+
+Test(bench_zhtp, fio_example_job_runs_with_its_engine_line_reported)
+{
+	char args[1024];
+	char *text;
+
+	snprintf(args, sizeof(args), "--filename=ex.img --size=4m --runtime=1 '%s/fio-rand-read.fio'",
+		 ZH_TEST_DATA_DIR);
+	cr_assert_eq(run_bench(args), 0, "%s", slurp(err_path));
+	text = slurp(out_path);
+	cr_assert_not_null(strstr(text, "ioengine=libaio"), "%s", text);
+	cr_assert_not_null(strstr(text, "the engine's own path ran"));
+	cr_assert_not_null(strstr(text, "IOPS="));
+	free(text);
+}
+
+Test(bench_zhtp, bad_job_file_fails_with_line_and_touches_nothing)
+{
+	char args[1024];
+	char *err;
+
+	snprintf(args, sizeof(args), "'%s/bad-unknown-option.fio'", ZH_TEST_DATA_DIR);
+	cr_assert_eq(run_bench(args), 2);
+	err = slurp(err_path);
+	cr_assert_not_null(strstr(err, "bad-unknown-option.fio:"), "%s", err);
+	cr_assert_not_null(strstr(err, "unknown option"), "%s", err);
+	free(err);
+}
+
+Test(bench_zhtp, misaligned_direct_io_is_refused_before_running)
+{
+	char *err;
+
+	cr_assert_neq(run_bench("--name=m --filename=dev.img --size=1m --bs=512 --direct=1"), 0);
+	err = slurp(err_path);
+	cr_assert_not_null(strstr(err, "multiples of the device's"), "%s", err);
+	free(err);
+}
