@@ -31,12 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/*
- * benchmarks/ sees public headers only and no public header exports ZH_ASSERT, so this file has
- * its own assertion with the same contract: always on, logs the expression, aborts.
- */
-#define BJ_ASSERT(cond) ((cond) ? (void)0 : bj_assert_fail(#cond, __FILE__, __LINE__))
-
 /* Longest user string quoted in an error message before it is cut with "...". */
 #define SHOW_MAX 72
 /* Room for one reason, before the "source:line: " prefix is added. */
@@ -46,12 +40,6 @@ static_assert(ZH_BENCH_LINE_MAX > ZH_BENCH_PATH_MAX + 64, "a line must hold any 
 static_assert(ZH_BENCH_NAME_MAX <= sizeof(((struct zh_bench_job *)0)->iops_log),
 	      "a bare log option copies the job name into the log prefix");
 static_assert(ZH_BENCH_JOBS_MAX <= UINT32_MAX, "job_count is 32 bits");
-
-static _Noreturn void bj_assert_fail(const char *expr, const char *file, int line)
-{
-	fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, expr);
-	abort();
-}
 
 static void __attribute__((format(printf, 3, 4)))
 set_err(char *err, size_t err_len, const char *fmt, ...)
@@ -70,7 +58,7 @@ static const char *show(char *buf, size_t buf_len, const char *s)
 {
 	size_t o = 0;
 
-	BJ_ASSERT(buf_len > 4);
+	ZH_ASSERT(buf_len > 4);
 	for (size_t i = 0; s[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)s[i];
 
@@ -644,7 +632,7 @@ static int set_str(char *dst, const struct opt_desc *d, const struct opt_ctx *ct
 	char tmp[ZH_BENCH_PATH_MAX];
 	size_t o = 0;
 
-	BJ_ASSERT(d->cap <= sizeof(tmp));
+	ZH_ASSERT(d->cap <= sizeof(tmp));
 	if (ctx->value[0] == '\0' && !d->allow_empty)
 		return bad_value(ctx, "expected a non-empty value");
 	for (const char *p = ctx->value; *p != '\0'; p++) {
@@ -713,7 +701,7 @@ static int apply_desc(struct zh_bench_job *job, const struct opt_desc *d, const 
 	case OPT_FN:
 		return d->fn(job, ctx);
 	}
-	BJ_ASSERT(!"unknown option kind");
+	ZH_ASSERT(!"unknown option kind");
 	return -EINVAL;
 }
 
@@ -724,8 +712,8 @@ static int job_set(struct zh_bench_job *job, const char *key, const char *value,
 	    .prefix = prefix, .key = key, .value = value, .err = err, .err_len = err_len};
 	char k[SHOW_MAX];
 
-	BJ_ASSERT(job != NULL);
-	BJ_ASSERT(key != NULL);
+	ZH_ASSERT(job != NULL);
+	ZH_ASSERT(key != NULL);
 	for (size_t i = 0; i < sizeof(job_options) / sizeof(job_options[0]); i++) {
 		if (strcmp(key, job_options[i].name) == 0)
 			return apply_desc(job, &job_options[i], &ctx);
@@ -736,7 +724,7 @@ static int job_set(struct zh_bench_job *job, const char *key, const char *value,
 
 void zh_bench_job_defaults(struct zh_bench_job *job)
 {
-	BJ_ASSERT(job != NULL);
+	ZH_ASSERT(job != NULL);
 	memset(job, 0, sizeof(*job));
 	job->rw = ZH_BENCH_RW_READ;
 	job->rwmixread_pct = 50;
@@ -764,7 +752,7 @@ static void resolve_log(char *log, bool *use_name, const char *name)
 
 int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 {
-	BJ_ASSERT(job != NULL);
+	ZH_ASSERT(job != NULL);
 	if (job->name[0] == '\0') {
 		set_err(err, err_len, "job has no 'name'");
 		return -EINVAL;
@@ -813,7 +801,7 @@ bool zh_bench_rw_is_random(enum zh_bench_rw rw)
 
 void zh_bench_jobfile_init(struct zh_bench_jobfile *jf)
 {
-	BJ_ASSERT(jf != NULL);
+	ZH_ASSERT(jf != NULL);
 	jf->job_count = 0;
 }
 
@@ -1063,9 +1051,9 @@ static int parse_file_text(struct zh_bench_jobfile *jf, const char *text, size_t
 	uint32_t first;
 	int rc;
 
-	BJ_ASSERT(jf != NULL);
-	BJ_ASSERT(text != NULL || len == 0);
-	BJ_ASSERT(jf->job_count <= ZH_BENCH_JOBS_MAX);
+	ZH_ASSERT(jf != NULL);
+	ZH_ASSERT(text != NULL || len == 0);
+	ZH_ASSERT(jf->job_count <= ZH_BENCH_JOBS_MAX);
 	/* About 40 KiB of state: too much for the stack of a fuzzer or a small thread. */
 	fp = calloc(1, sizeof(*fp));
 	if (fp == NULL) {
@@ -1375,7 +1363,7 @@ static int cli_from_files(struct zh_bench_cli *cli, int argc, char **argv, char 
 		char *text = NULL;
 
 		rc = cli_classify(argc, argv, i, files_only, &a, err, err_len);
-		BJ_ASSERT(rc == 0); /* pass 1 accepted the same argv */
+		ZH_ASSERT(rc == 0); /* pass 1 accepted the same argv */
 		files_only = files_only || a.kind == CLI_END_OF_OPTIONS;
 		if (a.kind != CLI_FILE)
 			continue;
@@ -1394,7 +1382,7 @@ static int cli_from_files(struct zh_bench_cli *cli, int argc, char **argv, char 
 	files_only = false;
 	for (int i = 1; i < argc && argv[i] != NULL; i += a.consumed) {
 		rc = cli_classify(argc, argv, i, files_only, &a, err, err_len);
-		BJ_ASSERT(rc == 0);
+		ZH_ASSERT(rc == 0);
 		files_only = files_only || a.kind == CLI_END_OF_OPTIONS;
 		for (uint32_t j = 0; a.kind == CLI_JOB_OPTION && j < jf->job_count; j++) {
 			rc = cli_job_set(&jf->jobs[j], &a, err, err_len);
@@ -1421,7 +1409,7 @@ static int cli_from_names(struct zh_bench_cli *cli, int argc, char **argv,
 	zh_bench_job_defaults(global);
 	for (int i = 1; i < argc && argv[i] != NULL; i += a.consumed) {
 		rc = cli_classify(argc, argv, i, false, &a, err, err_len);
-		BJ_ASSERT(rc == 0);
+		ZH_ASSERT(rc == 0);
 		if (a.kind != CLI_JOB_OPTION)
 			continue;
 		if (strcmp(a.key, "name") == 0 && a.value != NULL &&
@@ -1451,8 +1439,8 @@ int zh_bench_cli_parse(struct zh_bench_cli *cli, int argc, char **argv, char *er
 	struct zh_bench_job *scratch;
 	int rc;
 
-	BJ_ASSERT(cli != NULL);
-	BJ_ASSERT(argc <= 0 || argv != NULL);
+	ZH_ASSERT(cli != NULL);
+	ZH_ASSERT(argc <= 0 || argv != NULL);
 	memset(cli, 0, sizeof(*cli));
 	cli->output_format = ZH_BENCH_OUTPUT_NORMAL;
 	cli->eta = ZH_BENCH_ETA_AUTO;

@@ -20,9 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef ZH_MUST_CHECK
-#define ZH_MUST_CHECK __attribute__((warn_unused_result))
-#endif
+#include "numa/zh_platform.h"
 
 #define ZH_BENCH_JOBS_MAX 64
 #define ZH_BENCH_NAME_MAX 64

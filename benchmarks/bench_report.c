@@ -91,7 +91,7 @@ static void format_scaled(char *buf, size_t len, uint64_t num, unsigned max_digi
 	}
 
 	/* Callers ask for at most 6 digits, so at most 4 decimals; the bound keeps %0*u short. */
-	ZH_BENCH_ASSERT(decimals <= 8);
+	ZH_ASSERT(decimals <= 8);
 
 	uint64_t scale = pow10_u64((unsigned)decimals);
 	uint64_t scaled = (uint64_t)(((unsigned __int128)num * scale + div / 2) / div);
@@ -673,7 +673,7 @@ err_delete:
 
 int zh_bench_log_format(char *buf, size_t len, const struct zh_bench_log_entry *e)
 {
-	ZH_BENCH_ASSERT(e != NULL);
+	ZH_ASSERT(e != NULL);
 
 	if (buf == NULL || len == 0)
 		return -ENOSPC;
@@ -779,8 +779,8 @@ int zh_bench_log_filename(char *buf, size_t len, const char *prefix, unsigned ki
 
 void zh_bench_log_window_init(struct zh_bench_log_window *w, uint64_t window_ns, uint64_t start_ns)
 {
-	ZH_BENCH_ASSERT(w != NULL);
-	ZH_BENCH_ASSERT(window_ns > 0);
+	ZH_ASSERT(w != NULL);
+	ZH_ASSERT(window_ns > 0);
 
 	memset(w, 0, sizeof(*w));
 	w->window_ns = window_ns;
@@ -833,8 +833,8 @@ static void window_emit(struct zh_bench_log_window *w, uint64_t span_ns, uint64_
 void zh_bench_log_window_flush(struct zh_bench_log_window *w, uint64_t now_ns, uint64_t origin_ns,
 			       zh_bench_log_emit_fn emit, void *ctx)
 {
-	ZH_BENCH_ASSERT(w != NULL);
-	ZH_BENCH_ASSERT(emit != NULL);
+	ZH_ASSERT(w != NULL);
+	ZH_ASSERT(emit != NULL);
 
 	if (!zh_bench_log_window_due(w, now_ns))
 		return;
@@ -849,8 +849,8 @@ void zh_bench_log_window_flush(struct zh_bench_log_window *w, uint64_t now_ns, u
 void zh_bench_log_window_finish(struct zh_bench_log_window *w, uint64_t now_ns, uint64_t origin_ns,
 				zh_bench_log_emit_fn emit, void *ctx)
 {
-	ZH_BENCH_ASSERT(w != NULL);
-	ZH_BENCH_ASSERT(emit != NULL);
+	ZH_ASSERT(w != NULL);
+	ZH_ASSERT(emit != NULL);
 
 	if (now_ns <= w->start_ns || (w->ios[0] == 0 && w->ios[1] == 0))
 		return;

@@ -15,24 +15,17 @@
 _Static_assert(ZH_BENCH_HIST_BUCKETS == 1985, "bucket count follows from 6 sub-bits and 2^36");
 _Static_assert(ZH_BENCH_HIST_SUB_BUCKETS == 64, "64 sub-buckets per power of two");
 
-void zh__bench_assert_fail(const char *expr, const char *file, int line, const char *func)
-{
-	fprintf(stderr, "%s:%d: %s: assertion failed: %s\n", file, line, func, expr);
-	fflush(stderr);
-	abort();
-}
-
 void zh_bench_hist_reset(struct zh_bench_hist *h)
 {
-	ZH_BENCH_ASSERT(h != NULL);
+	ZH_ASSERT(h != NULL);
 	memset(h, 0, sizeof(*h));
 	h->min_ns = UINT64_MAX;
 }
 
 void zh_bench_hist_merge(struct zh_bench_hist *dst, const struct zh_bench_hist *src)
 {
-	ZH_BENCH_ASSERT(dst != NULL);
-	ZH_BENCH_ASSERT(src != NULL);
+	ZH_ASSERT(dst != NULL);
+	ZH_ASSERT(src != NULL);
 
 	for (unsigned i = 0; i < ZH_BENCH_HIST_BUCKETS; i++)
 		dst->buckets[i] += src->buckets[i];
@@ -47,7 +40,7 @@ void zh_bench_hist_merge(struct zh_bench_hist *dst, const struct zh_bench_hist *
 
 uint64_t zh_bench_hist_bucket_low_ns(unsigned idx)
 {
-	ZH_BENCH_ASSERT(idx < ZH_BENCH_HIST_BUCKETS);
+	ZH_ASSERT(idx < ZH_BENCH_HIST_BUCKETS);
 
 	/* Invert design note 2: idx = (shift << 6) + top, with top in [64, 127] once idx >= 64. */
 	if (idx < 2 * ZH_BENCH_HIST_SUB_BUCKETS)
@@ -88,9 +81,9 @@ static uint64_t percentile_rank(uint64_t count, double pct)
 
 uint64_t zh_bench_hist_percentile(const struct zh_bench_hist *h, double pct)
 {
-	ZH_BENCH_ASSERT(h != NULL);
-	ZH_BENCH_ASSERT(pct >= 0.0);
-	ZH_BENCH_ASSERT(pct <= 100.0);
+	ZH_ASSERT(h != NULL);
+	ZH_ASSERT(pct >= 0.0);
+	ZH_ASSERT(pct <= 100.0);
 
 	if (h->count == 0)
 		return 0;
@@ -147,19 +140,19 @@ static double sample_stddev(uint64_t n, uint64_t sum, unsigned __int128 sumsq)
 
 double zh_bench_hist_mean(const struct zh_bench_hist *h)
 {
-	ZH_BENCH_ASSERT(h != NULL);
+	ZH_ASSERT(h != NULL);
 	return h->count ? (double)h->sum_ns / (double)h->count : 0.0;
 }
 
 double zh_bench_hist_stddev(const struct zh_bench_hist *h)
 {
-	ZH_BENCH_ASSERT(h != NULL);
+	ZH_ASSERT(h != NULL);
 	return sample_stddev(h->count, h->sum_ns, h->sumsq);
 }
 
 void zh_bench_rate_stats_reset(struct zh_bench_rate_stats *r)
 {
-	ZH_BENCH_ASSERT(r != NULL);
+	ZH_ASSERT(r != NULL);
 	memset(r, 0, sizeof(*r));
 	r->min = UINT64_MAX;
 }
@@ -177,19 +170,19 @@ void zh_bench_rate_stats_add(struct zh_bench_rate_stats *r, uint64_t value)
 
 double zh_bench_rate_stats_mean(const struct zh_bench_rate_stats *r)
 {
-	ZH_BENCH_ASSERT(r != NULL);
+	ZH_ASSERT(r != NULL);
 	return r->samples ? (double)r->sum / (double)r->samples : 0.0;
 }
 
 double zh_bench_rate_stats_stddev(const struct zh_bench_rate_stats *r)
 {
-	ZH_BENCH_ASSERT(r != NULL);
+	ZH_ASSERT(r != NULL);
 	return sample_stddev(r->samples, r->sum, r->sumsq);
 }
 
 void zh_bench_dir_stats_reset(struct zh_bench_dir_stats *st)
 {
-	ZH_BENCH_ASSERT(st != NULL);
+	ZH_ASSERT(st != NULL);
 	st->ios = 0;
 	st->bytes = 0;
 	zh_bench_hist_reset(&st->slat);
@@ -202,7 +195,7 @@ void zh_bench_dir_stats_reset(struct zh_bench_dir_stats *st)
 void zh_bench_dir_stats_sample(struct zh_bench_dir_stats *st, uint64_t ios_in_interval,
 			       uint64_t bytes_in_interval, uint64_t interval_ns)
 {
-	ZH_BENCH_ASSERT(st != NULL);
+	ZH_ASSERT(st != NULL);
 
 	if (interval_ns == 0 || (ios_in_interval == 0 && bytes_in_interval == 0))
 		return;
@@ -244,8 +237,8 @@ static void rate_stats_merge_concurrent(struct zh_bench_rate_stats *dst,
 
 void zh_bench_dir_stats_merge(struct zh_bench_dir_stats *dst, const struct zh_bench_dir_stats *src)
 {
-	ZH_BENCH_ASSERT(dst != NULL);
-	ZH_BENCH_ASSERT(src != NULL);
+	ZH_ASSERT(dst != NULL);
+	ZH_ASSERT(src != NULL);
 
 	dst->ios += src->ios;
 	dst->bytes += src->bytes;

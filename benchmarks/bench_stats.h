@@ -34,9 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#ifndef ZH_MUST_CHECK
-#define ZH_MUST_CHECK __attribute__((warn_unused_result))
-#endif
+#include "numa/zh_platform.h"
 
 /* Bits below the leading one that select a sub-bucket: 64 sub-buckets per power of two. */
 #define ZH_BENCH_HIST_SUB_BITS	  6
@@ -48,16 +46,6 @@
 #define ZH_BENCH_HIST_BUCKETS                                                                      \
 	(((ZH_BENCH_HIST_TOP_BIT - ZH_BENCH_HIST_SUB_BITS + 1) << ZH_BENCH_HIST_SUB_BITS) + 1)
 #define ZH_BENCH_HIST_LAST (ZH_BENCH_HIST_BUCKETS - 1)
-
-/*
- * Assertion that stays on in release builds. It lives here until the project has one shared
- * ZH_ASSERT header that benchmarks/ may include.
- */
-#define ZH_BENCH_ASSERT(expr)                                                                      \
-	((expr) ? (void)0 : zh__bench_assert_fail(#expr, __FILE__, __LINE__, __func__))
-
-_Noreturn void zh__bench_assert_fail(const char *expr, const char *file, int line,
-				     const char *func);
 
 /** A latency histogram; see the design notes at the top of this file. */
 struct zh_bench_hist {
