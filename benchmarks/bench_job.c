@@ -604,6 +604,12 @@ static const struct opt_desc job_options[] = {
     O_BOOL("invalidate", invalidate),
     O_BOOL("fixedbufs", fixedbufs),
     O_BOOL("registerfiles", registerfiles),
+    /* Recorded only: a reactor always submits everything queued in one loop iteration with
+       one io_uring_enter and reaps every ready completion, which is what these ask of fio. */
+    O_U32("iodepth_batch_submit", iodepth_batch_submit, 0, ZH_BENCH_IODEPTH_MAX),
+    O_U32("iodepth_batch", iodepth_batch_submit, 0, ZH_BENCH_IODEPTH_MAX),
+    O_U32("iodepth_batch_complete_min", iodepth_batch_complete_min, 0, ZH_BENCH_IODEPTH_MAX),
+    O_U32("iodepth_batch_complete_max", iodepth_batch_complete_max, 0, ZH_BENCH_IODEPTH_MAX),
 };
 
 static int set_u32(struct zh_bench_job *job, const struct opt_desc *d, const struct opt_ctx *ctx)

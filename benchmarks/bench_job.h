@@ -88,6 +88,9 @@ struct zh_bench_job {
 	bool thread;
 	bool invalidate; /* fio default: 1 */
 	bool fixedbufs;
+	uint32_t iodepth_batch_submit;       /* recorded: the reactor batches every iteration */
+	uint32_t iodepth_batch_complete_min;
+	uint32_t iodepth_batch_complete_max;
 	bool registerfiles;
 	/*
 	 * A bare write_*_log means "use the job name", which may not be known yet when the

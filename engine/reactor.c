@@ -450,11 +450,13 @@ static int reactor_queue(struct zh_reactor *r, unsigned dev, const struct zh_nvm
 	return 0;
 }
 
-int zh_reactor_read(struct zh_reactor *r, unsigned dev, struct zh_buf *buf, uint32_t len_bytes,
-		    uint64_t offset_bytes, struct zh_io *io, zh_io_cb cb)
+static int reactor_rw(struct zh_reactor *r, enum zh_nvme_op op, unsigned flags, unsigned dev,
+		      struct zh_buf *buf, uint32_t len_bytes, uint64_t offset_bytes,
+		      struct zh_io *io, zh_io_cb cb)
 {
 	struct zh_nvme_req req = {
-		.op = ZH_NVME_OP_READ,
+		.op = op,
+		.flags = flags,
 		.offset_bytes = offset_bytes,
 		.len_bytes = len_bytes,
 		.addr = buf->data,
@@ -466,21 +468,16 @@ int zh_reactor_read(struct zh_reactor *r, unsigned dev, struct zh_buf *buf, uint
 	return reactor_queue(r, dev, &req, io, cb);
 }
 
+int zh_reactor_read(struct zh_reactor *r, unsigned dev, struct zh_buf *buf, uint32_t len_bytes,
+		    uint64_t offset_bytes, struct zh_io *io, zh_io_cb cb)
+{
+	return reactor_rw(r, ZH_NVME_OP_READ, 0, dev, buf, len_bytes, offset_bytes, io, cb);
+}
+
 int zh_reactor_write(struct zh_reactor *r, unsigned dev, struct zh_buf *buf, uint32_t len_bytes,
 		     uint64_t offset_bytes, unsigned flags, struct zh_io *io, zh_io_cb cb)
 {
-	struct zh_nvme_req req = {
-		.op = ZH_NVME_OP_WRITE,
-		.flags = flags,
-		.offset_bytes = offset_bytes,
-		.len_bytes = len_bytes,
-		.addr = buf->data,
-		.buf_index = buf->reg_index,
-		.file_index = (int)dev,
-	};
-
-	ZH_DEBUG_ASSERT(len_bytes <= buf->size_bytes);
-	return reactor_queue(r, dev, &req, io, cb);
+	return reactor_rw(r, ZH_NVME_OP_WRITE, flags, dev, buf, len_bytes, offset_bytes, io, cb);
 }
 
 int zh_reactor_flush(struct zh_reactor *r, unsigned dev, struct zh_io *io, zh_io_cb cb)

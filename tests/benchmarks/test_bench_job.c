@@ -1167,3 +1167,14 @@ Test(bench_job, cli_too_many_named_jobs)
 	cr_assert_eq(cli.jobfile.job_count, 64);
 	cr_assert_str_eq(cli.jobfile.jobs[63].name, "j63");
 }
+
+Test(bench_job, fio_batching_options_are_accepted_and_recorded)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch_submit", "32", err, sizeof(err)), 0);
+	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch_complete_max", "16", err, sizeof(err)), 0);
+	cr_assert_eq(job.iodepth_batch_submit, 32);
+	cr_assert_eq(job.iodepth_batch_complete_max, 16);
+	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch", "x", err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "iodepth_batch"), "%s", err);
+}
