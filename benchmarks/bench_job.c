@@ -1101,6 +1101,7 @@ enum cli_kind {
 	CLI_STATUS_INTERVAL,
 	CLI_ETA,
 	CLI_IDLE,
+	CLI_PIN,
 	CLI_HELP,
 	CLI_VERSION,
 	CLI_JOB_OPTION,
@@ -1123,6 +1124,7 @@ static const struct {
     {"status-interval", CLI_STATUS_INTERVAL, true},
     {"eta", CLI_ETA, true},
     {"idle", CLI_IDLE, true},
+    {"pin", CLI_PIN, true},
     {"help", CLI_HELP, false},
     {"version", CLI_VERSION, false},
 };
@@ -1255,6 +1257,14 @@ static int cli_apply_global(struct zh_bench_cli *cli, const struct cli_arg *a, c
 			cli->idle_poll = false;
 		else
 			return cli_bad(err, err_len, a, "expected sleep or poll");
+		return 0;
+	case CLI_PIN:
+		if (strcmp(a->value, "core") == 0)
+			cli->pin_node = false;
+		else if (strcmp(a->value, "node") == 0)
+			cli->pin_node = true;
+		else
+			return cli_bad(err, err_len, a, "expected core or node");
 		return 0;
 	case CLI_HELP:
 		cli->help = true;

@@ -114,6 +114,7 @@ struct zh_bench_cli {
 	uint64_t status_interval_ns;	     /* 0 = off */
 	enum zh_bench_eta eta;
 	bool idle_poll;                      /* --idle=poll: idle reactors yield, never sleep */
+	bool pin_node;                       /* --pin=node: reactors bound to their NUMA node */
 	bool help, version;
 };
 

@@ -39,13 +39,14 @@ struct bench_output {
 	FILE *eta_out;
 	uint64_t status_interval_ns;
 	bool idle_poll;
+	bool pin_node;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: zhtp-bench [--output-format=normal|json|json+normal] [--output=FILE]\n"
 		   "                  [--status-interval=T] [--eta=auto|always|never]\n"
-		   "                  [--idle=sleep|poll]\n"
+		   "                  [--idle=sleep|poll] [--pin=core|node]\n"
 		   "                  [--OPTION=VALUE ...] [JOBFILE ...]\n"
 		   "Runs fio job files on the zhtp engine (per-core io_uring reactors, registered\n"
 		   "buffers and files, O_DIRECT or NVMe passthrough). Options on the command line\n"
@@ -351,6 +352,7 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	int rc = zh_bench_plan_build(&g->plan, groupid, jobs, count, err, sizeof(err));
 
 	g->plan.engine_opts.idle_poll = o->idle_poll;
+	g->plan.engine_opts.pin = o->pin_node ? ZH_ENGINE_PIN_NODE : ZH_ENGINE_PIN_CORE;
 	if (rc == 0) {
 		rc = group_start(g, err, sizeof(err));
 		if (rc == 0)
@@ -380,6 +382,7 @@ static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
 	o->format = cli->output_format;
 	o->status_interval_ns = cli->status_interval_ns;
 	o->idle_poll = cli->idle_poll;
+	o->pin_node = cli->pin_node;
 	o->eta = cli->eta == ZH_BENCH_ETA_ALWAYS ||
 		 (cli->eta == ZH_BENCH_ETA_AUTO && isatty(STDOUT_FILENO));
 	/* Keep JSON on stdout clean: the progress line then goes to stderr. */

@@ -34,6 +34,8 @@ static int opts_check(const struct zh_engine_opts *o)
 		return -EINVAL;
 	if (o->timers_max == 0 || (o->dev_count > 0 && o->devs == NULL))
 		return -EINVAL;
+	if (o->pin != ZH_ENGINE_PIN_CORE && o->pin != ZH_ENGINE_PIN_NODE)
+		return -EINVAL;
 	/* Registered file indexes travel in a uint16_t next to each request. */
 	if (o->dev_count >= UINT16_MAX)
 		return -EINVAL;

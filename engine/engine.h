@@ -77,6 +77,18 @@ static inline void zh_timer_init(struct zh_timer *timer)
 	timer->heap_index = UINT32_MAX;
 }
 
+/** How tightly a reactor thread is bound. */
+enum zh_engine_pin {
+	/** To its core: nothing else of ours runs there, and neither do its io-wq workers. */
+	ZH_ENGINE_PIN_CORE,
+	/**
+	 * To its core's NUMA node: the scheduler keeps the reactor on one core in practice, while
+	 * the io-wq workers that run its punted I/O (buffered files, tmpfs, fsync) may use the
+	 * node's other cores instead of taking turns with the reactor on one.
+	 */
+	ZH_ENGINE_PIN_NODE,
+};
+
 struct zh_engine_opts {
 	const uint16_t *cpus;   /**< one reactor per listed core */
 	unsigned cpu_count;
@@ -92,6 +104,7 @@ struct zh_engine_opts {
 	 * run one thread at a time (valgrind). Default off.
 	 */
 	bool idle_poll;
+	enum zh_engine_pin pin; /**< default ZH_ENGINE_PIN_CORE */
 };
 
 /** Defaults: the seed's pool (100 x 4 KiB, 50 x 64 KiB, 20 x 1 MiB), 256 SQEs, 1024-entry rings. */

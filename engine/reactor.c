@@ -140,9 +140,23 @@ static int reactor_alloc(struct zh_reactor *r)
 	return r->event_fd < 0 ? -errno : 0;
 }
 
+static int reactor_bind(struct zh_reactor *r)
+{
+	const struct zh_numa_topo *topo = r->engine->topo;
+
+	/*
+	 * io-wq workers are created from this thread and inherit its binding (the kernel no longer
+	 * keeps them from being re-bound, but gives them no mask of their own): see enum
+	 * zh_engine_pin for why node binding exists.
+	 */
+	if (r->engine->opts.pin == ZH_ENGINE_PIN_NODE)
+		return zh_numa_thread_bind_node(topo, r->cpu);
+	return zh_numa_thread_pin(topo, r->cpu);
+}
+
 static int reactor_setup(struct zh_reactor *r)
 {
-	int rc = zh_numa_thread_pin(r->engine->topo, r->cpu);
+	int rc = reactor_bind(r);
 
 	if (rc < 0)
 		return rc;

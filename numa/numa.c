@@ -161,6 +161,28 @@ int zh_numa_thread_pin(const struct zh_numa_topo *topo, unsigned cpu)
 	return 0;
 }
 
+int zh_numa_thread_bind_node(const struct zh_numa_topo *topo, unsigned cpu)
+{
+	hwloc_obj_t pu = pu_of_cpu(topo, cpu);
+	hwloc_obj_t node;
+	hwloc_bitmap_t set;
+	int rc = 0;
+
+	if (pu == NULL)
+		return -ENOENT;
+	node = hwloc_get_next_obj_covering_cpuset_by_type(topo->topology, pu->cpuset,
+							  HWLOC_OBJ_NUMANODE, NULL);
+	set = hwloc_bitmap_alloc();
+	if (set == NULL)
+		return -ENOMEM;
+	hwloc_bitmap_and(set, node != NULL ? node->cpuset : pu->cpuset,
+			 hwloc_topology_get_allowed_cpuset(topo->topology));
+	if (hwloc_set_cpubind(topo->topology, set, HWLOC_CPUBIND_THREAD) < 0)
+		rc = -errno;
+	hwloc_bitmap_free(set);
+	return rc;
+}
+
 void *zh_numa_alloc(const struct zh_numa_topo *topo, size_t size_bytes, int node)
 {
 	hwloc_obj_t obj = hwloc_get_numanode_obj_by_os_index(topo->topology, (unsigned)node);

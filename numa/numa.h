@@ -56,6 +56,14 @@ ZH_MUST_CHECK int zh_numa_topo_cpu_node(const struct zh_numa_topo *topo, unsigne
 ZH_MUST_CHECK int zh_numa_thread_pin(const struct zh_numa_topo *topo, unsigned cpu);
 
 /**
+ * Bind the calling thread to the cores of the NUMA node that holds core `cpu`, limited to the
+ * cores this process may use. Threads the kernel starts on its behalf (io_uring's io-wq
+ * workers) inherit this binding.
+ * \return 0, -ENOENT (no such core), or the binding's negative errno.
+ */
+ZH_MUST_CHECK int zh_numa_thread_bind_node(const struct zh_numa_topo *topo, unsigned cpu);
+
+/**
  * Allocate `size_bytes` of page-aligned memory bound to NUMA node `node` (first-touch local
  * memory where the OS cannot bind). Memory is zero-filled and must be released with
  * zh_numa_free() with the same size. Start-up only.

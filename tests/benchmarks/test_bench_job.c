@@ -1178,3 +1178,15 @@ Test(bench_job, fio_batching_options_are_accepted_and_recorded)
 	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch", "x", err, sizeof(err)), -EINVAL);
 	cr_assert_not_null(strstr(err, "iodepth_batch"), "%s", err);
 }
+
+Test(bench_job, engine_placement_and_idle_flags_on_the_command_line)
+{
+	char *ok[] = { "zhtp-bench", "--pin=node", "--idle", "poll", "--name=x", NULL };
+	char *bad[] = { "zhtp-bench", "--pin=socket", "--name=x", NULL };
+
+	cr_assert_eq(zh_bench_cli_parse(&cli, 5, ok, err, sizeof(err)), 0, "%s", err);
+	cr_assert(cli.pin_node);
+	cr_assert(cli.idle_poll);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, bad, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "pin"), "%s", err);
+}

@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -296,4 +297,61 @@ Test(engine_reactor, create_reports_a_missing_core)
 	opts.cpus = cpus;
 	opts.cpu_count = 1;
 	cr_assert_eq(zh_engine_create(&opts, &e), -ENOENT);
+}
+
+/* ---- pinning policy ------------------------------------------------------------------------- */
+
+struct affinity_probe {
+	int cores;
+	_Atomic int done;
+};
+
+static void affinity_read(struct zh_reactor *r, void *arg)
+{
+	struct affinity_probe *p = arg;
+	cpu_set_t mask;
+
+	(void)r;
+	ZH_ASSERT(sched_getaffinity(0, sizeof(mask), &mask) == 0);
+	p->cores = CPU_COUNT(&mask);
+	atomic_store(&p->done, 1);
+}
+
+static int reactor_core_count(enum zh_engine_pin pin)
+{
+	struct zh_numa_topo *topo;
+	struct zh_numa_cpuset cpus;
+	struct zh_engine_opts opts;
+	struct zh_engine *e;
+	static struct affinity_probe p;
+
+	cr_assert_eq(zh_numa_topo_create(&topo), 0);
+	cr_assert_eq(zh_numa_topo_allowed_cpus(topo, &cpus), 0);
+	zh_numa_topo_destroy(topo);
+	zh_engine_opts_default(&opts);
+	opts.cpus = cpus.cpus;
+	opts.cpu_count = 1;
+	opts.pin = pin;
+	cr_assert_eq(zh_engine_create(&opts, &e), 0);
+	atomic_store(&p.done, 0);
+	cr_assert_eq(zh_engine_post(e, 0, affinity_read, &p), 0);
+	wait_flag(&p.done);
+	zh_engine_destroy(e);
+	return p.cores;
+}
+
+Test(engine_reactor, pin_core_binds_one_core_and_pin_node_binds_the_node, .timeout = 30)
+{
+	struct zh_numa_topo *topo;
+	struct zh_numa_cpuset cpus;
+	int node_cores = 0;
+
+	cr_assert_eq(zh_numa_topo_create(&topo), 0);
+	cr_assert_eq(zh_numa_topo_allowed_cpus(topo, &cpus), 0);
+	for (uint32_t i = 0; i < cpus.count; i++)
+		node_cores += zh_numa_topo_cpu_node(topo, cpus.cpus[i]) ==
+			      zh_numa_topo_cpu_node(topo, cpus.cpus[0]);
+	zh_numa_topo_destroy(topo);
+	cr_assert_eq(reactor_core_count(ZH_ENGINE_PIN_CORE), 1);
+	cr_assert_eq(reactor_core_count(ZH_ENGINE_PIN_NODE), node_cores);
 }

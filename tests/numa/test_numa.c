@@ -56,3 +56,23 @@ Test(numa_numa, pins_to_an_allowed_core_and_allocates_node_memory)
 	zh_numa_free(topo, mem, 1 << 20);
 	zh_numa_topo_destroy(topo);
 }
+
+Test(numa_numa, bind_node_allows_every_allowed_core_of_the_node)
+{
+	struct zh_numa_topo *topo;
+	struct zh_numa_cpuset cpus;
+	cpu_set_t mask;
+	unsigned same_node = 0;
+
+	cr_assert_eq(zh_numa_topo_create(&topo), 0);
+	cr_assert_eq(zh_numa_topo_allowed_cpus(topo, &cpus), 0);
+	for (uint32_t i = 0; i < cpus.count; i++)
+		same_node += zh_numa_topo_cpu_node(topo, cpus.cpus[i]) ==
+			     zh_numa_topo_cpu_node(topo, cpus.cpus[0]);
+	cr_assert_eq(zh_numa_thread_bind_node(topo, cpus.cpus[0]), 0);
+	cr_assert_eq(sched_getaffinity(0, sizeof(mask), &mask), 0);
+	cr_assert_eq((unsigned)CPU_COUNT(&mask), same_node);
+	cr_assert(CPU_ISSET(cpus.cpus[0], &mask));
+	cr_assert_eq(zh_numa_thread_bind_node(topo, 4000), -ENOENT);
+	zh_numa_topo_destroy(topo);
+}
