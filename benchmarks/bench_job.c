@@ -1259,12 +1259,14 @@ static int cli_apply_global(struct zh_bench_cli *cli, const struct cli_arg *a, c
 			return cli_bad(err, err_len, a, "expected sleep or poll");
 		return 0;
 	case CLI_PIN:
-		if (strcmp(a->value, "core") == 0)
-			cli->pin_node = false;
+		if (strcmp(a->value, "auto") == 0)
+			cli->pin = ZH_BENCH_PIN_AUTO;
+		else if (strcmp(a->value, "core") == 0)
+			cli->pin = ZH_BENCH_PIN_CORE;
 		else if (strcmp(a->value, "node") == 0)
-			cli->pin_node = true;
+			cli->pin = ZH_BENCH_PIN_NODE;
 		else
-			return cli_bad(err, err_len, a, "expected core or node");
+			return cli_bad(err, err_len, a, "expected auto, core or node");
 		return 0;
 	case CLI_HELP:
 		cli->help = true;

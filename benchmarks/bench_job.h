@@ -46,6 +46,13 @@ enum zh_bench_rw {
 
 enum zh_bench_output { ZH_BENCH_OUTPUT_NORMAL = 1, ZH_BENCH_OUTPUT_JSON = 2 }; /* bit flags */
 
+/*
+ * Reactor binding. auto follows fio's placement: a group whose jobs name cpus_allowed gets its
+ * reactors pinned to those cores; otherwise they are bound to their NUMA node and the kernel
+ * places them (and the io-wq workers they start) within it, as it places fio's job threads.
+ */
+enum zh_bench_pin { ZH_BENCH_PIN_AUTO, ZH_BENCH_PIN_CORE, ZH_BENCH_PIN_NODE };
+
 enum zh_bench_eta { ZH_BENCH_ETA_AUTO, ZH_BENCH_ETA_ALWAYS, ZH_BENCH_ETA_NEVER };
 
 struct zh_bench_job {
@@ -114,7 +121,7 @@ struct zh_bench_cli {
 	uint64_t status_interval_ns;	     /* 0 = off */
 	enum zh_bench_eta eta;
 	bool idle_poll;                      /* --idle=poll: idle reactors yield, never sleep */
-	bool pin_node;                       /* --pin=node: reactors bound to their NUMA node */
+	enum zh_bench_pin pin;               /* --pin=auto|core|node */
 	bool help, version;
 };
 

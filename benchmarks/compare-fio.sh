@@ -50,7 +50,8 @@
 #
 # Environment:
 #   ZHTP_BENCH       zhtp-bench binary (default <repo>/build/benchmarks/zhtp-bench)
-#   ZHTP_BENCH_ARGS  extra options for the zhtp side (word-split). If unset and
+#   ZHTP_BENCH_ARGS  extra options for the zhtp side (word-split). If unset, the
+#                    zhtp side gets --idle=poll in callgrind mode. If unset and
 #                    ZHTP_BENCH is fio (A/A testing), it defaults to
 #                    "--ioengine=io_uring --fixedbufs --registerfiles"
 #                    (plus "--thread" in callgrind mode).
@@ -153,6 +154,9 @@ elif [[ $zhtp_is_fio -eq 1 ]]; then
     [[ $callgrind -eq 1 ]] && zhtp_args+=(--thread)
 else
     zhtp_args=()
+    # Valgrind holds its global lock across io_uring_enter: a reactor sleeping in the kernel
+    # would starve the control thread, so idle reactors poll under callgrind.
+    [[ $callgrind -eq 1 ]] && zhtp_args+=(--idle=poll)
 fi
 
 declare -A seen_job

@@ -39,14 +39,14 @@ struct bench_output {
 	FILE *eta_out;
 	uint64_t status_interval_ns;
 	bool idle_poll;
-	bool pin_node;
+	enum zh_bench_pin pin;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: zhtp-bench [--output-format=normal|json|json+normal] [--output=FILE]\n"
 		   "                  [--status-interval=T] [--eta=auto|always|never]\n"
-		   "                  [--idle=sleep|poll] [--pin=core|node]\n"
+		   "                  [--idle=sleep|poll] [--pin=auto|core|node]\n"
 		   "                  [--OPTION=VALUE ...] [JOBFILE ...]\n"
 		   "Runs fio job files on the zhtp engine (per-core io_uring reactors, registered\n"
 		   "buffers and files, O_DIRECT or NVMe passthrough). Options on the command line\n"
@@ -343,6 +343,20 @@ static void group_end(struct bench_group *g)
 	zh_bench_plan_close(&g->plan);
 }
 
+static enum zh_engine_pin group_pin(enum zh_bench_pin pin, const struct zh_bench_job *jobs,
+				    unsigned count)
+{
+	if (pin == ZH_BENCH_PIN_CORE)
+		return ZH_ENGINE_PIN_CORE;
+	if (pin == ZH_BENCH_PIN_NODE)
+		return ZH_ENGINE_PIN_NODE;
+	for (unsigned i = 0; i < count; i++) {
+		if (jobs[i].cpus_allowed[0] != '\0')
+			return ZH_ENGINE_PIN_CORE;
+	}
+	return ZH_ENGINE_PIN_NODE;
+}
+
 static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, unsigned count,
 		     unsigned groupid, const struct bench_output *o, struct zh_bench_result *res,
 		     size_t *n_res)
@@ -352,7 +366,7 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	int rc = zh_bench_plan_build(&g->plan, groupid, jobs, count, err, sizeof(err));
 
 	g->plan.engine_opts.idle_poll = o->idle_poll;
-	g->plan.engine_opts.pin = o->pin_node ? ZH_ENGINE_PIN_NODE : ZH_ENGINE_PIN_CORE;
+	g->plan.engine_opts.pin = group_pin(o->pin, jobs, count);
 	if (rc == 0) {
 		rc = group_start(g, err, sizeof(err));
 		if (rc == 0)
@@ -382,7 +396,7 @@ static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
 	o->format = cli->output_format;
 	o->status_interval_ns = cli->status_interval_ns;
 	o->idle_poll = cli->idle_poll;
-	o->pin_node = cli->pin_node;
+	o->pin = cli->pin;
 	o->eta = cli->eta == ZH_BENCH_ETA_ALWAYS ||
 		 (cli->eta == ZH_BENCH_ETA_AUTO && isatty(STDOUT_FILENO));
 	/* Keep JSON on stdout clean: the progress line then goes to stderr. */

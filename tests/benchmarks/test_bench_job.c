@@ -1185,7 +1185,7 @@ Test(bench_job, engine_placement_and_idle_flags_on_the_command_line)
 	char *bad[] = { "zhtp-bench", "--pin=socket", "--name=x", NULL };
 
 	cr_assert_eq(zh_bench_cli_parse(&cli, 5, ok, err, sizeof(err)), 0, "%s", err);
-	cr_assert(cli.pin_node);
+	cr_assert_eq(cli.pin, ZH_BENCH_PIN_NODE);
 	cr_assert(cli.idle_poll);
 	cr_assert_eq(zh_bench_cli_parse(&cli, 3, bad, err, sizeof(err)), -EINVAL);
 	cr_assert_not_null(strstr(err, "pin"), "%s", err);
