@@ -182,7 +182,7 @@ void zh_reactor_timer_cancel(struct zh_reactor *r, struct zh_timer *timer);
 
 struct zh_reactor_stats {
 	uint64_t loops;
-	uint64_t enters;          /**< io_uring_enter calls that submitted or waited */
+	uint64_t enters;          /**< io_uring_enter calls (submit, or wait) */
 	uint64_t ios_completed;
 	uint64_t msgs_handled;
 	uint64_t buf_exhausted;   /**< zh_reactor_buf_get() answered -EAGAIN */

@@ -5,19 +5,23 @@
  *
  * Design notes
  * 1. One loop iteration: handle a bounded batch of messages from every inbound ring, fire the
- *    timers that are due, then one io_uring_enter that submits what the callbacks queued and,
- *    when there was nothing else to do, waits for at least one completion (or the next timer).
- *    Then CQEs are reaped into an array and only afterwards their callbacks run, so a callback
- *    that queues new I/O never runs inside the reap loop.
- * 2. Time is read twice per iteration: just before the enter (the submit time of everything
- *    it submits) and just after it (the completion time of everything it reaps, and the
- *    reactor clock for timers). Per-I/O clock reads would cost more than the I/O path itself.
+ *    timers that are due, submit what the callbacks queued (one io_uring_enter), and when there
+ *    was nothing else to do and no completion is waiting, sleep for at least one (or the next
+ *    timer). Then CQEs are reaped into an array and only afterwards their callbacks run, so a
+ *    callback that queues new I/O never runs inside the reap loop.
+ * 2. Time is read twice per iteration: when the submitting enter returns (the submit time of
+ *    everything it submitted, as fio's clat starts) and after any wait (the completion time of
+ *    everything reaped next, and the reactor clock for timers). Per-I/O clock reads would cost
+ *    more than the I/O path itself. Submitting and waiting are separate enters for this reason;
+ *    the wait is skipped whenever completions are already there.
  * 3. Sleeping without losing a wake-up: before a waiting enter the reactor sets `sleeping`,
  *    issues a full fence and re-checks its inbound rings; a producer pushes, issues a full
  *    fence and, if it sees `sleeping`, clears it and writes the reactor's eventfd, which has a
  *    read always in flight on the ring. One of the two always sees the other.
- * 4. The ring is created by its own thread with SINGLE_ISSUER | DEFER_TASKRUN where the kernel
- *    has them (completion work then runs only when this thread asks for it, in batches).
+ * 4. The ring is created by its own thread with the kernel's default completion signalling.
+ *    DEFER_TASKRUN (completions run only when this thread enters the kernel) measured worst
+ *    here: 4 KiB randread qd32 on a virtio disk 78-84k IOPS against 91-92k plain and 87-88k
+ *    with COOP_TASKRUN; on tmpfs plain and COOP were also ahead (docs/benchmarks.md).
  * 5. A wait never lasts longer than ZH_REACTOR_IDLE_WAIT_NS: ten wake-ups a second cost an idle
  *    core nothing measurable, bound the damage of any wake-up bug, and let tools that run one
  *    thread at a time (valgrind holds its global lock across io_uring_enter) make progress.
@@ -73,24 +77,18 @@ static void reactor_event_done(struct zh_reactor *r, struct zh_io *io)
 static int reactor_ring_init(struct zh_reactor *r)
 {
 	const struct zh_engine_opts *o = &r->engine->opts;
-	unsigned base = 0;
-	unsigned tries[] = { IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-			     IORING_SETUP_COOP_TASKRUN, 0 };
-	int rc = -EINVAL;
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_CQSIZE,
+		.cq_entries = 4 * o->sq_entries,
+	};
+	int rc;
 
 	for (unsigned i = 0; i < o->dev_count; i++) {
 		if (zh_nvme_dev_needs_big_sqe(o->devs[i]))
-			base = IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
+			p.flags |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
 	}
-	/* Older kernels refuse newer flags with EINVAL: fall back one step at a time. */
-	for (unsigned i = 0; i < ZH_ARRAY_SIZE(tries) && rc == -EINVAL; i++) {
-		struct io_uring_params p = {
-			.flags = base | tries[i] | IORING_SETUP_CQSIZE,
-			.cq_entries = 4 * o->sq_entries,
-		};
-
-		rc = io_uring_queue_init_params(o->sq_entries, &r->ring, &p);
-	}
+	/* No DEFER_TASKRUN or COOP_TASKRUN: see design note 4. */
+	rc = io_uring_queue_init_params(o->sq_entries, &r->ring, &p);
 	if (rc < 0)
 		return rc;
 	/* Saves an fd lookup per enter; optional (kernel 5.18+). */
@@ -253,36 +251,50 @@ static void reactor_stamp_submitted(struct zh_reactor *r, uint64_t now_ns)
 	r->unstamped_count = 0;
 }
 
+/*
+ * Submit what the callbacks queued. The clock of each submitted request starts when this returns, as fio's clat does:
+ * the enter that submits never also waits, so its return is the moment of submission.
+ */
+static void reactor_submit(struct zh_reactor *r)
+{
+	if (io_uring_sq_ready(&r->ring) > 0) {
+		io_uring_submit(&r->ring);
+		r->stats.enters++;
+	}
+	reactor_stamp_submitted(r, zh_clock_ns());
+}
+
+/* Sleep until a completion, a wake-up or the next timer, for at most the idle bound. */
+static void reactor_wait(struct zh_reactor *r)
+{
+	struct zh_timer *next = zh__timer_heap_peek(&r->timers);
+	uint64_t now = zh_clock_ns();
+	uint64_t until = now + ZH_REACTOR_IDLE_WAIT_NS;
+	struct io_uring_cqe *cqe;
+
+	r->stats.enters++;
+	if (r->inflight > 0 && (next == NULL || next->deadline_ns > until)) {
+		/* I/O in flight will end the wait; no timeout argument to pass. */
+		io_uring_wait_cqe(&r->ring, &cqe);
+		return;
+	}
+	if (next != NULL && next->deadline_ns < until)
+		until = next->deadline_ns;
+	uint64_t delta = until > now ? until - now : 0;
+	struct __kernel_timespec ts = { .tv_sec = (long long)(delta / 1000000000ull),
+					.tv_nsec = (long long)(delta % 1000000000ull) };
+
+	io_uring_wait_cqe_timeout(&r->ring, &cqe, &ts);
+}
+
 static void reactor_enter(struct zh_reactor *r, bool busy)
 {
 	unsigned wait_nr = reactor_wait_count(r, busy);
-	struct zh_timer *next = zh__timer_heap_peek(&r->timers);
 
-	uint64_t now = zh_clock_ns();
-
-	reactor_stamp_submitted(r, now);
-	if (wait_nr == 0) {
-		/* Submits and, with DEFER_TASKRUN, runs pending completion work. */
-		io_uring_submit_and_get_events(&r->ring);
-	} else if (r->inflight > 0 &&
-		   (next == NULL || next->deadline_ns > now + ZH_REACTOR_IDLE_WAIT_NS)) {
-		/* I/O in flight will end the wait; no timeout argument to pass. */
-		io_uring_submit_and_wait(&r->ring, 1);
-	} else {
-		uint64_t until = now + ZH_REACTOR_IDLE_WAIT_NS;
-		uint64_t delta;
-		struct __kernel_timespec ts;
-		struct io_uring_cqe *cqe;
-
-		if (next != NULL && next->deadline_ns < until)
-			until = next->deadline_ns;
-		delta = until > now ? until - now : 0;
-		ts = (struct __kernel_timespec){ .tv_sec = (long long)(delta / 1000000000ull),
-						 .tv_nsec = (long long)(delta % 1000000000ull) };
-		io_uring_submit_and_wait_timeout(&r->ring, &cqe, 1, &ts, NULL);
-	}
+	reactor_submit(r);
+	if (wait_nr > 0 && io_uring_cq_ready(&r->ring) == 0)
+		reactor_wait(r);
 	atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
-	r->stats.enters++;
 	r->now_ns = zh_clock_ns();
 }
 
