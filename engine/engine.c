@@ -21,6 +21,7 @@ void zh_engine_opts_default(struct zh_engine_opts *opts)
 		.msg_ring_entries = 1024,
 		.buf_count = { 100, 50, 20 },
 		.timers_max = 64,
+		.submit_batch = 4,
 	};
 }
 
@@ -35,6 +36,8 @@ static int opts_check(const struct zh_engine_opts *o)
 	if (o->timers_max == 0 || (o->dev_count > 0 && o->devs == NULL))
 		return -EINVAL;
 	if (o->pin != ZH_ENGINE_PIN_CORE && o->pin != ZH_ENGINE_PIN_NODE)
+		return -EINVAL;
+	if (o->submit_batch > o->sq_entries)
 		return -EINVAL;
 	/* Registered file indexes travel in a uint16_t next to each request. */
 	if (o->dev_count >= UINT16_MAX)

@@ -355,3 +355,17 @@ Test(engine_reactor, pin_core_binds_one_core_and_pin_node_binds_the_node, .timeo
 	cr_assert_eq(reactor_core_count(ZH_ENGINE_PIN_CORE), 1);
 	cr_assert_eq(reactor_core_count(ZH_ENGINE_PIN_NODE), node_cores);
 }
+
+Test(engine_reactor, submit_batch_larger_than_the_queue_is_refused)
+{
+	struct zh_engine_opts opts;
+	struct zh_engine *e;
+	const uint16_t cpus[1] = { 0 };
+
+	zh_engine_opts_default(&opts);
+	cr_assert_eq(opts.submit_batch, 4);
+	opts.cpus = cpus;
+	opts.cpu_count = 1;
+	opts.submit_batch = opts.sq_entries + 1;
+	cr_assert_eq(zh_engine_create(&opts, &e), -EINVAL);
+}
