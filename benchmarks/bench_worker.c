@@ -130,20 +130,16 @@ static inline uint64_t rng_next(struct zh_bench_worker *w)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
+/* read_pct is 100 for read-only jobs and 0 for write-only ones (the planner derives it). */
 static inline unsigned pick_ddir(struct zh_bench_worker *w)
 {
-	switch (w->cfg.rw) {
-	case ZH_BENCH_RW_READ:
-	case ZH_BENCH_RW_RANDREAD:
+	if (w->cfg.read_pct == 100)
 		return ZH_BENCH_DIR_READ;
-	case ZH_BENCH_RW_WRITE:
-	case ZH_BENCH_RW_RANDWRITE:
+	if (w->cfg.read_pct == 0)
 		return ZH_BENCH_DIR_WRITE;
-	default:
-		/* Multiply-shift maps 32 random bits to [0, 100) without a division. */
-		return ((rng_next(w) >> 32) * 100 >> 32) < w->cfg.read_pct ? ZH_BENCH_DIR_READ
-									 : ZH_BENCH_DIR_WRITE;
-	}
+	/* Multiply-shift maps 32 random bits to [0, 100) without a division. */
+	return ((rng_next(w) >> 32) * 100 >> 32) < w->cfg.read_pct ? ZH_BENCH_DIR_READ
+								 : ZH_BENCH_DIR_WRITE;
 }
 
 static inline uint64_t pick_offset(struct zh_bench_worker *w)

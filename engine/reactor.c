@@ -258,11 +258,6 @@ static void reactor_stamp_submitted(struct zh_reactor *r, uint64_t now_ns)
 	r->unstamped_count = 0;
 }
 
-/*
- * Submit what the callbacks queued and, with DEFER_TASKRUN, run the completion work the kernel
- * has for us. The clock of each submitted request starts when this returns, as fio's clat does:
- * the enter that submits never also waits, so its return is the moment of submission.
- */
 /* Early submission from the reap loop; see zh_engine_opts.submit_batch. */
 static void reactor_submit_early(struct zh_reactor *r)
 {
@@ -271,6 +266,11 @@ static void reactor_submit_early(struct zh_reactor *r)
 	reactor_stamp_submitted(r, zh_clock_ns());
 }
 
+/*
+ * Submit what the callbacks queued and, with DEFER_TASKRUN, run the completion work the kernel
+ * has for us. The clock of each submitted request starts when this returns, as fio's clat does:
+ * the enter that submits never also waits, so its return is the moment of submission.
+ */
 static void reactor_submit(struct zh_reactor *r)
 {
 	if (io_uring_sq_ready(&r->ring) > 0 || r->inflight > 0) {

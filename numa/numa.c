@@ -142,6 +142,13 @@ static hwloc_obj_t pu_of_cpu(const struct zh_numa_topo *topo, unsigned cpu)
 	return hwloc_get_pu_obj_by_os_index(topo->topology, cpu);
 }
 
+/* The NUMA node holding `pu`, or NULL on a machine hwloc reports without nodes. */
+static hwloc_obj_t node_of_pu(const struct zh_numa_topo *topo, hwloc_obj_t pu)
+{
+	return hwloc_get_next_obj_covering_cpuset_by_type(topo->topology, pu->cpuset,
+							  HWLOC_OBJ_NUMANODE, NULL);
+}
+
 int zh_numa_topo_cpu_node(const struct zh_numa_topo *topo, unsigned cpu)
 {
 	hwloc_obj_t pu = pu_of_cpu(topo, cpu);
@@ -149,8 +156,7 @@ int zh_numa_topo_cpu_node(const struct zh_numa_topo *topo, unsigned cpu)
 
 	if (pu == NULL)
 		return -ENOENT;
-	node = hwloc_get_next_obj_covering_cpuset_by_type(topo->topology, pu->cpuset,
-							  HWLOC_OBJ_NUMANODE, NULL);
+	node = node_of_pu(topo, pu);
 	return node != NULL ? (int)node->os_index : 0;
 }
 
@@ -174,8 +180,7 @@ int zh_numa_thread_bind_node(const struct zh_numa_topo *topo, unsigned cpu)
 
 	if (pu == NULL)
 		return -ENOENT;
-	node = hwloc_get_next_obj_covering_cpuset_by_type(topo->topology, pu->cpuset,
-							  HWLOC_OBJ_NUMANODE, NULL);
+	node = node_of_pu(topo, pu);
 	set = hwloc_bitmap_alloc();
 	if (set == NULL)
 		return -ENOMEM;
