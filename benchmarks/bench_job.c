@@ -736,6 +736,7 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->rwmixread_pct = 50;
 	job->bs_bytes = 4096;
 	job->iodepth = 1;
+	job->iodepth_batch_submit = 1; /* fio's default: every I/O submitted when queued */
 	job->numjobs = 1;
 	job->randrepeat = true;
 	job->randseed = 0x89;

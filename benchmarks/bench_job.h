@@ -95,7 +95,7 @@ struct zh_bench_job {
 	bool thread;
 	bool invalidate; /* fio default: 1 */
 	bool fixedbufs;
-	uint32_t iodepth_batch_submit;       /* recorded: the reactor batches every iteration */
+	uint32_t iodepth_batch_submit;       /* engine submit_batch; 0 or > iodepth: iodepth, as fio */
 	uint32_t iodepth_batch_complete_min;
 	uint32_t iodepth_batch_complete_max;
 	bool registerfiles;

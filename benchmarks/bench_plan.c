@@ -303,13 +303,30 @@ static uint32_t pow2_at_least(uint32_t v)
 	return p;
 }
 
-/* Enough SQEs and buffers on every reactor for the iodepth of all its clones. */
+/* fio's rule: a batch of 0, or one deeper than the queue, means the queue depth. */
+static uint32_t job_submit_batch(const struct zh_bench_job *job)
+{
+	uint32_t b = job->iodepth_batch_submit;
+
+	return b == 0 || b > job->iodepth ? job->iodepth : b;
+}
+
+/*
+ * Enough SQEs and buffers on every reactor for the iodepth of all its clones. The engine's
+ * submit_batch is one setting for all reactors: the smallest batch any job asks for, so that no
+ * job waits longer to submit than it would under fio.
+ */
 static void plan_size_engine(struct zh_bench_plan *plan)
 {
 	struct zh_engine_opts *o = &plan->engine_opts;
-	uint32_t depth_max = 0, timers_max = 0;
+	uint32_t depth_max = 0, timers_max = 0, batch = UINT32_MAX;
 
 	zh_engine_opts_default(o);
+	for (unsigned i = 0; i < plan->worker_count; i++) {
+		uint32_t b = job_submit_batch(plan->workers[i].job);
+
+		batch = b < batch ? b : batch;
+	}
 	for (unsigned r = 0; r < plan->cpu_count; r++) {
 		uint32_t depth = 0, timers = 0, bufs[ZH_BUF_CLASS_COUNT] = { 0 };
 
@@ -331,6 +348,8 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 	/* One SQE more for the reactor's own eventfd read. */
 	o->sq_entries = pow2_at_least(depth_max + 1 < 64 ? 64 : depth_max + 1);
 	o->timers_max = timers_max + 8;
+	if (plan->worker_count > 0)
+		o->submit_batch = batch;
 	o->cpus = plan->cpus;
 	o->cpu_count = plan->cpu_count;
 	o->devs = plan->engine_devs;

@@ -78,6 +78,7 @@ Test(bench_job, defaults_match_fio)
 	cr_assert_eq(job.rw, ZH_BENCH_RW_READ);
 	cr_assert_eq(job.bs_bytes, 4096);
 	cr_assert_eq(job.iodepth, 1);
+	cr_assert_eq(job.iodepth_batch_submit, 1);
 	cr_assert_eq(job.numjobs, 1);
 	cr_assert_eq(job.rwmixread_pct, 50);
 	cr_assert(job.randrepeat);

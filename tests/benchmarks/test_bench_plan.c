@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_bench_plan.c - tests for how zhtp-bench plans a group of jobs onto the engine: the
+ * engine is sized for the jobs' queue depth, and fio's iodepth_batch_submit becomes the
+ * engine's submit_batch by fio's rules (default 1, 0 or more than iodepth means iodepth, the
+ * smallest batch of the group wins).
+ */
+#include "benchmarks/bench_plan.h"
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static char path[512];
+static struct zh_bench_job jobs[2];
+static struct zh_bench_plan plan;
+static char err[512];
+
+static void setup(void)
+{
+	snprintf(path, sizeof(path), "%s/plan-%d.dat", ZH_TEST_SCRATCH_DIR, (int)getpid());
+}
+
+static void teardown(void)
+{
+	unlink(path);
+}
+
+TestSuite(bench_plan, .init = setup, .fini = teardown);
+
+static void job_make(struct zh_bench_job *job, const char *name, const char *iodepth,
+		     const char *batch)
+{
+	const char *kv[][2] = { { "name", name },   { "filename", path }, { "size", "1m" },
+				{ "rw", "randread" }, { "iodepth", iodepth } };
+
+	zh_bench_job_defaults(job);
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
+		cr_assert_eq(zh_bench_job_set(job, kv[i][0], kv[i][1], err, sizeof(err)), 0, "%s",
+			     err);
+	if (batch != NULL)
+		cr_assert_eq(zh_bench_job_set(job, "iodepth_batch_submit", batch, err, sizeof(err)),
+			     0, "%s", err);
+	cr_assert_eq(zh_bench_job_finish(job, err, sizeof(err)), 0, "%s", err);
+}
+
+static uint32_t planned_batch(unsigned count)
+{
+	uint32_t batch;
+
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, count, err, sizeof(err)), 0, "%s", err);
+	cr_assert_geq(plan.engine_opts.sq_entries, jobs[0].iodepth + 1);
+	batch = plan.engine_opts.submit_batch;
+	zh_bench_plan_close(&plan);
+	return batch;
+}
+
+Test(bench_plan, submit_batch_defaults_to_one_as_in_fio)
+{
+	job_make(&jobs[0], "a", "32", NULL);
+	cr_assert_eq(planned_batch(1), 1);
+}
+
+Test(bench_plan, submit_batch_follows_the_job)
+{
+	job_make(&jobs[0], "a", "128", "32");
+	cr_assert_eq(planned_batch(1), 32);
+}
+
+Test(bench_plan, submit_batch_zero_or_too_deep_means_iodepth)
+{
+	job_make(&jobs[0], "a", "16", "0");
+	cr_assert_eq(planned_batch(1), 16);
+	job_make(&jobs[0], "a", "16", "64");
+	cr_assert_eq(planned_batch(1), 16);
+}
+
+Test(bench_plan, smallest_batch_of_the_group_wins)
+{
+	job_make(&jobs[0], "a", "64", "16");
+	job_make(&jobs[1], "b", "64", "8");
+	cr_assert_eq(planned_batch(2), 8);
+}
