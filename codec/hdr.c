@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The chunk header's packed form (docs/format.md): 192 bytes, little-endian, fixed offsets,
+ * closed by a crc32c of everything before it. Unpacking is the codec's only parser of outside
+ * bytes, so it checks every field and accepts exactly what zh_codec_hdr_pack() can produce.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "codec/codec_internal.h"
+
+#define HDR_MAGIC 0x4b43485au /* "ZHCK" read as a little-endian u32 */
+
+/* The packed layout, as byte arrays so that the compiler adds no padding. */
+struct hdr_wire {
+	uint8_t magic[4];
+	uint8_t version;
+	uint8_t flags;
+	uint8_t ec_k;
+	uint8_t ec_m;
+	uint8_t raw_bytes[4];
+	uint8_t stored_bytes[4];
+	uint8_t shard_bytes[4];
+	uint8_t reserved[4];
+	uint8_t nonce[ZH_CODEC_NONCE_BYTES];
+	uint8_t tag[ZH_CODEC_TAG_BYTES];
+	uint8_t reserved2[8];
+	uint8_t shard_crc[ZH_CODEC_SHARDS_MAX][4];
+	uint8_t hdr_crc[4];
+};
+
+static_assert(sizeof(struct hdr_wire) == ZH_CODEC_HDR_BYTES, "chunk header is 192 bytes");
+static_assert(offsetof(struct hdr_wire, raw_bytes) == 8, "layout: raw_bytes");
+static_assert(offsetof(struct hdr_wire, stored_bytes) == 12, "layout: stored_bytes");
+static_assert(offsetof(struct hdr_wire, shard_bytes) == 16, "layout: shard_bytes");
+static_assert(offsetof(struct hdr_wire, nonce) == 24, "layout: nonce");
+static_assert(offsetof(struct hdr_wire, tag) == 36, "layout: tag");
+static_assert(offsetof(struct hdr_wire, shard_crc) == 60, "layout: shard crcs");
+static_assert(offsetof(struct hdr_wire, hdr_crc) == 188, "layout: header crc last");
+static_assert(ZH_CODEC_AAD_BYTES == offsetof(struct hdr_wire, shard_bytes),
+	      "GCM authenticates magic through stored_bytes");
+
+#define KNOWN_FLAGS (ZH_CODEC_F_COMPRESSED | ZH_CODEC_F_ENCRYPTED)
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != 0)
+			return false;
+	}
+	return true;
+}
+
+uint32_t zh_codec_shard_bytes(unsigned k, uint32_t stored_bytes)
+{
+	uint64_t per = ((uint64_t)stored_bytes + k - 1) / k;
+
+	ZH_ASSERT(k > 0);
+	return (uint32_t)((per + ZH_CODEC_SHARD_ALIGN - 1) & ~(uint64_t)(ZH_CODEC_SHARD_ALIGN - 1));
+}
+
+/* Field consistency, shared by unpack (outside bytes) and decode (a caller's struct). */
+int zh__codec_hdr_check(const struct zh_codec_hdr *h)
+{
+	unsigned shards = (unsigned)h->ec_k + h->ec_m;
+
+	if (h->version != ZH_CODEC_VERSION || (h->flags & ~KNOWN_FLAGS) != 0)
+		return -EPROTONOSUPPORT;
+	if (h->ec_k == 0 || shards > ZH_CODEC_SHARDS_MAX || h->raw_bytes > ZH_CODEC_CHUNK_MAX)
+		return -EBADMSG;
+	if (h->shard_bytes != zh_codec_shard_bytes(h->ec_k, h->stored_bytes))
+		return -EBADMSG;
+	/* Compression is kept only when it saves; otherwise the payload is the chunk's length. */
+	if ((h->flags & ZH_CODEC_F_COMPRESSED) ? h->stored_bytes >= h->raw_bytes
+					       : h->stored_bytes != h->raw_bytes)
+		return -EBADMSG;
+	if (!(h->flags & ZH_CODEC_F_ENCRYPTED) &&
+	    (!all_zero(h->nonce, sizeof(h->nonce)) || !all_zero(h->tag, sizeof(h->tag))))
+		return -EBADMSG;
+	for (unsigned i = shards; i < ZH_CODEC_SHARDS_MAX; i++) {
+		if (h->shard_crc[i] != 0)
+			return -EBADMSG;
+	}
+	return 0;
+}
+
+/* A zeroed wire header with the authenticated fields (magic through stored_bytes) filled in. */
+static void wire_front(struct hdr_wire *w, const struct zh_codec_hdr *h)
+{
+	memset(w, 0, sizeof(*w));
+	put_le32(w->magic, HDR_MAGIC);
+	w->version = h->version;
+	w->flags = h->flags;
+	w->ec_k = h->ec_k;
+	w->ec_m = h->ec_m;
+	put_le32(w->raw_bytes, h->raw_bytes);
+	put_le32(w->stored_bytes, h->stored_bytes);
+}
+
+void zh__codec_hdr_aad(const struct zh_codec_hdr *h, uint8_t out[ZH_CODEC_AAD_BYTES])
+{
+	struct hdr_wire w;
+
+	wire_front(&w, h);
+	memcpy(out, &w, ZH_CODEC_AAD_BYTES);
+}
+
+void zh_codec_hdr_pack(const struct zh_codec_hdr *h, uint8_t out[ZH_CODEC_HDR_BYTES])
+{
+	struct hdr_wire w;
+
+	ZH_ASSERT(zh__codec_hdr_check(h) == 0);
+	wire_front(&w, h);
+	put_le32(w.shard_bytes, h->shard_bytes);
+	memcpy(w.nonce, h->nonce, sizeof(w.nonce));
+	memcpy(w.tag, h->tag, sizeof(w.tag));
+	for (unsigned i = 0; i < ZH_CODEC_SHARDS_MAX; i++)
+		put_le32(w.shard_crc[i], h->shard_crc[i]);
+	put_le32(w.hdr_crc, zh_codec_crc32c(&w, offsetof(struct hdr_wire, hdr_crc)));
+	memcpy(out, &w, sizeof(w));
+}
+
+int zh_codec_hdr_unpack(const uint8_t in[ZH_CODEC_HDR_BYTES], struct zh_codec_hdr *h)
+{
+	struct hdr_wire w;
+
+	memcpy(&w, in, sizeof(w));
+	if (get_le32(w.magic) != HDR_MAGIC)
+		return -EBADMSG;
+	if (get_le32(w.hdr_crc) != zh_codec_crc32c(&w, offsetof(struct hdr_wire, hdr_crc)))
+		return -EBADMSG;
+	if (!all_zero(w.reserved, sizeof(w.reserved)) || !all_zero(w.reserved2, sizeof(w.reserved2)))
+		return -EBADMSG;
+	memset(h, 0, sizeof(*h));
+	h->version = w.version;
+	h->flags = w.flags;
+	h->ec_k = w.ec_k;
+	h->ec_m = w.ec_m;
+	h->raw_bytes = get_le32(w.raw_bytes);
+	h->stored_bytes = get_le32(w.stored_bytes);
+	h->shard_bytes = get_le32(w.shard_bytes);
+	memcpy(h->nonce, w.nonce, sizeof(h->nonce));
+	memcpy(h->tag, w.tag, sizeof(h->tag));
+	for (unsigned i = 0; i < ZH_CODEC_SHARDS_MAX; i++)
+		h->shard_crc[i] = get_le32(w.shard_crc[i]);
+	return zh__codec_hdr_check(h);
+}
