@@ -53,6 +53,10 @@ fuzz: deps
 	cp tests/benchmarks/jobs/*.fio benchmarks/jobs/*.fio build-fuzz/corpus-bench-job/
 	build-fuzz/tests/fuzz/fuzz_bench_job -max_total_time=$(FUZZ_SECONDS) \
 		build-fuzz/corpus-bench-job
+	mkdir -p build-fuzz/corpus-codec
+	cp tests/fuzz/corpus-codec/* build-fuzz/corpus-codec/
+	build-fuzz/tests/fuzz/fuzz_codec_decode -max_total_time=$(FUZZ_SECONDS) \
+		-max_len=140000 build-fuzz/corpus-codec
 
 test: test-unit test-asan test-tsan fuzz
 

@@ -3,6 +3,7 @@
  * A codec's life: options, the one allocation pass (contexts, tables, scratch), accessors,
  * statistics, and the description of the SIMD paths the libraries pick on this CPU.
  */
+#include <cpuid.h>
 #include <errno.h>
 #include <string.h>
 
@@ -75,6 +76,9 @@ static int buffers_create(struct zh_codec *c)
 {
 	size_t probe = (size_t)ZH_CODEC_PROBE_SLICES * ZH_CODEC_PROBE_SLICE_BYTES;
 	size_t scratch = zh_codec_data_bytes_max(c) + probe + ZSTD_compressBound(probe);
+
+	/* C11's aligned_alloc wants a multiple of the alignment. */
+	scratch = (scratch + ZH_CODEC_SHARD_ALIGN - 1) & ~(size_t)(ZH_CODEC_SHARD_ALIGN - 1);
 
 	c->scratch = aligned_alloc(ZH_CODEC_SHARD_ALIGN, scratch);
 	if (c->scratch == NULL)
@@ -181,14 +185,20 @@ void zh_codec_stats_get(const struct zh_codec *c, struct zh_codec_stats *out)
  */
 int zh_codec_simd_describe(char *buf, size_t len)
 {
+	unsigned a = 0, b1 = 0, c1 = 0, d = 0, b7 = 0, c7 = 0;
+
+	/* Leaf 1 and 7 directly: not every compiler's __builtin_cpu_supports knows sha or
+	 * vpclmulqdq. The builtin still answers for AVX levels, which need OS support too. */
+	__get_cpuid(1, &a, &b1, &c1, &d);
+	__get_cpuid_count(7, 0, &a, &b7, &c7, &d);
 	bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-	bool gfni = __builtin_cpu_supports("gfni");
 	bool avx2 = __builtin_cpu_supports("avx2");
-	bool vpclmul = __builtin_cpu_supports("vpclmulqdq");
-	bool pclmul = __builtin_cpu_supports("pclmul");
-	bool vaes = __builtin_cpu_supports("vaes");
-	bool aesni = __builtin_cpu_supports("aes");
-	bool sha = __builtin_cpu_supports("sha");
+	bool gfni = c7 & bit_GFNI;
+	bool vpclmul = c7 & bit_VPCLMULQDQ;
+	bool vaes = c7 & bit_VAES;
+	bool sha = b7 & bit_SHA;
+	bool pclmul = c1 & bit_PCLMUL;
+	bool aesni = c1 & bit_AES;
 	const char *ec = avx512 && gfni ? "avx512+gfni"
 			 : avx512       ? "avx512"
 			 : avx2 && gfni ? "avx2+gfni"
