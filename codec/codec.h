@@ -96,24 +96,36 @@ struct zh_codec_key {
 	uint8_t bytes[ZH_CODEC_KEY_BYTES];
 };
 
+/** What zh_codec_chunk_encode() produces. */
+struct zh_codec_encoded {
+	struct zh_codec_hdr hdr;
+	uint8_t hash[ZH_CODEC_HASH_BYTES]; /**< SHA-256 of the raw chunk: a leaf of the tree hash */
+	/**
+	 * The k + m shards to write, hdr.shard_bytes each: data shards point into the caller's
+	 * data buffer, or straight into the raw chunk where it is stored as is (a plain chunk that
+	 * did not compress is never copied, except its last, padded shard); parity shards are the
+	 * caller's parity buffers.
+	 */
+	const uint8_t *shard[ZH_CODEC_SHARDS_MAX];
+};
+
 /**
  * Encode one chunk: hash it, compress it when that pays, encrypt it when \p key is given, lay the
  * payload out over k data shards, compute m parity shards and a crc32c per shard.
  *
- * \param raw, raw_bytes  the chunk (raw_bytes <= chunk_max_bytes; 0 is allowed)
+ * \param raw, raw_bytes  the chunk (raw_bytes <= chunk_max_bytes; 0 is allowed); it must stay
+ *                        unchanged while out->shard[] is in use
  * \param key, nonce      both NULL (plain), or both set: the nonce must never repeat for a key
  *                        (the engine uses a fresh key per object and the chunk index as nonce)
- * \param data            zh_codec_data_bytes_max() bytes; data shard i is written at
- *                        data + i * hdr->shard_bytes, zero-padded
+ * \param data            zh_codec_data_bytes_max() bytes for data shards that need laying out
  * \param parity          m buffers of zh_codec_shard_bytes_max() bytes
- * \param hdr             filled in
- * \param hash            SHA-256 of the raw chunk (the leaf of the object's tree hash)
+ * \param out             header, hash and shard pointers
  * \return 0, -E2BIG (chunk too long), -EINVAL (key without nonce or the reverse).
  */
 ZH_MUST_CHECK int zh_codec_chunk_encode(struct zh_codec *codec, const void *raw, size_t raw_bytes,
 					const struct zh_codec_key *key, const uint8_t *nonce,
 					uint8_t *data, uint8_t *const parity[],
-					struct zh_codec_hdr *hdr, uint8_t hash[ZH_CODEC_HASH_BYTES]);
+					struct zh_codec_encoded *out);
 
 /**
  * Decode one chunk from the shards at hand. Every shard used is checked against its crc in

@@ -2,8 +2,8 @@
 /*
  * test_alloc.c - the codec allocates nothing per call (STYLE.md section 4): after
  * zh_codec_create(), encoding and decoding chunks (compressible or not, encrypted or not,
- * degraded or not) and the tree hash of an object make no call to malloc, calloc, realloc or free. This binary interposes
- * those four and counts the calls between two marks; under AddressSanitizer, which owns the
+ * degraded or not) and the tree hash of an object make no call to malloc, calloc, realloc or
+ * free. This binary interposes those four and counts the calls between two marks; under AddressSanitizer, which owns the
  * allocator, the test is skipped (the counting build is the normal one).
  */
 #include <criterion/criterion.h>
@@ -59,10 +59,8 @@ Test(codec_alloc, no_heap_calls_per_chunk)
 	struct zh_codec_opts o;
 	struct zh_codec *c;
 	struct zh_codec_tree *tree;
-	struct zh_codec_hdr hdr;
-	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	struct zh_codec_encoded enc;
 	uint8_t *raw = malloc(CHUNK), *out = malloc(CHUNK), *data, *parity[4];
-	const uint8_t *shards[12];
 
 	if (!COUNTING)
 		cr_skip_test("AddressSanitizer owns malloc in this build");
@@ -83,18 +81,14 @@ Test(codec_alloc, no_heap_calls_per_chunk)
 		if (round == 6)
 			memset(raw, 0, 64); /* keeps compressing; just different bytes */
 		cr_assert_eq(zh_codec_chunk_encode(c, raw, len, encrypt ? &key : NULL,
-						   encrypt ? nonce : NULL, data, parity, &hdr, hash),
+						   encrypt ? nonce : NULL, data, parity, &enc),
 			     0);
-		for (unsigned i = 0; i < 8; i++)
-			shards[i] = data + (size_t)i * hdr.shard_bytes;
-		for (unsigned i = 0; i < 4; i++)
-			shards[8 + i] = parity[i];
-		cr_assert_eq(zh_codec_chunk_decode(c, &hdr, shards, degraded ? 0xff0 : 0xfff,
+		cr_assert_eq(zh_codec_chunk_decode(c, &enc.hdr, enc.shard, degraded ? 0xff0 : 0xfff,
 						   encrypt ? &key : NULL, out, CHUNK, NULL),
 			     (int)len);
 	}
-	zh_codec_tree_add(tree, hash, CHUNK);
-	zh_codec_tree_final(tree, hash);
+	zh_codec_tree_add(tree, enc.hash, CHUNK);
+	zh_codec_tree_final(tree, enc.hash);
 	counting = false;
 	cr_assert_eq(heap_calls, 0, "%lu heap calls in 8 encodes and decodes", heap_calls);
 	cr_assert_arr_eq(out, raw, CHUNK);

@@ -88,13 +88,16 @@ static void fill_text(size_t n)
 
 static void encode(size_t n, bool encrypt)
 {
+	struct zh_codec_encoded e;
+
 	cr_assert_eq(zh_codec_chunk_encode(codec, raw, n, encrypt ? &key : NULL,
-					   encrypt ? nonce : NULL, data, parity, &hdr, hash),
+					   encrypt ? nonce : NULL, data, parity, &e),
 		     0);
-	for (unsigned i = 0; i < zh_codec_k(codec); i++)
-		shards[i] = data + (size_t)i * hdr.shard_bytes;
+	hdr = e.hdr;
+	memcpy(hash, e.hash, sizeof(hash));
+	memcpy(shards, e.shard, sizeof(shards));
 	for (unsigned i = 0; i < zh_codec_m(codec); i++)
-		shards[zh_codec_k(codec) + i] = parity[i];
+		cr_assert_eq(shards[zh_codec_k(codec) + i], parity[i]);
 }
 
 static uint32_t all_shards(void)
@@ -122,6 +125,24 @@ Test(codec_chunk, incompressible_is_stored_raw)
 	cr_assert_eq(hdr.flags, 0);
 	cr_assert_eq(hdr.stored_bytes, CHUNK);
 	cr_assert_eq(hdr.shard_bytes, CHUNK / 8);
+}
+
+Test(codec_chunk, plain_stored_chunk_is_not_copied)
+{
+	struct zh_codec_encoded e;
+	size_t odd = CHUNK - 1000;
+
+	fill_random(CHUNK);
+	cr_assert_eq(zh_codec_chunk_encode(codec, raw, CHUNK, NULL, NULL, data, parity, &e), 0);
+	for (unsigned i = 0; i < 8; i++)
+		cr_assert_eq(e.shard[i], raw + (size_t)i * (CHUNK / 8), "shard %u", i);
+	/* A chunk that does not fill its last shard: that one is copied and padded. */
+	cr_assert_eq(zh_codec_chunk_encode(codec, raw, odd, NULL, NULL, data, parity, &e), 0);
+	for (unsigned i = 0; i < 7; i++)
+		cr_assert_eq(e.shard[i], raw + (size_t)i * e.hdr.shard_bytes, "shard %u", i);
+	cr_assert_eq(e.shard[7], data + 7 * (size_t)e.hdr.shard_bytes);
+	for (size_t b = odd - 7 * (size_t)e.hdr.shard_bytes; b < e.hdr.shard_bytes; b++)
+		cr_assert_eq(e.shard[7][b], 0, "padding byte %zu", b);
 }
 
 Test(codec_chunk, compressible_is_compressed)
@@ -291,11 +312,11 @@ Test(codec_chunk, bad_arguments)
 {
 	struct zh_codec_hdr h;
 
-	cr_assert_eq(zh_codec_chunk_encode(codec, raw, CHUNK + 1, NULL, NULL, data, parity, &hdr,
-					   hash),
+	struct zh_codec_encoded e;
+
+	cr_assert_eq(zh_codec_chunk_encode(codec, raw, CHUNK + 1, NULL, NULL, data, parity, &e),
 		     -E2BIG);
-	cr_assert_eq(zh_codec_chunk_encode(codec, raw, 10, &key, NULL, data, parity, &hdr, hash),
-		     -EINVAL);
+	cr_assert_eq(zh_codec_chunk_encode(codec, raw, 10, &key, NULL, data, parity, &e), -EINVAL);
 	fill_random(5000);
 	encode(5000, false);
 	cr_assert_eq(zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), NULL, out, 4999, NULL),

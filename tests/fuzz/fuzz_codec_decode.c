@@ -129,7 +129,7 @@ static int from_chunk(uint8_t mode, const uint8_t *data, size_t size)
 	size_t raw_len = size / 2 < FUZZ_CHUNK_MAX ? size / 2 : FUZZ_CHUNK_MAX;
 	uint8_t *parity[ZH_CODEC_SHARDS_MAX];
 	static uint8_t data_shards[FUZZ_CHUNK_MAX + 64 * 8];
-	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	struct zh_codec_encoded e;
 	struct zh_codec_hdr h;
 	unsigned k = zh_codec_k(c), m = zh_codec_m(c);
 	uint32_t lost = missing[mode >> 5] & (uint32_t)((1ull << (k + m)) - 1);
@@ -141,10 +141,11 @@ static int from_chunk(uint8_t mode, const uint8_t *data, size_t size)
 	for (unsigned i = 0; i < m; i++)
 		parity[i] = shard_buf[k + i];
 	if (zh_codec_chunk_encode(c, data, raw_len, (mode & 4) ? &key : NULL,
-				  (mode & 4) ? nonce : NULL, data_shards, parity, &h, hash) != 0)
+				  (mode & 4) ? nonce : NULL, data_shards, parity, &e) != 0)
 		abort();
+	h = e.hdr;
 	for (unsigned i = 0; i < k; i++)
-		memcpy(shard_buf[i], data_shards + (size_t)i * h.shard_bytes, h.shard_bytes);
+		memcpy(shard_buf[i], e.shard[i], h.shard_bytes);
 	/* Damage: (two offset bytes, one xor byte) triples over all k + m shards. */
 	for (size_t at = raw_len; at + 3 <= size && h.shard_bytes > 0; at += 3) {
 		uint32_t off = ((uint32_t)data[at] << 8 | data[at + 1]) % (h.shard_bytes * (k + m));
