@@ -6,7 +6,8 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 15
 
-.PHONY: all deps deps-bench build run test test-unit test-asan test-tsan fuzz bench format clean
+.PHONY: all deps deps-bench build run test test-unit test-asan test-tsan fuzz bench bench-codec \
+	format clean
 
 all: build
 
@@ -62,6 +63,11 @@ test: test-unit test-asan test-tsan fuzz
 
 bench: deps-bench build
 	benchmarks/compare-fio.sh benchmarks/jobs/compare/*.fio
+
+# The codec against raw ISA-L, zstd and OpenSSL calls (docs/benchmarks.md).
+bench-codec: build
+	test -s var/bench/corpus.bin || benchmarks/make-corpus.sh var/bench/corpus.bin
+	$(BUILD)/benchmarks/zhtp-codec-bench --corpus=var/bench/corpus.bin
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

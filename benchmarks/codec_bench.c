@@ -36,6 +36,7 @@
 
 #define CHUNK      (1u << 20)
 #define ROUNDS_MAX 64
+#define PROBE_BYTES ((size_t)ZH_CODEC_PROBE_SLICES * ZH_CODEC_PROBE_SLICE_BYTES)
 
 struct opts {
 	const char *corpus;
@@ -233,7 +234,7 @@ static void bench_ec(const struct opts *o)
 /* ---- 2. the pipeline ---------------------------------------------------------------------- */
 
 enum stage { ST_HASH, ST_PROBE, ST_COMPRESS, ST_ENCRYPT, ST_EC, ST_CRC, ST_COUNT };
-static const char *const stage_names[ST_COUNT] = { "sha256",  "zstd probe (level 1, 64 KiB)",
+static const char *const stage_names[ST_COUNT] = { "sha256",  "zstd probe",
 						   "zstd compress",
 						   "aes-256-gcm", "ec_encode_data", "crc32c" };
 
@@ -274,11 +275,13 @@ static double pipe_codec_pass(struct pipe_case *p, struct zh_codec_stats *st)
 	return (double)t / p->n;
 }
 
-/* The same probe sample the codec gathers: 4 slices of 16 KiB spread over the chunk. */
+/* The same probe sample the codec gathers: slices spread evenly over the chunk. */
 static void sample_gather(uint8_t *dst, const uint8_t *chunk)
 {
-	for (unsigned i = 0; i < 4; i++)
-		memcpy(dst + i * 16384, chunk + (CHUNK - 16384) * (size_t)i / 3, 16384);
+	const size_t slice = ZH_CODEC_PROBE_SLICE_BYTES, n = ZH_CODEC_PROBE_SLICES;
+
+	for (size_t i = 0; i < n; i++)
+		memcpy(dst + i * slice, chunk + (CHUNK - slice) * i / (n - 1), slice);
 }
 
 static void raw_aes(struct pipe_case *p, const uint8_t *in, uint32_t n, uint8_t *out)
@@ -306,8 +309,8 @@ static void raw_chunk(struct pipe_case *p, unsigned c, uint64_t *ns)
 
 	SHA256(chunk, CHUNK, md);
 	t2 = now_ns(), ns[ST_HASH] += t2 - t, t = t2;
-	ZSTD_compressCCtx(p->cctx, p->scratch, ZSTD_compressBound(65536), p->sample + 65536 * (size_t)c,
-			  65536, 1);
+	ZSTD_compressCCtx(p->cctx, p->scratch, ZSTD_compressBound(PROBE_BYTES),
+			  p->sample + PROBE_BYTES * c, PROBE_BYTES, 1);
 	t2 = now_ns(), ns[ST_PROBE] += t2 - t, t = t2;
 	if (h->flags & ZH_CODEC_F_COMPRESSED) {
 		ZSTD_compressCCtx(p->cctx, p->data[1], CHUNK - CHUNK / 32, chunk, CHUNK,
@@ -349,13 +352,13 @@ static void pipe_setup(struct pipe_case *p, const uint8_t *chunks, unsigned n, b
 			p->parity[b][i] = xalloc(zh_codec_shard_bytes_max(p->codec));
 	}
 	p->hdrs = calloc(n, sizeof(*p->hdrs));
-	p->sample = xalloc((size_t)n * 65536);
+	p->sample = xalloc(PROBE_BYTES * n);
 	p->scratch = xalloc(2 * CHUNK);
 	p->cctx = ZSTD_createCCtx();
 	p->cipher = EVP_CIPHER_CTX_new();
 	EVP_EncryptInit_ex(p->cipher, EVP_aes_256_gcm(), NULL, NULL, NULL);
 	for (unsigned c = 0; c < n; c++)
-		sample_gather(p->sample + 65536 * (size_t)c, chunks + (size_t)c * CHUNK);
+		sample_gather(p->sample + PROBE_BYTES * c, chunks + (size_t)c * CHUNK);
 	gf_gen_cauchy1_matrix(matrix, (int)(o.ec_k + o.ec_m), (int)o.ec_k);
 	ec_init_tables((int)o.ec_k, (int)o.ec_m, matrix + o.ec_k * o.ec_k, p->enc_tables);
 }

@@ -30,6 +30,10 @@
 #define ZH_CODEC_SHARD_ALIGN   64 /* shard lengths are multiples of this (SIMD width) */
 #define ZH_CODEC_CHUNK_MAX     (64u << 20)
 #define ZH_CODEC_VERSION       1
+/* Before compressing a chunk, these slices spread over it are compressed at level 1 (the
+ * probe); a chunk whose probe does not save 1/32 is stored raw. */
+#define ZH_CODEC_PROBE_SLICES      16
+#define ZH_CODEC_PROBE_SLICE_BYTES 4096u
 
 enum zh_codec_flag {
 	ZH_CODEC_F_COMPRESSED = 1u << 0, /* payload is one zstd frame */

@@ -14,9 +14,6 @@
 
 #include "codec/codec.h"
 
-/* Sampled before compressing a chunk: 4 slices of 16 KiB spread over it, compressed at level 1. */
-#define ZH_CODEC_PROBE_SLICES      4
-#define ZH_CODEC_PROBE_SLICE_BYTES (16u << 10)
 /* Compression must save at least 1/32 of the chunk (probe and result) to be kept. */
 #define ZH_CODEC_SAVING_SHIFT      5
 
