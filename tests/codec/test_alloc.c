@@ -13,6 +13,9 @@
 
 #include "codec/codec.h"
 
+static volatile bool counting;
+static volatile unsigned long heap_calls;
+
 #if defined(__SANITIZE_ADDRESS__)
 #define COUNTING 0
 #else
@@ -21,9 +24,6 @@ extern void *__libc_malloc(size_t size);
 extern void *__libc_calloc(size_t n, size_t size);
 extern void *__libc_realloc(void *p, size_t size);
 extern void __libc_free(void *p);
-
-static volatile bool counting;
-static volatile unsigned long heap_calls;
 
 void *malloc(size_t size)
 {
