@@ -117,10 +117,14 @@ static void layout_shards(struct zh_codec *c, struct zh_codec_encoded *e, const 
 			e->shard[i] = raw + at;
 			continue;
 		}
-		if (at < h->raw_bytes)
+		/* The chunk ends inside (or before) this shard: copy what there is, pad the rest. */
+		size_t fill = at;
+
+		if (at < h->raw_bytes) {
 			memcpy(data + at, raw + at, h->raw_bytes - at);
-		memset(data + (at > h->raw_bytes ? at : h->raw_bytes), 0,
-		       at + h->shard_bytes - (at > h->raw_bytes ? at : h->raw_bytes));
+			fill = h->raw_bytes;
+		}
+		memset(data + fill, 0, at + h->shard_bytes - fill);
 	}
 	if (!in_place)
 		memset(data + h->stored_bytes, 0, end - h->stored_bytes);
