@@ -3,10 +3,12 @@
  * test_chunk.c - the chunk pipeline end to end: round trips for incompressible, compressible,
  * empty, 1-byte and odd-sized chunks, with and without encryption; corrupt and missing shards
  * (detected, rebuilt from parity, reported; more than m is -EIO); wrong keys and tampered tags or
- * ciphertext (-EBADMSG, output zeroed); and each refusal of bad arguments.
+ * ciphertext (-EBADMSG, output zeroed); each refusal of bad arguments; and codecs used from
+ * two threads at once.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -342,4 +344,61 @@ Test(codec_chunk, four_plus_two_round_trip)
 	round_trip(CHUNK, true);
 	corrupt_and_decode(2, true, CHUNK);
 	corrupt_and_decode(3, true, -EIO);
+}
+
+/* Reentrancy: codecs on different threads share nothing (hidden library state included). */
+struct thread_job {
+	unsigned seed;
+	int failures;
+};
+
+static void *thread_encode_decode(void *arg)
+{
+	struct thread_job *j = arg;
+	struct zh_codec_opts o;
+	struct zh_codec *c;
+	struct zh_codec_encoded e;
+	size_t n = 300000 + j->seed * 1000;
+	uint8_t *in = malloc(n), *back = malloc(n), *d, *par[4];
+
+	zh_codec_opts_default(&o);
+	if (zh_codec_create(&o, &c) != 0)
+		return NULL;
+	d = malloc(zh_codec_data_bytes_max(c));
+	for (unsigned i = 0; i < 4; i++)
+		par[i] = malloc(zh_codec_shard_bytes_max(c));
+	for (unsigned round = 0; round < 20; round++) {
+		for (size_t i = 0; i < n; i++)
+			in[i] = (uint8_t)((i * (j->seed + round)) >> (round % 3 ? 3 : 11));
+		if (zh_codec_chunk_encode(c, in, n, round % 2 ? &key : NULL, round % 2 ? nonce : NULL,
+					  d, par, &e) != 0 ||
+		    zh_codec_chunk_decode(c, &e.hdr, e.shard, 0xffc, round % 2 ? &key : NULL, back,
+					  n, NULL) != (int)n ||
+		    memcmp(in, back, n) != 0)
+			j->failures++;
+	}
+	for (unsigned i = 0; i < 4; i++)
+		free(par[i]);
+	free(d);
+	zh_codec_destroy(c);
+	free(in);
+	free(back);
+	return j;
+}
+
+Test(codec_chunk, codecs_on_two_threads_do_not_interfere)
+{
+	struct thread_job jobs[2] = { { 1, 0 }, { 2, 0 } };
+	pthread_t t[2];
+
+	for (unsigned i = 0; i < 2; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, thread_encode_decode, &jobs[i]), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		void *ret;
+
+		cr_assert_eq(pthread_join(t[i], &ret), 0);
+		cr_assert_eq(ret, &jobs[i], "thread %u could not create its codec", i);
+		cr_assert_eq(jobs[i].failures, 0, "thread %u: %d bad round trips", i,
+			     jobs[i].failures);
+	}
 }
