@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_index.c - the RocksDB layer: round trips in each column family and their isolation,
+ * missing keys, short buffers, deletes, prefix scans in key order, single and group commits,
+ * refusal of a second opener (-EBUSY) and of a missing store (-ENOENT), and durability under
+ * kill -9: a child commits groups and reports each acknowledged one through a pipe; after
+ * SIGKILL at a random moment every acknowledged key must be there on reopen.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "index/index.h"
+
+static char path[512];
+static struct zh_index *ix;
+
+static void setup(void)
+{
+	struct zh_index_opts o;
+
+	snprintf(path, sizeof(path), "%s/index-%d", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	zh_index_opts_default(&o);
+	o.path = path;
+	o.create = true;
+	cr_assert_eq(zh_index_open(&o, &ix), 0, "%s", zh_index_last_error());
+}
+
+static void teardown(void)
+{
+	char cmd[600];
+
+	zh_index_close(ix);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(index, .init = setup, .fini = teardown, .timeout = 60);
+
+static void put1(enum zh_index_cf cf, const char *k, const char *v)
+{
+	struct zh_index_batch *b;
+
+	cr_assert_eq(zh_index_batch_create(ix, &b), 0);
+	zh_index_batch_put(b, cf, k, strlen(k), v, strlen(v));
+	cr_assert_eq(zh_index_commit(ix, b), 0, "%s", zh_index_last_error());
+	zh_index_batch_destroy(b);
+}
+
+static long get1(enum zh_index_cf cf, const char *k, char *buf, size_t cap)
+{
+	long n = zh_index_get(ix, cf, k, strlen(k), buf, cap);
+
+	if (n >= 0 && (size_t)n < cap)
+		buf[n] = '\0';
+	return n;
+}
+
+Test(index, round_trip_and_column_families_are_separate)
+{
+	char buf[64];
+
+	put1(ZH_INDEX_CF_OBJECTS, "k", "object");
+	put1(ZH_INDEX_CF_CHUNKS, "k", "chunk");
+	cr_assert_eq(get1(ZH_INDEX_CF_OBJECTS, "k", buf, sizeof(buf)), 6);
+	cr_assert_str_eq(buf, "object");
+	cr_assert_eq(get1(ZH_INDEX_CF_CHUNKS, "k", buf, sizeof(buf)), 5);
+	cr_assert_str_eq(buf, "chunk");
+	cr_assert_eq(get1(ZH_INDEX_CF_ALLOC, "k", buf, sizeof(buf)), -ENOENT);
+	cr_assert_eq(get1(ZH_INDEX_CF_META, "missing", buf, sizeof(buf)), -ENOENT);
+}
+
+Test(index, short_buffer_gets_the_full_length)
+{
+	char buf[4] = "xxx";
+
+	put1(ZH_INDEX_CF_META, "name", "a-long-value");
+	cr_assert_eq(zh_index_get(ix, ZH_INDEX_CF_META, "name", 4, buf, 3), 12);
+	cr_assert_eq(memcmp(buf, "a-l", 3), 0);
+}
+
+Test(index, batch_is_atomic_and_deletes)
+{
+	struct zh_index_batch *b;
+	char buf[16];
+
+	put1(ZH_INDEX_CF_OBJECTS, "old", "1");
+	cr_assert_eq(zh_index_batch_create(ix, &b), 0);
+	zh_index_batch_put(b, ZH_INDEX_CF_OBJECTS, "new", 3, "2", 1);
+	zh_index_batch_delete(b, ZH_INDEX_CF_OBJECTS, "old", 3);
+	cr_assert_eq(zh_index_batch_count(b), 2);
+	cr_assert_eq(zh_index_commit(ix, b), 0);
+	cr_assert_eq(get1(ZH_INDEX_CF_OBJECTS, "old", buf, sizeof(buf)), -ENOENT);
+	cr_assert_eq(get1(ZH_INDEX_CF_OBJECTS, "new", buf, sizeof(buf)), 1);
+	zh_index_batch_clear(b);
+	cr_assert_eq(zh_index_batch_count(b), 0);
+	zh_index_batch_destroy(b);
+}
+
+struct scan_seen {
+	char keys[16][16];
+	unsigned n;
+	unsigned stop_at;
+};
+
+static int scan_collect(void *ctx, const void *key, size_t key_len, const void *val,
+			size_t val_len)
+{
+	struct scan_seen *s = ctx;
+
+	(void)val;
+	(void)val_len;
+	cr_assert_lt(s->n, 16);
+	cr_assert_lt(key_len, 16);
+	memcpy(s->keys[s->n], key, key_len);
+	s->keys[s->n][key_len] = '\0';
+	s->n++;
+	return s->n == s->stop_at ? 42 : 0;
+}
+
+Test(index, prefix_scan_in_key_order_and_stops_on_request)
+{
+	static const char *keys[] = { "b/2", "a/1", "b/1", "c/1", "b/3" };
+	struct scan_seen s = { .n = 0 };
+
+	for (unsigned i = 0; i < 5; i++)
+		put1(ZH_INDEX_CF_ALLOC, keys[i], "v");
+	cr_assert_eq(zh_index_scan(ix, ZH_INDEX_CF_ALLOC, "b/", 2, scan_collect, &s), 0);
+	cr_assert_eq(s.n, 3);
+	cr_assert_str_eq(s.keys[0], "b/1");
+	cr_assert_str_eq(s.keys[1], "b/2");
+	cr_assert_str_eq(s.keys[2], "b/3");
+	memset(&s, 0, sizeof(s));
+	s.stop_at = 2;
+	cr_assert_eq(zh_index_scan(ix, ZH_INDEX_CF_ALLOC, "", 0, scan_collect, &s), 42);
+	cr_assert_eq(s.n, 2);
+}
+
+Test(index, group_commit_applies_every_batch)
+{
+	struct zh_index_batch *b[8];
+	unsigned applied = 0;
+	char key[16], buf[16];
+
+	for (unsigned i = 0; i < 8; i++) {
+		cr_assert_eq(zh_index_batch_create(ix, &b[i]), 0);
+		snprintf(key, sizeof(key), "g%u", i);
+		zh_index_batch_put(b[i], ZH_INDEX_CF_OBJECTS, key, strlen(key), key, strlen(key));
+	}
+	cr_assert_eq(zh_index_commit_group(ix, b, 8, &applied), 0);
+	cr_assert_eq(applied, 8);
+	for (unsigned i = 0; i < 8; i++) {
+		snprintf(key, sizeof(key), "g%u", i);
+		cr_assert_eq(get1(ZH_INDEX_CF_OBJECTS, key, buf, sizeof(buf)), (long)strlen(key));
+		zh_index_batch_destroy(b[i]);
+	}
+}
+
+Test(index, second_opener_is_ebusy_and_missing_store_is_enoent)
+{
+	struct zh_index_opts o;
+	struct zh_index *other;
+	char missing[600];
+
+	zh_index_opts_default(&o);
+	o.path = path;
+	cr_assert_eq(zh_index_open(&o, &other), -EBUSY, "%s", zh_index_last_error());
+	snprintf(missing, sizeof(missing), "%s-absent", path);
+	o.path = missing;
+	cr_assert_eq(zh_index_open(&o, &other), -ENOENT, "%s", zh_index_last_error());
+	o.path = "";
+	cr_assert_eq(zh_index_open(&o, &other), -EINVAL);
+}
+
+/* The child: group commits of 4 batches of one key each, "acked" through the pipe. */
+static void crash_child(int fd)
+{
+	struct zh_index_batch *b[4];
+	char key[32];
+
+	for (unsigned i = 0; i < 4; i++)
+		ZH_ASSERT(zh_index_batch_create(ix, &b[i]) == 0);
+	for (uint32_t n = 0;; n += 4) {
+		for (unsigned i = 0; i < 4; i++) {
+			zh_index_batch_clear(b[i]);
+			snprintf(key, sizeof(key), "crash/%08u", n + i);
+			zh_index_batch_put(b[i], ZH_INDEX_CF_OBJECTS, key, strlen(key), key,
+					   strlen(key));
+		}
+		ZH_ASSERT(zh_index_commit_group(ix, b, 4, NULL) == 0);
+		if (write(fd, &n, sizeof(n)) != sizeof(n))
+			_exit(1);
+	}
+}
+
+Test(index, acknowledged_group_commits_survive_kill_9)
+{
+	unsigned rounds = getenv("ZH_CRASH_ROUNDS") ? (unsigned)atoi(getenv("ZH_CRASH_ROUNDS")) : 5;
+
+	srand((unsigned)time(NULL));
+	zh_index_close(ix);
+	ix = NULL;
+	for (unsigned r = 0; r < rounds; r++) {
+		struct zh_index_opts o;
+		uint32_t acked = 0, n;
+		int fds[2], st;
+		pid_t pid;
+		char key[32], buf[32];
+
+		zh_index_opts_default(&o);
+		o.path = path;
+		o.create = true;
+		cr_assert_eq(pipe(fds), 0);
+		pid = fork();
+		cr_assert_geq(pid, 0);
+		if (pid == 0) {
+			close(fds[0]);
+			ZH_ASSERT(zh_index_open(&o, &ix) == 0);
+			crash_child(fds[1]);
+		}
+		close(fds[1]);
+		usleep(20000 + (useconds_t)(rand() % 80000));
+		kill(pid, SIGKILL);
+		while (read(fds[0], &n, sizeof(n)) == sizeof(n))
+			acked = n + 4;
+		close(fds[0]);
+		cr_assert_eq(waitpid(pid, &st, 0), pid);
+		cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "round %u", r);
+		cr_assert_eq(zh_index_open(&o, &ix), 0, "round %u: %s", r, zh_index_last_error());
+		for (uint32_t i = 0; i < acked; i++) {
+			snprintf(key, sizeof(key), "crash/%08u", i);
+			cr_assert_eq(zh_index_get(ix, ZH_INDEX_CF_OBJECTS, key, strlen(key), buf,
+						  sizeof(buf)),
+				     (long)strlen(key), "round %u: acknowledged key %u lost", r, i);
+		}
+		cr_assert_gt(acked, 0, "round %u: nothing was acknowledged", r);
+		zh_index_close(ix);
+		ix = NULL;
+	}
+	setup();
+}
