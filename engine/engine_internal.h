@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * engine internals: the SPSC message ring, the buffer pool and the timer heap, shared by the
- * engine's files and its white-box tests. Not part of the public API.
+ * engine internals: the SPSC message ring, the buffer pool, the timer heap and the device space
+ * allocator, shared by the engine's files and its white-box tests. Not part of the public API.
  */
 #ifndef ZH_ENGINE_INTERNAL_H
 #define ZH_ENGINE_INTERNAL_H
@@ -150,5 +150,52 @@ struct zh_engine {
 void *zh__reactor_main(void *arg);
 /** Wake `r` if it is (about to be) asleep. Any thread. */
 void zh__reactor_wake(struct zh_reactor *r);
+
+/* ---- Space allocator (alloc.c) ----------------------------------------------------------- */
+
+struct zh_index;
+
+struct zh__extent {
+	uint64_t offset_bytes;
+	uint64_t len_bytes;
+};
+
+/**
+ * One device's free space: free extents sorted by offset, never adjacent (merged), in a fixed
+ * array. Only committed allocations are persisted (one key per used extent in the index's
+ * alloc column family, written in the same batch as the metadata that uses it), so free space
+ * is rebuilt at start-up as the device minus the committed extents: a reservation that never
+ * reached a commit is free again after a crash.
+ */
+struct zh__alloc {
+	uint64_t dev_bytes;
+	uint32_t block_bytes;
+	uint64_t free_bytes;
+	unsigned free_count;
+	unsigned free_max;
+	uint64_t release_dropped_bytes; /* freed while the array was full: back after restart */
+	struct zh__extent free[];
+};
+
+size_t zh__alloc_memsize(unsigned free_max);
+/** All of [head_bytes, dev_bytes) free; sizes a multiple of block_bytes (a power of two). */
+int zh__alloc_init(struct zh__alloc *a, uint64_t dev_bytes, uint32_t block_bytes,
+		   uint64_t head_bytes, unsigned free_max);
+/** First fit of len_bytes rounded up to the block. \return 0, -ENOSPC, -EINVAL. */
+int zh__alloc_reserve(struct zh__alloc *a, uint64_t len_bytes, struct zh__extent *out);
+/** Give an extent back (a failed put, or a delete once committed). */
+void zh__alloc_release(struct zh__alloc *a, const struct zh__extent *e);
+/** Carve a committed extent out of free space. \return 0, or -EUCLEAN if any of it is not free. */
+int zh__alloc_mark_used(struct zh__alloc *a, const struct zh__extent *e);
+
+#define ZH__ALLOC_KEY_BYTES 10
+/** The index key of a used extent: device (big-endian u16), offset (big-endian u64). */
+void zh__alloc_key(uint16_t dev, uint64_t offset_bytes, uint8_t key[ZH__ALLOC_KEY_BYTES]);
+/** Add "extent used" / "extent freed" to a metadata batch (not yet committed). */
+struct zh_index_batch;
+void zh__alloc_persist_used(struct zh_index_batch *b, uint16_t dev, const struct zh__extent *e);
+void zh__alloc_persist_freed(struct zh_index_batch *b, uint16_t dev, const struct zh__extent *e);
+/** Rebuild free space from the committed extents of device \p dev. \return 0, -EUCLEAN, -errno. */
+int zh__alloc_load(struct zh__alloc *a, struct zh_index *index, uint16_t dev);
 
 #endif /* ZH_ENGINE_INTERNAL_H */
