@@ -198,4 +198,33 @@ void zh__alloc_persist_freed(struct zh_index_batch *b, uint16_t dev, const struc
 /** Rebuild free space from the committed extents of device \p dev. \return 0, -EUCLEAN, -errno. */
 int zh__alloc_load(struct zh__alloc *a, struct zh_index *index, uint16_t dev);
 
+/* ---- Device superblock (superblock.c) ------------------------------------------------------ */
+
+#define ZH__SB_BYTES   4096 /* block 0 of every device; the allocator starts after it */
+#define ZH__SB_VERSION 1
+#define ZH__UUID_BYTES 16
+
+/** What block 0 of each device of a store says (docs/format.md has the byte layout). */
+struct zh__superblock {
+	uint32_t version;
+	uint8_t store_uuid[ZH__UUID_BYTES];
+	uint32_t dev_index;
+	uint32_t dev_count;
+	uint64_t dev_bytes;
+	uint32_t block_bytes;
+	uint32_t chunk_bytes;
+	uint8_t ec_k;
+	uint8_t ec_m;
+	uint64_t created_unix_s;
+};
+
+void zh__sb_pack(const struct zh__superblock *sb, uint8_t out[ZH__SB_BYTES]);
+/**
+ * Parse block 0 of a device. \p store_uuid, when not NULL, is the store it must belong to.
+ * \return 0; -EBADMSG (not a superblock, or damaged); -EPROTONOSUPPORT (a newer version);
+ *         -EXDEV (a device of another store); -EINVAL (fields that contradict each other).
+ */
+int zh__sb_unpack(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid,
+		  struct zh__superblock *sb);
+
 #endif /* ZH_ENGINE_INTERNAL_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_superblock.c - block 0 of a device: round trip, fixed layout, and each refusal: not a
+ * superblock, a flipped bit anywhere in the 4 KiB, a newer version, another store's device,
+ * and fields that contradict each other.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "codec/codec.h"
+#include "engine/engine_internal.h"
+
+static struct zh__superblock sample(void)
+{
+	struct zh__superblock sb = {
+		.version = ZH__SB_VERSION,
+		.store_uuid = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 },
+		.dev_index = 2,
+		.dev_count = 6,
+		.dev_bytes = 1ull << 30,
+		.block_bytes = 4096,
+		.chunk_bytes = 1u << 20,
+		.ec_k = 4,
+		.ec_m = 2,
+		.created_unix_s = 1795000000,
+	};
+	return sb;
+}
+
+static void reseal(uint8_t *p)
+{
+	uint32_t crc = zh_codec_crc32c(p, 124);
+
+	memcpy(p + 124, &crc, 4); /* little-endian host */
+}
+
+Test(engine_superblock, round_trip_and_layout)
+{
+	struct zh__superblock sb = sample(), back;
+	uint8_t blk[ZH__SB_BYTES];
+
+	zh__sb_pack(&sb, blk);
+	cr_assert_eq(memcmp(blk, "ZHTPSTOR", 8), 0);
+	cr_assert_eq(blk[16], 1);
+	cr_assert_eq(blk[56], 4);
+	cr_assert_eq(zh__sb_unpack(blk, sb.store_uuid, &back), 0);
+	cr_assert_eq(memcmp(&sb, &back, sizeof(sb)), 0);
+	cr_assert_eq(zh__sb_unpack(blk, NULL, &back), 0, "no store to match: any store's device");
+}
+
+Test(engine_superblock, every_flipped_bit_is_refused)
+{
+	struct zh__superblock sb = sample(), back;
+	uint8_t blk[ZH__SB_BYTES];
+
+	zh__sb_pack(&sb, blk);
+	for (unsigned bit = 0; bit < 8 * ZH__SB_BYTES; bit += 7) {
+		blk[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		cr_assert_lt(zh__sb_unpack(blk, NULL, &back), 0, "bit %u", bit);
+		blk[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+	}
+}
+
+Test(engine_superblock, refusals)
+{
+	struct zh__superblock sb = sample(), back;
+	uint8_t blk[ZH__SB_BYTES], other[ZH__UUID_BYTES] = { 9 };
+
+	memset(blk, 0, sizeof(blk));
+	cr_assert_eq(zh__sb_unpack(blk, NULL, &back), -EBADMSG, "an unformatted device");
+	zh__sb_pack(&sb, blk);
+	cr_assert_eq(zh__sb_unpack(blk, other, &back), -EXDEV);
+	sb.version = 2;
+	zh__sb_pack(&sb, blk);
+	cr_assert_eq(zh__sb_unpack(blk, NULL, &back), -EPROTONOSUPPORT);
+	sb = sample();
+	sb.dev_index = 6;
+	zh__sb_pack(&sb, blk);
+	cr_assert_eq(zh__sb_unpack(blk, NULL, &back), -EINVAL);
+	sb = sample();
+	sb.block_bytes = 3000;
+	zh__sb_pack(&sb, blk);
+	cr_assert_eq(zh__sb_unpack(blk, NULL, &back), -EINVAL);
+	sb = sample();
+	zh__sb_pack(&sb, blk);
+	blk[60] = 1; /* reserved */
+	reseal(blk);
+	cr_assert_eq(zh__sb_unpack(blk, NULL, &back), -EBADMSG);
+}
