@@ -13,18 +13,21 @@
 
 static struct zh__superblock sample(void)
 {
-	struct zh__superblock sb = {
-		.version = ZH__SB_VERSION,
-		.store_uuid = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 },
-		.dev_index = 2,
-		.dev_count = 6,
-		.dev_bytes = 1ull << 30,
-		.block_bytes = 4096,
-		.chunk_bytes = 1u << 20,
-		.ec_k = 4,
-		.ec_m = 2,
-		.created_unix_s = 1795000000,
-	};
+	struct zh__superblock sb;
+
+	/* Zeroed first, padding included, so that whole structs compare. */
+	memset(&sb, 0, sizeof(sb));
+	sb.version = ZH__SB_VERSION;
+	for (unsigned i = 0; i < ZH__UUID_BYTES; i++)
+		sb.store_uuid[i] = (uint8_t)(i + 1);
+	sb.dev_index = 2;
+	sb.dev_count = 6;
+	sb.dev_bytes = 1ull << 30;
+	sb.block_bytes = 4096;
+	sb.chunk_bytes = 1u << 20;
+	sb.ec_k = 4;
+	sb.ec_m = 2;
+	sb.created_unix_s = 1795000000;
 	return sb;
 }
 
