@@ -68,12 +68,6 @@ void zh_codec_tree_destroy(struct zh_codec_tree *t)
 	free(t);
 }
 
-static void le_put(uint8_t *p, uint64_t v, unsigned bytes)
-{
-	for (unsigned i = 0; i < bytes; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 void zh_codec_tree_reset(struct zh_codec_tree *t, uint32_t chunk_bytes)
 {
 	uint8_t len[4];
@@ -83,7 +77,7 @@ void zh_codec_tree_reset(struct zh_codec_tree *t, uint32_t chunk_bytes)
 	t->object_bytes = 0;
 	t->chunks = 0;
 	t->short_chunk_seen = false;
-	le_put(len, chunk_bytes, sizeof(len));
+	zh_le_put(len, chunk_bytes, sizeof(len));
 	ZH_ASSERT(SHA256_Init(&t->sha) == 1);
 	ZH_ASSERT(SHA256_Update(&t->sha, TREE_DOMAIN, TREE_DOMAIN_LEN) == 1);
 	ZH_ASSERT(SHA256_Update(&t->sha, len, sizeof(len)) == 1);
@@ -105,8 +99,8 @@ void zh_codec_tree_final(struct zh_codec_tree *t, uint8_t out[ZH_CODEC_HASH_BYTE
 {
 	uint8_t tail[16];
 
-	le_put(tail, t->object_bytes, 8);
-	le_put(tail + 8, t->chunks, 8);
+	zh_le_put(tail, t->object_bytes, 8);
+	zh_le_put(tail + 8, t->chunks, 8);
 	ZH_ASSERT(SHA256_Update(&t->sha, tail, sizeof(tail)) == 1);
 	ZH_ASSERT(SHA256_Final(out, &t->sha) == 1);
 }

@@ -42,19 +42,6 @@ static_assert(ZH_CODEC_AAD_BYTES == offsetof(struct hdr_wire, shard_bytes),
 
 #define KNOWN_FLAGS (ZH_CODEC_F_COMPRESSED | ZH_CODEC_F_ENCRYPTED)
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 static bool all_zero(const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -101,13 +88,13 @@ int zh__codec_hdr_check(const struct zh_codec_hdr *h)
 static void wire_front(struct hdr_wire *w, const struct zh_codec_hdr *h)
 {
 	memset(w, 0, sizeof(*w));
-	put_le32(w->magic, HDR_MAGIC);
+	zh_le_put(w->magic, HDR_MAGIC, 4);
 	w->version = h->version;
 	w->flags = h->flags;
 	w->ec_k = h->ec_k;
 	w->ec_m = h->ec_m;
-	put_le32(w->raw_bytes, h->raw_bytes);
-	put_le32(w->stored_bytes, h->stored_bytes);
+	zh_le_put(w->raw_bytes, h->raw_bytes, 4);
+	zh_le_put(w->stored_bytes, h->stored_bytes, 4);
 }
 
 void zh__codec_hdr_aad(const struct zh_codec_hdr *h, uint8_t out[ZH_CODEC_AAD_BYTES])
@@ -124,12 +111,12 @@ void zh_codec_hdr_pack(const struct zh_codec_hdr *h, uint8_t out[ZH_CODEC_HDR_BY
 
 	ZH_ASSERT(zh__codec_hdr_check(h) == 0);
 	wire_front(&w, h);
-	put_le32(w.shard_bytes, h->shard_bytes);
+	zh_le_put(w.shard_bytes, h->shard_bytes, 4);
 	memcpy(w.nonce, h->nonce, sizeof(w.nonce));
 	memcpy(w.tag, h->tag, sizeof(w.tag));
 	for (unsigned i = 0; i < ZH_CODEC_SHARDS_MAX; i++)
-		put_le32(w.shard_crc[i], h->shard_crc[i]);
-	put_le32(w.hdr_crc, zh_codec_crc32c(&w, offsetof(struct hdr_wire, hdr_crc)));
+		zh_le_put(w.shard_crc[i], h->shard_crc[i], 4);
+	zh_le_put(w.hdr_crc, zh_codec_crc32c(&w, offsetof(struct hdr_wire, hdr_crc)), 4);
 	memcpy(out, &w, sizeof(w));
 }
 
@@ -138,9 +125,9 @@ int zh_codec_hdr_unpack(const uint8_t in[ZH_CODEC_HDR_BYTES], struct zh_codec_hd
 	struct hdr_wire w;
 
 	memcpy(&w, in, sizeof(w));
-	if (get_le32(w.magic) != HDR_MAGIC)
+	if ((uint32_t)zh_le_get(w.magic, 4) != HDR_MAGIC)
 		return -EBADMSG;
-	if (get_le32(w.hdr_crc) != zh_codec_crc32c(&w, offsetof(struct hdr_wire, hdr_crc)))
+	if ((uint32_t)zh_le_get(w.hdr_crc, 4) != zh_codec_crc32c(&w, offsetof(struct hdr_wire, hdr_crc)))
 		return -EBADMSG;
 	if (!all_zero(w.reserved, sizeof(w.reserved)) || !all_zero(w.reserved2, sizeof(w.reserved2)))
 		return -EBADMSG;
@@ -149,12 +136,12 @@ int zh_codec_hdr_unpack(const uint8_t in[ZH_CODEC_HDR_BYTES], struct zh_codec_hd
 	h->flags = w.flags;
 	h->ec_k = w.ec_k;
 	h->ec_m = w.ec_m;
-	h->raw_bytes = get_le32(w.raw_bytes);
-	h->stored_bytes = get_le32(w.stored_bytes);
-	h->shard_bytes = get_le32(w.shard_bytes);
+	h->raw_bytes = (uint32_t)zh_le_get(w.raw_bytes, 4);
+	h->stored_bytes = (uint32_t)zh_le_get(w.stored_bytes, 4);
+	h->shard_bytes = (uint32_t)zh_le_get(w.shard_bytes, 4);
 	memcpy(h->nonce, w.nonce, sizeof(h->nonce));
 	memcpy(h->tag, w.tag, sizeof(h->tag));
 	for (unsigned i = 0; i < ZH_CODEC_SHARDS_MAX; i++)
-		h->shard_crc[i] = get_le32(w.shard_crc[i]);
+		h->shard_crc[i] = (uint32_t)zh_le_get(w.shard_crc[i], 4);
 	return zh__codec_hdr_check(h);
 }

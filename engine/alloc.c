@@ -160,8 +160,7 @@ void zh__alloc_persist_used(struct zh_index_batch *b, uint16_t dev, const struct
 	uint8_t key[ZH__ALLOC_KEY_BYTES], val[8];
 
 	zh__alloc_key(dev, e->offset_bytes, key);
-	for (unsigned i = 0; i < 8; i++)
-		val[i] = (uint8_t)(e->len_bytes >> (8 * i));
+	zh_le_put(val, e->len_bytes, sizeof(val));
 	zh_index_batch_put(b, ZH_INDEX_CF_ALLOC, key, sizeof(key), val, sizeof(val));
 }
 
@@ -180,10 +179,9 @@ static int load_one(void *ctx, const void *key, size_t key_len, const void *val,
 
 	if (key_len != ZH__ALLOC_KEY_BYTES || val_len != 8)
 		return -EUCLEAN;
-	for (unsigned i = 0; i < 8; i++) {
+	for (unsigned i = 0; i < 8; i++)
 		e.offset_bytes = e.offset_bytes << 8 | k[2 + i];
-		e.len_bytes |= (uint64_t)v[i] << (8 * i);
-	}
+	e.len_bytes = zh_le_get(v, 8);
 	return zh__alloc_mark_used(ctx, &e);
 }
 

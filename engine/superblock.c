@@ -39,38 +39,23 @@ static_assert(offsetof(struct sb_wire, ec_k) == 56, "layout: k");
 static_assert(offsetof(struct sb_wire, created_unix_s) == 64, "layout: created");
 static_assert(offsetof(struct sb_wire, crc) == 124, "layout: crc last");
 
-static void le_put(uint8_t *p, uint64_t v, unsigned n)
-{
-	for (unsigned i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t le_get(const uint8_t *p, unsigned n)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 void zh__sb_pack(const struct zh__superblock *sb, uint8_t out[ZH__SB_BYTES])
 {
 	struct sb_wire w;
 
 	memset(&w, 0, sizeof(w));
 	memcpy(w.magic, sb_magic, sizeof(w.magic));
-	le_put(w.version, sb->version, 4);
+	zh_le_put(w.version, sb->version, 4);
 	memcpy(w.store_uuid, sb->store_uuid, ZH__UUID_BYTES);
-	le_put(w.dev_index, sb->dev_index, 4);
-	le_put(w.dev_count, sb->dev_count, 4);
-	le_put(w.dev_bytes, sb->dev_bytes, 8);
-	le_put(w.block_bytes, sb->block_bytes, 4);
-	le_put(w.chunk_bytes, sb->chunk_bytes, 4);
+	zh_le_put(w.dev_index, sb->dev_index, 4);
+	zh_le_put(w.dev_count, sb->dev_count, 4);
+	zh_le_put(w.dev_bytes, sb->dev_bytes, 8);
+	zh_le_put(w.block_bytes, sb->block_bytes, 4);
+	zh_le_put(w.chunk_bytes, sb->chunk_bytes, 4);
 	w.ec_k = sb->ec_k;
 	w.ec_m = sb->ec_m;
-	le_put(w.created_unix_s, sb->created_unix_s, 8);
-	le_put(w.crc, zh_codec_crc32c(&w, offsetof(struct sb_wire, crc)), 4);
+	zh_le_put(w.created_unix_s, sb->created_unix_s, 8);
+	zh_le_put(w.crc, zh_codec_crc32c(&w, offsetof(struct sb_wire, crc)), 4);
 	memset(out, 0, ZH__SB_BYTES);
 	memcpy(out, &w, sizeof(w));
 }
@@ -107,24 +92,24 @@ int zh__sb_unpack(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid,
 	memcpy(&w, in, sizeof(w));
 	if (memcmp(w.magic, sb_magic, sizeof(w.magic)) != 0)
 		return -EBADMSG;
-	if (le_get(w.crc, 4) != zh_codec_crc32c(&w, offsetof(struct sb_wire, crc)))
+	if (zh_le_get(w.crc, 4) != zh_codec_crc32c(&w, offsetof(struct sb_wire, crc)))
 		return -EBADMSG;
 	if (!zeros(w.flags, sizeof(w.flags)) || !zeros(w.reserved, sizeof(w.reserved)) ||
 	    !zeros(w.reserved2, sizeof(w.reserved2)) || !zeros(in + sizeof(w), ZH__SB_BYTES - sizeof(w)))
 		return -EBADMSG;
 	memset(sb, 0, sizeof(*sb));
-	sb->version = (uint32_t)le_get(w.version, 4);
+	sb->version = (uint32_t)zh_le_get(w.version, 4);
 	if (sb->version != ZH__SB_VERSION)
 		return sb->version > ZH__SB_VERSION ? -EPROTONOSUPPORT : -EBADMSG;
 	memcpy(sb->store_uuid, w.store_uuid, ZH__UUID_BYTES);
-	sb->dev_index = (uint32_t)le_get(w.dev_index, 4);
-	sb->dev_count = (uint32_t)le_get(w.dev_count, 4);
-	sb->dev_bytes = le_get(w.dev_bytes, 8);
-	sb->block_bytes = (uint32_t)le_get(w.block_bytes, 4);
-	sb->chunk_bytes = (uint32_t)le_get(w.chunk_bytes, 4);
+	sb->dev_index = (uint32_t)zh_le_get(w.dev_index, 4);
+	sb->dev_count = (uint32_t)zh_le_get(w.dev_count, 4);
+	sb->dev_bytes = zh_le_get(w.dev_bytes, 8);
+	sb->block_bytes = (uint32_t)zh_le_get(w.block_bytes, 4);
+	sb->chunk_bytes = (uint32_t)zh_le_get(w.chunk_bytes, 4);
 	sb->ec_k = w.ec_k;
 	sb->ec_m = w.ec_m;
-	sb->created_unix_s = le_get(w.created_unix_s, 8);
+	sb->created_unix_s = zh_le_get(w.created_unix_s, 8);
 	if (store_uuid != NULL && memcmp(store_uuid, sb->store_uuid, ZH__UUID_BYTES) != 0)
 		return -EXDEV;
 	return sb_check(sb);

@@ -40,6 +40,22 @@ __attribute__((noreturn, cold)) static inline void zh_assert_fail(const char *ex
 #define ZH_DEBUG_ASSERT(expr) ((void)0)
 #endif
 
+/* Little-endian fields of on-disk and on-wire formats, whatever the host's byte order. */
+static inline void zh_le_put(unsigned char *p, unsigned long long v, unsigned bytes)
+{
+	for (unsigned i = 0; i < bytes; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static inline unsigned long long zh_le_get(const unsigned char *p, unsigned bytes)
+{
+	unsigned long long v = 0;
+
+	for (unsigned i = 0; i < bytes; i++)
+		v |= (unsigned long long)p[i] << (8 * i);
+	return v;
+}
+
 static inline int zh_is_pow2_u64(unsigned long long v)
 {
 	return v != 0 && (v & (v - 1)) == 0;
