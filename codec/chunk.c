@@ -223,7 +223,7 @@ static uint32_t shards_verify(struct zh_codec *c, const struct zh_codec_hdr *h,
 static int shards_rebuild(struct zh_codec *c, const struct zh_codec_hdr *h,
 			  const uint8_t *const shards[], uint32_t good, struct payload *p)
 {
-	uint32_t data_mask = (uint32_t)((1ull << c->k) - 1);
+	uint32_t data_mask = zh__codec_mask(c->k);
 	uint32_t rebuild = data_mask & ~good;
 	uint8_t *out[ZH_CODEC_SHARDS_MAX] = { 0 };
 	unsigned j = 0;
@@ -251,7 +251,7 @@ static int payload_gather(struct zh_codec *c, const struct zh_codec_hdr *h,
 			  struct payload *p)
 {
 	uint64_t t = zh__codec_now_ns();
-	uint32_t data_mask = (uint32_t)((1ull << c->k) - 1);
+	uint32_t data_mask = zh__codec_mask(c->k);
 	uint32_t good = shards_verify(c, h, shards, present, bad);
 	uint32_t left = h->stored_bytes;
 	int rc = 0;
@@ -298,6 +298,17 @@ static int payload_decrypt(struct zh_codec *c, const struct zh_codec_hdr *h,
 	return 0;
 }
 
+/* Copy the payload's pieces, in order, into one contiguous buffer. */
+static void payload_copy_out(const struct payload *p, uint8_t *dst)
+{
+	size_t at = 0;
+
+	for (unsigned i = 0; i < p->pieces; i++) {
+		memcpy(dst + at, p->piece[i], p->piece_bytes[i]);
+		at += p->piece_bytes[i];
+	}
+}
+
 /*
  * Exactly raw_bytes out of the payload's zstd frame. The compressed payload is gathered first
  * when it spans shards (it is smaller than the chunk): one-shot decompression into the caller's
@@ -310,12 +321,7 @@ static int payload_decompress(struct zh_codec *c, const struct zh_codec_hdr *h,
 	size_t n;
 
 	if (p->pieces > 1) {
-		size_t at = 0;
-
-		for (unsigned i = 0; i < p->pieces; i++) {
-			memcpy(c->scratch + at, p->piece[i], p->piece_bytes[i]);
-			at += p->piece_bytes[i];
-		}
+		payload_copy_out(p, c->scratch);
 		src = c->scratch;
 	}
 	n = ZSTD_decompressDCtx(c->dctx, raw, h->raw_bytes, src, h->stored_bytes);
@@ -342,12 +348,7 @@ static int payload_decode(struct zh_codec *c, const struct zh_codec_hdr *h, stru
 		rc = payload_decompress(c, h, p, raw);
 		stage_end(&c->stats.decompress_ns, t);
 	} else if (rc == 0 && !(h->flags & ZH_CODEC_F_ENCRYPTED)) {
-		size_t at = 0;
-
-		for (unsigned i = 0; i < p->pieces; i++) {
-			memcpy(raw + at, p->piece[i], p->piece_bytes[i]);
-			at += p->piece_bytes[i];
-		}
+		payload_copy_out(p, raw);
 		stage_end(&c->stats.copy_ns, t);
 	}
 	return rc;
@@ -357,7 +358,7 @@ int zh_codec_chunk_decode(struct zh_codec *c, const struct zh_codec_hdr *h,
 			  const uint8_t *const shards[], uint32_t present,
 			  const struct zh_codec_key *key, void *raw, size_t raw_cap, uint32_t *bad)
 {
-	uint32_t all = (uint32_t)((1ull << (c->k + c->m)) - 1);
+	uint32_t all = zh__codec_mask(c->k + c->m);
 	uint32_t bad_local = 0;
 	struct payload p;
 	int rc;

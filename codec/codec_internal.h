@@ -51,6 +51,12 @@ static inline uint64_t zh__codec_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* Bits 0..n-1: shard sets are masks with bit i for shard i (data first, then parity). */
+static inline uint32_t zh__codec_mask(unsigned n)
+{
+	return (uint32_t)((1ull << n) - 1);
+}
+
 /* ec.c */
 int zh__codec_ec_init(struct zh_codec *c);
 void zh__codec_ec_fini(struct zh_codec *c);

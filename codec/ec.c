@@ -149,7 +149,7 @@ int zh_codec_ec_reconstruct(struct zh_codec *c, uint32_t shard_bytes,
 {
 	const uint8_t *in[ZH_CODEC_SHARDS_MAX];
 	uint8_t *dst[ZH_CODEC_SHARDS_MAX];
-	uint32_t all = (uint32_t)((1ull << (c->k + c->m)) - 1);
+	uint32_t all = zh__codec_mask(c->k + c->m);
 	uint32_t used;
 	unsigned n_in = 0, n_out = 0;
 

@@ -42,15 +42,6 @@ static_assert(ZH_CODEC_AAD_BYTES == offsetof(struct hdr_wire, shard_bytes),
 
 #define KNOWN_FLAGS (ZH_CODEC_F_COMPRESSED | ZH_CODEC_F_ENCRYPTED)
 
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] != 0)
-			return false;
-	}
-	return true;
-}
-
 uint32_t zh_codec_shard_bytes(unsigned k, uint32_t stored_bytes)
 {
 	uint64_t per = ((uint64_t)stored_bytes + k - 1) / k;
@@ -75,7 +66,7 @@ int zh__codec_hdr_check(const struct zh_codec_hdr *h)
 					       : h->stored_bytes != h->raw_bytes)
 		return -EBADMSG;
 	if (!(h->flags & ZH_CODEC_F_ENCRYPTED) &&
-	    (!all_zero(h->nonce, sizeof(h->nonce)) || !all_zero(h->tag, sizeof(h->tag))))
+	    (!zh_all_zero(h->nonce, sizeof(h->nonce)) || !zh_all_zero(h->tag, sizeof(h->tag))))
 		return -EBADMSG;
 	for (unsigned i = shards; i < ZH_CODEC_SHARDS_MAX; i++) {
 		if (h->shard_crc[i] != 0)
@@ -129,7 +120,8 @@ int zh_codec_hdr_unpack(const uint8_t in[ZH_CODEC_HDR_BYTES], struct zh_codec_hd
 		return -EBADMSG;
 	if ((uint32_t)zh_le_get(w.hdr_crc, 4) != zh_codec_crc32c(&w, offsetof(struct hdr_wire, hdr_crc)))
 		return -EBADMSG;
-	if (!all_zero(w.reserved, sizeof(w.reserved)) || !all_zero(w.reserved2, sizeof(w.reserved2)))
+	if (!zh_all_zero(w.reserved, sizeof(w.reserved)) ||
+	    !zh_all_zero(w.reserved2, sizeof(w.reserved2)))
 		return -EBADMSG;
 	memset(h, 0, sizeof(*h));
 	h->version = w.version;

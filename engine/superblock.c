@@ -60,15 +60,6 @@ void zh__sb_pack(const struct zh__superblock *sb, uint8_t out[ZH__SB_BYTES])
 	memcpy(out, &w, sizeof(w));
 }
 
-static bool zeros(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] != 0)
-			return false;
-	}
-	return true;
-}
-
 static int sb_check(const struct zh__superblock *sb)
 {
 	if (sb->dev_count == 0 || sb->dev_index >= sb->dev_count)
@@ -94,8 +85,9 @@ int zh__sb_unpack(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid,
 		return -EBADMSG;
 	if (zh_le_get(w.crc, 4) != zh_codec_crc32c(&w, offsetof(struct sb_wire, crc)))
 		return -EBADMSG;
-	if (!zeros(w.flags, sizeof(w.flags)) || !zeros(w.reserved, sizeof(w.reserved)) ||
-	    !zeros(w.reserved2, sizeof(w.reserved2)) || !zeros(in + sizeof(w), ZH__SB_BYTES - sizeof(w)))
+	if (!zh_all_zero(w.flags, sizeof(w.flags)) || !zh_all_zero(w.reserved, sizeof(w.reserved)) ||
+	    !zh_all_zero(w.reserved2, sizeof(w.reserved2)) ||
+	    !zh_all_zero(in + sizeof(w), ZH__SB_BYTES - sizeof(w)))
 		return -EBADMSG;
 	memset(sb, 0, sizeof(*sb));
 	sb->version = (uint32_t)zh_le_get(w.version, 4);

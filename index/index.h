@@ -78,8 +78,9 @@ ZH_MUST_CHECK int zh_index_commit(struct zh_index *index, struct zh_index_batch 
  * returns, so nothing undurable is ever acknowledged.
  * \return 0 or -errno; \p applied (if not NULL) counts the batches written.
  */
-ZH_MUST_CHECK int zh_index_commit_group(struct zh_index *index, struct zh_index_batch *const batches[],
-					unsigned count, unsigned *applied);
+ZH_MUST_CHECK int zh_index_commit_group(struct zh_index *index,
+					struct zh_index_batch *const batches[], unsigned count,
+					unsigned *applied);
 
 /**
  * Read one value into \p buf (capacity \p cap).

@@ -56,6 +56,16 @@ static inline unsigned long long zh_le_get(const unsigned char *p, unsigned byte
 	return v;
 }
 
+/* Reserved fields of formats must be zero; this checks a run of them. */
+static inline int zh_all_zero(const unsigned char *p, size_t bytes)
+{
+	for (size_t i = 0; i < bytes; i++) {
+		if (p[i] != 0)
+			return 0;
+	}
+	return 1;
+}
+
 static inline int zh_is_pow2_u64(unsigned long long v)
 {
 	return v != 0 && (v & (v - 1)) == 0;

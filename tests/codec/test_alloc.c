@@ -3,8 +3,9 @@
  * test_alloc.c - the codec allocates nothing per call (STYLE.md section 4): after
  * zh_codec_create(), encoding and decoding chunks (compressible or not, encrypted or not,
  * degraded or not) and the tree hash of an object make no call to malloc, calloc, realloc or
- * free. This binary interposes those four and counts the calls between two marks; under AddressSanitizer, which owns the
- * allocator, the test is skipped (the counting build is the normal one).
+ * free. This binary interposes those four and counts the calls between two marks; under
+ * AddressSanitizer, which owns the allocator, the test is skipped (the counting build is the
+ * normal one).
  */
 #include <criterion/criterion.h>
 #include <stdbool.h>
