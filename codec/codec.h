@@ -169,7 +169,7 @@ ZH_MUST_CHECK int zh_codec_ec_reconstruct(struct zh_codec *codec, uint32_t shard
 /** crc32c (Castagnoli, as iSCSI and ext4 use it): ISA-L's folding implementation. */
 uint32_t zh_codec_crc32c(const void *buf, size_t len);
 
-/** SHA-256 of \p buf with the codec's digest context. */
+/** SHA-256 of \p buf. Needs no codec state: \p codec may be NULL, from any thread. */
 void zh_codec_sha256(struct zh_codec *codec, const void *buf, size_t len,
 		     uint8_t out[ZH_CODEC_HASH_BYTES]);
 

@@ -47,7 +47,7 @@ void zh_codec_sha256(struct zh_codec *c, const void *buf, size_t len,
 {
 	SHA256_CTX sha;
 
-	ZH_ASSERT(c != NULL);
+	(void)c;
 	ZH_ASSERT(SHA256_Init(&sha) == 1);
 	ZH_ASSERT(SHA256_Update(&sha, buf, len) == 1);
 	ZH_ASSERT(SHA256_Final(out, &sha) == 1);

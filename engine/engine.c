@@ -37,6 +37,10 @@ static int opts_check(const struct zh_engine_opts *o)
 		return -EINVAL;
 	if (o->pin != ZH_ENGINE_PIN_CORE && o->pin != ZH_ENGINE_PIN_NODE)
 		return -EINVAL;
+	/* The kernel registers at most 1 GiB per fixed buffer. */
+	if (o->shared_region != NULL &&
+	    (o->shared_region_bytes == 0 || o->shared_region_bytes > (1ull << 30)))
+		return -EINVAL;
 	if (o->submit_batch > o->sq_entries)
 		return -EINVAL;
 	/* Registered file indexes travel in a uint16_t next to each request. */
@@ -227,6 +231,11 @@ void zh_engine_destroy(struct zh_engine *engine)
 		return;
 	engine_threads_stop(engine, engine->reactor_count);
 	engine_free(engine);
+}
+
+void *zh_engine_user(const struct zh_engine *engine)
+{
+	return engine->opts.user;
 }
 
 unsigned zh_engine_reactor_count(const struct zh_engine *engine)

@@ -96,7 +96,11 @@ struct zh_engine_opts {
 	uint32_t msg_ring_entries; /**< capacity of each ordered-pair message ring (power of two) */
 	uint32_t buf_count[ZH_BUF_CLASS_COUNT]; /**< buffers per class per reactor */
 	uint32_t timers_max;    /**< armed timers per reactor */
-	struct zh_nvme_dev *const *devs; /**< registered in every reactor at index i */
+	/**
+	 * Registered in every reactor at index i. A NULL entry keeps index i for a device that is
+	 * missing (a store running degraded): requests to it fail with -ENODEV.
+	 */
+	struct zh_nvme_dev *const *devs;
 	unsigned dev_count;
 	/**
 	 * Idle reactors poll (yielding the core between polls) instead of sleeping in the kernel:
@@ -111,6 +115,15 @@ struct zh_engine_opts {
 	 * depth 32 on a virtio disk went from 84-88k to 101-109k IOPS with 4. Default 4.
 	 */
 	uint32_t submit_batch;
+	/**
+	 * Memory registered as one more fixed buffer in every reactor's ring, after the pool: the
+	 * object store's chunk slots, written by one core and read by another (a shard encoded on
+	 * one core is written by the core that owns its device). NULL for none. Page aligned.
+	 */
+	void *shared_region;
+	size_t shared_region_bytes;
+	/** The engine's user (e.g. the object store), for zh_engine_user() in callbacks. */
+	void *user;
 };
 
 /** Defaults: the seed's pool (100 x 4 KiB, 50 x 64 KiB, 20 x 1 MiB), 256 SQEs, 1024-entry rings. */
@@ -128,6 +141,8 @@ ZH_MUST_CHECK int zh_engine_create(const struct zh_engine_opts *opts, struct zh_
 void zh_engine_destroy(struct zh_engine *engine);
 
 unsigned zh_engine_reactor_count(const struct zh_engine *engine);
+/** zh_engine_opts.user. Any thread. */
+void *zh_engine_user(const struct zh_engine *engine);
 
 /**
  * Send `fn(reactor, arg)` to reactor `to` from the control thread (any non-reactor thread;
@@ -173,6 +188,16 @@ ZH_MUST_CHECK int zh_reactor_read(struct zh_reactor *r, unsigned dev, struct zh_
 ZH_MUST_CHECK int zh_reactor_write(struct zh_reactor *r, unsigned dev, struct zh_buf *buf,
 				   uint32_t len_bytes, uint64_t offset_bytes, unsigned flags,
 				   struct zh_io *io, zh_io_cb cb);
+/**
+ * As zh_reactor_read()/zh_reactor_write(), for `len_bytes` at `addr` inside the engine's shared
+ * region (zh_engine_opts.shared_region), which every reactor may use.
+ */
+ZH_MUST_CHECK int zh_reactor_read_shared(struct zh_reactor *r, unsigned dev, void *addr,
+					 uint32_t len_bytes, uint64_t offset_bytes,
+					 struct zh_io *io, zh_io_cb cb);
+ZH_MUST_CHECK int zh_reactor_write_shared(struct zh_reactor *r, unsigned dev, const void *addr,
+					  uint32_t len_bytes, uint64_t offset_bytes, unsigned flags,
+					  struct zh_io *io, zh_io_cb cb);
 /** Make completed writes of device `dev` durable (fdatasync or NVMe Flush). */
 ZH_MUST_CHECK int zh_reactor_flush(struct zh_reactor *r, unsigned dev, struct zh_io *io,
 				   zh_io_cb cb);

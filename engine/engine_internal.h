@@ -119,6 +119,7 @@ struct zh_reactor {
 	struct zh_nvme_dev *const *devs;
 	unsigned dev_count;
 	struct zh__bufpool pool;
+	int shared_buf_index; /* registered index of the engine's shared region, or -1 */
 	struct zh__timer_heap timers;
 	struct zh__spsc **inbound; /* [producer]: reactors 0..n-1, then the control thread */
 	unsigned producer_count;

@@ -87,7 +87,7 @@ static int reactor_ring_init(struct zh_reactor *r)
 	int rc = -EINVAL;
 
 	for (unsigned i = 0; i < o->dev_count; i++) {
-		if (zh_nvme_dev_needs_big_sqe(o->devs[i]))
+		if (o->devs[i] != NULL && zh_nvme_dev_needs_big_sqe(o->devs[i]))
 			base |= IORING_SETUP_SQE128 | IORING_SETUP_CQE32;
 	}
 	/* Older kernels refuse newer flags with EINVAL: fall back one step at a time. */
@@ -106,10 +106,15 @@ static int reactor_ring_init(struct zh_reactor *r)
 static int reactor_register(struct zh_reactor *r)
 {
 	const struct zh_engine_opts *o = &r->engine->opts;
-	struct iovec iov[ZH_BUF_CLASS_COUNT];
+	struct iovec iov[ZH_BUF_CLASS_COUNT + 1];
 	unsigned n = zh__bufpool_iovecs(&r->pool, iov);
 	int rc;
 
+	r->shared_buf_index = -1;
+	if (o->shared_region != NULL) {
+		r->shared_buf_index = (int)n;
+		iov[n++] = (struct iovec){ o->shared_region, o->shared_region_bytes };
+	}
 	if (n > 0) {
 		rc = io_uring_register_buffers(&r->ring, iov, n);
 		if (rc < 0)
@@ -119,7 +124,7 @@ static int reactor_register(struct zh_reactor *r)
 		int fds[o->dev_count];
 
 		for (unsigned i = 0; i < o->dev_count; i++)
-			fds[i] = zh_nvme_dev_fd(o->devs[i]);
+			fds[i] = o->devs[i] != NULL ? zh_nvme_dev_fd(o->devs[i]) : -1;
 		rc = io_uring_register_files(&r->ring, fds, o->dev_count);
 		if (rc < 0)
 			return rc;
@@ -472,6 +477,8 @@ static int reactor_queue(struct zh_reactor *r, unsigned dev, const struct zh_nvm
 
 	ZH_ASSERT(dev < r->dev_count);
 	ZH_ASSERT(cb != NULL);
+	if (ZH_UNLIKELY(r->devs[dev] == NULL))
+		return -ENODEV;
 	sqe = io_uring_get_sqe(&r->ring);
 	if (ZH_UNLIKELY(sqe == NULL)) {
 		r->stats.sq_full++;
@@ -523,6 +530,45 @@ int zh_reactor_write(struct zh_reactor *r, unsigned dev, struct zh_buf *buf, uin
 		     uint64_t offset_bytes, unsigned flags, struct zh_io *io, zh_io_cb cb)
 {
 	return reactor_rw(r, ZH_NVME_OP_WRITE, flags, dev, buf, len_bytes, offset_bytes, io, cb);
+}
+
+static int reactor_rw_shared(struct zh_reactor *r, enum zh_nvme_op op, unsigned flags,
+			     unsigned dev, void *addr, uint32_t len_bytes, uint64_t offset_bytes,
+			     struct zh_io *io, zh_io_cb cb)
+{
+	const struct zh_engine_opts *o = &r->engine->opts;
+	struct zh_nvme_req req = {
+		.op = op,
+		.flags = flags,
+		.offset_bytes = offset_bytes,
+		.len_bytes = len_bytes,
+		.addr = addr,
+		.buf_index = r->shared_buf_index,
+		.file_index = (int)dev,
+	};
+
+	ZH_ASSERT(r->shared_buf_index >= 0);
+	ZH_DEBUG_ASSERT((uint8_t *)addr >= (uint8_t *)o->shared_region &&
+			(uint8_t *)addr + len_bytes <=
+				(uint8_t *)o->shared_region + o->shared_region_bytes);
+	(void)o;
+	return reactor_queue(r, dev, &req, io, cb);
+}
+
+int zh_reactor_read_shared(struct zh_reactor *r, unsigned dev, void *addr, uint32_t len_bytes,
+			   uint64_t offset_bytes, struct zh_io *io, zh_io_cb cb)
+{
+	return reactor_rw_shared(r, ZH_NVME_OP_READ, 0, dev, addr, len_bytes, offset_bytes, io,
+				 cb);
+}
+
+int zh_reactor_write_shared(struct zh_reactor *r, unsigned dev, const void *addr,
+			    uint32_t len_bytes, uint64_t offset_bytes, unsigned flags,
+			    struct zh_io *io, zh_io_cb cb)
+{
+	/* The kernel only reads a write's buffer; the request struct is not const-aware. */
+	return reactor_rw_shared(r, ZH_NVME_OP_WRITE, flags, dev, (void *)(uintptr_t)addr,
+				 len_bytes, offset_bytes, io, cb);
 }
 
 int zh_reactor_flush(struct zh_reactor *r, unsigned dev, struct zh_io *io, zh_io_cb cb)

@@ -1,0 +1,752 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store: formatting and opening a store (lock file, superblocks, the store record, allocators,
+ * reactors, codecs, chunk slots, the index thread), shard placement, the plumbing that moves
+ * chunks and freed extents between control threads and reactors, and the read-only queries
+ * (stat, list, info) that control threads answer from the index directly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/store_internal.h"
+
+void zh_store_opts_default(struct zh_store_opts *opts)
+{
+	*opts = (struct zh_store_opts){
+		.dir = "var/zhtp",
+		.dev_count = 6,
+		.dev_bytes = 256ull << 20,
+		.ec_k = 4,
+		.ec_m = 2,
+		.chunk_bytes = 1u << 20,
+		.small_max_bytes = 16u << 10,
+		.zstd_level = 3,
+		.chunk_slots = 16,
+	};
+}
+
+/* ---- waiter, posting, releases ------------------------------------------------------------ */
+
+void zh__waiter_wake(struct zh__waiter *w)
+{
+	atomic_fetch_add_explicit(&w->seq, 1, memory_order_release);
+	/* FUTEX_WAKE never blocks: safe on a reactor. */
+	syscall(SYS_futex, &w->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+}
+
+void zh__waiter_wait(struct zh__waiter *w, uint32_t seen)
+{
+	syscall(SYS_futex, &w->seq, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+}
+
+void zh__post_control(struct zh_store *s, unsigned to, zh_msg_fn fn, void *arg)
+{
+	/* A full ring is back-pressure; a control thread may wait it out. */
+	while (zh_engine_post(s->engine, to, fn, arg) == -EAGAIN)
+		usleep(50);
+}
+
+void zh__post_reactor(struct zh_reactor *from, unsigned to, zh_msg_fn fn, void *arg)
+{
+	int rc;
+
+	if (to == zh_reactor_id(from)) {
+		fn(from, arg);
+		return;
+	}
+	/* Rings hold twice the shard requests all slots can have in flight (store_engine_opts). */
+	rc = zh_reactor_post(from, to, fn, arg);
+	ZH_ASSERT(rc == 0);
+}
+
+#define EXT_DEV_BITS  5
+#define EXT_LEN_BITS  19
+#define EXT_OFF_BITS  40
+
+uint64_t zh__extent_pack(const struct zh_store *s, unsigned dev, uint64_t offset_bytes,
+			 uint64_t len_bytes)
+{
+	uint64_t block = s->rec.block_bytes;
+
+	ZH_ASSERT(dev < (1u << EXT_DEV_BITS));
+	ZH_ASSERT(len_bytes / block < (1u << EXT_LEN_BITS));
+	ZH_ASSERT(offset_bytes / block < (1ull << EXT_OFF_BITS));
+	return dev | (len_bytes / block) << EXT_DEV_BITS |
+	       (offset_bytes / block) << (EXT_DEV_BITS + EXT_LEN_BITS);
+}
+
+static void extent_unpack(const struct zh_store *s, uint64_t packed, unsigned *dev,
+			  struct zh__extent *e)
+{
+	uint64_t block = s->rec.block_bytes;
+
+	*dev = (unsigned)(packed & ((1u << EXT_DEV_BITS) - 1));
+	e->len_bytes = (packed >> EXT_DEV_BITS & ((1u << EXT_LEN_BITS) - 1)) * block;
+	e->offset_bytes = (packed >> (EXT_DEV_BITS + EXT_LEN_BITS)) * block;
+}
+
+static struct zh_store *reactor_store(struct zh_reactor *r)
+{
+	/* One store per engine: the store is the first thing in the engine's user pointer. */
+	return (struct zh_store *)zh_engine_user(zh_reactor_engine(r));
+}
+
+static void release_msg(struct zh_reactor *r, void *arg)
+{
+	struct zh_store *s = reactor_store(r);
+	struct zh__extent e;
+	unsigned dev;
+
+	extent_unpack(s, (uint64_t)(uintptr_t)arg, &dev, &e);
+	ZH_ASSERT(zh__dev_owner(s, dev) == zh_reactor_id(r) && s->alloc[dev] != NULL);
+	zh__alloc_release(s->alloc[dev], &e);
+}
+
+void zh__release_from_control(struct zh_store *s, uint64_t packed)
+{
+	unsigned dev = (unsigned)(packed & ((1u << EXT_DEV_BITS) - 1));
+
+	/* A device that is gone has no allocator; its extents are dropped at repair. */
+	if (s->alloc[dev] != NULL)
+		zh__post_control(s, zh__dev_owner(s, dev), release_msg, (void *)(uintptr_t)packed);
+}
+
+void zh__release_from_reactor(struct zh_store *s, struct zh_reactor *r, uint64_t packed)
+{
+	unsigned dev = (unsigned)(packed & ((1u << EXT_DEV_BITS) - 1));
+
+	if (s->alloc[dev] != NULL)
+		zh__post_reactor(r, zh__dev_owner(s, dev), release_msg, (void *)(uintptr_t)packed);
+}
+
+/* ---- chunk slots ---------------------------------------------------------------------------- */
+
+struct zh__slot *zh__slot_get(struct zh_store *s, struct zh__waiter *w)
+{
+	struct zh__slot *slot;
+
+	pthread_mutex_lock(&s->slot_lock);
+	while (s->free_slots == NULL)
+		pthread_cond_wait(&s->slot_cond, &s->slot_lock);
+	slot = s->free_slots;
+	s->free_slots = slot->next_free;
+	pthread_mutex_unlock(&s->slot_lock);
+	slot->waiter = w;
+	slot->rc = 0;
+	slot->degraded = false;
+	atomic_store_explicit(&slot->done, false, memory_order_relaxed);
+	slot->coord = atomic_fetch_add_explicit(&s->next_reactor, 1, memory_order_relaxed) %
+		      s->reactor_count;
+	return slot;
+}
+
+void zh__slot_put(struct zh_store *s, struct zh__slot *slot)
+{
+	pthread_mutex_lock(&s->slot_lock);
+	slot->next_free = s->free_slots;
+	s->free_slots = slot;
+	pthread_cond_signal(&s->slot_cond);
+	pthread_mutex_unlock(&s->slot_lock);
+}
+
+void zh__slot_wait(struct zh__slot *slot, struct zh__waiter *w)
+{
+	for (;;) {
+		uint32_t seen = atomic_load_explicit(&w->seq, memory_order_acquire);
+
+		if (atomic_load_explicit(&slot->done, memory_order_acquire))
+			return;
+		zh__waiter_wait(w, seen);
+	}
+}
+
+static int slots_init(struct zh_store *s, unsigned count, uint32_t shard_max)
+{
+	unsigned shards = (unsigned)s->rec.ec_k + s->rec.ec_m;
+	size_t per_slot;
+	uint8_t *p;
+
+	s->shard_stride = zh__stride(s, shard_max);
+	per_slot = s->rec.chunk_bytes + (size_t)shards * s->shard_stride;
+	per_slot = (per_slot + 4095) / 4096 * 4096;
+	s->region_bytes = per_slot * count;
+	if (s->region_bytes > (1ull << 30))
+		return -EINVAL;
+	s->region = aligned_alloc(4096, s->region_bytes);
+	s->slots = calloc(count, sizeof(*s->slots));
+	if (s->region == NULL || s->slots == NULL)
+		return -ENOMEM;
+	memset(s->region, 0, s->region_bytes);
+	p = s->region;
+	for (unsigned i = 0; i < count; i++, p += per_slot) {
+		struct zh__slot *slot = &s->slots[i];
+
+		slot->store = s;
+		slot->raw = p;
+		for (unsigned j = 0; j < shards; j++)
+			slot->shard[j] = p + s->rec.chunk_bytes + (size_t)j * s->shard_stride;
+		for (unsigned j = 0; j < ZH_CODEC_SHARDS_MAX; j++) {
+			slot->op[j].slot = slot;
+			slot->op[j].shard = (uint8_t)j;
+			zh_timer_init(&slot->op[j].retry);
+		}
+		slot->next_free = s->free_slots;
+		s->free_slots = slot;
+	}
+	s->slot_count = count;
+	return 0;
+}
+
+/* ---- paths, lock, superblocks ------------------------------------------------------------- */
+
+static int path_join(char *out, const char *dir, const char *name)
+{
+	int n = snprintf(out, ZH_STORE_PATH_MAX, "%s/%s", dir, name);
+
+	return n < 0 || n >= ZH_STORE_PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+static int dev_default_path(char *out, const char *dir, unsigned i)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "dev%u.img", i);
+	return path_join(out, dir, name);
+}
+
+static int lock_take(const char *dir, int *fd_out)
+{
+	char path[ZH_STORE_PATH_MAX];
+	int rc = path_join(path, dir, ZH__STORE_LOCK_FILE);
+	int fd;
+
+	if (rc < 0)
+		return rc;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		close(fd);
+		return rc;
+	}
+	*fd_out = fd;
+	return 0;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char path[ZH_STORE_PATH_MAX];
+	size_t n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(path))
+		return -EINVAL;
+	memcpy(path, dir, n + 1);
+	for (char *p = path + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+static int sb_io(struct zh_nvme_dev *dev, uint8_t *block, bool write)
+{
+	int fd = zh_nvme_dev_fd(dev);
+	ssize_t n = write ? pwrite(fd, block, ZH__SB_BYTES, 0) : pread(fd, block, ZH__SB_BYTES, 0);
+
+	if (n < 0)
+		return -errno;
+	if (n != ZH__SB_BYTES)
+		return -EIO;
+	return write && fdatasync(fd) < 0 ? -errno : 0;
+}
+
+static int file_dev_create(const char *path, uint64_t bytes)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	/* Real blocks up front: O_DIRECT writes into holes would allocate on the data path. */
+	if (posix_fallocate(fd, 0, (off_t)bytes) != 0 && ftruncate(fd, (off_t)bytes) < 0)
+		rc = -errno;
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+static int format_check(const struct zh_store_opts *o)
+{
+	if (o->dir == NULL || o->dev_count == 0 || o->dev_count > ZH_STORE_DEVS_MAX)
+		return -EINVAL;
+	if (o->ec_k == 0 || o->ec_k + o->ec_m > ZH_CODEC_SHARDS_MAX || o->chunk_bytes == 0 ||
+	    o->chunk_bytes > ZH_CODEC_CHUNK_MAX || o->chunk_bytes % 4096 != 0)
+		return -EINVAL;
+	if (o->small_max_bytes > o->chunk_bytes || o->small_max_bytes > (1u << 20))
+		return -EINVAL;
+	return o->dev_bytes >= 16ull << 20 ? 0 : -EINVAL;
+}
+
+static int format_devices(const struct zh_store_opts *o, struct zh__store_rec *rec)
+{
+	uint8_t *block = aligned_alloc(4096, ZH__SB_BYTES);
+	int rc = block != NULL ? 0 : -ENOMEM;
+
+	for (unsigned i = 0; rc == 0 && i < o->dev_count; i++) {
+		const char *given = o->dev_paths != NULL ? o->dev_paths[i] : NULL;
+		struct zh_nvme_dev_opts dopts = { 0 };
+		struct zh_nvme_dev *dev;
+
+		if (given != NULL) {
+			rc = strlen(given) < ZH_STORE_PATH_MAX ? 0 : -ENAMETOOLONG;
+			if (rc == 0)
+				strcpy(rec->dev_path[i], given);
+		} else {
+			rc = dev_default_path(rec->dev_path[i], o->dir, i);
+			if (rc == 0)
+				rc = file_dev_create(rec->dev_path[i], o->dev_bytes);
+		}
+		if (rc == 0)
+			rc = zh_nvme_dev_open(rec->dev_path[i], &dopts, &dev);
+		if (rc < 0)
+			break;
+		struct zh__superblock sb = {
+			.version = ZH__SB_VERSION,
+			.dev_index = i,
+			.dev_count = o->dev_count,
+			.dev_bytes = zh_nvme_dev_size_bytes(dev),
+			.block_bytes = zh_nvme_dev_block_bytes(dev),
+			.chunk_bytes = o->chunk_bytes,
+			.ec_k = (uint8_t)o->ec_k,
+			.ec_m = (uint8_t)o->ec_m,
+			.created_unix_s = (uint64_t)time(NULL),
+		};
+		memcpy(sb.store_uuid, rec->uuid, ZH__UUID_BYTES);
+		if (sb.block_bytes > rec->block_bytes)
+			rec->block_bytes = sb.block_bytes;
+		zh__sb_pack(&sb, block);
+		rc = sb_io(dev, block, true);
+		zh_nvme_dev_close(dev);
+	}
+	free(block);
+	return rc;
+}
+
+static int format_index(const struct zh_store_opts *o, const struct zh__store_rec *rec)
+{
+	struct zh_index_opts iopts;
+	struct zh_index *ix;
+	struct zh_index_batch *b;
+	uint8_t buf[ZH__STORE_REC_MAX];
+	char path[ZH_STORE_PATH_MAX];
+	int rc = path_join(path, o->dir, ZH__STORE_INDEX_DIR);
+
+	if (rc < 0)
+		return rc;
+	zh_index_opts_default(&iopts);
+	iopts.path = path;
+	iopts.create = true;
+	rc = zh_index_open(&iopts, &ix);
+	if (rc < 0)
+		return rc;
+	rc = zh_index_batch_create(ix, &b);
+	if (rc == 0) {
+		/* Written last: a store whose format was interrupted has no record and won't open. */
+		zh_index_batch_put(b, ZH_INDEX_CF_META, ZH__STORE_META_KEY,
+				   strlen(ZH__STORE_META_KEY), buf, zh__store_rec_pack(rec, buf));
+		rc = zh_index_commit(ix, b);
+		zh_index_batch_destroy(b);
+	}
+	zh_index_close(ix);
+	return rc;
+}
+
+int zh_store_format(const struct zh_store_opts *o)
+{
+	struct zh__store_rec rec = { 0 };
+	char path[ZH_STORE_PATH_MAX];
+	struct stat st;
+	int lock_fd, rc = format_check(o);
+
+	if (rc < 0)
+		return rc;
+	rc = mkdir_p(o->dir);
+	if (rc < 0)
+		return rc;
+	rc = lock_take(o->dir, &lock_fd);
+	if (rc < 0)
+		return rc;
+	rc = path_join(path, o->dir, ZH__STORE_INDEX_DIR);
+	if (rc == 0 && stat(path, &st) == 0)
+		rc = -EEXIST;
+	if (rc == 0 && getrandom(rec.uuid, sizeof(rec.uuid), 0) != sizeof(rec.uuid))
+		rc = -EIO;
+	rec.dev_count = o->dev_count;
+	rec.block_bytes = 512;
+	rec.chunk_bytes = o->chunk_bytes;
+	rec.small_max_bytes = o->small_max_bytes;
+	rec.ec_k = (uint8_t)o->ec_k;
+	rec.ec_m = (uint8_t)o->ec_m;
+	if (rc == 0)
+		rc = format_devices(o, &rec);
+	if (rc == 0)
+		rc = format_index(o, &rec);
+	close(lock_fd);
+	return rc;
+}
+
+/* ---- open ---------------------------------------------------------------------------------- */
+
+static int store_rec_load(struct zh_store *s)
+{
+	uint8_t buf[ZH__STORE_REC_MAX];
+	long n = zh_index_get(s->index, ZH_INDEX_CF_META, ZH__STORE_META_KEY,
+			      strlen(ZH__STORE_META_KEY), buf, sizeof(buf));
+
+	if (n == -ENOENT)
+		return -ENOENT;
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n > sizeof(buf))
+		return -EUCLEAN;
+	return zh__store_rec_unpack(buf, (size_t)n, &s->rec);
+}
+
+/*
+ * Open device i and check its superblock. A device that is gone or whose superblock is damaged
+ * leaves s->dev[i] NULL (lost: its shards are rebuilt from parity); one that belongs to another
+ * store or a newer version stops the open, since guessing would risk someone else's data.
+ */
+static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block)
+{
+	struct zh_nvme_dev_opts dopts = { .read_only = s->read_only };
+	struct zh__superblock sb;
+	struct zh_nvme_dev *dev;
+	int rc = zh_nvme_dev_open(s->rec.dev_path[i], &dopts, &dev);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	rc = sb_io(dev, block, false);
+	if (rc == 0)
+		rc = zh__sb_unpack(block, s->rec.uuid, &sb);
+	if (rc == 0 && (sb.dev_index != i || sb.dev_count != s->rec.dev_count ||
+			sb.dev_bytes != zh_nvme_dev_size_bytes(dev)))
+		rc = -EBADMSG;
+	if (rc == -EXDEV || rc == -EPROTONOSUPPORT || (rc < 0 && rc != -EBADMSG && rc != -EINVAL)) {
+		zh_nvme_dev_close(dev);
+		return rc;
+	}
+	if (rc < 0) {
+		zh_nvme_dev_close(dev);
+		return 0;
+	}
+	s->dev[i] = dev;
+	return 0;
+}
+
+static int devs_open(struct zh_store *s)
+{
+	uint8_t *block = aligned_alloc(4096, ZH__SB_BYTES);
+	int rc = block != NULL ? 0 : -ENOMEM;
+
+	for (unsigned i = 0; rc == 0 && i < s->rec.dev_count; i++)
+		rc = dev_open_one(s, i, block);
+	free(block);
+	s->place_count = 0;
+	for (unsigned i = 0; rc == 0 && i < s->rec.dev_count; i++) {
+		if (s->dev[i] != NULL)
+			s->place[s->place_count++] = (uint16_t)i;
+	}
+	return rc;
+}
+
+static int allocs_load(struct zh_store *s)
+{
+	for (unsigned i = 0; i < s->rec.dev_count; i++) {
+		struct zh_nvme_dev *dev = s->dev[i];
+		int rc;
+
+		if (dev == NULL)
+			continue;
+		s->alloc[i] = malloc(zh__alloc_memsize(ZH__STORE_ALLOC_FREE_MAX));
+		if (s->alloc[i] == NULL)
+			return -ENOMEM;
+		rc = zh__alloc_init(s->alloc[i], zh_nvme_dev_size_bytes(dev), s->rec.block_bytes,
+				    ZH__SB_BYTES, ZH__STORE_ALLOC_FREE_MAX);
+		if (rc == 0)
+			rc = zh__alloc_load(s->alloc[i], s->index, (uint16_t)i);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static uint32_t pow2_at_least(uint32_t v)
+{
+	uint32_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+static int cores_create(struct zh_store *s, const struct zh_store_opts *o, uint32_t *shard_max)
+{
+	struct zh_codec_opts copts;
+
+	zh_codec_opts_default(&copts);
+	copts.ec_k = s->rec.ec_k;
+	copts.ec_m = s->rec.ec_m;
+	copts.zstd_level = o->zstd_level;
+	copts.chunk_max_bytes = s->rec.chunk_bytes;
+	s->core = calloc(s->reactor_count, sizeof(*s->core));
+	if (s->core == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < s->reactor_count; i++) {
+		int rc = zh_codec_create(&copts, &s->core[i].codec);
+
+		if (rc < 0)
+			return rc;
+		s->core[i].data = aligned_alloc(64, zh_codec_data_bytes_max(s->core[i].codec));
+		if (s->core[i].data == NULL)
+			return -ENOMEM;
+		*shard_max = zh_codec_shard_bytes_max(s->core[i].codec);
+	}
+	return 0;
+}
+
+static int engine_start(struct zh_store *s, const struct zh_store_opts *o)
+{
+	static const uint16_t first_core = 0;
+	unsigned shards = (unsigned)s->rec.ec_k + s->rec.ec_m;
+	uint32_t requests = s->slot_count * shards;
+	struct zh_engine_opts eo;
+
+	zh_engine_opts_default(&eo);
+	eo.cpus = o->cpu_count > 0 ? o->cpus : &first_core;
+	eo.cpu_count = o->cpu_count > 0 ? o->cpu_count : 1;
+	/* Every shard request of every slot fits at once: rings, SQ and retry timers never fill. */
+	eo.msg_ring_entries = pow2_at_least(2 * requests < 1024 ? 1024 : 2 * requests);
+	eo.sq_entries = pow2_at_least(requests < 256 ? 256 : requests);
+	eo.timers_max = requests + 16;
+	eo.buf_count[ZH_BUF_CLASS_4K] = 8;
+	eo.buf_count[ZH_BUF_CLASS_64K] = 0;
+	eo.buf_count[ZH_BUF_CLASS_1M] = 0;
+	eo.devs = s->dev;
+	eo.dev_count = s->rec.dev_count;
+	eo.pin = ZH_ENGINE_PIN_NODE;
+	eo.shared_region = s->region;
+	eo.shared_region_bytes = s->region_bytes;
+	eo.user = s;
+	return zh_engine_create(&eo, &s->engine);
+}
+
+static int index_open(struct zh_store *s, const char *dir)
+{
+	struct zh_index_opts iopts;
+	char path[ZH_STORE_PATH_MAX];
+	struct stat st;
+	int rc = path_join(path, dir, ZH__STORE_INDEX_DIR);
+
+	if (rc < 0)
+		return rc;
+	if (stat(path, &st) < 0)
+		return -ENOENT;
+	zh_index_opts_default(&iopts);
+	iopts.path = path;
+	rc = zh_index_open(&iopts, &s->index);
+	return rc < 0 ? rc : store_rec_load(s);
+}
+
+static int store_start(struct zh_store *s, const struct zh_store_opts *o)
+{
+	uint32_t shard_max = 0;
+	int rc = index_open(s, o->dir);
+
+	if (rc == 0)
+		rc = devs_open(s);
+	if (rc == 0 && s->place_count == 0)
+		rc = -ENODEV;
+	if (rc == 0)
+		rc = allocs_load(s);
+	if (rc == 0)
+		rc = cores_create(s, o, &shard_max);
+	if (rc == 0)
+		rc = slots_init(s, o->chunk_slots > 0 ? o->chunk_slots : 16, shard_max);
+	if (rc == 0)
+		rc = engine_start(s, o);
+	if (rc == 0)
+		s->reactor_count = zh_engine_reactor_count(s->engine);
+	if (rc == 0)
+		rc = zh__indexer_start(s);
+	return rc;
+}
+
+int zh_store_open(const struct zh_store_opts *o, struct zh_store **out)
+{
+	struct zh_store *s;
+	int rc;
+
+	if (o->dir == NULL || strlen(o->dir) >= ZH_STORE_PATH_MAX)
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return -ENOMEM;
+	strcpy(s->dir, o->dir);
+	s->read_only = o->read_only;
+	s->zstd_level = o->zstd_level;
+	s->lock_fd = -1;
+	s->reactor_count = o->cpu_count > 0 ? o->cpu_count : 1;
+	pthread_mutex_init(&s->slot_lock, NULL);
+	pthread_cond_init(&s->slot_cond, NULL);
+	rc = lock_take(o->dir, &s->lock_fd);
+	if (rc == 0)
+		rc = store_start(s, o);
+	if (rc < 0) {
+		zh_store_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void zh_store_close(struct zh_store *s)
+{
+	if (s == NULL)
+		return;
+	zh__indexer_stop(s);
+	/* Reactors first (they drain their I/O), then what they were using. */
+	zh_engine_destroy(s->engine);
+	for (unsigned i = 0; s->core != NULL && i < s->reactor_count; i++) {
+		zh_codec_destroy(s->core[i].codec);
+		free(s->core[i].data);
+	}
+	free(s->core);
+	for (unsigned i = 0; i < ZH_STORE_DEVS_MAX; i++) {
+		free(s->alloc[i]);
+		if (s->dev[i] != NULL)
+			zh_nvme_dev_close(s->dev[i]);
+	}
+	free(s->slots);
+	free(s->region);
+	zh_index_close(s->index);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	pthread_mutex_destroy(&s->slot_lock);
+	pthread_cond_destroy(&s->slot_cond);
+	free(s);
+}
+
+/* ---- queries ------------------------------------------------------------------------------- */
+
+int zh_store_stat(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
+		  struct zh_object_info *info)
+{
+	size_t cap = ZH__OBJECT_REC_MAX + s->rec.small_max_bytes;
+	uint8_t *buf = malloc(cap);
+	struct zh__object_rec rec;
+	long n;
+
+	if (buf == NULL)
+		return -ENOMEM;
+	n = zh_index_get(s->index, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES, buf, cap);
+	if (n >= 0 && ((size_t)n > cap || zh__object_rec_unpack(buf, (size_t)n, &rec) < 0))
+		n = -EUCLEAN;
+	if (n >= 0)
+		zh__object_rec_info(&rec, hash, info);
+	free(buf);
+	return n < 0 ? (int)n : 0;
+}
+
+struct list_ctx {
+	zh_store_list_fn fn;
+	void *ctx;
+	struct zh_object_info info;
+};
+
+static int list_one(void *arg, const void *key, size_t key_len, const void *val, size_t val_len)
+{
+	struct list_ctx *lc = arg;
+	struct zh__object_rec rec;
+
+	if (key_len != ZH_CODEC_HASH_BYTES || zh__object_rec_unpack(val, val_len, &rec) < 0)
+		return -EUCLEAN;
+	zh__object_rec_info(&rec, key, &lc->info);
+	return lc->fn(lc->ctx, &lc->info);
+}
+
+int zh_store_list(struct zh_store *s, zh_store_list_fn fn, void *ctx)
+{
+	struct list_ctx *lc = malloc(sizeof(*lc));
+	int rc;
+
+	if (lc == NULL)
+		return -ENOMEM;
+	lc->fn = fn;
+	lc->ctx = ctx;
+	rc = zh_index_scan(s->index, ZH_INDEX_CF_OBJECTS, NULL, 0, list_one, lc);
+	free(lc);
+	return rc;
+}
+
+void zh_store_info_get(struct zh_store *s, struct zh_store_info *info)
+{
+	unsigned shards = (unsigned)s->rec.ec_k + s->rec.ec_m;
+
+	memset(info, 0, sizeof(*info));
+	memcpy(info->uuid, s->rec.uuid, sizeof(info->uuid));
+	info->dev_count = s->rec.dev_count;
+	info->devs_present = s->place_count;
+	info->ec_k = s->rec.ec_k;
+	info->ec_m = s->rec.ec_m;
+	info->shard_spread = s->place_count < shards ? s->place_count : shards;
+	info->chunk_bytes = s->rec.chunk_bytes;
+	info->small_max_bytes = s->rec.small_max_bytes;
+	for (unsigned i = 0; i < s->rec.dev_count; i++) {
+		struct zh_store_dev_info *d = &info->dev[i];
+
+		strcpy(d->path, s->rec.dev_path[i]);
+		d->present = s->dev[i] != NULL;
+		if (!d->present)
+			continue;
+		d->dev_bytes = zh_nvme_dev_size_bytes(s->dev[i]);
+		/* A racy but harmless read of a counter its reactor owns. */
+		d->free_bytes = __atomic_load_n(&s->alloc[i]->free_bytes, __ATOMIC_RELAXED);
+	}
+}
+
+void zh_store_stats_get(struct zh_store *s, struct zh_store_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->puts = atomic_load(&s->puts);
+	st->put_dedups = atomic_load(&s->put_dedups);
+	st->gets = atomic_load(&s->gets);
+	st->deletes = atomic_load(&s->deletes);
+	st->commit_groups = atomic_load(&s->commit_groups);
+	st->commit_batches = atomic_load(&s->commit_batches);
+	for (unsigned i = 0; i < s->reactor_count; i++) {
+		st->chunks_written += atomic_load(&s->core[i].chunks_written);
+		st->chunks_read += atomic_load(&s->core[i].chunks_read);
+		st->degraded_reads += atomic_load(&s->core[i].degraded_reads);
+		st->shards_bad += atomic_load(&s->core[i].shards_bad);
+	}
+}

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store: the content-addressed object store (DESIGN.md sections 3-4) on the engine's reactors,
+ * the codec and the index. A store is a directory holding its devices' superblocks' index (a
+ * RocksDB database) and a lock file; its devices are files in that directory by default, or
+ * block devices / NVMe char devices named at format time.
+ *
+ * An object's name is its content hash (codec tree hash). Objects up to `small_max_bytes` are
+ * kept whole inside their metadata record (one synced RocksDB batch holds data and metadata);
+ * larger objects are cut into chunks, each encoded by the codec into k + m shards that land on
+ * distinct devices where the store has enough. Identical content is stored once, with a
+ * reference count.
+ *
+ * Threads: the functions here are called from control threads (tools, benchmarks, the network
+ * layer's helper threads), never from a reactor: they wait. Several threads may use one store
+ * at once. Inside, chunk work runs on the reactors and every metadata write goes through the
+ * store's index thread, which group-commits concurrent puts and deletes.
+ */
+#ifndef ZH_STORE_H
+#define ZH_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec/codec.h"
+#include "numa/zh_platform.h"
+
+#define ZH_STORE_DEVS_MAX      ZH_CODEC_SHARDS_MAX
+#define ZH_STORE_PATH_MAX      512
+#define ZH_STORE_META_STR_MAX  255  /* owner, content type, filename, description */
+#define ZH_STORE_TAGS_MAX      1024 /* tags, comma-separated */
+
+struct zh_store_opts {
+	const char *dir;            /**< the store's directory (index, lock file, file devices) */
+	/** Device paths; NULL entries (or dev_paths NULL) mean "<dir>/dev<i>.img". */
+	const char *const *dev_paths;
+	unsigned dev_count;         /**< default 6 */
+	/* Format only (open reads them from the store): */
+	uint64_t dev_bytes;         /**< size of each file device created; default 256 MiB */
+	unsigned ec_k, ec_m;        /**< default 4 + 2 */
+	uint32_t chunk_bytes;       /**< default 1 MiB */
+	uint32_t small_max_bytes;   /**< objects up to this are stored inline; default 16 KiB */
+	/* Open: */
+	int zstd_level;             /**< default 3; 0 stores chunks uncompressed */
+	const uint16_t *cpus;       /**< reactor cores; default: the first core only */
+	unsigned cpu_count;
+	unsigned chunk_slots;       /**< chunks in flight in the whole store; default 16 */
+	bool read_only;             /**< open for reading (fsck, get): no writes */
+};
+
+void zh_store_opts_default(struct zh_store_opts *opts);
+
+struct zh_store;
+
+/**
+ * Create a store: the directory, the device files (preallocated), a superblock on every device
+ * and an empty index. Refuses (-EEXIST) when the directory already holds a store.
+ * \return 0 or -errno (-EINVAL for bad options).
+ */
+ZH_MUST_CHECK int zh_store_format(const struct zh_store_opts *opts);
+
+/**
+ * Open a formatted store: take its lock file, check every device's superblock, rebuild the
+ * allocators from the index and start the reactors and the index thread. A device that is
+ * missing or whose superblock is damaged is left out (the store runs degraded and says so in
+ * zh_store_info); a device of another store or of a newer version is an error.
+ * \return 0; -EBUSY (another process has the store); -ENOENT (no store there); -EXDEV,
+ *         -EPROTONOSUPPORT, -EUCLEAN (metadata contradicts itself), or another -errno.
+ */
+ZH_MUST_CHECK int zh_store_open(const struct zh_store_opts *opts, struct zh_store **out);
+void zh_store_close(struct zh_store *store);
+
+/** Descriptive fields stored with an object (all optional, NUL-terminated). */
+struct zh_object_meta {
+	const char *owner;
+	const char *content_type;
+	const char *filename;
+	const char *description;
+	const char *tags;
+};
+
+enum zh_object_layout {
+	ZH_OBJECT_INLINE, /**< whole, inside the metadata record */
+	ZH_OBJECT_CHUNKED,  /**< chunks of k + m shards on the devices */
+};
+
+struct zh_object_info {
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	uint64_t size_bytes;
+	uint64_t stored_bytes;      /**< payload after compression, before parity */
+	uint32_t chunk_count;
+	uint32_t chunk_bytes;
+	uint32_t refcount;
+	uint8_t layout;             /**< enum zh_object_layout */
+	uint8_t ec_k, ec_m;
+	uint64_t created_unix_s;
+	char owner[ZH_STORE_META_STR_MAX + 1];
+	char content_type[ZH_STORE_META_STR_MAX + 1];
+	char filename[ZH_STORE_META_STR_MAX + 1];
+	char description[ZH_STORE_META_STR_MAX + 1];
+	char tags[ZH_STORE_TAGS_MAX + 1];
+};
+
+/* ---- put ---------------------------------------------------------------------------------- */
+
+struct zh_store_put;
+
+/** Start a streaming put. \return 0, -EINVAL (a field too long), -EROFS, -EIO (store failed). */
+ZH_MUST_CHECK int zh_store_put_begin(struct zh_store *store, const struct zh_object_meta *meta,
+				     struct zh_store_put **out);
+/**
+ * Append bytes. Full chunks go to the reactors at once; this waits only when the store's chunk
+ * slots are all busy. \return 0, -EFBIG (past the largest object), or the first chunk error.
+ */
+ZH_MUST_CHECK int zh_store_put_write(struct zh_store_put *put, const void *data, size_t len);
+/**
+ * Finish: wait until every chunk is durable on its devices, commit the metadata (WAL synced),
+ * and return the content hash. The put is freed whatever the result; on failure nothing is
+ * stored and its space is free again.
+ * \return 0, -ENOSPC, -EIO, or another -errno from the devices or the index.
+ */
+ZH_MUST_CHECK int zh_store_put_finish(struct zh_store_put *put,
+				      uint8_t hash[ZH_CODEC_HASH_BYTES]);
+/** Drop a put without storing anything. */
+void zh_store_put_abort(struct zh_store_put *put);
+
+/** Whole-buffer put: begin, one write, finish. */
+ZH_MUST_CHECK int zh_store_put(struct zh_store *store, const void *data, size_t len,
+			       const struct zh_object_meta *meta,
+			       uint8_t hash[ZH_CODEC_HASH_BYTES]);
+
+/* ---- get, stat, delete, list ---------------------------------------------------------------- */
+
+/** Receives an object's bytes in order. Returning non-zero stops the get with that value. */
+typedef int (*zh_store_sink_fn)(void *ctx, const void *data, size_t len);
+
+/**
+ * Stream bytes [offset, offset + len) of an object to \p sink (len UINT64_MAX: to the end).
+ * Reads only the chunks the range needs; a lost or corrupt shard is rebuilt from parity
+ * (counted in zh_store_stats.degraded_reads).
+ * \return 0; -ENOENT; -EINVAL (offset past the end); -EIO (more than m shards of a chunk lost);
+ *         -EBADMSG (content does not match its hash); or the sink's value.
+ */
+ZH_MUST_CHECK int zh_store_get(struct zh_store *store, const uint8_t hash[ZH_CODEC_HASH_BYTES],
+			       uint64_t offset, uint64_t len, zh_store_sink_fn sink, void *ctx);
+
+/** \return 0, -ENOENT, or -EUCLEAN (a damaged record). */
+ZH_MUST_CHECK int zh_store_stat(struct zh_store *store, const uint8_t hash[ZH_CODEC_HASH_BYTES],
+				struct zh_object_info *info);
+
+/**
+ * Drop one reference; the last one removes the object and frees its space (committed before
+ * this returns). \return 0, -ENOENT, -EROFS, -EIO.
+ */
+ZH_MUST_CHECK int zh_store_delete(struct zh_store *store, const uint8_t hash[ZH_CODEC_HASH_BYTES]);
+
+typedef int (*zh_store_list_fn)(void *ctx, const struct zh_object_info *info);
+/** Every object in hash order, until \p fn returns non-zero (returned). */
+ZH_MUST_CHECK int zh_store_list(struct zh_store *store, zh_store_list_fn fn, void *ctx);
+
+/* ---- store-wide ----------------------------------------------------------------------------- */
+
+struct zh_store_dev_info {
+	char path[ZH_STORE_PATH_MAX];
+	bool present;
+	uint64_t dev_bytes;
+	uint64_t free_bytes;
+};
+
+struct zh_store_info {
+	uint8_t uuid[16];
+	unsigned dev_count, devs_present;
+	unsigned ec_k, ec_m;
+	/** Distinct devices a chunk's shards land on (k + m, or fewer on a small store). */
+	unsigned shard_spread;
+	uint32_t chunk_bytes, small_max_bytes;
+	struct zh_store_dev_info dev[ZH_STORE_DEVS_MAX];
+};
+
+void zh_store_info_get(struct zh_store *store, struct zh_store_info *info);
+
+struct zh_store_stats {
+	uint64_t puts, put_dedups, gets, deletes;
+	uint64_t chunks_written, chunks_read, degraded_reads, shards_bad;
+	uint64_t commit_groups, commit_batches; /**< WAL syncs and the puts/deletes they carried */
+};
+
+void zh_store_stats_get(struct zh_store *store, struct zh_store_stats *stats);
+
+#endif /* ZH_STORE_H */

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store: the get pipeline and delete. The caller's thread reads the object record and, chunk by
+ * chunk, the chunk records (RocksDB reads are fine off the reactors), and hands each chunk to a
+ * reactor in a slot. The reactor reads the k data shards from their devices and checks each
+ * shard's crc as it lands; for every shard that is missing, unreadable, short or corrupt it
+ * asks for one more (parity) shard, until k good ones are in or none is left. The codec then
+ * rebuilds what is missing and undoes compression into the slot; the caller streams slots out
+ * in order. Ranges touch only the chunks they cover.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/store_internal.h"
+
+#define GET_INFLIGHT_MAX 8 /* chunks of one get in flight at once */
+
+/* ---- reactor side -------------------------------------------------------------------------- */
+
+static void chunk_advance(struct zh_reactor *r, struct zh__slot *slot);
+static void shard_read_issue(struct zh_reactor *r, struct zh__shard_op *op);
+
+static unsigned slot_shards(const struct zh__slot *slot)
+{
+	return (unsigned)slot->rec.hdr.ec_k + slot->rec.hdr.ec_m;
+}
+
+static void shard_read_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct zh__shard_op *op = ZH_CONTAINER_OF(io, struct zh__shard_op, io);
+	struct zh__slot *slot = op->slot;
+	const struct zh_codec_hdr *hdr = &slot->rec.hdr;
+	uint32_t stride = zh__stride(slot->store, hdr->shard_bytes);
+
+	ZH_ASSERT(slot->pending > 0);
+	slot->pending--;
+	if (io->res == (int32_t)stride &&
+	    zh_codec_crc32c(slot->shard[op->shard], hdr->shard_bytes) == hdr->shard_crc[op->shard])
+		slot->present |= 1u << op->shard;
+	else
+		atomic_fetch_add_explicit(&slot->store->core[zh_reactor_id(r)].shards_bad, 1,
+					  memory_order_relaxed);
+	chunk_advance(r, slot);
+}
+
+static void shard_read_retry(struct zh_reactor *r, struct zh_timer *t)
+{
+	struct zh__shard_op *op = ZH_CONTAINER_OF(t, struct zh__shard_op, retry);
+
+	op->slot->pending--;
+	shard_read_issue(r, op);
+	chunk_advance(r, op->slot);
+}
+
+/* Ask for one shard. A device that is gone fails at once; a full SQ retries shortly. */
+static void shard_read_issue(struct zh_reactor *r, struct zh__shard_op *op)
+{
+	struct zh__slot *slot = op->slot;
+	uint32_t stride = zh__stride(slot->store, slot->rec.hdr.shard_bytes);
+	const struct zh__shard_loc *loc = &slot->rec.loc[op->shard];
+	int rc = zh_reactor_read_shared(r, loc->dev, slot->shard[op->shard], stride,
+					loc->offset_bytes, &op->io, shard_read_done);
+
+	if (rc == -EAGAIN)
+		ZH_ASSERT(zh_reactor_timer_start(r, &op->retry, zh_reactor_now_ns(r) + 20000,
+						 shard_read_retry) == 0);
+	if (rc == 0 || rc == -EAGAIN)
+		slot->pending++;
+	else
+		atomic_fetch_add_explicit(&slot->store->core[zh_reactor_id(r)].shards_bad, 1,
+					  memory_order_relaxed);
+}
+
+/* Ask for \p need shards not yet tried, data shards first. */
+static void shards_request(struct zh_reactor *r, struct zh__slot *slot, unsigned need)
+{
+	for (unsigned i = 0; i < slot_shards(slot) && need > 0; i++) {
+		if (slot->tried & (1u << i))
+			continue;
+		slot->tried |= 1u << i;
+		need--;
+		shard_read_issue(r, &slot->op[i]);
+	}
+}
+
+static void chunk_decode(struct zh_reactor *r, struct zh__slot *slot)
+{
+	struct zh_store *s = slot->store;
+	struct zh__core *core = &s->core[zh_reactor_id(r)];
+	const uint8_t *shards[ZH_CODEC_SHARDS_MAX];
+	uint32_t data_mask = (1u << slot->rec.hdr.ec_k) - 1;
+	int rc;
+
+	for (unsigned i = 0; i < slot_shards(slot); i++)
+		shards[i] = slot->shard[i];
+	rc = zh_codec_chunk_decode(core->codec, &slot->rec.hdr, shards, slot->present, NULL,
+				   slot->raw, s->rec.chunk_bytes, NULL);
+	slot->rc = rc < 0 ? rc : 0;
+	slot->degraded = (slot->present & data_mask) != data_mask;
+	if (slot->degraded)
+		atomic_fetch_add_explicit(&core->degraded_reads, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&core->chunks_read, 1, memory_order_relaxed);
+}
+
+static void chunk_done(struct zh__slot *slot)
+{
+	atomic_store_explicit(&slot->done, true, memory_order_release);
+	zh__waiter_wake(slot->waiter);
+}
+
+static void chunk_advance(struct zh_reactor *r, struct zh__slot *slot)
+{
+	unsigned k = slot->rec.hdr.ec_k;
+
+	while (slot->pending == 0) {
+		unsigned have = (unsigned)__builtin_popcount(slot->present);
+
+		if (have >= k) {
+			chunk_decode(r, slot);
+			chunk_done(slot);
+			return;
+		}
+		if ((unsigned)__builtin_popcount(slot->tried) == slot_shards(slot)) {
+			slot->rc = -EIO;
+			chunk_done(slot);
+			return;
+		}
+		shards_request(r, slot, k - have);
+	}
+}
+
+void zh__get_chunk_msg(struct zh_reactor *r, void *arg)
+{
+	struct zh__slot *slot = arg;
+
+	slot->present = 0;
+	slot->tried = 0;
+	slot->pending = 0;
+	chunk_advance(r, slot);
+}
+
+/* ---- caller side --------------------------------------------------------------------------- */
+
+struct get_ctx {
+	struct zh_store *store;
+	struct zh__waiter waiter;
+	struct zh__object_rec obj;
+	const uint8_t *hash;
+	uint64_t offset, end;
+	zh_store_sink_fn sink;
+	void *sink_ctx;
+	struct zh__slot *inflight[GET_INFLIGHT_MAX];
+	unsigned head, count;
+	int rc;
+};
+
+static int chunk_rec_load(struct zh_store *s, const uint8_t *hash, uint32_t index,
+			  struct zh__chunk_rec *rec)
+{
+	uint8_t key[ZH__CHUNK_KEY_BYTES];
+	uint8_t val[ZH__CHUNK_REC_BYTES];
+	long n;
+
+	zh__chunk_key(hash, index, key);
+	n = zh_index_get(s->index, ZH_INDEX_CF_CHUNKS, key, sizeof(key), val, sizeof(val));
+	if (n == -ENOENT)
+		return -EUCLEAN; /* the object record names a chunk that is not there */
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n > sizeof(val))
+		return -EUCLEAN;
+	return zh__chunk_rec_unpack(val, (size_t)n, rec);
+}
+
+static uint32_t chunk_len(const struct zh__object_rec *obj, uint32_t index)
+{
+	uint64_t start = (uint64_t)index * obj->chunk_bytes;
+	uint64_t left = obj->size_bytes - start;
+
+	return left < obj->chunk_bytes ? (uint32_t)left : obj->chunk_bytes;
+}
+
+/* Wait for the oldest chunk and stream the part of it the range wants. */
+static void get_retire_one(struct get_ctx *g)
+{
+	struct zh__slot *slot = g->inflight[g->head];
+	uint64_t start = (uint64_t)slot->chunk_index * g->obj.chunk_bytes;
+	uint64_t from = g->offset > start ? g->offset - start : 0;
+	uint64_t to = g->end - start < slot->raw_bytes ? g->end - start : slot->raw_bytes;
+
+	zh__slot_wait(slot, &g->waiter);
+	g->head = (g->head + 1) % GET_INFLIGHT_MAX;
+	g->count--;
+	if (g->rc == 0 && slot->rc < 0)
+		g->rc = slot->rc;
+	if (g->rc == 0)
+		g->rc = g->sink(g->sink_ctx, slot->raw + from, (size_t)(to - from));
+	zh__slot_put(g->store, slot);
+}
+
+static int get_dispatch(struct get_ctx *g, uint32_t index)
+{
+	struct zh__chunk_rec rec;
+	struct zh__slot *slot;
+	int rc = chunk_rec_load(g->store, g->hash, index, &rec);
+
+	if (rc == 0 && (rec.hdr.raw_bytes != chunk_len(&g->obj, index) ||
+			rec.hdr.ec_k != g->obj.ec_k || rec.hdr.ec_m != g->obj.ec_m))
+		rc = -EUCLEAN;
+	if (rc < 0)
+		return rc;
+	if (g->count == GET_INFLIGHT_MAX)
+		get_retire_one(g);
+	slot = zh__slot_get(g->store, &g->waiter);
+	slot->rec = rec;
+	slot->chunk_index = index;
+	slot->raw_bytes = rec.hdr.raw_bytes;
+	g->inflight[(g->head + g->count) % GET_INFLIGHT_MAX] = slot;
+	g->count++;
+	zh__post_control(g->store, slot->coord, zh__get_chunk_msg, slot);
+	return 0;
+}
+
+static int get_chunked(struct get_ctx *g)
+{
+	uint32_t first = (uint32_t)(g->offset / g->obj.chunk_bytes);
+	uint32_t last = (uint32_t)((g->end - 1) / g->obj.chunk_bytes);
+
+	for (uint32_t c = first; c <= last && g->rc == 0; c++) {
+		int rc = get_dispatch(g, c);
+
+		if (rc < 0 && g->rc == 0)
+			g->rc = rc;
+	}
+	while (g->count > 0)
+		get_retire_one(g);
+	return g->rc;
+}
+
+static int object_load(struct zh_store *s, const uint8_t *hash, uint8_t *buf, size_t cap,
+		       struct zh__object_rec *rec)
+{
+	long n = zh_index_get(s->index, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES, buf, cap);
+
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n > cap)
+		return -EUCLEAN;
+	return zh__object_rec_unpack(buf, (size_t)n, rec);
+}
+
+int zh_store_get(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES], uint64_t offset,
+		 uint64_t len, zh_store_sink_fn sink, void *ctx)
+{
+	size_t cap = ZH__OBJECT_REC_MAX + s->rec.small_max_bytes;
+	struct get_ctx *g = calloc(1, sizeof(*g));
+	uint8_t *buf = malloc(cap);
+	int rc = g != NULL && buf != NULL ? 0 : -ENOMEM;
+
+	if (rc == 0)
+		rc = object_load(s, hash, buf, cap, &g->obj);
+	if (rc == 0 && offset > g->obj.size_bytes)
+		rc = -EINVAL;
+	if (rc == 0) {
+		g->store = s;
+		g->hash = hash;
+		g->offset = offset;
+		g->end = len > g->obj.size_bytes - offset ? g->obj.size_bytes : offset + len;
+		g->sink = sink;
+		g->sink_ctx = ctx;
+		if (g->end == offset)
+			rc = 0;
+		else if (g->obj.layout == ZH_OBJECT_INLINE)
+			rc = sink(ctx, g->obj.inline_data + offset, (size_t)(g->end - offset));
+		else
+			rc = get_chunked(g);
+	}
+	if (rc == 0)
+		atomic_fetch_add(&s->gets, 1);
+	free(buf);
+	free(g);
+	return rc;
+}
+
+int zh_store_delete(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES])
+{
+	struct zh__ireq req = { .op = ZH__IREQ_DELETE };
+	int rc;
+
+	if (s->read_only)
+		return -EROFS;
+	memcpy(req.hash, hash, ZH_CODEC_HASH_BYTES);
+	rc = zh__indexer_call(s, &req);
+	if (rc == 0)
+		atomic_fetch_add(&s->deletes, 1);
+	return rc;
+}

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store: the index thread. Every change to the store's metadata (a put's object record, chunk
+ * records and allocator extents; a delete) is queued here and committed in groups: the thread
+ * takes whatever is waiting (up to ZH_INDEX_GROUP_MAX requests), builds one batch per request,
+ * writes them all and syncs the WAL once, then answers each waiter. Requests naming the same
+ * hash never share a group, so each batch can decide "new or duplicate" and "last reference or
+ * not" from what is committed. Extents freed by a commit go back to their allocators only
+ * after it is durable; a failed commit leaves the store refusing changes (the allocators are
+ * rebuilt from what was committed at the next open).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/store_internal.h"
+
+static int release_push(struct zh__indexer *ix, uint64_t packed)
+{
+	if (ix->release_count == ix->release_cap) {
+		size_t cap = ix->release_cap > 0 ? 2 * ix->release_cap : 1024;
+		uint64_t *p = realloc(ix->release, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -ENOMEM;
+		ix->release = p;
+		ix->release_cap = cap;
+	}
+	ix->release[ix->release_count++] = packed;
+	return 0;
+}
+
+/* Read and parse an object record into the thread's scratch. \return 0, -ENOENT, -errno. */
+static int object_load(struct zh_store *s, const uint8_t *hash, struct zh__object_rec *rec)
+{
+	struct zh__indexer *ix = &s->ix;
+	long n = zh_index_get(s->index, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES,
+			      ix->scratch, ix->scratch_bytes);
+
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n > ix->scratch_bytes)
+		return -EUCLEAN;
+	return zh__object_rec_unpack(ix->scratch, (size_t)n, rec);
+}
+
+static void object_store(struct zh_store *s, struct zh_index_batch *b, const uint8_t *hash,
+			 const struct zh__object_rec *rec)
+{
+	size_t n = zh__object_rec_bytes(rec);
+	/* Packed after the loaded record in scratch: a refcount update rewrites from it. */
+	uint8_t *out = s->ix.scratch + s->ix.scratch_bytes;
+
+	zh__object_rec_pack(rec, out);
+	zh_index_batch_put(b, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES, out, n);
+}
+
+static void chunks_store(struct zh_store *s, struct zh_index_batch *b, const struct zh__ireq *req)
+{
+	unsigned shards = (unsigned)req->obj.ec_k + req->obj.ec_m;
+
+	for (uint32_t c = 0; c < req->obj.chunk_count; c++) {
+		const struct zh__chunk_rec *cr = &req->chunks[c];
+		uint8_t key[ZH__CHUNK_KEY_BYTES];
+		uint8_t val[ZH__CHUNK_REC_BYTES];
+		uint32_t stride = zh__stride(s, cr->hdr.shard_bytes);
+
+		zh__chunk_key(req->hash, c, key);
+		zh_index_batch_put(b, ZH_INDEX_CF_CHUNKS, key, sizeof(key), val,
+				   zh__chunk_rec_pack(cr, val));
+		for (unsigned i = 0; i < shards; i++) {
+			struct zh__extent e = { cr->loc[i].offset_bytes, stride };
+
+			zh__alloc_persist_used(b, cr->loc[i].dev, &e);
+		}
+	}
+}
+
+static int build_put(struct zh_store *s, struct zh_index_batch *b, struct zh__ireq *req)
+{
+	struct zh__object_rec old;
+	int rc = object_load(s, req->hash, &old);
+
+	if (rc == 0) {
+		/* Same content already stored: one more reference; this put's shards are freed. */
+		old.refcount++;
+		object_store(s, b, req->hash, &old);
+		req->dedup = true;
+		return 0;
+	}
+	if (rc != -ENOENT)
+		return rc;
+	req->obj.refcount = 1;
+	object_store(s, b, req->hash, &req->obj);
+	chunks_store(s, b, req);
+	return 0;
+}
+
+struct drop_ctx {
+	struct zh_store *store;
+	struct zh_index_batch *batch;
+};
+
+/* Scan callback: drop one chunk record of a deleted object and free its shards' extents. */
+static int chunk_drop(void *arg, const void *key, size_t key_len, const void *val,
+		      size_t val_len)
+{
+	struct drop_ctx *dc = arg;
+	struct zh_store *s = dc->store;
+	struct zh__chunk_rec cr;
+	uint32_t stride;
+
+	if (zh__chunk_rec_unpack(val, val_len, &cr) < 0)
+		return -EUCLEAN;
+	zh_index_batch_delete(dc->batch, ZH_INDEX_CF_CHUNKS, key, key_len);
+	stride = zh__stride(s, cr.hdr.shard_bytes);
+	for (unsigned i = 0; i < (unsigned)cr.hdr.ec_k + cr.hdr.ec_m; i++) {
+		struct zh__extent e = { cr.loc[i].offset_bytes, stride };
+		int rc = release_push(&s->ix, zh__extent_pack(s, cr.loc[i].dev, e.offset_bytes,
+							       e.len_bytes));
+
+		if (rc < 0)
+			return rc;
+		zh__alloc_persist_freed(dc->batch, cr.loc[i].dev, &e);
+	}
+	return 0;
+}
+
+static int build_delete(struct zh_store *s, struct zh_index_batch *b, struct zh__ireq *req)
+{
+	struct zh__object_rec old;
+	struct drop_ctx dc = { s, b };
+	size_t first_release = s->ix.release_count;
+	int rc = object_load(s, req->hash, &old);
+
+	if (rc < 0)
+		return rc;
+	if (old.refcount > 1) {
+		old.refcount--;
+		object_store(s, b, req->hash, &old);
+		return 0;
+	}
+	zh_index_batch_delete(b, ZH_INDEX_CF_OBJECTS, req->hash, ZH_CODEC_HASH_BYTES);
+	if (old.layout == ZH_OBJECT_INLINE)
+		return 0;
+	rc = zh_index_scan(s->index, ZH_INDEX_CF_CHUNKS, req->hash, ZH_CODEC_HASH_BYTES,
+			   chunk_drop, &dc);
+	if (rc < 0)
+		s->ix.release_count = first_release;
+	return rc;
+}
+
+/* ---- the thread ---------------------------------------------------------------------------- */
+
+static bool group_has_hash(struct zh__ireq *const group[], unsigned n, const uint8_t *hash)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (memcmp(group[i]->hash, hash, ZH_CODEC_HASH_BYTES) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Take up to ZH_INDEX_GROUP_MAX queued requests, at most one per hash. Lock held. */
+static unsigned group_take(struct zh__indexer *ix, struct zh__ireq *group[])
+{
+	struct zh__ireq **link = &ix->head;
+	unsigned n = 0;
+
+	ix->tail = NULL;
+	while (*link != NULL && n < ZH_INDEX_GROUP_MAX) {
+		struct zh__ireq *req = *link;
+
+		if (group_has_hash(group, n, req->hash)) {
+			ix->tail = req;
+			link = &req->next;
+			continue;
+		}
+		*link = req->next;
+		group[n++] = req;
+	}
+	for (struct zh__ireq *r = *link; r != NULL; r = r->next)
+		ix->tail = r;
+	return n;
+}
+
+/* Build one batch per request; a request that fails to build is answered without a batch. */
+static unsigned group_build(struct zh_store *s, struct zh__ireq *group[], unsigned n,
+			    struct zh_index_batch *batches[])
+{
+	unsigned count = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct zh__ireq *req = group[i];
+		struct zh_index_batch *b = s->ix.batch[count];
+
+		zh_index_batch_clear(b);
+		req->rc = req->op == ZH__IREQ_PUT ? build_put(s, b, req) : build_delete(s, b, req);
+		req->committing = req->rc == 0;
+		if (req->rc == 0)
+			batches[count++] = b;
+	}
+	return count;
+}
+
+static void group_finish(struct zh_store *s, struct zh__ireq *group[], unsigned n, int rc)
+{
+	struct zh__indexer *ix = &s->ix;
+
+	if (rc == 0) {
+		for (size_t i = 0; i < ix->release_count; i++)
+			zh__release_from_control(s, ix->release[i]);
+	}
+	ix->release_count = 0;
+	pthread_mutex_lock(&ix->lock);
+	if (rc < 0)
+		ix->failed = true;
+	for (unsigned i = 0; i < n; i++) {
+		if (group[i]->rc == 0)
+			group[i]->rc = rc;
+		group[i]->done = true;
+	}
+	pthread_cond_broadcast(&ix->done_cond);
+	pthread_mutex_unlock(&ix->lock);
+}
+
+static void *indexer_main(void *arg)
+{
+	struct zh_store *s = arg;
+	struct zh__indexer *ix = &s->ix;
+	struct zh__ireq *group[ZH_INDEX_GROUP_MAX];
+	struct zh_index_batch *batches[ZH_INDEX_GROUP_MAX];
+
+	for (;;) {
+		unsigned n, count;
+		int rc = 0;
+
+		pthread_mutex_lock(&ix->lock);
+		while (ix->head == NULL && !ix->stop)
+			pthread_cond_wait(&ix->cond, &ix->lock);
+		if (ix->head == NULL) {
+			pthread_mutex_unlock(&ix->lock);
+			return NULL;
+		}
+		n = group_take(ix, group);
+		pthread_mutex_unlock(&ix->lock);
+		count = group_build(s, group, n, batches);
+		if (count > 0) {
+			rc = zh_index_commit_group(s->index, batches, count, NULL);
+			atomic_fetch_add(&s->commit_groups, 1);
+			atomic_fetch_add(&s->commit_batches, count);
+		}
+		group_finish(s, group, n, rc);
+	}
+}
+
+int zh__indexer_start(struct zh_store *s)
+{
+	struct zh__indexer *ix = &s->ix;
+	int rc;
+
+	pthread_mutex_init(&ix->lock, NULL);
+	pthread_cond_init(&ix->cond, NULL);
+	pthread_cond_init(&ix->done_cond, NULL);
+	ix->scratch_bytes = ZH__OBJECT_REC_MAX + s->rec.small_max_bytes;
+	/* Twice: a loaded record and the record packed from it. */
+	ix->scratch = malloc(2 * ix->scratch_bytes);
+	if (ix->scratch == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < ZH_INDEX_GROUP_MAX; i++) {
+		rc = zh_index_batch_create(s->index, &ix->batch[i]);
+		if (rc < 0)
+			return rc;
+	}
+	rc = -pthread_create(&ix->thread, NULL, indexer_main, s);
+	if (rc == 0)
+		ix->started = true;
+	return rc;
+}
+
+void zh__indexer_stop(struct zh_store *s)
+{
+	struct zh__indexer *ix = &s->ix;
+
+	if (ix->started) {
+		pthread_mutex_lock(&ix->lock);
+		ix->stop = true;
+		pthread_cond_signal(&ix->cond);
+		pthread_mutex_unlock(&ix->lock);
+		pthread_join(ix->thread, NULL);
+		ix->started = false;
+	}
+	for (unsigned i = 0; i < ZH_INDEX_GROUP_MAX; i++)
+		zh_index_batch_destroy(ix->batch[i]);
+	free(ix->scratch);
+	free(ix->release);
+}
+
+int zh__indexer_call(struct zh_store *s, struct zh__ireq *req)
+{
+	struct zh__indexer *ix = &s->ix;
+
+	req->done = false;
+	req->dedup = false;
+	req->committing = false;
+	req->next = NULL;
+	pthread_mutex_lock(&ix->lock);
+	if (ix->failed) {
+		pthread_mutex_unlock(&ix->lock);
+		return -EIO;
+	}
+	if (ix->tail != NULL)
+		ix->tail->next = req;
+	else
+		ix->head = req;
+	ix->tail = req;
+	pthread_cond_signal(&ix->cond);
+	while (!req->done)
+		pthread_cond_wait(&ix->done_cond, &ix->lock);
+	pthread_mutex_unlock(&ix->lock);
+	return req->rc;
+}

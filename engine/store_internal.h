@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store internals shared by store.c (open, format, placement), store_record.c (metadata records),
+ * store_index.c (the index thread), store_put.c and store_get.c (the chunk pipelines) and their
+ * white-box tests. Not part of the public API.
+ */
+#ifndef ZH_STORE_INTERNAL_H
+#define ZH_STORE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "engine/engine.h"
+#include "engine/engine_internal.h"
+#include "engine/store.h"
+#include "index/index.h"
+
+#define ZH__STORE_VERSION     1
+#define ZH__STORE_LOCK_FILE   "zhtp.lock"
+#define ZH__STORE_INDEX_DIR   "index"
+#define ZH__STORE_META_KEY    "store"
+#define ZH__STORE_ALLOC_FREE_MAX 65536u /* free extents tracked per device */
+#define ZH__OBJECT_MAX_BYTES  (1ull << 40)
+
+/* ---- metadata records (store_record.c; byte layouts in docs/format.md) ------------------- */
+
+/** Where one shard lives: its device and offset; its length is the chunk's shard stride. */
+struct zh__shard_loc {
+	uint16_t dev;
+	uint64_t offset_bytes;
+};
+
+/** A chunk's record: codec header (with the shard crcs), chunk hash and shard map. */
+struct zh__chunk_rec {
+	struct zh_codec_hdr hdr;
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	struct zh__shard_loc loc[ZH_CODEC_SHARDS_MAX];
+};
+
+#define ZH__CHUNK_KEY_BYTES (ZH_CODEC_HASH_BYTES + 4)
+#define ZH__CHUNK_REC_HEAD  (4 + ZH_CODEC_HDR_BYTES + ZH_CODEC_HASH_BYTES)
+#define ZH__CHUNK_REC_BYTES (ZH__CHUNK_REC_HEAD + 10 * ZH_CODEC_SHARDS_MAX)
+
+/** Object record fields; strings point into the caller's memory (pack) or the record (unpack). */
+struct zh__object_rec {
+	uint8_t layout; /* enum zh_object_layout */
+	uint8_t ec_k, ec_m;
+	uint32_t chunk_bytes;
+	uint64_t size_bytes;
+	uint64_t stored_bytes;
+	uint32_t chunk_count;
+	uint32_t refcount;
+	uint64_t created_unix_s;
+	uint32_t inline_crc; /* crc32c of the inline data */
+	const char *str[5];  /* owner, content type, filename, description, tags */
+	uint16_t str_len[5];
+	const uint8_t *inline_data; /* size_bytes bytes for ZH_OBJECT_INLINE */
+};
+
+#define ZH__OBJECT_REC_HEAD 56
+#define ZH__OBJECT_REC_MAX  (ZH__OBJECT_REC_HEAD + 4 * ZH_STORE_META_STR_MAX + ZH_STORE_TAGS_MAX)
+
+void zh__chunk_key(const uint8_t hash[ZH_CODEC_HASH_BYTES], uint32_t index,
+		   uint8_t key[ZH__CHUNK_KEY_BYTES]);
+/** \return the packed length (ZH__CHUNK_REC_HEAD + 10 per shard). */
+size_t zh__chunk_rec_pack(const struct zh__chunk_rec *rec, uint8_t out[ZH__CHUNK_REC_BYTES]);
+/** \return 0, or -EUCLEAN for a damaged or inconsistent record. */
+int zh__chunk_rec_unpack(const uint8_t *in, size_t len, struct zh__chunk_rec *rec);
+
+size_t zh__object_rec_bytes(const struct zh__object_rec *rec);
+/** Pack into \p out (zh__object_rec_bytes() bytes). */
+void zh__object_rec_pack(const struct zh__object_rec *rec, uint8_t *out);
+/** \return 0, or -EUCLEAN. Strings and inline data point into \p in. */
+int zh__object_rec_unpack(const uint8_t *in, size_t len, struct zh__object_rec *rec);
+/** Fill the public view (strings copied and NUL-terminated). */
+void zh__object_rec_info(const struct zh__object_rec *rec, const uint8_t hash[ZH_CODEC_HASH_BYTES],
+			 struct zh_object_info *info);
+/** Set rec->str[] from \p meta. \return 0, or -EINVAL when a field is too long. */
+int zh__object_rec_set_meta(struct zh__object_rec *rec, const struct zh_object_meta *meta);
+
+/** The store's own record (meta column family): identity and geometry. */
+struct zh__store_rec {
+	uint8_t uuid[ZH__UUID_BYTES];
+	uint32_t dev_count;
+	uint32_t block_bytes;
+	uint32_t chunk_bytes;
+	uint32_t small_max_bytes;
+	uint8_t ec_k, ec_m;
+	char dev_path[ZH_STORE_DEVS_MAX][ZH_STORE_PATH_MAX];
+};
+
+#define ZH__STORE_REC_MAX (32 + ZH_STORE_DEVS_MAX * (2 + ZH_STORE_PATH_MAX))
+size_t zh__store_rec_pack(const struct zh__store_rec *rec, uint8_t out[ZH__STORE_REC_MAX]);
+int zh__store_rec_unpack(const uint8_t *in, size_t len, struct zh__store_rec *rec);
+
+/* ---- waiting for reactors from a control thread ------------------------------------------- */
+
+/** A futex word a reactor bumps (never blocking) and a control thread sleeps on. */
+struct zh__waiter {
+	_Atomic uint32_t seq;
+};
+
+void zh__waiter_wake(struct zh__waiter *w);
+/** Sleep until the word moves past \p seen (spurious returns are fine: callers re-check). */
+void zh__waiter_wait(struct zh__waiter *w, uint32_t seen);
+
+/* ---- chunk slots: one chunk in flight ------------------------------------------------------ */
+
+struct zh__slot;
+
+/** One shard's device request, embedded in its slot. */
+struct zh__shard_op {
+	struct zh_io io;
+	struct zh_timer retry;
+	struct zh__slot *slot;
+	uint8_t shard;
+	int32_t rc;
+	struct zh__shard_loc loc;
+};
+
+struct zh__slot {
+	struct zh_store *store;
+	struct zh__waiter *waiter;     /* the put or get that owns the slot */
+	uint8_t *raw;                  /* chunk_bytes, in the shared region */
+	uint8_t *shard[ZH_CODEC_SHARDS_MAX]; /* shard_stride each, in the shared region */
+	uint32_t raw_bytes;
+	uint32_t chunk_index;
+	unsigned coord;                /* reactor that encodes or decodes the chunk */
+	uint32_t pending;              /* shard requests not yet answered */
+	uint32_t present;              /* get: shards read and intact */
+	uint32_t tried;                /* get: shards asked for */
+	int rc;
+	bool degraded;
+	_Atomic bool done;
+	struct zh__chunk_rec rec;
+	struct zh__shard_op op[ZH_CODEC_SHARDS_MAX];
+	struct zh__slot *next_free;
+};
+
+/* ---- per-reactor state ------------------------------------------------------------------- */
+
+struct zh__core {
+	struct zh_codec *codec;
+	uint8_t *data;                  /* the codec's data-shard scratch */
+	/* Counters written by this core only, read by anyone. */
+	_Atomic uint64_t chunks_written, chunks_read, degraded_reads, shards_bad;
+};
+
+/* ---- the index thread (store_index.c) --------------------------------------------------- */
+
+enum zh__ireq_op {
+	ZH__IREQ_PUT,
+	ZH__IREQ_DELETE,
+};
+
+/** A metadata change waiting for the index thread; owned by the thread that waits on it. */
+struct zh__ireq {
+	enum zh__ireq_op op;
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	struct zh__object_rec obj;            /* put */
+	const struct zh__chunk_rec *chunks;   /* put: obj.chunk_count records */
+	int rc;
+	bool dedup;                           /* put: the object existed; its refcount went up */
+	bool committing;                      /* its batch went to the index (then on failure,
+						 what it names may be on disk: not reusable) */
+	bool done;
+	struct zh__ireq *next;
+};
+
+struct zh__indexer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;       /* work queued, or stop */
+	pthread_cond_t done_cond;  /* a request finished */
+	struct zh__ireq *head, *tail;
+	bool stop;
+	bool started;
+	bool failed;               /* a commit failed: refuse changes until reopened */
+	struct zh_index_batch *batch[ZH_INDEX_GROUP_MAX];
+	uint8_t *scratch;          /* record buffers */
+	size_t scratch_bytes;
+	uint64_t *release;         /* extents to free after the commit (packed, see below) */
+	size_t release_count, release_cap;
+};
+
+int zh__indexer_start(struct zh_store *s);
+void zh__indexer_stop(struct zh_store *s);
+/** Queue \p req and wait for its answer. \return req->rc. */
+int zh__indexer_call(struct zh_store *s, struct zh__ireq *req);
+
+/* ---- the store ----------------------------------------------------------------------------- */
+
+struct zh_store {
+	struct zh__store_rec rec;
+	char dir[ZH_STORE_PATH_MAX];
+	int lock_fd;
+	bool read_only;
+	struct zh_index *index;
+	struct zh_engine *engine;
+	unsigned reactor_count;
+	struct zh_nvme_dev *dev[ZH_STORE_DEVS_MAX];
+	/* Placement: the present devices; shard i of chunk c goes to place[(c + i) % place_count]. */
+	uint16_t place[ZH_STORE_DEVS_MAX];
+	unsigned place_count;
+	/* Allocators, each touched only by the reactor that owns its device (dev % reactors). */
+	struct zh__alloc *alloc[ZH_STORE_DEVS_MAX];
+	uint32_t shard_stride;          /* a shard's room in a slot: shard max rounded to blocks */
+	int zstd_level;
+	struct zh__core *core;          /* [reactor] */
+	/* Chunk slots, carved from the engine's shared region. */
+	void *region;
+	size_t region_bytes;
+	struct zh__slot *slots;
+	unsigned slot_count;
+	struct zh__slot *free_slots;
+	pthread_mutex_t slot_lock;
+	pthread_cond_t slot_cond;
+	_Atomic unsigned next_reactor;
+	struct zh__indexer ix;
+	_Atomic uint64_t puts, put_dedups, gets, deletes, commit_groups, commit_batches;
+};
+
+/** The reactor that owns device \p dev (its allocator and its writes). */
+static inline unsigned zh__dev_owner(const struct zh_store *s, unsigned dev)
+{
+	return dev % s->reactor_count;
+}
+
+/** Bytes a shard of \p shard_bytes occupies on a device. */
+static inline uint32_t zh__stride(const struct zh_store *s, uint32_t shard_bytes)
+{
+	uint32_t block = s->rec.block_bytes;
+
+	return (shard_bytes + block - 1) / block * block;
+}
+
+/*
+ * An extent to free travels to its owner as the message argument itself, so that releases need
+ * no memory: offset and length in blocks and the device, packed into 64 bits.
+ */
+uint64_t zh__extent_pack(const struct zh_store *s, unsigned dev, uint64_t offset_bytes,
+			 uint64_t len_bytes);
+/** Send a packed extent to its owner's allocator (control or index thread). */
+void zh__release_from_control(struct zh_store *s, uint64_t packed);
+/** Send a packed extent to its owner's allocator from reactor \p r. */
+void zh__release_from_reactor(struct zh_store *s, struct zh_reactor *r, uint64_t packed);
+
+/** Post \p fn(arg) to a reactor from a control thread, waiting while its ring is full. */
+void zh__post_control(struct zh_store *s, unsigned to, zh_msg_fn fn, void *arg);
+/** Post from a reactor; the rings are sized so that this cannot fail (asserted). */
+void zh__post_reactor(struct zh_reactor *from, unsigned to, zh_msg_fn fn, void *arg);
+
+struct zh__slot *zh__slot_get(struct zh_store *s, struct zh__waiter *w);
+void zh__slot_put(struct zh_store *s, struct zh__slot *slot);
+/** Wait until \p slot is done (its owner's waiter is \p w). */
+void zh__slot_wait(struct zh__slot *slot, struct zh__waiter *w);
+
+/** Chunk pipelines, run on reactors (store_put.c, store_get.c). */
+void zh__put_chunk_msg(struct zh_reactor *r, void *arg);
+void zh__get_chunk_msg(struct zh_reactor *r, void *arg);
+
+#endif /* ZH_STORE_INTERNAL_H */

@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store: the put pipeline. The caller's thread fills chunk slots and hands each full one to a
+ * reactor (round robin). That reactor encodes it (hash, compress, parity, crcs), lays every
+ * shard out block-aligned in the slot, and sends each shard to the reactor that owns its
+ * device; the owner reserves an extent, writes it with FUA and answers. When the caller has
+ * every chunk back, in order, it computes the object's tree hash and asks the index thread to
+ * commit object record, chunk records and extents in one synced batch (DESIGN.md invariant 4:
+ * data durable before the metadata that points at it). Objects up to small_max_bytes skip the
+ * reactors: they go whole into their metadata record.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/store_internal.h"
+
+#define PUT_INFLIGHT_MAX 8 /* chunks of one put in flight at once */
+
+struct zh_store_put {
+	struct zh_store *store;
+	struct zh__waiter waiter;
+	struct zh_codec_tree *tree;
+	struct zh__object_rec obj;
+	char meta_copy[4 * (ZH_STORE_META_STR_MAX + 1) + ZH_STORE_TAGS_MAX + 1];
+	uint64_t size_bytes;
+	int rc;
+	struct zh__slot *filling;               /* chunk being filled, or NULL */
+	struct zh__slot *inflight[PUT_INFLIGHT_MAX]; /* dispatched, oldest first */
+	unsigned inflight_head, inflight_count;
+	uint32_t next_chunk;
+	struct zh__chunk_rec *chunks;           /* retired chunks, in order */
+	uint32_t chunks_cap;
+	uint8_t *small;                         /* the object while it is still small */
+};
+
+/* ---- reactor side -------------------------------------------------------------------------- */
+
+static void shard_done_msg(struct zh_reactor *r, void *arg);
+static void shard_write_start(struct zh_reactor *r, struct zh__shard_op *op);
+
+static struct zh_store *op_store(const struct zh__shard_op *op)
+{
+	return op->slot->store;
+}
+
+static void shard_write_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct zh__shard_op *op = ZH_CONTAINER_OF(io, struct zh__shard_op, io);
+	struct zh_store *s = op_store(op);
+	uint32_t stride = zh__stride(s, op->slot->rec.hdr.shard_bytes);
+
+	op->rc = io->res == (int32_t)stride ? 0 : io->res < 0 ? io->res : -EIO;
+	if (op->rc < 0) {
+		struct zh__extent e = { op->loc.offset_bytes, stride };
+
+		zh__alloc_release(s->alloc[op->loc.dev], &e);
+	}
+	zh__post_reactor(r, op->slot->coord, shard_done_msg, op);
+}
+
+static void shard_write_retry(struct zh_reactor *r, struct zh_timer *t)
+{
+	shard_write_start(r, ZH_CONTAINER_OF(t, struct zh__shard_op, retry));
+}
+
+static void shard_write_queue(struct zh_reactor *r, struct zh__shard_op *op, uint32_t stride)
+{
+	struct zh_store *s = op_store(op);
+	int rc = zh_reactor_write_shared(r, op->loc.dev, op->slot->shard[op->shard], stride,
+					 op->loc.offset_bytes, ZH_NVME_IO_FUA, &op->io,
+					 shard_write_done);
+
+	if (rc == -EAGAIN) {
+		/* Submission queue full for now: try again shortly (timers are sized for it). */
+		ZH_ASSERT(zh_reactor_timer_start(r, &op->retry, zh_reactor_now_ns(r) + 20000,
+						 shard_write_retry) == 0);
+		return;
+	}
+	if (rc < 0) {
+		struct zh__extent e = { op->loc.offset_bytes, stride };
+
+		zh__alloc_release(s->alloc[op->loc.dev], &e);
+		op->rc = rc;
+		zh__post_reactor(r, op->slot->coord, shard_done_msg, op);
+	}
+}
+
+/* On the device's owner: reserve an extent (once) and write the shard there. */
+static void shard_write_start(struct zh_reactor *r, struct zh__shard_op *op)
+{
+	struct zh_store *s = op_store(op);
+	uint32_t stride = zh__stride(s, op->slot->rec.hdr.shard_bytes);
+	struct zh__alloc *a = s->alloc[op->loc.dev];
+	struct zh__extent e;
+
+	if (op->loc.offset_bytes == 0) {
+		op->rc = a != NULL ? zh__alloc_reserve(a, stride, &e) : -ENODEV;
+		if (op->rc < 0) {
+			zh__post_reactor(r, op->slot->coord, shard_done_msg, op);
+			return;
+		}
+		op->loc.offset_bytes = e.offset_bytes;
+	}
+	shard_write_queue(r, op, stride);
+}
+
+static void shard_write_msg(struct zh_reactor *r, void *arg)
+{
+	shard_write_start(r, arg);
+}
+
+static void slot_finish(struct zh_reactor *r, struct zh__slot *slot)
+{
+	struct zh_store *s = slot->store;
+	unsigned shards = (unsigned)slot->rec.hdr.ec_k + slot->rec.hdr.ec_m;
+
+	for (unsigned i = 0; i < shards && slot->rc < 0; i++) {
+		struct zh__shard_op *op = &slot->op[i];
+
+		if (op->rc == 0)
+			zh__release_from_reactor(s, r, zh__extent_pack(s, op->loc.dev,
+					op->loc.offset_bytes, zh__stride(s, slot->rec.hdr.shard_bytes)));
+	}
+	if (slot->rc == 0)
+		atomic_fetch_add_explicit(&s->core[zh_reactor_id(r)].chunks_written, 1,
+					  memory_order_relaxed);
+	atomic_store_explicit(&slot->done, true, memory_order_release);
+	zh__waiter_wake(slot->waiter);
+}
+
+static void shard_done_msg(struct zh_reactor *r, void *arg)
+{
+	struct zh__shard_op *op = arg;
+	struct zh__slot *slot = op->slot;
+
+	ZH_ASSERT(slot->pending > 0);
+	if (op->rc < 0 && slot->rc == 0)
+		slot->rc = op->rc;
+	if (op->rc == 0)
+		slot->rec.loc[op->shard] = op->loc;
+	if (--slot->pending == 0)
+		slot_finish(r, slot);
+}
+
+/* Copy data shards into their block-aligned places and zero every shard's tail to the block. */
+static void shards_lay_out(struct zh__slot *slot, const struct zh_codec_encoded *enc,
+			   uint32_t stride)
+{
+	unsigned k = enc->hdr.ec_k, shards = k + enc->hdr.ec_m;
+	uint32_t len = enc->hdr.shard_bytes;
+
+	for (unsigned i = 0; i < shards; i++) {
+		if (i < k)
+			memcpy(slot->shard[i], enc->shard[i], len);
+		memset(slot->shard[i] + len, 0, stride - len);
+	}
+}
+
+void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
+{
+	struct zh__slot *slot = arg;
+	struct zh_store *s = slot->store;
+	struct zh__core *core = &s->core[zh_reactor_id(r)];
+	unsigned k = s->rec.ec_k, shards = k + s->rec.ec_m;
+	struct zh_codec_encoded enc;
+	int rc = zh_codec_chunk_encode(core->codec, slot->raw, slot->raw_bytes, NULL, NULL,
+				       core->data, slot->shard + k, &enc);
+
+	if (rc < 0) {
+		slot->rc = rc;
+		atomic_store_explicit(&slot->done, true, memory_order_release);
+		zh__waiter_wake(slot->waiter);
+		return;
+	}
+	slot->rec.hdr = enc.hdr;
+	memcpy(slot->rec.hash, enc.hash, sizeof(enc.hash));
+	shards_lay_out(slot, &enc, zh__stride(s, enc.hdr.shard_bytes));
+	slot->pending = shards;
+	for (unsigned i = 0; i < shards; i++) {
+		struct zh__shard_op *op = &slot->op[i];
+
+		op->rc = 0;
+		op->loc.dev = s->place[(slot->chunk_index + i) % s->place_count];
+		op->loc.offset_bytes = 0; /* block 0 is the superblock: never an extent */
+		zh__post_reactor(r, zh__dev_owner(s, op->loc.dev), shard_write_msg, op);
+	}
+}
+
+/* ---- caller side --------------------------------------------------------------------------- */
+
+static int put_meta_copy(struct zh_store_put *p, const struct zh_object_meta *meta)
+{
+	char *at = p->meta_copy;
+	int rc = zh__object_rec_set_meta(&p->obj, meta);
+
+	if (rc < 0)
+		return rc;
+	/* Keep our own copy: the caller's strings need not outlive begin. */
+	for (unsigned i = 0; i < ZH_ARRAY_SIZE(p->obj.str); i++) {
+		memcpy(at, p->obj.str[i], p->obj.str_len[i]);
+		p->obj.str[i] = at;
+		at += p->obj.str_len[i] + 1;
+	}
+	return 0;
+}
+
+int zh_store_put_begin(struct zh_store *s, const struct zh_object_meta *meta,
+		       struct zh_store_put **out)
+{
+	struct zh_store_put *p;
+	int rc;
+
+	if (s->read_only)
+		return -EROFS;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return -ENOMEM;
+	p->store = s;
+	p->small = malloc(s->rec.small_max_bytes > 0 ? s->rec.small_max_bytes : 1);
+	rc = p->small != NULL ? zh_codec_tree_create(&p->tree) : -ENOMEM;
+	if (rc == 0)
+		rc = put_meta_copy(p, meta);
+	if (rc < 0) {
+		zh_store_put_abort(p);
+		return rc;
+	}
+	zh_codec_tree_reset(p->tree, s->rec.chunk_bytes);
+	*out = p;
+	return 0;
+}
+
+static int chunks_append(struct zh_store_put *p, const struct zh__chunk_rec *rec)
+{
+	if (p->obj.chunk_count == p->chunks_cap) {
+		uint32_t cap = p->chunks_cap > 0 ? 2 * p->chunks_cap : 16;
+		struct zh__chunk_rec *c = realloc(p->chunks, cap * sizeof(*c));
+
+		if (c == NULL)
+			return -ENOMEM;
+		p->chunks = c;
+		p->chunks_cap = cap;
+	}
+	p->chunks[p->obj.chunk_count++] = *rec;
+	return 0;
+}
+
+/* Wait for the oldest chunk in flight and take its result (or its error). */
+static void put_retire_one(struct zh_store_put *p)
+{
+	struct zh__slot *slot = p->inflight[p->inflight_head];
+	int rc;
+
+	zh__slot_wait(slot, &p->waiter);
+	p->inflight_head = (p->inflight_head + 1) % PUT_INFLIGHT_MAX;
+	p->inflight_count--;
+	rc = slot->rc;
+	if (rc == 0) {
+		zh_codec_tree_add(p->tree, slot->rec.hash, slot->raw_bytes);
+		p->obj.stored_bytes += slot->rec.hdr.stored_bytes;
+		rc = chunks_append(p, &slot->rec);
+	}
+	if (rc < 0 && p->rc == 0)
+		p->rc = rc;
+	zh__slot_put(p->store, slot);
+}
+
+static void put_dispatch(struct zh_store_put *p)
+{
+	struct zh__slot *slot = p->filling;
+
+	p->filling = NULL;
+	if (p->inflight_count == PUT_INFLIGHT_MAX)
+		put_retire_one(p);
+	slot->chunk_index = p->next_chunk++;
+	p->inflight[(p->inflight_head + p->inflight_count) % PUT_INFLIGHT_MAX] = slot;
+	p->inflight_count++;
+	zh__post_control(p->store, slot->coord, zh__put_chunk_msg, slot);
+}
+
+static void put_fill(struct zh_store_put *p, const uint8_t *data, size_t len)
+{
+	struct zh_store *s = p->store;
+
+	while (len > 0) {
+		size_t n;
+
+		if (p->filling == NULL) {
+			p->filling = zh__slot_get(s, &p->waiter);
+			p->filling->raw_bytes = 0;
+		}
+		n = s->rec.chunk_bytes - p->filling->raw_bytes;
+		n = n < len ? n : len;
+		memcpy(p->filling->raw + p->filling->raw_bytes, data, n);
+		p->filling->raw_bytes += (uint32_t)n;
+		data += n;
+		len -= n;
+		if (p->filling->raw_bytes == s->rec.chunk_bytes)
+			put_dispatch(p);
+	}
+}
+
+int zh_store_put_write(struct zh_store_put *p, const void *data, size_t len)
+{
+	uint32_t small_max = p->store->rec.small_max_bytes;
+	uint64_t was = p->size_bytes;
+
+	if (p->rc < 0)
+		return p->rc;
+	if (len > ZH__OBJECT_MAX_BYTES - p->size_bytes)
+		return p->rc = -EFBIG;
+	p->size_bytes += len;
+	if (p->size_bytes <= small_max) {
+		memcpy(p->small + was, data, len);
+		return 0;
+	}
+	if (was <= small_max && was > 0)
+		put_fill(p, p->small, was); /* it outgrew the inline size: chunk what we kept */
+	put_fill(p, data, len);
+	return p->rc;
+}
+
+static void put_drain(struct zh_store_put *p)
+{
+	while (p->inflight_count > 0)
+		put_retire_one(p);
+}
+
+static void put_release_all(struct zh_store_put *p)
+{
+	struct zh_store *s = p->store;
+	unsigned shards = (unsigned)s->rec.ec_k + s->rec.ec_m;
+
+	for (uint32_t c = 0; c < p->obj.chunk_count; c++) {
+		const struct zh__chunk_rec *cr = &p->chunks[c];
+
+		for (unsigned i = 0; i < shards; i++)
+			zh__release_from_control(s, zh__extent_pack(s, cr->loc[i].dev,
+					cr->loc[i].offset_bytes, zh__stride(s, cr->hdr.shard_bytes)));
+	}
+}
+
+static void put_free(struct zh_store_put *p)
+{
+	if (p->filling != NULL)
+		zh__slot_put(p->store, p->filling);
+	zh_codec_tree_destroy(p->tree);
+	free(p->chunks);
+	free(p->small);
+	free(p);
+}
+
+void zh_store_put_abort(struct zh_store_put *p)
+{
+	if (p == NULL)
+		return;
+	put_drain(p);
+	put_release_all(p);
+	put_free(p);
+}
+
+static void put_hash_inline(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_BYTES])
+{
+	uint8_t leaf[ZH_CODEC_HASH_BYTES];
+
+	/* The empty object has no chunk, hence no leaf (docs/format.md). */
+	if (p->size_bytes > 0) {
+		zh_codec_sha256(NULL, p->small, p->size_bytes, leaf);
+		zh_codec_tree_add(p->tree, leaf, (uint32_t)p->size_bytes);
+	}
+	zh_codec_tree_final(p->tree, hash);
+	p->obj.layout = ZH_OBJECT_INLINE;
+	p->obj.inline_data = p->small;
+	p->obj.inline_crc = zh_codec_crc32c(p->small, p->size_bytes);
+	p->obj.stored_bytes = p->size_bytes;
+}
+
+static int put_commit(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_BYTES])
+{
+	struct zh_store *s = p->store;
+	struct zh__ireq req = { .op = ZH__IREQ_PUT };
+	int rc;
+
+	p->obj.size_bytes = p->size_bytes;
+	p->obj.chunk_bytes = s->rec.chunk_bytes;
+	p->obj.ec_k = s->rec.ec_k;
+	p->obj.ec_m = s->rec.ec_m;
+	p->obj.created_unix_s = (uint64_t)time(NULL);
+	p->obj.refcount = 1;
+	if (p->size_bytes <= s->rec.small_max_bytes) {
+		put_hash_inline(p, hash);
+	} else {
+		p->obj.layout = ZH_OBJECT_CHUNKED;
+		zh_codec_tree_final(p->tree, hash);
+	}
+	memcpy(req.hash, hash, ZH_CODEC_HASH_BYTES);
+	req.obj = p->obj;
+	req.chunks = p->chunks;
+	rc = zh__indexer_call(s, &req);
+	if (rc == 0 && !req.dedup)
+		return 0;
+	if (rc == 0)
+		atomic_fetch_add(&s->put_dedups, 1);
+	/*
+	 * A duplicate keeps the stored copy, and a request refused before its commit stored
+	 * nothing: free our shards. A failed commit may still surface after a restart, so its
+	 * extents stay taken (the store refuses changes until reopened, and reopening rebuilds
+	 * the allocators from what was committed).
+	 */
+	if (rc == 0 || !req.committing)
+		put_release_all(p);
+	return rc;
+}
+
+int zh_store_put_finish(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_BYTES])
+{
+	int rc;
+
+	if (p->rc == 0 && p->filling != NULL)
+		put_dispatch(p);
+	put_drain(p);
+	rc = p->rc;
+	if (rc < 0) {
+		put_release_all(p);
+		put_free(p);
+		return rc;
+	}
+	rc = put_commit(p, hash);
+	if (rc == 0)
+		atomic_fetch_add(&p->store->puts, 1);
+	put_free(p);
+	return rc;
+}
+
+int zh_store_put(struct zh_store *s, const void *data, size_t len,
+		 const struct zh_object_meta *meta, uint8_t hash[ZH_CODEC_HASH_BYTES])
+{
+	struct zh_store_put *p;
+	int rc = zh_store_put_begin(s, meta, &p);
+
+	if (rc < 0)
+		return rc;
+	rc = zh_store_put_write(p, data, len);
+	if (rc < 0) {
+		zh_store_put_abort(p);
+		return rc;
+	}
+	return zh_store_put_finish(p, hash);
+}

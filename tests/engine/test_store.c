@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_store.c - the object store end to end on file devices under the build's scratch
+ * directory: format and open (and every refusal), put/get round trips for inline and chunked
+ * objects of awkward sizes, streaming puts, ranges, dedup with reference counts, delete freeing
+ * space, reopen, and degraded reads with devices lost or shards corrupted.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/store.h"
+
+#define MIB (1u << 20)
+
+static char dir[256];
+
+static void rm_rf(const char *path)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static void opts_small(struct zh_store_opts *o)
+{
+	zh_store_opts_default(o);
+	o->dir = dir;
+	o->dev_bytes = 64ull << 20;
+	o->chunk_slots = 8;
+}
+
+static void setup(void)
+{
+	snprintf(dir, sizeof(dir), "%s/store-%d", ZH_TEST_SCRATCH_DIR, getpid());
+	rm_rf(dir);
+}
+
+static void teardown(void)
+{
+	rm_rf(dir);
+}
+
+static struct zh_store *fresh_store(void)
+{
+	struct zh_store_opts o;
+	struct zh_store *s;
+
+	opts_small(&o);
+	cr_assert_eq(zh_store_format(&o), 0);
+	cr_assert_eq(zh_store_open(&o, &s), 0);
+	return s;
+}
+
+static struct zh_store *open_store(void)
+{
+	struct zh_store_opts o;
+	struct zh_store *s;
+
+	opts_small(&o);
+	cr_assert_eq(zh_store_open(&o, &s), 0);
+	return s;
+}
+
+static struct zh_store *reopen(struct zh_store *s)
+{
+	zh_store_close(s);
+	return open_store();
+}
+
+static uint8_t *pattern(size_t len, uint32_t seed)
+{
+	uint8_t *p = malloc(len > 0 ? len : 1);
+	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+
+	cr_assert_not_null(p);
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* Half the bytes compressible, half not: both codec paths run. */
+		p[i] = (i / 4096) % 2 ? (uint8_t)x : (uint8_t)(i / 64);
+	}
+	return p;
+}
+
+struct buf_sink {
+	uint8_t *data;
+	size_t len, cap;
+};
+
+static int sink_append(void *ctx, const void *data, size_t len)
+{
+	struct buf_sink *b = ctx;
+
+	if (b->len + len > b->cap)
+		return -ENOSPC;
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	return 0;
+}
+
+static void expect_object(struct zh_store *s, const uint8_t *hash, const uint8_t *want,
+			  size_t len)
+{
+	struct buf_sink b = { malloc(len + 1), 0, len + 1 };
+
+	cr_assert_eq(zh_store_get(s, hash, 0, UINT64_MAX, sink_append, &b), 0);
+	cr_assert_eq(b.len, len);
+	cr_assert_eq(memcmp(b.data, want, len), 0);
+	free(b.data);
+}
+
+static uint64_t free_bytes(struct zh_store *s)
+{
+	struct zh_store_info info;
+	uint64_t sum = 0;
+
+	zh_store_info_get(s, &info);
+	for (unsigned i = 0; i < info.dev_count; i++)
+		sum += info.dev[i].free_bytes;
+	return sum;
+}
+
+TestSuite(engine_store, .init = setup, .fini = teardown);
+
+Test(engine_store, round_trip_sizes)
+{
+	static const size_t sizes[] = { 0, 1, 4095, 4096, 16384, 16385, MIB - 1, MIB, MIB + 1,
+					3 * MIB + 12345 };
+	struct zh_store *s = fresh_store();
+	uint8_t hash[ZH_ARRAY_SIZE(sizes)][ZH_CODEC_HASH_BYTES];
+
+	for (unsigned i = 0; i < ZH_ARRAY_SIZE(sizes); i++) {
+		uint8_t *p = pattern(sizes[i], i);
+		struct zh_object_info info;
+
+		cr_assert_eq(zh_store_put(s, p, sizes[i], NULL, hash[i]), 0, "size %zu", sizes[i]);
+		expect_object(s, hash[i], p, sizes[i]);
+		cr_assert_eq(zh_store_stat(s, hash[i], &info), 0);
+		cr_assert_eq(info.size_bytes, sizes[i]);
+		cr_assert_eq(info.layout, sizes[i] <= 16384 ? ZH_OBJECT_INLINE : ZH_OBJECT_CHUNKED);
+		free(p);
+	}
+	s = reopen(s);
+	for (unsigned i = 0; i < ZH_ARRAY_SIZE(sizes); i++) {
+		uint8_t *p = pattern(sizes[i], i);
+
+		expect_object(s, hash[i], p, sizes[i]);
+		free(p);
+	}
+	zh_store_close(s);
+}
+
+Test(engine_store, streaming_put_equals_whole_put)
+{
+	struct zh_store *s = fresh_store();
+	size_t len = 2 * MIB + 777;
+	uint8_t *p = pattern(len, 7);
+	uint8_t whole[ZH_CODEC_HASH_BYTES], streamed[ZH_CODEC_HASH_BYTES];
+	struct zh_object_meta meta = { .filename = "a.bin", .tags = "x,y" };
+	struct zh_object_info info;
+	struct zh_store_put *put;
+
+	cr_assert_eq(zh_store_put_begin(s, &meta, &put), 0);
+	/* Odd pieces, the first ones small enough to start inline. */
+	for (size_t at = 0, step = 1000; at < len; at += step, step = step * 3 + 1) {
+		size_t n = len - at < step ? len - at : step;
+
+		cr_assert_eq(zh_store_put_write(put, p + at, n), 0);
+	}
+	cr_assert_eq(zh_store_put_finish(put, streamed), 0);
+	cr_assert_eq(zh_store_put(s, p, len, NULL, whole), 0);
+	cr_assert_eq(memcmp(whole, streamed, sizeof(whole)), 0);
+	cr_assert_eq(zh_store_stat(s, whole, &info), 0);
+	cr_assert_eq(info.refcount, 2);
+	cr_assert_str_eq(info.filename, "a.bin");
+	cr_assert_str_eq(info.tags, "x,y");
+	expect_object(s, whole, p, len);
+	free(p);
+	zh_store_close(s);
+}
+
+Test(engine_store, ranges)
+{
+	struct zh_store *s = fresh_store();
+	size_t len = 3 * MIB + 100;
+	uint8_t *p = pattern(len, 3);
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	static const uint64_t cut[][2] = { { 0, 1 }, { 5, 10 }, { MIB - 3, 6 }, { MIB, MIB },
+					   { 2 * MIB + 1, UINT64_MAX }, { 3 * MIB + 99, 50 } };
+
+	cr_assert_eq(zh_store_put(s, p, len, NULL, hash), 0);
+	for (unsigned i = 0; i < ZH_ARRAY_SIZE(cut); i++) {
+		uint64_t want = cut[i][1] > len - cut[i][0] ? len - cut[i][0] : cut[i][1];
+		struct buf_sink b = { malloc(want + 1), 0, want + 1 };
+
+		cr_assert_eq(zh_store_get(s, hash, cut[i][0], cut[i][1], sink_append, &b), 0);
+		cr_assert_eq(b.len, want);
+		cr_assert_eq(memcmp(b.data, p + cut[i][0], want), 0, "range %u", i);
+		free(b.data);
+	}
+	cr_assert_eq(zh_store_get(s, hash, len + 1, 1, sink_append, NULL), -EINVAL);
+	free(p);
+	zh_store_close(s);
+}
+
+Test(engine_store, dedup_and_delete_free_space)
+{
+	struct zh_store *s = fresh_store();
+	size_t len = 5 * MIB;
+	uint8_t *p = pattern(len, 9);
+	uint8_t hash[ZH_CODEC_HASH_BYTES], again[ZH_CODEC_HASH_BYTES];
+	uint64_t empty = free_bytes(s), one;
+	struct zh_object_info info;
+
+	cr_assert_eq(zh_store_put(s, p, len, NULL, hash), 0);
+	one = free_bytes(s);
+	cr_assert_lt(one, empty);
+	cr_assert_eq(zh_store_put(s, p, len, NULL, again), 0);
+	cr_assert_eq(memcmp(hash, again, sizeof(hash)), 0);
+	/* The duplicate's shards were freed once the commit said "exists". */
+	for (int i = 0; i < 100 && free_bytes(s) != one; i++)
+		usleep(1000);
+	cr_assert_eq(free_bytes(s), one);
+	cr_assert_eq(zh_store_delete(s, hash), 0);
+	cr_assert_eq(zh_store_stat(s, hash, &info), 0);
+	cr_assert_eq(info.refcount, 1);
+	cr_assert_eq(zh_store_delete(s, hash), 0);
+	cr_assert_eq(zh_store_stat(s, hash, &info), -ENOENT);
+	cr_assert_eq(zh_store_delete(s, hash), -ENOENT);
+	for (int i = 0; i < 100 && free_bytes(s) != empty; i++)
+		usleep(1000);
+	cr_assert_eq(free_bytes(s), empty);
+	/* And after a restart, rebuilt from the index: still all free. */
+	s = reopen(s);
+	cr_assert_eq(free_bytes(s), empty);
+	free(p);
+	zh_store_close(s);
+}
+
+static int count_one(void *ctx, const struct zh_object_info *info)
+{
+	(void)info;
+	(*(unsigned *)ctx)++;
+	return 0;
+}
+
+Test(engine_store, list_counts_objects)
+{
+	struct zh_store *s = fresh_store();
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 5; i++) {
+		uint8_t *p = pattern(100 + i * 20000, i);
+
+		cr_assert_eq(zh_store_put(s, p, 100 + i * 20000, NULL, hash), 0);
+		free(p);
+	}
+	cr_assert_eq(zh_store_list(s, count_one, &n), 0);
+	cr_assert_eq(n, 5);
+	zh_store_close(s);
+}
+
+Test(engine_store, refusals)
+{
+	struct zh_store_opts o, other;
+	struct zh_store *s, *s2;
+	char other_dir[300];
+
+	opts_small(&o);
+	cr_assert_eq(zh_store_open(&o, &s), -ENOENT);
+	cr_assert_eq(zh_store_format(&o), 0);
+	cr_assert_eq(zh_store_format(&o), -EEXIST);
+	cr_assert_eq(zh_store_open(&o, &s), 0);
+	cr_assert_eq(zh_store_open(&o, &s2), -EBUSY);
+	zh_store_close(s);
+
+	/* A device of another store in our device's place: refused, not treated as lost. */
+	snprintf(other_dir, sizeof(other_dir), "%s-other", dir);
+	rm_rf(other_dir);
+	other = o;
+	other.dir = other_dir;
+	cr_assert_eq(zh_store_format(&other), 0);
+	char cmd[800];
+	snprintf(cmd, sizeof(cmd), "cp '%s/dev0.img' '%s/dev0.img'", other_dir, dir);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(zh_store_open(&o, &s), -EXDEV);
+	rm_rf(other_dir);
+
+	o.ec_k = 0;
+	o.dir = other_dir;
+	cr_assert_eq(zh_store_format(&o), -EINVAL);
+}
+
+static void damage_file(const char *name, off_t at, size_t len, int byte)
+{
+	char path[400];
+	uint8_t *junk = malloc(len);
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY);
+	cr_assert_geq(fd, 0);
+	memset(junk, byte, len);
+	cr_assert_eq(pwrite(fd, junk, len, at), (ssize_t)len);
+	close(fd);
+	free(junk);
+}
+
+Test(engine_store, degraded_reads_lost_devices_and_bit_rot)
+{
+	struct zh_store *s = fresh_store();
+	size_t len = 6 * MIB + 4321;
+	uint8_t *p = pattern(len, 11);
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	struct zh_store_stats st;
+	struct zh_store_info info;
+	char path[400];
+
+	cr_assert_eq(zh_store_put(s, p, len, NULL, hash), 0);
+	zh_store_close(s);
+
+	/* Rot in every shard area of device 1, then device 3 disappears: m = 2 losses. */
+	damage_file("dev1.img", 4096, 8 * MIB, 0x5a);
+	snprintf(path, sizeof(path), "%s/dev3.img", dir);
+	cr_assert_eq(unlink(path), 0);
+	s = open_store();
+	zh_store_info_get(s, &info);
+	cr_assert_eq(info.devs_present, 5);
+	expect_object(s, hash, p, len);
+	zh_store_stats_get(s, &st);
+	cr_assert_gt(st.degraded_reads, 0);
+	cr_assert_gt(st.shards_bad, 0);
+
+	/* A third loss is one more than 4+2 can take: a clear error, not wrong bytes. */
+	zh_store_close(s);
+	damage_file("dev5.img", 4096, 8 * MIB, 0);
+	s = open_store();
+	struct buf_sink b = { malloc(len), 0, len };
+
+	cr_assert_eq(zh_store_get(s, hash, 0, UINT64_MAX, sink_append, &b), -EIO);
+	free(b.data);
+	free(p);
+	zh_store_close(s);
+}
