@@ -86,8 +86,8 @@ uint64_t zh__extent_pack(const struct zh_store *s, unsigned dev, uint64_t offset
 	       (offset_bytes / block) << (EXT_DEV_BITS + EXT_LEN_BITS);
 }
 
-static void extent_unpack(const struct zh_store *s, uint64_t packed, unsigned *dev,
-			  struct zh__extent *e)
+void zh__extent_unpack(const struct zh_store *s, uint64_t packed, unsigned *dev,
+		       struct zh__extent *e)
 {
 	uint64_t block = s->rec.block_bytes;
 
@@ -108,7 +108,7 @@ static void release_msg(struct zh_reactor *r, void *arg)
 	struct zh__extent e;
 	unsigned dev;
 
-	extent_unpack(s, (uint64_t)(uintptr_t)arg, &dev, &e);
+	zh__extent_unpack(s, (uint64_t)(uintptr_t)arg, &dev, &e);
 	ZH_ASSERT(zh__dev_owner(s, dev) == zh_reactor_id(r) && s->alloc[dev] != NULL);
 	zh__alloc_release(s->alloc[dev], &e);
 }
@@ -145,6 +145,7 @@ struct zh__slot *zh__slot_get(struct zh_store *s, struct zh__waiter *w)
 	slot->waiter = w;
 	slot->rc = 0;
 	slot->degraded = false;
+	slot->read_all = false;
 	atomic_store_explicit(&slot->done, false, memory_order_relaxed);
 	slot->coord = atomic_fetch_add_explicit(&s->next_reactor, 1, memory_order_relaxed) %
 		      s->reactor_count;

@@ -188,4 +188,37 @@ struct zh_store_stats {
 
 void zh_store_stats_get(struct zh_store *store, struct zh_store_stats *stats);
 
+/* ---- checking ------------------------------------------------------------------------------ */
+
+struct zh_store_fsck {
+	uint64_t objects, chunks, shards;
+	uint64_t shards_bad;        /**< missing, unreadable or failing their crc (repairable) */
+	uint64_t chunks_lost;       /**< more than m shards bad: data lost */
+	uint64_t hash_mismatch;     /**< decoded content does not match its chunk or object hash */
+	uint64_t records_bad;       /**< metadata records that do not parse or contradict */
+	uint64_t extents_leaked;    /**< allocated but used by no chunk */
+	uint64_t extents_unrecorded; /**< used by a chunk but not allocated (or with a wrong length) */
+	uint64_t devs_space_wrong;  /**< free + used != device size */
+	uint64_t devs_missing;
+};
+
+/** One line describing a problem found (for humans; the counters are the contract). */
+typedef void (*zh_store_problem_fn)(void *ctx, const char *line);
+/** Progress of a long walk: objects done of total. */
+typedef void (*zh_store_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
+/**
+ * Check everything: every object record and its chunk records, every shard of every chunk
+ * (read and crc-checked, not just the k needed), every chunk's and object's content hash, and
+ * that the allocator's used extents are exactly the shards' extents with free + used equal to
+ * each device's size. Changes nothing.
+ * eturn 0 when the walk completed (look at \p out for what it found), or -errno.
+ */
+ZH_MUST_CHECK int zh_store_fsck(struct zh_store *store, struct zh_store_fsck *out,
+				zh_store_problem_fn problem, zh_store_progress_fn progress,
+				void *ctx);
+
+/** True when \p f found nothing wrong (a missing device is something wrong). */
+bool zh_store_fsck_clean(const struct zh_store_fsck *f);
+
 #endif /* ZH_STORE_H */

@@ -137,6 +137,8 @@ void zh__get_chunk_msg(struct zh_reactor *r, void *arg)
 	slot->present = 0;
 	slot->tried = 0;
 	slot->pending = 0;
+	if (slot->read_all)
+		shards_request(r, slot, slot_shards(slot));
 	chunk_advance(r, slot);
 }
 
@@ -155,7 +157,7 @@ struct get_ctx {
 	int rc;
 };
 
-static int chunk_rec_load(struct zh_store *s, const uint8_t *hash, uint32_t index,
+int zh__chunk_rec_load(struct zh_store *s, const uint8_t *hash, uint32_t index,
 			  struct zh__chunk_rec *rec)
 {
 	uint8_t key[ZH__CHUNK_KEY_BYTES];
@@ -203,7 +205,7 @@ static int get_dispatch(struct get_ctx *g, uint32_t index)
 {
 	struct zh__chunk_rec rec;
 	struct zh__slot *slot;
-	int rc = chunk_rec_load(g->store, g->hash, index, &rec);
+	int rc = zh__chunk_rec_load(g->store, g->hash, index, &rec);
 
 	if (rc == 0 && (rec.hdr.raw_bytes != chunk_len(&g->obj, index) ||
 			rec.hdr.ec_k != g->obj.ec_k || rec.hdr.ec_m != g->obj.ec_m))
@@ -238,8 +240,8 @@ static int get_chunked(struct get_ctx *g)
 	return g->rc;
 }
 
-static int object_load(struct zh_store *s, const uint8_t *hash, uint8_t *buf, size_t cap,
-		       struct zh__object_rec *rec)
+int zh__object_load(struct zh_store *s, const uint8_t *hash, uint8_t *buf, size_t cap,
+		    struct zh__object_rec *rec)
 {
 	long n = zh_index_get(s->index, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES, buf, cap);
 
@@ -259,7 +261,7 @@ int zh_store_get(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES], ui
 	int rc = g != NULL && buf != NULL ? 0 : -ENOMEM;
 
 	if (rc == 0)
-		rc = object_load(s, hash, buf, cap, &g->obj);
+		rc = zh__object_load(s, hash, buf, cap, &g->obj);
 	if (rc == 0 && offset > g->obj.size_bytes)
 		rc = -EINVAL;
 	if (rc == 0) {

@@ -131,6 +131,7 @@ struct zh__slot {
 	uint32_t tried;                /* get: shards asked for */
 	int rc;
 	bool degraded;
+	bool read_all;                 /* get: read and check every shard (fsck, scrub) */
 	_Atomic bool done;
 	struct zh__chunk_rec rec;
 	struct zh__shard_op op[ZH_CODEC_SHARDS_MAX];
@@ -254,6 +255,15 @@ struct zh__slot *zh__slot_get(struct zh_store *s, struct zh__waiter *w);
 void zh__slot_put(struct zh_store *s, struct zh__slot *slot);
 /** Wait until \p slot is done (its owner's waiter is \p w). */
 void zh__slot_wait(struct zh__slot *slot, struct zh__waiter *w);
+
+/** Read an object record into \p buf (cap bytes). \return 0, -ENOENT, -EUCLEAN, -errno. */
+int zh__object_load(struct zh_store *s, const uint8_t *hash, uint8_t *buf, size_t cap,
+		    struct zh__object_rec *rec);
+/** Read chunk \p index of object \p hash. \return 0, -EUCLEAN (missing or damaged), -errno. */
+int zh__chunk_rec_load(struct zh_store *s, const uint8_t *hash, uint32_t index,
+		       struct zh__chunk_rec *rec);
+void zh__extent_unpack(const struct zh_store *s, uint64_t packed, unsigned *dev,
+		       struct zh__extent *e);
 
 /** Chunk pipelines, run on reactors (store_put.c, store_get.c). */
 void zh__put_chunk_msg(struct zh_reactor *r, void *arg);

@@ -127,6 +127,27 @@ static uint64_t free_bytes(struct zh_store *s)
 	return sum;
 }
 
+static struct zh_store_fsck fsck(struct zh_store *s)
+{
+	struct zh_store_fsck f;
+
+	cr_assert_eq(zh_store_fsck(s, &f, NULL, NULL, NULL), 0);
+	return f;
+}
+
+static void expect_clean(struct zh_store *s)
+{
+	struct zh_store_fsck f = fsck(s);
+
+	cr_assert(zh_store_fsck_clean(&f),
+		  "fsck: bad shards %llu lost %llu hash %llu records %llu leaked %llu "
+		  "unrecorded %llu space %llu missing %llu",
+		  (unsigned long long)f.shards_bad, (unsigned long long)f.chunks_lost,
+		  (unsigned long long)f.hash_mismatch, (unsigned long long)f.records_bad,
+		  (unsigned long long)f.extents_leaked, (unsigned long long)f.extents_unrecorded,
+		  (unsigned long long)f.devs_space_wrong, (unsigned long long)f.devs_missing);
+}
+
 TestSuite(engine_store, .init = setup, .fini = teardown);
 
 Test(engine_store, round_trip_sizes)
@@ -154,6 +175,8 @@ Test(engine_store, round_trip_sizes)
 		expect_object(s, hash[i], p, sizes[i]);
 		free(p);
 	}
+	expect_clean(s);
+	cr_assert_eq(fsck(s).objects, ZH_ARRAY_SIZE(sizes));
 	zh_store_close(s);
 }
 
@@ -228,6 +251,7 @@ Test(engine_store, dedup_and_delete_free_space)
 	for (int i = 0; i < 100 && free_bytes(s) != one; i++)
 		usleep(1000);
 	cr_assert_eq(free_bytes(s), one);
+	expect_clean(s);
 	cr_assert_eq(zh_store_delete(s, hash), 0);
 	cr_assert_eq(zh_store_stat(s, hash, &info), 0);
 	cr_assert_eq(info.refcount, 1);
@@ -240,6 +264,7 @@ Test(engine_store, dedup_and_delete_free_space)
 	/* And after a restart, rebuilt from the index: still all free. */
 	s = reopen(s);
 	cr_assert_eq(free_bytes(s), empty);
+	expect_clean(s);
 	free(p);
 	zh_store_close(s);
 }
@@ -338,6 +363,12 @@ Test(engine_store, degraded_reads_lost_devices_and_bit_rot)
 	zh_store_stats_get(s, &st);
 	cr_assert_gt(st.degraded_reads, 0);
 	cr_assert_gt(st.shards_bad, 0);
+	struct zh_store_fsck f = fsck(s);
+
+	cr_assert_eq(f.devs_missing, 1);
+	cr_assert_eq(f.chunks_lost, 0);
+	/* Seven chunks, each with a shard on the rotten device and one on the lost one. */
+	cr_assert_eq(f.shards_bad, 14);
 
 	/* A third loss is one more than 4+2 can take: a clear error, not wrong bytes. */
 	zh_store_close(s);

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store: fsck. Walks every object: parses its record and chunk records, reads every shard of
+ * every chunk through the get pipeline in read-all mode (so a bad parity shard is found too),
+ * checks each chunk's SHA-256 and the object's tree hash, and collects the extents the shards
+ * use. Then compares those with the allocator's committed extents (none leaked, none missing)
+ * and checks free + used against each device's size. Runs on a control thread while the store
+ * is quiet (zhtpctl holds the store's lock); it changes nothing.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/store_internal.h"
+
+struct used_extent {
+	uint16_t dev;
+	uint64_t offset_bytes;
+	uint64_t len_bytes;
+};
+
+struct extent_list {
+	struct used_extent *e;
+	size_t count, cap;
+};
+
+struct fsck {
+	struct zh_store *store;
+	struct zh_store_fsck *out;
+	zh_store_problem_fn problem;
+	void *ctx;
+	struct zh__waiter waiter;
+	struct zh_codec_tree *tree;
+	uint8_t (*hashes)[ZH_CODEC_HASH_BYTES];
+	size_t hash_count, hash_cap;
+	uint64_t chunk_records_expected;
+	struct extent_list shards, allocated;
+	uint8_t *rec_buf;
+	size_t rec_cap;
+};
+
+static void report(struct fsck *f, const uint8_t *hash, const char *fmt, ...)
+{
+	char line[256], hex[ZH_CODEC_HASH_HEX_LEN + 1] = "-";
+	char what[192];
+	va_list ap;
+
+	if (f->problem == NULL)
+		return;
+	if (hash != NULL)
+		zh_codec_hash_hex(hash, hex);
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(line, sizeof(line), "%s: %s", hex, what);
+	f->problem(f->ctx, line);
+}
+
+static int extent_add(struct extent_list *l, uint16_t dev, uint64_t offset, uint64_t len)
+{
+	if (l->count == l->cap) {
+		size_t cap = l->cap > 0 ? 2 * l->cap : 1024;
+		struct used_extent *p = realloc(l->e, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -ENOMEM;
+		l->e = p;
+		l->cap = cap;
+	}
+	l->e[l->count++] = (struct used_extent){ dev, offset, len };
+	return 0;
+}
+
+static int collect_hash(void *arg, const void *key, size_t key_len, const void *val,
+			size_t val_len)
+{
+	struct fsck *f = arg;
+
+	(void)val;
+	(void)val_len;
+	if (key_len != ZH_CODEC_HASH_BYTES) {
+		f->out->records_bad++;
+		return 0;
+	}
+	if (f->hash_count == f->hash_cap) {
+		size_t cap = f->hash_cap > 0 ? 2 * f->hash_cap : 256;
+		void *p = realloc(f->hashes, cap * ZH_CODEC_HASH_BYTES);
+
+		if (p == NULL)
+			return -ENOMEM;
+		f->hashes = p;
+		f->hash_cap = cap;
+	}
+	memcpy(f->hashes[f->hash_count++], key, ZH_CODEC_HASH_BYTES);
+	return 0;
+}
+
+static int collect_alloc(void *arg, const void *key, size_t key_len, const void *val,
+			 size_t val_len)
+{
+	struct fsck *f = arg;
+	const uint8_t *k = key;
+	uint64_t offset = 0;
+
+	if (key_len != ZH__ALLOC_KEY_BYTES || val_len != 8) {
+		f->out->records_bad++;
+		return 0;
+	}
+	for (unsigned i = 0; i < 8; i++)
+		offset = offset << 8 | k[2 + i];
+	return extent_add(&f->allocated, (uint16_t)(k[0] << 8 | k[1]), offset,
+			  zh_le_get(val, 8));
+}
+
+static int count_chunk(void *arg, const void *key, size_t key_len, const void *val,
+		       size_t val_len)
+{
+	(void)key;
+	(void)key_len;
+	(void)val;
+	(void)val_len;
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+/* Read every shard of one chunk and check it; the slot holds the decoded chunk after. */
+static void check_chunk(struct fsck *f, const uint8_t *hash, uint32_t index,
+			const struct zh__chunk_rec *rec)
+{
+	struct zh_store *s = f->store;
+	unsigned shards = (unsigned)rec->hdr.ec_k + rec->hdr.ec_m;
+	struct zh__slot *slot = zh__slot_get(s, &f->waiter);
+	uint8_t got[ZH_CODEC_HASH_BYTES];
+	unsigned bad;
+
+	slot->rec = *rec;
+	slot->chunk_index = index;
+	slot->raw_bytes = rec->hdr.raw_bytes;
+	slot->read_all = true;
+	zh__post_control(s, slot->coord, zh__get_chunk_msg, slot);
+	zh__slot_wait(slot, &f->waiter);
+	bad = shards - (unsigned)__builtin_popcount(slot->present);
+	f->out->shards += shards;
+	f->out->shards_bad += bad;
+	if (bad > 0)
+		report(f, hash, "chunk %u: %u of %u shards missing or corrupt", index, bad, shards);
+	if (slot->rc < 0) {
+		f->out->chunks_lost++;
+		report(f, hash, "chunk %u: unreadable (%s)", index, strerror(-slot->rc));
+	} else {
+		zh_codec_sha256(NULL, slot->raw, slot->raw_bytes, got);
+		if (memcmp(got, rec->hash, sizeof(got)) != 0) {
+			f->out->hash_mismatch++;
+			report(f, hash, "chunk %u: content does not match its hash", index);
+		}
+	}
+	zh__slot_put(s, slot);
+}
+
+static int check_chunked(struct fsck *f, const uint8_t *hash, const struct zh__object_rec *obj)
+{
+	struct zh_store *s = f->store;
+	uint8_t got[ZH_CODEC_HASH_BYTES];
+
+	zh_codec_tree_reset(f->tree, obj->chunk_bytes);
+	f->chunk_records_expected += obj->chunk_count;
+	for (uint32_t c = 0; c < obj->chunk_count; c++) {
+		struct zh__chunk_rec rec;
+		int rc = zh__chunk_rec_load(s, hash, c, &rec);
+
+		if (rc == -EUCLEAN || (rc == 0 && (rec.hdr.ec_k != obj->ec_k ||
+						   rec.hdr.ec_m != obj->ec_m))) {
+			f->out->records_bad++;
+			f->out->chunks_lost++;
+			report(f, hash, "chunk %u: record missing or damaged", c);
+			continue;
+		}
+		if (rc < 0)
+			return rc;
+		for (unsigned i = 0; i < (unsigned)rec.hdr.ec_k + rec.hdr.ec_m; i++) {
+			rc = extent_add(&f->shards, rec.loc[i].dev, rec.loc[i].offset_bytes,
+					zh__stride(s, rec.hdr.shard_bytes));
+			if (rc < 0)
+				return rc;
+		}
+		f->out->chunks++;
+		check_chunk(f, hash, c, &rec);
+		zh_codec_tree_add(f->tree, rec.hash, rec.hdr.raw_bytes);
+	}
+	zh_codec_tree_final(f->tree, got);
+	if (memcmp(got, hash, sizeof(got)) != 0) {
+		f->out->hash_mismatch++;
+		report(f, hash, "object hash does not match its chunks");
+	}
+	return 0;
+}
+
+static void check_inline(struct fsck *f, const uint8_t *hash, const struct zh__object_rec *obj)
+{
+	uint8_t leaf[ZH_CODEC_HASH_BYTES], got[ZH_CODEC_HASH_BYTES];
+
+	zh_codec_tree_reset(f->tree, f->store->rec.chunk_bytes);
+	if (obj->size_bytes > 0) {
+		zh_codec_sha256(NULL, obj->inline_data, obj->size_bytes, leaf);
+		zh_codec_tree_add(f->tree, leaf, (uint32_t)obj->size_bytes);
+	}
+	zh_codec_tree_final(f->tree, got);
+	if (memcmp(got, hash, sizeof(got)) != 0) {
+		f->out->hash_mismatch++;
+		report(f, hash, "inline content does not match its hash");
+	}
+}
+
+static int check_objects(struct fsck *f, zh_store_progress_fn progress)
+{
+	int rc = zh_index_scan(f->store->index, ZH_INDEX_CF_OBJECTS, NULL, 0, collect_hash, f);
+
+	for (size_t i = 0; rc == 0 && i < f->hash_count; i++) {
+		struct zh__object_rec obj;
+		int orc = zh__object_load(f->store, f->hashes[i], f->rec_buf, f->rec_cap, &obj);
+
+		f->out->objects++;
+		if (orc == -EUCLEAN) {
+			f->out->records_bad++;
+			report(f, f->hashes[i], "object record damaged");
+		} else if (orc < 0) {
+			rc = orc;
+		} else if (obj.layout == ZH_OBJECT_INLINE) {
+			check_inline(f, f->hashes[i], &obj);
+		} else {
+			rc = check_chunked(f, f->hashes[i], &obj);
+		}
+		if (progress != NULL)
+			progress(f->ctx, i + 1, f->hash_count);
+	}
+	return rc;
+}
+
+static int extent_cmp(const void *a, const void *b)
+{
+	const struct used_extent *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->offset_bytes != y->offset_bytes)
+		return x->offset_bytes < y->offset_bytes ? -1 : 1;
+	return 0;
+}
+
+/* Both lists sorted by (device, offset): walk them side by side. */
+static void check_extents(struct fsck *f)
+{
+	struct extent_list *u = &f->shards, *a = &f->allocated;
+	size_t i = 0, j = 0;
+
+	qsort(u->e, u->count, sizeof(*u->e), extent_cmp);
+	qsort(a->e, a->count, sizeof(*a->e), extent_cmp);
+	while (i < u->count || j < a->count) {
+		int c = i == u->count ? 1 : j == a->count ? -1 : extent_cmp(&u->e[i], &a->e[j]);
+
+		if (c == 0 && u->e[i].len_bytes == a->e[j].len_bytes) {
+			i++;
+			j++;
+		} else if (c <= 0) {
+			f->out->extents_unrecorded++;
+			report(f, NULL, "dev %u offset %llu: shard extent not allocated", u->e[i].dev,
+			       (unsigned long long)u->e[i].offset_bytes);
+			i++;
+			j += c == 0;
+		} else {
+			f->out->extents_leaked++;
+			report(f, NULL, "dev %u offset %llu: allocated, used by no shard", a->e[j].dev,
+			       (unsigned long long)a->e[j].offset_bytes);
+			j++;
+		}
+	}
+}
+
+static void check_space(struct fsck *f)
+{
+	struct zh_store *s = f->store;
+	struct zh_store_info info;
+
+	zh_store_info_get(s, &info);
+	for (unsigned d = 0; d < info.dev_count; d++) {
+		uint64_t used = 0;
+
+		if (!info.dev[d].present) {
+			f->out->devs_missing++;
+			report(f, NULL, "dev %u (%s): missing or not this store's", d, info.dev[d].path);
+			continue;
+		}
+		for (size_t j = 0; j < f->allocated.count; j++)
+			used += f->allocated.e[j].dev == d ? f->allocated.e[j].len_bytes : 0;
+		if (used + info.dev[d].free_bytes + ZH__SB_BYTES != info.dev[d].dev_bytes) {
+			f->out->devs_space_wrong++;
+			report(f, NULL, "dev %u: free %llu + used %llu != size %llu", d,
+			       (unsigned long long)info.dev[d].free_bytes,
+			       (unsigned long long)used,
+			       (unsigned long long)(info.dev[d].dev_bytes - ZH__SB_BYTES));
+		}
+	}
+}
+
+static int check_orphan_chunks(struct fsck *f)
+{
+	uint64_t records = 0;
+	int rc = zh_index_scan(f->store->index, ZH_INDEX_CF_CHUNKS, NULL, 0, count_chunk,
+			       &records);
+
+	if (rc == 0 && records > f->chunk_records_expected) {
+		f->out->records_bad += records - f->chunk_records_expected;
+		report(f, NULL, "%llu chunk records belong to no object",
+		       (unsigned long long)(records - f->chunk_records_expected));
+	}
+	return rc;
+}
+
+int zh_store_fsck(struct zh_store *s, struct zh_store_fsck *out, zh_store_problem_fn problem,
+		  zh_store_progress_fn progress, void *ctx)
+{
+	struct fsck *f = calloc(1, sizeof(*f));
+	int rc = f != NULL ? 0 : -ENOMEM;
+
+	memset(out, 0, sizeof(*out));
+	if (rc == 0) {
+		*f = (struct fsck){ .store = s, .out = out, .problem = problem, .ctx = ctx };
+		f->rec_cap = ZH__OBJECT_REC_MAX + s->rec.small_max_bytes;
+		f->rec_buf = malloc(f->rec_cap);
+		rc = f->rec_buf != NULL ? zh_codec_tree_create(&f->tree) : -ENOMEM;
+	}
+	if (rc == 0)
+		rc = check_objects(f, progress);
+	if (rc == 0)
+		rc = check_orphan_chunks(f);
+	if (rc == 0)
+		rc = zh_index_scan(s->index, ZH_INDEX_CF_ALLOC, NULL, 0, collect_alloc, f);
+	if (rc == 0) {
+		check_extents(f);
+		check_space(f);
+	}
+	if (f != NULL) {
+		zh_codec_tree_destroy(f->tree);
+		free(f->rec_buf);
+		free(f->hashes);
+		free(f->shards.e);
+		free(f->allocated.e);
+		free(f);
+	}
+	return rc;
+}
+
+bool zh_store_fsck_clean(const struct zh_store_fsck *f)
+{
+	return f->shards_bad == 0 && f->chunks_lost == 0 && f->hash_mismatch == 0 &&
+	       f->records_bad == 0 && f->extents_leaked == 0 && f->extents_unrecorded == 0 &&
+	       f->devs_space_wrong == 0 && f->devs_missing == 0;
+}
