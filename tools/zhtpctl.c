@@ -1,0 +1,623 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zhtpctl: works on a store directly while no daemon has it open (the store's lock file says
+ * whether one does). format, put, get, stat, rm, ls, fsck, info. Human output by default,
+ * --json for scripts; a progress line on a terminal for long work. Exit status: 0 success,
+ * 1 a problem found (fsck) or an operation failed, 2 bad usage.
+ */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine/engine.h"
+#include "engine/store.h"
+#include "numa/numa.h"
+
+#define EXIT_PROBLEM 1
+#define EXIT_USAGE   2
+#define IO_CHUNK     (4u << 20)
+
+struct ctl {
+	struct zh_store_opts opts;
+	bool json;
+	bool progress;      /* stderr is a terminal */
+	const char *out_path;
+	uint64_t offset, length;
+	const char *paths[ZH_STORE_DEVS_MAX];
+	unsigned path_count;
+	struct zh_object_meta meta;
+	cJSON *doc;         /* --json: the answer being built */
+	struct zh_numa_cpuset cpus;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: zhtpctl [-d DIR] [--json] [--cpus LIST] COMMAND [ARGS]\n"
+		"  format [--devices N] [--dev-size BYTES] [--k K] [--m M] [--chunk BYTES]\n"
+		"         [--small BYTES] [--dev PATH]...   create a store in DIR\n"
+		"  put [--filename N] [--content-type T] [--owner O] [--tags T] FILE...\n"
+		"                                           store files ('-' = stdin), print hashes\n"
+		"  get HASH [-o FILE] [--offset N] [--length N]\n"
+		"  stat HASH...        rm HASH...        ls        info\n"
+		"  fsck                check every object, shard and extent (exit 1 if not clean)\n"
+		"DIR defaults to ./var/zhtp; LIST (reactor cores, e.g. 0-1) to core 0.\n");
+}
+
+static int fail(const char *what, int rc)
+{
+	fprintf(stderr, "zhtpctl: %s: %s\n", what, strerror(-rc));
+	return EXIT_PROBLEM;
+}
+
+/* For a hash the user named: "not found" means no such object, not a missing file. */
+static int fail_object(const char *hex, int rc)
+{
+	if (rc != -ENOENT)
+		return fail(hex, rc);
+	fprintf(stderr, "zhtpctl: %s: no such object\n", hex);
+	return EXIT_PROBLEM;
+}
+
+static uint64_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+
+	switch (*end) {
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || end == s) {
+		fprintf(stderr, "zhtpctl: bad size '%s'\n", s);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
+static void progress_bytes(const struct ctl *c, const char *what, uint64_t done, uint64_t total,
+			   uint64_t start_ns)
+{
+	double secs = (double)(zh_clock_ns() - start_ns) / 1e9;
+	unsigned width = 30, fill = total > 0 ? (unsigned)(done * width / total) : width;
+	char bar[31];
+
+	if (!c->progress)
+		return;
+	memset(bar, '=', fill);
+	memset(bar + fill, ' ', width - fill);
+	bar[width] = '\0';
+	fprintf(stderr, "\r%-16.16s [%s] %3u%% %8.1f MiB/s", what, bar,
+		total > 0 ? (unsigned)(done * 100 / total) : 100,
+		secs > 0 ? (double)done / secs / (1 << 20) : 0.0);
+	if (done == total)
+		fputc('\n', stderr);
+}
+
+/* ---- format, info -------------------------------------------------------------------------- */
+
+static int cmd_format(struct ctl *c)
+{
+	int rc;
+
+	if (c->path_count > 0) {
+		c->opts.dev_paths = c->paths;
+		c->opts.dev_count = c->path_count;
+	}
+	rc = zh_store_format(&c->opts);
+	if (rc < 0)
+		return fail(c->opts.dir, rc);
+	if (c->json) {
+		cJSON_AddStringToObject(c->doc, "formatted", c->opts.dir);
+	} else {
+		printf("formatted %s: %u devices, %u+%u, chunk %u, inline up to %u bytes\n",
+		       c->opts.dir, c->opts.dev_count, c->opts.ec_k, c->opts.ec_m,
+		       c->opts.chunk_bytes, c->opts.small_max_bytes);
+	}
+	return 0;
+}
+
+static void hex16(const uint8_t *b, char *out)
+{
+	for (unsigned i = 0; i < 16; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+static int cmd_info(struct ctl *c, struct zh_store *s)
+{
+	struct zh_store_info info;
+	char uuid[33];
+
+	zh_store_info_get(s, &info);
+	hex16(info.uuid, uuid);
+	if (c->json) {
+		cJSON *devs = cJSON_AddArrayToObject(c->doc, "devices");
+
+		cJSON_AddStringToObject(c->doc, "uuid", uuid);
+		cJSON_AddNumberToObject(c->doc, "ec_k", info.ec_k);
+		cJSON_AddNumberToObject(c->doc, "ec_m", info.ec_m);
+		cJSON_AddNumberToObject(c->doc, "chunk_bytes", info.chunk_bytes);
+		cJSON_AddNumberToObject(c->doc, "small_max_bytes", info.small_max_bytes);
+		cJSON_AddNumberToObject(c->doc, "shard_spread", info.shard_spread);
+		for (unsigned i = 0; i < info.dev_count; i++) {
+			cJSON *d = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(d, "path", info.dev[i].path);
+			cJSON_AddBoolToObject(d, "present", info.dev[i].present);
+			cJSON_AddNumberToObject(d, "bytes", (double)info.dev[i].dev_bytes);
+			cJSON_AddNumberToObject(d, "free_bytes", (double)info.dev[i].free_bytes);
+			cJSON_AddItemToArray(devs, d);
+		}
+		return 0;
+	}
+	printf("store %s: %u+%u, chunk %u bytes, inline up to %u bytes\n", uuid, info.ec_k,
+	       info.ec_m, info.chunk_bytes, info.small_max_bytes);
+	for (unsigned i = 0; i < info.dev_count; i++)
+		printf("  dev %2u %-40s %s %8.1f MiB free of %.1f\n", i, info.dev[i].path,
+		       info.dev[i].present ? "ok     " : "MISSING",
+		       (double)info.dev[i].free_bytes / (1 << 20),
+		       (double)info.dev[i].dev_bytes / (1 << 20));
+	return 0;
+}
+
+/* ---- put ----------------------------------------------------------------------------------- */
+
+static int put_stream(struct ctl *c, struct zh_store *s, int fd, const char *name,
+		      uint64_t total, uint8_t hash[ZH_CODEC_HASH_BYTES])
+{
+	struct zh_object_meta meta = c->meta;
+	struct zh_store_put *put;
+	uint8_t *buf = malloc(IO_CHUNK);
+	uint64_t done = 0, start = zh_clock_ns();
+	const char *base = strrchr(name, '/');
+	int rc;
+
+	if (meta.filename == NULL && strcmp(name, "-") != 0)
+		meta.filename = base != NULL ? base + 1 : name;
+	rc = buf != NULL ? zh_store_put_begin(s, &meta, &put) : -ENOMEM;
+	if (rc < 0) {
+		free(buf);
+		return rc;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, IO_CHUNK);
+
+		if (n < 0)
+			rc = -errno;
+		if (n <= 0)
+			break;
+		rc = zh_store_put_write(put, buf, (size_t)n);
+		if (rc < 0)
+			break;
+		done += (uint64_t)n;
+		if (total > 64 << 20)
+			progress_bytes(c, name, done, total, start);
+	}
+	free(buf);
+	if (rc < 0) {
+		zh_store_put_abort(put);
+		return rc;
+	}
+	return zh_store_put_finish(put, hash);
+}
+
+static int cmd_put(struct ctl *c, struct zh_store *s, int argc, char **argv)
+{
+	cJSON *arr = c->json ? cJSON_AddArrayToObject(c->doc, "objects") : NULL;
+	int status = 0;
+
+	if (argc == 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < argc; i++) {
+		bool stdin_ = strcmp(argv[i], "-") == 0;
+		int fd = stdin_ ? 0 : open(argv[i], O_RDONLY | O_CLOEXEC);
+		uint8_t hash[ZH_CODEC_HASH_BYTES];
+		char hex[ZH_CODEC_HASH_HEX_LEN + 1];
+		uint64_t total = 0;
+		off_t end;
+		int rc;
+
+		if (fd < 0) {
+			status = fail(argv[i], -errno);
+			continue;
+		}
+		end = lseek(fd, 0, SEEK_END);
+		if (end > 0 && lseek(fd, 0, SEEK_SET) == 0)
+			total = (uint64_t)end;
+		rc = put_stream(c, s, fd, argv[i], total, hash);
+		if (!stdin_)
+			close(fd);
+		if (rc < 0) {
+			status = fail(argv[i], rc);
+			continue;
+		}
+		zh_codec_hash_hex(hash, hex);
+		if (arr != NULL) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "file", argv[i]);
+			cJSON_AddStringToObject(o, "hash", hex);
+			cJSON_AddItemToArray(arr, o);
+		} else {
+			printf("%s  %s\n", hex, argv[i]);
+		}
+	}
+	return status;
+}
+
+/* ---- get, stat, rm, ls --------------------------------------------------------------------- */
+
+static int parse_hash(const char *hex, uint8_t hash[ZH_CODEC_HASH_BYTES])
+{
+	if (zh_codec_hash_parse(hex, hash) < 0) {
+		fprintf(stderr, "zhtpctl: '%s' is not a 64-digit hex hash\n", hex);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+struct get_out {
+	int fd;
+	const struct ctl *ctl;
+	uint64_t done, total, start_ns;
+};
+
+static int write_all(void *arg, const void *data, size_t len)
+{
+	struct get_out *o = arg;
+	const uint8_t *p = data;
+
+	while (len > 0) {
+		ssize_t n = write(o->fd, p, len);
+
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+		o->done += (uint64_t)n;
+	}
+	if (o->total > 64 << 20)
+		progress_bytes(o->ctl, "get", o->done, o->total, o->start_ns);
+	return 0;
+}
+
+static int cmd_get(struct ctl *c, struct zh_store *s, int argc, char **argv)
+{
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	struct zh_object_info info;
+	struct get_out o = { .fd = 1, .ctl = c, .start_ns = zh_clock_ns() };
+	int rc;
+
+	if (argc != 1) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (parse_hash(argv[0], hash) < 0)
+		return EXIT_USAGE;
+	rc = zh_store_stat(s, hash, &info);
+	if (rc < 0)
+		return fail_object(argv[0], rc);
+	if (c->out_path != NULL) {
+		o.fd = open(c->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (o.fd < 0)
+			return fail(c->out_path, -errno);
+	}
+	o.total = info.size_bytes;
+	rc = zh_store_get(s, hash, c->offset, c->length, write_all, &o);
+	if (o.fd != 1 && close(o.fd) < 0 && rc == 0)
+		rc = -errno;
+	return rc < 0 ? fail(argv[0], rc) : 0;
+}
+
+static cJSON *info_json(const struct zh_object_info *info)
+{
+	char hex[ZH_CODEC_HASH_HEX_LEN + 1];
+	cJSON *o = cJSON_CreateObject();
+
+	zh_codec_hash_hex(info->hash, hex);
+	cJSON_AddStringToObject(o, "hash", hex);
+	cJSON_AddNumberToObject(o, "size", (double)info->size_bytes);
+	cJSON_AddNumberToObject(o, "stored", (double)info->stored_bytes);
+	cJSON_AddStringToObject(o, "layout", info->layout == ZH_OBJECT_INLINE ? "inline" : "chunked");
+	cJSON_AddNumberToObject(o, "chunks", info->chunk_count);
+	cJSON_AddNumberToObject(o, "refcount", info->refcount);
+	cJSON_AddNumberToObject(o, "created", (double)info->created_unix_s);
+	cJSON_AddStringToObject(o, "filename", info->filename);
+	cJSON_AddStringToObject(o, "content_type", info->content_type);
+	cJSON_AddStringToObject(o, "owner", info->owner);
+	cJSON_AddStringToObject(o, "description", info->description);
+	cJSON_AddStringToObject(o, "tags", info->tags);
+	return o;
+}
+
+static void info_print(const struct zh_object_info *info)
+{
+	char hex[ZH_CODEC_HASH_HEX_LEN + 1];
+
+	zh_codec_hash_hex(info->hash, hex);
+	printf("%s %12llu %-7s refs %u  %s\n", hex, (unsigned long long)info->size_bytes,
+	       info->layout == ZH_OBJECT_INLINE ? "inline" : "chunked", info->refcount,
+	       info->filename);
+}
+
+static int cmd_stat(struct ctl *c, struct zh_store *s, int argc, char **argv)
+{
+	cJSON *arr = c->json ? cJSON_AddArrayToObject(c->doc, "objects") : NULL;
+	int status = argc > 0 ? 0 : EXIT_USAGE;
+
+	for (int i = 0; i < argc; i++) {
+		uint8_t hash[ZH_CODEC_HASH_BYTES];
+		struct zh_object_info info;
+		int rc = parse_hash(argv[i], hash);
+
+		if (rc == 0)
+			rc = zh_store_stat(s, hash, &info);
+		if (rc < 0) {
+			status = fail_object(argv[i], rc);
+			continue;
+		}
+		if (arr != NULL) {
+			cJSON_AddItemToArray(arr, info_json(&info));
+			continue;
+		}
+		info_print(&info);
+		printf("  stored %llu bytes in %u chunks of %u (%u+%u), created %llu\n",
+		       (unsigned long long)info.stored_bytes, info.chunk_count, info.chunk_bytes,
+		       info.ec_k, info.ec_m, (unsigned long long)info.created_unix_s);
+	}
+	return status;
+}
+
+static int cmd_rm(struct ctl *c, struct zh_store *s, int argc, char **argv)
+{
+	int status = argc > 0 ? 0 : EXIT_USAGE;
+
+	for (int i = 0; i < argc; i++) {
+		uint8_t hash[ZH_CODEC_HASH_BYTES];
+		int rc = parse_hash(argv[i], hash);
+
+		if (rc == 0)
+			rc = zh_store_delete(s, hash);
+		if (rc < 0)
+			status = fail_object(argv[i], rc);
+	}
+	if (c->json)
+		cJSON_AddBoolToObject(c->doc, "ok", status == 0);
+	return status;
+}
+
+static int ls_one(void *ctx, const struct zh_object_info *info)
+{
+	cJSON *arr = ctx;
+
+	if (arr != NULL)
+		cJSON_AddItemToArray(arr, info_json(info));
+	else
+		info_print(info);
+	return 0;
+}
+
+static int cmd_ls(struct ctl *c, struct zh_store *s)
+{
+	int rc = zh_store_list(s, ls_one, c->json ? cJSON_AddArrayToObject(c->doc, "objects") : NULL);
+
+	return rc < 0 ? fail("ls", rc) : 0;
+}
+
+/* ---- fsck ---------------------------------------------------------------------------------- */
+
+struct fsck_out {
+	struct ctl *ctl;
+	cJSON *problems;
+	uint64_t start_ns;
+};
+
+static void fsck_problem(void *arg, const char *line)
+{
+	struct fsck_out *f = arg;
+
+	if (f->problems != NULL)
+		cJSON_AddItemToArray(f->problems, cJSON_CreateString(line));
+	else
+		printf("%s%s\n", f->ctl->progress ? "\r" : "", line);
+}
+
+static void fsck_progress(void *arg, uint64_t done, uint64_t total)
+{
+	struct fsck_out *f = arg;
+
+	if (f->ctl->progress && (done % 16 == 0 || done == total))
+		fprintf(stderr, "\rfsck: %llu/%llu objects%s", (unsigned long long)done,
+			(unsigned long long)total, done == total ? "\n" : "");
+}
+
+static int cmd_fsck(struct ctl *c, struct zh_store *s)
+{
+	struct fsck_out fo = { .ctl = c, .start_ns = zh_clock_ns() };
+	struct zh_store_fsck f;
+	int rc;
+
+	if (c->json)
+		fo.problems = cJSON_AddArrayToObject(c->doc, "problems");
+	rc = zh_store_fsck(s, &f, fsck_problem, fsck_progress, &fo);
+	if (rc < 0)
+		return fail("fsck", rc);
+	if (c->json) {
+		cJSON_AddBoolToObject(c->doc, "clean", zh_store_fsck_clean(&f));
+		cJSON_AddNumberToObject(c->doc, "objects", (double)f.objects);
+		cJSON_AddNumberToObject(c->doc, "chunks", (double)f.chunks);
+		cJSON_AddNumberToObject(c->doc, "shards", (double)f.shards);
+		cJSON_AddNumberToObject(c->doc, "shards_bad", (double)f.shards_bad);
+		cJSON_AddNumberToObject(c->doc, "chunks_lost", (double)f.chunks_lost);
+		cJSON_AddNumberToObject(c->doc, "hash_mismatch", (double)f.hash_mismatch);
+		cJSON_AddNumberToObject(c->doc, "records_bad", (double)f.records_bad);
+		cJSON_AddNumberToObject(c->doc, "extents_leaked", (double)f.extents_leaked);
+		cJSON_AddNumberToObject(c->doc, "extents_unrecorded", (double)f.extents_unrecorded);
+		cJSON_AddNumberToObject(c->doc, "devs_space_wrong", (double)f.devs_space_wrong);
+		cJSON_AddNumberToObject(c->doc, "devs_missing", (double)f.devs_missing);
+	} else {
+		printf("fsck: %llu objects, %llu chunks, %llu shards: %s\n",
+		       (unsigned long long)f.objects, (unsigned long long)f.chunks,
+		       (unsigned long long)f.shards, zh_store_fsck_clean(&f) ? "clean" : "PROBLEMS");
+	}
+	return zh_store_fsck_clean(&f) ? 0 : EXIT_PROBLEM;
+}
+
+/* ---- main ---------------------------------------------------------------------------------- */
+
+enum {
+	OPT_JSON = 256, OPT_DEVICES, OPT_DEV_SIZE, OPT_K, OPT_M, OPT_CHUNK, OPT_SMALL, OPT_DEV,
+	OPT_OFFSET, OPT_LENGTH, OPT_FILENAME, OPT_CTYPE, OPT_OWNER, OPT_TAGS, OPT_DESC, OPT_CPUS,
+};
+
+static const struct option long_opts[] = {
+	{ "dir", required_argument, NULL, 'd' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "devices", required_argument, NULL, OPT_DEVICES },
+	{ "dev-size", required_argument, NULL, OPT_DEV_SIZE },
+	{ "k", required_argument, NULL, OPT_K },
+	{ "m", required_argument, NULL, OPT_M },
+	{ "chunk", required_argument, NULL, OPT_CHUNK },
+	{ "small", required_argument, NULL, OPT_SMALL },
+	{ "dev", required_argument, NULL, OPT_DEV },
+	{ "offset", required_argument, NULL, OPT_OFFSET },
+	{ "length", required_argument, NULL, OPT_LENGTH },
+	{ "filename", required_argument, NULL, OPT_FILENAME },
+	{ "content-type", required_argument, NULL, OPT_CTYPE },
+	{ "owner", required_argument, NULL, OPT_OWNER },
+	{ "tags", required_argument, NULL, OPT_TAGS },
+	{ "description", required_argument, NULL, OPT_DESC },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void parse_opt(struct ctl *c, int opt)
+{
+	switch (opt) {
+	case 'd': c->opts.dir = optarg; break;
+	case 'o': c->out_path = optarg; break;
+	case OPT_JSON: c->json = true; break;
+	case OPT_DEVICES: c->opts.dev_count = (unsigned)parse_size(optarg); break;
+	case OPT_DEV_SIZE: c->opts.dev_bytes = parse_size(optarg); break;
+	case OPT_K: c->opts.ec_k = (unsigned)parse_size(optarg); break;
+	case OPT_M: c->opts.ec_m = (unsigned)parse_size(optarg); break;
+	case OPT_CHUNK: c->opts.chunk_bytes = (uint32_t)parse_size(optarg); break;
+	case OPT_SMALL: c->opts.small_max_bytes = (uint32_t)parse_size(optarg); break;
+	case OPT_OFFSET: c->offset = parse_size(optarg); break;
+	case OPT_LENGTH: c->length = parse_size(optarg); break;
+	case OPT_FILENAME: c->meta.filename = optarg; break;
+	case OPT_CTYPE: c->meta.content_type = optarg; break;
+	case OPT_OWNER: c->meta.owner = optarg; break;
+	case OPT_TAGS: c->meta.tags = optarg; break;
+	case OPT_DESC: c->meta.description = optarg; break;
+	case OPT_DEV:
+		if (c->path_count == ZH_STORE_DEVS_MAX) {
+			fprintf(stderr, "zhtpctl: at most %u devices\n", ZH_STORE_DEVS_MAX);
+			exit(EXIT_USAGE);
+		}
+		c->paths[c->path_count++] = optarg;
+		break;
+	case OPT_CPUS:
+		if (zh_numa_cpuset_parse(optarg, &c->cpus) < 0) {
+			fprintf(stderr, "zhtpctl: bad core list '%s'\n", optarg);
+			exit(EXIT_USAGE);
+		}
+		c->opts.cpus = c->cpus.cpus;
+		c->opts.cpu_count = c->cpus.count;
+		break;
+	case 'h': usage(stdout); exit(0);
+	default: usage(stderr); exit(EXIT_USAGE);
+	}
+}
+
+static int run_on_store(struct ctl *c, const char *cmd, int argc, char **argv)
+{
+	struct zh_store *s;
+	bool ro = strcmp(cmd, "put") != 0 && strcmp(cmd, "rm") != 0;
+	int rc, status;
+
+	c->opts.read_only = ro;
+	rc = zh_store_open(&c->opts, &s);
+	if (rc == -EBUSY) {
+		fprintf(stderr, "zhtpctl: %s is in use by another process (zhtpd or zhtpctl)\n",
+			c->opts.dir);
+		return EXIT_PROBLEM;
+	}
+	if (rc < 0)
+		return fail(c->opts.dir, rc);
+	if (strcmp(cmd, "put") == 0)
+		status = cmd_put(c, s, argc, argv);
+	else if (strcmp(cmd, "get") == 0)
+		status = cmd_get(c, s, argc, argv);
+	else if (strcmp(cmd, "stat") == 0)
+		status = cmd_stat(c, s, argc, argv);
+	else if (strcmp(cmd, "rm") == 0)
+		status = cmd_rm(c, s, argc, argv);
+	else if (strcmp(cmd, "ls") == 0)
+		status = cmd_ls(c, s);
+	else if (strcmp(cmd, "fsck") == 0)
+		status = cmd_fsck(c, s);
+	else
+		status = cmd_info(c, s);
+	zh_store_close(s);
+	return status;
+}
+
+static bool known_command(const char *cmd)
+{
+	static const char *const cmds[] = { "format", "put", "get", "stat", "rm", "ls", "fsck",
+					    "info" };
+
+	for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(cmd, cmds[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { .length = UINT64_MAX };
+	const char *cmd;
+	int opt, status;
+
+	zh_store_opts_default(&c.opts);
+	c.progress = isatty(2);
+	/* Options may come before or after the command (getopt permutes). */
+	while ((opt = getopt_long(argc, argv, "d:o:h", long_opts, NULL)) != -1)
+		parse_opt(&c, opt);
+	if (optind >= argc || !known_command(argv[optind])) {
+		if (optind < argc)
+			fprintf(stderr, "zhtpctl: unknown command '%s'\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind++];
+	if (c.json)
+		c.doc = cJSON_CreateObject();
+	if (strcmp(cmd, "format") == 0)
+		status = cmd_format(&c);
+	else
+		status = run_on_store(&c, cmd, argc - optind, argv + optind);
+	if (c.doc != NULL) {
+		char *text;
+
+		cJSON_AddNumberToObject(c.doc, "status", status);
+		text = cJSON_Print(c.doc);
+		puts(text);
+		free(text);
+		cJSON_Delete(c.doc);
+	}
+	return status;
+}
