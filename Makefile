@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 15
 
-.PHONY: all deps deps-bench build run test test-unit test-asan test-tsan fuzz bench bench-codec \
+.PHONY: all deps deps-bench build run run-device test test-unit test-asan test-tsan fuzz bench bench-codec \
 	format clean
 
 all: build
@@ -23,9 +23,18 @@ $(BUILD)/CMakeCache.txt: | deps
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The main job until the object store exists: zhtp-bench on the engine over a file-backed
-# device under ./var/zhtp/.
+# The main job: a store of six file devices under ./var/zhtp/ (formatted on first use, with
+# README.md as its first object), zhtp-bench putting and getting large and small objects on
+# it, then a full fsck (which exits non-zero on any problem).
+STORE ?= var/zhtp
 run: build
+	@test -d $(STORE)/index || { $(BUILD)/zhtpctl -d $(STORE) format && \
+		$(BUILD)/zhtpctl -d $(STORE) put README.md; }
+	$(BUILD)/benchmarks/zhtp-bench benchmarks/jobs/store.fio
+	$(BUILD)/zhtpctl -d $(STORE) fsck
+
+# The engine's raw device path alone (the first main job): 4 KiB random I/O on a file.
+run-device: build
 	@mkdir -p var/zhtp
 	$(BUILD)/benchmarks/zhtp-bench benchmarks/jobs/default.fio
 

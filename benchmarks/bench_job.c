@@ -401,6 +401,8 @@ static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	    {"rw", ZH_BENCH_RW_RW},
 	    {"readwrite", ZH_BENCH_RW_RW},
 	    {"randrw", ZH_BENCH_RW_RANDRW},
+	    {"put", ZH_BENCH_RW_PUT},
+	    {"get", ZH_BENCH_RW_GET},
 	};
 	int rc = need_value(ctx);
 
@@ -414,7 +416,8 @@ static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	}
 	if (strchr(ctx->value, ':') != NULL)
 		return bad_value(ctx, "':N' offset modifiers are not supported");
-	return bad_value(ctx, "expected read, write, randread, randwrite, rw, readwrite or randrw");
+	return bad_value(ctx, "expected read, write, randread, randwrite, rw, readwrite, randrw, "
+				   "put or get");
 }
 
 static int parse_pct(const struct opt_ctx *ctx, uint32_t *pct)
@@ -796,8 +799,17 @@ const char *zh_bench_rw_name(enum zh_bench_rw rw)
 		return "rw";
 	case ZH_BENCH_RW_RANDRW:
 		return "randrw";
+	case ZH_BENCH_RW_PUT:
+		return "put";
+	case ZH_BENCH_RW_GET:
+		return "get";
 	}
 	return "invalid";
+}
+
+bool zh_bench_rw_is_object(enum zh_bench_rw rw)
+{
+	return rw == ZH_BENCH_RW_PUT || rw == ZH_BENCH_RW_GET;
 }
 
 bool zh_bench_rw_is_random(enum zh_bench_rw rw)

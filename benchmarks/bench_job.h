@@ -41,7 +41,10 @@ enum zh_bench_rw {
 	ZH_BENCH_RW_RANDREAD,
 	ZH_BENCH_RW_RANDWRITE,
 	ZH_BENCH_RW_RW,
-	ZH_BENCH_RW_RANDRW
+	ZH_BENCH_RW_RANDRW,
+	/* Object-store jobs (not fio's): whole objects of bs bytes through the engine's store. */
+	ZH_BENCH_RW_PUT,
+	ZH_BENCH_RW_GET,
 };
 
 enum zh_bench_output { ZH_BENCH_OUTPUT_NORMAL = 1, ZH_BENCH_OUTPUT_JSON = 2 }; /* bit flags */
@@ -189,5 +192,7 @@ const char *zh_bench_rw_name(enum zh_bench_rw rw);
 
 /** Whether \p rw picks random offsets. */
 bool zh_bench_rw_is_random(enum zh_bench_rw rw);
+/** True for rw=put and rw=get, which run against an object store instead of a file. */
+bool zh_bench_rw_is_object(enum zh_bench_rw rw);
 
 #endif /* ZH_BENCH_JOB_H */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "bench_job.h"
+#include "bench_object.h"
 #include "bench_plan.h"
 #include "bench_report.h"
 #include "bench_worker.h"
@@ -363,7 +364,16 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 {
 	char err[512] = "";
 	struct rusage ru;
-	int rc = zh_bench_plan_build(&g->plan, groupid, jobs, count, err, sizeof(err));
+	int rc;
+
+	if (zh_bench_rw_is_object(jobs[0].rw)) {
+		rc = zh_bench_object_group(jobs, count, groupid, res, err, sizeof(err));
+		*n_res = rc == 0 ? count : 0;
+		if (rc < 0)
+			fprintf(stderr, "zhtp-bench: %s\n", err);
+		return rc;
+	}
+	rc = zh_bench_plan_build(&g->plan, groupid, jobs, count, err, sizeof(err));
 
 	g->plan.engine_opts.idle_poll = o->idle_poll;
 	g->plan.engine_opts.pin = group_pin(o->pin, jobs, count);

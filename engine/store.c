@@ -535,16 +535,15 @@ static int cores_create(struct zh_store *s, const struct zh_store_opts *o, uint3
 	return 0;
 }
 
-static int engine_start(struct zh_store *s, const struct zh_store_opts *o)
+static int engine_start(struct zh_store *s)
 {
-	static const uint16_t first_core = 0;
 	unsigned shards = (unsigned)s->rec.ec_k + s->rec.ec_m;
 	uint32_t requests = s->slot_count * shards;
 	struct zh_engine_opts eo;
 
 	zh_engine_opts_default(&eo);
-	eo.cpus = o->cpu_count > 0 ? o->cpus : &first_core;
-	eo.cpu_count = o->cpu_count > 0 ? o->cpu_count : 1;
+	eo.cpus = s->cpus.cpus;
+	eo.cpu_count = s->cpus.count;
 	/* Every shard request of every slot fits at once: rings, SQ and retry timers never fill. */
 	eo.msg_ring_entries = pow2_at_least(2 * requests < 1024 ? 1024 : 2 * requests);
 	eo.sq_entries = pow2_at_least(requests < 256 ? 256 : requests);
@@ -578,11 +577,36 @@ static int index_open(struct zh_store *s, const char *dir)
 	return rc < 0 ? rc : store_rec_load(s);
 }
 
+/* The cores named, or else every core this process may run on: one reactor each. */
+static int cpus_choose(struct zh_store *s, const struct zh_store_opts *o)
+{
+	struct zh_numa_topo *topo;
+	int rc;
+
+	if (o->cpu_count > 0) {
+		if (o->cpu_count > ZH_NUMA_CPUS_MAX)
+			return -EINVAL;
+		memcpy(s->cpus.cpus, o->cpus, o->cpu_count * sizeof(o->cpus[0]));
+		s->cpus.count = o->cpu_count;
+		return 0;
+	}
+	rc = zh_numa_topo_create(&topo);
+	if (rc < 0)
+		return rc;
+	rc = zh_numa_topo_allowed_cpus(topo, &s->cpus);
+	zh_numa_topo_destroy(topo);
+	return rc;
+}
+
 static int store_start(struct zh_store *s, const struct zh_store_opts *o)
 {
 	uint32_t shard_max = 0;
-	int rc = index_open(s, o->dir);
+	int rc = cpus_choose(s, o);
 
+	if (rc == 0)
+		rc = index_open(s, o->dir);
+	if (rc == 0)
+		s->reactor_count = s->cpus.count;
 	if (rc == 0)
 		rc = devs_open(s);
 	if (rc == 0 && s->place_count == 0)
@@ -594,7 +618,7 @@ static int store_start(struct zh_store *s, const struct zh_store_opts *o)
 	if (rc == 0)
 		rc = slots_init(s, o->chunk_slots > 0 ? o->chunk_slots : 16, shard_max);
 	if (rc == 0)
-		rc = engine_start(s, o);
+		rc = engine_start(s);
 	if (rc == 0)
 		s->reactor_count = zh_engine_reactor_count(s->engine);
 	if (rc == 0)
@@ -616,7 +640,6 @@ int zh_store_open(const struct zh_store_opts *o, struct zh_store **out)
 	s->read_only = o->read_only;
 	s->zstd_level = o->zstd_level;
 	s->lock_fd = -1;
-	s->reactor_count = o->cpu_count > 0 ? o->cpu_count : 1;
 	pthread_mutex_init(&s->slot_lock, NULL);
 	pthread_cond_init(&s->slot_cond, NULL);
 	rc = lock_take(o->dir, &s->lock_fd);

@@ -43,7 +43,7 @@ struct zh_store_opts {
 	uint32_t small_max_bytes;   /**< objects up to this are stored inline; default 16 KiB */
 	/* Open: */
 	int zstd_level;             /**< default 3; 0 stores chunks uncompressed */
-	const uint16_t *cpus;       /**< reactor cores; default: the first core only */
+	const uint16_t *cpus;       /**< reactor cores; default: every core the process may use */
 	unsigned cpu_count;
 	unsigned chunk_slots;       /**< chunks in flight in the whole store; default 16 */
 	bool read_only;             /**< open for reading (fsck, get): no writes */
@@ -212,7 +212,8 @@ typedef void (*zh_store_progress_fn)(void *ctx, uint64_t done, uint64_t total);
  * (read and crc-checked, not just the k needed), every chunk's and object's content hash, and
  * that the allocator's used extents are exactly the shards' extents with free + used equal to
  * each device's size. Changes nothing.
- * eturn 0 when the walk completed (look at \p out for what it found), or -errno.
+ * 
+eturn 0 when the walk completed (look at \p out for what it found), or -errno.
  */
 ZH_MUST_CHECK int zh_store_fsck(struct zh_store *store, struct zh_store_fsck *out,
 				zh_store_problem_fn problem, zh_store_progress_fn progress,

@@ -14,6 +14,7 @@
 #include "engine/engine_internal.h"
 #include "engine/store.h"
 #include "index/index.h"
+#include "numa/numa.h"
 
 #define ZH__STORE_VERSION     1
 #define ZH__STORE_LOCK_FILE   "zhtp.lock"
@@ -198,6 +199,7 @@ struct zh_store {
 	bool read_only;
 	struct zh_index *index;
 	struct zh_engine *engine;
+	struct zh_numa_cpuset cpus;     /* one reactor per core listed */
 	unsigned reactor_count;
 	struct zh_nvme_dev *dev[ZH_STORE_DEVS_MAX];
 	/* Placement: the present devices; shard i of chunk c goes to place[(c + i) % place_count]. */

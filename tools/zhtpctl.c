@@ -47,7 +47,7 @@ static void usage(FILE *f)
 		"  get HASH [-o FILE] [--offset N] [--length N]\n"
 		"  stat HASH...        rm HASH...        ls        info\n"
 		"  fsck                check every object, shard and extent (exit 1 if not clean)\n"
-		"DIR defaults to ./var/zhtp; LIST (reactor cores, e.g. 0-1) to core 0.\n");
+		"DIR defaults to ./var/zhtp; LIST (reactor cores, e.g. 0-1) to every core allowed.\n");
 }
 
 static int fail(const char *what, int rc)
