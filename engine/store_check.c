@@ -43,7 +43,7 @@ struct fsck {
 
 static void report(struct fsck *f, const uint8_t *hash, const char *fmt, ...)
 {
-	char line[256], hex[ZH_CODEC_HASH_HEX_LEN + 1] = "-";
+	char line[ZH_CODEC_HASH_HEX_LEN + 200], hex[ZH_CODEC_HASH_HEX_LEN + 1] = "-";
 	char what[192];
 	va_list ap;
 
@@ -255,8 +255,11 @@ static void check_extents(struct fsck *f)
 	struct extent_list *u = &f->shards, *a = &f->allocated;
 	size_t i = 0, j = 0;
 
-	qsort(u->e, u->count, sizeof(*u->e), extent_cmp);
-	qsort(a->e, a->count, sizeof(*a->e), extent_cmp);
+	/* An empty list has no array at all, and qsort must not see NULL. */
+	if (u->count > 0)
+		qsort(u->e, u->count, sizeof(*u->e), extent_cmp);
+	if (a->count > 0)
+		qsort(a->e, a->count, sizeof(*a->e), extent_cmp);
 	while (i < u->count || j < a->count) {
 		int c = i == u->count ? 1 : j == a->count ? -1 : extent_cmp(&u->e[i], &a->e[j]);
 

@@ -281,7 +281,8 @@ int zh_index_scan(struct zh_index *ix, enum zh_index_cf cf, const void *prefix,
 		const char *k = rocksdb_iter_key(it, &klen);
 		const char *v = rocksdb_iter_value(it, &vlen);
 
-		if (klen < prefix_len || memcmp(k, prefix, prefix_len) != 0)
+		/* prefix may be NULL when empty: memcmp must not see it (UBSan caught it). */
+		if (prefix_len > 0 && (klen < prefix_len || memcmp(k, prefix, prefix_len) != 0))
 			break;
 		rc = fn(ctx, k, klen, v, vlen);
 	}
