@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 15
 
-.PHONY: all deps deps-bench build run run-device test test-unit test-asan test-tsan fuzz bench bench-codec \
+.PHONY: all deps deps-bench build run run-device test test-crash test-unit test-asan test-tsan fuzz bench bench-codec \
 	format clean
 
 all: build
@@ -69,6 +69,13 @@ fuzz: deps
 		-max_len=140000 build-fuzz/corpus-codec
 
 test: test-unit test-asan test-tsan fuzz
+
+# The full kill -9 runs (make test does 5 rounds each): RocksDB group commits and the store.
+CRASH_ROUNDS ?= 50
+test-crash: build
+	cd $(BUILD) && ZH_CRASH_ROUNDS=$(CRASH_ROUNDS) ./tests/test_index_index --jobs 1 \
+		--filter 'index/acknowledged*'
+	cd $(BUILD) && ZH_CRASH_ROUNDS=$(CRASH_ROUNDS) ./tests/test_engine_store_crash --jobs 1
 
 bench: deps-bench build
 	benchmarks/compare-fio.sh benchmarks/jobs/compare/*.fio

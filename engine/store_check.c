@@ -281,11 +281,46 @@ static void check_extents(struct fsck *f)
 	}
 }
 
+struct barrier {
+	struct zh__waiter *waiter;
+	_Atomic unsigned left;
+};
+
+static void barrier_msg(struct zh_reactor *r, void *arg)
+{
+	struct barrier *b = arg;
+
+	(void)r;
+	atomic_fetch_sub(&b->left, 1);
+	zh__waiter_wake(b->waiter);
+}
+
+/*
+ * Wait until every reactor has handled what control threads posted before (extents freed by
+ * the index thread after a commit travel that way): the control ring into each reactor is FIFO.
+ */
+static void reactors_drain(struct fsck *f)
+{
+	struct zh_store *s = f->store;
+	struct barrier b = { &f->waiter, s->reactor_count };
+
+	for (unsigned i = 0; i < s->reactor_count; i++)
+		zh__post_control(s, i, barrier_msg, &b);
+	for (;;) {
+		uint32_t seen = atomic_load_explicit(&f->waiter.seq, memory_order_acquire);
+
+		if (atomic_load(&b.left) == 0)
+			return;
+		zh__waiter_wait(&f->waiter, seen);
+	}
+}
+
 static void check_space(struct fsck *f)
 {
 	struct zh_store *s = f->store;
 	struct zh_store_info info;
 
+	reactors_drain(f);
 	zh_store_info_get(s, &info);
 	for (unsigned d = 0; d < info.dev_count; d++) {
 		uint64_t used = 0;
