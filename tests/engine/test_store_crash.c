@@ -24,7 +24,8 @@
 #define MIB (1u << 20)
 #define OPS_MAX 4096
 
-enum { ACK_PUT = 1, ACK_DELETE = 2 };
+/* A delete is announced before it starts: one cut short by the kill may or may not be done. */
+enum { ACK_PUT = 1, DELETE_STARTS = 2, ACK_DELETE = 3 };
 
 struct ack {
 	uint32_t kind;
@@ -92,6 +93,7 @@ static void child_run(int fd, uint32_t round)
 			_exit(3);
 		ack_send(fd, ACK_PUT, n, hash[n]);
 		if (n % 3 == 2) {
+			ack_send(fd, DELETE_STARTS, n - 1, hash[n - 1]);
 			if (zh_store_delete(s, hash[n - 1]) != 0)
 				_exit(4);
 			ack_send(fd, ACK_DELETE, n - 1, hash[n - 1]);
@@ -132,12 +134,12 @@ static void expect_clean(struct zh_store *s, uint32_t round)
 static void verify_round(struct zh_store *s, uint32_t round, const struct ack *acks,
 			 unsigned count)
 {
-	static bool deleted[OPS_MAX];
+	static bool deleting[OPS_MAX];
 	uint8_t *buf = malloc(4 * MIB);
 
-	memset(deleted, 0, sizeof(deleted));
+	memset(deleting, 0, sizeof(deleting));
 	for (unsigned i = 0; i < count; i++)
-		deleted[acks[i].n] |= acks[i].kind == ACK_DELETE;
+		deleting[acks[i].n] |= acks[i].kind != ACK_PUT;
 	for (unsigned i = 0; i < count; i++) {
 		const struct ack *a = &acks[i];
 		struct zh_object_info info;
@@ -149,11 +151,13 @@ static void verify_round(struct zh_store *s, uint32_t round, const struct ack *a
 				     "round %u: deleted object %u is back", round, a->n);
 			continue;
 		}
-		if (deleted[a->n])
+		if (a->kind == DELETE_STARTS || deleting[a->n])
 			continue;
 		object_fill(buf, len, round, a->n);
-		cr_assert_eq(zh_store_get(s, a->hash, 0, UINT64_MAX, cmp_chunk, &c), 0,
-			     "round %u: acknowledged object %u lost", round, a->n);
+		int rc = zh_store_get(s, a->hash, 0, UINT64_MAX, cmp_chunk, &c);
+
+		cr_assert_eq(rc, 0, "round %u: acknowledged object %u (%zu bytes) lost: %s", round,
+			     a->n, len, strerror(-rc));
 		cr_assert(!c.differs && c.at == len, "round %u: object %u reads back wrong", round,
 			  a->n);
 	}
@@ -186,7 +190,7 @@ static unsigned round_run(uint32_t round, struct ack *acks)
 	count++;
 	usleep((useconds_t)(rand() % 300000));
 	kill(pid, SIGKILL);
-	while (count < 2 * OPS_MAX && read(fds[0], &acks[count], sizeof(*acks)) == sizeof(*acks))
+	while (count < 3 * OPS_MAX && read(fds[0], &acks[count], sizeof(*acks)) == sizeof(*acks))
 		count++;
 	close(fds[0]);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
@@ -198,7 +202,7 @@ static unsigned round_run(uint32_t round, struct ack *acks)
 Test(engine_store_crash, acknowledged_puts_and_deletes_survive_kill_9, .timeout = 1200)
 {
 	unsigned rounds = getenv("ZH_CRASH_ROUNDS") ? (unsigned)atoi(getenv("ZH_CRASH_ROUNDS")) : 5;
-	struct ack *acks = calloc(2 * OPS_MAX, sizeof(*acks));
+	struct ack *acks = calloc(3 * OPS_MAX, sizeof(*acks));
 	struct zh_store_opts o;
 	char cmd[300];
 
