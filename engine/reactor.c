@@ -201,6 +201,29 @@ static void reactor_teardown(struct zh_reactor *r)
 	r->unstamped = NULL;
 }
 
+static void reactor_stamp_submitted(struct zh_reactor *r, uint64_t now_ns)
+{
+	for (uint32_t i = 0; i < r->unstamped_count; i++)
+		r->unstamped[i]->submit_ns = now_ns;
+	r->unstamped_count = 0;
+}
+
+/*
+ * Early submission while handling completions or messages, once submit_batch requests are
+ * queued (see zh_engine_opts.submit_batch): a message handler that computes for a while (a
+ * chunk's encoding) must not hold back the I/O queued before it.
+ */
+static void reactor_submit_early(struct zh_reactor *r)
+{
+	uint32_t batch = r->engine->opts.submit_batch;
+
+	if (batch == 0 || io_uring_sq_ready(&r->ring) < batch)
+		return;
+	io_uring_submit(&r->ring);
+	r->stats.enters++;
+	reactor_stamp_submitted(r, zh_clock_ns());
+}
+
 static unsigned reactor_poll_msgs(struct zh_reactor *r)
 {
 	struct zh_msg msgs[ZH_REACTOR_MSG_BATCH];
@@ -209,8 +232,10 @@ static unsigned reactor_poll_msgs(struct zh_reactor *r)
 	for (unsigned p = 0; p < r->producer_count; p++) {
 		uint32_t n = zh__spsc_pop_burst(r->inbound[p], msgs, ZH_REACTOR_MSG_BATCH);
 
-		for (uint32_t i = 0; i < n; i++)
+		for (uint32_t i = 0; i < n; i++) {
 			msgs[i].fn(r, msgs[i].arg);
+			reactor_submit_early(r);
+		}
 		total += n;
 	}
 	r->stats.msgs_handled += total;
@@ -254,21 +279,6 @@ static unsigned reactor_wait_count(struct zh_reactor *r, bool busy)
 	if (reactor_has_msgs(r) || atomic_load_explicit(&r->stopping, memory_order_relaxed))
 		return 0;
 	return 1;
-}
-
-static void reactor_stamp_submitted(struct zh_reactor *r, uint64_t now_ns)
-{
-	for (uint32_t i = 0; i < r->unstamped_count; i++)
-		r->unstamped[i]->submit_ns = now_ns;
-	r->unstamped_count = 0;
-}
-
-/* Early submission from the reap loop; see zh_engine_opts.submit_batch. */
-static void reactor_submit_early(struct zh_reactor *r)
-{
-	io_uring_submit(&r->ring);
-	r->stats.enters++;
-	reactor_stamp_submitted(r, zh_clock_ns());
 }
 
 /*
@@ -336,7 +346,6 @@ static void reactor_complete(struct zh_reactor *r, struct zh_io *io)
 
 static void reactor_reap(struct zh_reactor *r)
 {
-	uint32_t batch = r->engine->opts.submit_batch;
 	struct io_uring_cqe *cqes[ZH_REACTOR_REAP_BATCH];
 	struct zh_io *done[ZH_REACTOR_REAP_BATCH];
 
@@ -352,8 +361,7 @@ static void reactor_reap(struct zh_reactor *r)
 		for (unsigned i = 0; i < n; i++) {
 			if (done[i] != NULL)
 				reactor_complete(r, done[i]);
-			if (batch > 0 && io_uring_sq_ready(&r->ring) >= batch)
-				reactor_submit_early(r);
+			reactor_submit_early(r);
 		}
 		if (n < ZH_REACTOR_REAP_BATCH)
 			return;

@@ -132,16 +132,19 @@ void zh__release_from_reactor(struct zh_store *s, struct zh_reactor *r, uint64_t
 
 /* ---- chunk slots ---------------------------------------------------------------------------- */
 
-struct zh__slot *zh__slot_get(struct zh_store *s, struct zh__waiter *w)
+struct zh__slot *zh__slot_get(struct zh_store *s, struct zh__waiter *w, bool wait)
 {
 	struct zh__slot *slot;
 
 	pthread_mutex_lock(&s->slot_lock);
-	while (s->free_slots == NULL)
+	while (s->free_slots == NULL && wait)
 		pthread_cond_wait(&s->slot_cond, &s->slot_lock);
 	slot = s->free_slots;
-	s->free_slots = slot->next_free;
+	if (slot != NULL)
+		s->free_slots = slot->next_free;
 	pthread_mutex_unlock(&s->slot_lock);
+	if (slot == NULL)
+		return NULL;
 	slot->waiter = w;
 	slot->rc = 0;
 	slot->degraded = false;

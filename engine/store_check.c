@@ -131,7 +131,7 @@ static void check_chunk(struct fsck *f, const uint8_t *hash, uint32_t index,
 {
 	struct zh_store *s = f->store;
 	unsigned shards = (unsigned)rec->hdr.ec_k + rec->hdr.ec_m;
-	struct zh__slot *slot = zh__slot_get(s, &f->waiter);
+	struct zh__slot *slot = zh__slot_get(s, &f->waiter, true);
 	uint8_t got[ZH_CODEC_HASH_BYTES];
 	unsigned bad;
 

@@ -214,7 +214,9 @@ static int get_dispatch(struct get_ctx *g, uint32_t index)
 		return rc;
 	if (g->count == GET_INFLIGHT_MAX)
 		get_retire_one(g);
-	slot = zh__slot_get(g->store, &g->waiter);
+	/* While the pool is empty, finish our own oldest chunk to free a slot. */
+	while ((slot = zh__slot_get(g->store, &g->waiter, g->count == 0)) == NULL)
+		get_retire_one(g);
 	slot->rec = rec;
 	slot->chunk_index = index;
 	slot->raw_bytes = rec.hdr.raw_bytes;

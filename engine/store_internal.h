@@ -117,6 +117,7 @@ struct zh__shard_op {
 	uint8_t shard;
 	int32_t rc;
 	struct zh__shard_loc loc;
+	const uint8_t *src;            /* put: the shard's bytes, block aligned, stride long */
 };
 
 struct zh__slot {
@@ -229,6 +230,13 @@ static inline unsigned zh__dev_owner(const struct zh_store *s, unsigned dev)
 	return dev % s->reactor_count;
 }
 
+/** True when \p p lies in the engine's shared region (the chunk slots). */
+static inline bool zh__in_region(const struct zh_store *s, const void *p)
+{
+	return (const uint8_t *)p >= (const uint8_t *)s->region &&
+	       (const uint8_t *)p < (const uint8_t *)s->region + s->region_bytes;
+}
+
 /** Bytes a shard of \p shard_bytes occupies on a device. */
 static inline uint32_t zh__stride(const struct zh_store *s, uint32_t shard_bytes)
 {
@@ -253,7 +261,12 @@ void zh__post_control(struct zh_store *s, unsigned to, zh_msg_fn fn, void *arg);
 /** Post from a reactor; the rings are sized so that this cannot fail (asserted). */
 void zh__post_reactor(struct zh_reactor *from, unsigned to, zh_msg_fn fn, void *arg);
 
-struct zh__slot *zh__slot_get(struct zh_store *s, struct zh__waiter *w);
+/**
+ * Take a free slot for the put or get waiting on \p w; NULL when none is free and \p wait is
+ * false. Only a caller with no slot in flight may wait: one holding slots must retire its own
+ * first (waiting on the pool while holding slots could deadlock with every other caller).
+ */
+struct zh__slot *zh__slot_get(struct zh_store *s, struct zh__waiter *w, bool wait);
 void zh__slot_put(struct zh_store *s, struct zh__slot *slot);
 /** Wait until \p slot is done (its owner's waiter is \p w). */
 void zh__slot_wait(struct zh__slot *slot, struct zh__waiter *w);

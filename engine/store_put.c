@@ -68,7 +68,7 @@ static void shard_write_retry(struct zh_reactor *r, struct zh_timer *t)
 static void shard_write_queue(struct zh_reactor *r, struct zh__shard_op *op, uint32_t stride)
 {
 	struct zh_store *s = op_store(op);
-	int rc = zh_reactor_write_shared(r, op->loc.dev, op->slot->shard[op->shard], stride,
+	int rc = zh_reactor_write_shared(r, op->loc.dev, op->src, stride,
 					 op->loc.offset_bytes, ZH_NVME_IO_FUA, &op->io,
 					 shard_write_done);
 
@@ -144,17 +144,30 @@ static void shard_done_msg(struct zh_reactor *r, void *arg)
 		slot_finish(r, slot);
 }
 
-/* Copy data shards into their block-aligned places and zero every shard's tail to the block. */
+/*
+ * Point each shard op at block-aligned bytes to write. A data shard that already is (a plain
+ * chunk whose shards are whole blocks: it stays in the slot's raw buffer) is written from where
+ * it lies; any other is copied into the slot's shard buffer and zero-padded to the block.
+ */
 static void shards_lay_out(struct zh__slot *slot, const struct zh_codec_encoded *enc,
 			   uint32_t stride)
 {
+	struct zh_store *s = slot->store;
 	unsigned k = enc->hdr.ec_k, shards = k + enc->hdr.ec_m;
 	uint32_t len = enc->hdr.shard_bytes;
 
 	for (unsigned i = 0; i < shards; i++) {
+		struct zh__shard_op *op = &slot->op[i];
+
+		if (i < k && len == stride && zh__in_region(s, enc->shard[i]) &&
+		    (uintptr_t)enc->shard[i] % s->rec.block_bytes == 0) {
+			op->src = enc->shard[i];
+			continue;
+		}
 		if (i < k)
 			memcpy(slot->shard[i], enc->shard[i], len);
 		memset(slot->shard[i] + len, 0, stride - len);
+		op->src = slot->shard[i];
 	}
 }
 
@@ -279,6 +292,17 @@ static void put_dispatch(struct zh_store_put *p)
 	zh__post_control(p->store, slot->coord, zh__put_chunk_msg, slot);
 }
 
+/* A slot to fill: while the pool is empty, finish our own oldest chunk to free one. */
+static void put_slot_take(struct zh_store_put *p)
+{
+	struct zh__slot *slot;
+
+	while ((slot = zh__slot_get(p->store, &p->waiter, p->inflight_count == 0)) == NULL)
+		put_retire_one(p);
+	slot->raw_bytes = 0;
+	p->filling = slot;
+}
+
 static void put_fill(struct zh_store_put *p, const uint8_t *data, size_t len)
 {
 	struct zh_store *s = p->store;
@@ -286,10 +310,8 @@ static void put_fill(struct zh_store_put *p, const uint8_t *data, size_t len)
 	while (len > 0) {
 		size_t n;
 
-		if (p->filling == NULL) {
-			p->filling = zh__slot_get(s, &p->waiter);
-			p->filling->raw_bytes = 0;
-		}
+		if (p->filling == NULL)
+			put_slot_take(p);
 		n = s->rec.chunk_bytes - p->filling->raw_bytes;
 		n = n < len ? n : len;
 		memcpy(p->filling->raw + p->filling->raw_bytes, data, n);

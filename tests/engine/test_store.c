@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -379,5 +380,59 @@ Test(engine_store, degraded_reads_lost_devices_and_bit_rot)
 	cr_assert_eq(zh_store_get(s, hash, 0, UINT64_MAX, sink_append, &b), -EIO);
 	free(b.data);
 	free(p);
+	zh_store_close(s);
+}
+
+struct put_thread {
+	struct zh_store *store;
+	unsigned seed;
+	int rc;
+};
+
+static void *put_many(void *arg)
+{
+	struct put_thread *t = arg;
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+
+	for (unsigned i = 0; i < 3 && t->rc == 0; i++) {
+		uint8_t *p = pattern(5 * MIB + i, t->seed * 10 + i);
+
+		struct buf_sink b = { malloc(5 * MIB + i), 0, 5 * MIB + i };
+
+		t->rc = zh_store_put(t->store, p, 5 * MIB + i, NULL, hash);
+		if (t->rc == 0)
+			t->rc = zh_store_get(t->store, hash, 0, UINT64_MAX, sink_append, &b);
+		if (t->rc == 0 && (b.len != b.cap || memcmp(b.data, p, b.len) != 0))
+			t->rc = -EBADMSG;
+		free(b.data);
+		free(p);
+	}
+	return NULL;
+}
+
+/*
+ * Regression: with fewer chunk slots than concurrent puts could hold, every put used to wait
+ * on the slot pool while holding slots whose chunks only it could retire (a deadlock).
+ */
+Test(engine_store, more_puts_than_slots_make_progress, .timeout = 60)
+{
+	struct zh_store_opts o;
+	struct zh_store *s;
+	struct put_thread t[4];
+	pthread_t tid[4];
+
+	opts_small(&o);
+	cr_assert_eq(zh_store_format(&o), 0);
+	o.chunk_slots = 3;
+	cr_assert_eq(zh_store_open(&o, &s), 0);
+	for (unsigned i = 0; i < 4; i++) {
+		t[i] = (struct put_thread){ s, i, 0 };
+		cr_assert_eq(pthread_create(&tid[i], NULL, put_many, &t[i]), 0);
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		pthread_join(tid[i], NULL);
+		cr_assert_eq(t[i].rc, 0, "thread %u", i);
+	}
+	expect_clean(s);
 	zh_store_close(s);
 }
