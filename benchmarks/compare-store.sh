@@ -10,7 +10,7 @@
 #       io_uring, group_reporting): write bandwidth, then read bandwidth.
 #   B = zhtp-bench rw=put / rw=get of 16 MiB incompressible objects, 384 MiB per run, iodepth 4.
 #   Bars: put user bytes/s >= 0.80 x fio write x k/(k+m); get >= 0.80 x fio read.
-# Small objects (4 KiB, 8192 of them, 32 in flight):
+# Small objects (4 KiB, 16384 of them, 32 in flight):
 #   A = zhtp-fileobj-bench: one file per object on the same filesystem, write + fsync / read.
 #   B = zhtp-bench rw=put / rw=get on the store.
 #   Bar: the store faster on both.
@@ -63,8 +63,8 @@ fw=$(fio_job write)
 fr=$(fio_job read)
 put16=$(obj_job put 16m 384m 4)
 get16=$(obj_job get 16m 384m 4)
-put4=$(obj_job put 4k 32m 32)
-get4=$(obj_job get 4k 32m 32)
+put4=$(obj_job put 4k 64m 32)
+get4=$(obj_job get 4k 64m 32)
 
 run() { # name round command...
 	local name=$1 r=$2
@@ -82,7 +82,7 @@ for r in $(seq 1 "$rounds"); do
 			run fio-write "$r" fio --output-format=json "$fw"
 			run fio-read "$r" fio --output-format=json "$fr"
 			rm -rf "$work/files"
-			run fileobj "$r" "$fileobj" "$work/files" 4096 8192 32
+			run fileobj "$r" "$fileobj" "$work/files" 4096 16384 32
 		else
 			run zhtp-put16 "$r" "$bench" --output-format=json "$put16"
 			run zhtp-get16 "$r" "$bench" --output-format=json "$get16"

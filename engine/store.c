@@ -576,6 +576,8 @@ static int index_open(struct zh_store *s, const char *dir)
 		return -ENOENT;
 	zh_index_opts_default(&iopts);
 	iopts.path = path;
+	/* Inline objects live in the index: room for their hot set in the block cache. */
+	iopts.cache_bytes = 256ull << 20;
 	rc = zh_index_open(&iopts, &s->index);
 	return rc < 0 ? rc : store_rec_load(s);
 }

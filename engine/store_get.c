@@ -254,36 +254,49 @@ int zh__object_load(struct zh_store *s, const uint8_t *hash, uint8_t *buf, size_
 	return zh__object_rec_unpack(buf, (size_t)n, rec);
 }
 
+struct get_lookup {
+	struct get_ctx *g;
+	uint64_t len;
+	bool streamed; /* an inline object went to the sink from the index's memory */
+};
+
+/* The object record, pinned by the index: inline objects stream from it without a copy. */
+static int object_seen(void *arg, const void *val, size_t val_len)
+{
+	struct get_lookup *l = arg;
+	struct get_ctx *g = l->g;
+	int rc = zh__object_rec_unpack(val, val_len, &g->obj);
+
+	if (rc < 0)
+		return rc;
+	if (g->offset > g->obj.size_bytes)
+		return -EINVAL;
+	g->end = l->len > g->obj.size_bytes - g->offset ? g->obj.size_bytes : g->offset + l->len;
+	if (g->obj.layout != ZH_OBJECT_INLINE)
+		return 0;
+	l->streamed = true;
+	return g->end == g->offset ? 0
+				   : g->sink(g->sink_ctx, g->obj.inline_data + g->offset,
+					     (size_t)(g->end - g->offset));
+}
+
 int zh_store_get(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES], uint64_t offset,
 		 uint64_t len, zh_store_sink_fn sink, void *ctx)
 {
-	size_t cap = ZH__OBJECT_REC_MAX + s->rec.small_max_bytes;
-	struct get_ctx *g = calloc(1, sizeof(*g));
-	uint8_t *buf = malloc(cap);
-	int rc = g != NULL && buf != NULL ? 0 : -ENOMEM;
+	struct get_ctx g = {
+		.store = s, .hash = hash, .offset = offset, .sink = sink, .sink_ctx = ctx,
+	};
+	struct get_lookup l = { &g, len, false };
+	int rc = zh_index_get_with(s->index, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES,
+				   object_seen, &l);
 
-	if (rc == 0)
-		rc = zh__object_load(s, hash, buf, cap, &g->obj);
-	if (rc == 0 && offset > g->obj.size_bytes)
-		rc = -EINVAL;
-	if (rc == 0) {
-		g->store = s;
-		g->hash = hash;
-		g->offset = offset;
-		g->end = len > g->obj.size_bytes - offset ? g->obj.size_bytes : offset + len;
-		g->sink = sink;
-		g->sink_ctx = ctx;
-		if (g->end == offset)
-			rc = 0;
-		else if (g->obj.layout == ZH_OBJECT_INLINE)
-			rc = sink(ctx, g->obj.inline_data + offset, (size_t)(g->end - offset));
-		else
-			rc = get_chunked(g);
-	}
+	/* The record's strings pointed into the index's memory: gone now, and not needed. */
+	memset(g.obj.str, 0, sizeof(g.obj.str));
+	g.obj.inline_data = NULL;
+	if (rc == 0 && !l.streamed && g.end > g.offset)
+		rc = get_chunked(&g);
 	if (rc == 0)
 		atomic_fetch_add(&s->gets, 1);
-	free(buf);
-	free(g);
 	return rc;
 }
 

@@ -89,6 +89,16 @@ ZH_MUST_CHECK int zh_index_commit_group(struct zh_index *index,
 ZH_MUST_CHECK long zh_index_get(struct zh_index *index, enum zh_index_cf cf, const void *key,
 				size_t key_len, void *buf, size_t cap);
 
+typedef int (*zh_index_value_fn)(void *ctx, const void *val, size_t val_len);
+
+/**
+ * Look one value up and hand it to \p fn in place (RocksDB keeps it pinned for the call: no
+ * copy). \return fn's value, -ENOENT, or -errno.
+ */
+ZH_MUST_CHECK int zh_index_get_with(struct zh_index *index, enum zh_index_cf cf,
+				    const void *key, size_t key_len, zh_index_value_fn fn,
+				    void *ctx);
+
 typedef int (*zh_index_scan_fn)(void *ctx, const void *key, size_t key_len, const void *val,
 				size_t val_len);
 
