@@ -13,6 +13,7 @@
 # Small objects (4 KiB, 16384 of them, 32 in flight):
 #   A = zhtp-fileobj-bench: one file per object on the same filesystem, write + fsync / read.
 #   B = zhtp-bench rw=put / rw=get on the store.
+#   Puts make each object once; gets go round the objects for 3 s (steady state) on both sides.
 #   Bar: the store faster on both.
 set -euo pipefail
 
@@ -53,9 +54,9 @@ fio_job() { # rw
 	echo "$work/fio-$1.fio"
 }
 
-obj_job() { # rw bs size iodepth
-	printf '[%s]\ndirectory=%s\nrw=%s\nbs=%s\nsize=%s\niodepth=%s\n' "$1-$2" "$store" "$1" \
-		"$2" "$3" "$4" >"$work/obj-$1-$2.fio"
+obj_job() { # rw bs size iodepth [extra line]
+	printf '[%s]\ndirectory=%s\nrw=%s\nbs=%s\nsize=%s\niodepth=%s\n%s\n' "$1-$2" "$store" \
+		"$1" "$2" "$3" "$4" "${5:-}" >"$work/obj-$1-$2.fio"
 	echo "$work/obj-$1-$2.fio"
 }
 
@@ -64,7 +65,7 @@ fr=$(fio_job read)
 put16=$(obj_job put 16m 384m 4)
 get16=$(obj_job get 16m 384m 4)
 put4=$(obj_job put 4k 64m 32)
-get4=$(obj_job get 4k 64m 32)
+get4=$(obj_job get 4k 64m 32 $'time_based=1\nruntime=3s')
 
 run() { # name round command...
 	local name=$1 r=$2
@@ -82,7 +83,7 @@ for r in $(seq 1 "$rounds"); do
 			run fio-write "$r" fio --output-format=json "$fw"
 			run fio-read "$r" fio --output-format=json "$fr"
 			rm -rf "$work/files"
-			run fileobj "$r" "$fileobj" "$work/files" 4096 16384 32
+			run fileobj "$r" "$fileobj" "$work/files" 4096 16384 32 3
 		else
 			run zhtp-put16 "$r" "$bench" --output-format=json "$put16"
 			run zhtp-get16 "$r" "$bench" --output-format=json "$get16"

@@ -6,7 +6,10 @@
  * (like iodepth), COUNT objects of SIZE bytes, incompressible and distinct, spread over 256
  * subdirectories as object stores on files do. Prints one JSON line per phase.
  *
- *   zhtp-fileobj-bench DIR SIZE COUNT THREADS
+ *   zhtp-fileobj-bench DIR SIZE COUNT THREADS [GET_SECONDS]
+ *
+ * With GET_SECONDS the get phase goes round the objects again and again for that long (a steady
+ * state, as zhtp-bench's time_based get job measures it); without, it reads each one once.
  *
  * The directory entry is not fsynced after each create: a user who wants a put to survive a
  * power cut needs that too, so this peer is the generous version of the alternative.
@@ -31,6 +34,8 @@ struct run {
 	_Atomic uint64_t next;
 	_Atomic int error;
 	bool get;
+	uint64_t deadline_ns;     /* get: loop until then; 0: one pass */
+	_Atomic uint64_t done;
 };
 
 static uint64_t now_ns(void)
@@ -93,8 +98,10 @@ static void *thread_main(void *arg)
 		uint64_t n = atomic_fetch_add(&r->next, 1);
 		int rc;
 
-		if (n >= r->count || buf == NULL)
+		if (buf == NULL || (r->deadline_ns == 0 ? n >= r->count : now_ns() >= r->deadline_ns))
 			break;
+		n %= r->count;
+		atomic_fetch_add(&r->done, 1);
 		rc = r->get ? get_one(r, n, buf) : put_one(r, n, buf);
 		if (rc < 0) {
 			atomic_store(&r->error, -rc);
@@ -105,14 +112,16 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-static int phase(struct run *r, unsigned threads, bool get)
+static int phase(struct run *r, unsigned threads, bool get, double seconds)
 {
 	pthread_t tid[256];
 	uint64_t start = now_ns();
 	double secs;
 
 	r->get = get;
+	r->deadline_ns = seconds > 0 ? start + (uint64_t)(seconds * 1e9) : 0;
 	atomic_store(&r->next, 0);
+	atomic_store(&r->done, 0);
 	for (unsigned i = 0; i < threads; i++)
 		pthread_create(&tid[i], NULL, thread_main, r);
 	for (unsigned i = 0; i < threads; i++)
@@ -123,7 +132,8 @@ static int phase(struct run *r, unsigned threads, bool get)
 		return 1;
 	}
 	printf("{\"phase\": \"%s\", \"objects\": %llu, \"seconds\": %.6f, \"ops\": %.1f}\n",
-	       get ? "get" : "put", (unsigned long long)r->count, secs, (double)r->count / secs);
+	       get ? "get" : "put", (unsigned long long)atomic_load(&r->done), secs,
+	       (double)atomic_load(&r->done) / secs);
 	return 0;
 }
 
@@ -133,14 +143,17 @@ int main(int argc, char **argv)
 	unsigned threads;
 	char sub[512];
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: zhtp-fileobj-bench DIR SIZE COUNT THREADS\n");
+	double get_seconds;
+
+	if (argc != 5 && argc != 6) {
+		fprintf(stderr, "usage: zhtp-fileobj-bench DIR SIZE COUNT THREADS [GET_SECONDS]\n");
 		return 2;
 	}
 	r.dir = argv[1];
 	r.size = strtoull(argv[2], NULL, 10);
 	r.count = strtoull(argv[3], NULL, 10);
 	threads = (unsigned)atoi(argv[4]);
+	get_seconds = argc == 6 ? atof(argv[5]) : 0;
 	if (r.size == 0 || r.count == 0 || threads == 0 || threads > 256) {
 		fprintf(stderr, "zhtp-fileobj-bench: bad arguments\n");
 		return 2;
@@ -150,7 +163,7 @@ int main(int argc, char **argv)
 		snprintf(sub, sizeof(sub), "%s/%02x", r.dir, i);
 		mkdir(sub, 0755);
 	}
-	if (phase(&r, threads, false) != 0 || phase(&r, threads, true) != 0)
+	if (phase(&r, threads, false, 0) != 0 || phase(&r, threads, true, get_seconds) != 0)
 		return 1;
 	return 0;
 }
