@@ -29,12 +29,12 @@ struct obj_job {
 	struct zh_store *store;
 	uint64_t objects;
 	uint8_t (*hash)[ZH_CODEC_HASH_BYTES];
-	_Atomic uint64_t next;       /* next object number to work on */
-	_Atomic uint64_t made;       /* objects whose hash is recorded */
+	_Atomic uint64_t next; /* next object number to work on */
+	_Atomic uint64_t made; /* objects whose hash is recorded */
 	uint64_t nonce;
-	uint64_t deadline_ns;        /* time_based: stop then; else 0 */
+	uint64_t deadline_ns; /* time_based: stop then; else 0 */
 	bool measuring;
-	_Atomic int error;           /* first error, positive errno */
+	_Atomic int error; /* first error, positive errno */
 };
 
 struct obj_thread {
@@ -100,7 +100,8 @@ static bool job_more(struct obj_job *oj, uint64_t *n)
 	if (atomic_load(&oj->error) != 0)
 		return false;
 	if (oj->deadline_ns != 0)
-		return zh_clock_ns() < oj->deadline_ns && (*n = atomic_fetch_add(&oj->next, 1), true);
+		return zh_clock_ns() < oj->deadline_ns &&
+		       (*n = atomic_fetch_add(&oj->next, 1), true);
 	*n = atomic_fetch_add(&oj->next, 1);
 	return *n < oj->objects;
 }
@@ -126,7 +127,8 @@ static void *thread_main(void *arg)
 		if (!get)
 			atomic_fetch_add(&oj->made, 1);
 		if (oj->measuring)
-			zh_bench_dir_stats_add_io(&t->st, oj->job->bs_bytes, 0, zh_clock_ns() - start);
+			zh_bench_dir_stats_add_io(&t->st, oj->job->bs_bytes, 0,
+						  zh_clock_ns() - start);
 	}
 	return NULL;
 }
@@ -144,7 +146,8 @@ static int phase_run(struct obj_job *jobs, unsigned count, struct obj_thread *th
 		atomic_store(&jobs[j].next, 0);
 		jobs[j].measuring = measuring;
 		jobs[j].deadline_ns = measuring && job->time_based && job->runtime_ns > 0
-					      ? start + job->runtime_ns : 0;
+					  ? start + job->runtime_ns
+					  : 0;
 	}
 	for (unsigned i = 0; i < nthreads && rc == 0; i++)
 		rc = -pthread_create(&threads[i].tid, NULL, thread_main, &threads[i]);
@@ -207,7 +210,8 @@ static int jobs_prepare(struct obj_job *jobs, const struct zh_bench_job *src, un
 		oj->nonce = nonce + j;
 		oj->objects = src[j].size_bytes / src[j].bs_bytes;
 		if (oj->objects == 0) {
-			snprintf(err, err_len, "%s: rw=%s needs size= of at least bs (objects = size/bs)",
+			snprintf(err, err_len,
+				 "%s: rw=%s needs size= of at least bs (objects = size/bs)",
 				 src[j].name, zh_bench_rw_name(src[j].rw));
 			return -EINVAL;
 		}
@@ -293,19 +297,19 @@ static void results_fill(struct obj_job *jobs, unsigned count, struct obj_thread
 		r->cpu_seconds = (usr + sys) / count;
 		r->usr_cpu_pct = secs > 0 ? 100.0 * usr / count / secs : 0;
 		r->sys_cpu_pct = secs > 0 ? 100.0 * sys / count / secs : 0;
-		r->ctx = (uint64_t)(ru.ru_nvcsw + ru.ru_nivcsw - ru0->ru_nvcsw - ru0->ru_nivcsw) /
-			 count;
+		r->ctx =
+		    (uint64_t)(ru.ru_nvcsw + ru.ru_nivcsw - ru0->ru_nvcsw - ru0->ru_nivcsw) / count;
 	}
 }
 
-static int group_check(const struct zh_bench_job *jobs, unsigned count, char *err,
-		       size_t err_len)
+static int group_check(const struct zh_bench_job *jobs, unsigned count, char *err, size_t err_len)
 {
 	for (unsigned j = 0; j < count; j++) {
-		if (jobs[j].rw != jobs[0].rw ||
-		    strcmp(jobs[j].directory, jobs[0].directory) != 0) {
-			snprintf(err, err_len, "%s: put and get jobs each run in a group of their own "
-				 "(stonewall), all on one directory", jobs[j].name);
+		if (jobs[j].rw != jobs[0].rw || strcmp(jobs[j].directory, jobs[0].directory) != 0) {
+			snprintf(err, err_len,
+				 "%s: put and get jobs each run in a group of their own "
+				 "(stonewall), all on one directory",
+				 jobs[j].name);
 			return -EINVAL;
 		}
 	}

@@ -34,7 +34,7 @@ struct run {
 	_Atomic uint64_t next;
 	_Atomic int error;
 	bool get;
-	uint64_t deadline_ns;     /* get: loop until then; 0: one pass */
+	uint64_t deadline_ns; /* get: loop until then; 0: one pass */
 	_Atomic uint64_t done;
 };
 
@@ -98,7 +98,8 @@ static void *thread_main(void *arg)
 		uint64_t n = atomic_fetch_add(&r->next, 1);
 		int rc;
 
-		if (buf == NULL || (r->deadline_ns == 0 ? n >= r->count : now_ns() >= r->deadline_ns))
+		if (buf == NULL ||
+		    (r->deadline_ns == 0 ? n >= r->count : now_ns() >= r->deadline_ns))
 			break;
 		n %= r->count;
 		atomic_fetch_add(&r->done, 1);
@@ -139,7 +140,7 @@ static int phase(struct run *r, unsigned threads, bool get, double seconds)
 
 int main(int argc, char **argv)
 {
-	struct run r = { 0 };
+	struct run r = {0};
 	unsigned threads;
 	char sub[512];
 

@@ -24,15 +24,15 @@
 void zh_store_opts_default(struct zh_store_opts *opts)
 {
 	*opts = (struct zh_store_opts){
-		.dir = "var/zhtp",
-		.dev_count = 6,
-		.dev_bytes = 256ull << 20,
-		.ec_k = 4,
-		.ec_m = 2,
-		.chunk_bytes = 1u << 20,
-		.small_max_bytes = 16u << 10,
-		.zstd_level = 3,
-		.chunk_slots = 16,
+	    .dir = "var/zhtp",
+	    .dev_count = 6,
+	    .dev_bytes = 256ull << 20,
+	    .ec_k = 4,
+	    .ec_m = 2,
+	    .chunk_bytes = 1u << 20,
+	    .small_max_bytes = 16u << 10,
+	    .zstd_level = 3,
+	    .chunk_slots = 16,
 	};
 }
 
@@ -70,9 +70,9 @@ void zh__post_reactor(struct zh_reactor *from, unsigned to, zh_msg_fn fn, void *
 	ZH_ASSERT(rc == 0);
 }
 
-#define EXT_DEV_BITS  5
-#define EXT_LEN_BITS  19
-#define EXT_OFF_BITS  40
+#define EXT_DEV_BITS 5
+#define EXT_LEN_BITS 19
+#define EXT_OFF_BITS 40
 
 uint64_t zh__extent_pack(const struct zh_store *s, unsigned dev, uint64_t offset_bytes,
 			 uint64_t len_bytes)
@@ -150,8 +150,8 @@ struct zh__slot *zh__slot_get(struct zh_store *s, struct zh__waiter *w, bool wai
 	slot->degraded = false;
 	slot->read_all = false;
 	atomic_store_explicit(&slot->done, false, memory_order_relaxed);
-	slot->coord = atomic_fetch_add_explicit(&s->next_reactor, 1, memory_order_relaxed) %
-		      s->reactor_count;
+	slot->coord =
+	    atomic_fetch_add_explicit(&s->next_reactor, 1, memory_order_relaxed) % s->reactor_count;
 	return slot;
 }
 
@@ -315,7 +315,7 @@ static int format_devices(const struct zh_store_opts *o, struct zh__store_rec *r
 
 	for (unsigned i = 0; rc == 0 && i < o->dev_count; i++) {
 		const char *given = o->dev_paths != NULL ? o->dev_paths[i] : NULL;
-		struct zh_nvme_dev_opts dopts = { 0 };
+		struct zh_nvme_dev_opts dopts = {0};
 		struct zh_nvme_dev *dev;
 
 		if (given != NULL) {
@@ -332,15 +332,15 @@ static int format_devices(const struct zh_store_opts *o, struct zh__store_rec *r
 		if (rc < 0)
 			break;
 		struct zh__superblock sb = {
-			.version = ZH__SB_VERSION,
-			.dev_index = i,
-			.dev_count = o->dev_count,
-			.dev_bytes = zh_nvme_dev_size_bytes(dev),
-			.block_bytes = zh_nvme_dev_block_bytes(dev),
-			.chunk_bytes = o->chunk_bytes,
-			.ec_k = (uint8_t)o->ec_k,
-			.ec_m = (uint8_t)o->ec_m,
-			.created_unix_s = (uint64_t)time(NULL),
+		    .version = ZH__SB_VERSION,
+		    .dev_index = i,
+		    .dev_count = o->dev_count,
+		    .dev_bytes = zh_nvme_dev_size_bytes(dev),
+		    .block_bytes = zh_nvme_dev_block_bytes(dev),
+		    .chunk_bytes = o->chunk_bytes,
+		    .ec_k = (uint8_t)o->ec_k,
+		    .ec_m = (uint8_t)o->ec_m,
+		    .created_unix_s = (uint64_t)time(NULL),
 		};
 		memcpy(sb.store_uuid, rec->uuid, ZH__UUID_BYTES);
 		if (sb.block_bytes > rec->block_bytes)
@@ -372,7 +372,8 @@ static int format_index(const struct zh_store_opts *o, const struct zh__store_re
 		return rc;
 	rc = zh_index_batch_create(ix, &b);
 	if (rc == 0) {
-		/* Written last: a store whose format was interrupted has no record and won't open. */
+		/* Written last: a store whose format was interrupted has no record and won't open.
+		 */
 		zh_index_batch_put(b, ZH_INDEX_CF_META, ZH__STORE_META_KEY,
 				   strlen(ZH__STORE_META_KEY), buf, zh__store_rec_pack(rec, buf));
 		rc = zh_index_commit(ix, b);
@@ -384,7 +385,7 @@ static int format_index(const struct zh_store_opts *o, const struct zh__store_re
 
 int zh_store_format(const struct zh_store_opts *o)
 {
-	struct zh__store_rec rec = { 0 };
+	struct zh__store_rec rec = {0};
 	char path[ZH_STORE_PATH_MAX];
 	struct stat st;
 	int lock_fd, rc = format_check(o);
@@ -440,7 +441,7 @@ static int store_rec_load(struct zh_store *s)
  */
 static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block)
 {
-	struct zh_nvme_dev_opts dopts = { .read_only = s->read_only };
+	struct zh_nvme_dev_opts dopts = {.read_only = s->read_only};
 	struct zh__superblock sb;
 	struct zh_nvme_dev *dev;
 	int rc = zh_nvme_dev_open(s->rec.dev_path[i], &dopts, &dev);
@@ -693,17 +694,12 @@ int zh_store_stat(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
 	size_t cap = ZH__OBJECT_REC_MAX + s->rec.small_max_bytes;
 	uint8_t *buf = malloc(cap);
 	struct zh__object_rec rec;
-	long n;
+	int rc = buf != NULL ? zh__object_load(s, hash, buf, cap, &rec) : -ENOMEM;
 
-	if (buf == NULL)
-		return -ENOMEM;
-	n = zh_index_get(s->index, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES, buf, cap);
-	if (n >= 0 && ((size_t)n > cap || zh__object_rec_unpack(buf, (size_t)n, &rec) < 0))
-		n = -EUCLEAN;
-	if (n >= 0)
+	if (rc == 0)
 		zh__object_rec_info(&rec, hash, info);
 	free(buf);
-	return n < 0 ? (int)n : 0;
+	return rc;
 }
 
 struct list_ctx {

@@ -26,27 +26,27 @@
 #include "codec/codec.h"
 #include "numa/zh_platform.h"
 
-#define ZH_STORE_DEVS_MAX      ZH_CODEC_SHARDS_MAX
-#define ZH_STORE_PATH_MAX      512
-#define ZH_STORE_META_STR_MAX  255  /* owner, content type, filename, description */
-#define ZH_STORE_TAGS_MAX      1024 /* tags, comma-separated */
+#define ZH_STORE_DEVS_MAX     ZH_CODEC_SHARDS_MAX
+#define ZH_STORE_PATH_MAX     512
+#define ZH_STORE_META_STR_MAX 255  /* owner, content type, filename, description */
+#define ZH_STORE_TAGS_MAX     1024 /* tags, comma-separated */
 
 struct zh_store_opts {
-	const char *dir;            /**< the store's directory (index, lock file, file devices) */
+	const char *dir; /**< the store's directory (index, lock file, file devices) */
 	/** Device paths; NULL entries (or dev_paths NULL) mean "<dir>/dev<i>.img". */
 	const char *const *dev_paths;
-	unsigned dev_count;         /**< default 6 */
+	unsigned dev_count; /**< default 6 */
 	/* Format only (open reads them from the store): */
-	uint64_t dev_bytes;         /**< size of each file device created; default 256 MiB */
-	unsigned ec_k, ec_m;        /**< default 4 + 2 */
-	uint32_t chunk_bytes;       /**< default 1 MiB */
-	uint32_t small_max_bytes;   /**< objects up to this are stored inline; default 16 KiB */
+	uint64_t dev_bytes;	  /**< size of each file device created; default 256 MiB */
+	unsigned ec_k, ec_m;	  /**< default 4 + 2 */
+	uint32_t chunk_bytes;	  /**< default 1 MiB */
+	uint32_t small_max_bytes; /**< objects up to this are stored inline; default 16 KiB */
 	/* Open: */
-	int zstd_level;             /**< default 3; 0 stores chunks uncompressed */
-	const uint16_t *cpus;       /**< reactor cores; default: every core the process may use */
+	int zstd_level;	      /**< default 3; 0 stores chunks uncompressed */
+	const uint16_t *cpus; /**< reactor cores; default: every core the process may use */
 	unsigned cpu_count;
-	unsigned chunk_slots;       /**< chunks in flight in the whole store; default 16 */
-	bool read_only;             /**< open for reading (fsck, get): no writes */
+	unsigned chunk_slots; /**< chunks in flight in the whole store; default 16 */
+	bool read_only;	      /**< open for reading (fsck, get): no writes */
 };
 
 void zh_store_opts_default(struct zh_store_opts *opts);
@@ -81,18 +81,18 @@ struct zh_object_meta {
 };
 
 enum zh_object_layout {
-	ZH_OBJECT_INLINE, /**< whole, inside the metadata record */
-	ZH_OBJECT_CHUNKED,  /**< chunks of k + m shards on the devices */
+	ZH_OBJECT_INLINE,  /**< whole, inside the metadata record */
+	ZH_OBJECT_CHUNKED, /**< chunks of k + m shards on the devices */
 };
 
 struct zh_object_info {
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 	uint64_t size_bytes;
-	uint64_t stored_bytes;      /**< payload after compression, before parity */
+	uint64_t stored_bytes; /**< payload after compression, before parity */
 	uint32_t chunk_count;
 	uint32_t chunk_bytes;
 	uint32_t refcount;
-	uint8_t layout;             /**< enum zh_object_layout */
+	uint8_t layout; /**< enum zh_object_layout */
 	uint8_t ec_k, ec_m;
 	uint64_t created_unix_s;
 	char owner[ZH_STORE_META_STR_MAX + 1];
@@ -120,8 +120,7 @@ ZH_MUST_CHECK int zh_store_put_write(struct zh_store_put *put, const void *data,
  * stored and its space is free again.
  * \return 0, -ENOSPC, -EIO, or another -errno from the devices or the index.
  */
-ZH_MUST_CHECK int zh_store_put_finish(struct zh_store_put *put,
-				      uint8_t hash[ZH_CODEC_HASH_BYTES]);
+ZH_MUST_CHECK int zh_store_put_finish(struct zh_store_put *put, uint8_t hash[ZH_CODEC_HASH_BYTES]);
 /** Drop a put without storing anything. */
 void zh_store_put_abort(struct zh_store_put *put);
 
@@ -192,13 +191,14 @@ void zh_store_stats_get(struct zh_store *store, struct zh_store_stats *stats);
 
 struct zh_store_fsck {
 	uint64_t objects, chunks, shards;
-	uint64_t shards_bad;        /**< missing, unreadable or failing their crc (repairable) */
-	uint64_t chunks_lost;       /**< more than m shards bad: data lost */
-	uint64_t hash_mismatch;     /**< decoded content does not match its chunk or object hash */
-	uint64_t records_bad;       /**< metadata records that do not parse or contradict */
-	uint64_t extents_leaked;    /**< allocated but used by no chunk */
-	uint64_t extents_unrecorded; /**< used by a chunk but not allocated (or with a wrong length) */
-	uint64_t devs_space_wrong;  /**< free + used != device size */
+	uint64_t shards_bad;	 /**< missing, unreadable or failing their crc (repairable) */
+	uint64_t chunks_lost;	 /**< more than m shards bad: data lost */
+	uint64_t hash_mismatch;	 /**< decoded content does not match its chunk or object hash */
+	uint64_t records_bad;	 /**< metadata records that do not parse or contradict */
+	uint64_t extents_leaked; /**< allocated but used by no chunk */
+	uint64_t
+	    extents_unrecorded; /**< used by a chunk but not allocated (or with a wrong length) */
+	uint64_t devs_space_wrong; /**< free + used != device size */
 	uint64_t devs_missing;
 };
 
@@ -212,7 +212,7 @@ typedef void (*zh_store_progress_fn)(void *ctx, uint64_t done, uint64_t total);
  * (read and crc-checked, not just the k needed), every chunk's and object's content hash, and
  * that the allocator's used extents are exactly the shards' extents with free + used equal to
  * each device's size. Changes nothing.
- * 
+ *
 eturn 0 when the walk completed (look at \p out for what it found), or -errno.
  */
 ZH_MUST_CHECK int zh_store_fsck(struct zh_store *store, struct zh_store_fsck *out,

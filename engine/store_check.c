@@ -69,12 +69,11 @@ static int extent_add(struct extent_list *l, uint16_t dev, uint64_t offset, uint
 		l->e = p;
 		l->cap = cap;
 	}
-	l->e[l->count++] = (struct used_extent){ dev, offset, len };
+	l->e[l->count++] = (struct used_extent){dev, offset, len};
 	return 0;
 }
 
-static int collect_hash(void *arg, const void *key, size_t key_len, const void *val,
-			size_t val_len)
+static int collect_hash(void *arg, const void *key, size_t key_len, const void *val, size_t val_len)
 {
 	struct fsck *f = arg;
 
@@ -110,12 +109,10 @@ static int collect_alloc(void *arg, const void *key, size_t key_len, const void 
 	}
 	for (unsigned i = 0; i < 8; i++)
 		offset = offset << 8 | k[2 + i];
-	return extent_add(&f->allocated, (uint16_t)(k[0] << 8 | k[1]), offset,
-			  zh_le_get(val, 8));
+	return extent_add(&f->allocated, (uint16_t)(k[0] << 8 | k[1]), offset, zh_le_get(val, 8));
 }
 
-static int count_chunk(void *arg, const void *key, size_t key_len, const void *val,
-		       size_t val_len)
+static int count_chunk(void *arg, const void *key, size_t key_len, const void *val, size_t val_len)
 {
 	(void)key;
 	(void)key_len;
@@ -170,8 +167,8 @@ static int check_chunked(struct fsck *f, const uint8_t *hash, const struct zh__o
 		struct zh__chunk_rec rec;
 		int rc = zh__chunk_rec_load(s, hash, c, &rec);
 
-		if (rc == -EUCLEAN || (rc == 0 && (rec.hdr.ec_k != obj->ec_k ||
-						   rec.hdr.ec_m != obj->ec_m))) {
+		if (rc == -EUCLEAN ||
+		    (rc == 0 && (rec.hdr.ec_k != obj->ec_k || rec.hdr.ec_m != obj->ec_m))) {
 			f->out->records_bad++;
 			f->out->chunks_lost++;
 			report(f, hash, "chunk %u: record missing or damaged", c);
@@ -268,14 +265,14 @@ static void check_extents(struct fsck *f)
 			j++;
 		} else if (c <= 0) {
 			f->out->extents_unrecorded++;
-			report(f, NULL, "dev %u offset %llu: shard extent not allocated", u->e[i].dev,
-			       (unsigned long long)u->e[i].offset_bytes);
+			report(f, NULL, "dev %u offset %llu: shard extent not allocated",
+			       u->e[i].dev, (unsigned long long)u->e[i].offset_bytes);
 			i++;
 			j += c == 0;
 		} else {
 			f->out->extents_leaked++;
-			report(f, NULL, "dev %u offset %llu: allocated, used by no shard", a->e[j].dev,
-			       (unsigned long long)a->e[j].offset_bytes);
+			report(f, NULL, "dev %u offset %llu: allocated, used by no shard",
+			       a->e[j].dev, (unsigned long long)a->e[j].offset_bytes);
 			j++;
 		}
 	}
@@ -302,7 +299,7 @@ static void barrier_msg(struct zh_reactor *r, void *arg)
 static void reactors_drain(struct fsck *f)
 {
 	struct zh_store *s = f->store;
-	struct barrier b = { &f->waiter, s->reactor_count };
+	struct barrier b = {&f->waiter, s->reactor_count};
 
 	for (unsigned i = 0; i < s->reactor_count; i++)
 		zh__post_control(s, i, barrier_msg, &b);
@@ -327,7 +324,8 @@ static void check_space(struct fsck *f)
 
 		if (!info.dev[d].present) {
 			f->out->devs_missing++;
-			report(f, NULL, "dev %u (%s): missing or not this store's", d, info.dev[d].path);
+			report(f, NULL, "dev %u (%s): missing or not this store's", d,
+			       info.dev[d].path);
 			continue;
 		}
 		for (size_t j = 0; j < f->allocated.count; j++)
@@ -335,8 +333,7 @@ static void check_space(struct fsck *f)
 		if (used + info.dev[d].free_bytes + ZH__SB_BYTES != info.dev[d].dev_bytes) {
 			f->out->devs_space_wrong++;
 			report(f, NULL, "dev %u: free %llu + used %llu != size %llu", d,
-			       (unsigned long long)info.dev[d].free_bytes,
-			       (unsigned long long)used,
+			       (unsigned long long)info.dev[d].free_bytes, (unsigned long long)used,
 			       (unsigned long long)(info.dev[d].dev_bytes - ZH__SB_BYTES));
 		}
 	}
@@ -345,8 +342,7 @@ static void check_space(struct fsck *f)
 static int check_orphan_chunks(struct fsck *f)
 {
 	uint64_t records = 0;
-	int rc = zh_index_scan(f->store->index, ZH_INDEX_CF_CHUNKS, NULL, 0, count_chunk,
-			       &records);
+	int rc = zh_index_scan(f->store->index, ZH_INDEX_CF_CHUNKS, NULL, 0, count_chunk, &records);
 
 	if (rc == 0 && records > f->chunk_records_expected) {
 		f->out->records_bad += records - f->chunk_records_expected;
@@ -364,7 +360,7 @@ int zh_store_fsck(struct zh_store *s, struct zh_store_fsck *out, zh_store_proble
 
 	memset(out, 0, sizeof(*out));
 	if (rc == 0) {
-		*f = (struct fsck){ .store = s, .out = out, .problem = problem, .ctx = ctx };
+		*f = (struct fsck){.store = s, .out = out, .problem = problem, .ctx = ctx};
 		f->rec_cap = ZH__OBJECT_REC_MAX + s->rec.small_max_bytes;
 		f->rec_buf = malloc(f->rec_cap);
 		rc = f->rec_buf != NULL ? zh_codec_tree_create(&f->tree) : -ENOMEM;

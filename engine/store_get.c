@@ -158,7 +158,7 @@ struct get_ctx {
 };
 
 int zh__chunk_rec_load(struct zh_store *s, const uint8_t *hash, uint32_t index,
-			  struct zh__chunk_rec *rec)
+		       struct zh__chunk_rec *rec)
 {
 	uint8_t key[ZH__CHUNK_KEY_BYTES];
 	uint8_t val[ZH__CHUNK_REC_BYTES];
@@ -284,9 +284,13 @@ int zh_store_get(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES], ui
 		 uint64_t len, zh_store_sink_fn sink, void *ctx)
 {
 	struct get_ctx g = {
-		.store = s, .hash = hash, .offset = offset, .sink = sink, .sink_ctx = ctx,
+	    .store = s,
+	    .hash = hash,
+	    .offset = offset,
+	    .sink = sink,
+	    .sink_ctx = ctx,
 	};
-	struct get_lookup l = { &g, len, false };
+	struct get_lookup l = {&g, len, false};
 	int rc = zh_index_get_with(s->index, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES,
 				   object_seen, &l);
 
@@ -302,7 +306,7 @@ int zh_store_get(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES], ui
 
 int zh_store_delete(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES])
 {
-	struct zh__ireq req = { .op = ZH__IREQ_DELETE };
+	struct zh__ireq req = {.op = ZH__IREQ_DELETE};
 	int rc;
 
 	if (s->read_only)

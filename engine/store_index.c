@@ -12,7 +12,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engine/store_internal.h"
 
@@ -34,15 +33,7 @@ static int release_push(struct zh__indexer *ix, uint64_t packed)
 /* Read and parse an object record into the thread's scratch. \return 0, -ENOENT, -errno. */
 static int object_load(struct zh_store *s, const uint8_t *hash, struct zh__object_rec *rec)
 {
-	struct zh__indexer *ix = &s->ix;
-	long n = zh_index_get(s->index, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES,
-			      ix->scratch, ix->scratch_bytes);
-
-	if (n < 0)
-		return (int)n;
-	if ((size_t)n > ix->scratch_bytes)
-		return -EUCLEAN;
-	return zh__object_rec_unpack(ix->scratch, (size_t)n, rec);
+	return zh__object_load(s, hash, s->ix.scratch, s->ix.scratch_bytes, rec);
 }
 
 static void object_store(struct zh_store *s, struct zh_index_batch *b, const uint8_t *hash,
@@ -70,7 +61,7 @@ static void chunks_store(struct zh_store *s, struct zh_index_batch *b, const str
 		zh_index_batch_put(b, ZH_INDEX_CF_CHUNKS, key, sizeof(key), val,
 				   zh__chunk_rec_pack(cr, val));
 		for (unsigned i = 0; i < shards; i++) {
-			struct zh__extent e = { cr->loc[i].offset_bytes, stride };
+			struct zh__extent e = {cr->loc[i].offset_bytes, stride};
 
 			zh__alloc_persist_used(b, cr->loc[i].dev, &e);
 		}
@@ -103,8 +94,7 @@ struct drop_ctx {
 };
 
 /* Scan callback: drop one chunk record of a deleted object and free its shards' extents. */
-static int chunk_drop(void *arg, const void *key, size_t key_len, const void *val,
-		      size_t val_len)
+static int chunk_drop(void *arg, const void *key, size_t key_len, const void *val, size_t val_len)
 {
 	struct drop_ctx *dc = arg;
 	struct zh_store *s = dc->store;
@@ -116,9 +106,9 @@ static int chunk_drop(void *arg, const void *key, size_t key_len, const void *va
 	zh_index_batch_delete(dc->batch, ZH_INDEX_CF_CHUNKS, key, key_len);
 	stride = zh__stride(s, cr.hdr.shard_bytes);
 	for (unsigned i = 0; i < (unsigned)cr.hdr.ec_k + cr.hdr.ec_m; i++) {
-		struct zh__extent e = { cr.loc[i].offset_bytes, stride };
-		int rc = release_push(&s->ix, zh__extent_pack(s, cr.loc[i].dev, e.offset_bytes,
-							       e.len_bytes));
+		struct zh__extent e = {cr.loc[i].offset_bytes, stride};
+		int rc = release_push(
+		    &s->ix, zh__extent_pack(s, cr.loc[i].dev, e.offset_bytes, e.len_bytes));
 
 		if (rc < 0)
 			return rc;
@@ -130,7 +120,7 @@ static int chunk_drop(void *arg, const void *key, size_t key_len, const void *va
 static int build_delete(struct zh_store *s, struct zh_index_batch *b, struct zh__ireq *req)
 {
 	struct zh__object_rec old;
-	struct drop_ctx dc = { s, b };
+	struct drop_ctx dc = {s, b};
 	size_t first_release = s->ix.release_count;
 	int rc = object_load(s, req->hash, &old);
 
@@ -144,8 +134,8 @@ static int build_delete(struct zh_store *s, struct zh_index_batch *b, struct zh_
 	zh_index_batch_delete(b, ZH_INDEX_CF_OBJECTS, req->hash, ZH_CODEC_HASH_BYTES);
 	if (old.layout == ZH_OBJECT_INLINE)
 		return 0;
-	rc = zh_index_scan(s->index, ZH_INDEX_CF_CHUNKS, req->hash, ZH_CODEC_HASH_BYTES,
-			   chunk_drop, &dc);
+	rc = zh_index_scan(s->index, ZH_INDEX_CF_CHUNKS, req->hash, ZH_CODEC_HASH_BYTES, chunk_drop,
+			   &dc);
 	if (rc < 0)
 		s->ix.release_count = first_release;
 	return rc;

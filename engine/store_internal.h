@@ -16,12 +16,12 @@
 #include "index/index.h"
 #include "numa/numa.h"
 
-#define ZH__STORE_VERSION     1
-#define ZH__STORE_LOCK_FILE   "zhtp.lock"
-#define ZH__STORE_INDEX_DIR   "index"
-#define ZH__STORE_META_KEY    "store"
+#define ZH__STORE_VERSION	 1
+#define ZH__STORE_LOCK_FILE	 "zhtp.lock"
+#define ZH__STORE_INDEX_DIR	 "index"
+#define ZH__STORE_META_KEY	 "store"
 #define ZH__STORE_ALLOC_FREE_MAX 65536u /* free extents tracked per device */
-#define ZH__OBJECT_MAX_BYTES  (1ull << 40)
+#define ZH__OBJECT_MAX_BYTES	 (1ull << 40)
 
 /* ---- metadata records (store_record.c; byte layouts in docs/format.md) ------------------- */
 
@@ -117,23 +117,23 @@ struct zh__shard_op {
 	uint8_t shard;
 	int32_t rc;
 	struct zh__shard_loc loc;
-	const uint8_t *src;            /* put: the shard's bytes, block aligned, stride long */
+	const uint8_t *src; /* put: the shard's bytes, block aligned, stride long */
 };
 
 struct zh__slot {
 	struct zh_store *store;
-	struct zh__waiter *waiter;     /* the put or get that owns the slot */
-	uint8_t *raw;                  /* chunk_bytes, in the shared region */
+	struct zh__waiter *waiter;	     /* the put or get that owns the slot */
+	uint8_t *raw;			     /* chunk_bytes, in the shared region */
 	uint8_t *shard[ZH_CODEC_SHARDS_MAX]; /* shard_stride each, in the shared region */
 	uint32_t raw_bytes;
 	uint32_t chunk_index;
-	unsigned coord;                /* reactor that encodes or decodes the chunk */
-	uint32_t pending;              /* shard requests not yet answered */
-	uint32_t present;              /* get: shards read and intact */
-	uint32_t tried;                /* get: shards asked for */
+	unsigned coord;	  /* reactor that encodes or decodes the chunk */
+	uint32_t pending; /* shard requests not yet answered */
+	uint32_t present; /* get: shards read and intact */
+	uint32_t tried;	  /* get: shards asked for */
 	int rc;
 	bool degraded;
-	bool read_all;                 /* get: read and check every shard (fsck, scrub) */
+	bool read_all; /* get: read and check every shard (fsck, scrub) */
 	_Atomic bool done;
 	struct zh__chunk_rec rec;
 	struct zh__shard_op op[ZH_CODEC_SHARDS_MAX];
@@ -144,7 +144,7 @@ struct zh__slot {
 
 struct zh__core {
 	struct zh_codec *codec;
-	uint8_t *data;                  /* the codec's data-shard scratch */
+	uint8_t *data; /* the codec's data-shard scratch */
 	/* Counters written by this core only, read by anyone. */
 	_Atomic uint64_t chunks_written, chunks_read, degraded_reads, shards_bad;
 };
@@ -160,12 +160,12 @@ enum zh__ireq_op {
 struct zh__ireq {
 	enum zh__ireq_op op;
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
-	struct zh__object_rec obj;            /* put */
-	const struct zh__chunk_rec *chunks;   /* put: obj.chunk_count records */
+	struct zh__object_rec obj;	    /* put */
+	const struct zh__chunk_rec *chunks; /* put: obj.chunk_count records */
 	int rc;
-	bool dedup;                           /* put: the object existed; its refcount went up */
-	bool committing;                      /* its batch went to the index (then on failure,
-						 what it names may be on disk: not reusable) */
+	bool dedup;	 /* put: the object existed; its refcount went up */
+	bool committing; /* its batch went to the index (then on failure,
+			    what it names may be on disk: not reusable) */
 	bool done;
 	struct zh__ireq *next;
 };
@@ -173,16 +173,16 @@ struct zh__ireq {
 struct zh__indexer {
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;       /* work queued, or stop */
-	pthread_cond_t done_cond;  /* a request finished */
+	pthread_cond_t cond;	  /* work queued, or stop */
+	pthread_cond_t done_cond; /* a request finished */
 	struct zh__ireq *head, *tail;
 	bool stop;
 	bool started;
-	bool failed;               /* a commit failed: refuse changes until reopened */
+	bool failed; /* a commit failed: refuse changes until reopened */
 	struct zh_index_batch *batch[ZH_INDEX_GROUP_MAX];
-	uint8_t *scratch;          /* record buffers */
+	uint8_t *scratch; /* record buffers */
 	size_t scratch_bytes;
-	uint64_t *release;         /* extents to free after the commit (packed, see below) */
+	uint64_t *release; /* extents to free after the commit (packed, see below) */
 	size_t release_count, release_cap;
 };
 
@@ -200,17 +200,18 @@ struct zh_store {
 	bool read_only;
 	struct zh_index *index;
 	struct zh_engine *engine;
-	struct zh_numa_cpuset cpus;     /* one reactor per core listed */
+	struct zh_numa_cpuset cpus; /* one reactor per core listed */
 	unsigned reactor_count;
 	struct zh_nvme_dev *dev[ZH_STORE_DEVS_MAX];
-	/* Placement: the present devices; shard i of chunk c goes to place[(c + i) % place_count]. */
+	/* Placement: the present devices; shard i of chunk c goes to place[(c + i) % place_count].
+	 */
 	uint16_t place[ZH_STORE_DEVS_MAX];
 	unsigned place_count;
 	/* Allocators, each touched only by the reactor that owns its device (dev % reactors). */
 	struct zh__alloc *alloc[ZH_STORE_DEVS_MAX];
-	uint32_t shard_stride;          /* a shard's room in a slot: shard max rounded to blocks */
+	uint32_t shard_stride; /* a shard's room in a slot: shard max rounded to blocks */
 	int zstd_level;
-	struct zh__core *core;          /* [reactor] */
+	struct zh__core *core; /* [reactor] */
 	/* Chunk slots, carved from the engine's shared region. */
 	void *region;
 	size_t region_bytes;

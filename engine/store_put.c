@@ -26,13 +26,13 @@ struct zh_store_put {
 	char meta_copy[4 * (ZH_STORE_META_STR_MAX + 1) + ZH_STORE_TAGS_MAX + 1];
 	uint64_t size_bytes;
 	int rc;
-	struct zh__slot *filling;               /* chunk being filled, or NULL */
+	struct zh__slot *filling;		     /* chunk being filled, or NULL */
 	struct zh__slot *inflight[PUT_INFLIGHT_MAX]; /* dispatched, oldest first */
 	unsigned inflight_head, inflight_count;
 	uint32_t next_chunk;
-	struct zh__chunk_rec *chunks;           /* retired chunks, in order */
+	struct zh__chunk_rec *chunks; /* retired chunks, in order */
 	uint32_t chunks_cap;
-	uint8_t *small;                         /* the object while it is still small */
+	uint8_t *small; /* the object while it is still small */
 };
 
 /* ---- reactor side -------------------------------------------------------------------------- */
@@ -53,7 +53,7 @@ static void shard_write_done(struct zh_reactor *r, struct zh_io *io)
 
 	op->rc = io->res == (int32_t)stride ? 0 : io->res < 0 ? io->res : -EIO;
 	if (op->rc < 0) {
-		struct zh__extent e = { op->loc.offset_bytes, stride };
+		struct zh__extent e = {op->loc.offset_bytes, stride};
 
 		zh__alloc_release(s->alloc[op->loc.dev], &e);
 	}
@@ -68,9 +68,8 @@ static void shard_write_retry(struct zh_reactor *r, struct zh_timer *t)
 static void shard_write_queue(struct zh_reactor *r, struct zh__shard_op *op, uint32_t stride)
 {
 	struct zh_store *s = op_store(op);
-	int rc = zh_reactor_write_shared(r, op->loc.dev, op->src, stride,
-					 op->loc.offset_bytes, ZH_NVME_IO_FUA, &op->io,
-					 shard_write_done);
+	int rc = zh_reactor_write_shared(r, op->loc.dev, op->src, stride, op->loc.offset_bytes,
+					 ZH_NVME_IO_FUA, &op->io, shard_write_done);
 
 	if (rc == -EAGAIN) {
 		/* Submission queue full for now: try again shortly (timers are sized for it). */
@@ -79,7 +78,7 @@ static void shard_write_queue(struct zh_reactor *r, struct zh__shard_op *op, uin
 		return;
 	}
 	if (rc < 0) {
-		struct zh__extent e = { op->loc.offset_bytes, stride };
+		struct zh__extent e = {op->loc.offset_bytes, stride};
 
 		zh__alloc_release(s->alloc[op->loc.dev], &e);
 		op->rc = rc;
@@ -120,8 +119,10 @@ static void slot_finish(struct zh_reactor *r, struct zh__slot *slot)
 		struct zh__shard_op *op = &slot->op[i];
 
 		if (op->rc == 0)
-			zh__release_from_reactor(s, r, zh__extent_pack(s, op->loc.dev,
-					op->loc.offset_bytes, zh__stride(s, slot->rec.hdr.shard_bytes)));
+			zh__release_from_reactor(
+			    s, r,
+			    zh__extent_pack(s, op->loc.dev, op->loc.offset_bytes,
+					    zh__stride(s, slot->rec.hdr.shard_bytes)));
 	}
 	if (slot->rc == 0)
 		atomic_fetch_add_explicit(&s->core[zh_reactor_id(r)].chunks_written, 1,
@@ -358,8 +359,9 @@ static void put_release_all(struct zh_store_put *p)
 		const struct zh__chunk_rec *cr = &p->chunks[c];
 
 		for (unsigned i = 0; i < shards; i++)
-			zh__release_from_control(s, zh__extent_pack(s, cr->loc[i].dev,
-					cr->loc[i].offset_bytes, zh__stride(s, cr->hdr.shard_bytes)));
+			zh__release_from_control(
+			    s, zh__extent_pack(s, cr->loc[i].dev, cr->loc[i].offset_bytes,
+					       zh__stride(s, cr->hdr.shard_bytes)));
 	}
 }
 
@@ -401,7 +403,7 @@ static void put_hash_inline(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_B
 static int put_commit(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_BYTES])
 {
 	struct zh_store *s = p->store;
-	struct zh__ireq req = { .op = ZH__IREQ_PUT };
+	struct zh__ireq req = {.op = ZH__IREQ_PUT};
 	int rc;
 
 	p->obj.size_bytes = p->size_bytes;

@@ -127,20 +127,19 @@ int zh__object_rec_unpack(const uint8_t *in, size_t len, struct zh__object_rec *
 {
 	size_t at = ZH__OBJECT_REC_HEAD;
 
-	if (len < ZH__OBJECT_REC_HEAD || in[0] != REC_VERSION ||
-	    !zh_all_zero(in + 54, 2))
+	if (len < ZH__OBJECT_REC_HEAD || in[0] != REC_VERSION || !zh_all_zero(in + 54, 2))
 		return -EUCLEAN;
 	*rec = (struct zh__object_rec){
-		.layout = in[1],
-		.ec_k = in[2],
-		.ec_m = in[3],
-		.chunk_bytes = (uint32_t)zh_le_get(in + 4, 4),
-		.size_bytes = zh_le_get(in + 8, 8),
-		.stored_bytes = zh_le_get(in + 16, 8),
-		.chunk_count = (uint32_t)zh_le_get(in + 24, 4),
-		.refcount = (uint32_t)zh_le_get(in + 28, 4),
-		.created_unix_s = zh_le_get(in + 32, 8),
-		.inline_crc = (uint32_t)zh_le_get(in + 40, 4),
+	    .layout = in[1],
+	    .ec_k = in[2],
+	    .ec_m = in[3],
+	    .chunk_bytes = (uint32_t)zh_le_get(in + 4, 4),
+	    .size_bytes = zh_le_get(in + 8, 8),
+	    .stored_bytes = zh_le_get(in + 16, 8),
+	    .chunk_count = (uint32_t)zh_le_get(in + 24, 4),
+	    .refcount = (uint32_t)zh_le_get(in + 28, 4),
+	    .created_unix_s = zh_le_get(in + 32, 8),
+	    .inline_crc = (uint32_t)zh_le_get(in + 40, 4),
 	};
 	for (unsigned i = 0; i < ZH_ARRAY_SIZE(rec->str); i++) {
 		rec->str_len[i] = (uint16_t)zh_le_get(in + 44 + 2 * i, 2);
@@ -156,7 +155,8 @@ int zh__object_rec_unpack(const uint8_t *in, size_t len, struct zh__object_rec *
 			return -EUCLEAN;
 		rec->inline_data = in + at;
 		return zh_codec_crc32c(rec->inline_data, rec->size_bytes) == rec->inline_crc
-			       ? 0 : -EUCLEAN;
+			   ? 0
+			   : -EUCLEAN;
 	}
 	return len == at ? 0 : -EUCLEAN;
 }
@@ -189,7 +189,7 @@ void zh__object_rec_info(const struct zh__object_rec *rec, const uint8_t hash[ZH
 
 int zh__object_rec_set_meta(struct zh__object_rec *rec, const struct zh_object_meta *meta)
 {
-	const char *field[5] = { NULL };
+	const char *field[5] = {NULL};
 
 	if (meta != NULL) {
 		field[0] = meta->owner;

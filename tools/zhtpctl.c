@@ -26,28 +26,29 @@
 struct ctl {
 	struct zh_store_opts opts;
 	bool json;
-	bool progress;      /* stderr is a terminal */
+	bool progress; /* stderr is a terminal */
 	const char *out_path;
 	uint64_t offset, length;
 	const char *paths[ZH_STORE_DEVS_MAX];
 	unsigned path_count;
 	struct zh_object_meta meta;
-	cJSON *doc;         /* --json: the answer being built */
+	cJSON *doc; /* --json: the answer being built */
 	struct zh_numa_cpuset cpus;
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: zhtpctl [-d DIR] [--json] [--cpus LIST] COMMAND [ARGS]\n"
-		"  format [--devices N] [--dev-size BYTES] [--k K] [--m M] [--chunk BYTES]\n"
-		"         [--small BYTES] [--dev PATH]...   create a store in DIR\n"
-		"  put [--filename N] [--content-type T] [--owner O] [--tags T] FILE...\n"
-		"                                           store files ('-' = stdin), print hashes\n"
-		"  get HASH [-o FILE] [--offset N] [--length N]\n"
-		"  stat HASH...        rm HASH...        ls        info\n"
-		"  fsck                check every object, shard and extent (exit 1 if not clean)\n"
-		"DIR defaults to ./var/zhtp; LIST (reactor cores, e.g. 0-1) to every core allowed.\n");
+	fprintf(
+	    f,
+	    "usage: zhtpctl [-d DIR] [--json] [--cpus LIST] COMMAND [ARGS]\n"
+	    "  format [--devices N] [--dev-size BYTES] [--k K] [--m M] [--chunk BYTES]\n"
+	    "         [--small BYTES] [--dev PATH]...   create a store in DIR\n"
+	    "  put [--filename N] [--content-type T] [--owner O] [--tags T] FILE...\n"
+	    "                                           store files ('-' = stdin), print hashes\n"
+	    "  get HASH [-o FILE] [--offset N] [--length N]\n"
+	    "  stat HASH...        rm HASH...        ls        info\n"
+	    "  fsck                check every object, shard and extent (exit 1 if not clean)\n"
+	    "DIR defaults to ./var/zhtp; LIST (reactor cores, e.g. 0-1) to every core allowed.\n");
 }
 
 static int fail(const char *what, int rc)
@@ -71,10 +72,23 @@ static uint64_t parse_size(const char *s)
 	unsigned long long v = strtoull(s, &end, 10);
 
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		v <<= 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		v <<= 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		v <<= 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end != '\0' || end == s) {
 		fprintf(stderr, "zhtpctl: bad size '%s'\n", s);
@@ -170,8 +184,8 @@ static int cmd_info(struct ctl *c, struct zh_store *s)
 
 /* ---- put ----------------------------------------------------------------------------------- */
 
-static int put_stream(struct ctl *c, struct zh_store *s, int fd, const char *name,
-		      uint64_t total, uint8_t hash[ZH_CODEC_HASH_BYTES])
+static int put_stream(struct ctl *c, struct zh_store *s, int fd, const char *name, uint64_t total,
+		      uint8_t hash[ZH_CODEC_HASH_BYTES])
 {
 	struct zh_object_meta meta = c->meta;
 	struct zh_store_put *put;
@@ -295,7 +309,7 @@ static int cmd_get(struct ctl *c, struct zh_store *s, int argc, char **argv)
 {
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 	struct zh_object_info info;
-	struct get_out o = { .fd = 1, .ctl = c, .start_ns = zh_clock_ns() };
+	struct get_out o = {.fd = 1, .ctl = c, .start_ns = zh_clock_ns()};
 	int rc;
 
 	if (argc != 1) {
@@ -328,7 +342,8 @@ static cJSON *info_json(const struct zh_object_info *info)
 	cJSON_AddStringToObject(o, "hash", hex);
 	cJSON_AddNumberToObject(o, "size", (double)info->size_bytes);
 	cJSON_AddNumberToObject(o, "stored", (double)info->stored_bytes);
-	cJSON_AddStringToObject(o, "layout", info->layout == ZH_OBJECT_INLINE ? "inline" : "chunked");
+	cJSON_AddStringToObject(o, "layout",
+				info->layout == ZH_OBJECT_INLINE ? "inline" : "chunked");
 	cJSON_AddNumberToObject(o, "chunks", info->chunk_count);
 	cJSON_AddNumberToObject(o, "refcount", info->refcount);
 	cJSON_AddNumberToObject(o, "created", (double)info->created_unix_s);
@@ -409,7 +424,8 @@ static int ls_one(void *ctx, const struct zh_object_info *info)
 
 static int cmd_ls(struct ctl *c, struct zh_store *s)
 {
-	int rc = zh_store_list(s, ls_one, c->json ? cJSON_AddArrayToObject(c->doc, "objects") : NULL);
+	int rc =
+	    zh_store_list(s, ls_one, c->json ? cJSON_AddArrayToObject(c->doc, "objects") : NULL);
 
 	return rc < 0 ? fail("ls", rc) : 0;
 }
@@ -443,7 +459,7 @@ static void fsck_progress(void *arg, uint64_t done, uint64_t total)
 
 static int cmd_fsck(struct ctl *c, struct zh_store *s)
 {
-	struct fsck_out fo = { .ctl = c, .start_ns = zh_clock_ns() };
+	struct fsck_out fo = {.ctl = c, .start_ns = zh_clock_ns()};
 	struct zh_store_fsck f;
 	int rc;
 
@@ -468,7 +484,8 @@ static int cmd_fsck(struct ctl *c, struct zh_store *s)
 	} else {
 		printf("fsck: %llu objects, %llu chunks, %llu shards: %s\n",
 		       (unsigned long long)f.objects, (unsigned long long)f.chunks,
-		       (unsigned long long)f.shards, zh_store_fsck_clean(&f) ? "clean" : "PROBLEMS");
+		       (unsigned long long)f.shards,
+		       zh_store_fsck_clean(&f) ? "clean" : "PROBLEMS");
 	}
 	return zh_store_fsck_clean(&f) ? 0 : EXIT_PROBLEM;
 }
@@ -476,51 +493,97 @@ static int cmd_fsck(struct ctl *c, struct zh_store *s)
 /* ---- main ---------------------------------------------------------------------------------- */
 
 enum {
-	OPT_JSON = 256, OPT_DEVICES, OPT_DEV_SIZE, OPT_K, OPT_M, OPT_CHUNK, OPT_SMALL, OPT_DEV,
-	OPT_OFFSET, OPT_LENGTH, OPT_FILENAME, OPT_CTYPE, OPT_OWNER, OPT_TAGS, OPT_DESC, OPT_CPUS,
+	OPT_JSON = 256,
+	OPT_DEVICES,
+	OPT_DEV_SIZE,
+	OPT_K,
+	OPT_M,
+	OPT_CHUNK,
+	OPT_SMALL,
+	OPT_DEV,
+	OPT_OFFSET,
+	OPT_LENGTH,
+	OPT_FILENAME,
+	OPT_CTYPE,
+	OPT_OWNER,
+	OPT_TAGS,
+	OPT_DESC,
+	OPT_CPUS,
 };
 
 static const struct option long_opts[] = {
-	{ "dir", required_argument, NULL, 'd' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "devices", required_argument, NULL, OPT_DEVICES },
-	{ "dev-size", required_argument, NULL, OPT_DEV_SIZE },
-	{ "k", required_argument, NULL, OPT_K },
-	{ "m", required_argument, NULL, OPT_M },
-	{ "chunk", required_argument, NULL, OPT_CHUNK },
-	{ "small", required_argument, NULL, OPT_SMALL },
-	{ "dev", required_argument, NULL, OPT_DEV },
-	{ "offset", required_argument, NULL, OPT_OFFSET },
-	{ "length", required_argument, NULL, OPT_LENGTH },
-	{ "filename", required_argument, NULL, OPT_FILENAME },
-	{ "content-type", required_argument, NULL, OPT_CTYPE },
-	{ "owner", required_argument, NULL, OPT_OWNER },
-	{ "tags", required_argument, NULL, OPT_TAGS },
-	{ "description", required_argument, NULL, OPT_DESC },
-	{ "cpus", required_argument, NULL, OPT_CPUS },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+    {"dir", required_argument, NULL, 'd'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"devices", required_argument, NULL, OPT_DEVICES},
+    {"dev-size", required_argument, NULL, OPT_DEV_SIZE},
+    {"k", required_argument, NULL, OPT_K},
+    {"m", required_argument, NULL, OPT_M},
+    {"chunk", required_argument, NULL, OPT_CHUNK},
+    {"small", required_argument, NULL, OPT_SMALL},
+    {"dev", required_argument, NULL, OPT_DEV},
+    {"offset", required_argument, NULL, OPT_OFFSET},
+    {"length", required_argument, NULL, OPT_LENGTH},
+    {"filename", required_argument, NULL, OPT_FILENAME},
+    {"content-type", required_argument, NULL, OPT_CTYPE},
+    {"owner", required_argument, NULL, OPT_OWNER},
+    {"tags", required_argument, NULL, OPT_TAGS},
+    {"description", required_argument, NULL, OPT_DESC},
+    {"cpus", required_argument, NULL, OPT_CPUS},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 static void parse_opt(struct ctl *c, int opt)
 {
 	switch (opt) {
-	case 'd': c->opts.dir = optarg; break;
-	case 'o': c->out_path = optarg; break;
-	case OPT_JSON: c->json = true; break;
-	case OPT_DEVICES: c->opts.dev_count = (unsigned)parse_size(optarg); break;
-	case OPT_DEV_SIZE: c->opts.dev_bytes = parse_size(optarg); break;
-	case OPT_K: c->opts.ec_k = (unsigned)parse_size(optarg); break;
-	case OPT_M: c->opts.ec_m = (unsigned)parse_size(optarg); break;
-	case OPT_CHUNK: c->opts.chunk_bytes = (uint32_t)parse_size(optarg); break;
-	case OPT_SMALL: c->opts.small_max_bytes = (uint32_t)parse_size(optarg); break;
-	case OPT_OFFSET: c->offset = parse_size(optarg); break;
-	case OPT_LENGTH: c->length = parse_size(optarg); break;
-	case OPT_FILENAME: c->meta.filename = optarg; break;
-	case OPT_CTYPE: c->meta.content_type = optarg; break;
-	case OPT_OWNER: c->meta.owner = optarg; break;
-	case OPT_TAGS: c->meta.tags = optarg; break;
-	case OPT_DESC: c->meta.description = optarg; break;
+	case 'd':
+		c->opts.dir = optarg;
+		break;
+	case 'o':
+		c->out_path = optarg;
+		break;
+	case OPT_JSON:
+		c->json = true;
+		break;
+	case OPT_DEVICES:
+		c->opts.dev_count = (unsigned)parse_size(optarg);
+		break;
+	case OPT_DEV_SIZE:
+		c->opts.dev_bytes = parse_size(optarg);
+		break;
+	case OPT_K:
+		c->opts.ec_k = (unsigned)parse_size(optarg);
+		break;
+	case OPT_M:
+		c->opts.ec_m = (unsigned)parse_size(optarg);
+		break;
+	case OPT_CHUNK:
+		c->opts.chunk_bytes = (uint32_t)parse_size(optarg);
+		break;
+	case OPT_SMALL:
+		c->opts.small_max_bytes = (uint32_t)parse_size(optarg);
+		break;
+	case OPT_OFFSET:
+		c->offset = parse_size(optarg);
+		break;
+	case OPT_LENGTH:
+		c->length = parse_size(optarg);
+		break;
+	case OPT_FILENAME:
+		c->meta.filename = optarg;
+		break;
+	case OPT_CTYPE:
+		c->meta.content_type = optarg;
+		break;
+	case OPT_OWNER:
+		c->meta.owner = optarg;
+		break;
+	case OPT_TAGS:
+		c->meta.tags = optarg;
+		break;
+	case OPT_DESC:
+		c->meta.description = optarg;
+		break;
 	case OPT_DEV:
 		if (c->path_count == ZH_STORE_DEVS_MAX) {
 			fprintf(stderr, "zhtpctl: at most %u devices\n", ZH_STORE_DEVS_MAX);
@@ -536,8 +599,12 @@ static void parse_opt(struct ctl *c, int opt)
 		c->opts.cpus = c->cpus.cpus;
 		c->opts.cpu_count = c->cpus.count;
 		break;
-	case 'h': usage(stdout); exit(0);
-	default: usage(stderr); exit(EXIT_USAGE);
+	case 'h':
+		usage(stdout);
+		exit(0);
+	default:
+		usage(stderr);
+		exit(EXIT_USAGE);
 	}
 }
 
@@ -576,8 +643,8 @@ static int run_on_store(struct ctl *c, const char *cmd, int argc, char **argv)
 
 static bool known_command(const char *cmd)
 {
-	static const char *const cmds[] = { "format", "put", "get", "stat", "rm", "ls", "fsck",
-					    "info" };
+	static const char *const cmds[] = {"format", "put", "get",  "stat",
+					   "rm",     "ls",  "fsck", "info"};
 
 	for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(cmd, cmds[i]) == 0)
@@ -588,7 +655,7 @@ static bool known_command(const char *cmd)
 
 int main(int argc, char **argv)
 {
-	struct ctl c = { .length = UINT64_MAX };
+	struct ctl c = {.length = UINT64_MAX};
 	const char *cmd;
 	int opt, status;
 

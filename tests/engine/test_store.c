@@ -106,10 +106,9 @@ static int sink_append(void *ctx, const void *data, size_t len)
 	return 0;
 }
 
-static void expect_object(struct zh_store *s, const uint8_t *hash, const uint8_t *want,
-			  size_t len)
+static void expect_object(struct zh_store *s, const uint8_t *hash, const uint8_t *want, size_t len)
 {
-	struct buf_sink b = { malloc(len + 1), 0, len + 1 };
+	struct buf_sink b = {malloc(len + 1), 0, len + 1};
 
 	cr_assert_eq(zh_store_get(s, hash, 0, UINT64_MAX, sink_append, &b), 0);
 	cr_assert_eq(b.len, len);
@@ -153,8 +152,8 @@ TestSuite(engine_store, .init = setup, .fini = teardown);
 
 Test(engine_store, round_trip_sizes)
 {
-	static const size_t sizes[] = { 0, 1, 4095, 4096, 16384, 16385, MIB - 1, MIB, MIB + 1,
-					3 * MIB + 12345 };
+	static const size_t sizes[] = {0,     1,       4095, 4096,    16384,
+				       16385, MIB - 1, MIB,  MIB + 1, 3 * MIB + 12345};
 	struct zh_store *s = fresh_store();
 	uint8_t hash[ZH_ARRAY_SIZE(sizes)][ZH_CODEC_HASH_BYTES];
 
@@ -187,7 +186,7 @@ Test(engine_store, streaming_put_equals_whole_put)
 	size_t len = 2 * MIB + 777;
 	uint8_t *p = pattern(len, 7);
 	uint8_t whole[ZH_CODEC_HASH_BYTES], streamed[ZH_CODEC_HASH_BYTES];
-	struct zh_object_meta meta = { .filename = "a.bin", .tags = "x,y" };
+	struct zh_object_meta meta = {.filename = "a.bin", .tags = "x,y"};
 	struct zh_object_info info;
 	struct zh_store_put *put;
 
@@ -216,13 +215,17 @@ Test(engine_store, ranges)
 	size_t len = 3 * MIB + 100;
 	uint8_t *p = pattern(len, 3);
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
-	static const uint64_t cut[][2] = { { 0, 1 }, { 5, 10 }, { MIB - 3, 6 }, { MIB, MIB },
-					   { 2 * MIB + 1, UINT64_MAX }, { 3 * MIB + 99, 50 } };
+	static const uint64_t cut[][2] = {{0, 1},
+					  {5, 10},
+					  {MIB - 3, 6},
+					  {MIB, MIB},
+					  {2 * MIB + 1, UINT64_MAX},
+					  {3 * MIB + 99, 50}};
 
 	cr_assert_eq(zh_store_put(s, p, len, NULL, hash), 0);
 	for (unsigned i = 0; i < ZH_ARRAY_SIZE(cut); i++) {
 		uint64_t want = cut[i][1] > len - cut[i][0] ? len - cut[i][0] : cut[i][1];
-		struct buf_sink b = { malloc(want + 1), 0, want + 1 };
+		struct buf_sink b = {malloc(want + 1), 0, want + 1};
 
 		cr_assert_eq(zh_store_get(s, hash, cut[i][0], cut[i][1], sink_append, &b), 0);
 		cr_assert_eq(b.len, want);
@@ -375,7 +378,7 @@ Test(engine_store, degraded_reads_lost_devices_and_bit_rot)
 	zh_store_close(s);
 	damage_file("dev5.img", 4096, 8 * MIB, 0);
 	s = open_store();
-	struct buf_sink b = { malloc(len), 0, len };
+	struct buf_sink b = {malloc(len), 0, len};
 
 	cr_assert_eq(zh_store_get(s, hash, 0, UINT64_MAX, sink_append, &b), -EIO);
 	free(b.data);
@@ -397,7 +400,7 @@ static void *put_many(void *arg)
 	for (unsigned i = 0; i < 3 && t->rc == 0; i++) {
 		uint8_t *p = pattern(5 * MIB + i, t->seed * 10 + i);
 
-		struct buf_sink b = { malloc(5 * MIB + i), 0, 5 * MIB + i };
+		struct buf_sink b = {malloc(5 * MIB + i), 0, 5 * MIB + i};
 
 		t->rc = zh_store_put(t->store, p, 5 * MIB + i, NULL, hash);
 		if (t->rc == 0)
@@ -426,7 +429,7 @@ Test(engine_store, more_puts_than_slots_make_progress, .timeout = 60)
 	o.chunk_slots = 3;
 	cr_assert_eq(zh_store_open(&o, &s), 0);
 	for (unsigned i = 0; i < 4; i++) {
-		t[i] = (struct put_thread){ s, i, 0 };
+		t[i] = (struct put_thread){s, i, 0};
 		cr_assert_eq(pthread_create(&tid[i], NULL, put_many, &t[i]), 0);
 	}
 	for (unsigned i = 0; i < 4; i++) {

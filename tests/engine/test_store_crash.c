@@ -21,7 +21,7 @@
 
 #include "engine/store.h"
 
-#define MIB (1u << 20)
+#define MIB	(1u << 20)
 #define OPS_MAX 4096
 
 /* A delete is announced before it starts: one cut short by the kill may or may not be done. */
@@ -47,9 +47,12 @@ static size_t object_len(uint32_t n)
 {
 	/* Inline, just over the inline limit, and multi-chunk with a ragged tail. */
 	switch (n % 4) {
-	case 0: return 3000 + n % 500;
-	case 1: return 16384 + 1 + n % 1000;
-	default: return (n % 3 + 1) * MIB + (n * 4099u) % MIB;
+	case 0:
+		return 3000 + n % 500;
+	case 1:
+		return 16384 + 1 + n % 1000;
+	default:
+		return (n % 3 + 1) * MIB + (n * 4099u) % MIB;
 	}
 }
 
@@ -67,7 +70,7 @@ static void object_fill(uint8_t *p, size_t len, uint32_t round, uint32_t n)
 
 static void ack_send(int fd, uint32_t kind, uint32_t n, const uint8_t *hash)
 {
-	struct ack a = { .kind = kind, .n = n };
+	struct ack a = {.kind = kind, .n = n};
 
 	memcpy(a.hash, hash, sizeof(a.hash));
 	if (write(fd, &a, sizeof(a)) != sizeof(a))
@@ -125,14 +128,14 @@ static void expect_clean(struct zh_store *s, uint32_t round)
 	cr_assert_eq(zh_store_fsck(s, &f, NULL, NULL, NULL), 0);
 	cr_assert(zh_store_fsck_clean(&f),
 		  "round %u: fsck: bad shards %llu lost %llu hash %llu records %llu leaked %llu "
-		  "unrecorded %llu space %llu", round, (unsigned long long)f.shards_bad,
-		  (unsigned long long)f.chunks_lost, (unsigned long long)f.hash_mismatch,
-		  (unsigned long long)f.records_bad, (unsigned long long)f.extents_leaked,
-		  (unsigned long long)f.extents_unrecorded, (unsigned long long)f.devs_space_wrong);
+		  "unrecorded %llu space %llu",
+		  round, (unsigned long long)f.shards_bad, (unsigned long long)f.chunks_lost,
+		  (unsigned long long)f.hash_mismatch, (unsigned long long)f.records_bad,
+		  (unsigned long long)f.extents_leaked, (unsigned long long)f.extents_unrecorded,
+		  (unsigned long long)f.devs_space_wrong);
 }
 
-static void verify_round(struct zh_store *s, uint32_t round, const struct ack *acks,
-			 unsigned count)
+static void verify_round(struct zh_store *s, uint32_t round, const struct ack *acks, unsigned count)
 {
 	static bool deleting[OPS_MAX];
 	uint8_t *buf = malloc(4 * MIB);
@@ -144,7 +147,7 @@ static void verify_round(struct zh_store *s, uint32_t round, const struct ack *a
 		const struct ack *a = &acks[i];
 		struct zh_object_info info;
 		size_t len = object_len(a->n);
-		struct cmp_sink c = { buf, 0, len, false };
+		struct cmp_sink c = {buf, 0, len, false};
 
 		if (a->kind == ACK_DELETE) {
 			cr_assert_eq(zh_store_stat(s, a->hash, &info), -ENOENT,
