@@ -439,3 +439,81 @@ Test(engine_store, more_puts_than_slots_make_progress, .timeout = 60)
 	expect_clean(s);
 	zh_store_close(s);
 }
+
+/* A full store says so, keeps every object it acknowledged, frees the failed put's space. */
+Test(engine_store, full_store_refuses_puts_and_keeps_serving_reads)
+{
+	struct zh_store_opts o;
+	struct zh_store *s;
+	uint8_t hash[64][ZH_CODEC_HASH_BYTES];
+	size_t len = 3 * MIB;
+	unsigned stored = 0;
+	int rc = 0;
+
+	opts_small(&o);
+	o.dev_bytes = 16ull << 20;
+	cr_assert_eq(zh_store_format(&o), 0);
+	cr_assert_eq(zh_store_open(&o, &s), 0);
+	while (stored < 64) {
+		uint8_t *p = pattern(len, 100 + stored);
+
+		rc = zh_store_put(s, p, len, NULL, hash[stored]);
+		free(p);
+		if (rc < 0)
+			break;
+		stored++;
+	}
+	cr_assert_eq(rc, -ENOSPC);
+	cr_assert_gt(stored, 0);
+	for (unsigned i = 0; i < stored; i++) {
+		uint8_t *p = pattern(len, 100 + i);
+
+		expect_object(s, hash[i], p, len);
+		free(p);
+	}
+	expect_clean(s);
+	/* Small objects live in the index, not on the devices: they still go in. */
+	cr_assert_eq(zh_store_put(s, "tiny", 4, NULL, hash[0]), 0);
+	zh_store_close(s);
+}
+
+/* Input past the largest object is refused, and a dropped put stores nothing. */
+Test(engine_store, oversized_and_abandoned_puts_store_nothing)
+{
+	struct zh_store *s = fresh_store();
+	uint64_t empty = free_bytes(s);
+	struct zh_store_put *put;
+	uint8_t *p = pattern(2 * MIB, 5);
+	unsigned n = 0;
+
+	cr_assert_eq(zh_store_put_begin(s, NULL, &put), 0);
+	cr_assert_eq(zh_store_put_write(put, p, 2 * MIB), 0);
+	cr_assert_eq(zh_store_put_write(put, p, SIZE_MAX), -EFBIG);
+	cr_assert_eq(zh_store_put_write(put, p, 10), -EFBIG, "the error sticks");
+	cr_assert_eq(zh_store_put_finish(put, (uint8_t[ZH_CODEC_HASH_BYTES]){ 0 }), -EFBIG);
+	cr_assert_eq(zh_store_put_begin(s, NULL, &put), 0);
+	cr_assert_eq(zh_store_put_write(put, p, 2 * MIB), 0);
+	zh_store_put_abort(put);
+	cr_assert_eq(zh_store_list(s, count_one, &n), 0);
+	cr_assert_eq(n, 0);
+	for (int i = 0; i < 100 && free_bytes(s) != empty; i++)
+		usleep(1000);
+	cr_assert_eq(free_bytes(s), empty);
+	expect_clean(s);
+	free(p);
+	zh_store_close(s);
+}
+
+Test(engine_store, bad_metadata_is_refused)
+{
+	struct zh_store *s = fresh_store();
+	struct zh_object_meta meta = { .filename = NULL };
+	char longname[ZH_STORE_META_STR_MAX + 2];
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	meta.filename = longname;
+	cr_assert_eq(zh_store_put(s, "x", 1, &meta, hash), -EINVAL);
+	zh_store_close(s);
+}
