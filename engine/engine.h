@@ -53,6 +53,7 @@ struct zh_io {
 	uint16_t nvme_status; /**< raw NVMe status for passthrough devices, else 0 */
 	uint16_t dev_index;
 	uint32_t len_bytes;
+	int32_t fault_res;    /**< internal: the result an injected fault reports, or 0 */
 	uint64_t prep_ns;     /**< reactor clock when the request was queued */
 	uint64_t submit_ns;   /**< reactor clock just before its SQE went to the kernel */
 };

@@ -127,6 +127,7 @@ struct zh_reactor {
 	uint64_t event_value;
 	struct zh_io event_io;
 	struct zh_reactor_stats stats;
+	uint64_t fault_rng;        /* draws for devices with fault injection */
 	pthread_t thread;
 	int setup_rc;
 	/* Set by the reactor before it may block; a producer that clears it owes a wake-up. */

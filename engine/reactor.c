@@ -82,8 +82,8 @@ static int reactor_ring_init(struct zh_reactor *r)
 {
 	const struct zh_engine_opts *o = &r->engine->opts;
 	unsigned base = IORING_SETUP_CQSIZE;
-	const unsigned tries[] = { IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-				   IORING_SETUP_COOP_TASKRUN, 0 };
+	const unsigned tries[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+				  IORING_SETUP_COOP_TASKRUN, 0};
 	int rc = -EINVAL;
 
 	for (unsigned i = 0; i < o->dev_count; i++) {
@@ -92,7 +92,8 @@ static int reactor_ring_init(struct zh_reactor *r)
 	}
 	/* Older kernels refuse newer flags with EINVAL: fall back one step at a time. */
 	for (unsigned i = 0; i < ZH_ARRAY_SIZE(tries) && rc == -EINVAL; i++) {
-		struct io_uring_params p = { .flags = base | tries[i], .cq_entries = 4 * o->sq_entries };
+		struct io_uring_params p = {.flags = base | tries[i],
+					    .cq_entries = 4 * o->sq_entries};
 
 		rc = io_uring_queue_init_params(o->sq_entries, &r->ring, &p);
 	}
@@ -113,7 +114,7 @@ static int reactor_register(struct zh_reactor *r)
 	r->shared_buf_index = -1;
 	if (o->shared_region != NULL) {
 		r->shared_buf_index = (int)n;
-		iov[n++] = (struct iovec){ o->shared_region, o->shared_region_bytes };
+		iov[n++] = (struct iovec){o->shared_region, o->shared_region_bytes};
 	}
 	if (n > 0) {
 		rc = io_uring_register_buffers(&r->ring, iov, n);
@@ -184,6 +185,7 @@ static int reactor_setup(struct zh_reactor *r)
 	if (rc < 0)
 		return rc;
 	r->now_ns = zh_clock_ns();
+	r->fault_rng = 0x9e3779b97f4a7c15ull * (r->id + 1);
 	return reactor_arm_event(r);
 }
 
@@ -312,8 +314,8 @@ static void reactor_wait(struct zh_reactor *r)
 	if (next != NULL && next->deadline_ns < until)
 		until = next->deadline_ns;
 	uint64_t delta = until > now ? until - now : 0;
-	struct __kernel_timespec ts = { .tv_sec = (long long)(delta / 1000000000ull),
-					.tv_nsec = (long long)(delta % 1000000000ull) };
+	struct __kernel_timespec ts = {.tv_sec = (long long)(delta / 1000000000ull),
+				       .tv_nsec = (long long)(delta % 1000000000ull)};
 
 	io_uring_wait_cqe_timeout(&r->ring, &cqe, &ts);
 }
@@ -339,8 +341,10 @@ static void reactor_complete(struct zh_reactor *r, struct zh_io *io)
 	ZH_DEBUG_ASSERT(io->dev_index < r->dev_count);
 	r->inflight--;
 	r->stats.ios_completed++;
-	io->res = zh_nvme_dev_complete(r->devs[io->dev_index], io->res, io->len_bytes,
-				       &io->nvme_status);
+	if (ZH_UNLIKELY(io->fault_res != 0))
+		io->res = io->fault_res;
+	io->res =
+	    zh_nvme_dev_complete(r->devs[io->dev_index], io->res, io->len_bytes, &io->nvme_status);
 	io->cb(r, io);
 }
 
@@ -477,22 +481,102 @@ void zh_reactor_buf_put(struct zh_reactor *r, struct zh_buf *buf)
 	zh__bufpool_put(&r->pool, buf);
 }
 
+/* ---- fault injection (zh_nvme_faults): tests only, one predictable branch otherwise ------- */
+
+enum reactor_fault { FAULT_NONE, FAULT_EIO, FAULT_SHORT, FAULT_TORN, FAULT_DELAY };
+
+static bool fault_hit(struct zh_reactor *r, uint32_t ppm)
+{
+	uint64_t x = r->fault_rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	r->fault_rng = x;
+	return ppm > 0 && x % 1000000u < ppm;
+}
+
+static enum reactor_fault fault_draw(struct zh_reactor *r, const struct zh_nvme_faults *f,
+				     const struct zh_nvme_req *req, uint32_t block)
+{
+	if (req->op == ZH_NVME_OP_FLUSH)
+		return fault_hit(r, f->eio_ppm) ? FAULT_EIO : FAULT_NONE;
+	if (fault_hit(r, f->eio_ppm))
+		return FAULT_EIO;
+	if (req->len_bytes > block && fault_hit(r, f->short_ppm))
+		return FAULT_SHORT;
+	if (req->op == ZH_NVME_OP_WRITE && req->len_bytes > block && fault_hit(r, f->torn_ppm))
+		return FAULT_TORN;
+	return fault_hit(r, f->delay_ppm) ? FAULT_DELAY : FAULT_NONE;
+}
+
+/*
+ * Apply a drawn fault: shorten the request (short, torn), or start it behind a linked timeout
+ * (delay; the caller made sure the SQ has room for two). \return the result to report instead
+ * of the device's (-EIO, or a torn write's full length), or 0 to report the device's own.
+ */
+static int32_t fault_apply(struct zh_reactor *r, struct zh_nvme_faults *f, struct zh_nvme_req *req,
+			   uint32_t block, bool *as_nop)
+{
+	struct io_uring_sqe *t;
+	int32_t full = (int32_t)req->len_bytes;
+
+	switch (fault_draw(r, f, req, block)) {
+	case FAULT_EIO:
+		*as_nop = true;
+		return -EIO;
+	case FAULT_SHORT:
+		req->len_bytes -= block;
+		return 0;
+	case FAULT_TORN:
+		req->len_bytes = req->len_bytes / 2 / block * block;
+		return full;
+	case FAULT_DELAY:
+		t = io_uring_get_sqe(&r->ring);
+		io_uring_prep_timeout(t, &f->delay_ts, 0, IORING_TIMEOUT_ETIME_SUCCESS);
+		t->flags |= IOSQE_IO_LINK;
+		io_uring_sqe_set_data64(t, ZH_REACTOR_NO_IO);
+		return 0;
+	case FAULT_NONE:
+		break;
+	}
+	return 0;
+}
+
 static int reactor_queue(struct zh_reactor *r, unsigned dev, const struct zh_nvme_req *req,
 			 struct zh_io *io, zh_io_cb cb)
 {
+	struct zh_nvme_faults *faults;
+	struct zh_nvme_req faulted;
 	struct io_uring_sqe *sqe;
+	uint32_t asked = req->len_bytes;
+	bool as_nop = false;
 	int rc;
 
 	ZH_ASSERT(dev < r->dev_count);
 	ZH_ASSERT(cb != NULL);
 	if (ZH_UNLIKELY(r->devs[dev] == NULL))
 		return -ENODEV;
+	io->fault_res = 0;
+	faults = zh_nvme_dev_faults(r->devs[dev]);
+	if (ZH_UNLIKELY(faults != NULL)) {
+		if (atomic_load_explicit(&faults->vanished, memory_order_relaxed))
+			return -ENODEV;
+		if (io_uring_sq_space_left(&r->ring) < 2)
+			return -EAGAIN;
+		faulted = *req;
+		req = &faulted;
+		io->fault_res = fault_apply(r, faults, &faulted,
+					    zh_nvme_dev_block_bytes(r->devs[dev]), &as_nop);
+	}
 	sqe = io_uring_get_sqe(&r->ring);
 	if (ZH_UNLIKELY(sqe == NULL)) {
 		r->stats.sq_full++;
 		return -EAGAIN;
 	}
-	rc = zh_nvme_dev_prep(r->devs[dev], sqe, req);
+	if (ZH_UNLIKELY(as_nop))
+		io_uring_prep_nop(sqe);
+	rc = as_nop ? 0 : zh_nvme_dev_prep(r->devs[dev], sqe, req);
 	if (ZH_UNLIKELY(rc < 0)) {
 		/* An SQE cannot be handed back: send it as a NOP whose CQE the reaper skips. */
 		io_uring_prep_nop(sqe);
@@ -501,7 +585,7 @@ static int reactor_queue(struct zh_reactor *r, unsigned dev, const struct zh_nvm
 	}
 	io->cb = cb;
 	io->dev_index = (uint16_t)dev;
-	io->len_bytes = req->len_bytes;
+	io->len_bytes = asked;
 	io->prep_ns = r->now_ns;
 	io_uring_sqe_set_data(sqe, io);
 	ZH_DEBUG_ASSERT(r->unstamped_count < r->unstamped_cap);
@@ -515,13 +599,13 @@ static int reactor_rw(struct zh_reactor *r, enum zh_nvme_op op, unsigned flags, 
 		      struct zh_io *io, zh_io_cb cb)
 {
 	struct zh_nvme_req req = {
-		.op = op,
-		.flags = flags,
-		.offset_bytes = offset_bytes,
-		.len_bytes = len_bytes,
-		.addr = buf->data,
-		.buf_index = buf->reg_index,
-		.file_index = (int)dev,
+	    .op = op,
+	    .flags = flags,
+	    .offset_bytes = offset_bytes,
+	    .len_bytes = len_bytes,
+	    .addr = buf->data,
+	    .buf_index = buf->reg_index,
+	    .file_index = (int)dev,
 	};
 
 	ZH_DEBUG_ASSERT(len_bytes <= buf->size_bytes);
@@ -540,25 +624,25 @@ int zh_reactor_write(struct zh_reactor *r, unsigned dev, struct zh_buf *buf, uin
 	return reactor_rw(r, ZH_NVME_OP_WRITE, flags, dev, buf, len_bytes, offset_bytes, io, cb);
 }
 
-static int reactor_rw_shared(struct zh_reactor *r, enum zh_nvme_op op, unsigned flags,
-			     unsigned dev, void *addr, uint32_t len_bytes, uint64_t offset_bytes,
+static int reactor_rw_shared(struct zh_reactor *r, enum zh_nvme_op op, unsigned flags, unsigned dev,
+			     void *addr, uint32_t len_bytes, uint64_t offset_bytes,
 			     struct zh_io *io, zh_io_cb cb)
 {
 	const struct zh_engine_opts *o = &r->engine->opts;
 	struct zh_nvme_req req = {
-		.op = op,
-		.flags = flags,
-		.offset_bytes = offset_bytes,
-		.len_bytes = len_bytes,
-		.addr = addr,
-		.buf_index = r->shared_buf_index,
-		.file_index = (int)dev,
+	    .op = op,
+	    .flags = flags,
+	    .offset_bytes = offset_bytes,
+	    .len_bytes = len_bytes,
+	    .addr = addr,
+	    .buf_index = r->shared_buf_index,
+	    .file_index = (int)dev,
 	};
 
 	ZH_ASSERT(r->shared_buf_index >= 0);
 	ZH_DEBUG_ASSERT((uint8_t *)addr >= (uint8_t *)o->shared_region &&
 			(uint8_t *)addr + len_bytes <=
-				(uint8_t *)o->shared_region + o->shared_region_bytes);
+			    (uint8_t *)o->shared_region + o->shared_region_bytes);
 	(void)o;
 	return reactor_queue(r, dev, &req, io, cb);
 }
@@ -566,8 +650,7 @@ static int reactor_rw_shared(struct zh_reactor *r, enum zh_nvme_op op, unsigned 
 int zh_reactor_read_shared(struct zh_reactor *r, unsigned dev, void *addr, uint32_t len_bytes,
 			   uint64_t offset_bytes, struct zh_io *io, zh_io_cb cb)
 {
-	return reactor_rw_shared(r, ZH_NVME_OP_READ, 0, dev, addr, len_bytes, offset_bytes, io,
-				 cb);
+	return reactor_rw_shared(r, ZH_NVME_OP_READ, 0, dev, addr, len_bytes, offset_bytes, io, cb);
 }
 
 int zh_reactor_write_shared(struct zh_reactor *r, unsigned dev, const void *addr,
@@ -582,9 +665,9 @@ int zh_reactor_write_shared(struct zh_reactor *r, unsigned dev, const void *addr
 int zh_reactor_flush(struct zh_reactor *r, unsigned dev, struct zh_io *io, zh_io_cb cb)
 {
 	struct zh_nvme_req req = {
-		.op = ZH_NVME_OP_FLUSH,
-		.buf_index = -1,
-		.file_index = (int)dev,
+	    .op = ZH_NVME_OP_FLUSH,
+	    .buf_index = -1,
+	    .file_index = (int)dev,
 	};
 
 	return reactor_queue(r, dev, &req, io, cb);

@@ -464,6 +464,8 @@ static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block)
 		zh_nvme_dev_close(dev);
 		return 0;
 	}
+	if (s->dev_faults != NULL)
+		zh_nvme_dev_set_faults(dev, s->dev_faults[i]);
 	s->dev[i] = dev;
 	return 0;
 }
@@ -644,6 +646,7 @@ int zh_store_open(const struct zh_store_opts *o, struct zh_store **out)
 		return -ENOMEM;
 	strcpy(s->dir, o->dir);
 	s->read_only = o->read_only;
+	s->dev_faults = o->dev_faults;
 	s->zstd_level = o->zstd_level;
 	s->lock_fd = -1;
 	pthread_mutex_init(&s->slot_lock, NULL);

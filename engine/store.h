@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "codec/codec.h"
+#include "nvme/nvme.h"
 #include "numa/zh_platform.h"
 
 #define ZH_STORE_DEVS_MAX     ZH_CODEC_SHARDS_MAX
@@ -47,6 +48,8 @@ struct zh_store_opts {
 	unsigned cpu_count;
 	unsigned chunk_slots; /**< chunks in flight in the whole store; default 16 */
 	bool read_only;	      /**< open for reading (fsck, get): no writes */
+	/** Tests: fault injection per device (dev_count entries, NULL for none), see nvme.h. */
+	struct zh_nvme_faults *const *dev_faults;
 };
 
 void zh_store_opts_default(struct zh_store_opts *opts);

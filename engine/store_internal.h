@@ -198,6 +198,7 @@ struct zh_store {
 	char dir[ZH_STORE_PATH_MAX];
 	int lock_fd;
 	bool read_only;
+	struct zh_nvme_faults *const *dev_faults;
 	struct zh_index *index;
 	struct zh_engine *engine;
 	struct zh_numa_cpuset cpus; /* one reactor per core listed */

@@ -157,6 +157,20 @@ int zh_nvme_dev_fd(const struct zh_nvme_dev *dev)
 	return dev->fd;
 }
 
+void zh_nvme_dev_set_faults(struct zh_nvme_dev *dev, struct zh_nvme_faults *faults)
+{
+	if (faults != NULL) {
+		faults->delay_ts.tv_sec = (long long)(faults->delay_ns / 1000000000ull);
+		faults->delay_ts.tv_nsec = (long long)(faults->delay_ns % 1000000000ull);
+	}
+	dev->faults = faults;
+}
+
+struct zh_nvme_faults *zh_nvme_dev_faults(const struct zh_nvme_dev *dev)
+{
+	return dev->faults;
+}
+
 uint32_t zh_nvme_dev_block_bytes(const struct zh_nvme_dev *dev)
 {
 	return dev->block_bytes;

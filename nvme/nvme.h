@@ -12,6 +12,7 @@
 #define ZH_NVME_H
 
 #include <linux/io_uring.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,9 +24,10 @@ enum zh_nvme_backend {
 };
 
 struct zh_nvme_dev_opts {
-	bool buffered;             /**< FILE only: skip O_DIRECT (fio's direct=0). */
-	bool read_only;            /**< Open O_RDONLY. */
-	uint64_t create_size_bytes; /**< FILE only: create (or extend) a regular file to this size. */
+	bool buffered;	/**< FILE only: skip O_DIRECT (fio's direct=0). */
+	bool read_only; /**< Open O_RDONLY. */
+	uint64_t
+	    create_size_bytes; /**< FILE only: create (or extend) a regular file to this size. */
 };
 
 struct zh_nvme_dev;
@@ -49,6 +51,32 @@ uint64_t zh_nvme_dev_size_bytes(const struct zh_nvme_dev *dev);
 /** True when the device needs a ring set up with IORING_SETUP_SQE128 | IORING_SETUP_CQE32. */
 bool zh_nvme_dev_needs_big_sqe(const struct zh_nvme_dev *dev);
 
+/**
+ * Fault injection, for tests of what sits above the device layer. Each request to a device
+ * with faults draws once (per million requests, from the queuing reactor's own generator, seeded
+ * by its id); that reactor applies the fault:
+ *   eio    the request does not reach the device and completes with -EIO
+ *   short  one block less than asked is transferred (a short read or write, reported as such)
+ *   torn   a write puts only its first half on the device but reports all of it done
+ *   delay  the request starts delay_ns after it is submitted
+ * `vanished` fails every request with -ENODEV from the moment it is set (a device pulled out
+ * mid-run); it may be set from any thread. The rest is set before the engine starts.
+ */
+struct zh_nvme_faults {
+	uint32_t eio_ppm;
+	uint32_t short_ppm;
+	uint32_t torn_ppm;
+	uint32_t delay_ppm;
+	uint64_t delay_ns;
+	_Atomic bool vanished;
+	struct __kernel_timespec delay_ts; /* internal: delay_ns for the kernel, set on attach */
+};
+
+/** Attach \p faults (owned by the caller, alive while the device is open) or NULL for none. */
+void zh_nvme_dev_set_faults(struct zh_nvme_dev *dev, struct zh_nvme_faults *faults);
+/** The device's fault settings, or NULL (the usual case: one predictable branch per I/O). */
+struct zh_nvme_faults *zh_nvme_dev_faults(const struct zh_nvme_dev *dev);
+
 enum zh_nvme_op {
 	ZH_NVME_OP_READ,
 	ZH_NVME_OP_WRITE,
@@ -60,12 +88,12 @@ enum zh_nvme_op {
 
 struct zh_nvme_req {
 	enum zh_nvme_op op;
-	unsigned flags;        /**< ZH_NVME_IO_* */
+	unsigned flags; /**< ZH_NVME_IO_* */
 	uint64_t offset_bytes;
 	uint32_t len_bytes;
 	void *addr;
-	int buf_index;         /**< registered buffer index, or -1 */
-	int file_index;        /**< registered file index, or -1 to use the raw fd */
+	int buf_index;	/**< registered buffer index, or -1 */
+	int file_index; /**< registered file index, or -1 to use the raw fd */
 };
 
 /**
