@@ -53,7 +53,8 @@ test-tsan: deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DZH_SANITIZE=thread \
 		-DZH_BUILD_BENCHMARKS=OFF >/dev/null
 	cmake --build build-tsan -j $(JOBS) --target tsan_concurrency
-	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -L tsan
+	cd build-tsan && TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+		ctest --output-on-failure -L tsan
 
 fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DZH_BUILD_FUZZERS=ON \

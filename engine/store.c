@@ -38,16 +38,15 @@ void zh_store_opts_default(struct zh_store_opts *opts)
 
 /* ---- waiter, posting, releases ------------------------------------------------------------ */
 
-void zh__waiter_wake(struct zh__waiter *w)
+void zh__futex_wake(_Atomic uint32_t *word)
 {
-	atomic_fetch_add_explicit(&w->seq, 1, memory_order_release);
 	/* FUTEX_WAKE never blocks: safe on a reactor. */
-	syscall(SYS_futex, &w->seq, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
-void zh__waiter_wait(struct zh__waiter *w, uint32_t seen)
+void zh__futex_wait(_Atomic uint32_t *word, uint32_t seen)
 {
-	syscall(SYS_futex, &w->seq, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+	syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
 }
 
 void zh__post_control(struct zh_store *s, unsigned to, zh_msg_fn fn, void *arg)
@@ -132,7 +131,7 @@ void zh__release_from_reactor(struct zh_store *s, struct zh_reactor *r, uint64_t
 
 /* ---- chunk slots ---------------------------------------------------------------------------- */
 
-struct zh__slot *zh__slot_get(struct zh_store *s, struct zh__waiter *w, bool wait)
+struct zh__slot *zh__slot_get(struct zh_store *s, bool wait)
 {
 	struct zh__slot *slot;
 
@@ -145,11 +144,10 @@ struct zh__slot *zh__slot_get(struct zh_store *s, struct zh__waiter *w, bool wai
 	pthread_mutex_unlock(&s->slot_lock);
 	if (slot == NULL)
 		return NULL;
-	slot->waiter = w;
 	slot->rc = 0;
 	slot->degraded = false;
 	slot->read_all = false;
-	atomic_store_explicit(&slot->done, false, memory_order_relaxed);
+	atomic_store_explicit(&slot->done, 0, memory_order_relaxed);
 	slot->coord =
 	    atomic_fetch_add_explicit(&s->next_reactor, 1, memory_order_relaxed) % s->reactor_count;
 	return slot;
@@ -164,14 +162,39 @@ void zh__slot_put(struct zh_store *s, struct zh__slot *slot)
 	pthread_mutex_unlock(&s->slot_lock);
 }
 
-void zh__slot_wait(struct zh__slot *slot, struct zh__waiter *w)
+void zh__slot_wait(struct zh__slot *slot)
 {
-	for (;;) {
-		uint32_t seen = atomic_load_explicit(&w->seq, memory_order_acquire);
+	while (atomic_load_explicit(&slot->done, memory_order_acquire) == 0)
+		zh__futex_wait(&slot->done, 0);
+}
 
-		if (atomic_load_explicit(&slot->done, memory_order_acquire))
-			return;
-		zh__waiter_wait(w, seen);
+void zh__slot_done(struct zh__slot *slot)
+{
+	atomic_store_explicit(&slot->done, 1, memory_order_release);
+	/* The slot is the store's: even if its owner has moved on, waking it touches no one's. */
+	zh__futex_wake(&slot->done);
+}
+
+static void drain_msg(struct zh_reactor *r, void *arg)
+{
+	struct zh__core *core = arg;
+
+	(void)r;
+	atomic_fetch_add_explicit(&core->drained, 1, memory_order_release);
+	zh__futex_wake(&core->drained);
+}
+
+void zh__reactors_drain(struct zh_store *s)
+{
+	/* The control ring into each reactor is FIFO: this runs after what was posted before. */
+	for (unsigned i = 0; i < s->reactor_count; i++) {
+		struct zh__core *core = &s->core[i];
+		uint32_t before = atomic_load_explicit(&core->drained, memory_order_acquire);
+		uint32_t now;
+
+		zh__post_control(s, i, drain_msg, core);
+		while ((now = atomic_load_explicit(&core->drained, memory_order_acquire)) == before)
+			zh__futex_wait(&core->drained, now);
 	}
 }
 

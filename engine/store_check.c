@@ -31,7 +31,6 @@ struct fsck {
 	struct zh_store_fsck *out;
 	zh_store_problem_fn problem;
 	void *ctx;
-	struct zh__waiter waiter;
 	struct zh_codec_tree *tree;
 	uint8_t (*hashes)[ZH_CODEC_HASH_BYTES];
 	size_t hash_count, hash_cap;
@@ -128,7 +127,7 @@ static void check_chunk(struct fsck *f, const uint8_t *hash, uint32_t index,
 {
 	struct zh_store *s = f->store;
 	unsigned shards = (unsigned)rec->hdr.ec_k + rec->hdr.ec_m;
-	struct zh__slot *slot = zh__slot_get(s, &f->waiter, true);
+	struct zh__slot *slot = zh__slot_get(s, true);
 	uint8_t got[ZH_CODEC_HASH_BYTES];
 	unsigned bad;
 
@@ -137,7 +136,7 @@ static void check_chunk(struct fsck *f, const uint8_t *hash, uint32_t index,
 	slot->raw_bytes = rec->hdr.raw_bytes;
 	slot->read_all = true;
 	zh__post_control(s, slot->coord, zh__get_chunk_msg, slot);
-	zh__slot_wait(slot, &f->waiter);
+	zh__slot_wait(slot);
 	bad = shards - (unsigned)__builtin_popcount(slot->present);
 	f->out->shards += shards;
 	f->out->shards_bad += bad;
@@ -278,46 +277,13 @@ static void check_extents(struct fsck *f)
 	}
 }
 
-struct barrier {
-	struct zh__waiter *waiter;
-	_Atomic unsigned left;
-};
-
-static void barrier_msg(struct zh_reactor *r, void *arg)
-{
-	struct barrier *b = arg;
-
-	(void)r;
-	atomic_fetch_sub(&b->left, 1);
-	zh__waiter_wake(b->waiter);
-}
-
-/*
- * Wait until every reactor has handled what control threads posted before (extents freed by
- * the index thread after a commit travel that way): the control ring into each reactor is FIFO.
- */
-static void reactors_drain(struct fsck *f)
-{
-	struct zh_store *s = f->store;
-	struct barrier b = {&f->waiter, s->reactor_count};
-
-	for (unsigned i = 0; i < s->reactor_count; i++)
-		zh__post_control(s, i, barrier_msg, &b);
-	for (;;) {
-		uint32_t seen = atomic_load_explicit(&f->waiter.seq, memory_order_acquire);
-
-		if (atomic_load(&b.left) == 0)
-			return;
-		zh__waiter_wait(&f->waiter, seen);
-	}
-}
-
 static void check_space(struct fsck *f)
 {
 	struct zh_store *s = f->store;
 	struct zh_store_info info;
 
-	reactors_drain(f);
+	/* Extents freed by the last commits travel to their reactors as messages: let them land. */
+	zh__reactors_drain(s);
 	zh_store_info_get(s, &info);
 	for (unsigned d = 0; d < info.dev_count; d++) {
 		uint64_t used = 0;

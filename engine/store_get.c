@@ -103,12 +103,6 @@ static void chunk_decode(struct zh_reactor *r, struct zh__slot *slot)
 	atomic_fetch_add_explicit(&core->chunks_read, 1, memory_order_relaxed);
 }
 
-static void chunk_done(struct zh__slot *slot)
-{
-	atomic_store_explicit(&slot->done, true, memory_order_release);
-	zh__waiter_wake(slot->waiter);
-}
-
 static void chunk_advance(struct zh_reactor *r, struct zh__slot *slot)
 {
 	unsigned k = slot->rec.hdr.ec_k;
@@ -118,12 +112,12 @@ static void chunk_advance(struct zh_reactor *r, struct zh__slot *slot)
 
 		if (have >= k) {
 			chunk_decode(r, slot);
-			chunk_done(slot);
+			zh__slot_done(slot);
 			return;
 		}
 		if ((unsigned)__builtin_popcount(slot->tried) == slot_shards(slot)) {
 			slot->rc = -EIO;
-			chunk_done(slot);
+			zh__slot_done(slot);
 			return;
 		}
 		shards_request(r, slot, k - have);
@@ -146,7 +140,6 @@ void zh__get_chunk_msg(struct zh_reactor *r, void *arg)
 
 struct get_ctx {
 	struct zh_store *store;
-	struct zh__waiter waiter;
 	struct zh__object_rec obj;
 	const uint8_t *hash;
 	uint64_t offset, end;
@@ -191,7 +184,7 @@ static void get_retire_one(struct get_ctx *g)
 	uint64_t from = g->offset > start ? g->offset - start : 0;
 	uint64_t to = g->end - start < slot->raw_bytes ? g->end - start : slot->raw_bytes;
 
-	zh__slot_wait(slot, &g->waiter);
+	zh__slot_wait(slot);
 	g->head = (g->head + 1) % GET_INFLIGHT_MAX;
 	g->count--;
 	if (g->rc == 0 && slot->rc < 0)
@@ -215,7 +208,7 @@ static int get_dispatch(struct get_ctx *g, uint32_t index)
 	if (g->count == GET_INFLIGHT_MAX)
 		get_retire_one(g);
 	/* While the pool is empty, finish our own oldest chunk to free a slot. */
-	while ((slot = zh__slot_get(g->store, &g->waiter, g->count == 0)) == NULL)
+	while ((slot = zh__slot_get(g->store, g->count == 0)) == NULL)
 		get_retire_one(g);
 	slot->rec = rec;
 	slot->chunk_index = index;

@@ -96,14 +96,14 @@ int zh__store_rec_unpack(const uint8_t *in, size_t len, struct zh__store_rec *re
 
 /* ---- waiting for reactors from a control thread ------------------------------------------- */
 
-/** A futex word a reactor bumps (never blocking) and a control thread sleeps on. */
-struct zh__waiter {
-	_Atomic uint32_t seq;
-};
-
-void zh__waiter_wake(struct zh__waiter *w);
-/** Sleep until the word moves past \p seen (spurious returns are fine: callers re-check). */
-void zh__waiter_wait(struct zh__waiter *w, uint32_t seen);
+/*
+ * A reactor signals a control thread by storing to a word and waking its futex, never blocking.
+ * The word must be store-owned (a slot, a core): the waiter may be gone, its memory reused, as
+ * soon as it sees the store, and the reactor's wake still touches the word after that.
+ */
+void zh__futex_wake(_Atomic uint32_t *word);
+/** Sleep while *word == \p seen (spurious returns are fine: callers re-check). */
+void zh__futex_wait(_Atomic uint32_t *word, uint32_t seen);
 
 /* ---- chunk slots: one chunk in flight ------------------------------------------------------ */
 
@@ -133,8 +133,8 @@ struct zh__slot {
 	uint32_t tried;	  /* get: shards asked for */
 	int rc;
 	bool degraded;
-	bool read_all; /* get: read and check every shard (fsck, scrub) */
-	_Atomic bool done;
+	bool read_all;	       /* get: read and check every shard (fsck, scrub) */
+	_Atomic uint32_t done; /* 1 when the reactor is finished with the chunk */
 	struct zh__chunk_rec rec;
 	struct zh__shard_op op[ZH_CODEC_SHARDS_MAX];
 	struct zh__slot *next_free;
@@ -144,7 +144,8 @@ struct zh__slot {
 
 struct zh__core {
 	struct zh_codec *codec;
-	uint8_t *data; /* the codec's data-shard scratch */
+	uint8_t *data;		  /* the codec's data-shard scratch */
+	_Atomic uint32_t drained; /* bumped by each drain message (zh__reactors_drain) */
 	/* Counters written by this core only, read by anyone. */
 	_Atomic uint64_t chunks_written, chunks_read, degraded_reads, shards_bad;
 };
@@ -264,14 +265,18 @@ void zh__post_control(struct zh_store *s, unsigned to, zh_msg_fn fn, void *arg);
 void zh__post_reactor(struct zh_reactor *from, unsigned to, zh_msg_fn fn, void *arg);
 
 /**
- * Take a free slot for the put or get waiting on \p w; NULL when none is free and \p wait is
- * false. Only a caller with no slot in flight may wait: one holding slots must retire its own
- * first (waiting on the pool while holding slots could deadlock with every other caller).
+ * Take a free slot; NULL when none is free and \p wait is false. Only a caller with no slot in
+ * flight may wait: one holding slots must retire its own first (waiting on the pool while
+ * holding slots could deadlock with every other caller).
  */
-struct zh__slot *zh__slot_get(struct zh_store *s, struct zh__waiter *w, bool wait);
+struct zh__slot *zh__slot_get(struct zh_store *s, bool wait);
 void zh__slot_put(struct zh_store *s, struct zh__slot *slot);
-/** Wait until \p slot is done (its owner's waiter is \p w). */
-void zh__slot_wait(struct zh__slot *slot, struct zh__waiter *w);
+/** Wait until the reactor is done with \p slot. */
+void zh__slot_wait(struct zh__slot *slot);
+/** Reactor side: the chunk is finished; wake its owner. The last touch of the slot. */
+void zh__slot_done(struct zh__slot *slot);
+/** Wait until every reactor has handled what this thread posted to it before. */
+void zh__reactors_drain(struct zh_store *s);
 
 /** Read an object record into \p buf (cap bytes). \return 0, -ENOENT, -EUCLEAN, -errno. */
 int zh__object_load(struct zh_store *s, const uint8_t *hash, uint8_t *buf, size_t cap,

@@ -20,7 +20,6 @@
 
 struct zh_store_put {
 	struct zh_store *store;
-	struct zh__waiter waiter;
 	struct zh_codec_tree *tree;
 	struct zh__object_rec obj;
 	char meta_copy[4 * (ZH_STORE_META_STR_MAX + 1) + ZH_STORE_TAGS_MAX + 1];
@@ -127,8 +126,7 @@ static void slot_finish(struct zh_reactor *r, struct zh__slot *slot)
 	if (slot->rc == 0)
 		atomic_fetch_add_explicit(&s->core[zh_reactor_id(r)].chunks_written, 1,
 					  memory_order_relaxed);
-	atomic_store_explicit(&slot->done, true, memory_order_release);
-	zh__waiter_wake(slot->waiter);
+	zh__slot_done(slot);
 }
 
 static void shard_done_msg(struct zh_reactor *r, void *arg)
@@ -184,8 +182,7 @@ void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 
 	if (rc < 0) {
 		slot->rc = rc;
-		atomic_store_explicit(&slot->done, true, memory_order_release);
-		zh__waiter_wake(slot->waiter);
+		zh__slot_done(slot);
 		return;
 	}
 	slot->rec.hdr = enc.hdr;
@@ -266,7 +263,7 @@ static void put_retire_one(struct zh_store_put *p)
 	struct zh__slot *slot = p->inflight[p->inflight_head];
 	int rc;
 
-	zh__slot_wait(slot, &p->waiter);
+	zh__slot_wait(slot);
 	p->inflight_head = (p->inflight_head + 1) % PUT_INFLIGHT_MAX;
 	p->inflight_count--;
 	rc = slot->rc;
@@ -298,7 +295,7 @@ static void put_slot_take(struct zh_store_put *p)
 {
 	struct zh__slot *slot;
 
-	while ((slot = zh__slot_get(p->store, &p->waiter, p->inflight_count == 0)) == NULL)
+	while ((slot = zh__slot_get(p->store, p->inflight_count == 0)) == NULL)
 		put_retire_one(p);
 	slot->raw_bytes = 0;
 	p->filling = slot;

@@ -6,9 +6,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "engine/engine_internal.h"
+#include "engine/store.h"
 #include "numa/numa.h"
 
 static void nop_msg(struct zh_reactor *r, void *arg)
@@ -19,7 +21,7 @@ static void nop_msg(struct zh_reactor *r, void *arg)
 
 static void pause_ms(long ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000};
 
 	nanosleep(&ts, NULL);
 }
@@ -65,7 +67,7 @@ static void *stress_consumer(void *arg)
 
 struct ring_stress_result ring_stress_run(uint32_t entries, uint64_t messages)
 {
-	struct stress s = { .messages = messages };
+	struct stress s = {.messages = messages};
 	void *mem = aligned_alloc(ZH_CACHELINE_BYTES, zh__spsc_memsize(entries));
 	pthread_t prod, cons;
 
@@ -134,7 +136,7 @@ static void ping_recv(struct zh_reactor *r, void *arg)
 
 struct ping_pong_result ping_pong_run(unsigned pings)
 {
-	struct ping_pong_result res = { 0 };
+	struct ping_pong_result res = {0};
 	struct ping *p = calloc(1, sizeof(*p));
 	struct zh_engine *e;
 
@@ -174,9 +176,9 @@ static void storm_fence(struct zh_reactor *r, void *arg)
 
 struct post_storm_result post_storm_run(uint64_t messages)
 {
-	struct post_storm_result res = { 0 };
+	struct post_storm_result res = {0};
 	struct storm *s = calloc(1, sizeof(*s));
-	_Atomic int fenced[2] = { 0, 0 };
+	_Atomic int fenced[2] = {0, 0};
 	struct zh_engine *e;
 
 	ZH_ASSERT(s != NULL);
@@ -199,5 +201,81 @@ struct post_storm_result post_storm_run(uint64_t messages)
 		res.handled[1] = s->handled[1];
 	}
 	free(s);
+	return res;
+}
+
+/* ---- the object store under concurrent puts and gets ----------------------------------------- */
+
+struct store_stress_thread {
+	struct zh_store *store;
+	unsigned id, objects;
+	uint64_t puts, gets, mismatches;
+	int rc;
+};
+
+static int stress_cmp(void *ctx, const void *data, size_t len)
+{
+	const uint8_t *want = ctx;
+
+	return memcmp(want, data, len) == 0 ? 0 : 1;
+}
+
+static void *store_stress_thread(void *arg)
+{
+	struct store_stress_thread *t = arg;
+	size_t len = 16384 + 1 + t->id;
+	uint8_t *buf = malloc(len);
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+
+	for (unsigned n = 0; buf != NULL && n < t->objects && t->rc == 0; n++) {
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (uint8_t)(i * 31 + n * 7 + t->id);
+		t->rc = zh_store_put(t->store, buf, len, NULL, hash);
+		t->puts += t->rc == 0;
+		if (t->rc == 0) {
+			int rc = zh_store_get(t->store, hash, 0, UINT64_MAX, stress_cmp, buf);
+
+			t->mismatches += rc == 1;
+			t->rc = rc == 1 ? 0 : rc;
+			t->gets += rc == 0;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+struct store_stress_result store_stress_run(const char *dir, unsigned objects_per_thread)
+{
+	struct store_stress_result res = {0};
+	struct store_stress_thread t[4];
+	pthread_t tid[4];
+	struct zh_store_opts o;
+	struct zh_store *s;
+	struct zh_store_fsck f;
+
+	zh_store_opts_default(&o);
+	o.dir = dir;
+	o.dev_bytes = 64ull << 20;
+	o.chunk_slots = 4;
+	res.rc = zh_store_format(&o);
+	if (res.rc == 0)
+		res.rc = zh_store_open(&o, &s);
+	if (res.rc < 0)
+		return res;
+	for (unsigned i = 0; i < 4; i++) {
+		t[i] = (struct store_stress_thread){
+		    .store = s, .id = i, .objects = objects_per_thread};
+		pthread_create(&tid[i], NULL, store_stress_thread, &t[i]);
+	}
+	for (unsigned i = 0; i < 4; i++) {
+		pthread_join(tid[i], NULL);
+		res.puts += t[i].puts;
+		res.gets += t[i].gets;
+		res.mismatches += t[i].mismatches;
+		if (res.rc == 0)
+			res.rc = t[i].rc;
+	}
+	res.fsck_clean = zh_store_fsck(s, &f, NULL, NULL, NULL) == 0 && zh_store_fsck_clean(&f);
+	zh_store_close(s);
 	return res;
 }

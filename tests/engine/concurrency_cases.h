@@ -38,4 +38,17 @@ struct post_storm_result {
 /** The control thread floods two reactors through small rings; every message must arrive. */
 struct post_storm_result post_storm_run(uint64_t messages);
 
+struct store_stress_result {
+	int rc;              /* first error of format, open, put or get; the rest is valid when 0 */
+	uint64_t puts, gets, mismatches;
+	int fsck_clean;
+};
+
+/**
+ * Four threads put and get many small chunked objects (one chunk each) on a store in \p dir,
+ * each put and get freeing its context right after it returns, while the reactors are still
+ * waking it: the window where a reactor touched a waiter its owner had already freed.
+ */
+struct store_stress_result store_stress_run(const char *dir, unsigned objects_per_thread);
+
 #endif /* ZH_TEST_CONCURRENCY_CASES_H */

@@ -4,6 +4,8 @@
  * non-zero, naming the scenario, when any expectation fails; TSan itself aborts on a race.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "concurrency_cases.h"
 
@@ -32,6 +34,19 @@ int main(void)
 	} else {
 		printf("skip: reactor scenarios need 2 cores (rc %d)\n", pp.create_rc);
 	}
-	printf("%d passed, %d failed\n", 5 - failures - (pp.create_rc != 0 ? 3 : 0), failures);
+	char dir[300], cmd[400];
+
+	snprintf(dir, sizeof(dir), "%s/tsan-store-%d", ZH_TEST_SCRATCH_DIR, getpid());
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	struct store_stress_result ss = store_stress_run(dir, 40);
+
+	expect(ss.rc == 0 && ss.puts == 160 && ss.gets == 160 && ss.mismatches == 0,
+	       "store: concurrent puts and gets");
+	expect(ss.fsck_clean, "store: fsck clean after them");
+	if (system(cmd) != 0)
+		return 1;
+	printf("%d passed, %d failed\n", 7 - failures - (pp.create_rc != 0 ? 3 : 0), failures);
 	return failures == 0 ? 0 : 1;
 }
