@@ -294,15 +294,6 @@ static int plan_workers(struct zh_bench_plan *plan, const struct zh_bench_job *j
 	return 0;
 }
 
-static uint32_t pow2_at_least(uint32_t v)
-{
-	uint32_t p = 1;
-
-	while (p < v)
-		p <<= 1;
-	return p;
-}
-
 /* fio's rule: a batch of 0, or one deeper than the queue, means the queue depth. */
 static uint32_t job_submit_batch(const struct zh_bench_job *job)
 {
@@ -346,7 +337,7 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 			o->buf_count[k] = bufs[k] > o->buf_count[k] ? bufs[k] : o->buf_count[k];
 	}
 	/* One SQE more for the reactor's own eventfd read. */
-	o->sq_entries = pow2_at_least(depth_max + 1 < 64 ? 64 : depth_max + 1);
+	o->sq_entries = zh_pow2_at_least_u32(depth_max + 1 < 64 ? 64 : depth_max + 1);
 	o->timers_max = timers_max + 8;
 	if (plan->worker_count > 0)
 		o->submit_batch = batch;

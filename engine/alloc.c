@@ -172,17 +172,28 @@ void zh__alloc_persist_freed(struct zh_index_batch *b, uint16_t dev, const struc
 	zh_index_batch_delete(b, ZH_INDEX_CF_ALLOC, key, sizeof(key));
 }
 
-static int load_one(void *ctx, const void *key, size_t key_len, const void *val, size_t val_len)
+int zh__alloc_record_parse(const void *key, size_t key_len, const void *val, size_t val_len,
+			   uint16_t *dev, struct zh__extent *e)
 {
-	const uint8_t *k = key, *v = val;
-	struct zh__extent e = { 0, 0 };
+	const uint8_t *k = key;
 
 	if (key_len != ZH__ALLOC_KEY_BYTES || val_len != 8)
 		return -EUCLEAN;
+	*dev = (uint16_t)(k[0] << 8 | k[1]);
+	e->offset_bytes = 0;
 	for (unsigned i = 0; i < 8; i++)
-		e.offset_bytes = e.offset_bytes << 8 | k[2 + i];
-	e.len_bytes = zh_le_get(v, 8);
-	return zh__alloc_mark_used(ctx, &e);
+		e->offset_bytes = e->offset_bytes << 8 | k[2 + i];
+	e->len_bytes = zh_le_get(val, 8);
+	return 0;
+}
+
+static int load_one(void *ctx, const void *key, size_t key_len, const void *val, size_t val_len)
+{
+	struct zh__extent e;
+	uint16_t dev;
+	int rc = zh__alloc_record_parse(key, key_len, val, val_len, &dev, &e);
+
+	return rc < 0 ? rc : zh__alloc_mark_used(ctx, &e);
 }
 
 int zh__alloc_load(struct zh__alloc *a, struct zh_index *index, uint16_t dev)

@@ -197,6 +197,9 @@ void zh__alloc_key(uint16_t dev, uint64_t offset_bytes, uint8_t key[ZH__ALLOC_KE
 struct zh_index_batch;
 void zh__alloc_persist_used(struct zh_index_batch *b, uint16_t dev, const struct zh__extent *e);
 void zh__alloc_persist_freed(struct zh_index_batch *b, uint16_t dev, const struct zh__extent *e);
+/** Parse one alloc record (key and value). \return 0, or -EUCLEAN for a malformed one. */
+int zh__alloc_record_parse(const void *key, size_t key_len, const void *val, size_t val_len,
+			   uint16_t *dev, struct zh__extent *e);
 /** Rebuild free space from the committed extents of device \p dev. \return 0, -EUCLEAN, -errno. */
 int zh__alloc_load(struct zh__alloc *a, struct zh_index *index, uint16_t dev);
 

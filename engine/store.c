@@ -530,15 +530,6 @@ static int allocs_load(struct zh_store *s)
 	return 0;
 }
 
-static uint32_t pow2_at_least(uint32_t v)
-{
-	uint32_t p = 1;
-
-	while (p < v)
-		p <<= 1;
-	return p;
-}
-
 static int cores_create(struct zh_store *s, const struct zh_store_opts *o, uint32_t *shard_max)
 {
 	struct zh_codec_opts copts;
@@ -574,8 +565,8 @@ static int engine_start(struct zh_store *s)
 	eo.cpus = s->cpus.cpus;
 	eo.cpu_count = s->cpus.count;
 	/* Every shard request of every slot fits at once: rings, SQ and retry timers never fill. */
-	eo.msg_ring_entries = pow2_at_least(2 * requests < 1024 ? 1024 : 2 * requests);
-	eo.sq_entries = pow2_at_least(requests < 256 ? 256 : requests);
+	eo.msg_ring_entries = zh_pow2_at_least_u32(2 * requests < 1024 ? 1024 : 2 * requests);
+	eo.sq_entries = zh_pow2_at_least_u32(requests < 256 ? 256 : requests);
 	eo.timers_max = requests + 16;
 	eo.buf_count[ZH_BUF_CLASS_4K] = 8;
 	eo.buf_count[ZH_BUF_CLASS_64K] = 0;

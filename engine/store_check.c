@@ -99,16 +99,14 @@ static int collect_alloc(void *arg, const void *key, size_t key_len, const void 
 			 size_t val_len)
 {
 	struct fsck *f = arg;
-	const uint8_t *k = key;
-	uint64_t offset = 0;
+	struct zh__extent e;
+	uint16_t dev;
 
-	if (key_len != ZH__ALLOC_KEY_BYTES || val_len != 8) {
+	if (zh__alloc_record_parse(key, key_len, val, val_len, &dev, &e) < 0) {
 		f->out->records_bad++;
 		return 0;
 	}
-	for (unsigned i = 0; i < 8; i++)
-		offset = offset << 8 | k[2 + i];
-	return extent_add(&f->allocated, (uint16_t)(k[0] << 8 | k[1]), offset, zh_le_get(val, 8));
+	return extent_add(&f->allocated, dev, e.offset_bytes, e.len_bytes);
 }
 
 static int count_chunk(void *arg, const void *key, size_t key_len, const void *val, size_t val_len)

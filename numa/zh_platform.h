@@ -71,4 +71,14 @@ static inline int zh_is_pow2_u64(unsigned long long v)
 	return v != 0 && (v & (v - 1)) == 0;
 }
 
+/** The smallest power of two >= v (1 for 0); v at most 2^31. */
+static inline unsigned zh_pow2_at_least_u32(unsigned v)
+{
+	unsigned p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
 #endif /* ZH_PLATFORM_H */
