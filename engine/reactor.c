@@ -594,8 +594,9 @@ static int reactor_queue(struct zh_reactor *r, unsigned dev, const struct zh_nvm
 	return 0;
 }
 
+/* One read or write of memory registered at \p buf_index (a pool class or the shared region). */
 static int reactor_rw(struct zh_reactor *r, enum zh_nvme_op op, unsigned flags, unsigned dev,
-		      struct zh_buf *buf, uint32_t len_bytes, uint64_t offset_bytes,
+		      void *addr, int buf_index, uint32_t len_bytes, uint64_t offset_bytes,
 		      struct zh_io *io, zh_io_cb cb)
 {
 	struct zh_nvme_req req = {
@@ -603,25 +604,34 @@ static int reactor_rw(struct zh_reactor *r, enum zh_nvme_op op, unsigned flags, 
 	    .flags = flags,
 	    .offset_bytes = offset_bytes,
 	    .len_bytes = len_bytes,
-	    .addr = buf->data,
-	    .buf_index = buf->reg_index,
+	    .addr = addr,
+	    .buf_index = buf_index,
 	    .file_index = (int)dev,
 	};
 
-	ZH_DEBUG_ASSERT(len_bytes <= buf->size_bytes);
 	return reactor_queue(r, dev, &req, io, cb);
+}
+
+static int reactor_rw_buf(struct zh_reactor *r, enum zh_nvme_op op, unsigned flags, unsigned dev,
+			  struct zh_buf *buf, uint32_t len_bytes, uint64_t offset_bytes,
+			  struct zh_io *io, zh_io_cb cb)
+{
+	ZH_DEBUG_ASSERT(len_bytes <= buf->size_bytes);
+	return reactor_rw(r, op, flags, dev, buf->data, buf->reg_index, len_bytes, offset_bytes, io,
+			  cb);
 }
 
 int zh_reactor_read(struct zh_reactor *r, unsigned dev, struct zh_buf *buf, uint32_t len_bytes,
 		    uint64_t offset_bytes, struct zh_io *io, zh_io_cb cb)
 {
-	return reactor_rw(r, ZH_NVME_OP_READ, 0, dev, buf, len_bytes, offset_bytes, io, cb);
+	return reactor_rw_buf(r, ZH_NVME_OP_READ, 0, dev, buf, len_bytes, offset_bytes, io, cb);
 }
 
 int zh_reactor_write(struct zh_reactor *r, unsigned dev, struct zh_buf *buf, uint32_t len_bytes,
 		     uint64_t offset_bytes, unsigned flags, struct zh_io *io, zh_io_cb cb)
 {
-	return reactor_rw(r, ZH_NVME_OP_WRITE, flags, dev, buf, len_bytes, offset_bytes, io, cb);
+	return reactor_rw_buf(r, ZH_NVME_OP_WRITE, flags, dev, buf, len_bytes, offset_bytes, io,
+			      cb);
 }
 
 static int reactor_rw_shared(struct zh_reactor *r, enum zh_nvme_op op, unsigned flags, unsigned dev,
@@ -629,22 +639,14 @@ static int reactor_rw_shared(struct zh_reactor *r, enum zh_nvme_op op, unsigned 
 			     struct zh_io *io, zh_io_cb cb)
 {
 	const struct zh_engine_opts *o = &r->engine->opts;
-	struct zh_nvme_req req = {
-	    .op = op,
-	    .flags = flags,
-	    .offset_bytes = offset_bytes,
-	    .len_bytes = len_bytes,
-	    .addr = addr,
-	    .buf_index = r->shared_buf_index,
-	    .file_index = (int)dev,
-	};
 
 	ZH_ASSERT(r->shared_buf_index >= 0);
 	ZH_DEBUG_ASSERT((uint8_t *)addr >= (uint8_t *)o->shared_region &&
 			(uint8_t *)addr + len_bytes <=
 			    (uint8_t *)o->shared_region + o->shared_region_bytes);
 	(void)o;
-	return reactor_queue(r, dev, &req, io, cb);
+	return reactor_rw(r, op, flags, dev, addr, r->shared_buf_index, len_bytes, offset_bytes, io,
+			  cb);
 }
 
 int zh_reactor_read_shared(struct zh_reactor *r, unsigned dev, void *addr, uint32_t len_bytes,

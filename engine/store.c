@@ -129,6 +129,16 @@ void zh__release_from_reactor(struct zh_store *s, struct zh_reactor *r, uint64_t
 		zh__post_reactor(r, zh__dev_owner(s, dev), release_msg, (void *)(uintptr_t)packed);
 }
 
+void *zh__array_grow(void *items, size_t *cap, size_t item_bytes, size_t first_cap)
+{
+	size_t n = *cap > 0 ? 2 * *cap : first_cap;
+	void *p = realloc(items, n * item_bytes);
+
+	if (p != NULL)
+		*cap = n;
+	return p;
+}
+
 /* ---- chunk slots ---------------------------------------------------------------------------- */
 
 struct zh__slot *zh__slot_get(struct zh_store *s, bool wait)

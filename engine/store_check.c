@@ -60,13 +60,11 @@ static void report(struct fsck *f, const uint8_t *hash, const char *fmt, ...)
 static int extent_add(struct extent_list *l, uint16_t dev, uint64_t offset, uint64_t len)
 {
 	if (l->count == l->cap) {
-		size_t cap = l->cap > 0 ? 2 * l->cap : 1024;
-		struct used_extent *p = realloc(l->e, cap * sizeof(*p));
+		struct used_extent *p = zh__array_grow(l->e, &l->cap, sizeof(*p), 1024);
 
 		if (p == NULL)
 			return -ENOMEM;
 		l->e = p;
-		l->cap = cap;
 	}
 	l->e[l->count++] = (struct used_extent){dev, offset, len};
 	return 0;
@@ -83,13 +81,11 @@ static int collect_hash(void *arg, const void *key, size_t key_len, const void *
 		return 0;
 	}
 	if (f->hash_count == f->hash_cap) {
-		size_t cap = f->hash_cap > 0 ? 2 * f->hash_cap : 256;
-		void *p = realloc(f->hashes, cap * ZH_CODEC_HASH_BYTES);
+		void *p = zh__array_grow(f->hashes, &f->hash_cap, ZH_CODEC_HASH_BYTES, 256);
 
 		if (p == NULL)
 			return -ENOMEM;
 		f->hashes = p;
-		f->hash_cap = cap;
 	}
 	memcpy(f->hashes[f->hash_count++], key, ZH_CODEC_HASH_BYTES);
 	return 0;

@@ -18,13 +18,11 @@
 static int release_push(struct zh__indexer *ix, uint64_t packed)
 {
 	if (ix->release_count == ix->release_cap) {
-		size_t cap = ix->release_cap > 0 ? 2 * ix->release_cap : 1024;
-		uint64_t *p = realloc(ix->release, cap * sizeof(*p));
+		uint64_t *p = zh__array_grow(ix->release, &ix->release_cap, sizeof(*p), 1024);
 
 		if (p == NULL)
 			return -ENOMEM;
 		ix->release = p;
-		ix->release_cap = cap;
 	}
 	ix->release[ix->release_count++] = packed;
 	return 0;

@@ -227,6 +227,13 @@ struct zh_store {
 	_Atomic uint64_t puts, put_dedups, gets, deletes, commit_groups, commit_batches;
 };
 
+/**
+ * Room for one more item in a growable array of \p *cap items (control and index threads
+ * only): doubles it, starting at \p first_cap. \return the array, or NULL (array and cap
+ * unchanged) when out of memory.
+ */
+void *zh__array_grow(void *items, size_t *cap, size_t item_bytes, size_t first_cap);
+
 /** The reactor that owns device \p dev (its allocator and its writes). */
 static inline unsigned zh__dev_owner(const struct zh_store *s, unsigned dev)
 {

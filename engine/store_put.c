@@ -30,7 +30,7 @@ struct zh_store_put {
 	unsigned inflight_head, inflight_count;
 	uint32_t next_chunk;
 	struct zh__chunk_rec *chunks; /* retired chunks, in order */
-	uint32_t chunks_cap;
+	size_t chunks_cap;
 	uint8_t *small; /* the object while it is still small */
 };
 
@@ -245,13 +245,11 @@ int zh_store_put_begin(struct zh_store *s, const struct zh_object_meta *meta,
 static int chunks_append(struct zh_store_put *p, const struct zh__chunk_rec *rec)
 {
 	if (p->obj.chunk_count == p->chunks_cap) {
-		uint32_t cap = p->chunks_cap > 0 ? 2 * p->chunks_cap : 16;
-		struct zh__chunk_rec *c = realloc(p->chunks, cap * sizeof(*c));
+		struct zh__chunk_rec *c = zh__array_grow(p->chunks, &p->chunks_cap, sizeof(*c), 16);
 
 		if (c == NULL)
 			return -ENOMEM;
 		p->chunks = c;
-		p->chunks_cap = cap;
 	}
 	p->chunks[p->obj.chunk_count++] = *rec;
 	return 0;
