@@ -33,6 +33,7 @@ void zh_store_opts_default(struct zh_store_opts *opts)
 	    .small_max_bytes = 16u << 10,
 	    .zstd_level = 3,
 	    .chunk_slots = 16,
+	    .repair_rate_bytes = 64ull << 20,
 	};
 }
 
@@ -157,6 +158,8 @@ struct zh__slot *zh__slot_get(struct zh_store *s, bool wait)
 	slot->rc = 0;
 	slot->degraded = false;
 	slot->read_all = false;
+	slot->in_place = false;
+	slot->rewrite = 0;
 	atomic_store_explicit(&slot->done, 0, memory_order_relaxed);
 	slot->coord =
 	    atomic_fetch_add_explicit(&s->next_reactor, 1, memory_order_relaxed) % s->reactor_count;
@@ -313,6 +316,27 @@ static int sb_io(struct zh_nvme_dev *dev, uint8_t *block, bool write)
 	return write && fdatasync(fd) < 0 ? -errno : 0;
 }
 
+/* Write device \p i's superblock: the store's identity and geometry. */
+static int sb_write(struct zh_nvme_dev *dev, const struct zh__store_rec *rec, unsigned i,
+		    uint8_t *block)
+{
+	struct zh__superblock sb = {
+	    .version = ZH__SB_VERSION,
+	    .dev_index = i,
+	    .dev_count = rec->dev_count,
+	    .dev_bytes = zh_nvme_dev_size_bytes(dev),
+	    .block_bytes = zh_nvme_dev_block_bytes(dev),
+	    .chunk_bytes = rec->chunk_bytes,
+	    .ec_k = rec->ec_k,
+	    .ec_m = rec->ec_m,
+	    .created_unix_s = (uint64_t)time(NULL),
+	};
+
+	memcpy(sb.store_uuid, rec->uuid, ZH__UUID_BYTES);
+	zh__sb_pack(&sb, block);
+	return sb_io(dev, block, true);
+}
+
 static int file_dev_create(const char *path, uint64_t bytes)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -364,22 +388,9 @@ static int format_devices(const struct zh_store_opts *o, struct zh__store_rec *r
 			rc = zh_nvme_dev_open(rec->dev_path[i], &dopts, &dev);
 		if (rc < 0)
 			break;
-		struct zh__superblock sb = {
-		    .version = ZH__SB_VERSION,
-		    .dev_index = i,
-		    .dev_count = o->dev_count,
-		    .dev_bytes = zh_nvme_dev_size_bytes(dev),
-		    .block_bytes = zh_nvme_dev_block_bytes(dev),
-		    .chunk_bytes = o->chunk_bytes,
-		    .ec_k = (uint8_t)o->ec_k,
-		    .ec_m = (uint8_t)o->ec_m,
-		    .created_unix_s = (uint64_t)time(NULL),
-		};
-		memcpy(sb.store_uuid, rec->uuid, ZH__UUID_BYTES);
-		if (sb.block_bytes > rec->block_bytes)
-			rec->block_bytes = sb.block_bytes;
-		zh__sb_pack(&sb, block);
-		rc = sb_io(dev, block, true);
+		if (zh_nvme_dev_block_bytes(dev) > rec->block_bytes)
+			rec->block_bytes = zh_nvme_dev_block_bytes(dev);
+		rc = sb_write(dev, rec, i, block);
 		zh_nvme_dev_close(dev);
 	}
 	free(block);
@@ -469,16 +480,18 @@ static int store_rec_load(struct zh_store *s)
 
 /*
  * Open device i and check its superblock. A device that is gone or whose superblock is damaged
- * leaves s->dev[i] NULL (lost: its shards are rebuilt from parity); one that belongs to another
- * store or a newer version stops the open, since guessing would risk someone else's data.
+ * leaves s->dev[i] NULL (lost: its shards are rebuilt from parity) and *damaged says which;
+ * one that belongs to another store or a newer version stops the open, since guessing would
+ * risk someone else's data.
  */
-static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block)
+static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block, bool *damaged)
 {
 	struct zh_nvme_dev_opts dopts = {.read_only = s->read_only};
 	struct zh__superblock sb;
 	struct zh_nvme_dev *dev;
 	int rc = zh_nvme_dev_open(s->rec.dev_path[i], &dopts, &dev);
 
+	*damaged = false;
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)
@@ -495,26 +508,76 @@ static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block)
 	}
 	if (rc < 0) {
 		zh_nvme_dev_close(dev);
+		*damaged = true;
 		return 0;
 	}
-	if (s->dev_faults != NULL)
-		zh_nvme_dev_set_faults(dev, s->dev_faults[i]);
 	s->dev[i] = dev;
 	return 0;
 }
 
-static int devs_open(struct zh_store *s)
+/*
+ * Give lost device i a fresh superblock (replace_lost_devs): a missing file device under the
+ * store's directory is created again, \p bytes long; a damaged one is rewritten. Its shards are
+ * then rebuilt in place by scrub; the allocator's committed extents stay valid.
+ */
+static int dev_replace(struct zh_store *s, unsigned i, bool damaged, uint64_t bytes, uint8_t *block)
+{
+	struct zh_nvme_dev_opts dopts = {0};
+	const char *path = s->rec.dev_path[i];
+	char own_name[32];
+	size_t n = strlen(path), own;
+	struct zh_nvme_dev *dev;
+	int rc = 0;
+
+	if (!damaged) {
+		/* Only a file device format made ("<dir>/dev<i>.img"); a block device is not ours
+		 * to create. */
+		own = (size_t)snprintf(own_name, sizeof(own_name), "/dev%u.img", i);
+		if (n < own || strcmp(path + n - own, own_name) != 0 || bytes == 0)
+			return 0;
+		rc = file_dev_create(path, bytes);
+	}
+	if (rc == 0)
+		rc = zh_nvme_dev_open(path, &dopts, &dev);
+	if (rc < 0)
+		return rc;
+	if (zh_nvme_dev_block_bytes(dev) > s->rec.block_bytes)
+		rc = -EINVAL;
+	if (rc == 0)
+		rc = sb_write(dev, &s->rec, i, block);
+	if (rc < 0) {
+		zh_nvme_dev_close(dev);
+		return rc;
+	}
+	s->dev[i] = dev;
+	s->replaced[i] = true;
+	return 0;
+}
+
+static int devs_open(struct zh_store *s, bool replace_lost)
 {
 	uint8_t *block = aligned_alloc(4096, ZH__SB_BYTES);
+	bool damaged[ZH_STORE_DEVS_MAX] = {false};
+	uint64_t file_bytes = 0;
 	int rc = block != NULL ? 0 : -ENOMEM;
 
-	for (unsigned i = 0; rc == 0 && i < s->rec.dev_count; i++)
-		rc = dev_open_one(s, i, block);
+	for (unsigned i = 0; rc == 0 && i < s->rec.dev_count; i++) {
+		rc = dev_open_one(s, i, block, &damaged[i]);
+		if (rc == 0 && s->dev[i] != NULL && file_bytes == 0)
+			file_bytes = zh_nvme_dev_size_bytes(s->dev[i]);
+	}
+	for (unsigned i = 0; rc == 0 && replace_lost && i < s->rec.dev_count; i++) {
+		if (s->dev[i] == NULL)
+			rc = dev_replace(s, i, damaged[i], file_bytes, block);
+	}
 	free(block);
 	s->place_count = 0;
 	for (unsigned i = 0; rc == 0 && i < s->rec.dev_count; i++) {
-		if (s->dev[i] != NULL)
-			s->place[s->place_count++] = (uint16_t)i;
+		if (s->dev[i] == NULL)
+			continue;
+		if (s->dev_faults != NULL)
+			zh_nvme_dev_set_faults(s->dev[i], s->dev_faults[i]);
+		s->place[s->place_count++] = (uint16_t)i;
 	}
 	return rc;
 }
@@ -640,7 +703,7 @@ static int store_start(struct zh_store *s, const struct zh_store_opts *o)
 	if (rc == 0)
 		s->reactor_count = s->cpus.count;
 	if (rc == 0)
-		rc = devs_open(s);
+		rc = devs_open(s, o->replace_lost_devs && !o->read_only);
 	if (rc == 0 && s->place_count == 0)
 		rc = -ENODEV;
 	if (rc == 0)
@@ -655,6 +718,8 @@ static int store_start(struct zh_store *s, const struct zh_store_opts *o)
 		s->reactor_count = zh_engine_reactor_count(s->engine);
 	if (rc == 0)
 		rc = zh__indexer_start(s);
+	if (rc == 0 && !s->read_only)
+		rc = zh__repair_start(s, o->repair_rate_bytes);
 	return rc;
 }
 
@@ -675,6 +740,9 @@ int zh_store_open(const struct zh_store_opts *o, struct zh_store **out)
 	s->lock_fd = -1;
 	pthread_mutex_init(&s->slot_lock, NULL);
 	pthread_cond_init(&s->slot_cond, NULL);
+	pthread_mutex_init(&s->rp.lock, NULL);
+	pthread_cond_init(&s->rp.cond, NULL);
+	pthread_mutex_init(&s->rp.write_lock, NULL);
 	rc = lock_take(o->dir, &s->lock_fd);
 	if (rc == 0)
 		rc = store_start(s, o);
@@ -690,6 +758,7 @@ void zh_store_close(struct zh_store *s)
 {
 	if (s == NULL)
 		return;
+	zh__repair_stop(s);
 	zh__indexer_stop(s);
 	/* Reactors first (they drain their I/O), then what they were using. */
 	zh_engine_destroy(s->engine);
@@ -710,6 +779,9 @@ void zh_store_close(struct zh_store *s)
 		close(s->lock_fd);
 	pthread_mutex_destroy(&s->slot_lock);
 	pthread_cond_destroy(&s->slot_cond);
+	pthread_mutex_destroy(&s->rp.lock);
+	pthread_cond_destroy(&s->rp.cond);
+	pthread_mutex_destroy(&s->rp.write_lock);
 	free(s);
 }
 
@@ -778,6 +850,7 @@ void zh_store_info_get(struct zh_store *s, struct zh_store_info *info)
 
 		strcpy(d->path, s->rec.dev_path[i]);
 		d->present = s->dev[i] != NULL;
+		d->replaced = s->replaced[i];
 		if (!d->present)
 			continue;
 		d->dev_bytes = zh_nvme_dev_size_bytes(s->dev[i]);
@@ -795,6 +868,10 @@ void zh_store_stats_get(struct zh_store *s, struct zh_store_stats *st)
 	st->deletes = atomic_load(&s->deletes);
 	st->commit_groups = atomic_load(&s->commit_groups);
 	st->commit_batches = atomic_load(&s->commit_batches);
+	st->repairs_queued = atomic_load(&s->rp.queued);
+	st->repairs_dropped = atomic_load(&s->rp.dropped);
+	st->chunks_repaired = atomic_load(&s->rp.chunks_repaired);
+	st->shards_repaired = atomic_load(&s->rp.shards_repaired);
 	for (unsigned i = 0; i < s->reactor_count; i++) {
 		st->chunks_written += atomic_load(&s->core[i].chunks_written);
 		st->chunks_read += atomic_load(&s->core[i].chunks_read);

@@ -48,6 +48,15 @@ struct zh_store_opts {
 	unsigned cpu_count;
 	unsigned chunk_slots; /**< chunks in flight in the whole store; default 16 */
 	bool read_only;	      /**< open for reading (fsck, get): no writes */
+	/**
+	 * Give a lost device a fresh superblock so that scrub can rebuild its shards in place: a
+	 * missing file device is created again (the size of the others), a device whose
+	 * superblock is damaged gets a new one. A device of another store is never touched.
+	 */
+	bool replace_lost_devs;
+	/** Background repair of chunks that degraded reads found: shard bytes read per second
+	 *  (default 64 MiB/s; UINT64_MAX: no limit). */
+	uint64_t repair_rate_bytes;
 	/** Tests: fault injection per device (dev_count entries, NULL for none), see nvme.h. */
 	struct zh_nvme_faults *const *dev_faults;
 };
@@ -166,6 +175,7 @@ ZH_MUST_CHECK int zh_store_list(struct zh_store *store, zh_store_list_fn fn, voi
 struct zh_store_dev_info {
 	char path[ZH_STORE_PATH_MAX];
 	bool present;
+	bool replaced; /**< given a fresh superblock by this open (replace_lost_devs) */
 	uint64_t dev_bytes;
 	uint64_t free_bytes;
 };
@@ -186,6 +196,9 @@ struct zh_store_stats {
 	uint64_t puts, put_dedups, gets, deletes;
 	uint64_t chunks_written, chunks_read, degraded_reads, shards_bad;
 	uint64_t commit_groups, commit_batches; /**< WAL syncs and the puts/deletes they carried */
+	/** Background repair: chunks queued by degraded reads, dropped (queue full: scrub
+	 *  finds them), and chunks and shards rewritten (by it and by scrub). */
+	uint64_t repairs_queued, repairs_dropped, chunks_repaired, shards_repaired;
 };
 
 void zh_store_stats_get(struct zh_store *store, struct zh_store_stats *stats);
@@ -203,6 +216,7 @@ struct zh_store_fsck {
 	    extents_unrecorded; /**< used by a chunk but not allocated (or with a wrong length) */
 	uint64_t devs_space_wrong; /**< free + used != device size */
 	uint64_t devs_missing;
+	uint64_t shards_repaired; /**< scrub only: bad shards rewritten in place */
 };
 
 /** One line describing a problem found (for humans; the counters are the contract). */
@@ -216,7 +230,7 @@ typedef void (*zh_store_progress_fn)(void *ctx, uint64_t done, uint64_t total);
  * that the allocator's used extents are exactly the shards' extents with free + used equal to
  * each device's size. Changes nothing.
  *
-eturn 0 when the walk completed (look at \p out for what it found), or -errno.
+ * \return 0 when the walk completed (look at \p out for what it found), or -errno.
  */
 ZH_MUST_CHECK int zh_store_fsck(struct zh_store *store, struct zh_store_fsck *out,
 				zh_store_problem_fn problem, zh_store_progress_fn progress,
@@ -224,5 +238,29 @@ ZH_MUST_CHECK int zh_store_fsck(struct zh_store *store, struct zh_store_fsck *ou
 
 /** True when \p f found nothing wrong (a missing device is something wrong). */
 bool zh_store_fsck_clean(const struct zh_store_fsck *f);
+
+struct zh_store_scrub_opts {
+	bool repair; /**< rewrite bad shards in place (default true) */
+	uint64_t
+	    rate_bytes_per_s; /**< shard bytes read per second (default UINT64_MAX: no limit) */
+};
+
+void zh_store_scrub_opts_default(struct zh_store_scrub_opts *opts);
+
+/**
+ * Scrub: read every shard of every chunk and check it, like fsck, while the store keeps serving
+ * (objects put or deleted meanwhile are fine); with \p opts->repair, rebuild each bad shard from
+ * the others and write it back in place, after checking that the chunk decodes to its hash. A
+ * shard on a device that is missing cannot be rewritten (reopen with replace_lost_devs). The
+ * allocator checks are fsck's, not scrub's. Fills the fsck counters it covers (objects, chunks,
+ * shards, shards_bad, chunks_lost, hash_mismatch, records_bad, devs_missing, shards_repaired).
+ * \return 0 when the walk completed, or -errno (-EROFS: repair on a read-only store).
+ */
+ZH_MUST_CHECK int zh_store_scrub(struct zh_store *store, const struct zh_store_scrub_opts *opts,
+				 struct zh_store_fsck *out, zh_store_problem_fn problem,
+				 zh_store_progress_fn progress, void *ctx);
+
+/** True when a scrub left the store whole: every bad shard repaired, nothing lost. */
+bool zh_store_scrub_clean(const struct zh_store_fsck *f);
 
 #endif /* ZH_STORE_H */

@@ -6,6 +6,10 @@
  * use. Then compares those with the allocator's committed extents (none leaked, none missing)
  * and checks free + used against each device's size. Runs on a control thread while the store
  * is quiet (zhtpctl holds the store's lock); it changes nothing.
+ *
+ * Scrub is the same walk over objects and chunks without the allocator checks, safe while the
+ * store serves (objects deleted meanwhile are skipped), paced, and repairing what it finds
+ * (zh__chunk_check in store_repair.c).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -36,6 +40,8 @@ struct fsck {
 	size_t hash_count, hash_cap;
 	uint64_t chunk_records_expected;
 	struct extent_list shards, allocated;
+	const struct zh_store_scrub_opts *scrub; /* NULL for fsck */
+	struct zh__pace pace;
 	uint8_t *rec_buf;
 	size_t rec_cap;
 };
@@ -115,38 +121,43 @@ static int count_chunk(void *arg, const void *key, size_t key_len, const void *v
 	return 0;
 }
 
-/* Read every shard of one chunk and check it; the slot holds the decoded chunk after. */
+/* Read every shard of one chunk and check it (scrub: and repair it). */
 static void check_chunk(struct fsck *f, const uint8_t *hash, uint32_t index,
 			const struct zh__chunk_rec *rec)
 {
-	struct zh_store *s = f->store;
-	unsigned shards = (unsigned)rec->hdr.ec_k + rec->hdr.ec_m;
-	struct zh__slot *slot = zh__slot_get(s, true);
-	uint8_t got[ZH_CODEC_HASH_BYTES];
-	unsigned bad;
+	struct zh__chunk_check res;
+	bool repair = f->scrub != NULL && f->scrub->repair;
+	int rc = zh__chunk_check(f->store, hash, index, rec, repair, &res);
 
-	slot->rec = *rec;
-	slot->chunk_index = index;
-	slot->raw_bytes = rec->hdr.raw_bytes;
-	slot->read_all = true;
-	zh__post_control(s, slot->coord, zh__get_chunk_msg, slot);
-	zh__slot_wait(slot);
-	bad = shards - (unsigned)__builtin_popcount(slot->present);
-	f->out->shards += shards;
-	f->out->shards_bad += bad;
-	if (bad > 0)
-		report(f, hash, "chunk %u: %u of %u shards missing or corrupt", index, bad, shards);
-	if (slot->rc < 0) {
+	if (f->scrub != NULL)
+		zh__pace_add(&f->pace, res.bytes_read);
+	if (res.changed)
+		return; /* deleted or rewritten while scrub looked at it */
+	f->out->shards += res.shards;
+	f->out->shards_bad += res.bad;
+	f->out->shards_repaired += res.repaired;
+	if (res.bad > 0)
+		report(f, hash, "chunk %u: %u of %u shards missing or corrupt%s", index, res.bad,
+		       res.shards,
+		       res.repaired == res.bad ? (repair ? ", repaired" : "")
+		       : res.on_absent > 0     ? ", some on a missing device"
+					       : "");
+	if (rc < 0)
+		report(f, hash, "chunk %u: rewrite failed (%s)", index, strerror(-rc));
+	if (res.lost) {
 		f->out->chunks_lost++;
-		report(f, hash, "chunk %u: unreadable (%s)", index, strerror(-slot->rc));
-	} else {
-		zh_codec_sha256(NULL, slot->raw, slot->raw_bytes, got);
-		if (memcmp(got, rec->hash, sizeof(got)) != 0) {
-			f->out->hash_mismatch++;
-			report(f, hash, "chunk %u: content does not match its hash", index);
-		}
+		report(f, hash, "chunk %u: unreadable, more than m shards lost", index);
+	} else if (res.hash_bad) {
+		f->out->hash_mismatch++;
+		report(f, hash, "chunk %u: content does not match its hash", index);
 	}
-	zh__slot_put(s, slot);
+}
+
+static bool object_gone(struct fsck *f, const uint8_t *hash)
+{
+	struct zh__object_rec obj;
+
+	return zh__object_load(f->store, hash, f->rec_buf, f->rec_cap, &obj) == -ENOENT;
 }
 
 static int check_chunked(struct fsck *f, const uint8_t *hash, const struct zh__object_rec *obj)
@@ -160,6 +171,8 @@ static int check_chunked(struct fsck *f, const uint8_t *hash, const struct zh__o
 		struct zh__chunk_rec rec;
 		int rc = zh__chunk_rec_load(s, hash, c, &rec);
 
+		if (rc == -EUCLEAN && f->scrub != NULL && object_gone(f, hash))
+			return 0; /* deleted while scrub walked it */
 		if (rc == -EUCLEAN ||
 		    (rc == 0 && (rec.hdr.ec_k != obj->ec_k || rec.hdr.ec_m != obj->ec_m))) {
 			f->out->records_bad++;
@@ -169,7 +182,8 @@ static int check_chunked(struct fsck *f, const uint8_t *hash, const struct zh__o
 		}
 		if (rc < 0)
 			return rc;
-		for (unsigned i = 0; i < (unsigned)rec.hdr.ec_k + rec.hdr.ec_m; i++) {
+		for (unsigned i = 0; f->scrub == NULL && i < rec.hdr.ec_k + 0u + rec.hdr.ec_m;
+		     i++) {
 			rc = extent_add(&f->shards, rec.loc[i].dev, rec.loc[i].offset_bytes,
 					zh__stride(s, rec.hdr.shard_bytes));
 			if (rc < 0)
@@ -211,6 +225,8 @@ static int check_objects(struct fsck *f, zh_store_progress_fn progress)
 		struct zh__object_rec obj;
 		int orc = zh__object_load(f->store, f->hashes[i], f->rec_buf, f->rec_cap, &obj);
 
+		if (orc == -ENOENT && f->scrub != NULL)
+			continue; /* deleted since the list was taken */
 		f->out->objects++;
 		if (orc == -EUCLEAN) {
 			f->out->records_bad++;
@@ -312,19 +328,40 @@ static int check_orphan_chunks(struct fsck *f)
 	return rc;
 }
 
+static struct fsck *fsck_create(struct zh_store *s, struct zh_store_fsck *out,
+				zh_store_problem_fn problem, void *ctx)
+{
+	struct fsck *f = calloc(1, sizeof(*f));
+
+	memset(out, 0, sizeof(*out));
+	if (f == NULL)
+		return NULL;
+	*f = (struct fsck){.store = s, .out = out, .problem = problem, .ctx = ctx};
+	f->rec_cap = ZH__OBJECT_REC_MAX + s->rec.small_max_bytes;
+	f->rec_buf = malloc(f->rec_cap);
+	if (f->rec_buf != NULL && zh_codec_tree_create(&f->tree) == 0)
+		return f;
+	free(f->rec_buf);
+	free(f);
+	return NULL;
+}
+
+static void fsck_destroy(struct fsck *f)
+{
+	zh_codec_tree_destroy(f->tree);
+	free(f->rec_buf);
+	free(f->hashes);
+	free(f->shards.e);
+	free(f->allocated.e);
+	free(f);
+}
+
 int zh_store_fsck(struct zh_store *s, struct zh_store_fsck *out, zh_store_problem_fn problem,
 		  zh_store_progress_fn progress, void *ctx)
 {
-	struct fsck *f = calloc(1, sizeof(*f));
+	struct fsck *f = fsck_create(s, out, problem, ctx);
 	int rc = f != NULL ? 0 : -ENOMEM;
 
-	memset(out, 0, sizeof(*out));
-	if (rc == 0) {
-		*f = (struct fsck){.store = s, .out = out, .problem = problem, .ctx = ctx};
-		f->rec_cap = ZH__OBJECT_REC_MAX + s->rec.small_max_bytes;
-		f->rec_buf = malloc(f->rec_cap);
-		rc = f->rec_buf != NULL ? zh_codec_tree_create(&f->tree) : -ENOMEM;
-	}
 	if (rc == 0)
 		rc = check_objects(f, progress);
 	if (rc == 0)
@@ -335,14 +372,41 @@ int zh_store_fsck(struct zh_store *s, struct zh_store_fsck *out, zh_store_proble
 		check_extents(f);
 		check_space(f);
 	}
-	if (f != NULL) {
-		zh_codec_tree_destroy(f->tree);
-		free(f->rec_buf);
-		free(f->hashes);
-		free(f->shards.e);
-		free(f->allocated.e);
-		free(f);
+	if (f != NULL)
+		fsck_destroy(f);
+	return rc;
+}
+
+void zh_store_scrub_opts_default(struct zh_store_scrub_opts *opts)
+{
+	*opts = (struct zh_store_scrub_opts){.repair = true, .rate_bytes_per_s = UINT64_MAX};
+}
+
+int zh_store_scrub(struct zh_store *s, const struct zh_store_scrub_opts *opts,
+		   struct zh_store_fsck *out, zh_store_problem_fn problem,
+		   zh_store_progress_fn progress, void *ctx)
+{
+	struct fsck *f;
+	int rc;
+
+	if (opts->repair && s->read_only)
+		return -EROFS;
+	f = fsck_create(s, out, problem, ctx);
+	if (f == NULL)
+		return -ENOMEM;
+	f->scrub = opts;
+	zh__pace_init(&f->pace, opts->rate_bytes_per_s);
+	for (unsigned d = 0; d < s->rec.dev_count; d++) {
+		if (s->dev[d] == NULL) {
+			out->devs_missing++;
+			report(f, NULL,
+			       "dev %u (%s): missing; its shards are rebuilt once it is "
+			       "replaced (zhtpctl repair)",
+			       d, s->rec.dev_path[d]);
+		}
 	}
+	rc = check_objects(f, progress);
+	fsck_destroy(f);
 	return rc;
 }
 
@@ -351,4 +415,10 @@ bool zh_store_fsck_clean(const struct zh_store_fsck *f)
 	return f->shards_bad == 0 && f->chunks_lost == 0 && f->hash_mismatch == 0 &&
 	       f->records_bad == 0 && f->extents_leaked == 0 && f->extents_unrecorded == 0 &&
 	       f->devs_space_wrong == 0 && f->devs_missing == 0;
+}
+
+bool zh_store_scrub_clean(const struct zh_store_fsck *f)
+{
+	return f->shards_repaired == f->shards_bad && f->chunks_lost == 0 &&
+	       f->hash_mismatch == 0 && f->records_bad == 0 && f->devs_missing == 0;
 }

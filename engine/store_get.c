@@ -6,7 +6,8 @@
  * shard's crc as it lands; for every shard that is missing, unreadable, short or corrupt it
  * asks for one more (parity) shard, until k good ones are in or none is left. The codec then
  * rebuilds what is missing and undoes compression into the slot; the caller streams slots out
- * in order. Ranges touch only the chunks they cover.
+ * in order, and queues a chunk that needed parity for repair. Ranges touch only the chunks they
+ * cover.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -98,7 +99,8 @@ static void chunk_decode(struct zh_reactor *r, struct zh__slot *slot)
 				   slot->raw, s->rec.chunk_bytes, NULL);
 	slot->rc = rc < 0 ? rc : 0;
 	slot->degraded = (slot->present & data_mask) != data_mask;
-	if (slot->degraded)
+	/* Client reads only: scrub and fsck read every shard and count what they find. */
+	if (slot->degraded && !slot->read_all)
 		atomic_fetch_add_explicit(&core->degraded_reads, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&core->chunks_read, 1, memory_order_relaxed);
 }
@@ -189,6 +191,8 @@ static void get_retire_one(struct get_ctx *g)
 	g->count--;
 	if (g->rc == 0 && slot->rc < 0)
 		g->rc = slot->rc;
+	if (slot->rc == 0 && slot->degraded)
+		zh__repair_enqueue(g->store, g->hash, slot->chunk_index);
 	if (g->rc == 0)
 		g->rc = g->sink(g->sink_ctx, slot->raw + from, (size_t)(to - from));
 	zh__slot_put(g->store, slot);

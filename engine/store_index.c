@@ -196,9 +196,12 @@ static void group_finish(struct zh_store *s, struct zh__ireq *group[], unsigned 
 {
 	struct zh__indexer *ix = &s->ix;
 
-	if (rc == 0) {
+	if (rc == 0 && ix->release_count > 0) {
+		/* Not while a repair writes in place: it may be writing into one of these. */
+		pthread_mutex_lock(&s->rp.write_lock);
 		for (size_t i = 0; i < ix->release_count; i++)
 			zh__release_from_control(s, ix->release[i]);
+		pthread_mutex_unlock(&s->rp.write_lock);
 	}
 	ix->release_count = 0;
 	pthread_mutex_lock(&ix->lock);

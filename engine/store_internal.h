@@ -134,6 +134,8 @@ struct zh__slot {
 	int rc;
 	bool degraded;
 	bool read_all;	       /* get: read and check every shard (fsck, scrub) */
+	bool in_place;	       /* writes go to the record's committed extents (repair) */
+	uint32_t rewrite;      /* repair: shards to rebuild and write back */
 	_Atomic uint32_t done; /* 1 when the reactor is finished with the chunk */
 	struct zh__chunk_rec rec;
 	struct zh__shard_op op[ZH_CODEC_SHARDS_MAX];
@@ -149,8 +151,6 @@ struct zh__core {
 	/* Counters written by this core only, read by anyone. */
 	_Atomic uint64_t chunks_written, chunks_read, degraded_reads, shards_bad;
 };
-
-/* ---- the index thread (store_index.c) --------------------------------------------------- */
 
 enum zh__ireq_op {
 	ZH__IREQ_PUT,
@@ -170,6 +170,66 @@ struct zh__ireq {
 	bool done;
 	struct zh__ireq *next;
 };
+
+/* ---- repair (store_repair.c) -------------------------------------------------------------- */
+
+#define ZH__REPAIR_QUEUE_MAX 1024
+
+struct zh__repair_item {
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	uint32_t chunk;
+};
+
+struct zh__repairer {
+	pthread_t thread;
+	bool started, stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct zh__repair_item queue[ZH__REPAIR_QUEUE_MAX]; /* ring: head, count */
+	unsigned head, count;
+	uint64_t rate_bytes;
+	/*
+	 * Held while rebuilt shards are written in place, and by the index thread while it hands
+	 * freed extents back: a shard is rewritten only where its committed chunk record still
+	 * says (checked under the lock), and that extent cannot be freed and reused meanwhile.
+	 */
+	pthread_mutex_t write_lock;
+	_Atomic uint64_t queued, dropped, chunks_repaired, shards_repaired;
+};
+
+/** What zh__chunk_check found in one chunk. */
+struct zh__chunk_check {
+	unsigned shards, bad, repaired;
+	uint32_t bad_mask;
+	bool lost;     /* fewer than k good shards */
+	bool hash_bad; /* decoded, but not to its hash */
+	bool changed;  /* deleted or rewritten meanwhile: nothing repaired, nothing to report */
+	unsigned on_absent; /* bad shards on missing devices: not repairable in place */
+	uint64_t bytes_read;
+};
+
+/**
+ * Read every shard of one chunk and check it; with \p repair, rebuild the bad shards and write
+ * them back in place (control thread; it waits). \return 0, or -errno for a failed rewrite.
+ */
+int zh__chunk_check(struct zh_store *s, const uint8_t *hash, uint32_t index,
+		    const struct zh__chunk_rec *rec, bool repair, struct zh__chunk_check *res);
+int zh__repair_start(struct zh_store *s, uint64_t rate_bytes);
+void zh__repair_stop(struct zh_store *s);
+/** Queue a chunk a read found degraded (any thread; dropped and counted when full). */
+void zh__repair_enqueue(struct zh_store *s, const uint8_t *hash, uint32_t chunk);
+
+/** Rate limit for background walks: bytes per second, with at most a second's burst. */
+struct zh__pace {
+	uint64_t rate; /* bytes/s; 0 or UINT64_MAX: unlimited */
+	uint64_t start_ns, bytes;
+};
+
+void zh__pace_init(struct zh__pace *p, uint64_t rate);
+/** Account \p bytes done and sleep until they are due. */
+void zh__pace_add(struct zh__pace *p, uint64_t bytes);
+
+/* ---- the index thread (store_index.c) ---------------------------------------------------- */
 
 struct zh__indexer {
 	pthread_t thread;
@@ -224,6 +284,8 @@ struct zh_store {
 	pthread_cond_t slot_cond;
 	_Atomic unsigned next_reactor;
 	struct zh__indexer ix;
+	struct zh__repairer rp;
+	bool replaced[ZH_STORE_DEVS_MAX]; /* given a fresh superblock by this open */
 	_Atomic uint64_t puts, put_dedups, gets, deletes, commit_groups, commit_batches;
 };
 
@@ -297,5 +359,7 @@ void zh__extent_unpack(const struct zh_store *s, uint64_t packed, unsigned *dev,
 /** Chunk pipelines, run on reactors (store_put.c, store_get.c). */
 void zh__put_chunk_msg(struct zh_reactor *r, void *arg);
 void zh__get_chunk_msg(struct zh_reactor *r, void *arg);
+/** On a device's owner: write one shard (reserving an extent first unless slot->in_place). */
+void zh__shard_write_msg(struct zh_reactor *r, void *arg);
 
 #endif /* ZH_STORE_INTERNAL_H */

@@ -51,7 +51,7 @@ static void shard_write_done(struct zh_reactor *r, struct zh_io *io)
 	uint32_t stride = zh__stride(s, op->slot->rec.hdr.shard_bytes);
 
 	op->rc = io->res == (int32_t)stride ? 0 : io->res < 0 ? io->res : -EIO;
-	if (op->rc < 0) {
+	if (op->rc < 0 && !op->slot->in_place) {
 		struct zh__extent e = {op->loc.offset_bytes, stride};
 
 		zh__alloc_release(s->alloc[op->loc.dev], &e);
@@ -79,7 +79,8 @@ static void shard_write_queue(struct zh_reactor *r, struct zh__shard_op *op, uin
 	if (rc < 0) {
 		struct zh__extent e = {op->loc.offset_bytes, stride};
 
-		zh__alloc_release(s->alloc[op->loc.dev], &e);
+		if (!op->slot->in_place)
+			zh__alloc_release(s->alloc[op->loc.dev], &e);
 		op->rc = rc;
 		zh__post_reactor(r, op->slot->coord, shard_done_msg, op);
 	}
@@ -93,7 +94,8 @@ static void shard_write_start(struct zh_reactor *r, struct zh__shard_op *op)
 	struct zh__alloc *a = s->alloc[op->loc.dev];
 	struct zh__extent e;
 
-	if (op->loc.offset_bytes == 0) {
+	/* Reserve once (a retry comes back here with its extent); a repair has its extent. */
+	if (!op->slot->in_place && op->loc.offset_bytes == 0) {
 		op->rc = a != NULL ? zh__alloc_reserve(a, stride, &e) : -ENODEV;
 		if (op->rc < 0) {
 			zh__post_reactor(r, op->slot->coord, shard_done_msg, op);
@@ -104,7 +106,7 @@ static void shard_write_start(struct zh_reactor *r, struct zh__shard_op *op)
 	shard_write_queue(r, op, stride);
 }
 
-static void shard_write_msg(struct zh_reactor *r, void *arg)
+void zh__shard_write_msg(struct zh_reactor *r, void *arg)
 {
 	shard_write_start(r, arg);
 }
@@ -114,7 +116,8 @@ static void slot_finish(struct zh_reactor *r, struct zh__slot *slot)
 	struct zh_store *s = slot->store;
 	unsigned shards = (unsigned)slot->rec.hdr.ec_k + slot->rec.hdr.ec_m;
 
-	for (unsigned i = 0; i < shards && slot->rc < 0; i++) {
+	/* A failed put frees what it wrote; a failed repair wrote over committed extents. */
+	for (unsigned i = 0; i < shards && slot->rc < 0 && !slot->in_place; i++) {
 		struct zh__shard_op *op = &slot->op[i];
 
 		if (op->rc == 0)
@@ -123,7 +126,7 @@ static void slot_finish(struct zh_reactor *r, struct zh__slot *slot)
 			    zh__extent_pack(s, op->loc.dev, op->loc.offset_bytes,
 					    zh__stride(s, slot->rec.hdr.shard_bytes)));
 	}
-	if (slot->rc == 0)
+	if (slot->rc == 0 && !slot->in_place)
 		atomic_fetch_add_explicit(&s->core[zh_reactor_id(r)].chunks_written, 1,
 					  memory_order_relaxed);
 	zh__slot_done(slot);
@@ -195,7 +198,7 @@ void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 		op->rc = 0;
 		op->loc.dev = s->place[(slot->chunk_index + i) % s->place_count];
 		op->loc.offset_bytes = 0; /* block 0 is the superblock: never an extent */
-		zh__post_reactor(r, zh__dev_owner(s, op->loc.dev), shard_write_msg, op);
+		zh__post_reactor(r, zh__dev_owner(s, op->loc.dev), zh__shard_write_msg, op);
 	}
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * zhtpctl: works on a store directly while no daemon has it open (the store's lock file says
- * whether one does). format, put, get, stat, rm, ls, fsck, info. Human output by default,
+ * whether one does). format, put, get, stat, rm, ls, fsck, scrub, repair, info. Human output by
+ * default,
  * --json for scripts; a progress line on a terminal for long work. Exit status: 0 success,
- * 1 a problem found (fsck) or an operation failed, 2 bad usage.
+ * 1 a problem found (fsck, scrub) or an operation failed, 2 bad usage.
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -34,6 +35,7 @@ struct ctl {
 	struct zh_object_meta meta;
 	cJSON *doc; /* --json: the answer being built */
 	struct zh_numa_cpuset cpus;
+	struct zh_store_scrub_opts scrub;
 };
 
 static void usage(FILE *f)
@@ -48,6 +50,9 @@ static void usage(FILE *f)
 	    "  get HASH [-o FILE] [--offset N] [--length N]\n"
 	    "  stat HASH...        rm HASH...        ls        info\n"
 	    "  fsck                check every object, shard and extent (exit 1 if not clean)\n"
+	    "  scrub [--no-repair] [--rate BYTES]   read every shard, rewrite bad ones in place\n"
+	    "  repair [--rate BYTES]   recreate lost devices, then scrub to rebuild their shards\n"
+	    "                      (--rate: shard bytes read per second; exit 1 if not whole)\n"
 	    "DIR defaults to ./var/zhtp; LIST (reactor cores, e.g. 0-1) to every core allowed.\n");
 }
 
@@ -434,6 +439,7 @@ static int cmd_ls(struct ctl *c, struct zh_store *s)
 
 struct fsck_out {
 	struct ctl *ctl;
+	const char *what; /* fsck, scrub, repair */
 	cJSON *problems;
 	uint64_t start_ns;
 };
@@ -453,13 +459,39 @@ static void fsck_progress(void *arg, uint64_t done, uint64_t total)
 	struct fsck_out *f = arg;
 
 	if (f->ctl->progress && (done % 16 == 0 || done == total))
-		fprintf(stderr, "\rfsck: %llu/%llu objects%s", (unsigned long long)done,
+		fprintf(stderr, "\r%s: %llu/%llu objects%s", f->what, (unsigned long long)done,
 			(unsigned long long)total, done == total ? "\n" : "");
+}
+
+static void check_report(struct ctl *c, const char *what, const struct zh_store_fsck *f, bool clean)
+{
+	if (!c->json) {
+		printf("%s: %llu objects, %llu chunks, %llu shards", what,
+		       (unsigned long long)f->objects, (unsigned long long)f->chunks,
+		       (unsigned long long)f->shards);
+		if (f->shards_repaired > 0)
+			printf(", %llu shards repaired", (unsigned long long)f->shards_repaired);
+		printf(": %s\n", clean ? "clean" : "PROBLEMS");
+		return;
+	}
+	cJSON_AddBoolToObject(c->doc, "clean", clean);
+	cJSON_AddNumberToObject(c->doc, "objects", (double)f->objects);
+	cJSON_AddNumberToObject(c->doc, "chunks", (double)f->chunks);
+	cJSON_AddNumberToObject(c->doc, "shards", (double)f->shards);
+	cJSON_AddNumberToObject(c->doc, "shards_bad", (double)f->shards_bad);
+	cJSON_AddNumberToObject(c->doc, "shards_repaired", (double)f->shards_repaired);
+	cJSON_AddNumberToObject(c->doc, "chunks_lost", (double)f->chunks_lost);
+	cJSON_AddNumberToObject(c->doc, "hash_mismatch", (double)f->hash_mismatch);
+	cJSON_AddNumberToObject(c->doc, "records_bad", (double)f->records_bad);
+	cJSON_AddNumberToObject(c->doc, "extents_leaked", (double)f->extents_leaked);
+	cJSON_AddNumberToObject(c->doc, "extents_unrecorded", (double)f->extents_unrecorded);
+	cJSON_AddNumberToObject(c->doc, "devs_space_wrong", (double)f->devs_space_wrong);
+	cJSON_AddNumberToObject(c->doc, "devs_missing", (double)f->devs_missing);
 }
 
 static int cmd_fsck(struct ctl *c, struct zh_store *s)
 {
-	struct fsck_out fo = {.ctl = c, .start_ns = zh_clock_ns()};
+	struct fsck_out fo = {.ctl = c, .what = "fsck", .start_ns = zh_clock_ns()};
 	struct zh_store_fsck f;
 	int rc;
 
@@ -468,26 +500,31 @@ static int cmd_fsck(struct ctl *c, struct zh_store *s)
 	rc = zh_store_fsck(s, &f, fsck_problem, fsck_progress, &fo);
 	if (rc < 0)
 		return fail("fsck", rc);
-	if (c->json) {
-		cJSON_AddBoolToObject(c->doc, "clean", zh_store_fsck_clean(&f));
-		cJSON_AddNumberToObject(c->doc, "objects", (double)f.objects);
-		cJSON_AddNumberToObject(c->doc, "chunks", (double)f.chunks);
-		cJSON_AddNumberToObject(c->doc, "shards", (double)f.shards);
-		cJSON_AddNumberToObject(c->doc, "shards_bad", (double)f.shards_bad);
-		cJSON_AddNumberToObject(c->doc, "chunks_lost", (double)f.chunks_lost);
-		cJSON_AddNumberToObject(c->doc, "hash_mismatch", (double)f.hash_mismatch);
-		cJSON_AddNumberToObject(c->doc, "records_bad", (double)f.records_bad);
-		cJSON_AddNumberToObject(c->doc, "extents_leaked", (double)f.extents_leaked);
-		cJSON_AddNumberToObject(c->doc, "extents_unrecorded", (double)f.extents_unrecorded);
-		cJSON_AddNumberToObject(c->doc, "devs_space_wrong", (double)f.devs_space_wrong);
-		cJSON_AddNumberToObject(c->doc, "devs_missing", (double)f.devs_missing);
-	} else {
-		printf("fsck: %llu objects, %llu chunks, %llu shards: %s\n",
-		       (unsigned long long)f.objects, (unsigned long long)f.chunks,
-		       (unsigned long long)f.shards,
-		       zh_store_fsck_clean(&f) ? "clean" : "PROBLEMS");
-	}
+	check_report(c, "fsck", &f, zh_store_fsck_clean(&f));
 	return zh_store_fsck_clean(&f) ? 0 : EXIT_PROBLEM;
+}
+
+/* scrub and repair: the same walk; repair first gives lost devices a fresh superblock. */
+static int cmd_scrub(struct ctl *c, struct zh_store *s, const char *what)
+{
+	struct fsck_out fo = {.ctl = c, .what = what, .start_ns = zh_clock_ns()};
+	struct zh_store_info info;
+	struct zh_store_fsck f;
+	int rc;
+
+	zh_store_info_get(s, &info);
+	for (unsigned d = 0; d < info.dev_count; d++) {
+		if (info.dev[d].replaced && !c->json)
+			printf("dev %u (%s): replaced; rebuilding its shards\n", d,
+			       info.dev[d].path);
+	}
+	if (c->json)
+		fo.problems = cJSON_AddArrayToObject(c->doc, "problems");
+	rc = zh_store_scrub(s, &c->scrub, &f, fsck_problem, fsck_progress, &fo);
+	if (rc < 0)
+		return fail(what, rc);
+	check_report(c, what, &f, zh_store_scrub_clean(&f));
+	return zh_store_scrub_clean(&f) ? 0 : EXIT_PROBLEM;
 }
 
 /* ---- main ---------------------------------------------------------------------------------- */
@@ -509,6 +546,8 @@ enum {
 	OPT_TAGS,
 	OPT_DESC,
 	OPT_CPUS,
+	OPT_NO_REPAIR,
+	OPT_RATE,
 };
 
 static const struct option long_opts[] = {
@@ -529,6 +568,8 @@ static const struct option long_opts[] = {
     {"tags", required_argument, NULL, OPT_TAGS},
     {"description", required_argument, NULL, OPT_DESC},
     {"cpus", required_argument, NULL, OPT_CPUS},
+    {"no-repair", no_argument, NULL, OPT_NO_REPAIR},
+    {"rate", required_argument, NULL, OPT_RATE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -599,6 +640,12 @@ static void parse_opt(struct ctl *c, int opt)
 		c->opts.cpus = c->cpus.cpus;
 		c->opts.cpu_count = c->cpus.count;
 		break;
+	case OPT_NO_REPAIR:
+		c->scrub.repair = false;
+		break;
+	case OPT_RATE:
+		c->scrub.rate_bytes_per_s = parse_size(optarg);
+		break;
 	case 'h':
 		usage(stdout);
 		exit(0);
@@ -611,10 +658,15 @@ static void parse_opt(struct ctl *c, int opt)
 static int run_on_store(struct ctl *c, const char *cmd, int argc, char **argv)
 {
 	struct zh_store *s;
-	bool ro = strcmp(cmd, "put") != 0 && strcmp(cmd, "rm") != 0;
+	bool repair = strcmp(cmd, "repair") == 0;
+	bool ro = strcmp(cmd, "put") != 0 && strcmp(cmd, "rm") != 0 && !repair &&
+		  !(strcmp(cmd, "scrub") == 0 && c->scrub.repair);
 	int rc, status;
 
 	c->opts.read_only = ro;
+	c->opts.replace_lost_devs = repair;
+	if (repair)
+		c->scrub.repair = true;
 	rc = zh_store_open(&c->opts, &s);
 	if (rc == -EBUSY) {
 		fprintf(stderr, "zhtpctl: %s is in use by another process (zhtpd or zhtpctl)\n",
@@ -635,6 +687,8 @@ static int run_on_store(struct ctl *c, const char *cmd, int argc, char **argv)
 		status = cmd_ls(c, s);
 	else if (strcmp(cmd, "fsck") == 0)
 		status = cmd_fsck(c, s);
+	else if (strcmp(cmd, "scrub") == 0 || repair)
+		status = cmd_scrub(c, s, cmd);
 	else
 		status = cmd_info(c, s);
 	zh_store_close(s);
@@ -643,8 +697,8 @@ static int run_on_store(struct ctl *c, const char *cmd, int argc, char **argv)
 
 static bool known_command(const char *cmd)
 {
-	static const char *const cmds[] = {"format", "put", "get",  "stat",
-					   "rm",     "ls",  "fsck", "info"};
+	static const char *const cmds[] = {"format", "put",  "get",   "stat",	"rm",
+					   "ls",     "fsck", "scrub", "repair", "info"};
 
 	for (unsigned i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(cmd, cmds[i]) == 0)
@@ -660,6 +714,7 @@ int main(int argc, char **argv)
 	int opt, status;
 
 	zh_store_opts_default(&c.opts);
+	zh_store_scrub_opts_default(&c.scrub);
 	c.progress = isatty(2);
 	/* Options may come before or after the command (getopt permutes). */
 	while ((opt = getopt_long(argc, argv, "d:o:h", long_opts, NULL)) != -1)

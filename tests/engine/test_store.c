@@ -16,18 +16,11 @@
 
 #include "concurrency_cases.h"
 #include "engine/store.h"
+#include "store_testing.h"
 
-#define MIB (1u << 20)
+#define MIB ZT_MIB
 
 static char dir[256];
-
-static void rm_rf(const char *path)
-{
-	char cmd[512];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
-	cr_assert_eq(system(cmd), 0);
-}
 
 static void opts_small(struct zh_store_opts *o)
 {
@@ -39,13 +32,12 @@ static void opts_small(struct zh_store_opts *o)
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "%s/store-%d", ZH_TEST_SCRATCH_DIR, getpid());
-	rm_rf(dir);
+	zt_scratch_dir(dir, sizeof(dir), "store");
 }
 
 static void teardown(void)
 {
-	rm_rf(dir);
+	zt_rm_rf(dir);
 }
 
 static struct zh_store *fresh_store(void)
@@ -69,26 +61,22 @@ static struct zh_store *open_store(void)
 	return s;
 }
 
+/* Read-only: degraded reads are not repaired behind the test's back. */
+static struct zh_store *open_store_ro(void)
+{
+	struct zh_store_opts o;
+	struct zh_store *s;
+
+	opts_small(&o);
+	o.read_only = true;
+	cr_assert_eq(zh_store_open(&o, &s), 0);
+	return s;
+}
+
 static struct zh_store *reopen(struct zh_store *s)
 {
 	zh_store_close(s);
 	return open_store();
-}
-
-static uint8_t *pattern(size_t len, uint32_t seed)
-{
-	uint8_t *p = malloc(len > 0 ? len : 1);
-	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
-
-	cr_assert_not_null(p);
-	for (size_t i = 0; i < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		/* Half the bytes compressible, half not: both codec paths run. */
-		p[i] = (i / 4096) % 2 ? (uint8_t)x : (uint8_t)(i / 64);
-	}
-	return p;
 }
 
 struct buf_sink {
@@ -128,27 +116,6 @@ static uint64_t free_bytes(struct zh_store *s)
 	return sum;
 }
 
-static struct zh_store_fsck fsck(struct zh_store *s)
-{
-	struct zh_store_fsck f;
-
-	cr_assert_eq(zh_store_fsck(s, &f, NULL, NULL, NULL), 0);
-	return f;
-}
-
-static void expect_clean(struct zh_store *s)
-{
-	struct zh_store_fsck f = fsck(s);
-
-	cr_assert(zh_store_fsck_clean(&f),
-		  "fsck: bad shards %llu lost %llu hash %llu records %llu leaked %llu "
-		  "unrecorded %llu space %llu missing %llu",
-		  (unsigned long long)f.shards_bad, (unsigned long long)f.chunks_lost,
-		  (unsigned long long)f.hash_mismatch, (unsigned long long)f.records_bad,
-		  (unsigned long long)f.extents_leaked, (unsigned long long)f.extents_unrecorded,
-		  (unsigned long long)f.devs_space_wrong, (unsigned long long)f.devs_missing);
-}
-
 TestSuite(engine_store, .init = setup, .fini = teardown);
 
 Test(engine_store, round_trip_sizes)
@@ -159,7 +126,7 @@ Test(engine_store, round_trip_sizes)
 	uint8_t hash[ZH_ARRAY_SIZE(sizes)][ZH_CODEC_HASH_BYTES];
 
 	for (unsigned i = 0; i < ZH_ARRAY_SIZE(sizes); i++) {
-		uint8_t *p = pattern(sizes[i], i);
+		uint8_t *p = zt_pattern(sizes[i], i);
 		struct zh_object_info info;
 
 		cr_assert_eq(zh_store_put(s, p, sizes[i], NULL, hash[i]), 0, "size %zu", sizes[i]);
@@ -171,13 +138,13 @@ Test(engine_store, round_trip_sizes)
 	}
 	s = reopen(s);
 	for (unsigned i = 0; i < ZH_ARRAY_SIZE(sizes); i++) {
-		uint8_t *p = pattern(sizes[i], i);
+		uint8_t *p = zt_pattern(sizes[i], i);
 
 		expect_object(s, hash[i], p, sizes[i]);
 		free(p);
 	}
-	expect_clean(s);
-	cr_assert_eq(fsck(s).objects, ZH_ARRAY_SIZE(sizes));
+	zt_expect_clean(s);
+	cr_assert_eq(zt_fsck(s).objects, ZH_ARRAY_SIZE(sizes));
 	zh_store_close(s);
 }
 
@@ -185,7 +152,7 @@ Test(engine_store, streaming_put_equals_whole_put)
 {
 	struct zh_store *s = fresh_store();
 	size_t len = 2 * MIB + 777;
-	uint8_t *p = pattern(len, 7);
+	uint8_t *p = zt_pattern(len, 7);
 	uint8_t whole[ZH_CODEC_HASH_BYTES], streamed[ZH_CODEC_HASH_BYTES];
 	struct zh_object_meta meta = {.filename = "a.bin", .tags = "x,y"};
 	struct zh_object_info info;
@@ -214,7 +181,7 @@ Test(engine_store, ranges)
 {
 	struct zh_store *s = fresh_store();
 	size_t len = 3 * MIB + 100;
-	uint8_t *p = pattern(len, 3);
+	uint8_t *p = zt_pattern(len, 3);
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 	static const uint64_t cut[][2] = {{0, 1},
 					  {5, 10},
@@ -242,7 +209,7 @@ Test(engine_store, dedup_and_delete_free_space)
 {
 	struct zh_store *s = fresh_store();
 	size_t len = 5 * MIB;
-	uint8_t *p = pattern(len, 9);
+	uint8_t *p = zt_pattern(len, 9);
 	uint8_t hash[ZH_CODEC_HASH_BYTES], again[ZH_CODEC_HASH_BYTES];
 	uint64_t empty = free_bytes(s), one;
 	struct zh_object_info info;
@@ -256,7 +223,7 @@ Test(engine_store, dedup_and_delete_free_space)
 	for (int i = 0; i < 100 && free_bytes(s) != one; i++)
 		usleep(1000);
 	cr_assert_eq(free_bytes(s), one);
-	expect_clean(s);
+	zt_expect_clean(s);
 	cr_assert_eq(zh_store_delete(s, hash), 0);
 	cr_assert_eq(zh_store_stat(s, hash, &info), 0);
 	cr_assert_eq(info.refcount, 1);
@@ -269,7 +236,7 @@ Test(engine_store, dedup_and_delete_free_space)
 	/* And after a restart, rebuilt from the index: still all free. */
 	s = reopen(s);
 	cr_assert_eq(free_bytes(s), empty);
-	expect_clean(s);
+	zt_expect_clean(s);
 	free(p);
 	zh_store_close(s);
 }
@@ -288,7 +255,7 @@ Test(engine_store, list_counts_objects)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < 5; i++) {
-		uint8_t *p = pattern(100 + i * 20000, i);
+		uint8_t *p = zt_pattern(100 + i * 20000, i);
 
 		cr_assert_eq(zh_store_put(s, p, 100 + i * 20000, NULL, hash), 0);
 		free(p);
@@ -314,7 +281,7 @@ Test(engine_store, refusals)
 
 	/* A device of another store in our device's place: refused, not treated as lost. */
 	snprintf(other_dir, sizeof(other_dir), "%s-other", dir);
-	rm_rf(other_dir);
+	zt_rm_rf(other_dir);
 	other = o;
 	other.dir = other_dir;
 	cr_assert_eq(zh_store_format(&other), 0);
@@ -322,33 +289,18 @@ Test(engine_store, refusals)
 	snprintf(cmd, sizeof(cmd), "cp '%s/dev0.img' '%s/dev0.img'", other_dir, dir);
 	cr_assert_eq(system(cmd), 0);
 	cr_assert_eq(zh_store_open(&o, &s), -EXDEV);
-	rm_rf(other_dir);
+	zt_rm_rf(other_dir);
 
 	o.ec_k = 0;
 	o.dir = other_dir;
 	cr_assert_eq(zh_store_format(&o), -EINVAL);
 }
 
-static void damage_file(const char *name, off_t at, size_t len, int byte)
-{
-	char path[400];
-	uint8_t *junk = malloc(len);
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY);
-	cr_assert_geq(fd, 0);
-	memset(junk, byte, len);
-	cr_assert_eq(pwrite(fd, junk, len, at), (ssize_t)len);
-	close(fd);
-	free(junk);
-}
-
 Test(engine_store, degraded_reads_lost_devices_and_bit_rot)
 {
 	struct zh_store *s = fresh_store();
 	size_t len = 6 * MIB + 4321;
-	uint8_t *p = pattern(len, 11);
+	uint8_t *p = zt_pattern(len, 11);
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 	struct zh_store_stats st;
 	struct zh_store_info info;
@@ -358,17 +310,17 @@ Test(engine_store, degraded_reads_lost_devices_and_bit_rot)
 	zh_store_close(s);
 
 	/* Rot in every shard area of device 1, then device 3 disappears: m = 2 losses. */
-	damage_file("dev1.img", 4096, 8 * MIB, 0x5a);
+	zt_damage_file(dir, "dev1.img", 4096, 8 * MIB, 0x5a);
 	snprintf(path, sizeof(path), "%s/dev3.img", dir);
 	cr_assert_eq(unlink(path), 0);
-	s = open_store();
+	s = open_store_ro();
 	zh_store_info_get(s, &info);
 	cr_assert_eq(info.devs_present, 5);
 	expect_object(s, hash, p, len);
 	zh_store_stats_get(s, &st);
 	cr_assert_gt(st.degraded_reads, 0);
 	cr_assert_gt(st.shards_bad, 0);
-	struct zh_store_fsck f = fsck(s);
+	struct zh_store_fsck f = zt_fsck(s);
 
 	cr_assert_eq(f.devs_missing, 1);
 	cr_assert_eq(f.chunks_lost, 0);
@@ -377,8 +329,8 @@ Test(engine_store, degraded_reads_lost_devices_and_bit_rot)
 
 	/* A third loss is one more than 4+2 can take: a clear error, not wrong bytes. */
 	zh_store_close(s);
-	damage_file("dev5.img", 4096, 8 * MIB, 0);
-	s = open_store();
+	zt_damage_file(dir, "dev5.img", 4096, 8 * MIB, 0);
+	s = open_store_ro();
 	struct buf_sink b = {malloc(len), 0, len};
 
 	cr_assert_eq(zh_store_get(s, hash, 0, UINT64_MAX, sink_append, &b), -EIO);
@@ -399,7 +351,7 @@ static void *put_many(void *arg)
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 
 	for (unsigned i = 0; i < 3 && t->rc == 0; i++) {
-		uint8_t *p = pattern(5 * MIB + i, t->seed * 10 + i);
+		uint8_t *p = zt_pattern(5 * MIB + i, t->seed * 10 + i);
 
 		struct buf_sink b = {malloc(5 * MIB + i), 0, 5 * MIB + i};
 
@@ -437,7 +389,7 @@ Test(engine_store, more_puts_than_slots_make_progress, .timeout = 60)
 		pthread_join(tid[i], NULL);
 		cr_assert_eq(t[i].rc, 0, "thread %u", i);
 	}
-	expect_clean(s);
+	zt_expect_clean(s);
 	zh_store_close(s);
 }
 
@@ -456,7 +408,7 @@ Test(engine_store, full_store_refuses_puts_and_keeps_serving_reads)
 	cr_assert_eq(zh_store_format(&o), 0);
 	cr_assert_eq(zh_store_open(&o, &s), 0);
 	while (stored < 64) {
-		uint8_t *p = pattern(len, 100 + stored);
+		uint8_t *p = zt_pattern(len, 100 + stored);
 
 		rc = zh_store_put(s, p, len, NULL, hash[stored]);
 		free(p);
@@ -467,12 +419,12 @@ Test(engine_store, full_store_refuses_puts_and_keeps_serving_reads)
 	cr_assert_eq(rc, -ENOSPC);
 	cr_assert_gt(stored, 0);
 	for (unsigned i = 0; i < stored; i++) {
-		uint8_t *p = pattern(len, 100 + i);
+		uint8_t *p = zt_pattern(len, 100 + i);
 
 		expect_object(s, hash[i], p, len);
 		free(p);
 	}
-	expect_clean(s);
+	zt_expect_clean(s);
 	/* Small objects live in the index, not on the devices: they still go in. */
 	cr_assert_eq(zh_store_put(s, "tiny", 4, NULL, hash[0]), 0);
 	zh_store_close(s);
@@ -484,7 +436,7 @@ Test(engine_store, oversized_and_abandoned_puts_store_nothing)
 	struct zh_store *s = fresh_store();
 	uint64_t empty = free_bytes(s);
 	struct zh_store_put *put;
-	uint8_t *p = pattern(2 * MIB, 5);
+	uint8_t *p = zt_pattern(2 * MIB, 5);
 	unsigned n = 0;
 
 	cr_assert_eq(zh_store_put_begin(s, NULL, &put), 0);
@@ -500,7 +452,7 @@ Test(engine_store, oversized_and_abandoned_puts_store_nothing)
 	for (int i = 0; i < 100 && free_bytes(s) != empty; i++)
 		usleep(1000);
 	cr_assert_eq(free_bytes(s), empty);
-	expect_clean(s);
+	zt_expect_clean(s);
 	free(p);
 	zh_store_close(s);
 }

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "engine/store.h"
+#include "store_testing.h"
 
-#define MIB  (1u << 20)
+#define MIB  ZT_MIB
 #define DEVS 6
 
 static char dir[256];
@@ -23,11 +23,7 @@ static struct zh_nvme_faults *fault_ptrs[DEVS];
 
 static void setup(void)
 {
-	char cmd[300];
-
-	snprintf(dir, sizeof(dir), "%s/store-faults-%d", ZH_TEST_SCRATCH_DIR, getpid());
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	zt_scratch_dir(dir, sizeof(dir), "store-faults");
 	memset(faults, 0, sizeof(faults));
 	for (unsigned i = 0; i < DEVS; i++)
 		fault_ptrs[i] = &faults[i];
@@ -35,10 +31,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	zt_rm_rf(dir);
 }
 
 TestSuite(engine_store_faults, .init = setup, .fini = teardown);
@@ -71,58 +64,11 @@ static struct zh_store *fresh(void)
 	return open_store();
 }
 
-static uint8_t *pattern(size_t len, uint32_t seed)
-{
-	uint8_t *p = malloc(len);
-	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 7;
-
-	for (size_t i = 0; i < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		p[i] = (i / 4096) % 3 ? (uint8_t)x : (uint8_t)i;
-	}
-	return p;
-}
-
-struct cmp {
-	const uint8_t *want;
-	size_t at;
-	bool differs;
-};
-
-static int cmp_fn(void *ctx, const void *data, size_t len)
-{
-	struct cmp *c = ctx;
-
-	c->differs |= memcmp(c->want + c->at, data, len) != 0;
-	c->at += len;
-	return 0;
-}
-
-static int get_cmp(struct zh_store *s, const uint8_t *hash, const uint8_t *want, size_t len)
-{
-	struct cmp c = {want, 0, false};
-	int rc = zh_store_get(s, hash, 0, UINT64_MAX, cmp_fn, &c);
-
-	if (rc == 0 && (c.differs || c.at != len))
-		return -EBADMSG;
-	return rc;
-}
-
-static struct zh_store_fsck fsck(struct zh_store *s)
-{
-	struct zh_store_fsck f;
-
-	cr_assert_eq(zh_store_fsck(s, &f, NULL, NULL, NULL), 0);
-	return f;
-}
-
 Test(engine_store_faults, reads_failing_or_short_on_m_devices_are_rebuilt)
 {
 	struct zh_store *s = fresh();
 	size_t len = 5 * MIB + 99;
-	uint8_t *p = pattern(len, 1);
+	uint8_t *p = zt_pattern(len, 1);
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 	struct zh_store_stats st;
 
@@ -131,7 +77,7 @@ Test(engine_store_faults, reads_failing_or_short_on_m_devices_are_rebuilt)
 	faults[0].eio_ppm = 1000000;   /* every read fails */
 	faults[4].short_ppm = 1000000; /* every read a block short */
 	s = open_store();
-	cr_assert_eq(get_cmp(s, hash, p, len), 0);
+	cr_assert_eq(zt_get_cmp(s, hash, p, len), 0);
 	zh_store_stats_get(s, &st);
 	/* Six chunks; shard i of chunk c is on device (c + i) % 6: each chunk has a data shard on
 	 * device 0 or 4, and eight data shards in all are there. */
@@ -145,7 +91,7 @@ Test(engine_store_faults, torn_writes_are_caught_by_the_shard_crc)
 {
 	struct zh_store *s = fresh();
 	size_t len = 4 * MIB;
-	uint8_t *p = pattern(len, 2);
+	uint8_t *p = zt_pattern(len, 2);
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 	struct zh_store_fsck f;
 
@@ -157,8 +103,8 @@ Test(engine_store_faults, torn_writes_are_caught_by_the_shard_crc)
 	zh_store_close(s);
 	faults[2].torn_ppm = 0;
 	s = open_store();
-	cr_assert_eq(get_cmp(s, hash, p, len), 0);
-	f = fsck(s);
+	cr_assert_eq(zt_get_cmp(s, hash, p, len), 0);
+	f = zt_fsck(s);
 	cr_assert_eq(f.shards_bad, 4, "one torn shard per chunk");
 	cr_assert_eq(f.chunks_lost, 0);
 	free(p);
@@ -169,7 +115,7 @@ Test(engine_store_faults, failed_or_short_writes_fail_the_put_and_store_nothing)
 {
 	struct zh_store *s = fresh();
 	size_t len = 3 * MIB;
-	uint8_t *p = pattern(len, 3);
+	uint8_t *p = zt_pattern(len, 3);
 	uint8_t hash[ZH_CODEC_HASH_BYTES], kept[ZH_CODEC_HASH_BYTES];
 	struct zh_store_fsck f;
 	struct zh_object_info info;
@@ -179,7 +125,7 @@ Test(engine_store_faults, failed_or_short_writes_fail_the_put_and_store_nothing)
 	faults[1].eio_ppm = 1000000;
 	s = open_store();
 	free(p);
-	p = pattern(len, 4);
+	p = zt_pattern(len, 4);
 	cr_assert_eq(zh_store_put(s, p, len, NULL, hash), -EIO);
 	zh_store_close(s);
 	faults[1].eio_ppm = 0;
@@ -190,12 +136,12 @@ Test(engine_store_faults, failed_or_short_writes_fail_the_put_and_store_nothing)
 	zh_store_close(s);
 	faults[3].short_ppm = 0;
 	s = open_store();
-	f = fsck(s);
+	f = zt_fsck(s);
 	cr_assert(zh_store_fsck_clean(&f), "leaked %llu", (unsigned long long)f.extents_leaked);
 	cr_assert_eq(f.objects, 1);
 	free(p);
-	p = pattern(len, 3);
-	cr_assert_eq(get_cmp(s, kept, p, len), 0);
+	p = zt_pattern(len, 3);
+	cr_assert_eq(zt_get_cmp(s, kept, p, len), 0);
 	free(p);
 	zh_store_close(s);
 }
@@ -204,7 +150,7 @@ Test(engine_store_faults, slow_devices_only_slow_things_down)
 {
 	struct zh_store *s;
 	size_t len = 3 * MIB + 5;
-	uint8_t *p = pattern(len, 5);
+	uint8_t *p = zt_pattern(len, 5);
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 
 	for (unsigned i = 0; i < DEVS; i++) {
@@ -213,7 +159,7 @@ Test(engine_store_faults, slow_devices_only_slow_things_down)
 	}
 	s = fresh();
 	cr_assert_eq(zh_store_put(s, p, len, NULL, hash), 0);
-	cr_assert_eq(get_cmp(s, hash, p, len), 0);
+	cr_assert_eq(zt_get_cmp(s, hash, p, len), 0);
 	free(p);
 	zh_store_close(s);
 }
@@ -227,7 +173,7 @@ Test(engine_store_faults, a_device_vanishing_mid_run_fails_puts_not_acknowledged
 	int rc = 0;
 
 	for (unsigned i = 0; i < 8; i++) {
-		uint8_t *p = pattern(len, 10 + i);
+		uint8_t *p = zt_pattern(len, 10 + i);
 
 		if (i == 4)
 			atomic_store(&faults[5].vanished, true);
@@ -241,15 +187,15 @@ Test(engine_store_faults, a_device_vanishing_mid_run_fails_puts_not_acknowledged
 	}
 	/* Reads go on: the lost device's shards are rebuilt from parity. */
 	for (unsigned i = 0; i < ok; i++) {
-		uint8_t *p = pattern(len, 10 + i);
+		uint8_t *p = zt_pattern(len, 10 + i);
 
-		cr_assert_eq(get_cmp(s, hash[i], p, len), 0, "object %u", i);
+		cr_assert_eq(zt_get_cmp(s, hash[i], p, len), 0, "object %u", i);
 		free(p);
 	}
 	zh_store_close(s);
 	atomic_store(&faults[5].vanished, false);
 	s = open_store();
-	struct zh_store_fsck f = fsck(s);
+	struct zh_store_fsck f = zt_fsck(s);
 
 	cr_assert(zh_store_fsck_clean(&f), "nothing of the failed puts may remain");
 	cr_assert_eq(f.objects, 4);

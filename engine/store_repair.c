@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store: checking and repairing chunks. zh__chunk_check reads every shard of a chunk through
+ * the get pipeline in read-all mode; fsck and scrub use it. To repair, the chunk's reactor
+ * rebuilds the bad shards from k good ones (ISA-L reconstruction, each result checked against
+ * the crc its record promises) and the devices' owners write them back where they were, with
+ * FUA: the chunk record and the allocator do not change, so a repair needs no metadata commit,
+ * and a lost device given a fresh superblock (replace_lost_devs) is rebuilt by the same path.
+ *
+ * Degraded reads queue their chunk here; a background thread repairs the queue at a bounded
+ * rate. The queue lives in memory: chunks queued when the process stops are found by scrub.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/store_internal.h"
+
+/* ---- reactor side -------------------------------------------------------------------------- */
+
+/* On the chunk's reactor, after a read-all: rebuild the shards not present and write them. */
+static void repair_chunk_msg(struct zh_reactor *r, void *arg)
+{
+	struct zh__slot *slot = arg;
+	struct zh_store *s = slot->store;
+	const struct zh_codec_hdr *hdr = &slot->rec.hdr;
+	unsigned shards = (unsigned)hdr->ec_k + hdr->ec_m;
+	uint32_t rebuild = slot->rewrite;
+	uint32_t stride = zh__stride(s, hdr->shard_bytes);
+	int rc = zh_codec_ec_reconstruct(s->core[zh_reactor_id(r)].codec, hdr->shard_bytes,
+					 (const uint8_t *const *)slot->shard, slot->present,
+					 slot->shard, rebuild);
+
+	for (unsigned i = 0; rc == 0 && i < shards; i++) {
+		if (!(rebuild & (1u << i)))
+			continue;
+		memset(slot->shard[i] + hdr->shard_bytes, 0, stride - hdr->shard_bytes);
+		if (zh_codec_crc32c(slot->shard[i], hdr->shard_bytes) != hdr->shard_crc[i])
+			rc = -EIO;
+	}
+	slot->rc = rc;
+	if (rc < 0 || rebuild == 0) {
+		zh__slot_done(slot);
+		return;
+	}
+	slot->pending = (uint32_t)__builtin_popcount(rebuild);
+	for (unsigned i = 0; i < shards; i++) {
+		struct zh__shard_op *op = &slot->op[i];
+
+		if (!(rebuild & (1u << i)))
+			continue;
+		op->rc = 0;
+		op->loc = slot->rec.loc[i];
+		op->src = slot->shard[i];
+		zh__post_reactor(r, zh__dev_owner(s, op->loc.dev), zh__shard_write_msg, op);
+	}
+}
+
+/* ---- checking one chunk -------------------------------------------------------------------- */
+
+static void slot_run(struct zh_store *s, struct zh__slot *slot, zh_msg_fn fn)
+{
+	atomic_store_explicit(&slot->done, 0, memory_order_relaxed);
+	zh__post_control(s, slot->coord, fn, slot);
+	zh__slot_wait(slot);
+}
+
+/* True when the committed record of the chunk still is \p rec (not deleted, not replaced). */
+static bool record_current(struct zh_store *s, const uint8_t *hash, uint32_t index,
+			   const struct zh__chunk_rec *rec)
+{
+	uint8_t a[ZH__CHUNK_REC_BYTES], b[ZH__CHUNK_REC_BYTES];
+	struct zh__chunk_rec now;
+	size_t na, nb;
+
+	if (zh__chunk_rec_load(s, hash, index, &now) < 0)
+		return false;
+	na = zh__chunk_rec_pack(rec, a);
+	nb = zh__chunk_rec_pack(&now, b);
+	return na == nb && memcmp(a, b, na) == 0;
+}
+
+/* Rewrite the slot's bad shards in place, under the write lock (see struct zh__repairer). */
+static int chunk_rewrite(struct zh_store *s, struct zh__slot *slot, const uint8_t *hash,
+			 struct zh__chunk_check *res)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&s->rp.write_lock);
+	if (!record_current(s, hash, slot->chunk_index, &slot->rec)) {
+		res->changed = true;
+	} else {
+		slot->in_place = true;
+		slot_run(s, slot, repair_chunk_msg);
+		rc = slot->rc;
+	}
+	pthread_mutex_unlock(&s->rp.write_lock);
+	if (rc == 0 && !res->changed) {
+		res->repaired = (unsigned)__builtin_popcount(slot->rewrite);
+		atomic_fetch_add(&s->rp.chunks_repaired, 1);
+		atomic_fetch_add(&s->rp.shards_repaired, res->repaired);
+	}
+	return rc;
+}
+
+/* The shards of \p mask that sit on devices this store has open. */
+static uint32_t shards_on_present_devs(const struct zh_store *s, const struct zh__chunk_rec *rec,
+				       uint32_t mask)
+{
+	uint32_t out = 0;
+
+	for (unsigned i = 0; i < ZH_CODEC_SHARDS_MAX; i++) {
+		if ((mask & (1u << i)) && s->dev[rec->loc[i].dev] != NULL)
+			out |= 1u << i;
+	}
+	return out;
+}
+
+int zh__chunk_check(struct zh_store *s, const uint8_t *hash, uint32_t index,
+		    const struct zh__chunk_rec *rec, bool repair, struct zh__chunk_check *res)
+{
+	struct zh__slot *slot = zh__slot_get(s, true);
+	uint8_t got[ZH_CODEC_HASH_BYTES];
+	int rc = 0;
+
+	*res = (struct zh__chunk_check){.shards = (unsigned)rec->hdr.ec_k + rec->hdr.ec_m};
+	slot->rec = *rec;
+	slot->chunk_index = index;
+	slot->raw_bytes = rec->hdr.raw_bytes;
+	slot->read_all = true;
+	slot_run(s, slot, zh__get_chunk_msg);
+	res->bytes_read = (uint64_t)res->shards * zh__stride(s, rec->hdr.shard_bytes);
+	res->bad_mask = ((1u << res->shards) - 1) & ~slot->present;
+	res->bad = (unsigned)__builtin_popcount(res->bad_mask);
+	slot->rewrite = shards_on_present_devs(s, rec, res->bad_mask);
+	res->on_absent = res->bad - (unsigned)__builtin_popcount(slot->rewrite);
+	if (slot->rc < 0) {
+		res->lost = true;
+	} else {
+		zh_codec_sha256(NULL, slot->raw, slot->raw_bytes, got);
+		res->hash_bad = memcmp(got, rec->hash, sizeof(got)) != 0;
+	}
+	/* Rebuild only from a chunk that decodes to its hash: never spread bad content. */
+	if (repair && slot->rewrite != 0 && !res->lost && !res->hash_bad)
+		rc = chunk_rewrite(s, slot, hash, res);
+	if ((res->bad > 0 || res->lost || res->hash_bad) && !res->changed &&
+	    !record_current(s, hash, index, rec))
+		res->changed = true; /* read while it was being deleted: not a problem */
+	zh__slot_put(s, slot);
+	return rc;
+}
+
+/* ---- pacing -------------------------------------------------------------------------------- */
+
+void zh__pace_init(struct zh__pace *p, uint64_t rate)
+{
+	*p = (struct zh__pace){.rate = rate, .start_ns = zh_clock_ns()};
+}
+
+void zh__pace_add(struct zh__pace *p, uint64_t bytes)
+{
+	uint64_t now = zh_clock_ns(), due_ns;
+
+	if (p->rate == 0 || p->rate == UINT64_MAX)
+		return;
+	/* Idle for long (an empty queue): start afresh rather than burst to catch up. */
+	if (now - p->start_ns >
+	    (uint64_t)((double)p->bytes * 1e9 / (double)p->rate) + 1000000000u) {
+		p->start_ns = now;
+		p->bytes = 0;
+	}
+	p->bytes += bytes;
+	due_ns = p->start_ns + (uint64_t)((double)p->bytes * 1e9 / (double)p->rate);
+	if (due_ns > now) {
+		struct timespec ts = {(time_t)((due_ns - now) / 1000000000u),
+				      (long)((due_ns - now) % 1000000000u)};
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* ---- the repair queue and its thread ------------------------------------------------------- */
+
+void zh__repair_enqueue(struct zh_store *s, const uint8_t *hash, uint32_t chunk)
+{
+	struct zh__repairer *rp = &s->rp;
+	bool queued = false, known = false;
+
+	if (!rp->started)
+		return;
+	pthread_mutex_lock(&rp->lock);
+	for (unsigned i = 0; i < rp->count && !known; i++) {
+		const struct zh__repair_item *it =
+		    &rp->queue[(rp->head + i) % ZH__REPAIR_QUEUE_MAX];
+
+		known = it->chunk == chunk && memcmp(it->hash, hash, ZH_CODEC_HASH_BYTES) == 0;
+	}
+	if (!known && rp->count < ZH__REPAIR_QUEUE_MAX) {
+		struct zh__repair_item *it =
+		    &rp->queue[(rp->head + rp->count) % ZH__REPAIR_QUEUE_MAX];
+
+		memcpy(it->hash, hash, ZH_CODEC_HASH_BYTES);
+		it->chunk = chunk;
+		rp->count++;
+		queued = true;
+		pthread_cond_signal(&rp->cond);
+	}
+	pthread_mutex_unlock(&rp->lock);
+	if (queued)
+		atomic_fetch_add(&rp->queued, 1);
+	else if (!known)
+		atomic_fetch_add(&rp->dropped, 1);
+}
+
+static bool repair_take(struct zh__repairer *rp, struct zh__repair_item *out)
+{
+	bool got;
+
+	pthread_mutex_lock(&rp->lock);
+	while (rp->count == 0 && !rp->stop)
+		pthread_cond_wait(&rp->cond, &rp->lock);
+	got = !rp->stop;
+	if (got) {
+		*out = rp->queue[rp->head];
+		rp->head = (rp->head + 1) % ZH__REPAIR_QUEUE_MAX;
+		rp->count--;
+	}
+	pthread_mutex_unlock(&rp->lock);
+	return got;
+}
+
+static void *repair_main(void *arg)
+{
+	struct zh_store *s = arg;
+	struct zh__repair_item it;
+	struct zh__pace pace;
+
+	zh__pace_init(&pace, s->rp.rate_bytes);
+	while (repair_take(&s->rp, &it)) {
+		struct zh__chunk_rec rec;
+		struct zh__chunk_check res;
+
+		/* Gone since it was queued (deleted): nothing to repair. */
+		if (zh__chunk_rec_load(s, it.hash, it.chunk, &rec) < 0)
+			continue;
+		(void)zh__chunk_check(s, it.hash, it.chunk, &rec, true, &res);
+		zh__pace_add(&pace, res.bytes_read);
+	}
+	return NULL;
+}
+
+int zh__repair_start(struct zh_store *s, uint64_t rate_bytes)
+{
+	struct zh__repairer *rp = &s->rp;
+	int rc;
+
+	rp->rate_bytes = rate_bytes;
+	rc = -pthread_create(&rp->thread, NULL, repair_main, s);
+	rp->started = rc == 0;
+	return rc;
+}
+
+void zh__repair_stop(struct zh_store *s)
+{
+	struct zh__repairer *rp = &s->rp;
+
+	if (!rp->started)
+		return;
+	pthread_mutex_lock(&rp->lock);
+	rp->stop = true;
+	pthread_cond_signal(&rp->cond);
+	pthread_mutex_unlock(&rp->lock);
+	pthread_join(rp->thread, NULL);
+	rp->started = false;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * store_testing: helpers the store's Criterion suites share (scratch directories, test
+ * patterns, reading an object back and comparing, fsck expectations, damaging device files).
+ * Failures are Criterion assertions.
+ */
+#ifndef ZH_STORE_TESTING_H
+#define ZH_STORE_TESTING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "engine/store.h"
+
+#define ZT_MIB (1u << 20)
+
+/** "<scratch>/<name>-<pid>" into \p dir, removed if it was there. */
+void zt_scratch_dir(char *dir, size_t cap, const char *name);
+void zt_rm_rf(const char *path);
+/** \p len bytes from \p seed (malloc'd): half compressible, half not, so both codec paths run. */
+uint8_t *zt_pattern(size_t len, uint32_t seed);
+/** Read the whole object and compare. \return 0, -EBADMSG (differs), or the get's error. */
+int zt_get_cmp(struct zh_store *s, const uint8_t *hash, const uint8_t *want, size_t len);
+struct zh_store_fsck zt_fsck(struct zh_store *s);
+/** fsck must find nothing wrong (the counters are printed when it does). */
+void zt_expect_clean(struct zh_store *s);
+/** Overwrite \p len bytes at \p at of file \p name in \p dir with \p byte. */
+void zt_damage_file(const char *dir, const char *name, off_t at, size_t len, int byte);
+
+#endif /* ZH_STORE_TESTING_H */

@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_store_repair.c - scrub and repair. Bit rot, zeroed devices and deleted device files (up
+ * to m = 2 of six) are found by scrub and rewritten in place; a lost device comes back through
+ * replace_lost_devs and is rebuilt; degraded reads queue their chunks for the background
+ * repairer. "Fully redundant again" is checked the hard way: after repair, m other devices are
+ * destroyed and every object must still read back.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store_testing.h"
+
+#define OBJECTS 2
+
+static char dir[256];
+static const size_t obj_len[OBJECTS] = {6 * ZT_MIB + 4321, 3 * ZT_MIB};
+static uint8_t hashes[OBJECTS][ZH_CODEC_HASH_BYTES];
+#define CHUNKS 10 /* 7 + 3: with six devices and 4+2, each chunk has one shard per device */
+
+static void setup(void)
+{
+	zt_scratch_dir(dir, sizeof(dir), "store-repair");
+}
+
+static void teardown(void)
+{
+	zt_rm_rf(dir);
+}
+
+TestSuite(engine_store_repair, .init = setup, .fini = teardown);
+
+static struct zh_store *open_with(bool replace, bool read_only)
+{
+	struct zh_store_opts o;
+	struct zh_store *s;
+
+	zh_store_opts_default(&o);
+	o.dir = dir;
+	o.dev_bytes = 64ull << 20;
+	o.chunk_slots = 8;
+	o.replace_lost_devs = replace;
+	o.read_only = read_only;
+	o.repair_rate_bytes = UINT64_MAX;
+	cr_assert_eq(zh_store_open(&o, &s), 0);
+	return s;
+}
+
+/* A fresh store holding the test objects, closed. */
+static void populate(void)
+{
+	struct zh_store_opts o;
+	struct zh_store *s;
+
+	zh_store_opts_default(&o);
+	o.dir = dir;
+	o.dev_bytes = 64ull << 20;
+	cr_assert_eq(zh_store_format(&o), 0);
+	s = open_with(false, false);
+	for (unsigned i = 0; i < OBJECTS; i++) {
+		uint8_t *p = zt_pattern(obj_len[i], 40 + i);
+
+		cr_assert_eq(zh_store_put(s, p, obj_len[i], NULL, hashes[i]), 0);
+		free(p);
+	}
+	zh_store_close(s);
+}
+
+static void expect_objects(struct zh_store *s, int want_rc)
+{
+	for (unsigned i = 0; i < OBJECTS; i++) {
+		uint8_t *p = zt_pattern(obj_len[i], 40 + i);
+
+		cr_assert_eq(zt_get_cmp(s, hashes[i], p, obj_len[i]), want_rc, "object %u", i);
+		free(p);
+	}
+}
+
+static struct zh_store_fsck scrub(struct zh_store *s, bool repair)
+{
+	struct zh_store_scrub_opts so;
+	struct zh_store_fsck f;
+
+	zh_store_scrub_opts_default(&so);
+	so.repair = repair;
+	cr_assert_eq(zh_store_scrub(s, &so, &f, NULL, NULL, NULL), 0);
+	cr_assert_eq(f.chunks_lost, 0);
+	cr_assert_eq(f.hash_mismatch, 0);
+	return f;
+}
+
+static void rot(const char *dev, int byte)
+{
+	/* The devices' first 8 MiB after the superblock hold every shard of the test objects. */
+	zt_damage_file(dir, dev, 4096, 8 * ZT_MIB, byte);
+}
+
+static void unlink_dev(const char *dev)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, dev);
+	cr_assert_eq(unlink(path), 0, "%s", path);
+}
+
+/* After a repair: destroy m other devices; every object must still read back. */
+static void expect_fully_redundant(const char *dev_a, const char *dev_b)
+{
+	struct zh_store *s;
+
+	rot(dev_a, 0x33);
+	rot(dev_b, 0);
+	s = open_with(false, true);
+	expect_objects(s, 0);
+	zh_store_close(s);
+}
+
+Test(engine_store_repair, scrub_finds_and_rewrites_bit_rot_and_zeroed_shards_in_place)
+{
+	struct zh_store *s;
+	struct zh_store_fsck f;
+
+	populate();
+	rot("dev1.img", 0x5a);
+	rot("dev4.img", 0);
+	s = open_with(false, false);
+	f = scrub(s, false);
+	cr_assert_eq(f.objects, OBJECTS);
+	cr_assert_eq(f.chunks, CHUNKS);
+	cr_assert_eq(f.shards_bad, 2 * CHUNKS);
+	cr_assert_eq(f.shards_repaired, 0, "a scrub without repair changes nothing");
+	cr_assert_not(zh_store_scrub_clean(&f));
+	cr_assert_eq(zt_fsck(s).shards_bad, 2 * CHUNKS);
+
+	f = scrub(s, true);
+	cr_assert_eq(f.shards_bad, 2 * CHUNKS);
+	cr_assert_eq(f.shards_repaired, 2 * CHUNKS);
+	cr_assert(zh_store_scrub_clean(&f));
+	zt_expect_clean(s);
+	f = scrub(s, true);
+	cr_assert_eq(f.shards_bad, 0, "a second scrub finds nothing");
+	zh_store_close(s);
+	expect_fully_redundant("dev0.img", "dev2.img");
+}
+
+Test(engine_store_repair, lost_device_files_are_recreated_and_rebuilt)
+{
+	struct zh_store *s;
+	struct zh_store_info info;
+	struct zh_store_fsck f;
+
+	populate();
+	unlink_dev("dev2.img");
+	unlink_dev("dev5.img");
+
+	/* Without a replacement, scrub can only say where the shards are missing. */
+	s = open_with(false, false);
+	f = scrub(s, true);
+	cr_assert_eq(f.devs_missing, 2);
+	cr_assert_eq(f.shards_bad, 2 * CHUNKS);
+	cr_assert_eq(f.shards_repaired, 0);
+	cr_assert_not(zh_store_scrub_clean(&f));
+	zh_store_close(s);
+
+	s = open_with(true, false);
+	zh_store_info_get(s, &info);
+	cr_assert_eq(info.devs_present, 6);
+	cr_assert(info.dev[2].replaced && info.dev[5].replaced);
+	cr_assert_not(info.dev[0].replaced);
+	f = scrub(s, true);
+	cr_assert_eq(f.shards_repaired, 2 * CHUNKS);
+	cr_assert(zh_store_scrub_clean(&f));
+	zt_expect_clean(s);
+	zh_store_close(s);
+	expect_fully_redundant("dev0.img", "dev1.img");
+}
+
+Test(engine_store_repair, a_zeroed_superblock_is_rewritten_and_the_device_rebuilt)
+{
+	struct zh_store *s;
+	struct zh_store_info info;
+	struct zh_store_fsck f;
+
+	populate();
+	zt_damage_file(dir, "dev3.img", 0, 4096, 0);
+	/* Not zeros: a data shard that is all padding is zeros and would still check out. */
+	rot("dev3.img", 0x11);
+	s = open_with(false, true);
+	zh_store_info_get(s, &info);
+	cr_assert_eq(info.devs_present, 5);
+	expect_objects(s, 0);
+	zh_store_close(s);
+
+	s = open_with(true, false);
+	zh_store_info_get(s, &info);
+	cr_assert(info.dev[3].replaced);
+	f = scrub(s, true);
+	cr_assert_eq(f.shards_repaired, CHUNKS, "bad %llu repaired %llu",
+		     (unsigned long long)f.shards_bad, (unsigned long long)f.shards_repaired);
+	zt_expect_clean(s);
+	zh_store_close(s);
+	expect_fully_redundant("dev4.img", "dev5.img");
+}
+
+Test(engine_store_repair, replace_never_touches_a_device_of_another_store)
+{
+	char other[300];
+	struct zh_store_opts o;
+	struct zh_store *s;
+
+	populate();
+	snprintf(other, sizeof(other), "%s-other", dir);
+	zt_rm_rf(other);
+	zh_store_opts_default(&o);
+	o.dir = other;
+	o.dev_bytes = 64ull << 20;
+	cr_assert_eq(zh_store_format(&o), 0);
+	/* Device 1 of this store is now device 1 of the other one. */
+	char from[400], to[400];
+
+	snprintf(from, sizeof(from), "%s/dev1.img", other);
+	snprintf(to, sizeof(to), "%s/dev1.img", dir);
+	cr_assert_eq(rename(from, to), 0);
+	zh_store_opts_default(&o);
+	o.dir = dir;
+	o.replace_lost_devs = true;
+	cr_assert_eq(zh_store_open(&o, &s), -EXDEV);
+	zt_rm_rf(other);
+}
+
+Test(engine_store_repair, degraded_reads_queue_chunks_for_background_repair)
+{
+	struct zh_store *s;
+	struct zh_store_stats st;
+
+	populate();
+	rot("dev2.img", 0x77);
+	s = open_with(false, false);
+	expect_objects(s, 0);
+	zh_store_stats_get(s, &st);
+	/* Each chunk has one shard on dev2; a data shard there makes its read degraded. */
+	cr_assert_gt(st.degraded_reads, 0);
+	cr_assert_eq(st.repairs_queued, st.degraded_reads);
+	for (int i = 0; i < 1000; i++) {
+		zh_store_stats_get(s, &st);
+		if (st.chunks_repaired == st.repairs_queued)
+			break;
+		usleep(10000);
+	}
+	cr_assert_eq(st.chunks_repaired, st.repairs_queued);
+	cr_assert_eq(st.shards_repaired, st.repairs_queued);
+	cr_assert_eq(st.repairs_dropped, 0);
+	/* What degraded reads never touch (parity shards on dev2) is left for scrub. */
+	struct zh_store_fsck f = zt_fsck(s);
+
+	cr_assert_eq(f.shards_bad, CHUNKS - st.repairs_queued);
+	scrub(s, true);
+	zt_expect_clean(s);
+	zh_store_close(s);
+}
+
+Test(engine_store_repair, a_read_only_store_scrubs_but_does_not_repair)
+{
+	struct zh_store *s;
+	struct zh_store_scrub_opts so;
+	struct zh_store_fsck f;
+
+	populate();
+	rot("dev0.img", 1);
+	s = open_with(false, true);
+	zh_store_scrub_opts_default(&so);
+	cr_assert_eq(zh_store_scrub(s, &so, &f, NULL, NULL, NULL), -EROFS);
+	f = scrub(s, false);
+	cr_assert_eq(f.shards_bad, CHUNKS);
+	zh_store_close(s);
+}
+
+struct churn {
+	struct zh_store *store;
+	_Atomic bool done;
+	unsigned bad_reads;
+};
+
+/* Puts, reads back and deletes objects while the main thread scrubs and repairs. */
+static void *churn_main(void *arg)
+{
+	struct churn *c = arg;
+	uint8_t hash[4][ZH_CODEC_HASH_BYTES];
+
+	for (unsigned i = 0; i < 24; i++) {
+		size_t len = ZT_MIB + (i % 3) * 700000;
+		uint8_t *p = zt_pattern(len, 100 + i);
+
+		cr_assert_eq(zh_store_put(c->store, p, len, NULL, hash[i % 4]), 0);
+		c->bad_reads += zt_get_cmp(c->store, hash[i % 4], p, len) != 0;
+		free(p);
+		if (i >= 3)
+			cr_assert_eq(zh_store_delete(c->store, hash[(i - 3) % 4]), 0);
+	}
+	atomic_store(&c->done, true);
+	return NULL;
+}
+
+Test(engine_store_repair, scrub_repairs_while_objects_come_and_go)
+{
+	struct churn c = {0};
+	struct zh_store_fsck f;
+	pthread_t t;
+	unsigned scrubs = 0;
+
+	populate();
+	rot("dev3.img", 0xa5);
+	c.store = open_with(false, false);
+	cr_assert_eq(pthread_create(&t, NULL, churn_main, &c), 0);
+	while (!atomic_load(&c.done) || scrubs == 0) {
+		f = scrub(c.store, true);
+		cr_assert_eq(f.records_bad, 0);
+		scrubs++;
+	}
+	pthread_join(t, NULL);
+	cr_assert_eq(c.bad_reads, 0);
+	f = scrub(c.store, true);
+	cr_assert(zh_store_scrub_clean(&f));
+	zt_expect_clean(c.store);
+	expect_objects(c.store, 0);
+	zh_store_close(c.store);
+}
