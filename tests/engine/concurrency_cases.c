@@ -209,6 +209,7 @@ struct post_storm_result post_storm_run(uint64_t messages)
 struct store_stress_thread {
 	struct zh_store *store;
 	unsigned id, objects;
+	bool delete_odd; /* delete every odd object after reading it back */
 	uint64_t puts, gets, mismatches;
 	int rc;
 };
@@ -239,16 +240,53 @@ static void *store_stress_thread(void *arg)
 			t->rc = rc == 1 ? 0 : rc;
 			t->gets += rc == 0;
 		}
+		if (t->rc == 0 && t->delete_odd && n % 2 == 1)
+			t->rc = zh_store_delete(t->store, hash);
 	}
 	free(buf);
 	return NULL;
 }
 
-struct store_stress_result store_stress_run(const char *dir, unsigned objects_per_thread)
+struct scrubber {
+	struct zh_store *store;
+	_Atomic bool stop;
+	uint64_t scrubs, problems;
+	int rc;
+};
+
+/* Scrub and repair in a loop while the workers put, get and delete. */
+static void *scrubber_main(void *arg)
+{
+	struct scrubber *sc = arg;
+	struct zh_store_scrub_opts so;
+
+	zh_store_scrub_opts_default(&so);
+	while (!atomic_load(&sc->stop) && sc->rc == 0) {
+		struct zh_store_fsck f;
+
+		sc->rc = zh_store_scrub(sc->store, &so, &f, NULL, NULL, NULL);
+		sc->problems += f.chunks_lost + f.hash_mismatch + f.records_bad;
+		sc->scrubs++;
+	}
+	return NULL;
+}
+
+static void stress_collect(struct store_stress_result *res, struct store_stress_thread *t)
+{
+	res->puts += t->puts;
+	res->gets += t->gets;
+	res->mismatches += t->mismatches;
+	if (res->rc == 0)
+		res->rc = t->rc;
+}
+
+struct store_stress_result store_stress_run(const char *dir, unsigned objects_per_thread,
+					    bool scrub)
 {
 	struct store_stress_result res = {0};
 	struct store_stress_thread t[4];
-	pthread_t tid[4];
+	struct scrubber sc = {0};
+	pthread_t tid[4], scrub_tid;
 	struct zh_store_opts o;
 	struct zh_store *s;
 	struct zh_store_fsck f;
@@ -262,18 +300,25 @@ struct store_stress_result store_stress_run(const char *dir, unsigned objects_pe
 		res.rc = zh_store_open(&o, &s);
 	if (res.rc < 0)
 		return res;
+	sc.store = s;
+	if (scrub)
+		pthread_create(&scrub_tid, NULL, scrubber_main, &sc);
 	for (unsigned i = 0; i < 4; i++) {
 		t[i] = (struct store_stress_thread){
-		    .store = s, .id = i, .objects = objects_per_thread};
+		    .store = s, .id = i, .objects = objects_per_thread, .delete_odd = scrub};
 		pthread_create(&tid[i], NULL, store_stress_thread, &t[i]);
 	}
 	for (unsigned i = 0; i < 4; i++) {
 		pthread_join(tid[i], NULL);
-		res.puts += t[i].puts;
-		res.gets += t[i].gets;
-		res.mismatches += t[i].mismatches;
+		stress_collect(&res, &t[i]);
+	}
+	if (scrub) {
+		atomic_store(&sc.stop, true);
+		pthread_join(scrub_tid, NULL);
+		res.scrubs = sc.scrubs;
+		res.scrub_problems = sc.problems;
 		if (res.rc == 0)
-			res.rc = t[i].rc;
+			res.rc = sc.rc;
 	}
 	res.fsck_clean = zh_store_fsck(s, &f, NULL, NULL, NULL) == 0 && zh_store_fsck_clean(&f);
 	zh_store_close(s);

@@ -54,11 +54,11 @@ Test(engine_alloc, release_merges_with_both_neighbours)
 	zh__alloc_release(a, &e[1]);
 	zh__alloc_release(a, &e[3]);
 	cr_assert_eq(a->free_count, 3); /* e1, e3, and the tail */
-	zh__alloc_release(a, &e[2]);   /* joins e1 and e3 */
+	zh__alloc_release(a, &e[2]);	/* joins e1 and e3 */
 	cr_assert_eq(a->free_count, 2);
-	zh__alloc_release(a, &e[5]);   /* joins the tail from below */
-	zh__alloc_release(a, &e[0]);   /* joins e1..e3 from below */
-	zh__alloc_release(a, &e[4]);   /* joins everything */
+	zh__alloc_release(a, &e[5]); /* joins the tail from below */
+	zh__alloc_release(a, &e[0]); /* joins e1..e3 from below */
+	zh__alloc_release(a, &e[4]); /* joins everything */
 	cr_assert_eq(a->free_count, 1);
 	cr_assert_eq(a->free_bytes, 60 * KIB);
 	free(a);
@@ -147,7 +147,7 @@ Test(engine_alloc, only_committed_extents_survive_a_restart, .init = scratch_set
 		cr_assert_eq(zh__alloc_reserve(a, 16 * KIB, &committed[i]), 0);
 		zh__alloc_persist_used(b, 7, &committed[i]);
 	}
-	other_dev = (struct zh__extent){ 4096, 4096 };
+	other_dev = (struct zh__extent){4096, 4096};
 	zh__alloc_persist_used(b, 8, &other_dev);
 	cr_assert_eq(zh_index_commit(ix, b), 0);
 	for (unsigned i = 0; i < 2; i++)
@@ -184,7 +184,7 @@ Test(engine_alloc, an_extent_committed_twice_is_euclean, .init = scratch_setup,
 	struct zh_index *ix = index_open();
 	struct zh_index_batch *b;
 	struct zh__alloc *a = alloc_new(MIB, 64);
-	struct zh__extent e1 = { 8192, 16384 }, e2 = { 16384, 4096 }; /* e2 inside e1 */
+	struct zh__extent e1 = {8192, 16384}, e2 = {16384, 4096}; /* e2 inside e1 */
 
 	cr_assert_eq(zh_index_batch_create(ix, &b), 0);
 	zh__alloc_persist_used(b, 1, &e1);

@@ -13,7 +13,7 @@ static struct zh__bufpool pool;
 
 static void setup(void)
 {
-	const uint32_t counts[ZH_BUF_CLASS_COUNT] = { 3, 2, 1 };
+	const uint32_t counts[ZH_BUF_CLASS_COUNT] = {3, 2, 1};
 
 	cr_assert_eq(zh_numa_topo_create(&topo), 0);
 	cr_assert_eq(zh__bufpool_init(&pool, topo, 0, counts), 0);

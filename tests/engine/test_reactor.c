@@ -30,7 +30,7 @@ static void start_engine(unsigned reactors)
 	struct zh_numa_topo *topo;
 	struct zh_numa_cpuset cpus;
 	struct zh_engine_opts opts;
-	struct zh_nvme_dev_opts dopts = { .create_size_bytes = DEV_BYTES };
+	struct zh_nvme_dev_opts dopts = {.create_size_bytes = DEV_BYTES};
 
 	cr_assert_eq(zh_numa_topo_create(&topo), 0);
 	cr_assert_eq(zh_numa_topo_allowed_cpus(topo, &cpus), 0);
@@ -58,7 +58,7 @@ static void stop_engine(void)
 
 static void wait_flag(_Atomic int *flag)
 {
-	struct timespec pause = { .tv_nsec = 1000000 };
+	struct timespec pause = {.tv_nsec = 1000000};
 
 	for (int i = 0; i < 10000 && atomic_load(flag) == 0; i++)
 		nanosleep(&pause, NULL);
@@ -123,9 +123,9 @@ static void rt_start(struct zh_reactor *r, void *arg)
 Test(engine_reactor, write_flush_read_round_trip_verifies_data, .timeout = 30)
 {
 	static struct round_trip rts[3] = {
-		{ .offset = 0, .len = 4096 },
-		{ .offset = 1 << 20, .len = 65536 },
-		{ .offset = DEV_BYTES - (1 << 20), .len = 1 << 20 },
+	    {.offset = 0, .len = 4096},
+	    {.offset = 1 << 20, .len = 65536},
+	    {.offset = DEV_BYTES - (1 << 20), .len = 1 << 20},
 	};
 
 	start_engine(1);
@@ -143,7 +143,7 @@ Test(engine_reactor, write_flush_read_round_trip_verifies_data, .timeout = 30)
 /* The bytes really reached the file, as seen by a plain read outside the engine. */
 Test(engine_reactor, written_bytes_are_in_the_file, .timeout = 30)
 {
-	static struct round_trip rt = { .offset = 12288, .len = 4096 };
+	static struct round_trip rt = {.offset = 12288, .len = 4096};
 	unsigned char got[4096];
 	int fd;
 
@@ -275,7 +275,7 @@ Test(engine_reactor, create_refuses_bad_options)
 {
 	struct zh_engine_opts opts;
 	struct zh_engine *e;
-	const uint16_t cpus[2] = { 0, 0 };
+	const uint16_t cpus[2] = {0, 0};
 
 	zh_engine_opts_default(&opts);
 	cr_assert_eq(zh_engine_create(&opts, &e), -EINVAL, "no cores");
@@ -291,7 +291,7 @@ Test(engine_reactor, create_reports_a_missing_core)
 {
 	struct zh_engine_opts opts;
 	struct zh_engine *e;
-	const uint16_t cpus[1] = { 1000 };
+	const uint16_t cpus[1] = {1000};
 
 	zh_engine_opts_default(&opts);
 	opts.cpus = cpus;
@@ -360,7 +360,7 @@ Test(engine_reactor, submit_batch_larger_than_the_queue_is_refused)
 {
 	struct zh_engine_opts opts;
 	struct zh_engine *e;
-	const uint16_t cpus[1] = { 0 };
+	const uint16_t cpus[1] = {0};
 
 	zh_engine_opts_default(&opts);
 	cr_assert_eq(opts.submit_batch, 4);

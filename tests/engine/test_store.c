@@ -480,11 +480,24 @@ Test(engine_store, bad_metadata_is_refused)
  */
 Test(engine_store, concurrent_puts_and_gets_with_contexts_freed_at_once, .timeout = 120)
 {
-	struct store_stress_result r = store_stress_run(dir, 60);
+	struct store_stress_result r = store_stress_run(dir, 60, false);
 
 	cr_assert_eq(r.rc, 0, "%s", strerror(-r.rc));
 	cr_assert_eq(r.puts, 240);
 	cr_assert_eq(r.gets, 240);
 	cr_assert_eq(r.mismatches, 0);
+	cr_assert(r.fsck_clean);
+}
+
+/* Scrub's reads and repairs race deletes and the reuse of what they free: never a problem. */
+Test(engine_store, scrub_and_repair_while_objects_are_put_and_deleted, .timeout = 120)
+{
+	struct store_stress_result r = store_stress_run(dir, 40, true);
+
+	cr_assert_eq(r.rc, 0, "%s", strerror(-r.rc));
+	cr_assert_eq(r.puts, 160);
+	cr_assert_eq(r.mismatches, 0);
+	cr_assert_gt(r.scrubs, 0);
+	cr_assert_eq(r.scrub_problems, 0);
 	cr_assert(r.fsck_clean);
 }

@@ -68,7 +68,7 @@ Test(engine_superblock, every_flipped_bit_is_refused)
 Test(engine_superblock, refusals)
 {
 	struct zh__superblock sb = sample(), back;
-	uint8_t blk[ZH__SB_BYTES], other[ZH__UUID_BYTES] = { 9 };
+	uint8_t blk[ZH__SB_BYTES], other[ZH__UUID_BYTES] = {9};
 
 	memset(blk, 0, sizeof(blk));
 	cr_assert_eq(zh__sb_unpack(blk, NULL, &back), -EBADMSG, "an unformatted device");

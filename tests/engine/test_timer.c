@@ -9,7 +9,7 @@ Test(engine_timer, pops_in_deadline_order_and_cancels_from_the_middle)
 {
 	struct zh__timer_heap heap;
 	struct zh_timer t[8];
-	const uint64_t deadlines[8] = { 50, 10, 70, 30, 20, 80, 60, 40 };
+	const uint64_t deadlines[8] = {50, 10, 70, 30, 20, 80, 60, 40};
 	uint64_t last = 0;
 	unsigned popped = 0;
 

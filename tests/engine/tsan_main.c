@@ -40,13 +40,19 @@ int main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 1;
-	struct store_stress_result ss = store_stress_run(dir, 40);
+	struct store_stress_result ss = store_stress_run(dir, 40, false);
 
 	expect(ss.rc == 0 && ss.puts == 160 && ss.gets == 160 && ss.mismatches == 0,
 	       "store: concurrent puts and gets");
 	expect(ss.fsck_clean, "store: fsck clean after them");
 	if (system(cmd) != 0)
 		return 1;
-	printf("%d passed, %d failed\n", 7 - failures - (pp.create_rc != 0 ? 3 : 0), failures);
+	ss = store_stress_run(dir, 30, true);
+	expect(ss.rc == 0 && ss.puts == 120 && ss.mismatches == 0 && ss.scrubs > 0 &&
+		   ss.scrub_problems == 0 && ss.fsck_clean,
+	       "store: scrub and repair while objects are put and deleted");
+	if (system(cmd) != 0)
+		return 1;
+	printf("%d passed, %d failed\n", 8 - failures - (pp.create_rc != 0 ? 3 : 0), failures);
 	return failures == 0 ? 0 : 1;
 }
