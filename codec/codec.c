@@ -64,8 +64,8 @@ static int contexts_create(struct zh_codec *c)
 	c->dctx = ZSTD_createDCtx();
 	c->aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
 	c->cipher = EVP_CIPHER_CTX_new();
-	if (c->cctx == NULL || c->probe_cctx == NULL || c->dctx == NULL ||
-	    c->cipher == NULL || c->aes_gcm == NULL)
+	if (c->cctx == NULL || c->probe_cctx == NULL || c->dctx == NULL || c->cipher == NULL ||
+	    c->aes_gcm == NULL)
 		return -ENOMEM;
 	if (EVP_CipherInit_ex(c->cipher, c->aes_gcm, NULL, NULL, NULL, 1) != 1)
 		return -ENOMEM;
@@ -84,9 +84,9 @@ static int buffers_create(struct zh_codec *c)
 	if (c->scratch == NULL)
 		return -ENOMEM;
 	for (unsigned i = 0; i < c->m; i++) {
-		c->rebuild[i] = aligned_alloc(ZH_CODEC_SHARD_ALIGN,
-					      c->shard_bytes_max > 0 ? c->shard_bytes_max
-								     : ZH_CODEC_SHARD_ALIGN);
+		c->rebuild[i] = aligned_alloc(ZH_CODEC_SHARD_ALIGN, c->shard_bytes_max > 0
+									? c->shard_bytes_max
+									: ZH_CODEC_SHARD_ALIGN);
 		if (c->rebuild[i] == NULL)
 			return -ENOMEM;
 	}
@@ -199,18 +199,32 @@ int zh_codec_simd_describe(char *buf, size_t len)
 	bool sha = b7 & bit_SHA;
 	bool pclmul = c1 & bit_PCLMUL;
 	bool aesni = c1 & bit_AES;
-	const char *ec = avx512 && gfni ? "avx512+gfni"
-			 : avx512       ? "avx512"
-			 : avx2 && gfni ? "avx2+gfni"
-			 : avx2         ? "avx2"
-			 : __builtin_cpu_supports("avx") ? "avx"
-			 : __builtin_cpu_supports("sse4.1") ? "sse" : "c";
-	const char *crc = avx512 && vpclmul ? "avx512+vpclmulqdq"
-			  : pclmul          ? "pclmulqdq"
-			  : __builtin_cpu_supports("sse4.2") ? "sse4.2-crc32" : "c";
+	const char *ec = avx512 && gfni			    ? "avx512+gfni"
+			 : avx512			    ? "avx512"
+			 : avx2 && gfni			    ? "avx2+gfni"
+			 : avx2				    ? "avx2"
+			 : __builtin_cpu_supports("avx")    ? "avx"
+			 : __builtin_cpu_supports("sse4.1") ? "sse"
+							    : "c";
+	const char *crc = avx512 && vpclmul		     ? "avx512+vpclmulqdq"
+			  : pclmul			     ? "pclmulqdq"
+			  : __builtin_cpu_supports("sse4.2") ? "sse4.2-crc32"
+							     : "c";
 	const char *gcm = avx512 && vaes && vpclmul ? "vaes+vpclmulqdq"
-			  : aesni && pclmul         ? "aes-ni+pclmulqdq" : "c";
+			  : aesni && pclmul	    ? "aes-ni+pclmulqdq"
+						    : "c";
 
 	return snprintf(buf, len, "ec=%s crc32c=%s sha256=%s aes-gcm=%s", ec, crc,
-			sha ? "sha-ni" : avx2 ? "avx2" : "c", gcm);
+			sha    ? "sha-ni"
+			: avx2 ? "avx2"
+			       : "c",
+			gcm);
+}
+
+int zh_codec_set_zstd_level(struct zh_codec *c, int level)
+{
+	if (level < 0 || level > ZSTD_maxCLevel())
+		return -EINVAL;
+	c->opts.zstd_level = level;
+	return 0;
 }

@@ -20,33 +20,33 @@
 
 #include "numa/zh_platform.h"
 
-#define ZH_CODEC_SHARDS_MAX    32 /* k + m */
-#define ZH_CODEC_HDR_BYTES     192
-#define ZH_CODEC_KEY_BYTES     32
-#define ZH_CODEC_NONCE_BYTES   12
-#define ZH_CODEC_TAG_BYTES     16
-#define ZH_CODEC_HASH_BYTES    32
-#define ZH_CODEC_HASH_HEX_LEN  64
-#define ZH_CODEC_SHARD_ALIGN   64 /* shard lengths are multiples of this (SIMD width) */
-#define ZH_CODEC_CHUNK_MAX     (64u << 20)
-#define ZH_CODEC_VERSION       1
+#define ZH_CODEC_SHARDS_MAX   32 /* k + m */
+#define ZH_CODEC_HDR_BYTES    192
+#define ZH_CODEC_KEY_BYTES    32
+#define ZH_CODEC_NONCE_BYTES  12
+#define ZH_CODEC_TAG_BYTES    16
+#define ZH_CODEC_HASH_BYTES   32
+#define ZH_CODEC_HASH_HEX_LEN 64
+#define ZH_CODEC_SHARD_ALIGN  64 /* shard lengths are multiples of this (SIMD width) */
+#define ZH_CODEC_CHUNK_MAX    (64u << 20)
+#define ZH_CODEC_VERSION      1
 /* Before compressing a chunk, these slices spread over it are compressed at level 1 (the
  * probe); a chunk whose probe does not save 1/32 is stored raw. */
-#define ZH_CODEC_PROBE_SLICES      16
+#define ZH_CODEC_PROBE_SLICES	   16
 #define ZH_CODEC_PROBE_SLICE_BYTES 4096u
 
 enum zh_codec_flag {
 	ZH_CODEC_F_COMPRESSED = 1u << 0, /* payload is one zstd frame */
-	ZH_CODEC_F_ENCRYPTED = 1u << 1,  /* payload is AES-256-GCM ciphertext; tag in the header */
+	ZH_CODEC_F_ENCRYPTED = 1u << 1,	 /* payload is AES-256-GCM ciphertext; tag in the header */
 };
 
 struct zh_codec_opts {
-	unsigned ec_k;                   /**< data shards; default 8 */
-	unsigned ec_m;                   /**< parity shards; default 4; k + m <= 32 */
-	int zstd_level;                  /**< 1..19; 0 stores every chunk uncompressed; default 3 */
-	uint32_t compress_min_bytes;     /**< chunks smaller than this are not compressed; 4096 */
-	uint32_t chunk_max_bytes;        /**< largest chunk; sizes the scratch; default 1 MiB */
-	unsigned decode_cache_entries;   /**< decode matrices kept; default 64 */
+	unsigned ec_k;		       /**< data shards; default 8 */
+	unsigned ec_m;		       /**< parity shards; default 4; k + m <= 32 */
+	int zstd_level;		       /**< 1..19; 0 stores every chunk uncompressed; default 3 */
+	uint32_t compress_min_bytes;   /**< chunks smaller than this are not compressed; 4096 */
+	uint32_t chunk_max_bytes;      /**< largest chunk; sizes the scratch; default 1 MiB */
+	unsigned decode_cache_entries; /**< decode matrices kept; default 64 */
 };
 
 /** The seed's defaults (8+4, 1 MiB chunks, 4 KiB threshold) and the measured zstd level. */
@@ -64,7 +64,7 @@ void zh_codec_destroy(struct zh_codec *codec);
 /** The chunk header, decoded (host byte order). Packed form: ZH_CODEC_HDR_BYTES bytes. */
 struct zh_codec_hdr {
 	uint8_t version;
-	uint8_t flags;        /**< enum zh_codec_flag */
+	uint8_t flags; /**< enum zh_codec_flag */
 	uint8_t ec_k;
 	uint8_t ec_m;
 	uint32_t raw_bytes;    /**< chunk length before the codec */
@@ -150,6 +150,12 @@ ZH_MUST_CHECK int zh_codec_chunk_decode(struct zh_codec *codec, const struct zh_
 					const uint8_t *const shards[], uint32_t present,
 					const struct zh_codec_key *key, void *raw, size_t raw_cap,
 					uint32_t *bad);
+
+/**
+ * Change the zstd level of chunks encoded from now on (0: store them uncompressed). The store's
+ * `auto` level moves it chunk by chunk. \return 0, or -EINVAL outside 0..ZSTD_maxCLevel().
+ */
+ZH_MUST_CHECK int zh_codec_set_zstd_level(struct zh_codec *codec, int level);
 
 /** Parity for k data shards of \p shard_bytes each, with the codec's cached encode tables. */
 void zh_codec_ec_encode(struct zh_codec *codec, uint32_t shard_bytes, const uint8_t *const data[],

@@ -35,7 +35,7 @@ int zh__alloc_init(struct zh__alloc *a, uint64_t dev_bytes, uint32_t block_bytes
 	a->block_bytes = block_bytes;
 	a->free_max = free_max;
 	if (head_bytes < dev_bytes) {
-		a->free[0] = (struct zh__extent){ head_bytes, dev_bytes - head_bytes };
+		a->free[0] = (struct zh__extent){head_bytes, dev_bytes - head_bytes};
 		a->free_count = 1;
 		a->free_bytes = dev_bytes - head_bytes;
 	}
@@ -69,7 +69,7 @@ int zh__alloc_reserve(struct zh__alloc *a, uint64_t len_bytes, struct zh__extent
 
 		if (f->len_bytes < len)
 			continue;
-		*out = (struct zh__extent){ f->offset_bytes, len };
+		*out = (struct zh__extent){f->offset_bytes, len};
 		f->offset_bytes += len;
 		f->len_bytes -= len;
 		if (f->len_bytes == 0)
@@ -134,7 +134,7 @@ int zh__alloc_mark_used(struct zh__alloc *a, const struct zh__extent *e)
 		return -EUCLEAN;
 	if (f == NULL || end > f->offset_bytes + f->len_bytes)
 		return -EUCLEAN; /* overlaps used space: committed twice */
-	tail = (struct zh__extent){ end, f->offset_bytes + f->len_bytes - end };
+	tail = (struct zh__extent){end, f->offset_bytes + f->len_bytes - end};
 	f->len_bytes = e->offset_bytes - f->offset_bytes;
 	a->free_bytes -= e->len_bytes;
 	if (tail.len_bytes > 0 && !free_insert(a, i, tail)) {
@@ -198,7 +198,7 @@ static int load_one(void *ctx, const void *key, size_t key_len, const void *val,
 
 int zh__alloc_load(struct zh__alloc *a, struct zh_index *index, uint16_t dev)
 {
-	uint8_t prefix[2] = { (uint8_t)(dev >> 8), (uint8_t)dev };
+	uint8_t prefix[2] = {(uint8_t)(dev >> 8), (uint8_t)dev};
 
 	return zh_index_scan(index, ZH_INDEX_CF_ALLOC, prefix, sizeof(prefix), load_one, a);
 }

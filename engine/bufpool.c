@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-const uint32_t zh__buf_class_bytes[ZH_BUF_CLASS_COUNT] = { 4096, 65536, 1048576 };
+const uint32_t zh__buf_class_bytes[ZH_BUF_CLASS_COUNT] = {4096, 65536, 1048576};
 
 static int class_init(struct zh__bufpool_class *c, const struct zh_numa_topo *topo, int node,
 		      uint32_t size_bytes, uint32_t count, uint8_t class_index)
@@ -28,10 +28,10 @@ static int class_init(struct zh__bufpool_class *c, const struct zh_numa_topo *to
 		return -ENOMEM;
 	for (uint32_t i = 0; i < count; i++) {
 		c->bufs[i] = (struct zh_buf){
-			.data = (char *)c->region + (size_t)i * size_bytes,
-			.size_bytes = size_bytes,
-			.size_class = class_index,
-			.slot = i,
+		    .data = (char *)c->region + (size_t)i * size_bytes,
+		    .size_bytes = size_bytes,
+		    .size_class = class_index,
+		    .slot = i,
 		};
 		/* Pop order 0, 1, 2...: the stack holds the highest slot at the bottom. */
 		c->free_stack[i] = count - 1 - i;
@@ -42,7 +42,7 @@ static int class_init(struct zh__bufpool_class *c, const struct zh_numa_topo *to
 int zh__bufpool_init(struct zh__bufpool *pool, const struct zh_numa_topo *topo, int node,
 		     const uint32_t counts[ZH_BUF_CLASS_COUNT])
 {
-	*pool = (struct zh__bufpool){ .topo = topo };
+	*pool = (struct zh__bufpool){.topo = topo};
 	for (unsigned k = 0; k < ZH_BUF_CLASS_COUNT; k++) {
 		int rc = class_init(&pool->cls[k], topo, node, zh__buf_class_bytes[k], counts[k],
 				    (uint8_t)k);
@@ -62,7 +62,7 @@ void zh__bufpool_fini(struct zh__bufpool *pool)
 		zh_numa_free(pool->topo, c->region, c->region_bytes);
 		free(c->bufs);
 		free(c->free_stack);
-		*c = (struct zh__bufpool_class){ 0 };
+		*c = (struct zh__bufpool_class){0};
 	}
 }
 
@@ -104,7 +104,7 @@ unsigned zh__bufpool_iovecs(struct zh__bufpool *pool, struct iovec *iov)
 
 		if (c->total == 0)
 			continue;
-		iov[n] = (struct iovec){ .iov_base = c->region, .iov_len = c->region_bytes };
+		iov[n] = (struct iovec){.iov_base = c->region, .iov_len = c->region_bytes};
 		for (uint32_t i = 0; i < c->total; i++)
 			c->bufs[i].reg_index = (uint16_t)n;
 		n++;

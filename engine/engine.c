@@ -11,17 +11,17 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define ZH_ENGINE_SQ_MAX 32768u
+#define ZH_ENGINE_SQ_MAX   32768u
 #define ZH_ENGINE_RING_MAX (1u << 20)
 
 void zh_engine_opts_default(struct zh_engine_opts *opts)
 {
 	*opts = (struct zh_engine_opts){
-		.sq_entries = 256,
-		.msg_ring_entries = 1024,
-		.buf_count = { 100, 50, 20 },
-		.timers_max = 64,
-		.submit_batch = 4,
+	    .sq_entries = 256,
+	    .msg_ring_entries = 1024,
+	    .buf_count = {100, 50, 20},
+	    .timers_max = 64,
+	    .submit_batch = 4,
 	};
 }
 

@@ -35,9 +35,9 @@ enum zh_buf_class {
 struct zh_buf {
 	void *data;
 	uint32_t size_bytes;
-	uint16_t reg_index;   /**< io_uring registered-buffer index */
-	uint8_t size_class;   /**< enum zh_buf_class */
-	uint32_t slot;        /**< index within its class */
+	uint16_t reg_index; /**< io_uring registered-buffer index */
+	uint8_t size_class; /**< enum zh_buf_class */
+	uint32_t slot;	    /**< index within its class */
 };
 
 struct zh_io;
@@ -49,13 +49,13 @@ typedef void (*zh_io_cb)(struct zh_reactor *r, struct zh_io *io);
  */
 struct zh_io {
 	zh_io_cb cb;
-	int32_t res;          /**< on completion: bytes transferred or a negative errno */
+	int32_t res;	      /**< on completion: bytes transferred or a negative errno */
 	uint16_t nvme_status; /**< raw NVMe status for passthrough devices, else 0 */
 	uint16_t dev_index;
 	uint32_t len_bytes;
-	int32_t fault_res;    /**< internal: the result an injected fault reports, or 0 */
-	uint64_t prep_ns;     /**< reactor clock when the request was queued */
-	uint64_t submit_ns;   /**< reactor clock just before its SQE went to the kernel */
+	int32_t fault_res;  /**< internal: the result an injected fault reports, or 0 */
+	uint64_t prep_ns;   /**< reactor clock when the request was queued */
+	uint64_t submit_ns; /**< reactor clock just before its SQE went to the kernel */
 };
 
 typedef void (*zh_msg_fn)(struct zh_reactor *r, void *arg);
@@ -91,12 +91,12 @@ enum zh_engine_pin {
 };
 
 struct zh_engine_opts {
-	const uint16_t *cpus;   /**< one reactor per listed core */
+	const uint16_t *cpus; /**< one reactor per listed core */
 	unsigned cpu_count;
-	uint32_t sq_entries;    /**< submission queue size per reactor (power of two) */
+	uint32_t sq_entries;	   /**< submission queue size per reactor (power of two) */
 	uint32_t msg_ring_entries; /**< capacity of each ordered-pair message ring (power of two) */
 	uint32_t buf_count[ZH_BUF_CLASS_COUNT]; /**< buffers per class per reactor */
-	uint32_t timers_max;    /**< armed timers per reactor */
+	uint32_t timers_max;			/**< armed timers per reactor */
 	/**
 	 * Registered in every reactor at index i. A NULL entry keeps index i for a device that is
 	 * missing (a store running degraded): requests to it fail with -ENODEV.
@@ -214,13 +214,13 @@ void zh_reactor_timer_cancel(struct zh_reactor *r, struct zh_timer *timer);
 
 struct zh_reactor_stats {
 	uint64_t loops;
-	uint64_t enters;          /**< io_uring_enter calls (submit, or wait) */
+	uint64_t enters; /**< io_uring_enter calls (submit, or wait) */
 	uint64_t ios_completed;
 	uint64_t msgs_handled;
-	uint64_t buf_exhausted;   /**< zh_reactor_buf_get() answered -EAGAIN */
-	uint64_t sq_full;         /**< a request answered -EAGAIN for lack of SQEs */
-	uint64_t msg_ring_full;   /**< a post from this reactor answered -EAGAIN */
-	uint64_t wakeups;         /**< eventfd wake-ups received */
+	uint64_t buf_exhausted; /**< zh_reactor_buf_get() answered -EAGAIN */
+	uint64_t sq_full;	/**< a request answered -EAGAIN for lack of SQEs */
+	uint64_t msg_ring_full; /**< a post from this reactor answered -EAGAIN */
+	uint64_t wakeups;	/**< eventfd wake-ups received */
 };
 
 /** Copy this reactor's counters. */

@@ -31,9 +31,9 @@ struct zh_msg {
  */
 struct zh__spsc {
 	alignas(ZH_CACHELINE_BYTES) _Atomic uint32_t head; /* written by the producer */
-	uint32_t tail_cache;                                /* producer's view of tail */
+	uint32_t tail_cache;				   /* producer's view of tail */
 	alignas(ZH_CACHELINE_BYTES) _Atomic uint32_t tail; /* written by the consumer */
-	uint32_t head_cache;                                /* consumer's view of head */
+	uint32_t head_cache;				   /* consumer's view of head */
 	alignas(ZH_CACHELINE_BYTES) uint32_t mask;
 	struct zh_msg slots[];
 };
@@ -101,7 +101,7 @@ struct zh_timer *zh__timer_heap_peek(const struct zh__timer_heap *heap);
 /* Messages handled per inbound ring per loop iteration: bounds the time between reaps. */
 #define ZH_REACTOR_MSG_BATCH 32
 /* CQEs reaped per batch, and batches per loop iteration. */
-#define ZH_REACTOR_REAP_BATCH 64
+#define ZH_REACTOR_REAP_BATCH  64
 #define ZH_REACTOR_REAP_ROUNDS 4
 
 struct zh_reactor {
@@ -127,7 +127,7 @@ struct zh_reactor {
 	uint64_t event_value;
 	struct zh_io event_io;
 	struct zh_reactor_stats stats;
-	uint64_t fault_rng;        /* draws for devices with fault injection */
+	uint64_t fault_rng; /* draws for devices with fault injection */
 	pthread_t thread;
 	int setup_rc;
 	/* Set by the reactor before it may block; a producer that clears it owes a wake-up. */

@@ -41,7 +41,7 @@ bool zh__spsc_push(struct zh__spsc *ring, zh_msg_fn fn, void *arg)
 		if (head - ring->tail_cache > ring->mask)
 			return false;
 	}
-	ring->slots[head & ring->mask] = (struct zh_msg){ .fn = fn, .arg = arg };
+	ring->slots[head & ring->mask] = (struct zh_msg){.fn = fn, .arg = arg};
 	/* Pairs with the consumer's acquire load of head: publishes the slot just written. */
 	atomic_store_explicit(&ring->head, head + 1, memory_order_release);
 	return true;

@@ -31,7 +31,7 @@ void zh_store_opts_default(struct zh_store_opts *opts)
 	    .ec_m = 2,
 	    .chunk_bytes = 1u << 20,
 	    .small_max_bytes = 16u << 10,
-	    .zstd_level = 3,
+	    .zstd_level = ZH_STORE_ZSTD_AUTO,
 	    .chunk_slots = 16,
 	    .repair_rate_bytes = 64ull << 20,
 	};
@@ -610,7 +610,8 @@ static int cores_create(struct zh_store *s, const struct zh_store_opts *o, uint3
 	zh_codec_opts_default(&copts);
 	copts.ec_k = s->rec.ec_k;
 	copts.ec_m = s->rec.ec_m;
-	copts.zstd_level = o->zstd_level;
+	copts.zstd_level =
+	    o->zstd_level == ZH_STORE_ZSTD_AUTO ? ZH__AUTO_LEVEL_START : o->zstd_level;
 	copts.chunk_max_bytes = s->rec.chunk_bytes;
 	s->core = calloc(s->reactor_count, sizeof(*s->core));
 	if (s->core == NULL)
@@ -620,6 +621,8 @@ static int cores_create(struct zh_store *s, const struct zh_store_opts *o, uint3
 
 		if (rc < 0)
 			return rc;
+		zh__level_ctl_init(&s->core[i].level);
+		atomic_store(&s->core[i].level_now, copts.zstd_level);
 		s->core[i].data = aligned_alloc(64, zh_codec_data_bytes_max(s->core[i].codec));
 		if (s->core[i].data == NULL)
 			return -ENOMEM;
@@ -861,6 +864,8 @@ void zh_store_info_get(struct zh_store *s, struct zh_store_info *info)
 
 void zh_store_stats_get(struct zh_store *s, struct zh_store_stats *st)
 {
+	unsigned level_sum = 0;
+
 	memset(st, 0, sizeof(*st));
 	st->puts = atomic_load(&s->puts);
 	st->put_dedups = atomic_load(&s->put_dedups);
@@ -873,9 +878,11 @@ void zh_store_stats_get(struct zh_store *s, struct zh_store_stats *st)
 	st->chunks_repaired = atomic_load(&s->rp.chunks_repaired);
 	st->shards_repaired = atomic_load(&s->rp.shards_repaired);
 	for (unsigned i = 0; i < s->reactor_count; i++) {
+		level_sum += (unsigned)atomic_load(&s->core[i].level_now);
 		st->chunks_written += atomic_load(&s->core[i].chunks_written);
 		st->chunks_read += atomic_load(&s->core[i].chunks_read);
 		st->degraded_reads += atomic_load(&s->core[i].degraded_reads);
 		st->shards_bad += atomic_load(&s->core[i].shards_bad);
 	}
+	st->zstd_level = (level_sum + s->reactor_count / 2) / s->reactor_count;
 }

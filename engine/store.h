@@ -31,6 +31,7 @@
 #define ZH_STORE_PATH_MAX     512
 #define ZH_STORE_META_STR_MAX 255  /* owner, content type, filename, description */
 #define ZH_STORE_TAGS_MAX     1024 /* tags, comma-separated */
+#define ZH_STORE_ZSTD_AUTO    (-1)
 
 struct zh_store_opts {
 	const char *dir; /**< the store's directory (index, lock file, file devices) */
@@ -43,7 +44,12 @@ struct zh_store_opts {
 	uint32_t chunk_bytes;	  /**< default 1 MiB */
 	uint32_t small_max_bytes; /**< objects up to this are stored inline; default 16 KiB */
 	/* Open: */
-	int zstd_level;	      /**< default 3; 0 stores chunks uncompressed */
+	/**
+	 * zstd level of chunks: ZH_STORE_ZSTD_AUTO (the default) moves it between 1 and 9 as each
+	 * reactor sees whether compressing or writing is the slower part; 1..19 fixes it; 0 stores
+	 * chunks uncompressed. Chunks that do not compress are stored raw at any level.
+	 */
+	int zstd_level;
 	const uint16_t *cpus; /**< reactor cores; default: every core the process may use */
 	unsigned cpu_count;
 	unsigned chunk_slots; /**< chunks in flight in the whole store; default 16 */
@@ -199,6 +205,8 @@ struct zh_store_stats {
 	/** Background repair: chunks queued by degraded reads, dropped (queue full: scrub
 	 *  finds them), and chunks and shards rewritten (by it and by scrub). */
 	uint64_t repairs_queued, repairs_dropped, chunks_repaired, shards_repaired;
+	/** The zstd level the reactors encode with now (their mean, rounded; see zstd_level). */
+	unsigned zstd_level;
 };
 
 void zh_store_stats_get(struct zh_store *store, struct zh_store_stats *stats);

@@ -133,21 +133,49 @@ struct zh__slot {
 	uint32_t tried;	  /* get: shards asked for */
 	int rc;
 	bool degraded;
-	bool read_all;	       /* get: read and check every shard (fsck, scrub) */
-	bool in_place;	       /* writes go to the record's committed extents (repair) */
-	uint32_t rewrite;      /* repair: shards to rebuild and write back */
-	_Atomic uint32_t done; /* 1 when the reactor is finished with the chunk */
+	bool read_all;		 /* get: read and check every shard (fsck, scrub) */
+	bool in_place;		 /* writes go to the record's committed extents (repair) */
+	uint32_t rewrite;	 /* repair: shards to rebuild and write back */
+	uint64_t compress_ns;	 /* put: this chunk's compression time (0: stored raw) */
+	uint64_t write_start_ns; /* put: when its shard writes went out */
+	_Atomic uint32_t done;	 /* 1 when the reactor is finished with the chunk */
 	struct zh__chunk_rec rec;
 	struct zh__shard_op op[ZH_CODEC_SHARDS_MAX];
 	struct zh__slot *next_free;
 };
 
+/* ---- the `auto` zstd level ------------------------------------------------------------------ */
+
+#define ZH__AUTO_LEVEL_MIN   1
+#define ZH__AUTO_LEVEL_MAX   9 /* past 9, zstd costs several times more CPU for a few % */
+#define ZH__AUTO_LEVEL_START 3
+#define ZH__AUTO_WINDOW	     8 /* compressed chunks per decision */
+
+/*
+ * One reactor's level controller, in the spirit of `zstd --adapt`: per compressed chunk it sees
+ * the time compression took and the time the chunk's shard writes took. Over a window, writes
+ * much slower than compression (more than twice) mean the devices are the bottleneck: spend CPU
+ * for fewer bytes, one level up. Compression slower than the writes means the codec is: one
+ * level down. In between it holds.
+ */
+struct zh__level_ctl {
+	int level;
+	unsigned samples;
+	uint64_t compress_ns, write_ns;
+};
+
+void zh__level_ctl_init(struct zh__level_ctl *c);
+/** Feed one compressed chunk's costs. \return the level to encode with from now on. */
+int zh__level_adapt(struct zh__level_ctl *c, uint64_t compress_ns, uint64_t write_ns);
+
 /* ---- per-reactor state ------------------------------------------------------------------- */
 
 struct zh__core {
 	struct zh_codec *codec;
-	uint8_t *data;		  /* the codec's data-shard scratch */
-	_Atomic uint32_t drained; /* bumped by each drain message (zh__reactors_drain) */
+	uint8_t *data;		    /* the codec's data-shard scratch */
+	_Atomic uint32_t drained;   /* bumped by each drain message (zh__reactors_drain) */
+	struct zh__level_ctl level; /* `auto` zstd level (this reactor only) */
+	_Atomic int level_now;	    /* its level, for stats */
 	/* Counters written by this core only, read by anyone. */
 	_Atomic uint64_t chunks_written, chunks_read, degraded_reads, shards_bad;
 };
@@ -272,7 +300,7 @@ struct zh_store {
 	/* Allocators, each touched only by the reactor that owns its device (dev % reactors). */
 	struct zh__alloc *alloc[ZH_STORE_DEVS_MAX];
 	uint32_t shard_stride; /* a shard's room in a slot: shard max rounded to blocks */
-	int zstd_level;
+	int zstd_level;	       /* fixed level, or ZH_STORE_ZSTD_AUTO */
 	struct zh__core *core; /* [reactor] */
 	/* Chunk slots, carved from the engine's shared region. */
 	void *region;

@@ -111,6 +111,19 @@ void zh__shard_write_msg(struct zh_reactor *r, void *arg)
 	shard_write_start(r, arg);
 }
 
+/* The `auto` level: this chunk's compression and write times move its reactor's level. */
+static void level_adapt(struct zh_reactor *r, const struct zh__slot *slot)
+{
+	struct zh__core *core = &slot->store->core[zh_reactor_id(r)];
+	int level =
+	    zh__level_adapt(&core->level, slot->compress_ns, zh_clock_ns() - slot->write_start_ns);
+
+	if (level != atomic_load_explicit(&core->level_now, memory_order_relaxed)) {
+		ZH_ASSERT(zh_codec_set_zstd_level(core->codec, level) == 0);
+		atomic_store_explicit(&core->level_now, level, memory_order_relaxed);
+	}
+}
+
 static void slot_finish(struct zh_reactor *r, struct zh__slot *slot)
 {
 	struct zh_store *s = slot->store;
@@ -129,6 +142,8 @@ static void slot_finish(struct zh_reactor *r, struct zh__slot *slot)
 	if (slot->rc == 0 && !slot->in_place)
 		atomic_fetch_add_explicit(&s->core[zh_reactor_id(r)].chunks_written, 1,
 					  memory_order_relaxed);
+	if (slot->rc == 0 && slot->compress_ns > 0 && s->zstd_level == ZH_STORE_ZSTD_AUTO)
+		level_adapt(r, slot);
 	zh__slot_done(slot);
 }
 
@@ -180,9 +195,15 @@ void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 	struct zh__core *core = &s->core[zh_reactor_id(r)];
 	unsigned k = s->rec.ec_k, shards = k + s->rec.ec_m;
 	struct zh_codec_encoded enc;
-	int rc = zh_codec_chunk_encode(core->codec, slot->raw, slot->raw_bytes, NULL, NULL,
-				       core->data, slot->shard + k, &enc);
+	struct zh_codec_stats before, after;
+	int rc;
 
+	zh_codec_stats_get(core->codec, &before);
+	rc = zh_codec_chunk_encode(core->codec, slot->raw, slot->raw_bytes, NULL, NULL, core->data,
+				   slot->shard + k, &enc);
+	zh_codec_stats_get(core->codec, &after);
+	slot->compress_ns =
+	    enc.hdr.flags & ZH_CODEC_F_COMPRESSED ? after.compress_ns - before.compress_ns : 0;
 	if (rc < 0) {
 		slot->rc = rc;
 		zh__slot_done(slot);
@@ -192,6 +213,7 @@ void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 	memcpy(slot->rec.hash, enc.hash, sizeof(enc.hash));
 	shards_lay_out(slot, &enc, zh__stride(s, enc.hdr.shard_bytes));
 	slot->pending = shards;
+	slot->write_start_ns = zh_clock_ns();
 	for (unsigned i = 0; i < shards; i++) {
 		struct zh__shard_op *op = &slot->op[i];
 
@@ -469,4 +491,27 @@ int zh_store_put(struct zh_store *s, const void *data, size_t len,
 		return rc;
 	}
 	return zh_store_put_finish(p, hash);
+}
+
+/* ---- the `auto` zstd level ------------------------------------------------------------------ */
+
+void zh__level_ctl_init(struct zh__level_ctl *c)
+{
+	*c = (struct zh__level_ctl){.level = ZH__AUTO_LEVEL_START};
+}
+
+int zh__level_adapt(struct zh__level_ctl *c, uint64_t compress_ns, uint64_t write_ns)
+{
+	c->compress_ns += compress_ns;
+	c->write_ns += write_ns;
+	if (++c->samples < ZH__AUTO_WINDOW)
+		return c->level;
+	if (c->write_ns > 2 * c->compress_ns && c->level < ZH__AUTO_LEVEL_MAX)
+		c->level++;
+	else if (c->compress_ns > c->write_ns && c->level > ZH__AUTO_LEVEL_MIN)
+		c->level--;
+	c->samples = 0;
+	c->compress_ns = 0;
+	c->write_ns = 0;
+	return c->level;
 }

@@ -12,7 +12,7 @@
 #include "codec/codec.h"
 #include "engine/engine_internal.h"
 
-static const char sb_magic[8] = { 'Z', 'H', 'T', 'P', 'S', 'T', 'O', 'R' };
+static const char sb_magic[8] = {'Z', 'H', 'T', 'P', 'S', 'T', 'O', 'R'};
 
 struct sb_wire {
 	uint8_t magic[8];
@@ -85,7 +85,8 @@ int zh__sb_unpack(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid,
 		return -EBADMSG;
 	if (zh_le_get(w.crc, 4) != zh_codec_crc32c(&w, offsetof(struct sb_wire, crc)))
 		return -EBADMSG;
-	if (!zh_all_zero(w.flags, sizeof(w.flags)) || !zh_all_zero(w.reserved, sizeof(w.reserved)) ||
+	if (!zh_all_zero(w.flags, sizeof(w.flags)) ||
+	    !zh_all_zero(w.reserved, sizeof(w.reserved)) ||
 	    !zh_all_zero(w.reserved2, sizeof(w.reserved2)) ||
 	    !zh_all_zero(in + sizeof(w), ZH__SB_BYTES - sizeof(w)))
 		return -EBADMSG;

@@ -45,8 +45,8 @@ static void usage(FILE *f)
 	    "usage: zhtpctl [-d DIR] [--json] [--cpus LIST] COMMAND [ARGS]\n"
 	    "  format [--devices N] [--dev-size BYTES] [--k K] [--m M] [--chunk BYTES]\n"
 	    "         [--small BYTES] [--dev PATH]...   create a store in DIR\n"
-	    "  put [--filename N] [--content-type T] [--owner O] [--tags T] FILE...\n"
-	    "                                           store files ('-' = stdin), print hashes\n"
+	    "  put [--filename N] [--content-type T] [--owner O] [--tags T] [--zstd auto|0-19]\n"
+	    "      FILE...                              store files ('-' = stdin), print hashes\n"
 	    "  get HASH [-o FILE] [--offset N] [--length N]\n"
 	    "  stat HASH...        rm HASH...        ls        info\n"
 	    "  fsck                check every object, shard and extent (exit 1 if not clean)\n"
@@ -548,6 +548,7 @@ enum {
 	OPT_CPUS,
 	OPT_NO_REPAIR,
 	OPT_RATE,
+	OPT_ZSTD,
 };
 
 static const struct option long_opts[] = {
@@ -570,6 +571,7 @@ static const struct option long_opts[] = {
     {"cpus", required_argument, NULL, OPT_CPUS},
     {"no-repair", no_argument, NULL, OPT_NO_REPAIR},
     {"rate", required_argument, NULL, OPT_RATE},
+    {"zstd", required_argument, NULL, OPT_ZSTD},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -645,6 +647,17 @@ static void parse_opt(struct ctl *c, int opt)
 		break;
 	case OPT_RATE:
 		c->scrub.rate_bytes_per_s = parse_size(optarg);
+		break;
+	case OPT_ZSTD:
+		if (strcmp(optarg, "auto") == 0) {
+			c->opts.zstd_level = ZH_STORE_ZSTD_AUTO;
+		} else {
+			c->opts.zstd_level = (int)parse_size(optarg);
+			if (c->opts.zstd_level > 19) {
+				fprintf(stderr, "zhtpctl: --zstd takes auto or 0..19\n");
+				exit(EXIT_USAGE);
+			}
+		}
 		break;
 	case 'h':
 		usage(stdout);
