@@ -176,6 +176,46 @@ typedef int (*zh_store_list_fn)(void *ctx, const struct zh_object_info *info);
 /** Every object in hash order, until \p fn returns non-zero (returned). */
 ZH_MUST_CHECK int zh_store_list(struct zh_store *store, zh_store_list_fn fn, void *ctx);
 
+/* ---- batches ------------------------------------------------------------------------------- */
+
+#define ZH_STORE_BATCH_CONCURRENCY_MAX 64
+
+/** One object of a batch put: data and meta in; hash and rc out. */
+struct zh_store_put_item {
+	const void *data;
+	size_t len;
+	const struct zh_object_meta *meta; /**< may be NULL */
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	int rc; /**< as zh_store_put() */
+};
+
+/** One read of a batch get: what to read and where to stream it in; rc out. */
+struct zh_store_get_item {
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	uint64_t offset, len; /**< as zh_store_get() */
+	zh_store_sink_fn sink;
+	void *ctx;
+	int rc; /**< as zh_store_get() */
+};
+
+/**
+ * Put \p n objects, up to \p concurrency at once (1..ZH_STORE_BATCH_CONCURRENCY_MAX; the seed's
+ * batch upload uses 10). Concurrent puts share WAL syncs, so a batch of small objects commits
+ * in far fewer syncs than one put after another. Each item succeeds or fails on its own.
+ * \return 0 when every item succeeded, else the first failing item's rc; -EINVAL for a bad
+ *         concurrency (no item tried).
+ */
+ZH_MUST_CHECK int zh_store_put_batch(struct zh_store *store, struct zh_store_put_item *items,
+				     size_t n, unsigned concurrency);
+
+/**
+ * Get \p n objects, up to \p concurrency at once (the seed's batch download uses 20). Each
+ * item's sink is called from one thread, in order; different items' sinks run in parallel.
+ * \return as zh_store_put_batch().
+ */
+ZH_MUST_CHECK int zh_store_get_batch(struct zh_store *store, struct zh_store_get_item *items,
+				     size_t n, unsigned concurrency);
+
 /* ---- store-wide ----------------------------------------------------------------------------- */
 
 struct zh_store_dev_info {
