@@ -34,6 +34,7 @@ void zh_store_opts_default(struct zh_store_opts *opts)
 	    .zstd_level = ZH_STORE_ZSTD_AUTO,
 	    .chunk_slots = 16,
 	    .repair_rate_bytes = 64ull << 20,
+	    .cache_bytes = 256ull << 20,
 	};
 }
 
@@ -720,6 +721,11 @@ static int store_start(struct zh_store *s, const struct zh_store_opts *o)
 	if (rc == 0)
 		s->reactor_count = zh_engine_reactor_count(s->engine);
 	if (rc == 0)
+		rc = zh__cache_init(&s->cache, o->cache_bytes,
+				    s->rec.small_max_bytes < ZH__CACHE_OBJECT_MAX
+					? s->rec.small_max_bytes
+					: ZH__CACHE_OBJECT_MAX);
+	if (rc == 0)
 		rc = zh__indexer_start(s);
 	if (rc == 0 && !s->read_only)
 		rc = zh__repair_start(s, o->repair_rate_bytes);
@@ -777,6 +783,7 @@ void zh_store_close(struct zh_store *s)
 	}
 	free(s->slots);
 	free(s->region);
+	zh__cache_destroy(&s->cache);
 	zh_index_close(s->index);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
@@ -884,5 +891,7 @@ void zh_store_stats_get(struct zh_store *s, struct zh_store_stats *st)
 		st->degraded_reads += atomic_load(&s->core[i].degraded_reads);
 		st->shards_bad += atomic_load(&s->core[i].shards_bad);
 	}
+	st->cache_hits = atomic_load(&s->cache.hits);
+	st->cache_misses = atomic_load(&s->cache.misses);
 	st->zstd_level = (level_sum + s->reactor_count / 2) / s->reactor_count;
 }

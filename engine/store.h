@@ -60,6 +60,12 @@ struct zh_store_opts {
 	 * superblock is damaged gets a new one. A device of another store is never touched.
 	 */
 	bool replace_lost_devs;
+	/**
+	 * Hot-object cache: bytes of memory for small objects (up to 16 KiB and the store's inline
+	 * size) served without an index lookup; default 256 MiB (touched only as it fills), 0 for
+	 * none.
+	 */
+	uint64_t cache_bytes;
 	/** Background repair of chunks that degraded reads found: shard bytes read per second
 	 *  (default 64 MiB/s; UINT64_MAX: no limit). */
 	uint64_t repair_rate_bytes;
@@ -245,6 +251,7 @@ struct zh_store_stats {
 	/** Background repair: chunks queued by degraded reads, dropped (queue full: scrub
 	 *  finds them), and chunks and shards rewritten (by it and by scrub). */
 	uint64_t repairs_queued, repairs_dropped, chunks_repaired, shards_repaired;
+	uint64_t cache_hits, cache_misses; /**< hot-object cache, small objects only */
 	/** The zstd level the reactors encode with now (their mean, rounded; see zstd_level). */
 	unsigned zstd_level;
 };

@@ -254,8 +254,18 @@ int zh__object_load(struct zh_store *s, const uint8_t *hash, uint8_t *buf, size_
 struct get_lookup {
 	struct get_ctx *g;
 	uint64_t len;
-	bool streamed; /* an inline object went to the sink from the index's memory */
+	uint64_t cache_gen; /* the cache's generation before the lookup */
+	bool streamed;	    /* an inline object went to the sink from the index's memory */
 };
+
+/* Clamp [offset, offset + len) to an object of \p size bytes. \return the end, or -EINVAL. */
+static int range_end(uint64_t size, uint64_t offset, uint64_t len, uint64_t *end)
+{
+	if (offset > size)
+		return -EINVAL;
+	*end = len > size - offset ? size : offset + len;
+	return 0;
+}
 
 /* The object record, pinned by the index: inline objects stream from it without a copy. */
 static int object_seen(void *arg, const void *val, size_t val_len)
@@ -264,17 +274,32 @@ static int object_seen(void *arg, const void *val, size_t val_len)
 	struct get_ctx *g = l->g;
 	int rc = zh__object_rec_unpack(val, val_len, &g->obj);
 
+	if (rc == 0)
+		rc = range_end(g->obj.size_bytes, g->offset, l->len, &g->end);
 	if (rc < 0)
 		return rc;
-	if (g->offset > g->obj.size_bytes)
-		return -EINVAL;
-	g->end = l->len > g->obj.size_bytes - g->offset ? g->obj.size_bytes : g->offset + l->len;
 	if (g->obj.layout != ZH_OBJECT_INLINE)
 		return 0;
+	zh__cache_put(&g->store->cache, g->hash, g->obj.inline_data, (uint32_t)g->obj.size_bytes,
+		      l->cache_gen);
 	l->streamed = true;
 	return g->end == g->offset ? 0
 				   : g->sink(g->sink_ctx, g->obj.inline_data + g->offset,
 					     (size_t)(g->end - g->offset));
+}
+
+/* A hit in the hot-object cache: no index lookup, no crc (it was checked on the way in). */
+static int get_hot(struct zh_store *s, const uint8_t *data, uint64_t size, uint64_t offset,
+		   uint64_t len, zh_store_sink_fn sink, void *ctx)
+{
+	uint64_t end;
+	int rc = range_end(size, offset, len, &end);
+
+	if (rc == 0 && end > offset)
+		rc = sink(ctx, data + offset, (size_t)(end - offset));
+	if (rc == 0)
+		atomic_fetch_add(&s->gets, 1);
+	return rc;
 }
 
 int zh_store_get(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES], uint64_t offset,
@@ -287,9 +312,15 @@ int zh_store_get(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES], ui
 	    .sink = sink,
 	    .sink_ctx = ctx,
 	};
-	struct get_lookup l = {&g, len, false};
-	int rc = zh_index_get_with(s->index, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES,
-				   object_seen, &l);
+	struct get_lookup l = {&g, len, 0, false};
+	uint8_t hot[ZH__CACHE_OBJECT_MAX];
+	long hot_len = zh__cache_get(&s->cache, hash, hot, &l.cache_gen);
+	int rc;
+
+	if (hot_len >= 0)
+		return get_hot(s, hot, (uint64_t)hot_len, offset, len, sink, ctx);
+	rc = zh_index_get_with(s->index, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES,
+			       object_seen, &l);
 
 	/* The record's strings pointed into the index's memory: gone now, and not needed. */
 	memset(g.obj.str, 0, sizeof(g.obj.str));
@@ -310,6 +341,8 @@ int zh_store_delete(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES])
 		return -EROFS;
 	memcpy(req.hash, hash, ZH_CODEC_HASH_BYTES);
 	rc = zh__indexer_call(s, &req);
+	/* After the commit: a get racing it may have cached the object from before. */
+	zh__cache_invalidate(&s->cache, hash);
 	if (rc == 0)
 		atomic_fetch_add(&s->deletes, 1);
 	return rc;

@@ -144,6 +144,44 @@ struct zh__slot {
 	struct zh__slot *next_free;
 };
 
+/* ---- the hot-object cache (store_cache.c) ------------------------------------------------- */
+
+#define ZH__CACHE_SHARDS     16
+#define ZH__CACHE_OBJECT_MAX (16u << 10) /* a get copies a hit to its stack */
+
+struct cache_entry;
+
+struct zh__cache_shard {
+	pthread_mutex_t lock;
+	uint64_t gen;  /* bumped by every invalidation */
+	uint64_t head; /* log position of the next byte written */
+	uint8_t *arena;
+	struct cache_entry *entries; /* bucket_count buckets of ways */
+	uint32_t bucket_count;	     /* a power of two */
+};
+
+struct zh__cache {
+	bool enabled;
+	uint32_t object_max;  /* largest object cached */
+	uint64_t arena_bytes; /* per shard */
+	struct zh__cache_shard shard[ZH__CACHE_SHARDS];
+	_Atomic uint64_t hits, misses;
+};
+
+/** \p bytes of arena in all (0: no cache) for objects up to \p object_max. \return 0, -errno. */
+int zh__cache_init(struct zh__cache *c, uint64_t bytes, uint32_t object_max);
+void zh__cache_destroy(struct zh__cache *c);
+/**
+ * Copy a cached object into \p out (object_max bytes) and return its length, or -ENOENT. Either
+ * way *gen is the shard's generation, to hand to zh__cache_put after an index lookup.
+ */
+long zh__cache_get(struct zh__cache *c, const uint8_t *hash, uint8_t *out, uint64_t *gen);
+/** Cache an object read from the index, unless a delete came in since \p gen was read. */
+void zh__cache_put(struct zh__cache *c, const uint8_t *hash, const void *data, uint32_t len,
+		   uint64_t gen);
+/** Drop an object (delete); gets already past their lookup will not insert it. */
+void zh__cache_invalidate(struct zh__cache *c, const uint8_t *hash);
+
 /* ---- the `auto` zstd level ------------------------------------------------------------------ */
 
 #define ZH__AUTO_LEVEL_MIN   1
@@ -313,6 +351,7 @@ struct zh_store {
 	_Atomic unsigned next_reactor;
 	struct zh__indexer ix;
 	struct zh__repairer rp;
+	struct zh__cache cache;
 	bool replaced[ZH_STORE_DEVS_MAX]; /* given a fresh superblock by this open */
 	_Atomic uint64_t puts, put_dedups, gets, deletes, commit_groups, commit_batches;
 };

@@ -501,3 +501,83 @@ Test(engine_store, scrub_and_repair_while_objects_are_put_and_deleted, .timeout 
 	cr_assert_eq(r.scrub_problems, 0);
 	cr_assert(r.fsck_clean);
 }
+
+Test(engine_store, hot_cache_serves_small_objects_and_forgets_deleted_ones)
+{
+	struct zh_store *s = fresh_store();
+	uint8_t *p = zt_pattern(5000, 77);
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	struct zh_store_stats st;
+	uint8_t part[100];
+	struct buf_sink b = {part, 0, sizeof(part)};
+
+	cr_assert_eq(zh_store_put(s, p, 5000, NULL, hash), 0);
+	expect_object(s, hash, p, 5000); /* a miss: from the index, then cached */
+	expect_object(s, hash, p, 5000); /* a hit */
+	cr_assert_eq(zh_store_get(s, hash, 4950, 100, sink_append, &b), 0);
+	cr_assert_eq(b.len, 50);
+	cr_assert_eq(memcmp(part, p + 4950, 50), 0, "ranges of a cached object");
+	cr_assert_eq(zh_store_get(s, hash, 5001, 1, sink_append, &b), -EINVAL);
+	zh_store_stats_get(s, &st);
+	cr_assert_eq(st.cache_misses, 1);
+	cr_assert_eq(st.cache_hits, 3);
+	cr_assert_eq(zh_store_delete(s, hash), 0);
+	b.len = 0;
+	cr_assert_eq(zh_store_get(s, hash, 0, UINT64_MAX, sink_append, &b), -ENOENT);
+	free(p);
+	zh_store_close(s);
+}
+
+struct cache_race {
+	struct zh_store *store;
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	_Atomic bool deleted, stop;
+	unsigned served_after_delete;
+};
+
+static int discard(void *ctx, const void *data, size_t len)
+{
+	(void)ctx;
+	(void)data;
+	(void)len;
+	return 0;
+}
+
+static void *cache_reader(void *arg)
+{
+	struct cache_race *c = arg;
+
+	while (!atomic_load(&c->stop)) {
+		bool after = atomic_load(&c->deleted);
+		int rc = zh_store_get(c->store, c->hash, 0, UINT64_MAX, discard, NULL);
+
+		c->served_after_delete += after && rc == 0;
+	}
+	return NULL;
+}
+
+/* Gets racing deletes: once a delete has returned, no get may serve the object from the cache. */
+Test(engine_store, hot_cache_never_serves_an_object_after_its_delete_returned)
+{
+	struct cache_race c = {.store = fresh_store()};
+	uint8_t *p = zt_pattern(3000, 5);
+	pthread_t t;
+
+	for (unsigned round = 0; round < 200; round++) {
+		p[0] = (uint8_t)round;
+		p[1] = (uint8_t)(round >> 8);
+		cr_assert_eq(zh_store_put(c.store, p, 3000, NULL, c.hash), 0);
+		atomic_store(&c.deleted, false);
+		atomic_store(&c.stop, false);
+		cr_assert_eq(pthread_create(&t, NULL, cache_reader, &c), 0);
+		usleep(200);
+		cr_assert_eq(zh_store_delete(c.store, c.hash), 0);
+		atomic_store(&c.deleted, true);
+		usleep(100);
+		atomic_store(&c.stop, true);
+		pthread_join(t, NULL);
+	}
+	cr_assert_eq(c.served_after_delete, 0);
+	free(p);
+	zh_store_close(c.store);
+}
