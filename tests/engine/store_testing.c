@@ -42,32 +42,26 @@ uint8_t *zt_pattern(size_t len, uint32_t seed)
 	return p;
 }
 
-struct cmp {
-	const uint8_t *want;
-	size_t len, at;
-	bool differs;
-};
-
-static int cmp_fn(void *ctx, const void *data, size_t len)
+int zt_expect_sink(void *ctx, const void *data, size_t len)
 {
-	struct cmp *c = ctx;
+	struct zt_expect *e = ctx;
 
-	if (c->at + len > c->len)
-		c->differs = true;
-	else
-		c->differs |= memcmp(c->want + c->at, data, len) != 0;
-	c->at += len;
+	e->differs |= e->at + len > e->len || memcmp(e->want + e->at, data, len) != 0;
+	e->at += len;
 	return 0;
+}
+
+bool zt_expect_matched(const struct zt_expect *e)
+{
+	return !e->differs && e->at == e->len;
 }
 
 int zt_get_cmp(struct zh_store *s, const uint8_t *hash, const uint8_t *want, size_t len)
 {
-	struct cmp c = {want, len, 0, false};
-	int rc = zh_store_get(s, hash, 0, UINT64_MAX, cmp_fn, &c);
+	struct zt_expect e = {want, len, 0, false};
+	int rc = zh_store_get(s, hash, 0, UINT64_MAX, zt_expect_sink, &e);
 
-	if (rc == 0 && (c.differs || c.at != len))
-		return -EBADMSG;
-	return rc;
+	return rc == 0 && !zt_expect_matched(&e) ? -EBADMSG : rc;
 }
 
 struct zh_store_fsck zt_fsck(struct zh_store *s)

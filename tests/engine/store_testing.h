@@ -7,6 +7,7 @@
 #ifndef ZH_STORE_TESTING_H
 #define ZH_STORE_TESTING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -20,6 +21,15 @@ void zt_scratch_dir(char *dir, size_t cap, const char *name);
 void zt_rm_rf(const char *path);
 /** \p len bytes from \p seed (malloc'd): half compressible, half not, so both codec paths run. */
 uint8_t *zt_pattern(size_t len, uint32_t seed);
+/** A sink that compares what it receives with \p want (len bytes) from the start. */
+struct zt_expect {
+	const uint8_t *want;
+	size_t len, at;
+	bool differs;
+};
+int zt_expect_sink(void *ctx, const void *data, size_t len);
+/** True when the sink received exactly \p want. */
+bool zt_expect_matched(const struct zt_expect *e);
 /** Read the whole object and compare. \return 0, -EBADMSG (differs), or the get's error. */
 int zt_get_cmp(struct zh_store *s, const uint8_t *hash, const uint8_t *want, size_t len);
 struct zh_store_fsck zt_fsck(struct zh_store *s);

@@ -42,26 +42,11 @@ static size_t item_len(unsigned i)
 	return i % 3 == 0 ? 4096 + i : i % 3 == 1 ? 100000 + i : 2 * ZT_MIB + i;
 }
 
-struct expect {
-	const uint8_t *want;
-	size_t len, at;
-	bool differs;
-};
-
-static int expect_sink(void *ctx, const void *data, size_t len)
-{
-	struct expect *e = ctx;
-
-	e->differs |= e->at + len > e->len || memcmp(e->want + e->at, data, len) != 0;
-	e->at += len;
-	return 0;
-}
-
 Test(engine_store_batch, put_and_get_batches_with_one_bad_item_each)
 {
 	struct zh_store_put_item puts[ITEMS] = {0};
 	struct zh_store_get_item gets[ITEMS + 1] = {0};
-	struct expect exp[ITEMS + 1] = {0};
+	struct zt_expect exp[ITEMS + 1] = {0};
 	uint8_t *data[ITEMS];
 	char long_name[ZH_STORE_META_STR_MAX + 2];
 	struct zh_object_meta bad_meta = {.filename = long_name};
@@ -87,9 +72,9 @@ Test(engine_store_batch, put_and_get_batches_with_one_bad_item_each)
 	for (unsigned i = 0; i <= ITEMS; i++) {
 		unsigned src = i == ITEMS ? 7 : i; /* the last one asks for the item never stored */
 
-		exp[i] = (struct expect){.want = data[src], .len = item_len(src)};
+		exp[i] = (struct zt_expect){.want = data[src], .len = item_len(src)};
 		gets[i] = (struct zh_store_get_item){
-		    .offset = 0, .len = UINT64_MAX, .sink = expect_sink, .ctx = &exp[i]};
+		    .offset = 0, .len = UINT64_MAX, .sink = zt_expect_sink, .ctx = &exp[i]};
 		memcpy(gets[i].hash, puts[src].hash, ZH_CODEC_HASH_BYTES);
 	}
 	memset(gets[ITEMS].hash, 0xee, ZH_CODEC_HASH_BYTES);
@@ -98,7 +83,7 @@ Test(engine_store_batch, put_and_get_batches_with_one_bad_item_each)
 		if (i == 7)
 			continue;
 		cr_assert_eq(gets[i].rc, 0, "item %u: %d", i, gets[i].rc);
-		cr_assert(!exp[i].differs && exp[i].at == item_len(i), "item %u", i);
+		cr_assert(zt_expect_matched(&exp[i]), "item %u", i);
 	}
 	cr_assert_eq(gets[ITEMS].rc, -ENOENT);
 	for (unsigned i = 0; i < ITEMS; i++)
