@@ -251,7 +251,9 @@ struct zh_store_stats {
 	/** Background repair: chunks queued by degraded reads, dropped (queue full: scrub
 	 *  finds them), and chunks and shards rewritten (by it and by scrub). */
 	uint64_t repairs_queued, repairs_dropped, chunks_repaired, shards_repaired;
-	uint64_t cache_hits, cache_misses; /**< hot-object cache, small objects only */
+	/** Hot-object cache: gets served from it, and gets that looked and missed (every get of
+	 *  an object too large for it counts as a miss). */
+	uint64_t cache_hits, cache_misses;
 	/** The zstd level the reactors encode with now (their mean, rounded; see zstd_level). */
 	unsigned zstd_level;
 };
