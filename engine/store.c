@@ -161,6 +161,7 @@ struct zh__slot *zh__slot_get(struct zh_store *s, bool wait)
 	slot->read_all = false;
 	slot->in_place = false;
 	slot->rewrite = 0;
+	slot->compress_ns = 0; /* a repair reusing a put's slot must not feed the `auto` level */
 	atomic_store_explicit(&slot->done, 0, memory_order_relaxed);
 	slot->coord =
 	    atomic_fetch_add_explicit(&s->next_reactor, 1, memory_order_relaxed) % s->reactor_count;

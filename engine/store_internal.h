@@ -136,7 +136,7 @@ struct zh__slot {
 	bool read_all;		 /* get: read and check every shard (fsck, scrub) */
 	bool in_place;		 /* writes go to the record's committed extents (repair) */
 	uint32_t rewrite;	 /* repair: shards to rebuild and write back */
-	uint64_t compress_ns;	 /* put: this chunk's compression time (0: stored raw) */
+	uint64_t compress_ns;	 /* put: compression time (0: raw, not auto, or not a put) */
 	uint64_t write_start_ns; /* put: when its shard writes went out */
 	_Atomic uint32_t done;	 /* 1 when the reactor is finished with the chunk */
 	struct zh__chunk_rec rec;

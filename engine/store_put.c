@@ -142,7 +142,7 @@ static void slot_finish(struct zh_reactor *r, struct zh__slot *slot)
 	if (slot->rc == 0 && !slot->in_place)
 		atomic_fetch_add_explicit(&s->core[zh_reactor_id(r)].chunks_written, 1,
 					  memory_order_relaxed);
-	if (slot->rc == 0 && slot->compress_ns > 0 && s->zstd_level == ZH_STORE_ZSTD_AUTO)
+	if (slot->rc == 0 && slot->compress_ns > 0)
 		level_adapt(r, slot);
 	zh__slot_done(slot);
 }
@@ -188,27 +188,35 @@ static void shards_lay_out(struct zh__slot *slot, const struct zh_codec_encoded 
 	}
 }
 
+static uint64_t codec_compress_ns(const struct zh_codec *codec)
+{
+	struct zh_codec_stats st;
+
+	zh_codec_stats_get(codec, &st);
+	return st.compress_ns;
+}
+
 void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 {
 	struct zh__slot *slot = arg;
 	struct zh_store *s = slot->store;
 	struct zh__core *core = &s->core[zh_reactor_id(r)];
 	unsigned k = s->rec.ec_k, shards = k + s->rec.ec_m;
+	bool adapt = s->zstd_level == ZH_STORE_ZSTD_AUTO;
+	uint64_t compress_before = adapt ? codec_compress_ns(core->codec) : 0;
 	struct zh_codec_encoded enc;
-	struct zh_codec_stats before, after;
-	int rc;
+	int rc = zh_codec_chunk_encode(core->codec, slot->raw, slot->raw_bytes, NULL, NULL,
+				       core->data, slot->shard + k, &enc);
 
-	zh_codec_stats_get(core->codec, &before);
-	rc = zh_codec_chunk_encode(core->codec, slot->raw, slot->raw_bytes, NULL, NULL, core->data,
-				   slot->shard + k, &enc);
-	zh_codec_stats_get(core->codec, &after);
-	slot->compress_ns =
-	    enc.hdr.flags & ZH_CODEC_F_COMPRESSED ? after.compress_ns - before.compress_ns : 0;
 	if (rc < 0) {
 		slot->rc = rc;
 		zh__slot_done(slot);
 		return;
 	}
+	/* The `auto` level learns from compressed chunks only (see level_adapt). */
+	slot->compress_ns = adapt && (enc.hdr.flags & ZH_CODEC_F_COMPRESSED)
+				? codec_compress_ns(core->codec) - compress_before
+				: 0;
 	slot->rec.hdr = enc.hdr;
 	memcpy(slot->rec.hash, enc.hash, sizeof(enc.hash));
 	shards_lay_out(slot, &enc, zh__stride(s, enc.hdr.shard_bytes));

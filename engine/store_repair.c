@@ -143,9 +143,11 @@ int zh__chunk_check(struct zh_store *s, const uint8_t *hash, uint32_t index,
 	/* Rebuild only from a chunk that decodes to its hash: never spread bad content. */
 	if (repair && slot->rewrite != 0 && !res->lost && !res->hash_bad)
 		rc = chunk_rewrite(s, slot, hash, res);
-	if ((res->bad > 0 || res->lost || res->hash_bad) && !res->changed &&
+	/* A finding on a chunk deleted while it was read is not a problem. A rewrite has just
+	 * checked the record under the write lock: no second lookup then. */
+	if ((res->bad > 0 || res->lost || res->hash_bad) && res->repaired == 0 && !res->changed &&
 	    !record_current(s, hash, index, rec))
-		res->changed = true; /* read while it was being deleted: not a problem */
+		res->changed = true;
 	zh__slot_put(s, slot);
 	return rc;
 }
