@@ -27,6 +27,31 @@ void zt_scratch_dir(char *dir, size_t cap, const char *name)
 	zt_rm_rf(dir);
 }
 
+void zt_store_opts(struct zh_store_opts *o, const char *dir)
+{
+	zh_store_opts_default(o);
+	o->dir = dir;
+	o->dev_bytes = 64ull << 20;
+	o->chunk_slots = 8;
+}
+
+struct zh_store *zt_open(const struct zh_store_opts *o)
+{
+	struct zh_store *s;
+	int rc = zh_store_open(o, &s);
+
+	cr_assert_eq(rc, 0, "open %s: %s", o->dir, strerror(-rc));
+	return s;
+}
+
+struct zh_store *zt_format_open(const struct zh_store_opts *o)
+{
+	int rc = zh_store_format(o);
+
+	cr_assert_eq(rc, 0, "format %s: %s", o->dir, strerror(-rc));
+	return zt_open(o);
+}
+
 uint8_t *zt_pattern(size_t len, uint32_t seed)
 {
 	uint8_t *p = malloc(len > 0 ? len : 1);

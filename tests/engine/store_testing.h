@@ -19,6 +19,12 @@
 /** "<scratch>/<name>-<pid>" into \p dir, removed if it was there. */
 void zt_scratch_dir(char *dir, size_t cap, const char *name);
 void zt_rm_rf(const char *path);
+/** The suites' store: defaults in \p dir, 64 MiB file devices, 8 chunk slots. */
+void zt_store_opts(struct zh_store_opts *o, const char *dir);
+/** Open a store with \p o (asserted to work). */
+struct zh_store *zt_open(const struct zh_store_opts *o);
+/** Format a store with \p o, then open it. */
+struct zh_store *zt_format_open(const struct zh_store_opts *o);
 /** \p len bytes from \p seed (malloc'd): half compressible, half not, so both codec paths run. */
 uint8_t *zt_pattern(size_t len, uint32_t seed);
 /** A sink that compares what it receives with \p want (len bytes) from the start. */

@@ -24,10 +24,7 @@ static char dir[256];
 
 static void opts_small(struct zh_store_opts *o)
 {
-	zh_store_opts_default(o);
-	o->dir = dir;
-	o->dev_bytes = 64ull << 20;
-	o->chunk_slots = 8;
+	zt_store_opts(o, dir);
 }
 
 static void setup(void)
@@ -43,34 +40,27 @@ static void teardown(void)
 static struct zh_store *fresh_store(void)
 {
 	struct zh_store_opts o;
-	struct zh_store *s;
 
 	opts_small(&o);
-	cr_assert_eq(zh_store_format(&o), 0);
-	cr_assert_eq(zh_store_open(&o, &s), 0);
-	return s;
+	return zt_format_open(&o);
 }
 
 static struct zh_store *open_store(void)
 {
 	struct zh_store_opts o;
-	struct zh_store *s;
 
 	opts_small(&o);
-	cr_assert_eq(zh_store_open(&o, &s), 0);
-	return s;
+	return zt_open(&o);
 }
 
 /* Read-only: degraded reads are not repaired behind the test's back. */
 static struct zh_store *open_store_ro(void)
 {
 	struct zh_store_opts o;
-	struct zh_store *s;
 
 	opts_small(&o);
 	o.read_only = true;
-	cr_assert_eq(zh_store_open(&o, &s), 0);
-	return s;
+	return zt_open(&o);
 }
 
 static struct zh_store *reopen(struct zh_store *s)
@@ -405,8 +395,7 @@ Test(engine_store, full_store_refuses_puts_and_keeps_serving_reads)
 
 	opts_small(&o);
 	o.dev_bytes = 16ull << 20;
-	cr_assert_eq(zh_store_format(&o), 0);
-	cr_assert_eq(zh_store_open(&o, &s), 0);
+	s = zt_format_open(&o);
 	while (stored < 64) {
 		uint8_t *p = zt_pattern(len, 100 + stored);
 

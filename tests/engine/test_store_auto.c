@@ -87,14 +87,13 @@ static unsigned level_after_slow_puts(int zstd_level)
 		faults[i].delay_ns = 5 * MS;
 		fault_ptrs[i] = &faults[i];
 	}
-	zh_store_opts_default(&o);
-	o.dir = dir;
+	zt_store_opts(&o, dir);
 	o.dev_bytes = 256ull << 20;
+	o.chunk_slots = 16;
 	o.dev_faults = fault_ptrs;
 	o.zstd_level = zstd_level;
 	zt_rm_rf(dir);
-	cr_assert_eq(zh_store_format(&o), 0);
-	cr_assert_eq(zh_store_open(&o, &s), 0);
+	s = zt_format_open(&o);
 	for (unsigned n = 0; n < 4; n++) {
 		p[0] = (uint8_t)n; /* four different objects */
 		cr_assert_eq(zh_store_put(s, p, len, NULL, hash), 0);

@@ -21,11 +21,8 @@ static void setup(void)
 	struct zh_store_opts o;
 
 	zt_scratch_dir(dir, sizeof(dir), "store-batch");
-	zh_store_opts_default(&o);
-	o.dir = dir;
-	o.dev_bytes = 64ull << 20;
-	cr_assert_eq(zh_store_format(&o), 0);
-	cr_assert_eq(zh_store_open(&o, &store), 0);
+	zt_store_opts(&o, dir);
+	store = zt_format_open(&o);
 }
 
 static void teardown(void)

@@ -37,10 +37,7 @@ static char dir[256];
 
 static void store_opts(struct zh_store_opts *o)
 {
-	zh_store_opts_default(o);
-	o->dir = dir;
-	o->dev_bytes = 64ull << 20;
-	o->chunk_slots = 8;
+	zt_store_opts(o, dir);
 }
 
 static size_t object_len(uint32_t n)

@@ -38,21 +38,16 @@ TestSuite(engine_store_faults, .init = setup, .fini = teardown);
 
 static void opts(struct zh_store_opts *o)
 {
-	zh_store_opts_default(o);
-	o->dir = dir;
-	o->dev_bytes = 64ull << 20;
-	o->chunk_slots = 8;
+	zt_store_opts(o, dir);
 	o->dev_faults = fault_ptrs;
 }
 
 static struct zh_store *open_store(void)
 {
 	struct zh_store_opts o;
-	struct zh_store *s;
 
 	opts(&o);
-	cr_assert_eq(zh_store_open(&o, &s), 0);
-	return s;
+	return zt_open(&o);
 }
 
 static struct zh_store *fresh(void)
@@ -60,8 +55,7 @@ static struct zh_store *fresh(void)
 	struct zh_store_opts o;
 
 	opts(&o);
-	cr_assert_eq(zh_store_format(&o), 0);
-	return open_store();
+	return zt_format_open(&o);
 }
 
 Test(engine_store_faults, reads_failing_or_short_on_m_devices_are_rebuilt)

@@ -39,17 +39,12 @@ TestSuite(engine_store_repair, .init = setup, .fini = teardown);
 static struct zh_store *open_with(bool replace, bool read_only)
 {
 	struct zh_store_opts o;
-	struct zh_store *s;
 
-	zh_store_opts_default(&o);
-	o.dir = dir;
-	o.dev_bytes = 64ull << 20;
-	o.chunk_slots = 8;
+	zt_store_opts(&o, dir);
 	o.replace_lost_devs = replace;
 	o.read_only = read_only;
 	o.repair_rate_bytes = UINT64_MAX;
-	cr_assert_eq(zh_store_open(&o, &s), 0);
-	return s;
+	return zt_open(&o);
 }
 
 /* A fresh store holding the test objects, closed. */
@@ -58,11 +53,9 @@ static void populate(void)
 	struct zh_store_opts o;
 	struct zh_store *s;
 
-	zh_store_opts_default(&o);
-	o.dir = dir;
-	o.dev_bytes = 64ull << 20;
-	cr_assert_eq(zh_store_format(&o), 0);
-	s = open_with(false, false);
+	zt_store_opts(&o, dir);
+	o.repair_rate_bytes = UINT64_MAX;
+	s = zt_format_open(&o);
 	for (unsigned i = 0; i < OBJECTS; i++) {
 		uint8_t *p = zt_pattern(obj_len[i], 40 + i);
 
