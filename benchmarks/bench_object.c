@@ -185,7 +185,7 @@ static int store_open(const struct zh_bench_job *job, struct zh_numa_cpuset *cpu
 		o.cpus = cpus->cpus;
 		o.cpu_count = cpus->count;
 	}
-	o.chunk_slots = 32;
+	o.chunk_slots = 64;
 	rc = zh_store_open(&o, out);
 	if (rc == -ENOENT)
 		snprintf(err, err_len, "%s: no store there (create one with: zhtpctl -d %s format)",
@@ -244,7 +244,9 @@ static int threads_prepare(struct obj_job *jobs, unsigned count, struct obj_thre
 		for (unsigned i = 0; i < threads_of(jobs[j].job); i++, at++) {
 			t[at].oj = &jobs[j];
 			t[at].rng = jobs[j].nonce * 0x9e3779b97f4a7c15ull + at + 1;
-			t[at].buf = malloc(jobs[j].job->bs_bytes);
+			/* Page aligned, as fio's and any O_DIRECT user's buffers are: the store
+			 * writes the data shards of such a buffer from where they lie. */
+			t[at].buf = aligned_alloc(4096, (jobs[j].job->bs_bytes + 4095) & ~4095ull);
 			if (t[at].buf == NULL)
 				return -ENOMEM;
 			fill_random(t[at].buf, jobs[j].job->bs_bytes, &t[at].rng);

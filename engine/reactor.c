@@ -664,6 +664,13 @@ int zh_reactor_write_shared(struct zh_reactor *r, unsigned dev, const void *addr
 				 len_bytes, offset_bytes, io, cb);
 }
 
+int zh_reactor_write_mem(struct zh_reactor *r, unsigned dev, const void *addr, uint32_t len_bytes,
+			 uint64_t offset_bytes, unsigned flags, struct zh_io *io, zh_io_cb cb)
+{
+	return reactor_rw(r, ZH_NVME_OP_WRITE, flags, dev, (void *)(uintptr_t)addr, -1, len_bytes,
+			  offset_bytes, io, cb);
+}
+
 int zh_reactor_flush(struct zh_reactor *r, unsigned dev, struct zh_io *io, zh_io_cb cb)
 {
 	struct zh_nvme_req req = {

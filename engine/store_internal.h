@@ -117,13 +117,15 @@ struct zh__shard_op {
 	uint8_t shard;
 	int32_t rc;
 	struct zh__shard_loc loc;
-	const uint8_t *src; /* put: the shard's bytes, block aligned, stride long */
+	const uint8_t *src; /* put: the shard's bytes, block aligned, stride long; in the shared
+			     * region, or in a one-shot put's caller buffer (unregistered) */
 };
 
 struct zh__slot {
 	struct zh_store *store;
 	struct zh__waiter *waiter;	     /* the put or get that owns the slot */
 	uint8_t *raw;			     /* chunk_bytes, in the shared region */
+	const uint8_t *src;		     /* put: the chunk's bytes (raw, or the caller's) */
 	uint8_t *shard[ZH_CODEC_SHARDS_MAX]; /* shard_stride each, in the shared region */
 	uint32_t raw_bytes;
 	uint32_t chunk_index;
@@ -214,6 +216,7 @@ struct zh__core {
 	_Atomic uint32_t drained;   /* bumped by each drain message (zh__reactors_drain) */
 	struct zh__level_ctl level; /* `auto` zstd level (this reactor only) */
 	_Atomic int level_now;	    /* its level, for stats */
+	_Atomic uint32_t encodes_queued; /* put chunks sent here and not yet encoded */
 	/* Counters written by this core only, read by anyone. */
 	_Atomic uint64_t chunks_written, chunks_read, degraded_reads, shards_bad;
 };

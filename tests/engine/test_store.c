@@ -167,6 +167,43 @@ Test(engine_store, streaming_put_equals_whole_put)
 	zh_store_close(s);
 }
 
+/*
+ * A one-shot put encodes whole chunks from the caller's buffer, and writes the data shards of an
+ * aligned one from where they lie (unregistered memory): the same hash and bytes as a streamed
+ * put, whatever the buffer's alignment, and the buffer is left as it was.
+ */
+Test(engine_store, one_shot_put_from_aligned_and_unaligned_buffers)
+{
+	struct zh_store *s = fresh_store();
+	size_t len = 3 * MIB + 12345;
+	uint8_t *want = zt_pattern(len, 11);
+	uint8_t *aligned = aligned_alloc(4096, 4 * MIB + 4096);
+	uint8_t h_aligned[ZH_CODEC_HASH_BYTES], h_odd[ZH_CODEC_HASH_BYTES];
+	uint8_t h_stream[ZH_CODEC_HASH_BYTES];
+	struct zh_store_put *put;
+	struct zh_object_info info;
+
+	cr_assert_not_null(aligned);
+	memcpy(aligned, want, len);
+	cr_assert_eq(zh_store_put(s, aligned, len, NULL, h_aligned), 0);
+	cr_assert_eq(memcmp(aligned, want, len), 0, "the put changed the caller's buffer");
+	memmove(aligned + 1, aligned, len);
+	cr_assert_eq(zh_store_put(s, aligned + 1, len, NULL, h_odd), 0);
+	cr_assert_eq(zh_store_put_begin(s, NULL, &put), 0);
+	cr_assert_eq(zh_store_put_write(put, want, len), 0);
+	cr_assert_eq(zh_store_put_finish(put, h_stream), 0);
+	cr_assert_eq(memcmp(h_aligned, h_odd, sizeof(h_odd)), 0);
+	cr_assert_eq(memcmp(h_aligned, h_stream, sizeof(h_stream)), 0);
+	cr_assert_eq(zh_store_stat(s, h_aligned, &info), 0);
+	cr_assert_eq(info.refcount, 3);
+	s = reopen(s);
+	expect_object(s, h_aligned, want, len);
+	zt_expect_clean(s);
+	free(aligned);
+	free(want);
+	zh_store_close(s);
+}
+
 Test(engine_store, ranges)
 {
 	struct zh_store *s = fresh_store();
