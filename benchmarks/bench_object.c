@@ -185,7 +185,7 @@ static int store_open(const struct zh_bench_job *job, struct zh_numa_cpuset *cpu
 		o.cpus = cpus->cpus;
 		o.cpu_count = cpus->count;
 	}
-	o.chunk_slots = 64;
+	o.chunk_slots = 32;
 	rc = zh_store_open(&o, out);
 	if (rc == -ENOENT)
 		snprintf(err, err_len, "%s: no store there (create one with: zhtpctl -d %s format)",

@@ -35,6 +35,7 @@ void zh_store_opts_default(struct zh_store_opts *opts)
 	    .chunk_slots = 16,
 	    .repair_rate_bytes = 64ull << 20,
 	    .cache_bytes = 256ull << 20,
+	    .access_flush_ms = 1000,
 	};
 }
 
@@ -727,6 +728,8 @@ static int store_start(struct zh_store *s, const struct zh_store_opts *o)
 					? s->rec.small_max_bytes
 					: ZH__CACHE_OBJECT_MAX);
 	if (rc == 0)
+		rc = zh__access_init(&s->access, !s->read_only && !o->noatime, o->access_flush_ms);
+	if (rc == 0)
 		rc = zh__indexer_start(s);
 	if (rc == 0 && !s->read_only)
 		rc = zh__repair_start(s, o->repair_rate_bytes);
@@ -785,6 +788,7 @@ void zh_store_close(struct zh_store *s)
 	free(s->slots);
 	free(s->region);
 	zh__cache_destroy(&s->cache);
+	zh__access_destroy(&s->access);
 	zh_index_close(s->index);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
@@ -798,6 +802,23 @@ void zh_store_close(struct zh_store *s)
 
 /* ---- queries ------------------------------------------------------------------------------- */
 
+/* The object's committed access statistics (store_access.c). \return 0, -EUCLEAN, -errno. */
+static int access_fill(struct zh_store *s, struct zh_object_info *info)
+{
+	uint8_t val[ZH__ACCESS_REC_BYTES];
+	long n = zh_index_get(s->index, ZH_INDEX_CF_ACCESS, info->hash, ZH_CODEC_HASH_BYTES, val,
+			      sizeof(val));
+
+	info->last_accessed_unix_s = 0;
+	info->access_count = 0;
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0)
+		return (int)n;
+	return zh__access_rec_unpack(val, (size_t)n, &info->last_accessed_unix_s,
+				     &info->access_count);
+}
+
 int zh_store_stat(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
 		  struct zh_object_info *info)
 {
@@ -806,13 +827,16 @@ int zh_store_stat(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
 	struct zh__object_rec rec;
 	int rc = buf != NULL ? zh__object_load(s, hash, buf, cap, &rec) : -ENOMEM;
 
-	if (rc == 0)
+	if (rc == 0) {
 		zh__object_rec_info(&rec, hash, info);
+		rc = access_fill(s, info);
+	}
 	free(buf);
 	return rc;
 }
 
 struct list_ctx {
+	struct zh_store *store;
 	zh_store_list_fn fn;
 	void *ctx;
 	struct zh_object_info info;
@@ -823,10 +847,13 @@ static int list_one(void *arg, const void *key, size_t key_len, const void *val,
 	struct list_ctx *lc = arg;
 	struct zh__object_rec rec;
 
+	int rc;
+
 	if (key_len != ZH_CODEC_HASH_BYTES || zh__object_rec_unpack(val, val_len, &rec) < 0)
 		return -EUCLEAN;
 	zh__object_rec_info(&rec, key, &lc->info);
-	return lc->fn(lc->ctx, &lc->info);
+	rc = access_fill(lc->store, &lc->info);
+	return rc < 0 ? rc : lc->fn(lc->ctx, &lc->info);
 }
 
 int zh_store_list(struct zh_store *s, zh_store_list_fn fn, void *ctx)
@@ -836,6 +863,7 @@ int zh_store_list(struct zh_store *s, zh_store_list_fn fn, void *ctx)
 
 	if (lc == NULL)
 		return -ENOMEM;
+	lc->store = s;
 	lc->fn = fn;
 	lc->ctx = ctx;
 	rc = zh_index_scan(s->index, ZH_INDEX_CF_OBJECTS, NULL, 0, list_one, lc);
@@ -894,5 +922,6 @@ void zh_store_stats_get(struct zh_store *s, struct zh_store_stats *st)
 	}
 	st->cache_hits = atomic_load(&s->cache.hits);
 	st->cache_misses = atomic_load(&s->cache.misses);
+	st->access_dropped = atomic_load(&s->access.dropped);
 	st->zstd_level = (level_sum + s->reactor_count / 2) / s->reactor_count;
 }

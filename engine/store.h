@@ -66,6 +66,14 @@ struct zh_store_opts {
 	 * none.
 	 */
 	uint64_t cache_bytes;
+	/**
+	 * Keep no access statistics (last accessed, access count), like the mount option. A
+	 * read-only store keeps none either.
+	 */
+	bool noatime;
+	/** Write-back interval of the access statistics in ms (default 1000; see
+	 *  zh_store_flush_access()). */
+	uint32_t access_flush_ms;
 	/** Background repair of chunks that degraded reads found: shard bytes read per second
 	 *  (default 64 MiB/s; UINT64_MAX: no limit). */
 	uint64_t repair_rate_bytes;
@@ -119,6 +127,13 @@ struct zh_object_info {
 	uint8_t layout; /**< enum zh_object_layout */
 	uint8_t ec_k, ec_m;
 	uint64_t created_unix_s;
+	/**
+	 * Reads of the object (every successful zh_store_get, whole or ranged) and when the last
+	 * was, as written back so far: statistics reach the index within access_flush_ms, at
+	 * zh_store_flush_access() and at close. 0 and 0: never read (or noatime).
+	 */
+	uint64_t last_accessed_unix_s;
+	uint64_t access_count;
 	char owner[ZH_STORE_META_STR_MAX + 1];
 	char content_type[ZH_STORE_META_STR_MAX + 1];
 	char filename[ZH_STORE_META_STR_MAX + 1];
@@ -177,6 +192,12 @@ ZH_MUST_CHECK int zh_store_stat(struct zh_store *store, const uint8_t hash[ZH_CO
  * this returns). \return 0, -ENOENT, -EROFS, -EIO.
  */
 ZH_MUST_CHECK int zh_store_delete(struct zh_store *store, const uint8_t hash[ZH_CODEC_HASH_BYTES]);
+
+/**
+ * Write the access statistics gathered in memory to the index now (synced) instead of at the
+ * next interval. \return 0, -EROFS, -EIO (the store refuses changes).
+ */
+ZH_MUST_CHECK int zh_store_flush_access(struct zh_store *store);
 
 typedef int (*zh_store_list_fn)(void *ctx, const struct zh_object_info *info);
 /** Every object in hash order, until \p fn returns non-zero (returned). */
@@ -254,6 +275,9 @@ struct zh_store_stats {
 	/** Hot-object cache: gets served from it, and gets that looked and missed (every get of
 	 *  an object too large for it counts as a miss). */
 	uint64_t cache_hits, cache_misses;
+	/** Access statistics not counted because the in-memory tables were full (reads of many
+	 *  distinct objects faster than the index thread writes them back). */
+	uint64_t access_dropped;
 	/** The zstd level the reactors encode with now (their mean, rounded; see zstd_level). */
 	unsigned zstd_level;
 };

@@ -328,6 +328,23 @@ static int check_orphan_chunks(struct fsck *f)
 	return rc;
 }
 
+/* An access record must parse and name an object (store_access.c: none outlives its object). */
+static int check_access_one(void *arg, const void *key, size_t key_len, const void *val,
+			    size_t val_len)
+{
+	struct fsck *f = arg;
+	uint64_t last, count;
+
+	if (key_len != ZH_CODEC_HASH_BYTES || zh__access_rec_unpack(val, val_len, &last, &count) < 0) {
+		f->out->records_bad++;
+		report(f, key_len == ZH_CODEC_HASH_BYTES ? key : NULL, "damaged access record");
+	} else if (object_gone(f, key)) {
+		f->out->records_bad++;
+		report(f, key, "access record of no object");
+	}
+	return 0;
+}
+
 static struct fsck *fsck_create(struct zh_store *s, struct zh_store_fsck *out,
 				zh_store_problem_fn problem, void *ctx)
 {
@@ -366,6 +383,8 @@ int zh_store_fsck(struct zh_store *s, struct zh_store_fsck *out, zh_store_proble
 		rc = check_objects(f, progress);
 	if (rc == 0)
 		rc = check_orphan_chunks(f);
+	if (rc == 0)
+		rc = zh_index_scan(s->index, ZH_INDEX_CF_ACCESS, NULL, 0, check_access_one, f);
 	if (rc == 0)
 		rc = zh_index_scan(s->index, ZH_INDEX_CF_ALLOC, NULL, 0, collect_alloc, f);
 	if (rc == 0) {

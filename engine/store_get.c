@@ -289,16 +289,28 @@ static int object_seen(void *arg, const void *val, size_t val_len)
 }
 
 /* A hit in the hot-object cache: no index lookup, no crc (it was checked on the way in). */
-static int get_hot(struct zh_store *s, const uint8_t *data, uint64_t size, uint64_t offset,
-		   uint64_t len, zh_store_sink_fn sink, void *ctx)
+static int get_hot(const uint8_t *data, uint64_t size, uint64_t offset, uint64_t len,
+		   zh_store_sink_fn sink, void *ctx)
 {
 	uint64_t end;
 	int rc = range_end(size, offset, len, &end);
 
 	if (rc == 0 && end > offset)
 		rc = sink(ctx, data + offset, (size_t)(end - offset));
-	if (rc == 0)
-		atomic_fetch_add(&s->gets, 1);
+	return rc;
+}
+
+/* A get through the index: an inline object streams from its record, a chunked one is read. */
+static int get_indexed(struct get_ctx *g, struct get_lookup *l)
+{
+	int rc = zh_index_get_with(g->store->index, ZH_INDEX_CF_OBJECTS, g->hash,
+				   ZH_CODEC_HASH_BYTES, object_seen, l);
+
+	/* The record's strings pointed into the index's memory: gone now, and not needed. */
+	memset(g->obj.str, 0, sizeof(g->obj.str));
+	g->obj.inline_data = NULL;
+	if (rc == 0 && !l->streamed && g->end > g->offset)
+		rc = get_chunked(g);
 	return rc;
 }
 
@@ -315,20 +327,13 @@ int zh_store_get(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES], ui
 	struct get_lookup l = {&g, len, 0, false};
 	uint8_t hot[ZH__CACHE_OBJECT_MAX];
 	long hot_len = zh__cache_get(&s->cache, hash, hot, &l.cache_gen);
-	int rc;
+	int rc = hot_len >= 0 ? get_hot(hot, (uint64_t)hot_len, offset, len, sink, ctx)
+			      : get_indexed(&g, &l);
 
-	if (hot_len >= 0)
-		return get_hot(s, hot, (uint64_t)hot_len, offset, len, sink, ctx);
-	rc = zh_index_get_with(s->index, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES,
-			       object_seen, &l);
-
-	/* The record's strings pointed into the index's memory: gone now, and not needed. */
-	memset(g.obj.str, 0, sizeof(g.obj.str));
-	g.obj.inline_data = NULL;
-	if (rc == 0 && !l.streamed && g.end > g.offset)
-		rc = get_chunked(&g);
-	if (rc == 0)
+	if (rc == 0) {
 		atomic_fetch_add(&s->gets, 1);
+		zh__access_record(s, hash);
+	}
 	return rc;
 }
 

@@ -7,11 +7,14 @@
  * hash never share a group, so each batch can decide "new or duplicate" and "last reference or
  * not" from what is committed. Extents freed by a commit go back to their allocators only
  * after it is durable; a failed commit leaves the store refusing changes (the allocators are
- * rebuilt from what was committed at the next open).
+ * rebuilt from what was committed at the next open). Objects' access statistics ride along as
+ * the first batch of a group when they are due (store_access.c); an idle thread wakes once per
+ * flush interval to see whether they are.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/store_internal.h"
 
@@ -130,6 +133,7 @@ static int build_delete(struct zh_store *s, struct zh_index_batch *b, struct zh_
 		return 0;
 	}
 	zh_index_batch_delete(b, ZH_INDEX_CF_OBJECTS, req->hash, ZH_CODEC_HASH_BYTES);
+	zh_index_batch_delete(b, ZH_INDEX_CF_ACCESS, req->hash, ZH_CODEC_HASH_BYTES);
 	if (old.layout == ZH_OBJECT_INLINE)
 		return 0;
 	rc = zh_index_scan(s->index, ZH_INDEX_CF_CHUNKS, req->hash, ZH_CODEC_HASH_BYTES, chunk_drop,
@@ -150,14 +154,17 @@ static bool group_has_hash(struct zh__ireq *const group[], unsigned n, const uin
 	return false;
 }
 
-/* Take up to ZH_INDEX_GROUP_MAX queued requests, at most one per hash. Lock held. */
+/* Requests per group: one batch of a group is kept for the access statistics. */
+#define GROUP_REQS_MAX (ZH_INDEX_GROUP_MAX - 1)
+
+/* Take up to GROUP_REQS_MAX queued requests, at most one per hash. Lock held. */
 static unsigned group_take(struct zh__indexer *ix, struct zh__ireq *group[])
 {
 	struct zh__ireq **link = &ix->head;
 	unsigned n = 0;
 
 	ix->tail = NULL;
-	while (*link != NULL && n < ZH_INDEX_GROUP_MAX) {
+	while (*link != NULL && n < GROUP_REQS_MAX) {
 		struct zh__ireq *req = *link;
 
 		if (group_has_hash(group, n, req->hash)) {
@@ -173,20 +180,58 @@ static unsigned group_take(struct zh__indexer *ix, struct zh__ireq *group[])
 	return n;
 }
 
-/* Build one batch per request; a request that fails to build is answered without a batch. */
+static int build_request(struct zh_store *s, struct zh_index_batch *b, struct zh__ireq *req)
+{
+	switch (req->op) {
+	case ZH__IREQ_PUT:
+		return build_put(s, b, req);
+	case ZH__IREQ_DELETE:
+		return build_delete(s, b, req);
+	case ZH__IREQ_ACCESS_FLUSH:
+		return 0; /* group_build wrote the statistics ahead of the group */
+	}
+	return -EINVAL;
+}
+
+static bool group_flushes_access(struct zh_store *s, struct zh__ireq *const group[], unsigned n,
+				 bool stopping)
+{
+	if (s->ix.failed)
+		return false; /* the store refuses changes until reopened */
+	if (zh__access_due(s, stopping ? UINT64_MAX : zh_clock_ns()))
+		return true;
+	for (unsigned i = 0; i < n; i++) {
+		if (group[i]->op == ZH__IREQ_ACCESS_FLUSH)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Build one batch per request (a request that fails to build is answered without a batch),
+ * after the access statistics when they are due: first, so that a delete in the same group
+ * removes an access record this group writes for its object.
+ */
 static unsigned group_build(struct zh_store *s, struct zh__ireq *group[], unsigned n,
-			    struct zh_index_batch *batches[])
+			    bool stopping, struct zh_index_batch *batches[])
 {
 	unsigned count = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		struct zh__ireq *req = group[i];
-		struct zh_index_batch *b = s->ix.batch[count];
+	if (group_flushes_access(s, group, n, stopping)) {
+		struct zh_index_batch *b = s->ix.access_batch;
 
 		zh_index_batch_clear(b);
-		req->rc = req->op == ZH__IREQ_PUT ? build_put(s, b, req) : build_delete(s, b, req);
-		req->committing = req->rc == 0;
-		if (req->rc == 0)
+		if (zh__access_build(s, b) == 0 && zh_index_batch_count(b) > 0)
+			batches[count++] = b;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct zh__ireq *req = group[i];
+		struct zh_index_batch *b = s->ix.batch[i];
+
+		zh_index_batch_clear(b);
+		req->rc = build_request(s, b, req);
+		req->committing = req->rc == 0 && req->op != ZH__IREQ_ACCESS_FLUSH;
+		if (req->rc == 0 && zh_index_batch_count(b) > 0)
 			batches[count++] = b;
 	}
 	return count;
@@ -216,27 +261,51 @@ static void group_finish(struct zh_store *s, struct zh__ireq *group[], unsigned 
 	pthread_mutex_unlock(&ix->lock);
 }
 
+/* Sleep until work is queued, the store stops, or access statistics are due. Lock held. */
+static void indexer_wait(struct zh_store *s)
+{
+	struct zh__indexer *ix = &s->ix;
+
+	while (ix->head == NULL && !ix->stop && !(zh__access_due(s, zh_clock_ns()) && !ix->failed)) {
+		uint64_t now = zh_clock_ns();
+		struct timespec ts;
+
+		if (!s->access.enabled) {
+			pthread_cond_wait(&ix->cond, &ix->lock);
+			continue;
+		}
+		/* Not due although the time has come: nothing pending, so wait a whole interval. */
+		if (now >= s->access.next_flush_ns)
+			s->access.next_flush_ns = now + s->access.flush_interval_ns;
+		ts.tv_sec = (time_t)(s->access.next_flush_ns / 1000000000u);
+		ts.tv_nsec = (long)(s->access.next_flush_ns % 1000000000u);
+		pthread_cond_timedwait(&ix->cond, &ix->lock, &ts);
+	}
+}
+
 static void *indexer_main(void *arg)
 {
 	struct zh_store *s = arg;
 	struct zh__indexer *ix = &s->ix;
-	struct zh__ireq *group[ZH_INDEX_GROUP_MAX];
+	struct zh__ireq *group[GROUP_REQS_MAX];
 	struct zh_index_batch *batches[ZH_INDEX_GROUP_MAX];
 
 	for (;;) {
 		unsigned n, count;
+		bool stopping;
 		int rc = 0;
 
 		pthread_mutex_lock(&ix->lock);
-		while (ix->head == NULL && !ix->stop)
-			pthread_cond_wait(&ix->cond, &ix->lock);
-		if (ix->head == NULL) {
+		indexer_wait(s);
+		/* Stopping: one last group writes what statistics are pending. */
+		stopping = ix->head == NULL && ix->stop;
+		if (stopping && (ix->failed || !zh__access_due(s, UINT64_MAX))) {
 			pthread_mutex_unlock(&ix->lock);
 			return NULL;
 		}
 		n = group_take(ix, group);
 		pthread_mutex_unlock(&ix->lock);
-		count = group_build(s, group, n, batches);
+		count = group_build(s, group, n, stopping, batches);
 		if (count > 0) {
 			rc = zh_index_commit_group(s->index, batches, count, NULL);
 			atomic_fetch_add(&s->commit_groups, 1);
@@ -251,8 +320,14 @@ int zh__indexer_start(struct zh_store *s)
 	struct zh__indexer *ix = &s->ix;
 	int rc;
 
+	pthread_condattr_t monotonic;
+
 	pthread_mutex_init(&ix->lock, NULL);
-	pthread_cond_init(&ix->cond, NULL);
+	/* indexer_wait's deadlines are zh_clock_ns() times. */
+	pthread_condattr_init(&monotonic);
+	pthread_condattr_setclock(&monotonic, CLOCK_MONOTONIC);
+	pthread_cond_init(&ix->cond, &monotonic);
+	pthread_condattr_destroy(&monotonic);
 	pthread_cond_init(&ix->done_cond, NULL);
 	ix->scratch_bytes = ZH__OBJECT_REC_MAX + s->rec.small_max_bytes;
 	/* Twice: a loaded record and the record packed from it. */
@@ -264,6 +339,9 @@ int zh__indexer_start(struct zh_store *s)
 		if (rc < 0)
 			return rc;
 	}
+	rc = zh_index_batch_create(s->index, &ix->access_batch);
+	if (rc < 0)
+		return rc;
 	rc = -pthread_create(&ix->thread, NULL, indexer_main, s);
 	if (rc == 0)
 		ix->started = true;
@@ -284,6 +362,7 @@ void zh__indexer_stop(struct zh_store *s)
 	}
 	for (unsigned i = 0; i < ZH_INDEX_GROUP_MAX; i++)
 		zh_index_batch_destroy(ix->batch[i]);
+	zh_index_batch_destroy(ix->access_batch);
 	free(ix->scratch);
 	free(ix->release);
 }

@@ -79,6 +79,12 @@ void zh__object_rec_info(const struct zh__object_rec *rec, const uint8_t hash[ZH
 /** Set rec->str[] from \p meta. \return 0, or -EINVAL when a field is too long. */
 int zh__object_rec_set_meta(struct zh__object_rec *rec, const struct zh_object_meta *meta);
 
+/** An object's access statistics (access column family), as docs/format.md lays them out. */
+#define ZH__ACCESS_REC_BYTES 24
+void zh__access_rec_pack(uint64_t last_unix_s, uint64_t count, uint8_t out[ZH__ACCESS_REC_BYTES]);
+/** \return 0, or -EUCLEAN. */
+int zh__access_rec_unpack(const uint8_t *in, size_t len, uint64_t *last_unix_s, uint64_t *count);
+
 /** The store's own record (meta column family): identity and geometry. */
 struct zh__store_rec {
 	uint8_t uuid[ZH__UUID_BYTES];
@@ -224,6 +230,7 @@ struct zh__core {
 enum zh__ireq_op {
 	ZH__IREQ_PUT,
 	ZH__IREQ_DELETE,
+	ZH__IREQ_ACCESS_FLUSH, /* commit the pending access statistics (no hash) */
 };
 
 /** A metadata change waiting for the index thread; owned by the thread that waits on it. */
@@ -314,12 +321,51 @@ struct zh__indexer {
 	size_t scratch_bytes;
 	uint64_t *release; /* extents to free after the commit (packed, see below) */
 	size_t release_count, release_cap;
+	struct zh_index_batch *access_batch; /* the pending access statistics */
 };
 
 int zh__indexer_start(struct zh_store *s);
 void zh__indexer_stop(struct zh_store *s);
 /** Queue \p req and wait for its answer. \return req->rc. */
 int zh__indexer_call(struct zh_store *s, struct zh__ireq *req);
+
+/* ---- access statistics (store_access.c) ---------------------------------------------------- */
+
+#define ZH__ACCESS_SHARDS	 16
+#define ZH__ACCESS_SHARD_ENTRIES 4096 /* a power of two */
+
+struct zh__access_entry {
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	uint64_t last_unix_s;
+	uint32_t count; /* 0: the entry is empty */
+};
+
+struct zh__access_shard {
+	pthread_mutex_t lock;
+	uint32_t used;
+	struct zh__access_entry *entries; /* ZH__ACCESS_SHARD_ENTRIES, open addressing */
+};
+
+struct zh__access {
+	bool enabled;
+	uint64_t flush_interval_ns;
+	uint64_t next_flush_ns;	      /* index thread only */
+	_Atomic uint64_t pending;     /* entries in the tables */
+	_Atomic bool flush_wanted;    /* a table is 3/4 full: flush before the interval */
+	_Atomic uint64_t dropped;     /* accesses lost to a full table */
+	struct zh__access_entry *drain; /* the index thread's copy of one shard's table */
+	struct zh__access_shard shard[ZH__ACCESS_SHARDS];
+};
+
+/** Tables for a store that keeps statistics (\p enabled), written back every \p flush_ms. */
+int zh__access_init(struct zh__access *a, bool enabled, uint32_t flush_ms);
+void zh__access_destroy(struct zh__access *a);
+/** Count one access of \p hash (any thread). */
+void zh__access_record(struct zh_store *s, const uint8_t *hash);
+/** Index thread: whether pending statistics are due for writing (interval, a full table). */
+bool zh__access_due(struct zh_store *s, uint64_t now_ns);
+/** Index thread: move every pending access into \p b (merged with what is committed). */
+int zh__access_build(struct zh_store *s, struct zh_index_batch *b);
 
 /* ---- the store ----------------------------------------------------------------------------- */
 
@@ -355,6 +401,7 @@ struct zh_store {
 	struct zh__indexer ix;
 	struct zh__repairer rp;
 	struct zh__cache cache;
+	struct zh__access access;
 	bool replaced[ZH_STORE_DEVS_MAX]; /* given a fresh superblock by this open */
 	_Atomic uint64_t puts, put_dedups, gets, deletes, commit_groups, commit_batches;
 };

@@ -209,6 +209,23 @@ int zh__object_rec_set_meta(struct zh__object_rec *rec, const struct zh_object_m
 	return 0;
 }
 
+void zh__access_rec_pack(uint64_t last_unix_s, uint64_t count, uint8_t out[ZH__ACCESS_REC_BYTES])
+{
+	memset(out, 0, 8);
+	out[0] = REC_VERSION;
+	zh_le_put(out + 8, last_unix_s, 8);
+	zh_le_put(out + 16, count, 8);
+}
+
+int zh__access_rec_unpack(const uint8_t *in, size_t len, uint64_t *last_unix_s, uint64_t *count)
+{
+	if (len != ZH__ACCESS_REC_BYTES || in[0] != REC_VERSION || !zh_all_zero(in + 1, 7))
+		return -EUCLEAN;
+	*last_unix_s = zh_le_get(in + 8, 8);
+	*count = zh_le_get(in + 16, 8);
+	return 0;
+}
+
 size_t zh__store_rec_pack(const struct zh__store_rec *rec, uint8_t out[ZH__STORE_REC_MAX])
 {
 	uint8_t *p = out + 32;

@@ -25,8 +25,8 @@
 
 #include "index/index.h"
 
-static const char *const cf_names[ZH_INDEX_CF_COUNT + 1] = { "default", "objects", "chunks",
-							     "alloc", "meta" };
+static const char *const cf_names[ZH_INDEX_CF_COUNT + 1] = {
+    "default", "objects", "chunks", "alloc", "meta", "access"};
 
 struct zh_index {
 	rocksdb_t *db;
@@ -96,7 +96,11 @@ static int options_create(struct zh_index *ix, const struct zh_index_opts *o)
 						      rocksdb_filterpolicy_create_bloom(10));
 	rocksdb_options_set_block_based_table_factory(ix->options, ix->table);
 	rocksdb_options_set_create_if_missing(ix->options, o->create);
-	rocksdb_options_set_create_missing_column_families(ix->options, o->create);
+	/*
+	 * Always: a column family a later version added (access) is created empty on the first
+	 * open of a database made before it, which is what its absence meant.
+	 */
+	rocksdb_options_set_create_missing_column_families(ix->options, 1);
 	rocksdb_options_set_write_buffer_size(ix->options, o->write_buffer_bytes);
 	rocksdb_options_set_compression(ix->options, rocksdb_no_compression);
 	rocksdb_options_set_max_background_jobs(ix->options, 2);

@@ -27,6 +27,7 @@ enum zh_index_cf {
 	ZH_INDEX_CF_CHUNKS,  /**< (hash, chunk index) -> chunk header and shard map */
 	ZH_INDEX_CF_ALLOC,   /**< (device, offset) -> extent state */
 	ZH_INDEX_CF_META,    /**< store-wide records: identity, configuration, counters */
+	ZH_INDEX_CF_ACCESS,  /**< content hash -> last accessed, access count */
 	ZH_INDEX_CF_COUNT,
 };
 

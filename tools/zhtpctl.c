@@ -47,7 +47,8 @@ static void usage(FILE *f)
 	    "         [--small BYTES] [--dev PATH]...   create a store in DIR\n"
 	    "  put [--filename N] [--content-type T] [--owner O] [--tags T] [--zstd auto|0-19]\n"
 	    "      FILE...                              store files ('-' = stdin), print hashes\n"
-	    "  get HASH [-o FILE] [--offset N] [--length N]\n"
+	    "  get HASH [-o FILE] [--offset N] [--length N] [--noatime]\n"
+	    "                      (counts as a read in stat unless --noatime)\n"
 	    "  stat HASH...        rm HASH...        ls        info\n"
 	    "  fsck                check every object, shard and extent (exit 1 if not clean)\n"
 	    "  scrub [--no-repair] [--rate BYTES]   read every shard, rewrite bad ones in place\n"
@@ -352,6 +353,8 @@ static cJSON *info_json(const struct zh_object_info *info)
 	cJSON_AddNumberToObject(o, "chunks", info->chunk_count);
 	cJSON_AddNumberToObject(o, "refcount", info->refcount);
 	cJSON_AddNumberToObject(o, "created", (double)info->created_unix_s);
+	cJSON_AddNumberToObject(o, "last_accessed", (double)info->last_accessed_unix_s);
+	cJSON_AddNumberToObject(o, "access_count", (double)info->access_count);
 	cJSON_AddStringToObject(o, "filename", info->filename);
 	cJSON_AddStringToObject(o, "content_type", info->content_type);
 	cJSON_AddStringToObject(o, "owner", info->owner);
@@ -394,6 +397,8 @@ static int cmd_stat(struct ctl *c, struct zh_store *s, int argc, char **argv)
 		printf("  stored %llu bytes in %u chunks of %u (%u+%u), created %llu\n",
 		       (unsigned long long)info.stored_bytes, info.chunk_count, info.chunk_bytes,
 		       info.ec_k, info.ec_m, (unsigned long long)info.created_unix_s);
+		printf("  read %llu times, last at %llu\n", (unsigned long long)info.access_count,
+		       (unsigned long long)info.last_accessed_unix_s);
 	}
 	return status;
 }
@@ -549,6 +554,7 @@ enum {
 	OPT_NO_REPAIR,
 	OPT_RATE,
 	OPT_ZSTD,
+	OPT_NOATIME,
 };
 
 static const struct option long_opts[] = {
@@ -572,6 +578,7 @@ static const struct option long_opts[] = {
     {"no-repair", no_argument, NULL, OPT_NO_REPAIR},
     {"rate", required_argument, NULL, OPT_RATE},
     {"zstd", required_argument, NULL, OPT_ZSTD},
+    {"noatime", no_argument, NULL, OPT_NOATIME},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -587,6 +594,9 @@ static void parse_opt(struct ctl *c, int opt)
 		break;
 	case OPT_JSON:
 		c->json = true;
+		break;
+	case OPT_NOATIME:
+		c->opts.noatime = true;
 		break;
 	case OPT_DEVICES:
 		c->opts.dev_count = (unsigned)parse_size(optarg);
@@ -672,7 +682,9 @@ static int run_on_store(struct ctl *c, const char *cmd, int argc, char **argv)
 {
 	struct zh_store *s;
 	bool repair = strcmp(cmd, "repair") == 0;
-	bool ro = strcmp(cmd, "put") != 0 && strcmp(cmd, "rm") != 0 && !repair &&
+	/* A get writes its access statistics, unless asked not to (then nothing is written). */
+	bool get_counts = strcmp(cmd, "get") == 0 && !c->opts.noatime;
+	bool ro = strcmp(cmd, "put") != 0 && strcmp(cmd, "rm") != 0 && !repair && !get_counts &&
 		  !(strcmp(cmd, "scrub") == 0 && c->scrub.repair);
 	int rc, status;
 
