@@ -48,18 +48,22 @@ struct fsck {
 
 static void report(struct fsck *f, const uint8_t *hash, const char *fmt, ...)
 {
-	char line[ZH_CODEC_HASH_HEX_LEN + 200], hex[ZH_CODEC_HASH_HEX_LEN + 1] = "-";
+	char line[ZH_CODEC_HASH_HEX_LEN + 200], hex[ZH_CODEC_HASH_HEX_LEN + 1];
 	char what[192];
 	va_list ap;
 
 	if (f->problem == NULL)
 		return;
-	if (hash != NULL)
-		zh_codec_hash_hex(hash, hex);
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	snprintf(line, sizeof(line), "%s: %s", hex, what);
+	/* A problem of an object starts with its hash; a store-wide one is just the message. */
+	if (hash != NULL) {
+		zh_codec_hash_hex(hash, hex);
+		snprintf(line, sizeof(line), "%s: %s", hex, what);
+	} else {
+		snprintf(line, sizeof(line), "%s", what);
+	}
 	f->problem(f->ctx, line);
 }
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,6 +312,31 @@ static int write_all(void *arg, const void *data, size_t len)
 	return 0;
 }
 
+/*
+ * get -o FILE writes FILE.part and renames it over FILE once the whole range is out: a failed
+ * or interrupted get never leaves a truncated FILE, nor wipes one that was there.
+ */
+static int get_to_file(const struct ctl *c, struct zh_store *s, const uint8_t *hash,
+		       struct get_out *o)
+{
+	char part[PATH_MAX];
+	int rc;
+
+	if (snprintf(part, sizeof(part), "%s.part", c->out_path) >= (int)sizeof(part))
+		return -ENAMETOOLONG;
+	o->fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o->fd < 0)
+		return -errno;
+	rc = zh_store_get(s, hash, c->offset, c->length, write_all, o);
+	if (close(o->fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(part, c->out_path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(part);
+	return rc;
+}
+
 static int cmd_get(struct ctl *c, struct zh_store *s, int argc, char **argv)
 {
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
@@ -327,16 +353,15 @@ static int cmd_get(struct ctl *c, struct zh_store *s, int argc, char **argv)
 	rc = zh_store_stat(s, hash, &info);
 	if (rc < 0)
 		return fail_object(argv[0], rc);
-	if (c->out_path != NULL) {
-		o.fd = open(c->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (o.fd < 0)
-			return fail(c->out_path, -errno);
+	if (c->offset > info.size_bytes) {
+		fprintf(stderr, "zhtpctl: %s: offset %llu is past the end (%llu bytes)\n", argv[0],
+			(unsigned long long)c->offset, (unsigned long long)info.size_bytes);
+		return EXIT_USAGE;
 	}
 	o.total = info.size_bytes;
-	rc = zh_store_get(s, hash, c->offset, c->length, write_all, &o);
-	if (o.fd != 1 && close(o.fd) < 0 && rc == 0)
-		rc = -errno;
-	return rc < 0 ? fail(argv[0], rc) : 0;
+	rc = c->out_path != NULL ? get_to_file(c, s, hash, &o)
+				 : zh_store_get(s, hash, c->offset, c->length, write_all, &o);
+	return rc < 0 ? fail(c->out_path != NULL ? c->out_path : argv[0], rc) : 0;
 }
 
 static cJSON *info_json(const struct zh_object_info *info)
@@ -381,10 +406,13 @@ static int cmd_stat(struct ctl *c, struct zh_store *s, int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		uint8_t hash[ZH_CODEC_HASH_BYTES];
 		struct zh_object_info info;
-		int rc = parse_hash(argv[i], hash);
+		int rc;
 
-		if (rc == 0)
-			rc = zh_store_stat(s, hash, &info);
+		if (parse_hash(argv[i], hash) < 0) {
+			status = EXIT_USAGE;
+			continue;
+		}
+		rc = zh_store_stat(s, hash, &info);
 		if (rc < 0) {
 			status = fail_object(argv[i], rc);
 			continue;
@@ -394,9 +422,14 @@ static int cmd_stat(struct ctl *c, struct zh_store *s, int argc, char **argv)
 			continue;
 		}
 		info_print(&info);
-		printf("  stored %llu bytes in %u chunks of %u (%u+%u), created %llu\n",
-		       (unsigned long long)info.stored_bytes, info.chunk_count, info.chunk_bytes,
-		       info.ec_k, info.ec_m, (unsigned long long)info.created_unix_s);
+		if (info.layout == ZH_OBJECT_INLINE)
+			printf("  stored inline in its metadata record, created %llu\n",
+			       (unsigned long long)info.created_unix_s);
+		else
+			printf("  stored %llu bytes in %u chunks of %u (%u+%u), created %llu\n",
+			       (unsigned long long)info.stored_bytes, info.chunk_count,
+			       info.chunk_bytes, info.ec_k, info.ec_m,
+			       (unsigned long long)info.created_unix_s);
 		printf("  read %llu times, last at %llu\n", (unsigned long long)info.access_count,
 		       (unsigned long long)info.last_accessed_unix_s);
 	}
@@ -409,10 +442,13 @@ static int cmd_rm(struct ctl *c, struct zh_store *s, int argc, char **argv)
 
 	for (int i = 0; i < argc; i++) {
 		uint8_t hash[ZH_CODEC_HASH_BYTES];
-		int rc = parse_hash(argv[i], hash);
+		int rc;
 
-		if (rc == 0)
-			rc = zh_store_delete(s, hash);
+		if (parse_hash(argv[i], hash) < 0) {
+			status = EXIT_USAGE;
+			continue;
+		}
+		rc = zh_store_delete(s, hash);
 		if (rc < 0)
 			status = fail_object(argv[i], rc);
 	}
@@ -758,11 +794,13 @@ int main(int argc, char **argv)
 	else
 		status = run_on_store(&c, cmd, argc - optind, argv + optind);
 	if (c.doc != NULL) {
+		/* A get without -o has put the object on stdout: the report must not follow it. */
+		FILE *report = strcmp(cmd, "get") == 0 && c.out_path == NULL ? stderr : stdout;
 		char *text;
 
 		cJSON_AddNumberToObject(c.doc, "status", status);
 		text = cJSON_Print(c.doc);
-		puts(text);
+		fprintf(report, "%s\n", text);
 		free(text);
 		cJSON_Delete(c.doc);
 	}
