@@ -2,7 +2,8 @@
 /*
  * test_index.c - the RocksDB layer: round trips in each column family and their isolation,
  * missing keys, short buffers, deletes, prefix scans in key order, single and group commits,
- * refusal of a second opener (-EBUSY) and of a missing store (-ENOENT), and durability under
+ * refusal of a second opener (-EBUSY) and of a missing store (-ENOENT), opening a database made
+ * before a column family was added, and durability under
  * kill -9: a child commits groups and reports each acknowledged one through a pipe; after
  * SIGKILL at a random moment every acknowledged key must be there on reopen.
  */
@@ -15,6 +16,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <rocksdb/c.h>
 
 #include "index/index.h"
 
@@ -246,4 +249,48 @@ Test(index, acknowledged_group_commits_survive_kill_9)
 		ix = NULL;
 	}
 	setup();
+}
+
+/*
+ * A database made before the access column family existed (objects, chunks, alloc, meta
+ * only) opens without `create`: the new family is created empty, which reads as "nothing
+ * there", and what the old families held is intact.
+ */
+Test(index, a_database_without_a_newer_column_family_opens_with_it_empty)
+{
+	static const char *const old_cfs[] = {"default", "objects", "chunks", "alloc", "meta"};
+	char old_path[600];
+	rocksdb_options_t *opts = rocksdb_options_create();
+	rocksdb_column_family_handle_t *cf[ZH_ARRAY_SIZE(old_cfs)];
+	const rocksdb_options_t *cf_opts[ZH_ARRAY_SIZE(old_cfs)];
+	rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+	struct zh_index_opts o;
+	struct zh_index *old;
+	char *err = NULL;
+	char buf[16];
+	rocksdb_t *db;
+
+	snprintf(old_path, sizeof(old_path), "%s/old", path);
+	rocksdb_options_set_create_if_missing(opts, 1);
+	rocksdb_options_set_create_missing_column_families(opts, 1);
+	for (unsigned i = 0; i < ZH_ARRAY_SIZE(old_cfs); i++)
+		cf_opts[i] = opts;
+	db = rocksdb_open_column_families(opts, old_path, ZH_ARRAY_SIZE(old_cfs), old_cfs, cf_opts,
+					  cf, &err);
+	cr_assert_null(err, "%s", err);
+	rocksdb_put_cf(db, wo, cf[1], "k", 1, "v", 1, &err);
+	cr_assert_null(err, "%s", err);
+	for (unsigned i = 0; i < ZH_ARRAY_SIZE(old_cfs); i++)
+		rocksdb_column_family_handle_destroy(cf[i]);
+	rocksdb_close(db);
+	rocksdb_writeoptions_destroy(wo);
+	rocksdb_options_destroy(opts);
+
+	zh_index_opts_default(&o);
+	o.path = old_path;
+	cr_assert_eq(zh_index_open(&o, &old), 0, "%s", zh_index_last_error());
+	cr_assert_eq(zh_index_get(old, ZH_INDEX_CF_OBJECTS, "k", 1, buf, sizeof(buf)), 1);
+	cr_assert_eq(buf[0], 'v');
+	cr_assert_eq(zh_index_get(old, ZH_INDEX_CF_ACCESS, "k", 1, buf, sizeof(buf)), -ENOENT);
+	zh_index_close(old);
 }
