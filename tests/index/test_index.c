@@ -3,9 +3,9 @@
  * test_index.c - the RocksDB layer: round trips in each column family and their isolation,
  * missing keys, short buffers, deletes, prefix scans in key order, single and group commits,
  * refusal of a second opener (-EBUSY) and of a missing store (-ENOENT), opening a database made
- * before a column family was added, and durability under
- * kill -9: a child commits groups and reports each acknowledged one through a pipe; after
- * SIGKILL at a random moment every acknowledged key must be there on reopen.
+ * before a column family was added, and durability under kill -9: a child commits groups and
+ * reports each acknowledged one through a pipe; after SIGKILL at a random moment every
+ * acknowledged key must be there on reopen.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
