@@ -846,7 +846,6 @@ static int list_one(void *arg, const void *key, size_t key_len, const void *val,
 {
 	struct list_ctx *lc = arg;
 	struct zh__object_rec rec;
-
 	int rc;
 
 	if (key_len != ZH_CODEC_HASH_BYTES || zh__object_rec_unpack(val, val_len, &rec) < 0)

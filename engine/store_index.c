@@ -266,8 +266,9 @@ static void indexer_wait(struct zh_store *s)
 {
 	struct zh__indexer *ix = &s->ix;
 
-	while (ix->head == NULL && !ix->stop && !(zh__access_due(s, zh_clock_ns()) && !ix->failed)) {
-		uint64_t now = zh_clock_ns();
+	for (uint64_t now = zh_clock_ns();
+	     ix->head == NULL && !ix->stop && !(zh__access_due(s, now) && !ix->failed);
+	     now = zh_clock_ns()) {
 		struct timespec ts;
 
 		if (!s->access.enabled) {
@@ -318,9 +319,8 @@ static void *indexer_main(void *arg)
 int zh__indexer_start(struct zh_store *s)
 {
 	struct zh__indexer *ix = &s->ix;
-	int rc;
-
 	pthread_condattr_t monotonic;
+	int rc;
 
 	pthread_mutex_init(&ix->lock, NULL);
 	/* indexer_wait's deadlines are zh_clock_ns() times. */
