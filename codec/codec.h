@@ -152,6 +152,26 @@ ZH_MUST_CHECK int zh_codec_chunk_decode(struct zh_codec *codec, const struct zh_
 					uint32_t *bad);
 
 /**
+ * AES-256-GCM over one buffer outside the chunk pipeline (the store seals objects it keeps
+ * inline in their metadata record). \p out (len bytes) may be \p in. Each call makes its own
+ * cipher context: for control threads, not for a reactor's data path.
+ * \return 0, -ENOMEM, -E2BIG (over INT_MAX), -EIO (the library refused).
+ */
+ZH_MUST_CHECK int zh_codec_seal(const struct zh_codec_key *key,
+				const uint8_t nonce[ZH_CODEC_NONCE_BYTES], const void *aad,
+				size_t aad_len, const void *in, size_t len, uint8_t *out,
+				uint8_t tag[ZH_CODEC_TAG_BYTES]);
+/**
+ * Authenticate and decrypt what zh_codec_seal() made, with the same key, nonce and aad.
+ * \return 0; -EBADMSG when it does not authenticate (\p out then holds garbage: do not use
+ *         it); -ENOMEM, -E2BIG.
+ */
+ZH_MUST_CHECK int zh_codec_open(const struct zh_codec_key *key,
+				const uint8_t nonce[ZH_CODEC_NONCE_BYTES], const void *aad,
+				size_t aad_len, const void *in, size_t len,
+				const uint8_t tag[ZH_CODEC_TAG_BYTES], uint8_t *out);
+
+/**
  * Change the zstd level of chunks encoded from now on (0: store them uncompressed). The store's
  * `auto` level moves it chunk by chunk. \return 0, or -EINVAL outside 0..ZSTD_maxCLevel().
  */

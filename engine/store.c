@@ -456,6 +456,9 @@ int zh_store_format(const struct zh_store_opts *o)
 	rec.small_max_bytes = o->small_max_bytes;
 	rec.ec_k = (uint8_t)o->ec_k;
 	rec.ec_m = (uint8_t)o->ec_m;
+	rec.encrypted = o->key != NULL;
+	if (rec.encrypted)
+		zh__key_check(rec.uuid, o->key, rec.key_check);
 	if (rc == 0)
 		rc = format_devices(o, &rec);
 	if (rc == 0)
@@ -624,6 +627,9 @@ static int cores_create(struct zh_store *s, const struct zh_store_opts *o, uint3
 
 		if (rc < 0)
 			return rc;
+		rc = zh__nonce_seq_init(&s->core[i].nonce);
+		if (rc < 0)
+			return rc;
 		zh__level_ctl_init(&s->core[i].level);
 		atomic_store(&s->core[i].level_now, copts.zstd_level);
 		s->core[i].data = aligned_alloc(64, zh_codec_data_bytes_max(s->core[i].codec));
@@ -706,6 +712,8 @@ static int store_start(struct zh_store *s, const struct zh_store_opts *o)
 
 	if (rc == 0)
 		rc = index_open(s, o->dir);
+	if (rc == 0)
+		rc = zh__store_key_use(s, o->key);
 	if (rc == 0)
 		s->reactor_count = s->cpus.count;
 	if (rc == 0)
@@ -797,6 +805,7 @@ void zh_store_close(struct zh_store *s)
 	pthread_mutex_destroy(&s->rp.lock);
 	pthread_cond_destroy(&s->rp.cond);
 	pthread_mutex_destroy(&s->rp.write_lock);
+	explicit_bzero(&s->key, sizeof(s->key));
 	free(s);
 }
 
@@ -880,6 +889,7 @@ void zh_store_info_get(struct zh_store *s, struct zh_store_info *info)
 	info->devs_present = s->place_count;
 	info->ec_k = s->rec.ec_k;
 	info->ec_m = s->rec.ec_m;
+	info->encrypted = s->rec.encrypted;
 	info->shard_spread = s->place_count < shards ? s->place_count : shards;
 	info->chunk_bytes = s->rec.chunk_bytes;
 	info->small_max_bytes = s->rec.small_max_bytes;

@@ -43,6 +43,14 @@ struct zh_store_opts {
 	unsigned ec_k, ec_m;	  /**< default 4 + 2 */
 	uint32_t chunk_bytes;	  /**< default 1 MiB */
 	uint32_t small_max_bytes; /**< objects up to this are stored inline; default 16 KiB */
+	/**
+	 * Format: encrypt the store with this AES-256 key (NULL, the default: a plain store).
+	 * Every chunk is then encrypted (AES-256-GCM) and every inline object sealed; object
+	 * names, sizes and descriptive fields stay readable, and since a name is the hash of the
+	 * content, equal objects show as equal. The store keeps a check value, never the key.
+	 * Open: an encrypted store's key, required; a plain store takes none.
+	 */
+	const struct zh_codec_key *key;
 	/* Open: */
 	/**
 	 * zstd level of chunks: ZH_STORE_ZSTD_AUTO (the default) moves it between 1 and 9 as each
@@ -98,7 +106,9 @@ ZH_MUST_CHECK int zh_store_format(const struct zh_store_opts *opts);
  * missing or whose superblock is damaged is left out (the store runs degraded and says so in
  * zh_store_info); a device of another store or of a newer version is an error.
  * \return 0; -EBUSY (another process has the store); -ENOENT (no store there); -EXDEV,
- *         -EPROTONOSUPPORT, -EUCLEAN (metadata contradicts itself), or another -errno.
+ *         -EPROTONOSUPPORT, -EUCLEAN (metadata contradicts itself); -ENOKEY (an encrypted
+ *         store, no key), -EKEYREJECTED (not its key), -EINVAL (a key for a plain store); or
+ *         another -errno.
  */
 ZH_MUST_CHECK int zh_store_open(const struct zh_store_opts *opts, struct zh_store **out);
 void zh_store_close(struct zh_store *store);
@@ -126,6 +136,7 @@ struct zh_object_info {
 	uint32_t refcount;
 	uint8_t layout; /**< enum zh_object_layout */
 	uint8_t ec_k, ec_m;
+	bool encrypted;
 	uint64_t created_unix_s;
 	/**
 	 * Reads of the object (every successful zh_store_get, whole or ranged) and when the last
@@ -257,6 +268,7 @@ struct zh_store_info {
 	uint8_t uuid[16];
 	unsigned dev_count, devs_present;
 	unsigned ec_k, ec_m;
+	bool encrypted;
 	/** Distinct devices a chunk's shards land on (k + m, or fewer on a small store). */
 	unsigned shard_spread;
 	uint32_t chunk_bytes, small_max_bytes;

@@ -44,6 +44,7 @@ struct fsck {
 	struct zh__pace pace;
 	uint8_t *rec_buf;
 	size_t rec_cap;
+	uint8_t *plain; /* encrypted store: an inline object opened (small_max_bytes) */
 };
 
 static void report(struct fsck *f, const uint8_t *hash, const char *fmt, ...)
@@ -208,10 +209,20 @@ static int check_chunked(struct fsck *f, const uint8_t *hash, const struct zh__o
 static void check_inline(struct fsck *f, const uint8_t *hash, const struct zh__object_rec *obj)
 {
 	uint8_t leaf[ZH_CODEC_HASH_BYTES], got[ZH_CODEC_HASH_BYTES];
+	const uint8_t *data = obj->inline_data;
 
+	if (obj->encrypted) {
+		if (obj->size_bytes > f->store->rec.small_max_bytes ||
+		    zh__inline_open(f->store, hash, obj->inline_data, obj->size_bytes, f->plain) < 0) {
+			f->out->hash_mismatch++;
+			report(f, hash, "inline content does not authenticate");
+			return;
+		}
+		data = f->plain;
+	}
 	zh_codec_tree_reset(f->tree, f->store->rec.chunk_bytes);
 	if (obj->size_bytes > 0) {
-		zh_codec_sha256(NULL, obj->inline_data, obj->size_bytes, leaf);
+		zh_codec_sha256(NULL, data, obj->size_bytes, leaf);
 		zh_codec_tree_add(f->tree, leaf, (uint32_t)obj->size_bytes);
 	}
 	zh_codec_tree_final(f->tree, got);
@@ -360,9 +371,11 @@ static struct fsck *fsck_create(struct zh_store *s, struct zh_store_fsck *out,
 	*f = (struct fsck){.store = s, .out = out, .problem = problem, .ctx = ctx};
 	f->rec_cap = ZH__OBJECT_REC_MAX + s->rec.small_max_bytes;
 	f->rec_buf = malloc(f->rec_cap);
-	if (f->rec_buf != NULL && zh_codec_tree_create(&f->tree) == 0)
+	f->plain = malloc(s->rec.small_max_bytes > 0 ? s->rec.small_max_bytes : 1);
+	if (f->rec_buf != NULL && f->plain != NULL && zh_codec_tree_create(&f->tree) == 0)
 		return f;
 	free(f->rec_buf);
+	free(f->plain);
 	free(f);
 	return NULL;
 }
@@ -371,6 +384,7 @@ static void fsck_destroy(struct fsck *f)
 {
 	zh_codec_tree_destroy(f->tree);
 	free(f->rec_buf);
+	free(f->plain);
 	free(f->hashes);
 	free(f->shards.e);
 	free(f->allocated.e);

@@ -95,8 +95,9 @@ static void chunk_decode(struct zh_reactor *r, struct zh__slot *slot)
 
 	for (unsigned i = 0; i < slot_shards(slot); i++)
 		shards[i] = slot->shard[i];
-	rc = zh_codec_chunk_decode(core->codec, &slot->rec.hdr, shards, slot->present, NULL,
-				   slot->raw, s->rec.chunk_bytes, NULL);
+	rc = zh_codec_chunk_decode(core->codec, &slot->rec.hdr, shards, slot->present,
+				   s->rec.encrypted ? &s->key : NULL, slot->raw, s->rec.chunk_bytes,
+				   NULL);
 	slot->rc = rc < 0 ? rc : 0;
 	slot->degraded = (slot->present & data_mask) != data_mask;
 	/* Client reads only: scrub and fsck read every shard and count what they find. */
@@ -255,7 +256,9 @@ struct get_lookup {
 	struct get_ctx *g;
 	uint64_t len;
 	uint64_t cache_gen; /* the cache's generation before the lookup */
-	bool streamed;	    /* an inline object went to the sink from the index's memory */
+	bool streamed;	    /* an inline object went to the sink */
+	uint8_t *plain;	    /* room to open a sealed inline object into */
+	size_t plain_cap;
 };
 
 /* Clamp [offset, offset + len) to an object of \p size bytes. \return the end, or -EINVAL. */
@@ -267,7 +270,36 @@ static int range_end(uint64_t size, uint64_t offset, uint64_t len, uint64_t *end
 	return 0;
 }
 
-/* The object record, pinned by the index: inline objects stream from it without a copy. */
+/* Stream an inline object's plaintext \p data, and cache it. */
+static int inline_stream(struct get_lookup *l, const uint8_t *data)
+{
+	struct get_ctx *g = l->g;
+
+	zh__cache_put(&g->store->cache, g->hash, data, (uint32_t)g->obj.size_bytes, l->cache_gen);
+	l->streamed = true;
+	return g->end == g->offset
+		   ? 0
+		   : g->sink(g->sink_ctx, data + g->offset, (size_t)(g->end - g->offset));
+}
+
+/* A sealed inline object: opened into the caller's room, or a buffer when it is larger. */
+static int inline_open_stream(struct get_lookup *l)
+{
+	struct get_ctx *g = l->g;
+	size_t size = (size_t)g->obj.size_bytes;
+	uint8_t *plain = size <= l->plain_cap ? l->plain : malloc(size);
+	int rc = plain != NULL ? 0 : -ENOMEM;
+
+	if (rc == 0)
+		rc = zh__inline_open(g->store, g->hash, g->obj.inline_data, size, plain);
+	if (rc == 0)
+		rc = inline_stream(l, plain);
+	if (plain != l->plain)
+		free(plain);
+	return rc;
+}
+
+/* The object record, pinned by the index: plain inline objects stream from it without a copy. */
 static int object_seen(void *arg, const void *val, size_t val_len)
 {
 	struct get_lookup *l = arg;
@@ -280,12 +312,7 @@ static int object_seen(void *arg, const void *val, size_t val_len)
 		return rc;
 	if (g->obj.layout != ZH_OBJECT_INLINE)
 		return 0;
-	zh__cache_put(&g->store->cache, g->hash, g->obj.inline_data, (uint32_t)g->obj.size_bytes,
-		      l->cache_gen);
-	l->streamed = true;
-	return g->end == g->offset ? 0
-				   : g->sink(g->sink_ctx, g->obj.inline_data + g->offset,
-					     (size_t)(g->end - g->offset));
+	return g->obj.encrypted ? inline_open_stream(l) : inline_stream(l, g->obj.inline_data);
 }
 
 /* A hit in the hot-object cache: no index lookup, no crc (it was checked on the way in). */
@@ -324,8 +351,8 @@ int zh_store_get(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES], ui
 	    .sink = sink,
 	    .sink_ctx = ctx,
 	};
-	struct get_lookup l = {&g, len, 0, false};
 	uint8_t hot[ZH__CACHE_OBJECT_MAX];
+	struct get_lookup l = {&g, len, 0, false, hot, sizeof(hot)};
 	long hot_len = zh__cache_get(&s->cache, hash, hot, &l.cache_gen);
 	int rc = hot_len >= 0 ? get_hot(hot, (uint64_t)hot_len, offset, len, sink, ctx)
 			      : get_indexed(&g, &l);

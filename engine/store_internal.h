@@ -52,14 +52,21 @@ struct zh__object_rec {
 	uint32_t chunk_count;
 	uint32_t refcount;
 	uint64_t created_unix_s;
-	uint32_t inline_crc; /* crc32c of the inline data */
+	uint32_t inline_crc; /* crc32c of the inline data as stored */
+	bool encrypted;	     /* chunks encrypted, or the inline data sealed */
 	const char *str[5];  /* owner, content type, filename, description, tags */
 	uint16_t str_len[5];
-	const uint8_t *inline_data; /* size_bytes bytes for ZH_OBJECT_INLINE */
+	/* ZH_OBJECT_INLINE: size_bytes bytes, or when encrypted nonce, tag and size_bytes bytes
+	 * of ciphertext (zh__object_rec_inline_bytes() in all). */
+	const uint8_t *inline_data;
 };
 
+/* Before a sealed inline object: its nonce and GCM tag. */
+#define ZH__SEAL_BYTES	    (ZH_CODEC_NONCE_BYTES + ZH_CODEC_TAG_BYTES)
 #define ZH__OBJECT_REC_HEAD 56
-#define ZH__OBJECT_REC_MAX  (ZH__OBJECT_REC_HEAD + 4 * ZH_STORE_META_STR_MAX + ZH_STORE_TAGS_MAX)
+/* Without the inline data, which adds up to small_max_bytes. */
+#define ZH__OBJECT_REC_MAX                                                                         \
+	(ZH__OBJECT_REC_HEAD + 4 * ZH_STORE_META_STR_MAX + ZH_STORE_TAGS_MAX + ZH__SEAL_BYTES)
 
 void zh__chunk_key(const uint8_t hash[ZH_CODEC_HASH_BYTES], uint32_t index,
 		   uint8_t key[ZH__CHUNK_KEY_BYTES]);
@@ -68,6 +75,8 @@ size_t zh__chunk_rec_pack(const struct zh__chunk_rec *rec, uint8_t out[ZH__CHUNK
 /** \return 0, or -EUCLEAN for a damaged or inconsistent record. */
 int zh__chunk_rec_unpack(const uint8_t *in, size_t len, struct zh__chunk_rec *rec);
 
+/** Bytes of inline data the record holds (0 for a chunked object). */
+size_t zh__object_rec_inline_bytes(const struct zh__object_rec *rec);
 size_t zh__object_rec_bytes(const struct zh__object_rec *rec);
 /** Pack into \p out (zh__object_rec_bytes() bytes). */
 void zh__object_rec_pack(const struct zh__object_rec *rec, uint8_t *out);
@@ -85,9 +94,13 @@ void zh__access_rec_pack(uint64_t last_unix_s, uint64_t count, uint8_t out[ZH__A
 /** \return 0, or -EUCLEAN. */
 int zh__access_rec_unpack(const uint8_t *in, size_t len, uint64_t *last_unix_s, uint64_t *count);
 
-/** The store's own record (meta column family): identity and geometry. */
+#define ZH__KEY_CHECK_BYTES ZH_CODEC_HASH_BYTES
+
+/** The store's own record (meta column family): identity, geometry, encryption. */
 struct zh__store_rec {
 	uint8_t uuid[ZH__UUID_BYTES];
+	bool encrypted;
+	uint8_t key_check[ZH__KEY_CHECK_BYTES]; /* zh__key_check() of the store's key */
 	uint32_t dev_count;
 	uint32_t block_bytes;
 	uint32_t chunk_bytes;
@@ -96,9 +109,39 @@ struct zh__store_rec {
 	char dev_path[ZH_STORE_DEVS_MAX][ZH_STORE_PATH_MAX];
 };
 
-#define ZH__STORE_REC_MAX (32 + ZH_STORE_DEVS_MAX * (2 + ZH_STORE_PATH_MAX))
+#define ZH__STORE_REC_MAX (32 + ZH_STORE_DEVS_MAX * (2 + ZH_STORE_PATH_MAX) + ZH__KEY_CHECK_BYTES)
 size_t zh__store_rec_pack(const struct zh__store_rec *rec, uint8_t out[ZH__STORE_REC_MAX]);
 int zh__store_rec_unpack(const uint8_t *in, size_t len, struct zh__store_rec *rec);
+
+/* ---- encryption (store_crypt.c) ---------------------------------------------------------- */
+
+/** GCM nonces for the store's key: a random 96-bit start counted up in its low 64 bits. */
+struct zh__nonce_seq {
+	uint8_t base[ZH_CODEC_NONCE_BYTES];
+	_Atomic uint64_t next;
+};
+
+/** Draw a fresh random start. \return 0, -EIO. */
+int zh__nonce_seq_init(struct zh__nonce_seq *seq);
+/** The next nonce of \p seq (any thread). */
+void zh__nonce_next(struct zh__nonce_seq *seq, uint8_t out[ZH_CODEC_NONCE_BYTES]);
+/** The check value the store record keeps: SHA-256 of a domain tag, the uuid and the key. */
+void zh__key_check(const uint8_t uuid[ZH__UUID_BYTES], const struct zh_codec_key *key,
+		   uint8_t out[ZH__KEY_CHECK_BYTES]);
+
+struct zh_store;
+/**
+ * Open: take \p key for an encrypted store after checking it against the store record.
+ * \return 0; -ENOKEY (encrypted, no key); -EKEYREJECTED (not its key); -EINVAL (a key for a
+ *         plain store); -EIO.
+ */
+int zh__store_key_use(struct zh_store *s, const struct zh_codec_key *key);
+/** Seal \p size bytes of an inline object into \p out (ZH__SEAL_BYTES + size). \return 0, -errno. */
+int zh__inline_seal(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
+		    const uint8_t *plain, uint64_t size, uint8_t *out);
+/** Open a sealed inline object into \p plain (size bytes). \return 0, -EBADMSG, -errno. */
+int zh__inline_open(const struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
+		    const uint8_t *sealed, uint64_t size, uint8_t *plain);
 
 /* ---- waiting for reactors from a control thread ------------------------------------------- */
 
@@ -223,6 +266,7 @@ struct zh__core {
 	struct zh__level_ctl level; /* `auto` zstd level (this reactor only) */
 	_Atomic int level_now;	    /* its level, for stats */
 	_Atomic uint32_t encodes_queued; /* put chunks sent here and not yet encoded */
+	struct zh__nonce_seq nonce;	 /* encrypted store: this reactor's chunk nonces */
 	/* Counters written by this core only, read by anyone. */
 	_Atomic uint64_t chunks_written, chunks_read, degraded_reads, shards_bad;
 };
@@ -402,6 +446,8 @@ struct zh_store {
 	struct zh__repairer rp;
 	struct zh__cache cache;
 	struct zh__access access;
+	struct zh_codec_key key;	  /* encrypted store (rec.encrypted) only */
+	struct zh__nonce_seq inline_nonce; /* nonces for sealing inline objects */
 	bool replaced[ZH_STORE_DEVS_MAX]; /* given a fresh superblock by this open */
 	_Atomic uint64_t puts, put_dedups, gets, deletes, commit_groups, commit_batches;
 };

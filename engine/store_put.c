@@ -31,7 +31,8 @@ struct zh_store_put {
 	uint32_t next_chunk;
 	struct zh__chunk_rec *chunks; /* retired chunks, in order */
 	size_t chunks_cap;
-	uint8_t *small; /* the object while it is still small */
+	uint8_t *small;	 /* the object while it is still small */
+	uint8_t *sealed; /* encrypted store: the inline object as stored */
 	bool borrow;	/* zh_store_put: whole chunks are encoded from the caller's buffer */
 };
 
@@ -208,9 +209,15 @@ void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 	unsigned k = s->rec.ec_k, shards = k + s->rec.ec_m;
 	bool adapt = s->zstd_level == ZH_STORE_ZSTD_AUTO;
 	uint64_t compress_before = adapt ? codec_compress_ns(core->codec) : 0;
+	const struct zh_codec_key *key = s->rec.encrypted ? &s->key : NULL;
+	uint8_t nonce[ZH_CODEC_NONCE_BYTES];
 	struct zh_codec_encoded enc;
-	int rc = zh_codec_chunk_encode(core->codec, slot->src, slot->raw_bytes, NULL, NULL,
-				       core->data, slot->shard + k, &enc);
+	int rc;
+
+	if (key != NULL)
+		zh__nonce_next(&core->nonce, nonce);
+	rc = zh_codec_chunk_encode(core->codec, slot->src, slot->raw_bytes, key,
+				   key != NULL ? nonce : NULL, core->data, slot->shard + k, &enc);
 
 	atomic_fetch_sub_explicit(&core->encodes_queued, 1, memory_order_relaxed);
 	if (rc < 0) {
@@ -438,6 +445,7 @@ static void put_free(struct zh_store_put *p)
 	zh_codec_tree_destroy(p->tree);
 	free(p->chunks);
 	free(p->small);
+	free(p->sealed);
 	free(p);
 }
 
@@ -450,9 +458,20 @@ void zh_store_put_abort(struct zh_store_put *p)
 	put_free(p);
 }
 
-static void put_hash_inline(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_BYTES])
+/* An encrypted store keeps the inline object sealed: nonce, tag, ciphertext. */
+static int put_seal_inline(struct zh_store_put *p, const uint8_t hash[ZH_CODEC_HASH_BYTES])
+{
+	p->sealed = malloc(ZH__SEAL_BYTES + p->size_bytes);
+	if (p->sealed == NULL)
+		return -ENOMEM;
+	p->obj.inline_data = p->sealed;
+	return zh__inline_seal(p->store, hash, p->small, p->size_bytes, p->sealed);
+}
+
+static int put_hash_inline(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_BYTES])
 {
 	uint8_t leaf[ZH_CODEC_HASH_BYTES];
+	int rc = 0;
 
 	/* The empty object has no chunk, hence no leaf (docs/format.md). */
 	if (p->size_bytes > 0) {
@@ -462,8 +481,11 @@ static void put_hash_inline(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_B
 	zh_codec_tree_final(p->tree, hash);
 	p->obj.layout = ZH_OBJECT_INLINE;
 	p->obj.inline_data = p->small;
-	p->obj.inline_crc = zh_codec_crc32c(p->small, p->size_bytes);
-	p->obj.stored_bytes = p->size_bytes;
+	if (p->obj.encrypted)
+		rc = put_seal_inline(p, hash);
+	p->obj.stored_bytes = zh__object_rec_inline_bytes(&p->obj);
+	p->obj.inline_crc = zh_codec_crc32c(p->obj.inline_data, p->obj.stored_bytes);
+	return rc;
 }
 
 static int put_commit(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_BYTES])
@@ -478,8 +500,11 @@ static int put_commit(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_BYTES])
 	p->obj.ec_m = s->rec.ec_m;
 	p->obj.created_unix_s = (uint64_t)time(NULL);
 	p->obj.refcount = 1;
+	p->obj.encrypted = s->rec.encrypted;
 	if (p->size_bytes <= s->rec.small_max_bytes) {
-		put_hash_inline(p, hash);
+		rc = put_hash_inline(p, hash);
+		if (rc < 0)
+			return rc;
 	} else {
 		p->obj.layout = ZH_OBJECT_CHUNKED;
 		zh_codec_tree_final(p->tree, hash);

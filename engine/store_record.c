@@ -68,15 +68,22 @@ int zh__chunk_rec_unpack(const uint8_t *in, size_t len, struct zh__chunk_rec *re
 	return 0;
 }
 
+#define OBJECT_F_ENCRYPTED 1u /* object record byte 54 */
+
+size_t zh__object_rec_inline_bytes(const struct zh__object_rec *rec)
+{
+	if (rec->layout != ZH_OBJECT_INLINE)
+		return 0;
+	return (size_t)rec->size_bytes + (rec->encrypted ? ZH__SEAL_BYTES : 0);
+}
+
 size_t zh__object_rec_bytes(const struct zh__object_rec *rec)
 {
 	size_t n = ZH__OBJECT_REC_HEAD;
 
 	for (unsigned i = 0; i < ZH_ARRAY_SIZE(rec->str); i++)
 		n += rec->str_len[i];
-	if (rec->layout == ZH_OBJECT_INLINE)
-		n += rec->size_bytes;
-	return n;
+	return n + zh__object_rec_inline_bytes(rec);
 }
 
 void zh__object_rec_pack(const struct zh__object_rec *rec, uint8_t *out)
@@ -95,13 +102,13 @@ void zh__object_rec_pack(const struct zh__object_rec *rec, uint8_t *out)
 	zh_le_put(out + 28, rec->refcount, 4);
 	zh_le_put(out + 32, rec->created_unix_s, 8);
 	zh_le_put(out + 40, rec->inline_crc, 4);
+	out[54] = rec->encrypted ? OBJECT_F_ENCRYPTED : 0;
 	for (unsigned i = 0; i < ZH_ARRAY_SIZE(rec->str); i++) {
 		zh_le_put(out + 44 + 2 * i, rec->str_len[i], 2);
 		memcpy(p, rec->str[i], rec->str_len[i]);
 		p += rec->str_len[i];
 	}
-	if (rec->layout == ZH_OBJECT_INLINE)
-		memcpy(p, rec->inline_data, rec->size_bytes);
+	memcpy(p, rec->inline_data, zh__object_rec_inline_bytes(rec));
 }
 
 static size_t str_max(unsigned i)
@@ -127,7 +134,8 @@ int zh__object_rec_unpack(const uint8_t *in, size_t len, struct zh__object_rec *
 {
 	size_t at = ZH__OBJECT_REC_HEAD;
 
-	if (len < ZH__OBJECT_REC_HEAD || in[0] != REC_VERSION || !zh_all_zero(in + 54, 2))
+	if (len < ZH__OBJECT_REC_HEAD || in[0] != REC_VERSION || (in[54] & ~OBJECT_F_ENCRYPTED) != 0 ||
+	    in[55] != 0)
 		return -EUCLEAN;
 	*rec = (struct zh__object_rec){
 	    .layout = in[1],
@@ -140,6 +148,7 @@ int zh__object_rec_unpack(const uint8_t *in, size_t len, struct zh__object_rec *
 	    .refcount = (uint32_t)zh_le_get(in + 28, 4),
 	    .created_unix_s = zh_le_get(in + 32, 8),
 	    .inline_crc = (uint32_t)zh_le_get(in + 40, 4),
+	    .encrypted = (in[54] & OBJECT_F_ENCRYPTED) != 0,
 	};
 	for (unsigned i = 0; i < ZH_ARRAY_SIZE(rec->str); i++) {
 		rec->str_len[i] = (uint16_t)zh_le_get(in + 44 + 2 * i, 2);
@@ -151,12 +160,13 @@ int zh__object_rec_unpack(const uint8_t *in, size_t len, struct zh__object_rec *
 	if (object_rec_check(rec) < 0)
 		return -EUCLEAN;
 	if (rec->layout == ZH_OBJECT_INLINE) {
-		if (len - at != rec->size_bytes)
+		size_t stored = zh__object_rec_inline_bytes(rec);
+
+		/* size_bytes came from outside: compare before adding the seal to it. */
+		if (rec->size_bytes > ZH__OBJECT_MAX_BYTES || len - at != stored)
 			return -EUCLEAN;
 		rec->inline_data = in + at;
-		return zh_codec_crc32c(rec->inline_data, rec->size_bytes) == rec->inline_crc
-			   ? 0
-			   : -EUCLEAN;
+		return zh_codec_crc32c(rec->inline_data, stored) == rec->inline_crc ? 0 : -EUCLEAN;
 	}
 	return len == at ? 0 : -EUCLEAN;
 }
@@ -179,6 +189,7 @@ void zh__object_rec_info(const struct zh__object_rec *rec, const uint8_t hash[ZH
 	info->layout = rec->layout;
 	info->ec_k = rec->ec_k;
 	info->ec_m = rec->ec_m;
+	info->encrypted = rec->encrypted;
 	info->created_unix_s = rec->created_unix_s;
 	str_copy(info->owner, rec->str[0], rec->str_len[0]);
 	str_copy(info->content_type, rec->str[1], rec->str_len[1]);
@@ -226,6 +237,8 @@ int zh__access_rec_unpack(const uint8_t *in, size_t len, uint64_t *last_unix_s, 
 	return 0;
 }
 
+#define STORE_F_ENCRYPTED 1u /* store record byte 3 */
+
 size_t zh__store_rec_pack(const struct zh__store_rec *rec, uint8_t out[ZH__STORE_REC_MAX])
 {
 	uint8_t *p = out + 32;
@@ -234,6 +247,7 @@ size_t zh__store_rec_pack(const struct zh__store_rec *rec, uint8_t out[ZH__STORE
 	out[0] = ZH__STORE_VERSION;
 	out[1] = rec->ec_k;
 	out[2] = rec->ec_m;
+	out[3] = rec->encrypted ? STORE_F_ENCRYPTED : 0;
 	memcpy(out + 4, rec->uuid, ZH__UUID_BYTES);
 	zh_le_put(out + 20, rec->dev_count, 1);
 	zh_le_put(out + 21, rec->block_bytes, 3);
@@ -246,6 +260,10 @@ size_t zh__store_rec_pack(const struct zh__store_rec *rec, uint8_t out[ZH__STORE
 		memcpy(p + 2, rec->dev_path[i], n);
 		p += 2 + n;
 	}
+	if (rec->encrypted) {
+		memcpy(p, rec->key_check, ZH__KEY_CHECK_BYTES);
+		p += ZH__KEY_CHECK_BYTES;
+	}
 	return (size_t)(p - out);
 }
 
@@ -253,9 +271,10 @@ int zh__store_rec_unpack(const uint8_t *in, size_t len, struct zh__store_rec *re
 {
 	size_t at = 32;
 
-	if (len < 32 || in[0] != ZH__STORE_VERSION || in[3] != 0)
+	if (len < 32 || in[0] != ZH__STORE_VERSION || (in[3] & ~STORE_F_ENCRYPTED) != 0)
 		return -EUCLEAN;
 	memset(rec, 0, sizeof(*rec));
+	rec->encrypted = (in[3] & STORE_F_ENCRYPTED) != 0;
 	rec->ec_k = in[1];
 	rec->ec_m = in[2];
 	memcpy(rec->uuid, in + 4, ZH__UUID_BYTES);
@@ -277,6 +296,12 @@ int zh__store_rec_unpack(const uint8_t *in, size_t len, struct zh__store_rec *re
 			return -EUCLEAN;
 		memcpy(rec->dev_path[i], in + at + 2, n);
 		at += 2 + n;
+	}
+	if (rec->encrypted) {
+		if (len - at < ZH__KEY_CHECK_BYTES)
+			return -EUCLEAN;
+		memcpy(rec->key_check, in + at, ZH__KEY_CHECK_BYTES);
+		at += ZH__KEY_CHECK_BYTES;
 	}
 	return at == len ? 0 : -EUCLEAN;
 }

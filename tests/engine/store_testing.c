@@ -7,10 +7,12 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 void zt_rm_rf(const char *path)
@@ -124,4 +126,39 @@ void zt_damage_file(const char *dir, const char *name, off_t at, size_t len, int
 	cr_assert_eq(pwrite(fd, junk, len, at), (ssize_t)len);
 	close(fd);
 	free(junk);
+}
+
+/* nftw has no context argument: the search in progress. */
+static struct {
+	const void *needle;
+	size_t len;
+	bool found;
+} tree_search;
+
+static int file_search(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	int fd;
+	uint8_t *map;
+
+	(void)ftw;
+	if (type != FTW_F || st->st_size < (off_t)tree_search.len || tree_search.found)
+		return 0;
+	fd = open(path, O_RDONLY);
+	cr_assert_geq(fd, 0, "%s", path);
+	map = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	cr_assert_neq(map, MAP_FAILED, "%s", path);
+	close(fd);
+	if (memmem(map, (size_t)st->st_size, tree_search.needle, tree_search.len) != NULL)
+		tree_search.found = true;
+	munmap(map, (size_t)st->st_size);
+	return 0;
+}
+
+bool zt_tree_contains(const char *dir, const void *needle, size_t len)
+{
+	tree_search.needle = needle;
+	tree_search.len = len;
+	tree_search.found = false;
+	cr_assert_eq(nftw(dir, file_search, 16, FTW_PHYS), 0);
+	return tree_search.found;
 }

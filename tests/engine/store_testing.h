@@ -43,5 +43,7 @@ struct zh_store_fsck zt_fsck(struct zh_store *s);
 void zt_expect_clean(struct zh_store *s);
 /** Overwrite \p len bytes at \p at of file \p name in \p dir with \p byte. */
 void zt_damage_file(const char *dir, const char *name, off_t at, size_t len, int byte);
+/** True when some file under \p dir (devices, index, logs) holds \p len bytes of \p needle. */
+bool zt_tree_contains(const char *dir, const void *needle, size_t len);
 
 #endif /* ZH_STORE_TESTING_H */

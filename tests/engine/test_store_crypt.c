@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_store_crypt.c - encryption at rest: an encrypted store leaves none of its objects'
+ * bytes in its device files or its index (a plain store, the control, does); it opens only with
+ * its key; it dedups, serves ranges, survives damaged shards, and fsck and scrub work on it; the
+ * records that carry the encryption flag and key check parse strictly; nonces do not repeat.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/store_internal.h"
+#include "store_testing.h"
+
+static char dir[256];
+
+static void setup(void)
+{
+	zt_scratch_dir(dir, sizeof(dir), "store-crypt");
+}
+
+static void teardown(void)
+{
+	zt_rm_rf(dir);
+}
+
+TestSuite(engine_store_crypt, .init = setup, .fini = teardown);
+
+static const struct zh_codec_key key_a = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+					   17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+					   31, 32}};
+static const struct zh_codec_key key_b = {{32, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+					   17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
+					   31, 1}};
+
+/* Incompressible bytes: stored verbatim by a plain store, so a search for them can succeed. */
+static uint8_t *random_bytes(size_t len, uint64_t seed)
+{
+	uint8_t *p = malloc(len);
+	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
+
+	cr_assert_not_null(p);
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (uint8_t)(x >> 24);
+	}
+	return p;
+}
+
+static struct zh_store *open_with(const struct zh_codec_key *key, bool format)
+{
+	struct zh_store_opts o;
+
+	zt_store_opts(&o, dir);
+	o.key = key;
+	return format ? zt_format_open(&o) : zt_open(&o);
+}
+
+static int open_rc(const struct zh_codec_key *key)
+{
+	struct zh_store_opts o;
+	struct zh_store *s = NULL;
+	int rc;
+
+	zt_store_opts(&o, dir);
+	o.key = key;
+	rc = zh_store_open(&o, &s);
+	zh_store_close(s);
+	return rc;
+}
+
+#define INLINE_BYTES  (8u << 10)
+#define CHUNKED_BYTES (3 * ZT_MIB + 12345)
+
+/* Put one inline and one chunked object of random bytes, close, and say whether 64 bytes from
+ * the middle of each are anywhere under the store's directory. */
+static void put_and_search(const struct zh_codec_key *key, bool *inline_seen, bool *chunked_seen)
+{
+	uint8_t *small = random_bytes(INLINE_BYTES, 1), *large = random_bytes(CHUNKED_BYTES, 2);
+	uint8_t h_small[ZH_CODEC_HASH_BYTES], h_large[ZH_CODEC_HASH_BYTES];
+	struct zh_store *s = open_with(key, true);
+
+	cr_assert_eq(zh_store_put(s, small, INLINE_BYTES, NULL, h_small), 0);
+	cr_assert_eq(zh_store_put(s, large, CHUNKED_BYTES, NULL, h_large), 0);
+	cr_assert_eq(zt_get_cmp(s, h_small, small, INLINE_BYTES), 0);
+	cr_assert_eq(zt_get_cmp(s, h_large, large, CHUNKED_BYTES), 0);
+	zh_store_close(s);
+	*inline_seen = zt_tree_contains(dir, small + INLINE_BYTES / 2, 64);
+	*chunked_seen = zt_tree_contains(dir, large + CHUNKED_BYTES / 2, 64);
+	free(small);
+	free(large);
+}
+
+Test(engine_store_crypt, plain_store_shows_its_bytes_encrypted_one_does_not)
+{
+	bool inline_seen, chunked_seen;
+
+	/* The control: the search finds what a plain store keeps. */
+	put_and_search(NULL, &inline_seen, &chunked_seen);
+	cr_assert(inline_seen && chunked_seen, "plain store: inline %d chunked %d", inline_seen,
+		  chunked_seen);
+	zt_rm_rf(dir);
+	put_and_search(&key_a, &inline_seen, &chunked_seen);
+	cr_assert(!inline_seen && !chunked_seen, "encrypted store: inline %d chunked %d",
+		  inline_seen, chunked_seen);
+}
+
+Test(engine_store_crypt, opens_only_with_its_key)
+{
+	uint8_t *data = random_bytes(CHUNKED_BYTES, 3);
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	struct zh_store *s = open_with(&key_a, true);
+	struct zh_store_info info;
+
+	cr_assert_eq(zh_store_put(s, data, CHUNKED_BYTES, NULL, hash), 0);
+	zh_store_close(s);
+	cr_assert_eq(open_rc(NULL), -ENOKEY);
+	cr_assert_eq(open_rc(&key_b), -EKEYREJECTED);
+	s = open_with(&key_a, false);
+	zh_store_info_get(s, &info);
+	cr_assert(info.encrypted);
+	cr_assert_eq(zt_get_cmp(s, hash, data, CHUNKED_BYTES), 0);
+	zh_store_close(s);
+	free(data);
+}
+
+Test(engine_store_crypt, plain_store_refuses_a_key)
+{
+	zh_store_close(open_with(NULL, true));
+	cr_assert_eq(open_rc(&key_a), -EINVAL);
+	cr_assert_eq(open_rc(NULL), 0);
+}
+
+Test(engine_store_crypt, same_names_dedup_and_ranges)
+{
+	uint8_t *data = random_bytes(CHUNKED_BYTES, 4);
+	uint8_t h_plain[2][ZH_CODEC_HASH_BYTES], h1[ZH_CODEC_HASH_BYTES], h2[ZH_CODEC_HASH_BYTES];
+	size_t sizes[2] = {INLINE_BYTES, CHUNKED_BYTES};
+	struct zh_object_info info;
+	struct zh_store *s = open_with(NULL, true);
+
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(zh_store_put(s, data, sizes[i], NULL, h_plain[i]), 0);
+	zh_store_close(s);
+	zt_rm_rf(dir);
+	s = open_with(&key_a, true);
+	for (int i = 0; i < 2; i++) {
+		struct zt_expect e = {.want = data + sizes[i] / 3, .len = sizes[i] / 3};
+
+		cr_assert_eq(zh_store_put(s, data, sizes[i], NULL, h1), 0);
+		cr_assert_eq(zh_store_put(s, data, sizes[i], NULL, h2), 0);
+		/* A name is the hash of the content, encrypted or not (what the docs warn of). */
+		cr_assert_arr_eq(h1, h_plain[i], sizeof(h1));
+		cr_assert_arr_eq(h1, h2, sizeof(h1));
+		cr_assert_eq(zh_store_stat(s, h1, &info), 0);
+		cr_assert_eq(info.refcount, 2);
+		cr_assert(info.encrypted);
+		cr_assert_eq(zh_store_get(s, h1, sizes[i] / 3, sizes[i] / 3, zt_expect_sink, &e), 0);
+		cr_assert(zt_expect_matched(&e));
+		cr_assert_eq(zh_store_delete(s, h1), 0);
+		cr_assert_eq(zt_get_cmp(s, h1, data, sizes[i]), 0);
+	}
+	zt_expect_clean(s);
+	zh_store_close(s);
+	free(data);
+}
+
+Test(engine_store_crypt, damaged_shards_read_and_scrub_back)
+{
+	uint8_t *data = random_bytes(CHUNKED_BYTES, 5);
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	struct zh_store_scrub_opts so;
+	struct zh_store_fsck f;
+	struct zh_store_stats st;
+	struct zh_store *s = open_with(&key_a, true);
+
+	cr_assert_eq(zh_store_put(s, data, CHUNKED_BYTES, NULL, hash), 0);
+	zh_store_close(s);
+	/* Past the superblock, over the shards the put wrote there. */
+	zt_damage_file(dir, "dev0.img", ZH__SB_BYTES, 4 << 20, 0x5a);
+	s = open_with(&key_a, false);
+	cr_assert_eq(zt_get_cmp(s, hash, data, CHUNKED_BYTES), 0);
+	zh_store_stats_get(s, &st);
+	cr_assert_gt(st.degraded_reads, 0);
+	zh_store_scrub_opts_default(&so);
+	cr_assert_eq(zh_store_scrub(s, &so, &f, NULL, NULL, NULL), 0);
+	cr_assert_gt(f.shards_repaired, 0);
+	cr_assert(zh_store_scrub_clean(&f));
+	zt_expect_clean(s);
+	zh_store_close(s);
+	free(data);
+}
+
+/* ---- records and nonces ---------------------------------------------------------------------- */
+
+Test(engine_store_crypt, store_record_carries_flag_and_key_check)
+{
+	struct zh__store_rec rec = {.dev_count = 1, .block_bytes = 4096, .chunk_bytes = ZT_MIB,
+				    .ec_k = 1, .encrypted = true};
+	struct zh__store_rec back;
+	uint8_t buf[ZH__STORE_REC_MAX];
+	size_t n;
+
+	strcpy(rec.dev_path[0], "/dev/x");
+	zh__key_check(rec.uuid, &key_a, rec.key_check);
+	n = zh__store_rec_pack(&rec, buf);
+	cr_assert_eq(zh__store_rec_unpack(buf, n, &back), 0);
+	cr_assert(back.encrypted);
+	cr_assert_arr_eq(back.key_check, rec.key_check, ZH__KEY_CHECK_BYTES);
+	cr_assert_eq(zh__store_rec_unpack(buf, n - 1, &back), -EUCLEAN);
+	buf[3] |= 2; /* a flag this version does not know */
+	cr_assert_eq(zh__store_rec_unpack(buf, n, &back), -EUCLEAN);
+	rec.encrypted = false;
+	n = zh__store_rec_pack(&rec, buf);
+	cr_assert_eq(zh__store_rec_unpack(buf, n, &back), 0);
+	cr_assert_not(back.encrypted);
+	cr_assert_eq(zh__store_rec_unpack(buf, n + ZH__KEY_CHECK_BYTES, &back), -EUCLEAN);
+}
+
+/* A store with just enough set up to seal and open inline objects. */
+static struct zh_store *sealing_store(void)
+{
+	struct zh_store *s = calloc(1, sizeof(*s));
+
+	cr_assert_not_null(s);
+	s->rec.encrypted = true;
+	s->key = key_a;
+	cr_assert_eq(zh__nonce_seq_init(&s->inline_nonce), 0);
+	return s;
+}
+
+Test(engine_store_crypt, sealed_inline_record_round_trips_and_tampering_is_caught)
+{
+	struct zh_store *s = sealing_store();
+	uint8_t *plain = random_bytes(1000, 6), out[1000];
+	uint8_t hash[ZH_CODEC_HASH_BYTES] = {7}, other[ZH_CODEC_HASH_BYTES] = {8};
+	uint8_t sealed[ZH__SEAL_BYTES + 1000], packed[ZH__OBJECT_REC_MAX + 1000];
+	struct zh__object_rec rec = {.layout = ZH_OBJECT_INLINE, .size_bytes = 1000, .refcount = 1,
+				     .encrypted = true, .inline_data = sealed};
+	struct zh__object_rec back;
+	size_t n;
+
+	cr_assert_eq(zh__object_rec_set_meta(&rec, NULL), 0);
+	cr_assert_eq(zh__inline_seal(s, hash, plain, 1000, sealed), 0);
+	cr_assert_null(memmem(sealed, sizeof(sealed), plain + 500, 16));
+	rec.inline_crc = zh_codec_crc32c(sealed, sizeof(sealed));
+	n = zh__object_rec_bytes(&rec);
+	cr_assert_eq(n, ZH__OBJECT_REC_HEAD + sizeof(sealed));
+	zh__object_rec_pack(&rec, packed);
+	cr_assert_eq(zh__object_rec_unpack(packed, n, &back), 0);
+	cr_assert(back.encrypted);
+	cr_assert_eq(zh__inline_open(s, hash, back.inline_data, 1000, out), 0);
+	cr_assert_arr_eq(out, plain, 1000);
+	/* Another object's name, or a changed byte: refused. */
+	cr_assert_eq(zh__inline_open(s, other, back.inline_data, 1000, out), -EBADMSG);
+	sealed[ZH__SEAL_BYTES + 10] ^= 1;
+	cr_assert_eq(zh__inline_open(s, hash, sealed, 1000, out), -EBADMSG);
+	/* The record's length must match its flag. */
+	cr_assert_eq(zh__object_rec_unpack(packed, n - ZH__SEAL_BYTES, &back), -EUCLEAN);
+	packed[54] = 0;
+	cr_assert_eq(zh__object_rec_unpack(packed, n, &back), -EUCLEAN);
+	packed[54] = 4;
+	cr_assert_eq(zh__object_rec_unpack(packed, n, &back), -EUCLEAN);
+	s->rec.encrypted = false;
+	cr_assert_eq(zh__inline_open(s, hash, back.inline_data, 1000, out), -ENOKEY);
+	free(plain);
+	free(s);
+}
+
+Test(engine_store_crypt, nonces_do_not_repeat)
+{
+	struct zh__nonce_seq a, b;
+	uint8_t n1[ZH_CODEC_NONCE_BYTES], n2[ZH_CODEC_NONCE_BYTES], n3[ZH_CODEC_NONCE_BYTES];
+
+	cr_assert_eq(zh__nonce_seq_init(&a), 0);
+	cr_assert_eq(zh__nonce_seq_init(&b), 0);
+	zh__nonce_next(&a, n1);
+	zh__nonce_next(&a, n2);
+	zh__nonce_next(&b, n3);
+	cr_assert_arr_neq(n1, n2, sizeof(n1));
+	cr_assert_arr_neq(n1, n3, sizeof(n1));
+	/* One sequence: the same prefix, counting in the low 64 bits. */
+	cr_assert_arr_eq(n1, n2, 4);
+	cr_assert_eq(zh_le_get(n2 + 4, 8) - zh_le_get(n1 + 4, 8), 1);
+}
