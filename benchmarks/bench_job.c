@@ -590,6 +590,7 @@ static const struct opt_desc job_options[] = {
     O_BOOL("time_based", time_based),
     O_PATH("filename", filename),
     O_PATH("directory", directory),
+    O_PATH("key_file", key_file),
     O_BOOL("direct", direct),
     O_FN("cpus_allowed", opt_cpus_allowed),
     O_BOOL("randrepeat", randrepeat),

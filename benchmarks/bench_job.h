@@ -79,6 +79,7 @@ struct zh_bench_job {
 	bool group_reporting;
 	char filename[ZH_BENCH_PATH_MAX];
 	char directory[ZH_BENCH_PATH_MAX];
+	char key_file[ZH_BENCH_PATH_MAX]; /* object jobs: an encrypted store's key ("": none) */
 	char cpus_allowed[256];
 	char iops_log[ZH_BENCH_PATH_MAX]; /* "" : no log */
 	char bw_log[ZH_BENCH_PATH_MAX];

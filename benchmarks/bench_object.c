@@ -2,7 +2,8 @@
 /*
  * zhtp-bench object jobs: rw=put and rw=get run whole objects of bs bytes through the engine's
  * object store in `directory` (default ./var/zhtp; format it with zhtpctl first). size / bs
- * objects per job; iodepth of them in flight per clone (one client thread each, since the store
+ * objects per job (key_file: the key of an encrypted store, as zhtpctl's --key-file); iodepth
+ * of them in flight per clone (one client thread each, since the store
  * API waits). Put objects are incompressible and all distinct (a run nonce and the object's
  * number in the first 16 bytes), so neither compression nor dedup flatters the numbers. A get
  * job first puts its objects (not measured), then reads each whole, in order, once per pass.
@@ -172,13 +173,44 @@ static void cleanup(struct obj_job *oj)
 	}
 }
 
+/* The 32 bytes of a key file (zhtpctl format --key-file makes one). */
+static int key_read(const char *path, struct zh_codec_key *key, char *err, size_t err_len)
+{
+	uint8_t buf[sizeof(key->bytes) + 1]; /* one more: a longer file is refused too */
+	FILE *f = fopen(path, "rb");
+	int rc = f != NULL ? 0 : -errno;
+	size_t n;
+
+	if (rc < 0) {
+		snprintf(err, err_len, "key_file %s: %s", path, strerror(-rc));
+		return rc;
+	}
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (n != sizeof(key->bytes)) {
+		snprintf(err, err_len, "key_file %s: a key file holds exactly %zu bytes", path,
+			 sizeof(key->bytes));
+		return -EINVAL;
+	}
+	memcpy(key->bytes, buf, sizeof(key->bytes));
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
 static int store_open(const struct zh_bench_job *job, struct zh_numa_cpuset *cpus,
 		      struct zh_store **out, char *err, size_t err_len)
 {
+	static struct zh_codec_key key;
 	struct zh_store_opts o;
 	int rc;
 
 	zh_store_opts_default(&o);
+	if (job->key_file[0] != '\0') {
+		rc = key_read(job->key_file, &key, err, err_len);
+		if (rc < 0)
+			return rc;
+		o.key = &key;
+	}
 	if (job->directory[0] != '\0')
 		o.dir = job->directory;
 	if (job->cpus_allowed[0] != '\0' && zh_numa_cpuset_parse(job->cpus_allowed, cpus) == 0) {

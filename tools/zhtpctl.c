@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,15 +39,18 @@ struct ctl {
 	cJSON *doc; /* --json: the answer being built */
 	struct zh_numa_cpuset cpus;
 	struct zh_store_scrub_opts scrub;
+	const char *key_path; /* --key-file */
+	struct zh_codec_key key;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(
 	    f,
-	    "usage: zhtpctl [-d DIR] [--json] [--cpus LIST] COMMAND [ARGS]\n"
+	    "usage: zhtpctl [-d DIR] [--json] [--cpus LIST] [--key-file FILE] COMMAND [ARGS]\n"
 	    "  format [--devices N] [--dev-size BYTES] [--k K] [--m M] [--chunk BYTES]\n"
 	    "         [--small BYTES] [--dev PATH]...   create a store in DIR\n"
+	    "         (with --key-file: encrypted; a missing FILE gets a new random key)\n"
 	    "  put [--filename N] [--content-type T] [--owner O] [--tags T] [--zstd auto|0-19]\n"
 	    "      FILE...                              store files ('-' = stdin), print hashes\n"
 	    "  get HASH [-o FILE] [--offset N] [--length N] [--noatime]\n"
@@ -123,12 +128,98 @@ static void progress_bytes(const struct ctl *c, const char *what, uint64_t done,
 		fputc('\n', stderr);
 }
 
+/* ---- the key file ---------------------------------------------------------------------------- */
+
+/* A new key file: 32 random bytes, readable by its owner only, on disk before the store is. */
+static int key_file_create(const char *path, struct zh_codec_key *key)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int rc = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (getrandom(key->bytes, sizeof(key->bytes), 0) != (ssize_t)sizeof(key->bytes))
+		rc = -EIO;
+	if (rc == 0 && write(fd, key->bytes, sizeof(key->bytes)) != (ssize_t)sizeof(key->bytes))
+		rc = -EIO;
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	if (rc < 0)
+		unlink(path);
+	return rc;
+}
+
+/* \return 0; -ENOENT; -EBADMSG when the file is not exactly one key long; -errno. */
+static int key_file_read(const char *path, struct zh_codec_key *key)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t extra;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, key->bytes, sizeof(key->bytes));
+	if (n == (ssize_t)sizeof(key->bytes) && read(fd, &extra, 1) != 0)
+		n = -1;
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
+		fprintf(stderr, "zhtpctl: warning: %s can be read by others than its owner\n", path);
+	close(fd);
+	return n == (ssize_t)sizeof(key->bytes) ? 0 : -EBADMSG;
+}
+
+/* --key-file: read the key; format makes a new key file when there is none. */
+static int key_load(struct ctl *c, bool format)
+{
+	int rc;
+
+	if (c->key_path == NULL)
+		return 0;
+	rc = key_file_read(c->key_path, &c->key);
+	if (rc == -ENOENT && format) {
+		rc = key_file_create(c->key_path, &c->key);
+		if (rc == 0 && !c->json)
+			printf("new key in %s: keep it safe; without it the store cannot be read\n",
+			       c->key_path);
+	}
+	if (rc == -EBADMSG) {
+		fprintf(stderr, "zhtpctl: %s: a key file holds exactly %u bytes\n", c->key_path,
+			ZH_CODEC_KEY_BYTES);
+		return EXIT_USAGE;
+	}
+	if (rc < 0)
+		return fail(c->key_path, rc);
+	c->opts.key = &c->key;
+	return 0;
+}
+
+/* An open refused over the key, said in the user's terms. */
+static int fail_open(const struct ctl *c, int rc)
+{
+	if (rc == -ENOKEY)
+		fprintf(stderr, "zhtpctl: %s is encrypted: give its key with --key-file\n",
+			c->opts.dir);
+	else if (rc == -EKEYREJECTED)
+		fprintf(stderr, "zhtpctl: %s is not the key of %s\n", c->key_path, c->opts.dir);
+	else if (rc == -EINVAL && c->key_path != NULL)
+		fprintf(stderr, "zhtpctl: %s is not encrypted: drop --key-file\n", c->opts.dir);
+	else if (rc == -EBUSY)
+		fprintf(stderr, "zhtpctl: %s is in use by another process (zhtpd or zhtpctl)\n",
+			c->opts.dir);
+	else
+		return fail(c->opts.dir, rc);
+	return EXIT_PROBLEM;
+}
+
 /* ---- format, info -------------------------------------------------------------------------- */
 
 static int cmd_format(struct ctl *c)
 {
-	int rc;
+	int rc = key_load(c, true);
 
+	if (rc != 0)
+		return rc;
 	if (c->path_count > 0) {
 		c->opts.dev_paths = c->paths;
 		c->opts.dev_count = c->path_count;
@@ -139,9 +230,10 @@ static int cmd_format(struct ctl *c)
 	if (c->json) {
 		cJSON_AddStringToObject(c->doc, "formatted", c->opts.dir);
 	} else {
-		printf("formatted %s: %u devices, %u+%u, chunk %u, inline up to %u bytes\n",
+		printf("formatted %s: %u devices, %u+%u, chunk %u, inline up to %u bytes%s\n",
 		       c->opts.dir, c->opts.dev_count, c->opts.ec_k, c->opts.ec_m,
-		       c->opts.chunk_bytes, c->opts.small_max_bytes);
+		       c->opts.chunk_bytes, c->opts.small_max_bytes,
+		       c->opts.key != NULL ? ", encrypted" : "");
 	}
 	return 0;
 }
@@ -168,6 +260,7 @@ static int cmd_info(struct ctl *c, struct zh_store *s)
 		cJSON_AddNumberToObject(c->doc, "chunk_bytes", info.chunk_bytes);
 		cJSON_AddNumberToObject(c->doc, "small_max_bytes", info.small_max_bytes);
 		cJSON_AddNumberToObject(c->doc, "shard_spread", info.shard_spread);
+		cJSON_AddBoolToObject(c->doc, "encrypted", info.encrypted);
 		for (unsigned i = 0; i < info.dev_count; i++) {
 			cJSON *d = cJSON_CreateObject();
 
@@ -179,8 +272,9 @@ static int cmd_info(struct ctl *c, struct zh_store *s)
 		}
 		return 0;
 	}
-	printf("store %s: %u+%u, chunk %u bytes, inline up to %u bytes\n", uuid, info.ec_k,
-	       info.ec_m, info.chunk_bytes, info.small_max_bytes);
+	printf("store %s: %u+%u, chunk %u bytes, inline up to %u bytes%s\n", uuid, info.ec_k,
+	       info.ec_m, info.chunk_bytes, info.small_max_bytes,
+	       info.encrypted ? ", encrypted" : "");
 	for (unsigned i = 0; i < info.dev_count; i++)
 		printf("  dev %2u %-40s %s %8.1f MiB free of %.1f\n", i, info.dev[i].path,
 		       info.dev[i].present ? "ok     " : "MISSING",
@@ -376,6 +470,7 @@ static cJSON *info_json(const struct zh_object_info *info)
 	cJSON_AddStringToObject(o, "layout",
 				info->layout == ZH_OBJECT_INLINE ? "inline" : "chunked");
 	cJSON_AddNumberToObject(o, "chunks", info->chunk_count);
+	cJSON_AddBoolToObject(o, "encrypted", info->encrypted);
 	cJSON_AddNumberToObject(o, "refcount", info->refcount);
 	cJSON_AddNumberToObject(o, "created", (double)info->created_unix_s);
 	cJSON_AddNumberToObject(o, "last_accessed", (double)info->last_accessed_unix_s);
@@ -423,12 +518,14 @@ static int cmd_stat(struct ctl *c, struct zh_store *s, int argc, char **argv)
 		}
 		info_print(&info);
 		if (info.layout == ZH_OBJECT_INLINE)
-			printf("  stored inline in its metadata record, created %llu\n",
+			printf("  stored inline in its metadata record%s, created %llu\n",
+			       info.encrypted ? ", encrypted" : "",
 			       (unsigned long long)info.created_unix_s);
 		else
-			printf("  stored %llu bytes in %u chunks of %u (%u+%u), created %llu\n",
+			printf("  stored %llu bytes in %u chunks of %u (%u+%u)%s, created %llu\n",
 			       (unsigned long long)info.stored_bytes, info.chunk_count,
 			       info.chunk_bytes, info.ec_k, info.ec_m,
+			       info.encrypted ? ", encrypted" : "",
 			       (unsigned long long)info.created_unix_s);
 		printf("  read %llu times, last at %llu\n", (unsigned long long)info.access_count,
 		       (unsigned long long)info.last_accessed_unix_s);
@@ -591,6 +688,7 @@ enum {
 	OPT_RATE,
 	OPT_ZSTD,
 	OPT_NOATIME,
+	OPT_KEY_FILE,
 };
 
 static const struct option long_opts[] = {
@@ -615,6 +713,7 @@ static const struct option long_opts[] = {
     {"rate", required_argument, NULL, OPT_RATE},
     {"zstd", required_argument, NULL, OPT_ZSTD},
     {"noatime", no_argument, NULL, OPT_NOATIME},
+    {"key-file", required_argument, NULL, OPT_KEY_FILE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -633,6 +732,9 @@ static void parse_opt(struct ctl *c, int opt)
 		break;
 	case OPT_NOATIME:
 		c->opts.noatime = true;
+		break;
+	case OPT_KEY_FILE:
+		c->key_path = optarg;
 		break;
 	case OPT_DEVICES:
 		c->opts.dev_count = (unsigned)parse_size(optarg);
@@ -728,14 +830,12 @@ static int run_on_store(struct ctl *c, const char *cmd, int argc, char **argv)
 	c->opts.replace_lost_devs = repair;
 	if (repair)
 		c->scrub.repair = true;
+	rc = key_load(c, false);
+	if (rc != 0)
+		return rc;
 	rc = zh_store_open(&c->opts, &s);
-	if (rc == -EBUSY) {
-		fprintf(stderr, "zhtpctl: %s is in use by another process (zhtpd or zhtpctl)\n",
-			c->opts.dir);
-		return EXIT_PROBLEM;
-	}
 	if (rc < 0)
-		return fail(c->opts.dir, rc);
+		return fail_open(c, rc);
 	if (strcmp(cmd, "put") == 0)
 		status = cmd_put(c, s, argc, argv);
 	else if (strcmp(cmd, "get") == 0)
@@ -804,5 +904,6 @@ int main(int argc, char **argv)
 		free(text);
 		cJSON_Delete(c.doc);
 	}
+	explicit_bzero(&c.key, sizeof(c.key));
 	return status;
 }

@@ -6,7 +6,9 @@
 # for byte; unknown and malformed hashes; stat/ls in text and --json (size, refcount, access
 # statistics, --noatime); rm by reference; fsck, scrub and repair after garbage is written over
 # a device file and after a device file is deleted (degraded reads in between); a second
-# zhtpctl refused while a rate-limited scrub holds the store.
+# zhtpctl refused while a rate-limited scrub holds the store; an encrypted store (--key-file:
+# a new 0600 key file at format, objects back byte for byte, fsck clean, refused without its
+# key, with another key, with a malformed key file; a plain store refuses a key).
 #   usage: test_zhtpctl.sh PATH/TO/zhtpctl
 # Needs only bash, coreutils and grep/sed (neither jq nor python3 is among the build packages):
 # the --json output is read with sed, one key per line as cJSON's printer lays it out.
@@ -359,5 +361,34 @@ BG_PID=
 grep -q ": clean$" "$W/bg.out" || fail "background scrub: no 'clean'"
 ok --json stat "${H[three]}"
 expect_eq "refused put stored nothing: refcount of three" "$(json refcount)" 1
+
+# ---- an encrypted store -----------------------------------------------------------------------
+
+step "an encrypted store: format makes a key file, reads need it"
+S_PLAIN=$S
+S=$W/secret
+K=$W/store.key
+ok format --dev-size 64m --key-file "$K"
+grep -q "new key in $K" "$W/out" || fail "encrypted format: no word of the new key file"
+grep -q "encrypted$" "$W/out" || fail "encrypted format: report does not say encrypted"
+expect_eq "key file mode" "$(stat -c %a "$K")" 600
+expect_eq "key file size" "$(stat -c %s "$K")" 32
+ok --key-file "$K" put "$F/twenty" "$F/big"
+read -r h_twenty _ <"$W/out"
+expect_eq "encrypted put: same name as in the plain store" "$h_twenty" "${H[twenty]}"
+ok --key-file "$K" get "${H[big]}" -o "$W/big.back"
+same "$F/big" "$W/big.back" "encrypted get of big"
+ok --key-file "$K" get "${H[twenty]}" -o "$W/twenty.back"
+same "$F/twenty" "$W/twenty.back" "encrypted get of twenty"
+ok --key-file "$K" --json stat "${H[big]}"
+expect_eq "stat --json: encrypted" "$(json encrypted)" true
+ok --key-file "$K" fsck
+refused 1 "$S is encrypted: give its key with --key-file" get "${H[big]}" -o "$W/x"
+head -c 32 /dev/urandom >"$W/other.key"
+chmod 600 "$W/other.key"
+refused 1 "is not the key of $S" --key-file "$W/other.key" info
+head -c 31 /dev/urandom >"$W/short.key"
+refused 2 "holds exactly 32 bytes" --key-file "$W/short.key" info
+refused 1 "$S_PLAIN is not encrypted: drop --key-file" -d "$S_PLAIN" --key-file "$K" info
 
 echo "test_zhtpctl: ok"
