@@ -632,9 +632,6 @@ static int cores_create(struct zh_store *s, const struct zh_store_opts *o, uint3
 			return rc;
 		zh__level_ctl_init(&s->core[i].level);
 		atomic_store(&s->core[i].level_now, copts.zstd_level);
-		s->core[i].data = aligned_alloc(64, zh_codec_data_bytes_max(s->core[i].codec));
-		if (s->core[i].data == NULL)
-			return -ENOMEM;
 		*shard_max = zh_codec_shard_bytes_max(s->core[i].codec);
 	}
 	return 0;
@@ -783,10 +780,8 @@ void zh_store_close(struct zh_store *s)
 	zh__indexer_stop(s);
 	/* Reactors first (they drain their I/O), then what they were using. */
 	zh_engine_destroy(s->engine);
-	for (unsigned i = 0; s->core != NULL && i < s->reactor_count; i++) {
+	for (unsigned i = 0; s->core != NULL && i < s->reactor_count; i++)
 		zh_codec_destroy(s->core[i].codec);
-		free(s->core[i].data);
-	}
 	free(s->core);
 	for (unsigned i = 0; i < ZH_STORE_DEVS_MAX; i++) {
 		free(s->alloc[i]);

@@ -261,7 +261,6 @@ int zh__level_adapt(struct zh__level_ctl *c, uint64_t compress_ns, uint64_t writ
 
 struct zh__core {
 	struct zh_codec *codec;
-	uint8_t *data;		    /* the codec's data-shard scratch */
 	_Atomic uint32_t drained;   /* bumped by each drain message (zh__reactors_drain) */
 	struct zh__level_ctl level; /* `auto` zstd level (this reactor only) */
 	_Atomic int level_now;	    /* its level, for stats */

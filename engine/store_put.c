@@ -172,6 +172,13 @@ static void shard_done_msg(struct zh_reactor *r, void *arg)
  * is written from where it lies; any other is copied into the slot's shard buffer and
  * zero-padded to the block.
  */
+/*
+ * Give every shard op its bytes, block aligned and stride long. The codec laid a transformed
+ * payload (compressed or encrypted) into the slot's data shards, shard_bytes apart from
+ * slot->shard[0]: where shard_bytes is the stride they are in place already, else each moves
+ * up to its stride. Highest first: shard i only moves up, over bytes no lower shard still
+ * needs (those lie below i * shard_bytes <= i * stride).
+ */
 static void shards_lay_out(struct zh__slot *slot, const struct zh_codec_encoded *enc,
 			   uint32_t stride)
 {
@@ -179,7 +186,7 @@ static void shards_lay_out(struct zh__slot *slot, const struct zh_codec_encoded 
 	unsigned k = enc->hdr.ec_k, shards = k + enc->hdr.ec_m;
 	uint32_t len = enc->hdr.shard_bytes;
 
-	for (unsigned i = 0; i < shards; i++) {
+	for (unsigned i = shards; i-- > 0;) {
 		struct zh__shard_op *op = &slot->op[i];
 
 		if (i < k && len == stride && (uintptr_t)enc->shard[i] % s->rec.block_bytes == 0) {
@@ -187,7 +194,7 @@ static void shards_lay_out(struct zh__slot *slot, const struct zh_codec_encoded 
 			continue;
 		}
 		if (i < k)
-			memcpy(slot->shard[i], enc->shard[i], len);
+			memmove(slot->shard[i], enc->shard[i], len);
 		memset(slot->shard[i] + len, 0, stride - len);
 		op->src = slot->shard[i];
 	}
@@ -216,8 +223,10 @@ void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 
 	if (key != NULL)
 		zh__nonce_next(&core->nonce, nonce);
+	/* A transformed payload goes straight into the slot's data shards (k strides of room,
+	 * at least zh_codec_data_bytes_max()): written from there, no copy. */
 	rc = zh_codec_chunk_encode(core->codec, slot->src, slot->raw_bytes, key,
-				   key != NULL ? nonce : NULL, core->data, slot->shard + k, &enc);
+				   key != NULL ? nonce : NULL, slot->shard[0], slot->shard + k, &enc);
 
 	atomic_fetch_sub_explicit(&core->encodes_queued, 1, memory_order_relaxed);
 	if (rc < 0) {
