@@ -159,7 +159,7 @@ int zh_codec_chunk_encode(struct zh_codec *c, const void *raw_in, size_t raw_byt
 	if ((key == NULL) != (nonce == NULL))
 		return -EINVAL;
 	memset(e, 0, sizeof(*e));
-	zh_codec_sha256(c, raw, raw_bytes, e->hash);
+	zh_codec_leaf_hash(c, raw, raw_bytes, e->hash);
 	t = stage_end(&c->stats.hash_ns, t);
 	packed = compress_chunk(c, raw, raw_bytes, data);
 	t = stage_end(&c->stats.compress_ns, t);

@@ -101,7 +101,7 @@ static void warm_up(struct zh_codec *c)
 	uint8_t *src = c->scratch, *dst = c->scratch + n / 2;
 
 	memset(src, 'z', n / 2);
-	zh_codec_sha256(c, src, n / 2, hash);
+	zh_codec_leaf_hash(c, src, n / 2, hash);
 	if (c->opts.zstd_level > 0)
 		(void)ZSTD_compressCCtx(c->cctx, dst, n / 2, src, n / 2, c->opts.zstd_level);
 	(void)ZSTD_compressCCtx(c->probe_cctx, dst, n / 2, src, n / 2, 1);
@@ -123,6 +123,8 @@ int zh_codec_create(const struct zh_codec_opts *o, struct zh_codec **out)
 	c->shard_bytes_max = zh_codec_shard_bytes(c->k, o->chunk_max_bytes);
 	rc = contexts_create(c);
 	if (rc == 0)
+		rc = zh__codec_leaf_init(c);
+	if (rc == 0)
 		rc = zh__codec_ec_init(c);
 	if (rc == 0)
 		rc = buffers_create(c);
@@ -143,6 +145,7 @@ void zh_codec_destroy(struct zh_codec *c)
 		free(c->rebuild[i]);
 	free(c->scratch);
 	zh__codec_ec_fini(c);
+	zh__codec_leaf_fini(c);
 	EVP_CIPHER_CTX_free(c->cipher);
 	EVP_CIPHER_free(c->aes_gcm);
 	ZSTD_freeDCtx(c->dctx);
@@ -214,10 +217,15 @@ int zh_codec_simd_describe(char *buf, size_t len)
 			  : aesni && pclmul	    ? "aes-ni+pclmulqdq"
 						    : "c";
 
-	return snprintf(buf, len, "ec=%s crc32c=%s sha256=%s aes-gcm=%s", ec, crc,
+	/* Leaf hashes: ipsec-mb's widest lanes (its AVX-512 path also wants the BW/DQ/VL parts). */
+	return snprintf(buf, len, "ec=%s crc32c=%s sha256=%s sha256-lanes=%s aes-gcm=%s", ec,
+			crc,
 			sha    ? "sha-ni"
 			: avx2 ? "avx2"
 			       : "c",
+			avx512 ? "avx512x16"
+			: avx2 ? "avx2x8"
+			       : "sse",
 			gcm);
 }
 

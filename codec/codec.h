@@ -3,9 +3,9 @@
  * codec/: what every chunk of every object passes through on its way to and from the devices
  * (DESIGN.md section 3). Content hash (SHA-256 of the chunk, and a tree hash over the chunks of
  * an object), compression (zstd, skipped when it does not pay), optional encryption (AES-256-GCM,
- * a key per object and a nonce per chunk), Reed-Solomon erasure coding (ISA-L, Cauchy matrix,
- * k data + m parity shards) and a crc32c per shard. Pure computation on caller-owned buffers: no
- * I/O, no allocation after zh_codec_create().
+ * a nonce per chunk), Reed-Solomon erasure coding (ISA-L, Cauchy matrix, k data + m parity
+ * shards) and a crc32c per shard. Pure computation on caller-owned buffers: no I/O, no
+ * allocation after zh_codec_create() (except zh_codec_seal/open, for control threads).
  *
  * Threads: a struct zh_codec is one core's context (compression and cipher contexts, scratch
  * buffers, the decode-matrix cache). Use one per reactor; calls on different codecs run in
@@ -103,7 +103,7 @@ struct zh_codec_key {
 /** What zh_codec_chunk_encode() produces. */
 struct zh_codec_encoded {
 	struct zh_codec_hdr hdr;
-	uint8_t hash[ZH_CODEC_HASH_BYTES]; /**< SHA-256 of the raw chunk: a leaf of the tree hash */
+	uint8_t hash[ZH_CODEC_HASH_BYTES]; /**< leaf hash of the raw chunk (zh_codec_leaf_hash) */
 	/**
 	 * The k + m shards to write, hdr.shard_bytes each: data shards point into the caller's
 	 * data buffer, or straight into the raw chunk where it is stored as is (a plain chunk that
@@ -120,7 +120,7 @@ struct zh_codec_encoded {
  * \param raw, raw_bytes  the chunk (raw_bytes <= chunk_max_bytes; 0 is allowed); it must stay
  *                        unchanged while out->shard[] is in use
  * \param key, nonce      both NULL (plain), or both set: the nonce must never repeat for a key
- *                        (the engine uses a fresh key per object and the chunk index as nonce)
+ *                        (the store counts up from a random start per reactor, format.md)
  * \param data            zh_codec_data_bytes_max() bytes for data shards that need laying out
  * \param parity          m buffers of zh_codec_shard_bytes_max() bytes
  * \param out             header, hash and shard pointers
@@ -194,6 +194,17 @@ ZH_MUST_CHECK int zh_codec_ec_reconstruct(struct zh_codec *codec, uint32_t shard
 
 /** crc32c (Castagnoli, as iSCSI and ext4 use it): ISA-L's folding implementation. */
 uint32_t zh_codec_crc32c(const void *buf, size_t len);
+
+#define ZH_CODEC_LEAF_SEGMENT_BYTES (32u << 10)
+
+/**
+ * A chunk's leaf hash, the tree hash's input (docs/format.md): SHA-256 over a domain tag and the
+ * SHA-256 of each 32 KiB segment. With \p codec, the segments hash side by side in SIMD lanes
+ * (that codec's context: not concurrently with other calls on it); with NULL, one after
+ * another, from any thread. Both give the same hash. \p len at most UINT32_MAX.
+ */
+void zh_codec_leaf_hash(struct zh_codec *codec, const void *buf, size_t len,
+			uint8_t out[ZH_CODEC_HASH_BYTES]);
 
 /** SHA-256 of \p buf. Needs no codec state: \p codec may be NULL, from any thread. */
 void zh_codec_sha256(struct zh_codec *codec, const void *buf, size_t len,

@@ -40,6 +40,7 @@ struct zh_codec {
 	ZSTD_DCtx *dctx;
 	EVP_CIPHER *aes_gcm; /* fetched once: EVP_aes_256_gcm() is looked up again on every init */
 	EVP_CIPHER_CTX *cipher;
+	struct IMB_MGR *mb; /* multi-buffer SHA-256 for leaf hashes (leaf.c) */
 	struct zh_codec_stats stats;
 };
 
@@ -60,6 +61,10 @@ static inline uint32_t zh__codec_mask(unsigned n)
 /* ec.c */
 int zh__codec_ec_init(struct zh_codec *c);
 void zh__codec_ec_fini(struct zh_codec *c);
+
+/* leaf.c */
+int zh__codec_leaf_init(struct zh_codec *c);
+void zh__codec_leaf_fini(struct zh_codec *c);
 
 /* hdr.c: the 16 bytes that GCM authenticates as associated data (magic to stored length). */
 #define ZH_CODEC_AAD_BYTES 16

@@ -222,7 +222,7 @@ static void check_inline(struct fsck *f, const uint8_t *hash, const struct zh__o
 	}
 	zh_codec_tree_reset(f->tree, f->store->rec.chunk_bytes);
 	if (obj->size_bytes > 0) {
-		zh_codec_sha256(NULL, data, obj->size_bytes, leaf);
+		zh_codec_leaf_hash(NULL, data, obj->size_bytes, leaf);
 		zh_codec_tree_add(f->tree, leaf, (uint32_t)obj->size_bytes);
 	}
 	zh_codec_tree_final(f->tree, got);

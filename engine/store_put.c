@@ -484,7 +484,7 @@ static int put_hash_inline(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_BY
 
 	/* The empty object has no chunk, hence no leaf (docs/format.md). */
 	if (p->size_bytes > 0) {
-		zh_codec_sha256(NULL, p->small, p->size_bytes, leaf);
+		zh_codec_leaf_hash(NULL, p->small, p->size_bytes, leaf);
 		zh_codec_tree_add(p->tree, leaf, (uint32_t)p->size_bytes);
 	}
 	zh_codec_tree_final(p->tree, hash);

@@ -137,7 +137,7 @@ int zh__chunk_check(struct zh_store *s, const uint8_t *hash, uint32_t index,
 	if (slot->rc < 0) {
 		res->lost = true;
 	} else {
-		zh_codec_sha256(NULL, slot->raw, slot->raw_bytes, got);
+		zh_codec_leaf_hash(NULL, slot->raw, slot->raw_bytes, got);
 		res->hash_bad = memcmp(got, rec->hash, sizeof(got)) != 0;
 	}
 	/* Rebuild only from a chunk that decodes to its hash: never spread bad content. */

@@ -6,7 +6,7 @@
 #   tools/install-deps.sh bench   also the peers the benchmarks compare against
 set -euo pipefail
 
-build_pkgs=(cmake make gcc pkg-config liburing-dev libnvme-dev libisal-dev libzstd-dev
+build_pkgs=(cmake make gcc pkg-config liburing-dev libnvme-dev libisal-dev libipsec-mb-dev libzstd-dev
 	librocksdb-dev libhwloc-dev libcriterion-dev libcjson-dev libssl-dev
 	libjson-c-dev
 	clang libclang-rt-14-dev)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec/codec.h"
@@ -41,6 +42,58 @@ static void tree_of(struct zh_codec_tree *t, uint32_t chunk, const uint8_t (*lea
 	for (unsigned i = 0; i < n; i++)
 		zh_codec_tree_add(t, leaves[i], lens[i]);
 	zh_codec_tree_final(t, out);
+}
+
+/* The leaf hash as docs/format.md defines it, built from plain SHA-256 calls. */
+static void leaf_by_the_book(const uint8_t *buf, size_t len, uint8_t out[32])
+{
+	size_t seg = ZH_CODEC_LEAF_SEGMENT_BYTES, nseg = (len + seg - 1) / seg;
+	size_t msg_len = 12 + 4 + 32 * nseg + 4;
+	uint8_t *msg = malloc(msg_len), *p = msg;
+
+	cr_assert_not_null(msg);
+	memcpy(p, "zhtp-leaf-v1", 12);
+	p += 12;
+	for (unsigned i = 0; i < 4; i++)
+		*p++ = (uint8_t)(seg >> (8 * i));
+	for (size_t at = 0; at < len; at += seg, p += 32)
+		zh_codec_sha256(NULL, buf + at, len - at < seg ? len - at : seg, p);
+	for (unsigned i = 0; i < 4; i++)
+		*p++ = (uint8_t)(len >> (8 * i));
+	zh_codec_sha256(NULL, msg, msg_len, out);
+	free(msg);
+}
+
+Test(codec_hash, leaf_hash_lanes_match_the_definition)
+{
+	static const size_t lens[] = {0, 1, 31, 32767, 32768, 32769, 16 * 32768, 16 * 32768 + 1,
+				      (1u << 20) - 1, 1u << 20, 3u << 20};
+	struct zh_codec_opts o;
+	struct zh_codec *c;
+	uint8_t *buf = malloc(3u << 20);
+	uint8_t want[32], lanes[32], serial[32], other[32];
+
+	cr_assert_not_null(buf);
+	for (size_t i = 0; i < (3u << 20); i++)
+		buf[i] = (uint8_t)(i * 2654435761u >> 13);
+	zh_codec_opts_default(&o);
+	o.chunk_max_bytes = 4u << 20;
+	cr_assert_eq(zh_codec_create(&o, &c), 0);
+	for (unsigned i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		leaf_by_the_book(buf, lens[i], want);
+		zh_codec_leaf_hash(c, buf, lens[i], lanes);
+		zh_codec_leaf_hash(NULL, buf, lens[i], serial);
+		cr_assert_arr_eq(lanes, want, 32, "multi-buffer leaf of %zu bytes", lens[i]);
+		cr_assert_arr_eq(serial, want, 32, "serial leaf of %zu bytes", lens[i]);
+	}
+	/* Not plain SHA-256, and a changed byte in the last segment changes it. */
+	zh_codec_sha256(NULL, buf, 3u << 20, other);
+	cr_assert_arr_neq(other, want, 32);
+	buf[(3u << 20) - 1] ^= 1;
+	zh_codec_leaf_hash(c, buf, 3u << 20, other);
+	cr_assert_arr_neq(other, want, 32);
+	zh_codec_destroy(c);
+	free(buf);
 }
 
 Test(codec_hash, tree_hash_depends_on_order_lengths_and_chunking)
