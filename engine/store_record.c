@@ -108,7 +108,8 @@ void zh__object_rec_pack(const struct zh__object_rec *rec, uint8_t *out)
 		memcpy(p, rec->str[i], rec->str_len[i]);
 		p += rec->str_len[i];
 	}
-	memcpy(p, rec->inline_data, zh__object_rec_inline_bytes(rec));
+	if (rec->layout == ZH_OBJECT_INLINE) /* a chunked object's inline_data is NULL */
+		memcpy(p, rec->inline_data, zh__object_rec_inline_bytes(rec));
 }
 
 static size_t str_max(unsigned i)
