@@ -54,7 +54,8 @@ struct zh_store *zt_format_open(const struct zh_store_opts *o)
 	return zt_open(o);
 }
 
-uint8_t *zt_pattern(size_t len, uint32_t seed)
+/* \p len bytes from \p seed; with \p mixed, every other 4 KiB compresses. */
+static uint8_t *bytes_from(size_t len, uint32_t seed, bool mixed)
 {
 	uint8_t *p = malloc(len > 0 ? len : 1);
 	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
@@ -64,9 +65,19 @@ uint8_t *zt_pattern(size_t len, uint32_t seed)
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
-		p[i] = (i / 4096) % 2 ? (uint8_t)x : (uint8_t)(i / 64);
+		p[i] = !mixed || (i / 4096) % 2 ? (uint8_t)x : (uint8_t)(i / 64);
 	}
 	return p;
+}
+
+uint8_t *zt_pattern(size_t len, uint32_t seed)
+{
+	return bytes_from(len, seed, true);
+}
+
+uint8_t *zt_random(size_t len, uint32_t seed)
+{
+	return bytes_from(len, seed, false);
 }
 
 int zt_expect_sink(void *ctx, const void *data, size_t len)

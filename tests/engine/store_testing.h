@@ -27,6 +27,8 @@ struct zh_store *zt_open(const struct zh_store_opts *o);
 struct zh_store *zt_format_open(const struct zh_store_opts *o);
 /** \p len bytes from \p seed (malloc'd): half compressible, half not, so both codec paths run. */
 uint8_t *zt_pattern(size_t len, uint32_t seed);
+/** \p len incompressible bytes from \p seed (malloc'd): stored verbatim by a plain store. */
+uint8_t *zt_random(size_t len, uint32_t seed);
 /** A sink that compares what it receives with \p want (len bytes) from the start. */
 struct zt_expect {
 	const uint8_t *want;

@@ -34,22 +34,6 @@ static const struct zh_codec_key key_b = {{32, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 1
 					   17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
 					   31, 1}};
 
-/* Incompressible bytes: stored verbatim by a plain store, so a search for them can succeed. */
-static uint8_t *random_bytes(size_t len, uint64_t seed)
-{
-	uint8_t *p = malloc(len);
-	uint64_t x = seed * 0x9e3779b97f4a7c15ull + 1;
-
-	cr_assert_not_null(p);
-	for (size_t i = 0; i < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		p[i] = (uint8_t)(x >> 24);
-	}
-	return p;
-}
-
 static struct zh_store *open_with(const struct zh_codec_key *key, bool format)
 {
 	struct zh_store_opts o;
@@ -79,7 +63,7 @@ static int open_rc(const struct zh_codec_key *key)
  * the middle of each are anywhere under the store's directory. */
 static void put_and_search(const struct zh_codec_key *key, bool *inline_seen, bool *chunked_seen)
 {
-	uint8_t *small = random_bytes(INLINE_BYTES, 1), *large = random_bytes(CHUNKED_BYTES, 2);
+	uint8_t *small = zt_random(INLINE_BYTES, 1), *large = zt_random(CHUNKED_BYTES, 2);
 	uint8_t h_small[ZH_CODEC_HASH_BYTES], h_large[ZH_CODEC_HASH_BYTES];
 	struct zh_store *s = open_with(key, true);
 
@@ -110,7 +94,7 @@ Test(engine_store_crypt, plain_store_shows_its_bytes_encrypted_one_does_not)
 
 Test(engine_store_crypt, opens_only_with_its_key)
 {
-	uint8_t *data = random_bytes(CHUNKED_BYTES, 3);
+	uint8_t *data = zt_random(CHUNKED_BYTES, 3);
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 	struct zh_store *s = open_with(&key_a, true);
 	struct zh_store_info info;
@@ -136,7 +120,7 @@ Test(engine_store_crypt, plain_store_refuses_a_key)
 
 Test(engine_store_crypt, same_names_dedup_and_ranges)
 {
-	uint8_t *data = random_bytes(CHUNKED_BYTES, 4);
+	uint8_t *data = zt_random(CHUNKED_BYTES, 4);
 	uint8_t h_plain[2][ZH_CODEC_HASH_BYTES], h1[ZH_CODEC_HASH_BYTES], h2[ZH_CODEC_HASH_BYTES];
 	size_t sizes[2] = {INLINE_BYTES, CHUNKED_BYTES};
 	struct zh_object_info info;
@@ -170,7 +154,7 @@ Test(engine_store_crypt, same_names_dedup_and_ranges)
 
 Test(engine_store_crypt, damaged_shards_read_and_scrub_back)
 {
-	uint8_t *data = random_bytes(CHUNKED_BYTES, 5);
+	uint8_t *data = zt_random(CHUNKED_BYTES, 5);
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 	struct zh_store_scrub_opts so;
 	struct zh_store_fsck f;
@@ -235,7 +219,7 @@ static struct zh_store *sealing_store(void)
 Test(engine_store_crypt, sealed_inline_record_round_trips_and_tampering_is_caught)
 {
 	struct zh_store *s = sealing_store();
-	uint8_t *plain = random_bytes(1000, 6), out[1000];
+	uint8_t *plain = zt_random(1000, 6), out[1000];
 	uint8_t hash[ZH_CODEC_HASH_BYTES] = {7}, other[ZH_CODEC_HASH_BYTES] = {8};
 	uint8_t sealed[ZH__SEAL_BYTES + 1000], packed[ZH__OBJECT_REC_MAX + 1000];
 	struct zh__object_rec rec = {.layout = ZH_OBJECT_INLINE, .size_bytes = 1000, .refcount = 1,
