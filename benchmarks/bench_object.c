@@ -173,28 +173,17 @@ static void cleanup(struct obj_job *oj)
 	}
 }
 
-/* The 32 bytes of a key file (zhtpctl format --key-file makes one). */
+/* The key of an encrypted store (zhtpctl format --key-file makes the file). */
 static int key_read(const char *path, struct zh_codec_key *key, char *err, size_t err_len)
 {
-	uint8_t buf[sizeof(key->bytes) + 1]; /* one more: a longer file is refused too */
-	FILE *f = fopen(path, "rb");
-	int rc = f != NULL ? 0 : -errno;
-	size_t n;
+	int rc = zh_store_key_file_read(path, key);
 
-	if (rc < 0) {
-		snprintf(err, err_len, "key_file %s: %s", path, strerror(-rc));
-		return rc;
-	}
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	if (n != sizeof(key->bytes)) {
+	if (rc == -EBADMSG)
 		snprintf(err, err_len, "key_file %s: a key file holds exactly %zu bytes", path,
 			 sizeof(key->bytes));
-		return -EINVAL;
-	}
-	memcpy(key->bytes, buf, sizeof(key->bytes));
-	explicit_bzero(buf, sizeof(buf));
-	return 0;
+	else if (rc < 0)
+		snprintf(err, err_len, "key_file %s: %s", path, strerror(-rc));
+	return rc;
 }
 
 static int store_open(const struct zh_bench_job *job, struct zh_numa_cpuset *cpus,

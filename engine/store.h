@@ -91,6 +91,12 @@ struct zh_store_opts {
 
 void zh_store_opts_default(struct zh_store_opts *opts);
 
+/**
+ * Read a key file: exactly ZH_CODEC_KEY_BYTES raw bytes (what `zhtpctl format --key-file`
+ * writes). \return 0; -EBADMSG when the file is shorter or longer; -errno from open/read.
+ */
+ZH_MUST_CHECK int zh_store_key_file_read(const char *path, struct zh_codec_key *key);
+
 struct zh_store;
 
 /**

@@ -13,8 +13,10 @@
  * give 2^-32.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "engine/store_internal.h"
 
@@ -47,6 +49,25 @@ void zh__key_check(const uint8_t uuid[ZH__UUID_BYTES], const struct zh_codec_key
 	memcpy(msg + sizeof(KEY_CHECK_DOMAIN) - 1 + ZH__UUID_BYTES, key->bytes, ZH_CODEC_KEY_BYTES);
 	zh_codec_sha256(NULL, msg, sizeof(msg), out);
 	explicit_bzero(msg, sizeof(msg));
+}
+
+int zh_store_key_file_read(const char *path, struct zh_codec_key *key)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	uint8_t extra;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, key->bytes, sizeof(key->bytes));
+	/* One byte more must not be there: a longer file is not a key file either. */
+	if (n == (ssize_t)sizeof(key->bytes) && read(fd, &extra, 1) != 0)
+		n = -1;
+	close(fd);
+	if (n == (ssize_t)sizeof(key->bytes))
+		return 0;
+	explicit_bzero(key, sizeof(*key));
+	return -EBADMSG;
 }
 
 int zh__store_key_use(struct zh_store *s, const struct zh_codec_key *key)

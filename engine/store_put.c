@@ -167,17 +167,13 @@ static void shard_done_msg(struct zh_reactor *r, void *arg)
 }
 
 /*
- * Point each shard op at block-aligned bytes to write. A data shard that already is (a plain
- * chunk whose shards are whole blocks, in the slot's raw buffer or in an aligned caller buffer)
- * is written from where it lies; any other is copied into the slot's shard buffer and
- * zero-padded to the block.
- */
-/*
- * Give every shard op its bytes, block aligned and stride long. The codec laid a transformed
- * payload (compressed or encrypted) into the slot's data shards, shard_bytes apart from
- * slot->shard[0]: where shard_bytes is the stride they are in place already, else each moves
- * up to its stride. Highest first: shard i only moves up, over bytes no lower shard still
- * needs (those lie below i * shard_bytes <= i * stride).
+ * Point each shard op at block-aligned bytes, stride long. A data shard that already is (a
+ * plain chunk whose shards are whole blocks, in the slot's raw buffer or in an aligned caller
+ * buffer; a transformed payload whose shard_bytes is the stride, laid by the codec straight
+ * into the slot's data shards) is written from where it lies. Any other moves into its slot
+ * shard buffer and is zero-padded to the stride. A transformed payload lies shard_bytes apart
+ * from slot->shard[0], so shards move highest first: shard i only moves up, over bytes no
+ * lower shard still needs (those lie below i * shard_bytes <= i * stride).
  */
 static void shards_lay_out(struct zh__slot *slot, const struct zh_codec_encoded *enc,
 			   uint32_t stride)
@@ -492,9 +488,11 @@ static int put_hash_inline(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_BY
 	p->obj.inline_data = p->small;
 	if (p->obj.encrypted)
 		rc = put_seal_inline(p, hash);
+	if (rc < 0)
+		return rc;
 	p->obj.stored_bytes = zh__object_rec_inline_bytes(&p->obj);
 	p->obj.inline_crc = zh_codec_crc32c(p->obj.inline_data, p->obj.stored_bytes);
-	return rc;
+	return 0;
 }
 
 static int put_commit(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_BYTES])

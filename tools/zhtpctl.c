@@ -150,23 +150,15 @@ static int key_file_create(const char *path, struct zh_codec_key *key)
 	return rc;
 }
 
-/* \return 0; -ENOENT; -EBADMSG when the file is not exactly one key long; -errno. */
+/* The key, and a word when others than its owner may read the file. */
 static int key_file_read(const char *path, struct zh_codec_key *key)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	uint8_t extra;
+	int rc = zh_store_key_file_read(path, key);
 	struct stat st;
-	ssize_t n;
 
-	if (fd < 0)
-		return -errno;
-	n = read(fd, key->bytes, sizeof(key->bytes));
-	if (n == (ssize_t)sizeof(key->bytes) && read(fd, &extra, 1) != 0)
-		n = -1;
-	if (fstat(fd, &st) == 0 && (st.st_mode & 077) != 0)
+	if (rc == 0 && stat(path, &st) == 0 && (st.st_mode & 077) != 0)
 		fprintf(stderr, "zhtpctl: warning: %s can be read by others than its owner\n", path);
-	close(fd);
-	return n == (ssize_t)sizeof(key->bytes) ? 0 : -EBADMSG;
+	return rc;
 }
 
 /* --key-file: read the key; format makes a new key file when there is none. */

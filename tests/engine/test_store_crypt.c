@@ -3,12 +3,15 @@
  * test_store_crypt.c - encryption at rest: an encrypted store leaves none of its objects'
  * bytes in its device files or its index (a plain store, the control, does); it opens only with
  * its key; it dedups, serves ranges, survives damaged shards, and fsck and scrub work on it; the
- * records that carry the encryption flag and key check parse strictly; nonces do not repeat.
+ * records that carry the encryption flag and key check parse strictly; nonces do not repeat;
+ * a key file is exactly one key.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "engine/store_internal.h"
 #include "store_testing.h"
@@ -269,4 +272,33 @@ Test(engine_store_crypt, nonces_do_not_repeat)
 	/* One sequence: the same prefix, counting in the low 64 bits. */
 	cr_assert_arr_eq(n1, n2, 4);
 	cr_assert_eq(zh_le_get(n2 + 4, 8) - zh_le_get(n1 + 4, 8), 1);
+}
+
+static int key_file_of(size_t len, struct zh_codec_key *key)
+{
+	char path[300];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.key", dir);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(key_a.bytes, 1, len < 32 ? len : 32, f), len < 32 ? len : 32);
+	if (len > 32)
+		cr_assert_eq(fputc('x', f), 'x');
+	fclose(f);
+	return zh_store_key_file_read(path, key);
+}
+
+Test(engine_store_crypt, key_file_is_exactly_one_key)
+{
+	struct zh_codec_key key;
+	char path[300];
+
+	cr_assert_eq(key_file_of(32, &key), 0);
+	cr_assert_arr_eq(key.bytes, key_a.bytes, sizeof(key.bytes));
+	cr_assert_eq(key_file_of(31, &key), -EBADMSG);
+	cr_assert_eq(key_file_of(33, &key), -EBADMSG);
+	snprintf(path, sizeof(path), "%s.key", dir);
+	unlink(path);
+	cr_assert_eq(zh_store_key_file_read(path, &key), -ENOENT);
 }
