@@ -608,11 +608,13 @@ static const struct opt_desc job_options[] = {
     O_BOOL("invalidate", invalidate),
     O_BOOL("fixedbufs", fixedbufs),
     O_BOOL("registerfiles", registerfiles),
-    /* Recorded only: a reactor always submits everything queued in one loop iteration with
-       one io_uring_enter and reaps every ready completion, which is what these ask of fio. */
+    /* The engine's submit_batch (bench_plan.c). */
     O_U32("iodepth_batch_submit", iodepth_batch_submit, 0, ZH_BENCH_IODEPTH_MAX),
     O_U32("iodepth_batch", iodepth_batch_submit, 0, ZH_BENCH_IODEPTH_MAX),
-    O_U32("iodepth_batch_complete_min", iodepth_batch_complete_min, 0, ZH_BENCH_IODEPTH_MAX),
+    /* A reactor waits for one completion when none is ready (fio's default of 0 or 1; a larger
+       minimum is refused) and takes every ready one, submitting again every submit_batch:
+       complete_max, which caps how many fio takes before it queues again, is recorded only. */
+    O_U32("iodepth_batch_complete_min", iodepth_batch_complete_min, 0, 1),
     O_U32("iodepth_batch_complete_max", iodepth_batch_complete_max, 0, ZH_BENCH_IODEPTH_MAX),
 };
 
@@ -1115,6 +1117,7 @@ enum cli_kind {
 	CLI_STATUS_INTERVAL,
 	CLI_ETA,
 	CLI_IDLE,
+	CLI_BUSY_POLL,
 	CLI_PIN,
 	CLI_HELP,
 	CLI_VERSION,
@@ -1138,6 +1141,7 @@ static const struct {
     {"status-interval", CLI_STATUS_INTERVAL, true},
     {"eta", CLI_ETA, true},
     {"idle", CLI_IDLE, true},
+    {"busy-poll", CLI_BUSY_POLL, true},
     {"pin", CLI_PIN, true},
     {"help", CLI_HELP, false},
     {"version", CLI_VERSION, false},
@@ -1271,6 +1275,14 @@ static int cli_apply_global(struct zh_bench_cli *cli, const struct cli_arg *a, c
 			cli->idle_poll = false;
 		else
 			return cli_bad(err, err_len, a, "expected sleep or poll");
+		return 0;
+	case CLI_BUSY_POLL:
+		if (parse_time_ns(a->value, &ns, &why) != 0)
+			return cli_bad(err, err_len, a, why);
+		if (ns > ZH_BENCH_BUSY_POLL_MAX_NS)
+			return cli_bad(err, err_len, a, "at most 10ms");
+		cli->busy_poll_set = true;
+		cli->busy_poll_ns = (uint32_t)ns;
 		return 0;
 	case CLI_PIN:
 		if (strcmp(a->value, "auto") == 0)

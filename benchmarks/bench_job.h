@@ -34,6 +34,8 @@
 #define ZH_BENCH_BS_MAX_BYTES	   (1024u * 1024u * 1024u)
 /* cpus_allowed accepts CPU numbers below this. */
 #define ZH_BENCH_CPU_MAX 4096
+/* --busy-poll bound: the engine's ZH_ENGINE_BUSY_POLL_MAX_NS (checked where both are seen). */
+#define ZH_BENCH_BUSY_POLL_MAX_NS (10u * 1000 * 1000)
 
 enum zh_bench_rw {
 	ZH_BENCH_RW_READ,
@@ -125,6 +127,8 @@ struct zh_bench_cli {
 	uint64_t status_interval_ns;	     /* 0 = off */
 	enum zh_bench_eta eta;
 	bool idle_poll;                      /* --idle=poll: idle reactors yield, never sleep */
+	bool busy_poll_set;                  /* --busy-poll given; else the engine's default */
+	uint32_t busy_poll_ns;               /* --busy-poll=T, at most ZH_BENCH_BUSY_POLL_MAX_NS */
 	enum zh_bench_pin pin;               /* --pin=auto|core|node */
 	bool help, version;
 };

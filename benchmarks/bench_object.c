@@ -186,8 +186,8 @@ static int key_read(const char *path, struct zh_codec_key *key, char *err, size_
 	return rc;
 }
 
-static int store_open(const struct zh_bench_job *job, struct zh_numa_cpuset *cpus,
-		      struct zh_store **out, char *err, size_t err_len)
+static int store_open(const struct zh_bench_job *job, uint32_t busy_poll_ns,
+		      struct zh_numa_cpuset *cpus, struct zh_store **out, char *err, size_t err_len)
 {
 	static struct zh_codec_key key;
 	struct zh_store_opts o;
@@ -207,6 +207,7 @@ static int store_open(const struct zh_bench_job *job, struct zh_numa_cpuset *cpu
 		o.cpu_count = cpus->count;
 	}
 	o.chunk_slots = 32;
+	o.busy_poll_ns = busy_poll_ns;
 	rc = zh_store_open(&o, out);
 	if (rc == -ENOENT)
 		snprintf(err, err_len, "%s: no store there (create one with: zhtpctl -d %s format)",
@@ -340,7 +341,8 @@ static int group_check(const struct zh_bench_job *jobs, unsigned count, char *er
 }
 
 int zh_bench_object_group(const struct zh_bench_job *src, unsigned count, unsigned groupid,
-			  struct zh_bench_result *res, char *err, size_t err_len)
+			  uint32_t busy_poll_ns, struct zh_bench_result *res, char *err,
+			  size_t err_len)
 {
 	struct obj_job *jobs = calloc(count, sizeof(*jobs));
 	struct obj_thread *threads = NULL;
@@ -352,7 +354,7 @@ int zh_bench_object_group(const struct zh_bench_job *src, unsigned count, unsign
 	int rc = jobs != NULL ? group_check(src, count, err, err_len) : -ENOMEM;
 
 	if (rc == 0)
-		rc = store_open(&src[0], &cpus, &store, err, err_len);
+		rc = store_open(&src[0], busy_poll_ns, &cpus, &store, err, err_len);
 	if (rc == 0)
 		rc = jobs_prepare(jobs, src, count, store, err, err_len);
 	if (rc == 0)

@@ -13,10 +13,12 @@
 
 /**
  * Run one group of object jobs (all put, or all get, on one store directory) and fill one
- * result per job in \p res.
+ * result per job in \p res. The store's reactors busy-poll for \p busy_poll_ns (see
+ * zh_store_opts.busy_poll_ns).
  * \return 0, or -errno with a one-line reason in \p err.
  */
 int zh_bench_object_group(const struct zh_bench_job *jobs, unsigned count, unsigned groupid,
-			  struct zh_bench_result *res, char *err, size_t err_len);
+			  uint32_t busy_poll_ns, struct zh_bench_result *res, char *err,
+			  size_t err_len);
 
 #endif /* ZH_BENCH_OBJECT_H */

@@ -15,6 +15,8 @@
 #   B = zhtp-bench rw=put / rw=get on the store.
 #   Puts make each object once; gets go round the objects for 3 s (steady state) on both sides.
 #   Bar: the store faster on both.
+# Environment: ZHTP_BENCH_ARGS, extra options for every zhtp-bench run (word-split), e.g.
+#   --busy-poll=0.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -29,12 +31,13 @@ while [ $# -gt 0 ]; do
 	-r) rounds=$2; shift 2 ;;
 	-d) work=$2; shift 2 ;;
 	-o) report=$2; shift 2 ;;
-	-h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,21p' "$0"; exit 0 ;;
 	*) echo "compare-store.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
 
 bench="$build/benchmarks/zhtp-bench"
+zargs=${ZHTP_BENCH_ARGS:-}
 ctl="$build/zhtpctl"
 fileobj="$build/benchmarks/zhtp-fileobj-bench"
 store="$work/store"
@@ -85,10 +88,10 @@ for r in $(seq 1 "$rounds"); do
 			rm -rf "$work/files"
 			run fileobj "$r" "$fileobj" "$work/files" 4096 16384 32 3
 		else
-			run zhtp-put16 "$r" "$bench" --output-format=json "$put16"
-			run zhtp-get16 "$r" "$bench" --output-format=json "$get16"
-			run zhtp-put4 "$r" "$bench" --output-format=json "$put4"
-			run zhtp-get4 "$r" "$bench" --output-format=json "$get4"
+			run zhtp-put16 "$r" "$bench" --output-format=json $zargs "$put16"
+			run zhtp-get16 "$r" "$bench" --output-format=json $zargs "$get16"
+			run zhtp-put4 "$r" "$bench" --output-format=json $zargs "$put4"
+			run zhtp-get4 "$r" "$bench" --output-format=json $zargs "$get4"
 		fi
 	done
 	run fio-write-aa "$r" fio --output-format=json "$fw"

@@ -33,6 +33,8 @@ struct bench_group {
 	uint64_t start_ns;
 };
 
+_Static_assert(ZH_BENCH_BUSY_POLL_MAX_NS == ZH_ENGINE_BUSY_POLL_MAX_NS, "--busy-poll bound");
+
 struct bench_output {
 	FILE *out;
 	unsigned format;
@@ -40,6 +42,8 @@ struct bench_output {
 	FILE *eta_out;
 	uint64_t status_interval_ns;
 	bool idle_poll;
+	bool busy_poll_set;
+	uint32_t busy_poll_ns;
 	enum zh_bench_pin pin;
 };
 
@@ -47,7 +51,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: zhtp-bench [--output-format=normal|json|json+normal] [--output=FILE]\n"
 		   "                  [--status-interval=T] [--eta=auto|always|never]\n"
-		   "                  [--idle=sleep|poll] [--pin=auto|core|node]\n"
+		   "                  [--idle=sleep|poll] [--busy-poll=T] [--pin=auto|core|node]\n"
 		   "                  [--OPTION=VALUE ...] [JOBFILE ...]\n"
 		   "Runs fio job files on the zhtp engine (per-core io_uring reactors, registered\n"
 		   "buffers and files, O_DIRECT or NVMe passthrough). Options on the command line\n"
@@ -367,7 +371,10 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	int rc;
 
 	if (zh_bench_rw_is_object(jobs[0].rw)) {
-		rc = zh_bench_object_group(jobs, count, groupid, res, err, sizeof(err));
+		rc = zh_bench_object_group(jobs, count, groupid,
+					   o->busy_poll_set ? o->busy_poll_ns
+							    : ZH_ENGINE_BUSY_POLL_DEFAULT_NS,
+					   res, err, sizeof(err));
 		*n_res = rc == 0 ? count : 0;
 		if (rc < 0)
 			fprintf(stderr, "zhtp-bench: %s\n", err);
@@ -376,6 +383,8 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	rc = zh_bench_plan_build(&g->plan, groupid, jobs, count, err, sizeof(err));
 
 	g->plan.engine_opts.idle_poll = o->idle_poll;
+	if (o->busy_poll_set)
+		g->plan.engine_opts.busy_poll_ns = o->busy_poll_ns;
 	g->plan.engine_opts.pin = group_pin(o->pin, jobs, count);
 	if (rc == 0) {
 		rc = group_start(g, err, sizeof(err));
@@ -406,6 +415,8 @@ static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
 	o->format = cli->output_format;
 	o->status_interval_ns = cli->status_interval_ns;
 	o->idle_poll = cli->idle_poll;
+	o->busy_poll_set = cli->busy_poll_set;
+	o->busy_poll_ns = cli->busy_poll_ns;
 	o->pin = cli->pin;
 	o->eta = cli->eta == ZH_BENCH_ETA_ALWAYS ||
 		 (cli->eta == ZH_BENCH_ETA_AUTO && isatty(STDOUT_FILENO));

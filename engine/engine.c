@@ -22,6 +22,7 @@ void zh_engine_opts_default(struct zh_engine_opts *opts)
 	    .buf_count = {100, 50, 20},
 	    .timers_max = 64,
 	    .submit_batch = 4,
+	    .busy_poll_ns = ZH_ENGINE_BUSY_POLL_DEFAULT_NS,
 	};
 }
 
@@ -36,6 +37,8 @@ static int opts_check(const struct zh_engine_opts *o)
 	if (o->timers_max == 0 || (o->dev_count > 0 && o->devs == NULL))
 		return -EINVAL;
 	if (o->pin != ZH_ENGINE_PIN_CORE && o->pin != ZH_ENGINE_PIN_NODE)
+		return -EINVAL;
+	if (o->busy_poll_ns > ZH_ENGINE_BUSY_POLL_MAX_NS)
 		return -EINVAL;
 	/* The kernel registers at most 1 GiB per fixed buffer. */
 	if (o->shared_region != NULL &&

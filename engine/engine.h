@@ -90,6 +90,10 @@ enum zh_engine_pin {
 	ZH_ENGINE_PIN_NODE,
 };
 
+/** Bounds of zh_engine_opts.busy_poll_ns; see there. */
+#define ZH_ENGINE_BUSY_POLL_DEFAULT_NS (50u * 1000)
+#define ZH_ENGINE_BUSY_POLL_MAX_NS     (10u * 1000 * 1000)
+
 struct zh_engine_opts {
 	const uint16_t *cpus; /**< one reactor per listed core */
 	unsigned cpu_count;
@@ -109,6 +113,16 @@ struct zh_engine_opts {
 	 * run one thread at a time (valgrind). Default off.
 	 */
 	bool idle_poll;
+	/**
+	 * With I/O in flight and nothing to reap, watch the ring for up to this long before
+	 * sleeping in the kernel: the check reads a flag the kernel sets in shared memory, so it
+	 * costs no syscall, and a completion that comes within the window costs no wake-up (an
+	 * inter-processor interrupt and two context switches). A poll that runs out makes the
+	 * next waits sleep at once (1, 2, 4 ... 1024 of them) until polling finds work again. 0
+	 * sleeps at once always. At most ZH_ENGINE_BUSY_POLL_MAX_NS. Default
+	 * ZH_ENGINE_BUSY_POLL_DEFAULT_NS.
+	 */
+	uint32_t busy_poll_ns;
 	enum zh_engine_pin pin; /**< default ZH_ENGINE_PIN_CORE */
 	/**
 	 * Submit as soon as this many requests are queued while completions are being handled,
@@ -231,6 +245,9 @@ struct zh_reactor_stats {
 	uint64_t sq_full;	/**< a request answered -EAGAIN for lack of SQEs */
 	uint64_t msg_ring_full; /**< a post from this reactor answered -EAGAIN */
 	uint64_t wakeups;	/**< eventfd wake-ups received */
+	uint64_t sleeps;	/**< enters that could block */
+	uint64_t polls_hit;	/**< busy polls that found work before their deadline */
+	uint64_t polls_missed;	/**< busy polls that ran out (and started a back-off) */
 };
 
 /** Copy this reactor's counters. */

@@ -103,6 +103,8 @@ struct zh_timer *zh__timer_heap_peek(const struct zh__timer_heap *heap);
 /* CQEs reaped per batch, and batches per loop iteration. */
 #define ZH_REACTOR_REAP_BATCH  64
 #define ZH_REACTOR_REAP_ROUNDS 4
+/* Longest run of waits that skip busy polling after polls that found nothing (reactor.c). */
+#define ZH_REACTOR_POLL_BACKOFF_MAX 1024
 
 struct zh_reactor {
 	struct io_uring ring;
@@ -112,6 +114,8 @@ struct zh_reactor {
 	int node;
 	uint64_t now_ns;
 	uint32_t inflight;
+	uint32_t poll_skip;    /* waits left that sleep without busy polling */
+	uint32_t poll_backoff; /* the last skip length; 0 after a poll that found work */
 	/* Requests queued since the last submit; stamped with submit_ns when they go out. */
 	struct zh_io **unstamped;
 	uint32_t unstamped_count;

@@ -29,6 +29,18 @@
  * 5. A wait never lasts longer than ZH_REACTOR_IDLE_WAIT_NS: ten wake-ups a second cost an idle
  *    core nothing measurable, bound the damage of any wake-up bug, and let tools that run one
  *    thread at a time (valgrind holds its global lock across io_uring_enter) make progress.
+ * 6. Busy poll before sleeping (zh_engine_opts.busy_poll_ns): with I/O in flight and nothing
+ *    to reap, the reactor watches IORING_SQ_TASKRUN in the SQ ring's flags (the kernel sets it
+ *    when completion work is queued for this ring: IORING_SETUP_TASKRUN_FLAG) and its inbound
+ *    rings, and enters the kernel only once there is work. A completion that comes within the
+ *    window then costs no wake-up, which in a VM is an inter-processor interrupt (a VM exit)
+ *    and a context switch on each side. 4 KiB randwrite at depth 128 on /dev/shm, where an
+ *    io-wq worker on the other core completes every write: 654-715k IOPS sleeping at once,
+ *    717-755k polling, context switches 44-47k -> 0.3-1.8k per 3 s.
+ *    A poll that finds nothing skips polling for the next 1, 2, 4 ... 1024 waits, until one
+ *    finds work again. The thread that completes our I/O may share our core (an io-wq worker
+ *    of a core-pinned reactor), where it cannot run while we poll: every poll then ran out,
+ *    and 4 KiB randread at depth 32 pinned to one core fell from 559k to 328k IOPS.
  */
 #include "engine/engine_internal.h"
 
@@ -82,8 +94,9 @@ static int reactor_ring_init(struct zh_reactor *r)
 {
 	const struct zh_engine_opts *o = &r->engine->opts;
 	unsigned base = IORING_SETUP_CQSIZE;
-	const unsigned tries[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
-				  IORING_SETUP_COOP_TASKRUN, 0};
+	const unsigned tries[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+				      IORING_SETUP_TASKRUN_FLAG,
+				  IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, 0};
 	int rc = -EINVAL;
 
 	for (unsigned i = 0; i < o->dev_count; i++) {
@@ -271,9 +284,9 @@ static unsigned reactor_run_timers(struct zh_reactor *r)
 }
 
 /* Decide whether this enter may wait; see design note 3. */
-static unsigned reactor_wait_count(struct zh_reactor *r, bool busy)
+static unsigned reactor_wait_count(struct zh_reactor *r)
 {
-	if (busy || (r->engine->opts.idle_poll && r->inflight == 0))
+	if (r->engine->opts.idle_poll && r->inflight == 0)
 		return 0;
 	atomic_store_explicit(&r->sleeping, 1, memory_order_relaxed);
 	/* Pairs with the fence in zh__reactor_wake(): either we see its message or it sees us. */
@@ -281,6 +294,66 @@ static unsigned reactor_wait_count(struct zh_reactor *r, bool busy)
 	if (reactor_has_msgs(r) || atomic_load_explicit(&r->stopping, memory_order_relaxed))
 		return 0;
 	return 1;
+}
+
+/* Completion work is waiting in the kernel (IORING_SETUP_TASKRUN_FLAG) or already posted. */
+static bool reactor_ring_has_work(const struct zh_reactor *r)
+{
+	return io_uring_cq_ready(&r->ring) > 0 ||
+	       (IO_URING_READ_ONCE(*r->ring.sq.kflags) & IORING_SQ_TASKRUN) != 0;
+}
+
+/* Watch the ring and the inbound rings until there is work or the deadline passes. */
+static bool reactor_poll_until(struct zh_reactor *r, uint64_t window_ns)
+{
+	uint64_t deadline = 0;
+
+	for (unsigned i = 0;; i++) {
+		if (reactor_ring_has_work(r)) {
+			if (io_uring_cq_ready(&r->ring) == 0) {
+				io_uring_get_events(&r->ring);
+				r->stats.enters++;
+			}
+			return true;
+		}
+		if (reactor_has_msgs(r))
+			return true;
+		/* The clock is read every 64 checks only. */
+		if ((i & 63) == 0) {
+			uint64_t now = zh_clock_ns();
+
+			if (deadline == 0)
+				deadline = now + window_ns;
+			else if (now >= deadline)
+				return false;
+		}
+		zh_cpu_relax();
+	}
+}
+
+/*
+ * Busy poll before sleeping, with a back-off; see design note 6. Returns true when there is
+ * something to do: completions (run into the CQ here) or a message.
+ */
+static bool reactor_busy_poll(struct zh_reactor *r)
+{
+	if (r->engine->opts.busy_poll_ns == 0 || r->inflight == 0)
+		return false;
+	if (r->poll_skip > 0) {
+		r->poll_skip--;
+		return false;
+	}
+	if (reactor_poll_until(r, r->engine->opts.busy_poll_ns)) {
+		r->stats.polls_hit++;
+		r->poll_backoff = 0;
+		return true;
+	}
+	r->stats.polls_missed++;
+	r->poll_backoff = r->poll_backoff == 0 ? 1 : r->poll_backoff * 2;
+	if (r->poll_backoff > ZH_REACTOR_POLL_BACKOFF_MAX)
+		r->poll_backoff = ZH_REACTOR_POLL_BACKOFF_MAX;
+	r->poll_skip = r->poll_backoff;
+	return false;
 }
 
 /*
@@ -322,11 +395,15 @@ static void reactor_wait(struct zh_reactor *r)
 
 static void reactor_enter(struct zh_reactor *r, bool busy)
 {
-	unsigned wait_nr = reactor_wait_count(r, busy);
-
 	reactor_submit(r);
-	if (wait_nr > 0 && io_uring_cq_ready(&r->ring) == 0)
+	if (busy || io_uring_cq_ready(&r->ring) > 0 || reactor_busy_poll(r)) {
+		r->now_ns = zh_clock_ns();
+		return;
+	}
+	if (reactor_wait_count(r) > 0 && io_uring_cq_ready(&r->ring) == 0) {
+		r->stats.sleeps++;
 		reactor_wait(r);
+	}
 	atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
 	r->now_ns = zh_clock_ns();
 }

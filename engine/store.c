@@ -36,6 +36,7 @@ void zh_store_opts_default(struct zh_store_opts *opts)
 	    .repair_rate_bytes = 64ull << 20,
 	    .cache_bytes = 256ull << 20,
 	    .access_flush_ms = 1000,
+	    .busy_poll_ns = ZH_ENGINE_BUSY_POLL_DEFAULT_NS,
 	};
 }
 
@@ -637,7 +638,7 @@ static int cores_create(struct zh_store *s, const struct zh_store_opts *o, uint3
 	return 0;
 }
 
-static int engine_start(struct zh_store *s)
+static int engine_start(struct zh_store *s, const struct zh_store_opts *o)
 {
 	unsigned shards = (unsigned)s->rec.ec_k + s->rec.ec_m;
 	uint32_t requests = s->slot_count * shards;
@@ -656,6 +657,7 @@ static int engine_start(struct zh_store *s)
 	eo.devs = s->dev;
 	eo.dev_count = s->rec.dev_count;
 	eo.pin = ZH_ENGINE_PIN_NODE;
+	eo.busy_poll_ns = o->busy_poll_ns;
 	eo.shared_region = s->region;
 	eo.shared_region_bytes = s->region_bytes;
 	eo.user = s;
@@ -724,7 +726,7 @@ static int store_start(struct zh_store *s, const struct zh_store_opts *o)
 	if (rc == 0)
 		rc = slots_init(s, o->chunk_slots > 0 ? o->chunk_slots : 16, shard_max);
 	if (rc == 0)
-		rc = engine_start(s);
+		rc = engine_start(s, o);
 	if (rc == 0)
 		s->reactor_count = zh_engine_reactor_count(s->engine);
 	if (rc == 0)

@@ -85,6 +85,9 @@ struct zh_store_opts {
 	/** Background repair of chunks that degraded reads found: shard bytes read per second
 	 *  (default 64 MiB/s; UINT64_MAX: no limit). */
 	uint64_t repair_rate_bytes;
+	/** Reactors watch their rings this long before sleeping with I/O in flight (see
+	 *  zh_engine_opts.busy_poll_ns; default ZH_ENGINE_BUSY_POLL_DEFAULT_NS, 0 for none). */
+	uint32_t busy_poll_ns;
 	/** Tests: fault injection per device (dev_count entries, NULL for none), see nvme.h. */
 	struct zh_nvme_faults *const *dev_faults;
 };

@@ -40,6 +40,16 @@ __attribute__((noreturn, cold)) static inline void zh_assert_fail(const char *ex
 #define ZH_DEBUG_ASSERT(expr) ((void)0)
 #endif
 
+/* Inside a spin-wait: tells the core (and a hypervisor) that this thread is only waiting. */
+static inline void zh_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
 /* Little-endian fields of on-disk and on-wire formats, whatever the host's byte order. */
 static inline void zh_le_put(unsigned char *p, unsigned long long v, unsigned bytes)
 {

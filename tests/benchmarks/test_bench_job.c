@@ -1178,6 +1178,11 @@ Test(bench_job, fio_batching_options_are_accepted_and_recorded)
 	cr_assert_eq(job.iodepth_batch_complete_max, 16);
 	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch", "x", err, sizeof(err)), -EINVAL);
 	cr_assert_not_null(strstr(err, "iodepth_batch"), "%s", err);
+	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch_complete_min", "1", err, sizeof(err)), 0);
+	/* A reactor waits for one completion: a larger minimum would be ignored, so it is refused. */
+	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch_complete_min", "8", err, sizeof(err)),
+		     -EINVAL);
+	cr_assert_not_null(strstr(err, "iodepth_batch_complete_min"), "%s", err);
 }
 
 Test(bench_job, engine_placement_and_idle_flags_on_the_command_line)
@@ -1190,4 +1195,27 @@ Test(bench_job, engine_placement_and_idle_flags_on_the_command_line)
 	cr_assert(cli.idle_poll);
 	cr_assert_eq(zh_bench_cli_parse(&cli, 3, bad, err, sizeof(err)), -EINVAL);
 	cr_assert_not_null(strstr(err, "pin"), "%s", err);
+}
+
+Test(bench_job, busy_poll_window_on_the_command_line)
+{
+	char *none[] = { "zhtp-bench", "--name=x", NULL };
+	char *us[] = { "zhtp-bench", "--busy-poll=20us", "--name=x", NULL };
+	char *off[] = { "zhtp-bench", "--busy-poll", "0", "--name=x", NULL };
+	char *big[] = { "zhtp-bench", "--busy-poll=11ms", "--name=x", NULL };
+	char *junk[] = { "zhtp-bench", "--busy-poll=soon", "--name=x", NULL };
+
+	cr_assert_eq(zh_bench_cli_parse(&cli, 2, none, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not(cli.busy_poll_set, "no option keeps the engine's default");
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, us, err, sizeof(err)), 0, "%s", err);
+	cr_assert(cli.busy_poll_set);
+	cr_assert_eq(cli.busy_poll_ns, 20000);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 4, off, err, sizeof(err)), 0, "%s", err);
+	cr_assert(cli.busy_poll_set);
+	cr_assert_eq(cli.busy_poll_ns, 0);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, big, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "busy-poll"), "%s", err);
+	cr_assert_not_null(strstr(err, "10ms"), "%s", err);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, junk, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "busy-poll"), "%s", err);
 }

@@ -25,7 +25,9 @@ static struct zh_engine *engine;
 static struct zh_nvme_dev *dev;
 static char dev_path[512];
 
-static void start_engine(unsigned reactors)
+/* A reactor set-up with the busy-poll window and device faults given (NULL for none). */
+static void start_engine_tuned(unsigned reactors, uint32_t busy_poll_ns,
+			       struct zh_nvme_faults *faults)
 {
 	struct zh_numa_topo *topo;
 	struct zh_numa_cpuset cpus;
@@ -46,7 +48,14 @@ static void start_engine(unsigned reactors)
 	opts.cpu_count = reactors;
 	opts.devs = &dev;
 	opts.dev_count = 1;
+	opts.busy_poll_ns = busy_poll_ns;
+	zh_nvme_dev_set_faults(dev, faults);
 	cr_assert_eq(zh_engine_create(&opts, &engine), 0);
+}
+
+static void start_engine(unsigned reactors)
+{
+	start_engine_tuned(reactors, ZH_ENGINE_BUSY_POLL_DEFAULT_NS, NULL);
 }
 
 static void stop_engine(void)
@@ -285,6 +294,9 @@ Test(engine_reactor, create_refuses_bad_options)
 	opts.cpu_count = 1;
 	opts.sq_entries = 100;
 	cr_assert_eq(zh_engine_create(&opts, &e), -EINVAL, "SQ size not a power of two");
+	opts.sq_entries = 256;
+	opts.busy_poll_ns = ZH_ENGINE_BUSY_POLL_MAX_NS + 1;
+	cr_assert_eq(zh_engine_create(&opts, &e), -EINVAL, "busy poll beyond its bound");
 }
 
 Test(engine_reactor, create_reports_a_missing_core)
@@ -368,4 +380,110 @@ Test(engine_reactor, submit_batch_larger_than_the_queue_is_refused)
 	opts.cpu_count = 1;
 	opts.submit_batch = opts.sq_entries + 1;
 	cr_assert_eq(zh_engine_create(&opts, &e), -EINVAL);
+}
+
+/* ---- busy polling ------------------------------------------------------------------------- */
+
+/*
+ * One read at a time, each delayed 2 ms by the device's fault injection, optionally with
+ * control-thread messages arriving meanwhile. Nothing may be lost whichever way the reactor
+ * waits; its counters say how it waited.
+ */
+#define CHAIN_READS 40
+
+struct chain {
+	struct zh_io io;
+	struct zh_buf *buf;
+	unsigned left;
+	unsigned failed;
+	struct zh_reactor_stats stats;
+	_Atomic int done;
+};
+
+static _Atomic unsigned chain_msgs;
+
+static void chain_next(struct zh_reactor *r, struct zh_io *io)
+{
+	struct chain *c = ZH_CONTAINER_OF(io, struct chain, io);
+
+	c->failed += io->res != 4096;
+	if (--c->left == 0) {
+		zh_reactor_buf_put(r, c->buf);
+		zh_reactor_stats_get(r, &c->stats);
+		atomic_store(&c->done, 1);
+		return;
+	}
+	ZH_ASSERT(zh_reactor_read(r, 0, c->buf, 4096, 4096ull * c->left, io, chain_next) == 0);
+}
+
+static void chain_start(struct zh_reactor *r, void *arg)
+{
+	struct chain *c = arg;
+
+	ZH_ASSERT(zh_reactor_buf_get(r, 4096, &c->buf) == 0);
+	ZH_ASSERT(zh_reactor_read(r, 0, c->buf, 4096, 0, &c->io, chain_next) == 0);
+}
+
+static void chain_count_msg(struct zh_reactor *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	atomic_fetch_add(&chain_msgs, 1);
+}
+
+static struct chain chain_run(uint32_t busy_poll_ns, bool post_msgs)
+{
+	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = 2000000};
+	struct timespec pause = {.tv_nsec = 200000};
+	struct chain c = {.left = CHAIN_READS};
+	unsigned posted = 0;
+
+	atomic_store(&chain_msgs, 0);
+	start_engine_tuned(1, busy_poll_ns, &faults);
+	cr_assert_eq(zh_engine_post(engine, 0, chain_start, &c), 0);
+	while (atomic_load(&c.done) == 0) {
+		if (post_msgs && zh_engine_post(engine, 0, chain_count_msg, NULL) == 0)
+			posted++;
+		nanosleep(&pause, NULL);
+	}
+	for (int i = 0; i < 50000 && atomic_load(&chain_msgs) != posted; i++)
+		nanosleep(&pause, NULL);
+	stop_engine();
+	cr_assert_eq(c.failed, 0, "a delayed read failed");
+	cr_assert_eq(atomic_load(&chain_msgs), posted, "messages lost");
+	cr_assert(!post_msgs || posted > 0);
+	return c;
+}
+
+Test(engine_reactor, busy_poll_takes_completions_without_sleeping, .timeout = 60)
+{
+	struct chain c = chain_run(ZH_ENGINE_BUSY_POLL_MAX_NS, true);
+
+	/* A read takes 2 ms against a 10 ms window: only a preempted reactor could miss one. */
+	cr_assert_geq(c.stats.polls_hit, CHAIN_READS / 2, "hits %llu",
+		      (unsigned long long)c.stats.polls_hit);
+	cr_assert_lt(c.stats.sleeps, CHAIN_READS / 2, "sleeps %llu",
+		     (unsigned long long)c.stats.sleeps);
+}
+
+Test(engine_reactor, without_busy_poll_a_reactor_sleeps_for_each_slow_read, .timeout = 60)
+{
+	struct chain c = chain_run(0, true);
+
+	cr_assert_eq(c.stats.polls_hit + c.stats.polls_missed, 0);
+	cr_assert_geq(c.stats.sleeps, CHAIN_READS, "sleeps %llu",
+		      (unsigned long long)c.stats.sleeps);
+}
+
+Test(engine_reactor, busy_polls_that_run_out_back_off, .timeout = 60)
+{
+	/* 100 us windows against 2 ms reads: every poll runs out. Without the back-off each of
+	   the 40 waits would poll; with it they poll at waits 1, 3, 6, 11, 20 and 37. */
+	struct chain c = chain_run(100000, false);
+
+	cr_assert_geq(c.stats.polls_missed, 1);
+	cr_assert_leq(c.stats.polls_missed, 12, "misses %llu",
+		      (unsigned long long)c.stats.polls_missed);
+	cr_assert_geq(c.stats.sleeps, CHAIN_READS - 1, "sleeps %llu",
+		      (unsigned long long)c.stats.sleeps);
 }
