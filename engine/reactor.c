@@ -396,15 +396,13 @@ static void reactor_wait(struct zh_reactor *r)
 static void reactor_enter(struct zh_reactor *r, bool busy)
 {
 	reactor_submit(r);
-	if (busy || io_uring_cq_ready(&r->ring) > 0 || reactor_busy_poll(r)) {
-		r->now_ns = zh_clock_ns();
-		return;
+	if (!busy && io_uring_cq_ready(&r->ring) == 0 && !reactor_busy_poll(r)) {
+		if (reactor_wait_count(r) > 0 && io_uring_cq_ready(&r->ring) == 0) {
+			r->stats.sleeps++;
+			reactor_wait(r);
+		}
+		atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
 	}
-	if (reactor_wait_count(r) > 0 && io_uring_cq_ready(&r->ring) == 0) {
-		r->stats.sleeps++;
-		reactor_wait(r);
-	}
-	atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
 	r->now_ns = zh_clock_ns();
 }
 
