@@ -42,8 +42,7 @@ struct bench_output {
 	FILE *eta_out;
 	uint64_t status_interval_ns;
 	bool idle_poll;
-	bool busy_poll_set;
-	uint32_t busy_poll_ns;
+	uint32_t busy_poll_ns; /* --busy-poll, or the engine's default */
 	enum zh_bench_pin pin;
 };
 
@@ -371,10 +370,8 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	int rc;
 
 	if (zh_bench_rw_is_object(jobs[0].rw)) {
-		rc = zh_bench_object_group(jobs, count, groupid,
-					   o->busy_poll_set ? o->busy_poll_ns
-							    : ZH_ENGINE_BUSY_POLL_DEFAULT_NS,
-					   res, err, sizeof(err));
+		rc = zh_bench_object_group(jobs, count, groupid, o->busy_poll_ns, res, err,
+					   sizeof(err));
 		*n_res = rc == 0 ? count : 0;
 		if (rc < 0)
 			fprintf(stderr, "zhtp-bench: %s\n", err);
@@ -383,8 +380,7 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	rc = zh_bench_plan_build(&g->plan, groupid, jobs, count, err, sizeof(err));
 
 	g->plan.engine_opts.idle_poll = o->idle_poll;
-	if (o->busy_poll_set)
-		g->plan.engine_opts.busy_poll_ns = o->busy_poll_ns;
+	g->plan.engine_opts.busy_poll_ns = o->busy_poll_ns;
 	g->plan.engine_opts.pin = group_pin(o->pin, jobs, count);
 	if (rc == 0) {
 		rc = group_start(g, err, sizeof(err));
@@ -415,8 +411,7 @@ static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
 	o->format = cli->output_format;
 	o->status_interval_ns = cli->status_interval_ns;
 	o->idle_poll = cli->idle_poll;
-	o->busy_poll_set = cli->busy_poll_set;
-	o->busy_poll_ns = cli->busy_poll_ns;
+	o->busy_poll_ns = cli->busy_poll_set ? cli->busy_poll_ns : ZH_ENGINE_BUSY_POLL_DEFAULT_NS;
 	o->pin = cli->pin;
 	o->eta = cli->eta == ZH_BENCH_ETA_ALWAYS ||
 		 (cli->eta == ZH_BENCH_ETA_AUTO && isatty(STDOUT_FILENO));
