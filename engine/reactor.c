@@ -226,17 +226,18 @@ static void reactor_stamp_submitted(struct zh_reactor *r, uint64_t now_ns)
 /*
  * Early submission while handling completions or messages, once submit_batch requests are
  * queued (see zh_engine_opts.submit_batch): a message handler that computes for a while (a
- * chunk's encoding) must not hold back the I/O queued before it.
+ * chunk's encoding) must not hold back the I/O queued before it. \return true if it submitted.
  */
-static void reactor_submit_early(struct zh_reactor *r)
+static bool reactor_submit_early(struct zh_reactor *r)
 {
 	uint32_t batch = r->engine->opts.submit_batch;
 
 	if (batch == 0 || io_uring_sq_ready(&r->ring) < batch)
-		return;
+		return false;
 	io_uring_submit(&r->ring);
 	r->stats.enters++;
 	reactor_stamp_submitted(r, zh_clock_ns());
+	return true;
 }
 
 static unsigned reactor_poll_msgs(struct zh_reactor *r)
@@ -414,6 +415,7 @@ static void reactor_complete(struct zh_reactor *r, struct zh_io *io)
 	}
 	ZH_ASSERT(r->inflight > 0);
 	ZH_DEBUG_ASSERT(io->dev_index < r->dev_count);
+	ZH_DEBUG_ASSERT(r->now_ns >= io->submit_ns);
 	r->inflight--;
 	r->stats.ios_completed++;
 	if (ZH_UNLIKELY(io->fault_res != 0))
@@ -427,8 +429,17 @@ static void reactor_reap(struct zh_reactor *r)
 {
 	struct io_uring_cqe *cqes[ZH_REACTOR_REAP_BATCH];
 	struct zh_io *done[ZH_REACTOR_REAP_BATCH];
+	bool submitted = false;
 
 	for (unsigned round = 0; round < ZH_REACTOR_REAP_ROUNDS; round++) {
+		/*
+		 * Requests submitted early in the last round may complete in this one: their
+		 * completion time must not be older than their submission time.
+		 */
+		if (submitted)
+			r->now_ns = zh_clock_ns();
+		submitted = false;
+
 		unsigned n = io_uring_peek_batch_cqe(&r->ring, cqes, ZH_REACTOR_REAP_BATCH);
 
 		for (unsigned i = 0; i < n; i++) {
@@ -440,7 +451,7 @@ static void reactor_reap(struct zh_reactor *r)
 		for (unsigned i = 0; i < n; i++) {
 			if (done[i] != NULL)
 				reactor_complete(r, done[i]);
-			reactor_submit_early(r);
+			submitted = reactor_submit_early(r) || submitted;
 		}
 		if (n < ZH_REACTOR_REAP_BATCH)
 			return;

@@ -25,13 +25,16 @@ static struct zh_engine *engine;
 static struct zh_nvme_dev *dev;
 static char dev_path[512];
 
-/* A reactor set-up with the busy-poll window and device faults given (NULL for none). */
-static void start_engine_tuned(unsigned reactors, uint32_t busy_poll_ns,
+/*
+ * Reactors set up with \p tuning (zh_engine_opts_default() and changes; its cores and devices
+ * are filled in here) and the device faults given (NULL for none).
+ */
+static void start_engine_tuned(unsigned reactors, const struct zh_engine_opts *tuning,
 			       struct zh_nvme_faults *faults)
 {
 	struct zh_numa_topo *topo;
 	struct zh_numa_cpuset cpus;
-	struct zh_engine_opts opts;
+	struct zh_engine_opts opts = *tuning;
 	struct zh_nvme_dev_opts dopts = {.create_size_bytes = DEV_BYTES};
 
 	cr_assert_eq(zh_numa_topo_create(&topo), 0);
@@ -43,19 +46,20 @@ static void start_engine_tuned(unsigned reactors, uint32_t busy_poll_ns,
 		 (int)getpid());
 	unlink(dev_path);
 	cr_assert_eq(zh_nvme_dev_open(dev_path, &dopts, &dev), 0);
-	zh_engine_opts_default(&opts);
 	opts.cpus = cpus.cpus;
 	opts.cpu_count = reactors;
 	opts.devs = &dev;
 	opts.dev_count = 1;
-	opts.busy_poll_ns = busy_poll_ns;
 	zh_nvme_dev_set_faults(dev, faults);
 	cr_assert_eq(zh_engine_create(&opts, &engine), 0);
 }
 
 static void start_engine(unsigned reactors)
 {
-	start_engine_tuned(reactors, ZH_ENGINE_BUSY_POLL_DEFAULT_NS, NULL);
+	struct zh_engine_opts tuning;
+
+	zh_engine_opts_default(&tuning);
+	start_engine_tuned(reactors, &tuning, NULL);
 }
 
 static void stop_engine(void)
@@ -436,10 +440,13 @@ static struct chain chain_run(uint32_t busy_poll_ns, bool post_msgs)
 	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = 2000000};
 	struct timespec pause = {.tv_nsec = 200000};
 	struct chain c = {.left = CHAIN_READS};
+	struct zh_engine_opts tuning;
 	unsigned posted = 0;
 
 	atomic_store(&chain_msgs, 0);
-	start_engine_tuned(1, busy_poll_ns, &faults);
+	zh_engine_opts_default(&tuning);
+	tuning.busy_poll_ns = busy_poll_ns;
+	start_engine_tuned(1, &tuning, &faults);
 	cr_assert_eq(zh_engine_post(engine, 0, chain_start, &c), 0);
 	while (atomic_load(&c.done) == 0) {
 		if (post_msgs && zh_engine_post(engine, 0, chain_count_msg, NULL) == 0)
@@ -486,4 +493,76 @@ Test(engine_reactor, busy_polls_that_run_out_back_off, .timeout = 60)
 		      (unsigned long long)c.stats.polls_missed);
 	cr_assert_geq(c.stats.sleeps, CHAIN_READS - 1, "sleeps %llu",
 		      (unsigned long long)c.stats.sleeps);
+}
+
+/* ---- the completion clock ------------------------------------------------------------------ */
+
+/*
+ * Requests failed by fault injection complete inside the enter that submits them. With
+ * submit_batch 1, every completion's callback submits the next request of its chain at once,
+ * and a later round of the same reap finds its completion. The clock a callback reads must
+ * not be older than its request's submission: it was, and zhtp-bench printed a clat of minus
+ * a few microseconds as 2^64 ns.
+ */
+#define CLOCK_CHAINS 128
+#define CLOCK_LINKS  8
+
+struct clock_run {
+	struct zh_io io[CLOCK_CHAINS];
+	unsigned left[CLOCK_CHAINS];
+	struct zh_buf *buf;
+	unsigned running;
+	unsigned completed;
+	unsigned backwards; /* completions whose clock read before their submission */
+	unsigned not_eio;
+	_Atomic int done;
+};
+
+static struct clock_run clock_run;
+
+static void clock_link_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct clock_run *c = &clock_run;
+	unsigned chain = (unsigned)(io - c->io);
+
+	c->completed++;
+	c->backwards += zh_reactor_now_ns(r) < io->submit_ns;
+	c->not_eio += io->res != -EIO;
+	if (--c->left[chain] > 0) {
+		ZH_ASSERT(zh_reactor_read(r, 0, c->buf, 4096, 0, io, clock_link_done) == 0);
+		return;
+	}
+	if (--c->running == 0) {
+		zh_reactor_buf_put(r, c->buf);
+		atomic_store(&c->done, 1);
+	}
+}
+
+static void clock_start(struct zh_reactor *r, void *arg)
+{
+	struct clock_run *c = arg;
+
+	ZH_ASSERT(zh_reactor_buf_get(r, 4096, &c->buf) == 0);
+	c->running = CLOCK_CHAINS;
+	for (unsigned i = 0; i < CLOCK_CHAINS; i++) {
+		c->left[i] = CLOCK_LINKS;
+		ZH_ASSERT(zh_reactor_read(r, 0, c->buf, 4096, 0, &c->io[i], clock_link_done) == 0);
+	}
+}
+
+Test(engine_reactor, completion_clock_never_precedes_submission, .timeout = 60)
+{
+	static struct zh_nvme_faults faults = {.eio_ppm = 1000000};
+	struct zh_engine_opts tuning;
+
+	zh_engine_opts_default(&tuning);
+	tuning.submit_batch = 1;
+	start_engine_tuned(1, &tuning, &faults);
+	cr_assert_eq(zh_engine_post(engine, 0, clock_start, &clock_run), 0);
+	wait_flag(&clock_run.done);
+	stop_engine();
+	cr_assert_eq(clock_run.completed, CLOCK_CHAINS * CLOCK_LINKS);
+	cr_assert_eq(clock_run.not_eio, 0);
+	cr_assert_eq(clock_run.backwards, 0, "%u of %u completions read a clock older than their "
+		     "submission", clock_run.backwards, clock_run.completed);
 }
