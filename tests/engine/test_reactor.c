@@ -563,6 +563,8 @@ Test(engine_reactor, completion_clock_never_precedes_submission, .timeout = 60)
 	stop_engine();
 	cr_assert_eq(clock_run.completed, CLOCK_CHAINS * CLOCK_LINKS);
 	cr_assert_eq(clock_run.not_eio, 0);
-	cr_assert_eq(clock_run.backwards, 0, "%u of %u completions read a clock older than their "
-		     "submission", clock_run.backwards, clock_run.completed);
+	cr_assert_eq(clock_run.backwards, 0,
+		     "%u of %u completions read a clock older than their "
+		     "submission",
+		     clock_run.backwards, clock_run.completed);
 }
