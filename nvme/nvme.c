@@ -71,6 +71,21 @@ static int file_geometry(struct zh_nvme_dev *dev, const struct stat *st)
 	return -EINVAL;
 }
 
+/*
+ * A backing file's access time means nothing to the store, and keeping it costs every read a
+ * clock read and an atime check: 2.3% of the io-wq worker's samples per 4 KiB read on tmpfs,
+ * where that worker is the bottleneck (touch_atime, atime_needs_update, current_time). Only
+ * the file's owner or CAP_FOWNER may ask for O_NOATIME; anyone else opens without it.
+ */
+static int open_noatime(const char *path, int flags)
+{
+	int fd = open(path, flags | O_NOATIME);
+
+	if (fd < 0 && errno == EPERM)
+		fd = open(path, flags);
+	return fd;
+}
+
 static int file_open(struct zh_nvme_dev *dev, const struct zh_nvme_dev_opts *opts)
 {
 	int flags = (opts->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
@@ -79,7 +94,7 @@ static int file_open(struct zh_nvme_dev *dev, const struct zh_nvme_dev_opts *opt
 
 	if (!opts->buffered)
 		flags |= O_DIRECT;
-	dev->fd = open(dev->path, flags);
+	dev->fd = open_noatime(dev->path, flags);
 	if (dev->fd < 0)
 		return -errno;
 	if (fstat(dev->fd, &st) < 0) {

@@ -7,7 +7,10 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <libnvme.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -204,5 +207,46 @@ Test(nvme_file, open_refuses_missing_path_and_reports_geometry)
 	cr_assert_eq(zh_nvme_dev_block_bytes(dev), 4096);
 	cr_assert_not(zh_nvme_dev_needs_big_sqe(dev));
 	zh_nvme_dev_close(dev);
+	unlink(path);
+}
+
+/* The store never reads a backing file's atime: its owner opens it O_NOATIME. */
+Test(nvme_file, owner_opens_without_atime)
+{
+	struct zh_nvme_dev *dev;
+	struct zh_nvme_dev_opts o = { .create_size_bytes = 1 << 20 };
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/nvme-noatime-%d.img", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	cr_assert_neq(fcntl(zh_nvme_dev_fd(dev), F_GETFL) & O_NOATIME, 0);
+	zh_nvme_dev_close(dev);
+	unlink(path);
+}
+
+/*
+ * Anyone else may not ask for O_NOATIME (EPERM): the device still opens, without it. Runs as
+ * root only, which can drop to another user for the test's own process.
+ */
+Test(nvme_file, non_owner_opens_with_atime)
+{
+	struct zh_nvme_dev *dev;
+	char path[512];
+	int fd;
+
+	if (geteuid() != 0)
+		cr_skip_test("needs root to act as another user");
+	/* In /tmp: the other user must be able to reach it, which the build tree may not allow. */
+	snprintf(path, sizeof(path), "/tmp/zh-nvme-atime-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 1 << 20), 0);
+	cr_assert_eq(fchmod(fd, 0666), 0);
+	close(fd);
+	cr_assert_eq(setresuid(65534, 65534, 0), 0, "%s", strerror(errno));
+	cr_assert_eq(zh_nvme_dev_open(path, NULL, &dev), 0);
+	cr_assert_eq(fcntl(zh_nvme_dev_fd(dev), F_GETFL) & O_NOATIME, 0);
+	zh_nvme_dev_close(dev);
+	cr_assert_eq(setresuid(0, 0, 0), 0);
 	unlink(path);
 }
