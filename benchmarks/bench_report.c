@@ -126,6 +126,13 @@ static uint64_t total_ios(const struct zh_bench_result *r)
 	return r->dir[ZH_BENCH_DIR_READ].ios + r->dir[ZH_BENCH_DIR_WRITE].ios;
 }
 
+static double enters_per_io(const struct zh_bench_result *r)
+{
+	uint64_t ios = total_ios(r);
+
+	return ios > 0 ? (double)r->reactor.enters / (double)ios : 0.0;
+}
+
 static double iops_per_cpu_second(const struct zh_bench_result *r)
 {
 	return r->cpu_seconds > 0.0 ? (double)total_ios(r) / r->cpu_seconds : 0.0;
@@ -384,6 +391,12 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 		fprintf(out, "  efficiency   : %.0f IOPS per CPU-second\n", iops_per_cpu_second(r));
 	else
 		fputs("  efficiency   : n/a (no CPU time measured)\n", out);
+	if (r->reactor.enters > 0)
+		fprintf(out,
+			"  reactor      : enters=%" PRIu64 " (%.2f per I/O), sleeps=%" PRIu64
+			", busy polls hit=%" PRIu64 " missed=%" PRIu64 ", wakeups=%" PRIu64 "\n",
+			r->reactor.enters, enters_per_io(r), r->reactor.sleeps,
+			r->reactor.polls_hit, r->reactor.polls_missed, r->reactor.wakeups);
 	if (r->log_entries_dropped > 0)
 		fprintf(out, "  logs         : %" PRIu64 " log entries dropped (log buffer full)\n",
 			r->log_entries_dropped);
@@ -460,6 +473,21 @@ static bool add_num(cJSON *o, const char *key, double v)
 static bool add_str(cJSON *o, const char *key, const char *v)
 {
 	return cJSON_AddStringToObject(o, key, v) != NULL;
+}
+
+/* zhtp's own key beside fio's: what the reactors did (struct zh_bench_reactor_counts). */
+static int json_add_reactor(cJSON *job, const struct zh_bench_result *r)
+{
+	cJSON *o = cJSON_AddObjectToObject(job, "zhtp_reactor");
+
+	if (o == NULL || !add_num(o, "enters", (double)r->reactor.enters) ||
+	    !add_num(o, "enters_per_io", enters_per_io(r)) ||
+	    !add_num(o, "sleeps", (double)r->reactor.sleeps) ||
+	    !add_num(o, "polls_hit", (double)r->reactor.polls_hit) ||
+	    !add_num(o, "polls_missed", (double)r->reactor.polls_missed) ||
+	    !add_num(o, "wakeups", (double)r->reactor.wakeups))
+		return -ENOMEM;
+	return 0;
 }
 
 /* {min, max, mean, stddev, N} and, when asked and not empty, fio's "percentile" object. */
@@ -621,7 +649,7 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	    !add_num(job, "minf", 0) ||
 	    !add_num(job, "iops_per_cpu_second", iops_per_cpu_second(r)))
 		return -ENOMEM;
-	return 0;
+	return r->reactor.enters > 0 ? json_add_reactor(job, r) : 0;
 }
 
 int zh_bench_report_json(FILE *out, const struct zh_bench_result *results, size_t n,

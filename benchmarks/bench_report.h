@@ -21,6 +21,19 @@
 enum { ZH_BENCH_DIR_READ = 0, ZH_BENCH_DIR_WRITE = 1, ZH_BENCH_DIRS = 2 };
 
 /** One job, or one group of job clones with group_reporting. */
+/*
+ * What the engine's reactors did during a result's measured window (from zh_reactor_stats),
+ * counted once per reactor the result's jobs ran on: the figures a user tunes --busy-poll by.
+ * All zero when not measured (status snapshots, object jobs).
+ */
+struct zh_bench_reactor_counts {
+	uint64_t enters;       /* io_uring_enter calls */
+	uint64_t sleeps;       /* enters that could block */
+	uint64_t polls_hit;    /* busy polls that found work before their window ran out */
+	uint64_t polls_missed; /* busy polls that ran out (each starts a back-off) */
+	uint64_t wakeups;      /* eventfd wake-ups from other threads */
+};
+
 struct zh_bench_result {
 	char name[64];
 	unsigned groupid;
@@ -44,6 +57,7 @@ struct zh_bench_result {
 	/* Context switches. */
 	uint64_t ctx;
 	uint64_t log_entries_dropped;
+	struct zh_bench_reactor_counts reactor;
 };
 
 /**

@@ -277,8 +277,9 @@ static void log_fired(struct zh_reactor *r, struct zh_timer *t)
 					 log_fired) == 0);
 }
 
-static void measure_begin(struct zh_bench_worker *w, uint64_t now)
+static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now)
 {
+	zh_reactor_stats_get(r, &w->reactor_begin);
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
 		zh_bench_dir_stats_reset(&w->st[d]);
 		w->interval_ios[d] = 0;
@@ -293,7 +294,7 @@ static void ramp_fired(struct zh_reactor *r, struct zh_timer *t)
 {
 	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, ramp_timer);
 
-	measure_begin(w, zh_reactor_now_ns(r));
+	measure_begin(r, w, zh_reactor_now_ns(r));
 }
 
 static void end_fired(struct zh_reactor *r, struct zh_timer *t)
@@ -302,6 +303,21 @@ static void end_fired(struct zh_reactor *r, struct zh_timer *t)
 
 	(void)r;
 	w->stopping = true;
+}
+
+static void reactor_moved(struct zh_reactor *r, struct zh_bench_worker *w)
+{
+	const struct zh_reactor_stats *b = &w->reactor_begin;
+	struct zh_reactor_stats now;
+
+	zh_reactor_stats_get(r, &now);
+	w->reactor_moved = (struct zh_reactor_stats){
+	    .enters = now.enters - b->enters,
+	    .sleeps = now.sleeps - b->sleeps,
+	    .polls_hit = now.polls_hit - b->polls_hit,
+	    .polls_missed = now.polls_missed - b->polls_missed,
+	    .wakeups = now.wakeups - b->wakeups,
+	};
 }
 
 static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w)
@@ -314,11 +330,12 @@ static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w)
 	zh_reactor_timer_cancel(r, &w->sample_timer);
 	zh_reactor_timer_cancel(r, &w->log_timer);
 	if (!w->measuring)
-		measure_begin(w, now);
+		measure_begin(r, w, now);
 	worker_sample(w, now);
 	if (w->cfg.log_kinds != 0)
 		zh_bench_log_window_finish(&w->log_window, now, w->start_ns, log_push, w);
 	w->runtime_ns = now - w->measure_start_ns;
+	reactor_moved(r, w);
 	/* Pairs with the acquire load of done on the control thread: publishes every result. */
 	atomic_store_explicit(&w->done, 1, memory_order_release);
 }
@@ -330,7 +347,7 @@ static int worker_arm_timers(struct zh_reactor *r, struct zh_bench_worker *w, ui
 	if (w->cfg.ramp_ns > 0)
 		rc = zh_reactor_timer_start(r, &w->ramp_timer, now + w->cfg.ramp_ns, ramp_fired);
 	else
-		measure_begin(w, now);
+		measure_begin(r, w, now);
 	if (rc == 0 && w->cfg.runtime_ns > 0)
 		rc = zh_reactor_timer_start(r, &w->end_timer, now + w->cfg.ramp_ns + w->cfg.runtime_ns,
 					    end_fired);

@@ -157,6 +157,26 @@ static void result_add(struct zh_bench_result *res, const struct zh_bench_worker
 }
 
 /*
+ * Add a finished worker's reactor counters, unless a worker of the same result before it,
+ * in [first, i), ran on the same reactor.
+ */
+static void result_add_reactor(struct zh_bench_result *res, const struct bench_group *g,
+			       unsigned first, unsigned i)
+{
+	const struct zh_reactor_stats *m = &g->workers[i].reactor_moved;
+
+	for (unsigned j = first; j < i; j++) {
+		if (g->plan.workers[j].reactor == g->plan.workers[i].reactor)
+			return;
+	}
+	res->reactor.enters += m->enters;
+	res->reactor.sleeps += m->sleeps;
+	res->reactor.polls_hit += m->polls_hit;
+	res->reactor.polls_missed += m->polls_missed;
+	res->reactor.wakeups += m->wakeups;
+}
+
+/*
  * One result per clone, or one per group with group_reporting (as fio). CPU time is measured
  * for the whole process over the group (it includes the kernel's io-wq workers) and shared
  * evenly among the group's results.
@@ -166,6 +186,7 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 {
 	bool merged = false;
 	size_t n = 0;
+	unsigned first = 0;
 	double usr, sys;
 
 	for (unsigned i = 0; i < g->plan.worker_count; i++)
@@ -173,10 +194,14 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
 		const struct zh_bench_worker *w = &g->workers[i];
 
-		if (!merged || n == 0)
+		if (!merged || n == 0) {
 			result_init(&out[n++], &g->plan.workers[i], g->plan.groupid);
+			first = i;
+		}
 		result_add(&out[n - 1], w, snapshot ? w->snap : w->st,
 			   snapshot ? w->snap_runtime_ns : w->runtime_ns);
+		if (!snapshot)
+			result_add_reactor(&out[n - 1], g, first, i);
 	}
 	usr = tv_seconds(ru->ru_utime) - tv_seconds(g->usage_start.ru_utime);
 	sys = tv_seconds(ru->ru_stime) - tv_seconds(g->usage_start.ru_stime);

@@ -420,6 +420,32 @@ Test(bench_report, normal_output_has_fio_sections)
 	cr_assert_null(strstr(text, "write:"), "a read job has no write block");
 	cr_assert_null(strstr(text, "WRITE:"));
 	cr_assert_null(strstr(text, "dropped"));
+	cr_assert_null(strstr(text, "reactor      :"), "no reactor line without counts");
+	free(text);
+}
+
+Test(bench_report, reactor_counts_in_both_outputs)
+{
+	fill_read_job(&res[0]);
+	res[0].reactor = (struct zh_bench_reactor_counts){
+	    .enters = 77000, .sleeps = 12, .polls_hit = 60000, .polls_missed = 3, .wakeups = 2};
+
+	char *text = report_normal(1);
+	cJSON *root = report_json(1);
+	const cJSON *job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+
+	cr_assert_not_null(strstr(text, "  reactor      : enters=77000 (0.50 per I/O), sleeps=12, "
+					"busy polls hit=60000 missed=3, wakeups=2\n"),
+			   "%s", text);
+	const cJSON *reactor = obj_at(job, "zhtp_reactor");
+
+	cr_assert_eq(num_at(reactor, "enters"), 77000.0);
+	cr_assert_eq(num_at(reactor, "enters_per_io"), 0.5);
+	cr_assert_eq(num_at(reactor, "sleeps"), 12.0);
+	cr_assert_eq(num_at(reactor, "polls_hit"), 60000.0);
+	cr_assert_eq(num_at(reactor, "polls_missed"), 3.0);
+	cr_assert_eq(num_at(reactor, "wakeups"), 2.0);
+	cJSON_Delete(root);
 	free(text);
 }
 

@@ -125,6 +125,21 @@ Test(bench_zhtp, size_bound_job_does_exactly_size_over_bs_ios)
 	cJSON_Delete(root);
 }
 
+/* What the reactor did is reported beside fio's keys: at depth 8 it enters the kernel. */
+Test(bench_zhtp, reactor_counts_are_reported)
+{
+	cJSON *root = run_json("--name=rr --filename=dev.img --size=4m --rw=randread --bs=4k "
+			       "--iodepth=8 --direct=1");
+	const cJSON *job = job_at(root, 0);
+
+	cr_assert_gt(num(job, "zhtp_reactor", "enters"), 0);
+	cr_assert_gt(num(job, "zhtp_reactor", "enters_per_io"), 0);
+	cr_assert_leq(num(job, "zhtp_reactor", "enters_per_io"), 4, "a few enters per I/O at most");
+	cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(job, "zhtp_reactor"), "polls_hit")));
+	cJSON_Delete(root);
+}
+
 Test(bench_zhtp, mixed_job_reports_both_directions_in_proportion)
 {
 	cJSON *root = run_json("--name=mix --filename=dev.img --size=8m --rw=randrw "
