@@ -341,6 +341,8 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 	o->timers_max = timers_max + 8;
 	if (plan->worker_count > 0)
 		o->submit_batch = batch;
+	/* As fio does: iodepth_batch_submit requests go to the kernel together. */
+	o->submit_hold = true;
 	o->cpus = plan->cpus;
 	o->cpu_count = plan->cpu_count;
 	o->devs = plan->engine_devs;

@@ -41,6 +41,15 @@
  *    finds work again. The thread that completes our I/O may share our core (an io-wq worker
  *    of a core-pinned reactor), where it cannot run while we poll: every poll then ran out,
  *    and 4 KiB randread at depth 32 pinned to one core fell from 559k to 328k IOPS.
+ * 7. Holding submissions (zh_engine_opts.submit_hold): while the device has at least
+ *    submit_batch requests in flight, requests queued by callbacks wait in the SQ until
+ *    submit_batch of them are queued, so that one enter submits a batch; the enter that
+ *    would have submitted fewer only runs the completion work waiting for us, if the kernel
+ *    flags any. io-wq takes a run of queued work for one file (writes to a regular file are
+ *    serialised on the file) in one go: at depth 128 with batches of 32 the reactor entered
+ *    1.72 times per 4 KiB write on /dev/shm without holding and 0.82 with it, and the writes
+ *    gained 6-10%. The device never drops below submit_batch in flight because of a hold,
+ *    and a reactor about to sleep submits what it holds first.
  */
 #include "engine/engine_internal.h"
 
@@ -232,7 +241,7 @@ static bool reactor_submit_early(struct zh_reactor *r)
 {
 	uint32_t batch = r->engine->opts.submit_batch;
 
-	if (batch == 0 || io_uring_sq_ready(&r->ring) < batch)
+	if (batch == 0 || r->unstamped_count < batch)
 		return false;
 	io_uring_submit(&r->ring);
 	r->stats.enters++;
@@ -357,6 +366,24 @@ static bool reactor_busy_poll(struct zh_reactor *r)
 	return false;
 }
 
+/* Requests wait in the SQ for a fuller batch; see design note 7. */
+static bool reactor_holds(const struct zh_reactor *r)
+{
+	uint32_t batch = r->engine->opts.submit_batch;
+	/* Requests, not SQEs: a delayed request takes two, the eventfd read one more. */
+	uint32_t queued = r->unstamped_count;
+
+	ZH_DEBUG_ASSERT(r->inflight >= queued);
+	return r->engine->opts.submit_hold && queued < batch && r->inflight - queued >= batch;
+}
+
+/* Completion work may be waiting in the kernel: flagged, or not knowable on this ring. */
+static bool reactor_taskrun_maybe(const struct zh_reactor *r)
+{
+	return (r->ring.flags & IORING_SETUP_TASKRUN_FLAG) == 0 ||
+	       (IO_URING_READ_ONCE(*r->ring.sq.kflags) & IORING_SQ_TASKRUN) != 0;
+}
+
 /*
  * Submit what the callbacks queued and, with DEFER_TASKRUN, run the completion work the kernel
  * has for us. The clock of each submitted request starts when this returns, as fio's clat does:
@@ -364,6 +391,13 @@ static bool reactor_busy_poll(struct zh_reactor *r)
  */
 static void reactor_submit(struct zh_reactor *r)
 {
+	if (reactor_holds(r)) {
+		if (reactor_taskrun_maybe(r)) {
+			io_uring_get_events(&r->ring);
+			r->stats.enters++;
+		}
+		return;
+	}
 	if (io_uring_sq_ready(&r->ring) > 0 || r->inflight > 0) {
 		io_uring_submit_and_get_events(&r->ring);
 		r->stats.enters++;
@@ -379,6 +413,12 @@ static void reactor_wait(struct zh_reactor *r)
 	uint64_t until = now + ZH_REACTOR_IDLE_WAIT_NS;
 	struct io_uring_cqe *cqe;
 
+	/* Held requests go out first: the wait may be long (design note 7). */
+	if (io_uring_sq_ready(&r->ring) > 0) {
+		io_uring_submit(&r->ring);
+		r->stats.enters++;
+		reactor_stamp_submitted(r, zh_clock_ns());
+	}
 	r->stats.enters++;
 	if (r->inflight > 0 && (next == NULL || next->deadline_ns > until)) {
 		/* I/O in flight will end the wait; no timeout argument to pass. */

@@ -3,7 +3,7 @@
  * test_bench_plan.c - tests for how zhtp-bench plans a group of jobs onto the engine: the
  * engine is sized for the jobs' queue depth, and fio's iodepth_batch_submit becomes the
  * engine's submit_batch by fio's rules (default 1, 0 or more than iodepth means iodepth, the
- * smallest batch of the group wins).
+ * smallest batch of the group wins), which the reactors hold requests for, as fio does.
  */
 #include "benchmarks/bench_plan.h"
 
@@ -53,6 +53,7 @@ static uint32_t planned_batch(unsigned count)
 	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, count, err, sizeof(err)), 0, "%s", err);
 	cr_assert_geq(plan.engine_opts.sq_entries, jobs[0].iodepth + 1);
 	batch = plan.engine_opts.submit_batch;
+	cr_assert(plan.engine_opts.submit_hold);
 	zh_bench_plan_close(&plan);
 	return batch;
 }

@@ -568,3 +568,177 @@ Test(engine_reactor, completion_clock_never_precedes_submission, .timeout = 60)
 		     "submission",
 		     clock_run.backwards, clock_run.completed);
 }
+
+/* ---- holding submissions for a fuller batch (submit_hold) --------------------------------- */
+
+/*
+ * HOLD_SLOTS requests kept in flight on the file device, each completion queueing the next
+ * read of its slot until HOLD_READS are done. Every read is delayed 1 ms by fault injection and
+ * the slots start 30 us apart, so completions come a few at a time, as from a device that is
+ * busy. Requests that went to the kernel in one enter share one submit stamp: the stamps tell
+ * how many enters submitted.
+ */
+#define HOLD_SLOTS 32
+#define HOLD_BATCH 8
+#define HOLD_READS 4096
+
+struct hold_run {
+	struct zh_io io[HOLD_SLOTS];
+	struct zh_buf *buf;
+	unsigned started; /* slots */
+	unsigned issued;  /* reads */
+	unsigned completed;
+	unsigned failed;
+	uint64_t stamps[HOLD_READS];
+	struct zh_reactor_stats stats;
+	_Atomic int done;
+};
+
+static struct hold_run hold_run;
+
+static void hold_read_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct hold_run *h = &hold_run;
+
+	h->failed += io->res != 4096;
+	h->stamps[h->completed++] = io->submit_ns;
+	if (h->issued < HOLD_READS) {
+		h->issued++;
+		ZH_ASSERT(zh_reactor_read(r, 0, h->buf, 4096, 4096ull * (h->issued % 256), io,
+					  hold_read_done) == 0);
+		return;
+	}
+	if (h->completed == HOLD_READS) {
+		zh_reactor_buf_put(r, h->buf);
+		zh_reactor_stats_get(r, &h->stats);
+		atomic_store(&h->done, 1);
+	}
+}
+
+/* Start the next slot. */
+static void hold_start_slot(struct zh_reactor *r, void *arg)
+{
+	struct hold_run *h = arg;
+	unsigned slot = h->started++;
+
+	h->issued++;
+	if (h->buf == NULL)
+		ZH_ASSERT(zh_reactor_buf_get(r, 4096, &h->buf) == 0);
+	ZH_ASSERT(
+	    zh_reactor_read(r, 0, h->buf, 4096, 4096ull * slot, &h->io[slot], hold_read_done) == 0);
+}
+
+/* Runs the slots with or without holding; returns how many enters submitted reads. */
+static unsigned hold_submitting_enters(bool hold)
+{
+	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = 1000000};
+	struct timespec apart = {.tv_nsec = 30000};
+	struct zh_engine_opts tuning;
+	unsigned groups = 0;
+
+	memset(&hold_run, 0, sizeof(hold_run));
+	zh_engine_opts_default(&tuning);
+	tuning.submit_batch = HOLD_BATCH;
+	tuning.submit_hold = hold;
+	start_engine_tuned(1, &tuning, &faults);
+	for (unsigned i = 0; i < HOLD_SLOTS; i++) {
+		cr_assert_eq(zh_engine_post(engine, 0, hold_start_slot, &hold_run), 0);
+		nanosleep(&apart, NULL);
+	}
+	wait_flag(&hold_run.done);
+	stop_engine();
+	cr_assert_eq(hold_run.failed, 0);
+	for (unsigned i = 0; i < HOLD_READS; i++) {
+		bool seen = false;
+
+		for (unsigned j = 0; j < i && !seen; j++)
+			seen = hold_run.stamps[j] == hold_run.stamps[i];
+		groups += !seen;
+	}
+	return groups;
+}
+
+Test(engine_reactor, held_requests_go_out_in_batches, .timeout = 60)
+{
+	unsigned held = hold_submitting_enters(true);
+	unsigned sleeps = (unsigned)hold_run.stats.sleeps;
+	unsigned loose = hold_submitting_enters(false);
+
+	/*
+	 * A submission smaller than the batch happens only when the device has fewer than a batch
+	 * in flight (the first slots to start, the last reads to end) or when the reactor is
+	 * about to sleep.
+	 */
+	cr_assert_leq(held, HOLD_READS / HOLD_BATCH + sleeps + 2 * HOLD_BATCH,
+		      "%u submitting enters for %u reads in batches of %u (%u sleeps)", held,
+		      HOLD_READS, HOLD_BATCH, sleeps);
+	cr_assert_lt(held, loose, "holding %u, not holding %u", held, loose);
+}
+
+/*
+ * A request held behind slow ones (HOLD_BATCH in flight, 5 ms each) goes out when the reactor
+ * stops polling and sleeps, not when the others complete.
+ */
+struct hold_sleep {
+	struct zh_io io[HOLD_BATCH + 1];
+	struct zh_buf *buf;
+	unsigned completed;
+	unsigned failed;
+	_Atomic int done;
+};
+
+static struct hold_sleep hold_sleep;
+
+static void hold_sleep_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct hold_sleep *h = &hold_sleep;
+
+	h->failed += io->res != 4096;
+	if (++h->completed == HOLD_BATCH + 1) {
+		zh_reactor_buf_put(r, h->buf);
+		atomic_store(&h->done, 1);
+	}
+}
+
+/* A full batch, which goes out at once. */
+static void hold_sleep_start(struct zh_reactor *r, void *arg)
+{
+	struct hold_sleep *h = arg;
+
+	ZH_ASSERT(zh_reactor_buf_get(r, 4096, &h->buf) == 0);
+	for (unsigned i = 0; i < HOLD_BATCH; i++)
+		ZH_ASSERT(zh_reactor_read(r, 0, h->buf, 4096, 4096ull * i, &h->io[i],
+					  hold_sleep_done) == 0);
+}
+
+/* One more, queued behind the full batch: held. */
+static void hold_sleep_one_more(struct zh_reactor *r, void *arg)
+{
+	struct hold_sleep *h = arg;
+
+	ZH_ASSERT(zh_reactor_read(r, 0, h->buf, 4096, 0, &h->io[HOLD_BATCH], hold_sleep_done) == 0);
+}
+
+Test(engine_reactor, a_reactor_about_to_sleep_submits_what_it_holds, .timeout = 60)
+{
+	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = 5000000};
+	struct zh_engine_opts tuning;
+	uint64_t first, last;
+
+	memset(&hold_sleep, 0, sizeof(hold_sleep));
+	zh_engine_opts_default(&tuning);
+	tuning.submit_batch = HOLD_BATCH;
+	tuning.submit_hold = true;
+	start_engine_tuned(1, &tuning, &faults);
+	cr_assert_eq(zh_engine_post(engine, 0, hold_sleep_start, &hold_sleep), 0);
+	cr_assert_eq(zh_engine_post(engine, 0, hold_sleep_one_more, &hold_sleep), 0);
+	wait_flag(&hold_sleep.done);
+	stop_engine();
+	cr_assert_eq(hold_sleep.failed, 0);
+	first = hold_sleep.io[0].submit_ns;
+	last = hold_sleep.io[HOLD_BATCH].submit_ns;
+	cr_assert_gt(last, first, "the last read was held, not submitted with the batch");
+	cr_assert_lt(last - first, 2500000ull,
+		     "the held read went out %llu us after the batch: it waited for completions",
+		     (unsigned long long)((last - first) / 1000));
+}
