@@ -343,6 +343,8 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 		o->submit_batch = batch;
 	/* As fio does: iodepth_batch_submit requests go to the kernel together. */
 	o->submit_hold = true;
+	/* A job's reactor runs nothing urgent besides its I/O: it may sleep for a batch. */
+	o->wake_batch_div = 8;
 	o->cpus = plan->cpus;
 	o->cpu_count = plan->cpu_count;
 	o->devs = plan->engine_devs;

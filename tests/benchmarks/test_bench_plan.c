@@ -54,6 +54,7 @@ static uint32_t planned_batch(unsigned count)
 	cr_assert_geq(plan.engine_opts.sq_entries, jobs[0].iodepth + 1);
 	batch = plan.engine_opts.submit_batch;
 	cr_assert(plan.engine_opts.submit_hold);
+	cr_assert_eq(plan.engine_opts.wake_batch_div, 8);
 	zh_bench_plan_close(&plan);
 	return batch;
 }

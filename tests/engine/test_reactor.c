@@ -573,10 +573,9 @@ Test(engine_reactor, completion_clock_never_precedes_submission, .timeout = 60)
 
 /*
  * HOLD_SLOTS requests kept in flight on the file device, each completion queueing the next
- * read of its slot until HOLD_READS are done. Every read is delayed 1 ms by fault injection and
- * the slots start 30 us apart, so completions come a few at a time, as from a device that is
- * busy. Requests that went to the kernel in one enter share one submit stamp: the stamps tell
- * how many enters submitted.
+ * read of its slot until HOLD_READS are done, the slots started 30 us apart. Requests that
+ * went to the kernel in one enter share one submit stamp: the stamps tell how many enters
+ * submitted.
  */
 #define HOLD_SLOTS 32
 #define HOLD_BATCH 8
@@ -628,7 +627,10 @@ static void hold_start_slot(struct zh_reactor *r, void *arg)
 	    zh_reactor_read(r, 0, h->buf, 4096, 4096ull * slot, &h->io[slot], hold_read_done) == 0);
 }
 
-/* Runs the slots with or without holding; returns how many enters submitted reads. */
+/*
+ * Runs the slots with or without holding, every read delayed 1 ms by fault injection (so that
+ * completions come a few at a time, as from a busy device); returns how many enters submitted.
+ */
 static unsigned hold_submitting_enters(bool hold)
 {
 	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = 1000000};
@@ -741,4 +743,104 @@ Test(engine_reactor, a_reactor_about_to_sleep_submits_what_it_holds, .timeout = 
 	cr_assert_lt(last - first, 2500000ull,
 		     "the held read went out %llu us after the batch: it waited for completions",
 		     (unsigned long long)((last - first) / 1000));
+}
+
+/* ---- sleeping for a batch of completions (wake_batch_div) --------------------------------- */
+
+/*
+ * Four reads on a device that takes 5 ms and four on one that takes 10 ms, queued together on
+ * a reactor that never busy polls. Woken at the first completion, it reaps the fast four at
+ * about 5 ms; asked to wait for all eight in flight (wake_batch_div 1), at about 10 ms; for
+ * half of them (2), at 5 ms again.
+ */
+#define WAKE_READS 8
+
+struct wake_run {
+	struct zh_io io[WAKE_READS];
+	struct zh_buf *buf;
+	uint64_t fast_reaped_ns; /* latest submission-to-callback time of the fast device's reads */
+	unsigned completed;
+	unsigned failed;
+	_Atomic int done;
+};
+
+static struct wake_run wake_run;
+
+static void wake_read_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct wake_run *w = &wake_run;
+	uint64_t took = zh_reactor_now_ns(r) - io->submit_ns;
+
+	w->failed += io->res != 4096;
+	if (io->dev_index == 0 && took > w->fast_reaped_ns)
+		w->fast_reaped_ns = took;
+	if (++w->completed == WAKE_READS) {
+		zh_reactor_buf_put(r, w->buf);
+		atomic_store(&w->done, 1);
+	}
+}
+
+static void wake_start(struct zh_reactor *r, void *arg)
+{
+	struct wake_run *w = arg;
+
+	ZH_ASSERT(zh_reactor_buf_get(r, 4096, &w->buf) == 0);
+	for (unsigned i = 0; i < WAKE_READS; i++)
+		ZH_ASSERT(zh_reactor_read(r, i % 2, w->buf, 4096, 4096ull * i, &w->io[i],
+					  wake_read_done) == 0);
+}
+
+/* \return how long the fast device's reads waited to be reaped, in ms. */
+static uint64_t wake_fast_reaped_ms(uint32_t wake_batch_div)
+{
+	static struct zh_nvme_faults fast = {.delay_ppm = 1000000, .delay_ns = 5000000};
+	static struct zh_nvme_faults slow = {.delay_ppm = 1000000, .delay_ns = 10000000};
+	struct zh_nvme_dev_opts dopts = {.create_size_bytes = DEV_BYTES};
+	struct zh_nvme_dev *devs[2];
+	struct zh_numa_topo *topo;
+	struct zh_numa_cpuset cpus;
+	struct zh_engine_opts opts;
+	char paths[2][512];
+
+	memset(&wake_run, 0, sizeof(wake_run));
+	cr_assert_eq(zh_numa_topo_create(&topo), 0);
+	cr_assert_eq(zh_numa_topo_allowed_cpus(topo, &cpus), 0);
+	zh_numa_topo_destroy(topo);
+	for (unsigned d = 0; d < 2; d++) {
+		snprintf(paths[d], sizeof(paths[d]), "%s/wake-%u-%d.img", ZH_TEST_SCRATCH_DIR, d,
+			 (int)getpid());
+		cr_assert_eq(zh_nvme_dev_open(paths[d], &dopts, &devs[d]), 0);
+	}
+	zh_nvme_dev_set_faults(devs[0], &fast);
+	zh_nvme_dev_set_faults(devs[1], &slow);
+	zh_engine_opts_default(&opts);
+	opts.cpus = cpus.cpus;
+	opts.cpu_count = 1;
+	opts.devs = devs;
+	opts.dev_count = 2;
+	opts.busy_poll_ns = 0;
+	opts.wake_batch_div = wake_batch_div;
+	cr_assert_eq(zh_engine_create(&opts, &engine), 0);
+	cr_assert_eq(zh_engine_post(engine, 0, wake_start, &wake_run), 0);
+	wait_flag(&wake_run.done);
+	zh_engine_destroy(engine);
+	for (unsigned d = 0; d < 2; d++) {
+		zh_nvme_dev_close(devs[d]);
+		unlink(paths[d]);
+	}
+	cr_assert_eq(wake_run.failed, 0);
+	return wake_run.fast_reaped_ns / 1000000;
+}
+
+Test(engine_reactor, a_sleeping_reactor_waits_for_its_batch, .timeout = 60)
+{
+	uint64_t first = wake_fast_reaped_ms(0);
+	uint64_t all = wake_fast_reaped_ms(1);
+	uint64_t half = wake_fast_reaped_ms(2);
+
+	cr_assert_lt(first, 8, "woken at the first completion: reaped after %llu ms",
+		     (unsigned long long)first);
+	cr_assert_geq(all, 9, "waiting for all eight: reaped after %llu ms",
+		      (unsigned long long)all);
+	cr_assert_lt(half, 8, "waiting for four: reaped after %llu ms", (unsigned long long)half);
 }
