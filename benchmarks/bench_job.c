@@ -611,9 +611,10 @@ static const struct opt_desc job_options[] = {
     /* The engine's submit_batch (bench_plan.c). */
     O_U32("iodepth_batch_submit", iodepth_batch_submit, 0, ZH_BENCH_IODEPTH_MAX),
     O_U32("iodepth_batch", iodepth_batch_submit, 0, ZH_BENCH_IODEPTH_MAX),
-    /* A reactor waits for one completion when none is ready (fio's default of 0 or 1; a larger
-       minimum is refused) and takes every ready one, submitting again every submit_batch:
-       complete_max, which caps how many fio takes before it queues again, is recorded only. */
+    /* How many completions a sleeping reactor waits for is the engine's (an eighth of those in
+       flight, zh_engine_opts.wake_batch_div), so only fio's default of 0 or 1 is accepted; it
+       takes every ready one, submitting again every submit_batch: complete_max, which caps how
+       many fio takes before it queues again, is recorded only. */
     O_U32("iodepth_batch_complete_min", iodepth_batch_complete_min, 0, 1),
     O_U32("iodepth_batch_complete_max", iodepth_batch_complete_max, 0, ZH_BENCH_IODEPTH_MAX),
 };
