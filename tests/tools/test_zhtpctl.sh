@@ -180,7 +180,10 @@ ok get --noatime "${H[big]}" --offset $(((3 << 20) - 728)) --length 100000
 tail -c 728 "$F/big" >"$G/end.want"
 same "$G/end.want" "$W/out" "get big: a length past the end stops at the end"
 ok get --noatime "${H[twenty]}" --offset 12345 --length 4000
-tail -c +12346 "$F/twenty" | head -c 4000 >"$G/twenty.want"
+# Not tail | head: under pipefail, head leaving early kills tail with SIGPIPE now and then
+# (14 of 2,000 runs), and set -e ended the test without a word.
+dd if="$F/twenty" of="$G/twenty.want" iflag=skip_bytes,count_bytes skip=12345 count=4000 \
+	status=none
 same "$G/twenty.want" "$W/out" "get twenty --offset 12345 --length 4000"
 ok get --noatime "${H[three]}" --offset 1 --length 1
 expect_eq "get three --offset 1 --length 1" "$(cat "$W/out")" b
