@@ -21,37 +21,51 @@
 
 #define DEV_BYTES (8u << 20)
 
+#define DEVS_MAX 2
+
 static struct zh_engine *engine;
-static struct zh_nvme_dev *dev;
-static char dev_path[512];
+static struct zh_nvme_dev *devs[DEVS_MAX];
+static char dev_paths[DEVS_MAX][512];
+static unsigned dev_count;
 
 /*
  * Reactors set up with \p tuning (zh_engine_opts_default() and changes; its cores and devices
- * are filled in here) and the device faults given (NULL for none).
+ * are filled in here) on \p count file devices, device i with faults[i] (NULL for none).
  */
-static void start_engine_tuned(unsigned reactors, const struct zh_engine_opts *tuning,
-			       struct zh_nvme_faults *faults)
+static void start_engine_on(unsigned reactors, const struct zh_engine_opts *tuning,
+			    struct zh_nvme_faults *const *faults, unsigned count)
 {
 	struct zh_numa_topo *topo;
 	struct zh_numa_cpuset cpus;
 	struct zh_engine_opts opts = *tuning;
 	struct zh_nvme_dev_opts dopts = {.create_size_bytes = DEV_BYTES};
 
+	ZH_ASSERT(count <= DEVS_MAX);
 	cr_assert_eq(zh_numa_topo_create(&topo), 0);
 	cr_assert_eq(zh_numa_topo_allowed_cpus(topo, &cpus), 0);
 	zh_numa_topo_destroy(topo);
 	if (cpus.count < reactors)
 		cr_skip_test("needs %u cores, have %u", reactors, cpus.count);
-	snprintf(dev_path, sizeof(dev_path), "%s/reactor-dev-%d.img", ZH_TEST_SCRATCH_DIR,
-		 (int)getpid());
-	unlink(dev_path);
-	cr_assert_eq(zh_nvme_dev_open(dev_path, &dopts, &dev), 0);
+	for (unsigned d = 0; d < count; d++) {
+		snprintf(dev_paths[d], sizeof(dev_paths[d]), "%s/reactor-dev%u-%d.img",
+			 ZH_TEST_SCRATCH_DIR, d, (int)getpid());
+		unlink(dev_paths[d]);
+		cr_assert_eq(zh_nvme_dev_open(dev_paths[d], &dopts, &devs[d]), 0);
+		zh_nvme_dev_set_faults(devs[d], faults[d]);
+	}
+	dev_count = count;
 	opts.cpus = cpus.cpus;
 	opts.cpu_count = reactors;
-	opts.devs = &dev;
-	opts.dev_count = 1;
-	zh_nvme_dev_set_faults(dev, faults);
+	opts.devs = devs;
+	opts.dev_count = count;
 	cr_assert_eq(zh_engine_create(&opts, &engine), 0);
+}
+
+/* One file device, with the faults given (NULL for none). */
+static void start_engine_tuned(unsigned reactors, const struct zh_engine_opts *tuning,
+			       struct zh_nvme_faults *faults)
+{
+	start_engine_on(reactors, tuning, &faults, 1);
 }
 
 static void start_engine(unsigned reactors)
@@ -65,8 +79,10 @@ static void start_engine(unsigned reactors)
 static void stop_engine(void)
 {
 	zh_engine_destroy(engine);
-	zh_nvme_dev_close(dev);
-	unlink(dev_path);
+	for (unsigned d = 0; d < dev_count; d++) {
+		zh_nvme_dev_close(devs[d]);
+		unlink(dev_paths[d]);
+	}
 }
 
 static void wait_flag(_Atomic int *flag)
@@ -163,7 +179,7 @@ Test(engine_reactor, written_bytes_are_in_the_file, .timeout = 30)
 	start_engine(1);
 	cr_assert_eq(zh_engine_post(engine, 0, rt_start, &rt), 0);
 	wait_flag(&rt.done);
-	fd = open(dev_path, O_RDONLY);
+	fd = open(dev_paths[0], O_RDONLY);
 	cr_assert_geq(fd, 0);
 	cr_assert_eq(pread(fd, got, sizeof(got), 12288), (ssize_t)sizeof(got));
 	close(fd);
@@ -678,67 +694,86 @@ Test(engine_reactor, held_requests_go_out_in_batches, .timeout = 60)
 }
 
 /*
- * A request held behind slow ones (HOLD_BATCH in flight, 5 ms each) goes out when the reactor
- * stops polling and sleeps, not when the others complete.
+ * A set of 4 KiB reads issued by messages (arg: how many more), read i on device i % dev_spread,
+ * each completion's reactor clock kept.
  */
-struct hold_sleep {
-	struct zh_io io[HOLD_BATCH + 1];
+#define READ_SET_MAX 16
+
+struct read_set {
+	struct zh_io io[READ_SET_MAX];
+	uint64_t reaped_ns[READ_SET_MAX];
 	struct zh_buf *buf;
+	unsigned total;
+	unsigned dev_spread; /* read i goes to device i % dev_spread */
+	unsigned issued;
 	unsigned completed;
 	unsigned failed;
 	_Atomic int done;
 };
 
-static struct hold_sleep hold_sleep;
+static struct read_set read_set;
 
-static void hold_sleep_done(struct zh_reactor *r, struct zh_io *io)
+static void read_set_start(unsigned total, unsigned dev_spread)
 {
-	struct hold_sleep *h = &hold_sleep;
+	ZH_ASSERT(total <= READ_SET_MAX);
+	memset(&read_set, 0, sizeof(read_set));
+	read_set.total = total;
+	read_set.dev_spread = dev_spread;
+}
 
-	h->failed += io->res != 4096;
-	if (++h->completed == HOLD_BATCH + 1) {
-		zh_reactor_buf_put(r, h->buf);
-		atomic_store(&h->done, 1);
+static void read_set_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct read_set *s = &read_set;
+
+	s->reaped_ns[io - s->io] = zh_reactor_now_ns(r);
+	s->failed += io->res != 4096;
+	if (++s->completed == s->total) {
+		zh_reactor_buf_put(r, s->buf);
+		atomic_store(&s->done, 1);
 	}
 }
 
-/* A full batch, which goes out at once. */
-static void hold_sleep_start(struct zh_reactor *r, void *arg)
+static void read_set_issue(struct zh_reactor *r, void *arg)
 {
-	struct hold_sleep *h = arg;
+	struct read_set *s = &read_set;
+	unsigned end = s->issued + (unsigned)(uintptr_t)arg;
 
-	ZH_ASSERT(zh_reactor_buf_get(r, 4096, &h->buf) == 0);
-	for (unsigned i = 0; i < HOLD_BATCH; i++)
-		ZH_ASSERT(zh_reactor_read(r, 0, h->buf, 4096, 4096ull * i, &h->io[i],
-					  hold_sleep_done) == 0);
+	ZH_ASSERT(end <= s->total);
+	if (s->buf == NULL)
+		ZH_ASSERT(zh_reactor_buf_get(r, 4096, &s->buf) == 0);
+	for (unsigned i = s->issued; i < end; i++)
+		ZH_ASSERT(zh_reactor_read(r, i % s->dev_spread, s->buf, 4096, 4096ull * i,
+					  &s->io[i], read_set_done) == 0);
+	s->issued = end;
 }
 
-/* One more, queued behind the full batch: held. */
-static void hold_sleep_one_more(struct zh_reactor *r, void *arg)
+static void read_set_post(unsigned count)
 {
-	struct hold_sleep *h = arg;
-
-	ZH_ASSERT(zh_reactor_read(r, 0, h->buf, 4096, 0, &h->io[HOLD_BATCH], hold_sleep_done) == 0);
+	cr_assert_eq(zh_engine_post(engine, 0, read_set_issue, (void *)(uintptr_t)count), 0);
 }
 
+/*
+ * A request held behind slow ones (HOLD_BATCH in flight, 5 ms each) goes out when the reactor
+ * stops polling and sleeps, not when the others complete.
+ */
 Test(engine_reactor, a_reactor_about_to_sleep_submits_what_it_holds, .timeout = 60)
 {
 	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = 5000000};
 	struct zh_engine_opts tuning;
 	uint64_t first, last;
 
-	memset(&hold_sleep, 0, sizeof(hold_sleep));
+	read_set_start(HOLD_BATCH + 1, 1);
 	zh_engine_opts_default(&tuning);
 	tuning.submit_batch = HOLD_BATCH;
 	tuning.submit_hold = true;
 	start_engine_tuned(1, &tuning, &faults);
-	cr_assert_eq(zh_engine_post(engine, 0, hold_sleep_start, &hold_sleep), 0);
-	cr_assert_eq(zh_engine_post(engine, 0, hold_sleep_one_more, &hold_sleep), 0);
-	wait_flag(&hold_sleep.done);
+	read_set_post(HOLD_BATCH); /* a full batch, which goes out at once */
+	read_set_post(1);	   /* one more, queued behind it: held */
+	wait_flag(&read_set.done);
 	stop_engine();
-	cr_assert_eq(hold_sleep.failed, 0);
-	first = hold_sleep.io[0].submit_ns;
-	last = hold_sleep.io[HOLD_BATCH].submit_ns;
+	cr_assert_eq(read_set.failed, 0);
+	first = read_set.io[0].submit_ns;
+	last = read_set.io[HOLD_BATCH].submit_ns;
 	cr_assert_gt(last, first, "the last read was held, not submitted with the batch");
 	cr_assert_lt(last - first, 2500000ull,
 		     "the held read went out %llu us after the batch: it waited for completions",
@@ -755,81 +790,30 @@ Test(engine_reactor, a_reactor_about_to_sleep_submits_what_it_holds, .timeout = 
  */
 #define WAKE_READS 8
 
-struct wake_run {
-	struct zh_io io[WAKE_READS];
-	struct zh_buf *buf;
-	uint64_t fast_reaped_ns; /* latest submission-to-callback time of the fast device's reads */
-	unsigned completed;
-	unsigned failed;
-	_Atomic int done;
-};
-
-static struct wake_run wake_run;
-
-static void wake_read_done(struct zh_reactor *r, struct zh_io *io)
-{
-	struct wake_run *w = &wake_run;
-	uint64_t took = zh_reactor_now_ns(r) - io->submit_ns;
-
-	w->failed += io->res != 4096;
-	if (io->dev_index == 0 && took > w->fast_reaped_ns)
-		w->fast_reaped_ns = took;
-	if (++w->completed == WAKE_READS) {
-		zh_reactor_buf_put(r, w->buf);
-		atomic_store(&w->done, 1);
-	}
-}
-
-static void wake_start(struct zh_reactor *r, void *arg)
-{
-	struct wake_run *w = arg;
-
-	ZH_ASSERT(zh_reactor_buf_get(r, 4096, &w->buf) == 0);
-	for (unsigned i = 0; i < WAKE_READS; i++)
-		ZH_ASSERT(zh_reactor_read(r, i % 2, w->buf, 4096, 4096ull * i, &w->io[i],
-					  wake_read_done) == 0);
-}
-
 /* \return how long the fast device's reads waited to be reaped, in ms. */
 static uint64_t wake_fast_reaped_ms(uint32_t wake_batch_div)
 {
 	static struct zh_nvme_faults fast = {.delay_ppm = 1000000, .delay_ns = 5000000};
 	static struct zh_nvme_faults slow = {.delay_ppm = 1000000, .delay_ns = 10000000};
-	struct zh_nvme_dev_opts dopts = {.create_size_bytes = DEV_BYTES};
-	struct zh_nvme_dev *devs[2];
-	struct zh_numa_topo *topo;
-	struct zh_numa_cpuset cpus;
-	struct zh_engine_opts opts;
-	char paths[2][512];
+	struct zh_nvme_faults *const faults[] = {&fast, &slow};
+	struct zh_engine_opts tuning;
+	uint64_t longest = 0;
 
-	memset(&wake_run, 0, sizeof(wake_run));
-	cr_assert_eq(zh_numa_topo_create(&topo), 0);
-	cr_assert_eq(zh_numa_topo_allowed_cpus(topo, &cpus), 0);
-	zh_numa_topo_destroy(topo);
-	for (unsigned d = 0; d < 2; d++) {
-		snprintf(paths[d], sizeof(paths[d]), "%s/wake-%u-%d.img", ZH_TEST_SCRATCH_DIR, d,
-			 (int)getpid());
-		cr_assert_eq(zh_nvme_dev_open(paths[d], &dopts, &devs[d]), 0);
+	read_set_start(WAKE_READS, 2);
+	zh_engine_opts_default(&tuning);
+	tuning.busy_poll_ns = 0;
+	tuning.wake_batch_div = wake_batch_div;
+	start_engine_on(1, &tuning, faults, 2);
+	read_set_post(WAKE_READS);
+	wait_flag(&read_set.done);
+	stop_engine();
+	cr_assert_eq(read_set.failed, 0);
+	for (unsigned i = 0; i < WAKE_READS; i += 2) {
+		uint64_t took = read_set.reaped_ns[i] - read_set.io[i].submit_ns;
+
+		longest = took > longest ? took : longest;
 	}
-	zh_nvme_dev_set_faults(devs[0], &fast);
-	zh_nvme_dev_set_faults(devs[1], &slow);
-	zh_engine_opts_default(&opts);
-	opts.cpus = cpus.cpus;
-	opts.cpu_count = 1;
-	opts.devs = devs;
-	opts.dev_count = 2;
-	opts.busy_poll_ns = 0;
-	opts.wake_batch_div = wake_batch_div;
-	cr_assert_eq(zh_engine_create(&opts, &engine), 0);
-	cr_assert_eq(zh_engine_post(engine, 0, wake_start, &wake_run), 0);
-	wait_flag(&wake_run.done);
-	zh_engine_destroy(engine);
-	for (unsigned d = 0; d < 2; d++) {
-		zh_nvme_dev_close(devs[d]);
-		unlink(paths[d]);
-	}
-	cr_assert_eq(wake_run.failed, 0);
-	return wake_run.fast_reaped_ns / 1000000;
+	return longest / 1000000;
 }
 
 Test(engine_reactor, a_sleeping_reactor_waits_for_its_batch, .timeout = 60)
