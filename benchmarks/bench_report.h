@@ -20,7 +20,6 @@
 
 enum { ZH_BENCH_DIR_READ = 0, ZH_BENCH_DIR_WRITE = 1, ZH_BENCH_DIRS = 2 };
 
-/** One job, or one group of job clones with group_reporting. */
 /*
  * What the engine's reactors did during a result's measured window (from zh_reactor_stats),
  * counted once per reactor the result's jobs ran on: the figures a user tunes --busy-poll by.
@@ -34,6 +33,7 @@ struct zh_bench_reactor_counts {
 	uint64_t wakeups;      /* eventfd wake-ups from other threads */
 };
 
+/** One job, or one group of job clones with group_reporting. */
 struct zh_bench_result {
 	char name[64];
 	unsigned groupid;

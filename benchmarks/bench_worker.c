@@ -311,7 +311,7 @@ static void reactor_moved(struct zh_reactor *r, struct zh_bench_worker *w)
 	struct zh_reactor_stats now;
 
 	zh_reactor_stats_get(r, &now);
-	w->reactor_moved = (struct zh_reactor_stats){
+	w->reactor_moved = (struct zh_bench_reactor_counts){
 	    .enters = now.enters - b->enters,
 	    .sleeps = now.sleeps - b->sleeps,
 	    .polls_hit = now.polls_hit - b->polls_hit,

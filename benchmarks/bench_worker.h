@@ -78,7 +78,7 @@ struct zh_bench_worker {
 	uint64_t runtime_ns;      /* measured: from the end of ramp to the last completion */
 	/* The reactor's counters when measuring began, then what they moved by until the end. */
 	struct zh_reactor_stats reactor_begin;
-	struct zh_reactor_stats reactor_moved;
+	struct zh_bench_reactor_counts reactor_moved;
 	/* Snapshots for --status-interval: filled on the reactor on request. */
 	struct zh_bench_dir_stats snap[ZH_BENCH_DIRS];
 	uint64_t snap_runtime_ns;

@@ -163,7 +163,7 @@ static void result_add(struct zh_bench_result *res, const struct zh_bench_worker
 static void result_add_reactor(struct zh_bench_result *res, const struct bench_group *g,
 			       unsigned first, unsigned i)
 {
-	const struct zh_reactor_stats *m = &g->workers[i].reactor_moved;
+	const struct zh_bench_reactor_counts *m = &g->workers[i].reactor_moved;
 
 	for (unsigned j = first; j < i; j++) {
 		if (g->plan.workers[j].reactor == g->plan.workers[i].reactor)
