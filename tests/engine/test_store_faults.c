@@ -97,10 +97,12 @@ Test(engine_store_faults, torn_writes_are_caught_by_the_shard_crc)
 	zh_store_close(s);
 	faults[2].torn_ppm = 0;
 	s = open_store();
-	cr_assert_eq(zt_get_cmp(s, hash, p, len), 0);
+	/* fsck before the read: a degraded read queues its chunk for background repair, which
+	 * could rewrite torn shards while fsck counts them. */
 	f = zt_fsck(s);
 	cr_assert_eq(f.shards_bad, 4, "one torn shard per chunk");
 	cr_assert_eq(f.chunks_lost, 0);
+	cr_assert_eq(zt_get_cmp(s, hash, p, len), 0);
 	free(p);
 	zh_store_close(s);
 }
