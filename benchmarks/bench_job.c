@@ -1120,6 +1120,7 @@ enum cli_kind {
 	CLI_IDLE,
 	CLI_BUSY_POLL,
 	CLI_PIN,
+	CLI_SCHED,
 	CLI_HELP,
 	CLI_VERSION,
 	CLI_JOB_OPTION,
@@ -1144,6 +1145,7 @@ static const struct {
     {"idle", CLI_IDLE, true},
     {"busy-poll", CLI_BUSY_POLL, true},
     {"pin", CLI_PIN, true},
+    {"sched", CLI_SCHED, true},
     {"help", CLI_HELP, false},
     {"version", CLI_VERSION, false},
 };
@@ -1294,6 +1296,14 @@ static int cli_apply_global(struct zh_bench_cli *cli, const struct cli_arg *a, c
 			cli->pin = ZH_BENCH_PIN_NODE;
 		else
 			return cli_bad(err, err_len, a, "expected auto, core or node");
+		return 0;
+	case CLI_SCHED:
+		if (strcmp(a->value, "batch") == 0)
+			cli->sched_batch = true;
+		else if (strcmp(a->value, "normal") == 0)
+			cli->sched_batch = false;
+		else
+			return cli_bad(err, err_len, a, "expected batch or normal");
 		return 0;
 	case CLI_HELP:
 		cli->help = true;
@@ -1489,6 +1499,7 @@ int zh_bench_cli_parse(struct zh_bench_cli *cli, int argc, char **argv, char *er
 	memset(cli, 0, sizeof(*cli));
 	cli->output_format = ZH_BENCH_OUTPUT_NORMAL;
 	cli->eta = ZH_BENCH_ETA_AUTO;
+	cli->sched_batch = true;
 	scratch = malloc(sizeof(*scratch));
 	if (scratch == NULL) {
 		set_err(err, err_len, "command line: out of memory");

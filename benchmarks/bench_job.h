@@ -130,6 +130,7 @@ struct zh_bench_cli {
 	bool busy_poll_set;                  /* --busy-poll given; else the engine's default */
 	uint32_t busy_poll_ns;               /* --busy-poll=T, at most ZH_BENCH_BUSY_POLL_MAX_NS */
 	enum zh_bench_pin pin;               /* --pin=auto|core|node */
+	bool sched_batch;                    /* --sched=batch (default) or normal */
 	bool help, version;
 };
 

@@ -44,6 +44,7 @@ struct bench_output {
 	bool idle_poll;
 	uint32_t busy_poll_ns; /* --busy-poll, or the engine's default */
 	enum zh_bench_pin pin;
+	bool sched_batch;
 };
 
 static void usage(FILE *f)
@@ -51,6 +52,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: zhtp-bench [--output-format=normal|json|json+normal] [--output=FILE]\n"
 		   "                  [--status-interval=T] [--eta=auto|always|never]\n"
 		   "                  [--idle=sleep|poll] [--busy-poll=T] [--pin=auto|core|node]\n"
+		   "                  [--sched=batch|normal]\n"
 		   "                  [--OPTION=VALUE ...] [JOBFILE ...]\n"
 		   "Runs fio job files on the zhtp engine (per-core io_uring reactors, registered\n"
 		   "buffers and files, O_DIRECT or NVMe passthrough). Options on the command line\n"
@@ -407,6 +409,7 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	g->plan.engine_opts.idle_poll = o->idle_poll;
 	g->plan.engine_opts.busy_poll_ns = o->busy_poll_ns;
 	g->plan.engine_opts.pin = group_pin(o->pin, jobs, count);
+	g->plan.engine_opts.sched_batch = o->sched_batch;
 	if (rc == 0) {
 		rc = group_start(g, err, sizeof(err));
 		if (rc == 0)
@@ -438,6 +441,7 @@ static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
 	o->idle_poll = cli->idle_poll;
 	o->busy_poll_ns = cli->busy_poll_set ? cli->busy_poll_ns : ZH_ENGINE_BUSY_POLL_DEFAULT_NS;
 	o->pin = cli->pin;
+	o->sched_batch = cli->sched_batch;
 	o->eta = cli->eta == ZH_BENCH_ETA_ALWAYS ||
 		 (cli->eta == ZH_BENCH_ETA_AUTO && isatty(STDOUT_FILENO));
 	/* Keep JSON on stdout clean: the progress line then goes to stderr. */

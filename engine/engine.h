@@ -151,6 +151,17 @@ struct zh_engine_opts {
 	 */
 	uint32_t wake_batch_div;
 	/**
+	 * Run each reactor as SCHED_BATCH (set by the reactor before it creates its ring, so the
+	 * io-wq workers it creates inherit it): a woken reactor then waits for the thread running
+	 * on its core to sleep or end its slice instead of preempting it. With DEFER_TASKRUN the
+	 * kernel wakes a sleeping submitter at every completion an io-wq worker hands back,
+	 * whatever it waits for; where that worker shares the reactor's core (4 KiB randread at
+	 * depth 128 on /dev/shm, both on one core) each wake-up preempted it: 365k IOPS and 690k
+	 * context switches per 3 s, against 521-564k and 26k as SCHED_BATCH. Delays a wake-up on
+	 * a shared core by up to a scheduler slice, so off by default; zhtp-bench turns it on.
+	 */
+	bool sched_batch;
+	/**
 	 * Memory registered as one more fixed buffer in every reactor's ring, after the pool: the
 	 * object store's chunk slots, written by one core and read by another (a shard encoded on
 	 * one core is written by the core that owns its device). NULL for none. Page aligned.

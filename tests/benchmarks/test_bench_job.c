@@ -1197,6 +1197,23 @@ Test(bench_job, engine_placement_and_idle_flags_on_the_command_line)
 	cr_assert_not_null(strstr(err, "pin"), "%s", err);
 }
 
+Test(bench_job, scheduling_policy_on_the_command_line)
+{
+	char *none[] = { "zhtp-bench", "--name=x", NULL };
+	char *normal[] = { "zhtp-bench", "--sched=normal", "--name=x", NULL };
+	char *batch[] = { "zhtp-bench", "--sched", "batch", "--name=x", NULL };
+	char *bad[] = { "zhtp-bench", "--sched=fifo", "--name=x", NULL };
+
+	cr_assert_eq(zh_bench_cli_parse(&cli, 2, none, err, sizeof(err)), 0, "%s", err);
+	cr_assert(cli.sched_batch, "SCHED_BATCH is zhtp-bench's default");
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, normal, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not(cli.sched_batch);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 4, batch, err, sizeof(err)), 0, "%s", err);
+	cr_assert(cli.sched_batch);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, bad, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "'--sched': expected batch or normal"), "%s", err);
+}
+
 Test(bench_job, busy_poll_window_on_the_command_line)
 {
 	char *none[] = { "zhtp-bench", "--name=x", NULL };

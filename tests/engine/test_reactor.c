@@ -2,15 +2,18 @@
 /*
  * Tests for engine/reactor.c and engine/engine.c: reactors started on real cores do device
  * round trips with data verification on the O_DIRECT file backend (write, FUA write, flush,
- * read back), refuse bad requests without touching the device, fire timers, and exchange
- * messages across cores, waking an idle reactor.
+ * read back), refuse bad requests without touching the device, fire timers, exchange
+ * messages across cores, waking an idle reactor, and run with the binding and scheduling
+ * policy asked for.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -400,6 +403,102 @@ Test(engine_reactor, submit_batch_larger_than_the_queue_is_refused)
 	opts.cpu_count = 1;
 	opts.submit_batch = opts.sq_entries + 1;
 	cr_assert_eq(zh_engine_create(&opts, &e), -EINVAL);
+}
+
+/* ---- scheduling policy (zh_engine_opts.sched_batch) ---------------------------------------- */
+
+struct sched_probe {
+	struct zh_io io;
+	int reactor_policy;
+	pid_t reactor_tid;
+	int flush_res;
+	_Atomic int done;
+};
+
+static void sched_flush_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct sched_probe *p = ZH_CONTAINER_OF(io, struct sched_probe, io);
+
+	(void)r;
+	p->flush_res = io->res;
+	atomic_store(&p->done, 1);
+}
+
+/* A flush: io_uring cannot run an fsync without blocking, so an io-wq worker runs it. */
+static void sched_probe_start(struct zh_reactor *r, void *arg)
+{
+	struct sched_probe *p = arg;
+
+	p->reactor_policy = sched_getscheduler(0);
+	p->reactor_tid = gettid();
+	ZH_ASSERT(zh_reactor_flush(r, 0, &p->io, sched_flush_done) == 0);
+}
+
+/* The io-wq workers thread \p tid created ("iou-wrk-<tid>"): how many, and how many run \p policy. */
+static unsigned iowq_workers(pid_t tid, int policy, unsigned *with_policy)
+{
+	char want[32], path[300], comm[32];
+	unsigned found = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	cr_assert_not_null(d);
+	snprintf(want, sizeof(want), "iou-wrk-%d\n", (int)tid);
+	*with_policy = 0;
+	while ((e = readdir(d)) != NULL) {
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		f = fopen(path, "r");
+		if (f == NULL)
+			continue;
+		if (fgets(comm, sizeof(comm), f) != NULL && strcmp(comm, want) == 0) {
+			found++;
+			*with_policy += sched_getscheduler((pid_t)atoi(e->d_name)) == policy;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+static void sched_expect(bool batch, int policy)
+{
+	static struct sched_probe p;
+	struct zh_engine_opts tuning;
+	unsigned workers, with_policy;
+
+	zh_engine_opts_default(&tuning);
+	tuning.sched_batch = batch;
+	start_engine_tuned(1, &tuning, NULL);
+	memset(&p, 0, sizeof(p));
+	cr_assert_eq(zh_engine_post(engine, 0, sched_probe_start, &p), 0);
+	wait_flag(&p.done);
+	cr_assert_eq(p.flush_res, 0);
+	cr_assert_eq(p.reactor_policy, policy, "reactor policy %d, want %d", p.reactor_policy,
+		     policy);
+	/* Workers linger idle for seconds after their work: still there while the engine is. */
+	workers = iowq_workers(p.reactor_tid, policy, &with_policy);
+	stop_engine();
+	cr_assert_geq(workers, 1, "the flush ran on no io-wq worker of the reactor");
+	cr_assert_eq(with_policy, workers, "%u of %u io-wq workers run policy %d", with_policy,
+		     workers, policy);
+}
+
+Test(engine_reactor, sched_batch_covers_the_reactor_and_its_io_wq_workers, .timeout = 30)
+{
+	sched_expect(true, SCHED_BATCH);
+}
+
+Test(engine_reactor, reactors_keep_the_normal_policy_by_default, .timeout = 30)
+{
+	struct zh_engine_opts opts;
+
+	zh_engine_opts_default(&opts);
+	cr_assert_not(opts.sched_batch);
+	sched_expect(false, SCHED_OTHER);
 }
 
 /* ---- busy polling ------------------------------------------------------------------------- */
