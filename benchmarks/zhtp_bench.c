@@ -42,7 +42,8 @@ struct bench_output {
 	FILE *eta_out;
 	uint64_t status_interval_ns;
 	bool idle_poll;
-	uint32_t busy_poll_ns; /* --busy-poll, or the engine's default */
+	uint32_t busy_poll_ns;	      /* block jobs: --busy-poll, or ZH_BENCH_BUSY_POLL_DEFAULT_NS */
+	uint32_t object_busy_poll_ns; /* object jobs: --busy-poll, or the store's default */
 	enum zh_bench_pin pin;
 	bool sched_batch;
 };
@@ -397,7 +398,7 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	int rc;
 
 	if (zh_bench_rw_is_object(jobs[0].rw)) {
-		rc = zh_bench_object_group(jobs, count, groupid, o->busy_poll_ns, res, err,
+		rc = zh_bench_object_group(jobs, count, groupid, o->object_busy_poll_ns, res, err,
 					   sizeof(err));
 		*n_res = rc == 0 ? count : 0;
 		if (rc < 0)
@@ -439,7 +440,9 @@ static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
 	o->format = cli->output_format;
 	o->status_interval_ns = cli->status_interval_ns;
 	o->idle_poll = cli->idle_poll;
-	o->busy_poll_ns = cli->busy_poll_set ? cli->busy_poll_ns : ZH_ENGINE_BUSY_POLL_DEFAULT_NS;
+	o->busy_poll_ns = cli->busy_poll_set ? cli->busy_poll_ns : ZH_BENCH_BUSY_POLL_DEFAULT_NS;
+	o->object_busy_poll_ns =
+	    cli->busy_poll_set ? cli->busy_poll_ns : ZH_ENGINE_BUSY_POLL_DEFAULT_NS;
 	o->pin = cli->pin;
 	o->sched_batch = cli->sched_batch;
 	o->eta = cli->eta == ZH_BENCH_ETA_ALWAYS ||
