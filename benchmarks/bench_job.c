@@ -1238,6 +1238,20 @@ static int cli_bad(char *err, size_t err_len, const struct cli_arg *a, const cha
 	return -EINVAL;
 }
 
+/* A two-way choice: \p on or \p off sets \p out; anything else is refused. */
+static int cli_either(const struct cli_arg *a, const char *on, const char *off, bool *out,
+		      char *err, size_t err_len)
+{
+	char why[64];
+
+	if (strcmp(a->value, on) == 0 || strcmp(a->value, off) == 0) {
+		*out = strcmp(a->value, on) == 0;
+		return 0;
+	}
+	snprintf(why, sizeof(why), "expected %s or %s", off, on);
+	return cli_bad(err, err_len, a, why);
+}
+
 static int cli_apply_global(struct zh_bench_cli *cli, const struct cli_arg *a, char *err,
 			    size_t err_len)
 {
@@ -1272,13 +1286,7 @@ static int cli_apply_global(struct zh_bench_cli *cli, const struct cli_arg *a, c
 			return cli_bad(err, err_len, a, "expected always, never or auto");
 		return 0;
 	case CLI_IDLE:
-		if (strcmp(a->value, "poll") == 0)
-			cli->idle_poll = true;
-		else if (strcmp(a->value, "sleep") == 0)
-			cli->idle_poll = false;
-		else
-			return cli_bad(err, err_len, a, "expected sleep or poll");
-		return 0;
+		return cli_either(a, "poll", "sleep", &cli->idle_poll, err, err_len);
 	case CLI_BUSY_POLL:
 		if (parse_time_ns(a->value, &ns, &why) != 0)
 			return cli_bad(err, err_len, a, why);
@@ -1298,13 +1306,7 @@ static int cli_apply_global(struct zh_bench_cli *cli, const struct cli_arg *a, c
 			return cli_bad(err, err_len, a, "expected auto, core or node");
 		return 0;
 	case CLI_SCHED:
-		if (strcmp(a->value, "batch") == 0)
-			cli->sched_batch = true;
-		else if (strcmp(a->value, "normal") == 0)
-			cli->sched_batch = false;
-		else
-			return cli_bad(err, err_len, a, "expected batch or normal");
-		return 0;
+		return cli_either(a, "batch", "normal", &cli->sched_batch, err, err_len);
 	case CLI_HELP:
 		cli->help = true;
 		return 0;

@@ -1211,7 +1211,7 @@ Test(bench_job, scheduling_policy_on_the_command_line)
 	cr_assert_eq(zh_bench_cli_parse(&cli, 4, batch, err, sizeof(err)), 0, "%s", err);
 	cr_assert(cli.sched_batch);
 	cr_assert_eq(zh_bench_cli_parse(&cli, 3, bad, err, sizeof(err)), -EINVAL);
-	cr_assert_not_null(strstr(err, "'--sched': expected batch or normal"), "%s", err);
+	cr_assert_not_null(strstr(err, "'--sched': expected normal or batch"), "%s", err);
 }
 
 Test(bench_job, busy_poll_window_on_the_command_line)
