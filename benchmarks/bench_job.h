@@ -134,7 +134,7 @@ struct zh_bench_cli {
 	uint64_t status_interval_ns;	     /* 0 = off */
 	enum zh_bench_eta eta;
 	bool idle_poll;                      /* --idle=poll: idle reactors yield, never sleep */
-	bool busy_poll_set;                  /* --busy-poll given; else ZH_BENCH_BUSY_POLL_DEFAULT_NS */
+	bool busy_poll_set;                  /* --busy-poll given; else a default per job kind */
 	uint32_t busy_poll_ns;               /* --busy-poll=T, at most ZH_BENCH_BUSY_POLL_MAX_NS */
 	enum zh_bench_pin pin;               /* --pin=auto|core|node */
 	bool sched_batch;                    /* --sched=batch (default) or normal */
