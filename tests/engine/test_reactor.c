@@ -688,14 +688,22 @@ Test(engine_reactor, completion_clock_never_precedes_submission, .timeout = 60)
 
 /*
  * HOLD_SLOTS requests kept in flight on the file device, each completion queueing the next
- * read of its slot until HOLD_READS are done, the slots started 30 us apart. Requests that
+ * read of its slot until HOLD_READS are done, the slots started apart. Requests that
  * went to the kernel in one enter share one submit stamp: the stamps tell how many enters
  * submitted.
  */
 #define HOLD_SLOTS 32
 #define HOLD_BATCH 8
 #define HOLD_READS 4096
-#define HOLD_DELAY_NS 1000000u
+/*
+ * The slots start HOLD_STAGGER_NS apart, so that without holding completions come one at a
+ * time; all of them start within one delay (32 x 150 us, about 6 ms with the sleeps' overshoot,
+ * against 8 ms), because a read that completes while slots are still starting leaves fewer
+ * than a batch in flight outside the held ones and goes out in a small group. With 30 us and
+ * 1 ms a loaded run had 11 more such groups than the bound allows.
+ */
+#define HOLD_STAGGER_NS 150000
+#define HOLD_DELAY_NS 8000000u
 
 struct hold_run {
 	struct zh_io io[HOLD_SLOTS];
@@ -744,13 +752,13 @@ static void hold_start_slot(struct zh_reactor *r, void *arg)
 }
 
 /*
- * Runs the slots with or without holding, every read delayed 1 ms by fault injection (so that
+ * Runs the slots with or without holding, every read delayed HOLD_DELAY_NS by fault injection (so that
  * completions come a few at a time, as from a busy device); returns how many enters submitted.
  */
 static unsigned hold_submitting_enters(bool hold)
 {
 	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = HOLD_DELAY_NS};
-	struct timespec apart = {.tv_nsec = 30000};
+	struct timespec apart = {.tv_nsec = HOLD_STAGGER_NS};
 	struct zh_engine_opts tuning;
 	unsigned groups = 0;
 
@@ -763,7 +771,7 @@ static unsigned hold_submitting_enters(bool hold)
 	 * default window it slept about as often holding as not and the two counts came out
 	 * nearly equal (2 failures in 16 runs).
 	 */
-	tuning.busy_poll_ns = 5 * HOLD_DELAY_NS;
+	tuning.busy_poll_ns = ZH_ENGINE_BUSY_POLL_MAX_NS;
 	start_engine_tuned(1, &tuning, &faults);
 	for (unsigned i = 0; i < HOLD_SLOTS; i++) {
 		cr_assert_eq(zh_engine_post(engine, 0, hold_start_slot, &hold_run), 0);
