@@ -7,7 +7,7 @@ CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 15
 
 .PHONY: all deps deps-bench build run run-device test test-crash test-unit test-asan test-tsan fuzz bench bench-codec \
-	format clean
+	format format-check clean
 
 all: build
 
@@ -69,7 +69,7 @@ fuzz: deps
 	build-fuzz/tests/fuzz/fuzz_codec_decode -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=140000 build-fuzz/corpus-codec
 
-test: test-unit test-asan test-tsan fuzz
+test: format-check test-unit test-asan test-tsan fuzz
 
 # The full kill -9 runs (make test does 5 rounds each): RocksDB group commits and the store.
 CRASH_ROUNDS ?= 50
@@ -86,8 +86,12 @@ bench-codec: build
 	test -s var/bench/corpus.bin || benchmarks/make-corpus.sh var/bench/corpus.bin
 	$(BUILD)/benchmarks/zhtp-codec-bench --corpus=var/bench/corpus.bin
 
-format:
+format: deps
 	clang-format -i $$(git ls-files '*.c' '*.h')
+
+# Every C file laid out as `make format` would: a drifted file is named and fails the check.
+format-check: deps
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz

@@ -417,7 +417,7 @@ static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	if (strchr(ctx->value, ':') != NULL)
 		return bad_value(ctx, "':N' offset modifiers are not supported");
 	return bad_value(ctx, "expected read, write, randread, randwrite, rw, readwrite, randrw, "
-				   "put or get");
+			      "put or get");
 }
 
 static int parse_pct(const struct opt_ctx *ctx, uint32_t *pct)

@@ -108,7 +108,7 @@ struct zh_bench_job {
 	bool thread;
 	bool invalidate; /* fio default: 1 */
 	bool fixedbufs;
-	uint32_t iodepth_batch_submit;       /* engine submit_batch; 0 or > iodepth: iodepth, as fio */
+	uint32_t iodepth_batch_submit; /* engine submit_batch; 0 or > iodepth: iodepth (fio) */
 	uint32_t iodepth_batch_complete_min;
 	uint32_t iodepth_batch_complete_max;
 	bool registerfiles;
@@ -133,11 +133,11 @@ struct zh_bench_cli {
 	char output_path[ZH_BENCH_PATH_MAX]; /* "" = stdout */
 	uint64_t status_interval_ns;	     /* 0 = off */
 	enum zh_bench_eta eta;
-	bool idle_poll;                      /* --idle=poll: idle reactors yield, never sleep */
-	bool busy_poll_set;                  /* --busy-poll given; else a default per job kind */
-	uint32_t busy_poll_ns;               /* --busy-poll=T, at most ZH_BENCH_BUSY_POLL_MAX_NS */
-	enum zh_bench_pin pin;               /* --pin=auto|core|node */
-	bool sched_batch;                    /* --sched=batch (default) or normal */
+	bool idle_poll;	       /* --idle=poll: idle reactors yield, never sleep */
+	bool busy_poll_set;    /* --busy-poll given; else a default per job kind */
+	uint32_t busy_poll_ns; /* --busy-poll=T, at most ZH_BENCH_BUSY_POLL_MAX_NS */
+	enum zh_bench_pin pin; /* --pin=auto|core|node */
+	bool sched_batch;      /* --sched=batch (default) or normal */
 	bool help, version;
 };
 

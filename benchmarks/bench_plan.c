@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #define LAYOUT_CHUNK_BYTES (1u << 20)
-#define LOG_RING_PER_IO (1u << 20)
-#define LOG_RING_AVERAGED (1u << 12)
+#define LOG_RING_PER_IO	   (1u << 20)
+#define LOG_RING_AVERAGED  (1u << 12)
 
 static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
 {
@@ -64,8 +64,10 @@ static int layout_file(const char *path, uint64_t need_bytes)
 		close(fd);
 		return -ENOMEM;
 	}
-	for (uint64_t off = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0; off < need_bytes && rc == 0;) {
-		size_t n = need_bytes - off < LAYOUT_CHUNK_BYTES ? need_bytes - off : LAYOUT_CHUNK_BYTES;
+	for (uint64_t off = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	     off < need_bytes && rc == 0;) {
+		size_t n =
+		    need_bytes - off < LAYOUT_CHUNK_BYTES ? need_bytes - off : LAYOUT_CHUNK_BYTES;
 
 		for (size_t i = 0; i < LAYOUT_CHUNK_BYTES / sizeof(*chunk); i++) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
@@ -84,11 +86,11 @@ static int layout_file(const char *path, uint64_t need_bytes)
 	return rc;
 }
 
-static int plan_dev(struct zh_bench_plan *plan, const char *path, bool direct,
-		    uint64_t need_bytes, char *err, size_t err_len)
+static int plan_dev(struct zh_bench_plan *plan, const char *path, bool direct, uint64_t need_bytes,
+		    char *err, size_t err_len)
 {
 	struct zh_bench_plan_dev *d;
-	struct zh_nvme_dev_opts opts = { .buffered = !direct };
+	struct zh_nvme_dev_opts opts = {.buffered = !direct};
 	int rc;
 
 	for (unsigned i = 0; i < plan->dev_count; i++) {
@@ -96,7 +98,8 @@ static int plan_dev(struct zh_bench_plan *plan, const char *path, bool direct,
 			return (int)i;
 	}
 	if (plan->dev_count == ZH_BENCH_DEVS_MAX)
-		return fail(err, err_len, -E2BIG, "more than %d files in one group", ZH_BENCH_DEVS_MAX);
+		return fail(err, err_len, -E2BIG, "more than %d files in one group",
+			    ZH_BENCH_DEVS_MAX);
 	if (need_bytes > 0) {
 		rc = layout_file(path, need_bytes);
 		if (rc < 0)
@@ -139,8 +142,8 @@ static int job_region(const struct zh_bench_job *job, const struct zh_nvme_dev *
 	if (job->bs_bytes % block != 0 || job->offset_bytes % block != 0)
 		return fail(err, err_len, -EINVAL,
 			    "job '%s': bs=%u and offset=%llu must be multiples of the device's "
-			    "%u-byte block (direct I/O)", job->name, job->bs_bytes,
-			    (unsigned long long)job->offset_bytes, block);
+			    "%u-byte block (direct I/O)",
+			    job->name, job->bs_bytes, (unsigned long long)job->offset_bytes, block);
 	if (job->offset_bytes >= dev_bytes)
 		return fail(err, err_len, -ERANGE, "job '%s': offset %llu is past the end (%llu)",
 			    job->name, (unsigned long long)job->offset_bytes,
@@ -152,8 +155,8 @@ static int job_region(const struct zh_bench_job *job, const struct zh_nvme_dev *
 		len = len / 100 * job->size_pct;
 	len -= len % job->bs_bytes;
 	if (len == 0)
-		return fail(err, err_len, -EINVAL, "job '%s': size is smaller than bs=%u", job->name,
-			    job->bs_bytes);
+		return fail(err, err_len, -EINVAL, "job '%s': size is smaller than bs=%u",
+			    job->name, job->bs_bytes);
 	cfg->region_offset_bytes = job->offset_bytes;
 	cfg->region_bytes = len;
 	return 0;
@@ -168,30 +171,32 @@ static unsigned job_log_kinds(const struct zh_bench_job *job)
 	if (job->bw_log[0] != '\0')
 		kinds |= 1u << ZH_BENCH_LOG_BW;
 	if (job->lat_log[0] != '\0')
-		kinds |= (1u << ZH_BENCH_LOG_LAT) | (1u << ZH_BENCH_LOG_CLAT) | (1u << ZH_BENCH_LOG_SLAT);
+		kinds |= (1u << ZH_BENCH_LOG_LAT) | (1u << ZH_BENCH_LOG_CLAT) |
+			 (1u << ZH_BENCH_LOG_SLAT);
 	return kinds;
 }
 
-static int job_cfg(const struct zh_bench_job *job, unsigned clone,
-		   struct zh_bench_worker_cfg *cfg, char *err, size_t err_len)
+static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_bench_worker_cfg *cfg,
+		   char *err, size_t err_len)
 {
 	if (job->time_based && job->runtime_ns == 0)
-		return fail(err, err_len, -EINVAL, "job '%s': time_based needs a runtime", job->name);
+		return fail(err, err_len, -EINVAL, "job '%s': time_based needs a runtime",
+			    job->name);
 	*cfg = (struct zh_bench_worker_cfg){
-		.rw = job->rw,
-		.read_pct = job_read_pct(job),
-		.bs_bytes = job->bs_bytes,
-		.iodepth = job->iodepth,
-		.runtime_ns = job->runtime_ns,
-		.ramp_ns = job->ramp_ns,
-		.seed = job->randrepeat ? job->randseed + clone : (uint64_t)time(NULL) + clone,
-		.log_avg_ms = job->log_avg_msec,
-		.log_kinds = job_log_kinds(job),
+	    .rw = job->rw,
+	    .read_pct = job_read_pct(job),
+	    .bs_bytes = job->bs_bytes,
+	    .iodepth = job->iodepth,
+	    .runtime_ns = job->runtime_ns,
+	    .ramp_ns = job->ramp_ns,
+	    .seed = job->randrepeat ? job->randseed + clone : (uint64_t)time(NULL) + clone,
+	    .log_avg_ms = job->log_avg_msec,
+	    .log_kinds = job_log_kinds(job),
 	};
 	if (cfg->log_kinds != 0)
 		cfg->log_ring_entries = job->log_avg_msec == 0 && job->lat_log[0] != '\0'
-						? LOG_RING_PER_IO
-						: LOG_RING_AVERAGED;
+					    ? LOG_RING_PER_IO
+					    : LOG_RING_AVERAGED;
 	return 0;
 }
 
@@ -229,7 +234,8 @@ static int job_cpus(const struct zh_bench_job *job, const struct zh_numa_cpuset 
 		if (!cpuset_has(allowed, set->cpus[i]))
 			return fail(err, err_len, -EINVAL,
 				    "job '%s': cpus_allowed names core %u, which this process "
-				    "may not use", job->name, set->cpus[i]);
+				    "may not use",
+				    job->name, set->cpus[i]);
 	}
 	return 0;
 }
@@ -268,9 +274,8 @@ static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job
  * Clone c of a job with cpus_allowed runs on its c-th listed core (round robin); clones of
  * jobs without it take the process's cores in turn, so two such jobs use two cores.
  */
-static int plan_workers(struct zh_bench_plan *plan, const struct zh_bench_job *jobs,
-			unsigned count, const struct zh_numa_cpuset *allowed, char *err,
-			size_t err_len)
+static int plan_workers(struct zh_bench_plan *plan, const struct zh_bench_job *jobs, unsigned count,
+			const struct zh_numa_cpuset *allowed, char *err, size_t err_len)
 {
 	unsigned next_free = 0;
 
@@ -288,7 +293,7 @@ static int plan_workers(struct zh_bench_plan *plan, const struct zh_bench_job *j
 			if (rc < 0)
 				return rc;
 			plan->workers[plan->worker_count - 1].reactor =
-				(unsigned)plan_cpu(plan, set.cpus[pick % set.count]);
+			    (unsigned)plan_cpu(plan, set.cpus[pick % set.count]);
 		}
 	}
 	return 0;
@@ -319,11 +324,12 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 		batch = b < batch ? b : batch;
 	}
 	for (unsigned r = 0; r < plan->cpu_count; r++) {
-		uint32_t depth = 0, timers = 0, bufs[ZH_BUF_CLASS_COUNT] = { 0 };
+		uint32_t depth = 0, timers = 0, bufs[ZH_BUF_CLASS_COUNT] = {0};
 
 		for (unsigned i = 0; i < plan->worker_count; i++) {
 			const struct zh_bench_plan_worker *pw = &plan->workers[i];
-			unsigned k = pw->cfg.bs_bytes <= 4096 ? 0 : pw->cfg.bs_bytes <= 65536 ? 1 : 2;
+			/* The engine's size classes: 4 KiB, 64 KiB, 1 MiB. */
+			unsigned k = (pw->cfg.bs_bytes > 4096) + (pw->cfg.bs_bytes > 65536);
 
 			if (pw->reactor != r)
 				continue;

@@ -13,7 +13,7 @@
 #include "engine/engine.h"
 #include "numa/numa.h"
 
-#define ZH_BENCH_DEVS_MAX 64
+#define ZH_BENCH_DEVS_MAX    64
 #define ZH_BENCH_WORKERS_MAX 1024
 
 struct zh_bench_plan_dev {
@@ -48,8 +48,8 @@ struct zh_bench_plan {
  * \return 0, or a negative errno.
  */
 ZH_MUST_CHECK int zh_bench_plan_build(struct zh_bench_plan *plan, unsigned groupid,
-				      const struct zh_bench_job *jobs, unsigned count,
-				      char *err, size_t err_len);
+				      const struct zh_bench_job *jobs, unsigned count, char *err,
+				      size_t err_len);
 /** Close the plan's devices. */
 void zh_bench_plan_close(struct zh_bench_plan *plan);
 

@@ -79,13 +79,12 @@ static void log_push(void *ctx, unsigned kind, const struct zh_bench_log_entry *
 		ring->dropped++;
 		return;
 	}
-	ring->slots[head & ring->mask] = (struct zh_bench_log_record){ .entry = *e, .kind = kind };
+	ring->slots[head & ring->mask] = (struct zh_bench_log_record){.entry = *e, .kind = kind};
 	/* Pairs with the acquire load of head in zh_bench_worker_log_drain(). */
 	atomic_store_explicit(&ring->head, head + 1, memory_order_release);
 }
 
-uint64_t zh_bench_worker_log_drain(struct zh_bench_worker *w, zh_bench_log_sink_fn sink,
-				   void *ctx)
+uint64_t zh_bench_worker_log_drain(struct zh_bench_worker *w, zh_bench_log_sink_fn sink, void *ctx)
 {
 	struct zh_bench_log_ring *ring = &w->log;
 	uint64_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
@@ -105,8 +104,9 @@ uint64_t zh_bench_worker_log_drain(struct zh_bench_worker *w, zh_bench_log_sink_
 static void log_io(struct zh_bench_worker *w, unsigned ddir, uint64_t now_ns, uint64_t slat_ns,
 		   uint64_t clat_ns)
 {
-	struct zh_bench_log_entry e = { .time_ms = (now_ns - w->start_ns) / 1000000,
-					.ddir = (uint8_t)ddir, .bs = w->cfg.bs_bytes };
+	struct zh_bench_log_entry e = {.time_ms = (now_ns - w->start_ns) / 1000000,
+				       .ddir = (uint8_t)ddir,
+				       .bs = w->cfg.bs_bytes};
 
 	e.value = slat_ns + clat_ns;
 	log_push(w, ZH_BENCH_LOG_LAT, &e);
@@ -139,7 +139,7 @@ static inline unsigned pick_ddir(struct zh_bench_worker *w)
 		return ZH_BENCH_DIR_WRITE;
 	/* Multiply-shift maps 32 random bits to [0, 100) without a division. */
 	return ((rng_next(w) >> 32) * 100 >> 32) < w->cfg.read_pct ? ZH_BENCH_DIR_READ
-								 : ZH_BENCH_DIR_WRITE;
+								   : ZH_BENCH_DIR_WRITE;
 }
 
 static inline uint64_t pick_offset(struct zh_bench_worker *w)
@@ -349,14 +349,14 @@ static int worker_arm_timers(struct zh_reactor *r, struct zh_bench_worker *w, ui
 	else
 		measure_begin(r, w, now);
 	if (rc == 0 && w->cfg.runtime_ns > 0)
-		rc = zh_reactor_timer_start(r, &w->end_timer, now + w->cfg.ramp_ns + w->cfg.runtime_ns,
-					    end_fired);
+		rc = zh_reactor_timer_start(r, &w->end_timer,
+					    now + w->cfg.ramp_ns + w->cfg.runtime_ns, end_fired);
 	if (rc == 0)
 		rc = zh_reactor_timer_start(r, &w->sample_timer, now + ZH_BENCH_SAMPLE_NS,
 					    sample_fired);
 	if (rc == 0 && w->cfg.log_kinds != 0) {
-		uint64_t window = (w->cfg.log_avg_ms > 0 ? w->cfg.log_avg_ms * 1000000ull
-							 : ZH_BENCH_SAMPLE_NS);
+		uint64_t window =
+		    (w->cfg.log_avg_ms > 0 ? w->cfg.log_avg_ms * 1000000ull : ZH_BENCH_SAMPLE_NS);
 
 		zh_bench_log_window_init(&w->log_window, window, now);
 		rc = zh_reactor_timer_start(r, &w->log_timer, now + window, log_fired);

@@ -44,12 +44,12 @@ struct zh_bench_worker_cfg {
 	unsigned dev;
 	uint64_t region_offset_bytes;
 	uint64_t region_bytes;
-	uint64_t io_limit_bytes;  /* stop after this much I/O; 0: no limit */
-	uint64_t runtime_ns;      /* 0: no limit */
+	uint64_t io_limit_bytes; /* stop after this much I/O; 0: no limit */
+	uint64_t runtime_ns;	 /* 0: no limit */
 	uint64_t ramp_ns;
 	uint64_t seed;
-	uint32_t log_avg_ms;      /* 0: latency logs per I/O, rate logs every 500 ms */
-	unsigned log_kinds;       /* bit per ZH_BENCH_LOG_* kind */
+	uint32_t log_avg_ms;	   /* 0: latency logs per I/O, rate logs every 500 ms */
+	unsigned log_kinds;	   /* bit per ZH_BENCH_LOG_* kind */
 	uint32_t log_ring_entries; /* power of two; 0 when no log is written */
 };
 
@@ -74,8 +74,8 @@ struct zh_bench_worker {
 	struct zh_timer ramp_timer, end_timer, sample_timer, log_timer;
 	struct zh_bench_log_window log_window;
 	struct zh_bench_dir_stats st[ZH_BENCH_DIRS];
-	int error;                /* first error, positive errno */
-	uint64_t runtime_ns;      /* measured: from the end of ramp to the last completion */
+	int error;	     /* first error, positive errno */
+	uint64_t runtime_ns; /* measured: from the end of ramp to the last completion */
 	/* The reactor's counters when measuring began, then what they moved by until the end. */
 	struct zh_reactor_stats reactor_begin;
 	struct zh_bench_reactor_counts reactor_moved;
@@ -102,7 +102,6 @@ void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg);
 
 typedef void (*zh_bench_log_sink_fn)(void *ctx, const struct zh_bench_log_record *rec);
 /** Control thread: hand every queued log record to `sink`. \return the number drained. */
-uint64_t zh_bench_worker_log_drain(struct zh_bench_worker *w, zh_bench_log_sink_fn sink,
-				   void *ctx);
+uint64_t zh_bench_worker_log_drain(struct zh_bench_worker *w, zh_bench_log_sink_fn sink, void *ctx);
 
 #endif /* ZH_BENCH_WORKER_H */

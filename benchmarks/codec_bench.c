@@ -10,8 +10,9 @@
  *    incompressible and on mixed real data (a corpus file, benchmarks/make-corpus.sh), plain
  *    and encrypted, per stage, against the sum of the library calls it makes, each timed alone on
  *    the same buffers: the leaf hash (ipsec-mb multi-buffer SHA-256 jobs over the 32 KiB
- *    segments, then SHA256 over their digests), ZSTD_compressCCtx (the probe, and the full compression where the
- *    pipeline kept it), AES-256-GCM, ec_encode_data, crc32c of every shard. Also the decode.
+ *    segments, then SHA256 over their digests), ZSTD_compressCCtx (the probe, and the full
+ *    compression where the pipeline kept it), AES-256-GCM, ec_encode_data, crc32c of every
+ *    shard. Also the decode.
  * 3. zstd levels 1, 3 and 6 on the corpus, chunk by chunk: ratio and speed, to choose the
  *    default level.
  *
@@ -37,8 +38,8 @@
 
 #include "codec/codec.h"
 
-#define CHUNK      (1u << 20)
-#define ROUNDS_MAX 64
+#define CHUNK	    (1u << 20)
+#define ROUNDS_MAX  64
 #define PROBE_BYTES ((size_t)ZH_CODEC_PROBE_SLICES * ZH_CODEC_PROBE_SLICE_BYTES)
 
 struct opts {
@@ -157,8 +158,8 @@ static double ec_time(struct ec_case *e, enum ec_run which, unsigned iters)
 				       e->shard, e->out + e->k);
 			break;
 		case EC_CODEC_ENCODE:
-			zh_codec_ec_encode(e->codec, e->shard_bytes, (const uint8_t *const *)e->shard,
-					   e->out + e->k);
+			zh_codec_ec_encode(e->codec, e->shard_bytes,
+					   (const uint8_t *const *)e->shard, e->out + e->k);
 			break;
 		case EC_RAW_REBUILD:
 			ec_encode_data((int)e->shard_bytes, (int)e->k, (int)e->m, e->dec_tables,
@@ -208,7 +209,7 @@ static void ec_pair(struct ec_case *e, enum ec_run a, enum ec_run b, const struc
 
 static void bench_ec(const struct opts *o)
 {
-	static const unsigned shapes[][2] = { { 8, 4 }, { 4, 2 } };
+	static const unsigned shapes[][2] = {{8, 4}, {4, 2}};
 
 	printf("\n## Erasure coding, 1 MiB chunks (GB/s of chunk data per core, median of %u "
 	       "rounds A B B A, %u calls each)\n\n",
@@ -237,9 +238,8 @@ static void bench_ec(const struct opts *o)
 /* ---- 2. the pipeline ---------------------------------------------------------------------- */
 
 enum stage { ST_HASH, ST_PROBE, ST_COMPRESS, ST_ENCRYPT, ST_EC, ST_CRC, ST_COUNT };
-static const char *const stage_names[ST_COUNT] = { "sha256",  "zstd probe",
-						   "zstd compress",
-						   "aes-256-gcm", "ec_encode_data", "crc32c" };
+static const char *const stage_names[ST_COUNT] = {"sha256",	 "zstd probe",	   "zstd compress",
+						  "aes-256-gcm", "ec_encode_data", "crc32c"};
 
 struct pipe_case {
 	const uint8_t *chunks;
@@ -259,8 +259,8 @@ struct pipe_case {
 	uint8_t enc_tables[32 * ZH_CODEC_SHARDS_MAX * ZH_CODEC_SHARDS_MAX];
 };
 
-static const struct zh_codec_key bench_key = { { 0x5a, 0xa5, 0x3c } };
-static const uint8_t bench_nonce[ZH_CODEC_NONCE_BYTES] = { 1, 2, 3 };
+static const struct zh_codec_key bench_key = {{0x5a, 0xa5, 0x3c}};
+static const uint8_t bench_nonce[ZH_CODEC_NONCE_BYTES] = {1, 2, 3};
 
 static double pipe_codec_pass(struct pipe_case *p, struct zh_codec_stats *st)
 {
@@ -269,8 +269,8 @@ static double pipe_codec_pass(struct pipe_case *p, struct zh_codec_stats *st)
 	for (unsigned c = 0; c < p->n; c++) {
 		if (zh_codec_chunk_encode(p->codec, p->chunks + (size_t)c * CHUNK, CHUNK,
 					  p->encrypt ? &bench_key : NULL,
-					  p->encrypt ? bench_nonce : NULL, p->data[0],
-					  p->parity[0], &p->enc) != 0)
+					  p->encrypt ? bench_nonce : NULL, p->data[0], p->parity[0],
+					  &p->enc) != 0)
 			abort();
 		p->hdrs[c] = p->enc.hdr;
 		memcpy(p->hashes[c], p->enc.hash, ZH_CODEC_HASH_BYTES);
@@ -292,7 +292,7 @@ static void sample_gather(uint8_t *dst, const uint8_t *chunk)
 
 static void raw_aes(struct pipe_case *p, const uint8_t *in, uint32_t n, uint8_t *out)
 {
-	uint8_t aad[16] = { 0 }, tag[16];
+	uint8_t aad[16] = {0}, tag[16];
 	int len;
 
 	EVP_EncryptInit_ex(p->cipher, NULL, NULL, bench_key.bytes, bench_nonce);
@@ -355,8 +355,7 @@ static void raw_chunk(struct pipe_case *p, unsigned c, uint64_t *ns)
 			  p->sample + PROBE_BYTES * c, PROBE_BYTES, 1);
 	t2 = now_ns(), ns[ST_PROBE] += t2 - t, t = t2;
 	if (h->flags & ZH_CODEC_F_COMPRESSED) {
-		ZSTD_compressCCtx(p->cctx, p->data[1], CHUNK - CHUNK / 32, chunk, CHUNK,
-				  p->level);
+		ZSTD_compressCCtx(p->cctx, p->data[1], CHUNK - CHUNK / 32, chunk, CHUNK, p->level);
 		t2 = now_ns(), ns[ST_COMPRESS] += t2 - t, t = t2;
 	}
 	if (p->encrypt) {
@@ -452,8 +451,8 @@ static void pipe_decode(struct pipe_case *p, double *intact, double *degraded)
 
 		if (zh_codec_chunk_encode(p->codec, p->chunks + (size_t)c * CHUNK, CHUNK,
 					  p->encrypt ? &bench_key : NULL,
-					  p->encrypt ? bench_nonce : NULL, p->data[0],
-					  p->parity[0], &p->enc) != 0)
+					  p->encrypt ? bench_nonce : NULL, p->data[0], p->parity[0],
+					  &p->enc) != 0)
 			abort();
 		t = now_ns();
 		if (zh_codec_chunk_decode(p->codec, h, shards, all, p->encrypt ? &bench_key : NULL,
@@ -462,7 +461,8 @@ static void pipe_decode(struct pipe_case *p, double *intact, double *degraded)
 		t_intact += now_ns() - t;
 		t = now_ns();
 		if (zh_codec_chunk_decode(p->codec, h, shards, all & ~((1u << m) - 1),
-					  p->encrypt ? &bench_key : NULL, out, CHUNK, NULL) != CHUNK)
+					  p->encrypt ? &bench_key : NULL, out, CHUNK,
+					  NULL) != CHUNK)
 			abort();
 		t_degraded += now_ns() - t;
 		if (memcmp(out, p->chunks + (size_t)c * CHUNK, CHUNK) != 0)
@@ -553,7 +553,8 @@ static uint8_t *corpus_load(const char *path, unsigned *chunks, unsigned max_chu
 	size_t n;
 
 	if (f == NULL) {
-		fprintf(stderr, "zhtp-codec-bench: %s: %s (make one with benchmarks/make-corpus.sh)\n",
+		fprintf(stderr,
+			"zhtp-codec-bench: %s: %s (make one with benchmarks/make-corpus.sh)\n",
 			path, strerror(errno));
 		exit(1);
 	}
@@ -576,15 +577,17 @@ static void bench_pipeline(const struct opts *o, const uint8_t *corpus, unsigned
 	fill_random(noise, (size_t)o->pipe_chunks * CHUNK, 0xfeed);
 	printf("\n## Pipeline: zh_codec_chunk_encode against the library calls it makes, 8+4, "
 	       "1 MiB chunks\n\n");
-	printf("Time per chunk, median of %u rounds A B B A; raw = the leaf hash (ipsec-mb "
-	       "SHA-256 jobs over 32 KiB segments, then SHA256 of their digests) + ZSTD_compressCCtx "
-	       "(probe, and the full compression where the codec kept it) + AES-256-GCM + "
-	       "ec_encode_data + crc32c of every shard, each timed alone on the same buffers. "
-	       "Decode columns: GB/s of chunk data, intact and with 4 data shards lost.\n\n",
-	       o->rounds);
-	printf("| data | encryption | compressed | stored/raw | codec us/chunk | raw sum us/chunk | "
-	       "**codec/raw** | decode GB/s | degraded decode GB/s |\n"
-	       "|---|---|--:|--:|--:|--:|--:|--:|--:|\n");
+	printf(
+	    "Time per chunk, median of %u rounds A B B A; raw = the leaf hash (ipsec-mb "
+	    "SHA-256 jobs over 32 KiB segments, then SHA256 of their digests) + ZSTD_compressCCtx "
+	    "(probe, and the full compression where the codec kept it) + AES-256-GCM + "
+	    "ec_encode_data + crc32c of every shard, each timed alone on the same buffers. "
+	    "Decode columns: GB/s of chunk data, intact and with 4 data shards lost.\n\n",
+	    o->rounds);
+	printf(
+	    "| data | encryption | compressed | stored/raw | codec us/chunk | raw sum us/chunk | "
+	    "**codec/raw** | decode GB/s | degraded decode GB/s |\n"
+	    "|---|---|--:|--:|--:|--:|--:|--:|--:|\n");
 	for (unsigned e = 0; e < 2; e++) {
 		pipe_setup(&p, noise, o->pipe_chunks, e);
 		pipe_report("incompressible (random)", &p, o);
@@ -600,7 +603,7 @@ static void bench_pipeline(const struct opts *o, const uint8_t *corpus, unsigned
 
 static void bench_levels(const uint8_t *corpus, unsigned chunks)
 {
-	static const int levels[] = { 1, 3, 6 };
+	static const int levels[] = {1, 3, 6};
 	ZSTD_CCtx *cctx = ZSTD_createCCtx();
 	ZSTD_DCtx *dctx = ZSTD_createDCtx();
 	size_t cap = ZSTD_compressBound(CHUNK);
@@ -629,7 +632,8 @@ static void bench_levels(const uint8_t *corpus, unsigned chunks)
 			td += now_ns() - t;
 		}
 		printf("| %d | %.3f | %.0f | %.0f |\n", levels[l],
-		       (double)stored / ((double)chunks * CHUNK), (double)chunks * CHUNK / (double)tc * 1e3,
+		       (double)stored / ((double)chunks * CHUNK),
+		       (double)chunks * CHUNK / (double)tc * 1e3,
 		       (double)chunks * CHUNK / (double)td * 1e3);
 	}
 	ZSTD_freeCCtx(cctx);

@@ -88,7 +88,8 @@ int main(int argc, char **argv)
 		if (!single_first)
 			single[r] = run(ix, b, 1, secs);
 	}
-	printf("| run | synced commit, batches/s | group of %u, batches/s | ratio |\n|--:|--:|--:|--:|\n",
+	printf("| run | synced commit, batches/s | group of %u, batches/s | ratio |\n"
+	       "|--:|--:|--:|--:|\n",
 	       group);
 	for (unsigned r = 0; r < 4; r++)
 		printf("| %u | %.0f | %.0f | %.1f |\n", r + 1, single[r], grouped[r],

@@ -21,8 +21,8 @@
 #include "engine/engine.h"
 
 #define ZH_BENCH_VERSION "zhtp-bench-0.1"
-#define WATCH_TICK_NS (50ull * 1000 * 1000)
-#define ETA_PERIOD_NS (1000ull * 1000 * 1000)
+#define WATCH_TICK_NS	 (50ull * 1000 * 1000)
+#define ETA_PERIOD_NS	 (1000ull * 1000 * 1000)
 
 struct bench_group {
 	struct zh_bench_plan plan;
@@ -42,7 +42,7 @@ struct bench_output {
 	FILE *eta_out;
 	uint64_t status_interval_ns;
 	bool idle_poll;
-	uint32_t busy_poll_ns;	      /* block jobs: --busy-poll, or ZH_BENCH_BUSY_POLL_DEFAULT_NS */
+	uint32_t busy_poll_ns;	      /* block jobs: --busy-poll or ZH_BENCH_BUSY_POLL_DEFAULT_NS */
 	uint32_t object_busy_poll_ns; /* object jobs: --busy-poll, or the store's default */
 	enum zh_bench_pin pin;
 	bool sched_batch;
@@ -50,14 +50,15 @@ struct bench_output {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: zhtp-bench [--output-format=normal|json|json+normal] [--output=FILE]\n"
-		   "                  [--status-interval=T] [--eta=auto|always|never]\n"
-		   "                  [--idle=sleep|poll] [--busy-poll=T] [--pin=auto|core|node]\n"
-		   "                  [--sched=batch|normal]\n"
-		   "                  [--OPTION=VALUE ...] [JOBFILE ...]\n"
-		   "Runs fio job files on the zhtp engine (per-core io_uring reactors, registered\n"
-		   "buffers and files, O_DIRECT or NVMe passthrough). Options on the command line\n"
-		   "override the job files; without a job file, --name=X starts a job as in fio.\n");
+	fprintf(f,
+		"usage: zhtp-bench [--output-format=normal|json|json+normal] [--output=FILE]\n"
+		"                  [--status-interval=T] [--eta=auto|always|never]\n"
+		"                  [--idle=sleep|poll] [--busy-poll=T] [--pin=auto|core|node]\n"
+		"                  [--sched=batch|normal]\n"
+		"                  [--OPTION=VALUE ...] [JOBFILE ...]\n"
+		"Runs fio job files on the zhtp engine (per-core io_uring reactors, registered\n"
+		"buffers and files, O_DIRECT or NVMe passthrough). Options on the command line\n"
+		"override the job files; without a job file, --name=X starts a job as in fio.\n");
 }
 
 /* ---- logs ---------------------------------------------------------------------------------- */
@@ -83,7 +84,8 @@ static int logs_open(struct bench_group *g, char *err, size_t err_len)
 				continue;
 			if (zh_bench_log_filename(path, sizeof(path), log_prefix(pw->job, k), k,
 						  pw->clone + 1) < 0) {
-				snprintf(err, err_len, "job '%s': log file name too long", pw->job->name);
+				snprintf(err, err_len, "job '%s': log file name too long",
+					 pw->job->name);
 				return -ENAMETOOLONG;
 			}
 			g->logs[i][k] = fopen(path, "w");
@@ -191,6 +193,7 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 	size_t n = 0;
 	unsigned first = 0;
 	double usr, sys;
+	uint64_t switches;
 
 	for (unsigned i = 0; i < g->plan.worker_count; i++)
 		merged = merged || g->plan.workers[i].job->group_reporting;
@@ -208,14 +211,15 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 	}
 	usr = tv_seconds(ru->ru_utime) - tv_seconds(g->usage_start.ru_utime);
 	sys = tv_seconds(ru->ru_stime) - tv_seconds(g->usage_start.ru_stime);
+	switches = (uint64_t)(ru->ru_nvcsw + ru->ru_nivcsw - g->usage_start.ru_nvcsw -
+			      g->usage_start.ru_nivcsw);
 	for (size_t i = 0; i < n; i++) {
 		double secs = (double)out[i].runtime_ns / 1e9;
 
 		out[i].cpu_seconds = (usr + sys) / (double)n;
 		out[i].usr_cpu_pct = secs > 0 ? 100.0 * usr / (double)n / secs : 0;
 		out[i].sys_cpu_pct = secs > 0 ? 100.0 * sys / (double)n / secs : 0;
-		out[i].ctx = (uint64_t)(ru->ru_nvcsw + ru->ru_nivcsw -
-					g->usage_start.ru_nvcsw - g->usage_start.ru_nivcsw) / n;
+		out[i].ctx = switches / n;
 	}
 	return n;
 }
@@ -236,8 +240,8 @@ static int report(const struct bench_output *o, const struct zh_bench_result *re
 
 static void sleep_ns(uint64_t ns)
 {
-	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
-			       .tv_nsec = (long)(ns % 1000000000ull) };
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ull),
+			      .tv_nsec = (long)(ns % 1000000000ull)};
 
 	nanosleep(&ts, NULL);
 }
@@ -254,10 +258,10 @@ static unsigned workers_running(const struct bench_group *g)
 	return running;
 }
 
-static void eta_print(const struct bench_group *g, const struct bench_output *o,
-		      uint64_t *last_ios, uint64_t *last_ns)
+static void eta_print(const struct bench_group *g, const struct bench_output *o, uint64_t *last_ios,
+		      uint64_t *last_ns)
 {
-	uint64_t now = zh_clock_ns(), ios[2] = { 0, 0 }, bytes[2] = { 0, 0 };
+	uint64_t now = zh_clock_ns(), ios[2] = {0, 0}, bytes[2] = {0, 0};
 	uint64_t longest = 0;
 	double secs = (double)(now - *last_ns) / 1e9;
 
@@ -275,8 +279,9 @@ static void eta_print(const struct bench_group *g, const struct bench_output *o,
 	uint64_t left = longest > elapsed ? (longest - elapsed) / 1000000000ull : 0;
 	double pct = longest > 0 ? 100.0 * (double)elapsed / (double)longest : 0;
 
-	fprintf(o->eta_out, "\rJobs: %u (f=%u): [%.1f%%][r=%.0fk,w=%.0fk IOPS][r=%.1fMiB,w=%.1fMiB]"
-			    "[eta %02llum:%02llus]   ",
+	fprintf(o->eta_out,
+		"\rJobs: %u (f=%u): [%.1f%%][r=%.0fk,w=%.0fk IOPS][r=%.1fMiB,w=%.1fMiB]"
+		"[eta %02llum:%02llus]   ",
 		workers_running(g), g->plan.dev_count, pct > 100 ? 100 : pct,
 		secs > 0 ? (double)(ios[0] - last_ios[0]) / secs / 1e3 : 0,
 		secs > 0 ? (double)(ios[1] - last_ios[1]) / secs / 1e3 : 0,
@@ -302,7 +307,8 @@ static int status_report(struct bench_group *g, const struct bench_output *o,
 	}
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
 		/* Pairs with the release increment in zh_bench_worker_snapshot_msg(). */
-		while (atomic_load_explicit(&g->workers[i].snap_seq, memory_order_acquire) == seq[i])
+		while (atomic_load_explicit(&g->workers[i].snap_seq, memory_order_acquire) ==
+		       seq[i])
 			sleep_ns(1000000);
 	}
 	getrusage(RUSAGE_SELF, &ru);
@@ -312,7 +318,7 @@ static int status_report(struct bench_group *g, const struct bench_output *o,
 static void group_watch(struct bench_group *g, const struct bench_output *o,
 			struct zh_bench_result *res)
 {
-	uint64_t last_ios[2] = { 0, 0 }, last_eta = g->start_ns;
+	uint64_t last_ios[2] = {0, 0}, last_eta = g->start_ns;
 	uint64_t next_status = g->start_ns + o->status_interval_ns;
 
 	while (workers_running(g) > 0) {

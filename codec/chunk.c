@@ -48,8 +48,8 @@ static bool probe_compressible(struct zh_codec *c, const uint8_t *raw, size_t le
 		n = len;
 	} else {
 		for (unsigned i = 0; i < ZH_CODEC_PROBE_SLICES; i++) {
-			memcpy(c->scratch + n, raw + (len - slice) * i / (ZH_CODEC_PROBE_SLICES - 1),
-			       slice);
+			memcpy(c->scratch + n,
+			       raw + (len - slice) * i / (ZH_CODEC_PROBE_SLICES - 1), slice);
 			n += slice;
 		}
 	}
@@ -92,8 +92,8 @@ static void encrypt_payload(struct zh_codec *c, struct zh_codec_hdr *h, const ui
 	ZH_ASSERT(n == (int)h->stored_bytes);
 	ZH_ASSERT(EVP_EncryptFinal_ex(c->cipher, out + n, &n) == 1);
 	ZH_ASSERT(n == 0);
-	ZH_ASSERT(EVP_CIPHER_CTX_ctrl(c->cipher, EVP_CTRL_GCM_GET_TAG, ZH_CODEC_TAG_BYTES, h->tag) ==
-		  1);
+	ZH_ASSERT(
+	    EVP_CIPHER_CTX_ctrl(c->cipher, EVP_CTRL_GCM_GET_TAG, ZH_CODEC_TAG_BYTES, h->tag) == 1);
 }
 
 /*
@@ -117,7 +117,7 @@ static void layout_shards(struct zh_codec *c, struct zh_codec_encoded *e, const 
 			e->shard[i] = raw + at;
 			continue;
 		}
-		/* The chunk ends inside (or before) this shard: copy what there is, pad the rest. */
+		/* The chunk ends inside or before this shard: copy what there is, pad the rest. */
 		size_t fill = at;
 
 		if (at < h->raw_bytes) {
@@ -225,7 +225,7 @@ static int shards_rebuild(struct zh_codec *c, const struct zh_codec_hdr *h,
 {
 	uint32_t data_mask = zh__codec_mask(c->k);
 	uint32_t rebuild = data_mask & ~good;
-	uint8_t *out[ZH_CODEC_SHARDS_MAX] = { 0 };
+	uint8_t *out[ZH_CODEC_SHARDS_MAX] = {0};
 	unsigned j = 0;
 	int rc;
 

@@ -218,8 +218,7 @@ int zh_codec_simd_describe(char *buf, size_t len)
 						    : "c";
 
 	/* Leaf hashes: ipsec-mb's widest lanes (its AVX-512 path also wants the BW/DQ/VL parts). */
-	return snprintf(buf, len, "ec=%s crc32c=%s sha256=%s sha256-lanes=%s aes-gcm=%s", ec,
-			crc,
+	return snprintf(buf, len, "ec=%s crc32c=%s sha256=%s sha256-lanes=%s aes-gcm=%s", ec, crc,
 			sha    ? "sha-ni"
 			: avx2 ? "avx2"
 			       : "c",

@@ -15,14 +15,14 @@
 #include "codec/codec.h"
 
 /* Compression must save at least 1/32 of the chunk (probe and result) to be kept. */
-#define ZH_CODEC_SAVING_SHIFT      5
+#define ZH_CODEC_SAVING_SHIFT 5
 
 /* One cached decode: which k shards were read and which were rebuilt from them. */
 struct zh__codec_decode_entry {
-	uint32_t used;    /* the k survivors, lowest-numbered first */
+	uint32_t used;	  /* the k survivors, lowest-numbered first */
 	uint32_t rebuild; /* the shards produced */
 	bool valid;
-	uint8_t *tables;  /* ec_init_tables() output: 32 * k * popcount(rebuild) bytes */
+	uint8_t *tables; /* ec_init_tables() output: 32 * k * popcount(rebuild) bytes */
 };
 
 struct zh_codec {
@@ -32,9 +32,9 @@ struct zh_codec {
 	uint8_t *encode_matrix; /* (k + m) x k, Cauchy; identity on top */
 	uint8_t *encode_tables; /* 32 * k * m */
 	struct zh__codec_decode_entry *decode_cache;
-	unsigned decode_next; /* round-robin victim */
+	unsigned decode_next;		       /* round-robin victim */
 	uint8_t *rebuild[ZH_CODEC_SHARDS_MAX]; /* m shard buffers for degraded decodes */
-	uint8_t *scratch;       /* data_bytes_max: decrypted payload, probe sample */
+	uint8_t *scratch;		       /* data_bytes_max: decrypted payload, probe sample */
 	ZSTD_CCtx *cctx;
 	ZSTD_CCtx *probe_cctx;
 	ZSTD_DCtx *dctx;

@@ -114,7 +114,8 @@ static void decode_rows(const struct zh_codec *c, uint32_t used, uint32_t rebuil
 			uint8_t acc = 0;
 
 			for (unsigned i = 0; i < k; i++)
-				acc ^= gf_mul(c->encode_matrix[(size_t)k * s + i], inv[(size_t)k * i + j]);
+				acc ^= gf_mul(c->encode_matrix[(size_t)k * s + i],
+					      inv[(size_t)k * i + j]);
 			row[j] = acc;
 		}
 	}
@@ -143,9 +144,8 @@ static const uint8_t *decode_tables(struct zh_codec *c, uint32_t used, uint32_t 
 	return e->tables;
 }
 
-int zh_codec_ec_reconstruct(struct zh_codec *c, uint32_t shard_bytes,
-			    const uint8_t *const shards[], uint32_t present, uint8_t *const out[],
-			    uint32_t rebuild)
+int zh_codec_ec_reconstruct(struct zh_codec *c, uint32_t shard_bytes, const uint8_t *const shards[],
+			    uint32_t present, uint8_t *const out[], uint32_t rebuild)
 {
 	const uint8_t *in[ZH_CODEC_SHARDS_MAX];
 	uint8_t *dst[ZH_CODEC_SHARDS_MAX];

@@ -24,7 +24,7 @@
 
 #include "codec/codec_internal.h"
 
-#define TREE_DOMAIN     "zhtp-tree-v1"
+#define TREE_DOMAIN	"zhtp-tree-v1"
 #define TREE_DOMAIN_LEN (sizeof(TREE_DOMAIN) - 1)
 
 struct zh_codec_tree {

@@ -118,7 +118,8 @@ int zh_codec_hdr_unpack(const uint8_t in[ZH_CODEC_HDR_BYTES], struct zh_codec_hd
 	memcpy(&w, in, sizeof(w));
 	if ((uint32_t)zh_le_get(w.magic, 4) != HDR_MAGIC)
 		return -EBADMSG;
-	if ((uint32_t)zh_le_get(w.hdr_crc, 4) != zh_codec_crc32c(&w, offsetof(struct hdr_wire, hdr_crc)))
+	if ((uint32_t)zh_le_get(w.hdr_crc, 4) !=
+	    zh_codec_crc32c(&w, offsetof(struct hdr_wire, hdr_crc)))
 		return -EBADMSG;
 	if (!zh_all_zero(w.reserved, sizeof(w.reserved)) ||
 	    !zh_all_zero(w.reserved2, sizeof(w.reserved2)))

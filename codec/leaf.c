@@ -93,7 +93,8 @@ void zh_codec_leaf_hash(struct zh_codec *c, const void *buf, size_t len,
 		if (c != NULL)
 			n = batch_hash(c->mb, buf, len, at, digest);
 		else
-			zh_codec_sha256(NULL, (const uint8_t *)buf + at, segment_len(len, at), digest[0]);
+			zh_codec_sha256(NULL, (const uint8_t *)buf + at, segment_len(len, at),
+					digest[0]);
 		for (size_t i = 0; i < n; i++, at += segment_len(len, at))
 			ZH_ASSERT(SHA256_Update(&outer, digest[i], ZH_CODEC_HASH_BYTES) == 1);
 	}

@@ -114,14 +114,15 @@ void zh__access_record(struct zh_store *s, const uint8_t *hash)
 	pthread_mutex_lock(&sh->lock);
 	e = shard_find(sh, hash);
 	if (e != NULL && e->count == 0) {
-		if (sh->used >= ZH__ACCESS_SHARD_ENTRIES - (ZH__ACCESS_SHARD_ENTRIES >> ACCESS_FULL_SHIFT))
+		if (sh->used >=
+		    ZH__ACCESS_SHARD_ENTRIES - (ZH__ACCESS_SHARD_ENTRIES >> ACCESS_FULL_SHIFT))
 			e = NULL;
 		else {
 			memcpy(e->hash, hash, ZH_CODEC_HASH_BYTES);
 			sh->used++;
 			atomic_fetch_add_explicit(&a->pending, 1, memory_order_relaxed);
 			ask = sh->used >= ZH__ACCESS_SHARD_ENTRIES -
-						(ZH__ACCESS_SHARD_ENTRIES >> ACCESS_FLUSH_SHIFT);
+					      (ZH__ACCESS_SHARD_ENTRIES >> ACCESS_FLUSH_SHIFT);
 		}
 	}
 	if (e != NULL) {

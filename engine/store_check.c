@@ -213,7 +213,7 @@ static void check_inline(struct fsck *f, const uint8_t *hash, const struct zh__o
 
 	if (obj->encrypted) {
 		if (obj->size_bytes > f->store->rec.small_max_bytes ||
-		    zh__inline_open(f->store, hash, obj->inline_data, obj->size_bytes, f->plain) < 0) {
+		    zh__inline_open(f->store, hash, data, obj->size_bytes, f->plain) < 0) {
 			f->out->hash_mismatch++;
 			report(f, hash, "inline content does not authenticate");
 			return;
@@ -350,7 +350,8 @@ static int check_access_one(void *arg, const void *key, size_t key_len, const vo
 	struct fsck *f = arg;
 	uint64_t last, count;
 
-	if (key_len != ZH_CODEC_HASH_BYTES || zh__access_rec_unpack(val, val_len, &last, &count) < 0) {
+	if (key_len != ZH_CODEC_HASH_BYTES ||
+	    zh__access_rec_unpack(val, val_len, &last, &count) < 0) {
 		f->out->records_bad++;
 		report(f, key_len == ZH_CODEC_HASH_BYTES ? key : NULL, "damaged access record");
 	} else if (object_gone(f, key)) {

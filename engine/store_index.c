@@ -212,8 +212,8 @@ static bool group_flushes_access(struct zh_store *s, struct zh__ireq *const grou
  * after the access statistics when they are due: first, so that a delete in the same group
  * removes an access record this group writes for its object.
  */
-static unsigned group_build(struct zh_store *s, struct zh__ireq *group[], unsigned n,
-			    bool stopping, struct zh_index_batch *batches[])
+static unsigned group_build(struct zh_store *s, struct zh__ireq *group[], unsigned n, bool stopping,
+			    struct zh_index_batch *batches[])
 {
 	unsigned count = 0;
 

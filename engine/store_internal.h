@@ -136,7 +136,9 @@ struct zh_store;
  *         plain store); -EIO.
  */
 int zh__store_key_use(struct zh_store *s, const struct zh_codec_key *key);
-/** Seal \p size bytes of an inline object into \p out (ZH__SEAL_BYTES + size). \return 0, -errno. */
+/**
+ * Seal \p size bytes of an inline object into \p out (ZH__SEAL_BYTES + size). \return 0, -errno.
+ */
 int zh__inline_seal(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
 		    const uint8_t *plain, uint64_t size, uint8_t *out);
 /** Open a sealed inline object into \p plain (size bytes). \return 0, -EBADMSG, -errno. */
@@ -261,9 +263,9 @@ int zh__level_adapt(struct zh__level_ctl *c, uint64_t compress_ns, uint64_t writ
 
 struct zh__core {
 	struct zh_codec *codec;
-	_Atomic uint32_t drained;   /* bumped by each drain message (zh__reactors_drain) */
-	struct zh__level_ctl level; /* `auto` zstd level (this reactor only) */
-	_Atomic int level_now;	    /* its level, for stats */
+	_Atomic uint32_t drained;	 /* bumped by each drain message (zh__reactors_drain) */
+	struct zh__level_ctl level;	 /* `auto` zstd level (this reactor only) */
+	_Atomic int level_now;		 /* its level, for stats */
 	_Atomic uint32_t encodes_queued; /* put chunks sent here and not yet encoded */
 	struct zh__nonce_seq nonce;	 /* encrypted store: this reactor's chunk nonces */
 	/* Counters written by this core only, read by anyone. */
@@ -392,10 +394,10 @@ struct zh__access_shard {
 struct zh__access {
 	bool enabled;
 	uint64_t flush_interval_ns;
-	uint64_t next_flush_ns;	      /* index thread only */
-	_Atomic uint64_t pending;     /* entries in the tables */
-	_Atomic bool flush_wanted;    /* a table is 3/4 full: flush before the interval */
-	_Atomic uint64_t dropped;     /* accesses lost to a full table */
+	uint64_t next_flush_ns;		/* index thread only */
+	_Atomic uint64_t pending;	/* entries in the tables */
+	_Atomic bool flush_wanted;	/* a table is 3/4 full: flush before the interval */
+	_Atomic uint64_t dropped;	/* accesses lost to a full table */
 	struct zh__access_entry *drain; /* the index thread's copy of one shard's table */
 	struct zh__access_shard shard[ZH__ACCESS_SHARDS];
 };
@@ -445,9 +447,9 @@ struct zh_store {
 	struct zh__repairer rp;
 	struct zh__cache cache;
 	struct zh__access access;
-	struct zh_codec_key key;	  /* encrypted store (rec.encrypted) only */
+	struct zh_codec_key key;	   /* encrypted store (rec.encrypted) only */
 	struct zh__nonce_seq inline_nonce; /* nonces for sealing inline objects */
-	bool replaced[ZH_STORE_DEVS_MAX]; /* given a fresh superblock by this open */
+	bool replaced[ZH_STORE_DEVS_MAX];  /* given a fresh superblock by this open */
 	_Atomic uint64_t puts, put_dedups, gets, deletes, commit_groups, commit_batches;
 };
 

@@ -33,7 +33,7 @@ struct zh_store_put {
 	size_t chunks_cap;
 	uint8_t *small;	 /* the object while it is still small */
 	uint8_t *sealed; /* encrypted store: the inline object as stored */
-	bool borrow;	/* zh_store_put: whole chunks are encoded from the caller's buffer */
+	bool borrow;	 /* zh_store_put: whole chunks are encoded from the caller's buffer */
 };
 
 /* ---- reactor side -------------------------------------------------------------------------- */
@@ -69,11 +69,12 @@ static void shard_write_retry(struct zh_reactor *r, struct zh_timer *t)
 static void shard_write_queue(struct zh_reactor *r, struct zh__shard_op *op, uint32_t stride)
 {
 	struct zh_store *s = op_store(op);
-	int rc = zh__in_region(s, op->src)
-		     ? zh_reactor_write_shared(r, op->loc.dev, op->src, stride, op->loc.offset_bytes,
-					       ZH_NVME_IO_FUA, &op->io, shard_write_done)
-		     : zh_reactor_write_mem(r, op->loc.dev, op->src, stride, op->loc.offset_bytes,
-					    ZH_NVME_IO_FUA, &op->io, shard_write_done);
+	int rc =
+	    zh__in_region(s, op->src)
+		? zh_reactor_write_shared(r, op->loc.dev, op->src, stride, op->loc.offset_bytes,
+					  ZH_NVME_IO_FUA, &op->io, shard_write_done)
+		: zh_reactor_write_mem(r, op->loc.dev, op->src, stride, op->loc.offset_bytes,
+				       ZH_NVME_IO_FUA, &op->io, shard_write_done);
 
 	if (rc == -EAGAIN) {
 		/* Submission queue full for now: try again shortly (timers are sized for it). */
@@ -222,7 +223,8 @@ void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 	/* A transformed payload goes straight into the slot's data shards (k strides of room,
 	 * at least zh_codec_data_bytes_max()): written from there, no copy. */
 	rc = zh_codec_chunk_encode(core->codec, slot->src, slot->raw_bytes, key,
-				   key != NULL ? nonce : NULL, slot->shard[0], slot->shard + k, &enc);
+				   key != NULL ? nonce : NULL, slot->shard[0], slot->shard + k,
+				   &enc);
 
 	atomic_fetch_sub_explicit(&core->encodes_queued, 1, memory_order_relaxed);
 	if (rc < 0) {

@@ -135,8 +135,8 @@ int zh__object_rec_unpack(const uint8_t *in, size_t len, struct zh__object_rec *
 {
 	size_t at = ZH__OBJECT_REC_HEAD;
 
-	if (len < ZH__OBJECT_REC_HEAD || in[0] != REC_VERSION || (in[54] & ~OBJECT_F_ENCRYPTED) != 0 ||
-	    in[55] != 0)
+	if (len < ZH__OBJECT_REC_HEAD || in[0] != REC_VERSION ||
+	    (in[54] & ~OBJECT_F_ENCRYPTED) != 0 || in[55] != 0)
 		return -EUCLEAN;
 	*rec = (struct zh__object_rec){
 	    .layout = in[1],

@@ -25,8 +25,8 @@
 
 #include "index/index.h"
 
-static const char *const cf_names[ZH_INDEX_CF_COUNT + 1] = {
-    "default", "objects", "chunks", "alloc", "meta", "access"};
+static const char *const cf_names[ZH_INDEX_CF_COUNT + 1] = {"default", "objects", "chunks",
+							    "alloc",   "meta",	  "access"};
 
 struct zh_index {
 	rocksdb_t *db;
@@ -88,8 +88,8 @@ static int options_create(struct zh_index *ix, const struct zh_index_opts *o)
 	ix->write_sync = rocksdb_writeoptions_create();
 	ix->write_nosync = rocksdb_writeoptions_create();
 	ix->read = rocksdb_readoptions_create();
-	if (ix->options == NULL || ix->table == NULL || ix->cache == NULL || ix->write_sync == NULL ||
-	    ix->write_nosync == NULL || ix->read == NULL)
+	if (ix->options == NULL || ix->table == NULL || ix->cache == NULL ||
+	    ix->write_sync == NULL || ix->write_nosync == NULL || ix->read == NULL)
 		return -ENOMEM;
 	rocksdb_block_based_options_set_block_cache(ix->table, ix->cache);
 	rocksdb_block_based_options_set_filter_policy(ix->table,
@@ -126,10 +126,10 @@ int zh_index_open(const struct zh_index_opts *o, struct zh_index **out)
 		for (unsigned i = 0; i <= ZH_INDEX_CF_COUNT; i++)
 			cf_opts[i] = ix->options;
 		ix->db = rocksdb_open_column_families(ix->options, o->path, ZH_INDEX_CF_COUNT + 1,
-						      (const char *const *)cf_names, cf_opts, ix->cf,
-						      &err);
+						      (const char *const *)cf_names, cf_opts,
+						      ix->cf, &err);
 		rc = status_errno(err);
-		/* A missing store without `create` reads as "Invalid argument: ... does not exist". */
+		/* A missing store without `create` reads "Invalid argument: ... does not exist". */
 		if (rc == -EINVAL && !o->create && strstr(last_error, "does not exist") != NULL)
 			rc = -ENOENT;
 	}
@@ -257,7 +257,7 @@ int zh_index_get_with(struct zh_index *ix, enum zh_index_cf cf, const void *key,
 {
 	char *err = NULL;
 	rocksdb_pinnableslice_t *v =
-		rocksdb_get_pinned_cf(ix->db, ix->read, cf_handle(ix, cf), key, key_len, &err);
+	    rocksdb_get_pinned_cf(ix->db, ix->read, cf_handle(ix, cf), key, key_len, &err);
 	const char *val;
 	size_t len;
 	int rc = status_errno(err);
@@ -290,14 +290,14 @@ static int get_copy_fn(void *ctx, const void *val, size_t len)
 long zh_index_get(struct zh_index *ix, enum zh_index_cf cf, const void *key, size_t key_len,
 		  void *buf, size_t cap)
 {
-	struct get_copy c = { buf, cap, 0 };
+	struct get_copy c = {buf, cap, 0};
 	int rc = zh_index_get_with(ix, cf, key, key_len, get_copy_fn, &c);
 
 	return rc < 0 ? rc : (long)c.len;
 }
 
-int zh_index_scan(struct zh_index *ix, enum zh_index_cf cf, const void *prefix,
-		  size_t prefix_len, zh_index_scan_fn fn, void *ctx)
+int zh_index_scan(struct zh_index *ix, enum zh_index_cf cf, const void *prefix, size_t prefix_len,
+		  zh_index_scan_fn fn, void *ctx)
 {
 	rocksdb_iterator_t *it = rocksdb_create_iterator_cf(ix->db, ix->read, cf_handle(ix, cf));
 	char *err = NULL;

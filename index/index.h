@@ -31,14 +31,14 @@ enum zh_index_cf {
 	ZH_INDEX_CF_COUNT,
 };
 
-#define ZH_INDEX_KEY_MAX     256
-#define ZH_INDEX_ERROR_MAX   256
-#define ZH_INDEX_GROUP_MAX   256 /* batches per zh_index_commit_group() */
+#define ZH_INDEX_KEY_MAX   256
+#define ZH_INDEX_ERROR_MAX 256
+#define ZH_INDEX_GROUP_MAX 256 /* batches per zh_index_commit_group() */
 
 struct zh_index_opts {
-	const char *path;          /**< directory of the database */
-	bool create;               /**< create it (and the column families) if missing */
-	uint64_t cache_bytes;      /**< block cache; default 64 MiB */
+	const char *path;	     /**< directory of the database */
+	bool create;		     /**< create it (and the column families) if missing */
+	uint64_t cache_bytes;	     /**< block cache; default 64 MiB */
 	uint64_t write_buffer_bytes; /**< memtable per column family; default 32 MiB */
 };
 
@@ -96,9 +96,8 @@ typedef int (*zh_index_value_fn)(void *ctx, const void *val, size_t val_len);
  * Look one value up and hand it to \p fn in place (RocksDB keeps it pinned for the call: no
  * copy). \return fn's value, -ENOENT, or -errno.
  */
-ZH_MUST_CHECK int zh_index_get_with(struct zh_index *index, enum zh_index_cf cf,
-				    const void *key, size_t key_len, zh_index_value_fn fn,
-				    void *ctx);
+ZH_MUST_CHECK int zh_index_get_with(struct zh_index *index, enum zh_index_cf cf, const void *key,
+				    size_t key_len, zh_index_value_fn fn, void *ctx);
 
 typedef int (*zh_index_scan_fn)(void *ctx, const void *key, size_t key_len, const void *val,
 				size_t val_len);

@@ -44,7 +44,7 @@ static int parse_core_number(const char *s, char **end, unsigned long *out)
 int zh_numa_cpuset_parse(const char *spec, struct zh_numa_cpuset *out)
 {
 	static_assert(ZH_NUMA_CPUS_MAX <= UINT16_MAX, "cores are stored as uint16_t");
-	bool seen[ZH_NUMA_CPUS_MAX] = { false };
+	bool seen[ZH_NUMA_CPUS_MAX] = {false};
 	const char *p = spec;
 	int rc;
 

@@ -40,7 +40,7 @@ void zh_numa_topo_destroy(struct zh_numa_topo *topo);
 
 /** The cores this process may run on (its affinity mask), in ascending order. */
 ZH_MUST_CHECK int zh_numa_topo_allowed_cpus(const struct zh_numa_topo *topo,
-					     struct zh_numa_cpuset *out);
+					    struct zh_numa_cpuset *out);
 
 /** Number of NUMA nodes with memory (1 on a machine without NUMA). */
 unsigned zh_numa_topo_node_count(const struct zh_numa_topo *topo);

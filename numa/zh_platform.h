@@ -12,26 +12,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define ZH_CACHELINE_BYTES 64
-#define ZH_MUST_CHECK __attribute__((warn_unused_result))
-#define ZH_LIKELY(x) __builtin_expect(!!(x), 1)
-#define ZH_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#define ZH_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ZH_CACHELINE_BYTES		   64
+#define ZH_MUST_CHECK			   __attribute__((warn_unused_result))
+#define ZH_LIKELY(x)			   __builtin_expect(!!(x), 1)
+#define ZH_UNLIKELY(x)			   __builtin_expect(!!(x), 0)
+#define ZH_ARRAY_SIZE(a)		   (sizeof(a) / sizeof((a)[0]))
 #define ZH_CONTAINER_OF(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* Kept out of line so the assertion's cold path costs the caller one compare and one call. */
 __attribute__((noreturn, cold)) static inline void zh_assert_fail(const char *expr,
-								const char *file, int line)
+								  const char *file, int line)
 {
 	fprintf(stderr, "zhtp: assertion failed: %s (%s:%d)\n", expr, file, line);
 	abort();
 }
 
 /* On in every build: an invariant broken in production must stop the process, not corrupt data. */
-#define ZH_ASSERT(expr)                                                                     \
-	do {                                                                                \
-		if (ZH_UNLIKELY(!(expr)))                                                   \
-			zh_assert_fail(#expr, __FILE__, __LINE__);                          \
+#define ZH_ASSERT(expr)                                                                            \
+	do {                                                                                       \
+		if (ZH_UNLIKELY(!(expr)))                                                          \
+			zh_assert_fail(#expr, __FILE__, __LINE__);                                 \
 	} while (0)
 
 #ifdef ZH_DEBUG

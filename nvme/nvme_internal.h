@@ -13,7 +13,7 @@
 /* NVM command set opcodes (NVMe base spec, I/O commands). */
 #define ZH_NVME_CMD_FLUSH 0x00
 #define ZH_NVME_CMD_WRITE 0x01
-#define ZH_NVME_CMD_READ 0x02
+#define ZH_NVME_CMD_READ  0x02
 /* CDW12 bit 30: force unit access. */
 #define ZH_NVME_CDW12_FUA (1u << 30)
 /* The NLB field is 16 bits, 0's based. */

@@ -173,8 +173,8 @@ int zh_nvme_status_to_errno(uint16_t status)
 	switch (sct) {
 	case 0: /* generic command status */
 		return generic_status_to_errno(sc);
-	case 1: /* command specific status */
-		return sc == 0x82 ? -EROFS : -EINVAL; /* 0x82: write to a read-only range */
+	case 1: /* command specific status; 0x82: write to a read-only range */
+		return sc == 0x82 ? -EROFS : -EINVAL;
 	case 2: /* media and data integrity errors */
 		return media_status_to_errno(sc);
 	default: /* path related, vendor specific */

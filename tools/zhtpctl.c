@@ -157,7 +157,8 @@ static int key_file_read(const char *path, struct zh_codec_key *key)
 	struct stat st;
 
 	if (rc == 0 && stat(path, &st) == 0 && (st.st_mode & 077) != 0)
-		fprintf(stderr, "zhtpctl: warning: %s can be read by others than its owner\n", path);
+		fprintf(stderr, "zhtpctl: warning: %s can be read by others than its owner\n",
+			path);
 	return rc;
 }
 

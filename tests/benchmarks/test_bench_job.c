@@ -1173,13 +1173,15 @@ Test(bench_job, fio_batching_options_are_accepted_and_recorded)
 {
 	zh_bench_job_defaults(&job);
 	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch_submit", "32", err, sizeof(err)), 0);
-	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch_complete_max", "16", err, sizeof(err)), 0);
+	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch_complete_max", "16", err, sizeof(err)),
+		     0);
 	cr_assert_eq(job.iodepth_batch_submit, 32);
 	cr_assert_eq(job.iodepth_batch_complete_max, 16);
 	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch", "x", err, sizeof(err)), -EINVAL);
 	cr_assert_not_null(strstr(err, "iodepth_batch"), "%s", err);
-	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch_complete_min", "1", err, sizeof(err)), 0);
-	/* A reactor waits for one completion: a larger minimum would be ignored, so it is refused. */
+	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch_complete_min", "1", err, sizeof(err)),
+		     0);
+	/* A reactor waits for one completion: a larger minimum would be ignored, so is refused. */
 	cr_assert_eq(zh_bench_job_set(&job, "iodepth_batch_complete_min", "8", err, sizeof(err)),
 		     -EINVAL);
 	cr_assert_not_null(strstr(err, "iodepth_batch_complete_min"), "%s", err);
@@ -1187,8 +1189,8 @@ Test(bench_job, fio_batching_options_are_accepted_and_recorded)
 
 Test(bench_job, engine_placement_and_idle_flags_on_the_command_line)
 {
-	char *ok[] = { "zhtp-bench", "--pin=node", "--idle", "poll", "--name=x", NULL };
-	char *bad[] = { "zhtp-bench", "--pin=socket", "--name=x", NULL };
+	char *ok[] = {"zhtp-bench", "--pin=node", "--idle", "poll", "--name=x", NULL};
+	char *bad[] = {"zhtp-bench", "--pin=socket", "--name=x", NULL};
 
 	cr_assert_eq(zh_bench_cli_parse(&cli, 5, ok, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(cli.pin, ZH_BENCH_PIN_NODE);
@@ -1199,10 +1201,10 @@ Test(bench_job, engine_placement_and_idle_flags_on_the_command_line)
 
 Test(bench_job, scheduling_policy_on_the_command_line)
 {
-	char *none[] = { "zhtp-bench", "--name=x", NULL };
-	char *normal[] = { "zhtp-bench", "--sched=normal", "--name=x", NULL };
-	char *batch[] = { "zhtp-bench", "--sched", "batch", "--name=x", NULL };
-	char *bad[] = { "zhtp-bench", "--sched=fifo", "--name=x", NULL };
+	char *none[] = {"zhtp-bench", "--name=x", NULL};
+	char *normal[] = {"zhtp-bench", "--sched=normal", "--name=x", NULL};
+	char *batch[] = {"zhtp-bench", "--sched", "batch", "--name=x", NULL};
+	char *bad[] = {"zhtp-bench", "--sched=fifo", "--name=x", NULL};
 
 	cr_assert_eq(zh_bench_cli_parse(&cli, 2, none, err, sizeof(err)), 0, "%s", err);
 	cr_assert(cli.sched_batch, "SCHED_BATCH is zhtp-bench's default");
@@ -1216,11 +1218,11 @@ Test(bench_job, scheduling_policy_on_the_command_line)
 
 Test(bench_job, busy_poll_window_on_the_command_line)
 {
-	char *none[] = { "zhtp-bench", "--name=x", NULL };
-	char *us[] = { "zhtp-bench", "--busy-poll=20us", "--name=x", NULL };
-	char *off[] = { "zhtp-bench", "--busy-poll", "0", "--name=x", NULL };
-	char *big[] = { "zhtp-bench", "--busy-poll=11ms", "--name=x", NULL };
-	char *junk[] = { "zhtp-bench", "--busy-poll=soon", "--name=x", NULL };
+	char *none[] = {"zhtp-bench", "--name=x", NULL};
+	char *us[] = {"zhtp-bench", "--busy-poll=20us", "--name=x", NULL};
+	char *off[] = {"zhtp-bench", "--busy-poll", "0", "--name=x", NULL};
+	char *big[] = {"zhtp-bench", "--busy-poll=11ms", "--name=x", NULL};
+	char *junk[] = {"zhtp-bench", "--busy-poll=soon", "--name=x", NULL};
 
 	cr_assert_eq(zh_bench_cli_parse(&cli, 2, none, err, sizeof(err)), 0, "%s", err);
 	cr_assert_not(cli.busy_poll_set, "no option keeps the engine's default");

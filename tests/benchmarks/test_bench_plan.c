@@ -33,8 +33,11 @@ TestSuite(bench_plan, .init = setup, .fini = teardown);
 static void job_make(struct zh_bench_job *job, const char *name, const char *iodepth,
 		     const char *batch)
 {
-	const char *kv[][2] = { { "name", name },   { "filename", path }, { "size", "1m" },
-				{ "rw", "randread" }, { "iodepth", iodepth } };
+	const char *kv[][2] = {{"name", name},
+			       {"filename", path},
+			       {"size", "1m"},
+			       {"rw", "randread"},
+			       {"iodepth", iodepth}};
 
 	zh_bench_job_defaults(job);
 	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)

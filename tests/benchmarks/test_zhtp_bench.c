@@ -49,8 +49,8 @@ static int run_bench(const char *args)
 	char cmd[4096];
 	int st;
 
-	snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s >'%s' 2>'%s'", scratch, ZH_BENCH_BINARY, args,
-		 out_path, err_path);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && '%s' %s >'%s' 2>'%s'", scratch, ZH_BENCH_BINARY,
+		 args, out_path, err_path);
 	st = system(cmd);
 	cr_assert(WIFEXITED(st));
 	return WEXITSTATUS(st);
@@ -111,9 +111,9 @@ Test(bench_zhtp, size_bound_job_does_exactly_size_over_bs_ios)
 			       "--iodepth=8 --direct=1");
 	const cJSON *job = job_at(root, 0);
 	const cJSON *pct = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(job, "read"),
-						 "clat_ns"),
-		"percentile");
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(job, "read"),
+					     "clat_ns"),
+	    "percentile");
 
 	cr_assert_eq(num(job, "read", "total_ios"), 1024);
 	cr_assert_eq(num(job, "read", "io_bytes"), 4 << 20);
@@ -213,7 +213,8 @@ Test(bench_zhtp, fio_example_job_runs_with_its_engine_line_reported)
 	char args[1024];
 	char *text;
 
-	snprintf(args, sizeof(args), "--filename=ex.img --size=4m --runtime=1 '%s/fio-rand-read.fio'",
+	snprintf(args, sizeof(args),
+		 "--filename=ex.img --size=4m --runtime=1 '%s/fio-rand-read.fio'",
 		 ZH_TEST_DATA_DIR);
 	cr_assert_eq(run_bench(args), 0, "%s", slurp(err_path));
 	text = slurp(out_path);

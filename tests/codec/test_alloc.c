@@ -55,8 +55,8 @@ void free(void *p)
 
 Test(codec_alloc, no_heap_calls_per_chunk)
 {
-	static const struct zh_codec_key key = { { 9 } };
-	static const uint8_t nonce[ZH_CODEC_NONCE_BYTES] = { 1 };
+	static const struct zh_codec_key key = {{9}};
+	static const uint8_t nonce[ZH_CODEC_NONCE_BYTES] = {1};
 	struct zh_codec_opts o;
 	struct zh_codec *c;
 	struct zh_codec_tree *tree;

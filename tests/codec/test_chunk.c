@@ -22,8 +22,8 @@ static uint8_t *parity[ZH_CODEC_SHARDS_MAX];
 static const uint8_t *shards[ZH_CODEC_SHARDS_MAX];
 static struct zh_codec_hdr hdr;
 static uint8_t hash[ZH_CODEC_HASH_BYTES];
-static const struct zh_codec_key key = { { 1, 2, 3, 4, 5, 6, 7, 8 } };
-static const uint8_t nonce[ZH_CODEC_NONCE_BYTES] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7 };
+static const struct zh_codec_key key = {{1, 2, 3, 4, 5, 6, 7, 8}};
+static const uint8_t nonce[ZH_CODEC_NONCE_BYTES] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7};
 static uint64_t rng = 88172645463325252ull;
 
 static uint64_t rnd(void)
@@ -77,8 +77,8 @@ static void fill_random(size_t n)
 /* Text-like bytes: words from a small vocabulary, compressible about 3-4x. */
 static void fill_text(size_t n)
 {
-	static const char *words[] = { "object ", "shard ", "parity ", "reactor ", "chunk ",
-				       "device ", "\n", "store ", "hash ", "1234 " };
+	static const char *words[] = {"object ", "shard ", "parity ", "reactor ", "chunk ",
+				      "device ", "\n",	   "store ",  "hash ",	  "1234 "};
 
 	for (size_t i = 0; i < n;) {
 		const char *w = words[rnd() % 10];
@@ -113,8 +113,8 @@ static void round_trip(size_t n, bool encrypt)
 
 	encode(n, encrypt);
 	memset(out, 0xee, CHUNK);
-	cr_assert_eq(zh_codec_chunk_decode(codec, &hdr, shards, all_shards(),
-					   encrypt ? &key : NULL, out, CHUNK, &bad),
+	cr_assert_eq(zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), encrypt ? &key : NULL,
+					   out, CHUNK, &bad),
 		     (int)n, "length %zu", n);
 	cr_assert_eq(bad, 0);
 	cr_assert_arr_eq(out, raw, n, "length %zu", n);
@@ -157,7 +157,7 @@ Test(codec_chunk, compressible_is_compressed)
 
 Test(codec_chunk, empty_one_byte_and_odd_sizes)
 {
-	size_t sizes[] = { 0, 1, 7, 63, 4095, 4097, 12345, 1000003, CHUNK - 1 };
+	size_t sizes[] = {0, 1, 7, 63, 4095, 4097, 12345, 1000003, CHUNK - 1};
 
 	for (unsigned e = 0; e < 2; e++) {
 		for (unsigned i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -261,9 +261,9 @@ Test(codec_chunk, missing_shards_up_to_m)
 		int want = __builtin_popcount(miss) <= 4 ? 999999 : -EIO;
 
 		memset(out, 0, CHUNK);
-		cr_assert_eq(zh_codec_chunk_decode(codec, &hdr, shards, all & ~miss, NULL, out, CHUNK,
-						   NULL),
-			     want, "missing %#x", miss);
+		cr_assert_eq(
+		    zh_codec_chunk_decode(codec, &hdr, shards, all & ~miss, NULL, out, CHUNK, NULL),
+		    want, "missing %#x", miss);
 		if (want > 0)
 			cr_assert_arr_eq(out, raw, 999999);
 	}
@@ -278,14 +278,14 @@ Test(codec_chunk, wrong_key_fails_and_zeroes_the_output)
 	cr_assert_eq(hdr.flags, ZH_CODEC_F_COMPRESSED | ZH_CODEC_F_ENCRYPTED);
 	wrong.bytes[31] ^= 0x80;
 	memset(out, 0xee, CHUNK);
-	cr_assert_eq(zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), &wrong, out, CHUNK,
-					   NULL),
-		     -EBADMSG);
+	cr_assert_eq(
+	    zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), &wrong, out, CHUNK, NULL),
+	    -EBADMSG);
 	for (size_t i = 0; i < CHUNK; i++)
 		cr_assert_eq(out[i], 0, "byte %zu", i);
-	cr_assert_eq(zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), NULL, out, CHUNK,
-					   NULL),
-		     -ENOKEY);
+	cr_assert_eq(
+	    zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), NULL, out, CHUNK, NULL),
+	    -ENOKEY);
 }
 
 Test(codec_chunk, tampered_tag_nonce_or_ciphertext_fails)
@@ -321,8 +321,9 @@ Test(codec_chunk, bad_arguments)
 	cr_assert_eq(zh_codec_chunk_encode(codec, raw, 10, &key, NULL, data, parity, &e), -EINVAL);
 	fill_random(5000);
 	encode(5000, false);
-	cr_assert_eq(zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), NULL, out, 4999, NULL),
-		     -ENOSPC);
+	cr_assert_eq(
+	    zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), NULL, out, 4999, NULL),
+	    -ENOSPC);
 	h = hdr;
 	h.ec_m = 2;
 	h.shard_crc[10] = h.shard_crc[11] = 0;
@@ -370,8 +371,8 @@ static void *thread_encode_decode(void *arg)
 	for (unsigned round = 0; round < 20; round++) {
 		for (size_t i = 0; i < n; i++)
 			in[i] = (uint8_t)((i * (j->seed + round)) >> (round % 3 ? 3 : 11));
-		if (zh_codec_chunk_encode(c, in, n, round % 2 ? &key : NULL, round % 2 ? nonce : NULL,
-					  d, par, &e) != 0 ||
+		if (zh_codec_chunk_encode(c, in, n, round % 2 ? &key : NULL,
+					  round % 2 ? nonce : NULL, d, par, &e) != 0 ||
 		    zh_codec_chunk_decode(c, &e.hdr, e.shard, 0xffc, round % 2 ? &key : NULL, back,
 					  n, NULL) != (int)n ||
 		    memcmp(in, back, n) != 0)
@@ -388,7 +389,7 @@ static void *thread_encode_decode(void *arg)
 
 Test(codec_chunk, codecs_on_two_threads_do_not_interfere)
 {
-	struct thread_job jobs[2] = { { 1, 0 }, { 2, 0 } };
+	struct thread_job jobs[2] = {{1, 0}, {2, 0}};
 	pthread_t t[2];
 
 	for (unsigned i = 0; i < 2; i++)

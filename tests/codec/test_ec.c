@@ -71,7 +71,7 @@ static void check_pattern(uint32_t lost)
 {
 	uint32_t all = (uint32_t)((1ull << (k + m)) - 1);
 	const uint8_t *in[ZH_CODEC_SHARDS_MAX];
-	uint8_t *out[ZH_CODEC_SHARDS_MAX] = { 0 };
+	uint8_t *out[ZH_CODEC_SHARDS_MAX] = {0};
 
 	for (unsigned i = 0; i < k + m; i++) {
 		in[i] = (lost & (1u << i)) ? NULL : shard[i];
@@ -142,7 +142,7 @@ Test(codec_ec, random_patterns_10_4)
 Test(codec_ec, more_than_m_losses_is_eio_and_touches_nothing)
 {
 	const uint8_t *in[ZH_CODEC_SHARDS_MAX];
-	uint8_t *out[ZH_CODEC_SHARDS_MAX] = { 0 };
+	uint8_t *out[ZH_CODEC_SHARDS_MAX] = {0};
 
 	setup_km(4, 2);
 	for (unsigned i = 0; i < 6; i++)
@@ -157,8 +157,8 @@ Test(codec_ec, more_than_m_losses_is_eio_and_touches_nothing)
 
 Test(codec_ec, bad_masks_are_einval)
 {
-	const uint8_t *in[ZH_CODEC_SHARDS_MAX] = { 0 };
-	uint8_t *out[ZH_CODEC_SHARDS_MAX] = { 0 };
+	const uint8_t *in[ZH_CODEC_SHARDS_MAX] = {0};
+	uint8_t *out[ZH_CODEC_SHARDS_MAX] = {0};
 
 	setup_km(4, 2);
 	cr_assert_eq(zh_codec_ec_reconstruct(codec, SHARD_BYTES, in, 0x3f, out, 0x1), -EINVAL);

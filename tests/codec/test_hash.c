@@ -66,8 +66,9 @@ static void leaf_by_the_book(const uint8_t *buf, size_t len, uint8_t out[32])
 
 Test(codec_hash, leaf_hash_lanes_match_the_definition)
 {
-	static const size_t lens[] = {0, 1, 31, 32767, 32768, 32769, 16 * 32768, 16 * 32768 + 1,
-				      (1u << 20) - 1, 1u << 20, 3u << 20};
+	static const size_t lens[] = {
+	    0,	      1,       31, 32767, 32768, 32769, 16 * 32768, 16 * 32768 + 1, (1u << 20) - 1,
+	    1u << 20, 3u << 20};
 	struct zh_codec_opts o;
 	struct zh_codec *c;
 	uint8_t *buf = malloc(3u << 20);
@@ -100,7 +101,7 @@ Test(codec_hash, tree_hash_depends_on_order_lengths_and_chunking)
 {
 	struct zh_codec_tree *t;
 	uint8_t leaves[3][32], a[32], b[32];
-	uint32_t lens[3] = { 1024, 1024, 100 };
+	uint32_t lens[3] = {1024, 1024, 100};
 
 	cr_assert_eq(zh_codec_tree_create(&t), 0);
 	for (unsigned i = 0; i < 3; i++)
@@ -151,7 +152,7 @@ Test(codec_hash, hex_round_trip_and_refusals)
 Test(codec_hash, tree_refuses_a_chunk_after_a_short_one, .signal = SIGABRT)
 {
 	struct zh_codec_tree *t;
-	uint8_t leaf[32] = { 0 };
+	uint8_t leaf[32] = {0};
 
 	cr_assert_eq(zh_codec_tree_create(&t), 0);
 	zh_codec_tree_reset(t, 1024);

@@ -65,7 +65,7 @@ Test(codec_hdr, fixed_offsets_little_endian)
 	cr_assert_eq(p[7], 4);
 	cr_assert_eq(p[8] | p[9] << 8 | p[10] << 16 | p[11] << 24, 1 << 20);
 	cr_assert_eq(p[12] | p[13] << 8 | p[14] << 16 | p[15] << 24, 300000);
-	cr_assert_eq(p[24], 1);  /* nonce */
+	cr_assert_eq(p[24], 1);	   /* nonce */
 	cr_assert_eq(p[36], 0xf0); /* tag */
 	cr_assert_eq(p[60], 0x04); /* shard_crc[0], low byte first */
 	cr_assert_eq(zh_codec_crc32c(p, 188),
@@ -94,15 +94,15 @@ Test(codec_hdr, field_checks)
 		uint8_t val;
 		int err;
 	} cases[] = {
-		{ 4, 2, -EPROTONOSUPPORT },   /* version */
-		{ 5, 0x7, -EPROTONOSUPPORT }, /* unknown flag */
-		{ 6, 0, -EBADMSG },           /* k = 0 */
-		{ 6, 30, -EBADMSG },          /* k + m > 32 */
-		{ 11, 0x10, -EBADMSG },       /* raw length past the chunk limit */
-		{ 16, 0x41, -EBADMSG },       /* shard length not the canonical one */
-		{ 20, 1, -EBADMSG },          /* reserved */
-		{ 52, 1, -EBADMSG },          /* reserved */
-		{ 60 + 4 * 12, 1, -EBADMSG }, /* crc of a shard past k + m */
+	    {4, 2, -EPROTONOSUPPORT},	/* version */
+	    {5, 0x7, -EPROTONOSUPPORT}, /* unknown flag */
+	    {6, 0, -EBADMSG},		/* k = 0 */
+	    {6, 30, -EBADMSG},		/* k + m > 32 */
+	    {11, 0x10, -EBADMSG},	/* raw length past the chunk limit */
+	    {16, 0x41, -EBADMSG},	/* shard length not the canonical one */
+	    {20, 1, -EBADMSG},		/* reserved */
+	    {52, 1, -EBADMSG},		/* reserved */
+	    {60 + 4 * 12, 1, -EBADMSG}, /* crc of a shard past k + m */
 	};
 
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -434,8 +434,7 @@ static void sched_probe_start(struct zh_reactor *r, void *arg)
 	ZH_ASSERT(zh_reactor_flush(r, 0, &p->io, sched_flush_done) == 0);
 }
 
-/* The io-wq workers thread \p tid created ("iou-wrk-<tid>"): how many, and how many run \p policy.
- */
+/* The io-wq workers thread \p tid created ("iou-wrk-<tid>"): how many, how many run \p policy. */
 static unsigned iowq_workers(pid_t tid, int policy, unsigned *with_policy)
 {
 	char want[32], path[300], comm[32];

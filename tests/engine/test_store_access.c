@@ -82,7 +82,7 @@ Test(engine_store_access, gets_count_once_each_and_reach_the_index_when_flushed)
 	uint8_t small[ZH_CODEC_HASH_BYTES], big[ZH_CODEC_HASH_BYTES], idle[ZH_CODEC_HASH_BYTES];
 	time_t t0 = time(NULL);
 
-	put_pattern(s, 3000, 1, small);		 /* inline (and then in the hot cache) */
+	put_pattern(s, 3000, 1, small);		/* inline (and then in the hot cache) */
 	put_pattern(s, 2 * ZT_MIB + 5, 2, big); /* chunked */
 	put_pattern(s, 20000, 3, idle);
 	get_range(s, small, 0, UINT64_MAX);

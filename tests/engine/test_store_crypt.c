@@ -30,12 +30,12 @@ static void teardown(void)
 
 TestSuite(engine_store_crypt, .init = setup, .fini = teardown);
 
-static const struct zh_codec_key key_a = {{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-					   17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-					   31, 32}};
-static const struct zh_codec_key key_b = {{32, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-					   17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30,
-					   31, 1}};
+static const struct zh_codec_key key_a = {{1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+					   12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+					   23, 24, 25, 26, 27, 28, 29, 30, 31, 32}};
+static const struct zh_codec_key key_b = {{32, 2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+					   12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+					   23, 24, 25, 26, 27, 28, 29, 30, 31, 1}};
 
 static struct zh_store *open_with(const struct zh_codec_key *key, bool format)
 {
@@ -145,7 +145,8 @@ Test(engine_store_crypt, same_names_dedup_and_ranges)
 		cr_assert_eq(zh_store_stat(s, h1, &info), 0);
 		cr_assert_eq(info.refcount, 2);
 		cr_assert(info.encrypted);
-		cr_assert_eq(zh_store_get(s, h1, sizes[i] / 3, sizes[i] / 3, zt_expect_sink, &e), 0);
+		cr_assert_eq(zh_store_get(s, h1, sizes[i] / 3, sizes[i] / 3, zt_expect_sink, &e),
+			     0);
 		cr_assert(zt_expect_matched(&e));
 		cr_assert_eq(zh_store_delete(s, h1), 0);
 		cr_assert_eq(zt_get_cmp(s, h1, data, sizes[i]), 0);
@@ -185,8 +186,11 @@ Test(engine_store_crypt, damaged_shards_read_and_scrub_back)
 
 Test(engine_store_crypt, store_record_carries_flag_and_key_check)
 {
-	struct zh__store_rec rec = {.dev_count = 1, .block_bytes = 4096, .chunk_bytes = ZT_MIB,
-				    .ec_k = 1, .encrypted = true};
+	struct zh__store_rec rec = {.dev_count = 1,
+				    .block_bytes = 4096,
+				    .chunk_bytes = ZT_MIB,
+				    .ec_k = 1,
+				    .encrypted = true};
 	struct zh__store_rec back;
 	uint8_t buf[ZH__STORE_REC_MAX];
 	size_t n;
@@ -225,8 +229,11 @@ Test(engine_store_crypt, sealed_inline_record_round_trips_and_tampering_is_caugh
 	uint8_t *plain = zt_random(1000, 6), out[1000];
 	uint8_t hash[ZH_CODEC_HASH_BYTES] = {7}, other[ZH_CODEC_HASH_BYTES] = {8};
 	uint8_t sealed[ZH__SEAL_BYTES + 1000], packed[ZH__OBJECT_REC_MAX + 1000];
-	struct zh__object_rec rec = {.layout = ZH_OBJECT_INLINE, .size_bytes = 1000, .refcount = 1,
-				     .encrypted = true, .inline_data = sealed};
+	struct zh__object_rec rec = {.layout = ZH_OBJECT_INLINE,
+				     .size_bytes = 1000,
+				     .refcount = 1,
+				     .encrypted = true,
+				     .inline_data = sealed};
 	struct zh__object_rec back;
 	size_t n;
 

@@ -27,8 +27,8 @@
 static struct zh_codec *codec_42, *codec_84;
 static uint8_t *shard_buf[ZH_CODEC_SHARDS_MAX];
 static uint8_t raw_out[FUZZ_CHUNK_MAX];
-static const struct zh_codec_key key = { { 0x42, 0x13 } };
-static const uint8_t nonce[ZH_CODEC_NONCE_BYTES] = { 7 };
+static const struct zh_codec_key key = {{0x42, 0x13}};
+static const uint8_t nonce[ZH_CODEC_NONCE_BYTES] = {7};
 
 static struct zh_codec *codec_make(unsigned k, unsigned m)
 {
@@ -78,7 +78,7 @@ static void crcs_fix(struct zh_codec_hdr *h)
 }
 
 /* Bits 5-7 of the mode pick which shards are missing: none, or one of a few patterns. */
-static const uint32_t missing[8] = { 0, 0x1, 0x3, 0x5, 0x30, 0x7, 0xf, 0x21 };
+static const uint32_t missing[8] = {0, 0x1, 0x3, 0x5, 0x30, 0x7, 0xf, 0x21};
 
 static int decode(struct zh_codec *c, struct zh_codec_hdr *h, uint8_t mode)
 {

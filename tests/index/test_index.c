@@ -112,8 +112,7 @@ struct scan_seen {
 	unsigned stop_at;
 };
 
-static int scan_collect(void *ctx, const void *key, size_t key_len, const void *val,
-			size_t val_len)
+static int scan_collect(void *ctx, const void *key, size_t key_len, const void *val, size_t val_len)
 {
 	struct scan_seen *s = ctx;
 
@@ -129,8 +128,8 @@ static int scan_collect(void *ctx, const void *key, size_t key_len, const void *
 
 Test(index, prefix_scan_in_key_order_and_stops_on_request)
 {
-	static const char *keys[] = { "b/2", "a/1", "b/1", "c/1", "b/3" };
-	struct scan_seen s = { .n = 0 };
+	static const char *keys[] = {"b/2", "a/1", "b/1", "c/1", "b/3"};
+	struct scan_seen s = {.n = 0};
 
 	for (unsigned i = 0; i < 5; i++)
 		put1(ZH_INDEX_CF_ALLOC, keys[i], "v");

@@ -12,7 +12,7 @@ Test(numa_numa, cpuset_parses_lists_and_ranges_in_order)
 
 	cr_assert_eq(zh_numa_cpuset_parse("8,0-3,2", &set), 0);
 	cr_assert_eq(set.count, 5);
-	const uint16_t want[5] = { 0, 1, 2, 3, 8 };
+	const uint16_t want[5] = {0, 1, 2, 3, 8};
 	for (int i = 0; i < 5; i++)
 		cr_assert_eq(set.cpus[i], want[i]);
 	cr_assert_eq(zh_numa_cpuset_parse("1023", &set), 0);
@@ -22,7 +22,7 @@ Test(numa_numa, cpuset_parses_lists_and_ranges_in_order)
 Test(numa_numa, cpuset_rejects_bad_syntax)
 {
 	struct zh_numa_cpuset set;
-	const char *bad[] = { "", "a", "1,", ",1", "3-1", "1-", "1--2", "1 2", "-1", "0x1" };
+	const char *bad[] = {"", "a", "1,", ",1", "3-1", "1-", "1--2", "1 2", "-1", "0x1"};
 
 	for (size_t i = 0; i < ZH_ARRAY_SIZE(bad); i++)
 		cr_assert_eq(zh_numa_cpuset_parse(bad[i], &set), -EINVAL, "accepted '%s'", bad[i]);

@@ -19,12 +19,12 @@
 static struct zh_nvme_dev ng_dev(uint32_t lba_bytes, uint64_t blocks)
 {
 	struct zh_nvme_dev d = {
-		.backend = ZH_NVME_BACKEND_PASSTHRU,
-		.fd = 7,
-		.block_bytes = lba_bytes,
-		.block_shift = (uint32_t)__builtin_ctz(lba_bytes),
-		.nsid = 1,
-		.size_bytes = blocks * lba_bytes,
+	    .backend = ZH_NVME_BACKEND_PASSTHRU,
+	    .fd = 7,
+	    .block_bytes = lba_bytes,
+	    .block_shift = (uint32_t)__builtin_ctz(lba_bytes),
+	    .nsid = 1,
+	    .size_bytes = blocks * lba_bytes,
 	};
 	return d;
 }
@@ -33,8 +33,13 @@ static struct zh_nvme_req rw(enum zh_nvme_op op, uint64_t off, uint32_t len, uns
 {
 	static char buf[1 << 21] __attribute__((aligned(4096)));
 	struct zh_nvme_req r = {
-		.op = op, .flags = flags, .offset_bytes = off, .len_bytes = len,
-		.addr = buf, .buf_index = -1, .file_index = -1,
+	    .op = op,
+	    .flags = flags,
+	    .offset_bytes = off,
+	    .len_bytes = len,
+	    .addr = buf,
+	    .buf_index = -1,
+	    .file_index = -1,
 	};
 	return r;
 }
@@ -167,8 +172,11 @@ Test(nvme_passthru, completion_keeps_status_and_reports_bytes)
 
 Test(nvme_file, prep_uses_fixed_ops_dsync_for_fua_and_datasync_flush)
 {
-	struct zh_nvme_dev d = { .backend = ZH_NVME_BACKEND_FILE, .fd = 9, .block_bytes = 4096,
-				 .block_shift = 12, .size_bytes = 1 << 20 };
+	struct zh_nvme_dev d = {.backend = ZH_NVME_BACKEND_FILE,
+				.fd = 9,
+				.block_bytes = 4096,
+				.block_shift = 12,
+				.size_bytes = 1 << 20};
 	struct zh_nvme_req r = rw(ZH_NVME_OP_WRITE, 4096, 4096, ZH_NVME_IO_FUA);
 	struct io_uring_sqe sqe;
 	uint16_t status;
@@ -196,7 +204,7 @@ Test(nvme_file, prep_uses_fixed_ops_dsync_for_fua_and_datasync_flush)
 Test(nvme_file, open_refuses_missing_path_and_reports_geometry)
 {
 	struct zh_nvme_dev *dev;
-	struct zh_nvme_dev_opts o = { .create_size_bytes = 1 << 20 };
+	struct zh_nvme_dev_opts o = {.create_size_bytes = 1 << 20};
 	char path[512];
 
 	cr_assert_eq(zh_nvme_dev_open("/nonexistent/dir/x", NULL, &dev), -ENOENT);
@@ -214,7 +222,7 @@ Test(nvme_file, open_refuses_missing_path_and_reports_geometry)
 Test(nvme_file, owner_opens_without_atime)
 {
 	struct zh_nvme_dev *dev;
-	struct zh_nvme_dev_opts o = { .create_size_bytes = 1 << 20 };
+	struct zh_nvme_dev_opts o = {.create_size_bytes = 1 << 20};
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/nvme-noatime-%d.img", ZH_TEST_SCRATCH_DIR, (int)getpid());
