@@ -602,6 +602,9 @@ static const struct opt_desc job_options[] = {
     O_LOG("write_bw_log", bw_log, bw_log_use_name),
     O_LOG("write_lat_log", lat_log, lat_log_use_name),
     O_U32("log_avg_msec", log_avg_msec, 0, UINT32_MAX),
+    O_U32("fsync", fsync_blocks, 0, UINT32_MAX),
+    O_U32("fdatasync", fdatasync_blocks, 0, UINT32_MAX),
+    O_BOOL("end_fsync", end_fsync),
     O_STR("ioengine", ioengine, false),
     O_BOOL("norandommap", norandommap),
     O_BOOL("thread", thread),
@@ -777,6 +780,22 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 	/* fio only warns and drops time_based here; a job that would never stop is refused. */
 	if (job->time_based && job->runtime_ns == 0) {
 		set_err(err, err_len, "job '%s': 'time_based' needs a 'runtime'", job->name);
+		return -EINVAL;
+	}
+	if (job->fsync_blocks != 0 && job->fdatasync_blocks != 0) {
+		set_err(err, err_len,
+			"job '%s': 'fsync' and 'fdatasync' together: both run as the device's "
+			"flush, give one",
+			job->name);
+		return -EINVAL;
+	}
+	if (zh_bench_rw_is_object(job->rw) &&
+	    (job->fsync_blocks != 0 || job->fdatasync_blocks != 0 || job->end_fsync)) {
+		set_err(
+		    err, err_len,
+		    "job '%s': 'fsync', 'fdatasync' and 'end_fsync' are for block jobs: a store "
+		    "acknowledges each put once it is durable",
+		    job->name);
 		return -EINVAL;
 	}
 	if (job->size_bytes != 0 && job->size_bytes < job->bs_bytes) {

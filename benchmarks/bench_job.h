@@ -94,6 +94,14 @@ struct zh_bench_job {
 	char bw_log[ZH_BENCH_PATH_MAX];
 	char lat_log[ZH_BENCH_PATH_MAX];
 	uint32_t log_avg_msec;
+	/*
+	 * A device flush after every fsync (or fdatasync) writes, and one when the job ends
+	 * (end_fsync), as fio. Both run as the device's flush: fdatasync on a file, an NVMe Flush
+	 * on a passthrough device (the file is laid out before the job, so only data is dirty).
+	 */
+	uint32_t fsync_blocks;
+	uint32_t fdatasync_blocks;
+	bool end_fsync;
 	char ioengine[32];    /* as written in the job; "" when not given */
 	unsigned source_line; /* line of the section header; 0 for command line */
 

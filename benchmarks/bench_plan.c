@@ -142,7 +142,7 @@ static int job_region(const struct zh_bench_job *job, const struct zh_nvme_dev *
 	if (job->bs_bytes % block != 0 || job->offset_bytes % block != 0)
 		return fail(err, err_len, -EINVAL,
 			    "job '%s': bs=%u and offset=%llu must be multiples of the device's "
-			    "%u-byte block (direct I/O)",
+			    "%u-byte block with direct=1",
 			    job->name, job->bs_bytes, (unsigned long long)job->offset_bytes, block);
 	if (job->offset_bytes >= dev_bytes)
 		return fail(err, err_len, -ERANGE, "job '%s': offset %llu is past the end (%llu)",
@@ -192,6 +192,8 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .seed = job->randrepeat ? job->randseed + clone : (uint64_t)time(NULL) + clone,
 	    .log_avg_ms = job->log_avg_msec,
 	    .log_kinds = job_log_kinds(job),
+	    .sync_every = job->fsync_blocks != 0 ? job->fsync_blocks : job->fdatasync_blocks,
+	    .end_sync = job->end_fsync && job_read_pct(job) < 100,
 	};
 	if (cfg->log_kinds != 0)
 		cfg->log_ring_entries = job->log_avg_msec == 0 && job->lat_log[0] != '\0'

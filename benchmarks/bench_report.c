@@ -351,6 +351,23 @@ static void print_dir_block(FILE *out, const struct zh_bench_result *r, unsigned
 	print_rate_lines(out, st, g);
 }
 
+/* fio's block for fsync=N / fdatasync=N, and what zhtp-bench adds about its flushes. */
+static void print_sync_block(FILE *out, const struct zh_bench_result *r)
+{
+	if (r->sync_lat.count > 0) {
+		fputs("  fsync/fdatasync/sync_file_range:\n", out);
+		print_lat_line(out, "sync", &r->sync_lat);
+		print_percentiles(out, "sync", &r->sync_lat);
+	}
+	if (r->sync_lat.count > 0 && r->fsync_asked)
+		fputs("  flushes      : fsync ran as the device's flush: fdatasync on a file, NVMe "
+		      "Flush on a passthrough device\n",
+		      out);
+	if (r->end_syncs > 0)
+		fprintf(out, "  end_fsync    : %u flush%s, the longest %.1f usec\n", r->end_syncs,
+			r->end_syncs == 1 ? "" : "es", (double)r->end_sync_max_ns / 1000.0);
+}
+
 static void print_job(FILE *out, const struct zh_bench_result *results, size_t n,
 		      const struct zh_bench_result *r, const char *when)
 {
@@ -376,6 +393,7 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 		group_dir_totals(results, n, r->groupid, d, &g);
 		print_dir_block(out, r, d, &g);
 	}
+	print_sync_block(out, r);
 
 	fprintf(out, "  cpu          : usr=%3.2f%%, sys=%3.2f%%, ctx=%" PRIu64 ", majf=0, minf=0\n",
 		r->usr_cpu_pct, r->sys_cpu_pct, r->ctx);
@@ -598,17 +616,20 @@ static int json_add_options(cJSON *job, const struct zh_bench_result *r)
 	return 0;
 }
 
-/* fio's "sync" object: no syncs are issued, so all zeros. */
-static int json_add_sync(cJSON *job)
+/*
+ * fio's "sync" object: the fsync=N / fdatasync=N flushes. The end_fsync flush is not among
+ * them (fio does not count it either); "end_fsync_ns", zhtp-bench's own, says how long the
+ * longest took.
+ */
+static int json_add_sync(cJSON *job, const struct zh_bench_result *r)
 {
 	cJSON *o = cJSON_AddObjectToObject(job, "sync");
-	cJSON *lat = o ? cJSON_AddObjectToObject(o, "lat_ns") : NULL;
 
-	if (lat == NULL || !add_num(o, "total_ios", 0) || !add_num(lat, "min", 0) ||
-	    !add_num(lat, "max", 0) || !add_num(lat, "mean", 0) || !add_num(lat, "stddev", 0) ||
-	    !add_num(lat, "N", 0))
+	if (o == NULL || !add_num(o, "total_ios", (double)r->sync_lat.count))
 		return -ENOMEM;
-	return 0;
+	if (r->end_syncs > 0 && !add_num(o, "end_fsync_ns", (double)r->end_sync_max_ns))
+		return -ENOMEM;
+	return json_add_lat(o, "lat_ns", &r->sync_lat, true);
 }
 
 static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size_t n,
@@ -640,7 +661,7 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	if (ret == 0)
 		ret = json_add_dir(job, "trim", &no_trim, 0, &no_group);
 	if (ret == 0)
-		ret = json_add_sync(job);
+		ret = json_add_sync(job, r);
 	if (ret != 0)
 		return ret;
 	if (!add_num(job, "job_runtime", (double)ns_to_ms(r->runtime_ns)) ||

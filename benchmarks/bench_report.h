@@ -50,6 +50,12 @@ struct zh_bench_result {
 	uint64_t runtime_ns;
 	/* ZH_BENCH_DIR_READ, ZH_BENCH_DIR_WRITE. */
 	struct zh_bench_dir_stats dir[ZH_BENCH_DIRS];
+	/* The fsync=N or fdatasync=N flushes' latencies; fsync_asked: the job said fsync. */
+	struct zh_bench_hist sync_lat;
+	bool fsync_asked;
+	/* end_fsync: how many clones ran their end flush, and the longest (ns). */
+	unsigned end_syncs;
+	uint64_t end_sync_max_ns;
 	/* Percent of runtime. */
 	double usr_cpu_pct, sys_cpu_pct;
 	/* usr+sys seconds spent by the process during the job's group. */

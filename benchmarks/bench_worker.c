@@ -13,12 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A slot's ddir while it carries one of the sync_every flushes. */
+#define SLOT_SYNC ZH_BENCH_DIRS
+
 struct zh_bench_slot {
 	struct zh_io io;
 	struct zh_bench_worker *w;
 	struct zh_buf *buf;
 	uint64_t offset;
-	unsigned ddir;
+	unsigned ddir; /* ZH_BENCH_DIR_READ, ZH_BENCH_DIR_WRITE or SLOT_SYNC */
 };
 
 int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker_cfg *cfg)
@@ -43,6 +46,8 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 		zh_bench_dir_stats_reset(&w->st[d]);
 		zh_bench_dir_stats_reset(&w->snap[d]);
 	}
+	zh_bench_hist_reset(&w->sync_lat);
+	zh_bench_hist_reset(&w->snap_sync_lat);
 	zh_timer_init(&w->ramp_timer);
 	zh_timer_init(&w->end_timer);
 	zh_timer_init(&w->sample_timer);
@@ -168,18 +173,39 @@ static bool worker_may_issue(const struct zh_bench_worker *w)
 	return w->cfg.io_limit_bytes == 0 || w->issued_bytes < w->cfg.io_limit_bytes;
 }
 
+/* fio's fsync=N: once N writes have been issued, the next request is a flush. */
+static int slot_issue_sync(struct zh_reactor *r, struct zh_bench_slot *s)
+{
+	struct zh_bench_worker *w = s->w;
+	int rc;
+
+	s->ddir = SLOT_SYNC;
+	rc = zh_reactor_flush(r, w->cfg.dev, &s->io, slot_done);
+	if (rc < 0)
+		return rc;
+	w->sync_due = false;
+	w->writes_unsynced = 0;
+	w->inflight++;
+	return 0;
+}
+
 static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;
 	uint32_t bs = w->cfg.bs_bytes;
 	int rc;
 
+	if (ZH_UNLIKELY(w->sync_due))
+		return slot_issue_sync(r, s);
 	s->ddir = pick_ddir(w);
 	s->offset = pick_offset(w);
-	if (s->ddir == ZH_BENCH_DIR_READ)
+	if (s->ddir == ZH_BENCH_DIR_READ) {
 		rc = zh_reactor_read(r, w->cfg.dev, s->buf, bs, s->offset, &s->io, slot_done);
-	else
+	} else {
 		rc = zh_reactor_write(r, w->cfg.dev, s->buf, bs, s->offset, 0, &s->io, slot_done);
+		/* The count is 64-bit, so with sync_every 0 it never matches. */
+		w->sync_due = rc == 0 && ++w->writes_unsynced == w->cfg.sync_every;
+	}
 	if (ZH_UNLIKELY(rc < 0))
 		return rc;
 	w->issued_bytes += bs;
@@ -194,6 +220,40 @@ static void worker_fail(struct zh_bench_worker *w, int err)
 	w->stopping = true;
 }
 
+static void end_sync_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct zh_bench_worker *w = ZH_CONTAINER_OF(io, struct zh_bench_worker, end_sync_io);
+
+	w->inflight--;
+	if (io->res < 0)
+		worker_fail(w, -io->res);
+	w->end_sync_ns = zh_reactor_now_ns(r) - io->prep_ns;
+	worker_finish(r, w);
+}
+
+/*
+ * Nothing is in flight and nothing more will be issued: finish, after fio's end_fsync flush
+ * when the job wrote. The flush counts in the runtime (the data is durable only after it).
+ */
+static void worker_drained(struct zh_reactor *r, struct zh_bench_worker *w)
+{
+	int rc;
+
+	ZH_ASSERT(w->inflight == 0);
+	if (!w->cfg.end_sync || w->end_sync_issued || w->error != 0) {
+		worker_finish(r, w);
+		return;
+	}
+	rc = zh_reactor_flush(r, w->cfg.dev, &w->end_sync_io, end_sync_done);
+	if (rc < 0) {
+		worker_fail(w, -rc);
+		worker_finish(r, w);
+		return;
+	}
+	w->end_sync_issued = true;
+	w->inflight++;
+}
+
 static void slot_retire(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;
@@ -201,7 +261,18 @@ static void slot_retire(struct zh_reactor *r, struct zh_bench_slot *s)
 	zh_reactor_buf_put(r, s->buf);
 	s->buf = NULL;
 	if (w->inflight == 0)
-		worker_finish(r, w);
+		worker_drained(r, w);
+}
+
+/* A completion that did not move bs bytes: one of the sync_every flushes, or an error. */
+static void slot_done_other(struct zh_bench_worker *w, const struct zh_io *io, uint64_t lat)
+{
+	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
+
+	if (s->ddir != SLOT_SYNC || io->res != 0)
+		worker_fail(w, io->res < 0 ? -io->res : EIO);
+	else if (w->measuring)
+		zh_bench_hist_add(&w->sync_lat, lat);
 }
 
 static void slot_done(struct zh_reactor *r, struct zh_io *io)
@@ -215,7 +286,7 @@ static void slot_done(struct zh_reactor *r, struct zh_io *io)
 
 	w->inflight--;
 	if (ZH_UNLIKELY(io->res != (int32_t)w->cfg.bs_bytes))
-		worker_fail(w, io->res < 0 ? -io->res : EIO);
+		slot_done_other(w, io, slat + clat);
 	else if (ZH_LIKELY(w->measuring)) {
 		zh_bench_dir_stats_add_io(&w->st[d], w->cfg.bs_bytes, slat, clat);
 		w->interval_ios[d]++;
@@ -285,6 +356,7 @@ static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint6
 		w->interval_ios[d] = 0;
 		w->interval_bytes[d] = 0;
 	}
+	zh_bench_hist_reset(&w->sync_lat);
 	w->measuring = true;
 	w->measure_start_ns = now;
 	w->last_sample_ns = now;
@@ -402,7 +474,7 @@ void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg)
 	if (rc < 0)
 		worker_fail(w, -rc);
 	if (w->inflight == 0)
-		worker_finish(r, w);
+		worker_drained(r, w);
 }
 
 void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg)
@@ -410,6 +482,7 @@ void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg)
 	struct zh_bench_worker *w = arg;
 
 	memcpy(w->snap, w->st, sizeof(w->snap));
+	w->snap_sync_lat = w->sync_lat;
 	w->snap_runtime_ns = w->measuring ? zh_reactor_now_ns(r) - w->measure_start_ns : 0;
 	/* Pairs with the acquire load of snap_seq on the control thread. */
 	atomic_fetch_add_explicit(&w->snap_seq, 1, memory_order_release);

@@ -51,6 +51,8 @@ struct zh_bench_worker_cfg {
 	uint32_t log_avg_ms;	   /* 0: latency logs per I/O, rate logs every 500 ms */
 	unsigned log_kinds;	   /* bit per ZH_BENCH_LOG_* kind */
 	uint32_t log_ring_entries; /* power of two; 0 when no log is written */
+	uint32_t sync_every;	   /* a device flush after this many writes; 0: never */
+	bool end_sync;		   /* a device flush once the last write is done */
 };
 
 struct zh_bench_slot;
@@ -63,6 +65,8 @@ struct zh_bench_worker {
 	uint64_t blocks;
 	uint64_t seq_next;
 	uint64_t issued_bytes;
+	uint64_t writes_unsynced; /* writes issued since the last flush */
+	bool sync_due;		  /* the next request a slot issues is a flush */
 	uint32_t inflight;
 	bool stopping;
 	bool measuring;
@@ -74,13 +78,18 @@ struct zh_bench_worker {
 	struct zh_timer ramp_timer, end_timer, sample_timer, log_timer;
 	struct zh_bench_log_window log_window;
 	struct zh_bench_dir_stats st[ZH_BENCH_DIRS];
-	int error;	     /* first error, positive errno */
-	uint64_t runtime_ns; /* measured: from the end of ramp to the last completion */
+	struct zh_bench_hist sync_lat; /* the sync_every flushes (not the end flush) */
+	struct zh_io end_sync_io;
+	bool end_sync_issued;
+	uint64_t end_sync_ns; /* how long the end flush took; 0: none ran */
+	int error;	      /* first error, positive errno */
+	uint64_t runtime_ns;  /* measured: from the end of ramp to the last completion */
 	/* The reactor's counters when measuring began, then what they moved by until the end. */
 	struct zh_reactor_stats reactor_begin;
 	struct zh_bench_reactor_counts reactor_moved;
 	/* Snapshots for --status-interval: filled on the reactor on request. */
 	struct zh_bench_dir_stats snap[ZH_BENCH_DIRS];
+	struct zh_bench_hist snap_sync_lat;
 	uint64_t snap_runtime_ns;
 	_Atomic unsigned snap_seq;
 	/* For the progress line: published every sample, read by the control thread. */

@@ -145,20 +145,37 @@ static void result_init(struct zh_bench_result *res, const struct zh_bench_plan_
 	res->bs_bytes = pw->job->bs_bytes;
 	res->iodepth = pw->job->iodepth;
 	res->ioengine_requested = pw->job->ioengine;
+	res->fsync_asked = pw->job->fsync_blocks != 0;
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
 		zh_bench_dir_stats_reset(&res->dir[d]);
+	zh_bench_hist_reset(&res->sync_lat);
 }
 
-static void result_add(struct zh_bench_result *res, const struct zh_bench_worker *w,
-		       const struct zh_bench_dir_stats *st, uint64_t runtime_ns)
+/*
+ * Add one worker's figures: its status snapshot, or its final ones. What the worker writes
+ * without publishing (error, dropped log entries, the end flush) is read only once it is done.
+ */
+static void result_add(struct zh_bench_result *res, const struct zh_bench_worker *w, bool snapshot)
 {
+	const struct zh_bench_dir_stats *st = snapshot ? w->snap : w->st;
+	uint64_t runtime_ns = snapshot ? w->snap_runtime_ns : w->runtime_ns;
+
 	res->jobs++;
-	if (res->error == 0)
-		res->error = w->error;
 	res->runtime_ns = runtime_ns > res->runtime_ns ? runtime_ns : res->runtime_ns;
-	res->log_entries_dropped += w->log.dropped;
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
 		zh_bench_dir_stats_merge(&res->dir[d], &st[d]);
+	zh_bench_hist_merge(&res->sync_lat, snapshot ? &w->snap_sync_lat : &w->sync_lat);
+	/* Pairs with the release store of done in worker_finish(). */
+	if (snapshot && !atomic_load_explicit(&w->done, memory_order_acquire))
+		return;
+	if (res->error == 0)
+		res->error = w->error;
+	res->log_entries_dropped += w->log.dropped;
+	if (w->end_sync_ns > 0) {
+		res->end_syncs++;
+		if (w->end_sync_ns > res->end_sync_max_ns)
+			res->end_sync_max_ns = w->end_sync_ns;
+	}
 }
 
 /*
@@ -204,8 +221,7 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 			result_init(&out[n++], &g->plan.workers[i], g->plan.groupid);
 			first = i;
 		}
-		result_add(&out[n - 1], w, snapshot ? w->snap : w->st,
-			   snapshot ? w->snap_runtime_ns : w->runtime_ns);
+		result_add(&out[n - 1], w, snapshot);
 		if (!snapshot)
 			result_add_reactor(&out[n - 1], g, first, i);
 	}

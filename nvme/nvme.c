@@ -104,6 +104,8 @@ static int file_open(struct zh_nvme_dev *dev, const struct zh_nvme_dev_opts *opt
 	rc = file_geometry(dev, &st);
 	if (rc < 0)
 		goto err_close;
+	if (opts->buffered)
+		dev->block_bytes = 1;
 	dev->backend = ZH_NVME_BACKEND_FILE;
 	return 0;
 

@@ -24,10 +24,10 @@ enum zh_nvme_backend {
 };
 
 struct zh_nvme_dev_opts {
-	bool buffered;	/**< FILE only: skip O_DIRECT (fio's direct=0). */
+	bool buffered;	/**< FILE only: skip O_DIRECT (fio's direct=0); no alignment then. */
 	bool read_only; /**< Open O_RDONLY. */
-	uint64_t
-	    create_size_bytes; /**< FILE only: create (or extend) a regular file to this size. */
+	/** FILE only: create (or extend) a regular file to this size. */
+	uint64_t create_size_bytes;
 };
 
 struct zh_nvme_dev;
@@ -45,7 +45,10 @@ void zh_nvme_dev_close(struct zh_nvme_dev *dev);
 enum zh_nvme_backend zh_nvme_dev_backend(const struct zh_nvme_dev *dev);
 const char *zh_nvme_dev_path(const struct zh_nvme_dev *dev);
 int zh_nvme_dev_fd(const struct zh_nvme_dev *dev);
-/** Alignment for offsets, lengths and buffer addresses: the logical block size. */
+/**
+ * Alignment for offsets, lengths and buffer addresses: the logical block size, or 1 for a
+ * file opened buffered (the page cache takes any byte range).
+ */
 uint32_t zh_nvme_dev_block_bytes(const struct zh_nvme_dev *dev);
 uint64_t zh_nvme_dev_size_bytes(const struct zh_nvme_dev *dev);
 /** True when the device needs a ring set up with IORING_SETUP_SQE128 | IORING_SETUP_CQE32. */

@@ -543,6 +543,47 @@ Test(bench_job, size_smaller_than_bs_is_refused)
 	ASSERT_ERR_HAS("'size' (4096 bytes) is smaller than 'bs' (8192 bytes)");
 }
 
+Test(bench_job, sync_options)
+{
+	cr_assert_eq(parse_str("[a]\nrw=randwrite\nfsync=8\nend_fsync\n[b]\nfdatasync=1\n"), 0,
+		     "%s", err);
+	cr_assert_eq(jf.jobs[0].fsync_blocks, 8);
+	cr_assert_eq(jf.jobs[0].fdatasync_blocks, 0);
+	cr_assert(jf.jobs[0].end_fsync);
+	cr_assert_eq(jf.jobs[1].fdatasync_blocks, 1);
+	cr_assert_not(jf.jobs[1].end_fsync);
+	cr_assert_eq(parse_str("[a]\nfsync=x\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2: bad value 'x' for 'fsync'");
+	cr_assert_eq(parse_str("[a]\nfdatasync=-1\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2: bad value '-1' for 'fdatasync'");
+}
+
+Test(bench_job, durable_writes_fixture)
+{
+	cr_assert_eq(parse_fixture("durable-writes.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 2);
+	cr_assert_eq(jf.jobs[0].fdatasync_blocks, 16);
+	cr_assert_eq(jf.jobs[1].fsync_blocks, 64);
+	cr_assert(jf.jobs[0].end_fsync && jf.jobs[1].end_fsync, "end_fsync from [global]");
+}
+
+/* Both kinds run as the one device flush, so asking for both is refused, not merged. */
+Test(bench_job, fsync_and_fdatasync_together_are_refused)
+{
+	cr_assert_eq(parse_str("[global]\nfsync=4\n[a]\nfdatasync=2\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:3:");
+	ASSERT_ERR_HAS("'fsync' and 'fdatasync' together");
+}
+
+Test(bench_job, sync_options_on_object_jobs_are_refused)
+{
+	cr_assert_eq(parse_str("[a]\nrw=put\nend_fsync=1\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:1:");
+	ASSERT_ERR_HAS("are for block jobs");
+	cr_assert_eq(parse_str("[a]\nrw=get\nfsync=1\n"), -EINVAL);
+	ASSERT_ERR_HAS("are for block jobs");
+}
+
 /* ---- individual options ------------------------------------------------------------------ */
 
 Test(bench_job, every_size_suffix)

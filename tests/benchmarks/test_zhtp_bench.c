@@ -165,6 +165,74 @@ Test(bench_zhtp, group_reporting_merges_clones)
 	cJSON_Delete(root);
 }
 
+/*
+ * fsync=8 over 1024 writes: a flush after every 8th write that another request follows, 127
+ * in all (fio 3.33 counts the same: `issued rwts: total=0,1024,0,127`), each with a latency.
+ */
+Test(bench_zhtp, fsync_flushes_after_every_n_writes_as_fio_counts_them)
+{
+	cJSON *root = run_json("--name=s --filename=dev.img --size=4m --rw=randwrite --bs=4k "
+			       "--iodepth=4 --fsync=8 --direct=1");
+	const cJSON *job = job_at(root, 0);
+	const cJSON *sync = cJSON_GetObjectItemCaseSensitive(job, "sync");
+	const cJSON *lat = cJSON_GetObjectItemCaseSensitive(sync, "lat_ns");
+
+	cr_assert_eq(num(job, "write", "total_ios"), 1024);
+	cr_assert_eq(num(job, "sync", "total_ios"), 127);
+	cr_assert_eq(num(sync, "lat_ns", "N"), 127);
+	cr_assert_gt(num(sync, "lat_ns", "min"), 0);
+	cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(lat, "percentile"), "99.000000")));
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(sync, "end_fsync_ns"));
+	cJSON_Delete(root);
+}
+
+/* A mixed job counts its writes only: a flush per 4 of them, whatever the reads do. */
+Test(bench_zhtp, fdatasync_in_a_mixed_job_follows_the_writes)
+{
+	cJSON *root = run_json("--name=m --filename=dev.img --size=4m --rw=randrw --bs=4k "
+			       "--iodepth=8 --fdatasync=4 --direct=1");
+	const cJSON *job = job_at(root, 0);
+	double writes = num(job, "write", "total_ios");
+	double syncs = num(job, "sync", "total_ios");
+
+	cr_assert_eq(num(job, "read", "total_ios") + writes, 1024);
+	/* floor(writes / 4), one fewer when the last write was the last request issued */
+	cr_assert_geq(syncs, (double)((unsigned)writes / 4) - 1, "%.0f syncs", syncs);
+	cr_assert_leq(syncs, (double)((unsigned)writes / 4), "%.0f syncs", syncs);
+	cJSON_Delete(root);
+}
+
+/* end_fsync: one flush when a writing job ends, timed, and not counted with fsync=N's. */
+Test(bench_zhtp, end_fsync_flushes_once_when_a_writing_job_ends)
+{
+	cJSON *root = run_json("--name=e --filename=dev.img --size=1m --rw=write --bs=64k "
+			       "--iodepth=2 --end_fsync=1 --direct=1");
+	const cJSON *job = job_at(root, 0);
+
+	cr_assert_eq(num(job, "sync", "total_ios"), 0);
+	cr_assert_gt(num(job, "sync", "end_fsync_ns"), 0);
+	cJSON_Delete(root);
+	root = run_json("--name=r --filename=dev.img --size=1m --rw=read --bs=64k --end_fsync=1 "
+			"--direct=1");
+	cr_assert_null(
+	    cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(job_at(root, 0), "sync"), "end_fsync_ns"),
+	    "a job that wrote nothing has nothing to flush");
+	cJSON_Delete(root);
+	cr_assert_eq(run_bench("--name=e --filename=dev.img --size=1m --rw=write --bs=64k "
+			       "--end_fsync=1 --fsync=2 --direct=1"),
+		     0);
+	char *text = slurp(out_path);
+
+	cr_assert_not_null(strstr(text, "  fsync/fdatasync/sync_file_range:\n    sync ("), "%s",
+			   text);
+	cr_assert_not_null(
+	    strstr(text, "  flushes      : fsync ran as the device's flush: fdatasync"));
+	cr_assert_not_null(strstr(text, "  end_fsync    : 1 flush, the longest "));
+	free(text);
+}
+
 Test(bench_zhtp, writes_reach_the_file)
 {
 	char path[700];
@@ -243,6 +311,31 @@ Test(bench_zhtp, misaligned_direct_io_is_refused_before_running)
 
 	cr_assert_neq(run_bench("--name=m --filename=dev.img --size=1m --bs=512 --direct=1"), 0);
 	err = slurp(err_path);
-	cr_assert_not_null(strstr(err, "multiples of the device's"), "%s", err);
+	cr_assert_not_null(strstr(err, "multiples of the device's 4096-byte block with direct=1"),
+			   "%s", err);
 	free(err);
+}
+
+/*
+ * The etcd disk check (`fio --rw=write --ioengine=sync --fdatasync=1 --bs=2300`): buffered,
+ * any block size, a flush after every write; the bytes land where fio's would.
+ */
+Test(bench_zhtp, buffered_sync_writes_take_any_block_size)
+{
+	char path[700];
+	char *data;
+	cJSON *root = run_json("--name=etcd --filename=b.img --size=23000 --rw=write --bs=2300 "
+			       "--ioengine=sync --fdatasync=1");
+	const cJSON *job = job_at(root, 0);
+	size_t nonzero = 0;
+
+	cr_assert_eq(num(job, "write", "total_ios"), 10);
+	cr_assert_eq(num(job, "sync", "total_ios"), 9, "a flush between each two writes");
+	cJSON_Delete(root);
+	snprintf(path, sizeof(path), "%s/b.img", scratch);
+	data = slurp(path);
+	for (size_t i = 20700; i < 23000; i++)
+		nonzero += data[i] != 0;
+	cr_assert_gt(nonzero, 2200, "the tenth block was written");
+	free(data);
 }

@@ -218,6 +218,31 @@ Test(nvme_file, open_refuses_missing_path_and_reports_geometry)
 	unlink(path);
 }
 
+/* fio's direct=0: through the page cache any byte range goes, so the block is one byte. */
+Test(nvme_file, buffered_file_takes_any_byte_range)
+{
+	static char buf[4096];
+	struct zh_nvme_dev *dev;
+	struct zh_nvme_dev_opts o = {.create_size_bytes = 1 << 20, .buffered = true};
+	struct zh_nvme_req req = {
+	    .op = ZH_NVME_OP_WRITE, .addr = buf + 3, .len_bytes = 2300, .offset_bytes = 2300};
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/nvme-buffered-%d.img", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	cr_assert_eq(zh_nvme_dev_block_bytes(dev), 1);
+	cr_assert_eq(zh__nvme_req_check(dev, &req), 0);
+	req.offset_bytes = (1 << 20) - 2299;
+	cr_assert_eq(zh__nvme_req_check(dev, &req), -ERANGE, "still bounded by the file's size");
+	zh_nvme_dev_close(dev);
+	o.buffered = false;
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	req.offset_bytes = 2300;
+	cr_assert_eq(zh__nvme_req_check(dev, &req), -EINVAL, "O_DIRECT needs 4 KiB alignment");
+	zh_nvme_dev_close(dev);
+	unlink(path);
+}
+
 /* The store never reads a backing file's atime: its owner opens it O_NOATIME. */
 Test(nvme_file, owner_opens_without_atime)
 {
