@@ -23,6 +23,7 @@
  *    strings, so a message is always one line of bounded length.
  */
 #include "benchmarks/bench_job.h"
+#include "benchmarks/bench_verify.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -420,6 +421,24 @@ static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
 			      "put or get");
 }
 
+/* fio's verify=: crc32c (crc32c-intel is fio's name for the same with SSE4.2) or 0 for none. */
+static int opt_verify(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(ctx->value, "0") == 0) {
+		job->verify = false;
+		return 0;
+	}
+	if (strcmp(ctx->value, "crc32c") == 0 || strcmp(ctx->value, "crc32c-intel") == 0) {
+		job->verify = true;
+		return 0;
+	}
+	return bad_value(ctx, "only crc32c (or crc32c-intel) and 0 are supported");
+}
+
 static int parse_pct(const struct opt_ctx *ctx, uint32_t *pct)
 {
 	const char *why;
@@ -605,6 +624,9 @@ static const struct opt_desc job_options[] = {
     O_U32("fsync", fsync_blocks, 0, UINT32_MAX),
     O_U32("fdatasync", fdatasync_blocks, 0, UINT32_MAX),
     O_BOOL("end_fsync", end_fsync),
+    O_FN("verify", opt_verify),
+    O_BOOL("do_verify", do_verify),
+    O_BOOL("verify_fatal", verify_fatal),
     O_STR("ioengine", ioengine, false),
     O_BOOL("norandommap", norandommap),
     O_BOOL("thread", thread),
@@ -751,6 +773,7 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->randrepeat = true;
 	job->randseed = 0x89;
 	job->invalidate = true;
+	job->do_verify = true;
 }
 
 int zh_bench_job_set(struct zh_bench_job *job, const char *key, const char *value, char *err,
@@ -796,6 +819,20 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		    "job '%s': 'fsync', 'fdatasync' and 'end_fsync' are for block jobs: a store "
 		    "acknowledges each put once it is durable",
 		    job->name);
+		return -EINVAL;
+	}
+	if (job->verify && (zh_bench_rw_is_object(job->rw) || job->rw == ZH_BENCH_RW_RW ||
+			    job->rw == ZH_BENCH_RW_RANDRW)) {
+		set_err(
+		    err, err_len,
+		    "job '%s': 'verify' is for read or write jobs: write with verify, then read "
+		    "with verify",
+		    job->name);
+		return -EINVAL;
+	}
+	if (job->verify && job->bs_bytes < ZH_BENCH_VERIFY_MIN_BLOCK) {
+		set_err(err, err_len, "job '%s': 'verify' needs a bs of at least %u bytes",
+			job->name, ZH_BENCH_VERIFY_MIN_BLOCK);
 		return -EINVAL;
 	}
 	if (job->size_bytes != 0 && job->size_bytes < job->bs_bytes) {

@@ -102,6 +102,14 @@ struct zh_bench_job {
 	uint32_t fsync_blocks;
 	uint32_t fdatasync_blocks;
 	bool end_fsync;
+	/*
+	 * verify=crc32c: a writing job writes checkable blocks and, with do_verify (fio's
+	 * default), reads every block it wrote back once it is done; a reading job checks each
+	 * block it reads. verify_fatal stops at the first bad block.
+	 */
+	bool verify;
+	bool do_verify;
+	bool verify_fatal;
 	char ioengine[32];    /* as written in the job; "" when not given */
 	unsigned source_line; /* line of the section header; 0 for command line */
 
@@ -151,7 +159,8 @@ struct zh_bench_cli {
 
 /**
  * Fill \p job with fio's defaults: rw=read, bs=4096, iodepth=1, numjobs=1, rwmixread=50,
- * randrepeat=1, randseed=0x89, direct=0, invalidate=1; everything else zero or empty.
+ * randrepeat=1, randseed=0x89, direct=0, invalidate=1, do_verify=1; everything else zero or
+ * empty.
  */
 void zh_bench_job_defaults(struct zh_bench_job *job);
 

@@ -131,6 +131,33 @@ static uint32_t job_read_pct(const struct zh_bench_job *job)
 	}
 }
 
+/*
+ * A verifying writer keeps the last write number of every block (8 bytes each, so at most
+ * VERIFY_BLOCKS_MAX of them) and writes only to blocks with no write in flight, which needs a
+ * few more blocks than slots.
+ */
+#define VERIFY_BLOCKS_MAX (1ull << 27)
+
+static int verify_fits(const struct zh_bench_job *job, const struct zh_bench_worker_cfg *cfg,
+		       char *err, size_t err_len)
+{
+	uint64_t blocks = cfg->region_bytes / job->bs_bytes;
+
+	if (!job->verify || cfg->read_pct == 100)
+		return 0;
+	if (blocks > VERIFY_BLOCKS_MAX)
+		return fail(err, err_len, -E2BIG,
+			    "job '%s': verify tracks at most %llu blocks; this job has %llu (a "
+			    "smaller size, or a larger bs)",
+			    job->name, VERIFY_BLOCKS_MAX, (unsigned long long)blocks);
+	if (blocks < 4ull * job->iodepth)
+		return fail(err, err_len, -EINVAL,
+			    "job '%s': verify needs at least 4 blocks per iodepth (%llu blocks, "
+			    "iodepth=%u)",
+			    job->name, (unsigned long long)blocks, job->iodepth);
+	return 0;
+}
+
 /* The byte range a clone works on, checked against the device's size and alignment. */
 static int job_region(const struct zh_bench_job *job, const struct zh_nvme_dev *dev,
 		      struct zh_bench_worker_cfg *cfg, char *err, size_t err_len)
@@ -159,7 +186,7 @@ static int job_region(const struct zh_bench_job *job, const struct zh_nvme_dev *
 			    job->name, job->bs_bytes);
 	cfg->region_offset_bytes = job->offset_bytes;
 	cfg->region_bytes = len;
-	return 0;
+	return verify_fits(job, cfg, err, err_len);
 }
 
 static unsigned job_log_kinds(const struct zh_bench_job *job)
@@ -194,6 +221,9 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .log_kinds = job_log_kinds(job),
 	    .sync_every = job->fsync_blocks != 0 ? job->fsync_blocks : job->fdatasync_blocks,
 	    .end_sync = job->end_fsync && job_read_pct(job) < 100,
+	    .verify = job->verify,
+	    .verify_readback = job->verify && job->do_verify && job_read_pct(job) < 100,
+	    .verify_fatal = job->verify_fatal,
 	};
 	if (cfg->log_kinds != 0)
 		cfg->log_ring_entries = job->log_avg_msec == 0 && job->lat_log[0] != '\0'

@@ -24,6 +24,8 @@
 
 #include "bench_report.h"
 
+#include "bench_verify.h"
+
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -368,6 +370,29 @@ static void print_sync_block(FILE *out, const struct zh_bench_result *r)
 			r->end_syncs == 1 ? "" : "es", (double)r->end_sync_max_ns / 1000.0);
 }
 
+/* verify=crc32c: how many blocks were checked, and the first bad one. */
+static void print_verify(FILE *out, const struct zh_bench_verify_report *v)
+{
+	if (!v->ran)
+		return;
+	if (v->readback_ns > 0)
+		fprintf(out, "  verify       : %" PRIu64 " blocks read back in %.1f msec, ",
+			v->blocks, (double)v->readback_ns / 1e6);
+	else
+		fprintf(out, "  verify       : %" PRIu64 " blocks checked as read, ", v->blocks);
+	if (v->bad == 0) {
+		fputs("none bad\n", out);
+		return;
+	}
+	fprintf(out, "%" PRIu64 " bad; the first at offset %" PRIu64 ": %s", v->bad,
+		v->first_bad_offset,
+		zh_bench_verify_result_name((enum zh_bench_verify_result)v->first_bad_kind));
+	if (v->first_bad_kind == ZH_BENCH_VERIFY_STALE)
+		fprintf(out, " (write %" PRIu64 ", the last was %" PRIu64 ")", v->first_bad_seq,
+			v->first_bad_want_seq);
+	fputc('\n', out);
+}
+
 static void print_job(FILE *out, const struct zh_bench_result *results, size_t n,
 		      const struct zh_bench_result *r, const char *when)
 {
@@ -394,6 +419,7 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 		print_dir_block(out, r, d, &g);
 	}
 	print_sync_block(out, r);
+	print_verify(out, &r->verify);
 
 	fprintf(out, "  cpu          : usr=%3.2f%%, sys=%3.2f%%, ctx=%" PRIu64 ", majf=0, minf=0\n",
 		r->usr_cpu_pct, r->sys_cpu_pct, r->ctx);
@@ -632,6 +658,28 @@ static int json_add_sync(cJSON *job, const struct zh_bench_result *r)
 	return json_add_lat(o, "lat_ns", &r->sync_lat, true);
 }
 
+/* "zhtp_verify", zhtp-bench's own: what print_verify() says. */
+static int json_add_verify(cJSON *job, const struct zh_bench_verify_report *v)
+{
+	cJSON *o = cJSON_AddObjectToObject(job, "zhtp_verify");
+	cJSON *first;
+
+	if (o == NULL || !add_num(o, "blocks", (double)v->blocks) ||
+	    !add_num(o, "bad", (double)v->bad) ||
+	    !add_num(o, "readback_ms", (double)v->readback_ns / 1e6))
+		return -ENOMEM;
+	if (v->bad == 0)
+		return 0;
+	first = cJSON_AddObjectToObject(o, "first_bad");
+	if (first == NULL || !add_num(first, "offset", (double)v->first_bad_offset) ||
+	    !add_str(first, "kind",
+		     zh_bench_verify_result_name((enum zh_bench_verify_result)v->first_bad_kind)) ||
+	    !add_num(first, "seq", (double)v->first_bad_seq) ||
+	    !add_num(first, "want_seq", (double)v->first_bad_want_seq))
+		return -ENOMEM;
+	return 0;
+}
+
 static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size_t n,
 			const struct zh_bench_result *r)
 {
@@ -669,6 +717,8 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	    !add_num(job, "ctx", (double)r->ctx) || !add_num(job, "majf", 0) ||
 	    !add_num(job, "minf", 0) ||
 	    !add_num(job, "iops_per_cpu_second", iops_per_cpu_second(r)))
+		return -ENOMEM;
+	if (r->verify.ran && json_add_verify(job, &r->verify) != 0)
 		return -ENOMEM;
 	return r->reactor.enters > 0 ? json_add_reactor(job, r) : 0;
 }

@@ -33,6 +33,18 @@ struct zh_bench_reactor_counts {
 	uint64_t wakeups;      /* eventfd wake-ups from other threads */
 };
 
+/* verify=crc32c: what the blocks read back (writing jobs) or read (reading jobs) showed. */
+struct zh_bench_verify_report {
+	bool ran;
+	uint64_t blocks; /* blocks checked */
+	uint64_t bad;
+	/* The first bad block: where, what (enum zh_bench_verify_result), which write. */
+	uint64_t first_bad_offset;
+	unsigned first_bad_kind;
+	uint64_t first_bad_seq, first_bad_want_seq;
+	uint64_t readback_ns; /* writing jobs: how long reading back took (not in runtime) */
+};
+
 /** One job, or one group of job clones with group_reporting. */
 struct zh_bench_result {
 	char name[64];
@@ -56,6 +68,7 @@ struct zh_bench_result {
 	/* end_fsync: how many clones ran their end flush, and the longest (ns). */
 	unsigned end_syncs;
 	uint64_t end_sync_max_ns;
+	struct zh_bench_verify_report verify;
 	/* Percent of runtime. */
 	double usr_cpu_pct, sys_cpu_pct;
 	/* usr+sys seconds spent by the process during the job's group. */

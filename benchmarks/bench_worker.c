@@ -9,12 +9,16 @@
  */
 #include "bench_worker.h"
 
+#include "bench_verify.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* A slot's ddir while it carries one of the sync_every flushes. */
 #define SLOT_SYNC ZH_BENCH_DIRS
+/* In block_seq: a write to the block is in flight. */
+#define VERIFY_INFLIGHT (1ull << 63)
 
 struct zh_bench_slot {
 	struct zh_io io;
@@ -56,6 +60,13 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->rng = cfg->seed * 0x9e3779b97f4a7c15ull + 1;
 	w->blocks = cfg->region_bytes / cfg->bs_bytes;
 	ZH_ASSERT(w->blocks > 0);
+	if (cfg->verify && cfg->read_pct < 100) {
+		w->block_seq = calloc(w->blocks, sizeof(*w->block_seq));
+		if (w->block_seq == NULL) {
+			zh_bench_worker_fini(w);
+			return -ENOMEM;
+		}
+	}
 	return 0;
 }
 
@@ -63,8 +74,10 @@ void zh_bench_worker_fini(struct zh_bench_worker *w)
 {
 	free(w->slots);
 	free(w->log.slots);
+	free(w->block_seq);
 	w->slots = NULL;
 	w->log.slots = NULL;
+	w->block_seq = NULL;
 }
 
 /* ---- log ring ------------------------------------------------------------------------------ */
@@ -164,6 +177,7 @@ static inline uint64_t pick_offset(struct zh_bench_worker *w)
 /* ---- the I/O loop -------------------------------------------------------------------------- */
 
 static void slot_done(struct zh_reactor *r, struct zh_io *io);
+static void slot_done_verify(struct zh_reactor *r, struct zh_io *io);
 static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w);
 
 static bool worker_may_issue(const struct zh_bench_worker *w)
@@ -189,14 +203,55 @@ static int slot_issue_sync(struct zh_reactor *r, struct zh_bench_slot *s)
 	return 0;
 }
 
+static uint64_t slot_block(const struct zh_bench_worker *w, const struct zh_bench_slot *s)
+{
+	return (s->offset - w->cfg.region_offset_bytes) / w->cfg.bs_bytes;
+}
+
+/*
+ * verify=crc32c (a read job or a write job: mixed ones are refused). A write goes to a block
+ * with no write in flight (the planner leaves at least four blocks per slot), so the last
+ * write issued to a block is the one its contents must show.
+ */
+static int slot_issue_verify(struct zh_reactor *r, struct zh_bench_slot *s)
+{
+	struct zh_bench_worker *w = s->w;
+	uint32_t bs = w->cfg.bs_bytes;
+	uint64_t block;
+	int rc;
+
+	s->ddir = pick_ddir(w);
+	if (s->ddir == ZH_BENCH_DIR_READ) {
+		s->offset = pick_offset(w);
+		rc =
+		    zh_reactor_read(r, w->cfg.dev, s->buf, bs, s->offset, &s->io, slot_done_verify);
+	} else {
+		do {
+			s->offset = pick_offset(w);
+			block = slot_block(w, s);
+		} while (w->block_seq[block] & VERIFY_INFLIGHT);
+		zh_bench_verify_fill(s->buf->data, bs, s->offset, ++w->write_seq);
+		rc = zh_reactor_write(r, w->cfg.dev, s->buf, bs, s->offset, 0, &s->io,
+				      slot_done_verify);
+		if (rc == 0)
+			w->block_seq[block] = w->write_seq | VERIFY_INFLIGHT;
+		w->sync_due = rc == 0 && ++w->writes_unsynced == w->cfg.sync_every;
+	}
+	if (rc < 0)
+		return rc;
+	w->issued_bytes += bs;
+	w->inflight++;
+	return 0;
+}
+
 static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;
 	uint32_t bs = w->cfg.bs_bytes;
 	int rc;
 
-	if (ZH_UNLIKELY(w->sync_due))
-		return slot_issue_sync(r, s);
+	if (ZH_UNLIKELY(w->sync_due | w->cfg.verify))
+		return w->sync_due ? slot_issue_sync(r, s) : slot_issue_verify(r, s);
 	s->ddir = pick_ddir(w);
 	s->offset = pick_offset(w);
 	if (s->ddir == ZH_BENCH_DIR_READ) {
@@ -220,6 +275,9 @@ static void worker_fail(struct zh_bench_worker *w, int err)
 	w->stopping = true;
 }
 
+static void worker_drained(struct zh_reactor *r, struct zh_bench_worker *w);
+static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now);
+
 static void end_sync_done(struct zh_reactor *r, struct zh_io *io)
 {
 	struct zh_bench_worker *w = ZH_CONTAINER_OF(io, struct zh_bench_worker, end_sync_io);
@@ -228,30 +286,154 @@ static void end_sync_done(struct zh_reactor *r, struct zh_io *io)
 	if (io->res < 0)
 		worker_fail(w, -io->res);
 	w->end_sync_ns = zh_reactor_now_ns(r) - io->prep_ns;
-	worker_finish(r, w);
+	worker_drained(r, w);
+}
+
+static void end_sync_start(struct zh_reactor *r, struct zh_bench_worker *w)
+{
+	int rc = zh_reactor_flush(r, w->cfg.dev, &w->end_sync_io, end_sync_done);
+
+	w->end_sync_issued = true;
+	if (rc < 0)
+		worker_fail(w, -rc);
+	else
+		w->inflight++;
+}
+
+/* ---- verify=crc32c ------------------------------------------------------------------------- */
+
+static void verify_note(struct zh_bench_worker *w, const struct zh_bench_slot *s, uint64_t want_seq)
+{
+	uint64_t got;
+	enum zh_bench_verify_result v =
+	    zh_bench_verify_check(s->buf->data, w->cfg.bs_bytes, s->offset, want_seq, &got);
+
+	w->verify.ran = true;
+	w->verify.blocks++;
+	if (ZH_LIKELY(v == ZH_BENCH_VERIFY_OK))
+		return;
+	if (w->verify.bad++ == 0) {
+		w->verify.first_bad_offset = s->offset;
+		w->verify.first_bad_kind = v;
+		w->verify.first_bad_seq = got;
+		w->verify.first_bad_want_seq = want_seq;
+	}
+	if (w->cfg.verify_fatal) {
+		w->stopping = true;
+		w->verify_stop = true;
+	}
+}
+
+/* A verifying job's reads are checked as they come; its writes leave their block free. */
+static void slot_done_verify(struct zh_reactor *r, struct zh_io *io)
+{
+	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
+	struct zh_bench_worker *w = s->w;
+
+	if (io->res == (int32_t)w->cfg.bs_bytes) {
+		if (s->ddir == ZH_BENCH_DIR_WRITE)
+			w->block_seq[slot_block(w, s)] &= ~VERIFY_INFLIGHT;
+		else
+			verify_note(w, s, 0);
+	}
+	slot_done(r, io);
+}
+
+static void verify_read_done(struct zh_reactor *r, struct zh_io *io);
+
+/* Read back the next block the job wrote on slot \p s. \return false when none is left. */
+static bool verify_next(struct zh_reactor *r, struct zh_bench_slot *s)
+{
+	struct zh_bench_worker *w = s->w;
+	uint32_t bs = w->cfg.bs_bytes;
+
+	while (!w->verify_stop && w->error == 0 && w->verify_cursor < w->blocks) {
+		uint64_t block = w->verify_cursor++;
+		int rc;
+
+		if (w->block_seq[block] == 0)
+			continue;
+		s->ddir = ZH_BENCH_DIR_READ;
+		s->offset = w->cfg.region_offset_bytes + block * bs;
+		rc =
+		    zh_reactor_read(r, w->cfg.dev, s->buf, bs, s->offset, &s->io, verify_read_done);
+		if (rc < 0) {
+			worker_fail(w, -rc);
+			w->verify_stop = true;
+			return false;
+		}
+		w->inflight++;
+		return true;
+	}
+	return false;
+}
+
+static void verify_read_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
+	struct zh_bench_worker *w = s->w;
+
+	w->inflight--;
+	if (io->res != (int32_t)w->cfg.bs_bytes) {
+		worker_fail(w, io->res < 0 ? -io->res : EIO);
+		w->verify_stop = true;
+	} else {
+		uint64_t want = w->block_seq[slot_block(w, s)];
+
+		ZH_ASSERT((want & VERIFY_INFLIGHT) == 0);
+		verify_note(w, s, want);
+	}
+	if (verify_next(r, s))
+		return;
+	zh_reactor_buf_put(r, s->buf);
+	s->buf = NULL;
+	if (w->inflight == 0)
+		worker_drained(r, w);
+}
+
+/* fio's do_verify: once the writes are done, read every block written back, in order. */
+static void verify_readback_start(struct zh_reactor *r, struct zh_bench_worker *w)
+{
+	w->verifying = true;
+	w->verify_start_ns = zh_reactor_now_ns(r);
+	w->verify.ran = true;
+	measure_end(r, w, w->verify_start_ns);
+	for (uint32_t i = 0; i < w->cfg.iodepth; i++) {
+		struct zh_bench_slot *s = &w->slots[i];
+		int rc = zh_reactor_buf_get(r, w->cfg.bs_bytes, &s->buf);
+
+		if (rc < 0) {
+			worker_fail(w, -rc);
+			w->verify_stop = true;
+			return;
+		}
+		if (!verify_next(r, s)) {
+			zh_reactor_buf_put(r, s->buf);
+			s->buf = NULL;
+			return;
+		}
+	}
 }
 
 /*
- * Nothing is in flight and nothing more will be issued: finish, after fio's end_fsync flush
- * when the job wrote. The flush counts in the runtime (the data is durable only after it).
+ * Nothing is in flight and nothing more will be issued. Then, in fio's order: the end_fsync
+ * flush when the job wrote, reading back what it wrote (verify), and the end. The flush counts
+ * in the runtime (the data is durable only after it); the read-back does not.
  */
 static void worker_drained(struct zh_reactor *r, struct zh_bench_worker *w)
 {
-	int rc;
-
 	ZH_ASSERT(w->inflight == 0);
-	if (!w->cfg.end_sync || w->end_sync_issued || w->error != 0) {
-		worker_finish(r, w);
-		return;
+	if (w->error == 0 && w->cfg.end_sync && !w->end_sync_issued) {
+		end_sync_start(r, w);
+		if (w->inflight > 0)
+			return;
 	}
-	rc = zh_reactor_flush(r, w->cfg.dev, &w->end_sync_io, end_sync_done);
-	if (rc < 0) {
-		worker_fail(w, -rc);
-		worker_finish(r, w);
-		return;
+	if (w->error == 0 && w->cfg.verify_readback && !w->verifying) {
+		verify_readback_start(r, w);
+		if (w->inflight > 0)
+			return;
 	}
-	w->end_sync_issued = true;
-	w->inflight++;
+	worker_finish(r, w);
 }
 
 static void slot_retire(struct zh_reactor *r, struct zh_bench_slot *s)
@@ -392,11 +574,9 @@ static void reactor_moved(struct zh_reactor *r, struct zh_bench_worker *w)
 	};
 }
 
-static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w)
+/* The measured part is over: last sample, logs closed, runtime and reactor counts taken. */
+static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now)
 {
-	uint64_t now = zh_reactor_now_ns(r);
-
-	ZH_ASSERT(w->inflight == 0);
 	zh_reactor_timer_cancel(r, &w->ramp_timer);
 	zh_reactor_timer_cancel(r, &w->end_timer);
 	zh_reactor_timer_cancel(r, &w->sample_timer);
@@ -408,6 +588,20 @@ static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w)
 		zh_bench_log_window_finish(&w->log_window, now, w->start_ns, log_push, w);
 	w->runtime_ns = now - w->measure_start_ns;
 	reactor_moved(r, w);
+	w->measure_ended = true;
+}
+
+static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w)
+{
+	uint64_t now = zh_reactor_now_ns(r);
+
+	ZH_ASSERT(w->inflight == 0);
+	if (!w->measure_ended)
+		measure_end(r, w, now);
+	if (w->verifying)
+		w->verify.readback_ns = now - w->verify_start_ns;
+	if (w->verify.bad > 0 && w->error == 0)
+		w->error = EILSEQ; /* fio's error for a failed verify */
 	/* Pairs with the acquire load of done on the control thread: publishes every result. */
 	atomic_store_explicit(&w->done, 1, memory_order_release);
 }
@@ -483,7 +677,10 @@ void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg)
 
 	memcpy(w->snap, w->st, sizeof(w->snap));
 	w->snap_sync_lat = w->sync_lat;
-	w->snap_runtime_ns = w->measuring ? zh_reactor_now_ns(r) - w->measure_start_ns : 0;
+	if (w->measure_ended)
+		w->snap_runtime_ns = w->runtime_ns;
+	else
+		w->snap_runtime_ns = w->measuring ? zh_reactor_now_ns(r) - w->measure_start_ns : 0;
 	/* Pairs with the acquire load of snap_seq on the control thread. */
 	atomic_fetch_add_explicit(&w->snap_seq, 1, memory_order_release);
 }

@@ -53,6 +53,9 @@ struct zh_bench_worker_cfg {
 	uint32_t log_ring_entries; /* power of two; 0 when no log is written */
 	uint32_t sync_every;	   /* a device flush after this many writes; 0: never */
 	bool end_sync;		   /* a device flush once the last write is done */
+	bool verify;		   /* verify=crc32c: checkable writes, checked reads */
+	bool verify_readback;	   /* a writing job reads back what it wrote once done */
+	bool verify_fatal;	   /* stop at the first bad block */
 };
 
 struct zh_bench_slot;
@@ -81,6 +84,17 @@ struct zh_bench_worker {
 	struct zh_bench_hist sync_lat; /* the sync_every flushes (not the end flush) */
 	struct zh_io end_sync_io;
 	bool end_sync_issued;
+	/*
+	 * verify=crc32c on a writing job: the last write to each block (0: none), with
+	 * VERIFY_INFLIGHT set while a write to it is in flight; the read-back phase's cursor.
+	 */
+	uint64_t *block_seq;
+	uint64_t write_seq;
+	bool verifying, verify_stop;
+	bool measure_ended; /* runtime, samples and logs are final (before a read-back) */
+	uint64_t verify_cursor;
+	uint64_t verify_start_ns;
+	struct zh_bench_verify_report verify;
 	uint64_t end_sync_ns; /* how long the end flush took; 0: none ran */
 	int error;	      /* first error, positive errno */
 	uint64_t runtime_ns;  /* measured: from the end of ramp to the last completion */

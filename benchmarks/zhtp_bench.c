@@ -151,6 +151,22 @@ static void result_init(struct zh_bench_result *res, const struct zh_bench_plan_
 	zh_bench_hist_reset(&res->sync_lat);
 }
 
+static void verify_add(struct zh_bench_verify_report *to, const struct zh_bench_verify_report *v)
+{
+	if (!v->ran)
+		return;
+	if (to->bad == 0 && v->bad > 0) {
+		to->first_bad_offset = v->first_bad_offset;
+		to->first_bad_kind = v->first_bad_kind;
+		to->first_bad_seq = v->first_bad_seq;
+		to->first_bad_want_seq = v->first_bad_want_seq;
+	}
+	to->ran = true;
+	to->blocks += v->blocks;
+	to->bad += v->bad;
+	to->readback_ns = v->readback_ns > to->readback_ns ? v->readback_ns : to->readback_ns;
+}
+
 /*
  * Add one worker's figures: its status snapshot, or its final ones. What the worker writes
  * without publishing (error, dropped log entries, the end flush) is read only once it is done.
@@ -176,6 +192,7 @@ static void result_add(struct zh_bench_result *res, const struct zh_bench_worker
 		if (w->end_sync_ns > res->end_sync_max_ns)
 			res->end_sync_max_ns = w->end_sync_ns;
 	}
+	verify_add(&res->verify, &w->verify);
 }
 
 /*

@@ -467,7 +467,7 @@ Test(bench_job, environment_variables_expand)
 Test(bench_job, bad_file_unknown_option)
 {
 	cr_assert_eq(parse_fixture("bad-unknown-option.fio"), -EINVAL);
-	ASSERT_ERR_HAS("bad-unknown-option.fio:6: unknown option 'verify'");
+	ASSERT_ERR_HAS("bad-unknown-option.fio:6: unknown option 'zonemode'");
 	cr_assert_eq(jf.job_count, 0);
 }
 
@@ -565,6 +565,29 @@ Test(bench_job, durable_writes_fixture)
 	cr_assert_eq(jf.jobs[0].fdatasync_blocks, 16);
 	cr_assert_eq(jf.jobs[1].fsync_blocks, 64);
 	cr_assert(jf.jobs[0].end_fsync && jf.jobs[1].end_fsync, "end_fsync from [global]");
+}
+
+Test(bench_job, verify_options)
+{
+	cr_assert_eq(parse_str("[a]\nrw=write\nverify=crc32c\n[b]\nrw=read\nverify=crc32c-intel\n"
+			       "do_verify=0\nverify_fatal\n[c]\nverify=0\n"),
+		     0, "%s", err);
+	cr_assert(jf.jobs[0].verify && jf.jobs[0].do_verify, "do_verify defaults to 1, as fio");
+	cr_assert_not(jf.jobs[0].verify_fatal);
+	cr_assert(jf.jobs[1].verify && !jf.jobs[1].do_verify && jf.jobs[1].verify_fatal);
+	cr_assert_not(jf.jobs[2].verify);
+	cr_assert_eq(parse_str("[a]\nverify=md5\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2: bad value 'md5' for 'verify': only crc32c");
+}
+
+Test(bench_job, verify_refusals)
+{
+	cr_assert_eq(parse_str("[a]\nrw=randrw\nverify=crc32c\n"), -EINVAL);
+	ASSERT_ERR_HAS("'verify' is for read or write jobs");
+	cr_assert_eq(parse_str("[a]\nrw=put\nverify=crc32c\n"), -EINVAL);
+	ASSERT_ERR_HAS("'verify' is for read or write jobs");
+	cr_assert_eq(parse_str("[a]\nrw=write\nbs=32\nverify=crc32c\n"), -EINVAL);
+	ASSERT_ERR_HAS("'verify' needs a bs of at least 64 bytes");
 }
 
 /* Both kinds run as the one device flush, so asking for both is refused, not merged. */
@@ -957,8 +980,8 @@ Test(bench_job, string_options)
 Test(bench_job, unknown_option_and_one_line_messages)
 {
 	zh_bench_job_defaults(&job);
-	cr_assert_eq(set("verify", "md5"), -ENOENT);
-	cr_assert_str_eq(err, "unknown option 'verify'");
+	cr_assert_eq(set("zonemode", "zbd"), -ENOENT);
+	cr_assert_str_eq(err, "unknown option 'zonemode'");
 	cr_assert_eq(set("bs", "4\nk"), -EINVAL);
 	cr_assert_null(strchr(err, '\n'), "message spans lines: %s", err);
 	ASSERT_ERR_HAS("'4?k'");

@@ -233,6 +233,180 @@ Test(bench_zhtp, end_fsync_flushes_once_when_a_writing_job_ends)
 	free(text);
 }
 
+/* ---- verify=crc32c ------------------------------------------------------------------------ */
+
+static const cJSON *verify_of(const cJSON *job)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(job, "zhtp_verify");
+
+	cr_assert_not_null(v, "no zhtp_verify object");
+	return v;
+}
+
+/* Every block written is read back once the writes are done; the read-back is not a read. */
+Test(bench_zhtp, verify_reads_back_every_block_written)
+{
+	cJSON *root = run_json("--name=v --filename=dev.img --size=1m --rw=write --bs=4k "
+			       "--iodepth=4 --verify=crc32c --direct=1");
+	const cJSON *job = job_at(root, 0);
+
+	cr_assert_eq(num(job, "write", "total_ios"), 256);
+	cr_assert_eq(num(job, "read", "total_ios"), 0);
+	cr_assert_eq(num(job, "zhtp_verify", "blocks"), 256);
+	cr_assert_eq(num(job, "zhtp_verify", "bad"), 0);
+	cr_assert_gt(num(job, "zhtp_verify", "readback_ms"), 0);
+	cr_assert_eq(cJSON_GetObjectItemCaseSensitive(job, "error")->valueint, 0);
+	cJSON_Delete(root);
+}
+
+/*
+ * Random writes for a while overwrite blocks many times at depth 8: each block must read back
+ * as its last write (a block whose last write was lost, or two writes to one block in flight
+ * at once, would read back stale).
+ */
+Test(bench_zhtp, random_overwrites_read_back_as_their_last_write)
+{
+	cJSON *root =
+	    run_json("--name=v --filename=dev.img --size=1m --rw=randwrite --bs=4k "
+		     "--iodepth=8 --time_based --runtime=300ms --verify=crc32c --direct=1");
+	const cJSON *job = job_at(root, 0);
+	double blocks = num(job, "zhtp_verify", "blocks");
+
+	cr_assert_gt(num(job, "write", "total_ios"), 1024, "each block written a few times");
+	cr_assert_gt(blocks, 200);
+	cr_assert_leq(blocks, 256);
+	cr_assert_eq(num(job, "zhtp_verify", "bad"), 0);
+	cJSON_Delete(root);
+}
+
+static void flip_byte(const char *file, long at)
+{
+	char path[700];
+	FILE *f;
+	int c;
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, file);
+	f = fopen(path, "r+");
+	cr_assert_not_null(f);
+	cr_assert_eq(fseek(f, at, SEEK_SET), 0);
+	c = fgetc(f);
+	cr_assert_eq(fseek(f, at, SEEK_SET), 0);
+	fputc(c ^ 0x20, f);
+	fclose(f);
+}
+
+static void copy_block(const char *file, long from, long to)
+{
+	char path[700], block[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, file);
+	f = fopen(path, "r+");
+	cr_assert_not_null(f);
+	cr_assert_eq(fseek(f, from * 4096, SEEK_SET), 0);
+	cr_assert_eq(fread(block, 1, sizeof(block), f), sizeof(block));
+	cr_assert_eq(fseek(f, to * 4096, SEEK_SET), 0);
+	cr_assert_eq(fwrite(block, 1, sizeof(block), f), sizeof(block));
+	fclose(f);
+}
+
+static cJSON *run_json_failing(const char *args)
+{
+	char full[2048];
+	char *text;
+	cJSON *root;
+
+	snprintf(full, sizeof(full), "--output-format=json %s", args);
+	cr_assert_neq(run_bench(full), 0, "a job with bad blocks must fail");
+	text = slurp(out_path);
+	root = cJSON_Parse(text);
+	cr_assert_not_null(root, "output is not JSON: %.200s", text);
+	free(text);
+	return root;
+}
+
+/* A byte changed behind the tool's back: a reading job finds that block and fails with EILSEQ. */
+Test(bench_zhtp, a_corrupted_block_is_found_and_fails_the_job)
+{
+	cJSON *root;
+	const cJSON *job, *first;
+
+	cr_assert_eq(run_bench("--name=w --filename=v.img --size=1m --rw=write --bs=4k "
+			       "--verify=crc32c --do_verify=0 --direct=1"),
+		     0);
+	flip_byte("v.img", 10 * 4096 + 1000);
+	root = run_json_failing("--name=r --filename=v.img --size=1m --rw=read --bs=4k "
+				"--iodepth=4 --verify=crc32c --direct=1");
+	job = job_at(root, 0);
+	cr_assert_eq(cJSON_GetObjectItemCaseSensitive(job, "error")->valueint, EILSEQ);
+	cr_assert_eq(num(job, "zhtp_verify", "blocks"), 256, "all checked: verify_fatal is off");
+	cr_assert_eq(num(job, "zhtp_verify", "bad"), 1);
+	first = cJSON_GetObjectItemCaseSensitive(verify_of(job), "first_bad");
+	cr_assert_eq(num(verify_of(job), "first_bad", "offset"), 10 * 4096);
+	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(first, "kind")->valuestring,
+			 "crc mismatch");
+	cJSON_Delete(root);
+}
+
+/* verify_fatal: the first bad block ends the job; at depth 1 nothing after it is read. */
+Test(bench_zhtp, verify_fatal_stops_at_the_first_bad_block)
+{
+	cJSON *root;
+	const cJSON *job;
+
+	cr_assert_eq(run_bench("--name=w --filename=v.img --size=1m --rw=write --bs=4k "
+			       "--verify=crc32c --do_verify=0 --direct=1"),
+		     0);
+	flip_byte("v.img", 20 * 4096 + 4);
+	flip_byte("v.img", 30 * 4096 + 9);
+	root = run_json_failing("--name=r --filename=v.img --size=1m --rw=read --bs=4k "
+				"--verify=crc32c --verify_fatal=1 --direct=1");
+	job = job_at(root, 0);
+	cr_assert_eq(num(job, "zhtp_verify", "bad"), 1);
+	cr_assert_eq(num(job, "zhtp_verify", "blocks"), 21);
+	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(
+			     cJSON_GetObjectItemCaseSensitive(verify_of(job), "first_bad"), "kind")
+			     ->valuestring,
+			 "bad magic", "the header's magic was changed");
+	cJSON_Delete(root);
+}
+
+Test(bench_zhtp, verify_is_summarised_in_the_human_output)
+{
+	char *text;
+
+	cr_assert_eq(run_bench("--name=v --filename=v.img --size=256k --rw=write --bs=4k "
+			       "--verify=crc32c --direct=1"),
+		     0);
+	text = slurp(out_path);
+	cr_assert_not_null(strstr(text, "  verify       : 64 blocks read back in "), "%s", text);
+	cr_assert_not_null(strstr(text, " msec, none bad\n"), "%s", text);
+	free(text);
+	copy_block("v.img", 5, 3); /* as a write that went to the wrong place */
+	cr_assert_neq(run_bench("--name=r --filename=v.img --size=256k --rw=read --bs=4k "
+				"--verify=crc32c --direct=1"),
+		      0);
+	text = slurp(out_path);
+	cr_assert_not_null(strstr(text, "  verify       : 64 blocks checked as read, 1 bad; the "
+					"first at offset 12288: misdirected\n"),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "err=84"), "%s", text);
+	free(text);
+}
+
+/* A writer needs free blocks to pick from: fewer than 4 per slot is refused before running. */
+Test(bench_zhtp, verify_with_too_few_blocks_per_slot_is_refused)
+{
+	char *err;
+
+	cr_assert_neq(run_bench("--name=v --filename=dev.img --size=64k --rw=randwrite --bs=4k "
+				"--iodepth=8 --verify=crc32c --direct=1"),
+		      0);
+	err = slurp(err_path);
+	cr_assert_not_null(strstr(err, "verify needs at least 4 blocks per iodepth"), "%s", err);
+	free(err);
+}
+
 Test(bench_zhtp, writes_reach_the_file)
 {
 	char path[700];
