@@ -70,6 +70,7 @@ struct zh_bench_worker {
 	uint64_t issued_bytes;
 	uint64_t writes_unsynced; /* writes issued since the last flush */
 	bool sync_due;		  /* the next request a slot issues is a flush */
+	bool slow_issue;	  /* sync_due or cfg.verify: slot_issue takes its slow path */
 	uint32_t inflight;
 	bool stopping;
 	bool measuring;
