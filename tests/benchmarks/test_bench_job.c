@@ -565,6 +565,7 @@ Test(bench_job, durable_writes_fixture)
 	cr_assert_eq(jf.jobs[0].fdatasync_blocks, 16);
 	cr_assert_eq(jf.jobs[1].fsync_blocks, 64);
 	cr_assert(jf.jobs[0].end_fsync && jf.jobs[1].end_fsync, "end_fsync from [global]");
+	cr_assert(jf.jobs[0].verify && !jf.jobs[1].verify);
 }
 
 Test(bench_job, verify_options)

@@ -407,6 +407,28 @@ Test(bench_zhtp, verify_with_too_few_blocks_per_slot_is_refused)
 	free(err);
 }
 
+/* The durable-writes fixture as a job file runs end to end: flushes counted, the log verified. */
+Test(bench_zhtp, durable_writes_job_file_runs)
+{
+	char args[1024];
+	cJSON *root;
+	const cJSON *wal, *data;
+
+	snprintf(args, sizeof(args), "'%s/durable-writes.fio'", ZH_TEST_DATA_DIR);
+	root = run_json(args);
+	wal = job_at(root, 0);
+	data = job_at(root, 1);
+	cr_assert_eq(num(wal, "write", "total_ios"), 512);
+	cr_assert_eq(num(wal, "sync", "total_ios"), 31, "after each 16 writes but the last");
+	cr_assert_gt(num(wal, "sync", "end_fsync_ns"), 0);
+	cr_assert_eq(num(wal, "zhtp_verify", "blocks"), 512);
+	cr_assert_eq(num(wal, "zhtp_verify", "bad"), 0);
+	cr_assert_eq(num(data, "write", "total_ios"), 2048);
+	cr_assert_eq(num(data, "sync", "total_ios"), 31);
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(data, "zhtp_verify"));
+	cJSON_Delete(root);
+}
+
 Test(bench_zhtp, writes_reach_the_file)
 {
 	char path[700];
