@@ -389,6 +389,40 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 	o->dev_count = plan->dev_count;
 }
 
+static bool regions_overlap(const struct zh_bench_worker_cfg *a,
+			    const struct zh_bench_worker_cfg *b)
+{
+	return a->dev == b->dev &&
+	       a->region_offset_bytes < b->region_offset_bytes + b->region_bytes &&
+	       b->region_offset_bytes < a->region_offset_bytes + a->region_bytes;
+}
+
+/*
+ * A verifying writer must be the only writer of its blocks while the group runs: another
+ * clone or job writing them would make its read-back report their writes as bad blocks.
+ */
+static int plan_check_verify(const struct zh_bench_plan *plan, char *err, size_t err_len)
+{
+	for (unsigned i = 0; i < plan->worker_count; i++) {
+		const struct zh_bench_plan_worker *v = &plan->workers[i];
+
+		if (!v->cfg.verify_readback)
+			continue;
+		for (unsigned j = 0; j < plan->worker_count; j++) {
+			const struct zh_bench_plan_worker *o = &plan->workers[j];
+
+			if (j == i || o->cfg.read_pct == 100 || !regions_overlap(&v->cfg, &o->cfg))
+				continue;
+			return fail(err, err_len, -EINVAL,
+				    "job '%s' (clone %u) verifies blocks that job '%s' (clone %u) "
+				    "also writes in the same group: give each its own file "
+				    "(directory= makes one per clone) or offset",
+				    v->job->name, v->clone, o->job->name, o->clone);
+		}
+	}
+	return 0;
+}
+
 int zh_bench_plan_build(struct zh_bench_plan *plan, unsigned groupid,
 			const struct zh_bench_job *jobs, unsigned count, char *err, size_t err_len)
 {
@@ -406,6 +440,8 @@ int zh_bench_plan_build(struct zh_bench_plan *plan, unsigned groupid,
 	if (rc < 0)
 		return fail(err, err_len, rc, "no usable CPU: %s", strerror(-rc));
 	rc = plan_workers(plan, jobs, count, &allowed, err, err_len);
+	if (rc == 0)
+		rc = plan_check_verify(plan, err, err_len);
 	if (rc < 0) {
 		zh_bench_plan_close(plan);
 		return rc;

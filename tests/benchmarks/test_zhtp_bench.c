@@ -394,6 +394,30 @@ Test(bench_zhtp, verify_is_summarised_in_the_human_output)
 	free(text);
 }
 
+/*
+ * Two clones writing one file would each find the other's writes on reading back: refused
+ * before running. With directory=, each clone has its own file and both verify clean.
+ */
+Test(bench_zhtp, verifying_writers_sharing_blocks_are_refused)
+{
+	char *err;
+	cJSON *root;
+
+	cr_assert_neq(run_bench("--name=v --filename=one.img --numjobs=2 --size=1m --rw=randwrite "
+				"--verify=crc32c --direct=1"),
+		      0);
+	err = slurp(err_path);
+	cr_assert_not_null(strstr(err, "job 'v' (clone 0) verifies blocks that job 'v' (clone 1) "
+				       "also writes"),
+			   "%s", err);
+	free(err);
+	root = run_json("--name=v --directory=. --numjobs=2 --size=1m --rw=randwrite --iodepth=4 "
+			"--verify=crc32c --direct=1");
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 0);
+	cr_assert_eq(num(job_at(root, 1), "zhtp_verify", "bad"), 0);
+	cJSON_Delete(root);
+}
+
 /* A writer needs free blocks to pick from: fewer than 4 per slot is refused before running. */
 Test(bench_zhtp, verify_with_too_few_blocks_per_slot_is_refused)
 {
