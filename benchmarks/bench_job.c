@@ -421,6 +421,69 @@ static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
 			      "put or get");
 }
 
+/*
+ * fio's per-direction pair "READ[,WRITE[,TRIM]]": one value applies to reads and writes, an
+ * empty field leaves its direction unlimited. Sizes (rate=, bytes per second) take k/m/g
+ * suffixes; counts (rate_iops=) are plain numbers.
+ */
+static int parse_rw_pair(const struct opt_ctx *ctx, bool sizes, uint64_t out[2])
+{
+	char buf[128], *field[3] = {NULL, NULL, NULL};
+	unsigned n = 0;
+	uint64_t v[3] = {0, 0, 0};
+
+	if (strlen(ctx->value) >= sizeof(buf))
+		return bad_value(ctx, "too long");
+	snprintf(buf, sizeof(buf), "%s", ctx->value);
+	for (char *p = buf; p != NULL; n++) {
+		if (n == 3)
+			return bad_value(ctx, "expected at most read,write,trim");
+		field[n] = p;
+		p = strchr(p, ',');
+		if (p != NULL)
+			*p++ = '\0';
+	}
+	for (unsigned i = 0; i < n; i++) {
+		const char *why = "expected a number";
+
+		if (field[i][0] == '\0')
+			continue;
+		if (sizes ? parse_size(field[i], &v[i], NULL, &why) != 0
+			  : parse_u64(field[i], &v[i], &why) != 0)
+			return bad_value(ctx, why);
+	}
+	if (v[2] != 0)
+		return bad_value(ctx, "a trim rate is not supported (no trims are issued)");
+	out[0] = v[0];
+	out[1] = n == 1 ? v[0] : v[1];
+	return 0;
+}
+
+static int opt_rate(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	return rc != 0 ? rc : parse_rw_pair(ctx, true, job->rate_bytes);
+}
+
+static int opt_rate_iops(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	return rc != 0 ? rc : parse_rw_pair(ctx, false, job->rate_iops);
+}
+
+/* Only fio's default, linear: I/O evenly spaced. */
+static int opt_rate_process(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	(void)job;
+	if (rc != 0)
+		return rc;
+	return strcmp(ctx->value, "linear") == 0 ? 0 : bad_value(ctx, "only linear is supported");
+}
+
 /* fio's verify=: crc32c (crc32c-intel is fio's name for the same with SSE4.2) or 0 for none. */
 static int opt_verify(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
@@ -624,6 +687,9 @@ static const struct opt_desc job_options[] = {
     O_U32("fsync", fsync_blocks, 0, UINT32_MAX),
     O_U32("fdatasync", fdatasync_blocks, 0, UINT32_MAX),
     O_BOOL("end_fsync", end_fsync),
+    O_FN("rate", opt_rate),
+    O_FN("rate_iops", opt_rate_iops),
+    O_FN("rate_process", opt_rate_process),
     O_FN("verify", opt_verify),
     O_BOOL("do_verify", do_verify),
     O_BOOL("verify_fatal", verify_fatal),
@@ -828,6 +894,12 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		    "job '%s': 'verify' is for read or write jobs: write with verify, then read "
 		    "with verify",
 		    job->name);
+		return -EINVAL;
+	}
+	if (zh_bench_rw_is_object(job->rw) &&
+	    (job->rate_bytes[0] | job->rate_bytes[1] | job->rate_iops[0] | job->rate_iops[1])) {
+		set_err(err, err_len, "job '%s': 'rate' and 'rate_iops' are for block jobs",
+			job->name);
 		return -EINVAL;
 	}
 	if (job->verify && job->bs_bytes < ZH_BENCH_VERIFY_MIN_BLOCK) {

@@ -110,6 +110,9 @@ struct zh_bench_job {
 	bool verify;
 	bool do_verify;
 	bool verify_fatal;
+	/* rate= (bytes/s) and rate_iops=: [0] reads, [1] writes; 0: unlimited. */
+	uint64_t rate_bytes[2];
+	uint64_t rate_iops[2];
 	char ioengine[32];    /* as written in the job; "" when not given */
 	unsigned source_line; /* line of the section header; 0 for command line */
 

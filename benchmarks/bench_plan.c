@@ -203,6 +203,33 @@ static unsigned job_log_kinds(const struct zh_bench_job *job)
 	return kinds;
 }
 
+/*
+ * rate= and rate_iops= as the spacing of one direction's I/Os, num/den ns (den 0: unlimited);
+ * with both, the one that spaces them wider.
+ */
+static void job_rate(const struct zh_bench_job *job, struct zh_bench_worker_cfg *cfg)
+{
+	for (unsigned d = 0; d < 2; d++) {
+		uint64_t num = 0, den = 0;
+
+		if (job->rate_iops[d] != 0) {
+			num = 1000000000ull;
+			den = job->rate_iops[d];
+		}
+		if (job->rate_bytes[d] != 0) {
+			uint64_t n = (uint64_t)job->bs_bytes * 1000000000ull,
+				 b = job->rate_bytes[d];
+
+			if (den == 0 || (unsigned __int128)n * den > (unsigned __int128)num * b) {
+				num = n;
+				den = b;
+			}
+		}
+		cfg->rate_num_ns[d] = num;
+		cfg->rate_den[d] = den;
+	}
+}
+
 static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_bench_worker_cfg *cfg,
 		   char *err, size_t err_len)
 {
@@ -225,6 +252,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .verify_readback = job->verify && job->do_verify && job_read_pct(job) < 100,
 	    .verify_fatal = job->verify_fatal,
 	};
+	job_rate(job, cfg);
 	if (cfg->log_kinds != 0)
 		cfg->log_ring_entries = job->log_avg_msec == 0 && job->lat_log[0] != '\0'
 					    ? LOG_RING_PER_IO
@@ -366,7 +394,7 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 			if (pw->reactor != r)
 				continue;
 			depth += pw->cfg.iodepth;
-			timers += 4;
+			timers += 5; /* ramp, end, sample, log and rate: bench_worker.h */
 			bufs[k] += pw->cfg.iodepth;
 		}
 		depth_max = depth > depth_max ? depth : depth_max;

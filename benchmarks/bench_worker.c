@@ -26,6 +26,9 @@ struct zh_bench_slot {
 	struct zh_buf *buf;
 	uint64_t offset;
 	unsigned ddir; /* ZH_BENCH_DIR_READ, ZH_BENCH_DIR_WRITE or SLOT_SYNC */
+	/* While parked by a rate limit: when it may go, and the next slot waiting. */
+	uint64_t due_ns;
+	struct zh_bench_slot *next_parked;
 };
 
 int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker_cfg *cfg)
@@ -56,11 +59,14 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	zh_timer_init(&w->end_timer);
 	zh_timer_init(&w->sample_timer);
 	zh_timer_init(&w->log_timer);
+	zh_timer_init(&w->rate_timer);
 	/* xorshift64* needs a non-zero state. */
 	w->rng = cfg->seed * 0x9e3779b97f4a7c15ull + 1;
 	w->blocks = cfg->region_bytes / cfg->bs_bytes;
 	ZH_ASSERT(w->blocks > 0);
-	w->slow_issue = cfg->verify;
+	w->rated = cfg->rate_den[0] != 0 || cfg->rate_den[1] != 0;
+	w->slow_base = cfg->verify || w->rated;
+	w->slow_issue = w->slow_base;
 	if (cfg->verify && cfg->read_pct < 100) {
 		w->block_seq = calloc(w->blocks, sizeof(*w->block_seq));
 		if (w->block_seq == NULL) {
@@ -195,6 +201,16 @@ static bool worker_may_issue(const struct zh_bench_worker *w)
  */
 #define SLOW_PATH __attribute__((noinline, cold))
 
+/* Account a request the engine took (rc 0); pass its refusal on. */
+static int slot_issued(struct zh_bench_worker *w, int rc)
+{
+	if (rc < 0)
+		return rc;
+	w->issued_bytes += w->cfg.bs_bytes;
+	w->inflight++;
+	return 0;
+}
+
 /* fio's fsync=N: once N writes have been issued, the next request is a flush. */
 static SLOW_PATH int slot_issue_sync(struct zh_reactor *r, struct zh_bench_slot *s)
 {
@@ -206,7 +222,7 @@ static SLOW_PATH int slot_issue_sync(struct zh_reactor *r, struct zh_bench_slot 
 	if (rc < 0)
 		return rc;
 	w->sync_due = false;
-	w->slow_issue = w->cfg.verify;
+	w->slow_issue = w->slow_base;
 	w->writes_unsynced = 0;
 	w->inflight++;
 	return 0;
@@ -218,39 +234,141 @@ static uint64_t slot_block(const struct zh_bench_worker *w, const struct zh_benc
 }
 
 /*
- * verify=crc32c (a read job or a write job: mixed ones are refused). A write goes to a block
- * with no write in flight (the planner leaves at least four blocks per slot), so the last
- * write issued to a block is the one its contents must show.
+ * Issue the request for the direction already picked (s->ddir). With verify=crc32c (read or
+ * write jobs only), a write goes to a block with no write in flight (the planner leaves at
+ * least four blocks per slot), so the last write issued to a block is the one its contents
+ * must show.
  */
-static SLOW_PATH int slot_issue_verify(struct zh_reactor *r, struct zh_bench_slot *s)
+static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;
 	uint32_t bs = w->cfg.bs_bytes;
-	uint64_t block;
+	zh_io_cb done = w->cfg.verify ? slot_done_verify : slot_done;
+	uint64_t block = 0;
 	int rc;
 
-	s->ddir = pick_ddir(w);
 	if (s->ddir == ZH_BENCH_DIR_READ) {
 		s->offset = pick_offset(w);
-		rc =
-		    zh_reactor_read(r, w->cfg.dev, s->buf, bs, s->offset, &s->io, slot_done_verify);
-	} else {
-		do {
-			s->offset = pick_offset(w);
-			block = slot_block(w, s);
-		} while (w->block_seq[block] & VERIFY_INFLIGHT);
-		zh_bench_verify_fill(s->buf->data, bs, s->offset, ++w->write_seq);
-		rc = zh_reactor_write(r, w->cfg.dev, s->buf, bs, s->offset, 0, &s->io,
-				      slot_done_verify);
-		if (rc == 0)
-			w->block_seq[block] = w->write_seq | VERIFY_INFLIGHT;
-		w->sync_due = rc == 0 && ++w->writes_unsynced == w->cfg.sync_every;
+		return slot_issued(
+		    w, zh_reactor_read(r, w->cfg.dev, s->buf, bs, s->offset, &s->io, done));
 	}
-	if (rc < 0)
-		return rc;
-	w->issued_bytes += bs;
-	w->inflight++;
-	return 0;
+	s->offset = pick_offset(w);
+	if (w->cfg.verify) {
+		for (block = slot_block(w, s); w->block_seq[block] & VERIFY_INFLIGHT;
+		     block = slot_block(w, s))
+			s->offset = pick_offset(w);
+		zh_bench_verify_fill(s->buf->data, bs, s->offset, ++w->write_seq);
+	}
+	rc = zh_reactor_write(r, w->cfg.dev, s->buf, bs, s->offset, 0, &s->io, done);
+	if (rc == 0 && w->cfg.verify)
+		w->block_seq[block] = w->write_seq | VERIFY_INFLIGHT;
+	w->sync_due = rc == 0 && ++w->writes_unsynced == w->cfg.sync_every;
+	w->slow_issue = w->slow_base || w->sync_due;
+	return slot_issued(w, rc);
+}
+
+static void rate_fired(struct zh_reactor *r, struct zh_timer *t);
+
+/* Keep rate_timer armed for the earliest parked slot. */
+static void rate_arm(struct zh_reactor *r, struct zh_bench_worker *w)
+{
+	uint64_t first = UINT64_MAX;
+
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		if (w->parked_head[d] != NULL && w->parked_head[d]->due_ns < first)
+			first = w->parked_head[d]->due_ns;
+	}
+	if (first == w->rate_armed_ns)
+		return;
+	zh_reactor_timer_cancel(r, &w->rate_timer);
+	w->rate_armed_ns = 0;
+	if (first == UINT64_MAX)
+		return;
+	/* Cannot fail: the planner counts this timer among the reactor's (timers_max). */
+	ZH_ASSERT(zh_reactor_timer_start(r, &w->rate_timer, first, rate_fired) == 0);
+	w->rate_armed_ns = first;
+}
+
+/* fio's linear rate: a direction's n-th I/O is due n * num / den ns after the start. */
+static uint64_t rate_due(const struct zh_bench_worker *w, unsigned d)
+{
+	if (w->cfg.rate_den[d] == 0)
+		return 0;
+	return w->start_ns + (uint64_t)((unsigned __int128)w->rate_issued[d] *
+					w->cfg.rate_num_ns[d] / w->cfg.rate_den[d]);
+}
+
+/*
+ * fio's rate_ddir(): keep the direction drawn if it is due; in a mixed job, take the other
+ * one if that is due instead, or else whichever is due first. So the rates, not rwmixread,
+ * set the mix when they bind.
+ */
+static unsigned rate_pick(const struct zh_bench_worker *w, unsigned d, uint64_t now)
+{
+	unsigned o = d ^ 1;
+	bool mixed = w->cfg.read_pct != 0 && w->cfg.read_pct != 100;
+
+	if (!mixed || rate_due(w, d) <= now)
+		return d;
+	if (rate_due(w, o) <= now)
+		return o;
+	return rate_due(w, d) <= rate_due(w, o) ? d : o;
+}
+
+/*
+ * Count the I/O against its direction's rate; one whose time has come (or passed: a late
+ * worker catches up) goes at once. \return true if the slot was parked until its time.
+ */
+static bool rate_park(struct zh_reactor *r, struct zh_bench_slot *s, uint64_t now)
+{
+	struct zh_bench_worker *w = s->w;
+	unsigned d = s->ddir;
+	uint64_t due = rate_due(w, d);
+
+	if (w->cfg.rate_den[d] == 0)
+		return false;
+	w->rate_issued[d]++;
+	if (due <= now)
+		return false;
+	s->due_ns = due;
+	s->next_parked = NULL;
+	if (w->parked_tail[d] != NULL)
+		w->parked_tail[d]->next_parked = s;
+	else
+		w->parked_head[d] = s;
+	w->parked_tail[d] = s;
+	w->parked++;
+	rate_arm(r, w);
+	return true;
+}
+
+static struct zh_bench_slot *rate_unpark(struct zh_bench_worker *w, unsigned d)
+{
+	struct zh_bench_slot *s = w->parked_head[d];
+
+	w->parked_head[d] = s->next_parked;
+	if (w->parked_head[d] == NULL)
+		w->parked_tail[d] = NULL;
+	w->parked--;
+	return s;
+}
+
+/* Flushes, verify and rate limits: everything but the plain read or write. */
+static SLOW_PATH int slot_issue_slow(struct zh_reactor *r, struct zh_bench_slot *s)
+{
+	struct zh_bench_worker *w = s->w;
+
+	if (w->sync_due)
+		return slot_issue_sync(r, s);
+	s->ddir = pick_ddir(w);
+	if (w->rated) {
+		uint64_t now = zh_reactor_now_ns(r);
+
+		s->ddir = rate_pick(w, s->ddir, now);
+		if (rate_park(r, s, now))
+			return 0;
+	}
+	return slot_issue_dir(r, s);
 }
 
 static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s)
@@ -260,7 +378,7 @@ static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 	int rc;
 
 	if (ZH_UNLIKELY(w->slow_issue))
-		return w->sync_due ? slot_issue_sync(r, s) : slot_issue_verify(r, s);
+		return slot_issue_slow(r, s);
 	s->ddir = pick_ddir(w);
 	s->offset = pick_offset(w);
 	if (s->ddir == ZH_BENCH_DIR_READ) {
@@ -446,13 +564,55 @@ static void worker_drained(struct zh_reactor *r, struct zh_bench_worker *w)
 	worker_finish(r, w);
 }
 
+static void rate_release(struct zh_reactor *r, struct zh_bench_worker *w);
+
 static void slot_retire(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;
 
 	zh_reactor_buf_put(r, s->buf);
 	s->buf = NULL;
-	if (w->inflight == 0)
+	/* A stopped job does not keep slots waiting for a rate limit's next turn. */
+	if (w->stopping && w->parked > 0)
+		rate_release(r, w);
+	if (w->inflight == 0 && w->parked == 0)
+		worker_drained(r, w);
+}
+
+/*
+ * Parked slots whose time has come go out; once the job stops (or its size is issued), all
+ * of them retire instead.
+ */
+static void rate_release(struct zh_reactor *r, struct zh_bench_worker *w)
+{
+	uint64_t now = zh_reactor_now_ns(r);
+
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		while (w->parked_head[d] != NULL &&
+		       (w->parked_head[d]->due_ns <= now || !worker_may_issue(w))) {
+			struct zh_bench_slot *s = rate_unpark(w, d);
+			int rc = worker_may_issue(w) ? slot_issue_dir(r, s) : -ECANCELED;
+
+			if (rc == 0)
+				continue;
+			if (rc != -ECANCELED)
+				worker_fail(w, -rc);
+			/* Retired here, not by slot_retire(): the caller decides when the job ends.
+			 */
+			zh_reactor_buf_put(r, s->buf);
+			s->buf = NULL;
+		}
+	}
+	rate_arm(r, w);
+}
+
+static void rate_fired(struct zh_reactor *r, struct zh_timer *t)
+{
+	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, rate_timer);
+
+	w->rate_armed_ns = 0;
+	rate_release(r, w);
+	if (w->inflight == 0 && w->parked == 0)
 		worker_drained(r, w);
 }
 
@@ -565,8 +725,12 @@ static void end_fired(struct zh_reactor *r, struct zh_timer *t)
 {
 	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, end_timer);
 
-	(void)r;
 	w->stopping = true;
+	if (w->parked == 0)
+		return;
+	rate_release(r, w);
+	if (w->inflight == 0 && w->parked == 0)
+		worker_drained(r, w);
 }
 
 static void reactor_moved(struct zh_reactor *r, struct zh_bench_worker *w)
@@ -591,6 +755,7 @@ static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_
 	zh_reactor_timer_cancel(r, &w->end_timer);
 	zh_reactor_timer_cancel(r, &w->sample_timer);
 	zh_reactor_timer_cancel(r, &w->log_timer);
+	zh_reactor_timer_cancel(r, &w->rate_timer);
 	if (!w->measuring)
 		measure_begin(r, w, now);
 	worker_sample(w, now);
@@ -605,7 +770,7 @@ static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w)
 {
 	uint64_t now = zh_reactor_now_ns(r);
 
-	ZH_ASSERT(w->inflight == 0);
+	ZH_ASSERT(w->inflight == 0 && w->parked == 0);
 	if (!w->measure_ended)
 		measure_end(r, w, now);
 	if (w->verifying)
@@ -652,6 +817,7 @@ static void fill_pattern(struct zh_bench_worker *w, struct zh_buf *buf)
 void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg)
 {
 	struct zh_bench_worker *w = arg;
+	uint32_t started = 0;
 	int rc;
 
 	w->start_ns = zh_reactor_now_ns(r);
@@ -664,20 +830,24 @@ void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg)
 		if (rc == 0)
 			fill_pattern(w, s->buf);
 	}
-	for (uint32_t i = 0; i < w->cfg.iodepth && rc == 0 && worker_may_issue(w); i++)
+	for (uint32_t i = 0; i < w->cfg.iodepth && rc == 0 && worker_may_issue(w); i++) {
 		rc = slot_issue(r, &w->slots[i]);
-	for (uint32_t i = 0; i < w->cfg.iodepth; i++) {
+		started += rc == 0;
+	}
+	for (uint32_t i = started; i < w->cfg.iodepth; i++) {
 		struct zh_bench_slot *s = &w->slots[i];
 
-		/* Slots that never got a request in flight give their buffers back now. */
-		if (s->buf != NULL && i >= w->inflight) {
+		/* Slots that never got a request in flight (or a turn) give their buffers back. */
+		if (s->buf != NULL) {
 			zh_reactor_buf_put(r, s->buf);
 			s->buf = NULL;
 		}
 	}
 	if (rc < 0)
 		worker_fail(w, -rc);
-	if (w->inflight == 0)
+	if (w->stopping && w->parked > 0)
+		rate_release(r, w);
+	if (w->inflight == 0 && w->parked == 0)
 		worker_drained(r, w);
 }
 

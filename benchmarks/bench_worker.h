@@ -56,6 +56,9 @@ struct zh_bench_worker_cfg {
 	bool verify;		   /* verify=crc32c: checkable writes, checked reads */
 	bool verify_readback;	   /* a writing job reads back what it wrote once done */
 	bool verify_fatal;	   /* stop at the first bad block */
+	/* rate=/rate_iops=: a direction's n-th I/O goes out n * num / den ns after the start. */
+	uint64_t rate_num_ns[ZH_BENCH_DIRS];
+	uint64_t rate_den[ZH_BENCH_DIRS]; /* 0: unlimited */
 };
 
 struct zh_bench_slot;
@@ -70,7 +73,15 @@ struct zh_bench_worker {
 	uint64_t issued_bytes;
 	uint64_t writes_unsynced; /* writes issued since the last flush */
 	bool sync_due;		  /* the next request a slot issues is a flush */
-	bool slow_issue;	  /* sync_due or cfg.verify: slot_issue takes its slow path */
+	bool slow_base;		  /* verify or a rate limit: every issue takes the slow path */
+	bool slow_issue;	  /* slow_base or sync_due: slot_issue takes its slow path */
+	/* Rate limiting: on, I/Os counted per direction, slots waiting for their time (FIFO). */
+	bool rated;
+	uint64_t rate_issued[ZH_BENCH_DIRS];
+	struct zh_bench_slot *parked_head[ZH_BENCH_DIRS], *parked_tail[ZH_BENCH_DIRS];
+	uint32_t parked;
+	uint64_t rate_armed_ns; /* rate_timer's deadline; 0: not armed */
+	struct zh_timer rate_timer;
 	uint32_t inflight;
 	bool stopping;
 	bool measuring;

@@ -581,6 +581,36 @@ Test(bench_job, verify_options)
 	ASSERT_ERR_HAS("t.fio:2: bad value 'md5' for 'verify': only crc32c");
 }
 
+Test(bench_job, rate_options)
+{
+	cr_assert_eq(parse_str("[a]\nrate_iops=500\n[b]\nrate_iops=300,100\n[c]\nrate_iops=,100\n"
+			       "[d]\nrate=10m\nrate_process=linear\n[e]\nrate=1m,2m,\n"),
+		     0, "%s", err);
+	cr_assert(jf.jobs[0].rate_iops[0] == 500 && jf.jobs[0].rate_iops[1] == 500, "both");
+	cr_assert(jf.jobs[1].rate_iops[0] == 300 && jf.jobs[1].rate_iops[1] == 100);
+	cr_assert(jf.jobs[2].rate_iops[0] == 0 && jf.jobs[2].rate_iops[1] == 100, "writes only");
+	cr_assert(jf.jobs[3].rate_bytes[0] == 10 << 20 && jf.jobs[3].rate_bytes[1] == 10 << 20);
+	cr_assert(jf.jobs[4].rate_bytes[0] == 1 << 20 && jf.jobs[4].rate_bytes[1] == 2 << 20);
+	cr_assert_eq(parse_str("[a]\nrate_iops=x\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2: bad value 'x' for 'rate_iops'");
+	cr_assert_eq(parse_str("[a]\nrate_iops=1,2,3\n"), -EINVAL);
+	ASSERT_ERR_HAS("a trim rate is not supported");
+	cr_assert_eq(parse_str("[a]\nrate=1m,2m,3m,4m\n"), -EINVAL);
+	ASSERT_ERR_HAS("expected at most read,write,trim");
+	cr_assert_eq(parse_str("[a]\nrate_process=poisson\n"), -EINVAL);
+	ASSERT_ERR_HAS("only linear is supported");
+	cr_assert_eq(parse_str("[a]\nrw=put\nrate_iops=10\n"), -EINVAL);
+	ASSERT_ERR_HAS("'rate' and 'rate_iops' are for block jobs");
+}
+
+Test(bench_job, rate_limited_fixture)
+{
+	cr_assert_eq(parse_fixture("rate-limited.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 2);
+	cr_assert(jf.jobs[0].rate_iops[0] == 4000 && jf.jobs[0].rate_iops[1] == 1000);
+	cr_assert_eq(jf.jobs[1].rate_bytes[0], 50 << 20);
+}
+
 Test(bench_job, verify_refusals)
 {
 	cr_assert_eq(parse_str("[a]\nrw=randrw\nverify=crc32c\n"), -EINVAL);

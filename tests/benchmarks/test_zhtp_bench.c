@@ -96,6 +96,15 @@ static double num(const cJSON *obj, const char *dir, const char *key)
 	return v->valuedouble;
 }
 
+/* A number at the top of a job object (job_runtime, error). */
+static double top(const cJSON *job, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(job, key);
+
+	cr_assert(cJSON_IsNumber(v), "missing %s", key);
+	return v->valuedouble;
+}
+
 static const cJSON *job_at(const cJSON *root, int i)
 {
 	const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(root, "jobs");
@@ -450,6 +459,59 @@ Test(bench_zhtp, durable_writes_job_file_runs)
 	cr_assert_eq(num(data, "write", "total_ios"), 2048);
 	cr_assert_eq(num(data, "sync", "total_ios"), 31);
 	cr_assert_null(cJSON_GetObjectItemCaseSensitive(data, "zhtp_verify"));
+	cJSON_Delete(root);
+}
+
+/* ---- rate= and rate_iops= ------------------------------------------------------------------ */
+
+/* A rate caps the I/O done: at most rate * runtime + 1 (the first goes at once). */
+static void assert_rate_cap(const cJSON *job, const char *dir, double per_second)
+{
+	double secs = top(job, "job_runtime") / 1000.0;
+	double ios = num(job, dir, "total_ios");
+
+	cr_assert_leq(ios, per_second * secs + 1, "%s: %.0f I/Os in %.3f s", dir, ios, secs);
+	/* Far below would be a broken limiter; a loaded machine still does 1/4 of these rates. */
+	cr_assert_geq(ios, per_second * secs / 4, "%s: %.0f I/Os in %.3f s", dir, ios, secs);
+}
+
+Test(bench_zhtp, rate_iops_caps_each_direction_as_fio)
+{
+	cJSON *root = run_json("--name=r --filename=dev.img --size=4m --rw=randrw --bs=4k "
+			       "--iodepth=8 --rate_iops=300,100 --time_based --runtime=500ms "
+			       "--direct=1");
+	const cJSON *job = job_at(root, 0);
+
+	/* As fio: the rates, not rwmixread's 50/50, set the mix (300 and 100 in fio 3.33). */
+	assert_rate_cap(job, "read", 300);
+	assert_rate_cap(job, "write", 100);
+	cJSON_Delete(root);
+}
+
+Test(bench_zhtp, rate_caps_bandwidth)
+{
+	cJSON *root = run_json("--name=r --filename=dev.img --size=4m --rw=write --bs=64k "
+			       "--iodepth=4 --rate=4m --time_based --runtime=500ms --direct=1");
+
+	assert_rate_cap(job_at(root, 0), "write", 64);
+	cJSON_Delete(root);
+}
+
+/* Slots waiting for a slow rate's turn are let go when the job ends, not at their turn. */
+Test(bench_zhtp, a_deep_queue_at_a_low_rate_ends_with_its_runtime)
+{
+	cJSON *root =
+	    run_json("--name=r --filename=dev.img --size=4m --rw=read --bs=4k "
+		     "--iodepth=32 --rate_iops=2 --time_based --runtime=500ms --direct=1");
+	const cJSON *job = job_at(root, 0);
+
+	cr_assert_leq(num(job, "read", "total_ios"), 2, "one at the start, the next due at 500 ms");
+	/* Waiting for the 32nd slot's turn would take 16 s. */
+	cr_assert_lt(top(job, "job_runtime"), 5000);
+	cJSON_Delete(root);
+	root = run_json("--name=r --filename=dev.img --size=40k --rw=read --bs=4k --iodepth=32 "
+			"--rate_iops=1000 --direct=1");
+	cr_assert_eq(num(job_at(root, 0), "read", "total_ios"), 10, "a size-bound job");
 	cJSON_Delete(root);
 }
 
