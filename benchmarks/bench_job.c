@@ -591,6 +591,53 @@ static int opt_offset(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
+/* A byte count into *out (io_size, offset_increment). */
+static int size_value(const struct opt_ctx *ctx, uint64_t *out)
+{
+	const char *why;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (parse_size(ctx->value, out, NULL, &why) != 0)
+		return bad_value(ctx, why);
+	return 0;
+}
+
+static int opt_io_size(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	return size_value(ctx, &job->io_size_bytes);
+}
+
+static int opt_offset_increment(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	return size_value(ctx, &job->offset_increment_bytes);
+}
+
+static int opt_number_ios(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (parse_u64(ctx->value, &job->number_ios, &why) != 0)
+		return bad_value(ctx, why);
+	return 0;
+}
+
+/* fio's buffered is direct inverted: the one given last wins. */
+static int opt_buffered(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why = "expected 0 or 1";
+	bool buffered;
+
+	if (parse_bool(ctx->value, &buffered, &why) != 0)
+		return bad_value(ctx, why);
+	job->direct = !buffered;
+	return 0;
+}
+
 static int opt_randseed(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	const char *why;
@@ -667,6 +714,11 @@ static const struct opt_desc job_options[] = {
     O_U32("numjobs", numjobs, 1, ZH_BENCH_NUMJOBS_MAX),
     O_FN("size", opt_size),
     O_FN("offset", opt_offset),
+    O_FN("offset_increment", opt_offset_increment),
+    O_FN("io_size", opt_io_size),
+    O_FN("io_limit", opt_io_size),
+    O_FN("number_ios", opt_number_ios),
+    O_U32("loops", loops, 1, 1000000),
     O_TIME("runtime", runtime_ns),
     O_TIME("ramp_time", ramp_ns),
     O_BOOL("time_based", time_based),
@@ -674,6 +726,7 @@ static const struct opt_desc job_options[] = {
     O_PATH("directory", directory),
     O_PATH("key_file", key_file),
     O_BOOL("direct", direct),
+    O_FN("buffered", opt_buffered),
     O_FN("cpus_allowed", opt_cpus_allowed),
     O_BOOL("randrepeat", randrepeat),
     O_FN("randseed", opt_randseed),
@@ -840,6 +893,7 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->randseed = 0x89;
 	job->invalidate = true;
 	job->do_verify = true;
+	job->loops = 1;
 }
 
 int zh_bench_job_set(struct zh_bench_job *job, const char *key, const char *value, char *err,

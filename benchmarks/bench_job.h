@@ -110,6 +110,14 @@ struct zh_bench_job {
 	bool verify;
 	bool do_verify;
 	bool verify_fatal;
+	/*
+	 * How much I/O: io_size (alias io_limit; 0: size) times loops (fio default 1), or
+	 * number_ios at most (0: no cap). offset_increment moves each clone's region.
+	 */
+	uint64_t io_size_bytes;
+	uint32_t loops;
+	uint64_t number_ios;
+	uint64_t offset_increment_bytes;
 	/* rate= (bytes/s) and rate_iops=: [0] reads, [1] writes; 0: unlimited. */
 	uint64_t rate_bytes[2];
 	uint64_t rate_iops[2];
@@ -162,8 +170,8 @@ struct zh_bench_cli {
 
 /**
  * Fill \p job with fio's defaults: rw=read, bs=4096, iodepth=1, numjobs=1, rwmixread=50,
- * randrepeat=1, randseed=0x89, direct=0, invalidate=1, do_verify=1; everything else zero or
- * empty.
+ * randrepeat=1, randseed=0x89, direct=0, invalidate=1, do_verify=1, loops=1; everything else
+ * zero or empty.
  */
 void zh_bench_job_defaults(struct zh_bench_job *job);
 

@@ -158,24 +158,30 @@ static int verify_fits(const struct zh_bench_job *job, const struct zh_bench_wor
 	return 0;
 }
 
+/* fio's offset_increment: clone c starts c increments further in. */
+static uint64_t job_offset(const struct zh_bench_job *job, unsigned clone)
+{
+	return job->offset_bytes + (uint64_t)clone * job->offset_increment_bytes;
+}
+
 /* The byte range a clone works on, checked against the device's size and alignment. */
-static int job_region(const struct zh_bench_job *job, const struct zh_nvme_dev *dev,
+static int job_region(const struct zh_bench_job *job, unsigned clone, const struct zh_nvme_dev *dev,
 		      struct zh_bench_worker_cfg *cfg, char *err, size_t err_len)
 {
 	uint64_t dev_bytes = zh_nvme_dev_size_bytes(dev);
 	uint32_t block = zh_nvme_dev_block_bytes(dev);
+	uint64_t offset = job_offset(job, clone);
 	uint64_t len;
 
-	if (job->bs_bytes % block != 0 || job->offset_bytes % block != 0)
+	if (job->bs_bytes % block != 0 || offset % block != 0)
 		return fail(err, err_len, -EINVAL,
 			    "job '%s': bs=%u and offset=%llu must be multiples of the device's "
 			    "%u-byte block with direct=1",
-			    job->name, job->bs_bytes, (unsigned long long)job->offset_bytes, block);
-	if (job->offset_bytes >= dev_bytes)
+			    job->name, job->bs_bytes, (unsigned long long)offset, block);
+	if (offset >= dev_bytes)
 		return fail(err, err_len, -ERANGE, "job '%s': offset %llu is past the end (%llu)",
-			    job->name, (unsigned long long)job->offset_bytes,
-			    (unsigned long long)dev_bytes);
-	len = dev_bytes - job->offset_bytes;
+			    job->name, (unsigned long long)offset, (unsigned long long)dev_bytes);
+	len = dev_bytes - offset;
 	if (job->size_bytes > 0 && job->size_bytes < len)
 		len = job->size_bytes;
 	else if (job->size_pct > 0)
@@ -184,9 +190,27 @@ static int job_region(const struct zh_bench_job *job, const struct zh_nvme_dev *
 	if (len == 0)
 		return fail(err, err_len, -EINVAL, "job '%s': size is smaller than bs=%u",
 			    job->name, job->bs_bytes);
-	cfg->region_offset_bytes = job->offset_bytes;
+	cfg->region_offset_bytes = offset;
 	cfg->region_bytes = len;
 	return verify_fits(job, cfg, err, err_len);
+}
+
+/*
+ * How much a clone issues before it ends: io_size (default: its region) times loops, unless
+ * time_based; number_ios caps either.
+ */
+static uint64_t job_io_limit(const struct zh_bench_job *job, uint64_t region_bytes)
+{
+	uint64_t limit = 0;
+
+	if (!job->time_based)
+		limit = (job->io_size_bytes != 0 ? job->io_size_bytes : region_bytes) * job->loops;
+	if (job->number_ios != 0) {
+		uint64_t cap = job->number_ios * job->bs_bytes;
+
+		limit = limit == 0 || cap < limit ? cap : limit;
+	}
+	return limit;
 }
 
 static unsigned job_log_kinds(const struct zh_bench_job *job)
@@ -305,7 +329,9 @@ static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job
 {
 	struct zh_bench_plan_worker *pw = &plan->workers[plan->worker_count];
 	char path[ZH_BENCH_PATH_MAX];
-	uint64_t need = job->size_bytes > 0 ? job->offset_bytes + job->size_bytes : 0;
+	/* Clones of a job with a filename share the file: lay it out for the last one's region. */
+	unsigned last = job->filename[0] != '\0' ? job->numjobs - 1 : c;
+	uint64_t need = job->size_bytes > 0 ? job_offset(job, last) + job->size_bytes : 0;
 	int dev, rc;
 
 	if (plan->worker_count == ZH_BENCH_WORKERS_MAX)
@@ -319,11 +345,11 @@ static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job
 	dev = plan_dev(plan, path, job->direct, need, err, err_len);
 	if (dev < 0)
 		return dev;
-	rc = job_region(job, plan->devs[dev].dev, &pw->cfg, err, err_len);
+	rc = job_region(job, c, plan->devs[dev].dev, &pw->cfg, err, err_len);
 	if (rc < 0)
 		return rc;
 	pw->cfg.dev = (unsigned)dev;
-	pw->cfg.io_limit_bytes = job->time_based ? 0 : pw->cfg.region_bytes;
+	pw->cfg.io_limit_bytes = job_io_limit(job, pw->cfg.region_bytes);
 	pw->job = job;
 	pw->clone = c;
 	plan->worker_count++;

@@ -611,6 +611,27 @@ Test(bench_job, rate_limited_fixture)
 	cr_assert_eq(jf.jobs[1].rate_bytes[0], 50 << 20);
 }
 
+Test(bench_job, io_amount_and_placement_options)
+{
+	cr_assert_eq(parse_str("[a]\nio_size=2m\nloops=3\nnumber_ios=10\noffset_increment=1m\n"
+			       "[b]\nio_limit=1g\ndirect=1\nbuffered=1\n[c]\nbuffered=0\n"),
+		     0, "%s", err);
+	cr_assert_eq(jf.jobs[0].io_size_bytes, 2 << 20);
+	cr_assert_eq(jf.jobs[0].loops, 3);
+	cr_assert_eq(jf.jobs[0].number_ios, 10);
+	cr_assert_eq(jf.jobs[0].offset_increment_bytes, 1 << 20);
+	cr_assert_eq(jf.jobs[1].io_size_bytes, 1ull << 30, "io_limit is io_size");
+	cr_assert_not(jf.jobs[1].direct, "buffered=1 after direct=1 wins");
+	cr_assert(jf.jobs[2].direct);
+	cr_assert_eq(jf.jobs[2].loops, 1, "fio's default");
+	cr_assert_eq(parse_str("[a]\nloops=0\n"), -EINVAL);
+	ASSERT_ERR_HAS("bad value '0' for 'loops'");
+	cr_assert_eq(parse_str("[a]\nnumber_ios=many\n"), -EINVAL);
+	ASSERT_ERR_HAS("bad value 'many' for 'number_ios'");
+	cr_assert_eq(parse_str("[a]\nio_size=lots\n"), -EINVAL);
+	ASSERT_ERR_HAS("bad value 'lots' for 'io_size'");
+}
+
 Test(bench_job, verify_refusals)
 {
 	cr_assert_eq(parse_str("[a]\nrw=randrw\nverify=crc32c\n"), -EINVAL);

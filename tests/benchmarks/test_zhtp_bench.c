@@ -515,6 +515,57 @@ Test(bench_zhtp, a_deep_queue_at_a_low_rate_ends_with_its_runtime)
 	cJSON_Delete(root);
 }
 
+/* ---- how much I/O, and where: io_size, loops, number_ios, offset_increment ------------------ */
+
+static double ios_of(const char *args, const char *dir)
+{
+	cJSON *root = run_json(args);
+	double ios = num(job_at(root, 0), dir, "total_ios");
+
+	cJSON_Delete(root);
+	return ios;
+}
+
+/* The counts fio 3.33 gives for the same command lines. */
+Test(bench_zhtp, io_size_loops_and_number_ios_set_how_much_io)
+{
+	cr_assert_eq(ios_of("--name=a --filename=dev.img --size=1m --rw=read --io_size=2m "
+			    "--direct=1",
+			    "read"),
+		     512, "io_size beyond size loops over the region");
+	cr_assert_eq(ios_of("--name=b --filename=dev.img --size=1m --rw=randread --loops=3 "
+			    "--direct=1",
+			    "read"),
+		     768);
+	cr_assert_eq(ios_of("--name=c --filename=dev.img --size=1m --rw=write --number_ios=10 "
+			    "--direct=1",
+			    "write"),
+		     10);
+	cr_assert_eq(ios_of("--name=d --filename=dev.img --size=1m --rw=read --number_ios=100 "
+			    "--time_based --runtime=10 --direct=1",
+			    "read"),
+		     100, "number_ios ends a time_based job early");
+}
+
+/* offset_increment gives each clone its own region of one file: both verify clean. */
+Test(bench_zhtp, offset_increment_separates_clones_on_one_file)
+{
+	char path[700];
+	struct stat st;
+	cJSON *root = run_json("--name=o --filename=shared.img --size=1m --numjobs=2 "
+			       "--offset_increment=1m --rw=randwrite --iodepth=4 --verify=crc32c "
+			       "--direct=1");
+
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(num(job_at(root, i), "write", "total_ios"), 256);
+		cr_assert_eq(num(job_at(root, i), "zhtp_verify", "bad"), 0);
+	}
+	cJSON_Delete(root);
+	snprintf(path, sizeof(path), "%s/shared.img", scratch);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, 2 << 20, "laid out for the second clone's region");
+}
+
 Test(bench_zhtp, writes_reach_the_file)
 {
 	char path[700];
