@@ -626,6 +626,44 @@ static int opt_number_ios(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
+static int pct_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* fio's percentile_list: up to 20 numbers in (0, 100] separated by ':', reported ascending. */
+static int opt_percentile_list(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	double v[ZH_BENCH_PCT_MAX];
+	uint32_t n = 0;
+	const char *p;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	for (p = ctx->value;; p++) {
+		char *end;
+
+		if (n == ZH_BENCH_PCT_MAX)
+			return bad_value(ctx, "at most 20 percentiles");
+		errno = 0;
+		v[n] = strtod(p, &end);
+		if (end == p || errno != 0 || !(v[n] > 0.0 && v[n] <= 100.0) ||
+		    (*end != ':' && *end != '\0'))
+			return bad_value(ctx, "expected numbers in (0, 100] separated by ':'");
+		n++;
+		p = end;
+		if (*p == '\0')
+			break;
+	}
+	qsort(v, n, sizeof(v[0]), pct_cmp);
+	memcpy(job->pct_list, v, n * sizeof(v[0]));
+	job->pct_count = n;
+	return 0;
+}
+
 /* fio's buffered is direct inverted: the one given last wins. */
 static int opt_buffered(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
@@ -740,6 +778,7 @@ static const struct opt_desc job_options[] = {
     O_U32("fsync", fsync_blocks, 0, UINT32_MAX),
     O_U32("fdatasync", fdatasync_blocks, 0, UINT32_MAX),
     O_BOOL("end_fsync", end_fsync),
+    O_FN("percentile_list", opt_percentile_list),
     O_FN("rate", opt_rate),
     O_FN("rate_iops", opt_rate_iops),
     O_FN("rate_process", opt_rate_process),

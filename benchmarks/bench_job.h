@@ -34,6 +34,8 @@
 #define ZH_BENCH_BS_MAX_BYTES	   (1024u * 1024u * 1024u)
 /* cpus_allowed accepts CPU numbers below this. */
 #define ZH_BENCH_CPU_MAX 4096
+/* percentile_list entries at most, as fio. */
+#define ZH_BENCH_PCT_MAX 20
 /* --busy-poll bound: the engine's ZH_ENGINE_BUSY_POLL_MAX_NS (checked where both are seen). */
 #define ZH_BENCH_BUSY_POLL_MAX_NS (10u * 1000 * 1000)
 /*
@@ -118,6 +120,9 @@ struct zh_bench_job {
 	uint32_t loops;
 	uint64_t number_ios;
 	uint64_t offset_increment_bytes;
+	/* percentile_list, sorted ascending; pct_count 0: fio's default list. */
+	double pct_list[ZH_BENCH_PCT_MAX];
+	uint32_t pct_count;
 	/* rate= (bytes/s) and rate_iops=: [0] reads, [1] writes; 0: unlimited. */
 	uint64_t rate_bytes[2];
 	uint64_t rate_iops[2];

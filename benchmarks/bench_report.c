@@ -24,17 +24,52 @@
 
 #include "bench_report.h"
 
+#include "bench_job.h"
 #include "bench_verify.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 #include <unistd.h>
 
-static const double pct_list[] = {1.0,	5.0,  10.0, 20.0, 30.0, 40.0, 50.0,  60.0, 70.0,
-				  80.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99};
-#define PCT_NR (sizeof(pct_list) / sizeof(pct_list[0]))
+static const double pct_default[] = {1.0,  5.0,	 10.0, 20.0, 30.0, 40.0, 50.0,	60.0, 70.0,
+				     80.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99};
+
+_Static_assert(sizeof(pct_default) / sizeof(pct_default[0]) <= ZH_BENCH_PCT_MAX, "list size");
+
+/* The percentiles to report: fio's default list, or the job's percentile_list. */
+struct pct_set {
+	const double *v;
+	size_t n;
+};
+
+static struct pct_set result_pcts(const struct zh_bench_result *r)
+{
+	if (r->pct_count > 0)
+		return (struct pct_set){r->pct_list, r->pct_count};
+	return (struct pct_set){pct_default, sizeof(pct_default) / sizeof(pct_default[0])};
+}
+
+/*
+ * Decimals to print a list's percentiles with: 2 as fio's default list, more when one of a
+ * percentile_list needs them, and then (as fio) for every entry: "1.000th" beside "99.999th".
+ */
+static int pct_decimals(struct pct_set pcts)
+{
+	int decimals = 2;
+
+	for (size_t i = 0; i < pcts.n; i++) {
+		double scale = pow(10.0, decimals);
+
+		while (decimals < 6 && fabs(pcts.v[i] * scale - round(pcts.v[i] * scale)) > 1e-6) {
+			decimals++;
+			scale *= 10.0;
+		}
+	}
+	return decimals;
+}
 
 static const char *const dir_name[ZH_BENCH_DIRS] = {"read", "write"};
 
@@ -245,15 +280,18 @@ static void print_lat_line(FILE *out, const char *name, const struct zh_bench_hi
 		maxp, mean, dev);
 }
 
-static void print_percentiles(FILE *out, const char *name, const struct zh_bench_hist *h)
+static void print_percentiles(FILE *out, const char *name, const struct zh_bench_hist *h,
+			      struct pct_set pcts)
 {
-	uint64_t v[PCT_NR], minv = UINT64_MAX, maxv = 0;
+	uint64_t v[ZH_BENCH_PCT_MAX], minv = UINT64_MAX, maxv = 0;
+	int decimals = pct_decimals(pcts);
 	unsigned scale_steps = 0;
 	uint64_t divisor = 1;
 	const char *unit = "nsec";
 
-	for (size_t i = 0; i < PCT_NR; i++) {
-		v[i] = zh_bench_hist_percentile(h, pct_list[i]);
+	ZH_ASSERT(pcts.n <= sizeof(v) / sizeof(v[0]));
+	for (size_t i = 0; i < pcts.n; i++) {
+		v[i] = zh_bench_hist_percentile(h, pcts.v[i]);
 		minv = v[i] < minv ? v[i] : minv;
 		maxv = v[i] > maxv ? v[i] : maxv;
 	}
@@ -273,19 +311,23 @@ static void print_percentiles(FILE *out, const char *name, const struct zh_bench
 
 	width = width < 5 ? 5 : width;
 
-	/* 73 columns after the "     |" margin; each entry is " 99.99th=[" + width + "],". */
-	size_t per_line = (size_t)(73 / (12 + width));
+	/*
+	 * 73 columns after the "     |" margin; each entry is " 99.99th=[" + width + "],", one
+	 * column longer per decimal beyond two.
+	 */
+	size_t per_line = (size_t)(73 / (10 + decimals + width));
 
 	fprintf(out, "    %s percentiles (%s):\n     |", name, unit);
-	for (size_t i = 0; i < PCT_NR; i++) {
-		bool last = i == PCT_NR - 1;
+	for (size_t i = 0; i < pcts.n; i++) {
+		bool last = i == pcts.n - 1;
 		uint64_t x = v[i];
 
 		if (i != 0 && i % per_line == 0)
 			fputs("     |", out);
 		for (unsigned s = 0; s < scale_steps; s++)
 			x = (x + 999) / 1000;
-		fprintf(out, " %5.2fth=[%*" PRIu64 "]%c", pct_list[i], width, x, last ? '\n' : ',');
+		fprintf(out, " %*.*fth=[%*" PRIu64 "]%c", decimals + 3, decimals, pcts.v[i], width,
+			x, last ? '\n' : ',');
 		if (!last && i % per_line == per_line - 1)
 			fputc('\n', out);
 	}
@@ -349,7 +391,7 @@ static void print_dir_block(FILE *out, const struct zh_bench_result *r, unsigned
 	if (st->lat.count)
 		print_lat_line(out, " lat", &st->lat);
 	if (st->clat.count)
-		print_percentiles(out, "clat", &st->clat);
+		print_percentiles(out, "clat", &st->clat, result_pcts(r));
 	print_rate_lines(out, st, g);
 }
 
@@ -359,7 +401,7 @@ static void print_sync_block(FILE *out, const struct zh_bench_result *r)
 	if (r->sync_lat.count > 0) {
 		fputs("  fsync/fdatasync/sync_file_range:\n", out);
 		print_lat_line(out, "sync", &r->sync_lat);
-		print_percentiles(out, "sync", &r->sync_lat);
+		print_percentiles(out, "sync", &r->sync_lat, result_pcts(r));
 	}
 	if (r->sync_lat.count > 0 && r->fsync_asked)
 		fputs("  flushes      : fsync ran as the device's flush: fdatasync on a file, NVMe "
@@ -536,7 +578,7 @@ static int json_add_reactor(cJSON *job, const struct zh_bench_result *r)
 
 /* {min, max, mean, stddev, N} and, when asked and not empty, fio's "percentile" object. */
 static int json_add_lat(cJSON *parent, const char *key, const struct zh_bench_hist *h,
-			bool percentiles)
+			const struct pct_set *pcts)
 {
 	cJSON *o = cJSON_AddObjectToObject(parent, key);
 
@@ -546,18 +588,18 @@ static int json_add_lat(cJSON *parent, const char *key, const struct zh_bench_hi
 	    !add_num(o, "max", (double)h->max_ns) || !add_num(o, "mean", zh_bench_hist_mean(h)) ||
 	    !add_num(o, "stddev", zh_bench_hist_stddev(h)) || !add_num(o, "N", (double)h->count))
 		return -ENOMEM;
-	if (!percentiles || h->count == 0)
+	if (pcts == NULL || h->count == 0)
 		return 0;
 
 	cJSON *p = cJSON_AddObjectToObject(o, "percentile");
 
 	if (p == NULL)
 		return -ENOMEM;
-	for (size_t i = 0; i < PCT_NR; i++) {
+	for (size_t i = 0; i < pcts->n; i++) {
 		char name[32];
 
-		snprintf(name, sizeof(name), "%f", pct_list[i]);
-		if (!add_num(p, name, (double)zh_bench_hist_percentile(h, pct_list[i])))
+		snprintf(name, sizeof(name), "%f", pcts->v[i]);
+		if (!add_num(p, name, (double)zh_bench_hist_percentile(h, pcts->v[i])))
 			return -ENOMEM;
 	}
 	return 0;
@@ -586,7 +628,7 @@ static int json_add_rates(cJSON *o, const struct zh_bench_dir_stats *st, const s
 
 /* One of fio's "read", "write" or "trim" objects; runtime_ns is 0 for a direction not run. */
 static int json_add_dir(cJSON *job, const char *key, const struct zh_bench_dir_stats *st,
-			uint64_t runtime_ns, const struct group_dir *g)
+			uint64_t runtime_ns, const struct group_dir *g, const struct pct_set *pcts)
 {
 	cJSON *o = cJSON_AddObjectToObject(job, key);
 	uint64_t bw_bytes = per_second(st->bytes, runtime_ns);
@@ -604,11 +646,11 @@ static int json_add_dir(cJSON *job, const char *key, const struct zh_bench_dir_s
 	    !add_num(o, "drop_ios", 0))
 		return -ENOMEM;
 
-	ret = json_add_lat(o, "slat_ns", &st->slat, false);
+	ret = json_add_lat(o, "slat_ns", &st->slat, NULL);
 	if (ret == 0)
-		ret = json_add_lat(o, "clat_ns", &st->clat, true);
+		ret = json_add_lat(o, "clat_ns", &st->clat, pcts);
 	if (ret == 0)
-		ret = json_add_lat(o, "lat_ns", &st->lat, false);
+		ret = json_add_lat(o, "lat_ns", &st->lat, NULL);
 	if (ret == 0)
 		ret = json_add_rates(o, st, g);
 	return ret;
@@ -650,12 +692,13 @@ static int json_add_options(cJSON *job, const struct zh_bench_result *r)
 static int json_add_sync(cJSON *job, const struct zh_bench_result *r)
 {
 	cJSON *o = cJSON_AddObjectToObject(job, "sync");
+	struct pct_set pcts = result_pcts(r);
 
 	if (o == NULL || !add_num(o, "total_ios", (double)r->sync_lat.count))
 		return -ENOMEM;
 	if (r->end_syncs > 0 && !add_num(o, "end_fsync_ns", (double)r->end_sync_max_ns))
 		return -ENOMEM;
-	return json_add_lat(o, "lat_ns", &r->sync_lat, true);
+	return json_add_lat(o, "lat_ns", &r->sync_lat, &pcts);
 }
 
 /* "zhtp_verify", zhtp-bench's own: what print_verify() says. */
@@ -686,6 +729,7 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	/* The trim direction is never run; an all-zero static stands in for its statistics. */
 	static const struct zh_bench_dir_stats no_trim;
 	static const struct group_dir no_group;
+	struct pct_set pcts = result_pcts(r);
 	cJSON *job = cJSON_CreateObject();
 	int ret;
 
@@ -704,10 +748,10 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 
 		group_dir_totals(results, n, r->groupid, d, &g);
 		ret = json_add_dir(job, dir_name[d], &r->dir[d],
-				   dir_active(r, d) ? r->runtime_ns : 0, &g);
+				   dir_active(r, d) ? r->runtime_ns : 0, &g, &pcts);
 	}
 	if (ret == 0)
-		ret = json_add_dir(job, "trim", &no_trim, 0, &no_group);
+		ret = json_add_dir(job, "trim", &no_trim, 0, &no_group, &pcts);
 	if (ret == 0)
 		ret = json_add_sync(job, r);
 	if (ret != 0)

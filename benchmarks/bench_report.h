@@ -69,6 +69,9 @@ struct zh_bench_result {
 	unsigned end_syncs;
 	uint64_t end_sync_max_ns;
 	struct zh_bench_verify_report verify;
+	/* percentile_list (ascending, at most ZH_BENCH_PCT_MAX); NULL and 0: fio's default list. */
+	const double *pct_list;
+	unsigned pct_count;
 	/* Percent of runtime. */
 	double usr_cpu_pct, sys_cpu_pct;
 	/* usr+sys seconds spent by the process during the job's group. */

@@ -632,6 +632,28 @@ Test(bench_job, io_amount_and_placement_options)
 	ASSERT_ERR_HAS("bad value 'lots' for 'io_size'");
 }
 
+Test(bench_job, percentile_list)
+{
+	cr_assert_eq(parse_str("[a]\npercentile_list=99.999:50:1\n[b]\n"), 0, "%s", err);
+	cr_assert_eq(jf.jobs[0].pct_count, 3);
+	cr_assert(jf.jobs[0].pct_list[0] == 1.0 && jf.jobs[0].pct_list[1] == 50.0 &&
+		      jf.jobs[0].pct_list[2] == 99.999,
+		  "sorted ascending, as fio reports them");
+	cr_assert_eq(jf.jobs[1].pct_count, 0, "fio's default list");
+	cr_assert_eq(parse_str("[a]\npercentile_list=0\n"), -EINVAL);
+	ASSERT_ERR_HAS("expected numbers in (0, 100] separated by ':'");
+	cr_assert_eq(parse_str("[a]\npercentile_list=50:100.1\n"), -EINVAL);
+	cr_assert_eq(parse_str("[a]\npercentile_list=50::99\n"), -EINVAL);
+	cr_assert_eq(parse_str("[a]\npercentile_list=50,99\n"), -EINVAL);
+	cr_assert_eq(parse_str("[a]\npercentile_list=1:2:3:4:5:6:7:8:9:10:11:12:13:14:15:16:17:"
+			       "18:19:20\n"),
+		     0, "%s", err);
+	cr_assert_eq(parse_str("[a]\npercentile_list=1:2:3:4:5:6:7:8:9:10:11:12:13:14:15:16:17:"
+			       "18:19:20:21\n"),
+		     -EINVAL);
+	ASSERT_ERR_HAS("at most 20 percentiles");
+}
+
 Test(bench_job, verify_refusals)
 {
 	cr_assert_eq(parse_str("[a]\nrw=randrw\nverify=crc32c\n"), -EINVAL);

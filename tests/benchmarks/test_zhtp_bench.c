@@ -515,6 +515,41 @@ Test(bench_zhtp, a_deep_queue_at_a_low_rate_ends_with_its_runtime)
 	cJSON_Delete(root);
 }
 
+/* percentile_list replaces fio's default percentiles in both outputs, sync included. */
+Test(bench_zhtp, percentile_list_sets_the_reported_percentiles)
+{
+	static const char *const keys[] = {"1.000000", "50.000000", "99.999000"};
+	cJSON *root = run_json("--name=p --filename=dev.img --size=1m --rw=randwrite --bs=4k "
+			       "--fsync=16 --percentile_list=99.999:50:1 --direct=1");
+	const cJSON *job = job_at(root, 0);
+	const cJSON *write = cJSON_GetObjectItemCaseSensitive(job, "write");
+	const cJSON *pct = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(write, "clat_ns"), "percentile");
+	const cJSON *sync_pct = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(job, "sync"),
+					     "lat_ns"),
+	    "percentile");
+	char *text;
+
+	cr_assert_eq(cJSON_GetArraySize(pct), 3);
+	cr_assert_eq(cJSON_GetArraySize(sync_pct), 3);
+	for (int i = 0; i < 3; i++) {
+		cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(pct, keys[i])), "%s",
+			  keys[i]);
+		cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(sync_pct, keys[i])));
+	}
+	cJSON_Delete(root);
+	cr_assert_eq(run_bench("--name=p --filename=dev.img --size=1m --rw=randread "
+			       "--percentile_list=99.999:50:1 --direct=1"),
+		     0);
+	text = slurp(out_path);
+	cr_assert_not_null(strstr(text, "     |  1.000th=["), "%s", text);
+	cr_assert_not_null(strstr(text, ", 50.000th=["), "%s", text);
+	cr_assert_not_null(strstr(text, ", 99.999th=["), "%s", text);
+	cr_assert_null(strstr(text, "99.90th"), "the default list is replaced");
+	free(text);
+}
+
 /* ---- how much I/O, and where: io_size, loops, number_ios, offset_increment ------------------ */
 
 static double ios_of(const char *args, const char *dir)
