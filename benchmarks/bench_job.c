@@ -604,6 +604,19 @@ static int size_value(const struct opt_ctx *ctx, uint64_t *out)
 	return 0;
 }
 
+static int opt_compress_chunk(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	uint64_t bytes;
+	int rc = size_value(ctx, &bytes);
+
+	if (rc != 0)
+		return rc;
+	if (bytes == 0 || bytes > ZH_BENCH_BS_MAX_BYTES)
+		return bad_value(ctx, "expected a size like 512, from 1 byte to 1g");
+	job->compress_chunk_bytes = (uint32_t)bytes;
+	return 0;
+}
+
 static int opt_io_size(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	return size_value(ctx, &job->io_size_bytes);
@@ -779,6 +792,9 @@ static const struct opt_desc job_options[] = {
     O_U32("fdatasync", fdatasync_blocks, 0, UINT32_MAX),
     O_BOOL("end_fsync", end_fsync),
     O_FN("percentile_list", opt_percentile_list),
+    O_U32("buffer_compress_percentage", compress_pct, 0, 100),
+    O_FN("buffer_compress_chunk", opt_compress_chunk),
+    O_BOOL("zero_buffers", zero_buffers),
     O_FN("rate", opt_rate),
     O_FN("rate_iops", opt_rate_iops),
     O_FN("rate_process", opt_rate_process),
@@ -933,6 +949,13 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->invalidate = true;
 	job->do_verify = true;
 	job->loops = 1;
+	job->compress_chunk_bytes = ZH_BENCH_COMPRESS_CHUNK_DEFAULT;
+}
+
+struct zh_bench_data zh_bench_job_data(const struct zh_bench_job *job)
+{
+	return (struct zh_bench_data){.compress_pct = job->zero_buffers ? 100 : job->compress_pct,
+				      .chunk_bytes = job->compress_chunk_bytes};
 }
 
 int zh_bench_job_set(struct zh_bench_job *job, const char *key, const char *value, char *err,

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "benchmarks/bench_data.h"
 #include "numa/zh_platform.h"
 
 #define ZH_BENCH_JOBS_MAX 64
@@ -120,6 +121,10 @@ struct zh_bench_job {
 	uint32_t loops;
 	uint64_t number_ios;
 	uint64_t offset_increment_bytes;
+	/* Write-buffer contents: buffer_compress_percentage/_chunk, zero_buffers (= 100%). */
+	uint32_t compress_pct;
+	uint32_t compress_chunk_bytes;
+	bool zero_buffers;
 	/* percentile_list, sorted ascending; pct_count 0: fio's default list. */
 	double pct_list[ZH_BENCH_PCT_MAX];
 	uint32_t pct_count;
@@ -173,10 +178,13 @@ struct zh_bench_cli {
 	bool help, version;
 };
 
+/** What \p job's write buffers hold (zero_buffers wins over buffer_compress_percentage). */
+struct zh_bench_data zh_bench_job_data(const struct zh_bench_job *job);
+
 /**
  * Fill \p job with fio's defaults: rw=read, bs=4096, iodepth=1, numjobs=1, rwmixread=50,
- * randrepeat=1, randseed=0x89, direct=0, invalidate=1, do_verify=1, loops=1; everything else
- * zero or empty.
+ * randrepeat=1, randseed=0x89, direct=0, invalidate=1, do_verify=1, loops=1,
+ * buffer_compress_chunk=512; everything else zero or empty.
  */
 void zh_bench_job_defaults(struct zh_bench_job *job);
 

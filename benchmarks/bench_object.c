@@ -47,19 +47,6 @@ struct obj_thread {
 	struct zh_bench_dir_stats st;
 };
 
-static void fill_random(uint8_t *p, size_t len, uint64_t *x)
-{
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t v;
-
-		*x ^= *x << 13;
-		*x ^= *x >> 7;
-		*x ^= *x << 17;
-		v = *x;
-		memcpy(p + i, &v, len - i < 8 ? len - i : 8);
-	}
-}
-
 static int count_bytes(void *ctx, const void *data, size_t len)
 {
 	(void)data;
@@ -79,7 +66,7 @@ static int one_put(struct obj_thread *t, uint64_t n)
 	struct obj_job *oj = t->oj;
 	uint32_t bs = oj->job->bs_bytes;
 
-	/* Distinct content per object; the rest stays random (incompressible). */
+	/* Distinct content per object; the rest stays as filled (random unless compressible). */
 	memcpy(t->buf, &oj->nonce, bs < 8 ? bs : 8);
 	if (bs > 8)
 		memcpy(t->buf + 8, &n, bs - 8 < 8 ? bs - 8 : 8);
@@ -271,7 +258,9 @@ static int threads_prepare(struct obj_job *jobs, unsigned count, struct obj_thre
 			t[at].buf = aligned_alloc(4096, (jobs[j].job->bs_bytes + 4095) & ~4095ull);
 			if (t[at].buf == NULL)
 				return -ENOMEM;
-			fill_random(t[at].buf, jobs[j].job->bs_bytes, &t[at].rng);
+			struct zh_bench_data data = zh_bench_job_data(jobs[j].job);
+
+			zh_bench_data_fill(&data, t[at].buf, jobs[j].job->bs_bytes, &t[at].rng);
 			zh_bench_dir_stats_reset(&t[at].st);
 		}
 	}

@@ -277,6 +277,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .verify_fatal = job->verify_fatal,
 	};
 	job_rate(job, cfg);
+	cfg->data = zh_bench_job_data(job);
 	if (cfg->log_kinds != 0)
 		cfg->log_ring_entries = job->log_avg_msec == 0 && job->lat_log[0] != '\0'
 					    ? LOG_RING_PER_IO

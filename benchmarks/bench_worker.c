@@ -9,6 +9,7 @@
  */
 #include "bench_worker.h"
 
+#include "bench_data.h"
 #include "bench_verify.h"
 
 #include <errno.h>
@@ -805,13 +806,16 @@ static int worker_arm_timers(struct zh_reactor *r, struct zh_bench_worker *w, ui
 	return rc;
 }
 
-static void fill_pattern(struct zh_bench_worker *w, struct zh_buf *buf)
+/*
+ * Random bytes by default (a device or file system that compresses or dedupes gets no free
+ * ride), or as compressible as the job asked. A stream of its own per slot, so that the
+ * offsets the job draws do not depend on what its buffers hold.
+ */
+static void fill_pattern(struct zh_bench_worker *w, struct zh_buf *buf, uint32_t slot)
 {
-	uint64_t *p = buf->data;
+	uint64_t x = (w->cfg.seed + slot) * 0x9e3779b97f4a7c15ull | 1;
 
-	/* Random bytes: a device or file system that compresses or dedupes gets no free ride. */
-	for (uint32_t i = 0; i < w->cfg.bs_bytes / sizeof(*p); i++)
-		p[i] = rng_next(w);
+	zh_bench_data_fill(&w->cfg.data, buf->data, w->cfg.bs_bytes, &x);
 }
 
 void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg)
@@ -828,7 +832,7 @@ void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg)
 		s->w = w;
 		rc = zh_reactor_buf_get(r, w->cfg.bs_bytes, &s->buf);
 		if (rc == 0)
-			fill_pattern(w, s->buf);
+			fill_pattern(w, s->buf, i);
 	}
 	for (uint32_t i = 0; i < w->cfg.iodepth && rc == 0 && worker_may_issue(w); i++) {
 		rc = slot_issue(r, &w->slots[i]);

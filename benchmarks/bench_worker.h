@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bench_data.h"
 #include "bench_job.h"
 #include "bench_report.h"
 #include "bench_stats.h"
@@ -59,6 +60,7 @@ struct zh_bench_worker_cfg {
 	/* rate=/rate_iops=: a direction's n-th I/O goes out n * num / den ns after the start. */
 	uint64_t rate_num_ns[ZH_BENCH_DIRS];
 	uint64_t rate_den[ZH_BENCH_DIRS]; /* 0: unlimited */
+	struct zh_bench_data data;	  /* what the write buffers hold */
 };
 
 struct zh_bench_slot;

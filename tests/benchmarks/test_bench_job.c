@@ -654,6 +654,24 @@ Test(bench_job, percentile_list)
 	ASSERT_ERR_HAS("at most 20 percentiles");
 }
 
+Test(bench_job, buffer_contents)
+{
+	struct zh_bench_data d;
+
+	cr_assert_eq(parse_str("[a]\nbuffer_compress_percentage=40\nbuffer_compress_chunk=4k\n"
+			       "[b]\nbuffer_compress_percentage=40\nzero_buffers\n[c]\n"),
+		     0, "%s", err);
+	d = zh_bench_job_data(&jf.jobs[0]);
+	cr_assert(d.compress_pct == 40 && d.chunk_bytes == 4096);
+	d = zh_bench_job_data(&jf.jobs[1]);
+	cr_assert(d.compress_pct == 100 && d.chunk_bytes == 512, "zero_buffers wins; fio's chunk");
+	d = zh_bench_job_data(&jf.jobs[2]);
+	cr_assert_eq(d.compress_pct, 0, "random by default");
+	cr_assert_eq(parse_str("[a]\nbuffer_compress_percentage=101\n"), -EINVAL);
+	cr_assert_eq(parse_str("[a]\nbuffer_compress_chunk=0\n"), -EINVAL);
+	ASSERT_ERR_HAS("bad value '0' for 'buffer_compress_chunk'");
+}
+
 Test(bench_job, verify_refusals)
 {
 	cr_assert_eq(parse_str("[a]\nrw=randrw\nverify=crc32c\n"), -EINVAL);

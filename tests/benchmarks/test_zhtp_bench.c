@@ -601,6 +601,27 @@ Test(bench_zhtp, offset_increment_separates_clones_on_one_file)
 	cr_assert_eq(st.st_size, 2 << 20, "laid out for the second clone's region");
 }
 
+/* buffer_compress_percentage=50: half of what is written is zeros, chunk by chunk, as fio. */
+Test(bench_zhtp, compressible_buffers_reach_the_file)
+{
+	char path[700];
+	char *data;
+	size_t zero = 0;
+
+	cr_assert_eq(run_bench("--name=c --filename=c.img --size=256k --rw=write --bs=64k "
+			       "--buffer_compress_percentage=50 --direct=1"),
+		     0);
+	snprintf(path, sizeof(path), "%s/c.img", scratch);
+	data = slurp(path);
+	for (size_t i = 0; i < 256 * 1024; i++)
+		zero += data[i] == 0;
+	cr_assert_geq(zero, 128 * 1024, "%zu zero bytes", zero);
+	cr_assert_lt(zero, 128 * 1024 + 2048, "%zu zero bytes", zero);
+	for (size_t i = 256; i < 512; i++)
+		cr_assert_eq(data[i], 0, "byte %zu", i);
+	free(data);
+}
+
 Test(bench_zhtp, writes_reach_the_file)
 {
 	char path[700];

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zhtp-bench write-buffer contents, as fio makes them: random bytes (incompressible), zeros
+ * (zero_buffers), or chunks that are part random, part zeros so that the whole compresses to a
+ * given percentage (buffer_compress_percentage, in buffer_compress_chunk pieces).
+ */
+#ifndef ZH_BENCH_DATA_H
+#define ZH_BENCH_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* fio's default buffer_compress_chunk. */
+#define ZH_BENCH_COMPRESS_CHUNK_DEFAULT 512
+
+struct zh_bench_data {
+	uint32_t compress_pct; /* 0: all random; 100: all zeros */
+	uint32_t chunk_bytes;  /* > 0 */
+};
+
+/**
+ * Fill \p len bytes: in every chunk, the first (100 - compress_pct)% random (xorshift64 from
+ * *\p rng, which advances), the rest zeros.
+ */
+void zh_bench_data_fill(const struct zh_bench_data *d, uint8_t *p, size_t len, uint64_t *rng);
+
+#endif /* ZH_BENCH_DATA_H */
