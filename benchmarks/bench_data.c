@@ -10,7 +10,7 @@
 
 #include "numa/zh_platform.h"
 
-static void fill_random(uint8_t *p, size_t len, uint64_t *x)
+void zh_bench_data_random(uint8_t *p, size_t len, uint64_t *x)
 {
 	for (size_t i = 0; i < len; i += 8) {
 		uint64_t v;
@@ -31,7 +31,7 @@ void zh_bench_data_fill(const struct zh_bench_data *d, uint8_t *p, size_t len, u
 		size_t chunk = len - at < d->chunk_bytes ? len - at : d->chunk_bytes;
 		size_t random = chunk * (100 - d->compress_pct) / 100;
 
-		fill_random(p + at, random, rng);
+		zh_bench_data_random(p + at, random, rng);
 		memset(p + at + random, 0, chunk - random);
 	}
 }

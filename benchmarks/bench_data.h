@@ -18,6 +18,9 @@ struct zh_bench_data {
 	uint32_t chunk_bytes;  /* > 0 */
 };
 
+/** Fill \p len bytes with xorshift64 output from *\p rng (non-zero; it advances). */
+void zh_bench_data_random(uint8_t *p, size_t len, uint64_t *rng);
+
 /**
  * Fill \p len bytes: in every chunk, the first (100 - compress_pct)% random (xorshift64 from
  * *\p rng, which advances), the rest zeros.

@@ -402,11 +402,12 @@ static void print_sync_block(FILE *out, const struct zh_bench_result *r)
 		fputs("  fsync/fdatasync/sync_file_range:\n", out);
 		print_lat_line(out, "sync", &r->sync_lat);
 		print_percentiles(out, "sync", &r->sync_lat, result_pcts(r));
+		if (r->fsync_asked)
+			fputs("  flushes      : fsync ran as the device's flush: fdatasync on a "
+			      "file, "
+			      "NVMe Flush on a passthrough device\n",
+			      out);
 	}
-	if (r->sync_lat.count > 0 && r->fsync_asked)
-		fputs("  flushes      : fsync ran as the device's flush: fdatasync on a file, NVMe "
-		      "Flush on a passthrough device\n",
-		      out);
 	if (r->end_syncs > 0)
 		fprintf(out, "  end_fsync    : %u flush%s, the longest %.1f usec\n", r->end_syncs,
 			r->end_syncs == 1 ? "" : "es", (double)r->end_sync_max_ns / 1000.0);

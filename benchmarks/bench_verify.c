@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "bench_data.h"
 #include "codec/codec.h"
 
 /* "ZHVF" little-endian. */
@@ -33,20 +34,12 @@ static uint32_t block_crc(const void *block, uint32_t len)
 void zh_bench_verify_fill(void *block, uint32_t len, uint64_t offset, uint64_t seq)
 {
 	uint8_t *b = block;
-	/* xorshift64* from a seed no two (offset, seq) pairs of one job share; never zero. */
-	uint64_t x = (offset * 0x9e3779b97f4a7c15ull) ^ (seq * 0xbf58476d1ce4e5b9ull) ^ 1;
+	/* A seed of (offset, seq), so every write's payload differs; never zero. */
+	uint64_t x = ((offset * 0x9e3779b97f4a7c15ull) ^ (seq * 0xbf58476d1ce4e5b9ull)) | 1;
 	struct verify_hdr h = {.magic = VERIFY_MAGIC, .len = len, .offset = offset, .seq = seq};
 
 	ZH_ASSERT(len >= ZH_BENCH_VERIFY_MIN_BLOCK);
-	for (uint32_t at = ZH_BENCH_VERIFY_HDR_BYTES; at < len; at += 8) {
-		uint64_t v;
-
-		x ^= x >> 12;
-		x ^= x << 25;
-		x ^= x >> 27;
-		v = x * 0x2545f4914f6cdd1dull;
-		memcpy(b + at, &v, len - at < 8 ? len - at : 8);
-	}
+	zh_bench_data_random(b + ZH_BENCH_VERIFY_HDR_BYTES, len - ZH_BENCH_VERIFY_HDR_BYTES, &x);
 	memcpy(b, &h, sizeof(h));
 	h.crc = block_crc(b, len);
 	memcpy(b, &h.crc, sizeof(h.crc));
