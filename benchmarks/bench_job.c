@@ -617,6 +617,27 @@ static int opt_compress_chunk(struct zh_bench_job *job, const struct opt_ctx *ct
 	return 0;
 }
 
+/* zhtp's own: zstd_level=auto (the store's default) or a fixed level 0..19, as zhtpctl's. */
+static int opt_zstd_level(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+	char *end;
+	long level;
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(ctx->value, "auto") == 0) {
+		job->zstd_level = ZH_BENCH_ZSTD_AUTO;
+		return 0;
+	}
+	errno = 0;
+	level = strtol(ctx->value, &end, 10);
+	if (errno != 0 || end == ctx->value || *end != '\0' || level < 0 || level > 19)
+		return bad_value(ctx, "expected auto or a level from 0 (no compression) to 19");
+	job->zstd_level = (int)level;
+	return 0;
+}
+
 static int opt_io_size(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	return size_value(ctx, &job->io_size_bytes);
@@ -776,6 +797,7 @@ static const struct opt_desc job_options[] = {
     O_PATH("filename", filename),
     O_PATH("directory", directory),
     O_PATH("key_file", key_file),
+    O_FN("zstd_level", opt_zstd_level),
     O_BOOL("direct", direct),
     O_FN("buffered", opt_buffered),
     O_FN("cpus_allowed", opt_cpus_allowed),
@@ -950,6 +972,7 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->do_verify = true;
 	job->loops = 1;
 	job->compress_chunk_bytes = ZH_BENCH_COMPRESS_CHUNK_DEFAULT;
+	job->zstd_level = ZH_BENCH_ZSTD_AUTO;
 }
 
 struct zh_bench_data zh_bench_job_data(const struct zh_bench_job *job)
@@ -1010,6 +1033,11 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		    "job '%s': 'verify' is for read or write jobs: write with verify, then read "
 		    "with verify",
 		    job->name);
+		return -EINVAL;
+	}
+	if (!zh_bench_rw_is_object(job->rw) && job->zstd_level != ZH_BENCH_ZSTD_AUTO) {
+		set_err(err, err_len, "job '%s': 'zstd_level' is for object jobs (rw=put, rw=get)",
+			job->name);
 		return -EINVAL;
 	}
 	if (zh_bench_rw_is_object(job->rw) &&

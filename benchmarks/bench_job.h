@@ -15,6 +15,7 @@
  */
 #ifndef ZH_BENCH_JOB_H
 #define ZH_BENCH_JOB_H
+#define ZH_BENCH_ZSTD_AUTO (-1) /* zstd_level=auto, the store's default */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -92,6 +93,7 @@ struct zh_bench_job {
 	char filename[ZH_BENCH_PATH_MAX];
 	char directory[ZH_BENCH_PATH_MAX];
 	char key_file[ZH_BENCH_PATH_MAX]; /* object jobs: an encrypted store's key ("": none) */
+	int zstd_level; /* object jobs: the store's zstd level, 0..19, or ZH_BENCH_ZSTD_AUTO */
 	char cpus_allowed[256];
 	char iops_log[ZH_BENCH_PATH_MAX]; /* "" : no log */
 	char bw_log[ZH_BENCH_PATH_MAX];

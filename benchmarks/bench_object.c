@@ -193,6 +193,7 @@ static int store_open(const struct zh_bench_job *job, uint32_t busy_poll_ns,
 		o.cpus = cpus->cpus;
 		o.cpu_count = cpus->count;
 	}
+	o.zstd_level = job->zstd_level == ZH_BENCH_ZSTD_AUTO ? ZH_STORE_ZSTD_AUTO : job->zstd_level;
 	o.chunk_slots = 32;
 	o.busy_poll_ns = busy_poll_ns;
 	rc = zh_store_open(&o, out);
@@ -315,6 +316,19 @@ static void results_fill(struct obj_job *jobs, unsigned count, struct obj_thread
 	}
 }
 
+static void results_store_level(struct zh_store *store, bool level_auto,
+				struct zh_bench_result *res, unsigned count)
+{
+	struct zh_store_stats st;
+
+	zh_store_stats_get(store, &st);
+	for (unsigned j = 0; j < count; j++) {
+		res[j].store_level_known = true;
+		res[j].store_level_auto = level_auto;
+		res[j].store_zstd_level = st.zstd_level;
+	}
+}
+
 static int group_check(const struct zh_bench_job *jobs, unsigned count, char *err, size_t err_len)
 {
 	for (unsigned j = 0; j < count; j++) {
@@ -322,6 +336,14 @@ static int group_check(const struct zh_bench_job *jobs, unsigned count, char *er
 			snprintf(err, err_len,
 				 "%s: put and get jobs each run in a group of their own "
 				 "(stonewall), all on one directory",
+				 jobs[j].name);
+			return -EINVAL;
+		}
+		if (jobs[j].zstd_level != jobs[0].zstd_level ||
+		    strcmp(jobs[j].key_file, jobs[0].key_file) != 0) {
+			snprintf(err, err_len,
+				 "%s: the jobs of a group share one store: give them one "
+				 "zstd_level and one key_file (or a stonewall between them)",
 				 jobs[j].name);
 			return -EINVAL;
 		}
@@ -355,8 +377,10 @@ int zh_bench_object_group(const struct zh_bench_job *src, unsigned count, unsign
 		getrusage(RUSAGE_SELF, &ru0);
 		rc = phase_run(jobs, count, threads, nthreads, true, &elapsed);
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		results_fill(jobs, count, threads, nthreads, groupid, elapsed, &ru0, res);
+		results_store_level(store, src[0].zstd_level == ZH_BENCH_ZSTD_AUTO, res, count);
+	}
 	for (unsigned j = 0; jobs != NULL && j < count; j++) {
 		if (jobs[j].hash != NULL && store != NULL)
 			cleanup(&jobs[j]);

@@ -474,6 +474,9 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 		    engine);
 	else
 		fputs("  engine       : zhtp reactor io_uring path\n", out);
+	if (r->store_level_known)
+		fprintf(out, "  store        : zstd level %u at the end (%s)\n",
+			r->store_zstd_level, r->store_level_auto ? "auto" : "fixed");
 	if (r->cpu_seconds > 0.0)
 		fprintf(out, "  efficiency   : %.0f IOPS per CPU-second\n", iops_per_cpu_second(r));
 	else
@@ -563,6 +566,16 @@ static bool add_str(cJSON *o, const char *key, const char *v)
 }
 
 /* zhtp's own key beside fio's: what the reactors did (struct zh_bench_reactor_counts). */
+static int json_add_store(cJSON *job, const struct zh_bench_result *r)
+{
+	cJSON *o = cJSON_AddObjectToObject(job, "zhtp_store");
+
+	if (o == NULL || !add_num(o, "zstd_level", (double)r->store_zstd_level) ||
+	    cJSON_AddBoolToObject(o, "zstd_auto", r->store_level_auto) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
 static int json_add_reactor(cJSON *job, const struct zh_bench_result *r)
 {
 	cJSON *o = cJSON_AddObjectToObject(job, "zhtp_reactor");
@@ -764,6 +777,8 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	    !add_num(job, "iops_per_cpu_second", iops_per_cpu_second(r)))
 		return -ENOMEM;
 	if (r->verify.ran && json_add_verify(job, &r->verify) != 0)
+		return -ENOMEM;
+	if (r->store_level_known && json_add_store(job, r) != 0)
 		return -ENOMEM;
 	return r->reactor.enters > 0 ? json_add_reactor(job, r) : 0;
 }

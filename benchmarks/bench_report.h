@@ -80,6 +80,9 @@ struct zh_bench_result {
 	uint64_t ctx;
 	uint64_t log_entries_dropped;
 	struct zh_bench_reactor_counts reactor;
+	/* Object jobs: the store's zstd level when the group ended (mean over its reactors). */
+	bool store_level_known, store_level_auto;
+	unsigned store_zstd_level;
 };
 
 /**

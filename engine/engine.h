@@ -279,10 +279,17 @@ struct zh_reactor_stats {
 	uint64_t sleeps;	/**< enters that could block */
 	uint64_t polls_hit;	/**< busy polls that found work before their deadline */
 	uint64_t polls_missed;	/**< busy polls that ran out (and started a back-off) */
+	uint64_t io_wait_ns;	/**< time spent polling or sleeping with I/O in flight */
 };
 
 /** Copy this reactor's counters. */
 void zh_reactor_stats_get(const struct zh_reactor *r, struct zh_reactor_stats *out);
+
+/**
+ * Time this reactor has spent polling or sleeping with I/O in flight: waiting on its devices.
+ * Reactor thread only.
+ */
+uint64_t zh_reactor_io_wait_ns(const struct zh_reactor *r);
 
 /** Number of requests submitted and not yet completed on this reactor. */
 uint32_t zh_reactor_inflight(const struct zh_reactor *r);

@@ -412,21 +412,26 @@ static bool reactor_taskrun_maybe(const struct zh_reactor *r)
  * Submit what the callbacks queued and, with DEFER_TASKRUN, run the completion work the kernel
  * has for us. The clock of each submitted request starts when this returns, as fio's clat does:
  * the enter that submits never also waits, so its return is the moment of submission.
+ * \return that moment, or 0 when the requests were held (no clock read).
  */
-static void reactor_submit(struct zh_reactor *r)
+static uint64_t reactor_submit(struct zh_reactor *r)
 {
+	uint64_t now_ns;
+
 	if (reactor_holds(r)) {
 		if (reactor_taskrun_maybe(r)) {
 			io_uring_get_events(&r->ring);
 			r->stats.enters++;
 		}
-		return;
+		return 0;
 	}
 	if (io_uring_sq_ready(&r->ring) > 0 || r->inflight > 0) {
 		io_uring_submit_and_get_events(&r->ring);
 		r->stats.enters++;
 	}
-	reactor_stamp_submitted(r, zh_clock_ns());
+	now_ns = zh_clock_ns();
+	reactor_stamp_submitted(r, now_ns);
+	return now_ns;
 }
 
 /* Completions a sleeping reactor with I/O in flight waits for; see design note 8. */
@@ -467,17 +472,35 @@ static void reactor_wait(struct zh_reactor *r)
 	io_uring_wait_cqe_timeout(&r->ring, &cqe, &ts);
 }
 
+/* Poll, then sleep if there is still nothing to do. */
+static void reactor_idle(struct zh_reactor *r)
+{
+	if (reactor_busy_poll(r))
+		return;
+	if (reactor_wait_count(r) > 0 && io_uring_cq_ready(&r->ring) == 0) {
+		r->stats.sleeps++;
+		reactor_wait(r);
+	}
+	atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
+}
+
 static void reactor_enter(struct zh_reactor *r, bool busy)
 {
-	reactor_submit(r);
-	if (!busy && io_uring_cq_ready(&r->ring) == 0 && !reactor_busy_poll(r)) {
-		if (reactor_wait_count(r) > 0 && io_uring_cq_ready(&r->ring) == 0) {
-			r->stats.sleeps++;
-			reactor_wait(r);
-		}
-		atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
+	uint64_t submitted_ns = reactor_submit(r);
+	bool io_wait;
+
+	if (busy || io_uring_cq_ready(&r->ring) > 0) {
+		r->now_ns = zh_clock_ns();
+		return;
 	}
+	/* Time idle with I/O in flight is time waiting on the devices (zh_reactor_io_wait_ns). */
+	io_wait = r->inflight > 0;
+	if (io_wait && submitted_ns == 0)
+		submitted_ns = zh_clock_ns();
+	reactor_idle(r);
 	r->now_ns = zh_clock_ns();
+	if (io_wait)
+		r->stats.io_wait_ns += r->now_ns - submitted_ns;
 }
 
 static void reactor_complete(struct zh_reactor *r, struct zh_io *io)
@@ -596,6 +619,11 @@ unsigned zh_reactor_cpu(const struct zh_reactor *r)
 struct zh_engine *zh_reactor_engine(const struct zh_reactor *r)
 {
 	return r->engine;
+}
+
+uint64_t zh_reactor_io_wait_ns(const struct zh_reactor *r)
+{
+	return r->stats.io_wait_ns;
 }
 
 uint64_t zh_reactor_now_ns(const struct zh_reactor *r)

@@ -240,22 +240,44 @@ void zh__cache_invalidate(struct zh__cache *c, const uint8_t *hash);
 #define ZH__AUTO_LEVEL_MIN   1
 #define ZH__AUTO_LEVEL_MAX   9 /* past 9, zstd costs several times more CPU for a few % */
 #define ZH__AUTO_LEVEL_START 3
-#define ZH__AUTO_WINDOW	     8 /* compressed chunks per decision */
+#define ZH__AUTO_WINDOW	     8	/* compressed chunks per decision, encodes per span */
+#define ZH__AUTO_BUSY_DOWN   75 /* % of a span spent encoding: the codec is the bottleneck */
+#define ZH__AUTO_IO_WAIT_UP  50 /* % of a span spent waiting on the devices: they may be */
 
 /*
- * One reactor's level controller, in the spirit of `zstd --adapt`: per compressed chunk it sees
- * the time compression took and the time the chunk's shard writes took. Over a window, writes
- * much slower than compression (more than twice) mean the devices are the bottleneck: spend CPU
- * for fewer bytes, one level up. Compression slower than the writes means the codec is: one
- * level down. In between it holds.
+ * One reactor's level controller, in the spirit of `zstd --adapt`. Per compressed chunk it sees
+ * the time compression took and the time the chunk's shard writes took; per encoded chunk
+ * (compressed or not) when the reactor started and ended encoding it, and how long the reactor
+ * had waited on its devices so far (zh_reactor_io_wait_ns). Every ZH__AUTO_WINDOW encodes give
+ * two shares of the span from the first one's start to the last one's end: the time spent
+ * encoding, and the time spent waiting with I/O in flight. Each window of compressed chunks
+ * then decides, on the latest shares:
+ * - encoding ZH__AUTO_BUSY_DOWN% or more: the reactor encodes back to back, the codec is the
+ *   bottleneck: one level down;
+ * - waiting on the devices ZH__AUTO_IO_WAIT_UP% or more, and writes more than twice as slow
+ *   as compression: the devices are the bottleneck, spend CPU for fewer bytes, one level up;
+ * - compression slower than the writes: one level down;
+ * - otherwise it holds.
+ * Write times alone cannot tell who the bottleneck is: a reactor busy encoding submits and
+ * reaps late, so a codec-bound store's writes look slow on fast devices too, and the level used
+ * to climb to 9 there (16 MiB puts into tmpfs at 221-256 MiB/s, against 1,578 at level 1).
  */
 struct zh__level_ctl {
 	int level;
-	unsigned samples;
-	uint64_t compress_ns, write_ns;
+	unsigned samples;		/* compressed chunks in this window */
+	uint64_t compress_ns, write_ns; /* their sums */
+	unsigned encodes;		/* encodes in the current span */
+	uint64_t span_start_ns, encode_ns, io_wait_start_ns;
+	unsigned busy_pct, io_wait_pct; /* of the last full span (0 before the first) */
 };
 
 void zh__level_ctl_init(struct zh__level_ctl *c);
+/**
+ * Feed one chunk's encoding, from start_ns to end_ns on this reactor's clock; io_wait_ns: the
+ * reactor's zh_reactor_io_wait_ns() meanwhile.
+ */
+void zh__level_encoded(struct zh__level_ctl *c, uint64_t start_ns, uint64_t end_ns,
+		       uint64_t io_wait_ns);
 /** Feed one compressed chunk's costs. \return the level to encode with from now on. */
 int zh__level_adapt(struct zh__level_ctl *c, uint64_t compress_ns, uint64_t write_ns);
 

@@ -213,6 +213,7 @@ void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 	unsigned k = s->rec.ec_k, shards = k + s->rec.ec_m;
 	bool adapt = s->zstd_level == ZH_STORE_ZSTD_AUTO;
 	uint64_t compress_before = adapt ? codec_compress_ns(core->codec) : 0;
+	uint64_t encode_start_ns = adapt ? zh_clock_ns() : 0;
 	const struct zh_codec_key *key = s->rec.encrypted ? &s->key : NULL;
 	uint8_t nonce[ZH_CODEC_NONCE_BYTES];
 	struct zh_codec_encoded enc;
@@ -227,6 +228,9 @@ void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 				   &enc);
 
 	atomic_fetch_sub_explicit(&core->encodes_queued, 1, memory_order_relaxed);
+	if (adapt)
+		zh__level_encoded(&core->level, encode_start_ns, zh_clock_ns(),
+				  zh_reactor_io_wait_ns(r));
 	if (rc < 0) {
 		slot->rc = rc;
 		zh__slot_done(slot);
@@ -581,16 +585,50 @@ void zh__level_ctl_init(struct zh__level_ctl *c)
 	*c = (struct zh__level_ctl){.level = ZH__AUTO_LEVEL_START};
 }
 
+static unsigned share_pct(uint64_t part_ns, uint64_t span_ns)
+{
+	return part_ns >= span_ns ? 100 : (unsigned)(part_ns * 100 / span_ns);
+}
+
+void zh__level_encoded(struct zh__level_ctl *c, uint64_t start_ns, uint64_t end_ns,
+		       uint64_t io_wait_ns)
+{
+	uint64_t span_ns;
+
+	ZH_ASSERT(end_ns >= start_ns);
+	if (c->encodes++ == 0) {
+		c->span_start_ns = start_ns;
+		c->encode_ns = 0;
+		c->io_wait_start_ns = io_wait_ns;
+	}
+	c->encode_ns += end_ns - start_ns;
+	if (c->encodes < ZH__AUTO_WINDOW)
+		return;
+	ZH_ASSERT(io_wait_ns >= c->io_wait_start_ns);
+	span_ns = end_ns > c->span_start_ns ? end_ns - c->span_start_ns : 1;
+	c->busy_pct = share_pct(c->encode_ns, span_ns);
+	c->io_wait_pct = share_pct(io_wait_ns - c->io_wait_start_ns, span_ns);
+	c->encodes = 0;
+}
+
+static int level_decide(const struct zh__level_ctl *c)
+{
+	if (c->busy_pct >= ZH__AUTO_BUSY_DOWN)
+		return c->level > ZH__AUTO_LEVEL_MIN ? c->level - 1 : c->level;
+	if (c->io_wait_pct >= ZH__AUTO_IO_WAIT_UP && c->write_ns > 2 * c->compress_ns)
+		return c->level < ZH__AUTO_LEVEL_MAX ? c->level + 1 : c->level;
+	if (c->compress_ns > c->write_ns && c->level > ZH__AUTO_LEVEL_MIN)
+		return c->level - 1;
+	return c->level;
+}
+
 int zh__level_adapt(struct zh__level_ctl *c, uint64_t compress_ns, uint64_t write_ns)
 {
 	c->compress_ns += compress_ns;
 	c->write_ns += write_ns;
 	if (++c->samples < ZH__AUTO_WINDOW)
 		return c->level;
-	if (c->write_ns > 2 * c->compress_ns && c->level < ZH__AUTO_LEVEL_MAX)
-		c->level++;
-	else if (c->compress_ns > c->write_ns && c->level > ZH__AUTO_LEVEL_MIN)
-		c->level--;
+	c->level = level_decide(c);
 	c->samples = 0;
 	c->compress_ns = 0;
 	c->write_ns = 0;

@@ -690,6 +690,25 @@ Test(bench_job, fsync_and_fdatasync_together_are_refused)
 	ASSERT_ERR_HAS("'fsync' and 'fdatasync' together");
 }
 
+Test(bench_job, zstd_level_is_for_object_jobs)
+{
+	cr_assert_eq(parse_str("[a]\nrw=put\n[b]\nrw=put\nzstd_level=0\n[c]\nrw=get\n"
+			       "zstd_level=19\n[d]\nrw=put\nzstd_level=auto\n"),
+		     0, "%s", err);
+	cr_assert_eq(jf.jobs[0].zstd_level, ZH_BENCH_ZSTD_AUTO, "auto unless told");
+	cr_assert_eq(jf.jobs[1].zstd_level, 0);
+	cr_assert_eq(jf.jobs[2].zstd_level, 19);
+	cr_assert_eq(jf.jobs[3].zstd_level, ZH_BENCH_ZSTD_AUTO);
+	cr_assert_eq(parse_str("[a]\nrw=put\nzstd_level=20\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:3: bad value '20' for 'zstd_level'");
+	ASSERT_ERR_HAS("expected auto or a level from 0");
+	cr_assert_eq(parse_str("[a]\nrw=put\nzstd_level=3x\n"), -EINVAL);
+	ASSERT_ERR_HAS("bad value '3x'");
+	cr_assert_eq(parse_str("[a]\nrw=put\nzstd_level=-1\n"), -EINVAL);
+	cr_assert_eq(parse_str("[a]\nrw=randwrite\nzstd_level=1\n"), -EINVAL);
+	ASSERT_ERR_HAS("'zstd_level' is for object jobs");
+}
+
 Test(bench_job, sync_options_on_object_jobs_are_refused)
 {
 	cr_assert_eq(parse_str("[a]\nrw=put\nend_fsync=1\n"), -EINVAL);

@@ -20,6 +20,9 @@
 #ifndef ZH_BENCH_BINARY
 #define ZH_BENCH_BINARY "build/benchmarks/zhtp-bench"
 #endif
+#ifndef ZH_CTL_BINARY
+#define ZH_CTL_BINARY "build/zhtpctl"
+#endif
 
 static char scratch[512];
 static char out_path[600];
@@ -727,4 +730,55 @@ Test(bench_zhtp, buffered_sync_writes_take_any_block_size)
 		nonzero += data[i] != 0;
 	cr_assert_gt(nonzero, 2200, "the tenth block was written");
 	free(data);
+}
+
+/* The `zhtp_store` object of a job: its zstd level at the end, and whether it was `auto`. */
+static void assert_store_level(const cJSON *job, int lo, int hi, bool level_auto)
+{
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(job, "zhtp_store");
+	const cJSON *level = cJSON_GetObjectItemCaseSensitive(st, "zstd_level");
+
+	cr_assert(cJSON_IsNumber(level), "no zhtp_store.zstd_level");
+	cr_assert(level->valueint >= lo && level->valueint <= hi, "level %d", level->valueint);
+	cr_assert_eq(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(st, "zstd_auto")), level_auto);
+}
+
+/*
+ * Object jobs on a store zhtpctl formatted: puts and gets of whole objects, compressible data
+ * at the level asked for, the level the store ended on reported in both outputs; jobs of one
+ * group that would need two different stores are refused.
+ */
+Test(bench_zhtp, object_jobs_put_and_get_at_the_zstd_level_asked)
+{
+	char cmd[1024], *text;
+	cJSON *root;
+
+	snprintf(cmd, sizeof(cmd), "'%s' -d '%s/store' format --dev-size 64m >/dev/null",
+		 ZH_CTL_BINARY, scratch);
+	cr_assert_eq(system(cmd), 0);
+	root = run_json("--name=p --directory=store --rw=put --bs=1m --size=8m --iodepth=2 "
+			"--buffer_compress_percentage=50 --zstd_level=1");
+	cr_assert_eq(num(job_at(root, 0), "write", "total_ios"), 8);
+	cr_assert_eq(num(job_at(root, 0), "write", "io_bytes"), 8 << 20);
+	assert_store_level(job_at(root, 0), 1, 1, false);
+	cJSON_Delete(root);
+	root = run_json("--name=g --directory=store --rw=get --bs=1m --size=4m");
+	cr_assert_eq(num(job_at(root, 0), "read", "total_ios"), 4);
+	assert_store_level(job_at(root, 0), 1, 9, true);
+	cJSON_Delete(root);
+
+	cr_assert_eq(run_bench("--name=p --directory=store --rw=put --bs=1m --size=2m "
+			       "--zstd_level=0"),
+		     0);
+	text = slurp(out_path);
+	cr_assert_not_null(strstr(text, "store        : zstd level 0 at the end (fixed)"), "%s",
+			   text);
+	free(text);
+
+	cr_assert_neq(run_bench("--directory=store --rw=put --bs=1m --size=2m --name=a "
+				"--zstd_level=1 --name=b --zstd_level=3"),
+		      0);
+	text = slurp(err_path);
+	cr_assert_not_null(strstr(text, "give them one zstd_level and one key_file"), "%s", text);
+	free(text);
 }

@@ -610,6 +610,44 @@ Test(engine_reactor, busy_polls_that_run_out_back_off, .timeout = 60)
 		      (unsigned long long)c.stats.sleeps);
 }
 
+/*
+ * Time idle with I/O in flight is time waiting on the devices, polled or slept: at least most
+ * of the 40 reads' 2 ms each, at most the run. An idle reactor with nothing in flight waits on
+ * nothing.
+ */
+static void stats_msg(struct zh_reactor *r, void *arg)
+{
+	struct chain *c = arg;
+
+	zh_reactor_stats_get(r, &c->stats);
+	atomic_store(&c->done, 1);
+}
+
+Test(engine_reactor, time_idle_with_io_in_flight_is_io_wait, .timeout = 60)
+{
+	const uint64_t reads_ns = CHAIN_READS * 2000000ull;
+	struct timespec idle = {.tv_nsec = 50000000};
+	struct chain quiet = {0};
+	uint32_t polls[] = {0, ZH_ENGINE_BUSY_POLL_MAX_NS};
+
+	for (unsigned i = 0; i < 2; i++) {
+		uint64_t t0 = zh_clock_ns();
+		struct chain c = chain_run(polls[i], false);
+		uint64_t run_ns = zh_clock_ns() - t0;
+
+		cr_assert_geq(c.stats.io_wait_ns, reads_ns * 9 / 10, "busy_poll %u: waited %llu ns",
+			      polls[i], (unsigned long long)c.stats.io_wait_ns);
+		cr_assert_leq(c.stats.io_wait_ns, run_ns);
+	}
+	start_engine(1);
+	nanosleep(&idle, NULL);
+	cr_assert_eq(zh_engine_post(engine, 0, stats_msg, &quiet), 0);
+	while (atomic_load(&quiet.done) == 0)
+		nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+	stop_engine();
+	cr_assert_eq(quiet.stats.io_wait_ns, 0);
+}
+
 /* ---- the completion clock ------------------------------------------------------------------ */
 
 /*
