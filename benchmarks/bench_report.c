@@ -170,6 +170,14 @@ static double enters_per_io(const struct zh_bench_result *r)
 	return ios > 0 ? (double)r->reactor.enters / (double)ios : 0.0;
 }
 
+/* Share of the reactors' measured time spent polling or sleeping with I/O in flight. */
+static double io_wait_pct(const struct zh_bench_result *r)
+{
+	double reactor_ns = (double)r->runtime_ns * r->reactor.reactors;
+
+	return reactor_ns > 0 ? 100.0 * (double)r->reactor.io_wait_ns / reactor_ns : 0.0;
+}
+
 static double iops_per_cpu_second(const struct zh_bench_result *r)
 {
 	return r->cpu_seconds > 0.0 ? (double)total_ios(r) / r->cpu_seconds : 0.0;
@@ -484,9 +492,11 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 	if (r->reactor.enters > 0)
 		fprintf(out,
 			"  reactor      : enters=%" PRIu64 " (%.2f per I/O), sleeps=%" PRIu64
-			", busy polls hit=%" PRIu64 " missed=%" PRIu64 ", wakeups=%" PRIu64 "\n",
+			", busy polls hit=%" PRIu64 " missed=%" PRIu64 ", wakeups=%" PRIu64
+			", io wait=%.1f%%\n",
 			r->reactor.enters, enters_per_io(r), r->reactor.sleeps,
-			r->reactor.polls_hit, r->reactor.polls_missed, r->reactor.wakeups);
+			r->reactor.polls_hit, r->reactor.polls_missed, r->reactor.wakeups,
+			io_wait_pct(r));
 	if (r->log_entries_dropped > 0)
 		fprintf(out, "  logs         : %" PRIu64 " log entries dropped (log buffer full)\n",
 			r->log_entries_dropped);
@@ -585,7 +595,9 @@ static int json_add_reactor(cJSON *job, const struct zh_bench_result *r)
 	    !add_num(o, "sleeps", (double)r->reactor.sleeps) ||
 	    !add_num(o, "polls_hit", (double)r->reactor.polls_hit) ||
 	    !add_num(o, "polls_missed", (double)r->reactor.polls_missed) ||
-	    !add_num(o, "wakeups", (double)r->reactor.wakeups))
+	    !add_num(o, "wakeups", (double)r->reactor.wakeups) ||
+	    !add_num(o, "io_wait_ns", (double)r->reactor.io_wait_ns) ||
+	    !add_num(o, "io_wait_pct", io_wait_pct(r)))
 		return -ENOMEM;
 	return 0;
 }

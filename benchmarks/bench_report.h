@@ -31,6 +31,8 @@ struct zh_bench_reactor_counts {
 	uint64_t polls_hit;    /* busy polls that found work before their window ran out */
 	uint64_t polls_missed; /* busy polls that ran out (each starts a back-off) */
 	uint64_t wakeups;      /* eventfd wake-ups from other threads */
+	uint64_t io_wait_ns;   /* polling or sleeping with I/O in flight, summed over reactors */
+	unsigned reactors;     /* how many reactors were summed */
 };
 
 /* verify=crc32c: what the blocks read back (writing jobs) or read (reading jobs) showed. */

@@ -751,6 +751,8 @@ static void reactor_moved(struct zh_reactor *r, struct zh_bench_worker *w)
 	    .polls_hit = now.polls_hit - b->polls_hit,
 	    .polls_missed = now.polls_missed - b->polls_missed,
 	    .wakeups = now.wakeups - b->wakeups,
+	    .io_wait_ns = now.io_wait_ns - b->io_wait_ns,
+	    .reactors = 1,
 	};
 }
 

@@ -215,6 +215,8 @@ static void result_add_reactor(struct zh_bench_result *res, const struct bench_g
 	res->reactor.polls_hit += m->polls_hit;
 	res->reactor.polls_missed += m->polls_missed;
 	res->reactor.wakeups += m->wakeups;
+	res->reactor.io_wait_ns += m->io_wait_ns;
+	res->reactor.reactors += m->reactors;
 }
 
 /*

@@ -428,14 +428,21 @@ Test(bench_report, reactor_counts_in_both_outputs)
 {
 	fill_read_job(&res[0]);
 	res[0].reactor = (struct zh_bench_reactor_counts){
-	    .enters = 77000, .sleeps = 12, .polls_hit = 60000, .polls_missed = 3, .wakeups = 2};
+	    .enters = 77000,
+	    .sleeps = 12,
+	    .polls_hit = 60000,
+	    .polls_missed = 3,
+	    .wakeups = 2,
+	    .io_wait_ns = 500000000, /* half of the 1 s runtime of each of two reactors */
+	    .reactors = 2};
 
 	char *text = report_normal(1);
 	cJSON *root = report_json(1);
 	const cJSON *job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
 
-	cr_assert_not_null(strstr(text, "  reactor      : enters=77000 (0.50 per I/O), sleeps=12, "
-					"busy polls hit=60000 missed=3, wakeups=2\n"),
+	cr_assert_not_null(strstr(text,
+				  "  reactor      : enters=77000 (0.50 per I/O), sleeps=12, "
+				  "busy polls hit=60000 missed=3, wakeups=2, io wait=25.0%\n"),
 			   "%s", text);
 	const cJSON *reactor = obj_at(job, "zhtp_reactor");
 
@@ -445,6 +452,8 @@ Test(bench_report, reactor_counts_in_both_outputs)
 	cr_assert_eq(num_at(reactor, "polls_hit"), 60000.0);
 	cr_assert_eq(num_at(reactor, "polls_missed"), 3.0);
 	cr_assert_eq(num_at(reactor, "wakeups"), 2.0);
+	cr_assert_eq(num_at(reactor, "io_wait_ns"), 500000000.0);
+	cr_assert_eq(num_at(reactor, "io_wait_pct"), 25.0);
 	cJSON_Delete(root);
 	free(text);
 }
