@@ -7,6 +7,7 @@
 #ifndef ZH_BENCH_DATA_H
 #define ZH_BENCH_DATA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@
 struct zh_bench_data {
 	uint32_t compress_pct; /* 0: all random; 100: all zeros */
 	uint32_t chunk_bytes;  /* > 0 */
+	bool refill;	       /* fresh bytes for every write (fio's refill_buffers) */
 };
 
 /** Fill \p len bytes with xorshift64 output from *\p rng (non-zero; it advances). */

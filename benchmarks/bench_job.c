@@ -710,6 +710,16 @@ static int opt_buffered(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
+static int opt_refill_buffers(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why;
+
+	if (parse_bool(ctx->value, &job->refill_buffers, &why) != 0)
+		return bad_value(ctx, why);
+	job->refill_buffers_set = true;
+	return 0;
+}
+
 static int opt_randseed(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	const char *why;
@@ -817,6 +827,7 @@ static const struct opt_desc job_options[] = {
     O_U32("buffer_compress_percentage", compress_pct, 0, 100),
     O_FN("buffer_compress_chunk", opt_compress_chunk),
     O_BOOL("zero_buffers", zero_buffers),
+    O_FN("refill_buffers", opt_refill_buffers),
     O_FN("rate", opt_rate),
     O_FN("rate_iops", opt_rate_iops),
     O_FN("rate_process", opt_rate_process),
@@ -977,8 +988,16 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 
 struct zh_bench_data zh_bench_job_data(const struct zh_bench_job *job)
 {
-	return (struct zh_bench_data){.compress_pct = job->zero_buffers ? 100 : job->compress_pct,
-				      .chunk_bytes = job->compress_chunk_bytes};
+	uint32_t pct = job->zero_buffers ? 100 : job->compress_pct;
+	/*
+	 * fio's rule: a compressible buffer is refilled for every write unless the job says.
+	 * Object jobs never refill: each put is made distinct where it starts (bench_object.c).
+	 */
+	bool refill = !zh_bench_rw_is_object(job->rw) &&
+		      (job->refill_buffers_set ? job->refill_buffers : pct > 0 && pct < 100);
+
+	return (struct zh_bench_data){
+	    .compress_pct = pct, .chunk_bytes = job->compress_chunk_bytes, .refill = refill};
 }
 
 int zh_bench_job_set(struct zh_bench_job *job, const char *key, const char *value, char *err,
@@ -1033,6 +1052,13 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		    "job '%s': 'verify' is for read or write jobs: write with verify, then read "
 		    "with verify",
 		    job->name);
+		return -EINVAL;
+	}
+	if (zh_bench_rw_is_object(job->rw) && job->refill_buffers_set) {
+		set_err(err, err_len,
+			"job '%s': 'refill_buffers' is for block jobs: every put already carries "
+			"bytes of its own",
+			job->name);
 		return -EINVAL;
 	}
 	if (!zh_bench_rw_is_object(job->rw) && job->zstd_level != ZH_BENCH_ZSTD_AUTO) {

@@ -127,6 +127,13 @@ struct zh_bench_job {
 	uint32_t compress_pct;
 	uint32_t compress_chunk_bytes;
 	bool zero_buffers;
+	/*
+	 * refill_buffers: fresh bytes for every write instead of each slot's buffer filled once.
+	 * Unset (refill_buffers_set false), fio's rule: on with a buffer_compress_percentage
+	 * from 1 to 99, off otherwise. Block jobs only.
+	 */
+	bool refill_buffers;
+	bool refill_buffers_set;
 	/* percentile_list, sorted ascending; pct_count 0: fio's default list. */
 	double pct_list[ZH_BENCH_PCT_MAX];
 	uint32_t pct_count;
@@ -180,7 +187,10 @@ struct zh_bench_cli {
 	bool help, version;
 };
 
-/** What \p job's write buffers hold (zero_buffers wins over buffer_compress_percentage). */
+/**
+ * What \p job's write buffers hold (zero_buffers wins over buffer_compress_percentage), and
+ * whether every write gets fresh bytes (refill_buffers, or fio's default for it).
+ */
 struct zh_bench_data zh_bench_job_data(const struct zh_bench_job *job);
 
 /**

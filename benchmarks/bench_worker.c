@@ -66,7 +66,9 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->blocks = cfg->region_bytes / cfg->bs_bytes;
 	ZH_ASSERT(w->blocks > 0);
 	w->rated = cfg->rate_den[0] != 0 || cfg->rate_den[1] != 0;
-	w->slow_base = cfg->verify || w->rated;
+	w->slow_base = cfg->verify || w->rated || cfg->data.refill;
+	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
+	w->fill_rng = (cfg->seed + cfg->iodepth) * 0x9e3779b97f4a7c15ull | 1;
 	w->slow_issue = w->slow_base;
 	if (cfg->verify && cfg->read_pct < 100) {
 		w->block_seq = calloc(w->blocks, sizeof(*w->block_seq));
@@ -259,6 +261,8 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 		     block = slot_block(w, s))
 			s->offset = pick_offset(w);
 		zh_bench_verify_fill(s->buf->data, bs, s->offset, ++w->write_seq);
+	} else if (w->cfg.data.refill) {
+		zh_bench_data_fill(&w->cfg.data, s->buf->data, bs, &w->fill_rng);
 	}
 	rc = zh_reactor_write(r, w->cfg.dev, s->buf, bs, s->offset, 0, &s->io, done);
 	if (rc == 0 && w->cfg.verify)
@@ -355,7 +359,7 @@ static struct zh_bench_slot *rate_unpark(struct zh_bench_worker *w, unsigned d)
 	return s;
 }
 
-/* Flushes, verify and rate limits: everything but the plain read or write. */
+/* Flushes, verify, rate limits and refills: everything but the plain read or write. */
 static SLOW_PATH int slot_issue_slow(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;

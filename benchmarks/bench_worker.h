@@ -75,8 +75,8 @@ struct zh_bench_worker {
 	uint64_t issued_bytes;
 	uint64_t writes_unsynced; /* writes issued since the last flush */
 	bool sync_due;		  /* the next request a slot issues is a flush */
-	bool slow_base;		  /* verify or a rate limit: every issue takes the slow path */
-	bool slow_issue;	  /* slow_base or sync_due: slot_issue takes its slow path */
+	bool slow_base;	 /* verify, a rate limit or refill: every issue takes the slow path */
+	bool slow_issue; /* slow_base or sync_due: slot_issue takes its slow path */
 	/* Rate limiting: on, I/Os counted per direction, slots waiting for their time (FIFO). */
 	bool rated;
 	uint64_t rate_issued[ZH_BENCH_DIRS];
@@ -104,6 +104,7 @@ struct zh_bench_worker {
 	 */
 	uint64_t *block_seq;
 	uint64_t write_seq;
+	uint64_t fill_rng; /* refill_buffers: the stream every write's fresh bytes come from */
 	bool verifying, verify_stop;
 	bool measure_ended; /* runtime, samples and logs are final (before a read-back) */
 	uint64_t verify_cursor;

@@ -672,6 +672,26 @@ Test(bench_job, buffer_contents)
 	ASSERT_ERR_HAS("bad value '0' for 'buffer_compress_chunk'");
 }
 
+/* fio's refill_buffers, and its rule when a job does not say: on for compressible buffers. */
+Test(bench_job, refill_buffers)
+{
+	cr_assert_eq(
+	    parse_str("[a]\nrefill_buffers\n[b]\nbuffer_compress_percentage=50\n"
+		      "[c]\nbuffer_compress_percentage=50\nrefill_buffers=0\n"
+		      "[d]\nzero_buffers\n[e]\n[f]\nrw=put\nbuffer_compress_percentage=50\n"),
+	    0, "%s", err);
+	cr_assert(zh_bench_job_data(&jf.jobs[0]).refill, "asked for");
+	cr_assert(zh_bench_job_data(&jf.jobs[1]).refill, "fio turns it on for compressible data");
+	cr_assert_not(zh_bench_job_data(&jf.jobs[2]).refill, "unless the job turns it off");
+	cr_assert_not(zh_bench_job_data(&jf.jobs[3]).refill, "zeros need no refill");
+	cr_assert_not(zh_bench_job_data(&jf.jobs[4]).refill, "off by default");
+	cr_assert_not(zh_bench_job_data(&jf.jobs[5]).refill, "object puts make their own");
+	cr_assert_eq(parse_str("[a]\nrefill_buffers=maybe\n"), -EINVAL);
+	ASSERT_ERR_HAS("bad value 'maybe' for 'refill_buffers'");
+	cr_assert_eq(parse_str("[a]\nrw=put\nrefill_buffers\n"), -EINVAL);
+	ASSERT_ERR_HAS("'refill_buffers' is for block jobs");
+}
+
 Test(bench_job, verify_refusals)
 {
 	cr_assert_eq(parse_str("[a]\nrw=randrw\nverify=crc32c\n"), -EINVAL);

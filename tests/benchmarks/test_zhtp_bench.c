@@ -625,6 +625,43 @@ Test(bench_zhtp, compressible_buffers_reach_the_file)
 	free(data);
 }
 
+/* Count the 4 KiB blocks of \p path's first \p blocks that equal block 0. */
+static unsigned blocks_like_first(const char *name, unsigned blocks)
+{
+	char path[700];
+	char *data;
+	unsigned same = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, name);
+	data = slurp(path);
+	for (unsigned b = 1; b < blocks; b++)
+		same += memcmp(data, data + (size_t)b * 4096, 4096) == 0;
+	free(data);
+	return same;
+}
+
+/*
+ * One slot writes every block: without refill_buffers all blocks carry its one buffer; with
+ * it (asked for, or fio's default for compressible data) every block is new.
+ */
+Test(bench_zhtp, refill_buffers_gives_every_write_fresh_bytes)
+{
+	cr_assert_eq(run_bench("--name=s --filename=s.img --size=64k --rw=write --direct=1"), 0);
+	cr_assert_eq(blocks_like_first("s.img", 16), 15, "one buffer, written 16 times");
+	cr_assert_eq(run_bench("--name=r --filename=r.img --size=64k --rw=write --direct=1 "
+			       "--refill_buffers"),
+		     0);
+	cr_assert_eq(blocks_like_first("r.img", 16), 0);
+	cr_assert_eq(run_bench("--name=c --filename=c.img --size=64k --rw=write --direct=1 "
+			       "--buffer_compress_percentage=50"),
+		     0);
+	cr_assert_eq(blocks_like_first("c.img", 16), 0);
+	cr_assert_eq(run_bench("--name=k --filename=k.img --size=64k --rw=write --direct=1 "
+			       "--buffer_compress_percentage=50 --refill_buffers=0"),
+		     0);
+	cr_assert_eq(blocks_like_first("k.img", 16), 15);
+}
+
 Test(bench_zhtp, writes_reach_the_file)
 {
 	char path[700];
