@@ -20,12 +20,12 @@ struct zh_bench_data {
 	bool refill;	       /* fresh bytes for every write (fio's refill_buffers) */
 };
 
-/** Fill \p len bytes with xorshift64 output from *\p rng (non-zero; it advances). */
+/** Fill \p len bytes from two xorshift64 streams named by *\p rng (non-zero; it advances). */
 void zh_bench_data_random(uint8_t *p, size_t len, uint64_t *rng);
 
 /**
- * Fill \p len bytes: in every chunk, the first (100 - compress_pct)% random (xorshift64 from
- * *\p rng, which advances), the rest zeros.
+ * Fill \p len bytes: in every chunk, the first (100 - compress_pct)% random (from *\p rng, which
+ * advances), the rest zeros.
  */
 void zh_bench_data_fill(const struct zh_bench_data *d, uint8_t *p, size_t len, uint64_t *rng);
 

@@ -5,10 +5,12 @@
  */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <zstd.h>
 
 #include "benchmarks/bench_data.h"
 
 static uint8_t buf[8192];
+static uint8_t big[1 << 16], packed[(1 << 16) + 1024];
 
 static size_t zeros(const uint8_t *p, size_t len)
 {
@@ -52,4 +54,30 @@ Test(bench_data, none_all_and_odd_lengths)
 	cr_assert_eq(zeros(buf + 1700, 300), 300);
 	cr_assert_eq(zeros(buf + 2210, 90), 90);
 	cr_assert_eq(buf[2300], 0xff, "nothing past the length");
+}
+
+/* The two streams side by side: one state names the bytes, the state advances, no 16-byte
+ * pattern repeats, lengths off the 16-byte step end where asked, and zstd cannot shrink it. */
+Test(bench_data, random_bytes_are_reproducible_and_incompressible)
+{
+	uint64_t a = 5, b = 5;
+	size_t packed_len;
+
+	zh_bench_data_random(buf, 64, &a);
+	zh_bench_data_random(buf + 64, 64, &b);
+	cr_assert_eq(memcmp(buf, buf + 64, 64), 0, "the same state makes the same bytes");
+	cr_assert_eq(a, b);
+	cr_assert_neq(a, 5, "the state advances");
+	zh_bench_data_random(buf + 64, 64, &a);
+	cr_assert_neq(memcmp(buf, buf + 64, 64), 0, "the next call makes new bytes");
+	cr_assert_neq(memcmp(buf, buf + 8, 8), 0, "the two lanes differ");
+	cr_assert_neq(memcmp(buf, buf + 16, 16), 0);
+	memset(buf, 0xff, sizeof(buf));
+	zh_bench_data_random(buf, 23, &a);
+	cr_assert_eq(buf[23], 0xff, "nothing past the length");
+	cr_assert_lt(zeros(buf, 23), 4);
+	zh_bench_data_random(big, sizeof(big), &a);
+	packed_len = ZSTD_compress(packed, sizeof(packed), big, sizeof(big), 3);
+	cr_assert_not(ZSTD_isError(packed_len));
+	cr_assert_geq(packed_len, sizeof(big), "zstd shrank it to %zu bytes", packed_len);
 }
