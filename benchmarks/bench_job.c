@@ -484,6 +484,56 @@ static int opt_rate_process(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return strcmp(ctx->value, "linear") == 0 ? 0 : bad_value(ctx, "only linear is supported");
 }
 
+/* fio's thinktime: a time, in microseconds when it has no unit. */
+static int opt_thinktime(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	static const char *const expected = "expected a time like 100, 50us or 2ms";
+	const char *why = expected;
+	const char *end;
+	uint64_t v;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (parse_uint_prefix(ctx->value, &v, &end, &why) != 0)
+		return bad_value(ctx, expected);
+	why = expected;
+	if (scale(v, *end == '\0' ? "us" : end, time_units,
+		  sizeof(time_units) / sizeof(time_units[0]), &job->think_ns, &why) != 0)
+		return bad_value(ctx, why);
+	return 0;
+}
+
+static int opt_thinktime_blocks_type(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(ctx->value, "complete") != 0 && strcmp(ctx->value, "issue") != 0)
+		return bad_value(ctx, "expected complete or issue");
+	job->think_on_issue = strcmp(ctx->value, "issue") == 0;
+	return 0;
+}
+
+/*
+ * A reactor serves other jobs while one thinks, so it waits on a timer: only fio's default of
+ * no spinning is taken, and no think every N microseconds of I/O (thinktime_iotime).
+ */
+static int opt_think_zero_only(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why;
+	uint64_t v;
+	int rc = need_value(ctx);
+
+	(void)job;
+	if (rc != 0)
+		return rc;
+	if (parse_time_ns(ctx->value, &v, &why) != 0 || v != 0)
+		return bad_value(ctx, "only 0: a reactor waits for a thinking job on a timer");
+	return 0;
+}
+
 /* fio's verify=: crc32c (crc32c-intel is fio's name for the same with SSE4.2) or 0 for none. */
 static int opt_verify(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
@@ -831,6 +881,11 @@ static const struct opt_desc job_options[] = {
     O_FN("rate", opt_rate),
     O_FN("rate_iops", opt_rate_iops),
     O_FN("rate_process", opt_rate_process),
+    O_FN("thinktime", opt_thinktime),
+    O_U32("thinktime_blocks", think_blocks, 1, UINT32_MAX),
+    O_FN("thinktime_blocks_type", opt_thinktime_blocks_type),
+    O_FN("thinktime_spin", opt_think_zero_only),
+    O_FN("thinktime_iotime", opt_think_zero_only),
     O_FN("verify", opt_verify),
     O_BOOL("do_verify", do_verify),
     O_BOOL("verify_fatal", verify_fatal),
@@ -984,6 +1039,7 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->loops = 1;
 	job->compress_chunk_bytes = ZH_BENCH_COMPRESS_CHUNK_DEFAULT;
 	job->zstd_level = ZH_BENCH_ZSTD_AUTO;
+	job->think_blocks = 1;
 }
 
 struct zh_bench_data zh_bench_job_data(const struct zh_bench_job *job)
@@ -1069,6 +1125,18 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 	if (zh_bench_rw_is_object(job->rw) &&
 	    (job->rate_bytes[0] | job->rate_bytes[1] | job->rate_iops[0] | job->rate_iops[1])) {
 		set_err(err, err_len, "job '%s': 'rate' and 'rate_iops' are for block jobs",
+			job->name);
+		return -EINVAL;
+	}
+	if (job->think_ns != 0 && zh_bench_rw_is_object(job->rw)) {
+		set_err(err, err_len, "job '%s': 'thinktime' is for block jobs", job->name);
+		return -EINVAL;
+	}
+	if (job->think_ns != 0 &&
+	    (job->rate_bytes[0] | job->rate_bytes[1] | job->rate_iops[0] | job->rate_iops[1])) {
+		set_err(err, err_len,
+			"job '%s': 'thinktime' with 'rate' or 'rate_iops': give one, both pace the "
+			"job",
 			job->name);
 		return -EINVAL;
 	}

@@ -140,6 +140,14 @@ struct zh_bench_job {
 	/* rate= (bytes/s) and rate_iops=: [0] reads, [1] writes; 0: unlimited. */
 	uint64_t rate_bytes[2];
 	uint64_t rate_iops[2];
+	/*
+	 * thinktime: every think_blocks blocks (completed, or issued with
+	 * thinktime_blocks_type=issue) the job lets its I/O in flight finish, then waits
+	 * think_ns before issuing more, as fio. 0: off.
+	 */
+	uint64_t think_ns;
+	uint32_t think_blocks;
+	bool think_on_issue;
 	char ioengine[32];    /* as written in the job; "" when not given */
 	unsigned source_line; /* line of the section header; 0 for command line */
 
@@ -196,7 +204,7 @@ struct zh_bench_data zh_bench_job_data(const struct zh_bench_job *job);
 /**
  * Fill \p job with fio's defaults: rw=read, bs=4096, iodepth=1, numjobs=1, rwmixread=50,
  * randrepeat=1, randseed=0x89, direct=0, invalidate=1, do_verify=1, loops=1,
- * buffer_compress_chunk=512; everything else zero or empty.
+ * buffer_compress_chunk=512, thinktime_blocks=1; everything else zero or empty.
  */
 void zh_bench_job_defaults(struct zh_bench_job *job);
 

@@ -275,6 +275,9 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .verify = job->verify,
 	    .verify_readback = job->verify && job->do_verify && job_read_pct(job) < 100,
 	    .verify_fatal = job->verify_fatal,
+	    .think_ns = job->think_ns,
+	    .think_blocks = job->think_blocks,
+	    .think_on_issue = job->think_on_issue,
 	};
 	job_rate(job, cfg);
 	cfg->data = zh_bench_job_data(job);

@@ -27,7 +27,7 @@ struct zh_bench_slot {
 	struct zh_buf *buf;
 	uint64_t offset;
 	unsigned ddir; /* ZH_BENCH_DIR_READ, ZH_BENCH_DIR_WRITE or SLOT_SYNC */
-	/* While parked by a rate limit: when it may go, and the next slot waiting. */
+	/* While parked by a rate limit or a think: when it may go, and the next slot waiting. */
 	uint64_t due_ns;
 	struct zh_bench_slot *next_parked;
 };
@@ -66,7 +66,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->blocks = cfg->region_bytes / cfg->bs_bytes;
 	ZH_ASSERT(w->blocks > 0);
 	w->rated = cfg->rate_den[0] != 0 || cfg->rate_den[1] != 0;
-	w->slow_base = cfg->verify || w->rated || cfg->data.refill;
+	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0;
 	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
 	w->fill_rng = (cfg->seed + cfg->iodepth) * 0x9e3779b97f4a7c15ull | 1;
 	w->slow_issue = w->slow_base;
@@ -188,6 +188,7 @@ static inline uint64_t pick_offset(struct zh_bench_worker *w)
 
 static void slot_done(struct zh_reactor *r, struct zh_io *io);
 static void slot_done_verify(struct zh_reactor *r, struct zh_io *io);
+static void slot_done_think(struct zh_reactor *r, struct zh_io *io);
 static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w);
 
 static bool worker_may_issue(const struct zh_bench_worker *w)
@@ -246,7 +247,9 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;
 	uint32_t bs = w->cfg.bs_bytes;
-	zh_io_cb done = w->cfg.verify ? slot_done_verify : slot_done;
+	zh_io_cb done = w->cfg.verify	       ? slot_done_verify
+			: w->cfg.think_ns != 0 ? slot_done_think
+					       : slot_done;
 	uint64_t block = 0;
 	int rc;
 
@@ -294,6 +297,21 @@ static void rate_arm(struct zh_reactor *r, struct zh_bench_worker *w)
 	w->rate_armed_ns = first;
 }
 
+/* Queue \p s behind its direction's parked slots until \p due_ns (FIFO, dues in order). */
+static void park(struct zh_bench_worker *w, struct zh_bench_slot *s, uint64_t due_ns)
+{
+	unsigned d = s->ddir;
+
+	s->due_ns = due_ns;
+	s->next_parked = NULL;
+	if (w->parked_tail[d] != NULL)
+		w->parked_tail[d]->next_parked = s;
+	else
+		w->parked_head[d] = s;
+	w->parked_tail[d] = s;
+	w->parked++;
+}
+
 /* fio's linear rate: a direction's n-th I/O is due n * num / den ns after the start. */
 static uint64_t rate_due(const struct zh_bench_worker *w, unsigned d)
 {
@@ -336,14 +354,7 @@ static bool rate_park(struct zh_reactor *r, struct zh_bench_slot *s, uint64_t no
 	w->rate_issued[d]++;
 	if (due <= now)
 		return false;
-	s->due_ns = due;
-	s->next_parked = NULL;
-	if (w->parked_tail[d] != NULL)
-		w->parked_tail[d]->next_parked = s;
-	else
-		w->parked_head[d] = s;
-	w->parked_tail[d] = s;
-	w->parked++;
+	park(w, s, due);
 	rate_arm(r, w);
 	return true;
 }
@@ -359,7 +370,58 @@ static struct zh_bench_slot *rate_unpark(struct zh_bench_worker *w, unsigned d)
 	return s;
 }
 
-/* Flushes, verify, rate limits and refills: everything but the plain read or write. */
+/* ---- thinktime ---------------------------------------------------------------------------- */
+
+/*
+ * fio's handle_thinktime(), which runs after each issue: once think_blocks more blocks are done
+ * (or issued), the job stops issuing until what is in flight is done, then waits.
+ */
+static void think_check(struct zh_bench_worker *w)
+{
+	uint64_t seen = w->cfg.think_on_issue ? w->issued_bytes / w->cfg.bs_bytes : w->think_done;
+
+	if (seen < w->think_last + w->cfg.think_blocks)
+		return;
+	w->think_last = seen;
+	w->thinking = true;
+}
+
+/* The job has drained: every parked slot goes out think_ns from now. */
+static void think_sleep(struct zh_reactor *r, struct zh_bench_worker *w)
+{
+	uint64_t until = zh_reactor_now_ns(r) + w->cfg.think_ns;
+
+	ZH_ASSERT(w->thinking && w->inflight == 0);
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		for (struct zh_bench_slot *s = w->parked_head[d]; s != NULL; s = s->next_parked)
+			s->due_ns = until;
+	}
+	w->thinking = false;
+	rate_arm(r, w);
+}
+
+/*
+ * A thinking job's slot waits (the last I/O of the job to finish starts the wait); otherwise
+ * it issues, and then the job checks whether a think is due.
+ */
+static int think_issue(struct zh_reactor *r, struct zh_bench_slot *s)
+{
+	struct zh_bench_worker *w = s->w;
+	int rc;
+
+	if (w->thinking) {
+		park(w, s, UINT64_MAX);
+		if (w->inflight == 0)
+			think_sleep(r, w);
+		return 0;
+	}
+	rc = slot_issue_dir(r, s);
+	if (rc == 0)
+		think_check(w);
+	return rc;
+}
+
+/* Flushes, verify, rate limits, refills and thinks: everything but the plain read or write. */
 static SLOW_PATH int slot_issue_slow(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;
@@ -374,6 +436,8 @@ static SLOW_PATH int slot_issue_slow(struct zh_reactor *r, struct zh_bench_slot 
 		if (rate_park(r, s, now))
 			return 0;
 	}
+	if (w->cfg.think_ns != 0)
+		return think_issue(r, s);
 	return slot_issue_dir(r, s);
 }
 
@@ -466,11 +530,22 @@ static void slot_done_verify(struct zh_reactor *r, struct zh_io *io)
 	struct zh_bench_worker *w = s->w;
 
 	if (io->res == (int32_t)w->cfg.bs_bytes) {
+		w->think_done++;
 		if (s->ddir == ZH_BENCH_DIR_WRITE)
 			w->block_seq[slot_block(w, s)] &= ~VERIFY_INFLIGHT;
 		else
 			verify_note(w, s, 0);
 	}
+	slot_done(r, io);
+}
+
+/* A thinking job counts its completed blocks (fio's thinktime_blocks_type=complete). */
+static void slot_done_think(struct zh_reactor *r, struct zh_io *io)
+{
+	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
+
+	if (io->res == (int32_t)s->w->cfg.bs_bytes)
+		s->w->think_done++;
 	slot_done(r, io);
 }
 
@@ -580,6 +655,9 @@ static void rate_release(struct zh_reactor *r, struct zh_bench_worker *w);
  */
 static void worker_settle(struct zh_reactor *r, struct zh_bench_worker *w)
 {
+	/* A think begun as the last slots retired (the job's size reached) still ends. */
+	if (w->thinking && w->inflight == 0 && w->parked > 0)
+		think_sleep(r, w);
 	if (w->stopping && w->parked > 0)
 		rate_release(r, w);
 	if (w->inflight == 0 && w->parked == 0)
@@ -602,10 +680,14 @@ static void rate_release(struct zh_reactor *r, struct zh_bench_worker *w)
 	uint64_t now = zh_reactor_now_ns(r);
 
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
-		while (w->parked_head[d] != NULL &&
-		       (w->parked_head[d]->due_ns <= now || !worker_may_issue(w))) {
+		/* While the job drains for a think, nothing parked goes out. */
+		while (
+		    w->parked_head[d] != NULL &&
+		    ((w->parked_head[d]->due_ns <= now && !w->thinking) || !worker_may_issue(w))) {
 			struct zh_bench_slot *s = rate_unpark(w, d);
-			int rc = worker_may_issue(w) ? slot_issue_dir(r, s) : -ECANCELED;
+			int rc = !worker_may_issue(w)	? -ECANCELED
+				 : w->cfg.think_ns != 0 ? think_issue(r, s)
+							: slot_issue_dir(r, s);
 
 			if (rc == 0)
 				continue;

@@ -61,6 +61,10 @@ struct zh_bench_worker_cfg {
 	uint64_t rate_num_ns[ZH_BENCH_DIRS];
 	uint64_t rate_den[ZH_BENCH_DIRS]; /* 0: unlimited */
 	struct zh_bench_data data;	  /* what the write buffers hold */
+	/* thinktime: every think_blocks blocks, drain, then wait think_ns (0: off). */
+	uint64_t think_ns;
+	uint32_t think_blocks;
+	bool think_on_issue; /* count issued blocks, not completed ones */
 };
 
 struct zh_bench_slot;
@@ -84,6 +88,14 @@ struct zh_bench_worker {
 	uint32_t parked;
 	uint64_t rate_armed_ns; /* rate_timer's deadline; 0: not armed */
 	struct zh_timer rate_timer;
+	/*
+	 * thinktime: slots park (with the rate limit's lists and timer) while the job drains,
+	 * then all wait think_ns. think_done counts completed blocks, think_last where the last
+	 * think began.
+	 */
+	bool thinking;
+	uint64_t think_done;
+	uint64_t think_last;
 	uint32_t inflight;
 	bool stopping;
 	bool measuring;

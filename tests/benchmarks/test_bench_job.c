@@ -692,6 +692,33 @@ Test(bench_job, refill_buffers)
 	ASSERT_ERR_HAS("'refill_buffers' is for block jobs");
 }
 
+Test(bench_job, thinktime)
+{
+	cr_assert_eq(parse_str("[a]\nthinktime=250\n[b]\nthinktime=2ms\nthinktime_blocks=8\n"
+			       "thinktime_blocks_type=issue\nthinktime_spin=0\n[c]\n"),
+		     0, "%s", err);
+	cr_assert_eq(jf.jobs[0].think_ns, 250000, "microseconds without a unit, as fio");
+	cr_assert_eq(jf.jobs[0].think_blocks, 1, "fio's default");
+	cr_assert_not(jf.jobs[0].think_on_issue, "fio's default counts completed blocks");
+	cr_assert_eq(jf.jobs[1].think_ns, 2000000);
+	cr_assert_eq(jf.jobs[1].think_blocks, 8);
+	cr_assert(jf.jobs[1].think_on_issue);
+	cr_assert_eq(jf.jobs[2].think_ns, 0, "off by default");
+	cr_assert_eq(parse_str("[a]\nthinktime=5parsecs\n"), -EINVAL);
+	ASSERT_ERR_HAS("bad value '5parsecs' for 'thinktime'");
+	cr_assert_eq(parse_str("[a]\nthinktime=1\nthinktime_spin=10\n"), -EINVAL);
+	ASSERT_ERR_HAS("'thinktime_spin': only 0");
+	cr_assert_eq(parse_str("[a]\nthinktime_iotime=1s\n"), -EINVAL);
+	ASSERT_ERR_HAS("'thinktime_iotime': only 0");
+	cr_assert_eq(parse_str("[a]\nthinktime_blocks_type=sometimes\n"), -EINVAL);
+	ASSERT_ERR_HAS("expected complete or issue");
+	cr_assert_eq(parse_str("[a]\nthinktime_blocks=0\n"), -EINVAL);
+	cr_assert_eq(parse_str("[a]\nrw=put\nthinktime=1ms\n"), -EINVAL);
+	ASSERT_ERR_HAS("'thinktime' is for block jobs");
+	cr_assert_eq(parse_str("[a]\nthinktime=1ms\nrate_iops=100\n"), -EINVAL);
+	ASSERT_ERR_HAS("'thinktime' with 'rate' or 'rate_iops'");
+}
+
 Test(bench_job, verify_refusals)
 {
 	cr_assert_eq(parse_str("[a]\nrw=randrw\nverify=crc32c\n"), -EINVAL);

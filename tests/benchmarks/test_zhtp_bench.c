@@ -465,6 +465,53 @@ Test(bench_zhtp, durable_writes_job_file_runs)
 	cJSON_Delete(root);
 }
 
+/* ---- thinktime ------------------------------------------------------------------------------ */
+
+/* I/Os a job thinking every \p per_think blocks for 10 ms can have done: every think drains the
+ * queue and waits, so at most per_think per 10 ms, plus the first fill of \p depth. */
+static void assert_think_cap(const char *args, unsigned per_think, unsigned depth)
+{
+	cJSON *root = run_json(args);
+	const cJSON *job = job_at(root, 0);
+	double ms = top(job, "job_runtime");
+	double ios = num(job, "read", "total_ios");
+
+	cr_assert_leq(ios, per_think * (ms / 10 + 1) + depth, "%.0f I/Os in %.0f ms", ios, ms);
+	cr_assert_geq(ios, 4, "%.0f I/Os in %.0f ms: the job ran", ios, ms);
+	cJSON_Delete(root);
+}
+
+/*
+ * As fio: after each issue the job checks its count; once thinktime_blocks more are done (or
+ * issued) it lets the I/O in flight finish and waits. Unthinking, this job does thousands.
+ */
+Test(bench_zhtp, thinktime_paces_the_job_as_fio)
+{
+	assert_think_cap("--name=t --filename=dev.img --size=4m --rw=randread --iodepth=8 "
+			 "--thinktime=10ms --time_based --runtime=300ms --direct=1",
+			 1, 8);
+	assert_think_cap("--name=t --filename=dev.img --size=4m --rw=randread --iodepth=8 "
+			 "--thinktime=10000 --thinktime_blocks_type=issue --time_based "
+			 "--runtime=300ms --direct=1",
+			 1, 1);
+	assert_think_cap("--name=t --filename=dev.img --size=4m --rw=randread --iodepth=8 "
+			 "--thinktime=10ms --thinktime_blocks=4 --thinktime_blocks_type=issue "
+			 "--time_based --runtime=300ms --direct=1",
+			 4, 4);
+}
+
+/* A size-bound job that is thinking when its last I/O is issued still drains and ends. */
+Test(bench_zhtp, a_thinking_job_ends_with_its_size)
+{
+	cJSON *root = run_json("--name=t --filename=dev.img --size=40k --rw=read --bs=4k "
+			       "--iodepth=4 --thinktime=2ms --direct=1");
+	const cJSON *job = job_at(root, 0);
+
+	cr_assert_eq(num(job, "read", "total_ios"), 10);
+	cr_assert_geq(top(job, "job_runtime"), 4, "at least two 2 ms thinks");
+	cJSON_Delete(root);
+}
+
 /* ---- rate= and rate_iops= ------------------------------------------------------------------ */
 
 /* A rate caps the I/O done: at most rate * runtime + 1 (the first goes at once). */
