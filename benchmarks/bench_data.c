@@ -64,3 +64,15 @@ void zh_bench_data_fill(const struct zh_bench_data *d, uint8_t *p, size_t len, u
 		memset(p + at + random, 0, chunk - random);
 	}
 }
+
+void zh_bench_data_scramble(uint8_t *p, size_t len, uint64_t offset, uint64_t now_ns)
+{
+	size_t line = ((now_ns ^ offset) & 7) * 64;
+
+	for (size_t at = 0; at + 512 <= len; at += 512) {
+		uint64_t sector_offset = offset + at;
+
+		memcpy(p + at + line, &sector_offset, sizeof(sector_offset));
+		memcpy(p + at + 64 - sizeof(now_ns), &now_ns, sizeof(now_ns));
+	}
+}

@@ -878,6 +878,7 @@ static const struct opt_desc job_options[] = {
     O_FN("buffer_compress_chunk", opt_compress_chunk),
     O_BOOL("zero_buffers", zero_buffers),
     O_FN("refill_buffers", opt_refill_buffers),
+    O_BOOL("scramble_buffers", scramble_buffers),
     O_FN("rate", opt_rate),
     O_FN("rate_iops", opt_rate_iops),
     O_FN("rate_process", opt_rate_process),
@@ -1040,6 +1041,7 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->compress_chunk_bytes = ZH_BENCH_COMPRESS_CHUNK_DEFAULT;
 	job->zstd_level = ZH_BENCH_ZSTD_AUTO;
 	job->think_blocks = 1;
+	job->scramble_buffers = true;
 }
 
 struct zh_bench_data zh_bench_job_data(const struct zh_bench_job *job)
@@ -1049,11 +1051,17 @@ struct zh_bench_data zh_bench_job_data(const struct zh_bench_job *job)
 	 * fio's rule: a compressible buffer is refilled for every write unless the job says.
 	 * Object jobs never refill: each put is made distinct where it starts (bench_object.c).
 	 */
-	bool refill = !zh_bench_rw_is_object(job->rw) &&
-		      (job->refill_buffers_set ? job->refill_buffers : pct > 0 && pct < 100);
+	bool block = !zh_bench_rw_is_object(job->rw);
+	bool refill =
+	    block && (job->refill_buffers_set ? job->refill_buffers : pct > 0 && pct < 100);
+	/* fio scrambles only a buffer nothing else rewrites: no refill, compression or verify. */
+	bool scramble = block && job->scramble_buffers && !refill && !job->verify &&
+			(job->compress_pct == 0 || job->compress_pct == 100);
 
-	return (struct zh_bench_data){
-	    .compress_pct = pct, .chunk_bytes = job->compress_chunk_bytes, .refill = refill};
+	return (struct zh_bench_data){.compress_pct = pct,
+				      .chunk_bytes = job->compress_chunk_bytes,
+				      .refill = refill,
+				      .scramble = scramble};
 }
 
 int zh_bench_job_set(struct zh_bench_job *job, const char *key, const char *value, char *err,

@@ -266,6 +266,8 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 		zh_bench_verify_fill(s->buf->data, bs, s->offset, ++w->write_seq);
 	} else if (w->cfg.data.refill) {
 		zh_bench_data_fill(&w->cfg.data, s->buf->data, bs, &w->fill_rng);
+	} else if (w->cfg.data.scramble) {
+		zh_bench_data_scramble(s->buf->data, bs, s->offset, zh_reactor_now_ns(r));
 	}
 	rc = zh_reactor_write(r, w->cfg.dev, s->buf, bs, s->offset, 0, &s->io, done);
 	if (rc == 0 && w->cfg.verify)
@@ -454,6 +456,8 @@ static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 	if (s->ddir == ZH_BENCH_DIR_READ) {
 		rc = zh_reactor_read(r, w->cfg.dev, s->buf, bs, s->offset, &s->io, slot_done);
 	} else {
+		if (w->cfg.data.scramble)
+			zh_bench_data_scramble(s->buf->data, bs, s->offset, zh_reactor_now_ns(r));
 		rc = zh_reactor_write(r, w->cfg.dev, s->buf, bs, s->offset, 0, &s->io, slot_done);
 		/* The count is 64-bit, so with sync_every 0 it never matches. */
 		w->sync_due = rc == 0 && ++w->writes_unsynced == w->cfg.sync_every;

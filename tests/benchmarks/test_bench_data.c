@@ -12,13 +12,19 @@
 static uint8_t buf[8192];
 static uint8_t big[1 << 16], packed[(1 << 16) + 1024];
 
-static size_t zeros(const uint8_t *p, size_t len)
+/* How many of \p len bytes at \p p equal \p v. */
+static size_t count_of(const uint8_t *p, size_t len, uint8_t v)
 {
 	size_t n = 0;
 
 	for (size_t i = 0; i < len; i++)
-		n += p[i] == 0;
+		n += p[i] == v;
 	return n;
+}
+
+static size_t zeros(const uint8_t *p, size_t len)
+{
+	return count_of(p, len, 0);
 }
 
 Test(bench_data, each_chunk_is_random_then_zeros_in_proportion)
@@ -80,4 +86,23 @@ Test(bench_data, random_bytes_are_reproducible_and_incompressible)
 	packed_len = ZSTD_compress(packed, sizeof(packed), big, sizeof(big), 3);
 	cr_assert_not(ZSTD_isError(packed_len));
 	cr_assert_geq(packed_len, sizeof(big), "zstd shrank it to %zu bytes", packed_len);
+}
+
+/* Each 512-byte sector gets its offset in one 64-byte line and the time at its first line's
+ * end; nothing else changes, and a tail shorter than a sector is left alone. */
+Test(bench_data, scramble_stamps_each_sector)
+{
+	uint64_t now = 0x1234567890abcdefull, got;
+	size_t line = ((now ^ 8192) & 7) * 64;
+
+	memset(buf, 0xaa, sizeof(buf));
+	zh_bench_data_scramble(buf, 4096 + 100, 8192, now);
+	for (size_t at = 0; at < 4096; at += 512) {
+		memcpy(&got, buf + at + line, sizeof(got));
+		cr_assert_eq(got, 8192 + at, "sector at %zu", at);
+		memcpy(&got, buf + at + 56, sizeof(got));
+		cr_assert_eq(got, now);
+		cr_assert_eq(512 - count_of(buf + at, 512, 0xaa), 16, "two words per sector");
+	}
+	cr_assert_eq(count_of(buf + 4096, 100, 0xaa), 100, "a partial sector is left alone");
 }

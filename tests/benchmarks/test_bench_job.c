@@ -686,6 +686,17 @@ Test(bench_job, refill_buffers)
 	cr_assert_not(zh_bench_job_data(&jf.jobs[3]).refill, "zeros need no refill");
 	cr_assert_not(zh_bench_job_data(&jf.jobs[4]).refill, "off by default");
 	cr_assert_not(zh_bench_job_data(&jf.jobs[5]).refill, "object puts make their own");
+	cr_assert_eq(parse_str("[a]\n[b]\nscramble_buffers=0\n[c]\nrefill_buffers\n"
+			       "[d]\nbuffer_compress_percentage=50\n[e]\nverify=crc32c\n"
+			       "[f]\nzero_buffers\n[g]\nrw=put\n"),
+		     0, "%s", err);
+	cr_assert(zh_bench_job_data(&jf.jobs[0]).scramble, "fio's default");
+	cr_assert_not(zh_bench_job_data(&jf.jobs[1]).scramble);
+	cr_assert_not(zh_bench_job_data(&jf.jobs[2]).scramble, "refilled buffers are not");
+	cr_assert_not(zh_bench_job_data(&jf.jobs[3]).scramble, "nor compressible ones");
+	cr_assert_not(zh_bench_job_data(&jf.jobs[4]).scramble, "nor verify's");
+	cr_assert(zh_bench_job_data(&jf.jobs[5]).scramble, "zeros are, as fio's");
+	cr_assert_not(zh_bench_job_data(&jf.jobs[6]).scramble, "object puts make their own");
 	cr_assert_eq(parse_str("[a]\nrefill_buffers=maybe\n"), -EINVAL);
 	ASSERT_ERR_HAS("bad value 'maybe' for 'refill_buffers'");
 	cr_assert_eq(parse_str("[a]\nrw=put\nrefill_buffers\n"), -EINVAL);
