@@ -516,6 +516,21 @@ static int opt_thinktime_blocks_type(struct zh_bench_job *job, const struct opt_
 	return 0;
 }
 
+/* fio's gtod_reduce: all four disable_* options at once. */
+static int opt_gtod_reduce(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why;
+	bool on;
+
+	if (parse_bool(ctx->value, &on, &why) != 0)
+		return bad_value(ctx, why);
+	job->disable_slat = on;
+	job->disable_clat = on;
+	job->disable_lat = on;
+	job->disable_bw = on;
+	return 0;
+}
+
 /*
  * A reactor serves other jobs while one thinks, so it waits on a timer: only fio's default of
  * no spinning is taken, and no think every N microseconds of I/O (thinktime_iotime).
@@ -883,6 +898,12 @@ static const struct opt_desc job_options[] = {
     O_FN("rate_iops", opt_rate_iops),
     O_FN("rate_process", opt_rate_process),
     O_FN("thinktime", opt_thinktime),
+    O_FN("gtod_reduce", opt_gtod_reduce),
+    O_BOOL("disable_slat", disable_slat),
+    O_BOOL("disable_clat", disable_clat),
+    O_BOOL("disable_lat", disable_lat),
+    O_BOOL("disable_bw_measurement", disable_bw),
+    O_BOOL("disable_bw", disable_bw),
     O_U32("thinktime_blocks", think_blocks, 1, UINT32_MAX),
     O_FN("thinktime_blocks_type", opt_thinktime_blocks_type),
     O_FN("thinktime_spin", opt_think_zero_only),
@@ -1133,6 +1154,29 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 	if (zh_bench_rw_is_object(job->rw) &&
 	    (job->rate_bytes[0] | job->rate_bytes[1] | job->rate_iops[0] | job->rate_iops[1])) {
 		set_err(err, err_len, "job '%s': 'rate' and 'rate_iops' are for block jobs",
+			job->name);
+		return -EINVAL;
+	}
+	if (zh_bench_rw_is_object(job->rw) &&
+	    (job->disable_slat || job->disable_clat || job->disable_lat || job->disable_bw)) {
+		set_err(err, err_len,
+			"job '%s': 'gtod_reduce' and 'disable_*' are for block jobs: an object "
+			"job's figures come from its client threads",
+			job->name);
+		return -EINVAL;
+	}
+	if (job->lat_log[0] != '\0' &&
+	    (job->disable_slat || job->disable_clat || job->disable_lat)) {
+		set_err(err, err_len,
+			"job '%s': 'write_lat_log' logs the latencies that 'disable_*' or "
+			"'gtod_reduce' turn off",
+			job->name);
+		return -EINVAL;
+	}
+	if ((job->bw_log[0] != '\0' || job->iops_log[0] != '\0') && job->disable_bw) {
+		set_err(err, err_len,
+			"job '%s': 'write_bw_log' and 'write_iops_log' log the samples that "
+			"'disable_bw_measurement' or 'gtod_reduce' turn off",
 			job->name);
 		return -EINVAL;
 	}

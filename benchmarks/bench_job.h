@@ -150,6 +150,14 @@ struct zh_bench_job {
 	uint64_t think_ns;
 	uint32_t think_blocks;
 	bool think_on_issue;
+	/*
+	 * What fio's gtod_reduce turns off (or each on its own): the submission, completion and
+	 * total latency histograms, and the bandwidth and IOPS samples. Block jobs only.
+	 */
+	bool disable_slat;
+	bool disable_clat;
+	bool disable_lat;
+	bool disable_bw;
 	char ioengine[32];    /* as written in the job; "" when not given */
 	unsigned source_line; /* line of the section header; 0 for command line */
 

@@ -278,6 +278,10 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .think_ns = job->think_ns,
 	    .think_blocks = job->think_blocks,
 	    .think_on_issue = job->think_on_issue,
+	    .lat_kinds = (job->disable_slat ? 0 : ZH_BENCH_LAT_SLAT) |
+			 (job->disable_clat ? 0 : ZH_BENCH_LAT_CLAT) |
+			 (job->disable_lat ? 0 : ZH_BENCH_LAT_LAT),
+	    .bw_samples_off = job->disable_bw,
 	};
 	job_rate(job, cfg);
 	cfg->data = zh_bench_job_data(job);

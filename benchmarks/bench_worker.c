@@ -726,6 +726,30 @@ static void slot_done_other(struct zh_bench_worker *w, const struct zh_io *io, u
 		zh_bench_hist_add(&w->sync_lat, lat);
 }
 
+/*
+ * disable_slat/clat/lat (gtod_reduce): count the I/O, keep only the latencies the job wants. Out
+ * of line, so that slot_done's common case tests one flag for it.
+ */
+static SLOW_PATH void slot_stats_reduced(struct zh_bench_worker *w, unsigned d, uint64_t slat,
+					 uint64_t clat)
+{
+	struct zh_bench_dir_stats *st = &w->st[d];
+	unsigned kinds = w->cfg.lat_kinds;
+
+	st->ios++;
+	st->bytes += w->cfg.bs_bytes;
+	if (kinds & ZH_BENCH_LAT_SLAT)
+		zh_bench_hist_add(&st->slat, slat);
+	if (kinds & ZH_BENCH_LAT_CLAT)
+		zh_bench_hist_add(&st->clat, clat);
+	if (kinds & ZH_BENCH_LAT_LAT)
+		zh_bench_hist_add(&st->lat, slat + clat);
+	w->interval_ios[d]++;
+	w->interval_bytes[d] += w->cfg.bs_bytes;
+	if (w->cfg.log_kinds != 0) /* IOPS and bandwidth logs: latency logs are refused */
+		zh_bench_log_window_add(&w->log_window, d, w->cfg.bs_bytes, slat, clat);
+}
+
 static void slot_done(struct zh_reactor *r, struct zh_io *io)
 {
 	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
@@ -738,7 +762,7 @@ static void slot_done(struct zh_reactor *r, struct zh_io *io)
 	w->inflight--;
 	if (ZH_UNLIKELY(io->res != (int32_t)w->cfg.bs_bytes))
 		slot_done_other(w, io, slat + clat);
-	else if (ZH_LIKELY(w->measuring)) {
+	else if (ZH_LIKELY(w->measure_full)) {
 		zh_bench_dir_stats_add_io(&w->st[d], w->cfg.bs_bytes, slat, clat);
 		w->interval_ios[d]++;
 		w->interval_bytes[d] += w->cfg.bs_bytes;
@@ -747,6 +771,8 @@ static void slot_done(struct zh_reactor *r, struct zh_io *io)
 			if (w->cfg.log_avg_ms == 0)
 				log_io(w, d, now, slat, clat);
 		}
+	} else if (w->measuring) {
+		slot_stats_reduced(w, d, slat, clat);
 	}
 	if (ZH_LIKELY(worker_may_issue(w))) {
 		int rc = slot_issue(r, s);
@@ -767,7 +793,7 @@ static void worker_sample(struct zh_bench_worker *w, uint64_t now)
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
 		bool active = d == ZH_BENCH_DIR_READ ? w->cfg.read_pct > 0 : w->cfg.read_pct < 100;
 
-		if (active && interval > 0)
+		if (active && interval > 0 && !w->cfg.bw_samples_off)
 			zh_bench_dir_stats_sample(&w->st[d], w->interval_ios[d],
 						  w->interval_bytes[d], interval);
 		w->interval_ios[d] = 0;
@@ -809,6 +835,7 @@ static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint6
 	}
 	zh_bench_hist_reset(&w->sync_lat);
 	w->measuring = true;
+	w->measure_full = w->cfg.lat_kinds == ZH_BENCH_LAT_ALL;
 	w->measure_start_ns = now;
 	w->last_sample_ns = now;
 }

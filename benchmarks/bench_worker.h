@@ -23,6 +23,12 @@
 /* fio's bw_avg_time/iops_avg_time: one bandwidth and IOPS sample per 500 ms. */
 #define ZH_BENCH_SAMPLE_NS (500ull * 1000 * 1000)
 
+/* The latency histograms a job keeps (all unless disable_* or gtod_reduce). */
+#define ZH_BENCH_LAT_SLAT 1u
+#define ZH_BENCH_LAT_CLAT 2u
+#define ZH_BENCH_LAT_LAT  4u
+#define ZH_BENCH_LAT_ALL  7u
+
 struct zh_bench_log_record {
 	struct zh_bench_log_entry entry;
 	unsigned kind;
@@ -65,6 +71,8 @@ struct zh_bench_worker_cfg {
 	uint64_t think_ns;
 	uint32_t think_blocks;
 	bool think_on_issue; /* count issued blocks, not completed ones */
+	unsigned lat_kinds;  /* ZH_BENCH_LAT_* bits: the latency histograms kept */
+	bool bw_samples_off; /* disable_bw_measurement: no bandwidth or IOPS samples */
 };
 
 struct zh_bench_slot;
@@ -99,6 +107,7 @@ struct zh_bench_worker {
 	uint32_t inflight;
 	bool stopping;
 	bool measuring;
+	bool measure_full; /* measuring with every latency kept: slot_done's common case */
 	uint64_t start_ns;
 	uint64_t measure_start_ns;
 	uint64_t last_sample_ns;

@@ -239,6 +239,7 @@ def extract(path, need_p99):
     ios = 0
     cpu = 0.0
     p99 = None
+    lat_off = False
     for j in jobs:
         cpu += float(j.get("usr_cpu", 0)) + float(j.get("sys_cpu", 0))
         for d in DIRS:
@@ -250,6 +251,10 @@ def extract(path, need_p99):
             ios += n
             if n == 0 or not need_p99:
                 continue
+            clat = s.get("clat_ns") or {}
+            if clat.get("N", 1) == 0 and "percentile" not in clat:
+                lat_off = True  # gtod_reduce / disable_clat: no p99 to compare (shown as 0)
+                continue
             try:
                 v = float(s["clat_ns"]["percentile"]["99.000000"])
             except (KeyError, TypeError, ValueError):
@@ -260,7 +265,7 @@ def extract(path, need_p99):
     if need_p99:
         if iops <= 0:
             die("IOPS is 0 in %s" % path)
-        if p99 is None:
+        if p99 is None and not lat_off:
             die("no p99 latency in %s" % path)
     print("%.3f %.3f %.2f %d" % (iops, (p99 or 0) / 1000.0, cpu, ios))
 

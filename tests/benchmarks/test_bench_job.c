@@ -730,6 +730,28 @@ Test(bench_job, thinktime)
 	ASSERT_ERR_HAS("'thinktime' with 'rate' or 'rate_iops'");
 }
 
+Test(bench_job, gtod_reduce_and_disable_options)
+{
+	cr_assert_eq(parse_str("[a]\ngtod_reduce=1\n[b]\ngtod_reduce=1\ngtod_reduce=0\n"
+			       "[c]\ndisable_slat=1\ndisable_bw=1\n[d]\ndisable_clat\n"
+			       "disable_lat\ndisable_bw_measurement=1\n"),
+		     0, "%s", err);
+	cr_assert(jf.jobs[0].disable_slat && jf.jobs[0].disable_clat && jf.jobs[0].disable_lat &&
+		  jf.jobs[0].disable_bw);
+	cr_assert_not(jf.jobs[1].disable_slat || jf.jobs[1].disable_clat ||
+		      jf.jobs[1].disable_lat || jf.jobs[1].disable_bw);
+	cr_assert(jf.jobs[2].disable_slat && !jf.jobs[2].disable_clat && jf.jobs[2].disable_bw);
+	cr_assert(!jf.jobs[3].disable_slat && jf.jobs[3].disable_clat && jf.jobs[3].disable_lat &&
+		  jf.jobs[3].disable_bw);
+	cr_assert_eq(parse_str("[a]\nrw=put\ngtod_reduce=1\n"), -EINVAL);
+	ASSERT_ERR_HAS("'gtod_reduce' and 'disable_*' are for block jobs");
+	cr_assert_eq(parse_str("[a]\ndisable_clat=1\nwrite_lat_log=x\n"), -EINVAL);
+	ASSERT_ERR_HAS("'write_lat_log' logs the latencies");
+	cr_assert_eq(parse_str("[a]\ngtod_reduce=1\nwrite_iops_log=x\n"), -EINVAL);
+	ASSERT_ERR_HAS("'write_bw_log' and 'write_iops_log' log the samples");
+	cr_assert_eq(parse_str("[a]\ndisable_slat=1\nwrite_bw_log=x\n"), 0, "%s", err);
+}
+
 Test(bench_job, verify_refusals)
 {
 	cr_assert_eq(parse_str("[a]\nrw=randrw\nverify=crc32c\n"), -EINVAL);

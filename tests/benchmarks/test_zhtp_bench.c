@@ -465,6 +465,49 @@ Test(bench_zhtp, durable_writes_job_file_runs)
 	cJSON_Delete(root);
 }
 
+/* ---- gtod_reduce and disable_* -------------------------------------------------------------- */
+
+/* As fio: what is turned off reads 0 (N too), without percentiles or samples. */
+Test(bench_zhtp, gtod_reduce_reports_what_fio_does)
+{
+	cJSON *root = run_json("--name=g --filename=dev.img --size=4m --rw=randread --iodepth=4 "
+			       "--time_based --runtime=600ms --direct=1 --gtod_reduce=1");
+	const cJSON *rd = cJSON_GetObjectItemCaseSensitive(job_at(root, 0), "read");
+	const char *lats[] = {"slat_ns", "clat_ns", "lat_ns"};
+	char *text;
+
+	cr_assert_gt(num(job_at(root, 0), "read", "total_ios"), 0);
+	for (int i = 0; i < 3; i++) {
+		const cJSON *l = cJSON_GetObjectItemCaseSensitive(rd, lats[i]);
+
+		cr_assert_eq(cJSON_GetObjectItemCaseSensitive(l, "N")->valuedouble, 0, "%s",
+			     lats[i]);
+		cr_assert_null(cJSON_GetObjectItemCaseSensitive(l, "percentile"), "%s", lats[i]);
+	}
+	cr_assert_eq(num(job_at(root, 0), "read", "iops_samples"), 0);
+	cr_assert_eq(num(job_at(root, 0), "read", "bw_samples"), 0);
+	cJSON_Delete(root);
+
+	root = run_json("--name=g --filename=dev.img --size=4m --rw=randread --iodepth=4 "
+			"--time_based --runtime=600ms --direct=1 --disable_slat=1");
+	rd = cJSON_GetObjectItemCaseSensitive(job_at(root, 0), "read");
+	cr_assert_eq(num(rd, "slat_ns", "N"), 0);
+	cr_assert_eq(num(rd, "clat_ns", "N"), num(job_at(root, 0), "read", "total_ios"));
+	cr_assert_not_null(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(rd, "clat_ns"), "percentile"));
+	cr_assert_geq(num(job_at(root, 0), "read", "iops_samples"), 1, "samples still taken");
+	cJSON_Delete(root);
+
+	cr_assert_eq(run_bench("--name=g --filename=dev.img --size=1m --rw=randread --direct=1 "
+			       "--gtod_reduce=1"),
+		     0);
+	text = slurp(out_path);
+	cr_assert_not_null(strstr(text, "read: IOPS="), "%s", text);
+	cr_assert_null(strstr(text, "clat"), "%s", text);
+	cr_assert_null(strstr(text, " lat ("), "%s", text);
+	free(text);
+}
+
 /* ---- thinktime ------------------------------------------------------------------------------ */
 
 /* I/Os a job thinking every \p per_think blocks for 10 ms can have done: every think drains the
