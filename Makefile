@@ -61,7 +61,8 @@ fuzz: deps
 		-DZH_BUILD_TESTS=OFF -DZH_BUILD_BENCHMARKS=OFF >/dev/null
 	cmake --build build-fuzz -j $(JOBS)
 	mkdir -p build-fuzz/corpus-bench-job
-	cp tests/benchmarks/jobs/*.fio benchmarks/jobs/*.fio build-fuzz/corpus-bench-job/
+	cp tests/benchmarks/jobs/*.fio benchmarks/jobs/*.fio benchmarks/jobs/compare/*.fio \
+		build-fuzz/corpus-bench-job/
 	build-fuzz/tests/fuzz/fuzz_bench_job -max_total_time=$(FUZZ_SECONDS) \
 		build-fuzz/corpus-bench-job
 	mkdir -p build-fuzz/corpus-codec
