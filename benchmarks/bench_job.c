@@ -889,6 +889,9 @@ static const struct opt_desc job_options[] = {
     O_U32("fdatasync", fdatasync_blocks, 0, UINT32_MAX),
     O_BOOL("end_fsync", end_fsync),
     O_FN("percentile_list", opt_percentile_list),
+    O_BOOL("slat_percentiles", slat_percentiles),
+    O_BOOL("clat_percentiles", clat_percentiles),
+    O_BOOL("lat_percentiles", lat_percentiles),
     O_U32("buffer_compress_percentage", compress_pct, 0, 100),
     O_FN("buffer_compress_chunk", opt_compress_chunk),
     O_BOOL("zero_buffers", zero_buffers),
@@ -1063,6 +1066,7 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->zstd_level = ZH_BENCH_ZSTD_AUTO;
 	job->think_blocks = 1;
 	job->scramble_buffers = true;
+	job->clat_percentiles = true;
 }
 
 struct zh_bench_data zh_bench_job_data(const struct zh_bench_job *job)

@@ -136,6 +136,10 @@ struct zh_bench_job {
 	bool refill_buffers_set;
 	/* scramble_buffers (fio's default 1): see struct zh_bench_data. */
 	bool scramble_buffers;
+	/* Which latencies get percentiles (fio's defaults: clat only). */
+	bool slat_percentiles;
+	bool clat_percentiles;
+	bool lat_percentiles;
 	/* percentile_list, sorted ascending; pct_count 0: fio's default list. */
 	double pct_list[ZH_BENCH_PCT_MAX];
 	uint32_t pct_count;
@@ -214,8 +218,8 @@ struct zh_bench_data zh_bench_job_data(const struct zh_bench_job *job);
 /**
  * Fill \p job with fio's defaults: rw=read, bs=4096, iodepth=1, numjobs=1, rwmixread=50,
  * randrepeat=1, randseed=0x89, direct=0, invalidate=1, do_verify=1, loops=1,
- * buffer_compress_chunk=512, scramble_buffers=1, thinktime_blocks=1; everything else zero or
- * empty.
+ * buffer_compress_chunk=512, scramble_buffers=1, thinktime_blocks=1, clat_percentiles=1;
+ * everything else zero or empty.
  */
 void zh_bench_job_defaults(struct zh_bench_job *job);
 

@@ -298,6 +298,11 @@ static void results_fill(struct obj_job *jobs, unsigned count, struct obj_thread
 		r->rw_name = zh_bench_rw_name(job->rw);
 		r->bs_bytes = job->bs_bytes;
 		r->iodepth = job->iodepth;
+		r->pct_list = job->pct_list;
+		r->pct_count = job->pct_count;
+		r->slat_pct = job->slat_percentiles;
+		r->no_clat_pct = !job->clat_percentiles;
+		r->lat_pct = job->lat_percentiles;
 		r->ioengine_requested = job->ioengine;
 		r->runtime_ns = elapsed_ns;
 		for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)

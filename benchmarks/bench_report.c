@@ -39,17 +39,26 @@ static const double pct_default[] = {1.0,  5.0,	 10.0, 20.0, 30.0, 40.0, 50.0,	6
 
 _Static_assert(sizeof(pct_default) / sizeof(pct_default[0]) <= ZH_BENCH_PCT_MAX, "list size");
 
-/* The percentiles to report: fio's default list, or the job's percentile_list. */
+/*
+ * The percentiles to report: fio's default list, or the job's percentile_list; and for which
+ * latencies (PCT_* bits: slat_percentiles, clat_percentiles, lat_percentiles).
+ */
 struct pct_set {
 	const double *v;
 	size_t n;
+	unsigned kinds;
 };
+
+enum { PCT_SLAT = 1, PCT_CLAT = 2, PCT_LAT = 4 };
 
 static struct pct_set result_pcts(const struct zh_bench_result *r)
 {
+	unsigned kinds = (r->slat_pct ? PCT_SLAT : 0) | (r->no_clat_pct ? 0 : PCT_CLAT) |
+			 (r->lat_pct ? PCT_LAT : 0);
+
 	if (r->pct_count > 0)
-		return (struct pct_set){r->pct_list, r->pct_count};
-	return (struct pct_set){pct_default, sizeof(pct_default) / sizeof(pct_default[0])};
+		return (struct pct_set){r->pct_list, r->pct_count, kinds};
+	return (struct pct_set){pct_default, sizeof(pct_default) / sizeof(pct_default[0]), kinds};
 }
 
 /*
@@ -379,6 +388,7 @@ static void print_dir_block(FILE *out, const struct zh_bench_result *r, unsigned
 			    const struct group_dir *g)
 {
 	const struct zh_bench_dir_stats *st = &r->dir[d];
+	struct pct_set pcts = result_pcts(r);
 	uint64_t bw = per_second(st->bytes, r->runtime_ns);
 	char iops_s[32], bw_s[32], bw_alt[32], io_s[32];
 
@@ -398,8 +408,12 @@ static void print_dir_block(FILE *out, const struct zh_bench_result *r, unsigned
 		print_lat_line(out, "clat", &st->clat);
 	if (st->lat.count)
 		print_lat_line(out, " lat", &st->lat);
-	if (st->clat.count)
-		print_percentiles(out, "clat", &st->clat, result_pcts(r));
+	if (st->slat.count && (pcts.kinds & PCT_SLAT))
+		print_percentiles(out, "slat", &st->slat, pcts);
+	if (st->clat.count && (pcts.kinds & PCT_CLAT))
+		print_percentiles(out, "clat", &st->clat, pcts);
+	if (st->lat.count && (pcts.kinds & PCT_LAT))
+		print_percentiles(out, "lat", &st->lat, pcts);
 	print_rate_lines(out, st, g);
 }
 
@@ -672,11 +686,11 @@ static int json_add_dir(cJSON *job, const char *key, const struct zh_bench_dir_s
 	    !add_num(o, "drop_ios", 0))
 		return -ENOMEM;
 
-	ret = json_add_lat(o, "slat_ns", &st->slat, NULL);
+	ret = json_add_lat(o, "slat_ns", &st->slat, (pcts->kinds & PCT_SLAT) ? pcts : NULL);
 	if (ret == 0)
-		ret = json_add_lat(o, "clat_ns", &st->clat, pcts);
+		ret = json_add_lat(o, "clat_ns", &st->clat, (pcts->kinds & PCT_CLAT) ? pcts : NULL);
 	if (ret == 0)
-		ret = json_add_lat(o, "lat_ns", &st->lat, NULL);
+		ret = json_add_lat(o, "lat_ns", &st->lat, (pcts->kinds & PCT_LAT) ? pcts : NULL);
 	if (ret == 0)
 		ret = json_add_rates(o, st, g);
 	return ret;

@@ -74,6 +74,8 @@ struct zh_bench_result {
 	/* percentile_list (ascending, at most ZH_BENCH_PCT_MAX); NULL and 0: fio's default list. */
 	const double *pct_list;
 	unsigned pct_count;
+	/* Which latencies get percentiles; all false is fio's default (clat only). */
+	bool slat_pct, no_clat_pct, lat_pct;
 	/* Percent of runtime. */
 	double usr_cpu_pct, sys_cpu_pct;
 	/* usr+sys seconds spent by the process during the job's group. */

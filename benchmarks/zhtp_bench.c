@@ -148,6 +148,9 @@ static void result_init(struct zh_bench_result *res, const struct zh_bench_plan_
 	res->fsync_asked = pw->job->fsync_blocks != 0;
 	res->pct_list = pw->job->pct_list;
 	res->pct_count = pw->job->pct_count;
+	res->slat_pct = pw->job->slat_percentiles;
+	res->no_clat_pct = !pw->job->clat_percentiles;
+	res->lat_pct = pw->job->lat_percentiles;
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
 		zh_bench_dir_stats_reset(&res->dir[d]);
 	zh_bench_hist_reset(&res->sync_lat);

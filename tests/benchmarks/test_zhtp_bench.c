@@ -465,6 +465,51 @@ Test(bench_zhtp, durable_writes_job_file_runs)
 	cJSON_Delete(root);
 }
 
+/* \p job's \p dir.\p lat has a percentile \p has and none \p hasnt; NULL: no percentiles. */
+static void assert_percentiles(const cJSON *job, const char *dir, const char *lat, const char *has,
+			       const char *hasnt)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(job, dir);
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, lat),
+							  "percentile");
+
+	if (has == NULL) {
+		cr_assert_null(p, "%s.%s has percentiles", dir, lat);
+		return;
+	}
+	cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(p, has)), "%s.%s: no %s", dir,
+		  lat, has);
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(p, hasnt), "%s.%s: %s", dir, lat, hasnt);
+}
+
+/* fio's slat_percentiles, clat_percentiles and lat_percentiles, in both outputs. */
+Test(bench_zhtp, percentiles_for_the_latencies_asked)
+{
+	cJSON *root = run_json("--name=p --filename=dev.img --size=1m --rw=randread --direct=1 "
+			       "--slat_percentiles=1 --lat_percentiles=1 --clat_percentiles=0");
+	char *text;
+
+	assert_percentiles(job_at(root, 0), "read", "slat_ns", "99.000000", "99.000001");
+	assert_percentiles(job_at(root, 0), "read", "clat_ns", NULL, NULL);
+	assert_percentiles(job_at(root, 0), "read", "lat_ns", "99.000000", "99.000001");
+	cJSON_Delete(root);
+	root = run_json("--name=p --filename=dev.img --size=1m --rw=randread --direct=1");
+	assert_percentiles(job_at(root, 0), "read", "slat_ns", NULL, NULL);
+	assert_percentiles(job_at(root, 0), "read", "clat_ns", "99.000000", "99.000001");
+	assert_percentiles(job_at(root, 0), "read", "lat_ns", NULL, NULL);
+	cJSON_Delete(root);
+	cr_assert_eq(run_bench("--name=p --filename=dev.img --size=1m --rw=randread --direct=1 "
+			       "--slat_percentiles=1 --lat_percentiles=1"),
+		     0);
+	text = slurp(out_path);
+	cr_assert_not_null(strstr(text, "    slat percentiles ("), "%s", text);
+	cr_assert_not_null(strstr(text, "    clat percentiles ("), "%s", text);
+	cr_assert_not_null(strstr(text, "    lat percentiles ("), "%s", text);
+	cr_assert_lt(strstr(text, "slat percentiles"), strstr(text, "clat percentiles"),
+		     "fio's order");
+	free(text);
+}
+
 /* ---- gtod_reduce and disable_* -------------------------------------------------------------- */
 
 /* As fio: what is turned off reads 0 (N too), without percentiles or samples. */
@@ -936,9 +981,13 @@ Test(bench_zhtp, object_jobs_put_and_get_at_the_zstd_level_asked)
 	cr_assert_eq(num(job_at(root, 0), "write", "io_bytes"), 8 << 20);
 	assert_store_level(job_at(root, 0), 1, 1, false);
 	cJSON_Delete(root);
-	root = run_json("--name=g --directory=store --rw=get --bs=1m --size=4m");
+	/* Regression: object jobs dropped percentile_list and reported fio's default list. */
+	root = run_json("--name=g --directory=store --rw=get --bs=1m --size=4m "
+			"--percentile_list=50:99 --lat_percentiles=1");
 	cr_assert_eq(num(job_at(root, 0), "read", "total_ios"), 4);
 	assert_store_level(job_at(root, 0), 1, 9, true);
+	assert_percentiles(job_at(root, 0), "read", "clat_ns", "50.000000", "1.000000");
+	assert_percentiles(job_at(root, 0), "read", "lat_ns", "99.000000", "1.000000");
 	cJSON_Delete(root);
 
 	cr_assert_eq(run_bench("--name=p --directory=store --rw=put --bs=1m --size=2m "
