@@ -257,7 +257,9 @@ static int parse_size(const char *s, uint64_t *bytes, uint32_t *pct, const char 
 	return rc;
 }
 
-static int parse_time_ns(const char *s, uint64_t *ns, const char **why)
+/* A time; a number without a unit is in \p bare_unit ("" is seconds). */
+static int parse_time_in(const char *s, const char *bare_unit, const char *expected, uint64_t *ns,
+			 const char **why)
 {
 	const char *end;
 	uint64_t v;
@@ -265,12 +267,18 @@ static int parse_time_ns(const char *s, uint64_t *ns, const char **why)
 
 	rc = parse_uint_prefix(s, &v, &end, why);
 	if (rc == 0) {
-		*why = "expected a time like 30, 500ms or 2m";
-		rc = scale(v, end, time_units, sizeof(time_units) / sizeof(time_units[0]), ns, why);
+		*why = expected;
+		rc = scale(v, *end == '\0' ? bare_unit : end, time_units,
+			   sizeof(time_units) / sizeof(time_units[0]), ns, why);
 	} else if (strcmp(*why, "expected a number") == 0) {
-		*why = "expected a time like 30, 500ms or 2m";
+		*why = expected;
 	}
 	return rc;
+}
+
+static int parse_time_ns(const char *s, uint64_t *ns, const char **why)
+{
+	return parse_time_in(s, "", "expected a time like 30, 500ms or 2m", ns, why);
 }
 
 static int parse_bool(const char *s, bool *out, const char **why)
@@ -487,19 +495,13 @@ static int opt_rate_process(struct zh_bench_job *job, const struct opt_ctx *ctx)
 /* fio's thinktime: a time, in microseconds when it has no unit. */
 static int opt_thinktime(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	static const char *const expected = "expected a time like 100, 50us or 2ms";
-	const char *why = expected;
-	const char *end;
-	uint64_t v;
+	const char *why;
 	int rc = need_value(ctx);
 
 	if (rc != 0)
 		return rc;
-	if (parse_uint_prefix(ctx->value, &v, &end, &why) != 0)
-		return bad_value(ctx, expected);
-	why = expected;
-	if (scale(v, *end == '\0' ? "us" : end, time_units,
-		  sizeof(time_units) / sizeof(time_units[0]), &job->think_ns, &why) != 0)
+	if (parse_time_in(ctx->value, "us", "expected a time like 100, 50us or 2ms", &job->think_ns,
+			  &why) != 0)
 		return bad_value(ctx, why);
 	return 0;
 }
@@ -1103,6 +1105,12 @@ static void resolve_log(char *log, bool *use_name, const char *name)
 	*use_name = false;
 }
 
+static bool job_rated(const struct zh_bench_job *job)
+{
+	return (job->rate_bytes[0] | job->rate_bytes[1] | job->rate_iops[0] | job->rate_iops[1]) !=
+	       0;
+}
+
 int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 {
 	ZH_ASSERT(job != NULL);
@@ -1155,8 +1163,7 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 			job->name);
 		return -EINVAL;
 	}
-	if (zh_bench_rw_is_object(job->rw) &&
-	    (job->rate_bytes[0] | job->rate_bytes[1] | job->rate_iops[0] | job->rate_iops[1])) {
+	if (zh_bench_rw_is_object(job->rw) && job_rated(job)) {
 		set_err(err, err_len, "job '%s': 'rate' and 'rate_iops' are for block jobs",
 			job->name);
 		return -EINVAL;
@@ -1188,8 +1195,7 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		set_err(err, err_len, "job '%s': 'thinktime' is for block jobs", job->name);
 		return -EINVAL;
 	}
-	if (job->think_ns != 0 &&
-	    (job->rate_bytes[0] | job->rate_bytes[1] | job->rate_iops[0] | job->rate_iops[1])) {
+	if (job->think_ns != 0 && job_rated(job)) {
 		set_err(err, err_len,
 			"job '%s': 'thinktime' with 'rate' or 'rate_iops': give one, both pace the "
 			"job",

@@ -290,23 +290,10 @@ static void results_fill(struct obj_job *jobs, unsigned count, struct obj_thread
 		struct zh_bench_result *r = &res[j];
 		unsigned dir = job->rw == ZH_BENCH_RW_GET ? ZH_BENCH_DIR_READ : ZH_BENCH_DIR_WRITE;
 
-		memset(r, 0, sizeof(*r));
-		snprintf(r->name, sizeof(r->name), "%s", job->name);
-		r->groupid = groupid;
+		zh_bench_result_init(r, job, groupid);
 		r->jobs = job->numjobs;
 		r->error = atomic_load(&jobs[j].error);
-		r->rw_name = zh_bench_rw_name(job->rw);
-		r->bs_bytes = job->bs_bytes;
-		r->iodepth = job->iodepth;
-		r->pct_list = job->pct_list;
-		r->pct_count = job->pct_count;
-		r->slat_pct = job->slat_percentiles;
-		r->no_clat_pct = !job->clat_percentiles;
-		r->lat_pct = job->lat_percentiles;
-		r->ioengine_requested = job->ioengine;
 		r->runtime_ns = elapsed_ns;
-		for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
-			zh_bench_dir_stats_reset(&r->dir[d]);
 		for (unsigned i = 0; i < nthreads; i++) {
 			if (t[i].oj == &jobs[j])
 				zh_bench_dir_stats_merge(&r->dir[dir], &t[i].st);

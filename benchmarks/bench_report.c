@@ -61,6 +61,27 @@ static struct pct_set result_pcts(const struct zh_bench_result *r)
 	return (struct pct_set){pct_default, sizeof(pct_default) / sizeof(pct_default[0]), kinds};
 }
 
+void zh_bench_result_init(struct zh_bench_result *res, const struct zh_bench_job *job,
+			  unsigned groupid)
+{
+	memset(res, 0, sizeof(*res));
+	snprintf(res->name, sizeof(res->name), "%s", job->name);
+	res->groupid = groupid;
+	res->rw_name = zh_bench_rw_name(job->rw);
+	res->bs_bytes = job->bs_bytes;
+	res->iodepth = job->iodepth;
+	res->ioengine_requested = job->ioengine;
+	res->fsync_asked = job->fsync_blocks != 0;
+	res->pct_list = job->pct_list;
+	res->pct_count = job->pct_count;
+	res->slat_pct = job->slat_percentiles;
+	res->no_clat_pct = !job->clat_percentiles;
+	res->lat_pct = job->lat_percentiles;
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
+		zh_bench_dir_stats_reset(&res->dir[d]);
+	zh_bench_hist_reset(&res->sync_lat);
+}
+
 /*
  * Decimals to print a list's percentiles with: 2 as fio's default list, more when one of a
  * percentile_list needs them, and then (as fio) for every entry: "1.000th" beside "99.999th".

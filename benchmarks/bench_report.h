@@ -101,6 +101,16 @@ struct zh_bench_result {
 ZH_MUST_CHECK int zh_bench_report_normal(FILE *out, const struct zh_bench_result *results,
 					 size_t n);
 
+struct zh_bench_job;
+
+/**
+ * Start \p res for \p job in group \p groupid: what the job file said (name, rw, bs, iodepth,
+ * ioengine, fsync, percentile_list and which latencies get percentiles), statistics empty.
+ * Block and object jobs alike, so that both report what the job asked for.
+ */
+void zh_bench_result_init(struct zh_bench_result *res, const struct zh_bench_job *job,
+			  unsigned groupid);
+
 /**
  * Write the results as fio's JSON output (fio 3.33 key names and nesting), formatted by
  * cJSON_Print and followed by a newline. Adds "iops_per_cpu_second" to every job.

@@ -87,7 +87,7 @@ struct zh_bench_worker {
 	uint64_t issued_bytes;
 	uint64_t writes_unsynced; /* writes issued since the last flush */
 	bool sync_due;		  /* the next request a slot issues is a flush */
-	bool slow_base;	 /* verify, a rate limit or refill: every issue takes the slow path */
+	bool slow_base;	 /* verify, rate, refill or thinktime: every issue takes the slow path */
 	bool slow_issue; /* slow_base or sync_due: slot_issue takes its slow path */
 	/* Rate limiting: on, I/Os counted per direction, slots waiting for their time (FIFO). */
 	bool rated;

@@ -135,27 +135,6 @@ static double tv_seconds(struct timeval tv)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-static void result_init(struct zh_bench_result *res, const struct zh_bench_plan_worker *pw,
-			unsigned groupid)
-{
-	memset(res, 0, sizeof(*res));
-	snprintf(res->name, sizeof(res->name), "%s", pw->job->name);
-	res->groupid = groupid;
-	res->rw_name = zh_bench_rw_name(pw->job->rw);
-	res->bs_bytes = pw->job->bs_bytes;
-	res->iodepth = pw->job->iodepth;
-	res->ioengine_requested = pw->job->ioengine;
-	res->fsync_asked = pw->job->fsync_blocks != 0;
-	res->pct_list = pw->job->pct_list;
-	res->pct_count = pw->job->pct_count;
-	res->slat_pct = pw->job->slat_percentiles;
-	res->no_clat_pct = !pw->job->clat_percentiles;
-	res->lat_pct = pw->job->lat_percentiles;
-	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
-		zh_bench_dir_stats_reset(&res->dir[d]);
-	zh_bench_hist_reset(&res->sync_lat);
-}
-
 static void verify_add(struct zh_bench_verify_report *to, const struct zh_bench_verify_report *v)
 {
 	if (!v->ran)
@@ -242,7 +221,7 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 		const struct zh_bench_worker *w = &g->workers[i];
 
 		if (!merged || n == 0) {
-			result_init(&out[n++], &g->plan.workers[i], g->plan.groupid);
+			zh_bench_result_init(&out[n++], g->plan.workers[i].job, g->plan.groupid);
 			first = i;
 		}
 		result_add(&out[n - 1], w, snapshot);
