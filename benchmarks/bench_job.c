@@ -430,19 +430,17 @@ static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
 }
 
 /*
- * fio's per-direction pair "READ[,WRITE[,TRIM]]": one value applies to reads and writes, an
- * empty field leaves its direction unlimited. Sizes (rate=, bytes per second) take k/m/g
- * suffixes; counts (rate_iops=) are plain numbers.
+ * Split fio's per-direction value "READ[,WRITE[,TRIM]]", copied into \p buf, into its fields
+ * (NULL past the last). \return the number of fields, 1 to 3, or -EINVAL.
  */
-static int parse_rw_pair(const struct opt_ctx *ctx, bool sizes, uint64_t out[2])
+static int split_rw(const struct opt_ctx *ctx, char *buf, size_t buf_len, char *field[3])
 {
-	char buf[128], *field[3] = {NULL, NULL, NULL};
-	unsigned n = 0;
-	uint64_t v[3] = {0, 0, 0};
+	int n = 0;
 
-	if (strlen(ctx->value) >= sizeof(buf))
+	if (strlen(ctx->value) >= buf_len)
 		return bad_value(ctx, "too long");
-	snprintf(buf, sizeof(buf), "%s", ctx->value);
+	snprintf(buf, buf_len, "%s", ctx->value);
+	field[0] = field[1] = field[2] = NULL;
 	for (char *p = buf; p != NULL; n++) {
 		if (n == 3)
 			return bad_value(ctx, "expected at most read,write,trim");
@@ -451,7 +449,23 @@ static int parse_rw_pair(const struct opt_ctx *ctx, bool sizes, uint64_t out[2])
 		if (p != NULL)
 			*p++ = '\0';
 	}
-	for (unsigned i = 0; i < n; i++) {
+	return n;
+}
+
+/*
+ * fio's per-direction pair "READ[,WRITE[,TRIM]]": one value applies to reads and writes, an
+ * empty field leaves its direction unlimited. Sizes (rate=, bytes per second) take k/m/g
+ * suffixes; counts (rate_iops=) are plain numbers.
+ */
+static int parse_rw_pair(const struct opt_ctx *ctx, bool sizes, uint64_t out[2])
+{
+	char buf[128], *field[3];
+	int n = split_rw(ctx, buf, sizeof(buf), field);
+	uint64_t v[3] = {0, 0, 0};
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
 		const char *why = "expected a number";
 
 		if (field[i][0] == '\0')
@@ -603,26 +617,207 @@ static int opt_rwmixwrite(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return rc;
 }
 
+/* ---- block sizes: bs, bsrange, bssplit (bench_bs.h) ---- */
+
+/* One block size, from 1 byte to ZH_BENCH_BS_MAX_BYTES. */
+static int parse_bs_bytes(const char *s, uint32_t *out, const char **why)
+{
+	uint64_t v;
+
+	if (parse_size(s, &v, NULL, why) != 0)
+		return -EINVAL;
+	if (v == 0 || v > ZH_BENCH_BS_MAX_BYTES) {
+		*why = "expected a size like 4k, from 1 byte to 1g";
+		return -EINVAL;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * A block-size option's value, "READ[,WRITE[,TRIM]]", each field parsed by \p parse into
+ * sizes of \p kind. One field sets both directions, an empty one leaves its direction as it
+ * was, and a direction set by a stronger option (fio: bssplit over bsrange over bs) keeps it.
+ * Nothing changes unless every field parses.
+ */
+static int set_bs_fields(struct zh_bench_job *job, const struct opt_ctx *ctx,
+			 enum zh_bench_bs_kind kind,
+			 int (*parse)(char *field, struct zh_bench_bs *bs, const char **why))
+{
+	char buf[4096], *field[3];
+	struct zh_bench_bs parsed[2] = {{0}}; /* whole, so jobs compare with memcmp */
+	int n = split_rw(ctx, buf, sizeof(buf), field);
+	const char *why = NULL;
+
+	if (n < 0)
+		return n;
+	if (n == 3 && field[2][0] != '\0')
+		return bad_value(ctx, "a trim block size is not supported (no trims are issued)");
+	for (int d = 0; d < 2 && d < n; d++) {
+		if (field[d][0] != '\0' && parse(field[d], &parsed[d], &why) != 0)
+			return bad_value(ctx, why);
+	}
+	for (int d = 0; d < 2; d++) {
+		int f = n == 1 ? 0 : d;
+
+		if (f < n && field[f][0] != '\0' && kind >= job->bs[d].kind)
+			job->bs[d] = parsed[f];
+	}
+	return 0;
+}
+
+static int parse_bs_one(char *field, struct zh_bench_bs *bs, const char **why)
+{
+	uint32_t v;
+
+	if (strchr(field, '-') != NULL) {
+		/* fio reads "4k-16k" here as a read size and a write size: surely not meant. */
+		*why = "a range goes in bsrange=4k-16k (bs=4k,16k: reads 4k, writes 16k)";
+		return -EINVAL;
+	}
+	if (strchr(field, ':') != NULL || strchr(field, '/') != NULL) {
+		*why = "a mix of sizes goes in bssplit=4k/50:64k/50";
+		return -EINVAL;
+	}
+	if (parse_bs_bytes(field, &v, why) != 0)
+		return -EINVAL;
+	zh_bench_bs_one(bs, v);
+	return 0;
+}
+
+/* "MIN-MAX", or one size (a range of one). */
+static int parse_bs_range(char *field, struct zh_bench_bs *bs, const char **why)
+{
+	char *dash = strchr(field, '-');
+	uint32_t min, max;
+
+	if (dash != NULL)
+		*dash = '\0';
+	if (parse_bs_bytes(field, &min, why) != 0 ||
+	    parse_bs_bytes(dash != NULL ? dash + 1 : field, &max, why) != 0)
+		return -EINVAL;
+	if (min > max) {
+		*why = "the smallest size comes first, as in 4k-16k";
+		return -EINVAL;
+	}
+	zh_bench_bs_one(bs, min);
+	bs->kind = ZH_BENCH_BS_RANGE;
+	bs->max_bytes = max;
+	return 0;
+}
+
+/* A bssplit percentage, 0 to 100 with at most 4 decimals, in millionths of the whole. */
+static int parse_share(const char *s, uint32_t *share, const char **why)
+{
+	uint64_t whole = 0, frac = 0;
+	unsigned digits = 0, frac_digits = 0;
+
+	*why = "expected a percentage from 0 to 100, with at most 4 decimals, as in 4k/12.5";
+	for (; is_digit(*s) && digits < 4; s++, digits++)
+		whole = whole * 10 + (uint64_t)(*s - '0');
+	if (*s == '.') {
+		for (s++; is_digit(*s) && frac_digits < 4; s++, frac_digits++)
+			frac = frac * 10 + (uint64_t)(*s - '0');
+	}
+	if (*s != '\0' || digits == 0)
+		return -EINVAL;
+	for (; frac_digits < 4; frac_digits++)
+		frac *= 10;
+	if (whole * 10000 + frac > ZH_BENCH_BS_SHARE_WHOLE)
+		return -EINVAL;
+	*share = (uint32_t)(whole * 10000 + frac);
+	return 0;
+}
+
+/*
+ * Shares given add up to the whole; entries without one split what is left evenly (the last
+ * takes the rounding). fio accepts other sums and then gives what is missing to one size (the
+ * last after sorting by share), which hides a typo, so they are refused.
+ */
+static int split_fill(struct zh_bench_bs *bs, const bool *missing, const char **why)
+{
+	uint64_t given = 0;
+	uint32_t missing_count = 0, left, last = 0;
+
+	for (uint32_t i = 0; i < bs->split_count; i++) {
+		given += missing[i] ? 0 : bs->split_share[i];
+		missing_count += missing[i];
+	}
+	if (given > ZH_BENCH_BS_SHARE_WHOLE ||
+	    (missing_count == 0 && given != ZH_BENCH_BS_SHARE_WHOLE)) {
+		*why = "the percentages must add up to 100";
+		return -EINVAL;
+	}
+	left = ZH_BENCH_BS_SHARE_WHOLE - (uint32_t)given;
+	for (uint32_t i = 0; i < bs->split_count; i++) {
+		if (missing[i]) {
+			bs->split_share[i] = left / missing_count;
+			last = i;
+		}
+	}
+	if (missing_count > 0)
+		bs->split_share[last] += left % missing_count;
+	return 0;
+}
+
+/* "SIZE[/PCT]:SIZE[/PCT]...", at most ZH_BENCH_BSSPLIT_MAX entries. */
+static int parse_bs_split(char *field, struct zh_bench_bs *bs, const char **why)
+{
+	bool missing[ZH_BENCH_BSSPLIT_MAX] = {false};
+	char *entry = field;
+
+	bs->kind = ZH_BENCH_BS_SPLIT;
+	bs->split_count = 0;
+	bs->min_bytes = UINT32_MAX;
+	bs->max_bytes = 0;
+	while (entry != NULL) {
+		char *next = strchr(entry, ':'), *slash;
+		uint32_t i = bs->split_count;
+
+		if (next != NULL)
+			*next++ = '\0';
+		if (i == ZH_BENCH_BSSPLIT_MAX) {
+			*why = "at most 64 sizes";
+			return -EINVAL;
+		}
+		slash = strchr(entry, '/');
+		if (slash != NULL)
+			*slash++ = '\0';
+		if (parse_bs_bytes(entry, &bs->split_bytes[i], why) != 0)
+			return -EINVAL;
+		missing[i] = slash == NULL || *slash == '\0';
+		bs->split_share[i] = 0;
+		if (!missing[i] && parse_share(slash, &bs->split_share[i], why) != 0)
+			return -EINVAL;
+		if (bs->split_bytes[i] < bs->min_bytes)
+			bs->min_bytes = bs->split_bytes[i];
+		if (bs->split_bytes[i] > bs->max_bytes)
+			bs->max_bytes = bs->split_bytes[i];
+		bs->split_count++;
+		entry = next;
+	}
+	return split_fill(bs, missing, why);
+}
+
 static int opt_bs(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	const char *why;
-	uint64_t v;
 	int rc = need_value(ctx);
 
-	if (rc != 0)
-		return rc;
-	if (strchr(ctx->value, ',') != NULL)
-		return bad_value(ctx, "separate read/write block sizes are not supported; "
-				      "expected one size like 4k");
-	if (strchr(ctx->value, '-') != NULL || strchr(ctx->value, ':') != NULL)
-		return bad_value(ctx, "block size ranges are not supported; "
-				      "expected one size like 4k");
-	if (parse_size(ctx->value, &v, NULL, &why) != 0)
-		return bad_value(ctx, why);
-	if (v == 0 || v > ZH_BENCH_BS_MAX_BYTES)
-		return bad_value(ctx, "expected a size like 4k, from 1 byte to 1g");
-	job->bs_bytes = (uint32_t)v;
-	return 0;
+	return rc != 0 ? rc : set_bs_fields(job, ctx, ZH_BENCH_BS_ONE, parse_bs_one);
+}
+
+static int opt_bsrange(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	return rc != 0 ? rc : set_bs_fields(job, ctx, ZH_BENCH_BS_RANGE, parse_bs_range);
+}
+
+static int opt_bssplit(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	return rc != 0 ? rc : set_bs_fields(job, ctx, ZH_BENCH_BS_SPLIT, parse_bs_split);
 }
 
 static int opt_size(struct zh_bench_job *job, const struct opt_ctx *ctx)
@@ -859,6 +1054,9 @@ static const struct opt_desc job_options[] = {
     O_FN("rwmixwrite", opt_rwmixwrite),
     O_FN("bs", opt_bs),
     O_FN("blocksize", opt_bs),
+    O_FN("bsrange", opt_bsrange),
+    O_FN("blocksize_range", opt_bsrange),
+    O_FN("bssplit", opt_bssplit),
     O_U32("iodepth", iodepth, 1, ZH_BENCH_IODEPTH_MAX),
     O_U32("numjobs", numjobs, 1, ZH_BENCH_NUMJOBS_MAX),
     O_FN("size", opt_size),
@@ -1055,7 +1253,8 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	memset(job, 0, sizeof(*job));
 	job->rw = ZH_BENCH_RW_READ;
 	job->rwmixread_pct = 50;
-	job->bs_bytes = 4096;
+	zh_bench_bs_one(&job->bs[0], 4096);
+	zh_bench_bs_one(&job->bs[1], 4096);
 	job->iodepth = 1;
 	job->iodepth_batch_submit = 1; /* fio's default: every I/O submitted when queued */
 	job->numjobs = 1;
@@ -1109,6 +1308,89 @@ static bool job_rated(const struct zh_bench_job *job)
 {
 	return (job->rate_bytes[0] | job->rate_bytes[1] | job->rate_iops[0] | job->rate_iops[1]) !=
 	       0;
+}
+
+/* The directions \p job's I/O goes in: bit 0 reads, bit 1 writes. */
+static unsigned job_dirs(const struct zh_bench_job *job)
+{
+	switch (job->rw) {
+	case ZH_BENCH_RW_READ:
+	case ZH_BENCH_RW_RANDREAD:
+	case ZH_BENCH_RW_GET:
+		return 1;
+	case ZH_BENCH_RW_WRITE:
+	case ZH_BENCH_RW_RANDWRITE:
+	case ZH_BENCH_RW_PUT:
+		return 2;
+	case ZH_BENCH_RW_RW:
+	case ZH_BENCH_RW_RANDRW:
+		break;
+	}
+	return (job->rwmixread_pct > 0 ? 1u : 0u) | (job->rwmixread_pct < 100 ? 2u : 0u);
+}
+
+uint32_t zh_bench_job_bs(const struct zh_bench_job *job)
+{
+	uint32_t one = 0;
+
+	for (unsigned d = 0; d < 2; d++) {
+		const struct zh_bench_bs *bs = &job->bs[d];
+
+		if ((job_dirs(job) & (1u << d)) == 0)
+			continue;
+		if (zh_bench_bs_varies(bs) || (one != 0 && bs->min_bytes != one))
+			return 0;
+		one = bs->min_bytes;
+	}
+	return one;
+}
+
+uint32_t zh_bench_job_bs_max(const struct zh_bench_job *job)
+{
+	uint32_t max = 0;
+
+	for (unsigned d = 0; d < 2; d++) {
+		if ((job_dirs(job) & (1u << d)) != 0 && job->bs[d].max_bytes > max)
+			max = job->bs[d].max_bytes;
+	}
+	return max;
+}
+
+/*
+ * Block sizes against the rest of the job: object jobs put and get objects of one size, and
+ * verify keeps one record per block, so both need one size; a set size holds the largest.
+ */
+static int job_check_bs(const struct zh_bench_job *job, char *err, size_t err_len)
+{
+	uint32_t one = zh_bench_job_bs(job), max = zh_bench_job_bs_max(job);
+
+	if (one == 0 && zh_bench_rw_is_object(job->rw)) {
+		set_err(err, err_len,
+			"job '%s': an object job's 'bs' is one object size (no bsrange or "
+			"bssplit)",
+			job->name);
+		return -EINVAL;
+	}
+	if (one == 0 && job->verify) {
+		set_err(err, err_len,
+			"job '%s': 'verify' needs one block size (no bsrange, bssplit or "
+			"separate read and write sizes)",
+			job->name);
+		return -EINVAL;
+	}
+	if (job->verify && one < ZH_BENCH_VERIFY_MIN_BLOCK) {
+		set_err(err, err_len, "job '%s': 'verify' needs a bs of at least %u bytes",
+			job->name, ZH_BENCH_VERIFY_MIN_BLOCK);
+		return -EINVAL;
+	}
+	if (job->size_bytes != 0 && job->size_bytes < max) {
+		set_err(err, err_len,
+			"job '%s': 'size' (%llu bytes) is smaller than the largest block (%u "
+			"bytes)",
+			job->name, (unsigned long long)job->size_bytes, max);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
@@ -1202,18 +1484,7 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 			job->name);
 		return -EINVAL;
 	}
-	if (job->verify && job->bs_bytes < ZH_BENCH_VERIFY_MIN_BLOCK) {
-		set_err(err, err_len, "job '%s': 'verify' needs a bs of at least %u bytes",
-			job->name, ZH_BENCH_VERIFY_MIN_BLOCK);
-		return -EINVAL;
-	}
-	if (job->size_bytes != 0 && job->size_bytes < job->bs_bytes) {
-		set_err(err, err_len,
-			"job '%s': 'size' (%llu bytes) is smaller than 'bs' (%u bytes)", job->name,
-			(unsigned long long)job->size_bytes, job->bs_bytes);
-		return -EINVAL;
-	}
-	return 0;
+	return job_check_bs(job, err, err_len);
 }
 
 const char *zh_bench_rw_name(enum zh_bench_rw rw)

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "benchmarks/bench_bs.h"
 #include "benchmarks/bench_data.h"
 #include "numa/zh_platform.h"
 
@@ -76,7 +77,8 @@ struct zh_bench_job {
 	char description[256];
 	enum zh_bench_rw rw;
 	uint32_t rwmixread_pct;
-	uint32_t bs_bytes;
+	/* Block sizes, [0] reads and [1] writes: bs, bsrange or bssplit (bench_bs.h). */
+	struct zh_bench_bs bs[2];
 	uint32_t iodepth;
 	uint32_t numjobs;
 	uint64_t size_bytes; /* 0: unset */
@@ -275,6 +277,15 @@ ZH_MUST_CHECK int zh_bench_jobfile_parse(struct zh_bench_jobfile *jf, const char
  */
 ZH_MUST_CHECK int zh_bench_cli_parse(struct zh_bench_cli *cli, int argc, char **argv, char *err,
 				     size_t err_len);
+
+/**
+ * The one size every I/O of \p job has, over the directions its rw uses; 0 when they vary
+ * (bsrange, bssplit, or reads and writes of different sizes in a mixed job).
+ */
+uint32_t zh_bench_job_bs(const struct zh_bench_job *job);
+
+/** The largest size an I/O of \p job can have, over the directions its rw uses. */
+uint32_t zh_bench_job_bs_max(const struct zh_bench_job *job);
 
 /** fio's name for \p rw: "read", "write", "randread", "randwrite", "rw" or "randrw". */
 const char *zh_bench_rw_name(enum zh_bench_rw rw);

@@ -28,6 +28,7 @@
 struct obj_job {
 	const struct zh_bench_job *job;
 	struct zh_store *store;
+	uint32_t bs_bytes; /* the object size: one (zh_bench_job_finish refuses others) */
 	uint64_t objects;
 	uint8_t (*hash)[ZH_CODEC_HASH_BYTES];
 	_Atomic uint64_t next; /* next object number to work on */
@@ -64,7 +65,7 @@ static void set_error(struct obj_job *oj, int rc)
 static int one_put(struct obj_thread *t, uint64_t n)
 {
 	struct obj_job *oj = t->oj;
-	uint32_t bs = oj->job->bs_bytes;
+	uint32_t bs = oj->bs_bytes;
 
 	/* Distinct content per object; the rest stays as filled (random unless compressible). */
 	memcpy(t->buf, &oj->nonce, bs < 8 ? bs : 8);
@@ -80,7 +81,7 @@ static int one_get(struct obj_thread *t, uint64_t n)
 	int rc = zh_store_get(oj->store, oj->hash[n % oj->objects], 0, UINT64_MAX, count_bytes,
 			      &t->got_bytes);
 
-	return rc == 0 && t->got_bytes - before != oj->job->bs_bytes ? -EIO : rc;
+	return rc == 0 && t->got_bytes - before != oj->bs_bytes ? -EIO : rc;
 }
 
 static bool job_more(struct obj_job *oj, uint64_t *n)
@@ -115,8 +116,7 @@ static void *thread_main(void *arg)
 		if (!get)
 			atomic_fetch_add(&oj->made, 1);
 		if (oj->measuring)
-			zh_bench_dir_stats_add_io(&t->st, oj->job->bs_bytes, 0,
-						  zh_clock_ns() - start);
+			zh_bench_dir_stats_add_io(&t->st, oj->bs_bytes, 0, zh_clock_ns() - start);
 	}
 	return NULL;
 }
@@ -218,7 +218,9 @@ static int jobs_prepare(struct obj_job *jobs, const struct zh_bench_job *src, un
 		oj->job = &src[j];
 		oj->store = store;
 		oj->nonce = nonce + j;
-		oj->objects = src[j].size_bytes / src[j].bs_bytes;
+		oj->bs_bytes = zh_bench_job_bs(&src[j]);
+		ZH_ASSERT(oj->bs_bytes > 0);
+		oj->objects = src[j].size_bytes / oj->bs_bytes;
 		if (oj->objects == 0) {
 			snprintf(err, err_len,
 				 "%s: rw=%s needs size= of at least bs (objects = size/bs)",
@@ -256,12 +258,12 @@ static int threads_prepare(struct obj_job *jobs, unsigned count, struct obj_thre
 			t[at].rng = jobs[j].nonce * 0x9e3779b97f4a7c15ull + at + 1;
 			/* Page aligned, as fio's and any O_DIRECT user's buffers are: the store
 			 * writes the data shards of such a buffer from where they lie. */
-			t[at].buf = aligned_alloc(4096, (jobs[j].job->bs_bytes + 4095) & ~4095ull);
+			t[at].buf = aligned_alloc(4096, (jobs[j].bs_bytes + 4095) & ~4095ull);
 			if (t[at].buf == NULL)
 				return -ENOMEM;
 			struct zh_bench_data data = zh_bench_job_data(jobs[j].job);
 
-			zh_bench_data_fill(&data, t[at].buf, jobs[j].job->bs_bytes, &t[at].rng);
+			zh_bench_data_fill(&data, t[at].buf, jobs[j].bs_bytes, &t[at].rng);
 			zh_bench_dir_stats_reset(&t[at].st);
 		}
 	}

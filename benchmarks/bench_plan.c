@@ -141,10 +141,12 @@ static uint32_t job_read_pct(const struct zh_bench_job *job)
 static int verify_fits(const struct zh_bench_job *job, const struct zh_bench_worker_cfg *cfg,
 		       char *err, size_t err_len)
 {
-	uint64_t blocks = cfg->region_bytes / job->bs_bytes;
+	uint64_t blocks;
 
 	if (!job->verify || cfg->read_pct == 100)
 		return 0;
+	ZH_ASSERT(cfg->bs_bytes > 0); /* zh_bench_job_finish: verify takes one size */
+	blocks = cfg->region_bytes / cfg->bs_bytes;
 	if (blocks > VERIFY_BLOCKS_MAX)
 		return fail(err, err_len, -E2BIG,
 			    "job '%s': verify tracks at most %llu blocks; this job has %llu (a "
@@ -164,6 +166,13 @@ static uint64_t job_offset(const struct zh_bench_job *job, unsigned clone)
 	return job->offset_bytes + (uint64_t)clone * job->offset_increment_bytes;
 }
 
+/* Whether every size the clone's I/O can have is a multiple of the device's block. */
+static bool job_bs_aligned(const struct zh_bench_worker_cfg *cfg, uint32_t block)
+{
+	return (cfg->read_pct == 0 || zh_bench_bs_aligned(&cfg->bs[0], block)) &&
+	       (cfg->read_pct == 100 || zh_bench_bs_aligned(&cfg->bs[1], block));
+}
+
 /* The byte range a clone works on, checked against the device's size and alignment. */
 static int job_region(const struct zh_bench_job *job, unsigned clone, const struct zh_nvme_dev *dev,
 		      struct zh_bench_worker_cfg *cfg, char *err, size_t err_len)
@@ -171,13 +180,15 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, const stru
 	uint64_t dev_bytes = zh_nvme_dev_size_bytes(dev);
 	uint32_t block = zh_nvme_dev_block_bytes(dev);
 	uint64_t offset = job_offset(job, clone);
+	/* One size: the region holds whole blocks. Sizes that vary: whole device blocks. */
+	uint32_t grain = cfg->bs_bytes != 0 ? cfg->bs_bytes : block;
 	uint64_t len;
 
-	if (job->bs_bytes % block != 0 || offset % block != 0)
+	if (!job_bs_aligned(cfg, block) || offset % block != 0)
 		return fail(err, err_len, -EINVAL,
-			    "job '%s': bs=%u and offset=%llu must be multiples of the device's "
-			    "%u-byte block with direct=1",
-			    job->name, job->bs_bytes, (unsigned long long)offset, block);
+			    "job '%s': every block size and offset=%llu must be multiples of the "
+			    "device's %u-byte block with direct=1",
+			    job->name, (unsigned long long)offset, block);
 	if (offset >= dev_bytes)
 		return fail(err, err_len, -ERANGE, "job '%s': offset %llu is past the end (%llu)",
 			    job->name, (unsigned long long)offset, (unsigned long long)dev_bytes);
@@ -186,10 +197,11 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, const stru
 		len = job->size_bytes;
 	else if (job->size_pct > 0)
 		len = len / 100 * job->size_pct;
-	len -= len % job->bs_bytes;
-	if (len == 0)
-		return fail(err, err_len, -EINVAL, "job '%s': size is smaller than bs=%u",
-			    job->name, job->bs_bytes);
+	len -= len % grain;
+	if (len < cfg->bs_max_bytes)
+		return fail(err, err_len, -EINVAL,
+			    "job '%s': size is smaller than the largest block (%u bytes)",
+			    job->name, cfg->bs_max_bytes);
 	cfg->region_offset_bytes = offset;
 	cfg->region_bytes = len;
 	return verify_fits(job, cfg, err, err_len);
@@ -197,20 +209,23 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, const stru
 
 /*
  * How much a clone issues before it ends: io_size (default: its region) times loops, unless
- * time_based; number_ios caps either.
+ * time_based; number_ios caps either, as bytes when every I/O has one size (the worker's fast
+ * path tests only bytes), else as a count (io_limit_ios).
  */
-static uint64_t job_io_limit(const struct zh_bench_job *job, uint64_t region_bytes)
+static void job_io_limit(const struct zh_bench_job *job, struct zh_bench_worker_cfg *cfg)
 {
 	uint64_t limit = 0;
 
 	if (!job->time_based)
-		limit = (job->io_size_bytes != 0 ? job->io_size_bytes : region_bytes) * job->loops;
-	if (job->number_ios != 0) {
-		uint64_t cap = job->number_ios * job->bs_bytes;
+		limit =
+		    (job->io_size_bytes != 0 ? job->io_size_bytes : cfg->region_bytes) * job->loops;
+	if (job->number_ios != 0 && cfg->bs_bytes != 0) {
+		uint64_t cap = job->number_ios * cfg->bs_bytes;
 
 		limit = limit == 0 || cap < limit ? cap : limit;
 	}
-	return limit;
+	cfg->io_limit_bytes = limit;
+	cfg->io_limit_ios = cfg->bs_bytes != 0 ? 0 : job->number_ios;
 }
 
 static unsigned job_log_kinds(const struct zh_bench_job *job)
@@ -227,33 +242,6 @@ static unsigned job_log_kinds(const struct zh_bench_job *job)
 	return kinds;
 }
 
-/*
- * rate= and rate_iops= as the spacing of one direction's I/Os, num/den ns (den 0: unlimited);
- * with both, the one that spaces them wider.
- */
-static void job_rate(const struct zh_bench_job *job, struct zh_bench_worker_cfg *cfg)
-{
-	for (unsigned d = 0; d < 2; d++) {
-		uint64_t num = 0, den = 0;
-
-		if (job->rate_iops[d] != 0) {
-			num = 1000000000ull;
-			den = job->rate_iops[d];
-		}
-		if (job->rate_bytes[d] != 0) {
-			uint64_t n = (uint64_t)job->bs_bytes * 1000000000ull,
-				 b = job->rate_bytes[d];
-
-			if (den == 0 || (unsigned __int128)n * den > (unsigned __int128)num * b) {
-				num = n;
-				den = b;
-			}
-		}
-		cfg->rate_num_ns[d] = num;
-		cfg->rate_den[d] = den;
-	}
-}
-
 static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_bench_worker_cfg *cfg,
 		   char *err, size_t err_len)
 {
@@ -263,7 +251,11 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	*cfg = (struct zh_bench_worker_cfg){
 	    .rw = job->rw,
 	    .read_pct = job_read_pct(job),
-	    .bs_bytes = job->bs_bytes,
+	    .bs_bytes = zh_bench_job_bs(job),
+	    .bs = {job->bs[0], job->bs[1]},
+	    .bs_max_bytes = zh_bench_job_bs_max(job),
+	    .rate_bps = {job->rate_bytes[0], job->rate_bytes[1]},
+	    .rate_iops = {job->rate_iops[0], job->rate_iops[1]},
 	    .iodepth = job->iodepth,
 	    .runtime_ns = job->runtime_ns,
 	    .ramp_ns = job->ramp_ns,
@@ -283,7 +275,6 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 			 (job->disable_lat ? 0 : ZH_BENCH_LAT_LAT),
 	    .bw_samples_off = job->disable_bw,
 	};
-	job_rate(job, cfg);
 	cfg->data = zh_bench_job_data(job);
 	if (cfg->log_kinds != 0)
 		cfg->log_ring_entries = job->log_avg_msec == 0 && job->lat_log[0] != '\0'
@@ -357,7 +348,7 @@ static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job
 	if (rc < 0)
 		return rc;
 	pw->cfg.dev = (unsigned)dev;
-	pw->cfg.io_limit_bytes = job_io_limit(job, pw->cfg.region_bytes);
+	job_io_limit(job, &pw->cfg);
 	pw->job = job;
 	pw->clone = c;
 	plan->worker_count++;
@@ -423,7 +414,7 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 		for (unsigned i = 0; i < plan->worker_count; i++) {
 			const struct zh_bench_plan_worker *pw = &plan->workers[i];
 			/* The engine's size classes: 4 KiB, 64 KiB, 1 MiB. */
-			unsigned k = (pw->cfg.bs_bytes > 4096) + (pw->cfg.bs_bytes > 65536);
+			unsigned k = (pw->cfg.bs_max_bytes > 4096) + (pw->cfg.bs_max_bytes > 65536);
 
 			if (pw->reactor != r)
 				continue;

@@ -68,7 +68,8 @@ void zh_bench_result_init(struct zh_bench_result *res, const struct zh_bench_job
 	snprintf(res->name, sizeof(res->name), "%s", job->name);
 	res->groupid = groupid;
 	res->rw_name = zh_bench_rw_name(job->rw);
-	res->bs_bytes = job->bs_bytes;
+	res->bs_bytes = zh_bench_job_bs(job);
+	res->bs = job->bs;
 	res->iodepth = job->iodepth;
 	res->ioengine_requested = job->ioengine;
 	res->fsync_asked = job->fsync_blocks != 0;
@@ -718,28 +719,45 @@ static int json_add_dir(cJSON *job, const char *key, const struct zh_bench_dir_s
 }
 
 /* fio prints what the job file said; "4k" and "1M" read back as the same sizes in fio. */
-static void format_bs(char *buf, size_t len, uint32_t bs)
+/* fio echoes the block-size options a job gave: bs, bsrange, bssplit (bench_bs.h). */
+static int json_add_bs(cJSON *o, const struct zh_bench_result *r)
 {
-	if (bs != 0 && bs % (1024u * 1024u) == 0)
-		snprintf(buf, len, "%" PRIu32 "M", bs / (1024u * 1024u));
-	else if (bs != 0 && bs % 1024u == 0)
-		snprintf(buf, len, "%" PRIu32 "k", bs / 1024u);
-	else
-		snprintf(buf, len, "%" PRIu32, bs);
+	static const char *const key[] = {"bs", "bsrange", "bssplit"};
+	struct zh_bench_bs one[2];
+	const struct zh_bench_bs *bs = r->bs;
+	char value[4096];
+
+	if (bs == NULL) {
+		zh_bench_bs_one(&one[0], r->bs_bytes);
+		one[1] = one[0];
+		bs = one;
+	}
+	for (unsigned k = ZH_BENCH_BS_ONE; k <= ZH_BENCH_BS_SPLIT; k++) {
+		int rc = zh_bench_bs_format(bs, (enum zh_bench_bs_kind)k, value, sizeof(value));
+
+		if (rc == -ENOENT)
+			continue;
+		/* 64 sizes of "1073741823/33.3333:" each way is under 2,500 bytes. */
+		if (rc != 0 || !add_str(o, key[k], value))
+			return rc != 0 ? rc : -ENOMEM;
+	}
+	return 0;
 }
 
 static int json_add_options(cJSON *job, const struct zh_bench_result *r)
 {
 	cJSON *o = cJSON_AddObjectToObject(job, "job options");
 	const char *engine = str_or_empty(r->ioengine_requested);
-	char bs[32], depth[32];
+	char depth[32];
 
 	if (o == NULL)
 		return -ENOMEM;
-	format_bs(bs, sizeof(bs), r->bs_bytes);
 	snprintf(depth, sizeof(depth), "%" PRIu32, r->iodepth);
-	if (!add_str(o, "name", r->name) || !add_str(o, "rw", str_or_empty(r->rw_name)) ||
-	    !add_str(o, "bs", bs) || !add_str(o, "iodepth", depth) ||
+	if (!add_str(o, "name", r->name) || !add_str(o, "rw", str_or_empty(r->rw_name)))
+		return -ENOMEM;
+	if (json_add_bs(o, r) != 0)
+		return -ENOMEM;
+	if (!add_str(o, "iodepth", depth) ||
 	    !add_str(o, "ioengine", engine[0] != '\0' ? engine : "zhtp"))
 		return -ENOMEM;
 	return 0;

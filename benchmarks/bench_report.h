@@ -47,6 +47,8 @@ struct zh_bench_verify_report {
 	uint64_t readback_ns; /* writing jobs: how long reading back took (not in runtime) */
 };
 
+struct zh_bench_bs;
+
 /** One job, or one group of job clones with group_reporting. */
 struct zh_bench_result {
 	char name[64];
@@ -58,6 +60,8 @@ struct zh_bench_result {
 	/* "randread" ... */
 	const char *rw_name;
 	uint32_t bs_bytes, iodepth;
+	/* The job's block sizes ([0] reads, [1] writes), or NULL: bs_bytes for both. */
+	const struct zh_bench_bs *bs;
 	/* What the job file said, "" if nothing. */
 	const char *ioengine_requested;
 	/* Measured, after ramp. */

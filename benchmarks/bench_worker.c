@@ -26,6 +26,7 @@ struct zh_bench_slot {
 	struct zh_bench_worker *w;
 	struct zh_buf *buf;
 	uint64_t offset;
+	uint32_t len;  /* slow path: the size drawn for the I/O (io.len_bytes once queued) */
 	unsigned ddir; /* ZH_BENCH_DIR_READ, ZH_BENCH_DIR_WRITE or SLOT_SYNC */
 	/* While parked by a rate limit or a think: when it may go, and the next slot waiting. */
 	uint64_t due_ns;
@@ -36,7 +37,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 {
 	memset(w, 0, sizeof(*w));
 	w->cfg = *cfg;
-	ZH_ASSERT(cfg->bs_bytes > 0);
+	ZH_ASSERT(cfg->bs_max_bytes > 0 && cfg->bs_bytes <= cfg->bs_max_bytes);
 	ZH_ASSERT(cfg->iodepth > 0);
 	w->slots = calloc(cfg->iodepth, sizeof(*w->slots));
 	if (w->slots == NULL)
@@ -63,10 +64,13 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	zh_timer_init(&w->rate_timer);
 	/* xorshift64* needs a non-zero state. */
 	w->rng = cfg->seed * 0x9e3779b97f4a7c15ull + 1;
-	w->blocks = cfg->region_bytes / cfg->bs_bytes;
-	ZH_ASSERT(w->blocks > 0);
-	w->rated = cfg->rate_den[0] != 0 || cfg->rate_den[1] != 0;
-	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0;
+	ZH_ASSERT(cfg->region_bytes >= cfg->bs_max_bytes);
+	/* Sizes that vary place their I/Os by bytes (place_varied), not by block number. */
+	w->blocks = cfg->bs_bytes != 0 ? cfg->region_bytes / cfg->bs_bytes : 0;
+	w->rated =
+	    (cfg->rate_bps[0] | cfg->rate_bps[1] | cfg->rate_iops[0] | cfg->rate_iops[1]) != 0;
+	w->slow_base =
+	    cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 || cfg->bs_bytes == 0;
 	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
 	w->fill_rng = (cfg->seed + cfg->iodepth) * 0x9e3779b97f4a7c15ull | 1;
 	w->slow_issue = w->slow_base;
@@ -112,6 +116,20 @@ static void log_push(void *ctx, unsigned kind, const struct zh_bench_log_entry *
 	atomic_store_explicit(&ring->head, head + 1, memory_order_release);
 }
 
+/*
+ * The log window's averages: the IOPS and bandwidth logs always, the latency logs only when
+ * they are averaged (log_avg_msec > 0); otherwise log_io() wrote them one line per I/O, and an
+ * average among those lines would read as one more I/O of size 0.
+ */
+static void log_push_window(void *ctx, unsigned kind, const struct zh_bench_log_entry *e)
+{
+	struct zh_bench_worker *w = ctx;
+
+	if (w->cfg.log_avg_ms == 0 && kind != ZH_BENCH_LOG_IOPS && kind != ZH_BENCH_LOG_BW)
+		return;
+	log_push(w, kind, e);
+}
+
 uint64_t zh_bench_worker_log_drain(struct zh_bench_worker *w, zh_bench_log_sink_fn sink, void *ctx)
 {
 	struct zh_bench_log_ring *ring = &w->log;
@@ -129,12 +147,11 @@ uint64_t zh_bench_worker_log_drain(struct zh_bench_worker *w, zh_bench_log_sink_
 }
 
 /* Per-I/O latency entries, fio's format when log_avg_msec is 0. */
-static void log_io(struct zh_bench_worker *w, unsigned ddir, uint64_t now_ns, uint64_t slat_ns,
-		   uint64_t clat_ns)
+static void log_io(struct zh_bench_worker *w, unsigned ddir, uint32_t len, uint64_t now_ns,
+		   uint64_t slat_ns, uint64_t clat_ns)
 {
-	struct zh_bench_log_entry e = {.time_ms = (now_ns - w->start_ns) / 1000000,
-				       .ddir = (uint8_t)ddir,
-				       .bs = w->cfg.bs_bytes};
+	struct zh_bench_log_entry e = {
+	    .time_ms = (now_ns - w->start_ns) / 1000000, .ddir = (uint8_t)ddir, .bs = len};
 
 	e.value = slat_ns + clat_ns;
 	log_push(w, ZH_BENCH_LOG_LAT, &e);
@@ -184,9 +201,41 @@ static inline uint64_t pick_offset(struct zh_bench_worker *w)
 	return w->cfg.region_offset_bytes + block * w->cfg.bs_bytes;
 }
 
+/* Sizes that vary: the size of the next I/O in direction \p d. */
+static uint32_t pick_len(struct zh_bench_worker *w, unsigned d)
+{
+	if (w->cfg.bs_bytes != 0)
+		return w->cfg.bs_bytes;
+	return zh_bench_bs_draw(&w->cfg.bs[d], (uint32_t)(rng_next(w) >> 32));
+}
+
+/*
+ * Sizes that vary: where an I/O of \p len bytes in direction \p d goes. Random offsets are
+ * multiples of the direction's smallest size (fio's default blockalign), drawn among those
+ * where the I/O fits. Sequential I/O follows on from the last one and starts over at the
+ * region's start when it would not fit (fio would shrink the last I/O instead).
+ */
+static uint64_t place_varied(struct zh_bench_worker *w, unsigned d, uint32_t len)
+{
+	uint64_t region = w->cfg.region_bytes, at;
+
+	ZH_ASSERT(len <= region);
+	if (zh_bench_rw_is_random(w->cfg.rw)) {
+		uint32_t grain = w->cfg.bs[d].min_bytes;
+		uint64_t starts = (region - len) / grain + 1;
+
+		at = (uint64_t)(((unsigned __int128)rng_next(w) * starts) >> 64) * grain;
+	} else {
+		at = w->seq_next_bytes + len <= region ? w->seq_next_bytes : 0;
+		w->seq_next_bytes = at + len;
+	}
+	return w->cfg.region_offset_bytes + at;
+}
+
 /* ---- the I/O loop -------------------------------------------------------------------------- */
 
 static void slot_done(struct zh_reactor *r, struct zh_io *io);
+static void slot_done_sync(struct zh_reactor *r, struct zh_io *io);
 static void slot_done_verify(struct zh_reactor *r, struct zh_io *io);
 static void slot_done_think(struct zh_reactor *r, struct zh_io *io);
 static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w);
@@ -205,13 +254,16 @@ static bool worker_may_issue(const struct zh_bench_worker *w)
  */
 #define SLOW_PATH __attribute__((noinline, cold))
 
-/* Account a request the engine took (rc 0); pass its refusal on. */
-static int slot_issued(struct zh_bench_worker *w, int rc)
+/* Account a request of \p len bytes the engine took (rc 0); pass its refusal on. */
+static int slot_issued(struct zh_bench_worker *w, uint32_t len, int rc)
 {
 	if (ZH_UNLIKELY(rc < 0))
 		return rc;
-	w->issued_bytes += w->cfg.bs_bytes;
+	w->issued_bytes += len;
 	w->inflight++;
+	/* number_ios with sizes that vary (a count; with one size the byte limit holds it). */
+	if (++w->issued_ios == w->cfg.io_limit_ios)
+		w->stopping = true;
 	return 0;
 }
 
@@ -222,7 +274,7 @@ static SLOW_PATH int slot_issue_sync(struct zh_reactor *r, struct zh_bench_slot 
 	int rc;
 
 	s->ddir = SLOT_SYNC;
-	rc = zh_reactor_flush(r, w->cfg.dev, &s->io, slot_done);
+	rc = zh_reactor_flush(r, w->cfg.dev, &s->io, slot_done_sync);
 	if (rc < 0)
 		return rc;
 	w->sync_due = false;
@@ -238,43 +290,41 @@ static uint64_t slot_block(const struct zh_bench_worker *w, const struct zh_benc
 }
 
 /*
- * Issue the request for the direction already picked (s->ddir). With verify=crc32c (read or
- * write jobs only), a write goes to a block with no write in flight (the planner leaves at
- * least four blocks per slot), so the last write issued to a block is the one its contents
- * must show.
+ * Issue the request for the direction and size already picked (s->ddir, s->len). With
+ * verify=crc32c (read or write jobs of one size only), a write goes to a block with no write
+ * in flight (the planner leaves at least four blocks per slot), so the last write issued to a
+ * block is the one its contents must show.
  */
 static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;
-	uint32_t bs = w->cfg.bs_bytes;
+	uint32_t len = s->len;
 	zh_io_cb done = w->cfg.verify	       ? slot_done_verify
 			: w->cfg.think_ns != 0 ? slot_done_think
 					       : slot_done;
 	uint64_t block = 0;
 	int rc;
 
-	if (s->ddir == ZH_BENCH_DIR_READ) {
-		s->offset = pick_offset(w);
+	s->offset = w->cfg.bs_bytes != 0 ? pick_offset(w) : place_varied(w, s->ddir, len);
+	if (s->ddir == ZH_BENCH_DIR_READ)
 		return slot_issued(
-		    w, zh_reactor_read(r, w->cfg.dev, s->buf, bs, s->offset, &s->io, done));
-	}
-	s->offset = pick_offset(w);
+		    w, len, zh_reactor_read(r, w->cfg.dev, s->buf, len, s->offset, &s->io, done));
 	if (w->cfg.verify) {
 		for (block = slot_block(w, s); w->block_seq[block] & VERIFY_INFLIGHT;
 		     block = slot_block(w, s))
 			s->offset = pick_offset(w);
-		zh_bench_verify_fill(s->buf->data, bs, s->offset, ++w->write_seq);
+		zh_bench_verify_fill(s->buf->data, len, s->offset, ++w->write_seq);
 	} else if (w->cfg.data.refill) {
-		zh_bench_data_fill(&w->cfg.data, s->buf->data, bs, &w->fill_rng);
+		zh_bench_data_fill(&w->cfg.data, s->buf->data, len, &w->fill_rng);
 	} else if (w->cfg.data.scramble) {
-		zh_bench_data_scramble(s->buf->data, bs, s->offset, zh_reactor_now_ns(r));
+		zh_bench_data_scramble(s->buf->data, len, s->offset, zh_reactor_now_ns(r));
 	}
-	rc = zh_reactor_write(r, w->cfg.dev, s->buf, bs, s->offset, 0, &s->io, done);
+	rc = zh_reactor_write(r, w->cfg.dev, s->buf, len, s->offset, 0, &s->io, done);
 	if (rc == 0 && w->cfg.verify)
 		w->block_seq[block] = w->write_seq | VERIFY_INFLIGHT;
 	w->sync_due = rc == 0 && ++w->writes_unsynced == w->cfg.sync_every;
 	w->slow_issue = w->slow_base || w->sync_due;
-	return slot_issued(w, rc);
+	return slot_issued(w, len, rc);
 }
 
 static void rate_fired(struct zh_reactor *r, struct zh_timer *t);
@@ -314,13 +364,28 @@ static void park(struct zh_bench_worker *w, struct zh_bench_slot *s, uint64_t du
 	w->parked++;
 }
 
-/* fio's linear rate: a direction's n-th I/O is due n * num / den ns after the start. */
+static bool dir_rated(const struct zh_bench_worker *w, unsigned d)
+{
+	return (w->cfg.rate_bps[d] | w->cfg.rate_iops[d]) != 0;
+}
+
+/*
+ * fio's linear rate: a direction's next I/O is due once the I/Os and bytes before it fit both
+ * rates since the start (0 for a direction without one).
+ */
 static uint64_t rate_due(const struct zh_bench_worker *w, unsigned d)
 {
-	if (w->cfg.rate_den[d] == 0)
+	uint64_t by_ios = 0, by_bytes = 0;
+
+	if (!dir_rated(w, d))
 		return 0;
-	return w->start_ns + (uint64_t)((unsigned __int128)w->rate_issued[d] *
-					w->cfg.rate_num_ns[d] / w->cfg.rate_den[d]);
+	if (w->cfg.rate_iops[d] != 0)
+		by_ios = (uint64_t)((unsigned __int128)w->rate_ios[d] * 1000000000u /
+				    w->cfg.rate_iops[d]);
+	if (w->cfg.rate_bps[d] != 0)
+		by_bytes = (uint64_t)((unsigned __int128)w->rate_bytes[d] * 1000000000u /
+				      w->cfg.rate_bps[d]);
+	return w->start_ns + (by_ios > by_bytes ? by_ios : by_bytes);
 }
 
 /*
@@ -350,10 +415,11 @@ static bool rate_park(struct zh_reactor *r, struct zh_bench_slot *s, uint64_t no
 	unsigned d = s->ddir;
 	uint64_t due;
 
-	if (w->cfg.rate_den[d] == 0)
+	if (!dir_rated(w, d))
 		return false;
 	due = rate_due(w, d);
-	w->rate_issued[d]++;
+	w->rate_ios[d]++;
+	w->rate_bytes[d] += s->len;
 	if (due <= now)
 		return false;
 	park(w, s, due);
@@ -380,7 +446,7 @@ static struct zh_bench_slot *rate_unpark(struct zh_bench_worker *w, unsigned d)
  */
 static void think_check(struct zh_bench_worker *w)
 {
-	uint64_t seen = w->cfg.think_on_issue ? w->issued_bytes / w->cfg.bs_bytes : w->think_done;
+	uint64_t seen = w->cfg.think_on_issue ? w->issued_ios : w->think_done;
 
 	if (seen < w->think_last + w->cfg.think_blocks)
 		return;
@@ -435,8 +501,11 @@ static SLOW_PATH int slot_issue_slow(struct zh_reactor *r, struct zh_bench_slot 
 		uint64_t now = zh_reactor_now_ns(r);
 
 		s->ddir = rate_pick(w, s->ddir, now);
+		s->len = pick_len(w, s->ddir);
 		if (rate_park(r, s, now))
 			return 0;
+	} else {
+		s->len = pick_len(w, s->ddir);
 	}
 	if (w->cfg.think_ns != 0)
 		return think_issue(r, s);
@@ -451,6 +520,7 @@ static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 
 	if (ZH_UNLIKELY(w->slow_issue))
 		return slot_issue_slow(r, s);
+	ZH_DEBUG_ASSERT(bs != 0); /* sizes that vary take the slow path */
 	s->ddir = pick_ddir(w);
 	s->offset = pick_offset(w);
 	if (s->ddir == ZH_BENCH_DIR_READ) {
@@ -533,7 +603,7 @@ static void slot_done_verify(struct zh_reactor *r, struct zh_io *io)
 	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
 	struct zh_bench_worker *w = s->w;
 
-	if (io->res == (int32_t)w->cfg.bs_bytes) {
+	if (io->res == (int32_t)io->len_bytes) {
 		w->think_done++;
 		if (s->ddir == ZH_BENCH_DIR_WRITE)
 			w->block_seq[slot_block(w, s)] &= ~VERIFY_INFLIGHT;
@@ -548,7 +618,7 @@ static void slot_done_think(struct zh_reactor *r, struct zh_io *io)
 {
 	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
 
-	if (io->res == (int32_t)s->w->cfg.bs_bytes)
+	if (io->res == (int32_t)io->len_bytes)
 		s->w->think_done++;
 	slot_done(r, io);
 }
@@ -614,7 +684,7 @@ static void verify_readback_start(struct zh_reactor *r, struct zh_bench_worker *
 	measure_end(r, w, w->verify_start_ns);
 	for (uint32_t i = 0; i < w->cfg.iodepth; i++) {
 		struct zh_bench_slot *s = &w->slots[i];
-		int rc = zh_reactor_buf_get(r, w->cfg.bs_bytes, &s->buf);
+		int rc = zh_reactor_buf_get(r, w->cfg.bs_max_bytes, &s->buf);
 
 		if (rc < 0) {
 			worker_fail(w, -rc);
@@ -715,65 +785,11 @@ static void rate_fired(struct zh_reactor *r, struct zh_timer *t)
 	worker_settle(r, w);
 }
 
-/* A completion that did not move bs bytes: one of the sync_every flushes, or an error. */
-static void slot_done_other(struct zh_bench_worker *w, const struct zh_io *io, uint64_t lat)
+/* After a completion: the slot's next request, or the slot retires. */
+static inline void slot_next(struct zh_reactor *r, struct zh_bench_slot *s)
 {
-	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
-
-	if (s->ddir != SLOT_SYNC || io->res != 0)
-		worker_fail(w, io->res < 0 ? -io->res : EIO);
-	else if (w->measuring)
-		zh_bench_hist_add(&w->sync_lat, lat);
-}
-
-/*
- * disable_slat/clat/lat (gtod_reduce): count the I/O, keep only the latencies the job wants. Out
- * of line, so that slot_done's common case tests one flag for it.
- */
-static SLOW_PATH void slot_stats_reduced(struct zh_bench_worker *w, unsigned d, uint64_t slat,
-					 uint64_t clat)
-{
-	struct zh_bench_dir_stats *st = &w->st[d];
-	unsigned kinds = w->cfg.lat_kinds;
-
-	st->ios++;
-	st->bytes += w->cfg.bs_bytes;
-	if (kinds & ZH_BENCH_LAT_SLAT)
-		zh_bench_hist_add(&st->slat, slat);
-	if (kinds & ZH_BENCH_LAT_CLAT)
-		zh_bench_hist_add(&st->clat, clat);
-	if (kinds & ZH_BENCH_LAT_LAT)
-		zh_bench_hist_add(&st->lat, slat + clat);
-	w->interval_ios[d]++;
-	w->interval_bytes[d] += w->cfg.bs_bytes;
-	if (w->cfg.log_kinds != 0) /* IOPS and bandwidth logs: latency logs are refused */
-		zh_bench_log_window_add(&w->log_window, d, w->cfg.bs_bytes, slat, clat);
-}
-
-static void slot_done(struct zh_reactor *r, struct zh_io *io)
-{
-	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
 	struct zh_bench_worker *w = s->w;
-	uint64_t now = zh_reactor_now_ns(r);
-	uint64_t slat = io->submit_ns - io->prep_ns;
-	uint64_t clat = now - io->submit_ns;
-	unsigned d = s->ddir;
 
-	w->inflight--;
-	if (ZH_UNLIKELY(io->res != (int32_t)w->cfg.bs_bytes))
-		slot_done_other(w, io, slat + clat);
-	else if (ZH_LIKELY(w->measure_full)) {
-		zh_bench_dir_stats_add_io(&w->st[d], w->cfg.bs_bytes, slat, clat);
-		w->interval_ios[d]++;
-		w->interval_bytes[d] += w->cfg.bs_bytes;
-		if (w->cfg.log_kinds != 0) {
-			zh_bench_log_window_add(&w->log_window, d, w->cfg.bs_bytes, slat, clat);
-			if (w->cfg.log_avg_ms == 0)
-				log_io(w, d, now, slat, clat);
-		}
-	} else if (w->measuring) {
-		slot_stats_reduced(w, d, slat, clat);
-	}
 	if (ZH_LIKELY(worker_may_issue(w))) {
 		int rc = slot_issue(r, s);
 
@@ -782,6 +798,73 @@ static void slot_done(struct zh_reactor *r, struct zh_io *io)
 		worker_fail(w, -rc);
 	}
 	slot_retire(r, s);
+}
+
+/* One of the sync_every flushes: its latency counts apart from the reads and writes. */
+static void slot_done_sync(struct zh_reactor *r, struct zh_io *io)
+{
+	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
+	struct zh_bench_worker *w = s->w;
+
+	w->inflight--;
+	if (io->res != 0)
+		worker_fail(w, io->res < 0 ? -io->res : EIO);
+	else if (w->measuring)
+		zh_bench_hist_add(&w->sync_lat, zh_reactor_now_ns(r) - io->prep_ns);
+	slot_next(r, s);
+}
+
+/*
+ * disable_slat/clat/lat (gtod_reduce): count the I/O, keep only the latencies the job wants. Out
+ * of line, so that slot_done's common case tests one flag for it.
+ */
+static SLOW_PATH void slot_stats_reduced(struct zh_bench_worker *w, unsigned d, uint32_t len,
+					 uint64_t slat, uint64_t clat)
+{
+	struct zh_bench_dir_stats *st = &w->st[d];
+	unsigned kinds = w->cfg.lat_kinds;
+
+	st->ios++;
+	st->bytes += len;
+	if (kinds & ZH_BENCH_LAT_SLAT)
+		zh_bench_hist_add(&st->slat, slat);
+	if (kinds & ZH_BENCH_LAT_CLAT)
+		zh_bench_hist_add(&st->clat, clat);
+	if (kinds & ZH_BENCH_LAT_LAT)
+		zh_bench_hist_add(&st->lat, slat + clat);
+	w->interval_ios[d]++;
+	w->interval_bytes[d] += len;
+	if (w->cfg.log_kinds != 0) /* IOPS and bandwidth logs: latency logs are refused */
+		zh_bench_log_window_add(&w->log_window, d, len, slat, clat);
+}
+
+/* A read or write is done: its statistics (a short one fails the job), then the next. */
+static void slot_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
+	struct zh_bench_worker *w = s->w;
+	uint64_t now = zh_reactor_now_ns(r);
+	uint64_t slat = io->submit_ns - io->prep_ns;
+	uint64_t clat = now - io->submit_ns;
+	uint32_t len = io->len_bytes;
+	unsigned d = s->ddir;
+
+	w->inflight--;
+	if (ZH_UNLIKELY(io->res != (int32_t)len)) {
+		worker_fail(w, io->res < 0 ? -io->res : EIO);
+	} else if (ZH_LIKELY(w->measure_full)) {
+		zh_bench_dir_stats_add_io(&w->st[d], len, slat, clat);
+		w->interval_ios[d]++;
+		w->interval_bytes[d] += len;
+		if (w->cfg.log_kinds != 0) {
+			zh_bench_log_window_add(&w->log_window, d, len, slat, clat);
+			if (w->cfg.log_avg_ms == 0)
+				log_io(w, d, len, now, slat, clat);
+		}
+	} else if (w->measuring) {
+		slot_stats_reduced(w, d, len, slat, clat);
+	}
+	slot_next(r, s);
 }
 
 /* ---- timers: ramp end, run end, samples, logs ------------------------------------------------ */
@@ -820,7 +903,7 @@ static void log_fired(struct zh_reactor *r, struct zh_timer *t)
 	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, log_timer);
 	uint64_t now = zh_reactor_now_ns(r);
 
-	zh_bench_log_window_flush(&w->log_window, now, w->start_ns, log_push, w);
+	zh_bench_log_window_flush(&w->log_window, now, w->start_ns, log_push_window, w);
 	ZH_ASSERT(zh_reactor_timer_start(r, t, w->log_window.start_ns + w->log_window.window_ns,
 					 log_fired) == 0);
 }
@@ -885,7 +968,7 @@ static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_
 		measure_begin(r, w, now);
 	worker_sample(w, now);
 	if (w->cfg.log_kinds != 0)
-		zh_bench_log_window_finish(&w->log_window, now, w->start_ns, log_push, w);
+		zh_bench_log_window_finish(&w->log_window, now, w->start_ns, log_push_window, w);
 	w->runtime_ns = now - w->measure_start_ns;
 	reactor_moved(r, w);
 	w->measure_ended = true;
@@ -939,7 +1022,7 @@ static void fill_pattern(struct zh_bench_worker *w, struct zh_buf *buf, uint32_t
 {
 	uint64_t x = (w->cfg.seed + slot) * 0x9e3779b97f4a7c15ull | 1;
 
-	zh_bench_data_fill(&w->cfg.data, buf->data, w->cfg.bs_bytes, &x);
+	zh_bench_data_fill(&w->cfg.data, buf->data, w->cfg.bs_max_bytes, &x);
 }
 
 void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg)
@@ -954,7 +1037,7 @@ void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg)
 		struct zh_bench_slot *s = &w->slots[i];
 
 		s->w = w;
-		rc = zh_reactor_buf_get(r, w->cfg.bs_bytes, &s->buf);
+		rc = zh_reactor_buf_get(r, w->cfg.bs_max_bytes, &s->buf);
 		if (rc == 0)
 			fill_pattern(w, s->buf, i);
 	}

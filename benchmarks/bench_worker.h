@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bench_bs.h"
 #include "bench_data.h"
 #include "bench_job.h"
 #include "bench_report.h"
@@ -46,12 +47,19 @@ struct zh_bench_log_ring {
 struct zh_bench_worker_cfg {
 	enum zh_bench_rw rw;
 	uint32_t read_pct;
+	/*
+	 * Block sizes: bs_bytes when every I/O has that one size (the fast path), else 0 and
+	 * each I/O draws its size from bs[] ([0] reads, [1] writes) on the slow path.
+	 */
 	uint32_t bs_bytes;
+	struct zh_bench_bs bs[ZH_BENCH_DIRS];
+	uint32_t bs_max_bytes; /* the slots' buffers hold this much */
 	uint32_t iodepth;
 	unsigned dev;
 	uint64_t region_offset_bytes;
 	uint64_t region_bytes;
 	uint64_t io_limit_bytes; /* stop after this much I/O; 0: no limit */
+	uint64_t io_limit_ios;	 /* sizes that vary: stop after this many I/Os; 0: no limit */
 	uint64_t runtime_ns;	 /* 0: no limit */
 	uint64_t ramp_ns;
 	uint64_t seed;
@@ -63,10 +71,13 @@ struct zh_bench_worker_cfg {
 	bool verify;		   /* verify=crc32c: checkable writes, checked reads */
 	bool verify_readback;	   /* a writing job reads back what it wrote once done */
 	bool verify_fatal;	   /* stop at the first bad block */
-	/* rate=/rate_iops=: a direction's n-th I/O goes out n * num / den ns after the start. */
-	uint64_t rate_num_ns[ZH_BENCH_DIRS];
-	uint64_t rate_den[ZH_BENCH_DIRS]; /* 0: unlimited */
-	struct zh_bench_data data;	  /* what the write buffers hold */
+	/*
+	 * rate= (bytes/s) and rate_iops=, per direction (0: unlimited): an I/O goes out once
+	 * the direction's I/Os and bytes before it fit both since the start (fio's linear rate).
+	 */
+	uint64_t rate_bps[ZH_BENCH_DIRS];
+	uint64_t rate_iops[ZH_BENCH_DIRS];
+	struct zh_bench_data data; /* what the write buffers hold */
 	/* thinktime: every think_blocks blocks, drain, then wait think_ns (0: off). */
 	uint64_t think_ns;
 	uint32_t think_blocks;
@@ -84,14 +95,19 @@ struct zh_bench_worker {
 	uint64_t rng;
 	uint64_t blocks;
 	uint64_t seq_next;
+	uint64_t seq_next_bytes; /* sizes that vary: where the next sequential I/O starts */
 	uint64_t issued_bytes;
+	/* Counted on the slow path only, which thinktime and sizes that vary always take. */
+	uint64_t issued_ios;
 	uint64_t writes_unsynced; /* writes issued since the last flush */
 	bool sync_due;		  /* the next request a slot issues is a flush */
-	bool slow_base;	 /* verify, rate, refill or thinktime: every issue takes the slow path */
+	/* verify, rate, refill, thinktime or sizes that vary: every issue takes the slow path */
+	bool slow_base;
 	bool slow_issue; /* slow_base or sync_due: slot_issue takes its slow path */
-	/* Rate limiting: on, I/Os counted per direction, slots waiting for their time (FIFO). */
+	/* Rate limiting: on, I/Os and bytes per direction, slots waiting for their time (FIFO). */
 	bool rated;
-	uint64_t rate_issued[ZH_BENCH_DIRS];
+	uint64_t rate_ios[ZH_BENCH_DIRS];
+	uint64_t rate_bytes[ZH_BENCH_DIRS];
 	struct zh_bench_slot *parked_head[ZH_BENCH_DIRS], *parked_tail[ZH_BENCH_DIRS];
 	uint32_t parked;
 	uint64_t rate_armed_ns; /* rate_timer's deadline; 0: not armed */

@@ -76,7 +76,7 @@ Test(bench_job, defaults_match_fio)
 {
 	zh_bench_job_defaults(&job);
 	cr_assert_eq(job.rw, ZH_BENCH_RW_READ);
-	cr_assert_eq(job.bs_bytes, 4096);
+	cr_assert_eq(zh_bench_job_bs(&job), 4096);
 	cr_assert_eq(job.iodepth, 1);
 	cr_assert_eq(job.iodepth_batch_submit, 1);
 	cr_assert_eq(job.numjobs, 1);
@@ -122,7 +122,7 @@ static void check_fio_example(enum zh_bench_rw rw, uint32_t bs, bool direct, con
 	cr_assert_str_eq(j->name, "file1");
 	cr_assert_str_eq(j->filename, file);
 	cr_assert_eq(j->rw, rw);
-	cr_assert_eq(j->bs_bytes, bs);
+	cr_assert_eq(zh_bench_job_bs(j), bs);
 	cr_assert_eq(j->direct, direct);
 	cr_assert_eq(j->numjobs, 1);
 	cr_assert(j->time_based);
@@ -153,7 +153,7 @@ Test(bench_job, fio_rand_rw_example)
 	cr_assert_eq(jf.job_count, 1);
 	cr_assert_eq(jf.jobs[0].rw, ZH_BENCH_RW_RANDRW);
 	cr_assert_eq(jf.jobs[0].rwmixread_pct, 60);
-	cr_assert_eq(jf.jobs[0].bs_bytes, 4096);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[0]), 4096);
 	cr_assert_eq(jf.jobs[0].iodepth, 16);
 	cr_assert_eq(jf.jobs[0].size_bytes, 10 * GIB);
 	cr_assert_str_eq(jf.jobs[0].filename, "fio-rand-RW");
@@ -177,7 +177,7 @@ Test(bench_job, fio_seq_rw_example)
 	cr_assert_eq(jf.job_count, 1);
 	cr_assert_eq(jf.jobs[0].rw, ZH_BENCH_RW_RW);
 	cr_assert_eq(jf.jobs[0].rwmixread_pct, 60);
-	cr_assert_eq(jf.jobs[0].bs_bytes, 256 * 1024);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[0]), 256 * 1024);
 	cr_assert_not(zh_bench_rw_is_random(jf.jobs[0].rw));
 }
 
@@ -196,7 +196,7 @@ Test(bench_job, ssd_test_example)
 		cr_assert_str_eq(j->name, names[i]);
 		cr_assert_eq(j->rw, rws[i]);
 		cr_assert(j->stonewall);
-		cr_assert_eq(j->bs_bytes, 4096);
+		cr_assert_eq(zh_bench_job_bs(j), 4096);
 		cr_assert_str_eq(j->ioengine, "libaio");
 		cr_assert_eq(j->iodepth, 4);
 		cr_assert_eq(j->size_bytes, 10 * GIB);
@@ -219,7 +219,7 @@ Test(bench_job, default_job_file_parses)
 	for (int i = 0; i < 2; i++) {
 		const struct zh_bench_job *j = &cli.jobfile.jobs[i];
 
-		cr_assert_eq(j->bs_bytes, 4096);
+		cr_assert_eq(zh_bench_job_bs(j), 4096);
 		cr_assert_eq(j->iodepth, 32);
 		cr_assert_eq(j->size_bytes, 256ull << 20);
 		cr_assert_str_eq(j->filename, "var/zhtp/bench.dat");
@@ -243,18 +243,18 @@ Test(bench_job, global_inheritance_and_override_order)
 	cr_assert_eq(jf.job_count, 3);
 	/* [first]: global values, its own iodepth wins. */
 	cr_assert_str_eq(jf.jobs[0].name, "first");
-	cr_assert_eq(jf.jobs[0].bs_bytes, 8192);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[0]), 8192);
 	cr_assert_eq(jf.jobs[0].iodepth, 64);
 	cr_assert_eq(jf.jobs[0].rw, ZH_BENCH_RW_RANDREAD);
 	cr_assert_str_eq(jf.jobs[0].filename, "/tmp/zh-inherit.dat");
 	cr_assert_str_empty(jf.jobs[0].bw_log);
 	/* [second]: everything from the first [global]. */
-	cr_assert_eq(jf.jobs[1].bs_bytes, 8192);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[1]), 8192);
 	cr_assert_eq(jf.jobs[1].iodepth, 4);
 	cr_assert_str_eq(jf.jobs[1].description, "inherits everything from the first [global]");
 	cr_assert_str_empty(jf.jobs[1].bw_log);
 	/* [third]: the second [global] changed bs and added a bare bw log named after the job. */
-	cr_assert_eq(jf.jobs[2].bs_bytes, 65536);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[2]), 65536);
 	cr_assert_eq(jf.jobs[2].iodepth, 4);
 	cr_assert_eq(jf.jobs[2].rw, ZH_BENCH_RW_WRITE);
 	cr_assert_eq(jf.jobs[2].size_bytes, GIB);
@@ -268,13 +268,13 @@ Test(bench_job, several_global_sections_affect_only_later_jobs)
 			       "[global]\nrw=write\n[c]\nbs=1k\n"),
 		     0, "%s", err);
 	cr_assert_eq(jf.job_count, 3);
-	cr_assert_eq(jf.jobs[0].bs_bytes, 4096);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[0]), 4096);
 	cr_assert_eq(jf.jobs[0].iodepth, 1);
 	cr_assert_eq(jf.jobs[0].rw, ZH_BENCH_RW_READ);
-	cr_assert_eq(jf.jobs[1].bs_bytes, 65536);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[1]), 65536);
 	cr_assert_eq(jf.jobs[1].iodepth, 8);
 	cr_assert_eq(jf.jobs[1].rw, ZH_BENCH_RW_READ);
-	cr_assert_eq(jf.jobs[2].bs_bytes, 1024);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[2]), 1024);
 	cr_assert_eq(jf.jobs[2].iodepth, 8);
 	cr_assert_eq(jf.jobs[2].rw, ZH_BENCH_RW_WRITE);
 }
@@ -335,7 +335,7 @@ Test(bench_job, comments_blanks_and_spacing)
 	cr_assert_eq(parse_str(t), 0, "%s", err);
 	cr_assert_eq(jf.job_count, 1);
 	cr_assert_str_eq(jf.jobs[0].name, "job");
-	cr_assert_eq(jf.jobs[0].bs_bytes, 16384);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[0]), 16384);
 	cr_assert_eq(jf.jobs[0].rw, ZH_BENCH_RW_RANDWRITE);
 	cr_assert_str_eq(jf.jobs[0].filename, "/tmp/a#b;c");
 	cr_assert_str_eq(jf.jobs[0].description, "keeps a#hash");
@@ -348,7 +348,7 @@ Test(bench_job, crlf_and_missing_final_newline)
 	cr_assert_eq(parse_str("[global]\r\nbs=8k\r\n\r\n[j]\r\nrw=randread\r\niodepth=7"), 0, "%s",
 		     err);
 	cr_assert_eq(jf.job_count, 1);
-	cr_assert_eq(jf.jobs[0].bs_bytes, 8192);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[0]), 8192);
 	cr_assert_eq(jf.jobs[0].rw, ZH_BENCH_RW_RANDREAD);
 	cr_assert_eq(jf.jobs[0].iodepth, 7);
 	cr_assert_eq(jf.jobs[0].source_line, 4);
@@ -364,13 +364,13 @@ Test(bench_job, text_is_not_nul_terminated)
 	zh_bench_jobfile_init(&jf);
 	/* Only "[j]\nbs=8k" is inside len. */
 	cr_assert_eq(zh_bench_jobfile_parse(&jf, text, 9, "slice", err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(jf.jobs[0].bs_bytes, 8192);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[0]), 8192);
 }
 
 Test(bench_job, utf8_bom_is_skipped)
 {
 	cr_assert_eq(parse_str("\xEF\xBB\xBF[j]\nbs=2k\n"), 0, "%s", err);
-	cr_assert_eq(jf.jobs[0].bs_bytes, 2048);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[0]), 2048);
 }
 
 Test(bench_job, nul_byte_is_refused)
@@ -540,7 +540,7 @@ Test(bench_job, size_smaller_than_bs_is_refused)
 {
 	cr_assert_eq(parse_str("[a]\nbs=8k\nsize=4k\n"), -EINVAL);
 	ASSERT_ERR_HAS("t.fio:1:");
-	ASSERT_ERR_HAS("'size' (4096 bytes) is smaller than 'bs' (8192 bytes)");
+	ASSERT_ERR_HAS("'size' (4096 bytes) is smaller than the largest block (8192 bytes)");
 }
 
 Test(bench_job, sync_options)
@@ -1007,25 +1007,165 @@ Test(bench_job, block_size)
 {
 	zh_bench_job_defaults(&job);
 	cr_assert_eq(set("bs", "1g"), 0, "%s", err);
-	cr_assert_eq(job.bs_bytes, 1u << 30);
+	cr_assert_eq(zh_bench_job_bs(&job), 1u << 30);
 	cr_assert_eq(set("blocksize", "512"), 0, "%s", err);
-	cr_assert_eq(job.bs_bytes, 512);
+	cr_assert_eq(zh_bench_job_bs(&job), 512);
 	cr_assert_eq(set("bs", "1"), 0, "%s", err);
-	cr_assert_eq(job.bs_bytes, 1);
-	cr_assert_eq(set("bs", "4k,8k"), -EINVAL);
-	ASSERT_ERR_HAS("bad value '4k,8k' for 'bs'");
-	ASSERT_ERR_HAS("not supported");
+	cr_assert_eq(zh_bench_job_bs(&job), 1);
 	cr_assert_eq(set("bs", "4k-8k"), -EINVAL);
-	ASSERT_ERR_HAS("ranges are not supported");
+	ASSERT_ERR_HAS("bad value '4k-8k' for 'bs': a range goes in bsrange=4k-16k");
+	cr_assert_eq(set("bs", "4k/50:8k/50"), -EINVAL);
+	ASSERT_ERR_HAS("a mix of sizes goes in bssplit=");
 	cr_assert_eq(set("bs", "0"), -EINVAL);
 	cr_assert_eq(set("bs", "1073741825"), -EINVAL);
 	cr_assert_eq(set("bs", "2g"), -EINVAL);
 	ASSERT_ERR_HAS("from 1 byte to 1g");
 	cr_assert_eq(set("bs", NULL), -EINVAL);
 	ASSERT_ERR_HAS("option 'bs' requires a value");
-	cr_assert_eq(set("bssplit", "4k/50:8k/50"), -ENOENT);
-	ASSERT_ERR_HAS("unknown option 'bssplit'");
-	cr_assert_eq(job.bs_bytes, 1);
+	cr_assert_eq(zh_bench_job_bs(&job), 1);
+}
+
+/* fio's bs=READ,WRITE: one value is both, an empty field leaves its direction. */
+Test(bench_job, block_size_per_direction)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("bs", "4k,64k"), 0, "%s", err);
+	cr_assert_eq(job.bs[0].min_bytes, 4096);
+	cr_assert_eq(job.bs[1].min_bytes, 65536);
+	cr_assert_eq(zh_bench_job_bs(&job), 4096, "a read job reads 4k");
+	cr_assert_eq(set("rw", "randwrite"), 0, "%s", err);
+	cr_assert_eq(zh_bench_job_bs(&job), 65536);
+	cr_assert_eq(set("rw", "randrw"), 0, "%s", err);
+	cr_assert_eq(zh_bench_job_bs(&job), 0, "reads and writes differ");
+	cr_assert_eq(zh_bench_job_bs_max(&job), 65536);
+	cr_assert_eq(set("rwmixread", "100"), 0, "%s", err);
+	cr_assert_eq(zh_bench_job_bs(&job), 4096, "a mix of only reads reads 4k");
+	cr_assert_eq(set("bs", ",8k"), 0, "%s", err);
+	cr_assert_eq(job.bs[0].min_bytes, 4096);
+	cr_assert_eq(job.bs[1].min_bytes, 8192);
+	cr_assert_eq(set("bs", "4k,8k,4k"), -EINVAL);
+	ASSERT_ERR_HAS("a trim block size is not supported");
+	cr_assert_eq(set("bs", "4k,x"), -EINVAL);
+	ASSERT_ERR_HAS("expected a size like 4k");
+	cr_assert_eq(job.bs[1].min_bytes, 8192, "a refused value changes nothing");
+}
+
+Test(bench_job, block_size_range)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("bsrange", "4k-16k"), 0, "%s", err);
+	for (unsigned d = 0; d < 2; d++) {
+		cr_assert_eq(job.bs[d].kind, ZH_BENCH_BS_RANGE);
+		cr_assert_eq(job.bs[d].min_bytes, 4096);
+		cr_assert_eq(job.bs[d].max_bytes, 16384);
+	}
+	cr_assert_eq(zh_bench_job_bs(&job), 0);
+	cr_assert_eq(set("blocksize_range", "1k-4k,8k-1m"), 0, "%s", err);
+	cr_assert_eq(job.bs[0].max_bytes, 4096);
+	cr_assert_eq(job.bs[1].min_bytes, 8192);
+	cr_assert_eq(job.bs[1].max_bytes, 1024 * 1024);
+	cr_assert_eq(set("bsrange", "8k"), 0, "%s", err);
+	cr_assert_eq(zh_bench_job_bs(&job), 8192, "a range of one size is that size");
+	cr_assert_eq(set("bsrange", "16k-4k"), -EINVAL);
+	ASSERT_ERR_HAS("the smallest size comes first");
+	cr_assert_eq(set("bsrange", "4k-2g"), -EINVAL);
+	ASSERT_ERR_HAS("from 1 byte to 1g");
+	cr_assert_eq(set("bsrange", "4k-"), -EINVAL);
+}
+
+static void assert_split(unsigned d, uint32_t n, const uint32_t *bytes, const uint32_t *share)
+{
+	cr_assert_eq(job.bs[d].kind, ZH_BENCH_BS_SPLIT);
+	cr_assert_eq(job.bs[d].split_count, n);
+	for (uint32_t i = 0; i < n; i++) {
+		cr_assert_eq(job.bs[d].split_bytes[i], bytes[i], "entry %u", i);
+		cr_assert_eq(job.bs[d].split_share[i], share[i], "entry %u: %u", i,
+			     job.bs[d].split_share[i]);
+	}
+}
+
+Test(bench_job, block_size_split)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("bssplit", "4k/50:64k/50"), 0, "%s", err);
+	assert_split(0, 2, (uint32_t[]){4096, 65536}, (uint32_t[]){500000, 500000});
+	assert_split(1, 2, (uint32_t[]){4096, 65536}, (uint32_t[]){500000, 500000});
+	cr_assert_eq(job.bs[0].min_bytes, 4096);
+	cr_assert_eq(job.bs[0].max_bytes, 65536);
+	/* fio's example: what has no share splits what is left. */
+	cr_assert_eq(set("bssplit", "4k:64k/20"), 0, "%s", err);
+	assert_split(0, 2, (uint32_t[]){4096, 65536}, (uint32_t[]){800000, 200000});
+	cr_assert_eq(set("bssplit", "4k:8k:16k"), 0, "%s", err);
+	assert_split(0, 3, (uint32_t[]){4096, 8192, 16384}, (uint32_t[]){333333, 333333, 333334});
+	cr_assert_eq(set("bssplit", "4k/10.5:8k/89.5,16k"), 0, "%s", err);
+	assert_split(0, 2, (uint32_t[]){4096, 8192}, (uint32_t[]){105000, 895000});
+	assert_split(1, 1, (uint32_t[]){16384}, (uint32_t[]){1000000});
+	cr_assert_eq(set("bssplit", "4k/100:8k"), 0, "%s", err);
+	assert_split(0, 2, (uint32_t[]){4096, 8192}, (uint32_t[]){1000000, 0});
+}
+
+Test(bench_job, block_size_split_refusals)
+{
+	char many[1024] = "";
+
+	zh_bench_job_defaults(&job);
+	/* fio would give the missing 40% to one of the sizes; a typo should not pass. */
+	cr_assert_eq(set("bssplit", "4k/30:64k/30"), -EINVAL);
+	ASSERT_ERR_HAS(
+	    "bad value '4k/30:64k/30' for 'bssplit': the percentages must add up to 100");
+	cr_assert_eq(set("bssplit", "4k/60:64k/60"), -EINVAL);
+	ASSERT_ERR_HAS("add up to 100");
+	cr_assert_eq(set("bssplit", "4k/70:8k/40:16k"), -EINVAL);
+	ASSERT_ERR_HAS("add up to 100");
+	cr_assert_eq(set("bssplit", "4k/12.34567:8k"), -EINVAL);
+	ASSERT_ERR_HAS("at most 4 decimals");
+	cr_assert_eq(set("bssplit", "4k/101"), -EINVAL);
+	cr_assert_eq(set("bssplit", "4k/-5:8k"), -EINVAL);
+	cr_assert_eq(set("bssplit", "4k/5%:8k"), -EINVAL);
+	cr_assert_eq(set("bssplit", "0/50:8k/50"), -EINVAL);
+	ASSERT_ERR_HAS("from 1 byte to 1g");
+	cr_assert_eq(set("bssplit", "4k/50::8k/50"), -EINVAL);
+	cr_assert_eq(set("bssplit", "4k,8k,4k"), -EINVAL);
+	ASSERT_ERR_HAS("a trim block size is not supported");
+	for (int i = 0; i < 65; i++)
+		strcat(many, i == 0 ? "4k" : ":4k");
+	cr_assert_eq(set("bssplit", many), -EINVAL);
+	ASSERT_ERR_HAS("at most 64 sizes");
+	many[strlen(many) - 3] = '\0';
+	cr_assert_eq(set("bssplit", many), 0, "64 sizes: %s", err);
+	cr_assert_eq(job.bs[0].split_count, 64);
+	cr_assert_eq(set("bssplit", "4k/50:8k/x"), -EINVAL);
+	cr_assert_eq(job.bs[0].split_count, 64, "a refused value changes nothing");
+}
+
+/* fio ranks them bssplit > bsrange > bs, whichever comes last. */
+Test(bench_job, block_size_options_rank_as_fio)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("bssplit", "4k/50:64k/50"), 0, "%s", err);
+	cr_assert_eq(set("bsrange", "4k-16k"), 0, "%s", err);
+	cr_assert_eq(set("bs", "8k"), 0, "%s", err);
+	cr_assert_eq(job.bs[0].kind, ZH_BENCH_BS_SPLIT);
+	cr_assert_eq(job.bs[1].max_bytes, 65536);
+	cr_assert_eq(parse_str("[global]\nbsrange=4k-16k\n[a]\nbs=8k\n[b]\nbssplit=,4k/50:8k/50\n"),
+		     0, "%s", err);
+	cr_assert_eq(jf.jobs[0].bs[0].kind, ZH_BENCH_BS_RANGE, "[global]'s bsrange beats bs");
+	cr_assert_eq(jf.jobs[1].bs[0].kind, ZH_BENCH_BS_RANGE);
+	cr_assert_eq(jf.jobs[1].bs[1].kind, ZH_BENCH_BS_SPLIT);
+	cr_assert_eq(jf.jobs[1].bs[1].max_bytes, 8192);
+}
+
+Test(bench_job, block_sizes_that_vary_are_refused_where_one_is_needed)
+{
+	cr_assert_eq(parse_str("[a]\nrw=put\nbssplit=4k/50:8k/50\nsize=1m\n"), -EINVAL);
+	ASSERT_ERR_HAS("an object job's 'bs' is one object size");
+	cr_assert_eq(parse_str("[a]\nrw=write\nverify=crc32c\nbsrange=4k-8k\n"), -EINVAL);
+	ASSERT_ERR_HAS("'verify' needs one block size");
+	cr_assert_eq(parse_str("[a]\nrw=write\nverify=crc32c\nbs=4k,8k\n"), 0,
+		     "a writing job writes (and reads back) one size: %s", err);
+	cr_assert_eq(zh_bench_job_bs(&jf.jobs[0]), 8192);
+	cr_assert_eq(parse_str("[a]\nrw=randrw\nbssplit=4k/50:64k/50\nsize=32k\n"), -EINVAL);
+	ASSERT_ERR_HAS("is smaller than the largest block (65536 bytes)");
 }
 
 Test(bench_job, integer_bounds)
@@ -1199,7 +1339,7 @@ Test(bench_job, cli_job_file_with_overrides)
 		const struct zh_bench_job *j = &cli.jobfile.jobs[i];
 
 		/* The command line beats both [global] and the job section. */
-		cr_assert_eq(j->bs_bytes, 8192);
+		cr_assert_eq(zh_bench_job_bs(j), 8192);
 		cr_assert_eq(j->iodepth, 64);
 		cr_assert_not(j->direct);
 		cr_assert_eq(j->size_bytes, 10 * GIB);
@@ -1222,7 +1362,7 @@ Test(bench_job, cli_override_beats_job_section)
 	for (int i = 0; i < 3; i++)
 		cr_assert_eq(cli.jobfile.jobs[i].rw, ZH_BENCH_RW_WRITE);
 	cr_assert_eq(cli.jobfile.jobs[0].iodepth, 64);
-	cr_assert_eq(cli.jobfile.jobs[2].bs_bytes, 65536);
+	cr_assert_eq(zh_bench_job_bs(&cli.jobfile.jobs[2]), 65536);
 }
 
 Test(bench_job, cli_runtime_fixes_time_based_from_file)
@@ -1256,7 +1396,7 @@ Test(bench_job, cli_second_job_file_is_stonewalled)
 	cr_assert_eq(cli.jobfile.jobs[0].rw, ZH_BENCH_RW_RANDREAD);
 	/* Globals do not leak from one job file into the next. */
 	cr_assert_eq(cli.jobfile.jobs[1].rw, ZH_BENCH_RW_WRITE);
-	cr_assert_eq(cli.jobfile.jobs[1].bs_bytes, 256 * 1024);
+	cr_assert_eq(zh_bench_job_bs(&cli.jobfile.jobs[1]), 256 * 1024);
 	cr_assert_str_eq(cli.jobfile.jobs[1].filename, "fio-seq-writes");
 }
 
@@ -1269,13 +1409,13 @@ Test(bench_job, cli_name_style)
 	cr_assert_eq(cli.jobfile.job_count, 2);
 	cr_assert_str_eq(cli.jobfile.jobs[0].name, "a");
 	cr_assert_eq(cli.jobfile.jobs[0].rw, ZH_BENCH_RW_RANDREAD);
-	cr_assert_eq(cli.jobfile.jobs[0].bs_bytes, 8192);
+	cr_assert_eq(zh_bench_job_bs(&cli.jobfile.jobs[0]), 8192);
 	cr_assert_eq(cli.jobfile.jobs[0].iodepth, 8);
 	cr_assert_eq(cli.jobfile.jobs[0].size_bytes, 0);
 	cr_assert_eq(cli.jobfile.jobs[0].source_line, 0);
 	cr_assert_str_eq(cli.jobfile.jobs[1].name, "b");
 	cr_assert_eq(cli.jobfile.jobs[1].rw, ZH_BENCH_RW_WRITE);
-	cr_assert_eq(cli.jobfile.jobs[1].bs_bytes, 8192);
+	cr_assert_eq(zh_bench_job_bs(&cli.jobfile.jobs[1]), 8192);
 	cr_assert_eq(cli.jobfile.jobs[1].iodepth, 1);
 	cr_assert_eq(cli.jobfile.jobs[1].size_bytes, 1 << 20);
 }
@@ -1286,8 +1426,8 @@ Test(bench_job, cli_name_global_switches_back)
 
 	cr_assert_eq(cli_run(5, argv), 0, "%s", err);
 	cr_assert_eq(cli.jobfile.job_count, 2);
-	cr_assert_eq(cli.jobfile.jobs[0].bs_bytes, 4096);
-	cr_assert_eq(cli.jobfile.jobs[1].bs_bytes, 16384);
+	cr_assert_eq(zh_bench_job_bs(&cli.jobfile.jobs[0]), 4096);
+	cr_assert_eq(zh_bench_job_bs(&cli.jobfile.jobs[1]), 16384);
 }
 
 Test(bench_job, cli_global_options)
@@ -1402,7 +1542,7 @@ Test(bench_job, cli_double_dash_ends_options)
 	fclose(f);
 	cr_assert_eq(cli_run(4, argv), 0, "%s", err);
 	cr_assert_eq(cli.jobfile.job_count, 1);
-	cr_assert_eq(cli.jobfile.jobs[0].bs_bytes, 2048);
+	cr_assert_eq(zh_bench_job_bs(&cli.jobfile.jobs[0]), 2048);
 	cr_assert_eq(cli.jobfile.jobs[0].rw, ZH_BENCH_RW_RANDWRITE);
 	remove(path);
 }

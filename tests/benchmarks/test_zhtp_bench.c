@@ -720,6 +720,93 @@ Test(bench_zhtp, io_size_loops_and_number_ios_set_how_much_io)
 		     100, "number_ios ends a time_based job early");
 }
 
+/* ---- block sizes that vary: bs=R,W, bsrange, bssplit -------------------------------------- */
+
+/* Of n I/Os moving \p bytes, each of \p small or \p large bytes: how many were large. */
+static double large_count(double bytes, double n, double small, double large)
+{
+	double large_ios = (bytes - n * small) / (large - small);
+
+	cr_assert_eq(large_ios, (double)(long)large_ios,
+		     "%.0f bytes in %.0f I/Os is no mix of %.0f and %.0f", bytes, n, small, large);
+	return large_ios;
+}
+
+/*
+ * number_ios counts I/Os of any size (it ends this time_based job, long before its runtime);
+ * each I/O has one of bssplit's sizes, at about its share.
+ */
+Test(bench_zhtp, bssplit_draws_each_size_at_its_share)
+{
+	cJSON *root = run_json("--name=s --filename=dev.img --size=8m --rw=randrw "
+			       "--bssplit=4k/25:64k/75,8k --number_ios=2000 --iodepth=8 --direct=1 "
+			       "--time_based --runtime=20");
+	const cJSON *job = job_at(root, 0);
+	double reads = num(job, "read", "total_ios"), writes = num(job, "write", "total_ios");
+	double large = large_count(num(job, "read", "io_bytes"), reads, 4096, 65536);
+	const cJSON *opts = cJSON_GetObjectItemCaseSensitive(job, "job options");
+
+	cr_assert_eq(reads + writes, 2000, "%.0f reads, %.0f writes", reads, writes);
+	cr_assert_eq(num(job, "write", "io_bytes"), writes * 8192, "writes are all 8k");
+	/* 75% of about 1000 reads: 5 standard deviations either way is +-7 points. */
+	cr_assert(large > reads * 0.68 && large < reads * 0.82, "%.0f of %.0f reads were 64k",
+		  large, reads);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(opts, "bssplit")),
+			 "4k/25:64k/75,8k/100");
+	cJSON_Delete(root);
+}
+
+/* A sequential bsrange job covers its region from the start, each I/O where the last ended. */
+Test(bench_zhtp, bsrange_sequential_writes_follow_on)
+{
+	cJSON *root = run_json("--name=q --filename=dev.img --size=1m --rw=write --bsrange=4k-16k "
+			       "--iodepth=4 --direct=1 --write_lat_log=q");
+	const cJSON *job = job_at(root, 0);
+	char path[700];
+	char *text, *line, *save = NULL;
+	unsigned seen[5] = {0};
+	struct zh_bench_log_entry e;
+
+	cr_assert_geq(num(job, "write", "io_bytes"), 1 << 20);
+	cr_assert_lt(num(job, "write", "io_bytes"), (1 << 20) + 16384);
+	snprintf(path, sizeof(path), "%s/q_clat.1.log", scratch);
+	text = slurp(path);
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		cr_assert_eq(zh_bench_log_parse(line, &e), 0, "bad line '%s'", line);
+		cr_assert(e.bs % 4096 == 0 && e.bs >= 4096 && e.bs <= 16384, "bs %u", e.bs);
+		seen[e.bs / 4096]++;
+	}
+	for (unsigned k = 1; k <= 4; k++)
+		cr_assert_gt(seen[k], 0, "no %uk write in the log", 4 * k);
+	free(text);
+	cJSON_Delete(root);
+}
+
+/* rate= counts bytes, whatever size each I/O has. */
+Test(bench_zhtp, rate_caps_bandwidth_with_sizes_that_vary)
+{
+	cJSON *root = run_json("--name=r --filename=dev.img --size=4m --rw=randwrite "
+			       "--bssplit=4k/50:64k/50 --iodepth=4 --rate=2m --time_based "
+			       "--runtime=500ms --direct=1");
+	const cJSON *job = job_at(root, 0);
+	double secs = top(job, "job_runtime") / 1000.0, bytes = num(job, "write", "io_bytes");
+
+	/* The last I/O may start just inside the budget: one 64k over at most. */
+	cr_assert_leq(bytes, 2.0 * 1024 * 1024 * secs + 65536, "%.0f bytes in %.3f s", bytes, secs);
+	cr_assert_geq(bytes, 2.0 * 1024 * 1024 * secs / 4, "%.0f bytes in %.3f s", bytes, secs);
+	cJSON_Delete(root);
+}
+
+/* Every size drawn must suit direct I/O, not only the smallest. */
+Test(bench_zhtp, a_misaligned_size_in_a_split_is_refused_before_running)
+{
+	cr_assert_neq(run_bench("--name=m --filename=dev.img --size=1m --rw=randread "
+				"--bssplit=4k/50:6000/50 --direct=1"),
+		      0);
+	cr_assert_not_null(strstr(slurp(err_path), "every block size and offset=0 must be "
+						   "multiples of the device's"));
+}
+
 /* offset_increment gives each clone its own region of one file: both verify clean. */
 Test(bench_zhtp, offset_increment_separates_clones_on_one_file)
 {
@@ -884,6 +971,39 @@ Test(bench_zhtp, logs_are_written_in_fio_format)
 	free(text);
 	snprintf(path, sizeof(path), "%s/t_clat.1.log", scratch);
 	cr_assert_eq(access(path, R_OK), 0);
+}
+
+/* Count a log's lines, each of which must parse and have a non-zero bs. */
+static unsigned log_lines_with_bs(const char *name)
+{
+	char path[700];
+	char *text, *line, *save = NULL;
+	unsigned lines = 0;
+	struct zh_bench_log_entry e;
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, name);
+	text = slurp(path);
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		cr_assert_eq(zh_bench_log_parse(line, &e), 0, "bad line '%s'", line);
+		cr_assert_gt(e.bs, 0, "%s: '%s' is no I/O", name, line);
+		lines++;
+	}
+	free(text);
+	return lines;
+}
+
+/*
+ * Regression: with log_avg_msec=0 the latency logs had, past fio's one line per I/O, the log
+ * window's average (bs 0) at the end and every 500 ms. fio 3.33 writes 256 lines here.
+ */
+Test(bench_zhtp, per_io_latency_logs_have_one_line_per_io)
+{
+	cr_assert_eq(run_bench("--name=p --filename=dev.img --size=1m --rw=write --bs=4k "
+			       "--iodepth=4 --direct=1 --write_lat_log=p --write_iops_log=p"),
+		     0, "%s", slurp(err_path));
+	cr_assert_eq(log_lines_with_bs("p_clat.1.log"), 256);
+	cr_assert_eq(log_lines_with_bs("p_lat.1.log"), 256);
+	cr_assert_eq(log_lines_with_bs("p_slat.1.log"), 256);
 }
 
 Test(bench_zhtp, fio_example_job_runs_with_its_engine_line_reported)

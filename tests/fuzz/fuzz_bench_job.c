@@ -6,7 +6,8 @@
  * read past len), and the first line, split at '=', to zh_bench_job_set() and
  * zh_bench_job_finish(). Beyond memory and UB errors it checks the parser's promises: a
  * failure leaves the job list as it was and gives a one-line message that starts with the
- * source name; a success gives finished jobs with names and in-range values.
+ * source name; a success gives finished jobs with names and in-range values, and block sizes
+ * that draw within their bounds and read back the same from their fio spelling.
  */
 #include "benchmarks/bench_job.h"
 
@@ -22,13 +23,49 @@ static struct zh_bench_job job;
 static char line[ZH_BENCH_LINE_MAX + 1];
 static char err[512];
 
+/* One direction's sizes: shares add up, draws stay in bounds, the spelling parses back. */
+static void check_bs(const struct zh_bench_bs bs[2])
+{
+	static const char *const key[] = {"bs", "bsrange", "bssplit"};
+	static const uint32_t words[] = {0, 1, 0x80000000u, UINT32_MAX};
+	static char value[4096];
+	static struct zh_bench_job back;
+
+	for (unsigned d = 0; d < 2; d++) {
+		uint64_t shares = 0;
+
+		for (uint32_t i = 0; i < bs[d].split_count; i++)
+			shares += bs[d].split_share[i];
+		if (bs[d].kind == ZH_BENCH_BS_SPLIT && shares != ZH_BENCH_BS_SHARE_WHOLE)
+			abort();
+		for (size_t w = 0; w < sizeof(words) / sizeof(words[0]); w++) {
+			uint32_t len = zh_bench_bs_draw(&bs[d], words[w]);
+
+			if (len < bs[d].min_bytes || len > bs[d].max_bytes)
+				abort();
+		}
+	}
+	zh_bench_job_defaults(&back);
+	for (unsigned k = ZH_BENCH_BS_ONE; k <= ZH_BENCH_BS_SPLIT; k++) {
+		int rc = zh_bench_bs_format(bs, (enum zh_bench_bs_kind)k, value, sizeof(value));
+
+		if (rc == -ENOENT)
+			continue;
+		if (rc != 0 || zh_bench_job_set(&back, key[k], value, NULL, 0) != 0)
+			abort();
+	}
+	if (memcmp(back.bs, bs, sizeof(back.bs)) != 0)
+		abort();
+}
+
 static void check_jobs(void)
 {
 	for (uint32_t i = 0; i < jf.job_count; i++) {
 		const struct zh_bench_job *j = &jf.jobs[i];
 
-		if (j->name[0] == '\0' || j->bs_bytes == 0 || j->bs_bytes > ZH_BENCH_BS_MAX_BYTES ||
-		    j->iodepth == 0 || j->iodepth > ZH_BENCH_IODEPTH_MAX || j->numjobs == 0 ||
+		if (j->name[0] == '\0' || zh_bench_job_bs_max(j) == 0 ||
+		    zh_bench_job_bs_max(j) > ZH_BENCH_BS_MAX_BYTES || j->iodepth == 0 ||
+		    j->iodepth > ZH_BENCH_IODEPTH_MAX || j->numjobs == 0 ||
 		    j->numjobs > ZH_BENCH_NUMJOBS_MAX || j->rwmixread_pct > 100 ||
 		    j->size_pct > 100 || j->source_line == 0 || j->iops_log_use_name ||
 		    j->bw_log_use_name || j->lat_log_use_name ||
@@ -38,6 +75,7 @@ static void check_jobs(void)
 		    memchr(j->filename, '\0', sizeof(j->filename)) == NULL ||
 		    memchr(j->ioengine, '\0', sizeof(j->ioengine)) == NULL)
 			abort();
+		check_bs(j->bs);
 	}
 }
 
