@@ -93,6 +93,7 @@ struct zh_bench_worker {
 	/* Reactor-owned state while running. */
 	struct zh_bench_slot *slots;
 	uint64_t rng;
+	bool random; /* random offsets (cfg.rw) */
 	uint64_t blocks;
 	uint64_t seq_next;
 	uint64_t seq_next_bytes; /* sizes that vary: where the next sequential I/O starts */
