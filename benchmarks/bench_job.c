@@ -41,6 +41,7 @@ static_assert(ZH_BENCH_LINE_MAX > ZH_BENCH_PATH_MAX + 64, "a line must hold any 
 static_assert(ZH_BENCH_NAME_MAX <= sizeof(((struct zh_bench_job *)0)->iops_log),
 	      "a bare log option copies the job name into the log prefix");
 static_assert(ZH_BENCH_JOBS_MAX <= UINT32_MAX, "job_count is 32 bits");
+static_assert(ZH_BENCH_DIST_WHOLE == ZH_BENCH_BS_SHARE_WHOLE, "one share parser for both");
 
 static void __attribute__((format(printf, 3, 4)))
 set_err(char *err, size_t err_len, const char *fmt, ...)
@@ -712,7 +713,7 @@ static int parse_share(const char *s, uint32_t *share, const char **why)
 	uint64_t whole = 0, frac = 0;
 	unsigned digits = 0, frac_digits = 0;
 
-	*why = "expected a percentage from 0 to 100, with at most 4 decimals, as in 4k/12.5";
+	*why = "expected a percentage from 0 to 100 with at most 4 decimals, as in 12.5";
 	for (; is_digit(*s) && digits < 4; s++, digits++)
 		whole = whole * 10 + (uint64_t)(*s - '0');
 	if (*s == '.') {
@@ -797,6 +798,127 @@ static int parse_bs_split(char *field, struct zh_bench_bs *bs, const char **why)
 		entry = next;
 	}
 	return split_fill(bs, missing, why);
+}
+
+/* ---- random_distribution (bench_dist.h) ---- */
+
+/* A decimal number from 0 up to \p max, as fio's float options take it. */
+static int parse_real(const char *s, double max, double *out)
+{
+	char *end = NULL;
+	double v;
+
+	if (!is_digit(s[0]) && s[0] != '.')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !(v >= 0.0 && v <= max))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "P[:CENTER]" after "zipf:" or "pareto:". */
+static int parse_dist_param(char *rest, struct zh_bench_dist *d, const char **why)
+{
+	char *colon = strchr(rest, ':');
+
+	if (colon != NULL)
+		*colon = '\0';
+	if (d->kind == ZH_BENCH_DIST_ZIPF &&
+	    (parse_real(rest, 1e6, &d->param) != 0 || d->param == 0.0)) {
+		*why = "zipf takes a theta above 0, as in zipf:1.2";
+		return -EINVAL;
+	}
+	if (d->kind == ZH_BENCH_DIST_PARETO &&
+	    (parse_real(rest, 1.0, &d->param) != 0 || d->param == 0.0 || d->param == 1.0)) {
+		*why = "pareto takes an h between 0 and 1, as in pareto:0.9";
+		return -EINVAL;
+	}
+	if (colon != NULL && (parse_real(colon + 1, 1.0, &d->center) != 0 || d->center == 1.0)) {
+		*why = "the centre is a fraction of the file from 0 to below 1, as in zipf:1.2:0.5";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* "A/R:A/R...": A% of the accesses to the next R% of the blocks; both add up to 100. */
+static int parse_zones(char *list, struct zh_bench_dist *d, const char **why)
+{
+	uint64_t access = 0, range = 0;
+
+	d->zone_count = 0;
+	for (char *entry = list; entry != NULL;) {
+		char *next = strchr(entry, ':'), *slash;
+		uint32_t i = d->zone_count;
+
+		if (next != NULL)
+			*next++ = '\0';
+		if (i == ZH_BENCH_ZONES_MAX) {
+			*why = "at most 256 zones";
+			return -EINVAL;
+		}
+		slash = strchr(entry, '/');
+		if (slash == NULL) {
+			*why = "a zone is ACCESS%/RANGE%, as in zoned:60/10:30/20:8/30:2/40";
+			return -EINVAL;
+		}
+		*slash = '\0';
+		if (parse_share(entry, &d->zone_access[i], why) != 0 ||
+		    parse_share(slash + 1, &d->zone_range[i], why) != 0)
+			return -EINVAL;
+		access += d->zone_access[i];
+		range += d->zone_range[i];
+		d->zone_count++;
+		entry = next;
+	}
+	if (access != ZH_BENCH_DIST_WHOLE || range != ZH_BENCH_DIST_WHOLE) {
+		*why = "the zones' accesses and ranges must each add up to 100";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_random_distribution(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	static const struct {
+		const char *prefix;
+		enum zh_bench_dist_kind kind;
+	} kinds[] = {{"zipf:", ZH_BENCH_DIST_ZIPF},
+		     {"pareto:", ZH_BENCH_DIST_PARETO},
+		     {"zoned:", ZH_BENCH_DIST_ZONED}};
+	struct zh_bench_dist d = {.kind = ZH_BENCH_DIST_RANDOM};
+	const char *why = "expected random, zipf:THETA, pareto:H or zoned:A/R:...";
+	char buf[4096];
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (strlen(ctx->value) >= sizeof(buf))
+		return bad_value(ctx, "too long");
+	snprintf(buf, sizeof(buf), "%s", ctx->value);
+	if (strchr(buf, ',') != NULL)
+		return bad_value(ctx, "one distribution for reads and writes (no ',')");
+	if (strncmp(buf, "normal", 6) == 0 || strncmp(buf, "zoned_abs", 9) == 0)
+		return bad_value(ctx, "normal and zoned_abs are not supported (random, zipf, "
+				      "pareto and zoned are)");
+	if (strcmp(buf, "random") != 0) {
+		size_t i = 0;
+
+		while (i < sizeof(kinds) / sizeof(kinds[0]) &&
+		       strncmp(buf, kinds[i].prefix, strlen(kinds[i].prefix)) != 0)
+			i++;
+		if (i == sizeof(kinds) / sizeof(kinds[0]))
+			return bad_value(ctx, why);
+		d.kind = kinds[i].kind;
+		rc = d.kind == ZH_BENCH_DIST_ZONED
+			 ? parse_zones(buf + strlen(kinds[i].prefix), &d, &why)
+			 : parse_dist_param(buf + strlen(kinds[i].prefix), &d, &why);
+		if (rc != 0)
+			return bad_value(ctx, why);
+	}
+	job->dist = d;
+	return 0;
 }
 
 static int opt_bs(struct zh_bench_job *job, const struct opt_ctx *ctx)
@@ -1057,6 +1179,7 @@ static const struct opt_desc job_options[] = {
     O_FN("bsrange", opt_bsrange),
     O_FN("blocksize_range", opt_bsrange),
     O_FN("bssplit", opt_bssplit),
+    O_FN("random_distribution", opt_random_distribution),
     O_U32("iodepth", iodepth, 1, ZH_BENCH_IODEPTH_MAX),
     O_U32("numjobs", numjobs, 1, ZH_BENCH_NUMJOBS_MAX),
     O_FN("size", opt_size),
@@ -1481,6 +1604,13 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		set_err(err, err_len,
 			"job '%s': 'thinktime' with 'rate' or 'rate_iops': give one, both pace the "
 			"job",
+			job->name);
+		return -EINVAL;
+	}
+	if (job->dist.kind != ZH_BENCH_DIST_RANDOM && !zh_bench_rw_is_random(job->rw)) {
+		set_err(err, err_len,
+			"job '%s': 'random_distribution' is for random jobs (randread, randwrite, "
+			"randrw)",
 			job->name);
 		return -EINVAL;
 	}

@@ -23,6 +23,7 @@
 
 #include "benchmarks/bench_bs.h"
 #include "benchmarks/bench_data.h"
+#include "benchmarks/bench_dist.h"
 #include "numa/zh_platform.h"
 
 #define ZH_BENCH_JOBS_MAX 64
@@ -79,6 +80,8 @@ struct zh_bench_job {
 	uint32_t rwmixread_pct;
 	/* Block sizes, [0] reads and [1] writes: bs, bsrange or bssplit (bench_bs.h). */
 	struct zh_bench_bs bs[2];
+	/* random_distribution: which blocks a random job goes to (bench_dist.h). */
+	struct zh_bench_dist dist;
 	uint32_t iodepth;
 	uint32_t numjobs;
 	uint64_t size_bytes; /* 0: unset */

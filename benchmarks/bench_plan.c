@@ -254,6 +254,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .bs_bytes = zh_bench_job_bs(job),
 	    .bs = {job->bs[0], job->bs[1]},
 	    .bs_max_bytes = zh_bench_job_bs_max(job),
+	    .dist = job->dist,
 	    .rate_bps = {job->rate_bytes[0], job->rate_bytes[1]},
 	    .rate_iops = {job->rate_iops[0], job->rate_iops[1]},
 	    .iodepth = job->iodepth,

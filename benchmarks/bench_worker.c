@@ -71,8 +71,18 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->blocks = cfg->bs_bytes != 0 ? cfg->region_bytes / cfg->bs_bytes : 0;
 	w->rated =
 	    (cfg->rate_bps[0] | cfg->rate_bps[1] | cfg->rate_iops[0] | cfg->rate_iops[1]) != 0;
-	w->slow_base =
-	    cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 || cfg->bs_bytes == 0;
+	w->skewed = w->random && cfg->dist.kind != ZH_BENCH_DIST_RANDOM;
+	for (unsigned d = 0; d < ZH_BENCH_DIRS && w->skewed; d++) {
+		/* Sizes that vary: blocks of the direction's smallest size, as place_varied. */
+		uint32_t grain = cfg->bs_bytes != 0 ? cfg->bs_bytes : cfg->bs[d].min_bytes;
+
+		int rc = zh_bench_dist_init(&w->dist[d], &cfg->dist, cfg->region_bytes / grain,
+					    cfg->seed + 1 + d);
+
+		ZH_ASSERT(rc == 0); /* the job parser refuses what a generator cannot draw */
+	}
+	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 ||
+		       cfg->bs_bytes == 0 || w->skewed;
 	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
 	w->fill_rng = (cfg->seed + cfg->iodepth) * 0x9e3779b97f4a7c15ull | 1;
 	w->slow_issue = w->slow_base;
@@ -234,6 +244,28 @@ static uint64_t place_varied(struct zh_bench_worker *w, unsigned d, uint32_t len
 	return w->cfg.region_offset_bytes + at;
 }
 
+/*
+ * random_distribution: the generator's block, of the I/O's grain (the one size, or the
+ * direction's smallest); an I/O that would run past the region moves back to fit.
+ */
+static uint64_t place_skewed(struct zh_bench_worker *w, unsigned d, uint32_t len)
+{
+	uint64_t grain = w->cfg.bs_bytes != 0 ? w->cfg.bs_bytes : w->cfg.bs[d].min_bytes;
+	uint64_t at = zh_bench_dist_next(&w->dist[d]) * grain;
+
+	if (at + len > w->cfg.region_bytes)
+		at = (w->cfg.region_bytes - len) / grain * grain;
+	return w->cfg.region_offset_bytes + at;
+}
+
+/* The slow path's offset for an I/O of \p len bytes in direction \p d. */
+static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
+{
+	if (w->skewed)
+		return place_skewed(w, d, len);
+	return w->cfg.bs_bytes != 0 ? pick_offset(w) : place_varied(w, d, len);
+}
+
 /* ---- the I/O loop -------------------------------------------------------------------------- */
 
 static void slot_done(struct zh_reactor *r, struct zh_io *io);
@@ -307,14 +339,14 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 	uint64_t block = 0;
 	int rc;
 
-	s->offset = w->cfg.bs_bytes != 0 ? pick_offset(w) : place_varied(w, s->ddir, len);
+	s->offset = slot_place(w, s->ddir, len);
 	if (s->ddir == ZH_BENCH_DIR_READ)
 		return slot_issued(
 		    w, len, zh_reactor_read(r, w->cfg.dev, s->buf, len, s->offset, &s->io, done));
 	if (w->cfg.verify) {
 		for (block = slot_block(w, s); w->block_seq[block] & VERIFY_INFLIGHT;
 		     block = slot_block(w, s))
-			s->offset = pick_offset(w);
+			s->offset = slot_place(w, s->ddir, len);
 		zh_bench_verify_fill(s->buf->data, len, s->offset, ++w->write_seq);
 	} else if (w->cfg.data.refill) {
 		zh_bench_data_fill(&w->cfg.data, s->buf->data, len, &w->fill_rng);

@@ -16,6 +16,7 @@
 
 #include "bench_bs.h"
 #include "bench_data.h"
+#include "bench_dist.h"
 #include "bench_job.h"
 #include "bench_report.h"
 #include "bench_stats.h"
@@ -53,7 +54,8 @@ struct zh_bench_worker_cfg {
 	 */
 	uint32_t bs_bytes;
 	struct zh_bench_bs bs[ZH_BENCH_DIRS];
-	uint32_t bs_max_bytes; /* the slots' buffers hold this much */
+	uint32_t bs_max_bytes;	   /* the slots' buffers hold this much */
+	struct zh_bench_dist dist; /* random jobs: which blocks (uniform: the fast path) */
 	uint32_t iodepth;
 	unsigned dev;
 	uint64_t region_offset_bytes;
@@ -94,6 +96,9 @@ struct zh_bench_worker {
 	struct zh_bench_slot *slots;
 	uint64_t rng;
 	bool random; /* random offsets (cfg.rw) */
+	/* random_distribution other than uniform: a generator per direction (slow path). */
+	bool skewed;
+	struct zh_bench_dist_gen dist[ZH_BENCH_DIRS];
 	uint64_t blocks;
 	uint64_t seq_next;
 	uint64_t seq_next_bytes; /* sizes that vary: where the next sequential I/O starts */

@@ -1168,6 +1168,58 @@ Test(bench_job, block_sizes_that_vary_are_refused_where_one_is_needed)
 	ASSERT_ERR_HAS("is smaller than the largest block (65536 bytes)");
 }
 
+Test(bench_job, random_distribution)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_RANDOM, "fio's default is uniform");
+	cr_assert_eq(set("random_distribution", "zipf:1.2"), 0, "%s", err);
+	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_ZIPF);
+	cr_assert_float_eq(job.dist.param, 1.2, 1e-12);
+	cr_assert_eq(set("random_distribution", "pareto:0.9:0.25"), 0, "%s", err);
+	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_PARETO);
+	cr_assert_float_eq(job.dist.center, 0.25, 1e-12);
+	cr_assert_eq(set("random_distribution", "zoned:60/10:30/20:8/30:2/40"), 0, "%s", err);
+	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_ZONED);
+	cr_assert_eq(job.dist.zone_count, 4);
+	cr_assert_eq(job.dist.zone_access[2], 80000);
+	cr_assert_eq(job.dist.zone_range[3], 400000);
+	cr_assert_eq(set("random_distribution", "random"), 0, "%s", err);
+	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_RANDOM);
+}
+
+Test(bench_job, random_distribution_refusals)
+{
+	static const char *const bad[][2] = {
+	    {"zipf", "expected random, zipf:THETA"},
+	    {"zipf:0", "zipf takes a theta above 0"},
+	    {"zipf:x", "zipf takes a theta above 0"},
+	    {"zipf:-1", "zipf takes a theta above 0"},
+	    {"pareto:1", "pareto takes an h between 0 and 1"},
+	    {"pareto:0", "pareto takes an h between 0 and 1"},
+	    {"zipf:1.2:1", "the centre is a fraction"},
+	    {"zipf:1.2:0.5:1", "the centre is a fraction"},
+	    {"zoned:60/10:30/20", "must each add up to 100"},
+	    {"zoned:60:40/100", "a zone is ACCESS%/RANGE%"},
+	    {"zoned:60/10:40", "a zone is ACCESS%/RANGE%"},
+	    {"zoned:60/x:40/100", "with at most 4 decimals"},
+	    {"normal:10", "normal and zoned_abs are not supported"},
+	    {"zoned_abs:60/10g:40/20g", "normal and zoned_abs are not supported"},
+	    {"zipf:1.2,zipf:1.1", "one distribution for reads and writes"},
+	    {"gauss", "expected random, zipf:THETA"},
+	};
+
+	zh_bench_job_defaults(&job);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(set("random_distribution", bad[i][0]), -EINVAL, "%s", bad[i][0]);
+		ASSERT_ERR_HAS(bad[i][1]);
+		cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_RANDOM,
+			     "a refused value changes nothing");
+	}
+	cr_assert_eq(parse_str("[a]\nrw=read\nrandom_distribution=zipf:1.2\n"), -EINVAL);
+	ASSERT_ERR_HAS("'random_distribution' is for random jobs");
+	cr_assert_eq(parse_str("[a]\nrw=randrw\nrandom_distribution=zipf:1.2\n"), 0, "%s", err);
+}
+
 Test(bench_job, integer_bounds)
 {
 	zh_bench_job_defaults(&job);

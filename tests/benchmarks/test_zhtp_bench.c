@@ -807,6 +807,43 @@ Test(bench_zhtp, a_misaligned_size_in_a_split_is_refused_before_running)
 						   "multiples of the device's"));
 }
 
+/* ---- random_distribution ------------------------------------------------------------------ */
+
+/* Distinct blocks a verifying random writer wrote (each is read back once). */
+static double distinct_blocks_written(const char *dist)
+{
+	char args[512];
+	cJSON *root;
+	double blocks;
+
+	snprintf(args, sizeof(args),
+		 "--name=z --filename=dev.img --size=1m --rw=randwrite --bs=4k --iodepth=4 "
+		 "--number_ios=1000 --time_based --runtime=20 --verify=crc32c --direct=1 "
+		 "--random_distribution=%s",
+		 dist);
+	root = run_json(args);
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 0);
+	blocks = num(job_at(root, 0), "zhtp_verify", "blocks");
+	cJSON_Delete(root);
+	return blocks;
+}
+
+/*
+ * 1000 writes over 256 blocks: uniform leaves about 256 * (1 - e^-3.9) = 251 blocks written;
+ * zipf:3 puts 83% of them on one block and nearly all on a few dozen; zoned 100% to the
+ * first 10% touches at most 25 blocks. Every block reads back as its last write.
+ */
+Test(bench_zhtp, random_distribution_skews_where_writes_land)
+{
+	double uniform = distinct_blocks_written("random");
+	double zipf = distinct_blocks_written("zipf:3");
+	double zoned = distinct_blocks_written("zoned:100/10:0/90");
+
+	cr_assert_gt(uniform, 230, "uniform wrote %.0f blocks", uniform);
+	cr_assert_lt(zipf, 80, "zipf:3 wrote %.0f blocks", zipf);
+	cr_assert_leq(zoned, 25, "zoned wrote %.0f blocks", zoned);
+}
+
 /* offset_increment gives each clone its own region of one file: both verify clean. */
 Test(bench_zhtp, offset_increment_separates_clones_on_one_file)
 {

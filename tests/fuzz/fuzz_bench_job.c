@@ -7,7 +7,8 @@
  * zh_bench_job_finish(). Beyond memory and UB errors it checks the parser's promises: a
  * failure leaves the job list as it was and gives a one-line message that starts with the
  * source name; a success gives finished jobs with names and in-range values, and block sizes
- * that draw within their bounds and read back the same from their fio spelling.
+ * that draw within their bounds and read back the same from their fio spelling, and random
+ * distributions whose generators start and draw on the blocks.
  */
 #include "benchmarks/bench_job.h"
 
@@ -58,6 +59,22 @@ static void check_bs(const struct zh_bench_bs bs[2])
 		abort();
 }
 
+/* Any distribution the parser takes makes a generator whose draws stay on the blocks. */
+static void check_dist(const struct zh_bench_dist *d)
+{
+	static struct zh_bench_dist_gen g;
+	const uint64_t blocks[] = {1, 3, 1000};
+
+	for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
+		if (zh_bench_dist_init(&g, d, blocks[b], 1) != 0)
+			abort();
+		for (int i = 0; i < 8; i++) {
+			if (zh_bench_dist_next(&g) >= blocks[b])
+				abort();
+		}
+	}
+}
+
 static void check_jobs(void)
 {
 	for (uint32_t i = 0; i < jf.job_count; i++) {
@@ -76,6 +93,7 @@ static void check_jobs(void)
 		    memchr(j->ioengine, '\0', sizeof(j->ioengine)) == NULL)
 			abort();
 		check_bs(j->bs);
+		check_dist(&j->dist);
 	}
 }
 

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zhtp-bench random distributions: fio's random_distribution, which blocks a random job goes
+ * to. Uniform (fio's "random", the default) stays on the worker's fast path; zipf, pareto and
+ * zoned draw through a generator made once per worker and direction. The job parser
+ * (bench_job.c) reads the option into a struct zh_bench_dist.
+ *
+ * As in fio, zipf and pareto pick a rank (0 the most likely for zipf) and then scatter
+ * ranks over the blocks, so the hot blocks are spread over the device rather than packed at its
+ * start; here the scatter is a permutation, so every rank keeps its own block and the
+ * distribution over blocks is exactly the one over ranks. Zoned uses contiguous zones from the
+ * start of the region, as fio's does.
+ */
+#ifndef ZH_BENCH_DIST_H
+#define ZH_BENCH_DIST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* zoned: at most this many zones, as fio's ZONESPLIT_MAX. */
+#define ZH_BENCH_ZONES_MAX 256
+/* Zone shares are kept in millionths, as bssplit's. */
+#define ZH_BENCH_DIST_WHOLE 1000000u
+
+enum zh_bench_dist_kind {
+	ZH_BENCH_DIST_RANDOM, /* uniform */
+	ZH_BENCH_DIST_ZIPF,   /* P(rank k) proportional to 1 / (k + 1)^theta */
+	ZH_BENCH_DIST_PARETO, /* fio's: rank = (n - 1) * u^(log h / log(1 - h)) */
+	ZH_BENCH_DIST_ZONED,  /* each zone a share of the accesses and a share of the blocks */
+};
+
+/** What the job file asked for. */
+struct zh_bench_dist {
+	enum zh_bench_dist_kind kind;
+	double param;  /* zipf theta (> 0, not 1), pareto h (0 < h < 1) */
+	double center; /* zipf, pareto: where rank 0 lands, as a fraction of the blocks [0, 1) */
+	uint32_t zone_count;
+	uint32_t zone_access[ZH_BENCH_ZONES_MAX]; /* millionths of the accesses */
+	uint32_t zone_range[ZH_BENCH_ZONES_MAX];  /* millionths of the blocks */
+};
+
+/** A generator over \p blocks blocks, made from a struct zh_bench_dist. */
+struct zh_bench_dist_gen {
+	enum zh_bench_dist_kind kind;
+	uint64_t blocks;
+	uint64_t rng;	 /* xorshift64*, non-zero */
+	uint64_t offset; /* center * blocks: where rank 0 lands */
+	/* The scatter: a permutation of [0, 2^bits) with cycle walking into [0, blocks). */
+	unsigned bits;
+	uint64_t mul, add;
+	/* zipf (rejection-inversion): the constants of the method. */
+	double s, h_x1, h_n, s_val;
+	double pareto_pow;
+	/* zoned: cumulative access shares (millionths) and the zones' first blocks. */
+	uint32_t zone_count;
+	uint32_t zone_upto[ZH_BENCH_ZONES_MAX];
+	uint64_t zone_first[ZH_BENCH_ZONES_MAX + 1];
+};
+
+/**
+ * Make \p g draw over \p blocks (> 0) blocks as \p d says, from \p seed.
+ * \return 0, or -EINVAL when \p d does not describe a distribution (a zipf theta of 1, shares
+ * that do not add up); zh_bench_job_set refuses those first.
+ */
+int zh_bench_dist_init(struct zh_bench_dist_gen *g, const struct zh_bench_dist *d, uint64_t blocks,
+		       uint64_t seed);
+
+/** The next block, in [0, blocks). */
+uint64_t zh_bench_dist_next(struct zh_bench_dist_gen *g);
+
+/**
+ * The rank behind the next draw, before the scatter and the centre move it (tests check the
+ * shape of the distribution on it). zoned has no ranks: it returns the block.
+ */
+uint64_t zh_bench_dist_next_rank(struct zh_bench_dist_gen *g);
+
+/** The block rank \p rank lands on (the scatter and the centre): a permutation of the blocks. */
+uint64_t zh_bench_dist_place(const struct zh_bench_dist_gen *g, uint64_t rank);
+
+#endif /* ZH_BENCH_DIST_H */
