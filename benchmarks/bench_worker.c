@@ -527,20 +527,17 @@ static int think_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 static SLOW_PATH int slot_issue_slow(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;
+	uint64_t now = w->rated ? zh_reactor_now_ns(r) : 0;
 
 	if (w->sync_due)
 		return slot_issue_sync(r, s);
 	s->ddir = pick_ddir(w);
-	if (w->rated) {
-		uint64_t now = zh_reactor_now_ns(r);
-
+	if (w->rated)
 		s->ddir = rate_pick(w, s->ddir, now);
-		s->len = pick_len(w, s->ddir);
-		if (rate_park(r, s, now))
-			return 0;
-	} else {
-		s->len = pick_len(w, s->ddir);
-	}
+	/* Drawn before a rate parks the slot: a byte rate counts the I/O's size. */
+	s->len = pick_len(w, s->ddir);
+	if (w->rated && rate_park(r, s, now))
+		return 0;
 	if (w->cfg.think_ns != 0)
 		return think_issue(r, s);
 	return slot_issue_dir(r, s);
