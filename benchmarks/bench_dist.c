@@ -22,16 +22,9 @@
 #include <errno.h>
 #include <math.h>
 
-/* xorshift64*, as the worker's own stream. */
 static uint64_t next_u64(struct zh_bench_dist_gen *g)
 {
-	uint64_t x = g->rng;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	g->rng = x;
-	return x * 0x2545f4914f6cdd1dull;
+	return zh_bench_rand_next(&g->rng);
 }
 
 /* Uniform in [0, 1), 53 bits. */

@@ -39,6 +39,21 @@ struct zh_bench_dist {
 	uint32_t zone_range[ZH_BENCH_ZONES_MAX];  /* millionths of the blocks */
 };
 
+/**
+ * xorshift64*: the benchmark's random stream (offsets, directions, sizes, distributions). A few
+ * instructions, good enough low-order bits for block choice. *\p state must not be zero.
+ */
+static inline uint64_t zh_bench_rand_next(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
 /** A generator over \p blocks blocks, made from a struct zh_bench_dist. */
 struct zh_bench_dist_gen {
 	enum zh_bench_dist_kind kind;

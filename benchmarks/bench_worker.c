@@ -177,14 +177,7 @@ static void log_io(struct zh_bench_worker *w, unsigned ddir, uint32_t len, uint6
 
 static inline uint64_t rng_next(struct zh_bench_worker *w)
 {
-	/* xorshift64*: a few instructions, good enough low-order bits for block choice. */
-	uint64_t x = w->rng;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	w->rng = x;
-	return x * 0x2545f4914f6cdd1dull;
+	return zh_bench_rand_next(&w->rng);
 }
 
 /* read_pct is 100 for read-only jobs and 0 for write-only ones (the planner derives it). */
