@@ -496,15 +496,17 @@ static int opt_rate_iops(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return rc != 0 ? rc : parse_rw_pair(ctx, false, job->rate_iops);
 }
 
-/* Only fio's default, linear: I/O evenly spaced. */
+/* fio's linear (I/O evenly spaced, the default) or poisson (exponential gaps, same mean). */
 static int opt_rate_process(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	int rc = need_value(ctx);
 
-	(void)job;
 	if (rc != 0)
 		return rc;
-	return strcmp(ctx->value, "linear") == 0 ? 0 : bad_value(ctx, "only linear is supported");
+	if (strcmp(ctx->value, "linear") != 0 && strcmp(ctx->value, "poisson") != 0)
+		return bad_value(ctx, "expected linear or poisson");
+	job->rate_poisson = strcmp(ctx->value, "poisson") == 0;
+	return 0;
 }
 
 /* fio's thinktime: a time, in microseconds when it has no unit. */

@@ -151,6 +151,8 @@ struct zh_bench_job {
 	/* rate= (bytes/s) and rate_iops=: [0] reads, [1] writes; 0: unlimited. */
 	uint64_t rate_bytes[2];
 	uint64_t rate_iops[2];
+	/* rate_process=poisson: random gaps between I/Os with the rate's mean (fio: linear). */
+	bool rate_poisson;
 	/*
 	 * thinktime: every think_blocks blocks (completed, or issued with
 	 * thinktime_blocks_type=issue) the job lets its I/O in flight finish, then waits

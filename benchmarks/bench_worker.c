@@ -13,6 +13,7 @@
 #include "bench_verify.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -398,7 +399,8 @@ static bool dir_rated(const struct zh_bench_worker *w, unsigned d)
 
 /*
  * fio's linear rate: a direction's next I/O is due once the I/Os and bytes before it fit both
- * rates since the start (0 for a direction without one).
+ * rates since the start (0 for a direction without one). poisson: when its gap, drawn as the
+ * one before it was counted, runs out.
  */
 static uint64_t rate_due(const struct zh_bench_worker *w, unsigned d)
 {
@@ -406,6 +408,8 @@ static uint64_t rate_due(const struct zh_bench_worker *w, unsigned d)
 
 	if (!dir_rated(w, d))
 		return 0;
+	if (w->cfg.rate_poisson)
+		return w->start_ns + w->rate_next_ns[d];
 	if (w->cfg.rate_iops[d] != 0)
 		by_ios = (uint64_t)((unsigned __int128)w->rate_ios[d] * 1000000000u /
 				    w->cfg.rate_iops[d]);
@@ -433,6 +437,21 @@ static unsigned rate_pick(const struct zh_bench_worker *w, unsigned d, uint64_t 
 }
 
 /*
+ * poisson: the gap after an I/O of \p len bytes, exponential with the mean the rates give it
+ * (the wider of the two, as linear spacing takes), from 53 random bits in (0, 1].
+ */
+static uint64_t rate_gap_ns(struct zh_bench_worker *w, unsigned d, uint32_t len)
+{
+	double mean = 0.0, u = (double)((rng_next(w) >> 11) + 1) * 0x1p-53;
+
+	if (w->cfg.rate_iops[d] != 0)
+		mean = 1e9 / (double)w->cfg.rate_iops[d];
+	if (w->cfg.rate_bps[d] != 0 && 1e9 * len / (double)w->cfg.rate_bps[d] > mean)
+		mean = 1e9 * len / (double)w->cfg.rate_bps[d];
+	return (uint64_t)(-log(u) * mean);
+}
+
+/*
  * Count the I/O against its direction's rate; one whose time has come (or passed: a late
  * worker catches up) goes at once. \return true if the slot was parked until its time.
  */
@@ -447,6 +466,8 @@ static bool rate_park(struct zh_reactor *r, struct zh_bench_slot *s, uint64_t no
 	due = rate_due(w, d);
 	w->rate_ios[d]++;
 	w->rate_bytes[d] += s->len;
+	if (w->cfg.rate_poisson)
+		w->rate_next_ns[d] += rate_gap_ns(w, d, s->len);
 	if (due <= now)
 		return false;
 	park(w, s, due);

@@ -79,6 +79,7 @@ struct zh_bench_worker_cfg {
 	 */
 	uint64_t rate_bps[ZH_BENCH_DIRS];
 	uint64_t rate_iops[ZH_BENCH_DIRS];
+	bool rate_poisson;	   /* rate_process=poisson: exponential gaps with the rates' mean */
 	struct zh_bench_data data; /* what the write buffers hold */
 	/* thinktime: every think_blocks blocks, drain, then wait think_ns (0: off). */
 	uint64_t think_ns;
@@ -114,6 +115,7 @@ struct zh_bench_worker {
 	bool rated;
 	uint64_t rate_ios[ZH_BENCH_DIRS];
 	uint64_t rate_bytes[ZH_BENCH_DIRS];
+	uint64_t rate_next_ns[ZH_BENCH_DIRS]; /* poisson: the next I/O's due, from the start */
 	struct zh_bench_slot *parked_head[ZH_BENCH_DIRS], *parked_tail[ZH_BENCH_DIRS];
 	uint32_t parked;
 	uint64_t rate_armed_ns; /* rate_timer's deadline; 0: not armed */

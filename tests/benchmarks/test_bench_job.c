@@ -597,8 +597,10 @@ Test(bench_job, rate_options)
 	ASSERT_ERR_HAS("a trim rate is not supported");
 	cr_assert_eq(parse_str("[a]\nrate=1m,2m,3m,4m\n"), -EINVAL);
 	ASSERT_ERR_HAS("expected at most read,write,trim");
-	cr_assert_eq(parse_str("[a]\nrate_process=poisson\n"), -EINVAL);
-	ASSERT_ERR_HAS("only linear is supported");
+	cr_assert_eq(parse_str("[a]\nrate_process=poisson\n"), 0, "%s", err);
+	cr_assert(jf.jobs[0].rate_poisson);
+	cr_assert_eq(parse_str("[a]\nrate_process=gauss\n"), -EINVAL);
+	ASSERT_ERR_HAS("expected linear or poisson");
 	cr_assert_eq(parse_str("[a]\nrw=put\nrate_iops=10\n"), -EINVAL);
 	ASSERT_ERR_HAS("'rate' and 'rate_iops' are for block jobs");
 }

@@ -635,6 +635,42 @@ Test(bench_zhtp, rate_caps_bandwidth)
 	cJSON_Delete(root);
 }
 
+/*
+ * rate_process=poisson: the rate's mean, with exponential gaps, so the I/Os in a 50 ms window
+ * vary as a Poisson count (variance about the mean); linear spacing puts the same number in
+ * each. A stalled machine only adds variance, so the lower bound cannot fail for that.
+ */
+Test(bench_zhtp, poisson_rate_spaces_ios_at_random_with_the_rate_as_mean)
+{
+	char path[700];
+	char *text, *line, *save = NULL;
+	unsigned windows[60] = {0};
+	struct zh_bench_log_entry e;
+	double total = 0, mean, var = 0;
+
+	cr_assert_eq(run_bench("--name=p --filename=dev.img --size=4m --rw=randread --bs=4k "
+			       "--iodepth=4 --rate_iops=1000 --rate_process=poisson --time_based "
+			       "--runtime=3 --direct=1 --write_lat_log=p"),
+		     0, "%s", slurp(err_path));
+	snprintf(path, sizeof(path), "%s/p_clat.1.log", scratch);
+	text = slurp(path);
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		cr_assert_eq(zh_bench_log_parse(line, &e), 0, "bad line '%s'", line);
+		if (e.time_ms / 50 < 60)
+			windows[e.time_ms / 50]++;
+	}
+	free(text);
+	for (unsigned i = 0; i < 60; i++)
+		total += windows[i];
+	mean = total / 60;
+	for (unsigned i = 0; i < 60; i++)
+		var += (windows[i] - mean) * (windows[i] - mean) / 59;
+	/* 50 a window at 1000 IOPS; a loaded machine still does a third of that. */
+	cr_assert(mean > 16 && mean < 60, "%.1f I/Os per 50 ms", mean);
+	/* Poisson: var / mean about 1 (+-0.18 for 60 windows); linear about 0. */
+	cr_assert_gt(var / mean, 0.3, "variance %.1f over mean %.1f", var, mean);
+}
+
 /* Slots waiting for a slow rate's turn are let go when the job ends, not at their turn. */
 Test(bench_zhtp, a_deep_queue_at_a_low_rate_ends_with_its_runtime)
 {
