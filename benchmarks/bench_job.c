@@ -24,6 +24,7 @@
  */
 #include "benchmarks/bench_job.h"
 #include "benchmarks/bench_verify.h"
+#include "nvme/nvme.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -494,6 +495,33 @@ static int opt_rate_iops(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	int rc = need_value(ctx);
 
 	return rc != 0 ? rc : parse_rw_pair(ctx, false, job->rate_iops);
+}
+
+/*
+ * fio's sync=none|0|sync|1|dsync: how fio opens the file (O_SYNC or O_DSYNC), here the same
+ * durability as a flag on each write.
+ */
+static int opt_sync(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	static const struct {
+		const char *name;
+		unsigned flags;
+	} values[] = {{"none", 0},
+		      {"0", 0},
+		      {"sync", ZH_NVME_IO_SYNC},
+		      {"1", ZH_NVME_IO_SYNC},
+		      {"dsync", ZH_NVME_IO_FUA}};
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		if (strcmp(ctx->value, values[i].name) == 0) {
+			job->write_flags = values[i].flags;
+			return 0;
+		}
+	}
+	return bad_value(ctx, "expected none, 0, sync, 1 or dsync");
 }
 
 /* fio's linear (I/O evenly spaced, the default) or poisson (exponential gaps, same mean). */
@@ -1213,6 +1241,7 @@ static const struct opt_desc job_options[] = {
     O_U32("fsync", fsync_blocks, 0, UINT32_MAX),
     O_U32("fdatasync", fdatasync_blocks, 0, UINT32_MAX),
     O_BOOL("end_fsync", end_fsync),
+    O_FN("sync", opt_sync),
     O_FN("percentile_list", opt_percentile_list),
     O_BOOL("slat_percentiles", slat_percentiles),
     O_BOOL("clat_percentiles", clat_percentiles),
@@ -1541,11 +1570,12 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		return -EINVAL;
 	}
 	if (zh_bench_rw_is_object(job->rw) &&
-	    (job->fsync_blocks != 0 || job->fdatasync_blocks != 0 || job->end_fsync)) {
+	    (job->fsync_blocks != 0 || job->fdatasync_blocks != 0 || job->end_fsync ||
+	     job->write_flags != 0)) {
 		set_err(
 		    err, err_len,
-		    "job '%s': 'fsync', 'fdatasync' and 'end_fsync' are for block jobs: a store "
-		    "acknowledges each put once it is durable",
+		    "job '%s': 'fsync', 'fdatasync', 'end_fsync' and 'sync' are for block jobs: "
+		    "a store acknowledges each put once it is durable",
 		    job->name);
 		return -EINVAL;
 	}

@@ -113,6 +113,11 @@ struct zh_bench_job {
 	uint32_t fdatasync_blocks;
 	bool end_fsync;
 	/*
+	 * sync=: every write durable on completion, as fio's O_SYNC (sync, 1) or O_DSYNC (dsync)
+	 * open: the device's write flag ZH_NVME_IO_SYNC or ZH_NVME_IO_FUA; 0: none.
+	 */
+	unsigned write_flags;
+	/*
 	 * verify=crc32c: a writing job writes checkable blocks and, with do_verify (fio's
 	 * default), reads every block it wrote back once it is done; a reading job checks each
 	 * block it reads. verify_fatal stops at the first bad block.

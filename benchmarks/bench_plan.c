@@ -258,6 +258,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .rate_bps = {job->rate_bytes[0], job->rate_bytes[1]},
 	    .rate_iops = {job->rate_iops[0], job->rate_iops[1]},
 	    .rate_poisson = job->rate_poisson,
+	    .write_flags = job->write_flags,
 	    .iodepth = job->iodepth,
 	    .runtime_ns = job->runtime_ns,
 	    .ramp_ns = job->ramp_ns,

@@ -347,7 +347,8 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 	} else if (w->cfg.data.scramble) {
 		zh_bench_data_scramble(s->buf->data, len, s->offset, zh_reactor_now_ns(r));
 	}
-	rc = zh_reactor_write(r, w->cfg.dev, s->buf, len, s->offset, 0, &s->io, done);
+	rc = zh_reactor_write(r, w->cfg.dev, s->buf, len, s->offset, w->cfg.write_flags, &s->io,
+			      done);
 	if (rc == 0 && w->cfg.verify)
 		w->block_seq[block] = w->write_seq | VERIFY_INFLIGHT;
 	w->sync_due = rc == 0 && ++w->writes_unsynced == w->cfg.sync_every;
@@ -573,7 +574,8 @@ static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 	} else {
 		if (w->cfg.data.scramble)
 			zh_bench_data_scramble(s->buf->data, bs, s->offset, zh_reactor_now_ns(r));
-		rc = zh_reactor_write(r, w->cfg.dev, s->buf, bs, s->offset, 0, &s->io, slot_done);
+		rc = zh_reactor_write(r, w->cfg.dev, s->buf, bs, s->offset, w->cfg.write_flags,
+				      &s->io, slot_done);
 		/* The count is 64-bit, so with sync_every 0 it never matches. */
 		w->sync_due = rc == 0 && ++w->writes_unsynced == w->cfg.sync_every;
 		w->slow_issue = w->sync_due;

@@ -230,7 +230,7 @@ void zh_reactor_buf_put(struct zh_reactor *r, struct zh_buf *buf);
 ZH_MUST_CHECK int zh_reactor_read(struct zh_reactor *r, unsigned dev, struct zh_buf *buf,
 				  uint32_t len_bytes, uint64_t offset_bytes, struct zh_io *io,
 				  zh_io_cb cb);
-/** As zh_reactor_read(); `flags` takes ZH_NVME_IO_FUA. */
+/** As zh_reactor_read(); `flags` takes ZH_NVME_IO_FUA or ZH_NVME_IO_SYNC. */
 ZH_MUST_CHECK int zh_reactor_write(struct zh_reactor *r, unsigned dev, struct zh_buf *buf,
 				   uint32_t len_bytes, uint64_t offset_bytes, unsigned flags,
 				   struct zh_io *io, zh_io_cb cb);

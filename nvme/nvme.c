@@ -246,7 +246,9 @@ static void file_prep_rw(struct io_uring_sqe *sqe, const struct zh_nvme_req *req
 	sqe->addr = (uint64_t)(uintptr_t)req->addr;
 	sqe->len = req->len_bytes;
 	/* On an O_DIRECT block device the kernel turns RWF_DSYNC into an FUA write. */
-	sqe->rw_flags = (req->flags & ZH_NVME_IO_FUA) != 0 ? RWF_DSYNC : 0;
+	sqe->rw_flags = (req->flags & ZH_NVME_IO_SYNC) != 0  ? RWF_SYNC
+			: (req->flags & ZH_NVME_IO_FUA) != 0 ? RWF_DSYNC
+							     : 0;
 }
 
 int zh_nvme_dev_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,

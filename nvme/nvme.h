@@ -88,6 +88,11 @@ enum zh_nvme_op {
 
 /** Write flag: force unit access (durable on completion). */
 #define ZH_NVME_IO_FUA (1u << 0)
+/**
+ * Write flag: durable on completion together with the file's metadata (a file's RWF_SYNC, what
+ * O_SYNC does to each write); on a passthrough namespace, FUA: it has no file metadata.
+ */
+#define ZH_NVME_IO_SYNC (1u << 1)
 
 struct zh_nvme_req {
 	enum zh_nvme_op op;

@@ -92,7 +92,7 @@ int zh__nvme_cmd_encode(const struct zh_nvme_dev *dev, const struct zh_nvme_req 
 	cmd->cdw10 = (uint32_t)slba;
 	cmd->cdw11 = (uint32_t)(slba >> 32);
 	cmd->cdw12 = nlb - 1;
-	if (req->op == ZH_NVME_OP_WRITE && (req->flags & ZH_NVME_IO_FUA) != 0)
+	if (req->op == ZH_NVME_OP_WRITE && (req->flags & (ZH_NVME_IO_FUA | ZH_NVME_IO_SYNC)) != 0)
 		cmd->cdw12 |= ZH_NVME_CDW12_FUA;
 	cmd->addr = (uint64_t)(uintptr_t)req->addr;
 	cmd->data_len = req->len_bytes;

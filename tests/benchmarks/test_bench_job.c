@@ -9,6 +9,7 @@
  * ZH_TEST_DATA_DIR points at the fixtures.
  */
 #include "benchmarks/bench_job.h"
+#include "nvme/nvme.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -579,6 +580,24 @@ Test(bench_job, verify_options)
 	cr_assert_not(jf.jobs[2].verify);
 	cr_assert_eq(parse_str("[a]\nverify=md5\n"), -EINVAL);
 	ASSERT_ERR_HAS("t.fio:2: bad value 'md5' for 'verify': only crc32c");
+}
+
+Test(bench_job, sync_options_as_fio_opens_the_file)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(job.write_flags, 0);
+	cr_assert_eq(set("sync", "1"), 0, "%s", err);
+	cr_assert_eq(job.write_flags, ZH_NVME_IO_SYNC);
+	cr_assert_eq(set("sync", "dsync"), 0, "%s", err);
+	cr_assert_eq(job.write_flags, ZH_NVME_IO_FUA);
+	cr_assert_eq(set("sync", "none"), 0, "%s", err);
+	cr_assert_eq(job.write_flags, 0);
+	cr_assert_eq(set("sync", "sync"), 0, "%s", err);
+	cr_assert_eq(set("sync", "true"), -EINVAL, "fio refuses it too");
+	ASSERT_ERR_HAS("expected none, 0, sync, 1 or dsync");
+	cr_assert_eq(job.write_flags, ZH_NVME_IO_SYNC, "a refused value changes nothing");
+	cr_assert_eq(parse_str("[a]\nrw=put\nsize=1m\nsync=1\n"), -EINVAL);
+	ASSERT_ERR_HAS("'sync' are for block jobs");
 }
 
 Test(bench_job, rate_options)

@@ -6,6 +6,7 @@
  * smallest batch of the group wins), which the reactors hold requests for, as fio does.
  */
 #include "benchmarks/bench_plan.h"
+#include "nvme/nvme.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -87,4 +88,33 @@ Test(bench_plan, smallest_batch_of_the_group_wins)
 	job_make(&jobs[0], "a", "64", "16");
 	job_make(&jobs[1], "b", "64", "8");
 	cr_assert_eq(planned_batch(2), 8);
+}
+
+/* fio's sync= becomes the device's flag on every write of the job's clones. */
+Test(bench_plan, sync_becomes_the_write_flag_of_every_clone)
+{
+	const char *values[][2] = {{"dsync", "fua"}, {"1", "sync"}, {"sync", "sync"}, {"none", ""}};
+
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		unsigned want = values[i][1][0] == 'f'	 ? ZH_NVME_IO_FUA
+				: values[i][1][0] == 's' ? ZH_NVME_IO_SYNC
+							 : 0;
+
+		zh_bench_job_defaults(&jobs[0]);
+		cr_assert_eq(zh_bench_job_set(&jobs[0], "name", "s", err, sizeof(err)), 0);
+		cr_assert_eq(zh_bench_job_set(&jobs[0], "filename", path, err, sizeof(err)), 0);
+		cr_assert_eq(zh_bench_job_set(&jobs[0], "size", "1m", err, sizeof(err)), 0);
+		cr_assert_eq(zh_bench_job_set(&jobs[0], "rw", "randwrite", err, sizeof(err)), 0);
+		cr_assert_eq(zh_bench_job_set(&jobs[0], "numjobs", "2", err, sizeof(err)), 0);
+		cr_assert_eq(zh_bench_job_set(&jobs[0], "sync", values[i][0], err, sizeof(err)), 0,
+			     "%s", err);
+		cr_assert_eq(zh_bench_job_finish(&jobs[0], err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), 0, "%s",
+			     err);
+		cr_assert_eq(plan.worker_count, 2);
+		for (unsigned w = 0; w < plan.worker_count; w++)
+			cr_assert_eq(plan.workers[w].cfg.write_flags, want, "sync=%s",
+				     values[i][0]);
+		zh_bench_plan_close(&plan);
+	}
 }

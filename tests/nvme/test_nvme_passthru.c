@@ -72,6 +72,9 @@ Test(nvme_passthru, write_with_fua_sets_cdw12_bit_30_and_high_lba_dword)
 	cr_assert_eq(c.cdw10, 5);
 	cr_assert_eq(c.cdw11, 1);
 	cr_assert_eq(c.cdw12, (1u << 30) | 1u);
+	r.flags = ZH_NVME_IO_SYNC; /* a namespace has no file metadata: FUA is all of O_SYNC */
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), 0);
+	cr_assert_eq(c.cdw12, (1u << 30) | 1u);
 	r.flags = 0;
 	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), 0);
 	cr_assert_eq(c.cdw12, 1u);
@@ -190,6 +193,9 @@ Test(nvme_file, prep_uses_fixed_ops_dsync_for_fua_and_datasync_flush)
 	cr_assert_eq(sqe.len, 4096);
 	cr_assert_eq(sqe.rw_flags, RWF_DSYNC);
 	cr_assert_eq(sqe.buf_index, 1);
+	r = rw(ZH_NVME_OP_WRITE, 4096, 4096, ZH_NVME_IO_SYNC);
+	cr_assert_eq(zh_nvme_dev_prep(&d, &sqe, &r), 0);
+	cr_assert_eq(sqe.rw_flags, RWF_SYNC, "O_SYNC's per-write form");
 	r = rw(ZH_NVME_OP_READ, 0, 4096, 0);
 	cr_assert_eq(zh_nvme_dev_prep(&d, &sqe, &r), 0);
 	cr_assert_eq(sqe.opcode, IORING_OP_READ);
