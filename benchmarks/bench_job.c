@@ -909,6 +909,34 @@ static int parse_zones(char *list, struct zh_bench_dist *d, const char **why)
 	return 0;
 }
 
+/* fio's percentage_random=R[,W[,T]]: 0 to 100 each; an empty field leaves its direction. */
+static int opt_percentage_random(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	char buf[128], *field[3];
+	uint64_t v[2] = {job->random_pct[0], job->random_pct[1]};
+	int n;
+
+	if (need_value(ctx) != 0)
+		return -EINVAL;
+	n = split_rw(ctx, buf, sizeof(buf), field);
+	if (n < 0)
+		return n;
+	if (n == 3 && field[2][0] != '\0')
+		return bad_value(ctx, "a trim share is not supported (no trims are issued)");
+	for (int d = 0; d < 2; d++) {
+		const char *f = field[n == 1 ? 0 : d], *why;
+
+		if (f == NULL || f[0] == '\0')
+			continue;
+		if (parse_u64(f, &v[d], &why) != 0 || v[d] > 100)
+			return bad_value(ctx,
+					 "expected a percentage from 0 to 100, as in 50 or 90,10");
+	}
+	job->random_pct[0] = (uint32_t)v[0];
+	job->random_pct[1] = (uint32_t)v[1];
+	return 0;
+}
+
 static int opt_random_distribution(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	static const struct {
@@ -1210,6 +1238,7 @@ static const struct opt_desc job_options[] = {
     O_FN("blocksize_range", opt_bsrange),
     O_FN("bssplit", opt_bssplit),
     O_FN("random_distribution", opt_random_distribution),
+    O_FN("percentage_random", opt_percentage_random),
     O_U32("iodepth", iodepth, 1, ZH_BENCH_IODEPTH_MAX),
     O_U32("numjobs", numjobs, 1, ZH_BENCH_NUMJOBS_MAX),
     O_FN("size", opt_size),
@@ -1407,6 +1436,8 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	memset(job, 0, sizeof(*job));
 	job->rw = ZH_BENCH_RW_READ;
 	job->rwmixread_pct = 50;
+	job->random_pct[0] = 100;
+	job->random_pct[1] = 100;
 	zh_bench_bs_one(&job->bs[0], 4096);
 	zh_bench_bs_one(&job->bs[1], 4096);
 	job->iodepth = 1;
@@ -1639,11 +1670,14 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 			job->name);
 		return -EINVAL;
 	}
-	if (job->dist.kind != ZH_BENCH_DIST_RANDOM && !zh_bench_rw_is_random(job->rw)) {
-		set_err(err, err_len,
-			"job '%s': 'random_distribution' is for random jobs (randread, randwrite, "
-			"randrw)",
-			job->name);
+	if ((job->dist.kind != ZH_BENCH_DIST_RANDOM || job->random_pct[0] < 100 ||
+	     job->random_pct[1] < 100) &&
+	    !zh_bench_rw_is_random(job->rw)) {
+		set_err(
+		    err, err_len,
+		    "job '%s': 'random_distribution' and 'percentage_random' are for random jobs "
+		    "(randread, randwrite, randrw)",
+		    job->name);
 		return -EINVAL;
 	}
 	return job_check_bs(job, err, err_len);

@@ -82,6 +82,11 @@ struct zh_bench_job {
 	struct zh_bench_bs bs[2];
 	/* random_distribution: which blocks a random job goes to (bench_dist.h). */
 	struct zh_bench_dist dist;
+	/*
+	 * percentage_random, [0] reads and [1] writes (fio default 100): the share of a random
+	 * job's I/Os at random offsets; the others follow on from the direction's last I/O.
+	 */
+	uint32_t random_pct[2];
 	uint32_t iodepth;
 	uint32_t numjobs;
 	uint64_t size_bytes; /* 0: unset */

@@ -82,8 +82,9 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 
 		ZH_ASSERT(rc == 0); /* the job parser refuses what a generator cannot draw */
 	}
+	w->partly_random = w->random && (cfg->random_pct[0] < 100 || cfg->random_pct[1] < 100);
 	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 ||
-		       cfg->bs_bytes == 0 || w->skewed;
+		       cfg->bs_bytes == 0 || w->skewed || w->partly_random;
 	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
 	w->fill_rng = (cfg->seed + cfg->iodepth) * 0x9e3779b97f4a7c15ull | 1;
 	w->slow_issue = w->slow_base;
@@ -252,12 +253,31 @@ static uint64_t place_skewed(struct zh_bench_worker *w, unsigned d, uint32_t len
 	return w->cfg.region_offset_bytes + at;
 }
 
-/* The slow path's offset for an I/O of \p len bytes in direction \p d. */
-static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
+/* A random offset for an I/O of \p len bytes in direction \p d, by the job's distribution. */
+static uint64_t place_random(struct zh_bench_worker *w, unsigned d, uint32_t len)
 {
 	if (w->skewed)
 		return place_skewed(w, d, len);
 	return w->cfg.bs_bytes != 0 ? pick_offset(w) : place_varied(w, d, len);
+}
+
+/*
+ * The slow path's offset for an I/O of \p len bytes in direction \p d. percentage_random: a
+ * share of a random job's I/Os go where the direction's last one ended (fio's last_pos),
+ * starting over at the region's start when it would not fit.
+ */
+static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
+{
+	uint64_t at;
+
+	if (!w->partly_random)
+		return place_random(w, d, len);
+	if (((rng_next(w) >> 32) * 100 >> 32) < w->cfg.random_pct[d])
+		at = place_random(w, d, len) - w->cfg.region_offset_bytes;
+	else
+		at = w->last_end[d] + len <= w->cfg.region_bytes ? w->last_end[d] : 0;
+	w->last_end[d] = at + len;
+	return w->cfg.region_offset_bytes + at;
 }
 
 /* ---- the I/O loop -------------------------------------------------------------------------- */

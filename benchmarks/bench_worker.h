@@ -54,8 +54,9 @@ struct zh_bench_worker_cfg {
 	 */
 	uint32_t bs_bytes;
 	struct zh_bench_bs bs[ZH_BENCH_DIRS];
-	uint32_t bs_max_bytes;	   /* the slots' buffers hold this much */
-	struct zh_bench_dist dist; /* random jobs: which blocks (uniform: the fast path) */
+	uint32_t bs_max_bytes;		    /* the slots' buffers hold this much */
+	struct zh_bench_dist dist;	    /* random jobs: which blocks (uniform: the fast path) */
+	uint32_t random_pct[ZH_BENCH_DIRS]; /* random jobs: the share at random offsets */
 	uint32_t iodepth;
 	unsigned dev;
 	uint64_t region_offset_bytes;
@@ -101,6 +102,9 @@ struct zh_bench_worker {
 	/* random_distribution other than uniform: a generator per direction (slow path). */
 	bool skewed;
 	struct zh_bench_dist_gen dist[ZH_BENCH_DIRS];
+	/* percentage_random below 100: where each direction's last I/O ended (region bytes). */
+	bool partly_random;
+	uint64_t last_end[ZH_BENCH_DIRS];
 	uint64_t blocks;
 	uint64_t seq_next;
 	uint64_t seq_next_bytes; /* sizes that vary: where the next sequential I/O starts */

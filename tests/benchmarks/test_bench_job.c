@@ -1208,6 +1208,25 @@ Test(bench_job, random_distribution)
 	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_RANDOM);
 }
 
+Test(bench_job, percentage_random)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert(job.random_pct[0] == 100 && job.random_pct[1] == 100, "fio's default");
+	cr_assert_eq(set("percentage_random", "50"), 0, "%s", err);
+	cr_assert(job.random_pct[0] == 50 && job.random_pct[1] == 50);
+	cr_assert_eq(set("percentage_random", ",10"), 0, "%s", err);
+	cr_assert(job.random_pct[0] == 50 && job.random_pct[1] == 10);
+	cr_assert_eq(set("percentage_random", "0,100"), 0, "%s", err);
+	cr_assert(job.random_pct[0] == 0 && job.random_pct[1] == 100);
+	cr_assert_eq(set("percentage_random", "101"), -EINVAL);
+	ASSERT_ERR_HAS("expected a percentage from 0 to 100");
+	cr_assert_eq(set("percentage_random", "50,50,50"), -EINVAL);
+	ASSERT_ERR_HAS("a trim share is not supported");
+	cr_assert(job.random_pct[0] == 0 && job.random_pct[1] == 100, "refused: unchanged");
+	cr_assert_eq(parse_str("[a]\nrw=write\npercentage_random=50\n"), -EINVAL);
+	ASSERT_ERR_HAS("are for random jobs");
+}
+
 Test(bench_job, random_distribution_refusals)
 {
 	static const char *const bad[][2] = {
@@ -1237,7 +1256,7 @@ Test(bench_job, random_distribution_refusals)
 			     "a refused value changes nothing");
 	}
 	cr_assert_eq(parse_str("[a]\nrw=read\nrandom_distribution=zipf:1.2\n"), -EINVAL);
-	ASSERT_ERR_HAS("'random_distribution' is for random jobs");
+	ASSERT_ERR_HAS("'random_distribution' and 'percentage_random' are for random jobs");
 	cr_assert_eq(parse_str("[a]\nrw=randrw\nrandom_distribution=zipf:1.2\n"), 0, "%s", err);
 }
 

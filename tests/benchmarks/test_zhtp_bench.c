@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "benchmarks/bench_report.h"
+#include "benchmarks/bench_verify.h"
 
 #ifndef ZH_BENCH_BINARY
 #define ZH_BENCH_BINARY "build/benchmarks/zhtp-bench"
@@ -845,8 +846,8 @@ Test(bench_zhtp, a_misaligned_size_in_a_split_is_refused_before_running)
 
 /* ---- random_distribution ------------------------------------------------------------------ */
 
-/* Distinct blocks a verifying random writer wrote (each is read back once). */
-static double distinct_blocks_written(const char *dist)
+/* Distinct blocks a verifying random writer wrote in \p ios writes (each is read back once). */
+static double distinct_blocks_written(unsigned ios, const char *opts)
 {
 	char args[512];
 	cJSON *root;
@@ -854,9 +855,8 @@ static double distinct_blocks_written(const char *dist)
 
 	snprintf(args, sizeof(args),
 		 "--name=z --filename=dev.img --size=1m --rw=randwrite --bs=4k --iodepth=4 "
-		 "--number_ios=1000 --time_based --runtime=20 --verify=crc32c --direct=1 "
-		 "--random_distribution=%s",
-		 dist);
+		 "--number_ios=%u --time_based --runtime=20 --verify=crc32c --direct=1 %s",
+		 ios, opts);
 	root = run_json(args);
 	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 0);
 	blocks = num(job_at(root, 0), "zhtp_verify", "blocks");
@@ -871,13 +871,60 @@ static double distinct_blocks_written(const char *dist)
  */
 Test(bench_zhtp, random_distribution_skews_where_writes_land)
 {
-	double uniform = distinct_blocks_written("random");
-	double zipf = distinct_blocks_written("zipf:3");
-	double zoned = distinct_blocks_written("zoned:100/10:0/90");
+	double uniform = distinct_blocks_written(1000, "--random_distribution=random");
+	double zipf = distinct_blocks_written(1000, "--random_distribution=zipf:3");
+	double zoned = distinct_blocks_written(1000, "--random_distribution=zoned:100/10:0/90");
 
 	cr_assert_gt(uniform, 230, "uniform wrote %.0f blocks", uniform);
 	cr_assert_lt(zipf, 80, "zipf:3 wrote %.0f blocks", zipf);
 	cr_assert_leq(zoned, 25, "zoned wrote %.0f blocks", zoned);
+}
+
+/*
+ * Blocks of dev.img (256 of 4 KiB) whose next block holds the very next write: a write that
+ * followed on from the one before it. Each verify block names its write number.
+ */
+static unsigned follow_on_pairs(const char *percentage)
+{
+	uint64_t seq[256] = {0};
+	char path[700], args[256];
+	static char block[4096];
+	unsigned pairs = 0;
+	FILE *f;
+
+	snprintf(args, sizeof(args),
+		 "--name=p --filename=dev.img --size=1m --rw=randwrite --bs=4k --iodepth=4 "
+		 "--number_ios=256 --verify=crc32c --do_verify=0 --direct=1 "
+		 "--percentage_random=%s",
+		 percentage);
+	cJSON_Delete(run_json(args));
+	snprintf(path, sizeof(path), "%s/dev.img", scratch);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f);
+	for (unsigned i = 0; i < 256; i++) {
+		cr_assert_eq(fread(block, 1, sizeof(block), f), sizeof(block));
+		(void)zh_bench_verify_check(block, sizeof(block), i * 4096ull, 0, &seq[i]);
+	}
+	fclose(f);
+	for (unsigned i = 0; i + 1 < 256; i++)
+		pairs += seq[i] != 0 && seq[i + 1] == seq[i] + 1;
+	unlink(path);
+	return pairs;
+}
+
+/*
+ * percentage_random: 256 writes over 256 blocks. All sequential (0): one pass, each write
+ * following on from the one before (255 pairs); all random (100): next to each other by chance
+ * only (about one pair); half: about half the writes follow on, less those overwritten.
+ */
+Test(bench_zhtp, percentage_random_mixes_sequential_runs_into_a_random_job)
+{
+	unsigned none = follow_on_pairs("0"), all = follow_on_pairs("100");
+	unsigned half = follow_on_pairs("50");
+
+	cr_assert_geq(none, 250, "percentage_random=0: %u follow-on pairs", none);
+	cr_assert_leq(all, 16, "percentage_random=100: %u follow-on pairs", all);
+	cr_assert(half >= 50 && half <= 160, "percentage_random=50: %u follow-on pairs", half);
 }
 
 /* offset_increment gives each clone its own region of one file: both verify clean. */
