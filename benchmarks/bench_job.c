@@ -1267,6 +1267,7 @@ static const struct opt_desc job_options[] = {
     O_LOG("write_bw_log", bw_log, bw_log_use_name),
     O_LOG("write_lat_log", lat_log, lat_log_use_name),
     O_U32("log_avg_msec", log_avg_msec, 0, UINT32_MAX),
+    O_BOOL("log_offset", log_offset),
     O_U32("fsync", fsync_blocks, 0, UINT32_MAX),
     O_U32("fdatasync", fdatasync_blocks, 0, UINT32_MAX),
     O_BOOL("end_fsync", end_fsync),

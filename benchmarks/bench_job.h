@@ -109,6 +109,7 @@ struct zh_bench_job {
 	char bw_log[ZH_BENCH_PATH_MAX];
 	char lat_log[ZH_BENCH_PATH_MAX];
 	uint32_t log_avg_msec;
+	bool log_offset; /* fio's log_offset: each log line has the I/O's offset */
 	/*
 	 * A device flush after every fsync (or fdatasync) writes, and one when the job ends
 	 * (end_fsync), as fio. Both run as the device's flush: fdatasync on a file, an NVMe Flush

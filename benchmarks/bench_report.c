@@ -902,8 +902,12 @@ int zh_bench_log_format(char *buf, size_t len, const struct zh_bench_log_entry *
 	if (buf == NULL || len == 0)
 		return -ENOSPC;
 
-	int n = snprintf(buf, len, "%" PRIu64 ", %" PRIu64 ", %u, %" PRIu32 ", 0\n", e->time_ms,
-			 e->value, (unsigned)e->ddir, e->bs);
+	int n =
+	    e->has_offset
+		? snprintf(buf, len, "%" PRIu64 ", %" PRIu64 ", %u, %" PRIu32 ", %" PRIu64 ", 0\n",
+			   e->time_ms, e->value, (unsigned)e->ddir, e->bs, e->offset)
+		: snprintf(buf, len, "%" PRIu64 ", %" PRIu64 ", %u, %" PRIu32 ", 0\n", e->time_ms,
+			   e->value, (unsigned)e->ddir, e->bs);
 
 	if (n < 0)
 		return -EINVAL;
@@ -939,19 +943,22 @@ static const char *skip_blanks(const char *p)
 
 int zh_bench_log_parse(const char *line, struct zh_bench_log_entry *e)
 {
-	uint64_t col[5];
+	uint64_t col[6];
 	const char *p = line;
+	unsigned n = 0;
 
 	if (line == NULL || e == NULL)
 		return -EINVAL;
-	for (unsigned i = 0; i < 5; i++) {
-		if (i > 0) {
+	for (; n < 6; n++) {
+		if (n > 0) {
 			p = skip_blanks(p);
+			if (*p != ',' && n == 5)
+				break; /* five columns: no offset */
 			if (*p != ',')
 				return -EINVAL;
 			p++;
 		}
-		p = parse_u64(skip_blanks(p), &col[i]);
+		p = parse_u64(skip_blanks(p), &col[n]);
 		if (p == NULL)
 			return -EINVAL;
 	}
@@ -962,14 +969,16 @@ int zh_bench_log_parse(const char *line, struct zh_bench_log_entry *e)
 		p++;
 	if (*p != '\0')
 		return -EINVAL;
-	/* ddir 2 is fio's trim; the priority column is fio's 16-bit ioprio value. */
-	if (col[2] > 2 || col[3] > UINT32_MAX || col[4] > UINT16_MAX)
+	/* ddir 2 is fio's trim; the priority column (the last) is fio's 16-bit ioprio value. */
+	if (col[2] > 2 || col[3] > UINT32_MAX || col[n - 1] > UINT16_MAX)
 		return -EINVAL;
 
 	e->time_ms = col[0];
 	e->value = col[1];
 	e->ddir = (uint8_t)col[2];
 	e->bs = (uint32_t)col[3];
+	e->has_offset = n == 6;
+	e->offset = n == 6 ? col[4] : 0;
 	return 0;
 }
 

@@ -140,21 +140,25 @@ enum {
 };
 
 /*
- * Longest line zh_bench_log_format() can produce, NUL included: two 20-digit numbers, a 3-digit
- * ddir, a 10-digit bs, the priority "0", four ", " separators, the newline and the NUL.
+ * Longest line zh_bench_log_format() can produce, NUL included: three 20-digit numbers (the
+ * offset with log_offset), a 3-digit ddir, a 10-digit bs, the priority "0", five ", "
+ * separators, the newline and the NUL.
  */
-#define ZH_BENCH_LOG_LINE_MAX (20 + 20 + 3 + 10 + 1 + 4 * 2 + 1 + 1)
+#define ZH_BENCH_LOG_LINE_MAX (20 + 20 + 20 + 3 + 10 + 1 + 5 * 2 + 1 + 1)
 
 /**
- * One log line, "time_ms, value, ddir, bs, prio". value is I/Os per second (iops log), KiB/s
- * (bw log) or nanoseconds (lat, clat, slat logs); bs is 0 in averaged logs. The priority column
- * is always written as 0.
+ * One log line, "time_ms, value, ddir, bs, prio", or with fio's log_offset "time_ms, value,
+ * ddir, bs, offset, prio". value is I/Os per second (iops log), KiB/s (bw log) or nanoseconds
+ * (lat, clat, slat logs); bs and offset are 0 in averaged logs. The priority column is always
+ * written as 0.
  */
 struct zh_bench_log_entry {
 	uint64_t time_ms;
 	uint64_t value;
 	uint8_t ddir; /* 0 read, 1 write (2 trim, only when read from fio's own logs) */
 	uint32_t bs;
+	uint64_t offset;
+	bool has_offset; /* the line has the offset column (log_offset) */
 };
 
 /**
@@ -165,8 +169,9 @@ struct zh_bench_log_entry {
 ZH_MUST_CHECK int zh_bench_log_format(char *buf, size_t len, const struct zh_bench_log_entry *e);
 
 /**
- * Parse one line written by zh_bench_log_format() or by fio 3.x (five columns, unsigned
- * decimal, separated by a comma and optional blanks, optional trailing newline).
+ * Parse one line written by zh_bench_log_format() or by fio 3.x (five columns, or six with
+ * log_offset; unsigned decimal, separated by a comma and optional blanks, optional trailing
+ * newline).
  *
  * \return 0; -EINVAL for a malformed line, a number out of range or a ddir above 2.
  */

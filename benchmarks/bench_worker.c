@@ -138,10 +138,12 @@ static void log_push(void *ctx, unsigned kind, const struct zh_bench_log_entry *
 static void log_push_window(void *ctx, unsigned kind, const struct zh_bench_log_entry *e)
 {
 	struct zh_bench_worker *w = ctx;
+	struct zh_bench_log_entry line = *e;
 
 	if (w->cfg.log_avg_ms == 0 && kind != ZH_BENCH_LOG_IOPS && kind != ZH_BENCH_LOG_BW)
 		return;
-	log_push(w, kind, e);
+	line.has_offset = w->cfg.log_offset; /* fio writes 0 there in averaged lines */
+	log_push(w, kind, &line);
 }
 
 uint64_t zh_bench_worker_log_drain(struct zh_bench_worker *w, zh_bench_log_sink_fn sink, void *ctx)
@@ -161,11 +163,14 @@ uint64_t zh_bench_worker_log_drain(struct zh_bench_worker *w, zh_bench_log_sink_
 }
 
 /* Per-I/O latency entries, fio's format when log_avg_msec is 0. */
-static void log_io(struct zh_bench_worker *w, unsigned ddir, uint32_t len, uint64_t now_ns,
-		   uint64_t slat_ns, uint64_t clat_ns)
+static void log_io(struct zh_bench_worker *w, unsigned ddir, uint32_t len, uint64_t offset,
+		   uint64_t now_ns, uint64_t slat_ns, uint64_t clat_ns)
 {
-	struct zh_bench_log_entry e = {
-	    .time_ms = (now_ns - w->start_ns) / 1000000, .ddir = (uint8_t)ddir, .bs = len};
+	struct zh_bench_log_entry e = {.time_ms = (now_ns - w->start_ns) / 1000000,
+				       .ddir = (uint8_t)ddir,
+				       .bs = len,
+				       .offset = offset,
+				       .has_offset = w->cfg.log_offset};
 
 	e.value = slat_ns + clat_ns;
 	log_push(w, ZH_BENCH_LOG_LAT, &e);
@@ -926,7 +931,7 @@ static void slot_done(struct zh_reactor *r, struct zh_io *io)
 		if (w->cfg.log_kinds != 0) {
 			zh_bench_log_window_add(&w->log_window, d, len, slat, clat);
 			if (w->cfg.log_avg_ms == 0)
-				log_io(w, d, len, now, slat, clat);
+				log_io(w, d, len, s->offset, now, slat, clat);
 		}
 	} else if (w->measuring) {
 		slot_stats_reduced(w, d, len, slat, clat);

@@ -67,6 +67,7 @@ struct zh_bench_worker_cfg {
 	uint64_t ramp_ns;
 	uint64_t seed;
 	uint32_t log_avg_ms;	   /* 0: latency logs per I/O, rate logs every 500 ms */
+	bool log_offset;	   /* log lines carry the offset column (0 when averaged) */
 	unsigned log_kinds;	   /* bit per ZH_BENCH_LOG_* kind */
 	uint32_t log_ring_entries; /* power of two; 0 when no log is written */
 	uint32_t sync_every;	   /* a device flush after this many writes; 0: never */

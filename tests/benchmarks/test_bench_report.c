@@ -138,16 +138,27 @@ Test(bench_report, log_line_text_matches_fio)
 	e = (struct zh_bench_log_entry){.time_ms = 3, .value = 51234, .ddir = 1, .bs = 4096};
 	cr_assert_eq(zh_bench_log_format(buf, sizeof(buf), &e), 21);
 	cr_assert_str_eq(buf, "3, 51234, 1, 4096, 0\n");
+	/* log_offset, as fio 3.33 wrote it: "0, 179238, 1, 4096, 61440, 0". */
+	e = (struct zh_bench_log_entry){.time_ms = 0,
+					.value = 179238,
+					.ddir = 1,
+					.bs = 4096,
+					.offset = 61440,
+					.has_offset = true};
+	cr_assert_eq(zh_bench_log_format(buf, sizeof(buf), &e), 29);
+	cr_assert_str_eq(buf, "0, 179238, 1, 4096, 61440, 0\n");
 }
 
 Test(bench_report, log_line_round_trip)
 {
 	static const struct zh_bench_log_entry cases[] = {
-	    {0, 0, 0, 0},
-	    {200, 94350, 0, 0},
-	    {400, 2243, 1, 0},
-	    {1234567, 987654321, 1, 131072},
-	    {UINT64_MAX, UINT64_MAX, 2, UINT32_MAX},
+	    {0, 0, 0, 0, 0, false},
+	    {200, 94350, 0, 0, 0, false},
+	    {400, 2243, 1, 0, 0, false},
+	    {1234567, 987654321, 1, 131072, 0, false},
+	    {UINT64_MAX, UINT64_MAX, 2, UINT32_MAX, 0, false},
+	    {7, 50000, 1, 4096, 1ull << 40, true},
+	    {7, 50000, 0, 0, 0, true},
 	};
 	char buf[ZH_BENCH_LOG_LINE_MAX];
 
@@ -162,12 +173,14 @@ Test(bench_report, log_line_round_trip)
 		cr_assert_eq(back.value, cases[i].value);
 		cr_assert_eq(back.ddir, cases[i].ddir);
 		cr_assert_eq(back.bs, cases[i].bs);
+		cr_assert_eq(back.has_offset, cases[i].has_offset);
+		cr_assert_eq(back.offset, cases[i].offset);
 	}
 }
 
 Test(bench_report, log_line_max_fits_the_longest_line)
 {
-	struct zh_bench_log_entry e = {UINT64_MAX, UINT64_MAX, 255, UINT32_MAX};
+	struct zh_bench_log_entry e = {UINT64_MAX, UINT64_MAX, 255, UINT32_MAX, UINT64_MAX, true};
 	char buf[ZH_BENCH_LOG_LINE_MAX];
 	int n = zh_bench_log_format(buf, sizeof(buf), &e);
 
@@ -210,7 +223,8 @@ Test(bench_report, log_parse_rejects_garbage)
 	    "\n",
 	    "garbage",
 	    "200, 94350, 0, 0",			/* four columns */
-	    "200, 94350, 0, 0, 0, 7",		/* six columns */
+	    "200, 94350, 0, 0, 0, 0, 7",	/* seven columns */
+	    "200, 1, 0, 0, 4096, 65536",	/* log_offset line, prio above 16 bits */
 	    "200, -1, 0, 0, 0",			/* negative */
 	    "200, +1, 0, 0, 0",			/* sign */
 	    "200, 1, 3, 0, 0",			/* ddir out of range */

@@ -912,6 +912,32 @@ static unsigned follow_on_pairs(const char *percentage)
 	return pairs;
 }
 
+/* log_offset: each line of a per-I/O log names where its I/O went, as fio's do. */
+Test(bench_zhtp, log_offset_writes_each_ios_offset)
+{
+	char path[700];
+	char *text, *line, *save = NULL;
+	struct zh_bench_log_entry e;
+	unsigned lines = 0;
+	uint64_t next = 0;
+
+	cr_assert_eq(run_bench("--name=o --filename=dev.img --size=1m --rw=write --bs=4k "
+			       "--iodepth=1 --direct=1 --write_lat_log=o --log_offset=1"),
+		     0, "%s", slurp(err_path));
+	snprintf(path, sizeof(path), "%s/o_clat.1.log", scratch);
+	text = slurp(path);
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		cr_assert_eq(zh_bench_log_parse(line, &e), 0, "bad line '%s'", line);
+		cr_assert(e.has_offset, "'%s' has no offset column", line);
+		cr_assert_eq(e.offset, next, "'%s' after offset %llu", line,
+			     (unsigned long long)next - 4096);
+		next += 4096;
+		lines++;
+	}
+	free(text);
+	cr_assert_eq(lines, 256);
+}
+
 /*
  * percentage_random: 256 writes over 256 blocks. All sequential (0): one pass, each write
  * following on from the one before (255 pairs); all random (100): next to each other by chance
