@@ -109,6 +109,30 @@ static double top(const cJSON *job, const char *key)
 	return v->valuedouble;
 }
 
+/*
+ * The lines of log \p name in the scratch directory, each of which must parse as fio's; the
+ * caller frees them. *\p count gets how many.
+ */
+static struct zh_bench_log_entry *read_log(const char *name, unsigned *count)
+{
+	char path[700];
+	char *text, *line, *save = NULL;
+	struct zh_bench_log_entry *e = calloc(1 << 16, sizeof(*e));
+	unsigned n = 0;
+
+	cr_assert_not_null(e);
+	snprintf(path, sizeof(path), "%s/%s", scratch, name);
+	text = slurp(path);
+	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		cr_assert_lt(n, 1u << 16, "%s: more lines than the test reads", name);
+		cr_assert_eq(zh_bench_log_parse(line, &e[n]), 0, "%s: bad line '%s'", name, line);
+		n++;
+	}
+	free(text);
+	*count = n;
+	return e;
+}
+
 static const cJSON *job_at(const cJSON *root, int i)
 {
 	const cJSON *jobs = cJSON_GetObjectItemCaseSensitive(root, "jobs");
@@ -643,24 +667,20 @@ Test(bench_zhtp, rate_caps_bandwidth)
  */
 Test(bench_zhtp, poisson_rate_spaces_ios_at_random_with_the_rate_as_mean)
 {
-	char path[700];
-	char *text, *line, *save = NULL;
-	unsigned windows[60] = {0};
-	struct zh_bench_log_entry e;
+	unsigned windows[60] = {0}, n;
+	struct zh_bench_log_entry *e;
 	double total = 0, mean, var = 0;
 
 	cr_assert_eq(run_bench("--name=p --filename=dev.img --size=4m --rw=randread --bs=4k "
 			       "--iodepth=4 --rate_iops=1000 --rate_process=poisson --time_based "
 			       "--runtime=3 --direct=1 --write_lat_log=p"),
 		     0, "%s", slurp(err_path));
-	snprintf(path, sizeof(path), "%s/p_clat.1.log", scratch);
-	text = slurp(path);
-	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		cr_assert_eq(zh_bench_log_parse(line, &e), 0, "bad line '%s'", line);
-		if (e.time_ms / 50 < 60)
-			windows[e.time_ms / 50]++;
+	e = read_log("p_clat.1.log", &n);
+	for (unsigned i = 0; i < n; i++) {
+		if (e[i].time_ms / 50 < 60)
+			windows[e[i].time_ms / 50]++;
 	}
-	free(text);
+	free(e);
 	for (unsigned i = 0; i < 60; i++)
 		total += windows[i];
 	mean = total / 60;
@@ -799,23 +819,19 @@ Test(bench_zhtp, bsrange_sequential_writes_follow_on)
 	cJSON *root = run_json("--name=q --filename=dev.img --size=1m --rw=write --bsrange=4k-16k "
 			       "--iodepth=4 --direct=1 --write_lat_log=q");
 	const cJSON *job = job_at(root, 0);
-	char path[700];
-	char *text, *line, *save = NULL;
-	unsigned seen[5] = {0};
-	struct zh_bench_log_entry e;
+	unsigned seen[5] = {0}, n;
+	struct zh_bench_log_entry *e = read_log("q_clat.1.log", &n);
 
 	cr_assert_geq(num(job, "write", "io_bytes"), 1 << 20);
 	cr_assert_lt(num(job, "write", "io_bytes"), (1 << 20) + 16384);
-	snprintf(path, sizeof(path), "%s/q_clat.1.log", scratch);
-	text = slurp(path);
-	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		cr_assert_eq(zh_bench_log_parse(line, &e), 0, "bad line '%s'", line);
-		cr_assert(e.bs % 4096 == 0 && e.bs >= 4096 && e.bs <= 16384, "bs %u", e.bs);
-		seen[e.bs / 4096]++;
+	for (unsigned i = 0; i < n; i++) {
+		cr_assert(e[i].bs % 4096 == 0 && e[i].bs >= 4096 && e[i].bs <= 16384, "bs %u",
+			  e[i].bs);
+		seen[e[i].bs / 4096]++;
 	}
 	for (unsigned k = 1; k <= 4; k++)
 		cr_assert_gt(seen[k], 0, "no %uk write in the log", 4 * k);
-	free(text);
+	free(e);
 	cJSON_Delete(root);
 }
 
@@ -915,27 +931,19 @@ static unsigned follow_on_pairs(const char *percentage)
 /* log_offset: each line of a per-I/O log names where its I/O went, as fio's do. */
 Test(bench_zhtp, log_offset_writes_each_ios_offset)
 {
-	char path[700];
-	char *text, *line, *save = NULL;
-	struct zh_bench_log_entry e;
-	unsigned lines = 0;
-	uint64_t next = 0;
+	struct zh_bench_log_entry *e;
+	unsigned n;
 
 	cr_assert_eq(run_bench("--name=o --filename=dev.img --size=1m --rw=write --bs=4k "
 			       "--iodepth=1 --direct=1 --write_lat_log=o --log_offset=1"),
 		     0, "%s", slurp(err_path));
-	snprintf(path, sizeof(path), "%s/o_clat.1.log", scratch);
-	text = slurp(path);
-	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		cr_assert_eq(zh_bench_log_parse(line, &e), 0, "bad line '%s'", line);
-		cr_assert(e.has_offset, "'%s' has no offset column", line);
-		cr_assert_eq(e.offset, next, "'%s' after offset %llu", line,
-			     (unsigned long long)next - 4096);
-		next += 4096;
-		lines++;
+	e = read_log("o_clat.1.log", &n);
+	cr_assert_eq(n, 256);
+	for (unsigned i = 0; i < n; i++) {
+		cr_assert(e[i].has_offset, "line %u has no offset column", i + 1);
+		cr_assert_eq(e[i].offset, i * 4096ull, "line %u", i + 1);
 	}
-	free(text);
-	cr_assert_eq(lines, 256);
+	free(e);
 }
 
 /*
@@ -1097,44 +1105,33 @@ Test(bench_zhtp, writes_reach_the_file)
 Test(bench_zhtp, logs_are_written_in_fio_format)
 {
 	char path[700];
-	char *text, *line, *save = NULL;
-	unsigned lines = 0;
-	struct zh_bench_log_entry e;
+	unsigned lines;
+	struct zh_bench_log_entry *e;
 
 	cr_assert_eq(run_bench("--name=l --filename=dev.img --size=16m --rw=randread --bs=4k "
 			       "--iodepth=4 --direct=1 --runtime=1 --time_based "
 			       "--write_iops_log=t --write_lat_log=t --log_avg_msec=100"),
 		     0, "%s", slurp(err_path));
-	snprintf(path, sizeof(path), "%s/t_iops.1.log", scratch);
-	text = slurp(path);
-	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		cr_assert_eq(zh_bench_log_parse(line, &e), 0, "bad line '%s'", line);
-		cr_assert_eq(e.ddir, 0);
-		cr_assert_gt(e.value, 0);
-		lines++;
+	e = read_log("t_iops.1.log", &lines);
+	for (unsigned i = 0; i < lines; i++) {
+		cr_assert_eq(e[i].ddir, 0);
+		cr_assert_gt(e[i].value, 0);
 	}
 	cr_assert_geq(lines, 5, "1 s at 100 ms windows gave %u lines", lines);
-	free(text);
+	free(e);
 	snprintf(path, sizeof(path), "%s/t_clat.1.log", scratch);
 	cr_assert_eq(access(path, R_OK), 0);
 }
 
-/* Count a log's lines, each of which must parse and have a non-zero bs. */
+/* Count a log's lines, each of which must have a non-zero bs. */
 static unsigned log_lines_with_bs(const char *name)
 {
-	char path[700];
-	char *text, *line, *save = NULL;
-	unsigned lines = 0;
-	struct zh_bench_log_entry e;
+	unsigned lines;
+	struct zh_bench_log_entry *e = read_log(name, &lines);
 
-	snprintf(path, sizeof(path), "%s/%s", scratch, name);
-	text = slurp(path);
-	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		cr_assert_eq(zh_bench_log_parse(line, &e), 0, "bad line '%s'", line);
-		cr_assert_gt(e.bs, 0, "%s: '%s' is no I/O", name, line);
-		lines++;
-	}
-	free(text);
+	for (unsigned i = 0; i < lines; i++)
+		cr_assert_gt(e[i].bs, 0, "%s: line %u is no I/O", name, i + 1);
+	free(e);
 	return lines;
 }
 
