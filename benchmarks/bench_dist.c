@@ -9,8 +9,8 @@
  *    number of blocks, with a handful of exp/log calls and rarely a second try. fio instead
  *    sums the zeta series over up to 10 million terms at start-up (1-2 s) and then uses Gray's
  *    approximation, which cannot take a theta of 1; this draws the exact distribution.
- * 2. pareto is fio's formula, so pareto:h sends a share h of the I/O to a share 1 - h of the
- *    blocks.
+ * 2. pareto is fio's formula, u^(log h / log(1 - h)) for a uniform u, so pareto:h sends a
+ *    share h of the I/O to a share 1 - h of the blocks.
  * 3. The scatter of ranks over blocks is a permutation (an odd multiply and add, an xor-shift
  *    and a second multiply, all modulo the next power of two, walked until it falls inside
  *    the blocks), where fio hashes ranks modulo the block count and so lets some collide.
@@ -97,11 +97,11 @@ static uint64_t zipf_rank(struct zh_bench_dist_gen *g)
 
 static uint64_t pareto_rank(struct zh_bench_dist_gen *g)
 {
-	double top = (double)(g->blocks - 1);
-	uint64_t v = (uint64_t)(top * pow(next_unit(g), g->pareto_pow));
+	/* fio's u^pow is near 1 for most draws; counted down from 1 it makes rank 0 the hottest. */
+	double x = 1.0 - pow(next_unit(g), g->pareto_pow);
+	uint64_t rank = (uint64_t)(x * (double)g->blocks);
 
-	/* fio's value is near the top for most draws: count ranks down from there. */
-	return g->blocks - 1 - (v < g->blocks ? v : g->blocks - 1);
+	return rank < g->blocks ? rank : g->blocks - 1;
 }
 
 /* ---- zoned ---------------------------------------------------------------------------------- */
