@@ -342,6 +342,30 @@ static uint64_t slot_block(const struct zh_bench_worker *w, const struct zh_benc
 	return (s->offset - w->cfg.region_offset_bytes) / w->cfg.bs_bytes;
 }
 
+/* Redraws for a verify write before it takes the next free block instead. */
+#define VERIFY_REDRAWS 16
+
+/*
+ * verify: move the write on slot \p s to a block with no write in flight, so the last write
+ * issued to a block is the one it must show. It redraws from the job's placement a few times;
+ * a skewed one may keep drawing busy blocks (zipf's hottest, a zone of one block), so then it
+ * takes the next free block after the last draw: at most iodepth blocks are busy, and the
+ * planner leaves four per slot. \return the block.
+ */
+static uint64_t verify_free_block(struct zh_bench_worker *w, struct zh_bench_slot *s)
+{
+	uint64_t block = slot_block(w, s);
+
+	for (unsigned i = 0; i < VERIFY_REDRAWS && (w->block_seq[block] & VERIFY_INFLIGHT); i++) {
+		s->offset = slot_place(w, s->ddir, s->len);
+		block = slot_block(w, s);
+	}
+	while (w->block_seq[block] & VERIFY_INFLIGHT)
+		block = block + 1 == w->blocks ? 0 : block + 1;
+	s->offset = w->cfg.region_offset_bytes + block * w->cfg.bs_bytes;
+	return block;
+}
+
 /*
  * Issue the request for the direction and size already picked (s->ddir, s->len). With
  * verify=crc32c (read or write jobs of one size only), a write goes to a block with no write
@@ -363,9 +387,7 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 		return slot_issued(
 		    w, len, zh_reactor_read(r, w->cfg.dev, s->buf, len, s->offset, &s->io, done));
 	if (w->cfg.verify) {
-		for (block = slot_block(w, s); w->block_seq[block] & VERIFY_INFLIGHT;
-		     block = slot_block(w, s))
-			s->offset = slot_place(w, s->ddir, len);
+		block = verify_free_block(w, s);
 		zh_bench_verify_fill(s->buf->data, len, s->offset, ++w->write_seq);
 	} else if (w->cfg.data.refill) {
 		zh_bench_data_fill(&w->cfg.data, s->buf->data, len, &w->fill_rng);

@@ -947,6 +947,21 @@ Test(bench_zhtp, log_offset_writes_each_ios_offset)
 }
 
 /*
+ * Regression: a verifying writer redrew until it found a block with no write in flight, and a
+ * distribution that draws one block nearly always (zipf:50; a zone smaller than a block) spun
+ * the reactor forever at depth 8. It now takes the next free block after a few redraws.
+ */
+Test(bench_zhtp, verify_with_a_distribution_stuck_on_one_block_still_ends)
+{
+	double zipf = distinct_blocks_written(400, "--random_distribution=zipf:50 --iodepth=8");
+	double zone = distinct_blocks_written(400, "--random_distribution=zoned:100/0.1:0/99.9");
+
+	cr_assert_geq(zipf, 2, "zipf:50 at depth 8 wrote %.0f blocks", zipf);
+	cr_assert_lt(zipf, 40, "zipf:50 at depth 8 wrote %.0f blocks", zipf);
+	cr_assert_geq(zone, 2, "a zone of no whole block wrote %.0f blocks", zone);
+}
+
+/*
  * percentage_random: 256 writes over 256 blocks. All sequential (0): one pass, each write
  * following on from the one before (255 pairs); all random (100): next to each other by chance
  * only (about one pair); half: about half the writes follow on, less those overwritten.
