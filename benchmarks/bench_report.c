@@ -718,8 +718,10 @@ static int json_add_dir(cJSON *job, const char *key, const struct zh_bench_dir_s
 	return ret;
 }
 
-/* fio prints what the job file said; "4k" and "1M" read back as the same sizes in fio. */
-/* fio echoes the block-size options a job gave: bs, bsrange, bssplit (bench_bs.h). */
+/*
+ * fio echoes the block-size options a job gave (bs, bsrange, bssplit) as the job file said
+ * them; these spellings ("4k", "1m") read back as the same sizes in fio.
+ */
 static int json_add_bs(cJSON *o, const struct zh_bench_result *r)
 {
 	static const char *const key[] = {"bs", "bsrange", "bssplit"};
