@@ -537,6 +537,35 @@ static int opt_rate_process(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
+/* fio's startdelay=T or T-T2 (each clone draws its own from the range); seconds by default. */
+static int opt_startdelay(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	char buf[64];
+	char *dash;
+	const char *why;
+	uint64_t lo, hi;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (strlen(ctx->value) >= sizeof(buf))
+		return bad_value(ctx, "too long");
+	snprintf(buf, sizeof(buf), "%s", ctx->value);
+	dash = strchr(buf, '-');
+	if (dash != NULL)
+		*dash = '\0';
+	if (parse_time_ns(buf, &lo, &why) != 0 ||
+	    (dash != NULL && parse_time_ns(dash + 1, &hi, &why) != 0))
+		return bad_value(ctx, why);
+	if (dash == NULL)
+		hi = lo;
+	if (lo > hi)
+		return bad_value(ctx, "the shorter time comes first, as in 1-5");
+	job->start_delay_ns = lo;
+	job->start_delay_max_ns = hi;
+	return 0;
+}
+
 /* fio's thinktime: a time, in microseconds when it has no unit. */
 static int opt_thinktime(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
@@ -1250,6 +1279,7 @@ static const struct opt_desc job_options[] = {
     O_U32("loops", loops, 1, 1000000),
     O_TIME("runtime", runtime_ns),
     O_TIME("ramp_time", ramp_ns),
+    O_FN("startdelay", opt_startdelay),
     O_BOOL("time_based", time_based),
     O_PATH("filename", filename),
     O_PATH("directory", directory),
@@ -1662,6 +1692,10 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 	}
 	if (job->think_ns != 0 && zh_bench_rw_is_object(job->rw)) {
 		set_err(err, err_len, "job '%s': 'thinktime' is for block jobs", job->name);
+		return -EINVAL;
+	}
+	if (job->start_delay_max_ns != 0 && zh_bench_rw_is_object(job->rw)) {
+		set_err(err, err_len, "job '%s': 'startdelay' is for block jobs", job->name);
 		return -EINVAL;
 	}
 	if (job->think_ns != 0 && job_rated(job)) {

@@ -94,6 +94,9 @@ struct zh_bench_job {
 	uint64_t offset_bytes;
 	uint64_t runtime_ns; /* 0: no limit */
 	uint64_t ramp_ns;
+	/* startdelay: each clone starts this long after its group, or a time drawn in the range. */
+	uint64_t start_delay_ns;
+	uint64_t start_delay_max_ns;
 	bool time_based;
 	bool direct;
 	bool randrepeat;

@@ -242,6 +242,20 @@ static unsigned job_log_kinds(const struct zh_bench_job *job)
 	return kinds;
 }
 
+/* startdelay: the job's, or for a range a time drawn from the clone's seed (fio: per thread). */
+static uint64_t job_start_delay(const struct zh_bench_job *job, uint64_t seed)
+{
+	uint64_t span = job->start_delay_max_ns - job->start_delay_ns, x;
+
+	if (span == 0)
+		return job->start_delay_ns;
+	x = (seed + 1) * 0x9e3779b97f4a7c15ull;
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 29;
+	return job->start_delay_ns + (uint64_t)(((unsigned __int128)x * (span + 1)) >> 64);
+}
+
 static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_bench_worker_cfg *cfg,
 		   char *err, size_t err_len)
 {
@@ -280,6 +294,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 			 (job->disable_lat ? 0 : ZH_BENCH_LAT_LAT),
 	    .bw_samples_off = job->disable_bw,
 	};
+	cfg->start_delay_ns = job_start_delay(job, cfg->seed);
 	cfg->data = zh_bench_job_data(job);
 	if (cfg->log_kinds != 0)
 		cfg->log_ring_entries = job->log_avg_msec == 0 && job->lat_log[0] != '\0'
@@ -424,7 +439,7 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 			if (pw->reactor != r)
 				continue;
 			depth += pw->cfg.iodepth;
-			timers += 5; /* ramp, end, sample, log and rate: bench_worker.h */
+			timers += 6; /* start, ramp, end, sample, log, rate: bench_worker.h */
 			bufs[k] += pw->cfg.iodepth;
 		}
 		depth_max = depth > depth_max ? depth : depth_max;

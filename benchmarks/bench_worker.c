@@ -58,6 +58,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	}
 	zh_bench_hist_reset(&w->sync_lat);
 	zh_bench_hist_reset(&w->snap_sync_lat);
+	zh_timer_init(&w->start_timer);
 	zh_timer_init(&w->ramp_timer);
 	zh_timer_init(&w->end_timer);
 	zh_timer_init(&w->sample_timer);
@@ -1119,9 +1120,9 @@ static void fill_pattern(struct zh_bench_worker *w, struct zh_buf *buf, uint32_t
 	zh_bench_data_fill(&w->cfg.data, buf->data, w->cfg.bs_max_bytes, &x);
 }
 
-void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg)
+/* The job begins: timers from now (its logs' time 0), buffers, and the queue filled. */
+static void worker_begin(struct zh_reactor *r, struct zh_bench_worker *w)
 {
-	struct zh_bench_worker *w = arg;
 	uint32_t started = 0;
 	int rc;
 
@@ -1151,6 +1152,29 @@ void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg)
 	if (rc < 0)
 		worker_fail(w, -rc);
 	worker_settle(r, w);
+}
+
+static void start_fired(struct zh_reactor *r, struct zh_timer *t)
+{
+	worker_begin(r, ZH_CONTAINER_OF(t, struct zh_bench_worker, start_timer));
+}
+
+/* startdelay: the job begins that long after this message; its runtime counts from then. */
+void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg)
+{
+	struct zh_bench_worker *w = arg;
+	int rc;
+
+	if (w->cfg.start_delay_ns == 0) {
+		worker_begin(r, w);
+		return;
+	}
+	rc = zh_reactor_timer_start(r, &w->start_timer,
+				    zh_reactor_now_ns(r) + w->cfg.start_delay_ns, start_fired);
+	if (rc < 0) {
+		worker_fail(w, -rc);
+		worker_finish(r, w);
+	}
 }
 
 void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg)

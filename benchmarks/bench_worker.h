@@ -65,6 +65,7 @@ struct zh_bench_worker_cfg {
 	uint64_t io_limit_ios;	 /* sizes that vary: stop after this many I/Os; 0: no limit */
 	uint64_t runtime_ns;	 /* 0: no limit */
 	uint64_t ramp_ns;
+	uint64_t start_delay_ns; /* startdelay: the first I/O this long after the start message */
 	uint64_t seed;
 	uint32_t log_avg_ms;	   /* 0: latency logs per I/O, rate logs every 500 ms */
 	bool log_offset;	   /* log lines carry the offset column (0 when averaged) */
@@ -143,7 +144,7 @@ struct zh_bench_worker {
 	uint64_t last_sample_ns;
 	uint64_t interval_ios[ZH_BENCH_DIRS];
 	uint64_t interval_bytes[ZH_BENCH_DIRS];
-	struct zh_timer ramp_timer, end_timer, sample_timer, log_timer;
+	struct zh_timer start_timer, ramp_timer, end_timer, sample_timer, log_timer;
 	struct zh_bench_log_window log_window;
 	struct zh_bench_dir_stats st[ZH_BENCH_DIRS];
 	struct zh_bench_hist sync_lat; /* the sync_every flushes (not the end flush) */

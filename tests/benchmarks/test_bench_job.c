@@ -600,6 +600,23 @@ Test(bench_job, sync_options_as_fio_opens_the_file)
 	ASSERT_ERR_HAS("'sync' are for block jobs");
 }
 
+Test(bench_job, startdelay_takes_a_time_or_a_range)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("startdelay", "2"), 0, "%s", err);
+	cr_assert(job.start_delay_ns == 2 * SEC_NS && job.start_delay_max_ns == 2 * SEC_NS);
+	cr_assert_eq(set("startdelay", "500ms-3s"), 0, "%s", err);
+	cr_assert_eq(job.start_delay_ns, SEC_NS / 2);
+	cr_assert_eq(job.start_delay_max_ns, 3 * SEC_NS);
+	cr_assert_eq(set("startdelay", "5-1"), -EINVAL);
+	ASSERT_ERR_HAS("the shorter time comes first");
+	cr_assert_eq(set("startdelay", "x"), -EINVAL);
+	cr_assert_eq(set("startdelay", "1-"), -EINVAL);
+	cr_assert_eq(job.start_delay_max_ns, 3 * SEC_NS, "a refused value changes nothing");
+	cr_assert_eq(parse_str("[a]\nrw=put\nsize=1m\nstartdelay=1\n"), -EINVAL);
+	ASSERT_ERR_HAS("'startdelay' is for block jobs");
+}
+
 Test(bench_job, rate_options)
 {
 	cr_assert_eq(parse_str("[a]\nrate_iops=500\n[b]\nrate_iops=300,100\n[c]\nrate_iops=,100\n"

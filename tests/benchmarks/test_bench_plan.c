@@ -118,3 +118,34 @@ Test(bench_plan, sync_becomes_the_write_flag_of_every_clone)
 		zh_bench_plan_close(&plan);
 	}
 }
+
+/* startdelay=LO-HI: each clone draws its own delay in the range, the same on every run. */
+Test(bench_plan, a_startdelay_range_gives_each_clone_a_delay_in_it)
+{
+	uint64_t first[8];
+	bool differ = false;
+
+	for (int run = 0; run < 2; run++) {
+		zh_bench_job_defaults(&jobs[0]);
+		cr_assert_eq(zh_bench_job_set(&jobs[0], "name", "d", err, sizeof(err)), 0);
+		cr_assert_eq(zh_bench_job_set(&jobs[0], "filename", path, err, sizeof(err)), 0);
+		cr_assert_eq(zh_bench_job_set(&jobs[0], "size", "1m", err, sizeof(err)), 0);
+		cr_assert_eq(zh_bench_job_set(&jobs[0], "numjobs", "8", err, sizeof(err)), 0);
+		cr_assert_eq(zh_bench_job_set(&jobs[0], "startdelay", "1-2", err, sizeof(err)), 0);
+		cr_assert_eq(zh_bench_job_finish(&jobs[0], err, sizeof(err)), 0, "%s", err);
+		cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), 0, "%s",
+			     err);
+		for (unsigned w = 0; w < plan.worker_count; w++) {
+			uint64_t d = plan.workers[w].cfg.start_delay_ns;
+
+			cr_assert(d >= 1000000000ull && d <= 2000000000ull, "clone %u: %llu", w,
+				  (unsigned long long)d);
+			if (run == 0)
+				first[w] = d;
+			cr_assert_eq(d, first[w], "randrepeat: the same delays again");
+			differ |= d != first[0];
+		}
+		zh_bench_plan_close(&plan);
+	}
+	cr_assert(differ, "all eight clones drew one delay");
+}

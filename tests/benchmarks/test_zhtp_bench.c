@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "benchmarks/bench_report.h"
@@ -690,6 +691,29 @@ Test(bench_zhtp, poisson_rate_spaces_ios_at_random_with_the_rate_as_mean)
 	cr_assert(mean > 16 && mean < 60, "%.1f I/Os per 50 ms", mean);
 	/* Poisson: var / mean about 1 (+-0.18 for 60 windows); linear about 0. */
 	cr_assert_gt(var / mean, 0.3, "variance %.1f over mean %.1f", var, mean);
+}
+
+/*
+ * startdelay: the second job of the group starts 400 ms after the first and runs its 200 ms
+ * from then; its runtime does not count the wait, and the group lasts until it is done.
+ */
+Test(bench_zhtp, startdelay_starts_a_job_late_and_runs_its_runtime_from_then)
+{
+	struct timespec t0, t1;
+	cJSON *root;
+	double waited, late;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	root = run_json("--filename=dev.img --size=1m --rw=randread --bs=4k --direct=1 "
+			"--time_based --name=a --runtime=200ms --name=b --runtime=200ms "
+			"--startdelay=400ms");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waited = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	late = top(job_at(root, 1), "job_runtime");
+	cr_assert_geq(waited, 600, "the run took %.0f ms", waited);
+	cr_assert(late >= 190 && late < 400, "the late job ran %.0f ms", late);
+	cr_assert(top(job_at(root, 0), "job_runtime") < 400);
+	cJSON_Delete(root);
 }
 
 /* Slots waiting for a slow rate's turn are let go when the job ends, not at their turn. */
