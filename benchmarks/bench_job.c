@@ -1293,6 +1293,8 @@ static const struct opt_desc job_options[] = {
     O_BOOL("stonewall", stonewall),
     O_BOOL("wait_for_previous", stonewall),
     O_BOOL("group_reporting", group_reporting),
+    O_BOOL("exitall", exitall),
+    O_BOOL("exitall_on_error", exitall_on_error),
     O_LOG("write_iops_log", iops_log, iops_log_use_name),
     O_LOG("write_bw_log", bw_log, bw_log_use_name),
     O_LOG("write_lat_log", lat_log, lat_log_use_name),
@@ -1694,8 +1696,12 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		set_err(err, err_len, "job '%s': 'thinktime' is for block jobs", job->name);
 		return -EINVAL;
 	}
-	if (job->start_delay_max_ns != 0 && zh_bench_rw_is_object(job->rw)) {
-		set_err(err, err_len, "job '%s': 'startdelay' is for block jobs", job->name);
+	if ((job->start_delay_max_ns != 0 || job->exitall || job->exitall_on_error) &&
+	    zh_bench_rw_is_object(job->rw)) {
+		set_err(
+		    err, err_len,
+		    "job '%s': 'startdelay', 'exitall' and 'exitall_on_error' are for block jobs",
+		    job->name);
 		return -EINVAL;
 	}
 	if (job->think_ns != 0 && job_rated(job)) {

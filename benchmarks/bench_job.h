@@ -103,6 +103,9 @@ struct zh_bench_job {
 	uint64_t randseed;
 	bool stonewall;
 	bool group_reporting;
+	/* exitall / exitall_on_error: when this job ends (with an error), its group stops. */
+	bool exitall;
+	bool exitall_on_error;
 	char filename[ZH_BENCH_PATH_MAX];
 	char directory[ZH_BENCH_PATH_MAX];
 	char key_file[ZH_BENCH_PATH_MAX]; /* object jobs: an encrypted store's key ("": none) */

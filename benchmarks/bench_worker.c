@@ -1126,6 +1126,7 @@ static void worker_begin(struct zh_reactor *r, struct zh_bench_worker *w)
 	uint32_t started = 0;
 	int rc;
 
+	w->begun = true;
 	w->start_ns = zh_reactor_now_ns(r);
 	rc = worker_arm_timers(r, w, w->start_ns);
 	for (uint32_t i = 0; i < w->cfg.iodepth && rc == 0; i++) {
@@ -1175,6 +1176,21 @@ void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg)
 		worker_fail(w, -rc);
 		worker_finish(r, w);
 	}
+}
+
+void zh_bench_worker_stop_msg(struct zh_reactor *r, void *arg)
+{
+	struct zh_bench_worker *w = arg;
+
+	/* Relaxed: only this reactor stores done. */
+	if (atomic_load_explicit(&w->done, memory_order_relaxed))
+		return;
+	if (!w->begun) {
+		zh_reactor_timer_cancel(r, &w->start_timer);
+		worker_finish(r, w);
+		return;
+	}
+	end_fired(r, &w->end_timer);
 }
 
 void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg)

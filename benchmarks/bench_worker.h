@@ -139,6 +139,7 @@ struct zh_bench_worker {
 	bool stopping;
 	bool measuring;
 	bool measure_full; /* measuring with every latency kept: slot_done's common case */
+	bool begun;	   /* past its startdelay: buffers taken, timers armed */
 	uint64_t start_ns;
 	uint64_t measure_start_ns;
 	uint64_t last_sample_ns;
@@ -187,6 +188,11 @@ void zh_bench_worker_fini(struct zh_bench_worker *w);
 
 /** Message to the worker's reactor: take buffers, arm timers, fill the queue. */
 void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg);
+/**
+ * Message to the worker's reactor: stop issuing, as when the runtime ends (exitall); a worker
+ * still waiting out its startdelay ends without starting. Idempotent; nothing once done.
+ */
+void zh_bench_worker_stop_msg(struct zh_reactor *r, void *arg);
 /** Message to the worker's reactor: copy current stats into snap[], then bump snap_seq. */
 void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg);
 

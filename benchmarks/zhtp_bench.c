@@ -334,9 +334,38 @@ static int status_report(struct bench_group *g, const struct bench_output *o,
 	return report(o, res, results_build(g, true, &ru, res));
 }
 
+/*
+ * exitall (exitall_on_error): once a clone of such a job is done (with an error), every other
+ * worker of the group is told to stop, as fio stops the group. \return true once told.
+ */
+static bool group_exitall(struct bench_group *g)
+{
+	unsigned i = 0;
+
+	for (; i < g->plan.worker_count; i++) {
+		const struct zh_bench_job *job = g->plan.workers[i].job;
+		const struct zh_bench_worker *w = &g->workers[i];
+
+		/* Pairs with the release store of done in worker_finish(): error is final. */
+		if (atomic_load_explicit(&w->done, memory_order_acquire) &&
+		    (job->exitall || (job->exitall_on_error && w->error != 0)))
+			break;
+	}
+	if (i == g->plan.worker_count)
+		return false;
+	for (unsigned j = 0; j < g->plan.worker_count; j++) {
+		while (zh_engine_post(g->engine, g->plan.workers[j].reactor,
+				      zh_bench_worker_stop_msg, &g->workers[j]) == -EAGAIN)
+			sleep_ns(1000000);
+	}
+	return true;
+}
+
 static void group_watch(struct bench_group *g, const struct bench_output *o,
 			struct zh_bench_result *res)
 {
+	bool stopped = false;
+
 	uint64_t last_ios[2] = {0, 0}, last_eta = g->start_ns;
 	uint64_t next_status = g->start_ns + o->status_interval_ns;
 
@@ -345,6 +374,8 @@ static void group_watch(struct bench_group *g, const struct bench_output *o,
 
 		sleep_ns(WATCH_TICK_NS);
 		logs_drain(g);
+		if (!stopped)
+			stopped = group_exitall(g);
 		now = zh_clock_ns();
 		if (o->eta && now - last_eta >= ETA_PERIOD_NS)
 			eta_print(g, o, last_ios, &last_eta);

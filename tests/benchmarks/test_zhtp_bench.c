@@ -716,6 +716,50 @@ Test(bench_zhtp, startdelay_starts_a_job_late_and_runs_its_runtime_from_then)
 	cJSON_Delete(root);
 }
 
+/*
+ * exitall: the 200 ms job's end stops its group: the 20 s job stops with it, and the one still
+ * waiting out a 20 s startdelay never starts. fio 3.33 stops them the same way.
+ */
+Test(bench_zhtp, exitall_stops_the_group_when_its_job_ends)
+{
+	struct timespec t0, t1;
+	cJSON *root;
+	double waited;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	root = run_json("--filename=dev.img --size=1m --rw=randread --bs=4k --direct=1 "
+			"--time_based --name=short --runtime=200ms --exitall --name=long "
+			"--runtime=20 --name=late --runtime=1 --startdelay=20");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	cr_assert_lt(waited, 10, "the run took %.1f s", waited);
+	cr_assert_lt(top(job_at(root, 1), "job_runtime"), 5000);
+	cr_assert_gt(num(job_at(root, 1), "read", "total_ios"), 0);
+	cr_assert_eq(num(job_at(root, 2), "read", "total_ios"), 0, "the late job never started");
+	cJSON_Delete(root);
+}
+
+/*
+ * exitall_on_error: only a job's failure stops the group. Reading a file never written with
+ * verify_fatal fails at the first block (EILSEQ), which stops the 20 s job beside it.
+ */
+Test(bench_zhtp, exitall_on_error_stops_the_group_only_on_a_failure)
+{
+	cJSON *root = run_json("--filename=dev.img --size=1m --rw=randread --bs=4k --direct=1 "
+			       "--time_based --name=a --runtime=300ms --exitall_on_error "
+			       "--name=b --runtime=300ms");
+
+	cr_assert_geq(top(job_at(root, 1), "job_runtime"), 290, "no error: b runs its runtime");
+	cJSON_Delete(root);
+	root = run_json_failing("--filename=dev.img --size=1m --bs=4k --direct=1 --time_based "
+				"--name=bad --rw=read --runtime=20 --verify=crc32c "
+				"--verify_fatal=1 --exitall_on_error --name=b --rw=randread "
+				"--runtime=20");
+	cr_assert_eq(top(job_at(root, 0), "error"), EILSEQ);
+	cr_assert_lt(top(job_at(root, 1), "job_runtime"), 10000, "b was not stopped");
+	cJSON_Delete(root);
+}
+
 /* Slots waiting for a slow rate's turn are let go when the job ends, not at their turn. */
 Test(bench_zhtp, a_deep_queue_at_a_low_rate_ends_with_its_runtime)
 {
