@@ -399,12 +399,27 @@ static int need_value(const struct opt_ctx *ctx)
 	return -EINVAL;
 }
 
+/* One word an option takes, and what it means. */
+struct choice {
+	const char *name;
+	unsigned value;
+};
+
+/* The meaning of \p word in \p table (\p n entries). \return 0, or -ENOENT. */
+static int find_choice(const char *word, const struct choice *table, size_t n, unsigned *value)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(word, table[i].name) == 0) {
+			*value = table[i].value;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	static const struct {
-		const char *name;
-		enum zh_bench_rw rw;
-	} modes[] = {
+	static const struct choice modes[] = {
 	    {"read", ZH_BENCH_RW_READ},
 	    {"write", ZH_BENCH_RW_WRITE},
 	    {"randread", ZH_BENCH_RW_RANDREAD},
@@ -415,15 +430,14 @@ static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	    {"put", ZH_BENCH_RW_PUT},
 	    {"get", ZH_BENCH_RW_GET},
 	};
+	unsigned rw;
 	int rc = need_value(ctx);
 
 	if (rc != 0)
 		return rc;
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
-		if (strcmp(ctx->value, modes[i].name) == 0) {
-			job->rw = modes[i].rw;
-			return 0;
-		}
+	if (find_choice(ctx->value, modes, sizeof(modes) / sizeof(modes[0]), &rw) == 0) {
+		job->rw = (enum zh_bench_rw)rw;
+		return 0;
 	}
 	if (strchr(ctx->value, ':') != NULL)
 		return bad_value(ctx, "':N' offset modifiers are not supported");
@@ -503,25 +517,19 @@ static int opt_rate_iops(struct zh_bench_job *job, const struct opt_ctx *ctx)
  */
 static int opt_sync(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	static const struct {
-		const char *name;
-		unsigned flags;
-	} values[] = {{"none", 0},
-		      {"0", 0},
-		      {"sync", ZH_NVME_IO_SYNC},
-		      {"1", ZH_NVME_IO_SYNC},
-		      {"dsync", ZH_NVME_IO_FUA}};
+	static const struct choice values[] = {{"none", 0},
+					       {"0", 0},
+					       {"sync", ZH_NVME_IO_SYNC},
+					       {"1", ZH_NVME_IO_SYNC},
+					       {"dsync", ZH_NVME_IO_FUA}};
 	int rc = need_value(ctx);
 
 	if (rc != 0)
 		return rc;
-	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-		if (strcmp(ctx->value, values[i].name) == 0) {
-			job->write_flags = values[i].flags;
-			return 0;
-		}
-	}
-	return bad_value(ctx, "expected none, 0, sync, 1 or dsync");
+	if (find_choice(ctx->value, values, sizeof(values) / sizeof(values[0]),
+			&job->write_flags) != 0)
+		return bad_value(ctx, "expected none, 0, sync, 1 or dsync");
+	return 0;
 }
 
 /* fio's linear (I/O evenly spaced, the default) or poisson (exponential gaps, same mean). */
@@ -820,29 +828,41 @@ static int split_fill(struct zh_bench_bs *bs, const bool *missing, const char **
 	return 0;
 }
 
+/*
+ * The next entry of a ':' list of "A/B" pairs (bssplit, zoned), cut at its '/': *\p list moves
+ * past it (NULL after the last) and *\p b gets what follows the '/' (NULL without one).
+ */
+static char *next_pair(char **list, char **b)
+{
+	char *a = *list, *next = strchr(a, ':'), *slash;
+
+	if (next != NULL)
+		*next++ = '\0';
+	*list = next;
+	slash = strchr(a, '/');
+	if (slash != NULL)
+		*slash++ = '\0';
+	*b = slash;
+	return a;
+}
+
 /* "SIZE[/PCT]:SIZE[/PCT]...", at most ZH_BENCH_BSSPLIT_MAX entries. */
 static int parse_bs_split(char *field, struct zh_bench_bs *bs, const char **why)
 {
 	bool missing[ZH_BENCH_BSSPLIT_MAX] = {false};
-	char *entry = field;
 
 	bs->kind = ZH_BENCH_BS_SPLIT;
 	bs->split_count = 0;
 	bs->min_bytes = UINT32_MAX;
 	bs->max_bytes = 0;
-	while (entry != NULL) {
-		char *next = strchr(entry, ':'), *slash;
+	for (char *rest = field; rest != NULL;) {
 		uint32_t i = bs->split_count;
+		char *slash, *entry = next_pair(&rest, &slash);
 
-		if (next != NULL)
-			*next++ = '\0';
 		if (i == ZH_BENCH_BSSPLIT_MAX) {
 			*why = "at most 64 sizes";
 			return -EINVAL;
 		}
-		slash = strchr(entry, '/');
-		if (slash != NULL)
-			*slash++ = '\0';
 		if (parse_bs_bytes(entry, &bs->split_bytes[i], why) != 0)
 			return -EINVAL;
 		missing[i] = slash == NULL || *slash == '\0';
@@ -854,7 +874,6 @@ static int parse_bs_split(char *field, struct zh_bench_bs *bs, const char **why)
 		if (bs->split_bytes[i] > bs->max_bytes)
 			bs->max_bytes = bs->split_bytes[i];
 		bs->split_count++;
-		entry = next;
 	}
 	return split_fill(bs, missing, why);
 }
@@ -907,29 +926,24 @@ static int parse_zones(char *list, struct zh_bench_dist *d, const char **why)
 	uint64_t access = 0, range = 0;
 
 	d->zone_count = 0;
-	for (char *entry = list; entry != NULL;) {
-		char *next = strchr(entry, ':'), *slash;
+	for (char *rest = list; rest != NULL;) {
 		uint32_t i = d->zone_count;
+		char *range_pct, *access_pct = next_pair(&rest, &range_pct);
 
-		if (next != NULL)
-			*next++ = '\0';
 		if (i == ZH_BENCH_ZONES_MAX) {
 			*why = "at most 256 zones";
 			return -EINVAL;
 		}
-		slash = strchr(entry, '/');
-		if (slash == NULL) {
+		if (range_pct == NULL) {
 			*why = "a zone is ACCESS%/RANGE%, as in zoned:60/10:30/20:8/30:2/40";
 			return -EINVAL;
 		}
-		*slash = '\0';
-		if (parse_share(entry, &d->zone_access[i], why) != 0 ||
-		    parse_share(slash + 1, &d->zone_range[i], why) != 0)
+		if (parse_share(access_pct, &d->zone_access[i], why) != 0 ||
+		    parse_share(range_pct, &d->zone_range[i], why) != 0)
 			return -EINVAL;
 		access += d->zone_access[i];
 		range += d->zone_range[i];
 		d->zone_count++;
-		entry = next;
 	}
 	if (access != ZH_BENCH_DIST_WHOLE || range != ZH_BENCH_DIST_WHOLE) {
 		*why = "the zones' accesses and ranges must each add up to 100";

@@ -614,7 +614,8 @@ Test(bench_job, startdelay_takes_a_time_or_a_range)
 	cr_assert_eq(set("startdelay", "1-"), -EINVAL);
 	cr_assert_eq(job.start_delay_max_ns, 3 * SEC_NS, "a refused value changes nothing");
 	cr_assert_eq(parse_str("[a]\nrw=put\nsize=1m\nstartdelay=1\n"), -EINVAL);
-	ASSERT_ERR_HAS("'startdelay' is for block jobs");
+	ASSERT_ERR_HAS("'startdelay', 'exitall' and 'exitall_on_error' are for block jobs");
+	cr_assert_eq(parse_str("[a]\nrw=get\nsize=1m\nexitall\n"), -EINVAL);
 }
 
 Test(bench_job, rate_options)
