@@ -511,6 +511,21 @@ static int opt_rate_iops(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return rc != 0 ? rc : parse_rw_pair(ctx, false, job->rate_iops);
 }
 
+/* fio's unified_rw_reporting=none|0|mixed|1; fio's both (2) is refused. */
+static int opt_unified_rw_reporting(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	static const struct choice values[] = {{"none", 0}, {"0", 0}, {"mixed", 1}, {"1", 1}};
+	unsigned mixed;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (find_choice(ctx->value, values, sizeof(values) / sizeof(values[0]), &mixed) != 0)
+		return bad_value(ctx, "expected none, 0, mixed or 1 (both is not supported)");
+	job->unified_mixed = mixed != 0;
+	return 0;
+}
+
 /*
  * fio's sync=none|0|sync|1|dsync: how fio opens the file (O_SYNC or O_DSYNC), here the same
  * durability as a flag on each write.
@@ -1307,6 +1322,7 @@ static const struct opt_desc job_options[] = {
     O_BOOL("stonewall", stonewall),
     O_BOOL("wait_for_previous", stonewall),
     O_BOOL("group_reporting", group_reporting),
+    O_FN("unified_rw_reporting", opt_unified_rw_reporting),
     O_BOOL("exitall", exitall),
     O_BOOL("exitall_on_error", exitall_on_error),
     O_LOG("write_iops_log", iops_log, iops_log_use_name),
@@ -1710,12 +1726,13 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		set_err(err, err_len, "job '%s': 'thinktime' is for block jobs", job->name);
 		return -EINVAL;
 	}
-	if ((job->start_delay_max_ns != 0 || job->exitall || job->exitall_on_error) &&
+	if ((job->start_delay_max_ns != 0 || job->exitall || job->exitall_on_error ||
+	     job->unified_mixed) &&
 	    zh_bench_rw_is_object(job->rw)) {
-		set_err(
-		    err, err_len,
-		    "job '%s': 'startdelay', 'exitall' and 'exitall_on_error' are for block jobs",
-		    job->name);
+		set_err(err, err_len,
+			"job '%s': 'startdelay', 'exitall', 'exitall_on_error' and "
+			"'unified_rw_reporting' are for block jobs",
+			job->name);
 		return -EINVAL;
 	}
 	if (job->think_ns != 0 && job_rated(job)) {

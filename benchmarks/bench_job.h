@@ -103,6 +103,8 @@ struct zh_bench_job {
 	uint64_t randseed;
 	bool stonewall;
 	bool group_reporting;
+	/* unified_rw_reporting=mixed: reads and writes reported together, as "mixed". */
+	bool unified_mixed;
 	/* exitall / exitall_on_error: when this job ends (with an error), its group stops. */
 	bool exitall;
 	bool exitall_on_error;

@@ -274,6 +274,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .rate_iops = {job->rate_iops[0], job->rate_iops[1]},
 	    .rate_poisson = job->rate_poisson,
 	    .write_flags = job->write_flags,
+	    .unified_mixed = job->unified_mixed,
 	    .iodepth = job->iodepth,
 	    .runtime_ns = job->runtime_ns,
 	    .ramp_ns = job->ramp_ns,

@@ -78,6 +78,7 @@ void zh_bench_result_init(struct zh_bench_result *res, const struct zh_bench_job
 	res->slat_pct = job->slat_percentiles;
 	res->no_clat_pct = !job->clat_percentiles;
 	res->lat_pct = job->lat_percentiles;
+	res->unified_mixed = job->unified_mixed;
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
 		zh_bench_dir_stats_reset(&res->dir[d]);
 	zh_bench_hist_reset(&res->sync_lat);
@@ -103,6 +104,12 @@ static int pct_decimals(struct pct_set pcts)
 }
 
 static const char *const dir_name[ZH_BENCH_DIRS] = {"read", "write"};
+
+/* A direction's name in a result: fio calls the one unified_rw_reporting keeps "mixed". */
+static const char *result_dir_name(const struct zh_bench_result *r, unsigned d)
+{
+	return r->unified_mixed ? "mixed" : dir_name[d];
+}
 
 /* ---- numbers and rates ---- */
 
@@ -420,8 +427,8 @@ static void print_dir_block(FILE *out, const struct zh_bench_result *r, unsigned
 	format_scaled(io_s, sizeof(io_s), st->bytes, 4, true, "B");
 
 	/* fio 3.33 ends every write line with the zone reset count; parsers expect it. */
-	fprintf(out, "  %s: IOPS=%s, BW=%s (%s)(%s/%" PRIu64 "msec)%s\n", dir_name[d], iops_s, bw_s,
-		bw_alt, io_s, ns_to_ms(r->runtime_ns),
+	fprintf(out, "  %s: IOPS=%s, BW=%s (%s)(%s/%" PRIu64 "msec)%s\n", result_dir_name(r, d),
+		iops_s, bw_s, bw_alt, io_s, ns_to_ms(r->runtime_ns),
 		d == ZH_BENCH_DIR_WRITE ? "; 0 zone resets" : "");
 
 	if (st->slat.count)
@@ -542,7 +549,11 @@ static void print_group(FILE *out, const struct zh_bench_result *results, size_t
 			unsigned groupid)
 {
 	static const char *const label[ZH_BENCH_DIRS] = {"   READ", "  WRITE"};
+	bool mixed = false;
 
+	/* A group with a unified_rw_reporting=mixed job calls its first line MIXED, as fio. */
+	for (size_t i = 0; i < n; i++)
+		mixed |= results[i].groupid == groupid && results[i].unified_mixed;
 	fprintf(out, "\nRun status group %u (all jobs):\n", groupid);
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
 		struct group_dir g;
@@ -560,11 +571,11 @@ static void print_group(FILE *out, const struct zh_bench_result *results, size_t
 		format_scaled(max_alt, sizeof(max_alt), g.max_bw, 4, false, "B/s");
 		format_scaled(io, sizeof(io), g.io_bytes, 4, true, "B");
 		format_scaled(io_alt, sizeof(io_alt), g.io_bytes, 4, false, "B");
-		fprintf(out,
-			"%s: bw=%s (%s), %s-%s (%s-%s), io=%s (%s), run=%" PRIu64 "-%" PRIu64
-			"msec\n",
-			label[d], agg, agg_alt, min, max, min_alt, max_alt, io, io_alt,
-			ns_to_ms(g.min_run_ns), ns_to_ms(g.max_run_ns));
+		fprintf(
+		    out,
+		    "%s: bw=%s (%s), %s-%s (%s-%s), io=%s (%s), run=%" PRIu64 "-%" PRIu64 "msec\n",
+		    mixed && d == ZH_BENCH_DIR_READ ? "  MIXED" : label[d], agg, agg_alt, min, max,
+		    min_alt, max_alt, io, io_alt, ns_to_ms(g.min_run_ns), ns_to_ms(g.max_run_ns));
 	}
 }
 
@@ -824,16 +835,17 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	    !add_num(job, "error", r->error))
 		return -ENOMEM;
 	ret = json_add_options(job, r);
-	for (unsigned d = 0; d < ZH_BENCH_DIRS && ret == 0; d++) {
+	/* unified_rw_reporting=mixed: fio writes the "mixed" object alone, no trim or sync. */
+	for (unsigned d = 0; d < (r->unified_mixed ? 1u : ZH_BENCH_DIRS) && ret == 0; d++) {
 		struct group_dir g;
 
 		group_dir_totals(results, n, r->groupid, d, &g);
-		ret = json_add_dir(job, dir_name[d], &r->dir[d],
+		ret = json_add_dir(job, result_dir_name(r, d), &r->dir[d],
 				   dir_active(r, d) ? r->runtime_ns : 0, &g, &pcts);
 	}
-	if (ret == 0)
+	if (ret == 0 && !r->unified_mixed)
 		ret = json_add_dir(job, "trim", &no_trim, 0, &no_group, &pcts);
-	if (ret == 0)
+	if (ret == 0 && !r->unified_mixed)
 		ret = json_add_sync(job, r);
 	if (ret != 0)
 		return ret;

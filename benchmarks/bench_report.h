@@ -80,6 +80,8 @@ struct zh_bench_result {
 	unsigned pct_count;
 	/* Which latencies get percentiles; all false is fio's default (clat only). */
 	bool slat_pct, no_clat_pct, lat_pct;
+	/* unified_rw_reporting=mixed: dir[ZH_BENCH_DIR_READ] holds every I/O, shown as "mixed". */
+	bool unified_mixed;
 	/* Percent of runtime. */
 	double usr_cpu_pct, sys_cpu_pct;
 	/* usr+sys seconds spent by the process during the job's group. */

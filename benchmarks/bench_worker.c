@@ -910,14 +910,22 @@ static void slot_done_sync(struct zh_reactor *r, struct zh_io *io)
 }
 
 /*
- * disable_slat/clat/lat (gtod_reduce): count the I/O, keep only the latencies the job wants. Out
- * of line, so that slot_done's common case tests one flag for it.
+ * disable_slat/clat/lat (gtod_reduce): count the I/O, keep only the latencies the job wants;
+ * unified_rw_reporting=mixed: count reads and writes as one direction (per-I/O logs keep each
+ * I/O's own). Out of line, so that slot_done's common case tests one flag for both.
  */
 static SLOW_PATH void slot_stats_reduced(struct zh_bench_worker *w, unsigned d, uint32_t len,
-					 uint64_t slat, uint64_t clat)
+					 uint64_t offset, uint64_t now, uint64_t slat,
+					 uint64_t clat)
 {
-	struct zh_bench_dir_stats *st = &w->st[d];
+	struct zh_bench_dir_stats *st;
 	unsigned kinds = w->cfg.lat_kinds;
+
+	if (w->cfg.log_kinds != 0 && w->cfg.log_avg_ms == 0)
+		log_io(w, d, len, offset, now, slat, clat);
+	if (w->cfg.unified_mixed)
+		d = ZH_BENCH_DIR_READ;
+	st = &w->st[d];
 
 	st->ios++;
 	st->bytes += len;
@@ -929,7 +937,7 @@ static SLOW_PATH void slot_stats_reduced(struct zh_bench_worker *w, unsigned d, 
 		zh_bench_hist_add(&st->lat, slat + clat);
 	w->interval_ios[d]++;
 	w->interval_bytes[d] += len;
-	if (w->cfg.log_kinds != 0) /* IOPS and bandwidth logs: latency logs are refused */
+	if (w->cfg.log_kinds != 0)
 		zh_bench_log_window_add(&w->log_window, d, len, slat, clat);
 }
 
@@ -957,7 +965,7 @@ static void slot_done(struct zh_reactor *r, struct zh_io *io)
 				log_io(w, d, len, s->offset, now, slat, clat);
 		}
 	} else if (w->measuring) {
-		slot_stats_reduced(w, d, len, slat, clat);
+		slot_stats_reduced(w, d, len, s->offset, now, slat, clat);
 	}
 	slot_next(r, s);
 }
@@ -969,7 +977,9 @@ static void worker_sample(struct zh_bench_worker *w, uint64_t now)
 	uint64_t interval = now - w->last_sample_ns;
 
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
-		bool active = d == ZH_BENCH_DIR_READ ? w->cfg.read_pct > 0 : w->cfg.read_pct < 100;
+		bool active = w->cfg.unified_mixed     ? d == ZH_BENCH_DIR_READ
+			      : d == ZH_BENCH_DIR_READ ? w->cfg.read_pct > 0
+						       : w->cfg.read_pct < 100;
 
 		if (active && interval > 0 && !w->cfg.bw_samples_off)
 			zh_bench_dir_stats_sample(&w->st[d], w->interval_ios[d],
@@ -1013,7 +1023,7 @@ static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint6
 	}
 	zh_bench_hist_reset(&w->sync_lat);
 	w->measuring = true;
-	w->measure_full = w->cfg.lat_kinds == ZH_BENCH_LAT_ALL;
+	w->measure_full = w->cfg.lat_kinds == ZH_BENCH_LAT_ALL && !w->cfg.unified_mixed;
 	w->measure_start_ns = now;
 	w->last_sample_ns = now;
 }

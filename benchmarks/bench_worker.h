@@ -74,6 +74,7 @@ struct zh_bench_worker_cfg {
 	uint32_t sync_every;	   /* a device flush after this many writes; 0: never */
 	bool end_sync;		   /* a device flush once the last write is done */
 	unsigned write_flags;	   /* sync=: ZH_NVME_IO_SYNC or ZH_NVME_IO_FUA on every write */
+	bool unified_mixed;	   /* every I/O counts in st[ZH_BENCH_DIR_READ], reported "mixed" */
 	bool verify;		   /* verify=crc32c: checkable writes, checked reads */
 	bool verify_readback;	   /* a writing job reads back what it wrote once done */
 	bool verify_fatal;	   /* stop at the first bad block */

@@ -614,8 +614,27 @@ Test(bench_job, startdelay_takes_a_time_or_a_range)
 	cr_assert_eq(set("startdelay", "1-"), -EINVAL);
 	cr_assert_eq(job.start_delay_max_ns, 3 * SEC_NS, "a refused value changes nothing");
 	cr_assert_eq(parse_str("[a]\nrw=put\nsize=1m\nstartdelay=1\n"), -EINVAL);
-	ASSERT_ERR_HAS("'startdelay', 'exitall' and 'exitall_on_error' are for block jobs");
+	ASSERT_ERR_HAS("'startdelay', 'exitall', 'exitall_on_error' and 'unified_rw_reporting' are "
+		       "for block jobs");
 	cr_assert_eq(parse_str("[a]\nrw=get\nsize=1m\nexitall\n"), -EINVAL);
+}
+
+Test(bench_job, unified_rw_reporting_takes_none_or_mixed)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_not(job.unified_mixed);
+	cr_assert_eq(set("unified_rw_reporting", "mixed"), 0, "%s", err);
+	cr_assert(job.unified_mixed);
+	cr_assert_eq(set("unified_rw_reporting", "0"), 0, "%s", err);
+	cr_assert_not(job.unified_mixed);
+	cr_assert_eq(set("unified_rw_reporting", "1"), 0, "%s", err);
+	cr_assert(job.unified_mixed);
+	cr_assert_eq(set("unified_rw_reporting", "both"), -EINVAL);
+	ASSERT_ERR_HAS("expected none, 0, mixed or 1 (both is not supported)");
+	cr_assert_eq(set("unified_rw_reporting", "true"), -EINVAL, "fio refuses it too");
+	cr_assert(job.unified_mixed, "a refused value changes nothing");
+	cr_assert_eq(parse_str("[a]\nrw=put\nsize=1m\nunified_rw_reporting=mixed\n"), -EINVAL);
+	ASSERT_ERR_HAS("'unified_rw_reporting' are for block jobs");
 }
 
 Test(bench_job, rate_options)

@@ -1206,6 +1206,43 @@ Test(bench_zhtp, logs_are_written_in_fio_format)
 	cr_assert_eq(access(path, R_OK), 0);
 }
 
+/*
+ * unified_rw_reporting=mixed, as fio 3.33 writes it: one "mixed" object in the JSON (no read,
+ * write, trim or sync), "mixed:" and "MIXED:" lines in the summary, while the per-I/O log keeps
+ * each I/O's own direction.
+ */
+Test(bench_zhtp, unified_rw_reporting_mixed_reports_reads_and_writes_as_one)
+{
+	const char *args = "--name=u --filename=dev.img --size=4m --rw=randrw --bs=4k --iodepth=4 "
+			   "--direct=1 --unified_rw_reporting=mixed --write_lat_log=u";
+	cJSON *root = run_json(args);
+	const cJSON *job = job_at(root, 0);
+	struct zh_bench_log_entry *e;
+	unsigned n, dirs[2] = {0, 0};
+	char *text;
+
+	cr_assert_eq(num(job, "mixed", "total_ios"), 1024);
+	cr_assert_eq(num(job, "mixed", "io_bytes"), 4 << 20);
+	cr_assert_gt(num(job, "mixed", "iops"), 0);
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(job, "read"));
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(job, "write"));
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(job, "trim"));
+	cJSON_Delete(root);
+	e = read_log("u_clat.1.log", &n);
+	for (unsigned i = 0; i < n; i++)
+		dirs[e[i].ddir]++;
+	free(e);
+	cr_assert_eq(n, 1024);
+	cr_assert(dirs[0] > 0 && dirs[1] > 0, "log: %u reads, %u writes", dirs[0], dirs[1]);
+	cr_assert_eq(run_bench(args), 0, "%s", slurp(err_path));
+	text = slurp(out_path);
+	cr_assert_not_null(strstr(text, "\n  mixed: IOPS="), "%s", text);
+	cr_assert_not_null(strstr(text, "\n  MIXED: bw="), "%s", text);
+	cr_assert_null(strstr(text, "  read: IOPS="), "%s", text);
+	cr_assert_null(strstr(text, "  write: IOPS="), "%s", text);
+	free(text);
+}
+
 /* Count a log's lines, each of which must have a non-zero bs. */
 static unsigned log_lines_with_bs(const char *name)
 {
