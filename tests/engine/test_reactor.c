@@ -836,10 +836,13 @@ Test(engine_reactor, held_requests_go_out_in_batches, .timeout = 60)
 
 	/*
 	 * A submission smaller than the batch happens only when the device has fewer than a batch
-	 * in flight (the first slots to start, the last reads to end) or when the reactor is
-	 * about to sleep.
+	 * in flight (the last reads to end: a batch at most) or when the reactor is about to
+	 * sleep, or while the slots start: each start message may find fewer than a batch queued,
+	 * so up to one per slot. The slack was 2 * HOLD_BATCH for start and end together, and
+	 * under fresh-machine-test (other suites on both cores, the start messages further apart)
+	 * the count came out at 532 against 529 once.
 	 */
-	cr_assert_leq(held, HOLD_READS / HOLD_BATCH + sleeps + 2 * HOLD_BATCH,
+	cr_assert_leq(held, HOLD_READS / HOLD_BATCH + sleeps + HOLD_SLOTS + HOLD_BATCH,
 		      "%u submitting enters for %u reads in batches of %u (%u sleeps)", held,
 		      HOLD_READS, HOLD_BATCH, sleeps);
 	cr_assert_lt(held, loose, "holding %u, not holding %u", held, loose);
