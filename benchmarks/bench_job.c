@@ -1558,23 +1558,30 @@ static bool job_rated(const struct zh_bench_job *job)
 	       0;
 }
 
-/* The directions \p job's I/O goes in: bit 0 reads, bit 1 writes. */
-static unsigned job_dirs(const struct zh_bench_job *job)
+uint32_t zh_bench_job_read_pct(const struct zh_bench_job *job)
 {
 	switch (job->rw) {
 	case ZH_BENCH_RW_READ:
 	case ZH_BENCH_RW_RANDREAD:
 	case ZH_BENCH_RW_GET:
-		return 1;
+		return 100;
 	case ZH_BENCH_RW_WRITE:
 	case ZH_BENCH_RW_RANDWRITE:
 	case ZH_BENCH_RW_PUT:
-		return 2;
+		return 0;
 	case ZH_BENCH_RW_RW:
 	case ZH_BENCH_RW_RANDRW:
 		break;
 	}
-	return (job->rwmixread_pct > 0 ? 1u : 0u) | (job->rwmixread_pct < 100 ? 2u : 0u);
+	return job->rwmixread_pct;
+}
+
+/* The directions \p job's I/O goes in: bit 0 reads, bit 1 writes. */
+static unsigned job_dirs(const struct zh_bench_job *job)
+{
+	uint32_t pct = zh_bench_job_read_pct(job);
+
+	return (pct > 0 ? 1u : 0u) | (pct < 100 ? 2u : 0u);
 }
 
 uint32_t zh_bench_job_bs(const struct zh_bench_job *job)

@@ -302,6 +302,9 @@ ZH_MUST_CHECK int zh_bench_jobfile_parse(struct zh_bench_jobfile *jf, const char
 ZH_MUST_CHECK int zh_bench_cli_parse(struct zh_bench_cli *cli, int argc, char **argv, char *err,
 				     size_t err_len);
 
+/** The share of \p job's I/Os that are reads: 100 for read and get, 0 for write and put. */
+uint32_t zh_bench_job_read_pct(const struct zh_bench_job *job);
+
 /**
  * The one size every I/O of \p job has, over the directions its rw uses; 0 when they vary
  * (bsrange, bssplit, or reads and writes of different sizes in a mixed job).

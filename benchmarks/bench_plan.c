@@ -117,20 +117,6 @@ static int plan_dev(struct zh_bench_plan *plan, const char *path, bool direct, u
 	return (int)plan->dev_count++;
 }
 
-static uint32_t job_read_pct(const struct zh_bench_job *job)
-{
-	switch (job->rw) {
-	case ZH_BENCH_RW_READ:
-	case ZH_BENCH_RW_RANDREAD:
-		return 100;
-	case ZH_BENCH_RW_WRITE:
-	case ZH_BENCH_RW_RANDWRITE:
-		return 0;
-	default:
-		return job->rwmixread_pct;
-	}
-}
-
 /*
  * A verifying writer keeps the last write number of every block (8 bytes each, so at most
  * VERIFY_BLOCKS_MAX of them) and writes only to blocks with no write in flight, which needs a
@@ -264,7 +250,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 			    job->name);
 	*cfg = (struct zh_bench_worker_cfg){
 	    .rw = job->rw,
-	    .read_pct = job_read_pct(job),
+	    .read_pct = zh_bench_job_read_pct(job),
 	    .bs_bytes = zh_bench_job_bs(job),
 	    .bs = {job->bs[0], job->bs[1]},
 	    .bs_max_bytes = zh_bench_job_bs_max(job),
@@ -283,9 +269,9 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .log_offset = job->log_offset,
 	    .log_kinds = job_log_kinds(job),
 	    .sync_every = job->fsync_blocks != 0 ? job->fsync_blocks : job->fdatasync_blocks,
-	    .end_sync = job->end_fsync && job_read_pct(job) < 100,
+	    .end_sync = job->end_fsync && zh_bench_job_read_pct(job) < 100,
 	    .verify = job->verify,
-	    .verify_readback = job->verify && job->do_verify && job_read_pct(job) < 100,
+	    .verify_readback = job->verify && job->do_verify && zh_bench_job_read_pct(job) < 100,
 	    .verify_fatal = job->verify_fatal,
 	    .think_ns = job->think_ns,
 	    .think_blocks = job->think_blocks,
