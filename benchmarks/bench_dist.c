@@ -138,7 +138,7 @@ static uint64_t zoned_block(struct zh_bench_dist_gen *g)
 	n = g->zone_first[i + 1] - first;
 	if (n == 0)
 		return first < g->blocks ? first : g->blocks - 1;
-	return first + (uint64_t)(((unsigned __int128)next_u64(g) * n) >> 64);
+	return first + zh_bench_rand_below(&g->rng, n);
 }
 
 /* ---- the scatter (design note 3) ------------------------------------------------------------ */
@@ -172,7 +172,7 @@ int zh_bench_dist_init(struct zh_bench_dist_gen *g, const struct zh_bench_dist *
 {
 	ZH_ASSERT(blocks > 0);
 	*g = (struct zh_bench_dist_gen){.kind = d->kind, .blocks = blocks};
-	g->rng = seed * 0x9e3779b97f4a7c15ull | 1;
+	g->rng = zh_bench_rand_seed(seed);
 	while (g->bits < 64 && (1ull << g->bits) < blocks)
 		g->bits++;
 	g->mul = next_u64(g) | 1;
@@ -213,7 +213,7 @@ uint64_t zh_bench_dist_next_rank(struct zh_bench_dist_gen *g)
 	case ZH_BENCH_DIST_ZONED:
 		return zoned_block(g);
 	}
-	return (uint64_t)(((unsigned __int128)next_u64(g) * g->blocks) >> 64);
+	return zh_bench_rand_below(&g->rng, g->blocks);
 }
 
 uint64_t zh_bench_dist_next(struct zh_bench_dist_gen *g)

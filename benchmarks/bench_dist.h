@@ -54,6 +54,18 @@ static inline uint64_t zh_bench_rand_next(uint64_t *state)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
+/** A stream's first state from \p seed: spread by the golden ratio, never zero. */
+static inline uint64_t zh_bench_rand_seed(uint64_t seed)
+{
+	return seed * 0x9e3779b97f4a7c15ull | 1;
+}
+
+/** Uniform in [0, \p n) by Lemire's multiply-high, without a modulo (0 when n is 0). */
+static inline uint64_t zh_bench_rand_below(uint64_t *state, uint64_t n)
+{
+	return (uint64_t)(((unsigned __int128)zh_bench_rand_next(state) * n) >> 64);
+}
+
 /** A generator over \p blocks blocks, made from a struct zh_bench_dist. */
 struct zh_bench_dist_gen {
 	enum zh_bench_dist_kind kind;

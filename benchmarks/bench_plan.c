@@ -231,15 +231,11 @@ static unsigned job_log_kinds(const struct zh_bench_job *job)
 /* startdelay: the job's, or for a range a time drawn from the clone's seed (fio: per thread). */
 static uint64_t job_start_delay(const struct zh_bench_job *job, uint64_t seed)
 {
-	uint64_t span = job->start_delay_max_ns - job->start_delay_ns, x;
+	uint64_t span = job->start_delay_max_ns - job->start_delay_ns;
+	uint64_t state = zh_bench_rand_seed(seed);
 
-	if (span == 0)
-		return job->start_delay_ns;
-	x = (seed + 1) * 0x9e3779b97f4a7c15ull;
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 29;
-	return job->start_delay_ns + (uint64_t)(((unsigned __int128)x * (span + 1)) >> 64);
+	/* span + 1 wraps to 0 for the widest range, which then draws its start. */
+	return job->start_delay_ns + zh_bench_rand_below(&state, span + 1);
 }
 
 static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_bench_worker_cfg *cfg,

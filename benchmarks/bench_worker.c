@@ -87,7 +87,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 ||
 		       cfg->bs_bytes == 0 || w->skewed || w->partly_random;
 	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
-	w->fill_rng = (cfg->seed + cfg->iodepth) * 0x9e3779b97f4a7c15ull | 1;
+	w->fill_rng = zh_bench_rand_seed(cfg->seed + cfg->iodepth);
 	w->slow_issue = w->slow_base;
 	if (cfg->verify && cfg->read_pct < 100) {
 		w->block_seq = calloc(w->blocks, sizeof(*w->block_seq));
@@ -205,8 +205,7 @@ static inline uint64_t pick_offset(struct zh_bench_worker *w)
 	uint64_t block;
 
 	if (w->random) {
-		/* Lemire's multiply-high: uniform in [0, blocks) without a modulo. */
-		block = (uint64_t)(((unsigned __int128)rng_next(w) * w->blocks) >> 64);
+		block = zh_bench_rand_below(&w->rng, w->blocks);
 	} else {
 		block = w->seq_next;
 		w->seq_next = block + 1 == w->blocks ? 0 : block + 1;
@@ -237,7 +236,7 @@ static uint64_t place_varied(struct zh_bench_worker *w, unsigned d, uint32_t len
 		uint32_t grain = w->cfg.bs[d].min_bytes;
 		uint64_t starts = (region - len) / grain + 1;
 
-		at = (uint64_t)(((unsigned __int128)rng_next(w) * starts) >> 64) * grain;
+		at = zh_bench_rand_below(&w->rng, starts) * grain;
 	} else {
 		at = w->seq_next_bytes + len <= region ? w->seq_next_bytes : 0;
 		w->seq_next_bytes = at + len;
@@ -1125,7 +1124,7 @@ static int worker_arm_timers(struct zh_reactor *r, struct zh_bench_worker *w, ui
  */
 static void fill_pattern(struct zh_bench_worker *w, struct zh_buf *buf, uint32_t slot)
 {
-	uint64_t x = (w->cfg.seed + slot) * 0x9e3779b97f4a7c15ull | 1;
+	uint64_t x = zh_bench_rand_seed(w->cfg.seed + slot);
 
 	zh_bench_data_fill(&w->cfg.data, buf->data, w->cfg.bs_max_bytes, &x);
 }
