@@ -34,6 +34,12 @@ struct zh_bench_slot {
 	struct zh_bench_slot *next_parked;
 };
 
+/* The grain of direction \p d's offsets: the one size, or the direction's smallest. */
+static uint32_t dir_grain(const struct zh_bench_worker_cfg *cfg, unsigned d)
+{
+	return cfg->bs_bytes != 0 ? cfg->bs_bytes : cfg->bs[d].min_bytes;
+}
+
 int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker_cfg *cfg)
 {
 	memset(w, 0, sizeof(*w));
@@ -75,11 +81,9 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	    (cfg->rate_bps[0] | cfg->rate_bps[1] | cfg->rate_iops[0] | cfg->rate_iops[1]) != 0;
 	w->skewed = w->random && cfg->dist.kind != ZH_BENCH_DIST_RANDOM;
 	for (unsigned d = 0; d < ZH_BENCH_DIRS && w->skewed; d++) {
-		/* Sizes that vary: blocks of the direction's smallest size, as place_varied. */
-		uint32_t grain = cfg->bs_bytes != 0 ? cfg->bs_bytes : cfg->bs[d].min_bytes;
-
-		int rc = zh_bench_dist_init(&w->dist[d], &cfg->dist, cfg->region_bytes / grain,
-					    cfg->seed + 1 + d);
+		int rc =
+		    zh_bench_dist_init(&w->dist[d], &cfg->dist,
+				       cfg->region_bytes / dir_grain(cfg, d), cfg->seed + 1 + d);
 
 		ZH_ASSERT(rc == 0); /* the job parser refuses what a generator cannot draw */
 	}
@@ -188,6 +192,12 @@ static inline uint64_t rng_next(struct zh_bench_worker *w)
 	return zh_bench_rand_next(&w->rng);
 }
 
+/* Whether a draw falls in the first \p pct of 100: multiply-shift maps 32 random bits. */
+static inline bool rng_within_pct(struct zh_bench_worker *w, uint32_t pct)
+{
+	return ((rng_next(w) >> 32) * 100 >> 32) < pct;
+}
+
 /* read_pct is 100 for read-only jobs and 0 for write-only ones (the planner derives it). */
 static inline unsigned pick_ddir(struct zh_bench_worker *w)
 {
@@ -195,9 +205,7 @@ static inline unsigned pick_ddir(struct zh_bench_worker *w)
 		return ZH_BENCH_DIR_READ;
 	if (w->cfg.read_pct == 0)
 		return ZH_BENCH_DIR_WRITE;
-	/* Multiply-shift maps 32 random bits to [0, 100) without a division. */
-	return ((rng_next(w) >> 32) * 100 >> 32) < w->cfg.read_pct ? ZH_BENCH_DIR_READ
-								   : ZH_BENCH_DIR_WRITE;
+	return rng_within_pct(w, w->cfg.read_pct) ? ZH_BENCH_DIR_READ : ZH_BENCH_DIR_WRITE;
 }
 
 static inline uint64_t pick_offset(struct zh_bench_worker *w)
@@ -211,6 +219,18 @@ static inline uint64_t pick_offset(struct zh_bench_worker *w)
 		w->seq_next = block + 1 == w->blocks ? 0 : block + 1;
 	}
 	return w->cfg.region_offset_bytes + block * w->cfg.bs_bytes;
+}
+
+/*
+ * Where an I/O of \p len bytes goes that follows on from *\p end (region bytes): there, or
+ * the region's start when it would not fit there; *\p end moves past it.
+ */
+static uint64_t follow_on(uint64_t *end, uint32_t len, uint64_t region)
+{
+	uint64_t at = *end + len <= region ? *end : 0;
+
+	*end = at + len;
+	return at;
 }
 
 /* Sizes that vary: the size of the next I/O in direction \p d. */
@@ -233,13 +253,12 @@ static uint64_t place_varied(struct zh_bench_worker *w, unsigned d, uint32_t len
 
 	ZH_ASSERT(len <= region);
 	if (w->random) {
-		uint32_t grain = w->cfg.bs[d].min_bytes;
+		uint32_t grain = dir_grain(&w->cfg, d);
 		uint64_t starts = (region - len) / grain + 1;
 
 		at = zh_bench_rand_below(&w->rng, starts) * grain;
 	} else {
-		at = w->seq_next_bytes + len <= region ? w->seq_next_bytes : 0;
-		w->seq_next_bytes = at + len;
+		at = follow_on(&w->seq_next_bytes, len, region);
 	}
 	return w->cfg.region_offset_bytes + at;
 }
@@ -250,7 +269,7 @@ static uint64_t place_varied(struct zh_bench_worker *w, unsigned d, uint32_t len
  */
 static uint64_t place_skewed(struct zh_bench_worker *w, unsigned d, uint32_t len)
 {
-	uint64_t grain = w->cfg.bs_bytes != 0 ? w->cfg.bs_bytes : w->cfg.bs[d].min_bytes;
+	uint64_t grain = dir_grain(&w->cfg, d);
 	uint64_t at = zh_bench_dist_next(&w->dist[d]) * grain;
 
 	if (at + len > w->cfg.region_bytes)
@@ -277,10 +296,10 @@ static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
 
 	if (!w->partly_random)
 		return place_random(w, d, len);
-	if (((rng_next(w) >> 32) * 100 >> 32) < w->cfg.random_pct[d])
-		at = place_random(w, d, len) - w->cfg.region_offset_bytes;
-	else
-		at = w->last_end[d] + len <= w->cfg.region_bytes ? w->last_end[d] : 0;
+	if (!rng_within_pct(w, w->cfg.random_pct[d]))
+		return w->cfg.region_offset_bytes +
+		       follow_on(&w->last_end[d], len, w->cfg.region_bytes);
+	at = place_random(w, d, len) - w->cfg.region_offset_bytes;
 	w->last_end[d] = at + len;
 	return w->cfg.region_offset_bytes + at;
 }
@@ -1034,13 +1053,17 @@ static void ramp_fired(struct zh_reactor *r, struct zh_timer *t)
 	measure_begin(r, w, zh_reactor_now_ns(r));
 }
 
-static void end_fired(struct zh_reactor *r, struct zh_timer *t)
+/* Issue nothing more: what is in flight ends the job; parked slots retire now. */
+static void worker_stop(struct zh_reactor *r, struct zh_bench_worker *w)
 {
-	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, end_timer);
-
 	w->stopping = true;
 	if (w->parked > 0)
 		worker_settle(r, w);
+}
+
+static void end_fired(struct zh_reactor *r, struct zh_timer *t)
+{
+	worker_stop(r, ZH_CONTAINER_OF(t, struct zh_bench_worker, end_timer));
 }
 
 static void reactor_moved(struct zh_reactor *r, struct zh_bench_worker *w)
@@ -1199,7 +1222,7 @@ void zh_bench_worker_stop_msg(struct zh_reactor *r, void *arg)
 		worker_finish(r, w);
 		return;
 	}
-	end_fired(r, &w->end_timer);
+	worker_stop(r, w);
 }
 
 void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg)
