@@ -68,8 +68,8 @@ void zh_bench_result_init(struct zh_bench_result *res, const struct zh_bench_job
 	snprintf(res->name, sizeof(res->name), "%s", job->name);
 	res->groupid = groupid;
 	res->rw_name = zh_bench_rw_name(job->rw);
-	res->bs_bytes = zh_bench_job_bs(job);
-	res->bs = job->bs;
+	res->bs[0] = job->bs[0];
+	res->bs[1] = job->bs[1];
 	res->iodepth = job->iodepth;
 	res->ioengine_requested = job->ioengine;
 	res->fsync_asked = job->fsync_blocks != 0;
@@ -736,17 +736,10 @@ static int json_add_dir(cJSON *job, const char *key, const struct zh_bench_dir_s
 static int json_add_bs(cJSON *o, const struct zh_bench_result *r)
 {
 	static const char *const key[] = {"bs", "bsrange", "bssplit"};
-	struct zh_bench_bs one[2];
-	const struct zh_bench_bs *bs = r->bs;
 	char value[4096];
 
-	if (bs == NULL) {
-		zh_bench_bs_one(&one[0], r->bs_bytes);
-		one[1] = one[0];
-		bs = one;
-	}
 	for (unsigned k = ZH_BENCH_BS_ONE; k <= ZH_BENCH_BS_SPLIT; k++) {
-		int rc = zh_bench_bs_format(bs, (enum zh_bench_bs_kind)k, value, sizeof(value));
+		int rc = zh_bench_bs_format(r->bs, (enum zh_bench_bs_kind)k, value, sizeof(value));
 
 		if (rc == -ENOENT)
 			continue;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "bench_bs.h"
 #include "bench_stats.h"
 
 enum { ZH_BENCH_DIR_READ = 0, ZH_BENCH_DIR_WRITE = 1, ZH_BENCH_DIRS = 2 };
@@ -47,8 +48,6 @@ struct zh_bench_verify_report {
 	uint64_t readback_ns; /* writing jobs: how long reading back took (not in runtime) */
 };
 
-struct zh_bench_bs;
-
 /** One job, or one group of job clones with group_reporting. */
 struct zh_bench_result {
 	char name[64];
@@ -59,9 +58,9 @@ struct zh_bench_result {
 	int error;
 	/* "randread" ... */
 	const char *rw_name;
-	uint32_t bs_bytes, iodepth;
-	/* The job's block sizes ([0] reads, [1] writes), or NULL: bs_bytes for both. */
-	const struct zh_bench_bs *bs;
+	uint32_t iodepth;
+	/* The job's block sizes, [0] reads and [1] writes, as the JSON job options echo them. */
+	struct zh_bench_bs bs[2];
 	/* What the job file said, "" if nothing. */
 	const char *ioengine_requested;
 	/* Measured, after ramp. */

@@ -312,6 +312,13 @@ static void eta_print(const struct bench_group *g, const struct bench_output *o,
 	*last_ns = now;
 }
 
+/* Send \p fn to worker \p i's reactor; a full ring is waited out, a millisecond at a time. */
+static void post_to_worker(struct bench_group *g, unsigned i, zh_msg_fn fn)
+{
+	while (zh_engine_post(g->engine, g->plan.workers[i].reactor, fn, &g->workers[i]) == -EAGAIN)
+		sleep_ns(1000000);
+}
+
 static int status_report(struct bench_group *g, const struct bench_output *o,
 			 struct zh_bench_result *res)
 {
@@ -320,9 +327,7 @@ static int status_report(struct bench_group *g, const struct bench_output *o,
 
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
 		seq[i] = atomic_load_explicit(&g->workers[i].snap_seq, memory_order_acquire);
-		while (zh_engine_post(g->engine, g->plan.workers[i].reactor,
-				      zh_bench_worker_snapshot_msg, &g->workers[i]) == -EAGAIN)
-			sleep_ns(1000000);
+		post_to_worker(g, i, zh_bench_worker_snapshot_msg);
 	}
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
 		/* Pairs with the release increment in zh_bench_worker_snapshot_msg(). */
@@ -353,11 +358,8 @@ static bool group_exitall(struct bench_group *g)
 	}
 	if (i == g->plan.worker_count)
 		return false;
-	for (unsigned j = 0; j < g->plan.worker_count; j++) {
-		while (zh_engine_post(g->engine, g->plan.workers[j].reactor,
-				      zh_bench_worker_stop_msg, &g->workers[j]) == -EAGAIN)
-			sleep_ns(1000000);
-	}
+	for (unsigned j = 0; j < g->plan.worker_count; j++)
+		post_to_worker(g, j, zh_bench_worker_stop_msg);
 	return true;
 }
 
@@ -413,11 +415,8 @@ static int group_start(struct bench_group *g, char *err, size_t err_len)
 	}
 	getrusage(RUSAGE_SELF, &g->usage_start);
 	g->start_ns = zh_clock_ns();
-	for (unsigned i = 0; i < g->plan.worker_count; i++) {
-		while (zh_engine_post(g->engine, g->plan.workers[i].reactor,
-				      zh_bench_worker_start_msg, &g->workers[i]) == -EAGAIN)
-			sleep_ns(1000000);
-	}
+	for (unsigned i = 0; i < g->plan.worker_count; i++)
+		post_to_worker(g, i, zh_bench_worker_start_msg);
 	return 0;
 }
 

@@ -31,7 +31,8 @@ static void fill_read_job(struct zh_bench_result *r)
 	r->groupid = 0;
 	r->jobs = 1;
 	r->rw_name = "randread";
-	r->bs_bytes = 4096;
+	zh_bench_bs_one(&r->bs[0], 4096);
+	r->bs[1] = r->bs[0];
 	r->iodepth = 32;
 	r->ioengine_requested = "libaio";
 	r->runtime_ns = 1000000000ULL;
@@ -55,7 +56,8 @@ static void fill_mixed_job(struct zh_bench_result *r)
 	r->groupid = 1;
 	r->jobs = 2;
 	r->rw_name = "randrw";
-	r->bs_bytes = 4096;
+	zh_bench_bs_one(&r->bs[0], 4096);
+	r->bs[1] = r->bs[0];
 	r->iodepth = 4;
 	r->ioengine_requested = "";
 	r->runtime_ns = 1001000000ULL;
