@@ -31,23 +31,26 @@ static void teardown(void)
 
 TestSuite(bench_plan, .init = setup, .fini = teardown);
 
+/* A finished job of fio's defaults and the \p n options in \p kv (NULL values skipped). */
+static void job_from(struct zh_bench_job *job, const char *const (*kv)[2], size_t n)
+{
+	zh_bench_job_defaults(job);
+	for (size_t i = 0; i < n; i++) {
+		if (kv[i][1] != NULL)
+			cr_assert_eq(zh_bench_job_set(job, kv[i][0], kv[i][1], err, sizeof(err)), 0,
+				     "%s", err);
+	}
+	cr_assert_eq(zh_bench_job_finish(job, err, sizeof(err)), 0, "%s", err);
+}
+
 static void job_make(struct zh_bench_job *job, const char *name, const char *iodepth,
 		     const char *batch)
 {
-	const char *kv[][2] = {{"name", name},
-			       {"filename", path},
-			       {"size", "1m"},
-			       {"rw", "randread"},
-			       {"iodepth", iodepth}};
+	const char *const kv[][2] = {{"name", name},	   {"filename", path},
+				     {"size", "1m"},	   {"rw", "randread"},
+				     {"iodepth", iodepth}, {"iodepth_batch_submit", batch}};
 
-	zh_bench_job_defaults(job);
-	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i++)
-		cr_assert_eq(zh_bench_job_set(job, kv[i][0], kv[i][1], err, sizeof(err)), 0, "%s",
-			     err);
-	if (batch != NULL)
-		cr_assert_eq(zh_bench_job_set(job, "iodepth_batch_submit", batch, err, sizeof(err)),
-			     0, "%s", err);
-	cr_assert_eq(zh_bench_job_finish(job, err, sizeof(err)), 0, "%s", err);
+	job_from(job, kv, sizeof(kv) / sizeof(kv[0]));
 }
 
 static uint32_t planned_batch(unsigned count)
@@ -93,28 +96,27 @@ Test(bench_plan, smallest_batch_of_the_group_wins)
 /* fio's sync= becomes the device's flag on every write of the job's clones. */
 Test(bench_plan, sync_becomes_the_write_flag_of_every_clone)
 {
-	const char *values[][2] = {{"dsync", "fua"}, {"1", "sync"}, {"sync", "sync"}, {"none", ""}};
+	static const struct {
+		const char *value;
+		unsigned flags;
+	} values[] = {{"dsync", ZH_NVME_IO_FUA},
+		      {"1", ZH_NVME_IO_SYNC},
+		      {"sync", ZH_NVME_IO_SYNC},
+		      {"none", 0}};
 
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
-		unsigned want = values[i][1][0] == 'f'	 ? ZH_NVME_IO_FUA
-				: values[i][1][0] == 's' ? ZH_NVME_IO_SYNC
-							 : 0;
+		const char *const kv[][2] = {{"name", "s"},    {"filename", path},
+					     {"size", "1m"},   {"rw", "randwrite"},
+					     {"numjobs", "2"}, {"sync", values[i].value}};
+		unsigned want = values[i].flags;
 
-		zh_bench_job_defaults(&jobs[0]);
-		cr_assert_eq(zh_bench_job_set(&jobs[0], "name", "s", err, sizeof(err)), 0);
-		cr_assert_eq(zh_bench_job_set(&jobs[0], "filename", path, err, sizeof(err)), 0);
-		cr_assert_eq(zh_bench_job_set(&jobs[0], "size", "1m", err, sizeof(err)), 0);
-		cr_assert_eq(zh_bench_job_set(&jobs[0], "rw", "randwrite", err, sizeof(err)), 0);
-		cr_assert_eq(zh_bench_job_set(&jobs[0], "numjobs", "2", err, sizeof(err)), 0);
-		cr_assert_eq(zh_bench_job_set(&jobs[0], "sync", values[i][0], err, sizeof(err)), 0,
-			     "%s", err);
-		cr_assert_eq(zh_bench_job_finish(&jobs[0], err, sizeof(err)), 0, "%s", err);
+		job_from(&jobs[0], kv, sizeof(kv) / sizeof(kv[0]));
 		cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), 0, "%s",
 			     err);
 		cr_assert_eq(plan.worker_count, 2);
 		for (unsigned w = 0; w < plan.worker_count; w++)
 			cr_assert_eq(plan.workers[w].cfg.write_flags, want, "sync=%s",
-				     values[i][0]);
+				     values[i].value);
 		zh_bench_plan_close(&plan);
 	}
 }
@@ -122,17 +124,16 @@ Test(bench_plan, sync_becomes_the_write_flag_of_every_clone)
 /* startdelay=LO-HI: each clone draws its own delay in the range, the same on every run. */
 Test(bench_plan, a_startdelay_range_gives_each_clone_a_delay_in_it)
 {
+	const char *const kv[][2] = {{"name", "d"},
+				     {"filename", path},
+				     {"size", "1m"},
+				     {"numjobs", "8"},
+				     {"startdelay", "1-2"}};
 	uint64_t first[8];
 	bool differ = false;
 
 	for (int run = 0; run < 2; run++) {
-		zh_bench_job_defaults(&jobs[0]);
-		cr_assert_eq(zh_bench_job_set(&jobs[0], "name", "d", err, sizeof(err)), 0);
-		cr_assert_eq(zh_bench_job_set(&jobs[0], "filename", path, err, sizeof(err)), 0);
-		cr_assert_eq(zh_bench_job_set(&jobs[0], "size", "1m", err, sizeof(err)), 0);
-		cr_assert_eq(zh_bench_job_set(&jobs[0], "numjobs", "8", err, sizeof(err)), 0);
-		cr_assert_eq(zh_bench_job_set(&jobs[0], "startdelay", "1-2", err, sizeof(err)), 0);
-		cr_assert_eq(zh_bench_job_finish(&jobs[0], err, sizeof(err)), 0, "%s", err);
+		job_from(&jobs[0], kv, sizeof(kv) / sizeof(kv[0]));
 		cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), 0, "%s",
 			     err);
 		for (unsigned w = 0; w < plan.worker_count; w++) {
