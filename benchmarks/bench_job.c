@@ -1058,6 +1058,35 @@ static int opt_bssplit(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return rc != 0 ? rc : set_bs_fields(job, ctx, ZH_BENCH_BS_SPLIT, parse_bs_split);
 }
 
+/*
+ * blockalign (ba): the boundary random offsets fall on, READ[,WRITE[,TRIM]] as the block
+ * sizes; an empty field leaves its direction as it was. fio's default is the direction's
+ * smallest size (kept as 0 here, so a later bs= still moves it).
+ */
+static int opt_blockalign(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	char buf[128], *field[3];
+	uint32_t v[2] = {job->blockalign[0], job->blockalign[1]};
+	int n;
+
+	if (need_value(ctx) != 0)
+		return -EINVAL;
+	n = split_rw(ctx, buf, sizeof(buf), field);
+	if (n < 0)
+		return n;
+	if (n == 3 && field[2][0] != '\0')
+		return bad_value(ctx, "a trim alignment is not supported (no trims are issued)");
+	for (int d = 0; d < 2; d++) {
+		const char *f = field[n == 1 ? 0 : d], *why;
+
+		if (f[0] != '\0' && parse_bs_bytes(f, &v[d], &why) != 0)
+			return bad_value(ctx, why);
+	}
+	job->blockalign[0] = v[0];
+	job->blockalign[1] = v[1];
+	return 0;
+}
+
 static int opt_size(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	const char *why;
@@ -1141,6 +1170,25 @@ static int opt_zstd_level(struct zh_bench_job *job, const struct opt_ctx *ctx)
 static int opt_io_size(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	return size_value(ctx, &job->io_size_bytes);
+}
+
+/* filesize: one size; fio's range (a size drawn per file) is refused. */
+static int opt_filesize(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	if (ctx->value != NULL && strchr(ctx->value, '-') != NULL)
+		return bad_value(ctx, "a range of file sizes is not supported; give one size");
+	return size_value(ctx, &job->filesize_bytes);
+}
+
+/* nrfiles: fio's default of one file per job is the only one supported. */
+static int opt_nrfiles(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	(void)job;
+	if (need_value(ctx) != 0)
+		return -EINVAL;
+	if (strcmp(ctx->value, "1") != 0)
+		return bad_value(ctx, "one file per job is supported (nrfiles=1)");
+	return 0;
 }
 
 static int opt_offset_increment(struct zh_bench_job *job, const struct opt_ctx *ctx)
@@ -1295,6 +1343,8 @@ static const struct opt_desc job_options[] = {
     O_FN("bsrange", opt_bsrange),
     O_FN("blocksize_range", opt_bsrange),
     O_FN("bssplit", opt_bssplit),
+    O_FN("blockalign", opt_blockalign),
+    O_FN("ba", opt_blockalign),
     O_FN("random_distribution", opt_random_distribution),
     O_FN("percentage_random", opt_percentage_random),
     O_U32("iodepth", iodepth, 1, ZH_BENCH_IODEPTH_MAX),
@@ -1302,16 +1352,20 @@ static const struct opt_desc job_options[] = {
     O_FN("size", opt_size),
     O_FN("offset", opt_offset),
     O_FN("offset_increment", opt_offset_increment),
+    O_FN("filesize", opt_filesize),
+    O_FN("nrfiles", opt_nrfiles),
     O_FN("io_size", opt_io_size),
     O_FN("io_limit", opt_io_size),
     O_FN("number_ios", opt_number_ios),
     O_U32("loops", loops, 1, 1000000),
     O_TIME("runtime", runtime_ns),
+    O_TIME("timeout", runtime_ns),
     O_TIME("ramp_time", ramp_ns),
     O_FN("startdelay", opt_startdelay),
     O_BOOL("time_based", time_based),
     O_PATH("filename", filename),
     O_PATH("directory", directory),
+    O_BOOL("unlink", unlink),
     O_PATH("key_file", key_file),
     O_FN("zstd_level", opt_zstd_level),
     O_BOOL("direct", direct),
@@ -1636,6 +1690,14 @@ static int job_check_bs(const struct zh_bench_job *job, char *err, size_t err_le
 	if (job->verify && one < ZH_BENCH_VERIFY_MIN_BLOCK) {
 		set_err(err, err_len, "job '%s': 'verify' needs a bs of at least %u bytes",
 			job->name, ZH_BENCH_VERIFY_MIN_BLOCK);
+		return -EINVAL;
+	}
+	if ((job->blockalign[0] | job->blockalign[1]) != 0 &&
+	    (zh_bench_rw_is_object(job->rw) || job->verify)) {
+		set_err(err, err_len,
+			"job '%s': 'blockalign' is for block jobs without 'verify' (verify keeps "
+			"one record per block)",
+			job->name);
 		return -EINVAL;
 	}
 	if (job->size_bytes != 0 && job->size_bytes < max) {

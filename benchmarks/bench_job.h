@@ -80,6 +80,11 @@ struct zh_bench_job {
 	uint32_t rwmixread_pct;
 	/* Block sizes, [0] reads and [1] writes: bs, bsrange or bssplit (bench_bs.h). */
 	struct zh_bench_bs bs[2];
+	/*
+	 * blockalign (ba), [0] reads and [1] writes: random offsets are multiples of it; 0: the
+	 * direction's smallest size, fio's default. Sequential I/O does not use it (fio neither).
+	 */
+	uint32_t blockalign[2];
 	/* random_distribution: which blocks a random job goes to (bench_dist.h). */
 	struct zh_bench_dist dist;
 	/*
@@ -147,6 +152,12 @@ struct zh_bench_job {
 	uint32_t loops;
 	uint64_t number_ios;
 	uint64_t offset_increment_bytes;
+	/*
+	 * filesize: the job's file is this big and its region runs from the offset to the end;
+	 * size then only says how much I/O the job does (fio). 0: unset, the file is size.
+	 */
+	uint64_t filesize_bytes;
+	bool unlink; /* unlink: remove the job's regular file once its group is done */
 	/* Write-buffer contents: buffer_compress_percentage/_chunk, zero_buffers (= 100%). */
 	uint32_t compress_pct;
 	uint32_t compress_chunk_bytes;

@@ -175,14 +175,27 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, const stru
 			    "job '%s': every block size and offset=%llu must be multiples of the "
 			    "device's %u-byte block with direct=1",
 			    job->name, (unsigned long long)offset, block);
+	if (cfg->align[0] % block != 0 || cfg->align[1] % block != 0)
+		return fail(err, err_len, -EINVAL,
+			    "job '%s': blockalign must be a multiple of the device's %u-byte block "
+			    "with direct=1",
+			    job->name, block);
+	if (job->filesize_bytes > 0 && offset >= job->filesize_bytes)
+		return fail(err, err_len, -ERANGE, "job '%s': offset %llu is past filesize (%llu)",
+			    job->name, (unsigned long long)offset,
+			    (unsigned long long)job->filesize_bytes);
 	if (offset >= dev_bytes)
 		return fail(err, err_len, -ERANGE, "job '%s': offset %llu is past the end (%llu)",
 			    job->name, (unsigned long long)offset, (unsigned long long)dev_bytes);
 	len = dev_bytes - offset;
-	if (job->size_bytes > 0 && job->size_bytes < len)
+	if (job->filesize_bytes > 0) {
+		if (job->filesize_bytes - offset < len)
+			len = job->filesize_bytes - offset;
+	} else if (job->size_bytes > 0 && job->size_bytes < len) {
 		len = job->size_bytes;
-	else if (job->size_pct > 0)
+	} else if (job->size_pct > 0) {
 		len = len / 100 * job->size_pct;
+	}
 	len -= len % grain;
 	if (len < cfg->bs_max_bytes)
 		return fail(err, err_len, -EINVAL,
@@ -191,6 +204,16 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, const stru
 	cfg->region_offset_bytes = offset;
 	cfg->region_bytes = len;
 	return verify_fits(job, cfg, err, err_len);
+}
+
+/* One pass: io_size, else the region, or with filesize a smaller size (fio's size then). */
+static uint64_t job_io_amount(const struct zh_bench_job *job, const struct zh_bench_worker_cfg *cfg)
+{
+	if (job->io_size_bytes != 0)
+		return job->io_size_bytes;
+	if (job->filesize_bytes != 0 && job->size_bytes != 0 && job->size_bytes < cfg->region_bytes)
+		return job->size_bytes;
+	return cfg->region_bytes;
 }
 
 /*
@@ -203,8 +226,7 @@ static void job_io_limit(const struct zh_bench_job *job, struct zh_bench_worker_
 	uint64_t limit = 0;
 
 	if (!job->time_based)
-		limit =
-		    (job->io_size_bytes != 0 ? job->io_size_bytes : cfg->region_bytes) * job->loops;
+		limit = job_io_amount(job, cfg) * job->loops;
 	if (job->number_ios != 0 && cfg->bs_bytes != 0) {
 		uint64_t cap = job->number_ios * cfg->bs_bytes;
 
@@ -277,6 +299,13 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 			 (job->disable_lat ? 0 : ZH_BENCH_LAT_LAT),
 	    .bw_samples_off = job->disable_bw,
 	};
+	for (unsigned d = 0; d < 2; d++) {
+		uint32_t grain = cfg->bs_bytes != 0 ? cfg->bs_bytes : cfg->bs[d].min_bytes;
+
+		/* The default grain stays 0, which keeps a job of one size on the fast path. */
+		if (zh_bench_rw_is_random(job->rw) && job->blockalign[d] != grain)
+			cfg->align[d] = job->blockalign[d];
+	}
 	cfg->start_delay_ns = job_start_delay(job, cfg->seed);
 	cfg->data = zh_bench_job_data(job);
 	if (cfg->log_kinds != 0)
@@ -333,7 +362,9 @@ static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job
 	char path[ZH_BENCH_PATH_MAX];
 	/* Clones of a job with a filename share the file: lay it out for the last one's region. */
 	unsigned last = job->filename[0] != '\0' ? job->numjobs - 1 : c;
-	uint64_t need = job->size_bytes > 0 ? job_offset(job, last) + job->size_bytes : 0;
+	uint64_t need = job->filesize_bytes > 0 ? job->filesize_bytes
+			: job->size_bytes > 0	? job_offset(job, last) + job->size_bytes
+						: 0;
 	int dev, rc;
 
 	if (plan->worker_count == ZH_BENCH_WORKERS_MAX)
@@ -351,6 +382,7 @@ static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job
 	if (rc < 0)
 		return rc;
 	pw->cfg.dev = (unsigned)dev;
+	plan->devs[dev].unlink |= job->unlink;
 	job_io_limit(job, &pw->cfg);
 	pw->job = job;
 	pw->clone = c;
@@ -511,4 +543,20 @@ void zh_bench_plan_close(struct zh_bench_plan *plan)
 	for (unsigned i = 0; i < plan->dev_count; i++)
 		zh_nvme_dev_close(plan->devs[i].dev);
 	plan->dev_count = 0;
+}
+
+int zh_bench_plan_unlink(const struct zh_bench_plan *plan, char *err, size_t err_len)
+{
+	int rc = 0;
+
+	for (unsigned i = 0; i < plan->dev_count; i++) {
+		const char *path = plan->devs[i].path;
+		struct stat st;
+
+		if (!plan->devs[i].unlink || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlink(path) != 0 && rc == 0)
+			rc = fail(err, err_len, -errno, "unlink %s: %s", path, strerror(errno));
+	}
+	return rc;
 }

@@ -19,6 +19,7 @@
 struct zh_bench_plan_dev {
 	char path[ZH_BENCH_PATH_MAX];
 	bool direct;
+	bool unlink; /* a job on it asked for unlink */
 	struct zh_nvme_dev *dev;
 };
 
@@ -52,5 +53,11 @@ ZH_MUST_CHECK int zh_bench_plan_build(struct zh_bench_plan *plan, unsigned group
 				      size_t err_len);
 /** Close the plan's devices. */
 void zh_bench_plan_close(struct zh_bench_plan *plan);
+/**
+ * fio's unlink: remove the files of the jobs that asked for it, regular files only (a
+ * device is never removed), once the group has run; call before zh_bench_plan_close().
+ * \return 0, or the first failure's negative errno with `err` naming the file.
+ */
+ZH_MUST_CHECK int zh_bench_plan_unlink(const struct zh_bench_plan *plan, char *err, size_t err_len);
 
 #endif /* ZH_BENCH_PLAN_H */

@@ -34,9 +34,14 @@ struct zh_bench_slot {
 	struct zh_bench_slot *next_parked;
 };
 
-/* The grain of direction \p d's offsets: the one size, or the direction's smallest. */
+/*
+ * The grain of direction \p d's random offsets: blockalign, else the one size or the
+ * direction's smallest (fio's default blockalign).
+ */
 static uint32_t dir_grain(const struct zh_bench_worker_cfg *cfg, unsigned d)
 {
+	if (cfg->align[d] != 0)
+		return cfg->align[d];
 	return cfg->bs_bytes != 0 ? cfg->bs_bytes : cfg->bs[d].min_bytes;
 }
 
@@ -79,6 +84,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->blocks = cfg->bs_bytes != 0 ? cfg->region_bytes / cfg->bs_bytes : 0;
 	w->rated =
 	    (cfg->rate_bps[0] | cfg->rate_bps[1] | cfg->rate_iops[0] | cfg->rate_iops[1]) != 0;
+	w->realigned = w->random && (cfg->align[0] | cfg->align[1]) != 0;
 	w->skewed = w->random && cfg->dist.kind != ZH_BENCH_DIST_RANDOM;
 	for (unsigned d = 0; d < ZH_BENCH_DIRS && w->skewed; d++) {
 		int rc =
@@ -89,7 +95,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	}
 	w->partly_random = w->random && (cfg->random_pct[0] < 100 || cfg->random_pct[1] < 100);
 	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 ||
-		       cfg->bs_bytes == 0 || w->skewed || w->partly_random;
+		       cfg->bs_bytes == 0 || w->skewed || w->partly_random || w->realigned;
 	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
 	w->fill_rng = zh_bench_rand_seed(cfg->seed + cfg->iodepth);
 	w->slow_issue = w->slow_base;
@@ -242,9 +248,10 @@ static uint32_t pick_len(struct zh_bench_worker *w, unsigned d)
 }
 
 /*
- * Sizes that vary: where an I/O of \p len bytes in direction \p d goes. Random offsets are
- * multiples of the direction's smallest size (fio's default blockalign), drawn among those
- * where the I/O fits. Sequential I/O follows on from the last one and starts over at the
+ * Sizes that vary or blockalign: where an I/O of \p len bytes in direction \p d goes. Random
+ * offsets are multiples of the direction's grain (dir_grain), drawn among those where the I/O
+ * fits (fio draws the offset first and then a size that fits there; the same but at the
+ * region's end). Sequential I/O follows on from the last one and starts over at the
  * region's start when it would not fit (fio would shrink the last I/O instead).
  */
 static uint64_t place_varied(struct zh_bench_worker *w, unsigned d, uint32_t len)
@@ -282,7 +289,7 @@ static uint64_t place_random(struct zh_bench_worker *w, unsigned d, uint32_t len
 {
 	if (w->skewed)
 		return place_skewed(w, d, len);
-	return w->cfg.bs_bytes != 0 ? pick_offset(w) : place_varied(w, d, len);
+	return w->cfg.bs_bytes != 0 && !w->realigned ? pick_offset(w) : place_varied(w, d, len);
 }
 
 /*

@@ -57,6 +57,8 @@ struct zh_bench_worker_cfg {
 	uint32_t bs_max_bytes;		    /* the slots' buffers hold this much */
 	struct zh_bench_dist dist;	    /* random jobs: which blocks (uniform: the fast path) */
 	uint32_t random_pct[ZH_BENCH_DIRS]; /* random jobs: the share at random offsets */
+	/* blockalign: random offsets' boundary per direction when not the default; 0: default */
+	uint32_t align[ZH_BENCH_DIRS];
 	uint32_t iodepth;
 	unsigned dev;
 	uint64_t region_offset_bytes;
@@ -102,6 +104,8 @@ struct zh_bench_worker {
 	struct zh_bench_slot *slots;
 	uint64_t rng;
 	bool random; /* random offsets (cfg.rw) */
+	/* blockalign other than the one size: random offsets placed by bytes (slow path). */
+	bool realigned;
 	/* random_distribution other than uniform: a generator per direction (slow path). */
 	bool skewed;
 	struct zh_bench_dist_gen dist[ZH_BENCH_DIRS];
@@ -116,7 +120,7 @@ struct zh_bench_worker {
 	uint64_t issued_ios;
 	uint64_t writes_unsynced; /* writes issued since the last flush */
 	bool sync_due;		  /* the next request a slot issues is a flush */
-	/* verify, rate, refill, thinktime or sizes that vary: every issue takes the slow path */
+	/* verify, rate, refill, thinktime, sizes that vary, skew, blockalign: the slow path */
 	bool slow_base;
 	bool slow_issue; /* slow_base or sync_due: slot_issue takes its slow path */
 	/* Rate limiting: on, I/Os and bytes per direction, slots waiting for their time (FIFO). */

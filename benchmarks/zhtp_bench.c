@@ -422,11 +422,16 @@ static int group_start(struct bench_group *g, char *err, size_t err_len)
 
 static void group_end(struct bench_group *g)
 {
+	char err[512];
+
 	zh_engine_destroy(g->engine);
 	g->engine = NULL;
 	logs_close(g);
 	for (unsigned i = 0; i < g->plan.worker_count; i++)
 		zh_bench_worker_fini(&g->workers[i]);
+	/* fio only logs a file it cannot remove; so does this. */
+	if (zh_bench_plan_unlink(&g->plan, err, sizeof(err)) < 0)
+		fprintf(stderr, "zhtp-bench: %s\n", err);
 	zh_bench_plan_close(&g->plan);
 }
 

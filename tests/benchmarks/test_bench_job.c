@@ -210,6 +210,62 @@ Test(bench_job, ssd_test_example)
 	}
 }
 
+/* JESD219 (fio's examples/jesd219.fio): blockalign with a split of sizes and zones. */
+Test(bench_job, jesd219_example)
+{
+	const struct zh_bench_job *j;
+
+	cr_assert_eq(parse_fixture("jesd219.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 1);
+	j = &jf.jobs[0];
+	cr_assert_eq(j->rw, ZH_BENCH_RW_RANDRW);
+	cr_assert_eq(zh_bench_job_read_pct(j), 40);
+	cr_assert_eq(j->iodepth, 256);
+	cr_assert_eq(j->numjobs, 4);
+	cr_assert(j->blockalign[0] == 4096 && j->blockalign[1] == 4096);
+	for (int d = 0; d < 2; d++) {
+		cr_assert_eq(j->bs[d].kind, ZH_BENCH_BS_SPLIT);
+		cr_assert(j->bs[d].min_bytes == 512 && j->bs[d].max_bytes == 65536);
+	}
+	cr_assert_eq(zh_bench_job_bs(j), 0, "sizes vary");
+	cr_assert_eq(j->dist.kind, ZH_BENCH_DIST_ZONED);
+	cr_assert(j->norandommap && !j->randrepeat && j->group_reporting && j->direct);
+	cr_assert_str_eq(j->filename, "/dev/nvme0n1");
+}
+
+/* fio's examples/mobile-storage.fio: one file of filesize, size per job, unlink at the end. */
+Test(bench_job, mobile_storage_example)
+{
+	static const uint64_t sizes[] = {GIB, GIB, 128 << 20, 128 << 20};
+	static const uint32_t clones[] = {1, 1, 8, 8};
+
+	cr_assert_eq(parse_fixture("mobile-storage.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 4);
+	for (int i = 0; i < 4; i++) {
+		const struct zh_bench_job *j = &jf.jobs[i];
+
+		cr_assert_eq(j->filesize_bytes, GIB);
+		cr_assert_eq(j->size_bytes, sizes[i]);
+		cr_assert_eq(j->numjobs, clones[i]);
+		cr_assert_eq(j->stonewall, i > 0);
+		cr_assert_eq(j->unlink, i == 3, "only the last phase removes the file");
+		cr_assert_str_eq(j->filename, "mobile-storage-test");
+	}
+}
+
+/* fio's examples/tiobench-example.fio: timeout is runtime, bsrange=4k-4k one size. */
+Test(bench_job, tiobench_example)
+{
+	cr_assert_eq(parse_fixture("tiobench.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 4);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(jf.jobs[i].runtime_ns, 60 * SEC_NS);
+		cr_assert_eq(jf.jobs[i].numjobs, 4);
+		cr_assert_eq(zh_bench_job_bs(&jf.jobs[i]), 4096);
+		cr_assert_eq(jf.jobs[i].size_bytes, 512 << 20);
+	}
+}
+
 Test(bench_job, default_job_file_parses)
 {
 	const char *argv[] = {"zhtp-bench",
@@ -1224,6 +1280,42 @@ Test(bench_job, block_sizes_that_vary_are_refused_where_one_is_needed)
 	cr_assert_eq(zh_bench_job_bs(&jf.jobs[0]), 8192);
 	cr_assert_eq(parse_str("[a]\nrw=randrw\nbssplit=4k/50:64k/50\nsize=32k\n"), -EINVAL);
 	ASSERT_ERR_HAS("is smaller than the largest block (65536 bytes)");
+}
+
+Test(bench_job, blockalign)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert(job.blockalign[0] == 0 && job.blockalign[1] == 0, "default: the smallest size");
+	cr_assert_eq(set("ba", "8k"), 0, "%s", err);
+	cr_assert(job.blockalign[0] == 8192 && job.blockalign[1] == 8192);
+	cr_assert_eq(set("blockalign", ",16k"), 0, "%s", err);
+	cr_assert(job.blockalign[0] == 8192 && job.blockalign[1] == 16384);
+	cr_assert_eq(set("blockalign", "4k,4k,4k"), -EINVAL);
+	ASSERT_ERR_HAS("a trim alignment is not supported");
+	cr_assert_eq(set("blockalign", "0"), -EINVAL);
+	ASSERT_ERR_HAS("bad value '0' for 'blockalign'");
+	cr_assert_eq(set("ba", "4q"), -EINVAL);
+	cr_assert(job.blockalign[0] == 8192 && job.blockalign[1] == 16384, "refused: unchanged");
+	cr_assert_eq(parse_str("[a]\nrw=randwrite\nverify=crc32c\nblockalign=8k\n"), -EINVAL);
+	ASSERT_ERR_HAS("'blockalign' is for block jobs without 'verify'");
+	cr_assert_eq(parse_str("[a]\nrw=put\nsize=1m\nba=4k\n"), -EINVAL);
+	ASSERT_ERR_HAS("'blockalign' is for block jobs");
+}
+
+Test(bench_job, filesize_nrfiles_and_unlink)
+{
+	cr_assert_eq(parse_str("[a]\nfilesize=2g\nsize=1g\nnrfiles=1\nunlink=1\n[b]\n"), 0, "%s",
+		     err);
+	cr_assert_eq(jf.jobs[0].filesize_bytes, 2 * GIB);
+	cr_assert_eq(jf.jobs[0].size_bytes, GIB);
+	cr_assert(jf.jobs[0].unlink);
+	cr_assert(jf.jobs[1].filesize_bytes == 0 && !jf.jobs[1].unlink, "fio's defaults");
+	cr_assert_eq(parse_str("[a]\nfilesize=1g-2g\n"), -EINVAL);
+	ASSERT_ERR_HAS("a range of file sizes is not supported");
+	cr_assert_eq(parse_str("[a]\nfilesize=10%\n"), -EINVAL);
+	ASSERT_ERR_HAS("bad value '10%' for 'filesize'");
+	cr_assert_eq(parse_str("[a]\nnrfiles=2\n"), -EINVAL);
+	ASSERT_ERR_HAS("one file per job is supported");
 }
 
 Test(bench_job, random_distribution)

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char path[512];
@@ -149,4 +150,96 @@ Test(bench_plan, a_startdelay_range_gives_each_clone_a_delay_in_it)
 		zh_bench_plan_close(&plan);
 	}
 	cr_assert(differ, "all eight clones drew one delay");
+}
+
+/* Build jobs[0] from \p kv alone and return the planned first clone. */
+static const struct zh_bench_worker_cfg *planned(const char *const (*kv)[2], size_t n)
+{
+	job_from(&jobs[0], kv, n);
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), 0, "%s", err);
+	return &plan.workers[0].cfg;
+}
+
+/*
+ * filesize (fio): the file is laid out to filesize and the region runs from the offset to its
+ * end; size then only caps how much I/O one pass does.
+ */
+Test(bench_plan, filesize_is_the_file_and_size_the_amount)
+{
+	const char *const kv[][2] = {{"name", "f"},    {"filename", path}, {"filesize", "2m"},
+				     {"size", "512k"}, {"offset", "1m"},   {"rw", "randread"},
+				     {"direct", "1"}};
+	const struct zh_bench_worker_cfg *cfg = planned(kv, sizeof(kv) / sizeof(kv[0]));
+	struct stat st;
+
+	cr_assert_eq(cfg->region_offset_bytes, 1 << 20);
+	cr_assert_eq(cfg->region_bytes, 1 << 20);
+	cr_assert_eq(cfg->io_limit_bytes, 512 << 10);
+	zh_bench_plan_close(&plan);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, 2 << 20);
+}
+
+/* Without size, or with a size past the file, a pass is the whole region (fio's rule). */
+Test(bench_plan, filesize_without_a_smaller_size_does_the_whole_file)
+{
+	const char *sizes[] = {NULL, "8m"};
+
+	for (int i = 0; i < 2; i++) {
+		const char *const kv[][2] = {
+		    {"name", "f"}, {"filename", path}, {"filesize", "2m"}, {"size", sizes[i]}};
+		const struct zh_bench_worker_cfg *cfg = planned(kv, sizeof(kv) / sizeof(kv[0]));
+
+		cr_assert_eq(cfg->region_bytes, 2 << 20);
+		cr_assert_eq(cfg->io_limit_bytes, 2 << 20, "size=%s", sizes[i]);
+		zh_bench_plan_close(&plan);
+	}
+}
+
+Test(bench_plan, an_offset_past_filesize_is_refused)
+{
+	const char *const kv[][2] = {
+	    {"name", "f"}, {"filename", path}, {"filesize", "1m"}, {"offset", "1m"}};
+
+	job_from(&jobs[0], kv, sizeof(kv) / sizeof(kv[0]));
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), -ERANGE);
+	cr_assert_not_null(strstr(err, "offset 1048576 is past filesize (1048576)"), "%s", err);
+}
+
+/*
+ * blockalign reaches a random clone only where it differs from the default grain (so a job
+ * of one size keeps the fast path); sequential jobs do not use it, as in fio.
+ */
+Test(bench_plan, blockalign_reaches_random_clones_that_need_it)
+{
+	static const struct {
+		const char *rw, *bs, *ba;
+		uint32_t want[2];
+	} cases[] = {{"randread", "4k", "8k", {8192, 8192}},
+		     {"randrw", "4k", "4k,16k", {0, 16384}},
+		     {"randread", "4k", "4k", {0, 0}},
+		     {"read", "4k", "8k", {0, 0}}};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *const kv[][2] = {
+		    {"name", "a"},	 {"filename", path},  {"size", "1m"},	  {"direct", "1"},
+		    {"rw", cases[i].rw}, {"bs", cases[i].bs}, {"ba", cases[i].ba}};
+		const struct zh_bench_worker_cfg *cfg = planned(kv, sizeof(kv) / sizeof(kv[0]));
+
+		cr_assert(cfg->align[0] == cases[i].want[0] && cfg->align[1] == cases[i].want[1],
+			  "case %zu: %u,%u", i, cfg->align[0], cfg->align[1]);
+		zh_bench_plan_close(&plan);
+	}
+}
+
+/* Direct I/O on a file takes 4 KiB offsets: a smaller blockalign is refused before running. */
+Test(bench_plan, a_blockalign_direct_io_cannot_take_is_refused)
+{
+	const char *const kv[][2] = {{"name", "a"},	 {"filename", path}, {"size", "1m"},
+				     {"rw", "randread"}, {"direct", "1"},    {"ba", "2k"}};
+
+	job_from(&jobs[0], kv, sizeof(kv) / sizeof(kv[0]));
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "blockalign must be a multiple of the device's 4096-byte"),
+			   "%s", err);
 }

@@ -1285,6 +1285,103 @@ Test(bench_zhtp, fio_example_job_runs_with_its_engine_line_reported)
 	free(text);
 }
 
+/*
+ * JESD219 as fio ships it, on a small buffered file (its 512-byte sizes need a device of
+ * 512-byte sectors for direct I/O; a file takes 4 KiB): reads and writes near 40:60, sizes
+ * from the split, every offset on the 4 KiB blockalign.
+ */
+Test(bench_zhtp, jesd219_example_runs_with_its_sizes_on_4k_boundaries)
+{
+	char args[1024];
+	unsigned n, small = 0;
+	struct zh_bench_log_entry *e;
+	cJSON *root;
+	double reads, writes;
+
+	snprintf(args, sizeof(args),
+		 "--filename=j.img --size=8m --direct=0 --iodepth=16 --numjobs=1 "
+		 "--number_ios=3000 --time_based --runtime=20 --write_lat_log=j --log_offset=1 "
+		 "'%s/jesd219.fio'",
+		 ZH_TEST_DATA_DIR);
+	root = run_json(args);
+	reads = num(job_at(root, 0), "read", "total_ios");
+	writes = num(job_at(root, 0), "write", "total_ios");
+	cr_assert_eq(reads + writes, 3000);
+	cr_assert(reads > 3000 * 0.34 && reads < 3000 * 0.46, "%.0f reads of 3000", reads);
+	e = read_log("j_clat.1.log", &n);
+	cr_assert_eq(n, 3000);
+	for (unsigned i = 0; i < n; i++) {
+		cr_assert_eq(e[i].offset % 4096, 0, "line %u: offset %llu", i + 1,
+			     (unsigned long long)e[i].offset);
+		cr_assert(e[i].bs >= 512 && e[i].bs <= 65536 && e[i].bs % 512 == 0, "bs %u",
+			  e[i].bs);
+		cr_assert_leq(e[i].offset + e[i].bs, 8u << 20);
+		small += e[i].bs < 4096;
+	}
+	/* 10% of the I/Os are under 4 KiB: 300 of 3000, give or take 5 standard deviations. */
+	cr_assert(small > 220 && small < 380, "%u I/Os under 4 KiB", small);
+	free(e);
+	cJSON_Delete(root);
+}
+
+/* blockalign smaller than the one size: offsets on its boundary, not only the size's. */
+Test(bench_zhtp, blockalign_smaller_than_bs_places_ios_between_blocks)
+{
+	unsigned n, between = 0;
+	struct zh_bench_log_entry *e;
+
+	cr_assert_eq(run_bench("--name=a --filename=a.img --size=1m --rw=randread --bs=4k "
+			       "--blockalign=512 --direct=0 --iodepth=4 --number_ios=200 "
+			       "--write_lat_log=a --log_offset=1"),
+		     0, "%s", slurp(err_path));
+	e = read_log("a_clat.1.log", &n);
+	cr_assert_eq(n, 200);
+	for (unsigned i = 0; i < n; i++) {
+		cr_assert_eq(e[i].offset % 512, 0, "line %u", i + 1);
+		cr_assert_leq(e[i].offset + 4096, 1u << 20, "line %u", i + 1);
+		between += e[i].offset % 4096 != 0;
+	}
+	/* 7 in 8 of the 512-byte boundaries are not 4 KiB ones. */
+	cr_assert_gt(between, 140, "%u of 200 offsets between 4 KiB blocks", between);
+	free(e);
+}
+
+/*
+ * fio's mobile-storage example: every phase works on the one file of filesize, each job does
+ * its size of I/O, and the last phase's unlink removes the file.
+ */
+Test(bench_zhtp, mobile_storage_example_uses_filesize_and_unlinks_the_file)
+{
+	static const double ios[] = {2, 2, 8 * 256, 8 * 256};
+	static const char *const dir[] = {"read", "write", "read", "write"};
+	char args[1024], path[700];
+	cJSON *root;
+
+	snprintf(args, sizeof(args), "--filesize=4m --size=1m '%s/mobile-storage.fio'",
+		 ZH_TEST_DATA_DIR);
+	root = run_json(args);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(num(job_at(root, i), dir[i], "total_ios"), ios[i], "phase %d", i + 1);
+	cJSON_Delete(root);
+	snprintf(path, sizeof(path), "%s/mobile-storage-test", scratch);
+	cr_assert_eq(access(path, F_OK), -1, "unlink=1 left %s", path);
+}
+
+/* unlink removes the job's file once its group is done, and only when asked. */
+Test(bench_zhtp, unlink_removes_the_jobs_file_when_its_group_is_done)
+{
+	char path[700];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/kept.img", scratch);
+	cr_assert_eq(run_bench("--name=k --filename=kept.img --size=64k --rw=write"), 0, "%s",
+		     slurp(err_path));
+	cr_assert_eq(stat(path, &st), 0, "without unlink the file stays");
+	cr_assert_eq(run_bench("--name=k --filename=kept.img --size=64k --rw=write --unlink=1"), 0,
+		     "%s", slurp(err_path));
+	cr_assert_eq(access(path, F_OK), -1, "unlink=1 left the file");
+}
+
 Test(bench_zhtp, bad_job_file_fails_with_line_and_touches_nothing)
 {
 	char args[1024];
