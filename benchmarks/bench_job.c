@@ -603,6 +603,51 @@ static int opt_thinktime(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
+/* A latency option's time: microseconds without a unit, as in fio. */
+static int latency_value(const struct opt_ctx *ctx, uint64_t *ns)
+{
+	const char *why;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (parse_time_in(ctx->value, "us", "expected a time like 500, 2ms or 1s", ns, &why) != 0)
+		return bad_value(ctx, why);
+	return 0;
+}
+
+static int opt_latency_target(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	return latency_value(ctx, &job->lat_target_ns);
+}
+
+static int opt_latency_window(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	return latency_value(ctx, &job->lat_window_ns);
+}
+
+static int opt_max_latency(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	return latency_value(ctx, &job->max_lat_ns);
+}
+
+/* latency_percentile: one percentage above 0, up to 100 (fio's list form is not needed). */
+static int opt_latency_percentile(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	char *end;
+	double v;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	errno = 0;
+	v = strtod(ctx->value, &end);
+	if (end == ctx->value || *end != '\0' || errno != 0 || !(v > 0.0 && v <= 100.0))
+		return bad_value(ctx, "expected a percentage above 0, up to 100, as in 99.9");
+	job->lat_percentile = v;
+	return 0;
+}
+
 static int opt_thinktime_blocks_type(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	int rc = need_value(ctx);
@@ -1411,6 +1456,11 @@ static const struct opt_desc job_options[] = {
     O_FN("thinktime_blocks_type", opt_thinktime_blocks_type),
     O_FN("thinktime_spin", opt_think_zero_only),
     O_FN("thinktime_iotime", opt_think_zero_only),
+    O_FN("latency_target", opt_latency_target),
+    O_FN("latency_window", opt_latency_window),
+    O_FN("latency_percentile", opt_latency_percentile),
+    O_BOOL("latency_run", lat_run),
+    O_FN("max_latency", opt_max_latency),
     O_FN("verify", opt_verify),
     O_BOOL("do_verify", do_verify),
     O_BOOL("verify_fatal", verify_fatal),
@@ -1555,6 +1605,7 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->rwmixread_pct = 50;
 	job->random_pct[0] = 100;
 	job->random_pct[1] = 100;
+	job->lat_percentile = 100.0;
 	zh_bench_bs_one(&job->bs[0], 4096);
 	zh_bench_bs_one(&job->bs[1], 4096);
 	job->iodepth = 1;
@@ -1801,6 +1852,15 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		set_err(err, err_len,
 			"job '%s': 'startdelay', 'exitall', 'exitall_on_error' and "
 			"'unified_rw_reporting' are for block jobs",
+			job->name);
+		return -EINVAL;
+	}
+	if ((job->lat_target_ns != 0 || job->max_lat_ns != 0) &&
+	    (zh_bench_rw_is_object(job->rw) || job->verify || job->think_ns != 0 ||
+	     job_rated(job))) {
+		set_err(err, err_len,
+			"job '%s': 'latency_target' and 'max_latency' are for block jobs without "
+			"'verify', 'thinktime' or a rate (those pace the job or judge it apart)",
 			job->name);
 		return -EINVAL;
 	}

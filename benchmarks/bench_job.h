@@ -192,6 +192,16 @@ struct zh_bench_job {
 	uint32_t think_blocks;
 	bool think_on_issue;
 	/*
+	 * latency_target (0: off) with latency_window, latency_percentile (fio's default 100) and
+	 * latency_run: the depth search of bench_qd.h. max_latency (0: off): an I/O slower than
+	 * this fails the job with ETIMEDOUT, as in fio. Both on total latency.
+	 */
+	uint64_t lat_target_ns;
+	uint64_t lat_window_ns;
+	double lat_percentile;
+	bool lat_run;
+	uint64_t max_lat_ns;
+	/*
 	 * What fio's gtod_reduce turns off (or each on its own): the submission, completion and
 	 * total latency histograms, and the bandwidth and IOPS samples. Block jobs only.
 	 */

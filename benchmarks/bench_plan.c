@@ -298,6 +298,11 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 			 (job->disable_clat ? 0 : ZH_BENCH_LAT_CLAT) |
 			 (job->disable_lat ? 0 : ZH_BENCH_LAT_LAT),
 	    .bw_samples_off = job->disable_bw,
+	    .lat_target_ns = job->lat_target_ns,
+	    .lat_window_ns = job->lat_window_ns,
+	    .lat_percentile = job->lat_percentile,
+	    .lat_run = job->lat_run,
+	    .max_lat_ns = job->max_lat_ns,
 	};
 	for (unsigned d = 0; d < 2; d++) {
 		uint32_t grain = cfg->bs_bytes != 0 ? cfg->bs_bytes : cfg->bs[d].min_bytes;

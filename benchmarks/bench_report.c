@@ -71,6 +71,10 @@ void zh_bench_result_init(struct zh_bench_result *res, const struct zh_bench_job
 	res->bs[0] = job->bs[0];
 	res->bs[1] = job->bs[1];
 	res->iodepth = job->iodepth;
+	res->latency_depth = job->iodepth;
+	res->latency_target_ns = job->lat_target_ns;
+	res->latency_window_ns = job->lat_window_ns;
+	res->latency_percentile = job->lat_percentile;
 	res->ioengine_requested = job->ioengine;
 	res->fsync_asked = job->fsync_blocks != 0;
 	res->pct_list = job->pct_list;
@@ -517,6 +521,13 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 
 	fprintf(out, "  cpu          : usr=%3.2f%%, sys=%3.2f%%, ctx=%" PRIu64 ", majf=0, minf=0\n",
 		r->usr_cpu_pct, r->sys_cpu_pct, r->ctx);
+	/* fio prints this line for every job; only a latency_target makes it say anything. */
+	if (r->latency_target_ns != 0)
+		fprintf(out,
+			"     latency   : target=%" PRIu64 ", window=%" PRIu64
+			", percentile=%.2f%%, depth=%u\n",
+			r->latency_target_ns, r->latency_window_ns / 1000, r->latency_percentile,
+			r->latency_depth);
 	if (engine[0] != '\0')
 		fprintf(
 		    out,
@@ -808,6 +819,20 @@ static int json_add_verify(cJSON *job, const struct zh_bench_verify_report *v)
 	return 0;
 }
 
+/*
+ * fio's latency_target keys, on every job as fio writes them: the depth the search ended at
+ * (the iodepth without a target), the target in ns, the percentile and the window in us.
+ */
+static int json_add_latency_target(cJSON *job, const struct zh_bench_result *r)
+{
+	if (!add_num(job, "latency_depth", r->latency_depth) ||
+	    !add_num(job, "latency_target", (double)r->latency_target_ns) ||
+	    !add_num(job, "latency_percentile", r->latency_percentile) ||
+	    !add_num(job, "latency_window", (double)(r->latency_window_ns / 1000)))
+		return -ENOMEM;
+	return 0;
+}
+
 static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size_t n,
 			const struct zh_bench_result *r)
 {
@@ -845,7 +870,7 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	if (!add_num(job, "job_runtime", (double)ns_to_ms(r->runtime_ns)) ||
 	    !add_num(job, "usr_cpu", r->usr_cpu_pct) || !add_num(job, "sys_cpu", r->sys_cpu_pct) ||
 	    !add_num(job, "ctx", (double)r->ctx) || !add_num(job, "majf", 0) ||
-	    !add_num(job, "minf", 0) ||
+	    !add_num(job, "minf", 0) || json_add_latency_target(job, r) != 0 ||
 	    !add_num(job, "iops_per_cpu_second", iops_per_cpu_second(r)))
 		return -ENOMEM;
 	if (r->verify.ran && json_add_verify(job, &r->verify) != 0)

@@ -59,6 +59,15 @@ struct zh_bench_result {
 	/* "randread" ... */
 	const char *rw_name;
 	uint32_t iodepth;
+	/*
+	 * latency_target: the depth the search ended at (the last clone's, as fio), else the
+	 * iodepth; the target (ns), window (ns) and percentile the job gave (fio's defaults 0,
+	 * 0, 100).
+	 */
+	uint32_t latency_depth;
+	uint64_t latency_target_ns;
+	uint64_t latency_window_ns;
+	double latency_percentile;
 	/* The job's block sizes, [0] reads and [1] writes, as the JSON job options echo them. */
 	struct zh_bench_bs bs[2];
 	/* What the job file said, "" if nothing. */

@@ -95,7 +95,8 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	}
 	w->partly_random = w->random && (cfg->random_pct[0] < 100 || cfg->random_pct[1] < 100);
 	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 ||
-		       cfg->bs_bytes == 0 || w->skewed || w->partly_random || w->realigned;
+		       cfg->bs_bytes == 0 || w->skewed || w->partly_random || w->realigned ||
+		       cfg->lat_target_ns != 0 || cfg->max_lat_ns != 0;
 	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
 	w->fill_rng = zh_bench_rand_seed(cfg->seed + cfg->iodepth);
 	w->slow_issue = w->slow_base;
@@ -317,7 +318,10 @@ static void slot_done(struct zh_reactor *r, struct zh_io *io);
 static void slot_done_sync(struct zh_reactor *r, struct zh_io *io);
 static void slot_done_verify(struct zh_reactor *r, struct zh_io *io);
 static void slot_done_think(struct zh_reactor *r, struct zh_io *io);
+static void slot_done_lat(struct zh_reactor *r, struct zh_io *io);
 static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w);
+static void worker_fail(struct zh_bench_worker *w, int err);
+static void worker_stop(struct zh_reactor *r, struct zh_bench_worker *w);
 
 static bool worker_may_issue(const struct zh_bench_worker *w)
 {
@@ -392,6 +396,18 @@ static uint64_t verify_free_block(struct zh_bench_worker *w, struct zh_bench_slo
 	return block;
 }
 
+/* The completion a slow-path I/O takes: the plain one, or the one the job's options need. */
+static zh_io_cb slot_done_cb(const struct zh_bench_worker *w)
+{
+	if (w->cfg.verify)
+		return slot_done_verify;
+	if (w->cfg.think_ns != 0)
+		return slot_done_think;
+	if ((w->cfg.lat_target_ns | w->cfg.max_lat_ns) != 0)
+		return slot_done_lat;
+	return slot_done;
+}
+
 /*
  * Issue the request for the direction and size already picked (s->ddir, s->len). With
  * verify=crc32c (read or write jobs of one size only), a write goes to a block with no write
@@ -402,9 +418,7 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;
 	uint32_t len = s->len;
-	zh_io_cb done = w->cfg.verify	       ? slot_done_verify
-			: w->cfg.think_ns != 0 ? slot_done_think
-					       : slot_done;
+	zh_io_cb done = slot_done_cb(w);
 	uint64_t block = 0;
 	int rc;
 
@@ -611,12 +625,98 @@ static int think_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 	return rc;
 }
 
+/* ---- latency_target ------------------------------------------------------------------------ */
+
+static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s);
+static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now);
+
+/* Gated slots go out while the depth allows, or retire once the job issues no more. */
+static void qd_release(struct zh_reactor *r, struct zh_bench_worker *w)
+{
+	while (w->gated != NULL &&
+	       (!worker_may_issue(w) || (!w->qd_draining && w->inflight < w->qd.depth))) {
+		struct zh_bench_slot *s = w->gated;
+		int rc;
+
+		w->gated = s->next_parked;
+		w->gated_count--;
+		rc = worker_may_issue(w) ? slot_issue(r, s) : -ECANCELED;
+		if (rc == 0)
+			continue;
+		if (rc != -ECANCELED)
+			worker_fail(w, -rc);
+		zh_reactor_buf_put(r, s->buf);
+		s->buf = NULL;
+	}
+}
+
+/*
+ * Nothing from the depth left behind is in flight: a new window opens, after the statistics
+ * start over if it is the final one (fio reports only that window), and slots go out.
+ */
+static void qd_drained(struct zh_reactor *r, struct zh_bench_worker *w)
+{
+	uint64_t now = zh_reactor_now_ns(r);
+
+	w->qd_draining = false;
+	if (w->qd.final) {
+		zh_reactor_timer_cancel(r, &w->ramp_timer);
+		measure_begin(r, w, now);
+	}
+	zh_bench_qd_new_window(&w->qd, now);
+	qd_release(r, w);
+}
+
+/* A slot above the depth tried, or any while the job drains, waits. \return true if it did. */
+static bool qd_gate(struct zh_reactor *r, struct zh_bench_slot *s)
+{
+	struct zh_bench_worker *w = s->w;
+
+	if (!w->qd_draining && w->inflight < w->qd.depth)
+		return false;
+	s->next_parked = w->gated;
+	w->gated = s;
+	w->gated_count++;
+	if (w->qd_draining && w->inflight == 0)
+		qd_drained(r, w);
+	return true;
+}
+
+/* What the search makes of an I/O that took \p lat_ns, finished at \p now. */
+static void qd_step(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t lat_ns, uint64_t now)
+{
+	enum zh_bench_qd_step step = zh_bench_qd_io(&w->qd, lat_ns);
+
+	if (step == ZH_BENCH_QD_KEEP)
+		step = zh_bench_qd_tick(&w->qd, now);
+	switch (step) {
+	case ZH_BENCH_QD_KEEP:
+		break;
+	case ZH_BENCH_QD_RAISE:
+		qd_release(r, w);
+		break;
+	case ZH_BENCH_QD_LOWER:
+	case ZH_BENCH_QD_FINAL:
+		/* I/Os of the depth left behind finish first and do not count (fio quiesces). */
+		w->qd_draining = true;
+		break;
+	case ZH_BENCH_QD_DONE:
+		worker_stop(r, w);
+		break;
+	case ZH_BENCH_QD_MISSED:
+		worker_fail(w, ETIMEDOUT);
+		break;
+	}
+}
+
 /* Flushes, verify, rate limits, refills and thinks: everything but the plain read or write. */
 static SLOW_PATH int slot_issue_slow(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;
 	uint64_t now = w->rated ? zh_reactor_now_ns(r) : 0;
 
+	if (w->cfg.lat_target_ns != 0 && qd_gate(r, s))
+		return 0;
 	if (w->sync_due)
 		return slot_issue_sync(r, s);
 	s->ddir = pick_ddir(w);
@@ -854,7 +954,9 @@ static void worker_settle(struct zh_reactor *r, struct zh_bench_worker *w)
 		think_sleep(r, w);
 	if (w->stopping && w->parked > 0)
 		rate_release(r, w);
-	if (w->inflight == 0 && w->parked == 0)
+	if (w->gated_count > 0 && !worker_may_issue(w))
+		qd_release(r, w);
+	if (w->inflight == 0 && w->parked == 0 && w->gated_count == 0)
 		worker_drained(r, w);
 }
 
@@ -995,6 +1097,28 @@ static void slot_done(struct zh_reactor *r, struct zh_io *io)
 	slot_next(r, s);
 }
 
+/*
+ * latency_target and max_latency: each I/O's total latency (from its preparation, fio's "lat")
+ * steers the depth search or, over max_latency, fails the job with fio's ETIMEDOUT.
+ */
+static void slot_done_lat(struct zh_reactor *r, struct zh_io *io)
+{
+	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
+	struct zh_bench_worker *w = s->w;
+	uint64_t now = zh_reactor_now_ns(r);
+	uint64_t lat = now - io->prep_ns;
+
+	/* The gate's invariant: outside a drain, never more in flight than the depth tried. */
+	ZH_ASSERT(w->cfg.lat_target_ns == 0 || w->qd_draining || w->inflight <= w->qd.depth);
+	if (io->res == (int32_t)io->len_bytes) {
+		if (w->cfg.max_lat_ns != 0 && lat > w->cfg.max_lat_ns)
+			worker_fail(w, ETIMEDOUT);
+		else if (w->cfg.lat_target_ns != 0 && !w->qd_draining)
+			qd_step(r, w, lat, now);
+	}
+	slot_done(r, io);
+}
+
 /* ---- timers: ramp end, run end, samples, logs ------------------------------------------------ */
 
 static void worker_sample(struct zh_bench_worker *w, uint64_t now)
@@ -1041,6 +1165,8 @@ static void log_fired(struct zh_reactor *r, struct zh_timer *t)
 static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now)
 {
 	zh_reactor_stats_get(r, &w->reactor_begin);
+	/* Rare (once or twice a job) and it does not block: the CPU columns start here too. */
+	getrusage(RUSAGE_SELF, &w->usage_begin);
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
 		zh_bench_dir_stats_reset(&w->st[d]);
 		w->interval_ios[d] = 0;
@@ -1064,7 +1190,7 @@ static void ramp_fired(struct zh_reactor *r, struct zh_timer *t)
 static void worker_stop(struct zh_reactor *r, struct zh_bench_worker *w)
 {
 	w->stopping = true;
-	if (w->parked > 0)
+	if (w->parked > 0 || w->gated_count > 0)
 		worker_settle(r, w);
 }
 
@@ -1112,7 +1238,7 @@ static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w)
 {
 	uint64_t now = zh_reactor_now_ns(r);
 
-	ZH_ASSERT(w->inflight == 0 && w->parked == 0);
+	ZH_ASSERT(w->inflight == 0 && w->parked == 0 && w->gated_count == 0);
 	if (!w->measure_ended)
 		measure_end(r, w, now);
 	if (w->verifying)
@@ -1167,6 +1293,10 @@ static void worker_begin(struct zh_reactor *r, struct zh_bench_worker *w)
 
 	w->begun = true;
 	w->start_ns = zh_reactor_now_ns(r);
+	if (w->cfg.lat_target_ns != 0)
+		zh_bench_qd_init(&w->qd, w->cfg.lat_target_ns, w->cfg.lat_window_ns,
+				 w->cfg.lat_percentile, w->cfg.lat_run, w->cfg.iodepth,
+				 w->start_ns);
 	rc = worker_arm_timers(r, w, w->start_ns);
 	for (uint32_t i = 0; i < w->cfg.iodepth && rc == 0; i++) {
 		struct zh_bench_slot *s = &w->slots[i];

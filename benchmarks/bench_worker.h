@@ -13,11 +13,13 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/resource.h>
 
 #include "bench_bs.h"
 #include "bench_data.h"
 #include "bench_dist.h"
 #include "bench_job.h"
+#include "bench_qd.h"
 #include "bench_report.h"
 #include "bench_stats.h"
 #include "engine/engine.h"
@@ -93,6 +95,12 @@ struct zh_bench_worker_cfg {
 	uint32_t think_blocks;
 	bool think_on_issue; /* count issued blocks, not completed ones */
 	unsigned lat_kinds;  /* ZH_BENCH_LAT_* bits: the latency histograms kept */
+	/* latency_target (0: off) and its window, percentile and latency_run (bench_qd.h). */
+	uint64_t lat_target_ns;
+	uint64_t lat_window_ns;
+	double lat_percentile;
+	bool lat_run;
+	uint64_t max_lat_ns; /* max_latency: a slower I/O fails the job (ETIMEDOUT); 0: off */
 	bool bw_samples_off; /* disable_bw_measurement: no bandwidth or IOPS samples */
 };
 
@@ -140,6 +148,14 @@ struct zh_bench_worker {
 	bool thinking;
 	uint64_t think_done;
 	uint64_t think_last;
+	/*
+	 * latency_target: the depth search; slots above its depth (all of them while the job
+	 * drains for a lower depth or the final window) wait on a stack of their own.
+	 */
+	struct zh_bench_qd_search qd;
+	bool qd_draining;
+	struct zh_bench_slot *gated;
+	uint32_t gated_count;
 	uint32_t inflight;
 	bool stopping;
 	bool measuring;
@@ -173,6 +189,8 @@ struct zh_bench_worker {
 	uint64_t runtime_ns;  /* measured: from the end of ramp to the last completion */
 	/* The reactor's counters when measuring began, then what they moved by until the end. */
 	struct zh_reactor_stats reactor_begin;
+	/* The process's CPU use when measuring began (after ramp_time, or a latency search). */
+	struct rusage usage_begin;
 	struct zh_bench_reactor_counts reactor_moved;
 	/* Snapshots for --status-interval: filled on the reactor on request. */
 	struct zh_bench_dir_stats snap[ZH_BENCH_DIRS];

@@ -177,6 +177,8 @@ static void result_add(struct zh_bench_result *res, const struct zh_bench_worker
 			res->end_sync_max_ns = w->end_sync_ns;
 	}
 	verify_add(&res->verify, &w->verify);
+	if (w->cfg.lat_target_ns != 0)
+		res->latency_depth = w->qd.depth;
 }
 
 /*
@@ -206,9 +208,33 @@ static void result_add_reactor(struct zh_bench_result *res, const struct bench_g
  * for the whole process over the group (it includes the kernel's io-wq workers) and shared
  * evenly among the group's results.
  */
+static double cpu_seconds(const struct rusage *ru)
+{
+	return tv_seconds(ru->ru_utime) + tv_seconds(ru->ru_stime);
+}
+
+/*
+ * Where the CPU columns start: the earliest measure start of the group's finished workers (so
+ * ramp_time and a latency_target's search do not count), or the group's start for a status
+ * snapshot, taken while workers may still be writing theirs.
+ */
+static const struct rusage *usage_begin(const struct bench_group *g, bool snapshot)
+{
+	const struct rusage *begin = NULL;
+
+	for (unsigned i = 0; i < g->plan.worker_count && !snapshot; i++) {
+		const struct rusage *u = &g->workers[i].usage_begin;
+
+		if (begin == NULL || cpu_seconds(u) < cpu_seconds(begin))
+			begin = u;
+	}
+	return begin != NULL ? begin : &g->usage_start;
+}
+
 static size_t results_build(const struct bench_group *g, bool snapshot, const struct rusage *ru,
 			    struct zh_bench_result *out)
 {
+	const struct rusage *start = usage_begin(g, snapshot);
 	bool merged = false;
 	size_t n = 0;
 	unsigned first = 0;
@@ -228,10 +254,9 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 		if (!snapshot)
 			result_add_reactor(&out[n - 1], g, first, i);
 	}
-	usr = tv_seconds(ru->ru_utime) - tv_seconds(g->usage_start.ru_utime);
-	sys = tv_seconds(ru->ru_stime) - tv_seconds(g->usage_start.ru_stime);
-	switches = (uint64_t)(ru->ru_nvcsw + ru->ru_nivcsw - g->usage_start.ru_nvcsw -
-			      g->usage_start.ru_nivcsw);
+	usr = tv_seconds(ru->ru_utime) - tv_seconds(start->ru_utime);
+	sys = tv_seconds(ru->ru_stime) - tv_seconds(start->ru_stime);
+	switches = (uint64_t)(ru->ru_nvcsw + ru->ru_nivcsw - start->ru_nvcsw - start->ru_nivcsw);
 	for (size_t i = 0; i < n; i++) {
 		double secs = (double)out[i].runtime_ns / 1e9;
 

@@ -1302,6 +1302,48 @@ Test(bench_job, blockalign)
 	ASSERT_ERR_HAS("'blockalign' is for block jobs");
 }
 
+Test(bench_job, latency_target_options)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert(job.lat_target_ns == 0 && job.lat_window_ns == 0 && job.max_lat_ns == 0);
+	cr_assert(job.lat_percentile == 100.0 && !job.lat_run, "fio's defaults");
+	cr_assert_eq(set("latency_target", "500"), 0, "%s", err);
+	cr_assert_eq(job.lat_target_ns, 500000, "microseconds without a unit, as fio");
+	cr_assert_eq(set("latency_window", "2s"), 0, "%s", err);
+	cr_assert_eq(job.lat_window_ns, 2 * SEC_NS);
+	cr_assert_eq(set("latency_percentile", "99.9"), 0, "%s", err);
+	cr_assert(job.lat_percentile == 99.9);
+	cr_assert_eq(set("latency_run", "1"), 0, "%s", err);
+	cr_assert(job.lat_run);
+	cr_assert_eq(set("max_latency", "10ms"), 0, "%s", err);
+	cr_assert_eq(job.max_lat_ns, 10000000);
+	for (int i = 0; i < 4; i++) {
+		static const char *const bad[] = {"0", "100.5", "x", "50%"};
+
+		cr_assert_eq(set("latency_percentile", bad[i]), -EINVAL, "%s", bad[i]);
+		ASSERT_ERR_HAS("expected a percentage above 0, up to 100");
+	}
+	cr_assert(job.lat_percentile == 99.9, "refused: unchanged");
+	cr_assert_eq(set("latency_target", "soon"), -EINVAL);
+	ASSERT_ERR_HAS("bad value 'soon' for 'latency_target'");
+}
+
+Test(bench_job, latency_target_is_refused_where_something_else_paces_the_job)
+{
+	static const char *const with[] = {"verify=crc32c\nrw=write", "rate_iops=100",
+					   "thinktime=10", "rw=put"};
+
+	for (int i = 0; i < 4; i++) {
+		char text[256];
+
+		snprintf(text, sizeof(text), "[a]\nsize=1m\nlatency_target=1ms\n%s\n", with[i]);
+		cr_assert_eq(parse_str(text), -EINVAL, "%s", with[i]);
+		ASSERT_ERR_HAS("'latency_target' and 'max_latency' are for block jobs without");
+		snprintf(text, sizeof(text), "[a]\nsize=1m\nmax_latency=1ms\n%s\n", with[i]);
+		cr_assert_eq(parse_str(text), -EINVAL, "%s", with[i]);
+	}
+}
+
 Test(bench_job, filesize_nrfiles_and_unlink)
 {
 	cr_assert_eq(parse_str("[a]\nfilesize=2g\nsize=1g\nnrfiles=1\nunlink=1\n[b]\n"), 0, "%s",

@@ -654,9 +654,25 @@ Test(bench_report, json_keys_come_in_fio_order)
 	    "iops_min",	 "iops_max",  "iops_mean", "iops_stddev", "iops_samples",
 	};
 	static const char *const job_keys[] = {
-	    "jobname", "groupid", "error", "job options", "read",
-	    "write",   "trim",	  "sync",  "job_runtime", "usr_cpu",
-	    "sys_cpu", "ctx",	  "majf",  "minf",	  "iops_per_cpu_second",
+	    "jobname",
+	    "groupid",
+	    "error",
+	    "job options",
+	    "read",
+	    "write",
+	    "trim",
+	    "sync",
+	    "job_runtime",
+	    "usr_cpu",
+	    "sys_cpu",
+	    "ctx",
+	    "majf",
+	    "minf",
+	    "latency_depth",
+	    "latency_target",
+	    "latency_percentile",
+	    "latency_window",
+	    "iops_per_cpu_second",
 	};
 
 	fill_read_job(&res[0]);
@@ -746,4 +762,38 @@ Test(bench_report, json_rejects_bad_arguments)
 	cr_assert_eq(zh_bench_report_json(NULL, res, 1, "v", 0), -EINVAL);
 	cr_assert_eq(zh_bench_report_json(stdout, res, 1, NULL, 0), -EINVAL);
 	cr_assert_eq(zh_bench_report_json(stdout, NULL, 1, "v", 0), -EINVAL);
+}
+
+/*
+ * latency_target: fio's line "latency : target=NS, window=US, percentile=P%, depth=D" under
+ * cpu, and its four JSON keys; without a target the keys say the iodepth and no line shows.
+ */
+Test(bench_report, latency_target_line_and_keys_as_fio)
+{
+	char *text;
+	cJSON *root;
+	const cJSON *job;
+
+	fill_read_job(&res[0]);
+	res[0].latency_depth = 32;
+	res[0].latency_percentile = 100.0;
+	text = report_normal(1);
+	cr_assert_null(strstr(text, "latency   :"), "%s", text);
+	free(text);
+	res[0].latency_depth = 34;
+	res[0].latency_target_ns = 1000000;
+	res[0].latency_window_ns = 1000000000;
+	res[0].latency_percentile = 99.0;
+	text = report_normal(1);
+	cr_assert_not_null(strstr(text, "     latency   : target=1000000, window=1000000, "
+					"percentile=99.00%, depth=34\n"),
+			   "%s", text);
+	free(text);
+	root = report_json(1);
+	job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	cr_assert_eq(num_at(job, "latency_depth"), 34);
+	cr_assert_eq(num_at(job, "latency_target"), 1000000);
+	cr_assert_eq(num_at(job, "latency_percentile"), 99.0);
+	cr_assert_eq(num_at(job, "latency_window"), 1000000, "microseconds, as fio");
+	cJSON_Delete(root);
 }

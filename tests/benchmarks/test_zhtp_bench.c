@@ -1382,6 +1382,79 @@ Test(bench_zhtp, unlink_removes_the_jobs_file_when_its_group_is_done)
 	cr_assert_eq(access(path, F_OK), -1, "unlink=1 left the file");
 }
 
+/* ---- latency_target and max_latency -------------------------------------------------------- */
+
+/*
+ * A target every depth meets: the search doubles 1, 2, 4, 8 up to the iodepth, measures one
+ * last window there and ends long before its runtime, reporting that window only (fio).
+ */
+Test(bench_zhtp, latency_target_every_depth_meets_ends_at_the_iodepth)
+{
+	cJSON *root = run_json("--name=l --filename=dev.img --size=1m --rw=randread --direct=1 "
+			       "--iodepth=8 --latency_target=10s --latency_window=50ms "
+			       "--time_based --runtime=20");
+	const cJSON *job = job_at(root, 0);
+
+	cr_assert_eq(top(job, "error"), 0);
+	cr_assert_eq(top(job, "latency_depth"), 8);
+	cr_assert_eq(top(job, "latency_target"), 10e9);
+	cr_assert_eq(top(job, "latency_window"), 50000, "microseconds, as fio");
+	cr_assert_eq(top(job, "latency_percentile"), 100);
+	/* The final window: 50 ms and the I/Os finishing it, not the search before it. */
+	cr_assert(top(job, "job_runtime") >= 50 && top(job, "job_runtime") < 2000, "%.0f ms",
+		  top(job, "job_runtime"));
+	cJSON_Delete(root);
+}
+
+/* Without a target fio reports the iodepth as the latency depth. */
+Test(bench_zhtp, latency_depth_is_the_iodepth_without_a_target)
+{
+	cJSON *root = run_json("--name=l --filename=dev.img --size=64k --iodepth=4 --direct=1");
+
+	cr_assert_eq(top(job_at(root, 0), "latency_depth"), 4);
+	cr_assert_eq(top(job_at(root, 0), "latency_target"), 0);
+	cJSON_Delete(root);
+}
+
+/* percentile 100 and a target no I/O meets: the first I/O at depth 1 fails the job. */
+Test(bench_zhtp, latency_target_missed_at_depth_one_fails_with_etimedout)
+{
+	cJSON *root = run_json_failing("--name=l --filename=dev.img --size=1m --rw=randread "
+				       "--direct=1 --iodepth=8 --latency_target=1us --time_based "
+				       "--runtime=20");
+	const cJSON *job = job_at(root, 0);
+
+	cr_assert_eq(top(job, "error"), ETIMEDOUT);
+	cr_assert_eq(top(job, "latency_depth"), 1);
+	cJSON_Delete(root);
+}
+
+Test(bench_zhtp, max_latency_fails_the_job_only_when_an_io_exceeds_it)
+{
+	cJSON *root = run_json_failing("--name=m --filename=dev.img --size=256k --iodepth=4 "
+				       "--direct=1 --max_latency=1us --name=n --filename=dev.img "
+				       "--size=256k --iodepth=4 --direct=1 --max_latency=60s");
+
+	cr_assert_eq(top(job_at(root, 0), "error"), ETIMEDOUT);
+	cr_assert_eq(top(job_at(root, 1), "error"), 0);
+	cr_assert_eq(num(job_at(root, 1), "read", "total_ios"), 64);
+	cJSON_Delete(root);
+}
+
+/* latency_run: the search goes on for the whole runtime instead of ending at the depth. */
+Test(bench_zhtp, latency_run_keeps_the_job_running_for_its_runtime)
+{
+	cJSON *root = run_json("--name=l --filename=dev.img --size=1m --rw=randread --direct=1 "
+			       "--iodepth=4 --latency_target=10s --latency_window=20ms "
+			       "--latency_run=1 --time_based --runtime=400ms");
+	const cJSON *job = job_at(root, 0);
+
+	cr_assert_eq(top(job, "error"), 0);
+	cr_assert_eq(top(job, "latency_depth"), 4);
+	cr_assert_geq(top(job, "job_runtime"), 399, "%.0f ms", top(job, "job_runtime"));
+	cJSON_Delete(root);
+}
+
 Test(bench_zhtp, bad_job_file_fails_with_line_and_touches_nothing)
 {
 	char args[1024];
