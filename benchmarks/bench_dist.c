@@ -143,27 +143,47 @@ static uint64_t zoned_block(struct zh_bench_dist_gen *g)
 
 /* ---- the scatter (design note 3) ------------------------------------------------------------ */
 
-static uint64_t scatter_step(const struct zh_bench_dist_gen *g, uint64_t x)
+void zh_bench_perm_init(struct zh_bench_perm *p, uint64_t n, uint64_t seed)
 {
-	uint64_t mask = g->bits == 64 ? UINT64_MAX : (1ull << g->bits) - 1;
+	uint64_t rng = zh_bench_rand_seed(seed);
 
-	x = (x * g->mul + g->add) & mask;
-	x ^= x >> ((g->bits + 1) / 2);
+	ZH_ASSERT(n > 0);
+	*p = (struct zh_bench_perm){.n = n};
+	while (p->bits < 64 && (1ull << p->bits) < n)
+		p->bits++;
+	p->mul = zh_bench_rand_next(&rng) | 1;
+	p->add = zh_bench_rand_next(&rng);
+}
+
+static uint64_t perm_step(const struct zh_bench_perm *p, uint64_t x)
+{
+	uint64_t mask = p->bits == 64 ? UINT64_MAX : (1ull << p->bits) - 1;
+
+	x = (x * p->mul + p->add) & mask;
+	x ^= x >> ((p->bits + 1) / 2);
 	return (x * 0x9e3779b97f4a7c15ull) & mask;
+}
+
+uint64_t zh_bench_perm_at(const struct zh_bench_perm *p, uint64_t i)
+{
+	uint64_t x = i;
+
+	ZH_ASSERT(i < p->n);
+	/* A permutation of [0, 2^bits) comes back into [0, n) before it can cycle back to i. */
+	do {
+		x = perm_step(p, x);
+	} while (x >= p->n);
+	return x;
 }
 
 uint64_t zh_bench_dist_place(const struct zh_bench_dist_gen *g, uint64_t rank)
 {
-	uint64_t x = rank;
+	uint64_t x;
 
 	ZH_ASSERT(rank < g->blocks);
 	if (g->kind == ZH_BENCH_DIST_ZONED || g->kind == ZH_BENCH_DIST_RANDOM)
 		return rank;
-	/* A permutation of [0, 2^bits) visits the blocks again before it can cycle back. */
-	do {
-		x = scatter_step(g, x);
-	} while (x >= g->blocks);
-	x += g->offset;
+	x = zh_bench_perm_at(&g->scatter, rank) + g->offset;
 	return x >= g->blocks ? x - g->blocks : x;
 }
 
@@ -173,10 +193,7 @@ int zh_bench_dist_init(struct zh_bench_dist_gen *g, const struct zh_bench_dist *
 	ZH_ASSERT(blocks > 0);
 	*g = (struct zh_bench_dist_gen){.kind = d->kind, .blocks = blocks};
 	g->rng = zh_bench_rand_seed(seed);
-	while (g->bits < 64 && (1ull << g->bits) < blocks)
-		g->bits++;
-	g->mul = next_u64(g) | 1;
-	g->add = next_u64(g);
+	zh_bench_perm_init(&g->scatter, blocks, next_u64(g));
 	if (d->center < 0.0 || d->center >= 1.0)
 		return -EINVAL;
 	g->offset = (uint64_t)(d->center * (double)blocks);

@@ -66,15 +66,30 @@ static inline uint64_t zh_bench_rand_below(uint64_t *state, uint64_t n)
 	return (uint64_t)(((unsigned __int128)zh_bench_rand_next(state) * n) >> 64);
 }
 
+/*
+ * A pseudo-random permutation of [0, n): an odd multiply and add, an xor-shift and a
+ * multiply permute [0, 2^bits), and cycle walking keeps what falls in [0, n). Seeded, so a
+ * job draws the same one on every run.
+ */
+struct zh_bench_perm {
+	uint64_t n;
+	unsigned bits;
+	uint64_t mul, add;
+};
+
+/** Make \p p a permutation of [0, \p n) (n > 0) drawn from \p seed. */
+void zh_bench_perm_init(struct zh_bench_perm *p, uint64_t n, uint64_t seed);
+
+/** Where \p i (< n) goes: every value of [0, n) once for i = 0 .. n-1. */
+uint64_t zh_bench_perm_at(const struct zh_bench_perm *p, uint64_t i);
+
 /** A generator over \p blocks blocks, made from a struct zh_bench_dist. */
 struct zh_bench_dist_gen {
 	enum zh_bench_dist_kind kind;
 	uint64_t blocks;
-	uint64_t rng;	 /* xorshift64*, non-zero */
-	uint64_t offset; /* center * blocks: where rank 0 lands */
-	/* The scatter: a permutation of [0, 2^bits) with cycle walking into [0, blocks). */
-	unsigned bits;
-	uint64_t mul, add;
+	uint64_t rng;		      /* xorshift64*, non-zero */
+	uint64_t offset;	      /* center * blocks: where rank 0 lands */
+	struct zh_bench_perm scatter; /* ranks over blocks */
 	/* zipf (rejection-inversion): the constants of the method. */
 	double s, h_x1, h_n, s_val;
 	double pareto_pow;

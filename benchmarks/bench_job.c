@@ -1040,6 +1040,21 @@ static int opt_percentage_random(struct zh_bench_job *job, const struct opt_ctx 
 	return 0;
 }
 
+static int opt_random_generator(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(ctx->value, "lfsr") == 0)
+		job->lfsr = true;
+	else if (strcmp(ctx->value, "tausworthe") == 0 || strcmp(ctx->value, "tausworthe64") == 0)
+		job->lfsr = false;
+	else
+		return bad_value(ctx, "expected tausworthe, tausworthe64 or lfsr");
+	return 0;
+}
+
 static int opt_random_distribution(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	static const struct {
@@ -1391,6 +1406,7 @@ static const struct opt_desc job_options[] = {
     O_FN("blockalign", opt_blockalign),
     O_FN("ba", opt_blockalign),
     O_FN("random_distribution", opt_random_distribution),
+    O_FN("random_generator", opt_random_generator),
     O_FN("percentage_random", opt_percentage_random),
     O_U32("iodepth", iodepth, 1, ZH_BENCH_IODEPTH_MAX),
     O_U32("numjobs", numjobs, 1, ZH_BENCH_NUMJOBS_MAX),
@@ -1741,6 +1757,16 @@ static int job_check_bs(const struct zh_bench_job *job, char *err, size_t err_le
 	if (job->verify && one < ZH_BENCH_VERIFY_MIN_BLOCK) {
 		set_err(err, err_len, "job '%s': 'verify' needs a bs of at least %u bytes",
 			job->name, ZH_BENCH_VERIFY_MIN_BLOCK);
+		return -EINVAL;
+	}
+	if (job->lfsr && (!zh_bench_rw_is_random(job->rw) || one == 0 ||
+			  (job->blockalign[0] | job->blockalign[1]) != 0 ||
+			  job->dist.kind != ZH_BENCH_DIST_RANDOM || job->random_pct[0] < 100 ||
+			  job->random_pct[1] < 100)) {
+		set_err(err, err_len,
+			"job '%s': 'random_generator=lfsr' walks the blocks of a random job of one "
+			"size (no blockalign, random_distribution or percentage_random)",
+			job->name);
 		return -EINVAL;
 	}
 	if ((job->blockalign[0] | job->blockalign[1]) != 0 &&

@@ -92,6 +92,12 @@ struct zh_bench_job {
 	 * job's I/Os at random offsets; the others follow on from the direction's last I/O.
 	 */
 	uint32_t random_pct[2];
+	/*
+	 * random_generator=lfsr: a random job visits every block once per pass, in a seeded
+	 * pseudo-random order (fio's LFSR promise), instead of drawing with replacement
+	 * (tausworthe, tausworthe64: fio's generators, taken as the default draw).
+	 */
+	bool lfsr;
 	uint32_t iodepth;
 	uint32_t numjobs;
 	uint64_t size_bytes; /* 0: unset */

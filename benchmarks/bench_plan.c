@@ -274,6 +274,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .bs_max_bytes = zh_bench_job_bs_max(job),
 	    .dist = job->dist,
 	    .random_pct = {job->random_pct[0], job->random_pct[1]},
+	    .lfsr = job->lfsr,
 	    .rate_bps = {job->rate_bytes[0], job->rate_bytes[1]},
 	    .rate_iops = {job->rate_iops[0], job->rate_iops[1]},
 	    .rate_poisson = job->rate_poisson,

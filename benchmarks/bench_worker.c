@@ -85,6 +85,10 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->rated =
 	    (cfg->rate_bps[0] | cfg->rate_bps[1] | cfg->rate_iops[0] | cfg->rate_iops[1]) != 0;
 	w->realigned = w->random && (cfg->align[0] | cfg->align[1]) != 0;
+	w->lfsr = w->random && cfg->lfsr;
+	/* A seed apart from the distributions' (seed + 1 + d): the same order on every run. */
+	if (w->lfsr)
+		zh_bench_perm_init(&w->lfsr_order, w->blocks, cfg->seed + ZH_BENCH_DIRS + 1);
 	w->skewed = w->random && cfg->dist.kind != ZH_BENCH_DIST_RANDOM;
 	for (unsigned d = 0; d < ZH_BENCH_DIRS && w->skewed; d++) {
 		int rc =
@@ -96,7 +100,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->partly_random = w->random && (cfg->random_pct[0] < 100 || cfg->random_pct[1] < 100);
 	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 ||
 		       cfg->bs_bytes == 0 || w->skewed || w->partly_random || w->realigned ||
-		       cfg->lat_target_ns != 0 || cfg->max_lat_ns != 0;
+		       cfg->lat_target_ns != 0 || cfg->max_lat_ns != 0 || w->lfsr;
 	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
 	w->fill_rng = zh_bench_rand_seed(cfg->seed + cfg->iodepth);
 	w->slow_issue = w->slow_base;
@@ -285,9 +289,20 @@ static uint64_t place_skewed(struct zh_bench_worker *w, unsigned d, uint32_t len
 	return w->cfg.region_offset_bytes + at;
 }
 
+/* random_generator=lfsr: the next block of the pass's order; a pass over, the next begins. */
+static uint64_t place_lfsr(struct zh_bench_worker *w)
+{
+	uint64_t i = w->lfsr_next;
+
+	w->lfsr_next = i + 1 == w->blocks ? 0 : i + 1;
+	return w->cfg.region_offset_bytes + zh_bench_perm_at(&w->lfsr_order, i) * w->cfg.bs_bytes;
+}
+
 /* A random offset for an I/O of \p len bytes in direction \p d, by the job's distribution. */
 static uint64_t place_random(struct zh_bench_worker *w, unsigned d, uint32_t len)
 {
+	if (w->lfsr)
+		return place_lfsr(w);
 	if (w->skewed)
 		return place_skewed(w, d, len);
 	return w->cfg.bs_bytes != 0 && !w->realigned ? pick_offset(w) : place_varied(w, d, len);

@@ -61,6 +61,7 @@ struct zh_bench_worker_cfg {
 	uint32_t random_pct[ZH_BENCH_DIRS]; /* random jobs: the share at random offsets */
 	/* blockalign: random offsets' boundary per direction when not the default; 0: default */
 	uint32_t align[ZH_BENCH_DIRS];
+	bool lfsr; /* random_generator=lfsr: every block once per pass, in a seeded order */
 	uint32_t iodepth;
 	unsigned dev;
 	uint64_t region_offset_bytes;
@@ -114,6 +115,10 @@ struct zh_bench_worker {
 	bool random; /* random offsets (cfg.rw) */
 	/* blockalign other than the one size: random offsets placed by bytes (slow path). */
 	bool realigned;
+	/* random_generator=lfsr: the pass's order and where in it the next I/O is (slow path). */
+	bool lfsr;
+	struct zh_bench_perm lfsr_order;
+	uint64_t lfsr_next;
 	/* random_distribution other than uniform: a generator per direction (slow path). */
 	bool skewed;
 	struct zh_bench_dist_gen dist[ZH_BENCH_DIRS];

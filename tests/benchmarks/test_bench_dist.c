@@ -177,3 +177,31 @@ Test(bench_dist, init_refuses_what_it_cannot_draw)
 	    -EINVAL);
 	cr_assert_eq(zh_bench_dist_init(&g, &zones, 10, 1), -EINVAL);
 }
+
+/* zh_bench_perm: every value of [0, n) exactly once, for sizes at and around powers of 2. */
+Test(bench_dist, perm_is_a_permutation)
+{
+	static const uint64_t sizes[] = {1, 2, 3, 255, 256, 257, 1000, 4097};
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		uint64_t n = sizes[k];
+		unsigned char *seen = calloc(n, 1);
+		struct zh_bench_perm p;
+		uint64_t fixed = 0;
+
+		cr_assert_not_null(seen);
+		zh_bench_perm_init(&p, n, 42 + k);
+		for (uint64_t i = 0; i < n; i++) {
+			uint64_t x = zh_bench_perm_at(&p, i);
+
+			cr_assert_lt(x, n);
+			cr_assert_eq(seen[x]++, 0, "n=%llu: %llu twice", (unsigned long long)n,
+				     (unsigned long long)x);
+			fixed += x == i;
+		}
+		/* Scattered, not the identity (a handful of fixed points at most). */
+		cr_assert(n < 256 || fixed < n / 16, "n=%llu: %llu fixed points",
+			  (unsigned long long)n, (unsigned long long)fixed);
+		free(seen);
+	}
+}

@@ -1344,6 +1344,30 @@ Test(bench_job, latency_target_is_refused_where_something_else_paces_the_job)
 	}
 }
 
+Test(bench_job, random_generator)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_not(job.lfsr, "fio's default: tausworthe");
+	cr_assert_eq(set("random_generator", "lfsr"), 0, "%s", err);
+	cr_assert(job.lfsr);
+	cr_assert_eq(set("random_generator", "tausworthe64"), 0, "%s", err);
+	cr_assert_not(job.lfsr);
+	cr_assert_eq(set("random_generator", "mt19937"), -EINVAL);
+	ASSERT_ERR_HAS("expected tausworthe, tausworthe64 or lfsr");
+	cr_assert_eq(parse_str("[a]\nrw=randread\nrandom_generator=lfsr\n"), 0, "%s", err);
+	for (int i = 0; i < 4; i++) {
+		static const char *const with[] = {"rw=read", "rw=randread\nbsrange=4k-8k",
+						   "rw=randread\nrandom_distribution=zipf:1.2",
+						   "rw=randread\npercentage_random=50"};
+		char text[256];
+
+		snprintf(text, sizeof(text), "[a]\nrandom_generator=lfsr\n%s\n", with[i]);
+		cr_assert_eq(parse_str(text), -EINVAL, "%s", with[i]);
+		ASSERT_ERR_HAS(
+		    "'random_generator=lfsr' walks the blocks of a random job of one size");
+	}
+}
+
 Test(bench_job, filesize_nrfiles_and_unlink)
 {
 	cr_assert_eq(parse_str("[a]\nfilesize=2g\nsize=1g\nnrfiles=1\nunlink=1\n[b]\n"), 0, "%s",

@@ -1015,6 +1015,23 @@ Test(bench_zhtp, log_offset_writes_each_ios_offset)
 }
 
 /*
+ * random_generator=lfsr (fio's promise: no block twice in a pass): 256 random writes over 256
+ * blocks write every block, where draws with replacement (tausworthe, the default) leave
+ * about 256 / e = 94 unwritten; two passes write each block twice, the second time checked
+ * as the last write.
+ */
+Test(bench_zhtp, lfsr_visits_every_block_once_per_pass)
+{
+	double lfsr = distinct_blocks_written(256, "--random_generator=lfsr");
+	double two = distinct_blocks_written(512, "--random_generator=lfsr");
+	double drawn = distinct_blocks_written(256, "--random_generator=tausworthe");
+
+	cr_assert_eq(lfsr, 256);
+	cr_assert_eq(two, 256);
+	cr_assert(drawn > 130 && drawn < 200, "with replacement: %.0f blocks", drawn);
+}
+
+/*
  * Regression: a verifying writer redrew until it found a block with no write in flight, and a
  * distribution that draws one block nearly always (zipf:50; a zone smaller than a block) spun
  * the reactor forever at depth 8. It now takes the next free block after a few redraws.
