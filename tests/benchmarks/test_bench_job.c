@@ -266,6 +266,22 @@ Test(bench_job, tiobench_example)
 	}
 }
 
+/* fio's examples/latency-profile.fio: latency_target in microseconds, lfsr offsets. */
+Test(bench_job, latency_profile_example)
+{
+	const struct zh_bench_job *j;
+
+	cr_assert_eq(parse_fixture("latency-profile.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 1);
+	j = &jf.jobs[0];
+	cr_assert_eq(j->lat_target_ns, 500000000ull);
+	cr_assert_eq(j->lat_window_ns, 5000000ull);
+	cr_assert(j->lat_percentile == 99.9);
+	cr_assert(j->lfsr);
+	cr_assert_eq(j->iodepth, 128);
+	cr_assert_str_eq(j->filename, "/dev/sda");
+}
+
 Test(bench_job, default_job_file_parses)
 {
 	const char *argv[] = {"zhtp-bench",

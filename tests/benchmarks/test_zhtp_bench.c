@@ -1423,6 +1423,25 @@ Test(bench_zhtp, latency_target_every_depth_meets_ends_at_the_iodepth)
 	cJSON_Delete(root);
 }
 
+/* fio's latency-profile example as shipped but for its device: a depth found, no error. */
+Test(bench_zhtp, latency_profile_example_runs)
+{
+	char args[1024];
+	cJSON *root;
+	const cJSON *job;
+
+	snprintf(args, sizeof(args),
+		 "--filename=lp.img --size=4m --time_based --runtime=20 '%s/latency-profile.fio'",
+		 ZH_TEST_DATA_DIR);
+	root = run_json(args);
+	job = job_at(root, 0);
+	cr_assert_eq(top(job, "error"), 0);
+	cr_assert(top(job, "latency_depth") >= 1 && top(job, "latency_depth") <= 128);
+	cr_assert_eq(top(job, "latency_target"), 500e6);
+	cr_assert_gt(num(job, "read", "total_ios"), 0);
+	cJSON_Delete(root);
+}
+
 /* Without a target fio reports the iodepth as the latency depth. */
 Test(bench_zhtp, latency_depth_is_the_iodepth_without_a_target)
 {
