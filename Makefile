@@ -61,10 +61,10 @@ fuzz: deps
 		-DZH_BUILD_TESTS=OFF -DZH_BUILD_BENCHMARKS=OFF >/dev/null
 	cmake --build build-fuzz -j $(JOBS)
 	mkdir -p build-fuzz/corpus-bench-job
-	cp tests/benchmarks/jobs/*.fio benchmarks/jobs/*.fio benchmarks/jobs/compare/*.fio \
-		build-fuzz/corpus-bench-job/
+	# The job files seed it where they are (libFuzzer writes new inputs to the first
+	# directory only, and reads the others recursively): two may share a name.
 	build-fuzz/tests/fuzz/fuzz_bench_job -max_total_time=$(FUZZ_SECONDS) \
-		build-fuzz/corpus-bench-job
+		build-fuzz/corpus-bench-job tests/benchmarks/jobs benchmarks/jobs
 	mkdir -p build-fuzz/corpus-codec
 	cp tests/fuzz/corpus-codec/* build-fuzz/corpus-codec/
 	build-fuzz/tests/fuzz/fuzz_codec_decode -max_total_time=$(FUZZ_SECONDS) \
