@@ -696,7 +696,7 @@ static int opt_think_zero_only(struct zh_bench_job *job, const struct opt_ctx *c
 /* fio's verify=: crc32c (crc32c-intel is fio's name for the same with SSE4.2) or 0 for none. */
 static int opt_verify(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	int rc = need_value(ctx);
+	int kind, rc = need_value(ctx);
 
 	if (rc != 0)
 		return rc;
@@ -704,11 +704,13 @@ static int opt_verify(struct zh_bench_job *job, const struct opt_ctx *ctx)
 		job->verify = false;
 		return 0;
 	}
-	if (strcmp(ctx->value, "crc32c") == 0 || strcmp(ctx->value, "crc32c-intel") == 0) {
-		job->verify = true;
-		return 0;
-	}
-	return bad_value(ctx, "only crc32c (or crc32c-intel) and 0 are supported");
+	kind = zh_bench_verify_kind_parse(ctx->value);
+	if (kind < 0)
+		return bad_value(ctx, "expected 0, crc32c, crc32c-intel, crc32, crc16, crc64, md5, "
+				      "sha1, sha224, sha256, sha384, sha512 or meta");
+	job->verify = true;
+	job->verify_kind = (unsigned)kind;
+	return 0;
 }
 
 static int parse_pct(const struct opt_ctx *ctx, uint32_t *pct)
@@ -1754,9 +1756,10 @@ static int job_check_bs(const struct zh_bench_job *job, char *err, size_t err_le
 			job->name);
 		return -EINVAL;
 	}
-	if (job->verify && one < ZH_BENCH_VERIFY_MIN_BLOCK) {
-		set_err(err, err_len, "job '%s': 'verify' needs a bs of at least %u bytes",
-			job->name, ZH_BENCH_VERIFY_MIN_BLOCK);
+	if (job->verify && one < zh_bench_verify_min_block(job->verify_kind)) {
+		set_err(err, err_len, "job '%s': 'verify=%s' needs a bs of at least %u bytes",
+			job->name, zh_bench_verify_kind_name(job->verify_kind),
+			zh_bench_verify_min_block(job->verify_kind));
 		return -EINVAL;
 	}
 	if (job->lfsr && (!zh_bench_rw_is_random(job->rw) || one == 0 ||

@@ -143,11 +143,13 @@ struct zh_bench_job {
 	 */
 	unsigned write_flags;
 	/*
-	 * verify=crc32c: a writing job writes checkable blocks and, with do_verify (fio's
+	 * verify=crc32c (or another of bench_verify.h's checksums): a writing job writes checkable
+	 * blocks and, with do_verify (fio's
 	 * default), reads every block it wrote back once it is done; a reading job checks each
 	 * block it reads. verify_fatal stops at the first bad block.
 	 */
 	bool verify;
+	unsigned verify_kind; /* enum zh_bench_verify_kind: which checksum guards each block */
 	bool do_verify;
 	bool verify_fatal;
 	/*

@@ -290,6 +290,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .sync_every = job->fsync_blocks != 0 ? job->fsync_blocks : job->fdatasync_blocks,
 	    .end_sync = job->end_fsync && zh_bench_job_read_pct(job) < 100,
 	    .verify = job->verify,
+	    .verify_kind = job->verify_kind,
 	    .verify_readback = job->verify && job->do_verify && zh_bench_job_read_pct(job) < 100,
 	    .verify_fatal = job->verify_fatal,
 	    .think_ns = job->think_ns,

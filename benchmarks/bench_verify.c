@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * zhtp-bench data verification: the block header, the payload generator and the check. The
- * payload changes with every write (seeded by offset and write number), so a torn write that
- * mixes an old and a new version fails the crc even where the header survived.
+ * zhtp-bench data verification: the block header, the payload generator, the checksums and
+ * the check. The payload changes with every write (seeded by offset and write number), so a
+ * torn write that mixes an old and a new version fails the checksum even where the header
+ * survived. The checksum sits at the block's end and covers everything before it, header
+ * included, in one run; the CRCs are ISA-L's, the digests OpenSSL's one-shot calls (no
+ * context to allocate per block).
  */
+#define OPENSSL_SUPPRESS_DEPRECATED /* MD5() and SHA*(): one-shot, no EVP context per block */
+
 #include "bench_verify.h"
 
+#include <errno.h>
+#include <isa-l/crc.h>
+#include <isa-l/crc64.h>
+#include <openssl/md5.h>
+#include <openssl/sha.h>
 #include <string.h>
 
 #include "bench_data.h"
@@ -14,50 +24,139 @@
 /* "ZHVF" little-endian. */
 #define VERIFY_MAGIC 0x46564853u
 
-/* The crc comes first, so that one crc32c covers the rest of the block in one run. */
 struct verify_hdr {
-	uint32_t crc; /* crc32c of the block's bytes after this field */
 	uint32_t magic;
 	uint32_t len;
-	uint32_t reserved;
+	uint16_t kind;
+	uint16_t reserved16;
+	uint32_t reserved32;
 	uint64_t offset;
 	uint64_t seq;
 };
 
 _Static_assert(sizeof(struct verify_hdr) == ZH_BENCH_VERIFY_HDR_BYTES, "header layout");
 
-static uint32_t block_crc(const void *block, uint32_t len)
+static const struct {
+	const char *name;
+	uint32_t digest_bytes;
+} kinds[ZH_BENCH_VERIFY_KINDS] = {
+    [ZH_BENCH_VERIFY_CRC32C] = {"crc32c", 4},  [ZH_BENCH_VERIFY_CRC32] = {"crc32", 4},
+    [ZH_BENCH_VERIFY_CRC16] = {"crc16", 2},    [ZH_BENCH_VERIFY_CRC64] = {"crc64", 8},
+    [ZH_BENCH_VERIFY_MD5] = {"md5", 16},       [ZH_BENCH_VERIFY_SHA1] = {"sha1", 20},
+    [ZH_BENCH_VERIFY_SHA224] = {"sha224", 28}, [ZH_BENCH_VERIFY_SHA256] = {"sha256", 32},
+    [ZH_BENCH_VERIFY_SHA384] = {"sha384", 48}, [ZH_BENCH_VERIFY_SHA512] = {"sha512", 64},
+    [ZH_BENCH_VERIFY_META] = {"meta", 0},
+};
+
+int zh_bench_verify_kind_parse(const char *name)
 {
-	return zh_codec_crc32c((const uint8_t *)block + sizeof(uint32_t), len - sizeof(uint32_t));
+	if (strcmp(name, "crc32c-intel") == 0)
+		return ZH_BENCH_VERIFY_CRC32C;
+	for (int k = 0; k < ZH_BENCH_VERIFY_KINDS; k++) {
+		if (strcmp(name, kinds[k].name) == 0)
+			return k;
+	}
+	return -EINVAL;
 }
 
-void zh_bench_verify_fill(void *block, uint32_t len, uint64_t offset, uint64_t seq)
+const char *zh_bench_verify_kind_name(enum zh_bench_verify_kind kind)
+{
+	ZH_ASSERT(kind < ZH_BENCH_VERIFY_KINDS);
+	return kinds[kind].name;
+}
+
+uint32_t zh_bench_verify_min_block(enum zh_bench_verify_kind kind)
+{
+	/* The header, the checksum and at least 8 bytes of payload, on a 64-byte grain. */
+	uint32_t need = ZH_BENCH_VERIFY_HDR_BYTES + kinds[kind].digest_bytes + 8;
+
+	ZH_ASSERT(kind < ZH_BENCH_VERIFY_KINDS);
+	need = (need + 63) / 64 * 64;
+	return need > ZH_BENCH_VERIFY_MIN_BLOCK ? need : ZH_BENCH_VERIFY_MIN_BLOCK;
+}
+
+/* \p kind's checksum of \p n bytes at \p p, in little-endian order for the CRCs. */
+static void checksum(enum zh_bench_verify_kind kind, const uint8_t *p, size_t n, uint8_t *out)
+{
+	uint64_t crc = 0;
+
+	switch (kind) {
+	case ZH_BENCH_VERIFY_CRC32C:
+		crc = zh_codec_crc32c(p, n);
+		break;
+	case ZH_BENCH_VERIFY_CRC32:
+		crc = crc32_gzip_refl(0, p, n);
+		break;
+	case ZH_BENCH_VERIFY_CRC16:
+		crc = crc16_t10dif(0, p, n);
+		break;
+	case ZH_BENCH_VERIFY_CRC64:
+		crc = crc64_ecma_refl(0, p, n);
+		break;
+	case ZH_BENCH_VERIFY_MD5:
+		MD5(p, n, out);
+		return;
+	case ZH_BENCH_VERIFY_SHA1:
+		SHA1(p, n, out);
+		return;
+	case ZH_BENCH_VERIFY_SHA224:
+		SHA224(p, n, out);
+		return;
+	case ZH_BENCH_VERIFY_SHA256:
+		SHA256(p, n, out);
+		return;
+	case ZH_BENCH_VERIFY_SHA384:
+		SHA384(p, n, out);
+		return;
+	case ZH_BENCH_VERIFY_SHA512:
+		SHA512(p, n, out);
+		return;
+	case ZH_BENCH_VERIFY_META:
+	case ZH_BENCH_VERIFY_KINDS:
+		return;
+	}
+	memcpy(out, &crc, kinds[kind].digest_bytes); /* little-endian: the low bytes */
+}
+
+void zh_bench_verify_fill(void *block, uint32_t len, uint64_t offset, uint64_t seq,
+			  enum zh_bench_verify_kind kind)
 {
 	uint8_t *b = block;
+	uint32_t body = len - kinds[kind].digest_bytes;
 	/* A seed of (offset, seq), so every write's payload differs; never zero. */
 	uint64_t x = ((offset * 0x9e3779b97f4a7c15ull) ^ (seq * 0xbf58476d1ce4e5b9ull)) | 1;
-	struct verify_hdr h = {.magic = VERIFY_MAGIC, .len = len, .offset = offset, .seq = seq};
+	struct verify_hdr h = {.magic = VERIFY_MAGIC,
+			       .len = len,
+			       .kind = (uint16_t)kind,
+			       .offset = offset,
+			       .seq = seq};
 
-	ZH_ASSERT(len >= ZH_BENCH_VERIFY_MIN_BLOCK);
-	zh_bench_data_random(b + ZH_BENCH_VERIFY_HDR_BYTES, len - ZH_BENCH_VERIFY_HDR_BYTES, &x);
+	ZH_ASSERT(kind < ZH_BENCH_VERIFY_KINDS && len >= zh_bench_verify_min_block(kind));
 	memcpy(b, &h, sizeof(h));
-	h.crc = block_crc(b, len);
-	memcpy(b, &h.crc, sizeof(h.crc));
+	zh_bench_data_random(b + sizeof(h), body - sizeof(h), &x);
+	checksum(kind, b, body, b + body);
 }
 
 enum zh_bench_verify_result zh_bench_verify_check(const void *block, uint32_t len, uint64_t offset,
-						  uint64_t want_seq, uint64_t *got_seq)
+						  uint64_t want_seq, enum zh_bench_verify_kind kind,
+						  uint64_t *got_seq)
 {
+	const uint8_t *b = block;
+	uint8_t sum[ZH_BENCH_VERIFY_DIGEST_MAX];
+	uint32_t body = len - kinds[kind].digest_bytes;
 	struct verify_hdr h;
 
-	ZH_ASSERT(len >= ZH_BENCH_VERIFY_MIN_BLOCK);
+	ZH_ASSERT(kind < ZH_BENCH_VERIFY_KINDS && len >= zh_bench_verify_min_block(kind));
 	memcpy(&h, block, sizeof(h));
 	*got_seq = 0;
 	if (h.magic != VERIFY_MAGIC)
 		return ZH_BENCH_VERIFY_BAD_MAGIC;
+	if (h.kind != kind)
+		return ZH_BENCH_VERIFY_BAD_KIND;
 	if (h.len != len)
 		return ZH_BENCH_VERIFY_BAD_LENGTH;
-	if (h.crc != block_crc(block, len))
+	checksum(kind, b, body, sum);
+	if (memcmp(sum, b + body, kinds[kind].digest_bytes) != 0)
 		return ZH_BENCH_VERIFY_BAD_CRC;
 	*got_seq = h.seq;
 	if (h.offset != offset)
@@ -82,6 +181,8 @@ const char *zh_bench_verify_result_name(enum zh_bench_verify_result r)
 		return "crc mismatch";
 	case ZH_BENCH_VERIFY_STALE:
 		return "stale";
+	case ZH_BENCH_VERIFY_BAD_KIND:
+		return "other kind";
 	}
 	return "invalid";
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * zhtp-bench data verification (fio's verify=crc32c): every block a verifying job writes
- * starts with a header naming where it belongs and which write made it, and carries a crc32c
- * over the whole block. Reading a block back tells a good block from one never written, one
- * written elsewhere (misdirected), a torn or corrupted one, and an older version (a lost
- * write). Pure computation on caller buffers.
+ * zhtp-bench data verification (fio's verify=): every block a verifying job writes starts
+ * with a header naming where it belongs, which write made it and which checksum guards it,
+ * and ends with that checksum over everything before it (crc32c, crc32, crc16, crc64, md5,
+ * sha1, sha224, sha256, sha384 or sha512; fio's meta checks the header alone). Reading a
+ * block back tells a good block from one never written, one written elsewhere (misdirected),
+ * a torn or corrupted one, and an older version (a lost write). Pure computation on caller
+ * buffers.
  */
 #ifndef ZH_BENCH_VERIFY_H
 #define ZH_BENCH_VERIFY_H
@@ -13,10 +15,28 @@
 
 #include "numa/zh_platform.h"
 
-/* Header bytes at the start of each block; a verifying job's blocks are at least this long. */
+/* Header bytes at the start of each block. */
 #define ZH_BENCH_VERIFY_HDR_BYTES 32
-/* Smallest block a verifying job may use: the header and some payload. */
+/* The smallest block any kind takes: the header, a checksum and some payload. */
 #define ZH_BENCH_VERIFY_MIN_BLOCK 64
+/* The longest checksum (sha512). */
+#define ZH_BENCH_VERIFY_DIGEST_MAX 64
+
+/* fio's verify= names for these: crc32c (or crc32c-intel), crc32, crc16, crc64, md5, ... */
+enum zh_bench_verify_kind {
+	ZH_BENCH_VERIFY_CRC32C,
+	ZH_BENCH_VERIFY_CRC32,
+	ZH_BENCH_VERIFY_CRC16,
+	ZH_BENCH_VERIFY_CRC64,
+	ZH_BENCH_VERIFY_MD5,
+	ZH_BENCH_VERIFY_SHA1,
+	ZH_BENCH_VERIFY_SHA224,
+	ZH_BENCH_VERIFY_SHA256,
+	ZH_BENCH_VERIFY_SHA384,
+	ZH_BENCH_VERIFY_SHA512,
+	ZH_BENCH_VERIFY_META, /* the header only: offset, write number, length */
+	ZH_BENCH_VERIFY_KINDS,
+};
 
 enum zh_bench_verify_result {
 	ZH_BENCH_VERIFY_OK = 0,
@@ -25,23 +45,35 @@ enum zh_bench_verify_result {
 	ZH_BENCH_VERIFY_BAD_OFFSET, /* a block written for another offset (misdirected) */
 	ZH_BENCH_VERIFY_BAD_CRC,    /* torn or corrupted */
 	ZH_BENCH_VERIFY_STALE,	    /* a good block, but not the last write to it (lost write) */
+	ZH_BENCH_VERIFY_BAD_KIND,   /* written under another verify= checksum */
 };
 
-/**
- * Fill \p block (\p len >= ZH_BENCH_VERIFY_MIN_BLOCK bytes) for \p offset as write \p seq:
- * the header, pseudo-random bytes drawn from (offset, seq), then the crc32c.
- */
-void zh_bench_verify_fill(void *block, uint32_t len, uint64_t offset, uint64_t seq);
+/** The kind fio's \p name means ("crc32c-intel" is crc32c), or -EINVAL for another name. */
+int zh_bench_verify_kind_parse(const char *name);
+
+/** fio's name for \p kind ("crc32c", "md5", ...). */
+const char *zh_bench_verify_kind_name(enum zh_bench_verify_kind kind);
+
+/** The smallest block \p kind takes: ZH_BENCH_VERIFY_MIN_BLOCK, 128 for sha224 to sha512. */
+uint32_t zh_bench_verify_min_block(enum zh_bench_verify_kind kind);
 
 /**
- * Check a block read back from \p offset. \p want_seq is the write that should be there, or 0
- * for any (a job that reads what another job wrote). \p got_seq receives the block's write
- * number when its header is readable (else 0).
+ * Fill \p block (\p len >= zh_bench_verify_min_block(kind) bytes) for \p offset as write
+ * \p seq: the header, pseudo-random bytes drawn from (offset, seq), then the checksum.
+ */
+void zh_bench_verify_fill(void *block, uint32_t len, uint64_t offset, uint64_t seq,
+			  enum zh_bench_verify_kind kind);
+
+/**
+ * Check a block of \p kind read back from \p offset. \p want_seq is the write that should be
+ * there, or 0 for any (a job that reads what another job wrote). \p got_seq receives the
+ * block's write number when its header is readable (else 0).
  */
 enum zh_bench_verify_result zh_bench_verify_check(const void *block, uint32_t len, uint64_t offset,
-						  uint64_t want_seq, uint64_t *got_seq);
+						  uint64_t want_seq, enum zh_bench_verify_kind kind,
+						  uint64_t *got_seq);
 
-/** "ok", "bad magic", "bad length", "misdirected", "crc mismatch", "stale". */
+/** "ok", "bad magic", "bad length", "misdirected", "crc mismatch", "stale", "other kind". */
 const char *zh_bench_verify_result_name(enum zh_bench_verify_result r);
 
 #endif /* ZH_BENCH_VERIFY_H */

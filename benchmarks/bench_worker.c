@@ -443,7 +443,8 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 		    w, len, zh_reactor_read(r, w->cfg.dev, s->buf, len, s->offset, &s->io, done));
 	if (w->cfg.verify) {
 		block = verify_free_block(w, s);
-		zh_bench_verify_fill(s->buf->data, len, s->offset, ++w->write_seq);
+		zh_bench_verify_fill(s->buf->data, len, s->offset, ++w->write_seq,
+				     w->cfg.verify_kind);
 	} else if (w->cfg.data.refill) {
 		zh_bench_data_fill(&w->cfg.data, s->buf->data, len, &w->fill_rng);
 	} else if (w->cfg.data.scramble) {
@@ -814,7 +815,8 @@ static void verify_note(struct zh_bench_worker *w, const struct zh_bench_slot *s
 {
 	uint64_t got;
 	enum zh_bench_verify_result v =
-	    zh_bench_verify_check(s->buf->data, w->cfg.bs_bytes, s->offset, want_seq, &got);
+	    zh_bench_verify_check(s->buf->data, w->cfg.bs_bytes, s->offset, want_seq,
+				  w->cfg.verify_kind, &got);
 
 	w->verify.ran = true;
 	w->verify.blocks++;

@@ -80,7 +80,8 @@ struct zh_bench_worker_cfg {
 	bool end_sync;		   /* a device flush once the last write is done */
 	unsigned write_flags;	   /* sync=: ZH_NVME_IO_SYNC or ZH_NVME_IO_FUA on every write */
 	bool unified_mixed;	   /* every I/O counts in st[ZH_BENCH_DIR_READ], reported "mixed" */
-	bool verify;		   /* verify=crc32c: checkable writes, checked reads */
+	bool verify;		   /* verify=: checkable writes, checked reads */
+	unsigned verify_kind;	   /* enum zh_bench_verify_kind */
 	bool verify_readback;	   /* a writing job reads back what it wrote once done */
 	bool verify_fatal;	   /* stop at the first bad block */
 	/*

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # compare-verify.sh - write-then-verify against fio: the same job (sequential 4 KiB O_DIRECT
-# writes at iodepth 32 with verify=crc32c, then every block read back and checked) run by fio
-# (io_uring, with and without --fixedbufs --registerfiles) and by zhtp-bench on one file,
-# rounds in A B B A order, with an A/A pair of fio-fixed against itself for the noise floor.
-# Reports the median wall time of each and the ratio of zhtp-bench's throughput (bytes written
-# and verified per second of wall time) to the best fio's. The file lives in /dev/shm by
-# default, so the numbers show the tools' CPU cost (checksums, bookkeeping), not disk speed.
+# writes at iodepth 32 with verify=KIND, crc32c unless -v says, then every block read back
+# and checked) run by fio (io_uring, with and without --fixedbufs --registerfiles) and by
+# zhtp-bench on one file, rounds in A B B A order, with an A/A pair of fio-fixed against
+# itself for the noise floor. Reports the median wall time of each and the ratio of
+# zhtp-bench's throughput (bytes written and verified per second of wall time) to the best
+# fio's. The file lives in /dev/shm by default, so the numbers show the tools' CPU cost
+# (checksums, bookkeeping), not disk speed.
 #
-# Usage: benchmarks/compare-verify.sh [-r ROUNDS] [-s SIZE] [-f FILE]
+# Usage: benchmarks/compare-verify.sh [-r ROUNDS] [-s SIZE] [-f FILE] [-v KIND]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -16,12 +17,14 @@ bench=${ZHTP_BENCH:-$root/build/benchmarks/zhtp-bench}
 rounds=4
 size=512m
 file=/dev/shm/zhtp-verify-cmp.dat
+kind=crc32c
 
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-r) rounds=$2; shift 2 ;;
 	-s) size=$2; shift 2 ;;
 	-f) file=$2; shift 2 ;;
+	-v) kind=$2; shift 2 ;;
 	-h|--help) sed -n '2,11p' "$0"; exit 0 ;;
 	*) echo "compare-verify.sh: unknown option $1" >&2; exit 2 ;;
 	esac
@@ -31,7 +34,7 @@ command -v fio >/dev/null || { echo "compare-verify.sh: fio not found (make deps
 work=$(mktemp -d "${TMPDIR:-/tmp}/compare-verify.XXXXXX")
 trap 'rm -rf "$work"; rm -f "$file"' EXIT
 common=(--name=wv --filename="$file" --size="$size" --rw=write --bs=4k --iodepth=32 --direct=1
-	--verify=crc32c --do_verify=1)
+	--verify="$kind" --do_verify=1)
 
 run() { # tool round: one run, "<tool> <round> <start> <end>" on stdout, JSON kept
 	local t=$1 r=$2 start end
@@ -58,9 +61,9 @@ for r in $(seq 1 "$rounds"); do
 	done
 done
 
-python3 - "$work" "$size" <<'PY'
+python3 - "$work" "$size" "$kind" <<'PY'
 import json, statistics, sys
-work, size = sys.argv[1], sys.argv[2]
+work, size, kind = sys.argv[1], sys.argv[2], sys.argv[3]
 times = {}
 for line in open(work + "/times"):
     t, r, start, end = line.split()
@@ -85,7 +88,7 @@ rounds = sorted(times["zhtp"])
 per_round = [times[best][r] / times["zhtp"][r] for r in rounds]
 aa = [times["fio-fixed"][r] / times["aa"][r] for r in rounds]
 print()
-print("write %s then verify it (4 KiB, iodepth 32, verify=crc32c), median wall seconds of %d rounds" % (size, len(rounds)))
+print("write %s then verify it (4 KiB, iodepth 32, verify=%s), median wall seconds of %d rounds" % (size, kind, len(rounds)))
 print()
 print("| fio | fio-fixed | zhtp | best fio | **throughput zhtp/best-fio** | per round | A/A |")
 print("|--:|--:|--:|---|--:|---|---|")

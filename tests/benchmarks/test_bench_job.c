@@ -9,6 +9,7 @@
  * ZH_TEST_DATA_DIR points at the fixtures.
  */
 #include "benchmarks/bench_job.h"
+#include "benchmarks/bench_verify.h"
 #include "nvme/nvme.h"
 
 #include <criterion/criterion.h>
@@ -650,8 +651,15 @@ Test(bench_job, verify_options)
 	cr_assert_not(jf.jobs[0].verify_fatal);
 	cr_assert(jf.jobs[1].verify && !jf.jobs[1].do_verify && jf.jobs[1].verify_fatal);
 	cr_assert_not(jf.jobs[2].verify);
-	cr_assert_eq(parse_str("[a]\nverify=md5\n"), -EINVAL);
-	ASSERT_ERR_HAS("t.fio:2: bad value 'md5' for 'verify': only crc32c");
+	cr_assert_eq(jf.jobs[0].verify_kind, ZH_BENCH_VERIFY_CRC32C);
+	cr_assert_eq(jf.jobs[1].verify_kind, ZH_BENCH_VERIFY_CRC32C, "crc32c-intel is crc32c");
+	cr_assert_eq(parse_str("[a]\nverify=md5\n[b]\nverify=sha512\n[c]\nverify=meta\n"), 0, "%s",
+		     err);
+	cr_assert(jf.jobs[0].verify && jf.jobs[0].verify_kind == ZH_BENCH_VERIFY_MD5);
+	cr_assert_eq(jf.jobs[1].verify_kind, ZH_BENCH_VERIFY_SHA512);
+	cr_assert_eq(jf.jobs[2].verify_kind, ZH_BENCH_VERIFY_META);
+	cr_assert_eq(parse_str("[a]\nverify=crc7\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2: bad value 'crc7' for 'verify': expected 0, crc32c, crc32c-intel");
 }
 
 Test(bench_job, sync_options_as_fio_opens_the_file)
@@ -889,7 +897,9 @@ Test(bench_job, verify_refusals)
 	cr_assert_eq(parse_str("[a]\nrw=put\nverify=crc32c\n"), -EINVAL);
 	ASSERT_ERR_HAS("'verify' is for read or write jobs");
 	cr_assert_eq(parse_str("[a]\nrw=write\nbs=32\nverify=crc32c\n"), -EINVAL);
-	ASSERT_ERR_HAS("'verify' needs a bs of at least 64 bytes");
+	ASSERT_ERR_HAS("'verify=crc32c' needs a bs of at least 64 bytes");
+	cr_assert_eq(parse_str("[a]\nrw=write\nbs=64\nverify=sha512\n"), -EINVAL);
+	ASSERT_ERR_HAS("'verify=sha512' needs a bs of at least 128 bytes");
 }
 
 /* Both kinds run as the one device flush, so asking for both is refused, not merged. */

@@ -1,64 +1,124 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * zhtp-bench data verification: a block filled for (offset, write) checks good there and
- * nowhere else, and every kind of damage a device can do is told apart.
+ * zhtp-bench data verification: for every verify= kind, a block filled for (offset, write)
+ * checks good there and nowhere else, every kind of damage a device can do is told apart,
+ * and the checksum at the block's end is the library's over everything before it.
  */
+#define OPENSSL_SUPPRESS_DEPRECATED /* MD5(), SHA256(): the known answers */
+
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <openssl/md5.h>
+#include <openssl/sha.h>
 #include <string.h>
 
 #include "benchmarks/bench_verify.h"
+#include "codec/codec.h"
 
 static uint8_t block[4096], other[4096];
 
-static enum zh_bench_verify_result check(const void *b, uint32_t len, uint64_t off, uint64_t want)
+static enum zh_bench_verify_result check(const void *b, uint32_t len, uint64_t off, uint64_t want,
+					 enum zh_bench_verify_kind kind)
 {
 	uint64_t got;
 
-	return zh_bench_verify_check(b, len, off, want, &got);
+	return zh_bench_verify_check(b, len, off, want, kind, &got);
 }
 
 Test(bench_verify, filled_block_checks_good_for_its_write_or_any)
 {
-	uint64_t got = 0;
+	for (unsigned k = 0; k < ZH_BENCH_VERIFY_KINDS; k++) {
+		uint64_t got = 0;
 
-	zh_bench_verify_fill(block, sizeof(block), 8192, 7);
-	cr_assert_eq(zh_bench_verify_check(block, sizeof(block), 8192, 7, &got),
-		     ZH_BENCH_VERIFY_OK);
-	cr_assert_eq(got, 7);
-	cr_assert_eq(check(block, sizeof(block), 8192, 0), ZH_BENCH_VERIFY_OK, "0: any write");
+		zh_bench_verify_fill(block, sizeof(block), 8192, 7, k);
+		cr_assert_eq(zh_bench_verify_check(block, sizeof(block), 8192, 7, k, &got),
+			     ZH_BENCH_VERIFY_OK, "%s", zh_bench_verify_kind_name(k));
+		cr_assert_eq(got, 7);
+		cr_assert_eq(check(block, sizeof(block), 8192, 0, k), ZH_BENCH_VERIFY_OK,
+			     "0: any write");
+	}
 }
 
 Test(bench_verify, each_kind_of_damage_is_named)
 {
-	zh_bench_verify_fill(block, sizeof(block), 8192, 7);
-	cr_assert_eq(check(block, sizeof(block), 8192, 8), ZH_BENCH_VERIFY_STALE);
-	cr_assert_eq(check(block, sizeof(block), 4096, 7), ZH_BENCH_VERIFY_BAD_OFFSET);
-	cr_assert_eq(check(block, 2048, 8192, 7), ZH_BENCH_VERIFY_BAD_LENGTH);
-	block[4095] ^= 1;
-	cr_assert_eq(check(block, sizeof(block), 8192, 7), ZH_BENCH_VERIFY_BAD_CRC);
-	memset(block, 0, sizeof(block));
-	cr_assert_eq(check(block, sizeof(block), 8192, 7), ZH_BENCH_VERIFY_BAD_MAGIC);
+	for (unsigned k = 0; k < ZH_BENCH_VERIFY_KINDS; k++) {
+		const char *name = zh_bench_verify_kind_name(k);
+
+		zh_bench_verify_fill(block, sizeof(block), 8192, 7, k);
+		cr_assert_eq(check(block, sizeof(block), 8192, 8, k), ZH_BENCH_VERIFY_STALE, "%s",
+			     name);
+		cr_assert_eq(check(block, sizeof(block), 4096, 7, k), ZH_BENCH_VERIFY_BAD_OFFSET);
+		cr_assert_eq(check(block, 2048, 8192, 7, k), ZH_BENCH_VERIFY_BAD_LENGTH);
+		cr_assert_eq(check(block, sizeof(block), 8192, 7, (k + 1) % ZH_BENCH_VERIFY_KINDS),
+			     ZH_BENCH_VERIFY_BAD_KIND, "%s", name);
+		block[100] ^= 1;
+		/* meta guards the header only, as fio's: payload damage passes. */
+		cr_assert_eq(check(block, sizeof(block), 8192, 7, k),
+			     k == ZH_BENCH_VERIFY_META ? ZH_BENCH_VERIFY_OK
+						       : ZH_BENCH_VERIFY_BAD_CRC,
+			     "%s", name);
+		memset(block, 0, sizeof(block));
+		cr_assert_eq(check(block, sizeof(block), 8192, 7, k), ZH_BENCH_VERIFY_BAD_MAGIC);
+	}
 	cr_assert_str_eq(zh_bench_verify_result_name(ZH_BENCH_VERIFY_STALE), "stale");
 	cr_assert_str_eq(zh_bench_verify_result_name(ZH_BENCH_VERIFY_BAD_OFFSET), "misdirected");
+	cr_assert_str_eq(zh_bench_verify_result_name(ZH_BENCH_VERIFY_BAD_KIND), "other kind");
+}
+
+/* The checksum closes the block and covers the header and the payload before it. */
+Test(bench_verify, the_checksum_is_the_librarys_over_the_rest_of_the_block)
+{
+	uint8_t want[64];
+	uint32_t crc;
+
+	zh_bench_verify_fill(block, sizeof(block), 0, 1, ZH_BENCH_VERIFY_CRC32C);
+	crc = zh_codec_crc32c(block, sizeof(block) - 4);
+	cr_assert_eq(memcmp(block + sizeof(block) - 4, &crc, 4), 0);
+	zh_bench_verify_fill(block, sizeof(block), 0, 1, ZH_BENCH_VERIFY_MD5);
+	MD5(block, sizeof(block) - 16, want);
+	cr_assert_eq(memcmp(block + sizeof(block) - 16, want, 16), 0);
+	zh_bench_verify_fill(block, sizeof(block), 0, 1, ZH_BENCH_VERIFY_SHA256);
+	SHA256(block, sizeof(block) - 32, want);
+	cr_assert_eq(memcmp(block + sizeof(block) - 32, want, 32), 0);
 }
 
 /* The payload changes with every write, so half of a newer write over an older one fails. */
-Test(bench_verify, a_torn_write_fails_the_crc_although_its_header_is_new)
+Test(bench_verify, a_torn_write_fails_the_checksum_although_its_header_is_new)
 {
-	zh_bench_verify_fill(block, sizeof(block), 0, 1);
-	zh_bench_verify_fill(other, sizeof(other), 0, 2);
-	cr_assert_neq(memcmp(block + 64, other + 64, sizeof(block) - 64), 0);
-	memcpy(other + 2048, block + 2048, 2048);
-	cr_assert_eq(check(other, sizeof(other), 0, 2), ZH_BENCH_VERIFY_BAD_CRC);
+	for (unsigned k = 0; k < ZH_BENCH_VERIFY_META; k++) {
+		zh_bench_verify_fill(block, sizeof(block), 0, 1, k);
+		zh_bench_verify_fill(other, sizeof(other), 0, 2, k);
+		cr_assert_neq(memcmp(block + 64, other + 64, 1024), 0);
+		memcpy(other + 2048, block + 2048, 1024);
+		cr_assert_eq(check(other, sizeof(other), 0, 2, k), ZH_BENCH_VERIFY_BAD_CRC, "%s",
+			     zh_bench_verify_kind_name(k));
+	}
 }
 
 /* Block sizes that are not a multiple of 8 (a buffered bs=2300) fill and check too. */
-Test(bench_verify, odd_block_sizes)
+Test(bench_verify, odd_block_sizes_and_the_smallest_block_of_each_kind)
 {
-	zh_bench_verify_fill(block, 2300, 2300, 3);
-	cr_assert_eq(check(block, 2300, 2300, 3), ZH_BENCH_VERIFY_OK);
+	zh_bench_verify_fill(block, 2300, 2300, 3, ZH_BENCH_VERIFY_CRC64);
+	cr_assert_eq(check(block, 2300, 2300, 3, ZH_BENCH_VERIFY_CRC64), ZH_BENCH_VERIFY_OK);
 	block[2299] ^= 0x80;
-	cr_assert_eq(check(block, 2300, 2300, 3), ZH_BENCH_VERIFY_BAD_CRC);
-	zh_bench_verify_fill(block, ZH_BENCH_VERIFY_MIN_BLOCK, 0, 1);
-	cr_assert_eq(check(block, ZH_BENCH_VERIFY_MIN_BLOCK, 0, 1), ZH_BENCH_VERIFY_OK);
+	cr_assert_eq(check(block, 2300, 2300, 3, ZH_BENCH_VERIFY_CRC64), ZH_BENCH_VERIFY_BAD_CRC);
+	for (unsigned k = 0; k < ZH_BENCH_VERIFY_KINDS; k++) {
+		uint32_t min = zh_bench_verify_min_block(k);
+
+		cr_assert_geq(min, ZH_BENCH_VERIFY_MIN_BLOCK);
+		zh_bench_verify_fill(block, min, 0, 1, k);
+		cr_assert_eq(check(block, min, 0, 1, k), ZH_BENCH_VERIFY_OK, "%s at %u",
+			     zh_bench_verify_kind_name(k), min);
+	}
+	cr_assert_eq(zh_bench_verify_min_block(ZH_BENCH_VERIFY_CRC32C), 64);
+	cr_assert_eq(zh_bench_verify_min_block(ZH_BENCH_VERIFY_SHA512), 128);
+}
+
+Test(bench_verify, kinds_by_fio_name)
+{
+	for (unsigned k = 0; k < ZH_BENCH_VERIFY_KINDS; k++)
+		cr_assert_eq(zh_bench_verify_kind_parse(zh_bench_verify_kind_name(k)), (int)k);
+	cr_assert_eq(zh_bench_verify_kind_parse("crc32c-intel"), ZH_BENCH_VERIFY_CRC32C);
+	cr_assert_eq(zh_bench_verify_kind_parse("crc7"), -EINVAL);
+	cr_assert_eq(zh_bench_verify_kind_parse("xxhash"), -EINVAL);
 }

@@ -386,6 +386,50 @@ Test(bench_zhtp, a_corrupted_block_is_found_and_fails_the_job)
 	cJSON_Delete(root);
 }
 
+/*
+ * Every verify= kind writes blocks that read back clean; a flipped payload byte is caught by
+ * the checksums and passed by meta (the header only, as fio's), and blocks written under one
+ * kind read back under another as "other kind".
+ */
+Test(bench_zhtp, each_verify_kind_round_trips_and_catches_what_it_guards)
+{
+	static const char *const kinds[] = {"crc32",  "crc16",	"crc64",  "md5",    "sha1",
+					    "sha224", "sha256", "sha384", "sha512", "meta"};
+	char args[512];
+	cJSON *root;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		bool meta = strcmp(kinds[i], "meta") == 0;
+
+		snprintf(args, sizeof(args),
+			 "--name=w --filename=k.img --size=256k --rw=write --bs=4k --iodepth=4 "
+			 "--verify=%s --direct=1",
+			 kinds[i]);
+		root = run_json(args);
+		cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "blocks"), 64, "%s", kinds[i]);
+		cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 0, "%s", kinds[i]);
+		cJSON_Delete(root);
+		flip_byte("k.img", 5 * 4096 + 1000);
+		snprintf(args, sizeof(args),
+			 "--name=r --filename=k.img --size=256k --rw=read --bs=4k --verify=%s "
+			 "--direct=1",
+			 kinds[i]);
+		root = meta ? run_json(args) : run_json_failing(args);
+		cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), meta ? 0 : 1, "%s",
+			     kinds[i]);
+		cJSON_Delete(root);
+	}
+	root = run_json_failing("--name=r --filename=k.img --size=256k --rw=read --bs=4k "
+				"--verify=crc32c --direct=1");
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 64, "written under meta");
+	cr_assert_str_eq(
+	    cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(verify_of(job_at(root, 0)), "first_bad"), "kind")
+		->valuestring,
+	    "other kind");
+	cJSON_Delete(root);
+}
+
 /* verify_fatal: the first bad block ends the job; at depth 1 nothing after it is read. */
 Test(bench_zhtp, verify_fatal_stops_at_the_first_bad_block)
 {
@@ -395,7 +439,7 @@ Test(bench_zhtp, verify_fatal_stops_at_the_first_bad_block)
 	cr_assert_eq(run_bench("--name=w --filename=v.img --size=1m --rw=write --bs=4k "
 			       "--verify=crc32c --do_verify=0 --direct=1"),
 		     0);
-	flip_byte("v.img", 20 * 4096 + 4);
+	flip_byte("v.img", 20 * 4096 + 1);
 	flip_byte("v.img", 30 * 4096 + 9);
 	root = run_json_failing("--name=r --filename=v.img --size=1m --rw=read --bs=4k "
 				"--verify=crc32c --verify_fatal=1 --direct=1");
@@ -987,7 +1031,8 @@ static unsigned follow_on_pairs(const char *percentage)
 	cr_assert_not_null(f);
 	for (unsigned i = 0; i < 256; i++) {
 		cr_assert_eq(fread(block, 1, sizeof(block), f), sizeof(block));
-		(void)zh_bench_verify_check(block, sizeof(block), i * 4096ull, 0, &seq[i]);
+		(void)zh_bench_verify_check(block, sizeof(block), i * 4096ull, 0,
+					    ZH_BENCH_VERIFY_CRC32C, &seq[i]);
 	}
 	fclose(f);
 	for (unsigned i = 0; i + 1 < 256; i++)
