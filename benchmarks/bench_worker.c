@@ -814,9 +814,8 @@ static void end_sync_start(struct zh_reactor *r, struct zh_bench_worker *w)
 static void verify_note(struct zh_bench_worker *w, const struct zh_bench_slot *s, uint64_t want_seq)
 {
 	uint64_t got;
-	enum zh_bench_verify_result v =
-	    zh_bench_verify_check(s->buf->data, w->cfg.bs_bytes, s->offset, want_seq,
-				  w->cfg.verify_kind, &got);
+	enum zh_bench_verify_result v = zh_bench_verify_check(
+	    s->buf->data, w->cfg.bs_bytes, s->offset, want_seq, w->cfg.verify_kind, &got);
 
 	w->verify.ran = true;
 	w->verify.blocks++;
