@@ -417,6 +417,45 @@ static int find_choice(const char *word, const struct choice *table, size_t n, u
 	return -ENOENT;
 }
 
+/*
+ * fio's "rw=MODE:N": for a random mode a count (a random offset every N-th I/O, the others
+ * following on, or at the same offset with rw_sequencer=identical); for a sequential one a
+ * size added after every I/O, holes ahead or, negative, reading backwards.
+ */
+static int rw_modifier(enum zh_bench_rw rw, const struct opt_ctx *ctx, const char *nr,
+		       uint32_t *every, int64_t *add)
+{
+	bool back = nr[0] == '-';
+	const char *why;
+	uint64_t v;
+
+	if (zh_bench_rw_is_object(rw))
+		return bad_value(ctx, "an object job takes no ':N' offset modifier");
+	if (zh_bench_rw_is_random(rw)) {
+		if (parse_u64(nr, &v, &why) != 0 || v == 0 || v > UINT32_MAX)
+			return bad_value(ctx,
+					 "expected a count of I/Os after ':', as in randread:8");
+		*every = (uint32_t)v;
+		return 0;
+	}
+	if (parse_size(nr + back, &v, NULL, &why) != 0 || v > ZH_BENCH_BS_MAX_BYTES * 1024ull)
+		return bad_value(ctx, "expected a size after ':', as in write:4k or read:-8k");
+	*add = back ? -(int64_t)v : (int64_t)v;
+	return 0;
+}
+
+static int opt_rw_sequencer(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(ctx->value, "sequential") != 0 && strcmp(ctx->value, "identical") != 0)
+		return bad_value(ctx, "expected sequential or identical");
+	job->seq_identical = strcmp(ctx->value, "identical") == 0;
+	return 0;
+}
+
 static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	static const struct choice modes[] = {
@@ -430,19 +469,31 @@ static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	    {"put", ZH_BENCH_RW_PUT},
 	    {"get", ZH_BENCH_RW_GET},
 	};
+	char mode[32];
+	const char *colon;
 	unsigned rw;
+	uint32_t every = 1;
+	int64_t add = 0;
 	int rc = need_value(ctx);
 
 	if (rc != 0)
 		return rc;
-	if (find_choice(ctx->value, modes, sizeof(modes) / sizeof(modes[0]), &rw) == 0) {
-		job->rw = (enum zh_bench_rw)rw;
-		return 0;
+	colon = strchr(ctx->value, ':');
+	snprintf(mode, sizeof(mode), "%.*s",
+		 (int)(colon != NULL ? (size_t)(colon - ctx->value) : strlen(ctx->value)),
+		 ctx->value);
+	if (find_choice(mode, modes, sizeof(modes) / sizeof(modes[0]), &rw) != 0)
+		return bad_value(ctx, "expected read, write, randread, randwrite, rw, readwrite, "
+				      "randrw, put or get");
+	if (colon != NULL) {
+		rc = rw_modifier((enum zh_bench_rw)rw, ctx, colon + 1, &every, &add);
+		if (rc != 0)
+			return rc;
 	}
-	if (strchr(ctx->value, ':') != NULL)
-		return bad_value(ctx, "':N' offset modifiers are not supported");
-	return bad_value(ctx, "expected read, write, randread, randwrite, rw, readwrite, randrw, "
-			      "put or get");
+	job->rw = (enum zh_bench_rw)rw;
+	job->seq_every = every;
+	job->seq_add = add;
+	return 0;
 }
 
 /*
@@ -1398,6 +1449,7 @@ static const struct opt_desc job_options[] = {
     O_STR("description", description, true),
     O_FN("rw", opt_rw),
     O_FN("readwrite", opt_rw),
+    O_FN("rw_sequencer", opt_rw_sequencer),
     O_FN("rwmixread", opt_rwmixread),
     O_FN("rwmixwrite", opt_rwmixwrite),
     O_FN("bs", opt_bs),
@@ -1624,6 +1676,7 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->random_pct[0] = 100;
 	job->random_pct[1] = 100;
 	job->lat_percentile = 100.0;
+	job->seq_every = 1;
 	zh_bench_bs_one(&job->bs[0], 4096);
 	zh_bench_bs_one(&job->bs[1], 4096);
 	job->iodepth = 1;
@@ -1765,10 +1818,17 @@ static int job_check_bs(const struct zh_bench_job *job, char *err, size_t err_le
 	if (job->lfsr && (!zh_bench_rw_is_random(job->rw) || one == 0 ||
 			  (job->blockalign[0] | job->blockalign[1]) != 0 ||
 			  job->dist.kind != ZH_BENCH_DIST_RANDOM || job->random_pct[0] < 100 ||
-			  job->random_pct[1] < 100)) {
+			  job->random_pct[1] < 100 || job->seq_every > 1)) {
 		set_err(err, err_len,
 			"job '%s': 'random_generator=lfsr' walks the blocks of a random job of one "
-			"size (no blockalign, random_distribution or percentage_random)",
+			"size (no blockalign, random_distribution, percentage_random or rw=MODE:N)",
+			job->name);
+		return -EINVAL;
+	}
+	if (job->verify && job->seq_add % (int64_t)(one != 0 ? one : 1) != 0) {
+		set_err(err, err_len,
+			"job '%s': with 'verify', an 'rw' offset modifier must be a multiple of bs "
+			"(verify keeps one record per block)",
 			job->name);
 		return -EINVAL;
 	}
@@ -1897,6 +1957,13 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		set_err(err, err_len,
 			"job '%s': 'thinktime' with 'rate' or 'rate_iops': give one, both pace the "
 			"job",
+			job->name);
+		return -EINVAL;
+	}
+	if (job->seq_every > 1 && (job->random_pct[0] < 100 || job->random_pct[1] < 100)) {
+		set_err(err, err_len,
+			"job '%s': 'percentage_random' and 'rw=MODE:N' both choose which I/Os "
+			"follow on: give one",
 			job->name);
 		return -EINVAL;
 	}

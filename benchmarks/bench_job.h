@@ -98,6 +98,15 @@ struct zh_bench_job {
 	 * (tausworthe, tausworthe64: fio's generators, taken as the default draw).
 	 */
 	bool lfsr;
+	/*
+	 * rw=MODE:N, fio's offset modifier: a random job takes a random offset every seq_every
+	 * I/Os (1: every one) and the others follow on from the direction's last I/O, or repeat
+	 * its offset (rw_sequencer=identical); a sequential one adds seq_add bytes after every
+	 * I/O (holes; negative: backwards).
+	 */
+	uint32_t seq_every;
+	bool seq_identical;
+	int64_t seq_add;
 	uint32_t iodepth;
 	uint32_t numjobs;
 	uint64_t size_bytes; /* 0: unset */

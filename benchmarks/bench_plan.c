@@ -175,6 +175,11 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, const stru
 			    "job '%s': every block size and offset=%llu must be multiples of the "
 			    "device's %u-byte block with direct=1",
 			    job->name, (unsigned long long)offset, block);
+	if (cfg->seq_add % (int64_t)block != 0)
+		return fail(err, err_len, -EINVAL,
+			    "job '%s': the 'rw' offset modifier must be a multiple of the device's "
+			    "%u-byte block with direct=1",
+			    job->name, block);
 	if (cfg->align[0] % block != 0 || cfg->align[1] % block != 0)
 		return fail(err, err_len, -EINVAL,
 			    "job '%s': blockalign must be a multiple of the device's %u-byte block "
@@ -275,6 +280,9 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .dist = job->dist,
 	    .random_pct = {job->random_pct[0], job->random_pct[1]},
 	    .lfsr = job->lfsr,
+	    .seq_every = job->seq_every,
+	    .seq_identical = job->seq_identical,
+	    .seq_add = job->seq_add,
 	    .rate_bps = {job->rate_bytes[0], job->rate_bytes[1]},
 	    .rate_iops = {job->rate_iops[0], job->rate_iops[1]},
 	    .rate_poisson = job->rate_poisson,

@@ -97,10 +97,13 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 
 		ZH_ASSERT(rc == 0); /* the job parser refuses what a generator cannot draw */
 	}
-	w->partly_random = w->random && (cfg->random_pct[0] < 100 || cfg->random_pct[1] < 100);
+	w->partly_random = w->random && (cfg->random_pct[0] < 100 || cfg->random_pct[1] < 100 ||
+					 cfg->seq_every > 1);
+	w->seq_left = cfg->seq_every;
 	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 ||
 		       cfg->bs_bytes == 0 || w->skewed || w->partly_random || w->realigned ||
-		       cfg->lat_target_ns != 0 || cfg->max_lat_ns != 0 || w->lfsr;
+		       cfg->lat_target_ns != 0 || cfg->max_lat_ns != 0 || w->lfsr ||
+		       cfg->seq_add != 0;
 	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
 	w->fill_rng = zh_bench_rand_seed(cfg->seed + cfg->iodepth);
 	w->slow_issue = w->slow_base;
@@ -309,21 +312,74 @@ static uint64_t place_random(struct zh_bench_worker *w, unsigned d, uint32_t len
 }
 
 /*
- * The slow path's offset for an I/O of \p len bytes in direction \p d. percentage_random: a
- * share of a random job's I/Os go where the direction's last one ended (fio's last_pos),
- * starting over at the region's start when it would not fit.
+ * rw=read:N (fio's ddir_seq_add): the first I/O at the region's start, each next one N bytes
+ * after the last one ended. One that would leave the region wraps, as fio's: to the start,
+ * or for N < 0 (backwards) to the region's end less |N|.
+ */
+static uint64_t place_seq_add(struct zh_bench_worker *w, uint32_t len)
+{
+	int64_t add = w->cfg.seq_add, region = (int64_t)w->cfg.region_bytes;
+	int64_t at = w->seq_add_begun ? (int64_t)w->seq_next_bytes + add : 0;
+
+	if (at < 0 || at + (int64_t)len > region)
+		at = add > 0 ? 0 : region + add;
+	/* A step back smaller than the I/O (read:-2k of 4k reads) must still fit. */
+	if (at + (int64_t)len > region)
+		at = region - (int64_t)len;
+	if (at < 0)
+		at = 0;
+	w->seq_add_begun = true;
+	w->seq_next_bytes = (uint64_t)at + len;
+	return w->cfg.region_offset_bytes + (uint64_t)at;
+}
+
+/*
+ * percentage_random's draw, or rw=randread:N's count: N I/Os from the region's start, then
+ * one random offset and N-1 others after each (fio's phase).
+ */
+static bool random_turn(struct zh_bench_worker *w, unsigned d)
+{
+	if (w->cfg.seq_every <= 1)
+		return rng_within_pct(w, w->cfg.random_pct[d]);
+	if (w->seq_left == 0) {
+		w->seq_left = w->cfg.seq_every - 1;
+		return true;
+	}
+	w->seq_left--;
+	return false;
+}
+
+/* rw_sequencer=identical: the direction's last offset again (the region's start if none). */
+static uint64_t same_again(struct zh_bench_worker *w, unsigned d, uint32_t len)
+{
+	uint64_t at = w->last_start[d];
+
+	return at + len <= w->cfg.region_bytes ? at : 0;
+}
+
+/*
+ * The slow path's offset for an I/O of \p len bytes in direction \p d. percentage_random or
+ * rw=randread:N: the I/Os that are not random go where the direction's last one ended (fio's
+ * last_pos; the region's start when it would not fit there) or, rw_sequencer=identical,
+ * where it began.
  */
 static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
 {
 	uint64_t at;
 
+	if (w->cfg.seq_add != 0)
+		return place_seq_add(w, len);
 	if (!w->partly_random)
 		return place_random(w, d, len);
-	if (!rng_within_pct(w, w->cfg.random_pct[d]))
-		return w->cfg.region_offset_bytes +
-		       follow_on(&w->last_end[d], len, w->cfg.region_bytes);
-	at = place_random(w, d, len) - w->cfg.region_offset_bytes;
-	w->last_end[d] = at + len;
+	if (!random_turn(w, d)) {
+		if (w->cfg.seq_identical)
+			return w->cfg.region_offset_bytes + same_again(w, d, len);
+		at = follow_on(&w->last_end[d], len, w->cfg.region_bytes);
+	} else {
+		at = place_random(w, d, len) - w->cfg.region_offset_bytes;
+		w->last_end[d] = at + len;
+	}
+	w->last_start[d] = at;
 	return w->cfg.region_offset_bytes + at;
 }
 

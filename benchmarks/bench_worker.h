@@ -62,6 +62,11 @@ struct zh_bench_worker_cfg {
 	/* blockalign: random offsets' boundary per direction when not the default; 0: default */
 	uint32_t align[ZH_BENCH_DIRS];
 	bool lfsr; /* random_generator=lfsr: every block once per pass, in a seeded order */
+	/* rw=MODE:N: a random offset every seq_every I/Os (following on, or the same offset
+	 * again with seq_identical, between), or seq_add bytes after each sequential I/O. */
+	uint32_t seq_every;
+	bool seq_identical;
+	int64_t seq_add;
 	uint32_t iodepth;
 	unsigned dev;
 	uint64_t region_offset_bytes;
@@ -123,9 +128,16 @@ struct zh_bench_worker {
 	/* random_distribution other than uniform: a generator per direction (slow path). */
 	bool skewed;
 	struct zh_bench_dist_gen dist[ZH_BENCH_DIRS];
-	/* percentage_random below 100: where each direction's last I/O ended (region bytes). */
+	/*
+	 * percentage_random below 100 or rw=randread:N: some I/Os follow on from where the
+	 * direction's last one ended or repeat where it began (region bytes); seq_left counts
+	 * the I/Os before the next random one (rw=randread:N).
+	 */
 	bool partly_random;
 	uint64_t last_end[ZH_BENCH_DIRS];
+	uint64_t last_start[ZH_BENCH_DIRS];
+	uint32_t seq_left;
+	bool seq_add_begun; /* rw=read:N: the first I/O placed */
 	uint64_t blocks;
 	uint64_t seq_next;
 	uint64_t seq_next_bytes; /* sizes that vary: where the next sequential I/O starts */

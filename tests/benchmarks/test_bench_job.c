@@ -1122,8 +1122,8 @@ Test(bench_job, rw_values)
 	    {"readwrite", ZH_BENCH_RW_RW},
 	    {"randrw", ZH_BENCH_RW_RANDRW},
 	};
-	static const char *const bad[] = {"trim", "randtrim", "trimwrite", "randread:8",
-					  "Read", "",	      "readx"};
+	static const char *const bad[] = {"trim", "randtrim", "trimwrite", "randread:0", "Read",
+					  "",	  "readx",    "read:4q",   "put:4",	 "read:"};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
 		zh_bench_job_defaults(&job);
@@ -1139,8 +1139,34 @@ Test(bench_job, rw_values)
 		ASSERT_ERR_HAS("for 'rw'");
 		cr_assert_eq(job.rw, ZH_BENCH_RW_READ);
 	}
-	cr_assert_eq(set("rw", "randread:8"), -EINVAL);
-	ASSERT_ERR_HAS("offset modifiers are not supported");
+	cr_assert_eq(set("rw", "randread:0"), -EINVAL);
+	ASSERT_ERR_HAS("expected a count of I/Os after ':', as in randread:8");
+	cr_assert_eq(set("rw", "write:4q"), -EINVAL);
+	ASSERT_ERR_HAS("expected a size after ':', as in write:4k or read:-8k");
+}
+
+/* fio's rw=MODE:N: a count for random modes, a signed size for sequential ones. */
+Test(bench_job, rw_offset_modifiers)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert(job.seq_every == 1 && job.seq_add == 0 && !job.seq_identical, "fio's defaults");
+	cr_assert_eq(set("rw", "randread:8"), 0, "%s", err);
+	cr_assert(job.rw == ZH_BENCH_RW_RANDREAD && job.seq_every == 8);
+	cr_assert_eq(set("rw", "read:-8k"), 0, "%s", err);
+	cr_assert(job.rw == ZH_BENCH_RW_READ && job.seq_add == -8192 && job.seq_every == 1);
+	cr_assert_eq(set("rw", "write:4k"), 0, "%s", err);
+	cr_assert_eq(job.seq_add, 4096);
+	cr_assert_eq(set("rw", "randwrite"), 0, "%s", err);
+	cr_assert(job.seq_add == 0 && job.seq_every == 1, "a plain mode clears the modifier");
+	cr_assert_eq(set("rw_sequencer", "identical"), 0, "%s", err);
+	cr_assert(job.seq_identical);
+	cr_assert_eq(set("rw_sequencer", "backwards"), -EINVAL);
+	ASSERT_ERR_HAS("expected sequential or identical");
+	cr_assert_eq(parse_str("[a]\nrw=randread:4\npercentage_random=50\n"), -EINVAL);
+	ASSERT_ERR_HAS("both choose which I/Os follow on");
+	cr_assert_eq(parse_str("[a]\nrw=write:6k\nverify=crc32c\n"), -EINVAL);
+	ASSERT_ERR_HAS("must be a multiple of bs");
+	cr_assert_eq(parse_str("[a]\nrw=write:8k\nverify=crc32c\n"), 0, "%s", err);
 }
 
 Test(bench_job, block_size)

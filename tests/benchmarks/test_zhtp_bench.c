@@ -1106,6 +1106,65 @@ Test(bench_zhtp, percentage_random_mixes_sequential_runs_into_a_random_job)
 	cr_assert(half >= 50 && half <= 160, "percentage_random=50: %u follow-on pairs", half);
 }
 
+/* The offsets of a 64 KiB job of 4 KiB I/Os at depth 1 with rw=\p rw and \p more, in KiB. */
+static unsigned offsets_kib(const char *rw, const char *more, unsigned *out)
+{
+	char args[512];
+	struct zh_bench_log_entry *e;
+	unsigned n;
+
+	snprintf(args, sizeof(args),
+		 "--name=s --filename=s.img --size=64k --bs=4k --iodepth=1 --direct=1 --rw=%s "
+		 "--write_lat_log=s --log_offset=1 %s",
+		 rw, more);
+	cr_assert_eq(run_bench(args), 0, "%s", slurp(err_path));
+	e = read_log("s_clat.1.log", &n);
+	cr_assert_eq(n, 16, "rw=%s: %u I/Os", rw, n);
+	for (unsigned i = 0; i < n; i++)
+		out[i] = (unsigned)(e[i].offset / 1024);
+	free(e);
+	return n;
+}
+
+/* rw=read:-8k and rw=write:4k: the offsets fio 3.33 gave on the same command lines. */
+Test(bench_zhtp, sequential_offset_modifiers_step_as_fio)
+{
+	static const unsigned back[16] = {0,  56, 52, 48, 44, 40, 36, 32,
+					  28, 24, 20, 16, 12, 8,  4,  0};
+	static const unsigned holes[16] = {0, 8, 16, 24, 32, 40, 48, 56,
+					   0, 8, 16, 24, 32, 40, 48, 56};
+	unsigned got[16];
+
+	offsets_kib("read:-8k", "", got);
+	for (int i = 0; i < 16; i++)
+		cr_assert_eq(got[i], back[i], "read:-8k, I/O %d", i + 1);
+	offsets_kib("write:4k", "", got);
+	for (int i = 0; i < 16; i++)
+		cr_assert_eq(got[i], holes[i], "write:4k, I/O %d", i + 1);
+}
+
+/*
+ * rw=randread:4: the first four from the region's start, then a random offset and three
+ * following on (or, rw_sequencer=identical, three more at it), as fio's.
+ */
+Test(bench_zhtp, random_offset_modifier_takes_a_random_offset_every_n)
+{
+	unsigned got[16];
+
+	offsets_kib("randread:4", "", got);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(got[i], 4u * i);
+	for (int i = 4; i < 16; i++) {
+		if (i % 4 != 0)
+			cr_assert(got[i] == got[i - 1] + 4 || got[i] == 0, "I/O %d: %u after %u",
+				  i + 1, got[i], got[i - 1]);
+	}
+	offsets_kib("randread:4", "--rw_sequencer=identical", got);
+	for (int i = 0; i < 16; i++)
+		cr_assert_eq(got[i], got[i - i % 4], "I/O %d", i + 1);
+	cr_assert_eq(got[0], 0);
+}
+
 /* offset_increment gives each clone its own region of one file: both verify clean. */
 Test(bench_zhtp, offset_increment_separates_clones_on_one_file)
 {
