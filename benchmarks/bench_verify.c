@@ -11,7 +11,6 @@
 
 #include "bench_verify.h"
 
-#include <errno.h>
 #include <isa-l/crc.h>
 #include <isa-l/crc64.h>
 #include <openssl/md5.h>
@@ -35,45 +34,6 @@ struct verify_hdr {
 };
 
 _Static_assert(sizeof(struct verify_hdr) == ZH_BENCH_VERIFY_HDR_BYTES, "header layout");
-
-static const struct {
-	const char *name;
-	uint32_t digest_bytes;
-} kinds[ZH_BENCH_VERIFY_KINDS] = {
-    [ZH_BENCH_VERIFY_CRC32C] = {"crc32c", 4},  [ZH_BENCH_VERIFY_CRC32] = {"crc32", 4},
-    [ZH_BENCH_VERIFY_CRC16] = {"crc16", 2},    [ZH_BENCH_VERIFY_CRC64] = {"crc64", 8},
-    [ZH_BENCH_VERIFY_MD5] = {"md5", 16},       [ZH_BENCH_VERIFY_SHA1] = {"sha1", 20},
-    [ZH_BENCH_VERIFY_SHA224] = {"sha224", 28}, [ZH_BENCH_VERIFY_SHA256] = {"sha256", 32},
-    [ZH_BENCH_VERIFY_SHA384] = {"sha384", 48}, [ZH_BENCH_VERIFY_SHA512] = {"sha512", 64},
-    [ZH_BENCH_VERIFY_META] = {"meta", 0},
-};
-
-int zh_bench_verify_kind_parse(const char *name)
-{
-	if (strcmp(name, "crc32c-intel") == 0)
-		return ZH_BENCH_VERIFY_CRC32C;
-	for (int k = 0; k < ZH_BENCH_VERIFY_KINDS; k++) {
-		if (strcmp(name, kinds[k].name) == 0)
-			return k;
-	}
-	return -EINVAL;
-}
-
-const char *zh_bench_verify_kind_name(enum zh_bench_verify_kind kind)
-{
-	ZH_ASSERT(kind < ZH_BENCH_VERIFY_KINDS);
-	return kinds[kind].name;
-}
-
-uint32_t zh_bench_verify_min_block(enum zh_bench_verify_kind kind)
-{
-	/* The header, the checksum and at least 8 bytes of payload, on a 64-byte grain. */
-	uint32_t need = ZH_BENCH_VERIFY_HDR_BYTES + kinds[kind].digest_bytes + 8;
-
-	ZH_ASSERT(kind < ZH_BENCH_VERIFY_KINDS);
-	need = (need + 63) / 64 * 64;
-	return need > ZH_BENCH_VERIFY_MIN_BLOCK ? need : ZH_BENCH_VERIFY_MIN_BLOCK;
-}
 
 /* \p kind's checksum of \p n bytes at \p p, in little-endian order for the CRCs. */
 static void checksum(enum zh_bench_verify_kind kind, const uint8_t *p, size_t n, uint8_t *out)
@@ -115,14 +75,14 @@ static void checksum(enum zh_bench_verify_kind kind, const uint8_t *p, size_t n,
 	case ZH_BENCH_VERIFY_KINDS:
 		return;
 	}
-	memcpy(out, &crc, kinds[kind].digest_bytes); /* little-endian: the low bytes */
+	memcpy(out, &crc, zh_bench_verify_digest_bytes(kind)); /* little-endian: the low bytes */
 }
 
 void zh_bench_verify_fill(void *block, uint32_t len, uint64_t offset, uint64_t seq,
 			  enum zh_bench_verify_kind kind)
 {
 	uint8_t *b = block;
-	uint32_t body = len - kinds[kind].digest_bytes;
+	uint32_t body = len - zh_bench_verify_digest_bytes(kind);
 	/* A seed of (offset, seq), so every write's payload differs; never zero. */
 	uint64_t x = ((offset * 0x9e3779b97f4a7c15ull) ^ (seq * 0xbf58476d1ce4e5b9ull)) | 1;
 	struct verify_hdr h = {.magic = VERIFY_MAGIC,
@@ -143,7 +103,7 @@ enum zh_bench_verify_result zh_bench_verify_check(const void *block, uint32_t le
 {
 	const uint8_t *b = block;
 	uint8_t sum[ZH_BENCH_VERIFY_DIGEST_MAX];
-	uint32_t body = len - kinds[kind].digest_bytes;
+	uint32_t body = len - zh_bench_verify_digest_bytes(kind);
 	struct verify_hdr h;
 
 	ZH_ASSERT(kind < ZH_BENCH_VERIFY_KINDS && len >= zh_bench_verify_min_block(kind));
@@ -156,7 +116,7 @@ enum zh_bench_verify_result zh_bench_verify_check(const void *block, uint32_t le
 	if (h.len != len)
 		return ZH_BENCH_VERIFY_BAD_LENGTH;
 	checksum(kind, b, body, sum);
-	if (memcmp(sum, b + body, kinds[kind].digest_bytes) != 0)
+	if (memcmp(sum, b + body, zh_bench_verify_digest_bytes(kind)) != 0)
 		return ZH_BENCH_VERIFY_BAD_CRC;
 	*got_seq = h.seq;
 	if (h.offset != offset)

@@ -54,6 +54,9 @@ int zh_bench_verify_kind_parse(const char *name);
 /** fio's name for \p kind ("crc32c", "md5", ...). */
 const char *zh_bench_verify_kind_name(enum zh_bench_verify_kind kind);
 
+/** The checksum's bytes at the block's end (0 for meta). */
+uint32_t zh_bench_verify_digest_bytes(enum zh_bench_verify_kind kind);
+
 /** The smallest block \p kind takes: ZH_BENCH_VERIFY_MIN_BLOCK, 128 for sha224 to sha512. */
 uint32_t zh_bench_verify_min_block(enum zh_bench_verify_kind kind);
 
