@@ -399,6 +399,22 @@ static int need_value(const struct opt_ctx *ctx)
 	return -EINVAL;
 }
 
+/* A two-way choice: \p off or \p on sets \p out; anything else is refused. */
+static int opt_either(const struct opt_ctx *ctx, const char *off, const char *on, bool *out)
+{
+	char why[64];
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(ctx->value, on) != 0 && strcmp(ctx->value, off) != 0) {
+		snprintf(why, sizeof(why), "expected %s or %s", off, on);
+		return bad_value(ctx, why);
+	}
+	*out = strcmp(ctx->value, on) == 0;
+	return 0;
+}
+
 /* One word an option takes, and what it means. */
 struct choice {
 	const char *name;
@@ -446,14 +462,7 @@ static int rw_modifier(enum zh_bench_rw rw, const struct opt_ctx *ctx, const cha
 
 static int opt_rw_sequencer(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	int rc = need_value(ctx);
-
-	if (rc != 0)
-		return rc;
-	if (strcmp(ctx->value, "sequential") != 0 && strcmp(ctx->value, "identical") != 0)
-		return bad_value(ctx, "expected sequential or identical");
-	job->seq_identical = strcmp(ctx->value, "identical") == 0;
-	return 0;
+	return opt_either(ctx, "sequential", "identical", &job->seq_identical);
 }
 
 static int opt_rw(struct zh_bench_job *job, const struct opt_ctx *ctx)
@@ -601,14 +610,7 @@ static int opt_sync(struct zh_bench_job *job, const struct opt_ctx *ctx)
 /* fio's linear (I/O evenly spaced, the default) or poisson (exponential gaps, same mean). */
 static int opt_rate_process(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	int rc = need_value(ctx);
-
-	if (rc != 0)
-		return rc;
-	if (strcmp(ctx->value, "linear") != 0 && strcmp(ctx->value, "poisson") != 0)
-		return bad_value(ctx, "expected linear or poisson");
-	job->rate_poisson = strcmp(ctx->value, "poisson") == 0;
-	return 0;
+	return opt_either(ctx, "linear", "poisson", &job->rate_poisson);
 }
 
 /* fio's startdelay=T or T-T2 (each clone draws its own from the range); seconds by default. */
@@ -701,14 +703,7 @@ static int opt_latency_percentile(struct zh_bench_job *job, const struct opt_ctx
 
 static int opt_thinktime_blocks_type(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	int rc = need_value(ctx);
-
-	if (rc != 0)
-		return rc;
-	if (strcmp(ctx->value, "complete") != 0 && strcmp(ctx->value, "issue") != 0)
-		return bad_value(ctx, "expected complete or issue");
-	job->think_on_issue = strcmp(ctx->value, "issue") == 0;
-	return 0;
+	return opt_either(ctx, "complete", "issue", &job->think_on_issue);
 }
 
 /* fio's gtod_reduce: all four disable_* options at once. */

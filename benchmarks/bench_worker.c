@@ -697,6 +697,21 @@ static int think_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 	return rc;
 }
 
+/*
+ * A parked or gated slot had its turn, and issuing it gave \p rc (-ECANCELED: the job issues
+ * no more). Unless it went out, it retires here, not by slot_retire(): the caller decides
+ * when the job ends.
+ */
+static void unparked(struct zh_reactor *r, struct zh_bench_slot *s, int rc)
+{
+	if (rc == 0)
+		return;
+	if (rc != -ECANCELED)
+		worker_fail(s->w, -rc);
+	zh_reactor_buf_put(r, s->buf);
+	s->buf = NULL;
+}
+
 /* ---- latency_target ------------------------------------------------------------------------ */
 
 static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s);
@@ -708,17 +723,10 @@ static void qd_release(struct zh_reactor *r, struct zh_bench_worker *w)
 	while (w->gated != NULL &&
 	       (!worker_may_issue(w) || (!w->qd_draining && w->inflight < w->qd.depth))) {
 		struct zh_bench_slot *s = w->gated;
-		int rc;
 
 		w->gated = s->next_parked;
 		w->gated_count--;
-		rc = worker_may_issue(w) ? slot_issue(r, s) : -ECANCELED;
-		if (rc == 0)
-			continue;
-		if (rc != -ECANCELED)
-			worker_fail(w, -rc);
-		zh_reactor_buf_put(r, s->buf);
-		s->buf = NULL;
+		unparked(r, s, worker_may_issue(w) ? slot_issue(r, s) : -ECANCELED);
 	}
 }
 
@@ -1053,18 +1061,11 @@ static void rate_release(struct zh_reactor *r, struct zh_bench_worker *w)
 		    w->parked_head[d] != NULL &&
 		    ((w->parked_head[d]->due_ns <= now && !w->thinking) || !worker_may_issue(w))) {
 			struct zh_bench_slot *s = rate_unpark(w, d);
-			int rc = !worker_may_issue(w)	? -ECANCELED
-				 : w->cfg.think_ns != 0 ? think_issue(r, s)
-							: slot_issue_dir(r, s);
 
-			if (rc == 0)
-				continue;
-			if (rc != -ECANCELED)
-				worker_fail(w, -rc);
-			/* Retired here, not by slot_retire(): the caller decides when the job ends.
-			 */
-			zh_reactor_buf_put(r, s->buf);
-			s->buf = NULL;
+			unparked(r, s,
+				 !worker_may_issue(w)	? -ECANCELED
+				 : w->cfg.think_ns != 0 ? think_issue(r, s)
+							: slot_issue_dir(r, s));
 		}
 	}
 	rate_arm(r, w);
