@@ -529,6 +529,33 @@ static int split_rw(const struct opt_ctx *ctx, char *buf, size_t buf_len, char *
 }
 
 /*
+ * fio's "READ[,WRITE[,TRIM]]" for an option no trim takes: \p dir gets the read and write
+ * fields (one field sets both; a missing or empty one is ""), and a trim field is refused as
+ * \p what ("a trim share").
+ */
+static int split_rw_dirs(const struct opt_ctx *ctx, char *buf, size_t buf_len, const char *dir[2],
+			 const char *what)
+{
+	char *field[3], why[96];
+	int n = need_value(ctx);
+
+	if (n == 0)
+		n = split_rw(ctx, buf, buf_len, field);
+	if (n < 0)
+		return n;
+	if (n == 3 && field[2][0] != '\0') {
+		snprintf(why, sizeof(why), "%s is not supported (no trims are issued)", what);
+		return bad_value(ctx, why);
+	}
+	for (int d = 0; d < 2; d++) {
+		const char *f = field[n == 1 ? 0 : d];
+
+		dir[d] = f != NULL ? f : "";
+	}
+	return 0;
+}
+
+/*
  * fio's per-direction pair "READ[,WRITE[,TRIM]]": one value applies to reads and writes, an
  * empty field leaves its direction unlimited. Sizes (rate=, bytes per second) take k/m/g
  * suffixes; counts (rate_iops=) are plain numbers.
@@ -1063,23 +1090,15 @@ static int parse_zones(char *list, struct zh_bench_dist *d, const char **why)
 /* fio's percentage_random=R[,W[,T]]: 0 to 100 each; an empty field leaves its direction. */
 static int opt_percentage_random(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	char buf[128], *field[3];
+	char buf[128];
+	const char *dir[2], *why;
 	uint64_t v[2] = {job->random_pct[0], job->random_pct[1]};
-	int n;
+	int rc = split_rw_dirs(ctx, buf, sizeof(buf), dir, "a trim share");
 
-	if (need_value(ctx) != 0)
-		return -EINVAL;
-	n = split_rw(ctx, buf, sizeof(buf), field);
-	if (n < 0)
-		return n;
-	if (n == 3 && field[2][0] != '\0')
-		return bad_value(ctx, "a trim share is not supported (no trims are issued)");
+	if (rc != 0)
+		return rc;
 	for (int d = 0; d < 2; d++) {
-		const char *f = field[n == 1 ? 0 : d], *why;
-
-		if (f == NULL || f[0] == '\0')
-			continue;
-		if (parse_u64(f, &v[d], &why) != 0 || v[d] > 100)
+		if (dir[d][0] != '\0' && (parse_u64(dir[d], &v[d], &why) != 0 || v[d] > 100))
 			return bad_value(ctx,
 					 "expected a percentage from 0 to 100, as in 50 or 90,10");
 	}
@@ -1173,21 +1192,15 @@ static int opt_bssplit(struct zh_bench_job *job, const struct opt_ctx *ctx)
  */
 static int opt_blockalign(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	char buf[128], *field[3];
+	char buf[128];
+	const char *dir[2], *why;
 	uint32_t v[2] = {job->blockalign[0], job->blockalign[1]};
-	int n;
+	int rc = split_rw_dirs(ctx, buf, sizeof(buf), dir, "a trim alignment");
 
-	if (need_value(ctx) != 0)
-		return -EINVAL;
-	n = split_rw(ctx, buf, sizeof(buf), field);
-	if (n < 0)
-		return n;
-	if (n == 3 && field[2][0] != '\0')
-		return bad_value(ctx, "a trim alignment is not supported (no trims are issued)");
+	if (rc != 0)
+		return rc;
 	for (int d = 0; d < 2; d++) {
-		const char *f = field[n == 1 ? 0 : d], *why;
-
-		if (f[0] != '\0' && parse_bs_bytes(f, &v[d], &why) != 0)
+		if (dir[d][0] != '\0' && parse_bs_bytes(dir[d], &v[d], &why) != 0)
 			return bad_value(ctx, why);
 	}
 	job->blockalign[0] = v[0];
