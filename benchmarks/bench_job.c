@@ -28,6 +28,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -709,6 +710,55 @@ static int opt_latency_window(struct zh_bench_job *job, const struct opt_ctx *ct
 static int opt_max_latency(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	return latency_value(ctx, &job->max_lat_ns);
+}
+
+/* ss=METRIC:LIMIT[%], METRIC one of iops, bw, iops_slope, bw_slope (fio's). */
+static int opt_steadystate(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	static const char *const metrics[] = {"iops", "iops_slope", "bw", "bw_slope"};
+	const char *colon;
+	char *end;
+	double limit;
+	int rc = need_value(ctx), m = 0;
+
+	if (rc != 0)
+		return rc;
+	colon = strchr(ctx->value, ':');
+	while (colon != NULL && m < 4 &&
+	       (strlen(metrics[m]) != (size_t)(colon - ctx->value) ||
+		strncmp(ctx->value, metrics[m], strlen(metrics[m])) != 0))
+		m++;
+	if (colon == NULL || m == 4)
+		return bad_value(ctx, "expected iops, iops_slope, bw or bw_slope, a ':' and a "
+				      "limit, as in iops_slope:0.3%");
+	errno = 0;
+	limit = strtod(colon + 1, &end);
+	if (end == colon + 1 || errno != 0 || !(limit > 0.0) || !isfinite(limit) ||
+	    (end[0] != '\0' && strcmp(end, "%") != 0))
+		return bad_value(ctx,
+				 "expected a limit above 0 after ':', as in iops:10% or bw:1m");
+	job->ss.bw = m >= 2;
+	job->ss.slope = m % 2 == 1;
+	job->ss.pct = end[0] == '%';
+	job->ss.limit = limit;
+	return 0;
+}
+
+/* ss_dur: whole seconds (the judgement samples once a second), an hour at most. */
+static int opt_steadystate_duration(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why;
+	uint64_t ns;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (parse_time_ns(ctx->value, &ns, &why) != 0)
+		return bad_value(ctx, why);
+	if (ns % 1000000000ull != 0 || ns / 1000000000ull > ZH_BENCH_SS_SECONDS_MAX)
+		return bad_value(ctx, "expected whole seconds, up to an hour, as in 30s");
+	job->ss.seconds = (uint32_t)(ns / 1000000000ull);
+	return 0;
 }
 
 /* latency_percentile: one percentage above 0, up to 100 (fio's list form is not needed). */
@@ -1539,6 +1589,12 @@ static const struct opt_desc job_options[] = {
     O_FN("latency_percentile", opt_latency_percentile),
     O_BOOL("latency_run", lat_run),
     O_FN("max_latency", opt_max_latency),
+    O_FN("steadystate", opt_steadystate),
+    O_FN("ss", opt_steadystate),
+    O_FN("steadystate_duration", opt_steadystate_duration),
+    O_FN("ss_dur", opt_steadystate_duration),
+    O_TIME("steadystate_ramp_time", ss_ramp_ns),
+    O_TIME("ss_ramp", ss_ramp_ns),
     O_FN("verify", opt_verify),
     O_BOOL("do_verify", do_verify),
     O_BOOL("verify_fatal", verify_fatal),
@@ -1684,6 +1740,8 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->random_pct[0] = 100;
 	job->random_pct[1] = 100;
 	job->lat_percentile = 100.0;
+	/* fio's default criterion; it only applies once ss_dur is set. */
+	job->ss = (struct zh_bench_ss_opts){.slope = true, .pct = true, .limit = 0.01};
 	job->seq_every = 1;
 	zh_bench_bs_one(&job->bs[0], 4096);
 	zh_bench_bs_one(&job->bs[1], 4096);
@@ -1958,6 +2016,11 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		set_err(err, err_len,
 			"job '%s': 'latency_target' and 'max_latency' are for block jobs without "
 			"'verify', 'thinktime' or a rate (those pace the job or judge it apart)",
+			job->name);
+		return -EINVAL;
+	}
+	if (job->ss.seconds != 0 && zh_bench_rw_is_object(job->rw)) {
+		set_err(err, err_len, "job '%s': 'ss_dur' (steady state) is for block jobs",
 			job->name);
 		return -EINVAL;
 	}

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "benchmarks/bench_bs.h"
+#include "benchmarks/bench_ss.h"
 #include "benchmarks/bench_data.h"
 #include "benchmarks/bench_dist.h"
 #include "numa/zh_platform.h"
@@ -218,6 +219,12 @@ struct zh_bench_job {
 	double lat_percentile;
 	bool lat_run;
 	uint64_t max_lat_ns;
+	/*
+	 * Steady state (bench_ss.h): ss= says what holds still (fio's default iops_slope:0.01%),
+	 * ss_dur (whole seconds; 0: off) over how long, ss_ramp when judging starts.
+	 */
+	struct zh_bench_ss_opts ss;
+	uint64_t ss_ramp_ns;
 	/*
 	 * What fio's gtod_reduce turns off (or each on its own): the submission, completion and
 	 * total latency histograms, and the bandwidth and IOPS samples. Block jobs only.

@@ -313,6 +313,8 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .lat_percentile = job->lat_percentile,
 	    .lat_run = job->lat_run,
 	    .max_lat_ns = job->max_lat_ns,
+	    .ss = job->ss.seconds != 0,
+	    .ss_ramp_ns = job->ss_ramp_ns,
 	};
 	for (unsigned d = 0; d < 2; d++) {
 		uint32_t grain = cfg->bs_bytes != 0 ? cfg->bs_bytes : cfg->bs[d].min_bytes;
@@ -469,7 +471,7 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 			if (pw->reactor != r)
 				continue;
 			depth += pw->cfg.iodepth;
-			timers += 6; /* start, ramp, end, sample, log, rate: bench_worker.h */
+			timers += 7; /* start, ramp, end, sample, log, rate, ss: bench_worker.h */
 			bufs[k] += pw->cfg.iodepth;
 		}
 		depth_max = depth > depth_max ? depth : depth_max;

@@ -75,6 +75,7 @@ void zh_bench_result_init(struct zh_bench_result *res, const struct zh_bench_job
 	res->latency_target_ns = job->lat_target_ns;
 	res->latency_window_ns = job->lat_window_ns;
 	res->latency_percentile = job->lat_percentile;
+	res->ss = job->ss;
 	res->ioengine_requested = job->ioengine;
 	res->fsync_asked = job->fsync_blocks != 0;
 	res->pct_list = job->pct_list;
@@ -491,6 +492,29 @@ static void print_verify(FILE *out, const struct zh_bench_verify_report *v)
 	fputc('\n', out);
 }
 
+/* fio's metric name and limit for ss=: "iops_slope", "bw" ... */
+static const char *ss_metric(const struct zh_bench_ss_opts *o)
+{
+	if (o->bw)
+		return o->slope ? "bw_slope" : "bw";
+	return o->slope ? "iops_slope" : "iops";
+}
+
+/* fio's "steadystate : attained=yes, bw=... (...), iops=..., iops slope=1.677%" line. */
+static void print_steadystate(FILE *out, const struct zh_bench_result *r)
+{
+	char iops_s[32], bw_s[32], bw_alt[32];
+
+	if (r->ss.seconds == 0)
+		return;
+	format_scaled(iops_s, sizeof(iops_s), (uint64_t)r->ss_iops_mean, 4, false, "");
+	format_scaled(bw_s, sizeof(bw_s), (uint64_t)r->ss_bw_mean, 4, true, "B/s");
+	format_scaled(bw_alt, sizeof(bw_alt), (uint64_t)r->ss_bw_mean, 4, false, "B/s");
+	fprintf(out, "  steadystate  : attained=%s, bw=%s (%s), iops=%s, %s %s=%.3f%s\n",
+		r->ss_attained ? "yes" : "no", bw_s, bw_alt, iops_s, r->ss.bw ? "bw" : "iops",
+		r->ss.slope ? "slope" : "mean dev", r->ss_criterion, r->ss.pct ? "%" : "");
+}
+
 static void print_job(FILE *out, const struct zh_bench_result *results, size_t n,
 		      const struct zh_bench_result *r, const char *when)
 {
@@ -521,6 +545,7 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 
 	fprintf(out, "  cpu          : usr=%3.2f%%, sys=%3.2f%%, ctx=%" PRIu64 ", majf=0, minf=0\n",
 		r->usr_cpu_pct, r->sys_cpu_pct, r->ctx);
+	print_steadystate(out, r);
 	/* fio prints this line for every job; only a latency_target makes it say anything. */
 	if (r->latency_target_ns != 0)
 		fprintf(out,
@@ -833,6 +858,34 @@ static int json_add_latency_target(cJSON *job, const struct zh_bench_result *r)
 	return 0;
 }
 
+/* fio's "steadystate" object: the criterion asked and met, and the last window's samples. */
+static int json_add_steadystate(cJSON *job, const struct zh_bench_result *r)
+{
+	cJSON *o = cJSON_AddObjectToObject(job, "steadystate"), *data, *iops, *bw;
+	char ss[64], criterion[64];
+
+	snprintf(ss, sizeof(ss), "%s:%f%s", ss_metric(&r->ss), r->ss.limit, r->ss.pct ? "%" : "");
+	snprintf(criterion, sizeof(criterion), "%f%s", r->ss_criterion, r->ss.pct ? "%" : "");
+	if (o == NULL || !add_str(o, "ss", ss) || !add_num(o, "duration", r->ss.seconds) ||
+	    !add_num(o, "attained", r->ss_attained) || !add_str(o, "criterion", criterion) ||
+	    !add_num(o, "max_deviation", r->ss_deviation) || !add_num(o, "slope", r->ss_slope))
+		return -ENOMEM;
+	data = cJSON_AddObjectToObject(o, "data");
+	if (data == NULL || !add_num(data, "bw_mean", (double)(uint64_t)r->ss_bw_mean) ||
+	    !add_num(data, "iops_mean", (double)(uint64_t)r->ss_iops_mean))
+		return -ENOMEM;
+	iops = cJSON_AddArrayToObject(data, "iops");
+	bw = cJSON_AddArrayToObject(data, "bw");
+	if (iops == NULL || bw == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < r->ss_samples; i++) {
+		if (!cJSON_AddItemToArray(iops, cJSON_CreateNumber((double)r->ss_iops[i])) ||
+		    !cJSON_AddItemToArray(bw, cJSON_CreateNumber((double)r->ss_bw[i])))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size_t n,
 			const struct zh_bench_result *r)
 {
@@ -872,6 +925,8 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	    !add_num(job, "ctx", (double)r->ctx) || !add_num(job, "majf", 0) ||
 	    !add_num(job, "minf", 0) || json_add_latency_target(job, r) != 0 ||
 	    !add_num(job, "iops_per_cpu_second", iops_per_cpu_second(r)))
+		return -ENOMEM;
+	if (r->ss.seconds != 0 && json_add_steadystate(job, r) != 0)
 		return -ENOMEM;
 	if (r->verify.ran && json_add_verify(job, &r->verify) != 0)
 		return -ENOMEM;

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "bench_bs.h"
+#include "bench_ss.h"
 #include "bench_stats.h"
 
 enum { ZH_BENCH_DIR_READ = 0, ZH_BENCH_DIR_WRITE = 1, ZH_BENCH_DIRS = 2 };
@@ -68,6 +69,16 @@ struct zh_bench_result {
 	uint64_t latency_target_ns;
 	uint64_t latency_window_ns;
 	double latency_percentile;
+	/*
+	 * Steady state (ss.seconds 0: none): attained or not, the last judgement and the last
+	 * window's samples (ss_iops and ss_bw, ss_samples each, heap memory the results' owner
+	 * frees; NULL in status snapshots).
+	 */
+	struct zh_bench_ss_opts ss;
+	bool ss_attained;
+	double ss_criterion, ss_deviation, ss_slope, ss_iops_mean, ss_bw_mean;
+	uint32_t ss_samples;
+	uint64_t *ss_iops, *ss_bw;
 	/* The job's block sizes, [0] reads and [1] writes, as the JSON job options echo them. */
 	struct zh_bench_bs bs[2];
 	/* What the job file said, "" if nothing. */

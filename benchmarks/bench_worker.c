@@ -75,6 +75,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	zh_timer_init(&w->sample_timer);
 	zh_timer_init(&w->log_timer);
 	zh_timer_init(&w->rate_timer);
+	zh_timer_init(&w->ss_timer);
 	/* xorshift64* needs a non-zero state. */
 	w->rng = cfg->seed * 0x9e3779b97f4a7c15ull + 1;
 	ZH_ASSERT(cfg->region_bytes >= cfg->bs_max_bytes);
@@ -1241,6 +1242,10 @@ static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint6
 	/* Rare (once or twice a job) and it does not block: the CPU columns start here too. */
 	getrusage(RUSAGE_SELF, &w->usage_begin);
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		w->done_before_ios += w->st[d].ios;
+		w->done_before_bytes += w->st[d].bytes;
+	}
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
 		zh_bench_dir_stats_reset(&w->st[d]);
 		w->interval_ios[d] = 0;
 		w->interval_bytes[d] = 0;
@@ -1250,6 +1255,39 @@ static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint6
 	w->measure_full = w->cfg.lat_kinds == ZH_BENCH_LAT_ALL && !w->cfg.unified_mixed;
 	w->measure_start_ns = now;
 	w->last_sample_ns = now;
+}
+
+/* Steady state: publish what the job has completed so far, and again in a second. */
+static void ss_fired(struct zh_reactor *r, struct zh_timer *t)
+{
+	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, ss_timer);
+	/* Relaxed: only this reactor stores the count. */
+	uint64_t i = atomic_load_explicit(&w->ss_count, memory_order_relaxed);
+	uint64_t ios = w->done_before_ios, bytes = w->done_before_bytes;
+
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		ios += w->st[d].ios;
+		bytes += w->st[d].bytes;
+	}
+	atomic_store_explicit(&w->ss_ios[i % ZH_BENCH_SS_RING], ios, memory_order_relaxed);
+	atomic_store_explicit(&w->ss_bytes[i % ZH_BENCH_SS_RING], bytes, memory_order_relaxed);
+	/* Pairs with the acquire loads in zh_bench_worker_ss_sample(). */
+	atomic_store_explicit(&w->ss_count, i + 1, memory_order_release);
+	ZH_ASSERT(zh_reactor_timer_start(r, t, t->deadline_ns + 1000000000ull, ss_fired) == 0);
+}
+
+bool zh_bench_worker_ss_sample(const struct zh_bench_worker *w, uint64_t i, uint64_t *ios,
+			       uint64_t *bytes)
+{
+	uint64_t n = atomic_load_explicit(&w->ss_count, memory_order_acquire);
+
+	if (i >= n || n - i > ZH_BENCH_SS_RING - 1)
+		return false;
+	*ios = atomic_load_explicit(&w->ss_ios[i % ZH_BENCH_SS_RING], memory_order_relaxed);
+	*bytes = atomic_load_explicit(&w->ss_bytes[i % ZH_BENCH_SS_RING], memory_order_relaxed);
+	/* The slot may have been rewritten while read: then the ring moved past it. */
+	n = atomic_load_explicit(&w->ss_count, memory_order_acquire);
+	return n - i <= ZH_BENCH_SS_RING - 1;
 }
 
 static void ramp_fired(struct zh_reactor *r, struct zh_timer *t)
@@ -1297,6 +1335,7 @@ static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_
 	zh_reactor_timer_cancel(r, &w->sample_timer);
 	zh_reactor_timer_cancel(r, &w->log_timer);
 	zh_reactor_timer_cancel(r, &w->rate_timer);
+	zh_reactor_timer_cancel(r, &w->ss_timer);
 	if (!w->measuring)
 		measure_begin(r, w, now);
 	worker_sample(w, now);
@@ -1336,6 +1375,8 @@ static int worker_arm_timers(struct zh_reactor *r, struct zh_bench_worker *w, ui
 	if (rc == 0)
 		rc = zh_reactor_timer_start(r, &w->sample_timer, now + ZH_BENCH_SAMPLE_NS,
 					    sample_fired);
+	if (rc == 0 && w->cfg.ss)
+		rc = zh_reactor_timer_start(r, &w->ss_timer, now + w->cfg.ss_ramp_ns, ss_fired);
 	if (rc == 0 && w->cfg.log_kinds != 0) {
 		uint64_t window =
 		    (w->cfg.log_avg_ms > 0 ? w->cfg.log_avg_ms * 1000000ull : ZH_BENCH_SAMPLE_NS);

@@ -26,6 +26,8 @@
 
 /* fio's bw_avg_time/iops_avg_time: one bandwidth and IOPS sample per 500 ms. */
 #define ZH_BENCH_SAMPLE_NS (500ull * 1000 * 1000)
+/* Steady-state samples a worker keeps for the control thread, which reads them within a tick. */
+#define ZH_BENCH_SS_RING 8
 
 /* The latency histograms a job keeps (all unless disable_* or gtod_reduce). */
 #define ZH_BENCH_LAT_SLAT 1u
@@ -108,6 +110,8 @@ struct zh_bench_worker_cfg {
 	double lat_percentile;
 	bool lat_run;
 	uint64_t max_lat_ns; /* max_latency: a slower I/O fails the job (ETIMEDOUT); 0: off */
+	bool ss;	     /* steady state: publish a sample every second after ss_ramp */
+	uint64_t ss_ramp_ns;
 	bool bw_samples_off; /* disable_bw_measurement: no bandwidth or IOPS samples */
 };
 
@@ -174,6 +178,15 @@ struct zh_bench_worker {
 	bool qd_draining;
 	struct zh_bench_slot *gated;
 	uint32_t gated_count;
+	/*
+	 * Steady state: every second from ss_ramp on, the I/Os and bytes completed since the
+	 * job began (statistics resets included: done_before_*), in a ring the control thread
+	 * reads (zh_bench_worker_ss_sample()).
+	 */
+	struct zh_timer ss_timer;
+	uint64_t done_before_ios, done_before_bytes;
+	_Atomic uint64_t ss_count;
+	_Atomic uint64_t ss_ios[ZH_BENCH_SS_RING], ss_bytes[ZH_BENCH_SS_RING];
 	uint32_t inflight;
 	bool stopping;
 	bool measuring;
@@ -234,6 +247,14 @@ void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg);
  * still waiting out its startdelay ends without starting. Idempotent; nothing once done.
  */
 void zh_bench_worker_stop_msg(struct zh_reactor *r, void *arg);
+
+/**
+ * Control thread: the I/Os and bytes \p w had completed at its steady-state sample \p i
+ * (0, 1, ... a second apart). \return false while that sample is not published yet, or once
+ * the ring has moved past it.
+ */
+bool zh_bench_worker_ss_sample(const struct zh_bench_worker *w, uint64_t i, uint64_t *ios,
+			       uint64_t *bytes);
 /** Message to the worker's reactor: copy current stats into snap[], then bump snap_seq. */
 void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg);
 

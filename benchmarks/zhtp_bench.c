@@ -24,6 +24,17 @@
 #define WATCH_TICK_NS	 (50ull * 1000 * 1000)
 #define ETA_PERIOD_NS	 (1000ull * 1000 * 1000)
 
+/*
+ * Steady state for one result: the group's jobs summed with group_reporting (as fio judges
+ * it), else one job clone. `next` is the workers' next sample to take, `prev` the counts at
+ * the one before.
+ */
+struct ss_unit {
+	bool on, stopped;
+	struct zh_bench_ss ss;
+	uint64_t next;
+};
+
 struct bench_group {
 	struct zh_bench_plan plan;
 	struct zh_bench_worker workers[ZH_BENCH_WORKERS_MAX];
@@ -31,6 +42,9 @@ struct bench_group {
 	struct zh_engine *engine;
 	struct rusage usage_start;
 	uint64_t start_ns;
+	bool merged; /* a job has group_reporting: the group is one result */
+	struct ss_unit ss[ZH_BENCH_WORKERS_MAX];
+	uint64_t ss_prev[ZH_BENCH_WORKERS_MAX][2];
 };
 
 _Static_assert(ZH_BENCH_BUSY_POLL_MAX_NS == ZH_ENGINE_BUSY_POLL_MAX_NS, "--busy-poll bound");
@@ -208,6 +222,62 @@ static void result_add_reactor(struct zh_bench_result *res, const struct bench_g
  * for the whole process over the group (it includes the kernel's io-wq workers) and shared
  * evenly among the group's results.
  */
+/* ---- steady state ------------------------------------------------------------------------- */
+
+/* The unit (result) worker \p i counts in. */
+static unsigned ss_unit_of(const struct bench_group *g, unsigned i)
+{
+	return g->merged ? 0 : i;
+}
+
+/* Before the group starts: a judge for each result whose job asks for steady state. */
+static int ss_start(struct bench_group *g)
+{
+	memset(g->ss, 0, sizeof(g->ss));
+	memset(g->ss_prev, 0, sizeof(g->ss_prev));
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		const struct zh_bench_job *job = g->plan.workers[i].job;
+		struct ss_unit *u = &g->ss[ss_unit_of(g, i)];
+
+		if (job->ss.seconds == 0 || u->on)
+			continue;
+		if (zh_bench_ss_init(&u->ss, &job->ss) < 0)
+			return -ENOMEM;
+		u->on = true;
+	}
+	return 0;
+}
+
+static void ss_end(struct bench_group *g)
+{
+	for (unsigned u = 0; u < g->plan.worker_count; u++) {
+		if (g->ss[u].on)
+			zh_bench_ss_fini(&g->ss[u].ss);
+		g->ss[u].on = false;
+	}
+}
+
+/* A result's steady-state figures and last window (heap copies the results' owner frees). */
+static void ss_result(struct zh_bench_result *res, const struct ss_unit *unit)
+{
+	const struct zh_bench_ss *ss = &unit->ss;
+	uint32_t n = ss->count < ss->o.seconds ? ss->count : ss->o.seconds;
+
+	if (!unit->on)
+		return;
+	res->ss_attained = ss->attained;
+	res->ss_criterion = ss->criterion;
+	res->ss_deviation = ss->deviation;
+	res->ss_slope = ss->slope;
+	res->ss_iops_mean = ss->iops_mean;
+	res->ss_bw_mean = ss->bw_mean;
+	res->ss_iops = calloc(n > 0 ? n : 1, sizeof(uint64_t));
+	res->ss_bw = calloc(n > 0 ? n : 1, sizeof(uint64_t));
+	/* Without memory the report leaves the window out; the judgement is still there. */
+	if (res->ss_iops != NULL && res->ss_bw != NULL)
+		res->ss_samples = zh_bench_ss_window(ss, res->ss_iops, res->ss_bw);
+}
+
 static double cpu_seconds(const struct rusage *ru)
 {
 	return tv_seconds(ru->ru_utime) + tv_seconds(ru->ru_stime);
@@ -235,19 +305,18 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 			    struct zh_bench_result *out)
 {
 	const struct rusage *start = usage_begin(g, snapshot);
-	bool merged = false;
 	size_t n = 0;
 	unsigned first = 0;
 	double usr, sys;
 	uint64_t switches;
 
-	for (unsigned i = 0; i < g->plan.worker_count; i++)
-		merged = merged || g->plan.workers[i].job->group_reporting;
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
 		const struct zh_bench_worker *w = &g->workers[i];
 
-		if (!merged || n == 0) {
+		if (!g->merged || n == 0) {
 			zh_bench_result_init(&out[n++], g->plan.workers[i].job, g->plan.groupid);
+			if (!snapshot)
+				ss_result(&out[n - 1], &g->ss[n - 1]);
 			first = i;
 		}
 		result_add(&out[n - 1], w, snapshot);
@@ -365,6 +434,49 @@ static int status_report(struct bench_group *g, const struct bench_output *o,
 }
 
 /*
+ * Take unit \p u's next second if every worker in it has published it: the sum of their
+ * I/Os and bytes since their last sample. \return false when one has not yet.
+ */
+static bool ss_take(struct bench_group *g, unsigned u)
+{
+	struct ss_unit *unit = &g->ss[u];
+	uint64_t now[ZH_BENCH_WORKERS_MAX][2], ios = 0, bytes = 0;
+
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		if (ss_unit_of(g, i) != u || !g->workers[i].cfg.ss)
+			continue;
+		if (!zh_bench_worker_ss_sample(&g->workers[i], unit->next, &now[i][0], &now[i][1]))
+			return false;
+	}
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		if (ss_unit_of(g, i) != u || !g->workers[i].cfg.ss)
+			continue;
+		ios += now[i][0] - g->ss_prev[i][0];
+		bytes += now[i][1] - g->ss_prev[i][1];
+		g->ss_prev[i][0] = now[i][0];
+		g->ss_prev[i][1] = now[i][1];
+	}
+	/* Sample 0 only sets where the first second starts. */
+	if (unit->next++ > 0 && zh_bench_ss_add(&unit->ss, ios, bytes)) {
+		unit->stopped = true;
+		for (unsigned i = 0; i < g->plan.worker_count; i++) {
+			if (ss_unit_of(g, i) == u)
+				post_to_worker(g, i, zh_bench_worker_stop_msg);
+		}
+	}
+	return true;
+}
+
+/* Every watch tick: feed each judge the seconds its workers have published. */
+static void ss_watch(struct bench_group *g)
+{
+	for (unsigned u = 0; u < g->plan.worker_count; u++) {
+		while (g->ss[u].on && !g->ss[u].stopped && ss_take(g, u))
+			;
+	}
+}
+
+/*
  * exitall (exitall_on_error): once a clone of such a job is done (with an error), every other
  * worker of the group is told to stop, as fio stops the group. \return true once told.
  */
@@ -403,6 +515,7 @@ static void group_watch(struct bench_group *g, const struct bench_output *o,
 		logs_drain(g);
 		if (!stopped)
 			stopped = group_exitall(g);
+		ss_watch(g);
 		now = zh_clock_ns();
 		if (o->eta && now - last_eta >= ETA_PERIOD_NS)
 			eta_print(g, o, last_ios, &last_eta);
@@ -491,6 +604,14 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 		return rc;
 	}
 	rc = zh_bench_plan_build(&g->plan, groupid, jobs, count, err, sizeof(err));
+	g->merged = false;
+	for (unsigned i = 0; i < count; i++)
+		g->merged |= jobs[i].group_reporting;
+	if (rc == 0 && ss_start(g) < 0) {
+		zh_bench_plan_close(&g->plan);
+		snprintf(err, sizeof(err), "no memory for the steady-state windows");
+		rc = -ENOMEM;
+	}
 
 	g->plan.engine_opts.idle_poll = o->idle_poll;
 	g->plan.engine_opts.busy_poll_ns = o->busy_poll_ns;
@@ -503,6 +624,7 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 		getrusage(RUSAGE_SELF, &ru);
 		if (rc == 0)
 			*n_res = results_build(g, false, &ru, res);
+		ss_end(g);
 		group_end(g);
 	}
 	if (rc < 0)
@@ -561,6 +683,10 @@ static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 		rc = report(o, all, n_all);
 	for (size_t i = 0; rc == 0 && i < n_all; i++)
 		rc = all[i].error != 0 ? -all[i].error : 0;
+	for (size_t i = 0; i < n_all; i++) {
+		free(all[i].ss_iops);
+		free(all[i].ss_bw);
+	}
 	free(all);
 	free(res);
 	free(g);

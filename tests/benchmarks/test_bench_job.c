@@ -1420,6 +1420,36 @@ Test(bench_job, random_generator)
 	}
 }
 
+Test(bench_job, steadystate_options)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(job.ss.seconds, 0, "off until ss_dur");
+	cr_assert(job.ss.slope && job.ss.pct && !job.ss.bw && job.ss.limit == 0.01,
+		  "fio's default iops_slope:0.01%%");
+	cr_assert_eq(set("ss", "iops:10%"), 0, "%s", err);
+	cr_assert(!job.ss.bw && !job.ss.slope && job.ss.pct && job.ss.limit == 10.0);
+	cr_assert_eq(set("steadystate", "bw_slope:1048576"), 0, "%s", err);
+	cr_assert(job.ss.bw && job.ss.slope && !job.ss.pct && job.ss.limit == 1048576.0);
+	cr_assert_eq(set("ss_dur", "30s"), 0, "%s", err);
+	cr_assert_eq(job.ss.seconds, 30);
+	cr_assert_eq(set("steadystate_duration", "2m"), 0, "%s", err);
+	cr_assert_eq(job.ss.seconds, 120);
+	cr_assert_eq(set("ss_ramp", "10s"), 0, "%s", err);
+	cr_assert_eq(job.ss_ramp_ns, 10 * SEC_NS);
+	for (int i = 0; i < 5; i++) {
+		static const char *const bad[] = {"iops", "lat:10%", "iops:0", "iops:x%",
+						  "iops:5%%"};
+
+		cr_assert_eq(set("ss", bad[i]), -EINVAL, "%s", bad[i]);
+		ASSERT_ERR_HAS("for 'ss'");
+	}
+	cr_assert_eq(set("ss_dur", "1500ms"), -EINVAL);
+	ASSERT_ERR_HAS("expected whole seconds");
+	cr_assert_eq(set("ss_dur", "2h"), -EINVAL);
+	cr_assert_eq(parse_str("[a]\nrw=put\nsize=1m\nss_dur=10\n"), -EINVAL);
+	ASSERT_ERR_HAS("'ss_dur' (steady state) is for block jobs");
+}
+
 Test(bench_job, filesize_nrfiles_and_unlink)
 {
 	cr_assert_eq(parse_str("[a]\nfilesize=2g\nsize=1g\nnrfiles=1\nunlink=1\n[b]\n"), 0, "%s",

@@ -797,3 +797,43 @@ Test(bench_report, latency_target_line_and_keys_as_fio)
 	cr_assert_eq(num_at(job, "latency_window"), 1000000, "microseconds, as fio");
 	cJSON_Delete(root);
 }
+
+/* Steady state: fio's line under cpu and its JSON object, keys in fio's order. */
+Test(bench_report, steadystate_line_and_object_as_fio)
+{
+	static uint64_t iops[2] = {20444, 20892}, bw[2] = {83740444, 85573632};
+	static const char *const keys[] = {
+	    "ss", "duration", "attained", "criterion", "max_deviation", "slope", "data"};
+	const cJSON *ss, *item;
+	char *text;
+	cJSON *root;
+
+	fill_read_job(&res[0]);
+	res[0].ss =
+	    (struct zh_bench_ss_opts){.slope = true, .pct = true, .limit = 20.0, .seconds = 2};
+	res[0].ss_attained = true;
+	res[0].ss_criterion = 1.677;
+	res[0].ss_iops_mean = 20668;
+	res[0].ss_bw_mean = 84657038;
+	res[0].ss_samples = 2;
+	res[0].ss_iops = iops;
+	res[0].ss_bw = bw;
+	text = report_normal(1);
+	cr_assert_not_null(strstr(text, "  steadystate  : attained=yes, bw=80.7MiB/s (84.7MB/s), "
+					"iops=20.7k, iops slope=1.677%\n"),
+			   "%s", text);
+	free(text);
+	root = report_json(1);
+	ss = obj_at(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0),
+		    "steadystate");
+	item = ss->child;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++, item = item->next)
+		cr_assert_str_eq(item->string, keys[i]);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ss, "ss")),
+			 "iops_slope:20.000000%");
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ss, "criterion")),
+			 "1.677000%");
+	cr_assert_eq(
+	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj_at(ss, "data"), "iops")), 2);
+	cJSON_Delete(root);
+}

@@ -1503,6 +1503,48 @@ Test(bench_zhtp, unlink_removes_the_jobs_file_when_its_group_is_done)
 	cr_assert_eq(access(path, F_OK), -1, "unlink=1 left the file");
 }
 
+/* ---- steady state ------------------------------------------------------------------------- */
+
+/*
+ * A limit every window meets: two clones summed (group_reporting, as fio judges a group) end
+ * after the ramp and one full window, long before the runtime, with fio's steadystate object.
+ */
+Test(bench_zhtp, steady_state_ends_the_group_once_attained)
+{
+	cJSON *root = run_json("--name=s --filename=dev.img --size=4m --rw=randread --direct=1 "
+			       "--numjobs=2 --group_reporting --time_based --runtime=60 "
+			       "--ss=iops:100% --ss_dur=2s --ss_ramp=1s");
+	const cJSON *job = job_at(root, 0);
+	const cJSON *ss = cJSON_GetObjectItemCaseSensitive(job, "steadystate");
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(ss, "data");
+	double iops = num(job, "read", "iops"), mean = num(ss, "data", "iops_mean");
+
+	cr_assert_lt(top(job, "job_runtime"), 20000, "%.0f ms", top(job, "job_runtime"));
+	cr_assert_eq(num(job, "steadystate", "attained"), 1);
+	cr_assert_eq(num(job, "steadystate", "duration"), 2);
+	cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(ss, "ss")),
+			 "iops:100.000000%");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(data, "iops")), 2);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(data, "bw")), 2);
+	/* The group's sum, not one clone's: the window's mean is near the job's IOPS. */
+	cr_assert(mean > iops * 0.5 && mean < iops * 2.0, "window mean %.0f, job %.0f", mean, iops);
+	cr_assert_float_eq(num(ss, "data", "bw_mean"), mean * 4096, mean * 4096 * 0.01);
+	cJSON_Delete(root);
+}
+
+/* A limit no window meets: the job runs its runtime and says it did not attain. */
+Test(bench_zhtp, steady_state_not_attained_runs_the_runtime)
+{
+	cJSON *root = run_json("--name=s --filename=dev.img --size=4m --rw=randread --direct=1 "
+			       "--time_based --runtime=3500ms --ss=iops_slope:0.000001% "
+			       "--ss_dur=2s");
+	const cJSON *job = job_at(root, 0);
+
+	cr_assert_geq(top(job, "job_runtime"), 3499);
+	cr_assert_eq(num(job, "steadystate", "attained"), 0);
+	cJSON_Delete(root);
+}
+
 /* ---- latency_target and max_latency -------------------------------------------------------- */
 
 /*
