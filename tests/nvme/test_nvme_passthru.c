@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <libnvme.h>
+#include <linux/magic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -292,4 +294,45 @@ Test(nvme_file, non_owner_opens_with_atime)
 	zh_nvme_dev_close(dev);
 	cr_assert_eq(setresuid(0, 0, 0), 0);
 	unlink(path);
+}
+
+/* The opcode a real device on \p dir gives a write and a read from registered buffer 1. */
+static void prep_on(const char *dir, uint8_t *write_op, uint8_t *read_op)
+{
+	struct zh_nvme_dev *dev;
+	struct zh_nvme_dev_opts o = {.create_size_bytes = 1 << 20};
+	struct zh_nvme_req r = rw(ZH_NVME_OP_WRITE, 0, 4096, 0);
+	struct io_uring_sqe sqe;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/nvme-prep-%d.img", dir, (int)getpid());
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0, "%s", path);
+	r.buf_index = 1;
+	cr_assert_eq(zh_nvme_dev_prep(dev, &sqe, &r), 0);
+	*write_op = sqe.opcode;
+	r.op = ZH_NVME_OP_READ;
+	cr_assert_eq(zh_nvme_dev_prep(dev, &sqe, &r), 0);
+	*read_op = sqe.opcode;
+	zh_nvme_dev_close(dev);
+	unlink(path);
+}
+
+/*
+ * On tmpfs every request goes to an io-wq worker, where WRITE_FIXED contends for the ring's
+ * lock: writes there take the plain opcode (nvme.c, file_on_tmpfs); reads, and both on any
+ * other file system, keep the fixed ones.
+ */
+Test(nvme_file, writes_on_tmpfs_skip_the_fixed_opcode)
+{
+	struct statfs sfs;
+	uint8_t w, r;
+
+	prep_on(ZH_TEST_SCRATCH_DIR, &w, &r);
+	if (statfs(ZH_TEST_SCRATCH_DIR, &sfs) == 0 && sfs.f_type != TMPFS_MAGIC)
+		cr_assert(w == IORING_OP_WRITE_FIXED && r == IORING_OP_READ_FIXED);
+	if (statfs("/dev/shm", &sfs) != 0 || sfs.f_type != TMPFS_MAGIC)
+		cr_skip_test("/dev/shm is not tmpfs here");
+	prep_on("/dev/shm", &w, &r);
+	cr_assert_eq(w, IORING_OP_WRITE);
+	cr_assert_eq(r, IORING_OP_READ_FIXED);
 }
