@@ -28,7 +28,7 @@
 
 #include <assert.h>
 #include <errno.h>
-#include <math.h>
+#include <float.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,6 +282,22 @@ static int parse_time_in(const char *s, const char *bare_unit, const char *expec
 static int parse_time_ns(const char *s, uint64_t *ns, const char **why)
 {
 	return parse_time_in(s, "", "expected a time like 30, 500ms or 2m", ns, why);
+}
+
+/* A decimal number from 0 up to \p max, as fio's float options take it. */
+static int parse_real(const char *s, double max, double *out)
+{
+	char *end = NULL;
+	double v;
+
+	if (!is_digit(s[0]) && s[0] != '.')
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || *end != '\0' || !(v >= 0.0 && v <= max))
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 static int parse_bool(const char *s, bool *out, const char **why)
@@ -715,31 +731,35 @@ static int opt_max_latency(struct zh_bench_job *job, const struct opt_ctx *ctx)
 /* ss=METRIC:LIMIT[%], METRIC one of iops, bw, iops_slope, bw_slope (fio's). */
 static int opt_steadystate(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	static const char *const metrics[] = {"iops", "iops_slope", "bw", "bw_slope"};
+	static const struct choice metrics[] = {
+	    {"iops", 0}, {"iops_slope", 1}, {"bw", 2}, {"bw_slope", 3}};
+	char metric[16], limit_s[64];
 	const char *colon;
-	char *end;
+	unsigned m;
+	size_t len;
+	bool pct;
 	double limit;
-	int rc = need_value(ctx), m = 0;
+	int rc = need_value(ctx);
 
 	if (rc != 0)
 		return rc;
 	colon = strchr(ctx->value, ':');
-	while (colon != NULL && m < 4 &&
-	       (strlen(metrics[m]) != (size_t)(colon - ctx->value) ||
-		strncmp(ctx->value, metrics[m], strlen(metrics[m])) != 0))
-		m++;
-	if (colon == NULL || m == 4)
+	if (colon != NULL)
+		snprintf(metric, sizeof(metric), "%.*s", (int)(colon - ctx->value), ctx->value);
+	if (colon == NULL || find_choice(metric, metrics, 4, &m) != 0)
 		return bad_value(ctx, "expected iops, iops_slope, bw or bw_slope, a ':' and a "
 				      "limit, as in iops_slope:0.3%");
-	errno = 0;
-	limit = strtod(colon + 1, &end);
-	if (end == colon + 1 || errno != 0 || !(limit > 0.0) || !isfinite(limit) ||
-	    (end[0] != '\0' && strcmp(end, "%") != 0))
-		return bad_value(ctx,
-				 "expected a limit above 0 after ':', as in iops:10% or bw:1m");
+	len = strlen(colon + 1);
+	pct = len > 0 && colon[len] == '%';
+	if (len - pct >= sizeof(limit_s))
+		return bad_value(ctx, "too long");
+	snprintf(limit_s, sizeof(limit_s), "%.*s", (int)(len - pct), colon + 1);
+	if (parse_real(limit_s, DBL_MAX, &limit) != 0 || !(limit > 0.0))
+		return bad_value(
+		    ctx, "expected a limit above 0 after ':', as in iops:10% or bw_slope:1048576");
 	job->ss.bw = m >= 2;
 	job->ss.slope = m % 2 == 1;
-	job->ss.pct = end[0] == '%';
+	job->ss.pct = pct;
 	job->ss.limit = limit;
 	return 0;
 }
@@ -764,15 +784,12 @@ static int opt_steadystate_duration(struct zh_bench_job *job, const struct opt_c
 /* latency_percentile: one percentage above 0, up to 100 (fio's list form is not needed). */
 static int opt_latency_percentile(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	char *end;
 	double v;
 	int rc = need_value(ctx);
 
 	if (rc != 0)
 		return rc;
-	errno = 0;
-	v = strtod(ctx->value, &end);
-	if (end == ctx->value || *end != '\0' || errno != 0 || !(v > 0.0 && v <= 100.0))
+	if (parse_real(ctx->value, 100.0, &v) != 0 || !(v > 0.0))
 		return bad_value(ctx, "expected a percentage above 0, up to 100, as in 99.9");
 	job->lat_percentile = v;
 	return 0;
@@ -1064,22 +1081,6 @@ static int parse_bs_split(char *field, struct zh_bench_bs *bs, const char **why)
 }
 
 /* ---- random_distribution (bench_dist.h) ---- */
-
-/* A decimal number from 0 up to \p max, as fio's float options take it. */
-static int parse_real(const char *s, double max, double *out)
-{
-	char *end = NULL;
-	double v;
-
-	if (!is_digit(s[0]) && s[0] != '.')
-		return -EINVAL;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !(v >= 0.0 && v <= max))
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
 
 /* "P[:CENTER]" after "zipf:" or "pareto:". */
 static int parse_dist_param(char *rest, struct zh_bench_dist *d, const char **why)
