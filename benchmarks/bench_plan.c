@@ -317,10 +317,9 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .ss_ramp_ns = job->ss_ramp_ns,
 	};
 	for (unsigned d = 0; d < 2; d++) {
-		uint32_t grain = cfg->bs_bytes != 0 ? cfg->bs_bytes : cfg->bs[d].min_bytes;
-
 		/* The default grain stays 0, which keeps a job of one size on the fast path. */
-		if (zh_bench_rw_is_random(job->rw) && job->blockalign[d] != grain)
+		if (zh_bench_rw_is_random(job->rw) &&
+		    job->blockalign[d] != zh_bench_default_grain(cfg, d))
 			cfg->align[d] = job->blockalign[d];
 	}
 	cfg->start_delay_ns = job_start_delay(job, cfg->seed);

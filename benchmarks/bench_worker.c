@@ -34,15 +34,10 @@ struct zh_bench_slot {
 	struct zh_bench_slot *next_parked;
 };
 
-/*
- * The grain of direction \p d's random offsets: blockalign, else the one size or the
- * direction's smallest (fio's default blockalign).
- */
+/* The grain of direction \p d's random offsets: blockalign, else fio's default. */
 static uint32_t dir_grain(const struct zh_bench_worker_cfg *cfg, unsigned d)
 {
-	if (cfg->align[d] != 0)
-		return cfg->align[d];
-	return cfg->bs_bytes != 0 ? cfg->bs_bytes : cfg->bs[d].min_bytes;
+	return cfg->align[d] != 0 ? cfg->align[d] : zh_bench_default_grain(cfg, d);
 }
 
 int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker_cfg *cfg)
@@ -1244,8 +1239,6 @@ static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint6
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
 		w->done_before_ios += w->st[d].ios;
 		w->done_before_bytes += w->st[d].bytes;
-	}
-	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
 		zh_bench_dir_stats_reset(&w->st[d]);
 		w->interval_ios[d] = 0;
 		w->interval_bytes[d] = 0;

@@ -115,6 +115,12 @@ struct zh_bench_worker_cfg {
 	bool bw_samples_off; /* disable_bw_measurement: no bandwidth or IOPS samples */
 };
 
+/* fio's default blockalign for direction \p d: the one size, or the direction's smallest. */
+static inline uint32_t zh_bench_default_grain(const struct zh_bench_worker_cfg *cfg, unsigned d)
+{
+	return cfg->bs_bytes != 0 ? cfg->bs_bytes : cfg->bs[d].min_bytes;
+}
+
 struct zh_bench_slot;
 
 struct zh_bench_worker {

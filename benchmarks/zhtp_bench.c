@@ -26,8 +26,8 @@
 
 /*
  * Steady state for one result: the group's jobs summed with group_reporting (as fio judges
- * it), else one job clone. `next` is the workers' next sample to take, `prev` the counts at
- * the one before.
+ * it), else one job clone. `next` is the workers' next sample to take (bench_group's ss_prev
+ * holds each worker's counts at the one before).
  */
 struct ss_unit {
 	bool on, stopped;
@@ -217,11 +217,6 @@ static void result_add_reactor(struct zh_bench_result *res, const struct bench_g
 	res->reactor.reactors += m->reactors;
 }
 
-/*
- * One result per clone, or one per group with group_reporting (as fio). CPU time is measured
- * for the whole process over the group (it includes the kernel's io-wq workers) and shared
- * evenly among the group's results.
- */
 /* ---- steady state ------------------------------------------------------------------------- */
 
 /* The unit (result) worker \p i counts in. */
@@ -261,7 +256,6 @@ static void ss_end(struct bench_group *g)
 static void ss_result(struct zh_bench_result *res, const struct ss_unit *unit)
 {
 	const struct zh_bench_ss *ss = &unit->ss;
-	uint32_t n = ss->count < ss->o.seconds ? ss->count : ss->o.seconds;
 
 	if (!unit->on)
 		return;
@@ -271,8 +265,8 @@ static void ss_result(struct zh_bench_result *res, const struct ss_unit *unit)
 	res->ss_slope = ss->slope;
 	res->ss_iops_mean = ss->iops_mean;
 	res->ss_bw_mean = ss->bw_mean;
-	res->ss_iops = calloc(n > 0 ? n : 1, sizeof(uint64_t));
-	res->ss_bw = calloc(n > 0 ? n : 1, sizeof(uint64_t));
+	res->ss_iops = calloc(ss->o.seconds, sizeof(uint64_t));
+	res->ss_bw = calloc(ss->o.seconds, sizeof(uint64_t));
 	/* Without memory the report leaves the window out; the judgement is still there. */
 	if (res->ss_iops != NULL && res->ss_bw != NULL)
 		res->ss_samples = zh_bench_ss_window(ss, res->ss_iops, res->ss_bw);
@@ -301,6 +295,11 @@ static const struct rusage *usage_begin(const struct bench_group *g, bool snapsh
 	return begin != NULL ? begin : &g->usage_start;
 }
 
+/*
+ * One result per clone, or one per group with group_reporting (as fio). CPU time is measured
+ * for the whole process (it includes the kernel's io-wq workers) from the measure's start
+ * (usage_begin) and shared evenly among the group's results.
+ */
 static size_t results_build(const struct bench_group *g, bool snapshot, const struct rusage *ru,
 			    struct zh_bench_result *out)
 {
