@@ -121,7 +121,7 @@ static int zoned_init(struct zh_bench_dist_gen *g, const struct zh_bench_dist *d
 		g->zone_first[i + 1] =
 		    (uint64_t)((unsigned __int128)g->blocks * range / ZH_BENCH_DIST_WHOLE);
 	}
-	return access == ZH_BENCH_DIST_WHOLE && range == ZH_BENCH_DIST_WHOLE ? 0 : -EINVAL;
+	return access == ZH_BENCH_DIST_WHOLE && range <= ZH_BENCH_DIST_WHOLE ? 0 : -EINVAL;
 }
 
 /* A zone by its share of the accesses, then a block in it; a zone too small for one block

@@ -1000,33 +1000,32 @@ static int parse_share(const char *s, uint32_t *share, const char **why)
 }
 
 /*
- * Shares given add up to the whole; entries without one split what is left evenly (the last
- * takes the rounding). fio accepts other sums and then gives what is missing to one size (the
- * last after sorting by share), which hides a typo, so they are refused.
+ * Entries without a share (\p missing) split what the given ones leave evenly, the last taking
+ * the rounding. The given shares may add up to at most the whole, and to exactly the whole when
+ * none is missing and \p exact: fio accepts other bssplit sums and then gives what is missing
+ * to one size (the last after sorting by share), which hides a typo, so those are refused.
  */
-static int split_fill(struct zh_bench_bs *bs, const bool *missing, const char **why)
+static int shares_fill(uint32_t *share, const bool *missing, uint32_t count, bool exact)
 {
 	uint64_t given = 0;
 	uint32_t missing_count = 0, left, last = 0;
 
-	for (uint32_t i = 0; i < bs->split_count; i++) {
-		given += missing[i] ? 0 : bs->split_share[i];
+	for (uint32_t i = 0; i < count; i++) {
+		given += missing[i] ? 0 : share[i];
 		missing_count += missing[i];
 	}
 	if (given > ZH_BENCH_BS_SHARE_WHOLE ||
-	    (missing_count == 0 && given != ZH_BENCH_BS_SHARE_WHOLE)) {
-		*why = "the percentages must add up to 100";
+	    (exact && missing_count == 0 && given != ZH_BENCH_BS_SHARE_WHOLE))
 		return -EINVAL;
-	}
 	left = ZH_BENCH_BS_SHARE_WHOLE - (uint32_t)given;
-	for (uint32_t i = 0; i < bs->split_count; i++) {
+	for (uint32_t i = 0; i < count; i++) {
 		if (missing[i]) {
-			bs->split_share[i] = left / missing_count;
+			share[i] = left / missing_count;
 			last = i;
 		}
 	}
 	if (missing_count > 0)
-		bs->split_share[last] += left % missing_count;
+		share[last] += left % missing_count;
 	return 0;
 }
 
@@ -1077,7 +1076,11 @@ static int parse_bs_split(char *field, struct zh_bench_bs *bs, const char **why)
 			bs->max_bytes = bs->split_bytes[i];
 		bs->split_count++;
 	}
-	return split_fill(bs, missing, why);
+	if (shares_fill(bs->split_share, missing, bs->split_count, true) != 0) {
+		*why = "the percentages must add up to 100";
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* ---- random_distribution (bench_dist.h) ---- */
@@ -1106,10 +1109,15 @@ static int parse_dist_param(char *rest, struct zh_bench_dist *d, const char **wh
 	return 0;
 }
 
-/* "A/R:A/R...": A% of the accesses to the next R% of the blocks; both add up to 100. */
+/*
+ * "A/R:A/R...": A% of the accesses to the next R% of the blocks. As in fio, the accesses add up
+ * to 100, the ranges to at most 100 (the rest of the file is not touched), and zones without a
+ * range ("20/" or "20", as fio's examples/rand-zones.fio ends) split what the others leave.
+ */
 static int parse_zones(char *list, struct zh_bench_dist *d, const char **why)
 {
-	uint64_t access = 0, range = 0;
+	bool missing[ZH_BENCH_ZONES_MAX] = {false};
+	uint64_t access = 0;
 
 	d->zone_count = 0;
 	for (char *rest = list; rest != NULL;) {
@@ -1120,19 +1128,20 @@ static int parse_zones(char *list, struct zh_bench_dist *d, const char **why)
 			*why = "at most 256 zones";
 			return -EINVAL;
 		}
-		if (range_pct == NULL) {
-			*why = "a zone is ACCESS%/RANGE%, as in zoned:60/10:30/20:8/30:2/40";
-			return -EINVAL;
-		}
+		missing[i] = range_pct == NULL || *range_pct == '\0';
+		d->zone_range[i] = 0;
 		if (parse_share(access_pct, &d->zone_access[i], why) != 0 ||
-		    parse_share(range_pct, &d->zone_range[i], why) != 0)
+		    (!missing[i] && parse_share(range_pct, &d->zone_range[i], why) != 0))
 			return -EINVAL;
 		access += d->zone_access[i];
-		range += d->zone_range[i];
 		d->zone_count++;
 	}
-	if (access != ZH_BENCH_DIST_WHOLE || range != ZH_BENCH_DIST_WHOLE) {
-		*why = "the zones' accesses and ranges must each add up to 100";
+	if (access != ZH_BENCH_DIST_WHOLE) {
+		*why = "the zones' accesses must add up to 100";
+		return -EINVAL;
+	}
+	if (shares_fill(d->zone_range, missing, d->zone_count, false) != 0) {
+		*why = "the zones' ranges must add up to at most 100";
 		return -EINVAL;
 	}
 	return 0;

@@ -116,6 +116,25 @@ Test(bench_dist, zones_get_their_share_of_the_accesses)
 		assert_share(hits[z], d.zone_access[z] / 1e6, "zone");
 }
 
+/* Ranges adding up to less than 100% leave the rest of the blocks untouched, as in fio. */
+Test(bench_dist, zones_short_of_the_whole_leave_the_tail_alone)
+{
+	struct zh_bench_dist d = {.kind = ZH_BENCH_DIST_ZONED,
+				  .zone_count = 2,
+				  .zone_access = {700000, 300000},
+				  .zone_range = {100000, 150000}};
+	struct zh_bench_dist_gen g = gen(d, 1000);
+	uint64_t first = 0;
+
+	for (int i = 0; i < DRAWS; i++) {
+		uint64_t b = zh_bench_dist_next(&g);
+
+		cr_assert_lt(b, 250, "block %llu past the zones' 25%%", (unsigned long long)b);
+		first += b < 100;
+	}
+	assert_share(first, 0.7, "first zone");
+}
+
 /* The scatter and the centre move ranks to blocks one to one, for any block count. */
 Test(bench_dist, every_rank_has_its_own_block)
 {
@@ -160,6 +179,10 @@ Test(bench_dist, init_refuses_what_it_cannot_draw)
 				      .zone_count = 2,
 				      .zone_access = {500000, 400000},
 				      .zone_range = {500000, 500000}};
+	struct zh_bench_dist too_wide = {.kind = ZH_BENCH_DIST_ZONED,
+					 .zone_count = 2,
+					 .zone_access = {500000, 500000},
+					 .zone_range = {500000, 600000}};
 
 	cr_assert_eq(
 	    zh_bench_dist_init(&g, &(struct zh_bench_dist){.kind = ZH_BENCH_DIST_ZIPF, .param = 0},
@@ -176,6 +199,7 @@ Test(bench_dist, init_refuses_what_it_cannot_draw)
 		10, 1),
 	    -EINVAL);
 	cr_assert_eq(zh_bench_dist_init(&g, &zones, 10, 1), -EINVAL);
+	cr_assert_eq(zh_bench_dist_init(&g, &too_wide, 10, 1), -EINVAL);
 }
 
 /* zh_bench_perm: every value of [0, n) exactly once, for sizes at and around powers of 2. */

@@ -267,6 +267,20 @@ Test(bench_job, tiobench_example)
 	}
 }
 
+/* fio's examples/rand-zones.fio: a zoned distribution whose last zone has no range. */
+Test(bench_job, rand_zones_example)
+{
+	const struct zh_bench_job *j;
+
+	cr_assert_eq(parse_fixture("rand-zones.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 1);
+	j = &jf.jobs[0];
+	cr_assert_eq(j->dist.kind, ZH_BENCH_DIST_ZONED);
+	cr_assert_eq(j->dist.zone_count, 3);
+	cr_assert(j->dist.zone_access[0] == 500000 && j->dist.zone_range[0] == 50000);
+	cr_assert(j->dist.zone_access[2] == 200000 && j->dist.zone_range[2] == 800000);
+}
+
 /* fio's examples/latency-profile.fio: latency_target in microseconds, lfsr offsets. */
 Test(bench_job, latency_profile_example)
 {
@@ -1481,6 +1495,18 @@ Test(bench_job, random_distribution)
 	cr_assert_eq(job.dist.zone_count, 4);
 	cr_assert_eq(job.dist.zone_access[2], 80000);
 	cr_assert_eq(job.dist.zone_range[3], 400000);
+	/* fio's examples/rand-zones.fio: the last zone's range is what the others leave. */
+	cr_assert_eq(set("random_distribution", "zoned:50/5:30/15:20/"), 0, "%s", err);
+	cr_assert_eq(job.dist.zone_count, 3);
+	cr_assert_eq(job.dist.zone_range[1], 150000);
+	cr_assert_eq(job.dist.zone_range[2], 800000);
+	cr_assert_eq(set("random_distribution", "zoned:40/10:30:30"), 0, "%s", err);
+	cr_assert(job.dist.zone_range[1] == 450000 && job.dist.zone_range[2] == 450000,
+		  "two zones without a range split the 90%% left");
+	cr_assert_eq(set("random_distribution", "zoned:1/:1/:98/1"), 0, "%s", err);
+	cr_assert(job.dist.zone_range[0] == 495000 && job.dist.zone_range[1] == 495000);
+	cr_assert_eq(set("random_distribution", "zoned:60/10:40/15"), 0, "%s", err);
+	cr_assert_eq(job.dist.zone_range[1], 150000, "ranges under 100%% are kept, as in fio");
 	cr_assert_eq(set("random_distribution", "random"), 0, "%s", err);
 	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_RANDOM);
 }
@@ -1515,9 +1541,11 @@ Test(bench_job, random_distribution_refusals)
 	    {"pareto:0", "pareto takes an h between 0 and 1"},
 	    {"zipf:1.2:1", "the centre is a fraction"},
 	    {"zipf:1.2:0.5:1", "the centre is a fraction"},
-	    {"zoned:60/10:30/20", "must each add up to 100"},
-	    {"zoned:60:40/100", "a zone is ACCESS%/RANGE%"},
-	    {"zoned:60/10:40", "a zone is ACCESS%/RANGE%"},
+	    {"zoned:60/10:30/20", "accesses must add up to 100"},
+	    {"zoned:60/10:50/", "accesses must add up to 100"},
+	    {"zoned:60/60:40/50", "ranges must add up to at most 100"},
+	    {"zoned:60/60:30/50:10/", "ranges must add up to at most 100"},
+	    {"zoned:/10:100/90", "with at most 4 decimals"},
 	    {"zoned:60/x:40/100", "with at most 4 decimals"},
 	    {"normal:10", "normal and zoned_abs are not supported"},
 	    {"zoned_abs:60/10g:40/20g", "normal and zoned_abs are not supported"},
