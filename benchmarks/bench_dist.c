@@ -106,9 +106,12 @@ static uint64_t pareto_rank(struct zh_bench_dist_gen *g)
 
 /* ---- zoned ---------------------------------------------------------------------------------- */
 
-static int zoned_init(struct zh_bench_dist_gen *g, const struct zh_bench_dist *d)
+/* Where each zone ends: relative ranges scale to the blocks; absolute ones divide by a block. */
+static int zoned_init(struct zh_bench_dist_gen *g, const struct zh_bench_dist *d,
+		      uint32_t block_bytes)
 {
 	uint64_t access = 0, range = 0;
+	bool absolute = d->kind == ZH_BENCH_DIST_ZONED_ABS;
 
 	if (d->zone_count == 0 || d->zone_count > ZH_BENCH_ZONES_MAX)
 		return -EINVAL;
@@ -116,12 +119,26 @@ static int zoned_init(struct zh_bench_dist_gen *g, const struct zh_bench_dist *d
 	g->zone_first[0] = 0;
 	for (uint32_t i = 0; i < d->zone_count; i++) {
 		access += d->zone_access[i];
-		range += d->zone_range[i];
+		if (absolute && d->zone_bytes[i] > UINT64_MAX - range)
+			return -ERANGE;
+		range += absolute ? d->zone_bytes[i] : d->zone_range[i];
 		g->zone_upto[i] = (uint32_t)access;
 		g->zone_first[i + 1] =
-		    (uint64_t)((unsigned __int128)g->blocks * range / ZH_BENCH_DIST_WHOLE);
+		    absolute ? range / block_bytes
+			     : (uint64_t)((unsigned __int128)g->blocks * range / ZH_BENCH_DIST_WHOLE);
 	}
-	return access == ZH_BENCH_DIST_WHOLE && range <= ZH_BENCH_DIST_WHOLE ? 0 : -EINVAL;
+	if (access != ZH_BENCH_DIST_WHOLE || (!absolute && range > ZH_BENCH_DIST_WHOLE))
+		return -EINVAL;
+	return g->zone_first[d->zone_count] <= g->blocks ? 0 : -ERANGE;
+}
+
+uint64_t zh_bench_dist_span_bytes(const struct zh_bench_dist *d)
+{
+	uint64_t span = 0;
+
+	for (uint32_t i = 0; d->kind == ZH_BENCH_DIST_ZONED_ABS && i < d->zone_count; i++)
+		span = d->zone_bytes[i] > UINT64_MAX - span ? UINT64_MAX : span + d->zone_bytes[i];
+	return span;
 }
 
 /* A zone by its share of the accesses, then a block in it; a zone too small for one block
@@ -181,16 +198,17 @@ uint64_t zh_bench_dist_place(const struct zh_bench_dist_gen *g, uint64_t rank)
 	uint64_t x;
 
 	ZH_ASSERT(rank < g->blocks);
-	if (g->kind == ZH_BENCH_DIST_ZONED || g->kind == ZH_BENCH_DIST_RANDOM)
+	if (g->kind == ZH_BENCH_DIST_ZONED || g->kind == ZH_BENCH_DIST_ZONED_ABS ||
+	    g->kind == ZH_BENCH_DIST_RANDOM)
 		return rank;
 	x = zh_bench_perm_at(&g->scatter, rank) + g->offset;
 	return x >= g->blocks ? x - g->blocks : x;
 }
 
 int zh_bench_dist_init(struct zh_bench_dist_gen *g, const struct zh_bench_dist *d, uint64_t blocks,
-		       uint64_t seed)
+		       uint32_t block_bytes, uint64_t seed)
 {
-	ZH_ASSERT(blocks > 0);
+	ZH_ASSERT(blocks > 0 && block_bytes > 0);
 	*g = (struct zh_bench_dist_gen){.kind = d->kind, .blocks = blocks};
 	g->rng = zh_bench_rand_seed(seed);
 	zh_bench_perm_init(&g->scatter, blocks, next_u64(g));
@@ -213,7 +231,8 @@ int zh_bench_dist_init(struct zh_bench_dist_gen *g, const struct zh_bench_dist *
 		g->pareto_pow = log(d->param) / log(1.0 - d->param);
 		return 0;
 	case ZH_BENCH_DIST_ZONED:
-		return zoned_init(g, d);
+	case ZH_BENCH_DIST_ZONED_ABS:
+		return zoned_init(g, d, block_bytes);
 	}
 	return -EINVAL;
 }
@@ -228,6 +247,7 @@ uint64_t zh_bench_dist_next_rank(struct zh_bench_dist_gen *g)
 	case ZH_BENCH_DIST_PARETO:
 		return pareto_rank(g);
 	case ZH_BENCH_DIST_ZONED:
+	case ZH_BENCH_DIST_ZONED_ABS:
 		return zoned_block(g);
 	}
 	return zh_bench_rand_below(&g->rng, g->blocks);

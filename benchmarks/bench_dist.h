@@ -8,8 +8,8 @@
  * As in fio, zipf and pareto pick a rank (0 the most likely for zipf) and then scatter
  * ranks over the blocks, so the hot blocks are spread over the device rather than packed at its
  * start; here the scatter is a permutation, so every rank keeps its own block and the
- * distribution over blocks is exactly the one over ranks. Zoned uses contiguous zones from the
- * start of the region, as fio's does.
+ * distribution over blocks is exactly the one over ranks. Zoned (shares of the region) and
+ * zoned_abs (lengths in bytes) use contiguous zones from the start of the region, as fio's do.
  */
 #ifndef ZH_BENCH_DIST_H
 #define ZH_BENCH_DIST_H
@@ -27,6 +27,7 @@ enum zh_bench_dist_kind {
 	ZH_BENCH_DIST_ZIPF,   /* P(rank k) proportional to 1 / (k + 1)^theta */
 	ZH_BENCH_DIST_PARETO, /* fio's: rank = n * (1 - u^(log h / log(1 - h))) */
 	ZH_BENCH_DIST_ZONED,  /* each zone a share of the accesses and a share of the blocks */
+	ZH_BENCH_DIST_ZONED_ABS, /* each zone a share of the accesses and a length in bytes */
 };
 
 /** What the job file asked for. */
@@ -36,7 +37,8 @@ struct zh_bench_dist {
 	double center; /* zipf, pareto: where rank 0 lands, as a fraction of the blocks [0, 1) */
 	uint32_t zone_count;
 	uint32_t zone_access[ZH_BENCH_ZONES_MAX]; /* millionths of the accesses */
-	uint32_t zone_range[ZH_BENCH_ZONES_MAX];  /* millionths of the blocks */
+	uint32_t zone_range[ZH_BENCH_ZONES_MAX];  /* zoned: millionths of the blocks */
+	uint64_t zone_bytes[ZH_BENCH_ZONES_MAX];  /* zoned_abs: bytes */
 };
 
 /**
@@ -93,19 +95,24 @@ struct zh_bench_dist_gen {
 	/* zipf (rejection-inversion): the constants of the method. */
 	double s, h_x1, h_n, s_val;
 	double pareto_pow;
-	/* zoned: cumulative access shares (millionths) and the zones' first blocks. */
+	/* zoned, zoned_abs: cumulative access shares (millionths) and the zones' first blocks. */
 	uint32_t zone_count;
 	uint32_t zone_upto[ZH_BENCH_ZONES_MAX];
 	uint64_t zone_first[ZH_BENCH_ZONES_MAX + 1];
 };
 
 /**
- * Make \p g draw over \p blocks (> 0) blocks as \p d says, from \p seed.
- * \return 0, or -EINVAL when \p d does not describe a distribution (a zipf theta of 1, shares
- * that do not add up); zh_bench_job_set refuses those first.
+ * Make \p g draw over \p blocks (> 0) blocks of \p block_bytes (> 0) bytes as \p d says, from
+ * \p seed (only zoned_abs needs the block's size).
+ * \return 0; -EINVAL when \p d does not describe a distribution (a zipf theta of 1, shares
+ * that do not add up), which zh_bench_job_set refuses first; -ERANGE when zoned_abs zones reach
+ * past the blocks (zh_bench_dist_span_bytes, which the planner checks first).
  */
 int zh_bench_dist_init(struct zh_bench_dist_gen *g, const struct zh_bench_dist *d, uint64_t blocks,
-		       uint64_t seed);
+		       uint32_t block_bytes, uint64_t seed);
+
+/** The bytes zoned_abs zones cover from the region's start (0 for the other kinds). */
+uint64_t zh_bench_dist_span_bytes(const struct zh_bench_dist *d);
 
 /** The next block, in [0, blocks). */
 uint64_t zh_bench_dist_next(struct zh_bench_dist_gen *g);

@@ -1109,29 +1109,45 @@ static int parse_dist_param(char *rest, struct zh_bench_dist *d, const char **wh
 	return 0;
 }
 
+/* zoned_abs's zone length: a size such as 10g, more than 0 (fio draws nothing from an empty one). */
+static int parse_zone_bytes(const char *s, uint64_t *bytes, const char **why)
+{
+	if (s == NULL || parse_size(s, bytes, NULL, why) != 0 || *bytes == 0) {
+		*why = "a zoned_abs zone is ACCESS%/LENGTH, as in zoned_abs:60/10g:40/20g";
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
- * "A/R:A/R...": A% of the accesses to the next R% of the blocks. As in fio, the accesses add up
- * to 100, the ranges to at most 100 (the rest of the file is not touched), and zones without a
- * range ("20/" or "20", as fio's examples/rand-zones.fio ends) split what the others leave.
+ * "A/R:A/R...": A% of the accesses to the next R% of the blocks (zoned) or the next R bytes
+ * (zoned_abs, R a size). As in fio, the accesses add up to 100, zoned's ranges to at most 100
+ * (the rest of the file is not touched), and a zoned zone without a range ("20/" or "20", as
+ * fio's examples/rand-zones.fio ends) splits what the others leave.
  */
 static int parse_zones(char *list, struct zh_bench_dist *d, const char **why)
 {
 	bool missing[ZH_BENCH_ZONES_MAX] = {false};
+	bool absolute = d->kind == ZH_BENCH_DIST_ZONED_ABS;
 	uint64_t access = 0;
 
 	d->zone_count = 0;
 	for (char *rest = list; rest != NULL;) {
 		uint32_t i = d->zone_count;
-		char *range_pct, *access_pct = next_pair(&rest, &range_pct);
+		char *range, *access_pct = next_pair(&rest, &range);
 
 		if (i == ZH_BENCH_ZONES_MAX) {
 			*why = "at most 256 zones";
 			return -EINVAL;
 		}
-		missing[i] = range_pct == NULL || *range_pct == '\0';
+		if (parse_share(access_pct, &d->zone_access[i], why) != 0)
+			return -EINVAL;
+		missing[i] = range == NULL || *range == '\0';
 		d->zone_range[i] = 0;
-		if (parse_share(access_pct, &d->zone_access[i], why) != 0 ||
-		    (!missing[i] && parse_share(range_pct, &d->zone_range[i], why) != 0))
+		d->zone_bytes[i] = 0;
+		if (absolute && parse_zone_bytes(range, &d->zone_bytes[i], why) != 0)
+			return -EINVAL;
+		if (!absolute && !missing[i] && parse_share(range, &d->zone_range[i], why) != 0)
 			return -EINVAL;
 		access += d->zone_access[i];
 		d->zone_count++;
@@ -1140,7 +1156,7 @@ static int parse_zones(char *list, struct zh_bench_dist *d, const char **why)
 		*why = "the zones' accesses must add up to 100";
 		return -EINVAL;
 	}
-	if (shares_fill(d->zone_range, missing, d->zone_count, false) != 0) {
+	if (!absolute && shares_fill(d->zone_range, missing, d->zone_count, false) != 0) {
 		*why = "the zones' ranges must add up to at most 100";
 		return -EINVAL;
 	}
@@ -1189,9 +1205,10 @@ static int opt_random_distribution(struct zh_bench_job *job, const struct opt_ct
 		enum zh_bench_dist_kind kind;
 	} kinds[] = {{"zipf:", ZH_BENCH_DIST_ZIPF},
 		     {"pareto:", ZH_BENCH_DIST_PARETO},
-		     {"zoned:", ZH_BENCH_DIST_ZONED}};
+		     {"zoned:", ZH_BENCH_DIST_ZONED},
+		     {"zoned_abs:", ZH_BENCH_DIST_ZONED_ABS}};
 	struct zh_bench_dist d = {.kind = ZH_BENCH_DIST_RANDOM};
-	const char *why = "expected random, zipf:THETA, pareto:H or zoned:A/R:...";
+	const char *why = "expected random, zipf:THETA, pareto:H, zoned:A/R:... or zoned_abs:A/LEN:...";
 	char buf[4096];
 	int rc = need_value(ctx);
 
@@ -1202,9 +1219,9 @@ static int opt_random_distribution(struct zh_bench_job *job, const struct opt_ct
 	snprintf(buf, sizeof(buf), "%s", ctx->value);
 	if (strchr(buf, ',') != NULL)
 		return bad_value(ctx, "one distribution for reads and writes (no ',')");
-	if (strncmp(buf, "normal", 6) == 0 || strncmp(buf, "zoned_abs", 9) == 0)
-		return bad_value(ctx, "normal and zoned_abs are not supported (random, zipf, "
-				      "pareto and zoned are)");
+	if (strncmp(buf, "normal", 6) == 0)
+		return bad_value(ctx, "normal is not supported (random, zipf, pareto, zoned and "
+				      "zoned_abs are)");
 	if (strcmp(buf, "random") != 0) {
 		size_t i = 0;
 
@@ -1214,7 +1231,7 @@ static int opt_random_distribution(struct zh_bench_job *job, const struct opt_ct
 		if (i == sizeof(kinds) / sizeof(kinds[0]))
 			return bad_value(ctx, why);
 		d.kind = kinds[i].kind;
-		rc = d.kind == ZH_BENCH_DIST_ZONED
+		rc = d.kind == ZH_BENCH_DIST_ZONED || d.kind == ZH_BENCH_DIST_ZONED_ABS
 			 ? parse_zones(buf + strlen(kinds[i].prefix), &d, &why)
 			 : parse_dist_param(buf + strlen(kinds[i].prefix), &d, &why);
 		if (rc != 0)

@@ -206,6 +206,12 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, const stru
 		return fail(err, err_len, -EINVAL,
 			    "job '%s': size is smaller than the largest block (%u bytes)",
 			    job->name, cfg->bs_max_bytes);
+	if (zh_bench_dist_span_bytes(&job->dist) > len)
+		return fail(err, err_len, -ERANGE,
+			    "job '%s': the zoned_abs zones cover %llu bytes, more than the job's "
+			    "%llu",
+			    job->name, (unsigned long long)zh_bench_dist_span_bytes(&job->dist),
+			    (unsigned long long)len);
 	cfg->region_offset_bytes = offset;
 	cfg->region_bytes = len;
 	return verify_fits(job, cfg, err, err_len);

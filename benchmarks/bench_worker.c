@@ -87,11 +87,12 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 		zh_bench_perm_init(&w->lfsr_order, w->blocks, cfg->seed + ZH_BENCH_DIRS + 1);
 	w->skewed = w->random && cfg->dist.kind != ZH_BENCH_DIST_RANDOM;
 	for (unsigned d = 0; d < ZH_BENCH_DIRS && w->skewed; d++) {
-		int rc =
-		    zh_bench_dist_init(&w->dist[d], &cfg->dist,
-				       cfg->region_bytes / dir_grain(cfg, d), cfg->seed + 1 + d);
+		uint32_t grain = dir_grain(cfg, d);
+		int rc = zh_bench_dist_init(&w->dist[d], &cfg->dist, cfg->region_bytes / grain, grain,
+					    cfg->seed + 1 + d);
 
-		ZH_ASSERT(rc == 0); /* the job parser refuses what a generator cannot draw */
+		/* The parser refuses what a generator cannot draw, the planner zones too long. */
+		ZH_ASSERT(rc == 0);
 	}
 	w->partly_random = w->random && (cfg->random_pct[0] < 100 || cfg->random_pct[1] < 100 ||
 					 cfg->seq_every > 1);

@@ -26,7 +26,7 @@ static struct zh_bench_dist_gen gen(struct zh_bench_dist d, uint64_t blocks)
 {
 	struct zh_bench_dist_gen g;
 
-	cr_assert_eq(zh_bench_dist_init(&g, &d, blocks, 7), 0);
+	cr_assert_eq(zh_bench_dist_init(&g, &d, blocks, 4096, 7), 0);
 	return g;
 }
 
@@ -135,6 +135,33 @@ Test(bench_dist, zones_short_of_the_whole_leave_the_tail_alone)
 	assert_share(first, 0.7, "first zone");
 }
 
+/* zoned_abs: zones measured in bytes, divided by the block's size. */
+Test(bench_dist, absolute_zones_are_lengths_in_bytes)
+{
+	struct zh_bench_dist d = {.kind = ZH_BENCH_DIST_ZONED_ABS,
+				  .zone_count = 2,
+				  .zone_access = {800000, 200000},
+				  .zone_bytes = {40960, 409600}};
+	struct zh_bench_dist_gen g;
+	uint64_t first = 0;
+
+	cr_assert_eq(zh_bench_dist_init(&g, &d, 1000, 4096, 3), 0);
+	cr_assert_eq(zh_bench_dist_span_bytes(&d), 450560);
+	for (int i = 0; i < DRAWS; i++) {
+		uint64_t b = zh_bench_dist_next(&g);
+
+		cr_assert_lt(b, 110, "block %llu past the zones' 110 blocks", (unsigned long long)b);
+		first += b < 10;
+	}
+	assert_share(first, 0.8, "first 10 blocks");
+	cr_assert_eq(zh_bench_dist_init(&g, &d, 109, 4096, 3), -ERANGE, "zones past the blocks");
+	cr_assert_eq(zh_bench_dist_init(&g, &d, 110, 4096, 3), 0, "zones up to the last block");
+	cr_assert_eq(zh_bench_dist_init(&g, &d, 880, 512, 3), 0, "the same bytes in 512 B blocks");
+	d.zone_bytes[1] = UINT64_MAX;
+	cr_assert_eq(zh_bench_dist_span_bytes(&d), UINT64_MAX, "a span that overflows saturates");
+	cr_assert_eq(zh_bench_dist_init(&g, &d, 1000, 4096, 3), -ERANGE);
+}
+
 /* The scatter and the centre move ranks to blocks one to one, for any block count. */
 Test(bench_dist, every_rank_has_its_own_block)
 {
@@ -186,20 +213,20 @@ Test(bench_dist, init_refuses_what_it_cannot_draw)
 
 	cr_assert_eq(
 	    zh_bench_dist_init(&g, &(struct zh_bench_dist){.kind = ZH_BENCH_DIST_ZIPF, .param = 0},
-			       10, 1),
+			       10, 4096, 1),
 	    -EINVAL);
 	cr_assert_eq(
 	    zh_bench_dist_init(
-		&g, &(struct zh_bench_dist){.kind = ZH_BENCH_DIST_PARETO, .param = 1}, 10, 1),
+		&g, &(struct zh_bench_dist){.kind = ZH_BENCH_DIST_PARETO, .param = 1}, 10, 4096, 1),
 	    -EINVAL);
 	cr_assert_eq(
 	    zh_bench_dist_init(
 		&g,
 		&(struct zh_bench_dist){.kind = ZH_BENCH_DIST_ZIPF, .param = 1.2, .center = 1.0},
-		10, 1),
+		10, 4096, 1),
 	    -EINVAL);
-	cr_assert_eq(zh_bench_dist_init(&g, &zones, 10, 1), -EINVAL);
-	cr_assert_eq(zh_bench_dist_init(&g, &too_wide, 10, 1), -EINVAL);
+	cr_assert_eq(zh_bench_dist_init(&g, &zones, 10, 4096, 1), -EINVAL);
+	cr_assert_eq(zh_bench_dist_init(&g, &too_wide, 10, 4096, 1), -EINVAL);
 }
 
 /* zh_bench_perm: every value of [0, n) exactly once, for sizes at and around powers of 2. */

@@ -1507,6 +1507,12 @@ Test(bench_job, random_distribution)
 	cr_assert(job.dist.zone_range[0] == 495000 && job.dist.zone_range[1] == 495000);
 	cr_assert_eq(set("random_distribution", "zoned:60/10:40/15"), 0, "%s", err);
 	cr_assert_eq(job.dist.zone_range[1], 150000, "ranges under 100%% are kept, as in fio");
+	cr_assert_eq(set("random_distribution", "zoned_abs:50/10G:30/100m:20/4k"), 0, "%s", err);
+	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_ZONED_ABS);
+	cr_assert_eq(job.dist.zone_count, 3);
+	cr_assert_eq(job.dist.zone_bytes[0], 10ull << 30);
+	cr_assert_eq(job.dist.zone_bytes[1], 100ull << 20);
+	cr_assert_eq(job.dist.zone_access[2], 200000);
 	cr_assert_eq(set("random_distribution", "random"), 0, "%s", err);
 	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_RANDOM);
 }
@@ -1547,8 +1553,12 @@ Test(bench_job, random_distribution_refusals)
 	    {"zoned:60/60:30/50:10/", "ranges must add up to at most 100"},
 	    {"zoned:/10:100/90", "with at most 4 decimals"},
 	    {"zoned:60/x:40/100", "with at most 4 decimals"},
-	    {"normal:10", "normal and zoned_abs are not supported"},
-	    {"zoned_abs:60/10g:40/20g", "normal and zoned_abs are not supported"},
+	    {"normal:10", "normal is not supported"},
+	    {"zoned_abs:60/10g:40", "a zoned_abs zone is ACCESS%/LENGTH"},
+	    {"zoned_abs:60/10g:40/", "a zoned_abs zone is ACCESS%/LENGTH"},
+	    {"zoned_abs:60/10g:40/0", "a zoned_abs zone is ACCESS%/LENGTH"},
+	    {"zoned_abs:60/10q:40/1g", "a zoned_abs zone is ACCESS%/LENGTH"},
+	    {"zoned_abs:60/10g:30/1g", "accesses must add up to 100"},
 	    {"zipf:1.2,zipf:1.1", "one distribution for reads and writes"},
 	    {"gauss", "expected random, zipf:THETA"},
 	};

@@ -243,3 +243,28 @@ Test(bench_plan, a_blockalign_direct_io_cannot_take_is_refused)
 	cr_assert_not_null(strstr(err, "blockalign must be a multiple of the device's 4096-byte"),
 			   "%s", err);
 }
+
+/* zoned_abs zones longer than the job's region are refused before running, as fio stops. */
+Test(bench_plan, zoned_abs_zones_past_the_region_are_refused)
+{
+	const char *const fits[][2] = {{"name", "z"},
+				       {"filename", path},
+				       {"size", "1m"},
+				       {"rw", "randread"},
+				       {"random_distribution", "zoned_abs:90/64k:10/960k"}};
+	const char *const past[][2] = {{"name", "z"},
+				       {"filename", path},
+				       {"size", "1m"},
+				       {"rw", "randread"},
+				       {"random_distribution", "zoned_abs:90/64k:10/961k"}};
+
+	job_from(&jobs[0], fits, sizeof(fits) / sizeof(fits[0]));
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), 0, "%s", err);
+	zh_bench_plan_close(&plan);
+	job_from(&jobs[0], past, sizeof(past) / sizeof(past[0]));
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), -ERANGE);
+	cr_assert_not_null(
+	    strstr(err, "job 'z': the zoned_abs zones cover 1049600 bytes, more than the job's "
+			"1048576"),
+	    "%s", err);
+}

@@ -66,7 +66,12 @@ static void check_dist(const struct zh_bench_dist *d)
 	const uint64_t blocks[] = {1, 3, 1000};
 
 	for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
-		if (zh_bench_dist_init(&g, d, blocks[b], 1) != 0)
+		int rc = zh_bench_dist_init(&g, d, blocks[b], 512, 1);
+
+		/* zoned_abs zones longer than the blocks are the planner's to refuse. */
+		if (rc == -ERANGE && zh_bench_dist_span_bytes(d) > blocks[b] * 512)
+			continue;
+		if (rc != 0)
 			abort();
 		for (int i = 0; i < 8; i++) {
 			if (zh_bench_dist_next(&g) >= blocks[b])
