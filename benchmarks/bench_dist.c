@@ -124,8 +124,9 @@ static int zoned_init(struct zh_bench_dist_gen *g, const struct zh_bench_dist *d
 		range += absolute ? d->zone_bytes[i] : d->zone_range[i];
 		g->zone_upto[i] = (uint32_t)access;
 		g->zone_first[i + 1] =
-		    absolute ? range / block_bytes
-			     : (uint64_t)((unsigned __int128)g->blocks * range / ZH_BENCH_DIST_WHOLE);
+		    absolute
+			? range / block_bytes
+			: (uint64_t)((unsigned __int128)g->blocks * range / ZH_BENCH_DIST_WHOLE);
 	}
 	if (access != ZH_BENCH_DIST_WHOLE || (!absolute && range > ZH_BENCH_DIST_WHOLE))
 		return -EINVAL;

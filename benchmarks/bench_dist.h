@@ -23,10 +23,10 @@
 #define ZH_BENCH_DIST_WHOLE 1000000u
 
 enum zh_bench_dist_kind {
-	ZH_BENCH_DIST_RANDOM, /* uniform */
-	ZH_BENCH_DIST_ZIPF,   /* P(rank k) proportional to 1 / (k + 1)^theta */
-	ZH_BENCH_DIST_PARETO, /* fio's: rank = n * (1 - u^(log h / log(1 - h))) */
-	ZH_BENCH_DIST_ZONED,  /* each zone a share of the accesses and a share of the blocks */
+	ZH_BENCH_DIST_RANDOM,	 /* uniform */
+	ZH_BENCH_DIST_ZIPF,	 /* P(rank k) proportional to 1 / (k + 1)^theta */
+	ZH_BENCH_DIST_PARETO,	 /* fio's: rank = n * (1 - u^(log h / log(1 - h))) */
+	ZH_BENCH_DIST_ZONED,	 /* each zone a share of the accesses and a share of the blocks */
 	ZH_BENCH_DIST_ZONED_ABS, /* each zone a share of the accesses and a length in bytes */
 };
 

@@ -1109,7 +1109,7 @@ static int parse_dist_param(char *rest, struct zh_bench_dist *d, const char **wh
 	return 0;
 }
 
-/* zoned_abs's zone length: a size such as 10g, more than 0 (fio draws nothing from an empty one). */
+/* zoned_abs's zone length: a size such as 10g, above 0 (fio draws nothing from an empty one). */
 static int parse_zone_bytes(const char *s, uint64_t *bytes, const char **why)
 {
 	if (s == NULL || parse_size(s, bytes, NULL, why) != 0 || *bytes == 0) {
@@ -1208,7 +1208,8 @@ static int opt_random_distribution(struct zh_bench_job *job, const struct opt_ct
 		     {"zoned:", ZH_BENCH_DIST_ZONED},
 		     {"zoned_abs:", ZH_BENCH_DIST_ZONED_ABS}};
 	struct zh_bench_dist d = {.kind = ZH_BENCH_DIST_RANDOM};
-	const char *why = "expected random, zipf:THETA, pareto:H, zoned:A/R:... or zoned_abs:A/LEN:...";
+	const char *why =
+	    "expected random, zipf:THETA, pareto:H, zoned:A/R:... or zoned_abs:A/LEN:...";
 	char buf[4096];
 	int rc = need_value(ctx);
 

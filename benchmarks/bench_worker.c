@@ -88,8 +88,8 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->skewed = w->random && cfg->dist.kind != ZH_BENCH_DIST_RANDOM;
 	for (unsigned d = 0; d < ZH_BENCH_DIRS && w->skewed; d++) {
 		uint32_t grain = dir_grain(cfg, d);
-		int rc = zh_bench_dist_init(&w->dist[d], &cfg->dist, cfg->region_bytes / grain, grain,
-					    cfg->seed + 1 + d);
+		int rc = zh_bench_dist_init(&w->dist[d], &cfg->dist, cfg->region_bytes / grain,
+					    grain, cfg->seed + 1 + d);
 
 		/* The parser refuses what a generator cannot draw, the planner zones too long. */
 		ZH_ASSERT(rc == 0);

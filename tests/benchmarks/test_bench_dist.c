@@ -150,7 +150,8 @@ Test(bench_dist, absolute_zones_are_lengths_in_bytes)
 	for (int i = 0; i < DRAWS; i++) {
 		uint64_t b = zh_bench_dist_next(&g);
 
-		cr_assert_lt(b, 110, "block %llu past the zones' 110 blocks", (unsigned long long)b);
+		cr_assert_lt(b, 110, "block %llu past the zones' 110 blocks",
+			     (unsigned long long)b);
 		first += b < 10;
 	}
 	assert_share(first, 0.8, "first 10 blocks");
