@@ -1395,6 +1395,34 @@ static int opt_offset_increment(struct zh_bench_job *job, const struct opt_ctx *
 	return size_value(ctx, &job->offset_increment_bytes);
 }
 
+/* zonemode: none or strided; zbd (zoned block devices' write pointers) is refused. */
+static int opt_zonemode(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(ctx->value, "none") != 0 && strcmp(ctx->value, "strided") != 0)
+		return bad_value(ctx, "expected none or strided (zbd is not supported)");
+	job->zone_strided = strcmp(ctx->value, "strided") == 0;
+	return 0;
+}
+
+static int opt_zonesize(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	return size_value(ctx, &job->zone_size_bytes);
+}
+
+static int opt_zonerange(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	return size_value(ctx, &job->zone_range_bytes);
+}
+
+static int opt_zoneskip(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	return size_value(ctx, &job->zone_skip_bytes);
+}
+
 static int opt_number_ios(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	const char *why;
@@ -1558,6 +1586,10 @@ static const struct opt_desc job_options[] = {
     O_FN("io_size", opt_io_size),
     O_FN("io_limit", opt_io_size),
     O_FN("number_ios", opt_number_ios),
+    O_FN("zonemode", opt_zonemode),
+    O_FN("zonesize", opt_zonesize),
+    O_FN("zonerange", opt_zonerange),
+    O_FN("zoneskip", opt_zoneskip),
     O_U32("loops", loops, 1, 1000000),
     O_TIME("runtime", runtime_ns),
     O_TIME("timeout", runtime_ns),
@@ -1881,6 +1913,57 @@ uint32_t zh_bench_job_bs_max(const struct zh_bench_job *job)
 	return max;
 }
 
+uint64_t zh_bench_job_zone_range(const struct zh_bench_job *job)
+{
+	return job->zone_range_bytes != 0 ? job->zone_range_bytes : job->zone_size_bytes;
+}
+
+/*
+ * zonemode=strided against the rest of the job: it needs a zonesize (fio's rule), places
+ * every I/O itself, so the other ways of placing them are refused with it, and a zone holds
+ * the largest block.
+ */
+static int job_check_zones(const struct zh_bench_job *job, char *err, size_t err_len)
+{
+	uint64_t range = zh_bench_job_zone_range(job);
+
+	if (!job->zone_strided) {
+		if ((job->zone_size_bytes | job->zone_range_bytes | job->zone_skip_bytes) == 0)
+			return 0;
+		set_err(err, err_len,
+			"job '%s': 'zonesize', 'zonerange' and 'zoneskip' need zonemode=strided",
+			job->name);
+		return -EINVAL;
+	}
+	if (job->zone_size_bytes == 0) {
+		set_err(err, err_len, "job '%s': zonemode=strided needs a 'zonesize'", job->name);
+		return -EINVAL;
+	}
+	if (zh_bench_rw_is_object(job->rw) || job->verify || job->lfsr ||
+	    job->dist.kind != ZH_BENCH_DIST_RANDOM || job->random_pct[0] < 100 ||
+	    job->random_pct[1] < 100 || job->seq_every > 1 || job->seq_add != 0) {
+		set_err(err, err_len,
+			"job '%s': zonemode=strided is for block jobs without 'verify', "
+			"'random_distribution', 'random_generator=lfsr', 'percentage_random' or "
+			"rw=MODE:N",
+			job->name);
+		return -EINVAL;
+	}
+	if (range < zh_bench_job_bs_max(job)) {
+		set_err(err, err_len,
+			"job '%s': 'zonerange' (%llu bytes) is smaller than the largest block (%u "
+			"bytes)",
+			job->name, (unsigned long long)range, zh_bench_job_bs_max(job));
+		return -EINVAL;
+	}
+	if (job->zone_skip_bytes > UINT64_MAX - range) {
+		set_err(err, err_len, "job '%s': 'zonerange' and 'zoneskip' add up past 64 bits",
+			job->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /*
  * Block sizes against the rest of the job: object jobs put and get objects of one size, and
  * verify keeps one record per block, so both need one size; a set size holds the largest.
@@ -1946,6 +2029,8 @@ static int job_check_bs(const struct zh_bench_job *job, char *err, size_t err_le
 
 int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 {
+	int rc;
+
 	ZH_ASSERT(job != NULL);
 	if (job->name[0] == '\0') {
 		set_err(err, err_len, "job has no 'name'");
@@ -2076,7 +2161,8 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		    job->name);
 		return -EINVAL;
 	}
-	return job_check_bs(job, err, err_len);
+	rc = job_check_zones(job, err, err_len);
+	return rc != 0 ? rc : job_check_bs(job, err, err_len);
 }
 
 const char *zh_bench_rw_name(enum zh_bench_rw rw)

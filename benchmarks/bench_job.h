@@ -108,6 +108,15 @@ struct zh_bench_job {
 	uint32_t seq_every;
 	bool seq_identical;
 	int64_t seq_add;
+	/*
+	 * zonemode=strided: zone_size bytes of I/O in a zone of zone_range bytes (0: zone_size),
+	 * then the next zone zone_range + zone_skip further on (fio's zonesize, zonerange,
+	 * zoneskip; zone_size 0 with zone_strided unset: no zones).
+	 */
+	bool zone_strided;
+	uint64_t zone_size_bytes;
+	uint64_t zone_range_bytes;
+	uint64_t zone_skip_bytes;
 	uint32_t iodepth;
 	uint32_t numjobs;
 	uint64_t size_bytes; /* 0: unset */
@@ -358,6 +367,9 @@ uint32_t zh_bench_job_bs(const struct zh_bench_job *job);
 
 /** The largest size an I/O of \p job can have, over the directions its rw uses. */
 uint32_t zh_bench_job_bs_max(const struct zh_bench_job *job);
+
+/** zonemode=strided: the zone's length, zonerange or, as in fio, zonesize without one. */
+uint64_t zh_bench_job_zone_range(const struct zh_bench_job *job);
 
 /** fio's name for \p rw: "read", "write", "randread", "randwrite", "rw" or "randrw". */
 const char *zh_bench_rw_name(enum zh_bench_rw rw);

@@ -180,6 +180,11 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, const stru
 			    "job '%s': the 'rw' offset modifier must be a multiple of the device's "
 			    "%u-byte block with direct=1",
 			    job->name, block);
+	if (cfg->zone_size != 0 && (cfg->zone_range % block != 0 || cfg->zone_skip % block != 0))
+		return fail(err, err_len, -EINVAL,
+			    "job '%s': zonerange and zoneskip must be multiples of the device's "
+			    "%u-byte block with direct=1",
+			    job->name, block);
 	if (cfg->align[0] % block != 0 || cfg->align[1] % block != 0)
 		return fail(err, err_len, -EINVAL,
 			    "job '%s': blockalign must be a multiple of the device's %u-byte block "
@@ -289,6 +294,9 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .seq_every = job->seq_every,
 	    .seq_identical = job->seq_identical,
 	    .seq_add = job->seq_add,
+	    .zone_size = job->zone_strided ? job->zone_size_bytes : 0,
+	    .zone_range = zh_bench_job_zone_range(job),
+	    .zone_skip = job->zone_skip_bytes,
 	    .rate_bps = {job->rate_bytes[0], job->rate_bytes[1]},
 	    .rate_iops = {job->rate_iops[0], job->rate_iops[1]},
 	    .rate_poisson = job->rate_poisson,

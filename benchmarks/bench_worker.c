@@ -100,7 +100,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 ||
 		       cfg->bs_bytes == 0 || w->skewed || w->partly_random || w->realigned ||
 		       cfg->lat_target_ns != 0 || cfg->max_lat_ns != 0 || w->lfsr ||
-		       cfg->seq_add != 0;
+		       cfg->seq_add != 0 || cfg->zone_size != 0;
 	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
 	w->fill_rng = zh_bench_rand_seed(cfg->seed + cfg->iodepth);
 	w->slow_issue = w->slow_base;
@@ -355,6 +355,40 @@ static uint64_t same_again(struct zh_bench_worker *w, unsigned d, uint32_t len)
 }
 
 /*
+ * zonemode=strided, as fio's: I/O stays in the zone of zone_range bytes at zone_base until
+ * zone_size bytes are done there, then moves zone_range + zone_skip on, or back to the
+ * region's start when the next zone would not hold the I/O. In a zone, random offsets are
+ * drawn over it and sequential ones follow on, starting over at its start when they reach
+ * its end (fio keeps a zone zone_size bytes, which may be more than zone_range).
+ */
+static uint64_t place_strided(struct zh_bench_worker *w, unsigned d, uint32_t len)
+{
+	const struct zh_bench_worker_cfg *cfg = &w->cfg;
+	uint64_t region = cfg->region_bytes, step = cfg->zone_range + cfg->zone_skip, span, at;
+
+	ZH_ASSERT(step >= cfg->zone_range); /* the planner keeps the sum in 64 bits */
+	if (w->zone_done >= cfg->zone_size) {
+		w->zone_base = step < region - w->zone_base ? w->zone_base + step : region;
+		w->zone_done = 0;
+		w->zone_end[0] = w->zone_end[1] = 0;
+	}
+	if (region - w->zone_base < len) {
+		w->zone_base = 0;
+		w->zone_end[0] = w->zone_end[1] = 0;
+	}
+	span = region - w->zone_base < cfg->zone_range ? region - w->zone_base : cfg->zone_range;
+	if (w->random) {
+		uint32_t grain = dir_grain(cfg, d);
+
+		at = zh_bench_rand_below(&w->rng, (span - len) / grain + 1) * grain;
+	} else {
+		at = follow_on(&w->zone_end[d], len, span);
+	}
+	w->zone_done += len;
+	return cfg->region_offset_bytes + w->zone_base + at;
+}
+
+/*
  * The slow path's offset for an I/O of \p len bytes in direction \p d. percentage_random or
  * rw=randread:N: the I/Os that are not random go where the direction's last one ended (fio's
  * last_pos; the region's start when it would not fit there) or, rw_sequencer=identical,
@@ -364,6 +398,8 @@ static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
 {
 	uint64_t at;
 
+	if (w->cfg.zone_size != 0)
+		return place_strided(w, d, len);
 	if (w->cfg.seq_add != 0)
 		return place_seq_add(w, len);
 	if (!w->partly_random)

@@ -69,6 +69,11 @@ struct zh_bench_worker_cfg {
 	uint32_t seq_every;
 	bool seq_identical;
 	int64_t seq_add;
+	/* zonemode=strided: zone_size bytes in each zone of zone_range, then zone_skip further
+	 * on (0 zone_size: no zones). */
+	uint64_t zone_size;
+	uint64_t zone_range;
+	uint64_t zone_skip;
 	uint32_t iodepth;
 	unsigned dev;
 	uint64_t region_offset_bytes;
@@ -148,6 +153,11 @@ struct zh_bench_worker {
 	uint64_t last_start[ZH_BENCH_DIRS];
 	uint32_t seq_left;
 	bool seq_add_begun; /* rw=read:N: the first I/O placed */
+	/* zonemode=strided: the zone's start and bytes done in it, and where each direction's
+	 * next sequential I/O starts in it (region bytes; slow path). */
+	uint64_t zone_base;
+	uint64_t zone_done;
+	uint64_t zone_end[ZH_BENCH_DIRS];
 	uint64_t blocks;
 	uint64_t seq_next;
 	uint64_t seq_next_bytes; /* sizes that vary: where the next sequential I/O starts */

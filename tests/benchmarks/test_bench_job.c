@@ -281,6 +281,21 @@ Test(bench_job, rand_zones_example)
 	cr_assert(j->dist.zone_access[2] == 200000 && j->dist.zone_range[2] == 800000);
 }
 
+/* fio's examples/disk-zone-profile.fio: strided zones; zonerange defaults to zonesize. */
+Test(bench_job, disk_zone_profile_example)
+{
+	const struct zh_bench_job *j;
+
+	cr_assert_eq(parse_fixture("disk-zone-profile.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 1);
+	j = &jf.jobs[0];
+	cr_assert(j->zone_strided);
+	cr_assert_eq(j->zone_size_bytes, 256ull << 20);
+	cr_assert_eq(j->zone_skip_bytes, 2ull << 30);
+	cr_assert_eq(zh_bench_job_zone_range(j), 256ull << 20);
+	cr_assert_str_eq(j->name, "/dev/sdb");
+}
+
 /* fio's examples/latency-profile.fio: latency_target in microseconds, lfsr offsets. */
 Test(bench_job, latency_profile_example)
 {
@@ -555,7 +570,7 @@ Test(bench_job, environment_variables_expand)
 Test(bench_job, bad_file_unknown_option)
 {
 	cr_assert_eq(parse_fixture("bad-unknown-option.fio"), -EINVAL);
-	ASSERT_ERR_HAS("bad-unknown-option.fio:6: unknown option 'zonemode'");
+	ASSERT_ERR_HAS("bad-unknown-option.fio:6: unknown option 'exec_prerun'");
 	cr_assert_eq(jf.job_count, 0);
 }
 
@@ -1517,6 +1532,38 @@ Test(bench_job, random_distribution)
 	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_RANDOM);
 }
 
+Test(bench_job, strided_zones)
+{
+	static const char *const bad[][2] = {
+	    {"[a]\nzonesize=4m\n", "need zonemode=strided"},
+	    {"[a]\nzoneskip=4m\n", "need zonemode=strided"},
+	    {"[a]\nzonemode=strided\n", "zonemode=strided needs a 'zonesize'"},
+	    {"[a]\nzonemode=strided\nzonesize=4m\nverify=crc32c\nrw=write\n",
+	     "zonemode=strided is for block jobs without 'verify'"},
+	    {"[a]\nzonemode=strided\nzonesize=4m\nrw=randread\nrandom_distribution=zipf:1.2\n",
+	     "without 'verify', 'random_distribution'"},
+	    {"[a]\nzonemode=strided\nzonesize=4m\nrw=read:4k\n", "or rw=MODE:N"},
+	    {"[a]\nzonemode=strided\nzonesize=4m\nzonerange=32k\nbs=64k\n",
+	     "'zonerange' (32768 bytes) is smaller than the largest block (65536 bytes)"},
+	};
+
+	cr_assert_eq(parse_str("[a]\nzonemode=strided\nzonesize=4m\nzonerange=1m\nzoneskip=8m\n"),
+		     0, "%s", err);
+	cr_assert(jf.jobs[0].zone_strided);
+	cr_assert_eq(zh_bench_job_zone_range(&jf.jobs[0]), 1 << 20);
+	cr_assert_eq(jf.jobs[0].zone_skip_bytes, 8 << 20);
+	cr_assert_eq(parse_str("[a]\nzonemode=none\n"), 0, "%s", err);
+	cr_assert(!jf.jobs[0].zone_strided);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(parse_str(bad[i][0]), -EINVAL, "%s", bad[i][0]);
+		ASSERT_ERR_HAS(bad[i][1]);
+	}
+	cr_assert_eq(parse_str("[a]\nzonemode=zbd\n"), -EINVAL);
+	ASSERT_ERR_HAS("expected none or strided (zbd is not supported)");
+	cr_assert_eq(parse_str("[a]\nzoneskip=1z\n"), -EINVAL);
+	ASSERT_ERR_HAS("expected a size like 4k");
+}
+
 Test(bench_job, percentage_random)
 {
 	zh_bench_job_defaults(&job);
@@ -1718,8 +1765,8 @@ Test(bench_job, string_options)
 Test(bench_job, unknown_option_and_one_line_messages)
 {
 	zh_bench_job_defaults(&job);
-	cr_assert_eq(set("zonemode", "zbd"), -ENOENT);
-	cr_assert_str_eq(err, "unknown option 'zonemode'");
+	cr_assert_eq(set("exec_prerun", "sync"), -ENOENT);
+	cr_assert_str_eq(err, "unknown option 'exec_prerun'");
 	cr_assert_eq(set("bs", "4\nk"), -EINVAL);
 	cr_assert_null(strchr(err, '\n'), "message spans lines: %s", err);
 	ASSERT_ERR_HAS("'4?k'");

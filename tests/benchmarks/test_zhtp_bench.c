@@ -1165,6 +1165,35 @@ Test(bench_zhtp, random_offset_modifier_takes_a_random_offset_every_n)
 	cr_assert_eq(got[0], 0);
 }
 
+/*
+ * zonemode=strided: zonesize bytes in each zone, then zonerange + zoneskip further on, back to
+ * the start past the end; a zonerange below zonesize reads the zone again. The offsets fio
+ * 3.33 gave on the same command lines.
+ */
+Test(bench_zhtp, strided_zones_step_as_fio)
+{
+	static const unsigned skip[16] = {0, 4, 16, 20, 32, 36, 48, 52,
+					  0, 4, 16, 20, 32, 36, 48, 52};
+	static const unsigned again[16] = {0,  0,  12, 12, 24, 24, 36, 36,
+					   48, 48, 60, 60, 0,  0,  12, 12};
+	unsigned got[16];
+
+	offsets_kib("read", "--zonemode=strided --zonesize=8k --zoneskip=8k", got);
+	for (int i = 0; i < 16; i++)
+		cr_assert_eq(got[i], skip[i], "zoneskip=8k, I/O %d", i + 1);
+	offsets_kib("read", "--zonemode=strided --zonesize=8k --zonerange=4k --zoneskip=8k", got);
+	for (int i = 0; i < 16; i++)
+		cr_assert_eq(got[i], again[i], "zonerange=4k, I/O %d", i + 1);
+	offsets_kib("randread", "--zonemode=strided --zonesize=8k --zonerange=12k --zoneskip=4k",
+		    got);
+	for (int i = 0; i < 16; i++) {
+		unsigned zone = (i / 2) % 4 * 16;
+
+		cr_assert(got[i] >= zone && got[i] + 4 <= zone + 12, "random I/O %d at %u KiB",
+			  i + 1, got[i]);
+	}
+}
+
 /* offset_increment gives each clone its own region of one file: both verify clean. */
 Test(bench_zhtp, offset_increment_separates_clones_on_one_file)
 {
