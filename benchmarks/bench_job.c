@@ -842,14 +842,29 @@ static int opt_verify(struct zh_bench_job *job, const struct opt_ctx *ctx)
 		return rc;
 	if (strcmp(ctx->value, "0") == 0) {
 		job->verify = false;
+		job->verify_set = true;
 		return 0;
 	}
 	kind = zh_bench_verify_kind_parse(ctx->value);
 	if (kind < 0)
 		return bad_value(ctx, "expected 0, crc32c, crc32c-intel, crc32, crc16, crc64, md5, "
-				      "sha1, sha224, sha256, sha384, sha512 or meta");
+				      "sha1, sha224, sha256, sha384, sha512, meta or pattern");
 	job->verify = true;
+	job->verify_set = true;
 	job->verify_kind = (unsigned)kind;
+	return 0;
+}
+
+/* verify_pattern: fio's pattern (bench_pattern.h) in every verified block. */
+static int opt_verify_pattern(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (zh_bench_pattern_parse(&job->verify_pattern, ctx->value, &why) != 0)
+		return bad_value(ctx, why);
 	return 0;
 }
 
@@ -1656,6 +1671,7 @@ static const struct opt_desc job_options[] = {
     O_TIME("steadystate_ramp_time", ss_ramp_ns),
     O_TIME("ss_ramp", ss_ramp_ns),
     O_FN("verify", opt_verify),
+    O_FN("verify_pattern", opt_verify_pattern),
     O_BOOL("do_verify", do_verify),
     O_BOOL("verify_fatal", verify_fatal),
     O_STR("ioengine", ioengine, false),
@@ -1913,6 +1929,32 @@ uint32_t zh_bench_job_bs_max(const struct zh_bench_job *job)
 	return max;
 }
 
+/*
+ * verify_pattern without verify= means verify=pattern, as in fio (which otherwise only fills
+ * the write buffers with it: that is refused, a pattern is checked here); verify=pattern
+ * needs a pattern.
+ */
+static int job_check_pattern(struct zh_bench_job *job, char *err, size_t err_len)
+{
+	if (job->verify_pattern.len != 0 && !job->verify_set) {
+		job->verify = true;
+		job->verify_kind = ZH_BENCH_VERIFY_PATTERN;
+	}
+	if (job->verify_pattern.len != 0 && !job->verify) {
+		set_err(err, err_len,
+			"job '%s': 'verify_pattern' with verify=0: a pattern is for verifying here",
+			job->name);
+		return -EINVAL;
+	}
+	if (job->verify && job->verify_kind == ZH_BENCH_VERIFY_PATTERN &&
+	    job->verify_pattern.len == 0) {
+		set_err(err, err_len, "job '%s': verify=pattern needs a 'verify_pattern'",
+			job->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 uint64_t zh_bench_job_zone_range(const struct zh_bench_job *job)
 {
 	return job->zone_range_bytes != 0 ? job->zone_range_bytes : job->zone_size_bytes;
@@ -2061,6 +2103,9 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		    job->name);
 		return -EINVAL;
 	}
+	rc = job_check_pattern(job, err, err_len);
+	if (rc != 0)
+		return rc;
 	if (job->verify && (zh_bench_rw_is_object(job->rw) || job->rw == ZH_BENCH_RW_RW ||
 			    job->rw == ZH_BENCH_RW_RANDRW)) {
 		set_err(

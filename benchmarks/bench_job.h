@@ -25,6 +25,7 @@
 #include "benchmarks/bench_ss.h"
 #include "benchmarks/bench_data.h"
 #include "benchmarks/bench_dist.h"
+#include "benchmarks/bench_pattern.h"
 #include "numa/zh_platform.h"
 
 #define ZH_BENCH_JOBS_MAX 64
@@ -168,9 +169,12 @@ struct zh_bench_job {
 	 * block it reads. verify_fatal stops at the first bad block.
 	 */
 	bool verify;
+	bool verify_set;      /* verify= given: verify_pattern alone then no longer means pattern */
 	unsigned verify_kind; /* enum zh_bench_verify_kind: which checksum guards each block */
 	bool do_verify;
 	bool verify_fatal;
+	/* verify_pattern: the blocks' payload (len 0: pseudo-random; alone, verify=pattern). */
+	struct zh_bench_pattern verify_pattern;
 	/*
 	 * How much I/O: io_size (alias io_limit; 0: size) times loops (fio default 1), or
 	 * number_ios at most (0: no cap). offset_increment moves each clone's region.

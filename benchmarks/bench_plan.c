@@ -313,6 +313,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .end_sync = job->end_fsync && zh_bench_job_read_pct(job) < 100,
 	    .verify = job->verify,
 	    .verify_kind = job->verify_kind,
+	    .verify_pattern = job->verify_pattern,
 	    .verify_readback = job->verify && job->do_verify && zh_bench_job_read_pct(job) < 100,
 	    .verify_fatal = job->verify_fatal,
 	    .think_ns = job->think_ns,

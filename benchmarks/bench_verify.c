@@ -72,6 +72,7 @@ static void checksum(enum zh_bench_verify_kind kind, const uint8_t *p, size_t n,
 		SHA512(p, n, out);
 		return;
 	case ZH_BENCH_VERIFY_META:
+	case ZH_BENCH_VERIFY_PATTERN:
 	case ZH_BENCH_VERIFY_KINDS:
 		return;
 	}
@@ -79,7 +80,7 @@ static void checksum(enum zh_bench_verify_kind kind, const uint8_t *p, size_t n,
 }
 
 void zh_bench_verify_fill(void *block, uint32_t len, uint64_t offset, uint64_t seq,
-			  enum zh_bench_verify_kind kind)
+			  enum zh_bench_verify_kind kind, const struct zh_bench_pattern *pattern)
 {
 	uint8_t *b = block;
 	uint32_t body = len - zh_bench_verify_digest_bytes(kind);
@@ -92,13 +93,20 @@ void zh_bench_verify_fill(void *block, uint32_t len, uint64_t offset, uint64_t s
 			       .seq = seq};
 
 	ZH_ASSERT(kind < ZH_BENCH_VERIFY_KINDS && len >= zh_bench_verify_min_block(kind));
+	ZH_ASSERT(kind != ZH_BENCH_VERIFY_PATTERN || pattern != NULL);
+	if (pattern != NULL)
+		zh_bench_pattern_fill(pattern, offset, b, len);
+	if (kind == ZH_BENCH_VERIFY_PATTERN)
+		return;
 	memcpy(b, &h, sizeof(h));
-	zh_bench_data_random(b + sizeof(h), body - sizeof(h), &x);
+	if (pattern == NULL)
+		zh_bench_data_random(b + sizeof(h), body - sizeof(h), &x);
 	checksum(kind, b, body, b + body);
 }
 
 enum zh_bench_verify_result zh_bench_verify_check(const void *block, uint32_t len, uint64_t offset,
 						  uint64_t want_seq, enum zh_bench_verify_kind kind,
+						  const struct zh_bench_pattern *pattern,
 						  uint64_t *got_seq)
 {
 	const uint8_t *b = block;
@@ -107,8 +115,13 @@ enum zh_bench_verify_result zh_bench_verify_check(const void *block, uint32_t le
 	struct verify_hdr h;
 
 	ZH_ASSERT(kind < ZH_BENCH_VERIFY_KINDS && len >= zh_bench_verify_min_block(kind));
-	memcpy(&h, block, sizeof(h));
+	ZH_ASSERT(kind != ZH_BENCH_VERIFY_PATTERN || pattern != NULL);
 	*got_seq = 0;
+	if (kind == ZH_BENCH_VERIFY_PATTERN)
+		return zh_bench_pattern_matches(pattern, offset, b, 0, len)
+			   ? ZH_BENCH_VERIFY_OK
+			   : ZH_BENCH_VERIFY_BAD_PATTERN;
+	memcpy(&h, block, sizeof(h));
 	if (h.magic != VERIFY_MAGIC)
 		return ZH_BENCH_VERIFY_BAD_MAGIC;
 	if (h.kind != kind)
@@ -118,6 +131,8 @@ enum zh_bench_verify_result zh_bench_verify_check(const void *block, uint32_t le
 	checksum(kind, b, body, sum);
 	if (memcmp(sum, b + body, zh_bench_verify_digest_bytes(kind)) != 0)
 		return ZH_BENCH_VERIFY_BAD_CRC;
+	if (pattern != NULL && !zh_bench_pattern_matches(pattern, offset, b, sizeof(h), body))
+		return ZH_BENCH_VERIFY_BAD_PATTERN;
 	*got_seq = h.seq;
 	if (h.offset != offset)
 		return ZH_BENCH_VERIFY_BAD_OFFSET;
@@ -143,6 +158,8 @@ const char *zh_bench_verify_result_name(enum zh_bench_verify_result r)
 		return "stale";
 	case ZH_BENCH_VERIFY_BAD_KIND:
 		return "other kind";
+	case ZH_BENCH_VERIFY_BAD_PATTERN:
+		return "pattern mismatch";
 	}
 	return "invalid";
 }

@@ -5,14 +5,16 @@
  * and ends with that checksum over everything before it (crc32c, crc32, crc16, crc64, md5,
  * sha1, sha224, sha256, sha384 or sha512; fio's meta checks the header alone). Reading a
  * block back tells a good block from one never written, one written elsewhere (misdirected),
- * a torn or corrupted one, and an older version (a lost write). Pure computation on caller
- * buffers.
+ * a torn or corrupted one, and an older version (a lost write). fio's verify_pattern puts its
+ * pattern in the payload, checked too; verify=pattern writes the pattern alone. Pure
+ * computation on caller buffers.
  */
 #ifndef ZH_BENCH_VERIFY_H
 #define ZH_BENCH_VERIFY_H
 
 #include <stdint.h>
 
+#include "bench_pattern.h"
 #include "numa/zh_platform.h"
 
 /* Header bytes at the start of each block. */
@@ -34,18 +36,20 @@ enum zh_bench_verify_kind {
 	ZH_BENCH_VERIFY_SHA256,
 	ZH_BENCH_VERIFY_SHA384,
 	ZH_BENCH_VERIFY_SHA512,
-	ZH_BENCH_VERIFY_META, /* the header only: offset, write number, length */
+	ZH_BENCH_VERIFY_META,	 /* the header only: offset, write number, length */
+	ZH_BENCH_VERIFY_PATTERN, /* no header: the block is verify_pattern repeated */
 	ZH_BENCH_VERIFY_KINDS,
 };
 
 enum zh_bench_verify_result {
 	ZH_BENCH_VERIFY_OK = 0,
-	ZH_BENCH_VERIFY_BAD_MAGIC,  /* not a verify block: never written, or overwritten */
-	ZH_BENCH_VERIFY_BAD_LENGTH, /* written with another block size */
-	ZH_BENCH_VERIFY_BAD_OFFSET, /* a block written for another offset (misdirected) */
-	ZH_BENCH_VERIFY_BAD_CRC,    /* torn or corrupted */
-	ZH_BENCH_VERIFY_STALE,	    /* a good block, but not the last write to it (lost write) */
-	ZH_BENCH_VERIFY_BAD_KIND,   /* written under another verify= checksum */
+	ZH_BENCH_VERIFY_BAD_MAGIC,   /* not a verify block: never written, or overwritten */
+	ZH_BENCH_VERIFY_BAD_LENGTH,  /* written with another block size */
+	ZH_BENCH_VERIFY_BAD_OFFSET,  /* a block written for another offset (misdirected) */
+	ZH_BENCH_VERIFY_BAD_CRC,     /* torn or corrupted */
+	ZH_BENCH_VERIFY_STALE,	     /* a good block, but not the last write to it (lost write) */
+	ZH_BENCH_VERIFY_BAD_KIND,    /* written under another verify= checksum */
+	ZH_BENCH_VERIFY_BAD_PATTERN, /* the payload is not verify_pattern's */
 };
 
 /** The kind fio's \p name means ("crc32c-intel" is crc32c), or -EINVAL for another name. */
@@ -62,21 +66,29 @@ uint32_t zh_bench_verify_min_block(enum zh_bench_verify_kind kind);
 
 /**
  * Fill \p block (\p len >= zh_bench_verify_min_block(kind) bytes) for \p offset as write
- * \p seq: the header, pseudo-random bytes drawn from (offset, seq), then the checksum.
+ * \p seq: the header, pseudo-random bytes drawn from (offset, seq) or, with a \p pattern
+ * (NULL: none), the pattern, then the checksum. verify=pattern (\p pattern needed) writes the
+ * pattern alone, as fio does.
  */
 void zh_bench_verify_fill(void *block, uint32_t len, uint64_t offset, uint64_t seq,
-			  enum zh_bench_verify_kind kind);
+			  enum zh_bench_verify_kind kind, const struct zh_bench_pattern *pattern);
 
 /**
- * Check a block of \p kind read back from \p offset. \p want_seq is the write that should be
- * there, or 0 for any (a job that reads what another job wrote). \p got_seq receives the
- * block's write number when its header is readable (else 0).
+ * Check a block of \p kind (and \p pattern, NULL: none) read back from \p offset.
+ * \p want_seq is the write that should be there, or 0 for any (a job that reads what another
+ * job wrote). \p got_seq receives the block's write number when its header is readable (else
+ * 0). verify=pattern has no header, so it cannot tell a misdirected or lost write from a good
+ * one unless the pattern holds %o.
  */
 enum zh_bench_verify_result zh_bench_verify_check(const void *block, uint32_t len, uint64_t offset,
 						  uint64_t want_seq, enum zh_bench_verify_kind kind,
+						  const struct zh_bench_pattern *pattern,
 						  uint64_t *got_seq);
 
-/** "ok", "bad magic", "bad length", "misdirected", "crc mismatch", "stale", "other kind". */
+/**
+ * "ok", "bad magic", "bad length", "misdirected", "crc mismatch", "stale", "other kind",
+ * "pattern mismatch".
+ */
 const char *zh_bench_verify_result_name(enum zh_bench_verify_result r);
 
 #endif /* ZH_BENCH_VERIFY_H */

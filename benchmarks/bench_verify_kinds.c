@@ -18,7 +18,7 @@ static const struct {
     [ZH_BENCH_VERIFY_MD5] = {"md5", 16},       [ZH_BENCH_VERIFY_SHA1] = {"sha1", 20},
     [ZH_BENCH_VERIFY_SHA224] = {"sha224", 28}, [ZH_BENCH_VERIFY_SHA256] = {"sha256", 32},
     [ZH_BENCH_VERIFY_SHA384] = {"sha384", 48}, [ZH_BENCH_VERIFY_SHA512] = {"sha512", 64},
-    [ZH_BENCH_VERIFY_META] = {"meta", 0},
+    [ZH_BENCH_VERIFY_META] = {"meta", 0},      [ZH_BENCH_VERIFY_PATTERN] = {"pattern", 0},
 };
 
 int zh_bench_verify_kind_parse(const char *name)

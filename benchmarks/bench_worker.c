@@ -416,6 +416,12 @@ static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
 	return w->cfg.region_offset_bytes + at;
 }
 
+/* verify_pattern, or NULL for the pseudo-random payload. */
+static const struct zh_bench_pattern *verify_pattern(const struct zh_bench_worker *w)
+{
+	return w->cfg.verify_pattern.len != 0 ? &w->cfg.verify_pattern : NULL;
+}
+
 /* ---- the I/O loop -------------------------------------------------------------------------- */
 
 static void slot_done(struct zh_reactor *r, struct zh_io *io);
@@ -533,7 +539,7 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 	if (w->cfg.verify) {
 		block = verify_free_block(w, s);
 		zh_bench_verify_fill(s->buf->data, len, s->offset, ++w->write_seq,
-				     w->cfg.verify_kind);
+				     w->cfg.verify_kind, verify_pattern(w));
 	} else if (w->cfg.data.refill) {
 		zh_bench_data_fill(&w->cfg.data, s->buf->data, len, &w->fill_rng);
 	} else if (w->cfg.data.scramble) {
@@ -911,8 +917,9 @@ static void end_sync_start(struct zh_reactor *r, struct zh_bench_worker *w)
 static void verify_note(struct zh_bench_worker *w, const struct zh_bench_slot *s, uint64_t want_seq)
 {
 	uint64_t got;
-	enum zh_bench_verify_result v = zh_bench_verify_check(
-	    s->buf->data, w->cfg.bs_bytes, s->offset, want_seq, w->cfg.verify_kind, &got);
+	enum zh_bench_verify_result v =
+	    zh_bench_verify_check(s->buf->data, w->cfg.bs_bytes, s->offset, want_seq,
+				  w->cfg.verify_kind, verify_pattern(w), &got);
 
 	w->verify.ran = true;
 	w->verify.blocks++;

@@ -94,8 +94,9 @@ struct zh_bench_worker_cfg {
 	bool unified_mixed;	   /* every I/O counts in st[ZH_BENCH_DIR_READ], reported "mixed" */
 	bool verify;		   /* verify=: checkable writes, checked reads */
 	unsigned verify_kind;	   /* enum zh_bench_verify_kind */
-	bool verify_readback;	   /* a writing job reads back what it wrote once done */
-	bool verify_fatal;	   /* stop at the first bad block */
+	struct zh_bench_pattern verify_pattern; /* len 0: none */
+	bool verify_readback; /* a writing job reads back what it wrote once done */
+	bool verify_fatal;    /* stop at the first bad block */
 	/*
 	 * rate= (bytes/s) and rate_iops=, per direction (0: unlimited): an I/O goes out once
 	 * the direction's I/Os and bytes before it fit both since the start (fio's linear rate).

@@ -6,9 +6,10 @@
 # itself for the noise floor. Reports the median wall time of each and the ratio of
 # zhtp-bench's throughput (bytes written and verified per second of wall time) to the best
 # fio's. The file lives in /dev/shm by default, so the numbers show the tools' CPU cost
-# (checksums, bookkeeping), not disk speed.
+# (checksums, bookkeeping), not disk speed. -p PATTERN adds verify_pattern=PATTERN (with
+# -v pattern, the blocks are the pattern alone).
 #
-# Usage: benchmarks/compare-verify.sh [-r ROUNDS] [-s SIZE] [-f FILE] [-v KIND]
+# Usage: benchmarks/compare-verify.sh [-r ROUNDS] [-s SIZE] [-f FILE] [-v KIND] [-p PATTERN]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,6 +19,7 @@ rounds=4
 size=512m
 file=/dev/shm/zhtp-verify-cmp.dat
 kind=crc32c
+pattern=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -25,7 +27,8 @@ while [ $# -gt 0 ]; do
 	-s) size=$2; shift 2 ;;
 	-f) file=$2; shift 2 ;;
 	-v) kind=$2; shift 2 ;;
-	-h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+	-p) pattern=$2; shift 2 ;;
+	-h|--help) sed -n '2,12p' "$0"; exit 0 ;;
 	*) echo "compare-verify.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -35,6 +38,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/compare-verify.XXXXXX")
 trap 'rm -rf "$work"; rm -f "$file"' EXIT
 common=(--name=wv --filename="$file" --size="$size" --rw=write --bs=4k --iodepth=32 --direct=1
 	--verify="$kind" --do_verify=1)
+[ -z "$pattern" ] || common+=(--verify_pattern="$pattern")
 
 run() { # tool round: one run, "<tool> <round> <start> <end>" on stdout, JSON kept
 	local t=$1 r=$2 start end

@@ -1564,6 +1564,33 @@ Test(bench_job, strided_zones)
 	ASSERT_ERR_HAS("expected a size like 4k");
 }
 
+/* verify_pattern alone means verify=pattern, as in fio; under a checksum it is the payload. */
+Test(bench_job, verify_pattern)
+{
+	cr_assert_eq(parse_str("[a]\nrw=write\nverify_pattern=0xaa555aa5\n"), 0, "%s", err);
+	cr_assert(jf.jobs[0].verify);
+	cr_assert_eq(jf.jobs[0].verify_kind, ZH_BENCH_VERIFY_PATTERN);
+	cr_assert_eq(jf.jobs[0].verify_pattern.len, 4);
+	cr_assert_eq(parse_str("[a]\nrw=write\nverify=md5\nverify_pattern=\"ab\"%o\n"), 0, "%s",
+		     err);
+	cr_assert_eq(jf.jobs[0].verify_kind, ZH_BENCH_VERIFY_MD5);
+	cr_assert_eq(jf.jobs[0].verify_pattern.len, 10);
+	cr_assert_eq(parse_str("[global]\nverify_pattern=1\n[a]\nrw=read\nverify=crc32c\n"), 0,
+		     "%s", err);
+	cr_assert_eq(jf.jobs[0].verify_kind, ZH_BENCH_VERIFY_CRC32C, "a job's verify= wins");
+	cr_assert_eq(parse_fixture("verify-pattern.fio"), 0, "%s", err);
+	cr_assert(jf.jobs[1].verify && jf.jobs[1].verify_kind == ZH_BENCH_VERIFY_PATTERN);
+	cr_assert_eq(jf.jobs[1].verify_pattern.len, 16);
+	cr_assert_eq(parse_str("[a]\nrw=write\nverify=pattern\n"), -EINVAL);
+	ASSERT_ERR_HAS("verify=pattern needs a 'verify_pattern'");
+	cr_assert_eq(parse_str("[a]\nrw=write\nverify=0\nverify_pattern=7\n"), -EINVAL);
+	ASSERT_ERR_HAS("'verify_pattern' with verify=0");
+	cr_assert_eq(parse_str("[a]\nrw=write\nverify_pattern=0xaa 0xbb\n"), -EINVAL);
+	ASSERT_ERR_HAS("bad value '0xaa 0xbb' for 'verify_pattern'");
+	cr_assert_eq(parse_str("[a]\nrw=randrw\nverify_pattern=7\n"), -EINVAL);
+	ASSERT_ERR_HAS("'verify' is for read or write jobs");
+}
+
 Test(bench_job, percentage_random)
 {
 	zh_bench_job_defaults(&job);

@@ -430,6 +430,52 @@ Test(bench_zhtp, each_verify_kind_round_trips_and_catches_what_it_guards)
 	cJSON_Delete(root);
 }
 
+/*
+ * verify_pattern alone (verify=pattern): blocks of the pattern alone, %o naming each block's
+ * offset; a changed byte is a pattern mismatch. Under crc32c the pattern is the payload.
+ */
+Test(bench_zhtp, verify_pattern_round_trips_and_catches_a_changed_byte)
+{
+	const char *pattern = "--verify_pattern=0xdeadbeef%o\\\"zh\\\"";
+	char args[512], path[700], *data;
+	cJSON *root;
+	uint64_t off;
+
+	snprintf(args, sizeof(args),
+		 "--name=w --filename=p.img --size=256k --rw=write --bs=4k --iodepth=4 "
+		 "--direct=1 %s",
+		 pattern);
+	root = run_json(args);
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "blocks"), 64);
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 0);
+	cJSON_Delete(root);
+	snprintf(path, sizeof(path), "%s/p.img", scratch);
+	data = slurp(path);
+	cr_assert_eq(memcmp(data + 7 * 4096 + 14, "\xde\xad\xbe\xef", 4), 0, "second repetition");
+	memcpy(&off, data + 7 * 4096 + 18, sizeof(off));
+	cr_assert_eq(off, 7 * 4096, "%%o: the block's offset");
+	free(data);
+	flip_byte("p.img", 5 * 4096 + 1000);
+	snprintf(args, sizeof(args),
+		 "--name=r --filename=p.img --size=256k --rw=read --bs=4k --direct=1 %s", pattern);
+	root = run_json_failing(args);
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 1);
+	cr_assert_str_eq(
+	    cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(verify_of(job_at(root, 0)), "first_bad"), "kind")
+		->valuestring,
+	    "pattern mismatch");
+	cJSON_Delete(root);
+	snprintf(args, sizeof(args),
+		 "--name=w --filename=p.img --size=256k --rw=randwrite --bs=4k --iodepth=4 "
+		 "--direct=1 --verify=crc32c %s",
+		 pattern);
+	root = run_json(args);
+	cr_assert_gt(num(job_at(root, 0), "zhtp_verify", "blocks"), 0);
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 0);
+	cJSON_Delete(root);
+}
+
 /* verify_fatal: the first bad block ends the job; at depth 1 nothing after it is read. */
 Test(bench_zhtp, verify_fatal_stops_at_the_first_bad_block)
 {
@@ -1032,7 +1078,7 @@ static unsigned follow_on_pairs(const char *percentage)
 	for (unsigned i = 0; i < 256; i++) {
 		cr_assert_eq(fread(block, 1, sizeof(block), f), sizeof(block));
 		(void)zh_bench_verify_check(block, sizeof(block), i * 4096ull, 0,
-					    ZH_BENCH_VERIFY_CRC32C, &seq[i]);
+					    ZH_BENCH_VERIFY_CRC32C, NULL, &seq[i]);
 	}
 	fclose(f);
 	for (unsigned i = 0; i + 1 < 256; i++)

@@ -80,6 +80,24 @@ static void check_dist(const struct zh_bench_dist *d)
 	}
 }
 
+/* A pattern the parser takes fills a block that then matches it, end to end. */
+static void check_pattern(const struct zh_bench_pattern *p)
+{
+	static uint8_t block[4096 + 3];
+
+	if (p->len == 0)
+		return;
+	if (p->len > ZH_BENCH_PATTERN_MAX || p->offset_count > ZH_BENCH_PATTERN_OFFSETS_MAX)
+		abort();
+	for (uint32_t i = 0; i < p->offset_count; i++) {
+		if (p->offset_at[i] + 8u > p->len)
+			abort();
+	}
+	zh_bench_pattern_fill(p, 0x1234500, block, sizeof(block));
+	if (!zh_bench_pattern_matches(p, 0x1234500, block, 0, sizeof(block)))
+		abort();
+}
+
 static void check_jobs(void)
 {
 	for (uint32_t i = 0; i < jf.job_count; i++) {
@@ -99,6 +117,7 @@ static void check_jobs(void)
 			abort();
 		check_bs(j->bs);
 		check_dist(&j->dist);
+		check_pattern(&j->verify_pattern);
 	}
 }
 
