@@ -51,6 +51,11 @@ void zh_bench_data_fill(const struct zh_bench_data *d, uint8_t *p, size_t len, u
 {
 	ZH_ASSERT(d->chunk_bytes > 0 && d->compress_pct <= 100);
 	ZH_ASSERT(*rng != 0);
+	if (d->pattern.len != 0) {
+		ZH_ASSERT(d->pattern.offset_count == 0);
+		zh_bench_pattern_fill(&d->pattern, 0, p, (uint32_t)len);
+		return;
+	}
 	/* All random: one run, not one per chunk (each run costs its stream set-up). */
 	if (d->compress_pct == 0) {
 		zh_bench_data_random(p, len, rng);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * zhtp-bench write-buffer contents, as fio makes them: random bytes (incompressible), zeros
- * (zero_buffers), or chunks that are part random, part zeros so that the whole compresses to a
- * given percentage (buffer_compress_percentage, in buffer_compress_chunk pieces).
+ * (zero_buffers), chunks that are part random, part zeros so that the whole compresses to a
+ * given percentage (buffer_compress_percentage, in buffer_compress_chunk pieces), or a pattern
+ * repeated (buffer_pattern).
  */
 #ifndef ZH_BENCH_DATA_H
 #define ZH_BENCH_DATA_H
@@ -11,22 +12,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bench_pattern.h"
+
 /* fio's default buffer_compress_chunk. */
 #define ZH_BENCH_COMPRESS_CHUNK_DEFAULT 512
 
 struct zh_bench_data {
-	uint32_t compress_pct; /* 0: all random; 100: all zeros */
-	uint32_t chunk_bytes;  /* > 0 */
-	bool refill;	       /* fresh bytes for every write (fio's refill_buffers) */
-	bool scramble;	       /* each write's sectors stamped (fio's scramble_buffers) */
+	uint32_t compress_pct;		 /* 0: all random; 100: all zeros */
+	uint32_t chunk_bytes;		 /* > 0 */
+	bool refill;			 /* fresh bytes for every write (fio's refill_buffers) */
+	bool scramble;			 /* each write's sectors stamped (fio's scramble_buffers) */
+	struct zh_bench_pattern pattern; /* buffer_pattern: len 0 for none, else no %o */
 };
 
 /** Fill \p len bytes from two xorshift64 streams named by *\p rng (non-zero; it advances). */
 void zh_bench_data_random(uint8_t *p, size_t len, uint64_t *rng);
 
 /**
- * Fill \p len bytes: in every chunk, the first (100 - compress_pct)% random (from *\p rng, which
- * advances), the rest zeros.
+ * Fill \p len bytes: with the pattern repeated when there is one; else in every chunk, the
+ * first (100 - compress_pct)% random (from *\p rng, which advances), the rest zeros.
  */
 void zh_bench_data_fill(const struct zh_bench_data *d, uint8_t *p, size_t len, uint64_t *rng);
 

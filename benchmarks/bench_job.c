@@ -855,6 +855,24 @@ static int opt_verify(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
+/* buffer_pattern: fio's pattern without %o (fio's takes no formats) in every write. */
+static int opt_buffer_pattern(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	struct zh_bench_pattern p;
+	const char *why;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (zh_bench_pattern_parse(&p, ctx->value, &why) != 0)
+		return bad_value(ctx, why);
+	if (p.offset_count != 0)
+		return bad_value(ctx,
+				 "buffer_pattern takes no %o, as in fio (verify_pattern does)");
+	job->buffer_pattern = p;
+	return 0;
+}
+
 /* verify_pattern: fio's pattern (bench_pattern.h) in every verified block. */
 static int opt_verify_pattern(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
@@ -1672,6 +1690,7 @@ static const struct opt_desc job_options[] = {
     O_TIME("ss_ramp", ss_ramp_ns),
     O_FN("verify", opt_verify),
     O_FN("verify_pattern", opt_verify_pattern),
+    O_FN("buffer_pattern", opt_buffer_pattern),
     O_BOOL("do_verify", do_verify),
     O_BOOL("verify_fatal", verify_fatal),
     O_STR("ioengine", ioengine, false),
@@ -1844,16 +1863,23 @@ struct zh_bench_data zh_bench_job_data(const struct zh_bench_job *job)
 	 * Object jobs never refill: each put is made distinct where it starts (bench_object.c).
 	 */
 	bool block = !zh_bench_rw_is_object(job->rw);
+	bool patterned = job->buffer_pattern.len != 0;
 	bool refill =
 	    block && (job->refill_buffers_set ? job->refill_buffers : pct > 0 && pct < 100);
 	/* fio scrambles only a buffer nothing else rewrites: no refill, compression or verify. */
-	bool scramble = block && job->scramble_buffers && !refill && !job->verify &&
+	bool scramble = block && job->scramble_buffers && !refill && !job->verify && !patterned &&
 			(job->compress_pct == 0 || job->compress_pct == 100);
+	struct zh_bench_data d = {.compress_pct = pct,
+				  .chunk_bytes = job->compress_chunk_bytes,
+				  .refill = refill,
+				  .scramble = scramble};
 
-	return (struct zh_bench_data){.compress_pct = pct,
-				      .chunk_bytes = job->compress_chunk_bytes,
-				      .refill = refill,
-				      .scramble = scramble};
+	/* fio's rule: a pattern is copied again for every write when reads share the buffers. */
+	if (patterned) {
+		d.pattern = job->buffer_pattern;
+		d.refill = block && zh_bench_job_read_pct(job) > 0;
+	}
+	return d;
 }
 
 int zh_bench_job_set(struct zh_bench_job *job, const char *key, const char *value, char *err,
@@ -1932,7 +1958,7 @@ uint32_t zh_bench_job_bs_max(const struct zh_bench_job *job)
 /*
  * verify_pattern without verify= means verify=pattern, as in fio (which otherwise only fills
  * the write buffers with it: that is refused, a pattern is checked here); verify=pattern
- * needs a pattern.
+ * needs a pattern; buffer_pattern decides what writes hold, so it goes alone.
  */
 static int job_check_pattern(struct zh_bench_job *job, char *err, size_t err_len)
 {
@@ -1949,6 +1975,16 @@ static int job_check_pattern(struct zh_bench_job *job, char *err, size_t err_len
 	if (job->verify && job->verify_kind == ZH_BENCH_VERIFY_PATTERN &&
 	    job->verify_pattern.len == 0) {
 		set_err(err, err_len, "job '%s': verify=pattern needs a 'verify_pattern'",
+			job->name);
+		return -EINVAL;
+	}
+	if (job->buffer_pattern.len != 0 &&
+	    (job->verify || zh_bench_rw_is_object(job->rw) || job->zero_buffers ||
+	     job->compress_pct != 0 || job->refill_buffers_set)) {
+		set_err(err, err_len,
+			"job '%s': 'buffer_pattern' is what a block job writes: not with 'verify' "
+			"(use verify_pattern), 'zero_buffers', 'buffer_compress_percentage' or "
+			"'refill_buffers'",
 			job->name);
 		return -EINVAL;
 	}

@@ -175,6 +175,8 @@ struct zh_bench_job {
 	bool verify_fatal;
 	/* verify_pattern: the blocks' payload (len 0: pseudo-random; alone, verify=pattern). */
 	struct zh_bench_pattern verify_pattern;
+	/* buffer_pattern: what writes carry when not verifying (len 0: bench_data.h's rules). */
+	struct zh_bench_pattern buffer_pattern;
 	/*
 	 * How much I/O: io_size (alias io_limit; 0: size) times loops (fio default 1), or
 	 * number_ios at most (0: no cap). offset_increment moves each clone's region.

@@ -46,8 +46,22 @@ static int job_path(const struct zh_bench_job *job, unsigned clone, char *out, s
 	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
-/* Write pseudo-random data from the file's end up to `need_bytes` (fio's "laying out"). */
-static int layout_file(const char *path, uint64_t need_bytes)
+/* The pattern from the start of every \p block bytes, as the job's writes carry it. */
+static void layout_pattern(const struct zh_bench_pattern *pattern, uint32_t block, uint8_t *chunk,
+			   size_t n)
+{
+	for (size_t at = 0; at < n; at += block)
+		zh_bench_pattern_fill(pattern, 0, chunk + at,
+				      (uint32_t)(n - at < block ? n - at : block));
+}
+
+/*
+ * Write pseudo-random data, or with buffer_pattern the job's \p pattern (NULL: none) in
+ * blocks of \p block bytes as fio does, from the file's end up to `need_bytes` (fio's
+ * "laying out").
+ */
+static int layout_file(const char *path, uint64_t need_bytes,
+		       const struct zh_bench_pattern *pattern, uint32_t block)
 {
 	struct stat st;
 	uint64_t *chunk;
@@ -69,10 +83,13 @@ static int layout_file(const char *path, uint64_t need_bytes)
 		size_t n =
 		    need_bytes - off < LAYOUT_CHUNK_BYTES ? need_bytes - off : LAYOUT_CHUNK_BYTES;
 
-		for (size_t i = 0; i < LAYOUT_CHUNK_BYTES / sizeof(*chunk); i++) {
+		for (size_t i = 0; pattern == NULL && i < LAYOUT_CHUNK_BYTES / sizeof(*chunk);
+		     i++) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 			chunk[i] = x;
 		}
+		if (pattern != NULL)
+			layout_pattern(pattern, block, (uint8_t *)chunk, n);
 		ssize_t w = pwrite(fd, chunk, n, (off_t)off);
 		if (w <= 0)
 			rc = w < 0 ? -errno : -EIO;
@@ -87,8 +104,10 @@ static int layout_file(const char *path, uint64_t need_bytes)
 }
 
 static int plan_dev(struct zh_bench_plan *plan, const char *path, bool direct, uint64_t need_bytes,
-		    char *err, size_t err_len)
+		    const struct zh_bench_worker_cfg *cfg, char *err, size_t err_len)
 {
+	const struct zh_bench_pattern *pattern =
+	    cfg->data.pattern.len != 0 ? &cfg->data.pattern : NULL;
 	struct zh_bench_plan_dev *d;
 	struct zh_nvme_dev_opts opts = {.buffered = !direct};
 	int rc;
@@ -101,7 +120,7 @@ static int plan_dev(struct zh_bench_plan *plan, const char *path, bool direct, u
 		return fail(err, err_len, -E2BIG, "more than %d files in one group",
 			    ZH_BENCH_DEVS_MAX);
 	if (need_bytes > 0) {
-		rc = layout_file(path, need_bytes);
+		rc = layout_file(path, need_bytes, pattern, cfg->bs_max_bytes);
 		if (rc < 0)
 			return fail(err, err_len, rc, "%s: cannot lay out %llu bytes: %s", path,
 				    (unsigned long long)need_bytes, strerror(-rc));
@@ -406,7 +425,7 @@ static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job
 	rc = job_cfg(job, c, &pw->cfg, err, err_len);
 	if (rc < 0)
 		return rc;
-	dev = plan_dev(plan, path, job->direct, need, err, err_len);
+	dev = plan_dev(plan, path, job->direct, need, &pw->cfg, err, err_len);
 	if (dev < 0)
 		return dev;
 	rc = job_region(job, c, plan->devs[dev].dev, &pw->cfg, err, err_len);

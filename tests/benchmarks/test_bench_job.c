@@ -1591,6 +1591,28 @@ Test(bench_job, verify_pattern)
 	ASSERT_ERR_HAS("'verify' is for read or write jobs");
 }
 
+/* buffer_pattern: what writes carry, refilled when reads share the buffers, as in fio. */
+Test(bench_job, buffer_pattern)
+{
+	struct zh_bench_data d;
+
+	cr_assert_eq(parse_str("[a]\nrw=write\nbuffer_pattern=\"ab\"0x01\n"), 0, "%s", err);
+	d = zh_bench_job_data(&jf.jobs[0]);
+	cr_assert_eq(d.pattern.len, 3);
+	cr_assert(!d.refill && !d.scramble, "a writer fills its buffers once");
+	cr_assert(!jf.jobs[0].verify);
+	cr_assert_eq(parse_str("[a]\nrw=randrw\nbuffer_pattern=7\n"), 0, "%s", err);
+	cr_assert(zh_bench_job_data(&jf.jobs[0]).refill, "reads overwrite the buffers");
+	cr_assert_eq(parse_str("[a]\nrw=write\nbuffer_pattern=%o\n"), -EINVAL);
+	ASSERT_ERR_HAS("buffer_pattern takes no %o");
+	cr_assert_eq(parse_str("[a]\nrw=write\nbuffer_pattern=1\nverify=crc32c\n"), -EINVAL);
+	ASSERT_ERR_HAS("not with 'verify' (use verify_pattern)");
+	cr_assert_eq(parse_str("[a]\nrw=write\nbuffer_pattern=1\nzero_buffers=1\n"), -EINVAL);
+	ASSERT_ERR_HAS("'buffer_pattern' is what a block job writes");
+	cr_assert_eq(parse_str("[a]\nrw=put\nbuffer_pattern=1\n"), -EINVAL);
+	ASSERT_ERR_HAS("'buffer_pattern' is what a block job writes");
+}
+
 Test(bench_job, percentage_random)
 {
 	zh_bench_job_defaults(&job);

@@ -476,6 +476,32 @@ Test(bench_zhtp, verify_pattern_round_trips_and_catches_a_changed_byte)
 	cJSON_Delete(root);
 }
 
+/*
+ * buffer_pattern: every block a writer writes, and a new file laid out for a mixed job, holds
+ * the pattern from the block's start (the bytes fio 3.33 writes on the same command line).
+ */
+Test(bench_zhtp, buffer_pattern_is_what_the_file_holds)
+{
+	static const char *const jobs[] = {
+	    "--name=w --filename=b.img --size=64k --rw=write --bs=4k --direct=1 "
+	    "--buffer_pattern=\\\"ab\\\"0x010203",
+	    "--name=m --filename=m.img --size=64k --rw=randrw --bs=4k --iodepth=4 --direct=1 "
+	    "--buffer_pattern=\\\"ab\\\"0x010203"};
+	const char *names[] = {"b.img", "m.img"};
+
+	for (int j = 0; j < 2; j++) {
+		char path[700], *data;
+
+		cr_assert_eq(run_bench(jobs[j]), 0, "%s", slurp(err_path));
+		snprintf(path, sizeof(path), "%s/%s", scratch, names[j]);
+		data = slurp(path);
+		for (int at = 0; at < 64 * 1024; at++)
+			cr_assert_eq(data[at], "ab\x01\x02\x03"[at % 4096 % 5], "%s byte %d",
+				     names[j], at);
+		free(data);
+	}
+}
+
 /* verify_fatal: the first bad block ends the job; at depth 1 nothing after it is read. */
 Test(bench_zhtp, verify_fatal_stops_at_the_first_bad_block)
 {
