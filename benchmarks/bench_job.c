@@ -1412,14 +1412,54 @@ static int opt_filesize(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return size_value(ctx, &job->filesize_bytes);
 }
 
-/* nrfiles: fio's default of one file per job is the only one supported. */
+/*
+ * filename: one name or fio's ':' list, kept as written ("\\:" stays escaped) for
+ * zh_bench_job_file_name to split; zh_bench_job_finish checks the names.
+ */
+static int opt_filename(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (ctx->value[0] == '\0')
+		return bad_value(ctx, "expected a non-empty value");
+	if (strlen(ctx->value) >= sizeof(job->filename))
+		return bad_value(ctx, "too long (at most 4095 bytes)");
+	for (const char *p = ctx->value; *p != '\0'; p++) {
+		if (is_ctrl(*p))
+			return bad_value(ctx, "control characters are not allowed");
+	}
+	snprintf(job->filename, sizeof(job->filename), "%s", ctx->value);
+	return 0;
+}
+
+/* nrfiles: files per clone, 1 to ZH_BENCH_FILES_MAX (filename's names win, as in fio). */
 static int opt_nrfiles(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	(void)job;
-	if (need_value(ctx) != 0)
-		return -EINVAL;
-	if (strcmp(ctx->value, "1") != 0)
-		return bad_value(ctx, "one file per job is supported (nrfiles=1)");
+	const char *why;
+	uint64_t n;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (parse_u64(ctx->value, &n, &why) != 0 || n < 1 || n > ZH_BENCH_FILES_MAX)
+		return bad_value(ctx, "expected a number of files from 1 to 16");
+	job->nrfiles = (uint32_t)n;
+	return 0;
+}
+
+/* file_service_type: roundrobin (fio's default, a block from each file in turn) or sequential. */
+static int opt_file_service_type(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (strcmp(ctx->value, "roundrobin") != 0 && strcmp(ctx->value, "sequential") != 0)
+		return bad_value(ctx, "expected roundrobin or sequential (random, zipf, pareto, "
+				      "normal and a ':N' switch count are not supported)");
+	job->file_service_sequential = strcmp(ctx->value, "sequential") == 0;
 	return 0;
 }
 
@@ -1616,6 +1656,7 @@ static const struct opt_desc job_options[] = {
     O_FN("offset_increment", opt_offset_increment),
     O_FN("filesize", opt_filesize),
     O_FN("nrfiles", opt_nrfiles),
+    O_FN("file_service_type", opt_file_service_type),
     O_FN("io_size", opt_io_size),
     O_FN("io_limit", opt_io_size),
     O_FN("number_ios", opt_number_ios),
@@ -1629,7 +1670,7 @@ static const struct opt_desc job_options[] = {
     O_TIME("ramp_time", ramp_ns),
     O_FN("startdelay", opt_startdelay),
     O_BOOL("time_based", time_based),
-    O_PATH("filename", filename),
+    O_FN("filename", opt_filename),
     O_PATH("directory", directory),
     O_BOOL("unlink", unlink),
     O_PATH("key_file", key_file),
@@ -1728,8 +1769,9 @@ static int set_u32(struct zh_bench_job *job, const struct opt_desc *d, const str
 }
 
 /*
- * Copy a string value. For paths, fio reads ':' as a separator between several files and "\:"
- * as a literal colon; one file per job is supported, so a bare ':' is refused.
+ * Copy a string value. For paths, fio reads ':' as a separator between several directories
+ * and "\:" as a literal colon; one directory per job is supported, so a bare ':' is refused.
+ * (filename keeps its ':' list: opt_filename.)
  */
 static int set_str(char *dst, const struct opt_desc *d, const struct opt_ctx *ctx)
 {
@@ -1748,8 +1790,8 @@ static int set_str(char *dst, const struct opt_desc *d, const struct opt_ctx *ct
 			c = ':';
 			p++;
 		} else if (d->kind == OPT_PATH && c == ':') {
-			return bad_value(ctx, "several files (':' separated) are not supported; "
-					      "write '\\:' for a literal colon");
+			return bad_value(ctx, "several directories (':' separated) are not "
+					      "supported; write '\\:' for a literal colon");
 		}
 		if (o + 1 >= d->cap) {
 			char why[64];
@@ -1838,6 +1880,7 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	/* fio's default criterion; it only applies once ss_dur is set. */
 	job->ss = (struct zh_bench_ss_opts){.slope = true, .pct = true, .limit = 0.01};
 	job->seq_every = 1;
+	job->nrfiles = 1;
 	zh_bench_bs_one(&job->bs[0], 4096);
 	zh_bench_bs_one(&job->bs[1], 4096);
 	job->iodepth = 1;
@@ -1985,6 +2028,94 @@ static int job_check_pattern(struct zh_bench_job *job, char *err, size_t err_len
 			"job '%s': 'buffer_pattern' is what a block job writes: not with 'verify' "
 			"(use verify_pattern), 'zero_buffers', 'buffer_compress_percentage' or "
 			"'refill_buffers'",
+			job->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Where filename's \p i-th name starts (names end at a ':' not after a '\\', as in fio's
+ * get_next_str), or NULL past the last one. */
+static const char *file_name_at(const char *list, uint32_t i)
+{
+	const char *s = list;
+
+	for (; i > 0; i--) {
+		for (; *s != '\0' && *s != ':'; s++) {
+			if (*s == '\\' && s[1] == ':')
+				s++;
+		}
+		if (*s == '\0')
+			return NULL;
+		s++;
+	}
+	return s;
+}
+
+int zh_bench_job_file_name(const struct zh_bench_job *job, uint32_t i, char *out, size_t len)
+{
+	const char *s = file_name_at(job->filename, i);
+	size_t n = 0;
+
+	ZH_ASSERT(len > 0);
+	if (s == NULL)
+		return -ENOENT;
+	for (; *s != '\0' && *s != ':'; s++) {
+		if (*s == '\\' && s[1] == ':')
+			s++;
+		if (n + 1 == len)
+			return -ENAMETOOLONG;
+		out[n++] = *s;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+uint32_t zh_bench_job_file_count(const struct zh_bench_job *job)
+{
+	uint32_t n = 0;
+
+	if (job->filename[0] == '\0')
+		return job->nrfiles;
+	/* One past the most a job takes is enough to refuse it. */
+	while (n <= ZH_BENCH_FILES_MAX && file_name_at(job->filename, n) != NULL)
+		n++;
+	return n;
+}
+
+/*
+ * Several files per clone: the names must be there, and the I/O places one block size over
+ * them (a block from each in turn, or one file after the other), so what needs one file's
+ * blocks or its own ordering is refused with them.
+ */
+static int job_check_files(const struct zh_bench_job *job, char *err, size_t err_len)
+{
+	uint32_t n = zh_bench_job_file_count(job);
+	char name[ZH_BENCH_PATH_MAX];
+
+	if (n > ZH_BENCH_FILES_MAX) {
+		set_err(err, err_len, "job '%s': 'filename' names more than 16 files", job->name);
+		return -EINVAL;
+	}
+	for (uint32_t i = 0; job->filename[0] != '\0' && i < n; i++) {
+		if (zh_bench_job_file_name(job, i, name, sizeof(name)) != 0 || name[0] == '\0') {
+			set_err(err, err_len, "job '%s': 'filename' has an empty name (at ':' %u)",
+				job->name, i);
+			return -EINVAL;
+		}
+	}
+	if (n == 1)
+		return 0;
+	if (zh_bench_job_bs(job) == 0 || zh_bench_rw_is_object(job->rw) || job->verify ||
+	    job->fsync_blocks != 0 || job->fdatasync_blocks != 0 || job->end_fsync ||
+	    job->zone_strided || job->seq_add != 0 || job->seq_every > 1 ||
+	    job->random_pct[0] < 100 || job->random_pct[1] < 100 ||
+	    (job->blockalign[0] | job->blockalign[1]) != 0 ||
+	    job->dist.kind == ZH_BENCH_DIST_ZONED_ABS) {
+		set_err(err, err_len,
+			"job '%s': several files take a block job of one block size, without "
+			"'verify', 'fsync', 'fdatasync', 'end_fsync', zonemode, 'blockalign', "
+			"zoned_abs, 'percentage_random' or an rw=MODE:N modifier",
 			job->name);
 		return -EINVAL;
 	}
@@ -2243,6 +2374,8 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		return -EINVAL;
 	}
 	rc = job_check_zones(job, err, err_len);
+	if (rc == 0)
+		rc = job_check_files(job, err, err_len);
 	return rc != 0 ? rc : job_check_bs(job, err, err_len);
 }
 

@@ -31,6 +31,8 @@
 #define ZH_BENCH_JOBS_MAX 64
 #define ZH_BENCH_NAME_MAX 64
 #define ZH_BENCH_PATH_MAX 4096
+/* Files per job clone at most (nrfiles, or names in filename=a:b). */
+#define ZH_BENCH_FILES_MAX 16
 /* Longest job-file line accepted, in bytes, without its line end. Longer lines are refused. */
 #define ZH_BENCH_LINE_MAX 8192
 /* Largest job file zh_bench_cli_parse() reads. */
@@ -139,8 +141,16 @@ struct zh_bench_job {
 	/* exitall / exitall_on_error: when this job ends (with an error), its group stops. */
 	bool exitall;
 	bool exitall_on_error;
+	/* One name, or fio's ':' list of them ("\\:" a colon in a name): the clone's files. */
 	char filename[ZH_BENCH_PATH_MAX];
 	char directory[ZH_BENCH_PATH_MAX];
+	/*
+	 * nrfiles: files per clone without a filename (<name>.<clone>.<file>), each size/nrfiles
+	 * of the job's I/O. I/O goes round robin over them, one block each (fio's default
+	 * file_service_type=roundrobin), or one file after another (sequential).
+	 */
+	uint32_t nrfiles;
+	bool file_service_sequential;
 	char key_file[ZH_BENCH_PATH_MAX]; /* object jobs: an encrypted store's key ("": none) */
 	int zstd_level; /* object jobs: the store's zstd level, 0..19, or ZH_BENCH_ZSTD_AUTO */
 	char cpus_allowed[256];
@@ -376,6 +386,15 @@ uint32_t zh_bench_job_bs_max(const struct zh_bench_job *job);
 
 /** zonemode=strided: the zone's length, zonerange or, as in fio, zonesize without one. */
 uint64_t zh_bench_job_zone_range(const struct zh_bench_job *job);
+
+/** How many files each clone of \p job works on: the names in filename, else nrfiles. */
+uint32_t zh_bench_job_file_count(const struct zh_bench_job *job);
+
+/**
+ * The \p i-th name of filename's ':' list, "\\:" read as a colon, into \p out (\p len bytes).
+ * \return 0, -ENOENT past the last name, -ENAMETOOLONG when it does not fit.
+ */
+int zh_bench_job_file_name(const struct zh_bench_job *job, uint32_t i, char *out, size_t len);
 
 /** fio's name for \p rw: "read", "write", "randread", "randwrite", "rw" or "randrw". */
 const char *zh_bench_rw_name(enum zh_bench_rw rw);

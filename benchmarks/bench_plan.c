@@ -32,17 +32,24 @@ static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
 	return rc;
 }
 
-static int job_path(const struct zh_bench_job *job, unsigned clone, char *out, size_t len)
+/* File \p file of clone \p clone: filename's name, under directory unless absolute, or
+ * fio's <name>.<clone>.<file> under directory. */
+static int job_path(const struct zh_bench_job *job, unsigned clone, unsigned file, char *out,
+		    size_t len)
 {
 	const char *dir = job->directory[0] != '\0' ? job->directory : NULL;
+	char name[ZH_BENCH_PATH_MAX];
 	int n;
 
-	if (job->filename[0] != '\0' && (dir == NULL || job->filename[0] == '/'))
-		n = snprintf(out, len, "%s", job->filename);
+	if (job->filename[0] != '\0' && zh_bench_job_file_name(job, file, name, sizeof(name)) != 0)
+		return -ENAMETOOLONG;
+	if (job->filename[0] != '\0' && (dir == NULL || name[0] == '/'))
+		n = snprintf(out, len, "%s", name);
 	else if (job->filename[0] != '\0')
-		n = snprintf(out, len, "%s/%s", dir, job->filename);
+		n = snprintf(out, len, "%s/%s", dir, name);
 	else
-		n = snprintf(out, len, "%s/%s.%u.0", dir != NULL ? dir : ".", job->name, clone);
+		n = snprintf(out, len, "%s/%s.%u.%u", dir != NULL ? dir : ".", job->name, clone,
+			     file);
 	return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
@@ -178,10 +185,15 @@ static bool job_bs_aligned(const struct zh_bench_worker_cfg *cfg, uint32_t block
 	       (cfg->read_pct == 100 || zh_bench_bs_aligned(&cfg->bs[1], block));
 }
 
-/* The byte range a clone works on, checked against the device's size and alignment. */
-static int job_region(const struct zh_bench_job *job, unsigned clone, const struct zh_nvme_dev *dev,
-		      struct zh_bench_worker_cfg *cfg, char *err, size_t err_len)
+/*
+ * The byte range a clone works on in one of its \p files files, checked against the device's
+ * size and alignment: size is the clone's over all its files, as in fio.
+ */
+static int job_region(const struct zh_bench_job *job, unsigned clone, unsigned files,
+		      const struct zh_nvme_dev *dev, struct zh_bench_worker_cfg *cfg, char *err,
+		      size_t err_len)
 {
+	uint64_t size = job->size_bytes / files;
 	uint64_t dev_bytes = zh_nvme_dev_size_bytes(dev);
 	uint32_t block = zh_nvme_dev_block_bytes(dev);
 	uint64_t offset = job_offset(job, clone);
@@ -220,8 +232,8 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, const stru
 	if (job->filesize_bytes > 0) {
 		if (job->filesize_bytes - offset < len)
 			len = job->filesize_bytes - offset;
-	} else if (job->size_bytes > 0 && job->size_bytes < len) {
-		len = job->size_bytes;
+	} else if (size > 0 && size < len) {
+		len = size;
 	} else if (job->size_pct > 0) {
 		len = len / 100 * job->size_pct;
 	}
@@ -230,12 +242,6 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, const stru
 		return fail(err, err_len, -EINVAL,
 			    "job '%s': size is smaller than the largest block (%u bytes)",
 			    job->name, cfg->bs_max_bytes);
-	if (zh_bench_dist_span_bytes(&job->dist) > len)
-		return fail(err, err_len, -ERANGE,
-			    "job '%s': the zoned_abs zones cover %llu bytes, more than the job's "
-			    "%llu",
-			    job->name, (unsigned long long)zh_bench_dist_span_bytes(&job->dist),
-			    (unsigned long long)len);
 	cfg->region_offset_bytes = offset;
 	cfg->region_bytes = len;
 	return verify_fits(job, cfg, err, err_len);
@@ -316,6 +322,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .zone_size = job->zone_strided ? job->zone_size_bytes : 0,
 	    .zone_range = zh_bench_job_zone_range(job),
 	    .zone_skip = job->zone_skip_bytes,
+	    .file_sequential = job->file_service_sequential,
 	    .rate_bps = {job->rate_bytes[0], job->rate_bytes[1]},
 	    .rate_iops = {job->rate_iops[0], job->rate_iops[1]},
 	    .rate_poisson = job->rate_poisson,
@@ -405,34 +412,93 @@ static int job_cpus(const struct zh_bench_job *job, const struct zh_numa_cpuset 
 	return 0;
 }
 
+/*
+ * Several files: the clone's I/O goes over all of them as one region of file_count times the
+ * smallest file region (bench_worker.h); one file keeps its own region.
+ */
+static void join_files(struct zh_bench_worker_cfg *cfg, const int *dev, const uint64_t *offset,
+		       const uint64_t *bytes, unsigned files)
+{
+	uint64_t least = bytes[0];
+
+	cfg->dev = (unsigned)dev[0];
+	cfg->file_count = files;
+	if (files == 1)
+		return;
+	for (unsigned f = 0; f < files; f++) {
+		cfg->file_dev[f] = (unsigned)dev[f];
+		cfg->file_offset[f] = offset[f];
+		least = bytes[f] < least ? bytes[f] : least;
+	}
+	cfg->file_bytes = least;
+	cfg->region_offset_bytes = 0;
+	cfg->region_bytes = least * files;
+	/*
+	 * file_service_type=sequential: a file's worth of I/O in each file before the next, as
+	 * zones of one file each (a random job's offsets stay in the file, as fio's do).
+	 */
+	if (cfg->file_sequential) {
+		cfg->zone_size = least;
+		cfg->zone_range = least;
+		cfg->zone_skip = 0;
+	}
+}
+
+/* Clone \p c's files: laid out, opened and each one's region checked. */
+static int plan_files(struct zh_bench_plan *plan, const struct zh_bench_job *job, unsigned c,
+		      struct zh_bench_worker_cfg *cfg, char *err, size_t err_len)
+{
+	unsigned files = zh_bench_job_file_count(job);
+	/* Clones of a job with a filename share it: lay it out for the last one's region. */
+	unsigned last = job->filename[0] != '\0' ? job->numjobs - 1 : c;
+	uint64_t need = job->filesize_bytes > 0 ? job->filesize_bytes
+			: job->size_bytes > 0	? job_offset(job, last) + job->size_bytes / files
+						: 0;
+	uint64_t offset[ZH_BENCH_FILES_MAX], bytes[ZH_BENCH_FILES_MAX];
+	int dev[ZH_BENCH_FILES_MAX];
+	char path[ZH_BENCH_PATH_MAX];
+
+	ZH_ASSERT(files >= 1 && files <= ZH_BENCH_FILES_MAX); /* zh_bench_job_finish */
+	for (unsigned f = 0; f < files; f++) {
+		int rc;
+
+		if (job_path(job, c, f, path, sizeof(path)) < 0)
+			return fail(err, err_len, -ENAMETOOLONG, "job '%s': path too long",
+				    job->name);
+		dev[f] = plan_dev(plan, path, job->direct, need, cfg, err, err_len);
+		if (dev[f] < 0)
+			return dev[f];
+		rc = job_region(job, c, files, plan->devs[dev[f]].dev, cfg, err, err_len);
+		if (rc < 0)
+			return rc;
+		plan->devs[dev[f]].unlink |= job->unlink;
+		offset[f] = cfg->region_offset_bytes;
+		bytes[f] = cfg->region_bytes;
+	}
+	join_files(cfg, dev, offset, bytes, files);
+	if (zh_bench_dist_span_bytes(&job->dist) > cfg->region_bytes)
+		return fail(err, err_len, -ERANGE,
+			    "job '%s': the zoned_abs zones cover %llu bytes, more than the job's "
+			    "%llu",
+			    job->name, (unsigned long long)zh_bench_dist_span_bytes(&job->dist),
+			    (unsigned long long)cfg->region_bytes);
+	return 0;
+}
+
 static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job, unsigned c,
 		      char *err, size_t err_len)
 {
 	struct zh_bench_plan_worker *pw = &plan->workers[plan->worker_count];
-	char path[ZH_BENCH_PATH_MAX];
-	/* Clones of a job with a filename share the file: lay it out for the last one's region. */
-	unsigned last = job->filename[0] != '\0' ? job->numjobs - 1 : c;
-	uint64_t need = job->filesize_bytes > 0 ? job->filesize_bytes
-			: job->size_bytes > 0	? job_offset(job, last) + job->size_bytes
-						: 0;
-	int dev, rc;
+	int rc;
 
 	if (plan->worker_count == ZH_BENCH_WORKERS_MAX)
 		return fail(err, err_len, -E2BIG, "more than %d job clones in a group",
 			    ZH_BENCH_WORKERS_MAX);
-	if (job_path(job, c, path, sizeof(path)) < 0)
-		return fail(err, err_len, -ENAMETOOLONG, "job '%s': path too long", job->name);
 	rc = job_cfg(job, c, &pw->cfg, err, err_len);
+	if (rc == 0)
+		rc = plan_files(plan, job, c, &pw->cfg, err, err_len);
 	if (rc < 0)
 		return rc;
-	dev = plan_dev(plan, path, job->direct, need, &pw->cfg, err, err_len);
-	if (dev < 0)
-		return dev;
-	rc = job_region(job, c, plan->devs[dev].dev, &pw->cfg, err, err_len);
-	if (rc < 0)
-		return rc;
-	pw->cfg.dev = (unsigned)dev;
-	plan->devs[dev].unlink |= job->unlink;
 	job_io_limit(job, &pw->cfg);
 	pw->job = job;
 	pw->clone = c;
@@ -527,12 +593,32 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 	o->dev_count = plan->dev_count;
 }
 
+/* File \p f of a clone: its device and byte range. */
+static void cfg_file(const struct zh_bench_worker_cfg *cfg, unsigned f, unsigned *dev,
+		     uint64_t *offset, uint64_t *bytes)
+{
+	bool one = cfg->file_count <= 1;
+
+	*dev = one ? cfg->dev : cfg->file_dev[f];
+	*offset = one ? cfg->region_offset_bytes : cfg->file_offset[f];
+	*bytes = one ? cfg->region_bytes : cfg->file_bytes;
+}
+
 static bool regions_overlap(const struct zh_bench_worker_cfg *a,
 			    const struct zh_bench_worker_cfg *b)
 {
-	return a->dev == b->dev &&
-	       a->region_offset_bytes < b->region_offset_bytes + b->region_bytes &&
-	       b->region_offset_bytes < a->region_offset_bytes + a->region_bytes;
+	for (unsigned i = 0; i < (a->file_count > 1 ? a->file_count : 1); i++) {
+		for (unsigned j = 0; j < (b->file_count > 1 ? b->file_count : 1); j++) {
+			unsigned da, db;
+			uint64_t oa, ob, na, nb;
+
+			cfg_file(a, i, &da, &oa, &na);
+			cfg_file(b, j, &db, &ob, &nb);
+			if (da == db && oa < ob + nb && ob < oa + na)
+				return true;
+		}
+	}
+	return false;
 }
 
 /*

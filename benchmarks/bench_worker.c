@@ -100,7 +100,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 ||
 		       cfg->bs_bytes == 0 || w->skewed || w->partly_random || w->realigned ||
 		       cfg->lat_target_ns != 0 || cfg->max_lat_ns != 0 || w->lfsr ||
-		       cfg->seq_add != 0 || cfg->zone_size != 0;
+		       cfg->seq_add != 0 || cfg->zone_size != 0 || cfg->file_count > 1;
 	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
 	w->fill_rng = zh_bench_rand_seed(cfg->seed + cfg->iodepth);
 	w->slow_issue = w->slow_base;
@@ -416,6 +416,30 @@ static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
 	return w->cfg.region_offset_bytes + at;
 }
 
+/*
+ * Several files: the device of the I/O at region offset *\p offset, which becomes the offset
+ * in that file: block b goes to file b % n, its block b / n (roundrobin), or the region is the
+ * files one after the other (sequential). One file: the job's device, the offset as it is.
+ */
+static unsigned slot_file(const struct zh_bench_worker *w, uint64_t *offset)
+{
+	const struct zh_bench_worker_cfg *cfg = &w->cfg;
+	uint64_t at = *offset, f;
+
+	if (cfg->file_count <= 1)
+		return cfg->dev;
+	ZH_ASSERT(cfg->region_offset_bytes == 0 && at < cfg->region_bytes && cfg->bs_bytes != 0);
+	if (cfg->file_sequential) {
+		f = at / cfg->file_bytes;
+		at %= cfg->file_bytes;
+	} else {
+		f = at / cfg->bs_bytes % cfg->file_count;
+		at = at / cfg->bs_bytes / cfg->file_count * cfg->bs_bytes;
+	}
+	*offset = cfg->file_offset[f] + at;
+	return cfg->file_dev[f];
+}
+
 /* verify_pattern, or NULL for the pseudo-random payload. */
 static const struct zh_bench_pattern *verify_pattern(const struct zh_bench_worker *w)
 {
@@ -530,14 +554,17 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 	uint32_t len = s->len;
 	zh_io_cb done = slot_done_cb(w);
 	uint64_t block = 0;
+	unsigned dev;
 	int rc;
 
 	s->offset = slot_place(w, s->ddir, len);
-	if (s->ddir == ZH_BENCH_DIR_READ)
-		return slot_issued(
-		    w, len, zh_reactor_read(r, w->cfg.dev, s->buf, len, s->offset, &s->io, done));
-	if (w->cfg.verify) {
+	if (w->cfg.verify && s->ddir == ZH_BENCH_DIR_WRITE)
 		block = verify_free_block(w, s);
+	dev = slot_file(w, &s->offset);
+	if (s->ddir == ZH_BENCH_DIR_READ)
+		return slot_issued(w, len,
+				   zh_reactor_read(r, dev, s->buf, len, s->offset, &s->io, done));
+	if (w->cfg.verify) {
 		zh_bench_verify_fill(s->buf->data, len, s->offset, ++w->write_seq,
 				     w->cfg.verify_kind, verify_pattern(w));
 	} else if (w->cfg.data.refill) {
@@ -545,8 +572,7 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 	} else if (w->cfg.data.scramble) {
 		zh_bench_data_scramble(s->buf->data, len, s->offset, zh_reactor_now_ns(r));
 	}
-	rc = zh_reactor_write(r, w->cfg.dev, s->buf, len, s->offset, w->cfg.write_flags, &s->io,
-			      done);
+	rc = zh_reactor_write(r, dev, s->buf, len, s->offset, w->cfg.write_flags, &s->io, done);
 	if (rc == 0 && w->cfg.verify)
 		w->block_seq[block] = w->write_seq | VERIFY_INFLIGHT;
 	w->sync_due = rc == 0 && ++w->writes_unsynced == w->cfg.sync_every;

@@ -78,6 +78,17 @@ struct zh_bench_worker_cfg {
 	unsigned dev;
 	uint64_t region_offset_bytes;
 	uint64_t region_bytes;
+	/*
+	 * Several files (file_count > 1, one block size, slow path): the I/O is placed over a
+	 * region of file_count * file_bytes (region_offset_bytes 0) that maps onto the files,
+	 * a block from each in turn (fio's roundrobin) or one file after the other
+	 * (file_sequential); file f is file_bytes at file_offset[f] on device file_dev[f].
+	 */
+	uint32_t file_count;
+	bool file_sequential;
+	uint64_t file_bytes;
+	unsigned file_dev[ZH_BENCH_FILES_MAX];
+	uint64_t file_offset[ZH_BENCH_FILES_MAX];
 	uint64_t io_limit_bytes; /* stop after this much I/O; 0: no limit */
 	uint64_t io_limit_ios;	 /* sizes that vary: stop after this many I/Os; 0: no limit */
 	uint64_t runtime_ns;	 /* 0: no limit */

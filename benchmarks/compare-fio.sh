@@ -40,7 +40,9 @@
 #   -r ROUNDS     number of rounds (default 4; callgrind mode: repetitions
 #                 per tool and size, default 3)
 #   -f FILE       target file (default ./zhtp-compare.dat; may be a block
-#                 device, which is used as is and never filled)
+#                 device, which is used as is and never filled); A:B:... is
+#                 several files, each SIZE divided by their number, as both
+#                 tools split size over a job's files
 #   -s SIZE       file size / I/O region, fio syntax: 1g, 512m, 4096k, bytes
 #                 (default 1g; 64m in callgrind mode)
 #   -t RUNTIME    seconds per run (default 10)
@@ -431,6 +433,15 @@ ensure_file() {
     mv -f -- "$tmp" "$path"
 }
 
+# Every file of FILE's ':' list, each with its share of the bytes (both tools split size).
+ensure_files() {
+    local list=$1 bytes=$2 names f
+    IFS=: read -ra names <<<"$list"
+    for f in "${names[@]}"; do
+        ensure_file "$f" $((bytes / ${#names[@]}))
+    done
+}
+
 # run_json LABEL OUTJSON CMD...: run CMD with stdout to OUTJSON; die on failure.
 run_json() {
     local label=$1 out=$2 rc=0
@@ -481,7 +492,7 @@ if [[ $callgrind -eq 1 ]]; then
         shm_dir=$(mktemp -d /dev/shm/compare-fio.XXXXXX)
         file="$shm_dir/callgrind.dat"
     fi
-    ensure_file "$file" $((bytes * 2))
+    ensure_files "$file" $((bytes * 2))
     tsv="$work/callgrind.tsv"
     : >"$tsv"
     fio_cg=(--thread --ioengine=io_uring --fixedbufs --registerfiles)
@@ -519,7 +530,7 @@ fi
 size=${size:-1g}
 file=${file:-zhtp-compare.dat}
 bytes=$(pyh size "$size")
-ensure_file "$file" "$bytes"
+ensure_files "$file" "$bytes"
 
 declare -A cfg_tool cfg_args
 cfg_tool[fio]=$FIO

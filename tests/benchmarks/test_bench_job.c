@@ -1491,8 +1491,49 @@ Test(bench_job, filesize_nrfiles_and_unlink)
 	ASSERT_ERR_HAS("a range of file sizes is not supported");
 	cr_assert_eq(parse_str("[a]\nfilesize=10%\n"), -EINVAL);
 	ASSERT_ERR_HAS("bad value '10%' for 'filesize'");
-	cr_assert_eq(parse_str("[a]\nnrfiles=2\n"), -EINVAL);
-	ASSERT_ERR_HAS("one file per job is supported");
+	cr_assert_eq(parse_str("[a]\nnrfiles=17\n"), -EINVAL);
+	ASSERT_ERR_HAS("expected a number of files from 1 to 16");
+}
+
+/* Several files per job: nrfiles, or filename's ':' list ("\\:" a colon in a name). */
+Test(bench_job, several_files)
+{
+	static const char *const bad[][2] = {
+	    {"[a]\nfilename=a::b\n", "'filename' has an empty name"},
+	    {"[a]\nfilename=a:\n", "'filename' has an empty name"},
+	    {"[a]\nfilename=:a\n", "'filename' has an empty name"},
+	    {"[a]\nfilename=a:b:c:d:e:f:g:h:i:j:k:l:m:n:o:p:q\n", "more than 16 files"},
+	    {"[a]\nnrfiles=2\nrw=write\nverify=crc32c\n", "several files take a block job"},
+	    {"[a]\nnrfiles=2\nbssplit=4k/50:8k/50\n", "of one block size"},
+	    {"[a]\nnrfiles=2\nrw=write\nend_fsync=1\n", "'end_fsync'"},
+	    {"[a]\nnrfiles=2\nrw=write:4k\n", "rw=MODE:N modifier"},
+	    {"[a]\nnrfiles=2\nrw=put\n", "several files take a block job"},
+	    {"[a]\nfile_service_type=random\n", "expected roundrobin or sequential"},
+	    {"[a]\nfile_service_type=roundrobin:4\n", "expected roundrobin or sequential"},
+	};
+	char name[64];
+
+	cr_assert_eq(parse_str("[a]\nnrfiles=4\n"), 0, "%s", err);
+	cr_assert_eq(zh_bench_job_file_count(&jf.jobs[0]), 4);
+	cr_assert(!jf.jobs[0].file_service_sequential, "fio's default is roundrobin");
+	cr_assert_eq(
+	    parse_str("[a]\nnrfiles=4\nfilename=/x\\:y:/z\nfile_service_type=sequential\n"), 0,
+	    "%s", err);
+	cr_assert_eq(zh_bench_job_file_count(&jf.jobs[0]), 2, "the names win over nrfiles");
+	cr_assert(jf.jobs[0].file_service_sequential);
+	cr_assert_eq(zh_bench_job_file_name(&jf.jobs[0], 0, name, sizeof(name)), 0);
+	cr_assert_str_eq(name, "/x:y");
+	cr_assert_eq(zh_bench_job_file_name(&jf.jobs[0], 1, name, sizeof(name)), 0);
+	cr_assert_str_eq(name, "/z");
+	cr_assert_eq(zh_bench_job_file_name(&jf.jobs[0], 2, name, sizeof(name)), -ENOENT);
+	cr_assert_eq(zh_bench_job_file_name(&jf.jobs[0], 0, name, 4), -ENAMETOOLONG);
+	cr_assert_eq(parse_str("[a]\nfilename=a:b:c:d:e:f:g:h:i:j:k:l:m:n:o:p\nrw=randread\n"), 0,
+		     "%s", err);
+	cr_assert_eq(zh_bench_job_file_count(&jf.jobs[0]), 16);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(parse_str(bad[i][0]), -EINVAL, "%s", bad[i][0]);
+		ASSERT_ERR_HAS(bad[i][1]);
+	}
 }
 
 Test(bench_job, random_distribution)
@@ -1783,13 +1824,19 @@ Test(bench_job, cpus_allowed)
 
 Test(bench_job, string_options)
 {
+	char name[64];
+
 	zh_bench_job_defaults(&job);
 	cr_assert_eq(set("filename", "/dev/dsk/foo@3,0\\:c"), 0, "%s", err);
-	cr_assert_str_eq(job.filename, "/dev/dsk/foo@3,0:c");
-	cr_assert_eq(set("filename", "/tmp/a:/tmp/b"), -EINVAL);
-	ASSERT_ERR_HAS("several files");
-	cr_assert_str_eq(job.filename, "/dev/dsk/foo@3,0:c");
+	cr_assert_eq(zh_bench_job_file_name(&job, 0, name, sizeof(name)), 0);
+	cr_assert_str_eq(name, "/dev/dsk/foo@3,0:c");
+	cr_assert_eq(zh_bench_job_file_count(&job), 1);
+	cr_assert_eq(set("filename", "/tmp/a:/tmp/b"), 0, "%s", err);
+	cr_assert_eq(zh_bench_job_file_count(&job), 2);
+	cr_assert_eq(set("filename", "/tmp/a\tb"), -EINVAL);
+	ASSERT_ERR_HAS("control characters");
 	cr_assert_eq(set("directory", "/mnt/a:/mnt/b"), -EINVAL);
+	ASSERT_ERR_HAS("several directories");
 	cr_assert_eq(set("directory", "/mnt/ssd"), 0, "%s", err);
 	cr_assert_str_eq(job.directory, "/mnt/ssd");
 	cr_assert_eq(set("filename", ""), -EINVAL);

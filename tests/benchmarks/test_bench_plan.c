@@ -268,3 +268,46 @@ Test(bench_plan, zoned_abs_zones_past_the_region_are_refused)
 			"1048576"),
 	    "%s", err);
 }
+
+/*
+ * Several files: each laid out with its share of size (fio splits size over them), opened as
+ * a device of its own, and the clone's region is all of them, a block from each in turn; with
+ * file_service_type=sequential, one file's worth of I/O in each before the next.
+ */
+Test(bench_plan, several_files_split_size_and_share_one_region)
+{
+	char names[1200], second[600];
+	struct stat st;
+	const struct zh_bench_worker_cfg *cfg;
+
+	snprintf(second, sizeof(second), "%s.b", path);
+	snprintf(names, sizeof(names), "%s:%s", path, second);
+	{
+		const char *const kv[][2] = {
+		    {"name", "m"}, {"filename", names}, {"size", "1m"}, {"rw", "randread"}};
+
+		cfg = planned(kv, sizeof(kv) / sizeof(kv[0]));
+	}
+	cr_assert_eq(cfg->file_count, 2);
+	cr_assert_eq(cfg->file_bytes, 512 << 10);
+	cr_assert(cfg->region_offset_bytes == 0 && cfg->region_bytes == 1 << 20);
+	cr_assert_neq(cfg->file_dev[0], cfg->file_dev[1]);
+	cr_assert_eq(cfg->zone_size, 0, "roundrobin: no zones");
+	cr_assert_eq(plan.dev_count, 2);
+	cr_assert_eq(stat(second, &st), 0);
+	cr_assert_eq(st.st_size, 512 << 10, "laid out with its half of size");
+	zh_bench_plan_close(&plan);
+	{
+		const char *const kv[][2] = {{"name", "m"},
+					     {"filename", names},
+					     {"size", "1m"},
+					     {"rw", "write"},
+					     {"file_service_type", "sequential"}};
+
+		cfg = planned(kv, sizeof(kv) / sizeof(kv[0]));
+	}
+	cr_assert(cfg->file_sequential && cfg->zone_size == 512 << 10 &&
+		  cfg->zone_range == 512 << 10 && cfg->zone_skip == 0);
+	zh_bench_plan_close(&plan);
+	unlink(second);
+}

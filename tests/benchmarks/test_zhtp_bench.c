@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1264,6 +1265,59 @@ Test(bench_zhtp, strided_zones_step_as_fio)
 		cr_assert(got[i] >= zone && got[i] + 4 <= zone + 12, "random I/O %d at %u KiB",
 			  i + 1, got[i]);
 	}
+}
+
+/* Which of \p name's 4 KiB blocks hold 0xaa throughout, as a string of 'P' and '.'. */
+static void pattern_blocks(const char *name, char *out, unsigned blocks)
+{
+	char path[700], *data;
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, name);
+	data = slurp(path);
+	for (unsigned b = 0; b < blocks; b++) {
+		out[b] = 'P';
+		for (unsigned i = 0; i < 4096; i++)
+			out[b] = (uint8_t)data[b * 4096 + i] == 0xaa ? out[b] : '.';
+	}
+	out[blocks] = '\0';
+	free(data);
+}
+
+/*
+ * Several files: fio's roundrobin takes a block from each in turn (the offsets, file by file,
+ * of fio 3.33's write_iolog on the same command line), file_service_type=sequential fills one
+ * file before the next (12 writes: the first file's 8 blocks and 4 of the second, as fio).
+ */
+Test(bench_zhtp, several_files_are_written_as_fio_writes_them)
+{
+	char blocks[2][16], path[700];
+	unsigned got[16];
+	struct stat st;
+
+	offsets_kib("write", "--filename=s1.img:s2.img", got);
+	for (int i = 0; i < 16; i++)
+		cr_assert_eq(got[i], i / 2 * 4, "I/O %d", i + 1);
+	snprintf(path, sizeof(path), "%s/s2.img", scratch);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, 32 << 10, "half of size in each file");
+	/* Zeros, so that the blocks written show (a file laid out would hold the pattern). */
+	for (int f = 0; f < 2; f++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/n.0.%d", scratch, f);
+		fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(ftruncate(fd, 32 << 10), 0);
+		close(fd);
+	}
+	cr_assert_eq(run_bench("--name=n --nrfiles=2 --size=64k --rw=write --bs=4k --direct=1 "
+			       "--file_service_type=sequential --buffer_pattern=0xaa "
+			       "--number_ios=12"),
+		     0, "%s", slurp(err_path));
+	pattern_blocks("n.0.0", blocks[0], 8);
+	pattern_blocks("n.0.1", blocks[1], 8);
+	cr_assert_str_eq(blocks[0], "PPPPPPPP");
+	cr_assert_str_eq(blocks[1], "PPPP....");
 }
 
 /* offset_increment gives each clone its own region of one file: both verify clean. */

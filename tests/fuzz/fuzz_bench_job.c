@@ -98,6 +98,20 @@ static void check_pattern(const struct zh_bench_pattern *p)
 		abort();
 }
 
+/* A finished job names 1 to ZH_BENCH_FILES_MAX files, none of them empty. */
+static void check_files(const struct zh_bench_job *j)
+{
+	static char name[ZH_BENCH_PATH_MAX];
+	uint32_t n = zh_bench_job_file_count(j);
+
+	if (n < 1 || n > ZH_BENCH_FILES_MAX)
+		abort();
+	for (uint32_t i = 0; j->filename[0] != '\0' && i < n; i++) {
+		if (zh_bench_job_file_name(j, i, name, sizeof(name)) != 0 || name[0] == '\0')
+			abort();
+	}
+}
+
 static void check_jobs(void)
 {
 	for (uint32_t i = 0; i < jf.job_count; i++) {
@@ -118,6 +132,8 @@ static void check_jobs(void)
 		check_bs(j->bs);
 		check_dist(&j->dist);
 		check_pattern(&j->verify_pattern);
+		check_pattern(&j->buffer_pattern);
+		check_files(j);
 	}
 }
 
