@@ -1583,6 +1583,62 @@ static int opt_randseed(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
+/* A NUMA node list ("0-1,3", or "all" where \p all_ok) into \p out (64 bytes). */
+static int node_list(const struct opt_ctx *ctx, const char *list, bool all_ok, char *out)
+{
+	const char *why;
+
+	if (all_ok && strcmp(list, "all") == 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (strlen(list) >= 64)
+		return bad_value(ctx, "too long (at most 63 bytes)");
+	if (check_cpu_list(list, &why) != 0)
+		return bad_value(ctx, "expected a NUMA node list like 0-1,3 or all");
+	snprintf(out, 64, "%s", list);
+	return 0;
+}
+
+/* numa_cpu_nodes: the job runs on the cores of these nodes. */
+static int opt_numa_cpu_nodes(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	return rc != 0 ? rc : node_list(ctx, ctx->value, true, job->numa_cpu_nodes);
+}
+
+/*
+ * numa_mem_policy=MODE[:NODES]: default and local are the engine's rule (each reactor's
+ * buffers on its own node); bind and prefer are checked against the job's cores when the
+ * group is planned; interleave would spread a reactor's buffers over nodes, which it never
+ * does, so it is refused.
+ */
+static int opt_numa_mem_policy(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *v = ctx->value, *colon;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	colon = strchr(v, ':');
+	if (strcmp(v, "default") == 0 || strcmp(v, "local") == 0) {
+		job->numa_mem_bind = false;
+		return 0;
+	}
+	if (colon != NULL && ((colon - v == 4 && strncmp(v, "bind", 4) == 0) ||
+			      (colon - v == 6 && strncmp(v, "prefer", 6) == 0))) {
+		if (v[0] == 'p' && strpbrk(colon + 1, ",-") != NULL)
+			return bad_value(ctx, "prefer takes one node, as in prefer:0");
+		rc = node_list(ctx, colon + 1, v[0] == 'b', job->numa_mem_nodes);
+		if (rc == 0)
+			job->numa_mem_bind = job->numa_mem_nodes[0] != '\0';
+		return rc;
+	}
+	return bad_value(ctx, "expected default, local, bind:NODES or prefer:NODE (interleave is "
+			      "not supported: a reactor keeps its buffers on its own node)");
+}
+
 static int opt_cpus_allowed(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	const char *why;
@@ -1678,6 +1734,8 @@ static const struct opt_desc job_options[] = {
     O_BOOL("direct", direct),
     O_FN("buffered", opt_buffered),
     O_FN("cpus_allowed", opt_cpus_allowed),
+    O_FN("numa_cpu_nodes", opt_numa_cpu_nodes),
+    O_FN("numa_mem_policy", opt_numa_mem_policy),
     O_BOOL("randrepeat", randrepeat),
     O_FN("randseed", opt_randseed),
     O_BOOL("stonewall", stonewall),

@@ -154,6 +154,14 @@ struct zh_bench_job {
 	char key_file[ZH_BENCH_PATH_MAX]; /* object jobs: an encrypted store's key ("": none) */
 	int zstd_level; /* object jobs: the store's zstd level, 0..19, or ZH_BENCH_ZSTD_AUTO */
 	char cpus_allowed[256];
+	/* numa_cpu_nodes: the job's cores are those of these NUMA nodes ("" or "all": any). */
+	char numa_cpu_nodes[64];
+	/*
+	 * numa_mem_policy: reactors keep their buffers on their own node (fio's local, or
+	 * default); bind or prefer is taken when it names the nodes of all the job's cores.
+	 */
+	bool numa_mem_bind;
+	char numa_mem_nodes[64];
 	char iops_log[ZH_BENCH_PATH_MAX]; /* "" : no log */
 	char bw_log[ZH_BENCH_PATH_MAX];
 	char lat_log[ZH_BENCH_PATH_MAX];

@@ -392,12 +392,63 @@ static bool cpuset_has(const struct zh_numa_cpuset *set, unsigned cpu)
 }
 
 /* The cores a job may use: its cpus_allowed, which must lie inside this process's set. */
-static int job_cpus(const struct zh_bench_job *job, const struct zh_numa_cpuset *allowed,
+/* Whether core \p cpu is on one of the nodes in \p nodes (a parsed node list). */
+static bool cpu_on_nodes(const struct zh_numa_topo *topo, unsigned cpu,
+			 const struct zh_numa_cpuset *nodes)
+{
+	int node = zh_numa_topo_cpu_node(topo, cpu);
+
+	return node >= 0 && cpuset_has(nodes, (unsigned)node);
+}
+
+/*
+ * numa_cpu_nodes keeps the cores of those nodes; numa_mem_policy=bind or prefer must name the
+ * nodes of every core left, since each reactor keeps its buffers on its own node.
+ */
+static int job_numa(const struct zh_bench_job *job, const struct zh_numa_topo *topo,
 		    struct zh_numa_cpuset *set, char *err, size_t err_len)
+{
+	struct zh_numa_cpuset nodes;
+	uint32_t kept = 0;
+
+	if (job->numa_cpu_nodes[0] != '\0') {
+		if (zh_numa_cpuset_parse(job->numa_cpu_nodes, &nodes) < 0)
+			return fail(err, err_len, -EINVAL, "job '%s': bad numa_cpu_nodes '%s'",
+				    job->name, job->numa_cpu_nodes);
+		for (uint32_t i = 0; i < set->count; i++) {
+			if (cpu_on_nodes(topo, set->cpus[i], &nodes))
+				set->cpus[kept++] = set->cpus[i];
+		}
+		if (kept == 0)
+			return fail(err, err_len, -EINVAL,
+				    "job '%s': numa_cpu_nodes=%s leaves no core this process may "
+				    "use (%u NUMA node(s) here)",
+				    job->name, job->numa_cpu_nodes, zh_numa_topo_node_count(topo));
+		set->count = kept;
+	}
+	if (!job->numa_mem_bind)
+		return 0;
+	if (zh_numa_cpuset_parse(job->numa_mem_nodes, &nodes) < 0)
+		return fail(err, err_len, -EINVAL, "job '%s': bad numa_mem_policy nodes '%s'",
+			    job->name, job->numa_mem_nodes);
+	for (uint32_t i = 0; i < set->count; i++) {
+		if (!cpu_on_nodes(topo, set->cpus[i], &nodes))
+			return fail(err, err_len, -EINVAL,
+				    "job '%s': numa_mem_policy names node(s) %s, but core %u is "
+				    "elsewhere and its reactor keeps its buffers on its own node "
+				    "(numa_cpu_nodes or cpus_allowed can keep the job there)",
+				    job->name, job->numa_mem_nodes, set->cpus[i]);
+	}
+	return 0;
+}
+
+static int job_cpus(const struct zh_bench_job *job, const struct zh_numa_topo *topo,
+		    const struct zh_numa_cpuset *allowed, struct zh_numa_cpuset *set, char *err,
+		    size_t err_len)
 {
 	if (job->cpus_allowed[0] == '\0') {
 		*set = *allowed;
-		return 0;
+		return job_numa(job, topo, set, err, err_len);
 	}
 	if (zh_numa_cpuset_parse(job->cpus_allowed, set) < 0)
 		return fail(err, err_len, -EINVAL, "job '%s': bad cpus_allowed '%s'", job->name,
@@ -409,7 +460,7 @@ static int job_cpus(const struct zh_bench_job *job, const struct zh_numa_cpuset 
 				    "may not use",
 				    job->name, set->cpus[i]);
 	}
-	return 0;
+	return job_numa(job, topo, set, err, err_len);
 }
 
 /*
@@ -468,6 +519,12 @@ static int plan_files(struct zh_bench_plan *plan, const struct zh_bench_job *job
 		dev[f] = plan_dev(plan, path, job->direct, need, cfg, err, err_len);
 		if (dev[f] < 0)
 			return dev[f];
+		for (unsigned g = 0; g < f; g++) {
+			if (dev[g] == dev[f])
+				return fail(err, err_len, -EINVAL,
+					    "job '%s': '%s' is named twice in filename", job->name,
+					    path);
+		}
 		rc = job_region(job, c, files, plan->devs[dev[f]].dev, cfg, err, err_len);
 		if (rc < 0)
 			return rc;
@@ -511,14 +568,15 @@ static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job
  * jobs without it take the process's cores in turn, so two such jobs use two cores.
  */
 static int plan_workers(struct zh_bench_plan *plan, const struct zh_bench_job *jobs, unsigned count,
-			const struct zh_numa_cpuset *allowed, char *err, size_t err_len)
+			const struct zh_numa_topo *topo, const struct zh_numa_cpuset *allowed,
+			char *err, size_t err_len)
 {
 	unsigned next_free = 0;
 
 	for (unsigned j = 0; j < count; j++) {
 		const struct zh_bench_job *job = &jobs[j];
 		struct zh_numa_cpuset set;
-		int rc = job_cpus(job, allowed, &set, err, err_len);
+		int rc = job_cpus(job, topo, allowed, &set, err, err_len);
 
 		if (rc < 0)
 			return rc;
@@ -660,10 +718,12 @@ int zh_bench_plan_build(struct zh_bench_plan *plan, unsigned groupid,
 	if (rc < 0)
 		return fail(err, err_len, rc, "cannot read the CPU topology: %s", strerror(-rc));
 	rc = zh_numa_topo_allowed_cpus(topo, &allowed);
-	zh_numa_topo_destroy(topo);
-	if (rc < 0)
+	if (rc < 0) {
+		zh_numa_topo_destroy(topo);
 		return fail(err, err_len, rc, "no usable CPU: %s", strerror(-rc));
-	rc = plan_workers(plan, jobs, count, &allowed, err, err_len);
+	}
+	rc = plan_workers(plan, jobs, count, topo, &allowed, err, err_len);
+	zh_numa_topo_destroy(topo);
 	if (rc == 0)
 		rc = plan_check_verify(plan, err, err_len);
 	if (rc < 0) {

@@ -1654,6 +1654,43 @@ Test(bench_job, buffer_pattern)
 	ASSERT_ERR_HAS("'buffer_pattern' is what a block job writes");
 }
 
+/* fio's NUMA options: node lists as cpus_allowed's; memory local, or bound where the job runs. */
+Test(bench_job, numa_options)
+{
+	static const char *const bad[][3] = {
+	    {"numa_cpu_nodes", "x", "expected a NUMA node list"},
+	    {"numa_cpu_nodes", "1-0", "expected a NUMA node list"},
+	    {"numa_mem_policy", "interleave:0-1", "interleave is not supported"},
+	    {"numa_mem_policy", "prefer:0-1", "prefer takes one node"},
+	    {"numa_mem_policy", "prefer:all", "expected a NUMA node list"},
+	    {"numa_mem_policy", "bind", "expected default, local, bind:NODES"},
+	    {"numa_mem_policy", "bind:", "expected a NUMA node list"},
+	};
+
+	zh_bench_job_defaults(&job);
+	cr_assert_str_empty(job.numa_cpu_nodes);
+	cr_assert(!job.numa_mem_bind, "fio's default: no policy");
+	cr_assert_eq(set("numa_cpu_nodes", "0-1,3"), 0, "%s", err);
+	cr_assert_str_eq(job.numa_cpu_nodes, "0-1,3");
+	cr_assert_eq(set("numa_cpu_nodes", "all"), 0, "%s", err);
+	cr_assert_str_empty(job.numa_cpu_nodes);
+	cr_assert_eq(set("numa_mem_policy", "bind:0,2"), 0, "%s", err);
+	cr_assert(job.numa_mem_bind);
+	cr_assert_str_eq(job.numa_mem_nodes, "0,2");
+	cr_assert_eq(set("numa_mem_policy", "prefer:1"), 0, "%s", err);
+	cr_assert_str_eq(job.numa_mem_nodes, "1");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(set(bad[i][0], bad[i][1]), -EINVAL, "%s=%s", bad[i][0], bad[i][1]);
+		ASSERT_ERR_HAS(bad[i][2]);
+		cr_assert(job.numa_mem_bind && strcmp(job.numa_mem_nodes, "1") == 0,
+			  "a refused value changes nothing");
+	}
+	cr_assert_eq(set("numa_mem_policy", "local"), 0, "%s", err);
+	cr_assert(!job.numa_mem_bind);
+	cr_assert_eq(set("numa_mem_policy", "bind:all"), 0, "%s", err);
+	cr_assert(!job.numa_mem_bind, "every node: no constraint");
+}
+
 Test(bench_job, percentage_random)
 {
 	zh_bench_job_defaults(&job);

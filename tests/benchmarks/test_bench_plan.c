@@ -309,5 +309,50 @@ Test(bench_plan, several_files_split_size_and_share_one_region)
 	cr_assert(cfg->file_sequential && cfg->zone_size == 512 << 10 &&
 		  cfg->zone_range == 512 << 10 && cfg->zone_skip == 0);
 	zh_bench_plan_close(&plan);
+	snprintf(names, sizeof(names), "%s:%s", path, path);
+	{
+		const char *const kv[][2] = {{"name", "m"}, {"filename", names}, {"size", "1m"}};
+
+		job_from(&jobs[0], kv, sizeof(kv) / sizeof(kv[0]));
+	}
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "is named twice in filename"), "%s", err);
 	unlink(second);
+}
+
+/*
+ * numa_cpu_nodes keeps the job on its nodes' cores; numa_mem_policy=bind must name the nodes
+ * the job runs on (each reactor keeps its buffers on its own node). Written for any machine:
+ * node 0 holds a core everywhere, node 63 nowhere.
+ */
+Test(bench_plan, numa_nodes_choose_cores_and_bind_must_match_them)
+{
+	struct zh_numa_topo *topo;
+	unsigned nodes;
+	const char *const on0[][2] = {{"name", "n"},
+				      {"filename", path},
+				      {"size", "1m"},
+				      {"numa_cpu_nodes", "0"},
+				      {"numa_mem_policy", "bind:0"}};
+	const char *const none[][2] = {
+	    {"name", "n"}, {"filename", path}, {"size", "1m"}, {"numa_cpu_nodes", "63"}};
+	const char *const away[][2] = {{"name", "n"},
+				       {"filename", path},
+				       {"size", "1m"},
+				       {"numa_cpu_nodes", "0"},
+				       {"numa_mem_policy", "bind:63"}};
+
+	cr_assert_eq(zh_numa_topo_create(&topo), 0);
+	nodes = zh_numa_topo_node_count(topo);
+	zh_numa_topo_destroy(topo);
+	planned(on0, sizeof(on0) / sizeof(on0[0]));
+	cr_assert_eq(plan.worker_count, 1);
+	zh_bench_plan_close(&plan);
+	job_from(&jobs[0], none, sizeof(none) / sizeof(none[0]));
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "numa_cpu_nodes=63 leaves no core"), "%s", err);
+	cr_assert(nodes > 1 || strstr(err, "(1 NUMA node(s) here)") != NULL, "%s", err);
+	job_from(&jobs[0], away, sizeof(away) / sizeof(away[0]));
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "numa_mem_policy names node(s) 63, but core"), "%s", err);
 }
