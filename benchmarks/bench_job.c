@@ -1434,6 +1434,25 @@ static int opt_filename(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
+/*
+ * io_submit_mode: inline is how the engine runs. fio's offload hands a synchronous engine's
+ * I/O to helper threads; fio refuses it with io_uring, and so does zhtp-bench.
+ */
+static int opt_io_submit_mode(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	(void)job;
+	if (rc != 0)
+		return rc;
+	if (strcmp(ctx->value, "offload") == 0)
+		return bad_value(ctx, "offload is for synchronous engines; the reactors submit "
+				      "asynchronously (fio refuses offload with io_uring too)");
+	if (strcmp(ctx->value, "inline") != 0)
+		return bad_value(ctx, "expected inline");
+	return 0;
+}
+
 /* nrfiles: files per clone, 1 to ZH_BENCH_FILES_MAX (filename's names win, as in fio). */
 static int opt_nrfiles(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
@@ -1713,6 +1732,7 @@ static const struct opt_desc job_options[] = {
     O_FN("filesize", opt_filesize),
     O_FN("nrfiles", opt_nrfiles),
     O_FN("file_service_type", opt_file_service_type),
+    O_FN("io_submit_mode", opt_io_submit_mode),
     O_FN("io_size", opt_io_size),
     O_FN("io_limit", opt_io_size),
     O_FN("number_ios", opt_number_ios),

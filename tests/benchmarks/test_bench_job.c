@@ -1691,6 +1691,17 @@ Test(bench_job, numa_options)
 	cr_assert(!job.numa_mem_bind, "every node: no constraint");
 }
 
+/* io_submit_mode: inline is the engine's way; offload (fio's, for sync engines) is refused. */
+Test(bench_job, io_submit_mode)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("io_submit_mode", "inline"), 0, "%s", err);
+	cr_assert_eq(set("io_submit_mode", "offload"), -EINVAL);
+	ASSERT_ERR_HAS("fio refuses offload with io_uring too");
+	cr_assert_eq(set("io_submit_mode", "x"), -EINVAL);
+	ASSERT_ERR_HAS("expected inline");
+}
+
 Test(bench_job, percentage_random)
 {
 	zh_bench_job_defaults(&job);
