@@ -1658,6 +1658,49 @@ static int opt_numa_mem_policy(struct zh_bench_job *job, const struct opt_ctx *c
 			      "not supported: a reactor keeps its buffers on its own node)");
 }
 
+/* cpumask: fio's bit mask of cores (decimal or 0x hex), kept as the cpus_allowed list. */
+static int opt_cpumask(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	char list[sizeof(job->cpus_allowed)];
+	const char *why;
+	uint64_t mask;
+	size_t n = 0;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (parse_u64(ctx->value, &mask, &why) != 0 || mask == 0)
+		return bad_value(ctx, "expected a non-zero mask of cores, as in 0xf (cores 0-3)");
+	list[0] = '\0';
+	for (unsigned cpu = 0; cpu < 64; cpu++) {
+		if ((mask >> cpu) & 1)
+			n +=
+			    (size_t)snprintf(list + n, sizeof(list) - n, "%s%u", n ? "," : "", cpu);
+	}
+	snprintf(job->cpus_allowed, sizeof(job->cpus_allowed), "%s", list);
+	return 0;
+}
+
+/*
+ * cpus_allowed_policy: split, each clone on a core of its own, is how zhtp-bench places
+ * clones (a reactor is pinned to one core); fio's shared (every clone floating over the whole
+ * set) is refused.
+ */
+static int opt_cpus_allowed_policy(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	int rc = need_value(ctx);
+
+	(void)job;
+	if (rc != 0)
+		return rc;
+	if (strcmp(ctx->value, "shared") == 0)
+		return bad_value(ctx, "shared is not supported: each clone's reactor is pinned to "
+				      "a core of cpus_allowed in turn (split)");
+	if (strcmp(ctx->value, "split") != 0)
+		return bad_value(ctx, "expected split");
+	return 0;
+}
+
 static int opt_cpus_allowed(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	const char *why;
@@ -1754,6 +1797,8 @@ static const struct opt_desc job_options[] = {
     O_BOOL("direct", direct),
     O_FN("buffered", opt_buffered),
     O_FN("cpus_allowed", opt_cpus_allowed),
+    O_FN("cpumask", opt_cpumask),
+    O_FN("cpus_allowed_policy", opt_cpus_allowed_policy),
     O_FN("numa_cpu_nodes", opt_numa_cpu_nodes),
     O_FN("numa_mem_policy", opt_numa_mem_policy),
     O_BOOL("randrepeat", randrepeat),

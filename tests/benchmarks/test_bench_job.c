@@ -1702,6 +1702,24 @@ Test(bench_job, io_submit_mode)
 	ASSERT_ERR_HAS("expected inline");
 }
 
+/* cpumask is cpus_allowed as a bit mask; cpus_allowed_policy=split is how clones are placed. */
+Test(bench_job, cpumask_and_cpus_allowed_policy)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("cpumask", "0xf"), 0, "%s", err);
+	cr_assert_str_eq(job.cpus_allowed, "0,1,2,3");
+	cr_assert_eq(set("cpumask", "10"), 0, "%s", err);
+	cr_assert_str_eq(job.cpus_allowed, "1,3");
+	cr_assert_eq(set("cpumask", "0x8000000000000001"), 0, "%s", err);
+	cr_assert_str_eq(job.cpus_allowed, "0,63");
+	cr_assert_eq(set("cpumask", "0"), -EINVAL);
+	ASSERT_ERR_HAS("expected a non-zero mask");
+	cr_assert_str_eq(job.cpus_allowed, "0,63", "a refused value changes nothing");
+	cr_assert_eq(set("cpus_allowed_policy", "split"), 0, "%s", err);
+	cr_assert_eq(set("cpus_allowed_policy", "shared"), -EINVAL);
+	ASSERT_ERR_HAS("pinned to a core of cpus_allowed in turn (split)");
+}
+
 Test(bench_job, percentage_random)
 {
 	zh_bench_job_defaults(&job);
