@@ -1813,6 +1813,8 @@ static const struct opt_desc job_options[] = {
     O_LOG("write_bw_log", bw_log, bw_log_use_name),
     O_LOG("write_lat_log", lat_log, lat_log_use_name),
     O_U32("log_avg_msec", log_avg_msec, 0, UINT32_MAX),
+    O_U32("bwavgtime", bw_avg_ms, 1, 3600000),
+    O_U32("iopsavgtime", iops_avg_ms, 1, 3600000),
     O_BOOL("log_offset", log_offset),
     O_U32("fsync", fsync_blocks, 0, UINT32_MAX),
     O_U32("fdatasync", fdatasync_blocks, 0, UINT32_MAX),
@@ -2245,6 +2247,13 @@ static int job_check_files(const struct zh_bench_job *job, char *err, size_t err
 	return 0;
 }
 
+uint32_t zh_bench_job_sample_ms(const struct zh_bench_job *job)
+{
+	return job->bw_avg_ms != 0     ? job->bw_avg_ms
+	       : job->iops_avg_ms != 0 ? job->iops_avg_ms
+				       : 500;
+}
+
 uint64_t zh_bench_job_zone_range(const struct zh_bench_job *job)
 {
 	return job->zone_range_bytes != 0 ? job->zone_range_bytes : job->zone_size_bytes;
@@ -2494,6 +2503,13 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		    "job '%s': 'random_distribution' and 'percentage_random' are for random jobs "
 		    "(randread, randwrite, randrw)",
 		    job->name);
+		return -EINVAL;
+	}
+	if (job->bw_avg_ms != 0 && job->iops_avg_ms != 0 && job->bw_avg_ms != job->iops_avg_ms) {
+		set_err(err, err_len,
+			"job '%s': 'bwavgtime' and 'iopsavgtime' differ: bandwidth and IOPS are "
+			"sampled together here, give one window",
+			job->name);
 		return -EINVAL;
 	}
 	rc = job_check_zones(job, err, err_len);

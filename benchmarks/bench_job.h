@@ -166,6 +166,9 @@ struct zh_bench_job {
 	char bw_log[ZH_BENCH_PATH_MAX];
 	char lat_log[ZH_BENCH_PATH_MAX];
 	uint32_t log_avg_msec;
+	/* bwavgtime / iopsavgtime: the bandwidth and IOPS sampling window (0: fio's 500 ms). */
+	uint32_t bw_avg_ms;
+	uint32_t iops_avg_ms;
 	bool log_offset; /* fio's log_offset: each log line has the I/O's offset */
 	/*
 	 * A device flush after every fsync (or fdatasync) writes, and one when the job ends
@@ -391,6 +394,9 @@ uint32_t zh_bench_job_bs(const struct zh_bench_job *job);
 
 /** The largest size an I/O of \p job can have, over the directions its rw uses. */
 uint32_t zh_bench_job_bs_max(const struct zh_bench_job *job);
+
+/** The bandwidth and IOPS sampling window in ms: bwavgtime or iopsavgtime, else fio's 500. */
+uint32_t zh_bench_job_sample_ms(const struct zh_bench_job *job);
 
 /** zonemode=strided: the zone's length, zonerange or, as in fio, zonesize without one. */
 uint64_t zh_bench_job_zone_range(const struct zh_bench_job *job);

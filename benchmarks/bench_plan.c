@@ -333,6 +333,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .ramp_ns = job->ramp_ns,
 	    .seed = job->randrepeat ? job->randseed + clone : (uint64_t)time(NULL) + clone,
 	    .log_avg_ms = job->log_avg_msec,
+	    .sample_ns = zh_bench_job_sample_ms(job) * 1000000ull,
 	    .log_offset = job->log_offset,
 	    .log_kinds = job_log_kinds(job),
 	    .sync_every = job->fsync_blocks != 0 ? job->fsync_blocks : job->fdatasync_blocks,

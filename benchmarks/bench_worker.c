@@ -73,7 +73,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	zh_timer_init(&w->ss_timer);
 	/* xorshift64* needs a non-zero state. */
 	w->rng = cfg->seed * 0x9e3779b97f4a7c15ull + 1;
-	ZH_ASSERT(cfg->region_bytes >= cfg->bs_max_bytes);
+	ZH_ASSERT(cfg->region_bytes >= cfg->bs_max_bytes && cfg->sample_ns > 0);
 	/* Kept here: the call into bench_job.c cost 7 instructions per I/O (callgrind). */
 	w->random = zh_bench_rw_is_random(cfg->rw);
 	/* Sizes that vary place their I/Os by bytes (place_varied), not by block number. */
@@ -1288,7 +1288,7 @@ static void sample_fired(struct zh_reactor *r, struct zh_timer *t)
 
 	if (w->measuring)
 		worker_sample(w, now);
-	ZH_ASSERT(zh_reactor_timer_start(r, t, now + ZH_BENCH_SAMPLE_NS, sample_fired) == 0);
+	ZH_ASSERT(zh_reactor_timer_start(r, t, now + w->cfg.sample_ns, sample_fired) == 0);
 }
 
 static void log_fired(struct zh_reactor *r, struct zh_timer *t)
@@ -1436,13 +1436,13 @@ static int worker_arm_timers(struct zh_reactor *r, struct zh_bench_worker *w, ui
 		rc = zh_reactor_timer_start(r, &w->end_timer,
 					    now + w->cfg.ramp_ns + w->cfg.runtime_ns, end_fired);
 	if (rc == 0)
-		rc = zh_reactor_timer_start(r, &w->sample_timer, now + ZH_BENCH_SAMPLE_NS,
+		rc = zh_reactor_timer_start(r, &w->sample_timer, now + w->cfg.sample_ns,
 					    sample_fired);
 	if (rc == 0 && w->cfg.ss)
 		rc = zh_reactor_timer_start(r, &w->ss_timer, now + w->cfg.ss_ramp_ns, ss_fired);
 	if (rc == 0 && w->cfg.log_kinds != 0) {
 		uint64_t window =
-		    (w->cfg.log_avg_ms > 0 ? w->cfg.log_avg_ms * 1000000ull : ZH_BENCH_SAMPLE_NS);
+		    (w->cfg.log_avg_ms > 0 ? w->cfg.log_avg_ms * 1000000ull : w->cfg.sample_ns);
 
 		zh_bench_log_window_init(&w->log_window, window, now);
 		rc = zh_reactor_timer_start(r, &w->log_timer, now + window, log_fired);

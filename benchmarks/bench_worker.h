@@ -24,8 +24,6 @@
 #include "bench_stats.h"
 #include "engine/engine.h"
 
-/* fio's bw_avg_time/iops_avg_time: one bandwidth and IOPS sample per 500 ms. */
-#define ZH_BENCH_SAMPLE_NS (500ull * 1000 * 1000)
 /* Steady-state samples a worker keeps for the control thread, which reads them within a tick. */
 #define ZH_BENCH_SS_RING 8
 
@@ -95,7 +93,8 @@ struct zh_bench_worker_cfg {
 	uint64_t ramp_ns;
 	uint64_t start_delay_ns; /* startdelay: the first I/O this long after the start message */
 	uint64_t seed;
-	uint32_t log_avg_ms;	   /* 0: latency logs per I/O, rate logs every 500 ms */
+	uint32_t log_avg_ms;	   /* 0: latency logs per I/O, rate logs every sample */
+	uint64_t sample_ns;	   /* bwavgtime/iopsavgtime: one bandwidth and IOPS sample each */
 	bool log_offset;	   /* log lines carry the offset column (0 when averaged) */
 	unsigned log_kinds;	   /* bit per ZH_BENCH_LOG_* kind */
 	uint32_t log_ring_entries; /* power of two; 0 when no log is written */

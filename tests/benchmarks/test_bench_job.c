@@ -1720,6 +1720,21 @@ Test(bench_job, cpumask_and_cpus_allowed_policy)
 	ASSERT_ERR_HAS("pinned to a core of cpus_allowed in turn (split)");
 }
 
+/* bwavgtime / iopsavgtime: fio's sampling window for bandwidth and IOPS, one here. */
+Test(bench_job, sampling_window)
+{
+	cr_assert_eq(parse_str("[a]\n"), 0, "%s", err);
+	cr_assert_eq(zh_bench_job_sample_ms(&jf.jobs[0]), 500, "fio's default");
+	cr_assert_eq(parse_str("[a]\nbwavgtime=1000\n"), 0, "%s", err);
+	cr_assert_eq(zh_bench_job_sample_ms(&jf.jobs[0]), 1000);
+	cr_assert_eq(parse_str("[a]\niopsavgtime=250\n"), 0, "%s", err);
+	cr_assert_eq(zh_bench_job_sample_ms(&jf.jobs[0]), 250);
+	cr_assert_eq(parse_str("[a]\nbwavgtime=250\niopsavgtime=250\n"), 0, "%s", err);
+	cr_assert_eq(parse_str("[a]\nbwavgtime=1000\niopsavgtime=250\n"), -EINVAL);
+	ASSERT_ERR_HAS("'bwavgtime' and 'iopsavgtime' differ");
+	cr_assert_eq(parse_str("[a]\nbwavgtime=0\n"), -EINVAL);
+}
+
 Test(bench_job, percentage_random)
 {
 	zh_bench_job_defaults(&job);

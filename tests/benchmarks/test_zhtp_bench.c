@@ -1320,6 +1320,28 @@ Test(bench_zhtp, several_files_are_written_as_fio_writes_them)
 	cr_assert_str_eq(blocks[1], "PPPP....");
 }
 
+/* bwavgtime: one bandwidth and IOPS sample per window (fio's 500 ms by default). */
+Test(bench_zhtp, bwavgtime_sets_the_sampling_window)
+{
+	const char *base = "--name=s --filename=dev.img --size=1m --rw=randread --direct=1 "
+			   "--rate_iops=2000 --time_based --runtime=2";
+	char args[512];
+	cJSON *root;
+
+	snprintf(args, sizeof(args), "%s", base);
+	root = run_json(args);
+	cr_assert(num(job_at(root, 0), "read", "iops_samples") >= 3 &&
+		      num(job_at(root, 0), "read", "iops_samples") <= 4,
+		  "%.0f samples in 2 s at 500 ms", num(job_at(root, 0), "read", "iops_samples"));
+	cJSON_Delete(root);
+	snprintf(args, sizeof(args), "%s --bwavgtime=200", base);
+	root = run_json(args);
+	cr_assert(num(job_at(root, 0), "read", "iops_samples") >= 9 &&
+		      num(job_at(root, 0), "read", "iops_samples") <= 10,
+		  "%.0f samples in 2 s at 200 ms", num(job_at(root, 0), "read", "iops_samples"));
+	cJSON_Delete(root);
+}
+
 /* offset_increment gives each clone its own region of one file: both verify clean. */
 Test(bench_zhtp, offset_increment_separates_clones_on_one_file)
 {
