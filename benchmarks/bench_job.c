@@ -1434,6 +1434,30 @@ static int opt_filename(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
+/* continue_on_error: fio's names (and 0, 1) for which failures a job counts and goes on. */
+static int opt_continue_on_error(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	static const struct choice modes[] = {
+	    {"none", 0},
+	    {"0", 0},
+	    {"read", ZH_BENCH_CONTINUE_READ},
+	    {"write", ZH_BENCH_CONTINUE_WRITE},
+	    {"io", ZH_BENCH_CONTINUE_READ | ZH_BENCH_CONTINUE_WRITE},
+	    {"verify", ZH_BENCH_CONTINUE_VERIFY},
+	    {"all", ZH_BENCH_CONTINUE_READ | ZH_BENCH_CONTINUE_WRITE | ZH_BENCH_CONTINUE_VERIFY},
+	    {"1", ZH_BENCH_CONTINUE_READ | ZH_BENCH_CONTINUE_WRITE | ZH_BENCH_CONTINUE_VERIFY},
+	};
+	unsigned mode;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (find_choice(ctx->value, modes, sizeof(modes) / sizeof(modes[0]), &mode) != 0)
+		return bad_value(ctx, "expected none, read, write, io, verify, all, 0 or 1");
+	job->continue_on_error = mode;
+	return 0;
+}
+
 /*
  * io_submit_mode: inline is how the engine runs. fio's offload hands a synchronous engine's
  * I/O to helper threads; fio refuses it with io_uring, and so does zhtp-bench.
@@ -1776,6 +1800,9 @@ static const struct opt_desc job_options[] = {
     O_FN("nrfiles", opt_nrfiles),
     O_FN("file_service_type", opt_file_service_type),
     O_FN("io_submit_mode", opt_io_submit_mode),
+    O_FN("continue_on_error", opt_continue_on_error),
+    O_U32("fault_eio_ppm", fault_eio_ppm, 0, 1000000),
+    O_U32("fault_short_ppm", fault_short_ppm, 0, 1000000),
     O_FN("io_size", opt_io_size),
     O_FN("io_limit", opt_io_size),
     O_FN("number_ios", opt_number_ios),
@@ -2423,6 +2450,13 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 	}
 	if (!zh_bench_rw_is_object(job->rw) && job->zstd_level != ZH_BENCH_ZSTD_AUTO) {
 		set_err(err, err_len, "job '%s': 'zstd_level' is for object jobs (rw=put, rw=get)",
+			job->name);
+		return -EINVAL;
+	}
+	if (zh_bench_rw_is_object(job->rw) &&
+	    (job->continue_on_error != 0 || job->fault_eio_ppm != 0 || job->fault_short_ppm != 0)) {
+		set_err(err, err_len,
+			"job '%s': 'continue_on_error' and 'fault_*_ppm' are for block jobs",
 			job->name);
 		return -EINVAL;
 	}

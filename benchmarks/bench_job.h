@@ -31,6 +31,10 @@
 #define ZH_BENCH_JOBS_MAX 64
 #define ZH_BENCH_NAME_MAX 64
 #define ZH_BENCH_PATH_MAX 4096
+/* continue_on_error's bits: a direction's I/O errors (ZH_BENCH_DIR_READ/WRITE), verify's. */
+#define ZH_BENCH_CONTINUE_READ	 (1u << 0)
+#define ZH_BENCH_CONTINUE_WRITE	 (1u << 1)
+#define ZH_BENCH_CONTINUE_VERIFY (1u << 2)
 /* Files per job clone at most (nrfiles, or names in filename=a:b). */
 #define ZH_BENCH_FILES_MAX 16
 /* Longest job-file line accepted, in bytes, without its line end. Longer lines are refused. */
@@ -194,6 +198,17 @@ struct zh_bench_job {
 	unsigned verify_kind; /* enum zh_bench_verify_kind: which checksum guards each block */
 	bool do_verify;
 	bool verify_fatal;
+	/*
+	 * continue_on_error: which failures are counted and passed over instead of ending the
+	 * job (ZH_BENCH_CONTINUE_* bits; fio's none, read, write, io, verify, all).
+	 */
+	unsigned continue_on_error;
+	/*
+	 * zhtp's own fault injection on the job's devices (nvme.h's zh_nvme_faults), in requests
+	 * per million: fault_eio_ppm fail with EIO, fault_short_ppm move one block less.
+	 */
+	uint32_t fault_eio_ppm;
+	uint32_t fault_short_ppm;
 	/* verify_pattern: the blocks' payload (len 0: pseudo-random; alone, verify=pattern). */
 	struct zh_bench_pattern verify_pattern;
 	/* buffer_pattern: what writes carry when not verifying (len 0: bench_data.h's rules). */

@@ -110,18 +110,43 @@ static int layout_file(const char *path, uint64_t need_bytes,
 	return rc;
 }
 
-static int plan_dev(struct zh_bench_plan *plan, const char *path, bool direct, uint64_t need_bytes,
-		    const struct zh_bench_worker_cfg *cfg, char *err, size_t err_len)
+/*
+ * A job's fault_*_ppm on a device: attached when it is opened; a job that shares the device
+ * must ask for the same ones (each device has one setting).
+ */
+static int dev_faults(struct zh_bench_plan_dev *d, const struct zh_bench_job *job, bool opened,
+		      char *err, size_t err_len)
+{
+	if (opened)
+		return d->faults.eio_ppm == job->fault_eio_ppm &&
+			       d->faults.short_ppm == job->fault_short_ppm
+			   ? 0
+			   : fail(err, err_len, -EINVAL,
+				  "job '%s': %s is shared with a job that injects other faults",
+				  job->name, d->path);
+	d->faults.eio_ppm = job->fault_eio_ppm;
+	d->faults.short_ppm = job->fault_short_ppm;
+	if (job->fault_eio_ppm != 0 || job->fault_short_ppm != 0)
+		zh_nvme_dev_set_faults(d->dev, &d->faults);
+	return 0;
+}
+
+static int plan_dev(struct zh_bench_plan *plan, const struct zh_bench_job *job, const char *path,
+		    uint64_t need_bytes, const struct zh_bench_worker_cfg *cfg, char *err,
+		    size_t err_len)
 {
 	const struct zh_bench_pattern *pattern =
 	    cfg->data.pattern.len != 0 ? &cfg->data.pattern : NULL;
+	bool direct = job->direct;
 	struct zh_bench_plan_dev *d;
 	struct zh_nvme_dev_opts opts = {.buffered = !direct};
 	int rc;
 
 	for (unsigned i = 0; i < plan->dev_count; i++) {
-		if (strcmp(plan->devs[i].path, path) == 0 && plan->devs[i].direct == direct)
-			return (int)i;
+		if (strcmp(plan->devs[i].path, path) == 0 && plan->devs[i].direct == direct) {
+			rc = dev_faults(&plan->devs[i], job, true, err, err_len);
+			return rc < 0 ? rc : (int)i;
+		}
 	}
 	if (plan->dev_count == ZH_BENCH_DEVS_MAX)
 		return fail(err, err_len, -E2BIG, "more than %d files in one group",
@@ -140,7 +165,9 @@ static int plan_dev(struct zh_bench_plan *plan, const char *path, bool direct, u
 		return fail(err, err_len, rc, "%s: cannot open%s: %s", path,
 			    direct ? " with O_DIRECT" : "", strerror(-rc));
 	plan->engine_devs[plan->dev_count] = d->dev;
-	return (int)plan->dev_count++;
+	plan->dev_count++;
+	rc = dev_faults(d, job, false, err, err_len);
+	return rc < 0 ? rc : (int)plan->dev_count - 1;
 }
 
 /*
@@ -343,6 +370,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .verify_pattern = job->verify_pattern,
 	    .verify_readback = job->verify && job->do_verify && zh_bench_job_read_pct(job) < 100,
 	    .verify_fatal = job->verify_fatal,
+	    .continue_on_error = job->continue_on_error,
 	    .think_ns = job->think_ns,
 	    .think_blocks = job->think_blocks,
 	    .think_on_issue = job->think_on_issue,
@@ -517,7 +545,7 @@ static int plan_files(struct zh_bench_plan *plan, const struct zh_bench_job *job
 		if (job_path(job, c, f, path, sizeof(path)) < 0)
 			return fail(err, err_len, -ENAMETOOLONG, "job '%s': path too long",
 				    job->name);
-		dev[f] = plan_dev(plan, path, job->direct, need, cfg, err, err_len);
+		dev[f] = plan_dev(plan, job, path, need, cfg, err, err_len);
 		if (dev[f] < 0)
 			return dev[f];
 		for (unsigned g = 0; g < f; g++) {

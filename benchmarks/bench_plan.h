@@ -21,6 +21,7 @@ struct zh_bench_plan_dev {
 	bool direct;
 	bool unlink; /* a job on it asked for unlink */
 	struct zh_nvme_dev *dev;
+	struct zh_nvme_faults faults; /* fault_*_ppm, attached while the device is open */
 };
 
 struct zh_bench_plan_worker {

@@ -84,6 +84,7 @@ void zh_bench_result_init(struct zh_bench_result *res, const struct zh_bench_job
 	res->no_clat_pct = !job->clat_percentiles;
 	res->lat_pct = job->lat_percentiles;
 	res->unified_mixed = job->unified_mixed;
+	res->continue_on_error = job->continue_on_error != 0;
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
 		zh_bench_dir_stats_reset(&res->dir[d]);
 	zh_bench_hist_reset(&res->sync_lat);
@@ -546,6 +547,9 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 	fprintf(out, "  cpu          : usr=%3.2f%%, sys=%3.2f%%, ctx=%" PRIu64 ", majf=0, minf=0\n",
 		r->usr_cpu_pct, r->sys_cpu_pct, r->ctx);
 	print_steadystate(out, r);
+	if (r->continue_on_error)
+		fprintf(out, "     errors    : total=%" PRIu64 ", first_error=%d/<%s>\n",
+			r->total_err, r->first_error, strerror(r->first_error));
 	/* fio prints this line for every job; only a latency_target makes it say anything. */
 	if (r->latency_target_ns != 0)
 		fprintf(out,
@@ -904,6 +908,10 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	}
 	if (!add_str(job, "jobname", r->name) || !add_num(job, "groupid", r->groupid) ||
 	    !add_num(job, "error", r->error))
+		return -ENOMEM;
+	/* As fio: only a job with continue_on_error has these. */
+	if (r->continue_on_error && (!add_num(job, "total_err", (double)r->total_err) ||
+				     !add_num(job, "first_error", r->first_error)))
 		return -ENOMEM;
 	ret = json_add_options(job, r);
 	/* unified_rw_reporting=mixed: fio writes the "mixed" object alone, no trim or sync. */

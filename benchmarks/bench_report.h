@@ -57,6 +57,10 @@ struct zh_bench_result {
 	unsigned jobs;
 	/* 0 or a positive errno, like fio. */
 	int error;
+	/* continue_on_error: the failures passed over and the first one's errno (fio's). */
+	bool continue_on_error;
+	uint64_t total_err;
+	int first_error;
 	/* "randread" ... */
 	const char *rw_name;
 	uint32_t iodepth;

@@ -913,6 +913,27 @@ static void worker_fail(struct zh_bench_worker *w, int err)
 	w->stopping = true;
 }
 
+/* A failure of \p kind (ZH_BENCH_CONTINUE_*): counted where continue_on_error covers it. */
+static bool error_passed(struct zh_bench_worker *w, unsigned kind, int err, uint64_t count)
+{
+	if ((w->cfg.continue_on_error & kind) == 0)
+		return false;
+	if (w->total_err == 0)
+		w->first_error = err;
+	w->total_err += count;
+	return true;
+}
+
+/* A read or write that failed with \p err: passed over (continue_on_error), or the end. */
+static void io_failed(struct zh_bench_worker *w, unsigned ddir, int err)
+{
+	ZH_ASSERT(ddir < ZH_BENCH_DIRS);
+	if (!error_passed(
+		w, ddir == ZH_BENCH_DIR_READ ? ZH_BENCH_CONTINUE_READ : ZH_BENCH_CONTINUE_WRITE,
+		err, 1))
+		worker_fail(w, err);
+}
+
 static void worker_drained(struct zh_reactor *r, struct zh_bench_worker *w);
 static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now);
 
@@ -975,6 +996,9 @@ static void slot_done_verify(struct zh_reactor *r, struct zh_io *io)
 			w->block_seq[slot_block(w, s)] &= ~VERIFY_INFLIGHT;
 		else
 			verify_note(w, s, 0);
+	} else if (s->ddir == ZH_BENCH_DIR_WRITE) {
+		/* What a failed write left is unknown: the block is not read back. */
+		w->block_seq[slot_block(w, s)] = 0;
 	}
 	slot_done(r, io);
 }
@@ -1025,8 +1049,12 @@ static void verify_read_done(struct zh_reactor *r, struct zh_io *io)
 
 	w->inflight--;
 	if (io->res != (int32_t)w->cfg.bs_bytes) {
-		worker_fail(w, io->res < 0 ? -io->res : EIO);
-		w->verify_stop = true;
+		int err = io->res < 0 ? -io->res : EIO;
+
+		if (!error_passed(w, ZH_BENCH_CONTINUE_READ, err, 1)) {
+			worker_fail(w, err);
+			w->verify_stop = true;
+		}
 	} else {
 		uint64_t want = w->block_seq[slot_block(w, s)];
 
@@ -1220,7 +1248,7 @@ static void slot_done(struct zh_reactor *r, struct zh_io *io)
 
 	w->inflight--;
 	if (ZH_UNLIKELY(io->res != (int32_t)len)) {
-		worker_fail(w, io->res < 0 ? -io->res : EIO);
+		io_failed(w, d, io->res < 0 ? -io->res : EIO);
 	} else if (ZH_LIKELY(w->measure_full)) {
 		zh_bench_dir_stats_add_io(&w->st[d], len, slat, clat);
 		w->interval_ios[d]++;
@@ -1418,7 +1446,8 @@ static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w)
 		measure_end(r, w, now);
 	if (w->verifying)
 		w->verify.readback_ns = now - w->verify_start_ns;
-	if (w->verify.bad > 0 && w->error == 0)
+	if (w->verify.bad > 0 && w->error == 0 &&
+	    !error_passed(w, ZH_BENCH_CONTINUE_VERIFY, EILSEQ, w->verify.bad))
 		w->error = EILSEQ; /* fio's error for a failed verify */
 	/* Pairs with the acquire load of done on the control thread: publishes every result. */
 	atomic_store_explicit(&w->done, 1, memory_order_release);

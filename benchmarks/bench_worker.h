@@ -105,8 +105,9 @@ struct zh_bench_worker_cfg {
 	bool verify;		   /* verify=: checkable writes, checked reads */
 	unsigned verify_kind;	   /* enum zh_bench_verify_kind */
 	struct zh_bench_pattern verify_pattern; /* len 0: none */
-	bool verify_readback; /* a writing job reads back what it wrote once done */
-	bool verify_fatal;    /* stop at the first bad block */
+	bool verify_readback;	    /* a writing job reads back what it wrote once done */
+	bool verify_fatal;	    /* stop at the first bad block */
+	unsigned continue_on_error; /* ZH_BENCH_CONTINUE_*: failures counted, not fatal */
 	/*
 	 * rate= (bytes/s) and rate_iops=, per direction (0: unlimited): an I/O goes out once
 	 * the direction's I/Os and bytes before it fit both since the start (fio's linear rate).
@@ -244,7 +245,10 @@ struct zh_bench_worker {
 	struct zh_bench_verify_report verify;
 	uint64_t end_sync_ns; /* how long the end flush took; 0: none ran */
 	int error;	      /* first error, positive errno */
-	uint64_t runtime_ns;  /* measured: from the end of ramp to the last completion */
+	/* continue_on_error: failures passed over, and the first one's errno (fio's). */
+	uint64_t total_err;
+	int first_error;
+	uint64_t runtime_ns; /* measured: from the end of ramp to the last completion */
 	/* The reactor's counters when measuring began, then what they moved by until the end. */
 	struct zh_reactor_stats reactor_begin;
 	/* The process's CPU use when measuring began (after ramp_time, or a latency search). */

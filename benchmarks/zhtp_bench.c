@@ -184,6 +184,9 @@ static void result_add(struct zh_bench_result *res, const struct zh_bench_worker
 		return;
 	if (res->error == 0)
 		res->error = w->error;
+	if (res->total_err == 0)
+		res->first_error = w->first_error;
+	res->total_err += w->total_err;
 	res->log_entries_dropped += w->log.dropped;
 	if (w->end_sync_ns > 0) {
 		res->end_syncs++;

@@ -1735,6 +1735,38 @@ Test(bench_job, sampling_window)
 	cr_assert_eq(parse_str("[a]\nbwavgtime=0\n"), -EINVAL);
 }
 
+/* continue_on_error: fio's names for which failures a job counts and passes over. */
+Test(bench_job, continue_on_error_and_faults)
+{
+	static const struct {
+		const char *v;
+		unsigned want;
+	} modes[] = {
+	    {"none", 0},
+	    {"0", 0},
+	    {"read", ZH_BENCH_CONTINUE_READ},
+	    {"write", ZH_BENCH_CONTINUE_WRITE},
+	    {"io", ZH_BENCH_CONTINUE_READ | ZH_BENCH_CONTINUE_WRITE},
+	    {"verify", ZH_BENCH_CONTINUE_VERIFY},
+	    {"all", ZH_BENCH_CONTINUE_READ | ZH_BENCH_CONTINUE_WRITE | ZH_BENCH_CONTINUE_VERIFY},
+	    {"1", ZH_BENCH_CONTINUE_READ | ZH_BENCH_CONTINUE_WRITE | ZH_BENCH_CONTINUE_VERIFY}};
+
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(job.continue_on_error, 0, "fio's default: none");
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		cr_assert_eq(set("continue_on_error", modes[i].v), 0, "%s", err);
+		cr_assert_eq(job.continue_on_error, modes[i].want, "%s", modes[i].v);
+	}
+	cr_assert_eq(set("continue_on_error", "trim"), -EINVAL);
+	ASSERT_ERR_HAS("expected none, read, write, io, verify, all, 0 or 1");
+	cr_assert_eq(set("fault_eio_ppm", "1000001"), -EINVAL);
+	cr_assert_eq(set("fault_short_ppm", "500"), 0, "%s", err);
+	cr_assert_eq(parse_str("[a]\nrw=get\ncontinue_on_error=all\n"), -EINVAL);
+	ASSERT_ERR_HAS("are for block jobs");
+	cr_assert_eq(parse_str("[a]\nrw=put\nfault_eio_ppm=5\n"), -EINVAL);
+	ASSERT_ERR_HAS("are for block jobs");
+}
+
 Test(bench_job, percentage_random)
 {
 	zh_bench_job_defaults(&job);

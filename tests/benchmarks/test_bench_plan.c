@@ -356,3 +356,25 @@ Test(bench_plan, numa_nodes_choose_cores_and_bind_must_match_them)
 	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), -EINVAL);
 	cr_assert_not_null(strstr(err, "numa_mem_policy names node(s) 63, but core"), "%s", err);
 }
+
+/* One fault setting per device: two jobs on one file must ask for the same faults. */
+Test(bench_plan, jobs_sharing_a_file_share_its_faults)
+{
+	const char *const a[][2] = {
+	    {"name", "a"}, {"filename", path}, {"size", "1m"}, {"fault_eio_ppm", "10"}};
+	const char *const b[][2] = {
+	    {"name", "b"}, {"filename", path}, {"size", "1m"}, {"fault_eio_ppm", "20"}};
+
+	job_from(&jobs[0], a, sizeof(a) / sizeof(a[0]));
+	job_from(&jobs[1], a, sizeof(a) / sizeof(a[0]));
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 2, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(plan.dev_count, 1);
+	cr_assert_eq(zh_nvme_dev_faults(plan.devs[0].dev), &plan.devs[0].faults);
+	cr_assert_eq(plan.devs[0].faults.eio_ppm, 10);
+	zh_bench_plan_close(&plan);
+	job_from(&jobs[1], b, sizeof(b) / sizeof(b[0]));
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 2, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "job 'b': "), "%s", err);
+	cr_assert_not_null(strstr(err, "is shared with a job that injects other faults"), "%s",
+			   err);
+}

@@ -1342,6 +1342,52 @@ Test(bench_zhtp, bwavgtime_sets_the_sampling_window)
 	cJSON_Delete(root);
 }
 
+/*
+ * Injected EIO (fault_eio_ppm): fatal by default, as in fio; continue_on_error counts the
+ * failed I/Os (fio's total_err and first_error) and the job does all the others. A verifying
+ * writer leaves the blocks whose writes failed out of its read-back (whose reads fail too, so
+ * continue_on_error=io).
+ */
+Test(bench_zhtp, continue_on_error_counts_injected_failures)
+{
+	const char *base = "--name=e --filename=dev.img --size=4m --rw=randread --direct=1 "
+			   "--iodepth=8 --fault_eio_ppm=50000";
+	char args[512];
+	cJSON *root;
+	const cJSON *job;
+	char *text;
+
+	snprintf(args, sizeof(args), "%s", base);
+	root = run_json_failing(args);
+	cr_assert_eq(top(job_at(root, 0), "error"), EIO);
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(job_at(root, 0), "total_err"),
+		       "fio writes total_err only with continue_on_error");
+	cJSON_Delete(root);
+	snprintf(args, sizeof(args), "%s --continue_on_error=read", base);
+	root = run_json(args);
+	job = job_at(root, 0);
+	cr_assert_eq(top(job, "error"), 0);
+	cr_assert_eq(top(job, "first_error"), EIO);
+	cr_assert(top(job, "total_err") >= 10 && top(job, "total_err") <= 110,
+		  "%.0f of 1024 at 5%%", top(job, "total_err"));
+	cr_assert_eq(num(job, "read", "total_ios") + top(job, "total_err"), 1024);
+	cJSON_Delete(root);
+	snprintf(args, sizeof(args), "%s --continue_on_error=io", base);
+	cr_assert_eq(run_bench(args), 0);
+	text = slurp(out_path);
+	cr_assert_not_null(strstr(text, "     errors    : total="), "%s", text);
+	cr_assert_not_null(strstr(text, ", first_error=5/<Input/output error>"), "%s", text);
+	free(text);
+	root =
+	    run_json("--name=w --filename=dev.img --size=4m --rw=randwrite --direct=1 "
+		     "--iodepth=8 --fault_eio_ppm=50000 --verify=crc32c --continue_on_error=io");
+	job = job_at(root, 0);
+	cr_assert_eq(top(job, "error"), 0);
+	cr_assert_gt(top(job, "total_err"), 0);
+	cr_assert_eq(num(job, "zhtp_verify", "bad"), 0, "failed writes are not read back");
+	cJSON_Delete(root);
+}
+
 /* offset_increment gives each clone its own region of one file: both verify clean. */
 Test(bench_zhtp, offset_increment_separates_clones_on_one_file)
 {
