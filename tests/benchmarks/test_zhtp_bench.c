@@ -1378,9 +1378,8 @@ Test(bench_zhtp, continue_on_error_counts_injected_failures)
 	cr_assert_not_null(strstr(text, "     errors    : total="), "%s", text);
 	cr_assert_not_null(strstr(text, ", first_error=5/<Input/output error>"), "%s", text);
 	free(text);
-	root =
-	    run_json("--name=w --filename=dev.img --size=4m --rw=randwrite --direct=1 "
-		     "--iodepth=8 --fault_eio_ppm=50000 --verify=crc32c --continue_on_error=io");
+	root = run_json("--name=w --filename=dev.img --size=4m --rw=randwrite --direct=1 "
+			"--iodepth=8 --fault_eio_ppm=50000 --verify=crc32c --continue_on_error=io");
 	job = job_at(root, 0);
 	cr_assert_eq(top(job, "error"), 0);
 	cr_assert_gt(top(job, "total_err"), 0);
