@@ -117,13 +117,15 @@ static int layout_file(const char *path, uint64_t need_bytes,
 static int dev_faults(struct zh_bench_plan_dev *d, const struct zh_bench_job *job, bool opened,
 		      char *err, size_t err_len)
 {
+	bool same =
+	    d->faults.eio_ppm == job->fault_eio_ppm && d->faults.short_ppm == job->fault_short_ppm;
+
+	if (opened && !same)
+		return fail(err, err_len, -EINVAL,
+			    "job '%s': %s is shared with a job that injects other faults",
+			    job->name, d->path);
 	if (opened)
-		return d->faults.eio_ppm == job->fault_eio_ppm &&
-			       d->faults.short_ppm == job->fault_short_ppm
-			   ? 0
-			   : fail(err, err_len, -EINVAL,
-				  "job '%s': %s is shared with a job that injects other faults",
-				  job->name, d->path);
+		return 0;
 	d->faults.eio_ppm = job->fault_eio_ppm;
 	d->faults.short_ppm = job->fault_short_ppm;
 	if (job->fault_eio_ppm != 0 || job->fault_short_ppm != 0)
@@ -420,7 +422,6 @@ static bool cpuset_has(const struct zh_numa_cpuset *set, unsigned cpu)
 	return false;
 }
 
-/* The cores a job may use: its cpus_allowed, which must lie inside this process's set. */
 /* Whether core \p cpu is on one of the nodes in \p nodes (a parsed node list). */
 static bool cpu_on_nodes(const struct zh_numa_topo *topo, unsigned cpu,
 			 const struct zh_numa_cpuset *nodes)
@@ -471,6 +472,10 @@ static int job_numa(const struct zh_bench_job *job, const struct zh_numa_topo *t
 	return 0;
 }
 
+/*
+ * The cores a job may use: its cpus_allowed, which must lie inside this process's set, else
+ * that set; then its NUMA options.
+ */
 static int job_cpus(const struct zh_bench_job *job, const struct zh_numa_topo *topo,
 		    const struct zh_numa_cpuset *allowed, struct zh_numa_cpuset *set, char *err,
 		    size_t err_len)
