@@ -1492,17 +1492,22 @@ static int opt_nrfiles(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
-/* file_service_type: roundrobin (fio's default, a block from each file in turn) or sequential. */
+/*
+ * file_service_type: roundrobin (fio's default, a block from each file in turn), random (a
+ * file drawn for each I/O) or sequential (one file's I/O after the other's).
+ */
 static int opt_file_service_type(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	int rc = need_value(ctx);
 
 	if (rc != 0)
 		return rc;
-	if (strcmp(ctx->value, "roundrobin") != 0 && strcmp(ctx->value, "sequential") != 0)
-		return bad_value(ctx, "expected roundrobin or sequential (random, zipf, pareto, "
+	if (strcmp(ctx->value, "roundrobin") != 0 && strcmp(ctx->value, "sequential") != 0 &&
+	    strcmp(ctx->value, "random") != 0)
+		return bad_value(ctx, "expected roundrobin, random or sequential (zipf, pareto, "
 				      "normal and a ':N' switch count are not supported)");
 	job->file_service_sequential = strcmp(ctx->value, "sequential") == 0;
+	job->file_service_random = strcmp(ctx->value, "random") == 0;
 	return 0;
 }
 

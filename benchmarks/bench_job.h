@@ -151,10 +151,12 @@ struct zh_bench_job {
 	/*
 	 * nrfiles: files per clone without a filename (<name>.<clone>.<file>), each size/nrfiles
 	 * of the job's I/O. I/O goes round robin over them, one block each (fio's default
-	 * file_service_type=roundrobin), or one file after another (sequential).
+	 * file_service_type=roundrobin), to a file drawn for each I/O (random), or one file after
+	 * another (sequential).
 	 */
 	uint32_t nrfiles;
 	bool file_service_sequential;
+	bool file_service_random; /* a file drawn for each I/O, sequential ones going on in it */
 	char key_file[ZH_BENCH_PATH_MAX]; /* object jobs: an encrypted store's key ("": none) */
 	int zstd_level; /* object jobs: the store's zstd level, 0..19, or ZH_BENCH_ZSTD_AUTO */
 	char cpus_allowed[256];

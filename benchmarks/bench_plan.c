@@ -352,6 +352,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .zone_range = zh_bench_job_zone_range(job),
 	    .zone_skip = job->zone_skip_bytes,
 	    .file_sequential = job->file_service_sequential,
+	    .file_random = job->file_service_random && !zh_bench_rw_is_random(job->rw),
 	    .rate_bps = {job->rate_bytes[0], job->rate_bytes[1]},
 	    .rate_iops = {job->rate_iops[0], job->rate_iops[1]},
 	    .rate_poisson = job->rate_poisson,

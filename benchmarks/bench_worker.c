@@ -389,6 +389,22 @@ static uint64_t place_strided(struct zh_bench_worker *w, unsigned d, uint32_t le
 }
 
 /*
+ * file_service_type=random for a sequential job: a file drawn for each I/O, which goes where
+ * that file's last one ended (fio's per-file position), as the region offset slot_file maps
+ * to it (file f's block b is the region's block b * file_count + f). A random job needs no
+ * more than its offsets: they already land on a file at random.
+ */
+static uint64_t place_file_random(struct zh_bench_worker *w, uint32_t len)
+{
+	const struct zh_bench_worker_cfg *cfg = &w->cfg;
+	uint64_t f = zh_bench_rand_below(&w->rng, cfg->file_count);
+	uint64_t at = follow_on(&w->file_next[f], len, cfg->file_bytes);
+
+	ZH_ASSERT(len == cfg->bs_bytes && !cfg->file_sequential);
+	return (at / len * cfg->file_count + f) * len;
+}
+
+/*
  * The slow path's offset for an I/O of \p len bytes in direction \p d. percentage_random or
  * rw=randread:N: the I/Os that are not random go where the direction's last one ended (fio's
  * last_pos; the region's start when it would not fit there) or, rw_sequencer=identical,
@@ -398,6 +414,8 @@ static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
 {
 	uint64_t at;
 
+	if (w->cfg.file_random)
+		return place_file_random(w, len);
 	if (w->cfg.zone_size != 0)
 		return place_strided(w, d, len);
 	if (w->cfg.seq_add != 0)

@@ -84,6 +84,7 @@ struct zh_bench_worker_cfg {
 	 */
 	uint32_t file_count;
 	bool file_sequential;
+	bool file_random; /* sequential jobs: a file drawn for each I/O, going on in it */
 	uint64_t file_bytes;
 	unsigned file_dev[ZH_BENCH_FILES_MAX];
 	uint64_t file_offset[ZH_BENCH_FILES_MAX];
@@ -170,6 +171,8 @@ struct zh_bench_worker {
 	uint64_t zone_base;
 	uint64_t zone_done;
 	uint64_t zone_end[ZH_BENCH_DIRS];
+	/* file_service_type=random, sequential jobs: where each file's next I/O starts. */
+	uint64_t file_next[ZH_BENCH_FILES_MAX];
 	uint64_t blocks;
 	uint64_t seq_next;
 	uint64_t seq_next_bytes; /* sizes that vary: where the next sequential I/O starts */

@@ -1508,8 +1508,8 @@ Test(bench_job, several_files)
 	    {"[a]\nnrfiles=2\nrw=write\nend_fsync=1\n", "'end_fsync'"},
 	    {"[a]\nnrfiles=2\nrw=write:4k\n", "rw=MODE:N modifier"},
 	    {"[a]\nnrfiles=2\nrw=put\n", "several files take a block job"},
-	    {"[a]\nfile_service_type=random\n", "expected roundrobin or sequential"},
-	    {"[a]\nfile_service_type=roundrobin:4\n", "expected roundrobin or sequential"},
+	    {"[a]\nfile_service_type=zipf\n", "expected roundrobin, random or sequential"},
+	    {"[a]\nfile_service_type=roundrobin:4\n", "expected roundrobin, random or sequential"},
 	};
 	char name[64];
 
@@ -1520,7 +1520,7 @@ Test(bench_job, several_files)
 	    parse_str("[a]\nnrfiles=4\nfilename=/x\\:y:/z\nfile_service_type=sequential\n"), 0,
 	    "%s", err);
 	cr_assert_eq(zh_bench_job_file_count(&jf.jobs[0]), 2, "the names win over nrfiles");
-	cr_assert(jf.jobs[0].file_service_sequential);
+	cr_assert(jf.jobs[0].file_service_sequential && !jf.jobs[0].file_service_random);
 	cr_assert_eq(zh_bench_job_file_name(&jf.jobs[0], 0, name, sizeof(name)), 0);
 	cr_assert_str_eq(name, "/x:y");
 	cr_assert_eq(zh_bench_job_file_name(&jf.jobs[0], 1, name, sizeof(name)), 0);
@@ -1530,6 +1530,8 @@ Test(bench_job, several_files)
 	cr_assert_eq(parse_str("[a]\nfilename=a:b:c:d:e:f:g:h:i:j:k:l:m:n:o:p\nrw=randread\n"), 0,
 		     "%s", err);
 	cr_assert_eq(zh_bench_job_file_count(&jf.jobs[0]), 16);
+	cr_assert_eq(parse_str("[a]\nnrfiles=2\nfile_service_type=random\n"), 0, "%s", err);
+	cr_assert(jf.jobs[0].file_service_random && !jf.jobs[0].file_service_sequential);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_assert_eq(parse_str(bad[i][0]), -EINVAL, "%s", bad[i][0]);
 		ASSERT_ERR_HAS(bad[i][1]);

@@ -1267,6 +1267,23 @@ Test(bench_zhtp, strided_zones_step_as_fio)
 	}
 }
 
+/* Job \p name's clone 0 files, \p n of \p bytes zeros each, so that the blocks written show
+ * (a file laid out by zhtp-bench would hold the pattern). */
+static void zero_files(const char *name, int n, off_t bytes)
+{
+	char path[700];
+
+	for (int f = 0; f < n; f++) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/%s.0.%d", scratch, name, f);
+		fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(ftruncate(fd, bytes), 0);
+		close(fd);
+	}
+}
+
 /* Which of \p name's 4 KiB blocks hold 0xaa throughout, as a string of 'P' and '.'. */
 static void pattern_blocks(const char *name, char *out, unsigned blocks)
 {
@@ -1286,7 +1303,8 @@ static void pattern_blocks(const char *name, char *out, unsigned blocks)
 /*
  * Several files: fio's roundrobin takes a block from each in turn (the offsets, file by file,
  * of fio 3.33's write_iolog on the same command line), file_service_type=sequential fills one
- * file before the next (12 writes: the first file's 8 blocks and 4 of the second, as fio).
+ * file before the next (12 writes: the first file's 8 blocks and 4 of the second, as fio),
+ * random draws a file for each write and goes on in it.
  */
 Test(bench_zhtp, several_files_are_written_as_fio_writes_them)
 {
@@ -1300,16 +1318,7 @@ Test(bench_zhtp, several_files_are_written_as_fio_writes_them)
 	snprintf(path, sizeof(path), "%s/s2.img", scratch);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_size, 32 << 10, "half of size in each file");
-	/* Zeros, so that the blocks written show (a file laid out would hold the pattern). */
-	for (int f = 0; f < 2; f++) {
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/n.0.%d", scratch, f);
-		fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0644);
-		cr_assert_geq(fd, 0);
-		cr_assert_eq(ftruncate(fd, 32 << 10), 0);
-		close(fd);
-	}
+	zero_files("n", 2, 32 << 10);
 	cr_assert_eq(run_bench("--name=n --nrfiles=2 --size=64k --rw=write --bs=4k --direct=1 "
 			       "--file_service_type=sequential --buffer_pattern=0xaa "
 			       "--number_ios=12"),
@@ -1318,6 +1327,17 @@ Test(bench_zhtp, several_files_are_written_as_fio_writes_them)
 	pattern_blocks("n.0.1", blocks[1], 8);
 	cr_assert_str_eq(blocks[0], "PPPPPPPP");
 	cr_assert_str_eq(blocks[1], "PPPP....");
+	/* random: a file drawn for each write, each file written from its start on. */
+	zero_files("n", 2, 32 << 10);
+	cr_assert_eq(run_bench("--name=n --nrfiles=2 --size=64k --rw=write --bs=4k --direct=1 "
+			       "--file_service_type=random --buffer_pattern=0xaa --number_ios=8"),
+		     0, "%s", slurp(err_path));
+	pattern_blocks("n.0.0", blocks[0], 8);
+	pattern_blocks("n.0.1", blocks[1], 8);
+	cr_assert_eq(strspn(blocks[0], "P") + strspn(blocks[1], "P"), 8, "%s %s", blocks[0],
+		     blocks[1]);
+	cr_assert(strchr(blocks[0] + strspn(blocks[0], "P"), 'P') == NULL, "%s", blocks[0]);
+	cr_assert(strchr(blocks[1] + strspn(blocks[1], "P"), 'P') == NULL, "%s", blocks[1]);
 }
 
 /* bwavgtime: one bandwidth and IOPS sample per window (fio's 500 ms by default). */
