@@ -44,6 +44,7 @@ static_assert(ZH_BENCH_NAME_MAX <= sizeof(((struct zh_bench_job *)0)->iops_log),
 	      "a bare log option copies the job name into the log prefix");
 static_assert(ZH_BENCH_JOBS_MAX <= UINT32_MAX, "job_count is 32 bits");
 static_assert(ZH_BENCH_DIST_WHOLE == ZH_BENCH_BS_SHARE_WHOLE, "one share parser for both");
+static_assert(ZH_BENCH_FILES_MAX == 16, "the nrfiles and filename messages name the limit");
 
 static void __attribute__((format(printf, 3, 4)))
 set_err(char *err, size_t err_len, const char *fmt, ...)

@@ -5,11 +5,14 @@
  */
 #include "bench_pattern.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
 
 #include "numa/zh_platform.h"
+
+static_assert(ZH_BENCH_PATTERN_MAX == 512, "the messages name the limit");
 
 static bool is_digit(char c)
 {
