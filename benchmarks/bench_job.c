@@ -1400,6 +1400,12 @@ static int opt_zstd_level(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
+/* verify_interval: a block's header and checksum repeat every this many bytes (fio's). */
+static int opt_verify_interval(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	return size_value(ctx, &job->verify_interval);
+}
+
 static int opt_io_size(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	return size_value(ctx, &job->io_size_bytes);
@@ -1889,6 +1895,7 @@ static const struct opt_desc job_options[] = {
     O_TIME("ss_ramp", ss_ramp_ns),
     O_FN("verify", opt_verify),
     O_FN("verify_pattern", opt_verify_pattern),
+    O_FN("verify_interval", opt_verify_interval),
     O_FN("buffer_pattern", opt_buffer_pattern),
     O_BOOL("do_verify", do_verify),
     O_BOOL("verify_fatal", verify_fatal),
@@ -2339,6 +2346,38 @@ static int job_check_zones(const struct zh_bench_job *job, char *err, size_t err
 }
 
 /*
+ * verify_interval: a verifying job's block is whole intervals, each big enough for the kind's
+ * header and checksum; verify=pattern has no header to repeat, and fio's pattern runs over
+ * the whole block, so the two do not go together.
+ */
+static int job_check_interval(const struct zh_bench_job *job, uint32_t one, char *err,
+			      size_t err_len)
+{
+	uint64_t iv = job->verify_interval;
+
+	if (iv == 0)
+		return 0;
+	if (!job->verify || job->verify_kind == ZH_BENCH_VERIFY_PATTERN) {
+		set_err(
+		    err, err_len,
+		    "job '%s': 'verify_interval' repeats a checksum kind's header (verify=crc32c "
+		    "and the like), not verify=pattern's",
+		    job->name);
+		return -EINVAL;
+	}
+	if (iv > one || one % iv != 0 || iv < zh_bench_verify_min_block(job->verify_kind)) {
+		set_err(err, err_len,
+			"job '%s': 'verify_interval' (%llu) must divide bs (%u) and be at least %u "
+			"bytes for verify=%s",
+			job->name, (unsigned long long)iv, one,
+			zh_bench_verify_min_block(job->verify_kind),
+			zh_bench_verify_kind_name(job->verify_kind));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
  * Block sizes against the rest of the job: object jobs put and get objects of one size, and
  * verify keeps one record per block, so both need one size; a set size holds the largest.
  */
@@ -2366,6 +2405,7 @@ static int job_check_bs(const struct zh_bench_job *job, char *err, size_t err_le
 			zh_bench_verify_min_block(job->verify_kind));
 		return -EINVAL;
 	}
+
 	if (job->lfsr && (!zh_bench_rw_is_random(job->rw) || one == 0 ||
 			  (job->blockalign[0] | job->blockalign[1]) != 0 ||
 			  job->dist.kind != ZH_BENCH_DIST_RANDOM || job->random_pct[0] < 100 ||
@@ -2398,7 +2438,7 @@ static int job_check_bs(const struct zh_bench_job *job, char *err, size_t err_le
 			job->name, (unsigned long long)job->size_bytes, max);
 		return -EINVAL;
 	}
-	return 0;
+	return job_check_interval(job, one, err, err_len);
 }
 
 int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)

@@ -211,6 +211,8 @@ struct zh_bench_job {
 	 */
 	uint32_t fault_eio_ppm;
 	uint32_t fault_short_ppm;
+	/* verify_interval: a header and checksum every this many bytes of a block (0: bs). */
+	uint64_t verify_interval;
 	/* verify_pattern: the blocks' payload (len 0: pseudo-random; alone, verify=pattern). */
 	struct zh_bench_pattern verify_pattern;
 	/* buffer_pattern: what writes carry when not verifying (len 0: bench_data.h's rules). */

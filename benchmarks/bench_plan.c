@@ -371,6 +371,8 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .verify = job->verify,
 	    .verify_kind = job->verify_kind,
 	    .verify_pattern = job->verify_pattern,
+	    .verify_interval =
+		(uint32_t)(job->verify_interval != 0 ? job->verify_interval : zh_bench_job_bs(job)),
 	    .verify_readback = job->verify && job->do_verify && zh_bench_job_read_pct(job) < 100,
 	    .verify_fatal = job->verify_fatal,
 	    .continue_on_error = job->continue_on_error,

@@ -79,29 +79,70 @@ static void checksum(enum zh_bench_verify_kind kind, const uint8_t *p, size_t n,
 	memcpy(out, &crc, zh_bench_verify_digest_bytes(kind)); /* little-endian: the low bytes */
 }
 
-void zh_bench_verify_fill(void *block, uint32_t len, uint64_t offset, uint64_t seq,
-			  enum zh_bench_verify_kind kind, const struct zh_bench_pattern *pattern)
+/* A piece's header at its start and its checksum at its end, over all before it. */
+static void stamp(uint8_t *b, uint32_t len, uint64_t offset, uint64_t seq,
+		  enum zh_bench_verify_kind kind)
 {
-	uint8_t *b = block;
 	uint32_t body = len - zh_bench_verify_digest_bytes(kind);
-	/* A seed of (offset, seq), so every write's payload differs; never zero. */
-	uint64_t x = ((offset * 0x9e3779b97f4a7c15ull) ^ (seq * 0xbf58476d1ce4e5b9ull)) | 1;
 	struct verify_hdr h = {.magic = VERIFY_MAGIC,
 			       .len = len,
 			       .kind = (uint16_t)kind,
 			       .offset = offset,
 			       .seq = seq};
 
-	ZH_ASSERT(kind < ZH_BENCH_VERIFY_KINDS && len >= zh_bench_verify_min_block(kind));
-	ZH_ASSERT(kind != ZH_BENCH_VERIFY_PATTERN || pattern != NULL);
+	memcpy(b, &h, sizeof(h));
+	checksum(kind, b, body, b + body);
+}
+
+void zh_bench_verify_fill_every(void *block, uint32_t len, uint32_t interval, uint64_t offset,
+				uint64_t seq, enum zh_bench_verify_kind kind,
+				const struct zh_bench_pattern *pattern)
+{
+	uint8_t *b = block;
+	/* A seed of (offset, seq), so every write's payload differs; never zero. */
+	uint64_t x = ((offset * 0x9e3779b97f4a7c15ull) ^ (seq * 0xbf58476d1ce4e5b9ull)) | 1;
+
+	ZH_ASSERT(kind < ZH_BENCH_VERIFY_KINDS && interval >= zh_bench_verify_min_block(kind));
+	ZH_ASSERT(interval > 0 && len % interval == 0);
+	ZH_ASSERT(kind != ZH_BENCH_VERIFY_PATTERN || (pattern != NULL && interval == len));
 	if (pattern != NULL)
 		zh_bench_pattern_fill(pattern, offset, b, len);
+	else
+		zh_bench_data_random(b, len, &x);
 	if (kind == ZH_BENCH_VERIFY_PATTERN)
 		return;
-	memcpy(b, &h, sizeof(h));
-	if (pattern == NULL)
-		zh_bench_data_random(b + sizeof(h), body - sizeof(h), &x);
-	checksum(kind, b, body, b + body);
+	for (uint32_t at = 0; at < len; at += interval)
+		stamp(b + at, interval, offset + at, seq, kind);
+}
+
+void zh_bench_verify_fill(void *block, uint32_t len, uint64_t offset, uint64_t seq,
+			  enum zh_bench_verify_kind kind, const struct zh_bench_pattern *pattern)
+{
+	zh_bench_verify_fill_every(block, len, len, offset, seq, kind, pattern);
+}
+
+enum zh_bench_verify_result
+zh_bench_verify_check_every(const void *block, uint32_t len, uint32_t interval, uint64_t offset,
+			    uint64_t want_seq, enum zh_bench_verify_kind kind,
+			    const struct zh_bench_pattern *pattern, uint64_t *got_seq)
+{
+	const uint8_t *b = block;
+	uint32_t digest = zh_bench_verify_digest_bytes(kind);
+	enum zh_bench_verify_result v = ZH_BENCH_VERIFY_OK;
+
+	ZH_ASSERT(interval > 0 && len % interval == 0);
+	if (kind == ZH_BENCH_VERIFY_PATTERN || interval == len)
+		return zh_bench_verify_check(block, len, offset, want_seq, kind, pattern, got_seq);
+	for (uint32_t at = 0; at < len && v == ZH_BENCH_VERIFY_OK; at += interval)
+		v = zh_bench_verify_check(b + at, interval, offset + at, want_seq, kind, NULL,
+					  got_seq);
+	for (uint32_t at = 0; at < len && v == ZH_BENCH_VERIFY_OK && pattern != NULL;
+	     at += interval) {
+		if (!zh_bench_pattern_matches(pattern, offset, b, at + ZH_BENCH_VERIFY_HDR_BYTES,
+					      at + interval - digest))
+			v = ZH_BENCH_VERIFY_BAD_PATTERN;
+	}
+	return v;
 }
 
 enum zh_bench_verify_result zh_bench_verify_check(const void *block, uint32_t len, uint64_t offset,

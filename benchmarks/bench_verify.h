@@ -74,6 +74,26 @@ void zh_bench_verify_fill(void *block, uint32_t len, uint64_t offset, uint64_t s
 			  enum zh_bench_verify_kind kind, const struct zh_bench_pattern *pattern);
 
 /**
+ * zh_bench_verify_fill for a block of \p len / \p interval pieces (\p len a multiple of
+ * \p interval, fio's verify_interval), each with its own header and checksum: the payload is
+ * drawn (or the pattern laid) over the whole block in one run, as fio lays it, then each piece
+ * is stamped. With \p interval == \p len it is zh_bench_verify_fill.
+ */
+void zh_bench_verify_fill_every(void *block, uint32_t len, uint32_t interval, uint64_t offset,
+				uint64_t seq, enum zh_bench_verify_kind kind,
+				const struct zh_bench_pattern *pattern);
+
+/**
+ * zh_bench_verify_check of each piece a block filled by zh_bench_verify_fill_every holds: the
+ * first piece that is not good decides (*\p got_seq is its write number), then the pattern
+ * over the whole block's payloads.
+ */
+enum zh_bench_verify_result
+zh_bench_verify_check_every(const void *block, uint32_t len, uint32_t interval, uint64_t offset,
+			    uint64_t want_seq, enum zh_bench_verify_kind kind,
+			    const struct zh_bench_pattern *pattern, uint64_t *got_seq);
+
+/**
  * Check a block of \p kind (and \p pattern, NULL: none) read back from \p offset.
  * \p want_seq is the write that should be there, or 0 for any (a job that reads what another
  * job wrote). \p got_seq receives the block's write number when its header is readable (else

@@ -464,6 +464,23 @@ static const struct zh_bench_pattern *verify_pattern(const struct zh_bench_worke
 	return w->cfg.verify_pattern.len != 0 ? &w->cfg.verify_pattern : NULL;
 }
 
+/* A verified block of \p len bytes at \p offset: one checkable piece per verify_interval. */
+static void verify_fill(const struct zh_bench_worker *w, uint8_t *block, uint32_t len,
+			uint64_t offset, uint64_t seq)
+{
+	zh_bench_verify_fill_every(block, len, w->cfg.verify_interval, offset, seq,
+				   w->cfg.verify_kind, verify_pattern(w));
+}
+
+/* The first of a block's pieces that is not good, or ok; *\p got is that piece's write. */
+static enum zh_bench_verify_result verify_check(const struct zh_bench_worker *w,
+						const uint8_t *block, uint32_t len, uint64_t offset,
+						uint64_t want, uint64_t *got)
+{
+	return zh_bench_verify_check_every(block, len, w->cfg.verify_interval, offset, want,
+					   w->cfg.verify_kind, verify_pattern(w), got);
+}
+
 /* ---- the I/O loop -------------------------------------------------------------------------- */
 
 static void slot_done(struct zh_reactor *r, struct zh_io *io);
@@ -583,8 +600,7 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 		return slot_issued(w, len,
 				   zh_reactor_read(r, dev, s->buf, len, s->offset, &s->io, done));
 	if (w->cfg.verify) {
-		zh_bench_verify_fill(s->buf->data, len, s->offset, ++w->write_seq,
-				     w->cfg.verify_kind, verify_pattern(w));
+		verify_fill(w, s->buf->data, len, s->offset, ++w->write_seq);
 	} else if (w->cfg.data.refill) {
 		zh_bench_data_fill(&w->cfg.data, s->buf->data, len, &w->fill_rng);
 	} else if (w->cfg.data.scramble) {
@@ -983,8 +999,7 @@ static void verify_note(struct zh_bench_worker *w, const struct zh_bench_slot *s
 {
 	uint64_t got;
 	enum zh_bench_verify_result v =
-	    zh_bench_verify_check(s->buf->data, w->cfg.bs_bytes, s->offset, want_seq,
-				  w->cfg.verify_kind, verify_pattern(w), &got);
+	    verify_check(w, s->buf->data, w->cfg.bs_bytes, s->offset, want_seq, &got);
 
 	w->verify.ran = true;
 	w->verify.blocks++;

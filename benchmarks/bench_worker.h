@@ -106,6 +106,7 @@ struct zh_bench_worker_cfg {
 	bool verify;		   /* verify=: checkable writes, checked reads */
 	unsigned verify_kind;	   /* enum zh_bench_verify_kind */
 	struct zh_bench_pattern verify_pattern; /* len 0: none */
+	uint32_t verify_interval;		/* a header every this many bytes (bs: one) */
 	bool verify_readback;	    /* a writing job reads back what it wrote once done */
 	bool verify_fatal;	    /* stop at the first bad block */
 	unsigned continue_on_error; /* ZH_BENCH_CONTINUE_*: failures counted, not fatal */

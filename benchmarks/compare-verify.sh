@@ -7,9 +7,10 @@
 # zhtp-bench's throughput (bytes written and verified per second of wall time) to the best
 # fio's. The file lives in /dev/shm by default, so the numbers show the tools' CPU cost
 # (checksums, bookkeeping), not disk speed. -p PATTERN adds verify_pattern=PATTERN (with
-# -v pattern, the blocks are the pattern alone).
+# -v pattern, the blocks are the pattern alone); -i BYTES adds verify_interval=BYTES.
 #
 # Usage: benchmarks/compare-verify.sh [-r ROUNDS] [-s SIZE] [-f FILE] [-v KIND] [-p PATTERN]
+#        [-i BYTES]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +21,7 @@ size=512m
 file=/dev/shm/zhtp-verify-cmp.dat
 kind=crc32c
 pattern=
+interval=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -28,7 +30,8 @@ while [ $# -gt 0 ]; do
 	-f) file=$2; shift 2 ;;
 	-v) kind=$2; shift 2 ;;
 	-p) pattern=$2; shift 2 ;;
-	-h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+	-i) interval=$2; shift 2 ;;
+	-h|--help) sed -n '2,13p' "$0"; exit 0 ;;
 	*) echo "compare-verify.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -39,6 +42,7 @@ trap 'rm -rf "$work"; rm -f "$file"' EXIT
 common=(--name=wv --filename="$file" --size="$size" --rw=write --bs=4k --iodepth=32 --direct=1
 	--verify="$kind" --do_verify=1)
 [ -z "$pattern" ] || common+=(--verify_pattern="$pattern")
+[ -z "$interval" ] || common+=(--verify_interval="$interval")
 
 run() { # tool round: one run, "<tool> <round> <start> <end>" on stdout, JSON kept
 	local t=$1 r=$2 start end

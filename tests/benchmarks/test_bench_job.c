@@ -1773,6 +1773,31 @@ Test(bench_job, continue_on_error_and_faults)
 	ASSERT_ERR_HAS("are for block jobs");
 }
 
+/* verify_interval: whole intervals per block, each holding the kind's header and checksum. */
+Test(bench_job, verify_interval)
+{
+	static const char *const bad[][2] = {
+	    {"[a]\nrw=write\nverify_interval=512\n", "repeats a checksum kind's header"},
+	    {"[a]\nrw=write\nverify_pattern=1\nverify_interval=512\n", "not verify=pattern's"},
+	    {"[a]\nrw=write\nverify=crc32c\nverify_interval=1536\n",
+	     "'verify_interval' (1536) must divide bs (4096)"},
+	    {"[a]\nrw=write\nverify=crc32c\nverify_interval=8k\n", "must divide bs"},
+	    {"[a]\nrw=write\nverify=crc32c\nverify_interval=32\n",
+	     "be at least 64 bytes for verify=crc32c"},
+	    {"[a]\nrw=write\nverify=sha512\nverify_interval=64\n",
+	     "be at least 128 bytes for verify=sha512"},
+	};
+
+	cr_assert_eq(parse_str("[a]\nrw=write\nverify=crc32c\nverify_interval=512\n"), 0, "%s",
+		     err);
+	cr_assert_eq(jf.jobs[0].verify_interval, 512);
+	cr_assert_eq(parse_str("[a]\nrw=write\nverify=md5\nverify_interval=4k\n"), 0, "%s", err);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(parse_str(bad[i][0]), -EINVAL, "%s", bad[i][0]);
+		ASSERT_ERR_HAS(bad[i][1]);
+	}
+}
+
 Test(bench_job, percentage_random)
 {
 	zh_bench_job_defaults(&job);

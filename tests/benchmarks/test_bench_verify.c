@@ -194,3 +194,40 @@ Test(bench_verify, a_pattern_under_a_checksum_is_the_payload)
 	    zh_bench_verify_check(block, sizeof(block), 0, 5, ZH_BENCH_VERIFY_CRC32C, &p, &got),
 	    ZH_BENCH_VERIFY_BAD_CRC);
 }
+
+/* verify_interval: each piece has its own header and checksum; the pattern runs over the block. */
+Test(bench_verify, every_interval_is_checked_on_its_own)
+{
+	struct zh_bench_pattern p = pattern_of("0x0102030405");
+	uint64_t got, off;
+
+	zh_bench_verify_fill_every(block, sizeof(block), 512, 65536, 9, ZH_BENCH_VERIFY_CRC32C,
+				   NULL);
+	for (uint32_t at = 0; at < sizeof(block); at += 512) {
+		cr_assert_eq(check(block + at, 512, 65536 + at, 9, ZH_BENCH_VERIFY_CRC32C),
+			     ZH_BENCH_VERIFY_OK, "piece at %u", at);
+		memcpy(&off, block + at + 16, sizeof(off));
+		cr_assert_eq(off, 65536 + at, "the piece's own offset");
+	}
+	cr_assert_eq(zh_bench_verify_check_every(block, sizeof(block), 512, 65536, 9,
+						 ZH_BENCH_VERIFY_CRC32C, NULL, &got),
+		     ZH_BENCH_VERIFY_OK);
+	cr_assert_eq(zh_bench_verify_check_every(block, sizeof(block), 4096, 65536, 9,
+						 ZH_BENCH_VERIFY_CRC32C, NULL, &got),
+		     ZH_BENCH_VERIFY_BAD_LENGTH, "read with another interval");
+	block[3 * 512 + 200] ^= 1;
+	cr_assert_eq(zh_bench_verify_check_every(block, sizeof(block), 512, 65536, 9,
+						 ZH_BENCH_VERIFY_CRC32C, NULL, &got),
+		     ZH_BENCH_VERIFY_BAD_CRC);
+
+	zh_bench_verify_fill_every(block, sizeof(block), 1024, 0, 4, ZH_BENCH_VERIFY_MD5, &p);
+	cr_assert_eq(block[1024 + 40], (uint8_t)(1 + (1024 + 40) % 5), "the block's phase");
+	cr_assert_eq(zh_bench_verify_check_every(block, sizeof(block), 1024, 0, 4,
+						 ZH_BENCH_VERIFY_MD5, &p, &got),
+		     ZH_BENCH_VERIFY_OK);
+	cr_assert_eq(got, 4);
+	block[2048 + 100] ^= 1;
+	cr_assert_eq(zh_bench_verify_check_every(block, sizeof(block), 1024, 0, 4,
+						 ZH_BENCH_VERIFY_MD5, &p, &got),
+		     ZH_BENCH_VERIFY_BAD_CRC);
+}

@@ -503,6 +503,44 @@ Test(bench_zhtp, buffer_pattern_is_what_the_file_holds)
 	}
 }
 
+/*
+ * verify_interval=512: every 512 bytes of a 4 KiB block carry their own header and checksum,
+ * so a changed byte names its block; read with another interval, every block is "bad length".
+ */
+Test(bench_zhtp, verify_interval_puts_a_header_in_every_interval)
+{
+	char path[700], *data;
+	uint32_t magic;
+	cJSON *root;
+
+	root = run_json("--name=w --filename=i.img --size=256k --rw=write --bs=4k --iodepth=4 "
+			"--direct=1 --verify=crc32c --verify_interval=512");
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 0);
+	cJSON_Delete(root);
+	snprintf(path, sizeof(path), "%s/i.img", scratch);
+	data = slurp(path);
+	for (int at = 0; at < 256 * 1024; at += 512) {
+		memcpy(&magic, data + at, sizeof(magic));
+		cr_assert_eq(magic, 0x46564853u, "a header at byte %d", at);
+	}
+	free(data);
+	flip_byte("i.img", 5 * 4096 + 2 * 512 + 100);
+	root = run_json_failing("--name=r --filename=i.img --size=256k --rw=read --bs=4k "
+				"--direct=1 --verify=crc32c --verify_interval=512");
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 1);
+	cr_assert_eq(num(verify_of(job_at(root, 0)), "first_bad", "offset"), 5 * 4096);
+	cJSON_Delete(root);
+	root = run_json_failing("--name=r --filename=i.img --size=256k --rw=read --bs=4k "
+				"--direct=1 --verify=crc32c");
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 64);
+	cr_assert_str_eq(
+	    cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(verify_of(job_at(root, 0)), "first_bad"), "kind")
+		->valuestring,
+	    "bad length");
+	cJSON_Delete(root);
+}
+
 /* verify_fatal: the first bad block ends the job; at depth 1 nothing after it is read. */
 Test(bench_zhtp, verify_fatal_stops_at_the_first_bad_block)
 {
