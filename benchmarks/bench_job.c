@@ -384,13 +384,23 @@ struct opt_ctx {
 
 typedef int (*opt_fn)(struct zh_bench_job *job, const struct opt_ctx *ctx);
 
-enum opt_kind { OPT_BOOL, OPT_U32, OPT_TIME, OPT_STR, OPT_PATH, OPT_LOG, OPT_FN };
+enum opt_kind {
+	OPT_BOOL,
+	OPT_U32,
+	OPT_SIZE, /* a byte count into a uint64_t (size_value) */
+	OPT_TIME,
+	OPT_STR,
+	OPT_PATH,
+	OPT_NAMES, /* a path or fio's ':' list of them, as written (zh_bench_job_file_name) */
+	OPT_LOG,
+	OPT_FN
+};
 
 struct opt_desc {
 	const char *name;
 	enum opt_kind kind;
 	size_t off;	   /* field in struct zh_bench_job */
-	size_t cap;	   /* OPT_STR, OPT_PATH, OPT_LOG: size of the char array */
+	size_t cap;	   /* OPT_STR, OPT_PATH, OPT_NAMES, OPT_LOG: size of the char array */
 	uint32_t min, max; /* OPT_U32 bounds */
 	size_t flag_off;   /* OPT_LOG: its *_use_name flag */
 	bool allow_empty;  /* OPT_STR: "" is a valid value */
@@ -1400,45 +1410,12 @@ static int opt_zstd_level(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
-/* verify_interval: a block's header and checksum repeat every this many bytes (fio's). */
-static int opt_verify_interval(struct zh_bench_job *job, const struct opt_ctx *ctx)
-{
-	return size_value(ctx, &job->verify_interval);
-}
-
-static int opt_io_size(struct zh_bench_job *job, const struct opt_ctx *ctx)
-{
-	return size_value(ctx, &job->io_size_bytes);
-}
-
 /* filesize: one size; fio's range (a size drawn per file) is refused. */
 static int opt_filesize(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	if (ctx->value != NULL && strchr(ctx->value, '-') != NULL)
 		return bad_value(ctx, "a range of file sizes is not supported; give one size");
 	return size_value(ctx, &job->filesize_bytes);
-}
-
-/*
- * filename: one name or fio's ':' list, kept as written ("\\:" stays escaped) for
- * zh_bench_job_file_name to split; zh_bench_job_finish checks the names.
- */
-static int opt_filename(struct zh_bench_job *job, const struct opt_ctx *ctx)
-{
-	int rc = need_value(ctx);
-
-	if (rc != 0)
-		return rc;
-	if (ctx->value[0] == '\0')
-		return bad_value(ctx, "expected a non-empty value");
-	if (strlen(ctx->value) >= sizeof(job->filename))
-		return bad_value(ctx, "too long (at most 4095 bytes)");
-	for (const char *p = ctx->value; *p != '\0'; p++) {
-		if (is_ctrl(*p))
-			return bad_value(ctx, "control characters are not allowed");
-	}
-	snprintf(job->filename, sizeof(job->filename), "%s", ctx->value);
-	return 0;
 }
 
 /* continue_on_error: fio's names (and 0, 1) for which failures a job counts and goes on. */
@@ -1518,11 +1495,6 @@ static int opt_file_service_type(struct zh_bench_job *job, const struct opt_ctx 
 	return 0;
 }
 
-static int opt_offset_increment(struct zh_bench_job *job, const struct opt_ctx *ctx)
-{
-	return size_value(ctx, &job->offset_increment_bytes);
-}
-
 /* zonemode: none or strided; zbd (zoned block devices' write pointers) is refused. */
 static int opt_zonemode(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
@@ -1534,21 +1506,6 @@ static int opt_zonemode(struct zh_bench_job *job, const struct opt_ctx *ctx)
 		return bad_value(ctx, "expected none or strided (zbd is not supported)");
 	job->zone_strided = strcmp(ctx->value, "strided") == 0;
 	return 0;
-}
-
-static int opt_zonesize(struct zh_bench_job *job, const struct opt_ctx *ctx)
-{
-	return size_value(ctx, &job->zone_size_bytes);
-}
-
-static int opt_zonerange(struct zh_bench_job *job, const struct opt_ctx *ctx)
-{
-	return size_value(ctx, &job->zone_range_bytes);
-}
-
-static int opt_zoneskip(struct zh_bench_job *job, const struct opt_ctx *ctx)
-{
-	return size_value(ctx, &job->zone_skip_bytes);
 }
 
 static int opt_number_ios(struct zh_bench_job *job, const struct opt_ctx *ctx)
@@ -1762,6 +1719,10 @@ static int opt_cpus_allowed(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	{                                                                                          \
 		.name = n, .kind = OPT_U32, .off = JOB_FIELD(f), .min = lo, .max = hi              \
 	}
+#define O_SIZE(n, f)                                                                               \
+	{                                                                                          \
+		.name = n, .kind = OPT_SIZE, .off = JOB_FIELD(f)                                   \
+	}
 #define O_TIME(n, f)                                                                               \
 	{                                                                                          \
 		.name = n, .kind = OPT_TIME, .off = JOB_FIELD(f)                                   \
@@ -1774,6 +1735,10 @@ static int opt_cpus_allowed(struct zh_bench_job *job, const struct opt_ctx *ctx)
 #define O_PATH(n, f)                                                                               \
 	{                                                                                          \
 		.name = n, .kind = OPT_PATH, .off = JOB_FIELD(f), .cap = JOB_CAP(f)                \
+	}
+#define O_NAMES(n, f)                                                                              \
+	{                                                                                          \
+		.name = n, .kind = OPT_NAMES, .off = JOB_FIELD(f), .cap = JOB_CAP(f)               \
 	}
 #define O_LOG(n, f, flag)                                                                          \
 	{                                                                                          \
@@ -1807,7 +1772,7 @@ static const struct opt_desc job_options[] = {
     O_U32("numjobs", numjobs, 1, ZH_BENCH_NUMJOBS_MAX),
     O_FN("size", opt_size),
     O_FN("offset", opt_offset),
-    O_FN("offset_increment", opt_offset_increment),
+    O_SIZE("offset_increment", offset_increment_bytes),
     O_FN("filesize", opt_filesize),
     O_FN("nrfiles", opt_nrfiles),
     O_FN("file_service_type", opt_file_service_type),
@@ -1815,20 +1780,20 @@ static const struct opt_desc job_options[] = {
     O_FN("continue_on_error", opt_continue_on_error),
     O_U32("fault_eio_ppm", fault_eio_ppm, 0, 1000000),
     O_U32("fault_short_ppm", fault_short_ppm, 0, 1000000),
-    O_FN("io_size", opt_io_size),
-    O_FN("io_limit", opt_io_size),
+    O_SIZE("io_size", io_size_bytes),
+    O_SIZE("io_limit", io_size_bytes),
     O_FN("number_ios", opt_number_ios),
     O_FN("zonemode", opt_zonemode),
-    O_FN("zonesize", opt_zonesize),
-    O_FN("zonerange", opt_zonerange),
-    O_FN("zoneskip", opt_zoneskip),
+    O_SIZE("zonesize", zone_size_bytes),
+    O_SIZE("zonerange", zone_range_bytes),
+    O_SIZE("zoneskip", zone_skip_bytes),
     O_U32("loops", loops, 1, 1000000),
     O_TIME("runtime", runtime_ns),
     O_TIME("timeout", runtime_ns),
     O_TIME("ramp_time", ramp_ns),
     O_FN("startdelay", opt_startdelay),
     O_BOOL("time_based", time_based),
-    O_FN("filename", opt_filename),
+    O_NAMES("filename", filename),
     O_PATH("directory", directory),
     O_BOOL("unlink", unlink),
     O_PATH("key_file", key_file),
@@ -1895,7 +1860,7 @@ static const struct opt_desc job_options[] = {
     O_TIME("ss_ramp", ss_ramp_ns),
     O_FN("verify", opt_verify),
     O_FN("verify_pattern", opt_verify_pattern),
-    O_FN("verify_interval", opt_verify_interval),
+    O_SIZE("verify_interval", verify_interval),
     O_FN("buffer_pattern", opt_buffer_pattern),
     O_BOOL("do_verify", do_verify),
     O_BOOL("verify_fatal", verify_fatal),
@@ -1936,7 +1901,7 @@ static int set_u32(struct zh_bench_job *job, const struct opt_desc *d, const str
 /*
  * Copy a string value. For paths, fio reads ':' as a separator between several directories
  * and "\:" as a literal colon; one directory per job is supported, so a bare ':' is refused.
- * (filename keeps its ':' list: opt_filename.)
+ * Names (filename) keep their ':' list and escapes as written, for zh_bench_job_file_name.
  */
 static int set_str(char *dst, const struct opt_desc *d, const struct opt_ctx *ctx)
 {
@@ -1987,6 +1952,8 @@ static int apply_desc(struct zh_bench_job *job, const struct opt_desc *d, const 
 		return 0;
 	case OPT_U32:
 		return set_u32(job, d, ctx);
+	case OPT_SIZE:
+		return size_value(ctx, (uint64_t *)field);
 	case OPT_TIME:
 		rc = need_value(ctx);
 		if (rc != 0)
@@ -2007,6 +1974,7 @@ static int apply_desc(struct zh_bench_job *job, const struct opt_desc *d, const 
 		return rc;
 	case OPT_STR:
 	case OPT_PATH:
+	case OPT_NAMES:
 		rc = need_value(ctx);
 		return rc != 0 ? rc : set_str(field, d, ctx);
 	case OPT_FN:

@@ -282,6 +282,16 @@ static const cJSON *verify_of(const cJSON *job)
 	return v;
 }
 
+/* The kind of a job's first bad block ("crc mismatch", ...). */
+static const char *first_bad_kind(const cJSON *job)
+{
+	const cJSON *first = cJSON_GetObjectItemCaseSensitive(verify_of(job), "first_bad");
+	const cJSON *kind = cJSON_GetObjectItemCaseSensitive(first, "kind");
+
+	cr_assert(cJSON_IsString(kind), "no zhtp_verify.first_bad.kind");
+	return kind->valuestring;
+}
+
 /* Every block written is read back once the writes are done; the read-back is not a read. */
 Test(bench_zhtp, verify_reads_back_every_block_written)
 {
@@ -368,7 +378,7 @@ static cJSON *run_json_failing(const char *args)
 Test(bench_zhtp, a_corrupted_block_is_found_and_fails_the_job)
 {
 	cJSON *root;
-	const cJSON *job, *first;
+	const cJSON *job;
 
 	cr_assert_eq(run_bench("--name=w --filename=v.img --size=1m --rw=write --bs=4k "
 			       "--verify=crc32c --do_verify=0 --direct=1"),
@@ -380,10 +390,8 @@ Test(bench_zhtp, a_corrupted_block_is_found_and_fails_the_job)
 	cr_assert_eq(cJSON_GetObjectItemCaseSensitive(job, "error")->valueint, EILSEQ);
 	cr_assert_eq(num(job, "zhtp_verify", "blocks"), 256, "all checked: verify_fatal is off");
 	cr_assert_eq(num(job, "zhtp_verify", "bad"), 1);
-	first = cJSON_GetObjectItemCaseSensitive(verify_of(job), "first_bad");
 	cr_assert_eq(num(verify_of(job), "first_bad", "offset"), 10 * 4096);
-	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(first, "kind")->valuestring,
-			 "crc mismatch");
+	cr_assert_str_eq(first_bad_kind(job), "crc mismatch");
 	cJSON_Delete(root);
 }
 
@@ -423,11 +431,7 @@ Test(bench_zhtp, each_verify_kind_round_trips_and_catches_what_it_guards)
 	root = run_json_failing("--name=r --filename=k.img --size=256k --rw=read --bs=4k "
 				"--verify=crc32c --direct=1");
 	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 64, "written under meta");
-	cr_assert_str_eq(
-	    cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(verify_of(job_at(root, 0)), "first_bad"), "kind")
-		->valuestring,
-	    "other kind");
+	cr_assert_str_eq(first_bad_kind(job_at(root, 0)), "other kind");
 	cJSON_Delete(root);
 }
 
@@ -461,11 +465,7 @@ Test(bench_zhtp, verify_pattern_round_trips_and_catches_a_changed_byte)
 		 "--name=r --filename=p.img --size=256k --rw=read --bs=4k --direct=1 %s", pattern);
 	root = run_json_failing(args);
 	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 1);
-	cr_assert_str_eq(
-	    cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(verify_of(job_at(root, 0)), "first_bad"), "kind")
-		->valuestring,
-	    "pattern mismatch");
+	cr_assert_str_eq(first_bad_kind(job_at(root, 0)), "pattern mismatch");
 	cJSON_Delete(root);
 	snprintf(args, sizeof(args),
 		 "--name=w --filename=p.img --size=256k --rw=randwrite --bs=4k --iodepth=4 "
@@ -533,11 +533,7 @@ Test(bench_zhtp, verify_interval_puts_a_header_in_every_interval)
 	root = run_json_failing("--name=r --filename=i.img --size=256k --rw=read --bs=4k "
 				"--direct=1 --verify=crc32c");
 	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 64);
-	cr_assert_str_eq(
-	    cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(verify_of(job_at(root, 0)), "first_bad"), "kind")
-		->valuestring,
-	    "bad length");
+	cr_assert_str_eq(first_bad_kind(job_at(root, 0)), "bad length");
 	cJSON_Delete(root);
 }
 
@@ -557,10 +553,7 @@ Test(bench_zhtp, verify_fatal_stops_at_the_first_bad_block)
 	job = job_at(root, 0);
 	cr_assert_eq(num(job, "zhtp_verify", "bad"), 1);
 	cr_assert_eq(num(job, "zhtp_verify", "blocks"), 21);
-	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(
-			     cJSON_GetObjectItemCaseSensitive(verify_of(job), "first_bad"), "kind")
-			     ->valuestring,
-			 "bad magic", "the header's magic was changed");
+	cr_assert_str_eq(first_bad_kind(job), "bad magic", "the header's magic was changed");
 	cJSON_Delete(root);
 }
 
