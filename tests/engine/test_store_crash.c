@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * test_store_crash.c - kill -9 against the object store. Each round a child process opens the
- * store and runs puts (inline and chunked objects of varied sizes) with a delete after every
- * few, reporting each acknowledged put and delete through a pipe. The parent kills it with
+ * test_store_crash.c - kill -9 against the object store. Each round a child process
+ * (store_crash_child, a program of its own: crash_child.h says why) opens the store and runs
+ * puts (inline and chunked objects of varied sizes) with a delete after every few, reporting
+ * each acknowledged put and delete through a pipe. The parent kills it with
  * SIGKILL at a random moment, reopens the store and checks: every acknowledged object reads
  * back byte for byte, every acknowledged delete is gone, and fsck is clean (every shard, every
  * hash, no leaked or doubly used extent, free + used = device size). Then it deletes what the
@@ -19,88 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crash_child.h"
+#include "store_crash_load.h"
 #include "store_testing.h"
 
-#define MIB	(1u << 20)
-#define OPS_MAX 4096
-
-/* A delete is announced before it starts: one cut short by the kill may or may not be done. */
-enum { ACK_PUT = 1, DELETE_STARTS = 2, ACK_DELETE = 3 };
-
-struct ack {
-	uint32_t kind;
-	uint32_t n;
-	uint8_t hash[ZH_CODEC_HASH_BYTES];
-};
+/* Opening the store and the first put take well under a second, even under the sanitizers. */
+#define FIRST_ACK_MS 120000
 
 static char dir[256];
-
-static void store_opts(struct zh_store_opts *o)
-{
-	zt_store_opts(o, dir);
-}
-
-static size_t object_len(uint32_t n)
-{
-	/* Inline, just over the inline limit, and multi-chunk with a ragged tail. */
-	switch (n % 4) {
-	case 0:
-		return 3000 + n % 500;
-	case 1:
-		return 16384 + 1 + n % 1000;
-	default:
-		return (n % 3 + 1) * MIB + (n * 4099u) % MIB;
-	}
-}
-
-static void object_fill(uint8_t *p, size_t len, uint32_t round, uint32_t n)
-{
-	uint64_t x = ((uint64_t)round << 32 | n) * 0x9e3779b97f4a7c15ull + 1;
-
-	for (size_t i = 0; i < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		p[i] = (i / 8192) % 2 ? (uint8_t)x : (uint8_t)(i >> 6);
-	}
-}
-
-static void ack_send(int fd, uint32_t kind, uint32_t n, const uint8_t *hash)
-{
-	struct ack a = {.kind = kind, .n = n};
-
-	memcpy(a.hash, hash, sizeof(a.hash));
-	if (write(fd, &a, sizeof(a)) != sizeof(a))
-		_exit(1);
-}
-
-/* Put objects forever; after every third put delete the put before last. */
-static void child_run(int fd, uint32_t round)
-{
-	static uint8_t hash[OPS_MAX][ZH_CODEC_HASH_BYTES];
-	uint8_t *buf = malloc(4 * MIB);
-	struct zh_store_opts o;
-	struct zh_store *s;
-
-	store_opts(&o);
-	if (buf == NULL || zh_store_open(&o, &s) != 0)
-		_exit(2);
-	for (uint32_t n = 0; n < OPS_MAX; n++) {
-		size_t len = object_len(n);
-
-		object_fill(buf, len, round, n);
-		if (zh_store_put(s, buf, len, NULL, hash[n]) != 0)
-			_exit(3);
-		ack_send(fd, ACK_PUT, n, hash[n]);
-		if (n % 3 == 2) {
-			ack_send(fd, DELETE_STARTS, n - 1, hash[n - 1]);
-			if (zh_store_delete(s, hash[n - 1]) != 0)
-				_exit(4);
-			ack_send(fd, ACK_DELETE, n - 1, hash[n - 1]);
-		}
-	}
-	_exit(0);
-}
 
 static void expect_clean(struct zh_store *s, uint32_t round)
 {
@@ -116,27 +43,28 @@ static void expect_clean(struct zh_store *s, uint32_t round)
 		  (unsigned long long)f.devs_space_wrong);
 }
 
-static void verify_round(struct zh_store *s, uint32_t round, const struct ack *acks, unsigned count)
+static void verify_round(struct zh_store *s, uint32_t round, const struct zsc_ack *acks,
+			 unsigned count)
 {
-	static bool deleting[OPS_MAX];
-	uint8_t *buf = malloc(4 * MIB);
+	static bool deleting[ZSC_OPS_MAX];
+	uint8_t *buf = malloc(4 * ZT_MIB);
 
 	memset(deleting, 0, sizeof(deleting));
 	for (unsigned i = 0; i < count; i++)
-		deleting[acks[i].n] |= acks[i].kind != ACK_PUT;
+		deleting[acks[i].n] |= acks[i].kind != ZSC_ACK_PUT;
 	for (unsigned i = 0; i < count; i++) {
-		const struct ack *a = &acks[i];
+		const struct zsc_ack *a = &acks[i];
 		struct zh_object_info info;
-		size_t len = object_len(a->n);
+		size_t len = zsc_object_len(a->n);
 
-		if (a->kind == ACK_DELETE) {
+		if (a->kind == ZSC_ACK_DELETE) {
 			cr_assert_eq(zh_store_stat(s, a->hash, &info), -ENOENT,
 				     "round %u: deleted object %u is back", round, a->n);
 			continue;
 		}
-		if (a->kind == DELETE_STARTS || deleting[a->n])
+		if (a->kind == ZSC_DELETE_STARTS || deleting[a->n])
 			continue;
-		object_fill(buf, len, round, a->n);
+		zsc_object_fill(buf, len, round, a->n);
 		int rc = zt_get_cmp(s, a->hash, buf, len);
 
 		cr_assert_neq(rc, -EBADMSG, "round %u: object %u reads back wrong", round, a->n);
@@ -152,29 +80,32 @@ static int delete_listed(void *ctx, const struct zh_object_info *info)
 	return zh_store_delete(ctx, info->hash) == 0 ? 0 : -EIO;
 }
 
-static unsigned round_run(uint32_t round, struct ack *acks)
+/* Run one round's child, kill it at a random moment after its first acknowledgement. */
+static unsigned round_run(uint32_t round, struct zsc_ack *acks)
 {
+	char round_arg[16];
+	char *const argv[] = {ZH_STORE_CRASH_CHILD, dir, round_arg, NULL};
 	unsigned count = 0;
-	int fds[2], st;
+	int fd, st;
+	long got;
 	pid_t pid;
 
-	cr_assert_eq(pipe(fds), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		close(fds[0]);
-		child_run(fds[1], round);
+	snprintf(round_arg, sizeof(round_arg), "%u", round);
+	cr_assert_eq(zt_child_spawn(argv, &pid, &fd), 0);
+	got = zt_child_read_within(fd, &acks[count], sizeof(*acks), FIRST_ACK_MS);
+	if (got != (long)sizeof(*acks)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		cr_assert_fail("round %u: %s", round,
+			       got == -ETIMEDOUT ? "no first put acknowledged in time"
+						 : "the child died before its first put");
 	}
-	close(fds[1]);
-	/* Kill at a random moment after the first acknowledgement. */
-	cr_assert_eq(read(fds[0], &acks[count], sizeof(*acks)), sizeof(*acks),
-		     "round %u: the child died before its first put", round);
 	count++;
 	usleep((useconds_t)(rand() % 300000));
 	kill(pid, SIGKILL);
-	while (count < 3 * OPS_MAX && read(fds[0], &acks[count], sizeof(*acks)) == sizeof(*acks))
+	while (count < 3 * ZSC_OPS_MAX && read(fd, &acks[count], sizeof(*acks)) == sizeof(*acks))
 		count++;
-	close(fds[0]);
+	close(fd);
 	cr_assert_eq(waitpid(pid, &st, 0), pid);
 	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "round %u: child exited %d", round,
 		  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
@@ -184,14 +115,14 @@ static unsigned round_run(uint32_t round, struct ack *acks)
 Test(engine_store_crash, acknowledged_puts_and_deletes_survive_kill_9, .timeout = 1200)
 {
 	unsigned rounds = getenv("ZH_CRASH_ROUNDS") ? (unsigned)atoi(getenv("ZH_CRASH_ROUNDS")) : 5;
-	struct ack *acks = calloc(3 * OPS_MAX, sizeof(*acks));
+	struct zsc_ack *acks = calloc(3 * ZSC_OPS_MAX, sizeof(*acks));
 	struct zh_store_opts o;
 	char cmd[300];
 
 	snprintf(dir, sizeof(dir), "%s/store-crash-%d", ZH_TEST_SCRATCH_DIR, getpid());
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
-	store_opts(&o);
+	zsc_store_opts(&o, dir);
 	cr_assert_eq(zh_store_format(&o), 0);
 	srand((unsigned)time(NULL));
 	for (uint32_t r = 0; r < rounds; r++) {

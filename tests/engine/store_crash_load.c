@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* store_crash_load: the kill -9 test's store and objects (store_crash_load.h). */
+#include "store_crash_load.h"
+
+#define MIB (1u << 20)
+
+void zsc_store_opts(struct zh_store_opts *o, const char *dir)
+{
+	zh_store_opts_default(o);
+	o->dir = dir;
+	o->dev_bytes = 64ull << 20;
+	o->chunk_slots = 8;
+}
+
+size_t zsc_object_len(uint32_t n)
+{
+	switch (n % 4) {
+	case 0:
+		return 3000 + n % 500;
+	case 1:
+		return 16384 + 1 + n % 1000;
+	default:
+		return (n % 3 + 1) * MIB + (n * 4099u) % MIB;
+	}
+}
+
+void zsc_object_fill(uint8_t *p, size_t len, uint32_t round, uint32_t n)
+{
+	uint64_t x = ((uint64_t)round << 32 | n) * 0x9e3779b97f4a7c15ull + 1;
+
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (i / 8192) % 2 ? (uint8_t)x : (uint8_t)(i >> 6);
+	}
+}
