@@ -88,6 +88,29 @@ static void stop_engine(void)
 	}
 }
 
+/*
+ * Once the engine is destroyed and its devices closed, nothing holds the files: a write lease,
+ * which needs every other open of the file gone, is granted at once. The ring's registered
+ * files used to be dropped later, by a kernel worker (reactor_teardown).
+ */
+Test(engine_reactor, a_destroyed_engine_holds_no_file, .timeout = 30)
+{
+	for (unsigned round = 0; round < 20; round++) {
+		int fd;
+
+		start_engine(1);
+		zh_engine_destroy(engine);
+		zh_nvme_dev_close(devs[0]);
+		fd = open(dev_paths[0], O_RDONLY | O_CLOEXEC);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(fcntl(fd, F_SETLEASE, F_WRLCK), 0, "round %u: still open: %s", round,
+			     strerror(errno));
+		cr_assert_eq(fcntl(fd, F_SETLEASE, F_UNLCK), 0);
+		close(fd);
+		unlink(dev_paths[0]);
+	}
+}
+
 static void wait_flag(_Atomic int *flag)
 {
 	struct timespec pause = {.tv_nsec = 1000000};
