@@ -1796,6 +1796,9 @@ static const struct opt_desc job_options[] = {
     O_NAMES("filename", filename),
     O_PATH("directory", directory),
     O_BOOL("unlink", unlink),
+    O_BOOL("fill_device", fill_device),
+    O_BOOL("fill_fs", fill_device),
+    O_BOOL("create_serialize", create_serialize),
     O_PATH("key_file", key_file),
     O_FN("zstd_level", opt_zstd_level),
     O_BOOL("direct", direct),
@@ -2022,6 +2025,7 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->randrepeat = true;
 	job->randseed = 0x89;
 	job->invalidate = true;
+	job->create_serialize = true;
 	job->do_verify = true;
 	job->loops = 1;
 	job->compress_chunk_bytes = ZH_BENCH_COMPRESS_CHUNK_DEFAULT;
@@ -2221,6 +2225,22 @@ uint32_t zh_bench_job_file_count(const struct zh_bench_job *job)
  * them (a block from each in turn, or one file after the other), so what needs one file's
  * blocks or its own ordering is refused with them.
  */
+/* fill_device sizes one file by its filesystem (or is a device's size): nothing else may. */
+static int job_check_fill(const struct zh_bench_job *job, char *err, size_t err_len)
+{
+	if (!job->fill_device)
+		return 0;
+	if (zh_bench_rw_is_object(job->rw) || zh_bench_job_file_count(job) > 1 ||
+	    job->filesize_bytes != 0 || job->size_pct != 0) {
+		set_err(err, err_len,
+			"job '%s': 'fill_device' is for a block job on one file, which it sizes by "
+			"the free space of its filesystem: no 'filesize', size=N%% or ':' list",
+			job->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int job_check_files(const struct zh_bench_job *job, char *err, size_t err_len)
 {
 	uint32_t n = zh_bench_job_file_count(job);
@@ -2563,6 +2583,8 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 	rc = job_check_zones(job, err, err_len);
 	if (rc == 0)
 		rc = job_check_files(job, err, err_len);
+	if (rc == 0)
+		rc = job_check_fill(job, err, err_len);
 	return rc != 0 ? rc : job_check_bs(job, err, err_len);
 }
 

@@ -231,6 +231,17 @@ struct zh_bench_job {
 	 */
 	uint64_t filesize_bytes;
 	bool unlink; /* unlink: remove the job's regular file once its group is done */
+	/*
+	 * fill_device (alias fill_fs): the file takes what its filesystem has free (size caps
+	 * it), a device its whole size; a write that finds no space left ends the job without
+	 * an error, and a job that reads fills the file first (fio's rules). One file only.
+	 */
+	bool fill_device;
+	/*
+	 * create_serialize (fio default 1): recorded only; zhtp-bench lays files out one after
+	 * another while it plans a group, which is what 1 asks for.
+	 */
+	bool create_serialize;
 	/* Write-buffer contents: buffer_compress_percentage/_chunk, zero_buffers (= 100%). */
 	uint32_t compress_pct;
 	uint32_t compress_chunk_bytes;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,13 +63,19 @@ static void layout_pattern(const struct zh_bench_pattern *pattern, uint32_t bloc
 				      (uint32_t)(n - at < block ? n - at : block));
 }
 
+/* A write found the filesystem full: where fill_device stops, not a failure. */
+static bool no_space(int err)
+{
+	return err == ENOSPC || err == EDQUOT;
+}
+
 /*
  * Write pseudo-random data, or with buffer_pattern the job's \p pattern (NULL: none) in
  * blocks of \p block bytes as fio does, from the file's end up to `need_bytes` (fio's
- * "laying out").
+ * "laying out"). With \p fill the filesystem may run out first: the file then ends there.
  */
 static int layout_file(const char *path, uint64_t need_bytes,
-		       const struct zh_bench_pattern *pattern, uint32_t block)
+		       const struct zh_bench_pattern *pattern, uint32_t block, bool fill)
 {
 	struct stat st;
 	uint64_t *chunk;
@@ -98,6 +105,8 @@ static int layout_file(const char *path, uint64_t need_bytes,
 		if (pattern != NULL)
 			layout_pattern(pattern, block, (uint8_t *)chunk, n);
 		ssize_t w = pwrite(fd, chunk, n, (off_t)off);
+		if (w < 0 && fill && no_space(errno))
+			break;
 		if (w <= 0)
 			rc = w < 0 ? -errno : -EIO;
 		else
@@ -133,6 +142,69 @@ static int dev_faults(struct zh_bench_plan_dev *d, const struct zh_bench_job *jo
 	return 0;
 }
 
+/*
+ * fill_device: what a regular file (or one to create) can hold, the bytes it has plus its
+ * filesystem's free space, at most \p cap (size=; 0: no cap); UINT64_MAX for a device, whose
+ * size the job then takes.
+ */
+static int fill_bytes(const char *path, uint64_t cap, uint64_t *out)
+{
+	char dir[ZH_BENCH_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct statvfs vfs;
+	struct stat st;
+	uint64_t have = 0;
+
+	*out = UINT64_MAX;
+	if (stat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode))
+			return 0;
+		have = (uint64_t)st.st_size;
+	} else if (errno != ENOENT) {
+		return -errno;
+	}
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (statvfs(dir, &vfs) != 0)
+		return -errno;
+	*out = have + (uint64_t)vfs.f_bavail * vfs.f_frsize;
+	if (cap != 0 && cap < *out)
+		*out = cap;
+	return 0;
+}
+
+/*
+ * fill_device's file: a job that reads has it laid out until the filesystem is full (fio:
+ * "the mount point will be filled first"); one that only writes grows it with its writes,
+ * up to what fits, and stops where a write finds no space. A device is used as it is.
+ */
+static int fill_plan(const struct zh_bench_job *job, const char *path,
+		     const struct zh_bench_worker_cfg *cfg, uint64_t *need_bytes,
+		     struct zh_nvme_dev_opts *opts, char *err, size_t err_len)
+{
+	uint64_t fits;
+	int rc = fill_bytes(path, job->size_bytes, &fits);
+
+	if (rc < 0)
+		return fail(err, err_len, rc, "%s: cannot size it by its filesystem: %s", path,
+			    strerror(-rc));
+	*need_bytes = 0;
+	if (fits == UINT64_MAX)
+		return 0;
+	if (fits < cfg->bs_max_bytes)
+		return fail(err, err_len, -ENOSPC,
+			    "job '%s': %s: its filesystem has room for %llu bytes, less than one "
+			    "block (fill_device)",
+			    job->name, path, (unsigned long long)fits);
+	if (cfg->read_pct == 0)
+		opts->grow_size_bytes = fits;
+	else
+		*need_bytes = fits;
+	return 0;
+}
+
 static int plan_dev(struct zh_bench_plan *plan, const struct zh_bench_job *job, const char *path,
 		    uint64_t need_bytes, const struct zh_bench_worker_cfg *cfg, char *err,
 		    size_t err_len)
@@ -153,8 +225,13 @@ static int plan_dev(struct zh_bench_plan *plan, const struct zh_bench_job *job, 
 	if (plan->dev_count == ZH_BENCH_DEVS_MAX)
 		return fail(err, err_len, -E2BIG, "more than %d files in one group",
 			    ZH_BENCH_DEVS_MAX);
+	if (job->fill_device) {
+		rc = fill_plan(job, path, cfg, &need_bytes, &opts, err, err_len);
+		if (rc < 0)
+			return rc;
+	}
 	if (need_bytes > 0) {
-		rc = layout_file(path, need_bytes, pattern, cfg->bs_max_bytes);
+		rc = layout_file(path, need_bytes, pattern, cfg->bs_max_bytes, job->fill_device);
 		if (rc < 0)
 			return fail(err, err_len, rc, "%s: cannot lay out %llu bytes: %s", path,
 				    (unsigned long long)need_bytes, strerror(-rc));
@@ -376,6 +453,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .verify_readback = job->verify && job->do_verify && zh_bench_job_read_pct(job) < 100,
 	    .verify_fatal = job->verify_fatal,
 	    .continue_on_error = job->continue_on_error,
+	    .fill_device = job->fill_device,
 	    .think_ns = job->think_ns,
 	    .think_blocks = job->think_blocks,
 	    .think_on_issue = job->think_on_issue,

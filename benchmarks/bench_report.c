@@ -85,6 +85,7 @@ void zh_bench_result_init(struct zh_bench_result *res, const struct zh_bench_job
 	res->lat_pct = job->lat_percentiles;
 	res->unified_mixed = job->unified_mixed;
 	res->continue_on_error = job->continue_on_error != 0;
+	res->full_offset = UINT64_MAX;
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
 		zh_bench_dir_stats_reset(&res->dir[d]);
 	zh_bench_hist_reset(&res->sync_lat);

@@ -61,6 +61,8 @@ struct zh_bench_result {
 	bool continue_on_error;
 	uint64_t total_err;
 	int first_error;
+	/* fill_device: the lowest offset a write found no space at; UINT64_MAX: none did. */
+	uint64_t full_offset;
 	/* "randread" ... */
 	const char *rw_name;
 	uint32_t iodepth;

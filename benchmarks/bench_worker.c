@@ -44,6 +44,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 {
 	memset(w, 0, sizeof(*w));
 	w->cfg = *cfg;
+	w->full_offset = UINT64_MAX;
 	ZH_ASSERT(cfg->bs_max_bytes > 0 && cfg->bs_bytes <= cfg->bs_max_bytes);
 	ZH_ASSERT(cfg->iodepth > 0);
 	w->slots = calloc(cfg->iodepth, sizeof(*w->slots));
@@ -968,6 +969,22 @@ static void io_failed(struct zh_bench_worker *w, unsigned ddir, int err)
 		worker_fail(w, err);
 }
 
+/*
+ * fill_device: a write that found no space left, or was cut short by it, ends the job
+ * without an error (fio's rule); the writes still in flight meet the same end.
+ * \return whether the failure was that.
+ */
+static bool device_full(struct zh_bench_worker *w, const struct zh_bench_slot *s, int32_t res)
+{
+	if (!w->cfg.fill_device || s->ddir != ZH_BENCH_DIR_WRITE ||
+	    (res < 0 && res != -ENOSPC && res != -EDQUOT))
+		return false;
+	if (s->offset < w->full_offset)
+		w->full_offset = s->offset;
+	w->stopping = true;
+	return true;
+}
+
 static void worker_drained(struct zh_reactor *r, struct zh_bench_worker *w);
 static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now);
 
@@ -1281,7 +1298,8 @@ static void slot_done(struct zh_reactor *r, struct zh_io *io)
 
 	w->inflight--;
 	if (ZH_UNLIKELY(io->res != (int32_t)len)) {
-		io_failed(w, d, io->res < 0 ? -io->res : EIO);
+		if (!device_full(w, s, io->res))
+			io_failed(w, d, io->res < 0 ? -io->res : EIO);
 	} else if (ZH_LIKELY(w->measure_full)) {
 		zh_bench_dir_stats_add_io(&w->st[d], len, slat, clat);
 		w->interval_ios[d]++;

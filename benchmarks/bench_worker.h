@@ -110,6 +110,7 @@ struct zh_bench_worker_cfg {
 	bool verify_readback;	    /* a writing job reads back what it wrote once done */
 	bool verify_fatal;	    /* stop at the first bad block */
 	unsigned continue_on_error; /* ZH_BENCH_CONTINUE_*: failures counted, not fatal */
+	bool fill_device;	    /* a write finding no space (or cut short) ends the job */
 	/*
 	 * rate= (bytes/s) and rate_iops=, per direction (0: unlimited): an I/O goes out once
 	 * the direction's I/Os and bytes before it fit both since the start (fio's linear rate).
@@ -252,6 +253,8 @@ struct zh_bench_worker {
 	/* continue_on_error: failures passed over, and the first one's errno (fio's). */
 	uint64_t total_err;
 	int first_error;
+	/* fill_device: the lowest offset a write found no space at; UINT64_MAX while none did. */
+	uint64_t full_offset;
 	uint64_t runtime_ns; /* measured: from the end of ramp to the last completion */
 	/* The reactor's counters when measuring began, then what they moved by until the end. */
 	struct zh_reactor_stats reactor_begin;

@@ -6,6 +6,7 @@
  * This file is the control thread: plan, start, watch, collect, report.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,8 @@ static void result_add(struct zh_bench_result *res, const struct zh_bench_worker
 	if (res->total_err == 0)
 		res->first_error = w->first_error;
 	res->total_err += w->total_err;
+	if (w->full_offset < res->full_offset)
+		res->full_offset = w->full_offset;
 	res->log_entries_dropped += w->log.dropped;
 	if (w->end_sync_ns > 0) {
 		res->end_syncs++;
@@ -677,8 +680,16 @@ static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 		while (end < jf->job_count && !jf->jobs[end].stonewall)
 			end++;
 		rc = group_run(g, &jf->jobs[first], end - first, groupid, o, res, &n);
-		for (size_t i = 0; i < n && n_all < ZH_BENCH_WORKERS_MAX; i++)
+		for (size_t i = 0; i < n && n_all < ZH_BENCH_WORKERS_MAX; i++) {
+			/* fio names each write that met a full device as it happens; one line here.
+			 */
+			if (res[i].full_offset != UINT64_MAX)
+				fprintf(stderr,
+					"zhtp-bench: job '%s': no space left on device at offset "
+					"%" PRIu64 "; the job ends there (fill_device)\n",
+					res[i].name, res[i].full_offset);
 			all[n_all++] = res[i];
+		}
 		first = end;
 	}
 	if (rc == 0)

@@ -37,7 +37,7 @@ static int file_create(const char *path, const struct zh_nvme_dev_opts *opts)
 	struct stat st;
 	int rc = 0;
 
-	if (opts->create_size_bytes == 0)
+	if (opts->create_size_bytes == 0 && opts->grow_size_bytes == 0)
 		return 0;
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -123,6 +123,8 @@ static int file_open(struct zh_nvme_dev *dev, const struct zh_nvme_dev_opts *opt
 	rc = file_geometry(dev, &st);
 	if (rc < 0)
 		goto err_close;
+	if (S_ISREG(st.st_mode) && opts->grow_size_bytes > dev->size_bytes)
+		dev->size_bytes = opts->grow_size_bytes;
 	if (opts->buffered)
 		dev->block_bytes = 1;
 	dev->plain_writes = file_on_tmpfs(dev->fd);

@@ -28,6 +28,13 @@ struct zh_nvme_dev_opts {
 	bool read_only; /**< Open O_RDONLY. */
 	/** FILE only: create (or extend) a regular file to this size. */
 	uint64_t create_size_bytes;
+	/**
+	 * FILE only: a regular file (created empty if missing) may be written up to this size,
+	 * past its end, and grows with those writes: zhtp-bench's fill_device, where the
+	 * filesystem runs out before the file reaches it. Reads past the file's end come back
+	 * short.
+	 */
+	uint64_t grow_size_bytes;
 };
 
 struct zh_nvme_dev;

@@ -296,6 +296,20 @@ Test(bench_job, disk_zone_profile_example)
 	cr_assert_str_eq(j->name, "/dev/sdb");
 }
 
+/* fio's examples/surface-scan.fio: fill_device writes the file until its filesystem is full. */
+Test(bench_job, surface_scan_example)
+{
+	cr_assert_eq(parse_fixture("surface-scan.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 2);
+	cr_assert(jf.jobs[0].fill_device);
+	cr_assert(jf.jobs[0].create_serialize, "fio's default");
+	cr_assert_not(jf.jobs[0].do_verify);
+	cr_assert_not(jf.jobs[1].fill_device);
+	cr_assert_not(jf.jobs[1].create_serialize);
+	cr_assert(jf.jobs[1].stonewall);
+	cr_assert_eq(jf.jobs[1].verify_interval, 512);
+}
+
 /* fio's examples/latency-profile.fio: latency_target in microseconds, lfsr offsets. */
 Test(bench_job, latency_profile_example)
 {
@@ -1691,6 +1705,35 @@ Test(bench_job, numa_options)
 	cr_assert(!job.numa_mem_bind);
 	cr_assert_eq(set("numa_mem_policy", "bind:all"), 0, "%s", err);
 	cr_assert(!job.numa_mem_bind, "every node: no constraint");
+}
+
+/*
+ * fill_device (fill_fs) sizes one file by its filesystem: a job that sizes it otherwise, or
+ * names several, or works on a store, is refused.
+ */
+Test(bench_job, fill_device_takes_one_file_sized_by_its_filesystem)
+{
+	static const char *const refused[][2] = {
+	    {"filesize", "1m"}, {"size", "50%"}, {"filename", "a:b"}, {"rw", "put"}};
+
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("name", "f"), 0, "%s", err);
+	cr_assert_eq(set("fill_fs", "1"), 0, "%s", err);
+	cr_assert(job.fill_device, "fill_fs is fill_device's alias");
+	cr_assert_eq(set("size", "1m"), 0, "%s", err);
+	cr_assert_eq(zh_bench_job_finish(&job, err, sizeof(err)), 0, "a size caps it: %s", err);
+	for (unsigned i = 0; i < ZH_ARRAY_SIZE(refused); i++) {
+		zh_bench_job_defaults(&job);
+		cr_assert_eq(set("name", "f"), 0, "%s", err);
+		cr_assert_eq(set("fill_device", "1"), 0, "%s", err);
+		cr_assert_eq(set(refused[i][0], refused[i][1]), 0, "%s", err);
+		cr_assert_eq(zh_bench_job_finish(&job, err, sizeof(err)), -EINVAL, "%s=%s",
+			     refused[i][0], refused[i][1]);
+		ASSERT_ERR_HAS("'fill_device' is for a block job on one file");
+	}
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("create_serialize", "0"), 0, "%s", err);
+	cr_assert_not(job.create_serialize);
 }
 
 /* io_submit_mode: inline is the engine's way; offload (fio's, for sync engines) is refused. */

@@ -9,10 +9,13 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1392,6 +1395,126 @@ Test(bench_zhtp, bwavgtime_sets_the_sampling_window)
 	cr_assert(every500 >= 2 && every500 <= 5, "%.0f samples in 2 s at 500 ms", every500);
 	cr_assert(every200 >= 7 && every200 <= 11, "%.0f samples in 2 s at 200 ms", every200);
 	cr_assert_gt(every200, every500 + 3);
+}
+
+/*
+ * fill_device on a write job: the file grows with the writes, up to size here; a write cut
+ * short (each one, by injection) ends the job there without an error, and the run says where.
+ */
+Test(bench_zhtp, fill_device_grows_the_file_and_a_short_write_ends_the_job)
+{
+	const char *args = "--name=f --filename=grow.img --size=1m --rw=write --bs=64k "
+			   "--direct=1 --iodepth=4 --fill_device=1";
+	char more[512], path[700];
+	struct stat st;
+	cJSON *root;
+	char *text;
+
+	root = run_json(args);
+	cr_assert_eq(num(job_at(root, 0), "write", "io_bytes"), 1 << 20);
+	cJSON_Delete(root);
+	snprintf(path, sizeof(path), "%s/grow.img", scratch);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, 1 << 20, "the writes made the file, no layout before them");
+	cr_assert_eq(unlink(path), 0);
+	snprintf(more, sizeof(more), "%s --fault_short_ppm=1000000", args);
+	root = run_json(more);
+	cr_assert_eq(top(job_at(root, 0), "error"), 0);
+	cr_assert_eq(num(job_at(root, 0), "write", "io_bytes"), 0, "every write fell short");
+	cJSON_Delete(root);
+	text = slurp(err_path);
+	cr_assert_not_null(strstr(text, "job 'f': no space left on device at offset 0; the job "
+					"ends there (fill_device)"),
+			   "%s", text);
+	free(text);
+}
+
+/* A private 8 MiB tmpfs for this test's process and what it runs, or a skip. */
+static void small_fs(char *dir, size_t cap)
+{
+	snprintf(dir, cap, "%s/fs", scratch);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("tmpfs", dir, "tmpfs", 0, "size=8m") != 0)
+		cr_skip_test("cannot mount a private tmpfs here: %s", strerror(errno));
+}
+
+static void rm_in(const char *dir, const char *name)
+{
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	cr_assert_eq(unlink(path), 0, "%s: %s", path, strerror(errno));
+}
+
+static double written(const cJSON *root, int jobs)
+{
+	double bytes = 0;
+
+	for (int i = 0; i < jobs; i++)
+		bytes += num(job_at(root, i), "write", "io_bytes");
+	return bytes;
+}
+
+/*
+ * fio's fill_device on a filesystem of 8 MiB: a verified write job fills it and reads back
+ * every block; two jobs filling it side by side write 8 MiB between them, and end without
+ * an error where they meet the full filesystem; a reading job lays the file out to the full size
+ * first; and with no room left at all the job is refused, naming the filesystem.
+ */
+Test(bench_zhtp, fill_device_fills_a_filesystem)
+{
+	char fs[600], two[700], args[1024];
+	struct statvfs vfs;
+	cJSON *root;
+	char *text;
+	FILE *f;
+
+	small_fs(fs, sizeof(fs));
+	snprintf(args, sizeof(args),
+		 "--name=w --filename=fs/a --rw=write --bs=64k --direct=1 --iodepth=8 "
+		 "--fill_device=1 --verify=crc32c");
+	root = run_json(args);
+	cr_assert_eq(written(root, 1), 8 << 20);
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "blocks"), 128);
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 0);
+	cJSON_Delete(root);
+	cr_assert_eq(statvfs(fs, &vfs), 0);
+	cr_assert_eq(vfs.f_bavail, 0, "the filesystem is full");
+
+	rm_in(fs, "a");
+	snprintf(two, sizeof(two), "%s/two.fio", scratch);
+	f = fopen(two, "w");
+	cr_assert_not_null(f);
+	fputs("[global]\nrw=write\nbs=64k\ndirect=1\niodepth=8\nfill_device=1\n"
+	      "[a]\nfilename=fs/a\n[b]\nfilename=fs/b\n",
+	      f);
+	fclose(f);
+	root = run_json("two.fio");
+	cr_assert(written(root, 2) > (8 << 20) - 2 * 65536 && written(root, 2) <= 8 << 20,
+		  "%.0f bytes: a short write at the end is not counted", written(root, 2));
+	cr_assert_eq(top(job_at(root, 0), "error") + top(job_at(root, 1), "error"), 0);
+	cJSON_Delete(root);
+	/* One may have written its whole region before the other found the space gone. */
+	text = slurp(err_path);
+	cr_assert(strstr(text, "job 'a': no space left on device at offset ") != NULL ||
+		      strstr(text, "job 'b': no space left on device at offset ") != NULL,
+		  "%s", text);
+	free(text);
+
+	rm_in(fs, "a");
+	rm_in(fs, "b");
+	root = run_json("--name=r --filename=fs/r --rw=read --bs=64k --direct=1 --fill_device=1");
+	cr_assert_eq(num(job_at(root, 0), "read", "io_bytes"), 8 << 20);
+	cJSON_Delete(root);
+	cr_assert_neq(run_bench("--name=w --filename=fs/more --rw=write --bs=64k --fill_device=1"),
+		      0);
+	text = slurp(err_path);
+	cr_assert_not_null(strstr(text, "fs/more: its filesystem has room for 0 bytes, less than "
+					"one block (fill_device)"),
+			   "%s", text);
+	free(text);
+	cr_assert_eq(umount(fs), 0);
 }
 
 /*

@@ -251,6 +251,37 @@ Test(nvme_file, buffered_file_takes_any_byte_range)
 	unlink(path);
 }
 
+/* fill_device's files: addressed up to the size asked for, grown only by what is written. */
+Test(nvme_file, a_growing_file_is_created_empty_and_addressed_to_its_limit)
+{
+	static char buf[4096] __attribute__((aligned(4096)));
+	struct zh_nvme_dev *dev;
+	struct zh_nvme_dev_opts o = {.grow_size_bytes = 1 << 20};
+	struct zh_nvme_req req = {.op = ZH_NVME_OP_WRITE,
+				  .addr = buf,
+				  .len_bytes = 4096,
+				  .offset_bytes = (1 << 20) - 4096};
+	struct stat st;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/nvme-grow-%d.img", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	unlink(path);
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, 0, "created empty, not extended");
+	cr_assert_eq(zh_nvme_dev_size_bytes(dev), 1 << 20);
+	cr_assert_eq(zh__nvme_req_check(dev, &req), 0, "a write up to the limit goes");
+	req.offset_bytes = 1 << 20;
+	cr_assert_eq(zh__nvme_req_check(dev, &req), -ERANGE, "the limit bounds it");
+	zh_nvme_dev_close(dev);
+	/* A file already longer than the limit keeps its own size. */
+	cr_assert_eq(truncate(path, 2 << 20), 0);
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	cr_assert_eq(zh_nvme_dev_size_bytes(dev), 2 << 20);
+	zh_nvme_dev_close(dev);
+	unlink(path);
+}
+
 /* The store never reads a backing file's atime: its owner opens it O_NOATIME. */
 Test(nvme_file, owner_opens_without_atime)
 {
