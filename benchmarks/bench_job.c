@@ -1780,6 +1780,7 @@ static const struct opt_desc job_options[] = {
     O_FN("continue_on_error", opt_continue_on_error),
     O_U32("fault_eio_ppm", fault_eio_ppm, 0, 1000000),
     O_U32("fault_short_ppm", fault_short_ppm, 0, 1000000),
+    O_U32("fault_torn_ppm", fault_torn_ppm, 0, 1000000),
     O_SIZE("io_size", io_size_bytes),
     O_SIZE("io_limit", io_size_bytes),
     O_FN("number_ios", opt_number_ios),
@@ -1866,6 +1867,9 @@ static const struct opt_desc job_options[] = {
     O_SIZE("verify_interval", verify_interval),
     O_FN("buffer_pattern", opt_buffer_pattern),
     O_BOOL("do_verify", do_verify),
+    O_U32("verify_backlog", verify_backlog, 0, ZH_BENCH_VERIFY_BACKLOG_MAX),
+    O_U32("verify_backlog_batch", verify_backlog_batch, 0, ZH_BENCH_VERIFY_BACKLOG_MAX),
+    O_BOOL("verify_dump", verify_dump),
     O_BOOL("verify_fatal", verify_fatal),
     O_STR("ioengine", ioengine, false),
     O_BOOL("norandommap", norandommap),
@@ -2225,6 +2229,37 @@ uint32_t zh_bench_job_file_count(const struct zh_bench_job *job)
  * them (a block from each in turn, or one file after the other), so what needs one file's
  * blocks or its own ordering is refused with them.
  */
+/*
+ * verify_backlog: checks a verifying writer's blocks as it goes, a whole backlog each time. A
+ * rate or a think releases parked writes past the backlog's reads, so they are not taken.
+ */
+static int job_check_backlog(const struct zh_bench_job *job, char *err, size_t err_len)
+{
+	if (job->verify_backlog == 0 && job->verify_backlog_batch == 0)
+		return 0;
+	if (!job->verify || zh_bench_job_read_pct(job) == 100) {
+		set_err(err, err_len,
+			"job '%s': 'verify_backlog' is for a writing job with 'verify'", job->name);
+		return -EINVAL;
+	}
+	if (job->verify_backlog_batch != 0 && job->verify_backlog_batch != job->verify_backlog) {
+		set_err(
+		    err, err_len,
+		    "job '%s': 'verify_backlog_batch' must be 0 or equal 'verify_backlog': each "
+		    "check reads back every block of the backlog",
+		    job->name);
+		return -EINVAL;
+	}
+	if (job_rated(job) || job->think_ns != 0) {
+		set_err(err, err_len,
+			"job '%s': 'verify_backlog' with 'rate', 'rate_iops' or 'thinktime': paced "
+			"writes would go out ahead of the backlog's reads",
+			job->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* fill_device sizes one file by its filesystem (or is a device's size): nothing else may. */
 static int job_check_fill(const struct zh_bench_job *job, char *err, size_t err_len)
 {
@@ -2488,7 +2523,8 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		return -EINVAL;
 	}
 	if (zh_bench_rw_is_object(job->rw) &&
-	    (job->continue_on_error != 0 || job->fault_eio_ppm != 0 || job->fault_short_ppm != 0)) {
+	    (job->continue_on_error != 0 || job->fault_eio_ppm != 0 || job->fault_short_ppm != 0 ||
+	     job->fault_torn_ppm != 0)) {
 		set_err(err, err_len,
 			"job '%s': 'continue_on_error' and 'fault_*_ppm' are for block jobs",
 			job->name);
@@ -2585,6 +2621,8 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		rc = job_check_files(job, err, err_len);
 	if (rc == 0)
 		rc = job_check_fill(job, err, err_len);
+	if (rc == 0)
+		rc = job_check_backlog(job, err, err_len);
 	return rc != 0 ? rc : job_check_bs(job, err, err_len);
 }
 

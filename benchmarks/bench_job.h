@@ -41,9 +41,11 @@
 #define ZH_BENCH_LINE_MAX 8192
 /* Largest job file zh_bench_cli_parse() reads. */
 #define ZH_BENCH_JOBFILE_MAX_BYTES (1024 * 1024)
-#define ZH_BENCH_IODEPTH_MAX	   4096
-#define ZH_BENCH_NUMJOBS_MAX	   256
-#define ZH_BENCH_BS_MAX_BYTES	   (1024u * 1024u * 1024u)
+/* The most blocks between two verify_backlog checks (a list of them is kept). */
+#define ZH_BENCH_VERIFY_BACKLOG_MAX (1u << 24)
+#define ZH_BENCH_IODEPTH_MAX	    4096
+#define ZH_BENCH_NUMJOBS_MAX	    256
+#define ZH_BENCH_BS_MAX_BYTES	    (1024u * 1024u * 1024u)
 /* cpus_allowed accepts CPU numbers below this. */
 #define ZH_BENCH_CPU_MAX 4096
 /* percentile_list entries at most, as fio. */
@@ -201,16 +203,28 @@ struct zh_bench_job {
 	bool do_verify;
 	bool verify_fatal;
 	/*
+	 * verify_backlog: a verifying writer stops every this many blocks written, once those
+	 * in flight land, reads them back and checks them, then goes on (0: only at the end).
+	 * verify_backlog_batch, fio's count of them each check takes, may only be 0 or the
+	 * same: every check takes them all.
+	 */
+	uint32_t verify_backlog;
+	uint32_t verify_backlog_batch;
+	/* verify_dump: a bad block's bytes, and what they should have been, go to files. */
+	bool verify_dump;
+	/*
 	 * continue_on_error: which failures are counted and passed over instead of ending the
 	 * job (ZH_BENCH_CONTINUE_* bits; fio's none, read, write, io, verify, all).
 	 */
 	unsigned continue_on_error;
 	/*
 	 * zhtp's own fault injection on the job's devices (nvme.h's zh_nvme_faults), in requests
-	 * per million: fault_eio_ppm fail with EIO, fault_short_ppm move one block less.
+	 * per million: fault_eio_ppm fail with EIO, fault_short_ppm move one block less,
+	 * fault_torn_ppm writes put their first half only but report all of it done.
 	 */
 	uint32_t fault_eio_ppm;
 	uint32_t fault_short_ppm;
+	uint32_t fault_torn_ppm;
 	/* verify_interval: a header and checksum every this many bytes of a block (0: bs). */
 	uint64_t verify_interval;
 	/* verify_pattern: the blocks' payload (len 0: pseudo-random; alone, verify=pattern). */

@@ -126,8 +126,9 @@ static int layout_file(const char *path, uint64_t need_bytes,
 static int dev_faults(struct zh_bench_plan_dev *d, const struct zh_bench_job *job, bool opened,
 		      char *err, size_t err_len)
 {
-	bool same =
-	    d->faults.eio_ppm == job->fault_eio_ppm && d->faults.short_ppm == job->fault_short_ppm;
+	bool same = d->faults.eio_ppm == job->fault_eio_ppm &&
+		    d->faults.short_ppm == job->fault_short_ppm &&
+		    d->faults.torn_ppm == job->fault_torn_ppm;
 
 	if (opened && !same)
 		return fail(err, err_len, -EINVAL,
@@ -137,7 +138,8 @@ static int dev_faults(struct zh_bench_plan_dev *d, const struct zh_bench_job *jo
 		return 0;
 	d->faults.eio_ppm = job->fault_eio_ppm;
 	d->faults.short_ppm = job->fault_short_ppm;
-	if (job->fault_eio_ppm != 0 || job->fault_short_ppm != 0)
+	d->faults.torn_ppm = job->fault_torn_ppm;
+	if (job->fault_eio_ppm != 0 || job->fault_short_ppm != 0 || job->fault_torn_ppm != 0)
 		zh_nvme_dev_set_faults(d->dev, &d->faults);
 	return 0;
 }
@@ -452,6 +454,7 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 		(uint32_t)(job->verify_interval != 0 ? job->verify_interval : zh_bench_job_bs(job)),
 	    .verify_readback = job->verify && job->do_verify && zh_bench_job_read_pct(job) < 100,
 	    .verify_fatal = job->verify_fatal,
+	    .verify_backlog = job->verify_backlog,
 	    .continue_on_error = job->continue_on_error,
 	    .fill_device = job->fill_device,
 	    .think_ns = job->think_ns,
@@ -648,6 +651,8 @@ static int plan_files(struct zh_bench_plan *plan, const struct zh_bench_job *job
 		bytes[f] = cfg->region_bytes;
 	}
 	join_files(cfg, dev, offset, bytes, files);
+	/* The plan outlives the workers: its device paths may be pointed to. */
+	cfg->dump_path = job->verify && job->verify_dump ? plan->devs[dev[0]].path : NULL;
 	if (zh_bench_dist_span_bytes(&job->dist) > cfg->region_bytes)
 		return fail(err, err_len, -ERANGE,
 			    "job '%s': the zoned_abs zones cover %llu bytes, more than the job's "
@@ -795,6 +800,25 @@ static bool regions_overlap(const struct zh_bench_worker_cfg *a,
 }
 
 /*
+ * Two sequential writers with the same block and the same gap (rw=write:N) each write one
+ * stripe of the stride: their own offset plus whole strides, wrapping to their region's start.
+ * Stripes whose starts lie a block or more apart, both ways round the stride, never meet,
+ * however their regions overlap (fio's examples/cross-stripe-verify.fio).
+ */
+static bool stripes_apart(const struct zh_bench_worker_cfg *a, const struct zh_bench_worker_cfg *b)
+{
+	uint64_t stride, d;
+
+	if (a->rw != ZH_BENCH_RW_WRITE || b->rw != ZH_BENCH_RW_WRITE || a->seq_add <= 0 ||
+	    a->seq_add != b->seq_add || a->bs_bytes == 0 || a->bs_bytes != b->bs_bytes ||
+	    a->file_count > 1 || b->file_count > 1 || a->zone_size != 0 || b->zone_size != 0)
+		return false;
+	stride = a->bs_bytes + (uint64_t)a->seq_add;
+	d = (b->region_offset_bytes % stride + stride - a->region_offset_bytes % stride) % stride;
+	return d >= a->bs_bytes && stride - d >= a->bs_bytes;
+}
+
+/*
  * A verifying writer must be the only writer of its blocks while the group runs: another
  * clone or job writing them would make its read-back report their writes as bad blocks.
  */
@@ -803,12 +827,13 @@ static int plan_check_verify(const struct zh_bench_plan *plan, char *err, size_t
 	for (unsigned i = 0; i < plan->worker_count; i++) {
 		const struct zh_bench_plan_worker *v = &plan->workers[i];
 
-		if (!v->cfg.verify_readback)
+		if (!v->cfg.verify_readback && v->cfg.verify_backlog == 0)
 			continue;
 		for (unsigned j = 0; j < plan->worker_count; j++) {
 			const struct zh_bench_plan_worker *o = &plan->workers[j];
 
-			if (j == i || o->cfg.read_pct == 100 || !regions_overlap(&v->cfg, &o->cfg))
+			if (j == i || o->cfg.read_pct == 100 ||
+			    !regions_overlap(&v->cfg, &o->cfg) || stripes_apart(&v->cfg, &o->cfg))
 				continue;
 			return fail(err, err_len, -EINVAL,
 				    "job '%s' (clone %u) verifies blocks that job '%s' (clone %u) "

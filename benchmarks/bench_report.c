@@ -476,7 +476,13 @@ static void print_verify(FILE *out, const struct zh_bench_verify_report *v)
 {
 	if (!v->ran)
 		return;
-	if (v->readback_ns > 0)
+	if (v->backlogs > 0)
+		fprintf(out,
+			"  verify       : %" PRIu64 " blocks read back, %" PRIu64
+			" of them in %" PRIu64 " check%s while writing, the rest in %.1f msec, ",
+			v->blocks, v->backlog_blocks, v->backlogs, v->backlogs == 1 ? "" : "s",
+			(double)v->readback_ns / 1e6);
+	else if (v->readback_ns > 0)
 		fprintf(out, "  verify       : %" PRIu64 " blocks read back in %.1f msec, ",
 			v->blocks, (double)v->readback_ns / 1e6);
 	else
@@ -835,7 +841,9 @@ static int json_add_verify(cJSON *job, const struct zh_bench_verify_report *v)
 
 	if (o == NULL || !add_num(o, "blocks", (double)v->blocks) ||
 	    !add_num(o, "bad", (double)v->bad) ||
-	    !add_num(o, "readback_ms", (double)v->readback_ns / 1e6))
+	    !add_num(o, "readback_ms", (double)v->readback_ns / 1e6) ||
+	    !add_num(o, "backlogs", (double)v->backlogs) ||
+	    !add_num(o, "backlog_blocks", (double)v->backlog_blocks))
 		return -ENOMEM;
 	if (v->bad == 0)
 		return 0;

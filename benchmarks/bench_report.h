@@ -47,6 +47,9 @@ struct zh_bench_verify_report {
 	unsigned first_bad_kind;
 	uint64_t first_bad_seq, first_bad_want_seq;
 	uint64_t readback_ns; /* writing jobs: how long reading back took (not in runtime) */
+	/* verify_backlog: the checks made while writing, and the blocks they read back. */
+	uint64_t backlogs;
+	uint64_t backlog_blocks;
 };
 
 /** One job, or one group of job clones with group_reporting. */

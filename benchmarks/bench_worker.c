@@ -13,14 +13,20 @@
 #include "bench_verify.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A slot's ddir while it carries one of the sync_every flushes. */
 #define SLOT_SYNC ZH_BENCH_DIRS
-/* In block_seq: a write to the block is in flight. */
+/* In block_seq: a write to the block is in flight; a verify_backlog read of it is. */
 #define VERIFY_INFLIGHT (1ull << 63)
+#define VERIFY_READING	(1ull << 62)
+#define VERIFY_BUSY	(VERIFY_INFLIGHT | VERIFY_READING)
 
 struct zh_bench_slot {
 	struct zh_io io;
@@ -112,6 +118,22 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 			return -ENOMEM;
 		}
 	}
+	if (cfg->dump_path != NULL) {
+		w->dump_expected = malloc(cfg->bs_max_bytes);
+		if (w->dump_expected == NULL) {
+			zh_bench_worker_fini(w);
+			return -ENOMEM;
+		}
+	}
+	if (cfg->verify_backlog != 0) {
+		ZH_ASSERT(w->block_seq != NULL && cfg->lat_target_ns == 0); /* job_check_backlog */
+		w->backlog =
+		    calloc((size_t)cfg->verify_backlog + cfg->iodepth, sizeof(*w->backlog));
+		if (w->backlog == NULL) {
+			zh_bench_worker_fini(w);
+			return -ENOMEM;
+		}
+	}
 	return 0;
 }
 
@@ -120,9 +142,13 @@ void zh_bench_worker_fini(struct zh_bench_worker *w)
 	free(w->slots);
 	free(w->log.slots);
 	free(w->block_seq);
+	free(w->backlog);
+	free(w->dump_expected);
+	w->dump_expected = NULL;
 	w->slots = NULL;
 	w->log.slots = NULL;
 	w->block_seq = NULL;
+	w->backlog = NULL;
 }
 
 /* ---- log ring ------------------------------------------------------------------------------ */
@@ -556,11 +582,11 @@ static uint64_t verify_free_block(struct zh_bench_worker *w, struct zh_bench_slo
 {
 	uint64_t block = slot_block(w, s);
 
-	for (unsigned i = 0; i < VERIFY_REDRAWS && (w->block_seq[block] & VERIFY_INFLIGHT); i++) {
+	for (unsigned i = 0; i < VERIFY_REDRAWS && (w->block_seq[block] & VERIFY_BUSY); i++) {
 		s->offset = slot_place(w, s->ddir, s->len);
 		block = slot_block(w, s);
 	}
-	while (w->block_seq[block] & VERIFY_INFLIGHT)
+	while (w->block_seq[block] & VERIFY_BUSY)
 		block = block + 1 == w->blocks ? 0 : block + 1;
 	s->offset = w->cfg.region_offset_bytes + block * w->cfg.bs_bytes;
 	return block;
@@ -889,6 +915,8 @@ static void qd_step(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t la
 	}
 }
 
+static int backlog_issue(struct zh_reactor *r, struct zh_bench_slot *s);
+
 /* Flushes, verify, rate limits, refills and thinks: everything but the plain read or write. */
 static SLOW_PATH int slot_issue_slow(struct zh_reactor *r, struct zh_bench_slot *s)
 {
@@ -897,6 +925,12 @@ static SLOW_PATH int slot_issue_slow(struct zh_reactor *r, struct zh_bench_slot 
 
 	if (w->cfg.lat_target_ns != 0 && qd_gate(r, s))
 		return 0;
+	if (w->backlog_due > 0) {
+		int rc = backlog_issue(r, s);
+
+		if (rc != 0)
+			return rc < 0 ? rc : 0;
+	}
 	if (w->sync_due)
 		return slot_issue_sync(r, s);
 	s->ddir = pick_ddir(w);
@@ -1012,6 +1046,56 @@ static void end_sync_start(struct zh_reactor *r, struct zh_bench_worker *w)
 
 /* ---- verify=crc32c ------------------------------------------------------------------------- */
 
+/*
+ * The most bad blocks one job writes out (verify_dump). Writing them blocks the reactor, which
+ * is why there is a bound; a job that finds bad blocks has already failed.
+ */
+#define VERIFY_DUMPS_MAX 16
+
+static bool dump_write(const char *name, const void *data, uint32_t len)
+{
+	int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	bool ok = fd >= 0 && write(fd, data, len) == (ssize_t)len;
+
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/*
+ * verify_dump, named as fio names them: "<file>.<offset>.received", and "<file>.<offset>.expected"
+ * rebuilt from write \p seq (0: not known, no expected file; a pattern needs none).
+ */
+static void verify_dump(struct zh_bench_worker *w, const struct zh_bench_slot *s, uint64_t seq)
+{
+	const char *base = strrchr(w->cfg.dump_path, '/');
+	char received[ZH_BENCH_PATH_MAX + 40], expected[ZH_BENCH_PATH_MAX + 40];
+	uint32_t bs = w->cfg.bs_bytes;
+	bool rebuilt = seq != 0 || w->cfg.verify_kind == ZH_BENCH_VERIFY_PATTERN;
+
+	if (w->dumps++ >= VERIFY_DUMPS_MAX)
+		return;
+	base = base != NULL ? base + 1 : w->cfg.dump_path;
+	snprintf(received, sizeof(received), "%s.%" PRIu64 ".received", base, s->offset);
+	snprintf(expected, sizeof(expected), "%s.%" PRIu64 ".expected", base, s->offset);
+	if (!dump_write(received, s->buf->data, bs)) {
+		fprintf(stderr, "zhtp-bench: verify_dump: %s: %s\n", received, strerror(errno));
+		return;
+	}
+	if (rebuilt) {
+		verify_fill(w, w->dump_expected, bs, s->offset, seq);
+		if (!dump_write(expected, w->dump_expected, bs)) {
+			fprintf(stderr, "zhtp-bench: verify_dump: %s: %s\n", expected,
+				strerror(errno));
+			rebuilt = false;
+		}
+	}
+	fprintf(stderr,
+		"zhtp-bench: bad block at offset %" PRIu64 " of %s: received data in %s%s%s\n",
+		s->offset, w->cfg.dump_path, received, rebuilt ? ", expected in " : "",
+		rebuilt ? expected : "");
+}
+
 static void verify_note(struct zh_bench_worker *w, const struct zh_bench_slot *s, uint64_t want_seq)
 {
 	uint64_t got;
@@ -1028,10 +1112,100 @@ static void verify_note(struct zh_bench_worker *w, const struct zh_bench_slot *s
 		w->verify.first_bad_seq = got;
 		w->verify.first_bad_want_seq = want_seq;
 	}
+	if (w->cfg.dump_path != NULL)
+		verify_dump(w, s, want_seq != 0 ? want_seq : got);
 	if (w->cfg.verify_fatal) {
 		w->stopping = true;
 		w->verify_stop = true;
 	}
+}
+
+/* ---- verify_backlog ------------------------------------------------------------------------ */
+
+/*
+ * A write landed: its block joins the backlog, oldest first. Once verify_backlog of them wait,
+ * the next that many requests the job issues read them back (fio's verify_backlog_batch),
+ * while the writes in flight go on landing: at most iodepth more than verify_backlog wait.
+ */
+static void backlog_note(struct zh_bench_worker *w, uint64_t block)
+{
+	uint32_t cap = w->cfg.verify_backlog + w->cfg.iodepth;
+
+	ZH_ASSERT(w->backlog_len < cap);
+	w->backlog[(w->backlog_head + w->backlog_len++) % cap] = block;
+	/* A verifying job always issues through slot_issue_slow(), which sees backlog_due. */
+	ZH_DEBUG_ASSERT(w->slow_base);
+	if (w->backlog_len >= w->cfg.verify_backlog && w->backlog_due == 0) {
+		w->backlog_due = w->cfg.verify_backlog;
+		w->verify.backlogs++;
+	}
+}
+
+static uint64_t backlog_pop(struct zh_bench_worker *w)
+{
+	uint64_t block = w->backlog[w->backlog_head];
+
+	w->backlog_head = (w->backlog_head + 1) % (w->cfg.verify_backlog + w->cfg.iodepth);
+	w->backlog_len--;
+	return block;
+}
+
+static void backlog_read_done(struct zh_reactor *r, struct zh_io *io);
+
+/*
+ * The slot's next request reads back the backlog's oldest block, while reads are due. A block
+ * written again since is left to that write, which adds it again; one already checked and
+ * not written since is not read twice. \return 1 when a read went out, 0 when none is due.
+ */
+static int backlog_issue(struct zh_reactor *r, struct zh_bench_slot *s)
+{
+	struct zh_bench_worker *w = s->w;
+	uint32_t bs = w->cfg.bs_bytes;
+
+	while (w->backlog_due > 0 && w->backlog_len > 0) {
+		uint64_t block = backlog_pop(w);
+		int rc;
+
+		w->backlog_due--;
+		if (w->block_seq[block] == 0 || (w->block_seq[block] & VERIFY_BUSY) != 0)
+			continue;
+		s->ddir = ZH_BENCH_DIR_READ;
+		s->offset = w->cfg.region_offset_bytes + block * bs;
+		rc = zh_reactor_read(r, w->cfg.dev, s->buf, bs, s->offset, &s->io,
+				     backlog_read_done);
+		if (rc < 0)
+			return rc;
+		w->block_seq[block] |= VERIFY_READING;
+		w->inflight++;
+		return 1;
+	}
+	w->backlog_due = 0;
+	return 0;
+}
+
+static inline void slot_next(struct zh_reactor *r, struct zh_bench_slot *s);
+
+/* A backlog read is back: its block is checked, and the slot goes on with the job. */
+static void backlog_read_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
+	struct zh_bench_worker *w = s->w;
+	uint64_t block = slot_block(w, s);
+
+	w->inflight--;
+	w->block_seq[block] &= ~VERIFY_READING;
+	if (io->res != (int32_t)w->cfg.bs_bytes) {
+		int err = io->res < 0 ? -io->res : EIO;
+
+		if (!error_passed(w, ZH_BENCH_CONTINUE_READ, err, 1))
+			worker_fail(w, err);
+	} else {
+		verify_note(w, s, w->block_seq[block]);
+		w->verify.backlog_blocks++;
+		/* Checked: the read-back at the end leaves it out unless it is written again. */
+		w->block_seq[block] = 0;
+	}
+	slot_next(r, s);
 }
 
 /* A verifying job's reads are checked as they come; its writes leave their block free. */
@@ -1042,10 +1216,13 @@ static void slot_done_verify(struct zh_reactor *r, struct zh_io *io)
 
 	if (io->res == (int32_t)io->len_bytes) {
 		w->think_done++;
-		if (s->ddir == ZH_BENCH_DIR_WRITE)
+		if (s->ddir == ZH_BENCH_DIR_WRITE) {
 			w->block_seq[slot_block(w, s)] &= ~VERIFY_INFLIGHT;
-		else
+			if (w->backlog != NULL)
+				backlog_note(w, slot_block(w, s));
+		} else {
 			verify_note(w, s, 0);
+		}
 	} else if (s->ddir == ZH_BENCH_DIR_WRITE) {
 		/* What a failed write left is unknown: the block is not read back. */
 		w->block_seq[slot_block(w, s)] = 0;

@@ -107,8 +107,12 @@ struct zh_bench_worker_cfg {
 	unsigned verify_kind;	   /* enum zh_bench_verify_kind */
 	struct zh_bench_pattern verify_pattern; /* len 0: none */
 	uint32_t verify_interval;		/* a header every this many bytes (bs: one) */
-	bool verify_readback;	    /* a writing job reads back what it wrote once done */
-	bool verify_fatal;	    /* stop at the first bad block */
+	bool verify_readback;	 /* a writing job reads back what it wrote once done */
+	bool verify_fatal;	 /* stop at the first bad block */
+	uint32_t verify_backlog; /* check the blocks written every this many (0: at the end) */
+	/* verify_dump: the job's file, beside whose name (in the working directory) the first
+	   bad blocks are written out; NULL: none are. */
+	const char *dump_path;
 	unsigned continue_on_error; /* ZH_BENCH_CONTINUE_*: failures counted, not fatal */
 	bool fill_device;	    /* a write finding no space (or cut short) ends the job */
 	/*
@@ -244,6 +248,14 @@ struct zh_bench_worker {
 	uint64_t write_seq;
 	uint64_t fill_rng; /* refill_buffers: the stream every write's fresh bytes come from */
 	bool verifying, verify_stop;
+	/*
+	 * verify_backlog: a ring of the blocks whose writes landed and are not checked yet
+	 * (verify_backlog + iodepth entries), and how many reads of them are still due.
+	 */
+	uint64_t *backlog;
+	uint32_t backlog_head, backlog_len, backlog_due;
+	uint8_t *dump_expected; /* verify_dump: a block's worth to rebuild what it should hold */
+	unsigned dumps;
 	bool measure_ended; /* runtime, samples and logs are final (before a read-back) */
 	uint64_t verify_cursor;
 	uint64_t verify_start_ns;

@@ -7,10 +7,11 @@
 # zhtp-bench's throughput (bytes written and verified per second of wall time) to the best
 # fio's. The file lives in /dev/shm by default, so the numbers show the tools' CPU cost
 # (checksums, bookkeeping), not disk speed. -p PATTERN adds verify_pattern=PATTERN (with
-# -v pattern, the blocks are the pattern alone); -i BYTES adds verify_interval=BYTES.
+# -v pattern, the blocks are the pattern alone); -i BYTES adds verify_interval=BYTES; -B N
+# adds verify_backlog=N (blocks checked while writing, every N written).
 #
 # Usage: benchmarks/compare-verify.sh [-r ROUNDS] [-s SIZE] [-f FILE] [-v KIND] [-p PATTERN]
-#        [-i BYTES]
+#        [-i BYTES] [-B N]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,6 +23,7 @@ file=/dev/shm/zhtp-verify-cmp.dat
 kind=crc32c
 pattern=
 interval=
+backlog=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -31,7 +33,8 @@ while [ $# -gt 0 ]; do
 	-v) kind=$2; shift 2 ;;
 	-p) pattern=$2; shift 2 ;;
 	-i) interval=$2; shift 2 ;;
-	-h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+	-B) backlog=$2; shift 2 ;;
+	-h|--help) sed -n '2,14p' "$0"; exit 0 ;;
 	*) echo "compare-verify.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -43,6 +46,7 @@ common=(--name=wv --filename="$file" --size="$size" --rw=write --bs=4k --iodepth
 	--verify="$kind" --do_verify=1)
 [ -z "$pattern" ] || common+=(--verify_pattern="$pattern")
 [ -z "$interval" ] || common+=(--verify_interval="$interval")
+[ -z "$backlog" ] || common+=(--verify_backlog="$backlog")
 
 run() { # tool round: one run, "<tool> <round> <start> <end>" on stdout, JSON kept
 	local t=$1 r=$2 start end
@@ -69,9 +73,9 @@ for r in $(seq 1 "$rounds"); do
 	done
 done
 
-python3 - "$work" "$size" "$kind" <<'PY'
+python3 - "$work" "$size" "$kind" "${backlog:-0}" <<'PY'
 import json, statistics, sys
-work, size, kind = sys.argv[1], sys.argv[2], sys.argv[3]
+work, size, kind, backlog = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 times = {}
 for line in open(work + "/times"):
     t, r, start, end = line.split()
@@ -96,7 +100,7 @@ rounds = sorted(times["zhtp"])
 per_round = [times[best][r] / times["zhtp"][r] for r in rounds]
 aa = [times["fio-fixed"][r] / times["aa"][r] for r in rounds]
 print()
-print("write %s then verify it (4 KiB, iodepth 32, verify=%s), median wall seconds of %d rounds" % (size, kind, len(rounds)))
+print("write %s then verify it (4 KiB, iodepth 32, verify=%s, verify_backlog=%s), median wall seconds of %d rounds" % (size, kind, backlog, len(rounds)))
 print()
 print("| fio | fio-fixed | zhtp | best fio | **throughput zhtp/best-fio** | per round | A/A |")
 print("|--:|--:|--:|---|--:|---|---|")

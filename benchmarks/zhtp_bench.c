@@ -163,6 +163,8 @@ static void verify_add(struct zh_bench_verify_report *to, const struct zh_bench_
 	to->ran = true;
 	to->blocks += v->blocks;
 	to->bad += v->bad;
+	to->backlogs += v->backlogs;
+	to->backlog_blocks += v->backlog_blocks;
 	to->readback_ns = v->readback_ns > to->readback_ns ? v->readback_ns : to->readback_ns;
 }
 

@@ -310,6 +310,26 @@ Test(bench_job, surface_scan_example)
 	cr_assert_eq(jf.jobs[1].verify_interval, 512);
 }
 
+/*
+ * fio's examples/cross-stripe-verify.fio parses. Its clones start 124 GiB apart, a whole
+ * number of 128 KiB strides, so they all write the same stripe: the planner refuses that
+ * (bench_zhtp's verifying_clones_share_a_file_on_stripes_apart runs a spacing that works).
+ */
+Test(bench_job, cross_stripe_verify_example)
+{
+	const struct zh_bench_job *j;
+
+	cr_assert_eq(parse_fixture("cross-stripe-verify.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 1);
+	j = &jf.jobs[0];
+	cr_assert_eq(j->verify_backlog, 1);
+	cr_assert(j->verify_dump);
+	cr_assert_eq(j->seq_add, 112 << 10);
+	cr_assert_eq(j->offset_increment_bytes, 124ull << 30);
+	cr_assert_eq(j->numjobs, 30);
+	cr_assert_eq(j->loops, 2);
+}
+
 /* fio's examples/latency-profile.fio: latency_target in microseconds, lfsr offsets. */
 Test(bench_job, latency_profile_example)
 {
@@ -1734,6 +1754,52 @@ Test(bench_job, fill_device_takes_one_file_sized_by_its_filesystem)
 	zh_bench_job_defaults(&job);
 	cr_assert_eq(set("create_serialize", "0"), 0, "%s", err);
 	cr_assert_not(job.create_serialize);
+}
+
+/*
+ * verify_backlog is for a verifying writer; each check takes the whole backlog, so a different
+ * verify_backlog_batch is refused, and so are paces that would let writes past its reads.
+ */
+Test(bench_job, verify_backlog_rules)
+{
+	static const struct {
+		const char *key, *value, *why;
+		bool verify;
+	} refused[] = {
+	    {"rw", "write", "is for a writing job with 'verify'", false},
+	    {"rw", "read", "is for a writing job with 'verify'", true},
+	    {"verify_backlog_batch", "8", "must be 0 or equal 'verify_backlog'", true},
+	    {"rate", "1m", "paced writes", true},
+	    {"thinktime", "10", "paced writes", true},
+	};
+
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("name", "v"), 0, "%s", err);
+	cr_assert_eq(set("rw", "randwrite"), 0, "%s", err);
+	cr_assert_eq(set("verify", "crc32c"), 0, "%s", err);
+	cr_assert_eq(set("verify_backlog", "16"), 0, "%s", err);
+	cr_assert_eq(set("verify_backlog_batch", "16"), 0, "%s", err);
+	cr_assert_eq(set("verify_dump", "1"), 0, "%s", err);
+	cr_assert_eq(zh_bench_job_finish(&job, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(job.verify_backlog, 16);
+	cr_assert(job.verify_dump);
+	cr_assert_eq(set("verify_backlog", "16777217"), -EINVAL, "bounded");
+	for (unsigned i = 0; i < ZH_ARRAY_SIZE(refused); i++) {
+		zh_bench_job_defaults(&job);
+		cr_assert_eq(set("name", "v"), 0, "%s", err);
+		cr_assert_eq(set("rw", "write"), 0, "%s", err);
+		if (refused[i].verify)
+			cr_assert_eq(set("verify", "crc32c"), 0, "%s", err);
+		cr_assert_eq(set("verify_backlog", "16"), 0, "%s", err);
+		cr_assert_eq(set(refused[i].key, refused[i].value), 0, "%s", err);
+		cr_assert_eq(zh_bench_job_finish(&job, err, sizeof(err)), -EINVAL, "%s=%s",
+			     refused[i].key, refused[i].value);
+		ASSERT_ERR_HAS(refused[i].why);
+	}
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("fault_torn_ppm", "1000000"), 0, "%s", err);
+	cr_assert_eq(job.fault_torn_ppm, 1000000);
+	cr_assert_eq(set("fault_torn_ppm", "1000001"), -EINVAL);
 }
 
 /* io_submit_mode: inline is the engine's way; offload (fio's, for sync engines) is refused. */

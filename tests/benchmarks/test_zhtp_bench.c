@@ -96,6 +96,21 @@ static cJSON *run_json(const char *args)
 	return root;
 }
 
+static cJSON *run_json_failing(const char *args)
+{
+	char full[2048];
+	char *text;
+	cJSON *root;
+
+	snprintf(full, sizeof(full), "--output-format=json %s", args);
+	cr_assert_neq(run_bench(full), 0, "a job with bad blocks must fail");
+	text = slurp(out_path);
+	root = cJSON_Parse(text);
+	cr_assert_not_null(root, "output is not JSON: %.200s", text);
+	free(text);
+	return root;
+}
+
 static double num(const cJSON *obj, const char *dir, const char *key)
 {
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(obj, dir);
@@ -312,6 +327,104 @@ Test(bench_zhtp, verify_reads_back_every_block_written)
 }
 
 /*
+ * verify_backlog: the blocks are read back while the job writes, every 16 landed, and what
+ * is left at the end is read back then; every block once, none a read of the job's own.
+ */
+Test(bench_zhtp, verify_backlog_checks_blocks_while_writing)
+{
+	cJSON *root = run_json("--name=v --filename=dev.img --size=1m --rw=write --bs=4k "
+			       "--iodepth=8 --verify=crc32c --direct=1 --verify_backlog=16");
+	const cJSON *job = job_at(root, 0);
+
+	cr_assert_eq(num(job, "write", "total_ios"), 256);
+	cr_assert_eq(num(job, "read", "total_ios"), 0);
+	cr_assert_eq(num(job, "zhtp_verify", "blocks"), 256, "each block once");
+	cr_assert_geq(num(job, "zhtp_verify", "backlog_blocks"), 256 - 16 - 8,
+		      "no more than a backlog and a queue left for the end");
+	cr_assert_geq(num(job, "zhtp_verify", "backlogs"), (256 - 16 - 8) / 16);
+	cr_assert_eq(num(job, "zhtp_verify", "bad"), 0);
+	cr_assert_eq(top(job, "error"), 0);
+	cJSON_Delete(root);
+}
+
+/*
+ * Torn writes (each puts its first half only and reports all of it done): with a backlog and
+ * verify_fatal the job stops at its first check, long before the end; without one it writes
+ * everything and finds them at the end. verify_dump writes the first bad block out as read
+ * and as it should have been, fio's names: they agree on the first half only.
+ */
+Test(bench_zhtp, verify_backlog_stops_torn_writes_early_and_dumps_them)
+{
+	const char *args = "--name=t --filename=torn.img --size=4m --rw=write --bs=8k --iodepth=4 "
+			   "--verify=crc32c --direct=1 --fault_torn_ppm=1000000 --verify_fatal=1";
+	char more[512], path[700], *received, *expected, *text;
+	const cJSON *job;
+	cJSON *root;
+	FILE *f;
+
+	root = run_json_failing(args);
+	job = job_at(root, 0);
+	cr_assert_eq(top(job, "error"), EILSEQ);
+	cr_assert_eq(num(job, "write", "io_bytes"), 4 << 20, "found only at the end");
+	cJSON_Delete(root);
+	snprintf(more, sizeof(more), "%s --verify_backlog=8 --verify_dump=1", args);
+	root = run_json_failing(more);
+	job = job_at(root, 0);
+	cr_assert_eq(top(job, "error"), EILSEQ);
+	cr_assert_lt(num(job, "write", "io_bytes"), 64 * 8192, "found at the first check");
+	cr_assert_str_eq(first_bad_kind(job), "crc mismatch");
+	cJSON_Delete(root);
+	received = malloc(2 * 8192);
+	cr_assert_not_null(received);
+	expected = received + 8192;
+	snprintf(path, sizeof(path), "%s/torn.img.0.received", scratch);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fread(received, 1, 8192, f), 8192);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/torn.img.0.expected", scratch);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fread(expected, 1, 8192, f), 8192);
+	fclose(f);
+	cr_assert_eq(memcmp(received, expected, 4096), 0, "the half that was written");
+	cr_assert_neq(memcmp(received + 4096, expected + 4096, 4096), 0, "the half that was not");
+	free(received);
+	text = slurp(err_path);
+	cr_assert_not_null(strstr(text, "received data in torn.img.0.received, expected in "
+					"torn.img.0.expected"),
+			   "%s", text);
+	free(text);
+}
+
+/*
+ * Verifying clones may share a file when their stripes never meet: rw=write:112k with 16k
+ * blocks writes one 16k stripe of every 128k, and clones 32k apart in it each keep their own
+ * (fio's examples/cross-stripe-verify.fio, scaled down). Clones whose stripes overlap are
+ * refused before the run.
+ */
+Test(bench_zhtp, verifying_clones_share_a_file_on_stripes_apart)
+{
+	const char *args = "--name=s --filename=stripes.img --size=16m --bs=16k --direct=1 "
+			   "--rw=write:112k --verify=crc32c --verify_backlog=1 --offset=120k "
+			   "--io_size=1200k --loops=2 --numjobs=4 --group_reporting";
+	char more[700], *text;
+	cJSON *root;
+
+	snprintf(more, sizeof(more), "%s --offset_increment=1056k", args);
+	root = run_json(more);
+	cr_assert_eq(num(job_at(root, 0), "write", "io_bytes"), 4 * 2 * 1200 * 1024);
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "blocks"), 4 * 2 * 75);
+	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 0);
+	cJSON_Delete(root);
+	snprintf(more, sizeof(more), "%s --offset_increment=1240k", args);
+	cr_assert_neq(run_bench(more), 0);
+	text = slurp(err_path);
+	cr_assert_not_null(strstr(text, "also writes in the same group"), "%s", text);
+	free(text);
+}
+
+/*
  * Random writes for a while overwrite blocks many times at depth 8: each block must read back
  * as its last write (a block whose last write was lost, or two writes to one block in flight
  * at once, would read back stale).
@@ -360,21 +473,6 @@ static void copy_block(const char *file, long from, long to)
 	cr_assert_eq(fseek(f, to * 4096, SEEK_SET), 0);
 	cr_assert_eq(fwrite(block, 1, sizeof(block), f), sizeof(block));
 	fclose(f);
-}
-
-static cJSON *run_json_failing(const char *args)
-{
-	char full[2048];
-	char *text;
-	cJSON *root;
-
-	snprintf(full, sizeof(full), "--output-format=json %s", args);
-	cr_assert_neq(run_bench(full), 0, "a job with bad blocks must fail");
-	text = slurp(out_path);
-	root = cJSON_Parse(text);
-	cr_assert_not_null(root, "output is not JSON: %.200s", text);
-	free(text);
-	return root;
 }
 
 /* A byte changed behind the tool's back: a reading job finds that block and fails with EILSEQ. */
