@@ -1873,6 +1873,8 @@ static const struct opt_desc job_options[] = {
     O_BOOL("verify_fatal", verify_fatal),
     O_STR("ioengine", ioengine, false),
     O_BOOL("norandommap", norandommap),
+    O_U32("threads", threads, 1, ZH_BENCH_NUMJOBS_MAX),
+    O_BOOL("new_group", new_group),
     O_BOOL("thread", thread),
     O_BOOL("invalidate", invalidate),
     O_BOOL("fixedbufs", fixedbufs),
@@ -2882,6 +2884,24 @@ static int parse_lines(struct file_parser *fp, const char *text, size_t len)
 	return 0;
 }
 
+/*
+ * new_group: fio starts a reporting group there, also among jobs that run together; here a
+ * group is the jobs between two stonewalls, which fio's stonewall starts a group for as well.
+ */
+static int job_check_new_group(const struct zh_bench_jobfile *jf, uint32_t i, char *err,
+			       size_t err_len)
+{
+	const struct zh_bench_job *job = &jf->jobs[i];
+
+	if (!job->new_group || job->stonewall || i == 0)
+		return 0;
+	set_err(err, err_len,
+		"job '%s': 'new_group' without 'stonewall': jobs that run together report in "
+		"one group here",
+		job->name);
+	return -EINVAL;
+}
+
 /* Finish the jobs from index first on; a failure names the job's section line. */
 static int finish_jobs(struct zh_bench_jobfile *jf, uint32_t first, const char *const *sources,
 		       const char *source, char *err, size_t err_len)
@@ -2891,7 +2911,8 @@ static int finish_jobs(struct zh_bench_jobfile *jf, uint32_t first, const char *
 		const char *src = sources != NULL ? sources[i] : source;
 		char msg[MSG_MAX], shown[SHOW_MAX];
 
-		if (zh_bench_job_finish(job, msg, sizeof(msg)) == 0)
+		if (zh_bench_job_finish(job, msg, sizeof(msg)) == 0 &&
+		    job_check_new_group(jf, i, msg, sizeof(msg)) == 0)
 			continue;
 		if (job->source_line == 0)
 			set_err(err, err_len, "command line: %s", msg);

@@ -324,6 +324,13 @@ struct zh_bench_job {
 	 */
 	bool randseed_set;
 	bool norandommap;
+	/*
+	 * threads: fio's tiobench profile option (its thread count), which does nothing in fio
+	 * without profile=tiobench either: recorded only. new_group: a reporting group of its
+	 * own, taken where the job also has a stonewall (one anyway); refused elsewhere.
+	 */
+	uint32_t threads;
+	bool new_group;
 	bool thread;
 	bool invalidate; /* fio default: 1 */
 	bool fixedbufs;

@@ -329,6 +329,11 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, unsigned f
 			    "job '%s': blockalign must be a multiple of the device's %u-byte block "
 			    "with direct=1",
 			    job->name, block);
+	if (dev_bytes == ZH_NVME_SIZE_UNKNOWN && size == 0 && job->filesize_bytes == 0)
+		return fail(err, err_len, -EINVAL,
+			    "job '%s': %s has no size of its own: give 'size' (a percentage of "
+			    "nothing is nothing)",
+			    job->name, zh_nvme_dev_path(dev));
 	if (job->filesize_bytes > 0 && offset >= job->filesize_bytes)
 		return fail(err, err_len, -ERANGE, "job '%s': offset %llu is past filesize (%llu)",
 			    job->name, (unsigned long long)offset,

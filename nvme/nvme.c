@@ -70,6 +70,12 @@ static int file_geometry(struct zh_nvme_dev *dev, const struct stat *st)
 		dev->block_bytes = (uint32_t)lbs;
 		return 0;
 	}
+	/* A character device other than a passthrough namespace: /dev/zero, /dev/null. */
+	if (S_ISCHR(st->st_mode)) {
+		dev->size_bytes = ZH_NVME_SIZE_UNKNOWN;
+		dev->block_bytes = ZH_NVME_FILE_ALIGN_BYTES;
+		return 0;
+	}
 	return -EINVAL;
 }
 

@@ -2,7 +2,9 @@
 /*
  * nvme: the block device layer. One interface, two backends:
  *   - FILE: a regular file or block device opened O_DIRECT (the embedded default), read and
- *     written with IORING_OP_{READ,WRITE}[_FIXED]; flush is fdatasync, FUA is RWF_DSYNC.
+ *     written with IORING_OP_{READ,WRITE}[_FIXED]; flush is fdatasync, FUA is RWF_DSYNC. Also
+ *     a character device such as /dev/zero or /dev/null (buffered: they refuse O_DIRECT), of
+ *     no size, for measuring what sits above the device.
  *   - PASSTHRU: an NVMe generic char device /dev/ngXnY driven by IORING_OP_URING_CMD with
  *     NVMe read/write/flush commands (needs SQE128/CQE32 rings); geometry from libnvme identify.
  * This module prepares SQEs and interprets CQE results; it owns no ring (the engine's reactors
@@ -57,7 +59,9 @@ int zh_nvme_dev_fd(const struct zh_nvme_dev *dev);
  * file opened buffered (the page cache takes any byte range).
  */
 uint32_t zh_nvme_dev_block_bytes(const struct zh_nvme_dev *dev);
+/** ZH_NVME_SIZE_UNKNOWN for a character device of the FILE backend (/dev/zero, /dev/null). */
 uint64_t zh_nvme_dev_size_bytes(const struct zh_nvme_dev *dev);
+#define ZH_NVME_SIZE_UNKNOWN UINT64_MAX
 /** True when the device needs a ring set up with IORING_SETUP_SQE128 | IORING_SETUP_CQE32. */
 bool zh_nvme_dev_needs_big_sqe(const struct zh_nvme_dev *dev);
 

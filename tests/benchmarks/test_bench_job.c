@@ -330,6 +330,30 @@ Test(bench_job, cross_stripe_verify_example)
 	cr_assert_eq(j->loops, 2);
 }
 
+/*
+ * fio's examples/steadystate.fio: threads (tiobench's, recorded), new_group beside a
+ * stonewall, /dev/null and /dev/zero as files.
+ */
+Test(bench_job, steadystate_example)
+{
+	cr_assert_eq(parse_fixture("steadystate.fio"), 0, "%s", err);
+	cr_assert_eq(jf.job_count, 2);
+	cr_assert_eq(jf.jobs[0].threads, 1);
+	cr_assert_str_eq(jf.jobs[0].filename, "/dev/null");
+	cr_assert(jf.jobs[1].new_group && jf.jobs[1].stonewall);
+	cr_assert_str_eq(jf.jobs[1].filename, "/dev/zero");
+	cr_assert_eq(jf.jobs[1].ss.seconds, 10);
+}
+
+/* new_group splits reports only where a stonewall splits the run. */
+Test(bench_job, new_group_needs_a_stonewall)
+{
+	cr_assert_eq(parse_str("[a]\nnew_group\n[b]\nnew_group\nstonewall\n"), 0, "%s", err);
+	cr_assert_eq(parse_str("[a]\n[b]\nnew_group\n"), -EINVAL);
+	ASSERT_ERR_HAS("'new_group' without 'stonewall'");
+	ASSERT_ERR_HAS("t.fio:2:");
+}
+
 /* fio's examples/latency-profile.fio: latency_target in microseconds, lfsr offsets. */
 Test(bench_job, latency_profile_example)
 {

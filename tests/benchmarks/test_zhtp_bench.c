@@ -1527,6 +1527,36 @@ Test(bench_zhtp, fill_device_grows_the_file_and_a_short_write_ends_the_job)
 	free(text);
 }
 
+/*
+ * /dev/zero and /dev/null as files (fio's examples/steadystate.fio uses them): they have no
+ * size, so size= is the region and is needed; they refuse O_DIRECT, as fio finds too.
+ */
+Test(bench_zhtp, character_devices_take_their_size_from_the_job)
+{
+	cJSON *root;
+	char *text;
+
+	root = run_json("--name=z --filename=/dev/zero --rw=randread --bs=4k --size=128m "
+			"--number_ios=4096 --iodepth=8");
+	cr_assert_eq(num(job_at(root, 0), "read", "total_ios"), 4096);
+	cJSON_Delete(root);
+	root =
+	    run_json("--name=n --filename=/dev/null --rw=write --bs=128k --size=64m --iodepth=4");
+	cr_assert_eq(num(job_at(root, 0), "write", "io_bytes"), 64 << 20);
+	cJSON_Delete(root);
+	cr_assert_neq(run_bench("--name=n --filename=/dev/null --rw=write --bs=128k"), 0);
+	text = slurp(err_path);
+	cr_assert_not_null(strstr(text, "/dev/null has no size of its own: give 'size'"), "%s",
+			   text);
+	free(text);
+	cr_assert_neq(run_bench("--name=n --filename=/dev/null --rw=write --size=1m --direct=1"),
+		      0);
+	text = slurp(err_path);
+	cr_assert_not_null(strstr(text, "/dev/null: cannot open with O_DIRECT: Invalid argument"),
+			   "%s", text);
+	free(text);
+}
+
 /* A private 8 MiB tmpfs for this test's process and what it runs, or a skip. */
 static void small_fs(char *dir, size_t cap)
 {

@@ -282,6 +282,25 @@ Test(nvme_file, a_growing_file_is_created_empty_and_addressed_to_its_limit)
 	unlink(path);
 }
 
+/* /dev/zero and /dev/null: files of no size, buffered (they refuse O_DIRECT). */
+Test(nvme_file, a_character_device_has_no_size)
+{
+	static char buf[4096];
+	struct zh_nvme_dev *dev;
+	struct zh_nvme_dev_opts o = {.buffered = true};
+	struct zh_nvme_req req = {
+	    .op = ZH_NVME_OP_READ, .addr = buf, .len_bytes = 4096, .offset_bytes = 1ull << 50};
+
+	cr_assert_eq(zh_nvme_dev_open("/dev/zero", &o, &dev), 0);
+	cr_assert_eq(zh_nvme_dev_backend(dev), ZH_NVME_BACKEND_FILE);
+	cr_assert_eq(zh_nvme_dev_size_bytes(dev), ZH_NVME_SIZE_UNKNOWN);
+	cr_assert_eq(zh_nvme_dev_block_bytes(dev), 1);
+	cr_assert_eq(zh__nvme_req_check(dev, &req), 0, "any offset");
+	zh_nvme_dev_close(dev);
+	o.buffered = false;
+	cr_assert_eq(zh_nvme_dev_open("/dev/null", &o, &dev), -EINVAL);
+}
+
 /* The store never reads a backing file's atime: its owner opens it O_NOATIME. */
 Test(nvme_file, owner_opens_without_atime)
 {
