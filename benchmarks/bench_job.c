@@ -711,6 +711,38 @@ static int opt_thinktime(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
+/* fio's flow: a weight up to 1000; a negative one (fio's older convention) counts by its size. */
+static int opt_flow(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	char *end;
+	long v;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	errno = 0;
+	v = strtol(ctx->value, &end, 10);
+	if (errno != 0 || end == ctx->value || *end != '\0' || v < -ZH_BENCH_FLOW_MAX ||
+	    v > ZH_BENCH_FLOW_MAX)
+		return bad_value(ctx, "expected an integer from -1000 to 1000");
+	job->flow = (int32_t)v;
+	return 0;
+}
+
+/* flow_sleep: microseconds without a unit, as in fio. */
+static int opt_flow_sleep(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	const char *why;
+	int rc = need_value(ctx);
+
+	if (rc != 0)
+		return rc;
+	if (parse_time_in(ctx->value, "us", "expected a time like 100, 50us or 2ms",
+			  &job->flow_sleep_ns, &why) != 0)
+		return bad_value(ctx, why);
+	return 0;
+}
+
 /* A latency option's time: microseconds without a unit, as in fio. */
 static int latency_value(const struct opt_ctx *ctx, uint64_t *ns)
 {
@@ -1870,6 +1902,10 @@ static const struct opt_desc job_options[] = {
     O_U32("verify_backlog", verify_backlog, 0, ZH_BENCH_VERIFY_BACKLOG_MAX),
     O_U32("verify_backlog_batch", verify_backlog_batch, 0, ZH_BENCH_VERIFY_BACKLOG_MAX),
     O_BOOL("verify_dump", verify_dump),
+    O_FN("flow", opt_flow),
+    O_U32("flow_id", flow_id, 0, UINT32_MAX),
+    O_U32("flow_watermark", flow_watermark, 0, UINT32_MAX),
+    O_FN("flow_sleep", opt_flow_sleep),
     O_BOOL("verify_fatal", verify_fatal),
     O_STR("ioengine", ioengine, false),
     O_BOOL("norandommap", norandommap),
@@ -2262,6 +2298,23 @@ static int job_check_backlog(const struct zh_bench_job *job, char *err, size_t e
 	return 0;
 }
 
+/* flow waits its turn on the slow path's parked slots, which a rate or a think also use. */
+static int job_check_flow(const struct zh_bench_job *job, char *err, size_t err_len)
+{
+	if (job->flow == 0)
+		return 0;
+	if (zh_bench_rw_is_object(job->rw) || job_rated(job) || job->think_ns != 0 ||
+	    job->lat_target_ns != 0 || job->verify_backlog != 0) {
+		set_err(err, err_len,
+			"job '%s': 'flow' is for block jobs without 'rate', 'rate_iops', "
+			"'thinktime', 'latency_target' or 'verify_backlog' (each paces the job "
+			"its own way)",
+			job->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* fill_device sizes one file by its filesystem (or is a device's size): nothing else may. */
 static int job_check_fill(const struct zh_bench_job *job, char *err, size_t err_len)
 {
@@ -2625,6 +2678,8 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		rc = job_check_fill(job, err, err_len);
 	if (rc == 0)
 		rc = job_check_backlog(job, err, err_len);
+	if (rc == 0)
+		rc = job_check_flow(job, err, err_len);
 	return rc != 0 ? rc : job_check_bs(job, err, err_len);
 }
 

@@ -41,6 +41,9 @@
 #define ZH_BENCH_LINE_MAX 8192
 /* Largest job file zh_bench_cli_parse() reads. */
 #define ZH_BENCH_JOBFILE_MAX_BYTES (1024 * 1024)
+/* The most |flow| (fio's flow control weight, fio's bound), and flow_ids in one group. */
+#define ZH_BENCH_FLOW_MAX  1000
+#define ZH_BENCH_FLOWS_MAX 16
 /* The most blocks between two verify_backlog checks (a list of them is kept). */
 #define ZH_BENCH_VERIFY_BACKLOG_MAX (1u << 24)
 #define ZH_BENCH_IODEPTH_MAX	    4096
@@ -212,6 +215,17 @@ struct zh_bench_job {
 	uint32_t verify_backlog_batch;
 	/* verify_dump: a bad block's bytes, and what they should have been, go to files. */
 	bool verify_dump;
+	/*
+	 * fio's flow control (fio 3.33's): the jobs of one flow_id share out their I/Os in
+	 * proportion to their flow weights (3, 2 and 1: about 3:2:1); one ahead of its share
+	 * waits flow_sleep (then tries again). 0: not in a flow. A negative weight, fio's older
+	 * sign convention (examples/butterfly.fio), counts by its size. flow_watermark, which
+	 * fio 3.33 deprecates, is recorded only.
+	 */
+	int32_t flow;
+	uint32_t flow_id;
+	uint32_t flow_watermark;
+	uint64_t flow_sleep_ns;
 	/*
 	 * continue_on_error: which failures are counted and passed over instead of ending the
 	 * job (ZH_BENCH_CONTINUE_* bits; fio's none, read, write, io, verify, all).

@@ -667,6 +667,35 @@ static int plan_files(struct zh_bench_plan *plan, const struct zh_bench_job *job
 	return 0;
 }
 
+/* fio's flow: the clone's weight counts in its flow_id's total, whose I/O count it shares. */
+static int plan_flow(struct zh_bench_plan *plan, const struct zh_bench_job *job,
+		     struct zh_bench_worker_cfg *cfg, char *err, size_t err_len)
+{
+	uint32_t weight = (uint32_t)(job->flow < 0 ? -job->flow : job->flow);
+	unsigned i = 0;
+
+	if (weight == 0)
+		return 0;
+	while (i < plan->flow_count && plan->flow_ids[i] != job->flow_id)
+		i++;
+	if (i == ZH_BENCH_FLOWS_MAX)
+		return fail(err, err_len, -E2BIG, "job '%s': more than %d flow_ids in one group",
+			    job->name, ZH_BENCH_FLOWS_MAX);
+	if (i == plan->flow_count) {
+		plan->flow_ids[i] = job->flow_id;
+		/* From 1, as fio's: a first share is never a division by nothing. */
+		atomic_init(&plan->flow_issued[i], 1);
+		plan->flow_total_weight[i] = 0;
+		plan->flow_count++;
+	}
+	plan->flow_total_weight[i] += weight;
+	cfg->flow_weight = weight;
+	cfg->flow_sleep_ns = job->flow_sleep_ns;
+	cfg->flow_issued = &plan->flow_issued[i];
+	cfg->flow_total_weight = &plan->flow_total_weight[i];
+	return 0;
+}
+
 static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job, unsigned c,
 		      char *err, size_t err_len)
 {
@@ -679,6 +708,8 @@ static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job
 	rc = job_cfg(job, c, &pw->cfg, err, err_len);
 	if (rc == 0)
 		rc = plan_files(plan, job, c, &pw->cfg, err, err_len);
+	if (rc == 0)
+		rc = plan_flow(plan, job, &pw->cfg, err, err_len);
 	if (rc < 0)
 		return rc;
 	job_io_limit(job, &pw->cfg);

@@ -41,6 +41,14 @@ struct zh_bench_plan {
 	unsigned cpu_count;
 	struct zh_engine_opts engine_opts;
 	struct zh_nvme_dev *engine_devs[ZH_BENCH_DEVS_MAX];
+	/*
+	 * fio's flow: for each flow_id the group's jobs name, the I/Os issued and the sum of
+	 * the weights of its clones (zh_bench_worker_cfg).
+	 */
+	uint32_t flow_ids[ZH_BENCH_FLOWS_MAX];
+	_Atomic uint64_t flow_issued[ZH_BENCH_FLOWS_MAX];
+	uint64_t flow_total_weight[ZH_BENCH_FLOWS_MAX];
+	unsigned flow_count;
 };
 
 /**

@@ -107,7 +107,8 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 ||
 		       cfg->bs_bytes == 0 || w->skewed || w->partly_random || w->realigned ||
 		       cfg->lat_target_ns != 0 || cfg->max_lat_ns != 0 || w->lfsr ||
-		       cfg->seq_add != 0 || cfg->zone_size != 0 || cfg->file_count > 1;
+		       cfg->seq_add != 0 || cfg->zone_size != 0 || cfg->file_count > 1 ||
+		       cfg->flow_weight != 0;
 	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
 	w->fill_rng = zh_bench_rand_seed(cfg->seed + cfg->iodepth);
 	w->slow_issue = w->slow_base;
@@ -824,6 +825,29 @@ static int think_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 }
 
 /*
+ * fio's flow (3.33): a job whose share of its flow's I/Os is past its share of the weights,
+ * done / issued > weight / total, waits flow_sleep on the parked list (0: until the reactor's
+ * next turn, as fio spins) and tries again; otherwise the I/O counts and goes out. Relaxed:
+ * a count a little off only moves when a job waits, as in fio.
+ */
+static int flow_issue(struct zh_reactor *r, struct zh_bench_slot *s)
+{
+	struct zh_bench_worker *w = s->w;
+	uint64_t issued = atomic_load_explicit(w->cfg.flow_issued, memory_order_relaxed);
+
+	if ((unsigned __int128)w->flow_done * *w->cfg.flow_total_weight >
+	    (unsigned __int128)w->cfg.flow_weight * issued) {
+		/* At least a nanosecond on: rate_release() must not take it back at once. */
+		park(w, s, zh_reactor_now_ns(r) + w->cfg.flow_sleep_ns + 1);
+		rate_arm(r, w);
+		return 0;
+	}
+	atomic_fetch_add_explicit(w->cfg.flow_issued, 1, memory_order_relaxed);
+	w->flow_done++;
+	return slot_issue_dir(r, s);
+}
+
+/*
  * A parked or gated slot had its turn, and issuing it gave \p rc (-ECANCELED: the job issues
  * no more). Unless it went out, it retires here, not by slot_retire(): the caller decides
  * when the job ends.
@@ -942,6 +966,8 @@ static SLOW_PATH int slot_issue_slow(struct zh_reactor *r, struct zh_bench_slot 
 		return 0;
 	if (w->cfg.think_ns != 0)
 		return think_issue(r, s);
+	if (w->cfg.flow_weight != 0)
+		return flow_issue(r, s);
 	return slot_issue_dir(r, s);
 }
 
@@ -1384,9 +1410,10 @@ static void rate_release(struct zh_reactor *r, struct zh_bench_worker *w)
 			struct zh_bench_slot *s = rate_unpark(w, d);
 
 			unparked(r, s,
-				 !worker_may_issue(w)	? -ECANCELED
-				 : w->cfg.think_ns != 0 ? think_issue(r, s)
-							: slot_issue_dir(r, s));
+				 !worker_may_issue(w)	   ? -ECANCELED
+				 : w->cfg.think_ns != 0	   ? think_issue(r, s)
+				 : w->cfg.flow_weight != 0 ? flow_issue(r, s)
+							   : slot_issue_dir(r, s));
 		}
 	}
 	rate_arm(r, w);

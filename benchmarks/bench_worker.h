@@ -121,7 +121,17 @@ struct zh_bench_worker_cfg {
 	 */
 	uint64_t rate_bps[ZH_BENCH_DIRS];
 	uint64_t rate_iops[ZH_BENCH_DIRS];
-	bool rate_poisson;	   /* rate_process=poisson: exponential gaps with the rates' mean */
+	bool rate_poisson; /* rate_process=poisson: exponential gaps with the rates' mean */
+	/*
+	 * fio's flow: the I/Os of the group's jobs of one flow_id (*flow_issued, shared across
+	 * cores, from 1 as in fio) against the sum of their clones' weights; a slot of a job
+	 * whose share of them is past flow_weight / *flow_total_weight waits flow_sleep_ns on
+	 * the parked list. flow_weight 0: none.
+	 */
+	uint32_t flow_weight;
+	uint64_t flow_sleep_ns;
+	_Atomic uint64_t *flow_issued;
+	const uint64_t *flow_total_weight;
 	struct zh_bench_data data; /* what the write buffers hold */
 	/* thinktime: every think_blocks blocks, drain, then wait think_ns (0: off). */
 	uint64_t think_ns;
@@ -252,6 +262,7 @@ struct zh_bench_worker {
 	 * verify_backlog: a ring of the blocks whose writes landed and are not checked yet
 	 * (verify_backlog + iodepth entries), and how many reads of them are still due.
 	 */
+	uint64_t flow_done; /* fio's flow: this job's I/Os counted in *cfg.flow_issued */
 	uint64_t *backlog;
 	uint32_t backlog_head, backlog_len, backlog_due;
 	uint8_t *dump_expected; /* verify_dump: a block's worth to rebuild what it should hold */
