@@ -697,18 +697,25 @@ static int opt_startdelay(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
-/* fio's thinktime: a time, in microseconds when it has no unit. */
-static int opt_thinktime(struct zh_bench_job *job, const struct opt_ctx *ctx)
+/*
+ * A time in microseconds when it has no unit, as fio takes thinktime, flow_sleep and the
+ * latency options.
+ */
+static int us_value(const struct opt_ctx *ctx, uint64_t *ns)
 {
 	const char *why;
 	int rc = need_value(ctx);
 
 	if (rc != 0)
 		return rc;
-	if (parse_time_in(ctx->value, "us", "expected a time like 100, 50us or 2ms", &job->think_ns,
-			  &why) != 0)
+	if (parse_time_in(ctx->value, "us", "expected a time like 500, 2ms or 1s", ns, &why) != 0)
 		return bad_value(ctx, why);
 	return 0;
+}
+
+static int opt_thinktime(struct zh_bench_job *job, const struct opt_ctx *ctx)
+{
+	return us_value(ctx, &job->think_ns);
 }
 
 /* fio's flow: a weight up to 1000; a negative one (fio's older convention) counts by its size. */
@@ -729,46 +736,24 @@ static int opt_flow(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	return 0;
 }
 
-/* flow_sleep: microseconds without a unit, as in fio. */
 static int opt_flow_sleep(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	const char *why;
-	int rc = need_value(ctx);
-
-	if (rc != 0)
-		return rc;
-	if (parse_time_in(ctx->value, "us", "expected a time like 100, 50us or 2ms",
-			  &job->flow_sleep_ns, &why) != 0)
-		return bad_value(ctx, why);
-	return 0;
-}
-
-/* A latency option's time: microseconds without a unit, as in fio. */
-static int latency_value(const struct opt_ctx *ctx, uint64_t *ns)
-{
-	const char *why;
-	int rc = need_value(ctx);
-
-	if (rc != 0)
-		return rc;
-	if (parse_time_in(ctx->value, "us", "expected a time like 500, 2ms or 1s", ns, &why) != 0)
-		return bad_value(ctx, why);
-	return 0;
+	return us_value(ctx, &job->flow_sleep_ns);
 }
 
 static int opt_latency_target(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	return latency_value(ctx, &job->lat_target_ns);
+	return us_value(ctx, &job->lat_target_ns);
 }
 
 static int opt_latency_window(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	return latency_value(ctx, &job->lat_window_ns);
+	return us_value(ctx, &job->lat_window_ns);
 }
 
 static int opt_max_latency(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	return latency_value(ctx, &job->max_lat_ns);
+	return us_value(ctx, &job->max_lat_ns);
 }
 
 /* ss=METRIC:LIMIT[%], METRIC one of iops, bw, iops_slope, bw_slope (fio's). */
