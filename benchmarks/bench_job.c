@@ -2350,6 +2350,15 @@ static int job_check_files(const struct zh_bench_job *job, char *err, size_t err
 	return 0;
 }
 
+unsigned zh_bench_jobs_new_groups(const struct zh_bench_job *jobs, unsigned j)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 1; k <= j; k++)
+		n += jobs[k].new_group;
+	return n;
+}
+
 uint32_t zh_bench_job_sample_ms(const struct zh_bench_job *job)
 {
 	return job->bw_avg_ms != 0     ? job->bw_avg_ms
@@ -2925,19 +2934,19 @@ static int parse_lines(struct file_parser *fp, const char *text, size_t len)
 }
 
 /*
- * new_group: fio starts a reporting group there, also among jobs that run together; here a
- * group is the jobs between two stonewalls, which fio's stonewall starts a group for as well.
+ * new_group: fio starts a reporting group there, also among jobs that run together. Object
+ * jobs (rw=put/get) report as one group between two stonewalls.
  */
 static int job_check_new_group(const struct zh_bench_jobfile *jf, uint32_t i, char *err,
 			       size_t err_len)
 {
 	const struct zh_bench_job *job = &jf->jobs[i];
 
-	if (!job->new_group || job->stonewall || i == 0)
+	if (!job->new_group || job->stonewall || i == 0 || !zh_bench_rw_is_object(job->rw))
 		return 0;
 	set_err(err, err_len,
-		"job '%s': 'new_group' without 'stonewall': jobs that run together report in "
-		"one group here",
+		"job '%s': 'new_group' without 'stonewall' is for block jobs: object jobs that "
+		"run together report in one group",
 		job->name);
 	return -EINVAL;
 }

@@ -340,8 +340,8 @@ struct zh_bench_job {
 	bool norandommap;
 	/*
 	 * threads: fio's tiobench profile option (its thread count), which does nothing in fio
-	 * without profile=tiobench either: recorded only. new_group: a reporting group of its
-	 * own, taken where the job also has a stonewall (one anyway); refused elsewhere.
+	 * without profile=tiobench either: recorded only. new_group: the job starts a reporting
+	 * group of its own, even among jobs that run together (block jobs).
 	 */
 	uint32_t threads;
 	bool new_group;
@@ -462,6 +462,11 @@ uint32_t zh_bench_job_bs_max(const struct zh_bench_job *job);
 
 /** The bandwidth and IOPS sampling window in ms: bwavgtime or iopsavgtime, else fio's 500. */
 uint32_t zh_bench_job_sample_ms(const struct zh_bench_job *job);
+/**
+ * Reporting groups that start among jobs[1..j] of one run group (between two stonewalls):
+ * one per new_group. jobs[j] reports in the run group's first id plus this.
+ */
+unsigned zh_bench_jobs_new_groups(const struct zh_bench_job *jobs, unsigned j);
 
 /** zonemode=strided: the zone's length, zonerange or, as in fio, zonesize without one. */
 uint64_t zh_bench_job_zone_range(const struct zh_bench_job *job);

@@ -714,6 +714,8 @@ static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job
 		return rc;
 	job_io_limit(job, &pw->cfg);
 	pw->job = job;
+	pw->groupid =
+	    plan->groupid + zh_bench_jobs_new_groups(plan->jobs, (unsigned)(job - plan->jobs));
 	pw->clone = c;
 	plan->worker_count++;
 	return 0;
@@ -890,6 +892,7 @@ int zh_bench_plan_build(struct zh_bench_plan *plan, unsigned groupid,
 
 	memset(plan, 0, sizeof(*plan));
 	plan->groupid = groupid;
+	plan->jobs = jobs;
 	rc = zh_numa_topo_create(&topo);
 	if (rc < 0)
 		return fail(err, err_len, rc, "cannot read the CPU topology: %s", strerror(-rc));

@@ -26,6 +26,8 @@ struct zh_bench_plan_dev {
 
 struct zh_bench_plan_worker {
 	const struct zh_bench_job *job;
+	/* The reporting group: the plan's groupid, plus one for each new_group before it. */
+	unsigned groupid;
 	unsigned clone;
 	unsigned reactor;
 	struct zh_bench_worker_cfg cfg;
@@ -33,6 +35,7 @@ struct zh_bench_plan_worker {
 
 struct zh_bench_plan {
 	unsigned groupid;
+	const struct zh_bench_job *jobs; /* the group's jobs: workers[].job point into them */
 	struct zh_bench_plan_dev devs[ZH_BENCH_DEVS_MAX];
 	unsigned dev_count;
 	struct zh_bench_plan_worker workers[ZH_BENCH_WORKERS_MAX];

@@ -43,7 +43,8 @@ struct bench_group {
 	struct zh_engine *engine;
 	struct rusage usage_start;
 	uint64_t start_ns;
-	bool merged; /* a job has group_reporting: the group is one result */
+	bool merged; /* a job has group_reporting: each reporting group is one result */
+	unsigned unit[ZH_BENCH_WORKERS_MAX]; /* the result each worker counts in */
 	struct ss_unit ss[ZH_BENCH_WORKERS_MAX];
 	uint64_t ss_prev[ZH_BENCH_WORKERS_MAX][2];
 };
@@ -230,7 +231,23 @@ static void result_add_reactor(struct zh_bench_result *res, const struct bench_g
 /* The unit (result) worker \p i counts in. */
 static unsigned ss_unit_of(const struct bench_group *g, unsigned i)
 {
-	return g->merged ? 0 : i;
+	return g->unit[i];
+}
+
+/*
+ * One result per clone, or with group_reporting one per reporting group (the run group's,
+ * and one more at each new_group), as in fio.
+ */
+static void group_units(struct bench_group *g)
+{
+	const struct zh_bench_plan_worker *pw = g->plan.workers;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		bool joins = g->merged && i > 0 && pw[i].groupid == pw[i - 1].groupid;
+
+		g->unit[i] = joins ? n - 1 : n++;
+	}
 }
 
 /* Before the group starts: a judge for each result whose job asks for steady state. */
@@ -320,8 +337,9 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
 		const struct zh_bench_worker *w = &g->workers[i];
 
-		if (!g->merged || n == 0) {
-			zh_bench_result_init(&out[n++], g->plan.workers[i].job, g->plan.groupid);
+		if (i == 0 || g->unit[i] != g->unit[i - 1]) {
+			zh_bench_result_init(&out[n++], g->plan.workers[i].job,
+					     g->plan.workers[i].groupid);
 			if (!snapshot)
 				ss_result(&out[n - 1], &g->ss[n - 1]);
 			first = i;
@@ -614,6 +632,8 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	g->merged = false;
 	for (unsigned i = 0; i < count; i++)
 		g->merged |= jobs[i].group_reporting;
+	if (rc == 0)
+		group_units(g);
 	if (rc == 0 && ss_start(g) < 0) {
 		zh_bench_plan_close(&g->plan);
 		snprintf(err, sizeof(err), "no memory for the steady-state windows");
@@ -675,13 +695,14 @@ static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 	size_t n_all = 0;
 	int rc = g != NULL && res != NULL && all != NULL ? 0 : -ENOMEM;
 
-	for (unsigned first = 0, groupid = 0; rc == 0 && first < jf->job_count; groupid++) {
+	for (unsigned first = 0, groupid = 0; rc == 0 && first < jf->job_count;) {
 		unsigned end = first + 1;
 		size_t n = 0;
 
 		while (end < jf->job_count && !jf->jobs[end].stonewall)
 			end++;
 		rc = group_run(g, &jf->jobs[first], end - first, groupid, o, res, &n);
+		groupid += 1 + zh_bench_jobs_new_groups(&jf->jobs[first], end - first - 1);
 		for (size_t i = 0; i < n && n_all < ZH_BENCH_WORKERS_MAX; i++) {
 			/* fio names each write that met a full device as it happens; one line here.
 			 */

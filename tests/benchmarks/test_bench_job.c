@@ -345,46 +345,17 @@ Test(bench_job, steadystate_example)
 	cr_assert_eq(jf.jobs[1].ss.seconds, 10);
 }
 
-/* new_group splits reports only where a stonewall splits the run. */
-Test(bench_job, new_group_needs_a_stonewall)
+/* new_group: a reporting group among jobs that run together (block jobs: object jobs not). */
+Test(bench_job, new_group_splits_reports_of_block_jobs)
 {
-	cr_assert_eq(parse_str("[a]\nnew_group\n[b]\nnew_group\nstonewall\n"), 0, "%s", err);
-	cr_assert_eq(parse_str("[a]\n[b]\nnew_group\n"), -EINVAL);
-	ASSERT_ERR_HAS("'new_group' without 'stonewall'");
-	ASSERT_ERR_HAS("t.fio:2:");
-}
-
-/* fio's examples/butterfly.fio: flow weights of opposite signs, a backwards reader. */
-Test(bench_job, butterfly_example)
-{
-	cr_assert_eq(parse_fixture("butterfly.fio"), 0, "%s", err);
-	cr_assert_eq(jf.job_count, 2);
-	cr_assert_eq(jf.jobs[0].flow, 2);
-	cr_assert_eq(jf.jobs[1].flow, -2);
-	cr_assert_eq(jf.jobs[1].seq_add, -8192);
-}
-
-/* flow: fio's weight (up to 1000 either way), flow_sleep in microseconds, flow_id any. */
-Test(bench_job, flow_options)
-{
-	zh_bench_job_defaults(&job);
-	cr_assert_eq(set("name", "f"), 0, "%s", err);
-	cr_assert_eq(set("flow", "1000"), 0, "%s", err);
-	cr_assert_eq(set("flow", "-1000"), 0, "%s", err);
-	cr_assert_eq(set("flow", "1001"), -EINVAL);
-	ASSERT_ERR_HAS("from -1000 to 1000");
-	cr_assert_eq(job.flow, -1000, "a refused value changes nothing");
-	cr_assert_eq(set("flow", "2x"), -EINVAL);
-	cr_assert_eq(set("flow_sleep", "100"), 0, "%s", err);
-	cr_assert_eq(job.flow_sleep_ns, 100000, "microseconds without a unit");
-	cr_assert_eq(set("flow_sleep", "2ms"), 0, "%s", err);
-	cr_assert_eq(job.flow_sleep_ns, 2000000);
-	cr_assert_eq(set("flow_id", "7"), 0, "%s", err);
-	cr_assert_eq(set("flow_watermark", "1024"), 0, "%s", err);
-	cr_assert_eq(zh_bench_job_finish(&job, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(set("rate_iops", "100"), 0, "%s", err);
-	cr_assert_eq(zh_bench_job_finish(&job, err, sizeof(err)), -EINVAL);
-	ASSERT_ERR_HAS("'flow' is for block jobs without 'rate'");
+	cr_assert_eq(parse_str("[a]\nnew_group\n[b]\nnew_group\n[c]\nnew_group\nstonewall\n"), 0,
+		     "%s", err);
+	cr_assert_eq(zh_bench_jobs_new_groups(jf.jobs, 0), 0, "the first job's is its run group's");
+	cr_assert_eq(zh_bench_jobs_new_groups(jf.jobs, 1), 1);
+	cr_assert_eq(zh_bench_jobs_new_groups(jf.jobs, 2), 2);
+	cr_assert_eq(parse_str("[a]\nrw=put\n[b]\nrw=put\nnew_group\n"), -EINVAL);
+	ASSERT_ERR_HAS("'new_group' without 'stonewall' is for block jobs");
+	ASSERT_ERR_HAS("t.fio:3:");
 }
 
 /* fio's examples/latency-profile.fio: latency_target in microseconds, lfsr offsets. */

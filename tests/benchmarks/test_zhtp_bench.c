@@ -1586,6 +1586,35 @@ Test(bench_zhtp, character_devices_take_their_size_from_the_job)
 	free(text);
 }
 
+/*
+ * new_group starts a reporting group among jobs that run together, and group_reporting then
+ * merges each group apart; the next stonewall's group follows on: ids 0, 1, 2, 3 as fio
+ * gives them for the same file.
+ */
+Test(bench_zhtp, new_group_reports_apart)
+{
+	char path[700];
+	cJSON *root;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/groups.fio", scratch);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs("[global]\nfilename=/dev/zero\nsize=64m\nrw=randread\nnumber_ios=100\n"
+	      "group_reporting\n[a]\nnumjobs=2\n[b]\nnew_group\nnumjobs=2\n[c]\nstonewall\n"
+	      "[d]\nnew_group\n",
+	      f);
+	fclose(f);
+	root = run_json("groups.fio");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "jobs")), 4);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_eq(top(job_at(root, i), "groupid"), i);
+		cr_assert_eq(num(job_at(root, i), "read", "total_ios"), i < 2 ? 200 : 100,
+			     "group %d merges its own clones only", i);
+	}
+	cJSON_Delete(root);
+}
+
 /* A private 8 MiB tmpfs for this test's process and what it runs, or a skip. */
 static void small_fs(char *dir, size_t cap)
 {
