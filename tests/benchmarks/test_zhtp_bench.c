@@ -79,6 +79,15 @@ static char *slurp(const char *path)
 	return buf;
 }
 
+/* The last run's standard error holds \p want. */
+static void assert_stderr_has(const char *want)
+{
+	char *text = slurp(err_path);
+
+	cr_assert_not_null(strstr(text, want), "stderr lacks '%s': %s", want, text);
+	free(text);
+}
+
 static cJSON *run_json(const char *args)
 {
 	char full[2048];
@@ -357,7 +366,7 @@ Test(bench_zhtp, verify_backlog_stops_torn_writes_early_and_dumps_them)
 {
 	const char *args = "--name=t --filename=torn.img --size=4m --rw=write --bs=8k --iodepth=4 "
 			   "--verify=crc32c --direct=1 --fault_torn_ppm=1000000 --verify_fatal=1";
-	char more[512], path[700], *received, *expected, *text;
+	char more[512], path[700], *received, *expected;
 	const cJSON *job;
 	cJSON *root;
 	FILE *f;
@@ -390,11 +399,8 @@ Test(bench_zhtp, verify_backlog_stops_torn_writes_early_and_dumps_them)
 	cr_assert_eq(memcmp(received, expected, 4096), 0, "the half that was written");
 	cr_assert_neq(memcmp(received + 4096, expected + 4096, 4096), 0, "the half that was not");
 	free(received);
-	text = slurp(err_path);
-	cr_assert_not_null(strstr(text, "received data in torn.img.0.received, expected in "
-					"torn.img.0.expected"),
-			   "%s", text);
-	free(text);
+	assert_stderr_has("received data in torn.img.0.received, expected in "
+			  "torn.img.0.expected");
 }
 
 /*
@@ -408,7 +414,7 @@ Test(bench_zhtp, verifying_clones_share_a_file_on_stripes_apart)
 	const char *args = "--name=s --filename=stripes.img --size=16m --bs=16k --direct=1 "
 			   "--rw=write:112k --verify=crc32c --verify_backlog=1 --offset=120k "
 			   "--io_size=1200k --loops=2 --numjobs=4 --group_reporting";
-	char more[700], *text;
+	char more[700];
 	cJSON *root;
 
 	snprintf(more, sizeof(more), "%s --offset_increment=1056k", args);
@@ -419,9 +425,7 @@ Test(bench_zhtp, verifying_clones_share_a_file_on_stripes_apart)
 	cJSON_Delete(root);
 	snprintf(more, sizeof(more), "%s --offset_increment=1240k", args);
 	cr_assert_neq(run_bench(more), 0);
-	text = slurp(err_path);
-	cr_assert_not_null(strstr(text, "also writes in the same group"), "%s", text);
-	free(text);
+	assert_stderr_has("also writes in the same group");
 }
 
 /*
@@ -687,17 +691,13 @@ Test(bench_zhtp, verify_is_summarised_in_the_human_output)
  */
 Test(bench_zhtp, verifying_writers_sharing_blocks_are_refused)
 {
-	char *err;
 	cJSON *root;
 
 	cr_assert_neq(run_bench("--name=v --filename=one.img --numjobs=2 --size=1m --rw=randwrite "
 				"--verify=crc32c --direct=1"),
 		      0);
-	err = slurp(err_path);
-	cr_assert_not_null(strstr(err, "job 'v' (clone 0) verifies blocks that job 'v' (clone 1) "
-				       "also writes"),
-			   "%s", err);
-	free(err);
+	assert_stderr_has("job 'v' (clone 0) verifies blocks that job 'v' (clone 1) "
+			  "also writes");
 	root = run_json("--name=v --directory=. --numjobs=2 --size=1m --rw=randwrite --iodepth=4 "
 			"--verify=crc32c --direct=1");
 	cr_assert_eq(num(job_at(root, 0), "zhtp_verify", "bad"), 0);
@@ -708,14 +708,11 @@ Test(bench_zhtp, verifying_writers_sharing_blocks_are_refused)
 /* A writer needs free blocks to pick from: fewer than 4 per slot is refused before running. */
 Test(bench_zhtp, verify_with_too_few_blocks_per_slot_is_refused)
 {
-	char *err;
 
 	cr_assert_neq(run_bench("--name=v --filename=dev.img --size=64k --rw=randwrite --bs=4k "
 				"--iodepth=8 --verify=crc32c --direct=1"),
 		      0);
-	err = slurp(err_path);
-	cr_assert_not_null(strstr(err, "verify needs at least 4 blocks per iodepth"), "%s", err);
-	free(err);
+	assert_stderr_has("verify needs at least 4 blocks per iodepth");
 }
 
 /* The durable-writes fixture as a job file runs end to end: flushes counted, the log verified. */
@@ -1506,7 +1503,6 @@ Test(bench_zhtp, fill_device_grows_the_file_and_a_short_write_ends_the_job)
 	char more[512], path[700];
 	struct stat st;
 	cJSON *root;
-	char *text;
 
 	root = run_json(args);
 	cr_assert_eq(num(job_at(root, 0), "write", "io_bytes"), 1 << 20);
@@ -1520,11 +1516,8 @@ Test(bench_zhtp, fill_device_grows_the_file_and_a_short_write_ends_the_job)
 	cr_assert_eq(top(job_at(root, 0), "error"), 0);
 	cr_assert_eq(num(job_at(root, 0), "write", "io_bytes"), 0, "every write fell short");
 	cJSON_Delete(root);
-	text = slurp(err_path);
-	cr_assert_not_null(strstr(text, "job 'f': no space left on device at offset 0; the job "
-					"ends there (fill_device)"),
-			   "%s", text);
-	free(text);
+	assert_stderr_has("job 'f': no space left on device at offset 0; the job "
+			  "ends there (fill_device)");
 }
 
 /*
@@ -1563,7 +1556,6 @@ Test(bench_zhtp, flow_shares_ios_by_weight)
 Test(bench_zhtp, character_devices_take_their_size_from_the_job)
 {
 	cJSON *root;
-	char *text;
 
 	root = run_json("--name=z --filename=/dev/zero --rw=randread --bs=4k --size=128m "
 			"--number_ios=4096 --iodepth=8");
@@ -1574,16 +1566,10 @@ Test(bench_zhtp, character_devices_take_their_size_from_the_job)
 	cr_assert_eq(num(job_at(root, 0), "write", "io_bytes"), 64 << 20);
 	cJSON_Delete(root);
 	cr_assert_neq(run_bench("--name=n --filename=/dev/null --rw=write --bs=128k"), 0);
-	text = slurp(err_path);
-	cr_assert_not_null(strstr(text, "/dev/null has no size of its own: give 'size'"), "%s",
-			   text);
-	free(text);
+	assert_stderr_has("/dev/null has no size of its own: give 'size'");
 	cr_assert_neq(run_bench("--name=n --filename=/dev/null --rw=write --size=1m --direct=1"),
 		      0);
-	text = slurp(err_path);
-	cr_assert_not_null(strstr(text, "/dev/null: cannot open with O_DIRECT: Invalid argument"),
-			   "%s", text);
-	free(text);
+	assert_stderr_has("/dev/null: cannot open with O_DIRECT: Invalid argument");
 }
 
 /*
@@ -1695,11 +1681,8 @@ Test(bench_zhtp, fill_device_fills_a_filesystem)
 	cJSON_Delete(root);
 	cr_assert_neq(run_bench("--name=w --filename=fs/more --rw=write --bs=64k --fill_device=1"),
 		      0);
-	text = slurp(err_path);
-	cr_assert_not_null(strstr(text, "fs/more: its filesystem has room for 0 bytes, less than "
-					"one block (fill_device)"),
-			   "%s", text);
-	free(text);
+	assert_stderr_has("fs/more: its filesystem has room for 0 bytes, less than "
+			  "one block (fill_device)");
 	cr_assert_eq(umount(fs), 0);
 }
 
@@ -2235,13 +2218,9 @@ Test(bench_zhtp, bad_job_file_fails_with_line_and_touches_nothing)
 
 Test(bench_zhtp, misaligned_direct_io_is_refused_before_running)
 {
-	char *err;
 
 	cr_assert_neq(run_bench("--name=m --filename=dev.img --size=1m --bs=512 --direct=1"), 0);
-	err = slurp(err_path);
-	cr_assert_not_null(strstr(err, "multiples of the device's 4096-byte block with direct=1"),
-			   "%s", err);
-	free(err);
+	assert_stderr_has("multiples of the device's 4096-byte block with direct=1");
 }
 
 /*
@@ -2319,7 +2298,5 @@ Test(bench_zhtp, object_jobs_put_and_get_at_the_zstd_level_asked)
 	cr_assert_neq(run_bench("--directory=store --rw=put --bs=1m --size=2m --name=a "
 				"--zstd_level=1 --name=b --zstd_level=3"),
 		      0);
-	text = slurp(err_path);
-	cr_assert_not_null(strstr(text, "give them one zstd_level and one key_file"), "%s", text);
-	free(text);
+	assert_stderr_has("give them one zstd_level and one key_file");
 }
