@@ -32,11 +32,22 @@ suite_pids() {
 	done
 }
 
+# One line for a process from /proc (procps may be missing on a fresh machine): pid, parent,
+# state, what it waits in, command line.
+describe() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	set -- "$1" $stat
+	printf '%s ppid=%s state=%s wchan=%s: %s\n' "$1" "$3" "$2" \
+		"$(cat "/proc/$1/wchan" 2>/dev/null)" "$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)"
+}
+
 report() {
 	local pid
 	echo "bounded.sh: '$*' still running after $limit s; its processes:"
 	for pid in $(suite_pids); do
-		ps -o pid=,ppid=,stat=,wchan:32=,etime=,args= -p "$pid"
+		describe "$pid"
 	done
 	for pid in $(suite_pids); do
 		echo "--- process $pid: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
@@ -83,7 +94,7 @@ run_once() {
 	if [ -n "$left" ]; then
 		echo "bounded.sh: '$*' exited $rc but left processes running:"
 		for pid in $left; do
-			ps -o pid=,ppid=,stat=,wchan:32=,args= -p "$pid"
+			describe "$pid"
 		done
 		kill -KILL $left 2>/dev/null
 		return 125
