@@ -16,6 +16,7 @@
 
 #include "crash_child.h"
 #include "store_crash_load.h"
+#include "store_testing.h"
 
 static void ack_send(uint32_t kind, uint32_t n, const uint8_t *hash)
 {
@@ -40,7 +41,7 @@ int main(int argc, char **argv)
 	}
 	round = (uint32_t)strtoul(argv[2], NULL, 10);
 	buf = malloc(4 << 20);
-	zsc_store_opts(&o, argv[1]);
+	zt_store_opts(&o, argv[1]);
 	if (buf == NULL || zh_store_open(&o, &s) != 0)
 		_exit(2);
 	for (uint32_t n = 0; n < ZSC_OPS_MAX; n++) {

@@ -4,14 +4,6 @@
 
 #define MIB (1u << 20)
 
-void zsc_store_opts(struct zh_store_opts *o, const char *dir)
-{
-	zh_store_opts_default(o);
-	o->dir = dir;
-	o->dev_bytes = 64ull << 20;
-	o->chunk_slots = 8;
-}
-
 size_t zsc_object_len(uint32_t n)
 {
 	switch (n % 4) {

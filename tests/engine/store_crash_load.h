@@ -2,7 +2,7 @@
 /*
  * store_crash_load: what the store's kill -9 test runs and checks, shared by its child (which
  * puts and deletes until it is killed) and the suite (which checks what the child
- * acknowledged): the store's options, the objects, and the acknowledgements.
+ * acknowledged): the objects and the acknowledgements. Both open zt_store_opts()'s store.
  */
 #ifndef ZH_TEST_STORE_CRASH_LOAD_H
 #define ZH_TEST_STORE_CRASH_LOAD_H
@@ -23,8 +23,6 @@ struct zsc_ack {
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 };
 
-/** The store both sides open in \p dir: 64 MiB file devices, 8 chunk slots. */
-void zsc_store_opts(struct zh_store_opts *o, const char *dir);
 /** Object \p n's length: inline, just over the inline limit, or several chunks. */
 size_t zsc_object_len(uint32_t n);
 /** Object \p n of round \p round: len bytes, half compressible, half not. */

@@ -29,14 +29,6 @@ void zt_scratch_dir(char *dir, size_t cap, const char *name)
 	zt_rm_rf(dir);
 }
 
-void zt_store_opts(struct zh_store_opts *o, const char *dir)
-{
-	zh_store_opts_default(o);
-	o->dir = dir;
-	o->dev_bytes = 64ull << 20;
-	o->chunk_slots = 8;
-}
-
 struct zh_store *zt_open(const struct zh_store_opts *o)
 {
 	struct zh_store *s;

@@ -19,8 +19,17 @@
 /** "<scratch>/<name>-<pid>" into \p dir, removed if it was there. */
 void zt_scratch_dir(char *dir, size_t cap, const char *name);
 void zt_rm_rf(const char *path);
-/** The suites' store: defaults in \p dir, 64 MiB file devices, 8 chunk slots. */
-void zt_store_opts(struct zh_store_opts *o, const char *dir);
+/**
+ * The suites' store: defaults in \p dir, 64 MiB file devices, 8 chunk slots. Inline, so that
+ * the kill -9 test's child (store_crash_child), which links no Criterion, opens the same one.
+ */
+static inline void zt_store_opts(struct zh_store_opts *o, const char *dir)
+{
+	zh_store_opts_default(o);
+	o->dir = dir;
+	o->dev_bytes = 64ull << 20;
+	o->chunk_slots = 8;
+}
 /** Open a store with \p o (asserted to work). */
 struct zh_store *zt_open(const struct zh_store_opts *o);
 /** Format a store with \p o, then open it. */

@@ -122,7 +122,7 @@ Test(engine_store_crash, acknowledged_puts_and_deletes_survive_kill_9, .timeout 
 	snprintf(dir, sizeof(dir), "%s/store-crash-%d", ZH_TEST_SCRATCH_DIR, getpid());
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
-	zsc_store_opts(&o, dir);
+	zt_store_opts(&o, dir);
 	cr_assert_eq(zh_store_format(&o), 0);
 	srand((unsigned)time(NULL));
 	for (uint32_t r = 0; r < rounds; r++) {
