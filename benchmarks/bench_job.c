@@ -163,6 +163,16 @@ static int parse_uint_prefix(const char *s, uint64_t *out, const char **end, con
 	return 0;
 }
 
+/* A decimal integer from \p lo to \p hi, the whole of \p s. */
+static int parse_long_in(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	return errno != 0 || end == s || *end != '\0' || *out < lo || *out > hi ? -EINVAL : 0;
+}
+
 static int parse_u64(const char *s, uint64_t *out, const char **why)
 {
 	const char *end;
@@ -721,16 +731,12 @@ static int opt_thinktime(struct zh_bench_job *job, const struct opt_ctx *ctx)
 /* fio's flow: a weight up to 1000; a negative one (fio's older convention) counts by its size. */
 static int opt_flow(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
-	char *end;
 	long v;
 	int rc = need_value(ctx);
 
 	if (rc != 0)
 		return rc;
-	errno = 0;
-	v = strtol(ctx->value, &end, 10);
-	if (errno != 0 || end == ctx->value || *end != '\0' || v < -ZH_BENCH_FLOW_MAX ||
-	    v > ZH_BENCH_FLOW_MAX)
+	if (parse_long_in(ctx->value, -ZH_BENCH_FLOW_MAX, ZH_BENCH_FLOW_MAX, &v) != 0)
 		return bad_value(ctx, "expected an integer from -1000 to 1000");
 	job->flow = (int32_t)v;
 	return 0;
@@ -1410,7 +1416,6 @@ static int opt_compress_chunk(struct zh_bench_job *job, const struct opt_ctx *ct
 static int opt_zstd_level(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
 	int rc = need_value(ctx);
-	char *end;
 	long level;
 
 	if (rc != 0)
@@ -1419,9 +1424,7 @@ static int opt_zstd_level(struct zh_bench_job *job, const struct opt_ctx *ctx)
 		job->zstd_level = ZH_BENCH_ZSTD_AUTO;
 		return 0;
 	}
-	errno = 0;
-	level = strtol(ctx->value, &end, 10);
-	if (errno != 0 || end == ctx->value || *end != '\0' || level < 0 || level > 19)
+	if (parse_long_in(ctx->value, 0, 19, &level) != 0)
 		return bad_value(ctx, "expected auto or a level from 0 (no compression) to 19");
 	job->zstd_level = (int)level;
 	return 0;
@@ -2248,11 +2251,6 @@ uint32_t zh_bench_job_file_count(const struct zh_bench_job *job)
 }
 
 /*
- * Several files per clone: the names must be there, and the I/O places one block size over
- * them (a block from each in turn, or one file after the other), so what needs one file's
- * blocks or its own ordering is refused with them.
- */
-/*
  * verify_backlog: checks a verifying writer's blocks as it goes, a whole backlog each time. A
  * rate or a think releases parked writes past the backlog's reads, so they are not taken.
  */
@@ -2316,6 +2314,11 @@ static int job_check_fill(const struct zh_bench_job *job, char *err, size_t err_
 	return 0;
 }
 
+/*
+ * Several files per clone: the names must be there, and the I/O places one block size over
+ * them (a block from each in turn, or one file after the other), so what needs one file's
+ * blocks or its own ordering is refused with them.
+ */
 static int job_check_files(const struct zh_bench_job *job, char *err, size_t err_len)
 {
 	uint32_t n = zh_bench_job_file_count(job);
@@ -2477,7 +2480,6 @@ static int job_check_bs(const struct zh_bench_job *job, char *err, size_t err_le
 			zh_bench_verify_min_block(job->verify_kind));
 		return -EINVAL;
 	}
-
 	if (job->lfsr && (!zh_bench_rw_is_random(job->rw) || one == 0 ||
 			  (job->blockalign[0] | job->blockalign[1]) != 0 ||
 			  job->dist.kind != ZH_BENCH_DIST_RANDOM || job->random_pct[0] < 100 ||

@@ -206,10 +206,10 @@ struct zh_bench_job {
 	bool do_verify;
 	bool verify_fatal;
 	/*
-	 * verify_backlog: a verifying writer stops every this many blocks written, once those
-	 * in flight land, reads them back and checks them, then goes on (0: only at the end).
-	 * verify_backlog_batch, fio's count of them each check takes, may only be 0 or the
-	 * same: every check takes them all.
+	 * verify_backlog: once this many of a verifying writer's writes have landed, its next
+	 * this many requests read them back and check them while the writes in flight land,
+	 * then the writes go on (0: check only at the end). verify_backlog_batch, fio's count
+	 * of them each check takes, may only be 0 or the same: every check takes them all.
 	 */
 	uint32_t verify_backlog;
 	uint32_t verify_backlog_batch;

@@ -714,8 +714,6 @@ static int plan_clone(struct zh_bench_plan *plan, const struct zh_bench_job *job
 		return rc;
 	job_io_limit(job, &pw->cfg);
 	pw->job = job;
-	pw->groupid =
-	    plan->groupid + zh_bench_jobs_new_groups(plan->jobs, (unsigned)(job - plan->jobs));
 	pw->clone = c;
 	plan->worker_count++;
 	return 0;
@@ -733,6 +731,7 @@ static int plan_workers(struct zh_bench_plan *plan, const struct zh_bench_job *j
 
 	for (unsigned j = 0; j < count; j++) {
 		const struct zh_bench_job *job = &jobs[j];
+		unsigned groupid = plan->groupid + zh_bench_jobs_new_groups(jobs, j);
 		struct zh_numa_cpuset set;
 		int rc = job_cpus(job, topo, allowed, &set, err, err_len);
 
@@ -740,12 +739,14 @@ static int plan_workers(struct zh_bench_plan *plan, const struct zh_bench_job *j
 			return rc;
 		for (unsigned c = 0; c < job->numjobs; c++) {
 			unsigned pick = job->cpus_allowed[0] != '\0' ? c : next_free++;
+			struct zh_bench_plan_worker *pw;
 
 			rc = plan_clone(plan, job, c, err, err_len);
 			if (rc < 0)
 				return rc;
-			plan->workers[plan->worker_count - 1].reactor =
-			    (unsigned)plan_cpu(plan, set.cpus[pick % set.count]);
+			pw = &plan->workers[plan->worker_count - 1];
+			pw->reactor = (unsigned)plan_cpu(plan, set.cpus[pick % set.count]);
+			pw->groupid = groupid;
 		}
 	}
 	return 0;
@@ -892,7 +893,6 @@ int zh_bench_plan_build(struct zh_bench_plan *plan, unsigned groupid,
 
 	memset(plan, 0, sizeof(*plan));
 	plan->groupid = groupid;
-	plan->jobs = jobs;
 	rc = zh_numa_topo_create(&topo);
 	if (rc < 0)
 		return fail(err, err_len, rc, "cannot read the CPU topology: %s", strerror(-rc));

@@ -35,7 +35,6 @@ struct zh_bench_plan_worker {
 
 struct zh_bench_plan {
 	unsigned groupid;
-	const struct zh_bench_job *jobs; /* the group's jobs: workers[].job point into them */
 	struct zh_bench_plan_dev devs[ZH_BENCH_DEVS_MAX];
 	unsigned dev_count;
 	struct zh_bench_plan_worker workers[ZH_BENCH_WORKERS_MAX];

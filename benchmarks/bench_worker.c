@@ -1146,6 +1146,29 @@ static void verify_note(struct zh_bench_worker *w, const struct zh_bench_slot *s
 	}
 }
 
+/*
+ * A read of a written block is back (the read-back at the end, or a backlog's): a failed read
+ * is counted (continue_on_error) or ends the job and its checking; a whole one is checked
+ * against the block's last write. \return whether it was checked.
+ */
+static bool readback_note(struct zh_bench_worker *w, const struct zh_bench_slot *s, int32_t res)
+{
+	uint64_t want = w->block_seq[slot_block(w, s)];
+
+	if (res != (int32_t)w->cfg.bs_bytes) {
+		int err = res < 0 ? -res : EIO;
+
+		if (!error_passed(w, ZH_BENCH_CONTINUE_READ, err, 1)) {
+			worker_fail(w, err);
+			w->verify_stop = true;
+		}
+		return false;
+	}
+	ZH_ASSERT((want & VERIFY_BUSY) == 0);
+	verify_note(w, s, want);
+	return true;
+}
+
 /* ---- verify_backlog ------------------------------------------------------------------------ */
 
 /*
@@ -1220,13 +1243,7 @@ static void backlog_read_done(struct zh_reactor *r, struct zh_io *io)
 
 	w->inflight--;
 	w->block_seq[block] &= ~VERIFY_READING;
-	if (io->res != (int32_t)w->cfg.bs_bytes) {
-		int err = io->res < 0 ? -io->res : EIO;
-
-		if (!error_passed(w, ZH_BENCH_CONTINUE_READ, err, 1))
-			worker_fail(w, err);
-	} else {
-		verify_note(w, s, w->block_seq[block]);
+	if (readback_note(w, s, io->res)) {
 		w->verify.backlog_blocks++;
 		/* Checked: the read-back at the end leaves it out unless it is written again. */
 		w->block_seq[block] = 0;
@@ -1301,19 +1318,7 @@ static void verify_read_done(struct zh_reactor *r, struct zh_io *io)
 	struct zh_bench_worker *w = s->w;
 
 	w->inflight--;
-	if (io->res != (int32_t)w->cfg.bs_bytes) {
-		int err = io->res < 0 ? -io->res : EIO;
-
-		if (!error_passed(w, ZH_BENCH_CONTINUE_READ, err, 1)) {
-			worker_fail(w, err);
-			w->verify_stop = true;
-		}
-	} else {
-		uint64_t want = w->block_seq[slot_block(w, s)];
-
-		ZH_ASSERT((want & VERIFY_INFLIGHT) == 0);
-		verify_note(w, s, want);
-	}
+	readback_note(w, s, io->res);
 	if (verify_next(r, s))
 		return;
 	zh_reactor_buf_put(r, s->buf);
