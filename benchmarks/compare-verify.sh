@@ -54,9 +54,10 @@ run() { # tool round: one run, "<tool> <round> <start> <end>" on stdout, JSON ke
 
 	start=$(date +%s.%N)
 	case $t in
-	fio) fio --output-format=json --ioengine=io_uring "${common[@]}" >"$out" ;;
+	fio) fio --output-format=json --ioengine=io_uring --verify_state_save=0 "${common[@]}" \
+		>"$out" ;;
 	fio-fixed|aa) fio --output-format=json --ioengine=io_uring --fixedbufs --registerfiles \
-		"${common[@]}" >"$out" ;;
+		--verify_state_save=0 "${common[@]}" >"$out" ;;
 	zhtp) "$bench" --output-format=json "${common[@]}" >"$out" ;;
 	esac
 	end=$(date +%s.%N)

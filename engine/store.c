@@ -756,6 +756,7 @@ int zh_store_open(const struct zh_store_opts *o, struct zh_store **out)
 	strcpy(s->dir, o->dir);
 	s->read_only = o->read_only;
 	s->dev_faults = o->dev_faults;
+	s->encode_delay_ns = (uint64_t)o->encode_delay_us * 1000;
 	s->zstd_level = o->zstd_level;
 	s->lock_fd = -1;
 	pthread_mutex_init(&s->slot_lock, NULL);

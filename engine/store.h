@@ -90,6 +90,9 @@ struct zh_store_opts {
 	uint32_t busy_poll_ns;
 	/** Tests: fault injection per device (dev_count entries, NULL for none), see nvme.h. */
 	struct zh_nvme_faults *const *dev_faults;
+	/** Tests: every chunk's encoding takes this much longer (its reactor spins), a codec
+	 *  slower than the devices on any machine; 0 for none. */
+	uint32_t encode_delay_us;
 };
 
 void zh_store_opts_default(struct zh_store_opts *opts);

@@ -442,6 +442,7 @@ struct zh_store {
 	int lock_fd;
 	bool read_only;
 	struct zh_nvme_faults *const *dev_faults;
+	uint64_t encode_delay_ns; /* zh_store_opts.encode_delay_us */
 	struct zh_index *index;
 	struct zh_engine *engine;
 	struct zh_numa_cpuset cpus; /* one reactor per core listed */

@@ -205,6 +205,15 @@ static uint64_t codec_compress_ns(const struct zh_codec *codec)
 	return st.compress_ns;
 }
 
+/* The slow-codec fault: spin, as a slower codec would keep the core busy. */
+static void encode_delay(uint64_t delay_ns)
+{
+	uint64_t until_ns = zh_clock_ns() + delay_ns;
+
+	while (zh_clock_ns() < until_ns)
+		;
+}
+
 void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 {
 	struct zh__slot *slot = arg;
@@ -226,6 +235,8 @@ void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 	rc = zh_codec_chunk_encode(core->codec, slot->src, slot->raw_bytes, key,
 				   key != NULL ? nonce : NULL, slot->shard[0], slot->shard + k,
 				   &enc);
+	if (s->encode_delay_ns != 0)
+		encode_delay(s->encode_delay_ns);
 
 	atomic_fetch_sub_explicit(&core->encodes_queued, 1, memory_order_relaxed);
 	if (adapt)
