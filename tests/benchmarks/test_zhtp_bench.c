@@ -429,19 +429,21 @@ Test(bench_zhtp, verifying_clones_share_a_file_on_stripes_apart)
 }
 
 /*
- * Random writes for a while overwrite blocks many times at depth 8: each block must read back
- * as its last write (a block whose last write was lost, or two writes to one block in flight
- * at once, would read back stale).
+ * 2048 random writes to 256 blocks at depth 8 overwrite blocks many times: each block must
+ * read back as its last write (a block whose last write was lost, or two writes to one block
+ * in flight at once, would read back stale). Counted, not timed: a 300 ms run needed more
+ * than 1,024 writes from the scratch disk, which a loaded machine may not give.
  */
 Test(bench_zhtp, random_overwrites_read_back_as_their_last_write)
 {
 	cJSON *root =
 	    run_json("--name=v --filename=dev.img --size=1m --rw=randwrite --bs=4k "
-		     "--iodepth=8 --time_based --runtime=300ms --verify=crc32c --direct=1");
+		     "--iodepth=8 --number_ios=2048 --time_based --runtime=60 --verify=crc32c "
+		     "--direct=1");
 	const cJSON *job = job_at(root, 0);
 	double blocks = num(job, "zhtp_verify", "blocks");
 
-	cr_assert_gt(num(job, "write", "total_ios"), 1024, "each block written a few times");
+	cr_assert_eq(num(job, "write", "total_ios"), 2048, "each block written a few times");
 	cr_assert_gt(blocks, 200);
 	cr_assert_leq(blocks, 256);
 	cr_assert_eq(num(job, "zhtp_verify", "bad"), 0);
@@ -910,7 +912,8 @@ Test(bench_zhtp, rate_caps_bandwidth)
 /*
  * rate_process=poisson: the rate's mean, with exponential gaps, so the I/Os in a 50 ms window
  * vary as a Poisson count (variance about the mean); linear spacing puts the same number in
- * each. A stalled machine only adds variance, so the lower bound cannot fail for that.
+ * each. A stalled machine only adds variance, so the lower bound cannot fail for that. It
+ * reads /dev/zero, so the rate is not the scratch disk's to keep.
  */
 Test(bench_zhtp, poisson_rate_spaces_ios_at_random_with_the_rate_as_mean)
 {
@@ -918,9 +921,9 @@ Test(bench_zhtp, poisson_rate_spaces_ios_at_random_with_the_rate_as_mean)
 	struct zh_bench_log_entry *e;
 	double total = 0, mean, var = 0;
 
-	cr_assert_eq(run_bench("--name=p --filename=dev.img --size=4m --rw=randread --bs=4k "
+	cr_assert_eq(run_bench("--name=p --filename=/dev/zero --size=4m --rw=randread --bs=4k "
 			       "--iodepth=4 --rate_iops=1000 --rate_process=poisson --time_based "
-			       "--runtime=3 --direct=1 --write_lat_log=p"),
+			       "--runtime=3 --write_lat_log=p"),
 		     0, "%s", slurp(err_path));
 	e = read_log("p_clat.1.log", &n);
 	for (unsigned i = 0; i < n; i++) {
@@ -957,8 +960,9 @@ Test(bench_zhtp, startdelay_starts_a_job_late_and_runs_its_runtime_from_then)
 	waited = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	late = top(job_at(root, 1), "job_runtime");
 	cr_assert_geq(waited, 600, "the run took %.0f ms", waited);
-	cr_assert(late >= 190 && late < 400, "the late job ran %.0f ms", late);
-	cr_assert(top(job_at(root, 0), "job_runtime") < 400);
+	/* Upper bounds 5x the runtime: a loaded machine's timers fire late. */
+	cr_assert(late >= 190 && late < 1000, "the late job ran %.0f ms", late);
+	cr_assert(top(job_at(root, 0), "job_runtime") < 1000);
 	cJSON_Delete(root);
 }
 

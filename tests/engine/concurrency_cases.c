@@ -254,20 +254,23 @@ struct scrubber {
 	int rc;
 };
 
-/* Scrub and repair in a loop while the workers put, get and delete. */
+/*
+ * Scrub and repair in a loop while the workers put, get and delete; at least once, even when
+ * the thread first runs after the workers are done (a loaded machine), so a run always scrubs.
+ */
 static void *scrubber_main(void *arg)
 {
 	struct scrubber *sc = arg;
 	struct zh_store_scrub_opts so;
 
 	zh_store_scrub_opts_default(&so);
-	while (!atomic_load(&sc->stop) && sc->rc == 0) {
+	do {
 		struct zh_store_fsck f;
 
 		sc->rc = zh_store_scrub(sc->store, &so, &f, NULL, NULL, NULL);
 		sc->problems += f.chunks_lost + f.hash_mismatch + f.records_bad;
 		sc->scrubs++;
-	}
+	} while (!atomic_load(&sc->stop) && sc->rc == 0);
 	return NULL;
 }
 

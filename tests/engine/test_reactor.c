@@ -623,14 +623,17 @@ Test(engine_reactor, without_busy_poll_a_reactor_sleeps_for_each_slow_read, .tim
 Test(engine_reactor, busy_polls_that_run_out_back_off, .timeout = 60)
 {
 	/* 100 us windows against 2 ms reads: every poll runs out. Without the back-off each of
-	   the 40 waits would poll; with it they poll at waits 1, 3, 6, 11, 20 and 37. */
+	   the 40 waits would poll; with it they poll at waits 1, 3, 6, 11, 20 and 37. A reactor
+	   preempted between its submit and its poll finds the read done: a hit, which starts the
+	   back-off again (6 more polls at most) and saves a sleep. */
 	struct chain c = chain_run(100000, false);
+	unsigned long long hits = c.stats.polls_hit;
 
 	cr_assert_geq(c.stats.polls_missed, 1);
-	cr_assert_leq(c.stats.polls_missed, 12, "misses %llu",
-		      (unsigned long long)c.stats.polls_missed);
-	cr_assert_geq(c.stats.sleeps, CHAIN_READS - 1, "sleeps %llu",
-		      (unsigned long long)c.stats.sleeps);
+	cr_assert_leq(c.stats.polls_missed, 12 + 6 * hits, "misses %llu, hits %llu",
+		      (unsigned long long)c.stats.polls_missed, hits);
+	cr_assert_geq(c.stats.sleeps + hits, CHAIN_READS - 1, "sleeps %llu, hits %llu",
+		      (unsigned long long)c.stats.sleeps, hits);
 }
 
 /*
@@ -855,7 +858,6 @@ Test(engine_reactor, held_requests_go_out_in_batches, .timeout = 60)
 {
 	unsigned held = hold_submitting_enters(true);
 	unsigned sleeps = (unsigned)hold_run.stats.sleeps;
-	unsigned loose = hold_submitting_enters(false);
 
 	/*
 	 * A submission smaller than the batch happens only when the device has fewer than a batch
@@ -863,12 +865,17 @@ Test(engine_reactor, held_requests_go_out_in_batches, .timeout = 60)
 	 * sleep, or while the slots start: each start message may find fewer than a batch queued,
 	 * so up to one per slot. The slack was 2 * HOLD_BATCH for start and end together, and
 	 * under fresh-machine-test (other suites on both cores, the start messages further apart)
-	 * the count came out at 532 against 529 once.
+	 * the count came out at 532 against 529 once. Without holding, the same run submits in
+	 * about as many groups as reads end apart (thousands, unloaded).
+	 *
+	 * Regression: the test also required fewer groups holding than not, but a reactor
+	 * preempted for longer than the delay finds its reads ended together, resubmits them
+	 * together and they stay bunched, so the run without holding can come down to the same
+	 * count: a comparison of two timings, dropped.
 	 */
 	cr_assert_leq(held, HOLD_READS / HOLD_BATCH + sleeps + HOLD_SLOTS + HOLD_BATCH,
 		      "%u submitting enters for %u reads in batches of %u (%u sleeps)", held,
 		      HOLD_READS, HOLD_BATCH, sleeps);
-	cr_assert_lt(held, loose, "holding %u, not holding %u", held, loose);
 }
 
 /*
