@@ -14,6 +14,11 @@
  * 3. The scatter of ranks over blocks is a permutation (an odd multiply and add, an xor-shift
  *    and a second multiply, all modulo the next power of two, walked until it falls inside
  *    the blocks), where fio hashes ranks modulo the block count and so lets some collide.
+ * 4. normal is fio's generator: the mean of 12 uniform ranks, a bell around the middle rank
+ *    with a standard deviation of a twelfth of the blocks whatever normal:DEV says, plus a
+ *    uniform jitter DEV% of the blocks wide (half of them at most), halved until the rank
+ *    stays inside. So DEV widens the bell's top, and normal:50 and normal:99 draw alike, as in
+ *    fio 3.33.
  */
 #include "benchmarks/bench_dist.h"
 
@@ -102,6 +107,37 @@ static uint64_t pareto_rank(struct zh_bench_dist_gen *g)
 	uint64_t rank = (uint64_t)(x * (double)g->blocks);
 
 	return rank < g->blocks ? rank : g->blocks - 1;
+}
+
+/* ---- normal (design note 4) ----------------------------------------------------------------- */
+
+#define NORMAL_DRAWS 12
+
+static uint64_t normal_rank(struct zh_bench_dist_gen *g)
+{
+	uint64_t sum = 0;
+	int64_t rank, jitter;
+
+	for (unsigned i = 0; i < NORMAL_DRAWS; i++)
+		sum += zh_bench_rand_below(&g->rng, g->blocks);
+	rank = (int64_t)(sum / NORMAL_DRAWS);
+	if (g->normal_jitter == 0)
+		return (uint64_t)rank;
+	jitter = (int64_t)zh_bench_rand_below(&g->rng, g->normal_jitter) -
+		 (int64_t)(g->normal_jitter / 2);
+	while (rank + jitter < 0 || rank + jitter >= (int64_t)g->blocks)
+		jitter /= 2;
+	return (uint64_t)(rank + jitter);
+}
+
+static int normal_init(struct zh_bench_dist_gen *g, double dev_pct)
+{
+	double width = ceil((double)g->blocks * dev_pct / 100.0);
+
+	if (!(dev_pct >= 0.0 && dev_pct < 100.0) || g->blocks > (UINT64_MAX >> 4))
+		return -EINVAL;
+	g->normal_jitter = width < (double)(g->blocks / 2) ? (uint64_t)width : g->blocks / 2;
+	return 0;
 }
 
 /* ---- zoned ---------------------------------------------------------------------------------- */
@@ -231,6 +267,8 @@ int zh_bench_dist_init(struct zh_bench_dist_gen *g, const struct zh_bench_dist *
 			return -EINVAL;
 		g->pareto_pow = log(d->param) / log(1.0 - d->param);
 		return 0;
+	case ZH_BENCH_DIST_NORMAL:
+		return normal_init(g, d->param);
 	case ZH_BENCH_DIST_ZONED:
 	case ZH_BENCH_DIST_ZONED_ABS:
 		return zoned_init(g, d, block_bytes);
@@ -247,6 +285,8 @@ uint64_t zh_bench_dist_next_rank(struct zh_bench_dist_gen *g)
 		return zipf_rank(g);
 	case ZH_BENCH_DIST_PARETO:
 		return pareto_rank(g);
+	case ZH_BENCH_DIST_NORMAL:
+		return normal_rank(g);
 	case ZH_BENCH_DIST_ZONED:
 	case ZH_BENCH_DIST_ZONED_ABS:
 		return zoned_block(g);

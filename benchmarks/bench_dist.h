@@ -8,8 +8,10 @@
  * As in fio, zipf and pareto pick a rank (0 the most likely for zipf) and then scatter
  * ranks over the blocks, so the hot blocks are spread over the device rather than packed at its
  * start; here the scatter is a permutation, so every rank keeps its own block and the
- * distribution over blocks is exactly the one over ranks. Zoned (shares of the region) and
- * zoned_abs (lengths in bytes) use contiguous zones from the start of the region, as fio's do.
+ * distribution over blocks is exactly the one over ranks. normal is fio's bell (the mean of
+ * twelve uniform draws) with its jitter, scattered the same way. Zoned (shares of the region)
+ * and zoned_abs (lengths in bytes) use contiguous zones from the start of the region, as fio's
+ * do.
  */
 #ifndef ZH_BENCH_DIST_H
 #define ZH_BENCH_DIST_H
@@ -26,6 +28,7 @@ enum zh_bench_dist_kind {
 	ZH_BENCH_DIST_RANDOM,	 /* uniform */
 	ZH_BENCH_DIST_ZIPF,	 /* P(rank k) proportional to 1 / (k + 1)^theta */
 	ZH_BENCH_DIST_PARETO,	 /* fio's: rank = n * (1 - u^(log h / log(1 - h))) */
+	ZH_BENCH_DIST_NORMAL,	 /* fio's: mean of 12 uniform ranks, a uniform jitter of dev% */
 	ZH_BENCH_DIST_ZONED,	 /* each zone a share of the accesses and a share of the blocks */
 	ZH_BENCH_DIST_ZONED_ABS, /* each zone a share of the accesses and a length in bytes */
 };
@@ -33,8 +36,9 @@ enum zh_bench_dist_kind {
 /** What the job file asked for. */
 struct zh_bench_dist {
 	enum zh_bench_dist_kind kind;
-	double param;  /* zipf theta (> 0, not 1), pareto h (0 < h < 1) */
-	double center; /* zipf, pareto: where rank 0 lands, as a fraction of the blocks [0, 1) */
+	double param; /* zipf theta (> 0), pareto h (0 < h < 1), normal dev% [0, 100) */
+	double
+	    center; /* zipf, pareto, normal: where rank 0 lands, a fraction of the blocks [0, 1) */
 	uint32_t zone_count;
 	uint32_t zone_access[ZH_BENCH_ZONES_MAX]; /* millionths of the accesses */
 	uint32_t zone_range[ZH_BENCH_ZONES_MAX];  /* zoned: millionths of the blocks */
@@ -95,6 +99,7 @@ struct zh_bench_dist_gen {
 	/* zipf (rejection-inversion): the constants of the method. */
 	double s, h_x1, h_n, s_val;
 	double pareto_pow;
+	uint64_t normal_jitter; /* normal: the jitter's width in blocks, at most half of them */
 	/* zoned, zoned_abs: cumulative access shares (millionths) and the zones' first blocks. */
 	uint32_t zone_count;
 	uint32_t zone_upto[ZH_BENCH_ZONES_MAX];

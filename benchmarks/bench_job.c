@@ -1152,7 +1152,7 @@ static int parse_bs_split(char *field, struct zh_bench_bs *bs, const char **why)
 
 /* ---- random_distribution (bench_dist.h) ---- */
 
-/* "P[:CENTER]" after "zipf:" or "pareto:". */
+/* "P[:CENTER]" after "zipf:", "pareto:" or "normal:". */
 static int parse_dist_param(char *rest, struct zh_bench_dist *d, const char **why)
 {
 	char *colon = strchr(rest, ':');
@@ -1167,6 +1167,12 @@ static int parse_dist_param(char *rest, struct zh_bench_dist *d, const char **wh
 	if (d->kind == ZH_BENCH_DIST_PARETO &&
 	    (parse_real(rest, 1.0, &d->param) != 0 || d->param == 0.0 || d->param == 1.0)) {
 		*why = "pareto takes an h between 0 and 1, as in pareto:0.9";
+		return -EINVAL;
+	}
+	if (d->kind == ZH_BENCH_DIST_NORMAL &&
+	    (parse_real(rest, 100.0, &d->param) != 0 || d->param == 100.0)) {
+		*why =
+		    "normal takes a deviation from 0 to below 100 (% of the file), as in normal:10";
 		return -EINVAL;
 	}
 	if (colon != NULL && (parse_real(colon + 1, 1.0, &d->center) != 0 || d->center == 1.0)) {
@@ -1272,11 +1278,12 @@ static int opt_random_distribution(struct zh_bench_job *job, const struct opt_ct
 		enum zh_bench_dist_kind kind;
 	} kinds[] = {{"zipf:", ZH_BENCH_DIST_ZIPF},
 		     {"pareto:", ZH_BENCH_DIST_PARETO},
+		     {"normal:", ZH_BENCH_DIST_NORMAL},
 		     {"zoned:", ZH_BENCH_DIST_ZONED},
 		     {"zoned_abs:", ZH_BENCH_DIST_ZONED_ABS}};
 	struct zh_bench_dist d = {.kind = ZH_BENCH_DIST_RANDOM};
-	const char *why =
-	    "expected random, zipf:THETA, pareto:H, zoned:A/R:... or zoned_abs:A/LEN:...";
+	const char *why = "expected random, zipf:THETA, pareto:H, normal[:DEV], zoned:A/R:... or "
+			  "zoned_abs:A/LEN:...";
 	char buf[4096];
 	int rc = need_value(ctx);
 
@@ -1287,10 +1294,9 @@ static int opt_random_distribution(struct zh_bench_job *job, const struct opt_ct
 	snprintf(buf, sizeof(buf), "%s", ctx->value);
 	if (strchr(buf, ',') != NULL)
 		return bad_value(ctx, "one distribution for reads and writes (no ',')");
-	if (strncmp(buf, "normal", 6) == 0)
-		return bad_value(ctx, "normal is not supported (random, zipf, pareto, zoned and "
-				      "zoned_abs are)");
-	if (strcmp(buf, "random") != 0) {
+	if (strcmp(buf, "normal") == 0) /* fio's deviation defaults to 0 */
+		d.kind = ZH_BENCH_DIST_NORMAL;
+	else if (strcmp(buf, "random") != 0) {
 		size_t i = 0;
 
 		while (i < sizeof(kinds) / sizeof(kinds[0]) &&

@@ -93,6 +93,63 @@ Test(bench_dist, pareto_sends_h_of_the_io_to_1_minus_h_of_the_blocks)
 	}
 }
 
+/* normal: the draws' mean and standard deviation over the ranks. */
+static void normal_moments(double dev_pct, uint64_t n, double *mean, double *sd)
+{
+	struct zh_bench_dist_gen g =
+	    gen((struct zh_bench_dist){.kind = ZH_BENCH_DIST_NORMAL, .param = dev_pct}, n);
+	double sum = 0.0, sq = 0.0;
+
+	for (int i = 0; i < DRAWS; i++) {
+		uint64_t rank = zh_bench_dist_next_rank(&g);
+
+		cr_assert_lt(rank, n);
+		sum += (double)rank;
+		sq += (double)rank * (double)rank;
+	}
+	*mean = sum / DRAWS;
+	*sd = sqrt(sq / DRAWS - *mean * *mean);
+}
+
+/*
+ * fio's normal: a bell around the middle rank, its standard deviation a twelfth of the blocks
+ * (the mean of 12 uniform draws), widened by the jitter: normal:50 adds a uniform half of the
+ * blocks wide, sd sqrt(1/144 + 1/48) = 1/6 of them. normal:99 draws as normal:50 does (the
+ * jitter is capped at half the blocks), as in fio 3.33.
+ */
+Test(bench_dist, normal_is_a_bell_of_a_twelfth_widened_by_its_jitter)
+{
+	const uint64_t n = 1 << 20;
+	double mean, sd;
+
+	normal_moments(0, n, &mean, &sd);
+	cr_assert(fabs(mean - n / 2.0) < n / 500.0, "mean %.0f", mean);
+	cr_assert(fabs(sd / (n / 12.0) - 1.0) < 0.02, "sd %.0f against %.0f", sd, n / 12.0);
+	normal_moments(50, n, &mean, &sd);
+	cr_assert(fabs(mean - n / 2.0) < n / 500.0, "mean %.0f", mean);
+	cr_assert(fabs(sd / (n / 6.0) - 1.0) < 0.02, "sd %.0f against %.0f", sd, n / 6.0);
+
+	struct zh_bench_dist_gen half =
+	    gen((struct zh_bench_dist){.kind = ZH_BENCH_DIST_NORMAL, .param = 50}, n);
+	struct zh_bench_dist_gen most =
+	    gen((struct zh_bench_dist){.kind = ZH_BENCH_DIST_NORMAL, .param = 99}, n);
+
+	for (int i = 0; i < 1000; i++)
+		cr_assert_eq(zh_bench_dist_next(&half), zh_bench_dist_next(&most));
+}
+
+/* The jitter never takes a rank off the ends, even over two blocks. */
+Test(bench_dist, normal_stays_inside_small_files)
+{
+	for (uint64_t n = 1; n <= 4; n++) {
+		struct zh_bench_dist_gen g =
+		    gen((struct zh_bench_dist){.kind = ZH_BENCH_DIST_NORMAL, .param = 90}, n);
+
+		for (int i = 0; i < 10000; i++)
+			cr_assert_lt(zh_bench_dist_next(&g), n);
+	}
+}
+
 Test(bench_dist, zones_get_their_share_of_the_accesses)
 {
 	struct zh_bench_dist d = {.kind = ZH_BENCH_DIST_ZONED,
@@ -226,6 +283,10 @@ Test(bench_dist, init_refuses_what_it_cannot_draw)
 		&(struct zh_bench_dist){.kind = ZH_BENCH_DIST_ZIPF, .param = 1.2, .center = 1.0},
 		10, 4096, 1),
 	    -EINVAL);
+	cr_assert_eq(zh_bench_dist_init(
+			 &g, &(struct zh_bench_dist){.kind = ZH_BENCH_DIST_NORMAL, .param = 100},
+			 10, 4096, 1),
+		     -EINVAL);
 	cr_assert_eq(zh_bench_dist_init(&g, &zones, 10, 4096, 1), -EINVAL);
 	cr_assert_eq(zh_bench_dist_init(&g, &too_wide, 10, 4096, 1), -EINVAL);
 }

@@ -1610,6 +1610,15 @@ Test(bench_job, random_distribution)
 	cr_assert_eq(set("random_distribution", "pareto:0.9:0.25"), 0, "%s", err);
 	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_PARETO);
 	cr_assert_float_eq(job.dist.center, 0.25, 1e-12);
+	cr_assert_eq(set("random_distribution", "normal"), 0, "%s", err);
+	cr_assert(job.dist.kind == ZH_BENCH_DIST_NORMAL && job.dist.param == 0.0,
+		  "fio's deviation defaults to 0");
+	cr_assert_eq(set("random_distribution", "normal:10:0.25"), 0, "%s", err);
+	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_NORMAL);
+	cr_assert_float_eq(job.dist.param, 10.0, 1e-12);
+	cr_assert_float_eq(job.dist.center, 0.25, 1e-12);
+	cr_assert_neq(set("random_distribution", "normal:100"), 0, "fio: 0 <= input < 100");
+	cr_assert_neq(set("random_distribution", "normal:-1"), 0);
 	cr_assert_eq(set("random_distribution", "zoned:60/10:30/20:8/30:2/40"), 0, "%s", err);
 	cr_assert_eq(job.dist.kind, ZH_BENCH_DIST_ZONED);
 	cr_assert_eq(job.dist.zone_count, 4);
@@ -1971,7 +1980,8 @@ Test(bench_job, random_distribution_refusals)
 	    {"zoned:60/60:30/50:10/", "ranges must add up to at most 100"},
 	    {"zoned:/10:100/90", "with at most 4 decimals"},
 	    {"zoned:60/x:40/100", "with at most 4 decimals"},
-	    {"normal:10", "normal is not supported"},
+	    {"normal:100", "normal takes a deviation from 0 to below 100"},
+	    {"normal:10:1", "the centre is a fraction"},
 	    {"zoned_abs:60/10g:40", "a zoned_abs zone is ACCESS%/LENGTH"},
 	    {"zoned_abs:60/10g:40/", "a zoned_abs zone is ACCESS%/LENGTH"},
 	    {"zoned_abs:60/10g:40/0", "a zoned_abs zone is ACCESS%/LENGTH"},
