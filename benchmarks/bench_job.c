@@ -1504,20 +1504,32 @@ static int opt_nrfiles(struct zh_bench_job *job, const struct opt_ctx *ctx)
 
 /*
  * file_service_type: roundrobin (fio's default, a block from each file in turn), random (a
- * file drawn for each I/O) or sequential (one file's I/O after the other's).
+ * file drawn for each I/O) or sequential (one file's I/O after the other's); roundrobin:N and
+ * random:N do N I/Os on a file before going on to the next.
  */
 static int opt_file_service_type(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
+	const char *colon, *why;
+	size_t kind_len;
+	uint64_t every = 1;
 	int rc = need_value(ctx);
 
 	if (rc != 0)
 		return rc;
-	if (strcmp(ctx->value, "roundrobin") != 0 && strcmp(ctx->value, "sequential") != 0 &&
-	    strcmp(ctx->value, "random") != 0)
-		return bad_value(ctx, "expected roundrobin, random or sequential (zipf, pareto, "
-				      "normal and a ':N' switch count are not supported)");
+	colon = strchr(ctx->value, ':');
+	kind_len = colon != NULL ? (size_t)(colon - ctx->value) : strlen(ctx->value);
+	if (!(kind_len == 10 && strncmp(ctx->value, "roundrobin", 10) == 0) &&
+	    !(kind_len == 6 && strncmp(ctx->value, "random", 6) == 0) &&
+	    strcmp(ctx->value, "sequential") != 0)
+		return bad_value(ctx, "expected roundrobin[:N], random[:N] or sequential (zipf, "
+				      "pareto and normal are not supported)");
+	if (colon != NULL &&
+	    (parse_u64(colon + 1, &every, &why) != 0 || every == 0 || every > UINT32_MAX))
+		return bad_value(ctx, "the switch count N of roundrobin:N or random:N is a whole "
+				      "number of I/Os from 1");
 	job->file_service_sequential = strcmp(ctx->value, "sequential") == 0;
-	job->file_service_random = strcmp(ctx->value, "random") == 0;
+	job->file_service_random = kind_len == 6;
+	job->file_service_every = (uint32_t)every;
 	return 0;
 }
 
@@ -2053,6 +2065,7 @@ void zh_bench_job_defaults(struct zh_bench_job *job)
 	job->ss = (struct zh_bench_ss_opts){.slope = true, .pct = true, .limit = 0.01};
 	job->seq_every = 1;
 	job->nrfiles = 1;
+	job->file_service_every = 1;
 	zh_bench_bs_one(&job->bs[0], 4096);
 	zh_bench_bs_one(&job->bs[1], 4096);
 	job->iodepth = 1;
@@ -2486,13 +2499,15 @@ static int job_check_bs(const struct zh_bench_job *job, char *err, size_t err_le
 			zh_bench_verify_min_block(job->verify_kind));
 		return -EINVAL;
 	}
-	if (job->lfsr && (!zh_bench_rw_is_random(job->rw) || one == 0 ||
-			  (job->blockalign[0] | job->blockalign[1]) != 0 ||
-			  job->dist.kind != ZH_BENCH_DIST_RANDOM || job->random_pct[0] < 100 ||
-			  job->random_pct[1] < 100 || job->seq_every > 1)) {
+	if (job->lfsr &&
+	    (!zh_bench_rw_is_random(job->rw) || one == 0 || job->file_service_every > 1 ||
+	     (job->blockalign[0] | job->blockalign[1]) != 0 ||
+	     job->dist.kind != ZH_BENCH_DIST_RANDOM || job->random_pct[0] < 100 ||
+	     job->random_pct[1] < 100 || job->seq_every > 1)) {
 		set_err(err, err_len,
 			"job '%s': 'random_generator=lfsr' walks the blocks of a random job of one "
-			"size (no blockalign, random_distribution, percentage_random or rw=MODE:N)",
+			"size (no blockalign, random_distribution, percentage_random, rw=MODE:N or "
+			"a file switch count)",
 			job->name);
 		return -EINVAL;
 	}

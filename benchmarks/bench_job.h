@@ -162,6 +162,8 @@ struct zh_bench_job {
 	uint32_t nrfiles;
 	bool file_service_sequential;
 	bool file_service_random; /* a file drawn for each I/O, sequential ones going on in it */
+	/* roundrobin:N, random:N: N I/Os on a file before the next one (1, fio's default). */
+	uint32_t file_service_every;
 	char key_file[ZH_BENCH_PATH_MAX]; /* object jobs: an encrypted store's key ("": none) */
 	int zstd_level; /* object jobs: the store's zstd level, 0..19, or ZH_BENCH_ZSTD_AUTO */
 	char cpus_allowed[256];

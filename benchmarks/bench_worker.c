@@ -104,6 +104,10 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	w->partly_random = w->random && (cfg->random_pct[0] < 100 || cfg->random_pct[1] < 100 ||
 					 cfg->seq_every > 1);
 	w->seq_left = cfg->seq_every;
+	/* A random job with random:1 needs no turns: its offsets land on a file at random. */
+	w->file_turns = cfg->file_count > 1 && !cfg->file_sequential &&
+			(cfg->file_switch_every > 1 || (cfg->file_random && !w->random));
+	w->file_now = cfg->file_count > 1 ? cfg->file_count - 1 : 0; /* first turn: file 0 */
 	w->slow_base = cfg->verify || w->rated || cfg->data.refill || cfg->think_ns != 0 ||
 		       cfg->bs_bytes == 0 || w->skewed || w->partly_random || w->realigned ||
 		       cfg->lat_target_ns != 0 || cfg->max_lat_ns != 0 || w->lfsr ||
@@ -417,33 +421,15 @@ static uint64_t place_strided(struct zh_bench_worker *w, unsigned d, uint32_t le
 }
 
 /*
- * file_service_type=random for a sequential job: a file drawn for each I/O, which goes where
- * that file's last one ended (fio's per-file position), as the region offset slot_file maps
- * to it (file f's block b is the region's block b * file_count + f). A random job needs no
- * more than its offsets: they already land on a file at random.
- */
-static uint64_t place_file_random(struct zh_bench_worker *w, uint32_t len)
-{
-	const struct zh_bench_worker_cfg *cfg = &w->cfg;
-	uint64_t f = zh_bench_rand_below(&w->rng, cfg->file_count);
-	uint64_t at = follow_on(&w->file_next[f], len, cfg->file_bytes);
-
-	ZH_ASSERT(len == cfg->bs_bytes && !cfg->file_sequential);
-	return (at / len * cfg->file_count + f) * len;
-}
-
-/*
  * The slow path's offset for an I/O of \p len bytes in direction \p d. percentage_random or
  * rw=randread:N: the I/Os that are not random go where the direction's last one ended (fio's
  * last_pos; the region's start when it would not fit there) or, rw_sequencer=identical,
  * where it began.
  */
-static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
+static uint64_t region_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
 {
 	uint64_t at;
 
-	if (w->cfg.file_random)
-		return place_file_random(w, len);
 	if (w->cfg.zone_size != 0)
 		return place_strided(w, d, len);
 	if (w->cfg.seq_add != 0)
@@ -460,6 +446,67 @@ static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
 	}
 	w->last_start[d] = at;
 	return w->cfg.region_offset_bytes + at;
+}
+
+/* A sequential job's file done to its end in this pass. */
+static bool file_done(const struct zh_bench_worker *w, uint32_t f)
+{
+	return !w->random && w->file_next[f] + w->cfg.bs_bytes > w->cfg.file_bytes;
+}
+
+/*
+ * roundrobin:N, random:N: file_switch_every I/Os on a file, then the next in turn or drawn.
+ * As in fio, a sequential job skips the files it has done; once all are, the next pass
+ * starts every file again.
+ */
+static uint32_t file_turn(struct zh_bench_worker *w)
+{
+	const struct zh_bench_worker_cfg *cfg = &w->cfg;
+	uint32_t f, n = cfg->file_count;
+
+	if (w->file_left == 0) {
+		for (f = 0; f < n && file_done(w, f); f++)
+			;
+		if (f == n)
+			memset(w->file_next, 0, sizeof(w->file_next));
+		f = cfg->file_random ? (uint32_t)zh_bench_rand_below(&w->rng, n)
+				     : (w->file_now + 1) % n;
+		while (file_done(w, f)) /* ends: one file at least is not done */
+			f = (f + 1) % n;
+		w->file_now = f;
+		w->file_left = cfg->file_switch_every;
+	}
+	w->file_left--;
+	return w->file_now;
+}
+
+/*
+ * The worker picks the file: a sequential job's I/O goes where that file's last one ended
+ * (fio's per-file position; a file done to its end ends the turn early, as in fio), a random
+ * job's to the block within its file that the region's draw gave (so a distribution keeps its
+ * shape in every file). Either way as the region offset slot_file maps to it: file f's block
+ * b is the region's block b * file_count + f.
+ */
+static uint64_t place_file_turn(struct zh_bench_worker *w, unsigned d, uint32_t len)
+{
+	const struct zh_bench_worker_cfg *cfg = &w->cfg;
+	uint32_t f = file_turn(w);
+	uint64_t block;
+
+	ZH_ASSERT(len == cfg->bs_bytes && !cfg->file_sequential && cfg->region_offset_bytes == 0);
+	if (w->random) {
+		block = region_place(w, d, len) / len / cfg->file_count;
+	} else {
+		block = follow_on(&w->file_next[f], len, cfg->file_bytes) / len;
+		if (w->file_next[f] + len > cfg->file_bytes)
+			w->file_left = 0;
+	}
+	return (block * cfg->file_count + f) * len;
+}
+
+static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
+{
+	return w->file_turns ? place_file_turn(w, d, len) : region_place(w, d, len);
 }
 
 /*

@@ -81,10 +81,13 @@ struct zh_bench_worker_cfg {
 	 * region of file_count * file_bytes (region_offset_bytes 0) that maps onto the files,
 	 * a block from each in turn (fio's roundrobin) or one file after the other
 	 * (file_sequential); file f is file_bytes at file_offset[f] on device file_dev[f].
+	 * file_switch_every > 1 (roundrobin:N, random:N), or file_random on a sequential job: the
+	 * worker picks the file, N I/Os in a row on each, the next in turn or drawn (file_random).
 	 */
 	uint32_t file_count;
 	bool file_sequential;
-	bool file_random; /* sequential jobs: a file drawn for each I/O, going on in it */
+	bool file_random;
+	uint32_t file_switch_every;
 	uint64_t file_bytes;
 	unsigned file_dev[ZH_BENCH_FILES_MAX];
 	uint64_t file_offset[ZH_BENCH_FILES_MAX];
@@ -187,7 +190,11 @@ struct zh_bench_worker {
 	uint64_t zone_base;
 	uint64_t zone_done;
 	uint64_t zone_end[ZH_BENCH_DIRS];
-	/* file_service_type=random, sequential jobs: where each file's next I/O starts. */
+	/* The worker picks files (file_switch_every, file_random): the file it is on, the I/Os
+	 * left on it, and sequential jobs' next I/O in each file. */
+	bool file_turns;
+	uint32_t file_now;
+	uint32_t file_left;
 	uint64_t file_next[ZH_BENCH_FILES_MAX];
 	uint64_t blocks;
 	uint64_t seq_next;

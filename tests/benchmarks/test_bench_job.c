@@ -1570,8 +1570,13 @@ Test(bench_job, several_files)
 	    {"[a]\nnrfiles=2\nrw=write\nend_fsync=1\n", "'end_fsync'"},
 	    {"[a]\nnrfiles=2\nrw=write:4k\n", "rw=MODE:N modifier"},
 	    {"[a]\nnrfiles=2\nrw=put\n", "several files take a block job"},
-	    {"[a]\nfile_service_type=zipf\n", "expected roundrobin, random or sequential"},
-	    {"[a]\nfile_service_type=roundrobin:4\n", "expected roundrobin, random or sequential"},
+	    {"[a]\nfile_service_type=zipf\n", "expected roundrobin[:N], random[:N] or sequential"},
+	    {"[a]\nfile_service_type=sequential:2\n", "expected roundrobin[:N], random[:N]"},
+	    {"[a]\nfile_service_type=roundrobins:2\n", "expected roundrobin[:N], random[:N]"},
+	    {"[a]\nfile_service_type=roundrobin:0\n", "the switch count N of roundrobin:N"},
+	    {"[a]\nfile_service_type=random:x\n", "the switch count N of roundrobin:N"},
+	    {"[a]\nnrfiles=2\nrw=randread\nrandom_generator=lfsr\nfile_service_type=random:2\n",
+	     "or a file switch count"},
 	};
 	char name[64];
 
@@ -1594,6 +1599,11 @@ Test(bench_job, several_files)
 	cr_assert_eq(zh_bench_job_file_count(&jf.jobs[0]), 16);
 	cr_assert_eq(parse_str("[a]\nnrfiles=2\nfile_service_type=random\n"), 0, "%s", err);
 	cr_assert(jf.jobs[0].file_service_random && !jf.jobs[0].file_service_sequential);
+	cr_assert_eq(jf.jobs[0].file_service_every, 1, "fio's default: a switch every I/O");
+	cr_assert_eq(parse_str("[a]\nnrfiles=2\nfile_service_type=roundrobin:8\n"), 0, "%s", err);
+	cr_assert(!jf.jobs[0].file_service_random && jf.jobs[0].file_service_every == 8);
+	cr_assert_eq(parse_str("[a]\nnrfiles=2\nfile_service_type=random:3\n"), 0, "%s", err);
+	cr_assert(jf.jobs[0].file_service_random && jf.jobs[0].file_service_every == 3);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		cr_assert_eq(parse_str(bad[i][0]), -EINVAL, "%s", bad[i][0]);
 		ASSERT_ERR_HAS(bad[i][1]);

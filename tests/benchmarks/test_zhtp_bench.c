@@ -1473,6 +1473,40 @@ Test(bench_zhtp, several_files_are_written_as_fio_writes_them)
 	cr_assert(strchr(blocks[1] + strspn(blocks[1], "P"), 'P') == NULL, "%s", blocks[1]);
 }
 
+/*
+ * roundrobin:3: three I/Os on a file before the next; a sequential job goes on in each file
+ * where it left off, and a file done ends its turn early (the offsets fio 3.33's write_iolog
+ * gave on the same command line). A random job's four writes at roundrobin:4 all go to the
+ * first file; at random:4 all to one file, either.
+ */
+Test(bench_zhtp, a_switch_count_keeps_n_ios_on_a_file)
+{
+	static const unsigned fio_rr3[16] = {0,	 4,  8,	 0,  4,	 8,  12, 16,
+					     20, 12, 16, 20, 24, 28, 24, 28};
+	const char *base = "--name=n --nrfiles=2 --size=64k --rw=randwrite --bs=4k --direct=1 "
+			   "--buffer_pattern=0xaa --number_ios=4";
+	char blocks[2][16], args[300];
+	unsigned got[16];
+
+	offsets_kib("write", "--filename=s1.img:s2.img --file_service_type=roundrobin:3", got);
+	for (int i = 0; i < 16; i++)
+		cr_assert_eq(got[i], fio_rr3[i], "I/O %d", i + 1);
+	zero_files("n", 2, 32 << 10);
+	snprintf(args, sizeof(args), "%s --file_service_type=roundrobin:4", base);
+	cr_assert_eq(run_bench(args), 0, "%s", slurp(err_path));
+	pattern_blocks("n.0.0", blocks[0], 8);
+	pattern_blocks("n.0.1", blocks[1], 8);
+	cr_assert(strcmp(blocks[0], "........") != 0 && strcmp(blocks[1], "........") == 0,
+		  "file 0 first: %s %s", blocks[0], blocks[1]);
+	zero_files("n", 2, 32 << 10);
+	snprintf(args, sizeof(args), "%s --file_service_type=random:4", base);
+	cr_assert_eq(run_bench(args), 0, "%s", slurp(err_path));
+	pattern_blocks("n.0.0", blocks[0], 8);
+	pattern_blocks("n.0.1", blocks[1], 8);
+	cr_assert((strcmp(blocks[0], "........") == 0) != (strcmp(blocks[1], "........") == 0),
+		  "one file: %s %s", blocks[0], blocks[1]);
+}
+
 /* bwavgtime: one bandwidth and IOPS sample per window (fio's 500 ms by default). */
 Test(bench_zhtp, bwavgtime_sets_the_sampling_window)
 {
