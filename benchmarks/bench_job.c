@@ -881,8 +881,9 @@ static int opt_verify(struct zh_bench_job *job, const struct opt_ctx *ctx)
 	}
 	kind = zh_bench_verify_kind_parse(ctx->value);
 	if (kind < 0)
-		return bad_value(ctx, "expected 0, crc32c, crc32c-intel, crc32, crc16, crc64, md5, "
-				      "sha1, sha224, sha256, sha384, sha512, meta or pattern");
+		return bad_value(ctx,
+				 "expected 0, crc32c, crc32c-intel, crc32, crc16, crc64, md5, "
+				 "sha1, sha224, sha256, sha384, sha512, xxhash, meta or pattern");
 	job->verify = true;
 	job->verify_set = true;
 	job->verify_kind = (unsigned)kind;

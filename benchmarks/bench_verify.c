@@ -4,8 +4,8 @@
  * the check. The payload changes with every write (seeded by offset and write number), so a
  * torn write that mixes an old and a new version fails the checksum even where the header
  * survived. The checksum sits at the block's end and covers everything before it, header
- * included, in one run; the CRCs are ISA-L's, the digests OpenSSL's one-shot calls (no
- * context to allocate per block).
+ * included, in one run; the CRCs are ISA-L's, xxhash is libxxhash's XXH32 (fio's xxhash),
+ * the digests OpenSSL's one-shot calls (no context to allocate per block).
  */
 #define OPENSSL_SUPPRESS_DEPRECATED /* MD5() and SHA*(): one-shot, no EVP context per block */
 
@@ -16,12 +16,15 @@
 #include <openssl/md5.h>
 #include <openssl/sha.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "bench_data.h"
 #include "codec/codec.h"
 
 /* "ZHVF" little-endian. */
 #define VERIFY_MAGIC 0x46564853u
+/* fio seeds its XXH32 with 1. */
+#define VERIFY_XXH32_SEED 1
 
 struct verify_hdr {
 	uint32_t magic;
@@ -52,6 +55,9 @@ static void checksum(enum zh_bench_verify_kind kind, const uint8_t *p, size_t n,
 		break;
 	case ZH_BENCH_VERIFY_CRC64:
 		crc = crc64_ecma_refl(0, p, n);
+		break;
+	case ZH_BENCH_VERIFY_XXHASH:
+		crc = XXH32(p, n, VERIFY_XXH32_SEED);
 		break;
 	case ZH_BENCH_VERIFY_MD5:
 		MD5(p, n, out);

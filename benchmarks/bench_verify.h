@@ -36,6 +36,7 @@ enum zh_bench_verify_kind {
 	ZH_BENCH_VERIFY_SHA256,
 	ZH_BENCH_VERIFY_SHA384,
 	ZH_BENCH_VERIFY_SHA512,
+	ZH_BENCH_VERIFY_XXHASH,	 /* XXH32, seeded as fio's */
 	ZH_BENCH_VERIFY_META,	 /* the header only: offset, write number, length */
 	ZH_BENCH_VERIFY_PATTERN, /* no header: the block is verify_pattern repeated */
 	ZH_BENCH_VERIFY_KINDS,

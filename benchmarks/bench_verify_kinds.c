@@ -13,12 +13,13 @@ static const struct {
 	const char *name;
 	uint32_t digest_bytes;
 } kinds[ZH_BENCH_VERIFY_KINDS] = {
-    [ZH_BENCH_VERIFY_CRC32C] = {"crc32c", 4},  [ZH_BENCH_VERIFY_CRC32] = {"crc32", 4},
-    [ZH_BENCH_VERIFY_CRC16] = {"crc16", 2},    [ZH_BENCH_VERIFY_CRC64] = {"crc64", 8},
-    [ZH_BENCH_VERIFY_MD5] = {"md5", 16},       [ZH_BENCH_VERIFY_SHA1] = {"sha1", 20},
-    [ZH_BENCH_VERIFY_SHA224] = {"sha224", 28}, [ZH_BENCH_VERIFY_SHA256] = {"sha256", 32},
-    [ZH_BENCH_VERIFY_SHA384] = {"sha384", 48}, [ZH_BENCH_VERIFY_SHA512] = {"sha512", 64},
-    [ZH_BENCH_VERIFY_META] = {"meta", 0},      [ZH_BENCH_VERIFY_PATTERN] = {"pattern", 0},
+    [ZH_BENCH_VERIFY_CRC32C] = {"crc32c", 4},	[ZH_BENCH_VERIFY_CRC32] = {"crc32", 4},
+    [ZH_BENCH_VERIFY_CRC16] = {"crc16", 2},	[ZH_BENCH_VERIFY_CRC64] = {"crc64", 8},
+    [ZH_BENCH_VERIFY_MD5] = {"md5", 16},	[ZH_BENCH_VERIFY_SHA1] = {"sha1", 20},
+    [ZH_BENCH_VERIFY_SHA224] = {"sha224", 28},	[ZH_BENCH_VERIFY_SHA256] = {"sha256", 32},
+    [ZH_BENCH_VERIFY_SHA384] = {"sha384", 48},	[ZH_BENCH_VERIFY_SHA512] = {"sha512", 64},
+    [ZH_BENCH_VERIFY_XXHASH] = {"xxhash", 4},	[ZH_BENCH_VERIFY_META] = {"meta", 0},
+    [ZH_BENCH_VERIFY_PATTERN] = {"pattern", 0},
 };
 
 int zh_bench_verify_kind_parse(const char *name)

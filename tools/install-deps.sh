@@ -8,7 +8,7 @@ set -euo pipefail
 
 build_pkgs=(cmake make gcc pkg-config liburing-dev libnvme-dev libisal-dev libipsec-mb-dev libzstd-dev
 	librocksdb-dev libhwloc-dev libcriterion-dev libcjson-dev libssl-dev
-	libjson-c-dev
+	libjson-c-dev libxxhash-dev
 	clang libclang-rt-14-dev clang-format gdb)
 bench_pkgs=(fio gnuplot-nox python3 valgrind)
 

@@ -11,6 +11,7 @@
 #include <openssl/md5.h>
 #include <openssl/sha.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "benchmarks/bench_verify.h"
 #include "codec/codec.h"
@@ -83,6 +84,9 @@ Test(bench_verify, the_checksum_is_the_librarys_over_the_rest_of_the_block)
 	zh_bench_verify_fill(block, sizeof(block), 0, 1, ZH_BENCH_VERIFY_SHA256, NULL);
 	SHA256(block, sizeof(block) - 32, want);
 	cr_assert_eq(memcmp(block + sizeof(block) - 32, want, 32), 0);
+	zh_bench_verify_fill(block, sizeof(block), 0, 1, ZH_BENCH_VERIFY_XXHASH, NULL);
+	crc = XXH32(block, sizeof(block) - 4, 1); /* fio's seed */
+	cr_assert_eq(memcmp(block + sizeof(block) - 4, &crc, 4), 0);
 }
 
 /* The payload changes with every write, so half of a newer write over an older one fails. */
@@ -123,7 +127,8 @@ Test(bench_verify, kinds_by_fio_name)
 		cr_assert_eq(zh_bench_verify_kind_parse(zh_bench_verify_kind_name(k)), (int)k);
 	cr_assert_eq(zh_bench_verify_kind_parse("crc32c-intel"), ZH_BENCH_VERIFY_CRC32C);
 	cr_assert_eq(zh_bench_verify_kind_parse("crc7"), -EINVAL);
-	cr_assert_eq(zh_bench_verify_kind_parse("xxhash"), -EINVAL);
+	cr_assert_eq(zh_bench_verify_kind_parse("xxhash"), ZH_BENCH_VERIFY_XXHASH);
+	cr_assert_eq(zh_bench_verify_kind_parse("sha3-256"), -EINVAL);
 }
 
 static struct zh_bench_pattern pattern_of(const char *text)
