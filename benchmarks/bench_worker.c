@@ -498,7 +498,7 @@ static uint64_t place_file_turn(struct zh_bench_worker *w, unsigned d, uint32_t 
 		block = region_place(w, d, len) / len / cfg->file_count;
 	} else {
 		block = follow_on(&w->file_next[f], len, cfg->file_bytes) / len;
-		if (w->file_next[f] + len > cfg->file_bytes)
+		if (file_done(w, f))
 			w->file_left = 0;
 	}
 	return (block * cfg->file_count + f) * len;

@@ -265,11 +265,11 @@ struct zh_bench_worker {
 	uint64_t write_seq;
 	uint64_t fill_rng; /* refill_buffers: the stream every write's fresh bytes come from */
 	bool verifying, verify_stop;
+	uint64_t flow_done; /* fio's flow: this job's I/Os counted in *cfg.flow_issued */
 	/*
 	 * verify_backlog: a ring of the blocks whose writes landed and are not checked yet
 	 * (verify_backlog + iodepth entries), and how many reads of them are still due.
 	 */
-	uint64_t flow_done; /* fio's flow: this job's I/Os counted in *cfg.flow_issued */
 	uint64_t *backlog;
 	uint32_t backlog_head, backlog_len, backlog_due;
 	uint8_t *dump_expected; /* verify_dump: a block's worth to rebuild what it should hold */

@@ -228,12 +228,6 @@ static void result_add_reactor(struct zh_bench_result *res, const struct bench_g
 
 /* ---- steady state ------------------------------------------------------------------------- */
 
-/* The unit (result) worker \p i counts in. */
-static unsigned ss_unit_of(const struct bench_group *g, unsigned i)
-{
-	return g->unit[i];
-}
-
 /*
  * One result per clone, or with group_reporting one per reporting group (the run group's,
  * and one more at each new_group), as in fio.
@@ -257,7 +251,7 @@ static int ss_start(struct bench_group *g)
 	memset(g->ss_prev, 0, sizeof(g->ss_prev));
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
 		const struct zh_bench_job *job = g->plan.workers[i].job;
-		struct ss_unit *u = &g->ss[ss_unit_of(g, i)];
+		struct ss_unit *u = &g->ss[g->unit[i]];
 
 		if (job->ss.seconds == 0 || u->on)
 			continue;
@@ -468,13 +462,13 @@ static bool ss_take(struct bench_group *g, unsigned u)
 	uint64_t now[ZH_BENCH_WORKERS_MAX][2], ios = 0, bytes = 0;
 
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
-		if (ss_unit_of(g, i) != u || !g->workers[i].cfg.ss)
+		if (g->unit[i] != u || !g->workers[i].cfg.ss)
 			continue;
 		if (!zh_bench_worker_ss_sample(&g->workers[i], unit->next, &now[i][0], &now[i][1]))
 			return false;
 	}
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
-		if (ss_unit_of(g, i) != u || !g->workers[i].cfg.ss)
+		if (g->unit[i] != u || !g->workers[i].cfg.ss)
 			continue;
 		ios += now[i][0] - g->ss_prev[i][0];
 		bytes += now[i][1] - g->ss_prev[i][1];
@@ -485,7 +479,7 @@ static bool ss_take(struct bench_group *g, unsigned u)
 	if (unit->next++ > 0 && zh_bench_ss_add(&unit->ss, ios, bytes)) {
 		unit->stopped = true;
 		for (unsigned i = 0; i < g->plan.worker_count; i++) {
-			if (ss_unit_of(g, i) == u)
+			if (g->unit[i] == u)
 				post_to_worker(g, i, zh_bench_worker_stop_msg);
 		}
 	}

@@ -816,10 +816,10 @@ static void hold_start_slot(struct zh_reactor *r, void *arg)
 }
 
 /*
- * Runs the slots with or without holding, every read delayed HOLD_DELAY_NS by fault injection (so
- * that completions come a few at a time, as from a busy device); returns how many enters submitted.
+ * Runs the slots holding, every read delayed HOLD_DELAY_NS by fault injection (so that
+ * completions come a few at a time, as from a busy device); returns how many enters submitted.
  */
-static unsigned hold_submitting_enters(bool hold)
+static unsigned hold_submitting_enters(void)
 {
 	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = HOLD_DELAY_NS};
 	struct timespec apart = {.tv_nsec = HOLD_STAGGER_NS};
@@ -829,7 +829,7 @@ static unsigned hold_submitting_enters(bool hold)
 	memset(&hold_run, 0, sizeof(hold_run));
 	zh_engine_opts_default(&tuning);
 	tuning.submit_batch = HOLD_BATCH;
-	tuning.submit_hold = hold;
+	tuning.submit_hold = true;
 	/*
 	 * Poll through the whole delay: a reactor that sleeps submits what it holds, so with the
 	 * default window it slept about as often holding as not and the two counts came out
@@ -856,7 +856,7 @@ static unsigned hold_submitting_enters(bool hold)
 
 Test(engine_reactor, held_requests_go_out_in_batches, .timeout = 60)
 {
-	unsigned held = hold_submitting_enters(true);
+	unsigned held = hold_submitting_enters();
 	unsigned sleeps = (unsigned)hold_run.stats.sleeps;
 
 	/*
