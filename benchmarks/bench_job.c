@@ -2537,33 +2537,18 @@ static int job_check_bs(const struct zh_bench_job *job, char *err, size_t err_le
 	return job_check_interval(job, one, err, err_len);
 }
 
-int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
+/* Options that only block jobs (rw=read ... randrw) take, refused on object jobs. */
+static int job_check_object(const struct zh_bench_job *job, char *err, size_t err_len)
 {
-	int rc;
-
-	ZH_ASSERT(job != NULL);
-	if (job->name[0] == '\0') {
-		set_err(err, err_len, "job has no 'name'");
-		return -EINVAL;
-	}
-	resolve_log(job->iops_log, &job->iops_log_use_name, job->name);
-	resolve_log(job->bw_log, &job->bw_log_use_name, job->name);
-	resolve_log(job->lat_log, &job->lat_log_use_name, job->name);
-	/* fio only warns and drops time_based here; a job that would never stop is refused. */
-	if (job->time_based && job->runtime_ns == 0) {
-		set_err(err, err_len, "job '%s': 'time_based' needs a 'runtime'", job->name);
-		return -EINVAL;
-	}
-	if (job->fsync_blocks != 0 && job->fdatasync_blocks != 0) {
-		set_err(err, err_len,
-			"job '%s': 'fsync' and 'fdatasync' together: both run as the device's "
-			"flush, give one",
+	if (!zh_bench_rw_is_object(job->rw)) {
+		if (job->zstd_level == ZH_BENCH_ZSTD_AUTO)
+			return 0;
+		set_err(err, err_len, "job '%s': 'zstd_level' is for object jobs (rw=put, rw=get)",
 			job->name);
 		return -EINVAL;
 	}
-	if (zh_bench_rw_is_object(job->rw) &&
-	    (job->fsync_blocks != 0 || job->fdatasync_blocks != 0 || job->end_fsync ||
-	     job->write_flags != 0)) {
+	if (job->fsync_blocks != 0 || job->fdatasync_blocks != 0 || job->end_fsync ||
+	    job->write_flags != 0) {
 		set_err(
 		    err, err_len,
 		    "job '%s': 'fsync', 'fdatasync', 'end_fsync' and 'sync' are for block jobs: "
@@ -2571,51 +2556,55 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		    job->name);
 		return -EINVAL;
 	}
-	rc = job_check_pattern(job, err, err_len);
-	if (rc != 0)
-		return rc;
-	if (job->verify && (zh_bench_rw_is_object(job->rw) || job->rw == ZH_BENCH_RW_RW ||
-			    job->rw == ZH_BENCH_RW_RANDRW)) {
-		set_err(
-		    err, err_len,
-		    "job '%s': 'verify' is for read or write jobs: write with verify, then read "
-		    "with verify",
-		    job->name);
-		return -EINVAL;
-	}
-	if (zh_bench_rw_is_object(job->rw) && job->refill_buffers_set) {
+	if (job->refill_buffers_set) {
 		set_err(err, err_len,
 			"job '%s': 'refill_buffers' is for block jobs: every put already carries "
 			"bytes of its own",
 			job->name);
 		return -EINVAL;
 	}
-	if (!zh_bench_rw_is_object(job->rw) && job->zstd_level != ZH_BENCH_ZSTD_AUTO) {
-		set_err(err, err_len, "job '%s': 'zstd_level' is for object jobs (rw=put, rw=get)",
-			job->name);
-		return -EINVAL;
-	}
-	if (zh_bench_rw_is_object(job->rw) &&
-	    (job->continue_on_error != 0 || job->fault_eio_ppm != 0 || job->fault_short_ppm != 0 ||
-	     job->fault_torn_ppm != 0)) {
+	if (job->continue_on_error != 0 || job->fault_eio_ppm != 0 || job->fault_short_ppm != 0 ||
+	    job->fault_torn_ppm != 0) {
 		set_err(err, err_len,
 			"job '%s': 'continue_on_error' and 'fault_*_ppm' are for block jobs",
 			job->name);
 		return -EINVAL;
 	}
-	if (zh_bench_rw_is_object(job->rw) && job_rated(job)) {
+	if (job_rated(job)) {
 		set_err(err, err_len, "job '%s': 'rate' and 'rate_iops' are for block jobs",
 			job->name);
 		return -EINVAL;
 	}
-	if (zh_bench_rw_is_object(job->rw) &&
-	    (job->disable_slat || job->disable_clat || job->disable_lat || job->disable_bw)) {
+	if (job->disable_slat || job->disable_clat || job->disable_lat || job->disable_bw) {
 		set_err(err, err_len,
 			"job '%s': 'gtod_reduce' and 'disable_*' are for block jobs: an object "
 			"job's figures come from its client threads",
 			job->name);
 		return -EINVAL;
 	}
+	if (job->think_ns != 0) {
+		set_err(err, err_len, "job '%s': 'thinktime' is for block jobs", job->name);
+		return -EINVAL;
+	}
+	if (job->start_delay_max_ns != 0 || job->exitall || job->exitall_on_error ||
+	    job->unified_mixed) {
+		set_err(err, err_len,
+			"job '%s': 'startdelay', 'exitall', 'exitall_on_error' and "
+			"'unified_rw_reporting' are for block jobs",
+			job->name);
+		return -EINVAL;
+	}
+	if (job->ss.seconds != 0) {
+		set_err(err, err_len, "job '%s': 'ss_dur' (steady state) is for block jobs",
+			job->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Logs and averaging windows against the measurements that feed them. */
+static int job_check_logs(const struct zh_bench_job *job, char *err, size_t err_len)
+{
 	if (job->lat_log[0] != '\0' &&
 	    (job->disable_slat || job->disable_clat || job->disable_lat)) {
 		set_err(err, err_len,
@@ -2631,30 +2620,25 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 			job->name);
 		return -EINVAL;
 	}
-	if (job->think_ns != 0 && zh_bench_rw_is_object(job->rw)) {
-		set_err(err, err_len, "job '%s': 'thinktime' is for block jobs", job->name);
-		return -EINVAL;
-	}
-	if ((job->start_delay_max_ns != 0 || job->exitall || job->exitall_on_error ||
-	     job->unified_mixed) &&
-	    zh_bench_rw_is_object(job->rw)) {
+	if (job->bw_avg_ms != 0 && job->iops_avg_ms != 0 && job->bw_avg_ms != job->iops_avg_ms) {
 		set_err(err, err_len,
-			"job '%s': 'startdelay', 'exitall', 'exitall_on_error' and "
-			"'unified_rw_reporting' are for block jobs",
+			"job '%s': 'bwavgtime' and 'iopsavgtime' differ: bandwidth and IOPS are "
+			"sampled together here, give one window",
 			job->name);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+/* Options that pace the job or choose its offsets, where two of them would fight. */
+static int job_check_pacing(const struct zh_bench_job *job, char *err, size_t err_len)
+{
 	if ((job->lat_target_ns != 0 || job->max_lat_ns != 0) &&
 	    (zh_bench_rw_is_object(job->rw) || job->verify || job->think_ns != 0 ||
 	     job_rated(job))) {
 		set_err(err, err_len,
 			"job '%s': 'latency_target' and 'max_latency' are for block jobs without "
 			"'verify', 'thinktime' or a rate (those pace the job or judge it apart)",
-			job->name);
-		return -EINVAL;
-	}
-	if (job->ss.seconds != 0 && zh_bench_rw_is_object(job->rw)) {
-		set_err(err, err_len, "job '%s': 'ss_dur' (steady state) is for block jobs",
 			job->name);
 		return -EINVAL;
 	}
@@ -2682,14 +2666,53 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		    job->name);
 		return -EINVAL;
 	}
-	if (job->bw_avg_ms != 0 && job->iops_avg_ms != 0 && job->bw_avg_ms != job->iops_avg_ms) {
+	return 0;
+}
+
+int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
+{
+	int rc;
+
+	ZH_ASSERT(job != NULL);
+	if (job->name[0] == '\0') {
+		set_err(err, err_len, "job has no 'name'");
+		return -EINVAL;
+	}
+	resolve_log(job->iops_log, &job->iops_log_use_name, job->name);
+	resolve_log(job->bw_log, &job->bw_log_use_name, job->name);
+	resolve_log(job->lat_log, &job->lat_log_use_name, job->name);
+	/* fio only warns and drops time_based here; a job that would never stop is refused. */
+	if (job->time_based && job->runtime_ns == 0) {
+		set_err(err, err_len, "job '%s': 'time_based' needs a 'runtime'", job->name);
+		return -EINVAL;
+	}
+	if (job->fsync_blocks != 0 && job->fdatasync_blocks != 0) {
 		set_err(err, err_len,
-			"job '%s': 'bwavgtime' and 'iopsavgtime' differ: bandwidth and IOPS are "
-			"sampled together here, give one window",
+			"job '%s': 'fsync' and 'fdatasync' together: both run as the device's "
+			"flush, give one",
 			job->name);
 		return -EINVAL;
 	}
-	rc = job_check_zones(job, err, err_len);
+	/* Before the verify check: a 'verify_pattern' turns verify on. */
+	rc = job_check_pattern(job, err, err_len);
+	if (rc != 0)
+		return rc;
+	if (job->verify && (zh_bench_rw_is_object(job->rw) || job->rw == ZH_BENCH_RW_RW ||
+			    job->rw == ZH_BENCH_RW_RANDRW)) {
+		set_err(
+		    err, err_len,
+		    "job '%s': 'verify' is for read or write jobs: write with verify, then read "
+		    "with verify",
+		    job->name);
+		return -EINVAL;
+	}
+	rc = job_check_object(job, err, err_len);
+	if (rc == 0)
+		rc = job_check_logs(job, err, err_len);
+	if (rc == 0)
+		rc = job_check_pacing(job, err, err_len);
+	if (rc == 0)
+		rc = job_check_zones(job, err, err_len);
 	if (rc == 0)
 		rc = job_check_files(job, err, err_len);
 	if (rc == 0)

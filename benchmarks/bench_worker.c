@@ -46,25 +46,8 @@ static uint32_t dir_grain(const struct zh_bench_worker_cfg *cfg, unsigned d)
 	return cfg->align[d] != 0 ? cfg->align[d] : zh_bench_default_grain(cfg, d);
 }
 
-int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker_cfg *cfg)
+static void worker_reset(struct zh_bench_worker *w)
 {
-	memset(w, 0, sizeof(*w));
-	w->cfg = *cfg;
-	w->full_offset = UINT64_MAX;
-	ZH_ASSERT(cfg->bs_max_bytes > 0 && cfg->bs_bytes <= cfg->bs_max_bytes);
-	ZH_ASSERT(cfg->iodepth > 0);
-	w->slots = calloc(cfg->iodepth, sizeof(*w->slots));
-	if (w->slots == NULL)
-		return -ENOMEM;
-	if (cfg->log_ring_entries > 0) {
-		ZH_ASSERT(zh_is_pow2_u64(cfg->log_ring_entries));
-		w->log.slots = calloc(cfg->log_ring_entries, sizeof(*w->log.slots));
-		if (w->log.slots == NULL) {
-			free(w->slots);
-			return -ENOMEM;
-		}
-		w->log.mask = cfg->log_ring_entries - 1;
-	}
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
 		zh_bench_dir_stats_reset(&w->st[d]);
 		zh_bench_dir_stats_reset(&w->snap[d]);
@@ -78,9 +61,11 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 	zh_timer_init(&w->log_timer);
 	zh_timer_init(&w->rate_timer);
 	zh_timer_init(&w->ss_timer);
-	/* xorshift64* needs a non-zero state. */
-	w->rng = cfg->seed * 0x9e3779b97f4a7c15ull + 1;
-	ZH_ASSERT(cfg->region_bytes >= cfg->bs_max_bytes && cfg->sample_ns > 0);
+}
+
+/* How offsets are drawn, and whether the fast path (no per-I/O option checks) can run. */
+static void worker_pick_paths(struct zh_bench_worker *w, const struct zh_bench_worker_cfg *cfg)
+{
 	/* Kept here: the call into bench_job.c cost 7 instructions per I/O (callgrind). */
 	w->random = zh_bench_rw_is_random(cfg->rw);
 	/* Sizes that vary place their I/Os by bytes (place_varied), not by block number. */
@@ -113,33 +98,62 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 		       cfg->lat_target_ns != 0 || cfg->max_lat_ns != 0 || w->lfsr ||
 		       cfg->seq_add != 0 || cfg->zone_size != 0 || cfg->file_count > 1 ||
 		       cfg->flow_weight != 0;
-	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
-	w->fill_rng = zh_bench_rand_seed(cfg->seed + cfg->iodepth);
 	w->slow_issue = w->slow_base;
+}
+
+/* Every array the worker needs, sized once here: the I/O path allocates nothing. */
+static int worker_alloc(struct zh_bench_worker *w, const struct zh_bench_worker_cfg *cfg)
+{
+	w->slots = calloc(cfg->iodepth, sizeof(*w->slots));
+	if (w->slots == NULL)
+		return -ENOMEM;
+	if (cfg->log_ring_entries > 0) {
+		ZH_ASSERT(zh_is_pow2_u64(cfg->log_ring_entries));
+		w->log.slots = calloc(cfg->log_ring_entries, sizeof(*w->log.slots));
+		if (w->log.slots == NULL)
+			return -ENOMEM;
+		w->log.mask = cfg->log_ring_entries - 1;
+	}
 	if (cfg->verify && cfg->read_pct < 100) {
 		w->block_seq = calloc(w->blocks, sizeof(*w->block_seq));
-		if (w->block_seq == NULL) {
-			zh_bench_worker_fini(w);
+		if (w->block_seq == NULL)
 			return -ENOMEM;
-		}
 	}
 	if (cfg->dump_path != NULL) {
 		w->dump_expected = malloc(cfg->bs_max_bytes);
-		if (w->dump_expected == NULL) {
-			zh_bench_worker_fini(w);
+		if (w->dump_expected == NULL)
 			return -ENOMEM;
-		}
 	}
 	if (cfg->verify_backlog != 0) {
 		ZH_ASSERT(w->block_seq != NULL && cfg->lat_target_ns == 0); /* job_check_backlog */
 		w->backlog =
 		    calloc((size_t)cfg->verify_backlog + cfg->iodepth, sizeof(*w->backlog));
-		if (w->backlog == NULL) {
-			zh_bench_worker_fini(w);
+		if (w->backlog == NULL)
 			return -ENOMEM;
-		}
 	}
 	return 0;
+}
+
+int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker_cfg *cfg)
+{
+	int rc;
+
+	memset(w, 0, sizeof(*w));
+	w->cfg = *cfg;
+	w->full_offset = UINT64_MAX;
+	ZH_ASSERT(cfg->bs_max_bytes > 0 && cfg->bs_bytes <= cfg->bs_max_bytes);
+	ZH_ASSERT(cfg->iodepth > 0);
+	ZH_ASSERT(cfg->region_bytes >= cfg->bs_max_bytes && cfg->sample_ns > 0);
+	worker_reset(w);
+	/* xorshift64* needs a non-zero state. */
+	w->rng = cfg->seed * 0x9e3779b97f4a7c15ull + 1;
+	/* The stream after the slots' own (fill_pattern), so no refill repeats a first fill. */
+	w->fill_rng = zh_bench_rand_seed(cfg->seed + cfg->iodepth);
+	worker_pick_paths(w, cfg);
+	rc = worker_alloc(w, cfg);
+	if (rc < 0)
+		zh_bench_worker_fini(w);
+	return rc;
 }
 
 void zh_bench_worker_fini(struct zh_bench_worker *w)
