@@ -8,13 +8,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
-#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 /*
@@ -94,23 +92,6 @@ static int open_noatime(const char *path, int flags)
 	return fd;
 }
 
-/*
- * A file on tmpfs cannot take I/O without blocking, so io_uring hands each request to an io-wq
- * worker, which serialises the writes to one file. On kernel 6.18 a worker that issues
- * WRITE_FIXED imports the registered buffer under the ring's lock, which it then contends for
- * with the reactor submitting the next batch; a plain WRITE of the same (registered) memory
- * does not. 4 KiB randwrite at depth 128 on /dev/shm, zhtp-bench alone, 6 rounds alternated:
- * 822k IOPS plain against 719k fixed, every round ahead (1.04-1.22); reads did not move, so
- * they keep READ_FIXED. Devices that complete inline (O_DIRECT on a disk, NVMe) keep the
- * fixed opcodes, which spare them the per-I/O page pinning.
- */
-static bool file_on_tmpfs(int fd)
-{
-	struct statfs sfs;
-
-	return fstatfs(fd, &sfs) == 0 && sfs.f_type == TMPFS_MAGIC;
-}
-
 static int file_open(struct zh_nvme_dev *dev, const struct zh_nvme_dev_opts *opts)
 {
 	int flags = (opts->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC;
@@ -133,7 +114,6 @@ static int file_open(struct zh_nvme_dev *dev, const struct zh_nvme_dev_opts *opt
 		dev->size_bytes = opts->grow_size_bytes;
 	if (opts->buffered)
 		dev->block_bytes = 1;
-	dev->plain_writes = file_on_tmpfs(dev->fd);
 	dev->backend = ZH_NVME_BACKEND_FILE;
 	return 0;
 
@@ -260,12 +240,11 @@ void zh__nvme_sqe_set_target(struct io_uring_sqe *sqe, const struct zh_nvme_dev 
 	}
 }
 
-static void file_prep_rw(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,
-			 const struct zh_nvme_req *req)
+static void file_prep_rw(struct io_uring_sqe *sqe, const struct zh_nvme_req *req)
 {
 	bool write = req->op == ZH_NVME_OP_WRITE;
 
-	if (req->buf_index >= 0 && !(write && dev->plain_writes)) {
+	if (req->buf_index >= 0) {
 		sqe->opcode = write ? IORING_OP_WRITE_FIXED : IORING_OP_READ_FIXED;
 		sqe->buf_index = (uint16_t)req->buf_index;
 	} else {
@@ -296,7 +275,7 @@ int zh_nvme_dev_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,
 		sqe->fsync_flags = IORING_FSYNC_DATASYNC;
 		return 0;
 	}
-	file_prep_rw(dev, sqe, req);
+	file_prep_rw(sqe, req);
 	return 0;
 }
 

@@ -27,7 +27,6 @@ struct zh_nvme_dev {
 	uint32_t block_shift;
 	uint32_t nsid;
 	uint64_t size_bytes;
-	bool plain_writes; /* writes without the registered buffer's opcode: see nvme.c */
 	struct zh_nvme_faults *faults;
 	char path[PATH_MAX];
 };
