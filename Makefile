@@ -69,6 +69,9 @@ fuzz: deps
 	cp tests/fuzz/corpus-codec/* build-fuzz/corpus-codec/
 	build-fuzz/tests/fuzz/fuzz_codec_decode -max_total_time=$(FUZZ_SECONDS) \
 		-max_len=140000 build-fuzz/corpus-codec
+	mkdir -p build-fuzz/corpus-records
+	build-fuzz/tests/fuzz/fuzz_store_records -max_total_time=$(FUZZ_SECONDS) \
+		build-fuzz/corpus-records tests/fuzz/corpus-records
 
 test: format-check test-unit test-asan test-tsan fuzz
 

@@ -295,6 +295,9 @@ int zh__store_rec_unpack(const uint8_t *in, size_t len, struct zh__store_rec *re
 		n = zh_le_get(in + at, 2);
 		if (n == 0 || n >= ZH_STORE_PATH_MAX || len - at - 2 < n)
 			return -EUCLEAN;
+		/* A NUL inside would silently name another path (found by fuzz_store_records). */
+		if (memchr(in + at + 2, '\0', n) != NULL)
+			return -EUCLEAN;
 		memcpy(rec->dev_path[i], in + at + 2, n);
 		at += 2 + n;
 	}

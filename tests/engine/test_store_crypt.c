@@ -211,6 +211,24 @@ Test(engine_store_crypt, store_record_carries_flag_and_key_check)
 	cr_assert_eq(zh__store_rec_unpack(buf, n + ZH__KEY_CHECK_BYTES, &back), -EUCLEAN);
 }
 
+/* Regression (fuzz_store_records): a device path with a NUL inside is a damaged record. */
+Test(engine_store_crypt, store_record_refuses_a_path_with_a_nul_inside)
+{
+	struct zh__store_rec rec = {
+	    .dev_count = 2, .block_bytes = 4096, .chunk_bytes = ZT_MIB, .ec_k = 1};
+	struct zh__store_rec back;
+	uint8_t buf[ZH__STORE_REC_MAX];
+	size_t n;
+
+	strcpy(rec.dev_path[0], "/dev/a");
+	strcpy(rec.dev_path[1], "/dev/b");
+	n = zh__store_rec_pack(&rec, buf);
+	cr_assert_eq(zh__store_rec_unpack(buf, n, &back), 0);
+	cr_assert_str_eq(back.dev_path[1], "/dev/b");
+	buf[32 + 2 + 6 + 2 + 4] = '\0'; /* "/dev/b" becomes "/dev" NUL "b" */
+	cr_assert_eq(zh__store_rec_unpack(buf, n, &back), -EUCLEAN);
+}
+
 /* A store with just enough set up to seal and open inline objects. */
 static struct zh_store *sealing_store(void)
 {
