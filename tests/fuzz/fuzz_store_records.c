@@ -16,11 +16,9 @@
 #include <string.h>
 
 #include "engine/store_internal.h"
+#include "fuzz_store_records.h"
 
-enum { REC_SB, REC_STORE, REC_OBJECT, REC_CHUNK, REC_ACCESS, REC_KINDS };
-
-#define MODE_RESEAL 0x10u
-#define SB_CRC_AT   124u /* superblock.c: the crc32c closes its 128 meaningful bytes */
+#define SB_CRC_AT 124u /* superblock.c: the crc32c closes its 128 meaningful bytes */
 #define FUZZ_REC_MAX                                                                               \
 	(ZH__STORE_REC_MAX > ZH__OBJECT_REC_MAX ? ZH__STORE_REC_MAX : ZH__OBJECT_REC_MAX)
 

@@ -9,13 +9,9 @@
 #include <string.h>
 
 #include "engine/store_internal.h"
+#include "fuzz_store_records.h"
 
-#define SEED_DIR   "tests/fuzz/corpus-records/"
-#define MODE_SB	   0x10u /* superblock, magic and crc re-sealed */
-#define MODE_STORE 1u
-#define MODE_OBJ   2u
-#define MODE_CHUNK 3u
-#define MODE_ACC   4u
+#define SEED_DIR "tests/fuzz/corpus-records/"
 
 static uint8_t rec_buf[ZH__STORE_REC_MAX];
 static_assert(ZH__STORE_REC_MAX >= ZH__SB_BYTES && ZH__STORE_REC_MAX >= ZH__OBJECT_REC_MAX,
@@ -62,10 +58,10 @@ static int seed_objects(void)
 
 	bad |= zh__object_rec_set_meta(&chunked, &meta) != 0;
 	zh__object_rec_pack(&chunked, rec_buf);
-	bad |= seed_write("object-chunked", MODE_OBJ, zh__object_rec_bytes(&chunked));
+	bad |= seed_write("object-chunked", REC_OBJECT, zh__object_rec_bytes(&chunked));
 	bad |= zh__object_rec_set_meta(&inl, NULL) != 0;
 	zh__object_rec_pack(&inl, rec_buf);
-	bad |= seed_write("object-inline", MODE_OBJ, zh__object_rec_bytes(&inl));
+	bad |= seed_write("object-inline", REC_OBJECT, zh__object_rec_bytes(&inl));
 	return bad;
 }
 
@@ -84,7 +80,7 @@ static int seed_chunk(void)
 		ch.loc[i].dev = (uint16_t)i;
 		ch.loc[i].offset_bytes = 4096ull * (i + 1);
 	}
-	return seed_write("chunk", MODE_CHUNK, zh__chunk_rec_pack(&ch, rec_buf));
+	return seed_write("chunk", REC_CHUNK, zh__chunk_rec_pack(&ch, rec_buf));
 }
 
 int main(void)
@@ -109,13 +105,14 @@ int main(void)
 	int bad = 0;
 
 	zh__sb_pack(&sb, rec_buf);
-	bad |= seed_write("superblock", MODE_SB, 128); /* the rest of block 0 is zeros */
+	bad |=
+	    seed_write("superblock", REC_SB | MODE_RESEAL, 128); /* the rest of block 0 is zeros */
 	strcpy(st.dev_path[0], "var/zhtp/dev0.img");
 	strcpy(st.dev_path[1], "/dev/ng0n1");
-	bad |= seed_write("store", MODE_STORE, zh__store_rec_pack(&st, rec_buf));
+	bad |= seed_write("store", REC_STORE, zh__store_rec_pack(&st, rec_buf));
 	bad |= seed_objects();
 	bad |= seed_chunk();
 	zh__access_rec_pack(1790000000, 42, rec_buf);
-	bad |= seed_write("access", MODE_ACC, ZH__ACCESS_REC_BYTES);
+	bad |= seed_write("access", REC_ACCESS, ZH__ACCESS_REC_BYTES);
 	return bad;
 }
