@@ -4,6 +4,8 @@
 # Usage:
 #   benchmarks/compare-fio.sh [-r ROUNDS] [-f FILE] [-s SIZE] [-t RUNTIME]
 #                             [-o REPORT.md] [--callgrind] JOBFILE...
+#   benchmarks/compare-fio.sh [-r ROUNDS] -d DIR [-s SIZE] [-t RUNTIME]
+#                             [-o REPORT.md] JOBFILE...
 #
 # Timing mode (default). For each JOBFILE the target FILE is created (or
 # reused if it already is SIZE long and not sparse) and filled with random
@@ -43,6 +45,12 @@
 #                 device, which is used as is and never filled); A:B:... is
 #                 several files, each SIZE divided by their number, as both
 #                 tools split size over a job's files
+#   -d DIR        per-job files instead (timing mode, not with -f): each clone
+#                 of each job uses its own DIR/NAME.CLONE.0, fio's default
+#                 file name, which zhtp-bench uses too, SIZE each; the job
+#                 sections, their name= and numjobs are read from the job
+#                 files and every such file is written with random data first.
+#                 Several jobs then share no file (and no file lock)
 #   -s SIZE       file size / I/O region, fio syntax: 1g, 512m, 4096k, bytes
 #                 (default 1g; 64m in callgrind mode)
 #   -t RUNTIME    seconds per run (default 10)
@@ -102,6 +110,7 @@ cmdline=${cmdline% }
 
 rounds=""
 file=""
+dir=""
 size=""
 runtime=10
 report=""
@@ -117,6 +126,7 @@ while [[ $# -gt 0 ]]; do
         -h | --help) usage; exit 0 ;;
         -r) need_arg "$@"; rounds=$2; shift 2 ;;
         -f) need_arg "$@"; file=$2; shift 2 ;;
+        -d) need_arg "$@"; dir=$2; shift 2 ;;
         -s) need_arg "$@"; size=$2; shift 2 ;;
         -t) need_arg "$@"; runtime=$2; shift 2 ;;
         -o) need_arg "$@"; report=$2; shift 2 ;;
@@ -133,6 +143,11 @@ if [[ -z "$rounds" ]]; then
 fi
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "-r: ROUNDS must be a positive integer, got '$rounds'"
 [[ "$runtime" =~ ^[1-9][0-9]*s?$ ]] || die "-t: RUNTIME must be a number of seconds, got '$runtime'"
+if [[ -n "$dir" ]]; then
+    [[ -z "$file" ]] || die "-f and -d exclude each other"
+    [[ $callgrind -eq 0 ]] || die "-d is for timing mode only"
+    [[ -d "$dir" ]] || die "-d: directory $dir does not exist"
+fi
 
 FIO=${FIO:-fio}
 VALGRIND=${VALGRIND:-valgrind}
@@ -377,6 +392,25 @@ def cgreport(tsv):
     out += ["", "Raw counts (Ir/IO = (min Ir(large) - min Ir(small)) / (I/Os(large) - I/Os(small))):", ""]
     print("\n".join(out + raw))
 
+def clones(path):
+    # Job sections as fio sees them: "NAME NUMJOBS" each ([global] gives defaults).
+    glob, jobs, cur = {}, [], None
+    for raw in open(path):
+        line = raw.split("#", 1)[0].split(";", 1)[0].strip()
+        m = re.fullmatch(r"\[(.+)\]", line)
+        if m:
+            cur = glob if m.group(1) == "global" else {"name": m.group(1)}
+            if cur is not glob:
+                jobs.append(cur)
+        elif line and cur is not None:
+            key, _, val = line.partition("=")
+            cur[key.strip().lower()] = val.strip()
+    for job in jobs:
+        opts = dict(glob, **job)
+        if opts.get("nrfiles", "1") != "1":
+            die("%s: -d takes one file per job clone; job '%s' sets nrfiles" % (path, job["name"]))
+        print(opts["name"], opts.get("numjobs", "1"))
+
 cmd, args = sys.argv[1], sys.argv[2:]
 if cmd == "size":
     print(parse_size(args[0]))
@@ -390,6 +424,8 @@ elif cmd == "ir":
     callgrind_ir(args[0])
 elif cmd == "report":
     report(args[0])
+elif cmd == "clones":
+    clones(args[0])
 elif cmd == "cgreport":
     cgreport(args[0])
 else:
@@ -469,7 +505,11 @@ emit_report() {
         printf -- '- host: %s, %s CPUs, kernel %s\n' "$(hostname)" "$(nproc)" "$(uname -r)"
         printf -- '- fio: %s (%s)\n' "$("$FIO" --version 2>/dev/null || echo '?')" "$(command -v "$FIO")"
         printf -- '- zhtp-bench: %s %s\n' "$(command -v "$ZHTP_BENCH")" "${zhtp_args[*]:-}"
-        printf -- '- file: %s, size: %s' "$file" "$size"
+        if [[ -n "$dir" ]]; then
+            printf -- '- directory: %s (one file per job clone), size: %s each' "$dir" "$size"
+        else
+            printf -- '- file: %s, size: %s' "$file" "$size"
+        fi
         if [[ $callgrind -eq 0 ]]; then
             printf ', runtime: %ss, rounds: %s\n\n' "${runtime%s}" "$rounds"
         else
@@ -528,9 +568,20 @@ fi
 
 # ------------------------------------------------------------ timing mode ---
 size=${size:-1g}
-file=${file:-zhtp-compare.dat}
 bytes=$(pyh size "$size")
-ensure_files "$file" "$bytes"
+if [[ -n "$dir" ]]; then
+    where=("--directory=$dir")
+    for j in "${jobs[@]}"; do
+        sections=$(pyh clones "$j")
+        while read -r jname clones; do
+            for ((c = 0; c < clones; c++)); do ensure_file "$dir/$jname.$c.0" "$bytes"; done
+        done <<<"$sections"
+    done
+else
+    file=${file:-zhtp-compare.dat}
+    where=("--filename=$file")
+    ensure_files "$file" "$bytes"
+fi
 
 declare -A cfg_tool cfg_args
 cfg_tool[fio]=$FIO
@@ -564,7 +615,7 @@ for j in "${jobs[@]}"; do
             fi
             out="$work/$name.r$r.$cfg.json"
             run_json "$cfg run ($name, round $r)" "$out" \
-                "${cfg_tool[$cfg]}" --output-format=json "--filename=$file" "--size=$size" \
+                "${cfg_tool[$cfg]}" --output-format=json "${where[@]}" "--size=$size" \
                 "--runtime=$runtime" --time_based "${extra[@]}" "$j"
             vals=$(pyh extract "$out")
             read -r iops p99 cpu ios <<<"$vals"

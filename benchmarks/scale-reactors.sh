@@ -17,12 +17,14 @@
 # counts above half the cores measure the kernel's sharing as much as the engine.
 #
 # Usage: benchmarks/scale-reactors.sh [-n "1 2 4 8 16"] [-q DEPTH] [-w randread|randwrite]
-#        [-r ROUNDS] [-t SECONDS] [-f FILE] [-s SIZE] [-o REPORT.md]
+#        [-r ROUNDS] [-t SECONDS] [-f FILE | -d DIR] [-s SIZE] [-o REPORT.md]
 #   -n  reactor counts (default: 1 2 4 8 16, those up to the core count)
 #   -q  iodepth per reactor (default 32)
 #   -w  rw (default randread)
 #   -r  rounds per count (default 2), -t seconds per run (default 5)
 #   -f  file (default /dev/shm/zhtp-scale.dat), -s its size (default 1g)
+#   -d  per-reactor files in DIR instead, SIZE each (compare-fio.sh -d): writes to one shared
+#       file serialise on that file in the kernel, for fio as much as for zhtp-bench
 #   -o  append the report to this file as well
 set -euo pipefail
 
@@ -35,6 +37,7 @@ rw=randread
 rounds=2
 runtime=5
 file=/dev/shm/zhtp-scale.dat
+dir=
 size=1g
 report=
 
@@ -46,9 +49,10 @@ while [ $# -gt 0 ]; do
 	-r) rounds=$2; shift 2 ;;
 	-t) runtime=$2; shift 2 ;;
 	-f) file=$2; shift 2 ;;
+	-d) dir=$2; shift 2 ;;
 	-s) size=$2; shift 2 ;;
 	-o) report=$2; shift 2 ;;
-	-h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) echo "scale-reactors.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -59,6 +63,7 @@ for n in $counts; do
 	[ "$n" -le "$cores" ] || { echo "scale-reactors.sh: $n reactors, $cores cores" >&2; exit 2; }
 done
 case $rw in randread|randwrite) ;; *) echo "scale-reactors.sh: -w randread|randwrite" >&2; exit 2 ;; esac
+if [ -n "$dir" ]; then where=(-d "$dir"); else where=(-f "$file"); fi
 
 echo "kernel $(uname -r), $cores cores"
 work=$(mktemp -d "${TMPDIR:-/tmp}/scale-reactors.XXXXXX")
@@ -92,7 +97,7 @@ EOF
 	jobs+=("$j")
 done
 
-"$here/compare-fio.sh" -r "$rounds" -t "$runtime" -f "$file" -s "$size" \
+"$here/compare-fio.sh" -r "$rounds" -t "$runtime" "${where[@]}" -s "$size" \
 	-o "$work/compare.md" "${jobs[@]}" >"$work/compare.out"
 
 python3 - "$work/compare.md" "$rw" "$depth" >"$work/scale.md" <<'EOF'
@@ -124,7 +129,7 @@ EOF
 	echo "## scale-reactors: $rw 4 KiB, iodepth $depth per reactor ($(date '+%F %T %z'))"
 	echo
 	echo '```'
-	echo "benchmarks/scale-reactors.sh -n \"$counts\" -q $depth -w $rw -r $rounds -t $runtime -f $file -s $size"
+	echo "benchmarks/scale-reactors.sh -n \"$counts\" -q $depth -w $rw -r $rounds -t $runtime ${where[*]} -s $size"
 	echo '```'
 	echo
 	echo "- host: kernel $(uname -r), $cores cores; efficiency = IOPS(N) / (N * IOPS(1))"
