@@ -3076,6 +3076,7 @@ enum cli_kind {
 	CLI_BUSY_POLL,
 	CLI_PIN,
 	CLI_SCHED,
+	CLI_YIELD_WAIT,
 	CLI_HELP,
 	CLI_VERSION,
 	CLI_JOB_OPTION,
@@ -3101,6 +3102,7 @@ static const struct {
     {"busy-poll", CLI_BUSY_POLL, true},
     {"pin", CLI_PIN, true},
     {"sched", CLI_SCHED, true},
+    {"yield-wait", CLI_YIELD_WAIT, true},
     {"help", CLI_HELP, false},
     {"version", CLI_VERSION, false},
 };
@@ -3262,6 +3264,8 @@ static int cli_apply_global(struct zh_bench_cli *cli, const struct cli_arg *a, c
 		return 0;
 	case CLI_SCHED:
 		return cli_either(a, "batch", "normal", &cli->sched_batch, err, err_len);
+	case CLI_YIELD_WAIT:
+		return cli_either(a, "on", "off", &cli->yield_wait, err, err_len);
 	case CLI_HELP:
 		cli->help = true;
 		return 0;
@@ -3457,6 +3461,7 @@ int zh_bench_cli_parse(struct zh_bench_cli *cli, int argc, char **argv, char *er
 	cli->output_format = ZH_BENCH_OUTPUT_NORMAL;
 	cli->eta = ZH_BENCH_ETA_AUTO;
 	cli->sched_batch = true;
+	cli->yield_wait = true;
 	scratch = malloc(sizeof(*scratch));
 	if (scratch == NULL) {
 		set_err(err, err_len, "command line: out of memory");

@@ -380,6 +380,7 @@ struct zh_bench_cli {
 	uint32_t busy_poll_ns; /* --busy-poll=T, at most ZH_BENCH_BUSY_POLL_MAX_NS */
 	enum zh_bench_pin pin; /* --pin=auto|core|node */
 	bool sched_batch;      /* --sched=batch (default) or normal */
+	bool yield_wait;       /* --yield-wait=on (default) or off: zh_engine_opts.yield_wait */
 	bool help, version;
 };
 

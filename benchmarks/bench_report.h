@@ -28,13 +28,15 @@ enum { ZH_BENCH_DIR_READ = 0, ZH_BENCH_DIR_WRITE = 1, ZH_BENCH_DIRS = 2 };
  * All zero when not measured (status snapshots, object jobs).
  */
 struct zh_bench_reactor_counts {
-	uint64_t enters;       /* io_uring_enter calls */
-	uint64_t sleeps;       /* enters that could block */
-	uint64_t polls_hit;    /* busy polls that found work before their window ran out */
-	uint64_t polls_missed; /* busy polls that ran out (each starts a back-off) */
-	uint64_t wakeups;      /* eventfd wake-ups from other threads */
-	uint64_t io_wait_ns;   /* polling or sleeping with I/O in flight, summed over reactors */
-	unsigned reactors;     /* how many reactors were summed */
+	uint64_t enters;	/* io_uring_enter calls */
+	uint64_t sleeps;	/* enters that could block */
+	uint64_t polls_hit;	/* busy polls that found work before their window ran out */
+	uint64_t polls_missed;	/* busy polls that ran out (each starts a back-off) */
+	uint64_t yields_hit;	/* yield waits that found work (--yield-wait=on) */
+	uint64_t yields_missed; /* yield waits that found none and slept (each starts a back-off) */
+	uint64_t wakeups;	/* eventfd wake-ups from other threads */
+	uint64_t io_wait_ns;	/* polling or sleeping with I/O in flight, summed over reactors */
+	unsigned reactors;	/* how many reactors were summed */
 };
 
 /* verify=crc32c: what the blocks read back (writing jobs) or read (reading jobs) showed. */

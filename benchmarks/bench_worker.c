@@ -1733,6 +1733,8 @@ static void reactor_moved(struct zh_reactor *r, struct zh_bench_worker *w)
 	    .sleeps = now.sleeps - b->sleeps,
 	    .polls_hit = now.polls_hit - b->polls_hit,
 	    .polls_missed = now.polls_missed - b->polls_missed,
+	    .yields_hit = now.yields_hit - b->yields_hit,
+	    .yields_missed = now.yields_missed - b->yields_missed,
 	    .wakeups = now.wakeups - b->wakeups,
 	    .io_wait_ns = now.io_wait_ns - b->io_wait_ns,
 	    .reactors = 1,

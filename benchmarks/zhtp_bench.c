@@ -62,6 +62,7 @@ struct bench_output {
 	uint32_t object_busy_poll_ns; /* object jobs: --busy-poll, or the store's default */
 	enum zh_bench_pin pin;
 	bool sched_batch;
+	bool yield_wait;
 };
 
 static void usage(FILE *f)
@@ -70,7 +71,7 @@ static void usage(FILE *f)
 		"usage: zhtp-bench [--output-format=normal|json|json+normal] [--output=FILE]\n"
 		"                  [--status-interval=T] [--eta=auto|always|never]\n"
 		"                  [--idle=sleep|poll] [--busy-poll=T] [--pin=auto|core|node]\n"
-		"                  [--sched=batch|normal]\n"
+		"                  [--sched=batch|normal] [--yield-wait=on|off]\n"
 		"                  [--OPTION=VALUE ...] [JOBFILE ...]\n"
 		"Runs fio job files on the zhtp engine (per-core io_uring reactors, registered\n"
 		"buffers and files, O_DIRECT or NVMe passthrough). Options on the command line\n"
@@ -221,6 +222,8 @@ static void result_add_reactor(struct zh_bench_result *res, const struct bench_g
 	res->reactor.sleeps += m->sleeps;
 	res->reactor.polls_hit += m->polls_hit;
 	res->reactor.polls_missed += m->polls_missed;
+	res->reactor.yields_hit += m->yields_hit;
+	res->reactor.yields_missed += m->yields_missed;
 	res->reactor.wakeups += m->wakeups;
 	res->reactor.io_wait_ns += m->io_wait_ns;
 	res->reactor.reactors += m->reactors;
@@ -638,6 +641,7 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	g->plan.engine_opts.busy_poll_ns = o->busy_poll_ns;
 	g->plan.engine_opts.pin = group_pin(o->pin, jobs, count);
 	g->plan.engine_opts.sched_batch = o->sched_batch;
+	g->plan.engine_opts.yield_wait = o->yield_wait;
 	if (rc == 0) {
 		rc = group_start(g, err, sizeof(err));
 		if (rc == 0)
@@ -673,6 +677,7 @@ static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
 	    cli->busy_poll_set ? cli->busy_poll_ns : ZH_ENGINE_BUSY_POLL_DEFAULT_NS;
 	o->pin = cli->pin;
 	o->sched_batch = cli->sched_batch;
+	o->yield_wait = cli->yield_wait;
 	o->eta = cli->eta == ZH_BENCH_ETA_ALWAYS ||
 		 (cli->eta == ZH_BENCH_ETA_AUTO && isatty(STDOUT_FILENO));
 	/* Keep JSON on stdout clean: the progress line then goes to stderr. */

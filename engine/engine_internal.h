@@ -114,8 +114,10 @@ struct zh_reactor {
 	int node;
 	uint64_t now_ns;
 	uint32_t inflight;
-	uint32_t poll_skip;    /* waits left that sleep without busy polling */
-	uint32_t poll_backoff; /* the last skip length; 0 after a poll that found work */
+	uint32_t poll_skip;	/* waits left that sleep without busy polling */
+	uint32_t poll_backoff;	/* the last skip length; 0 after a poll that found work */
+	uint32_t yield_skip;	/* waits left that sleep without yielding first */
+	uint32_t yield_backoff; /* the last skip length; 0 after a yield that found work */
 	/* Requests queued since the last submit; stamped with submit_ns when they go out. */
 	struct zh_io **unstamped;
 	uint32_t unstamped_count;

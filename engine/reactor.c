@@ -61,6 +61,16 @@
  *    one core: 120k voluntary switches a second for 23k sleeps). zh_engine_opts.sched_batch
  *    makes the reactor and the workers it creates SCHED_BATCH, whose wake-ups never preempt:
  *    the reactor then runs when the worker sleeps (its queue is empty) or ends its slice.
+ * 10. Yielding before sleeping (zh_engine_opts.yield_wait). On kernel 6.18 SCHED_BATCH kept
+ *    that order only while the other cores idled: with every core busy (a busy loop on the
+ *    other core of this 2-core VM, or two reactors on two cores) the woken reactor preempted
+ *    its worker again after every few completions, and a pinned 4 KiB randread at depth 32
+ *    fell from ~550k IOPS at 0.03 context switches per I/O to 358-416k at 0.25. A reactor
+ *    that waits by yielding is not on the ring's wait queue, so completions wake nobody: the
+ *    worker runs through its queue and sleeps, and the reactor finds the batch when its
+ *    yield returns. A yield that comes back at once means no other thread was runnable on
+ *    the core (the completer is elsewhere: another core, a device interrupt); the reactor
+ *    then sleeps as before and backs off from yielding as design note 6 does from polling.
  */
 #include "engine/engine_internal.h"
 
@@ -79,6 +89,19 @@
 #define ZH_REACTOR_EVENT_DEV UINT16_MAX
 /* Longest wait in one io_uring_enter; see design note 5. */
 #define ZH_REACTOR_IDLE_WAIT_NS (100ull * 1000 * 1000)
+/*
+ * A sched_yield() that returns sooner ran no other thread (design note 10): about 0.3-1 us
+ * here for the syscall alone, against two context switches and the other thread's run.
+ */
+#define ZH_REACTOR_YIELD_ALONE_NS (2ull * 1000)
+/*
+ * Longest run of waits that sleep without yielding first. Shorter than the polls' back-off:
+ * a miss costs one syscall, and a core-sharing worker that was not yet due to run (the
+ * scheduler picked the yielding reactor again) makes a miss too, which a skip of 1024 waits
+ * then paid for in wake-ups: 4 KiB randread at depth 32 with a busy loop on the other core,
+ * 19 misses in 4 s gave 9,235 sleeps against 2 with one miss.
+ */
+#define ZH_REACTOR_YIELD_BACKOFF_MAX 64
 
 uint64_t zh_clock_ns(void)
 {
@@ -345,20 +368,34 @@ static bool reactor_ring_has_work(const struct zh_reactor *r)
 	       (IO_URING_READ_ONCE(*r->ring.sq.kflags) & IORING_SQ_TASKRUN) != 0;
 }
 
+/* Completions (run into the CQ here) or a message to handle. */
+static bool reactor_found_work(struct zh_reactor *r)
+{
+	if (reactor_ring_has_work(r)) {
+		if (io_uring_cq_ready(&r->ring) == 0) {
+			io_uring_get_events(&r->ring);
+			r->stats.enters++;
+		}
+		return true;
+	}
+	return reactor_has_msgs(r);
+}
+
+/* The next skip run after a poll or yield wait that found nothing: 1, 2, 4 ... max. */
+static uint32_t reactor_backoff(uint32_t last, uint32_t max)
+{
+	uint32_t next = last == 0 ? 1 : last * 2;
+
+	return next < max ? next : max;
+}
+
 /* Watch the ring and the inbound rings until there is work or the deadline passes. */
 static bool reactor_poll_until(struct zh_reactor *r, uint64_t window_ns)
 {
 	uint64_t deadline = 0;
 
 	for (unsigned i = 0;; i++) {
-		if (reactor_ring_has_work(r)) {
-			if (io_uring_cq_ready(&r->ring) == 0) {
-				io_uring_get_events(&r->ring);
-				r->stats.enters++;
-			}
-			return true;
-		}
-		if (reactor_has_msgs(r))
+		if (reactor_found_work(r))
 			return true;
 		/* The clock is read every 64 checks only. */
 		if ((i & 63) == 0) {
@@ -391,10 +428,49 @@ static bool reactor_busy_poll(struct zh_reactor *r)
 		return true;
 	}
 	r->stats.polls_missed++;
-	r->poll_backoff = r->poll_backoff == 0 ? 1 : r->poll_backoff * 2;
-	if (r->poll_backoff > ZH_REACTOR_POLL_BACKOFF_MAX)
-		r->poll_backoff = ZH_REACTOR_POLL_BACKOFF_MAX;
+	r->poll_backoff = reactor_backoff(r->poll_backoff, ZH_REACTOR_POLL_BACKOFF_MAX);
 	r->poll_skip = r->poll_backoff;
+	return false;
+}
+
+/* A timer is due: the wait must end for it. */
+static bool reactor_timer_due(struct zh_reactor *r, uint64_t now_ns)
+{
+	const struct zh_timer *next = zh__timer_heap_peek(&r->timers);
+
+	return next != NULL && next->deadline_ns <= now_ns;
+}
+
+/*
+ * Yield the core before sleeping, with a back-off; see design note 10. Returns true when
+ * there is something to do: completions (run into the CQ here), a message or a due timer.
+ */
+static bool reactor_yield_wait(struct zh_reactor *r)
+{
+	if (!r->engine->opts.yield_wait || r->inflight == 0)
+		return false;
+	if (r->yield_skip > 0) {
+		r->yield_skip--;
+		return false;
+	}
+	for (unsigned i = 0; i < ZH_ENGINE_YIELD_MAX; i++) {
+		uint64_t before = zh_clock_ns();
+
+		sched_yield();
+		uint64_t after = zh_clock_ns();
+
+		if (reactor_found_work(r) || reactor_timer_due(r, after)) {
+			r->stats.yields_hit++;
+			r->yield_backoff = 0;
+			return true;
+		}
+		/* Back this soon, no other thread ran: whatever completes our I/O is elsewhere. */
+		if (after - before < ZH_REACTOR_YIELD_ALONE_NS)
+			break;
+	}
+	r->stats.yields_missed++;
+	r->yield_backoff = reactor_backoff(r->yield_backoff, ZH_REACTOR_YIELD_BACKOFF_MAX);
+	r->yield_skip = r->yield_backoff;
 	return false;
 }
 
@@ -480,10 +556,10 @@ static void reactor_wait(struct zh_reactor *r)
 	io_uring_wait_cqe_timeout(&r->ring, &cqe, &ts);
 }
 
-/* Poll, then sleep if there is still nothing to do. */
+/* Poll, yield, then sleep if there is still nothing to do. */
 static void reactor_idle(struct zh_reactor *r)
 {
-	if (reactor_busy_poll(r))
+	if (reactor_busy_poll(r) || reactor_yield_wait(r))
 		return;
 	if (reactor_wait_count(r) > 0 && io_uring_cq_ready(&r->ring) == 0) {
 		r->stats.sleeps++;

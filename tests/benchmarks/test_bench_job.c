@@ -2462,6 +2462,23 @@ Test(bench_job, scheduling_policy_on_the_command_line)
 	cr_assert_not_null(strstr(err, "'--sched': expected normal or batch"), "%s", err);
 }
 
+Test(bench_job, yield_wait_on_the_command_line)
+{
+	char *none[] = {"zhtp-bench", "--name=x", NULL};
+	char *off[] = {"zhtp-bench", "--yield-wait=off", "--name=x", NULL};
+	char *on[] = {"zhtp-bench", "--yield-wait", "on", "--name=x", NULL};
+	char *bad[] = {"zhtp-bench", "--yield-wait=maybe", "--name=x", NULL};
+
+	cr_assert_eq(zh_bench_cli_parse(&cli, 2, none, err, sizeof(err)), 0, "%s", err);
+	cr_assert(cli.yield_wait, "yielding before sleeping is zhtp-bench's default");
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, off, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not(cli.yield_wait);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 4, on, err, sizeof(err)), 0, "%s", err);
+	cr_assert(cli.yield_wait);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, bad, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "'--yield-wait': expected off or on"), "%s", err);
+}
+
 Test(bench_job, busy_poll_window_on_the_command_line)
 {
 	char *none[] = {"zhtp-bench", "--name=x", NULL};

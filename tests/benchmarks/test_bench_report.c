@@ -448,6 +448,8 @@ Test(bench_report, reactor_counts_in_both_outputs)
 	    .sleeps = 12,
 	    .polls_hit = 60000,
 	    .polls_missed = 3,
+	    .yields_hit = 900,
+	    .yields_missed = 4,
 	    .wakeups = 2,
 	    .io_wait_ns = 500000000, /* half of the 1 s runtime of each of two reactors */
 	    .reactors = 2};
@@ -456,10 +458,11 @@ Test(bench_report, reactor_counts_in_both_outputs)
 	cJSON *root = report_json(1);
 	const cJSON *job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
 
-	cr_assert_not_null(strstr(text,
-				  "  reactor      : enters=77000 (0.50 per I/O), sleeps=12, "
-				  "busy polls hit=60000 missed=3, wakeups=2, io wait=25.0%\n"),
-			   "%s", text);
+	cr_assert_not_null(
+	    strstr(text, "  reactor      : enters=77000 (0.50 per I/O), sleeps=12, "
+			 "busy polls hit=60000 missed=3, yields hit=900 missed=4, wakeups=2, "
+			 "io wait=25.0%\n"),
+	    "%s", text);
 	const cJSON *reactor = obj_at(job, "zhtp_reactor");
 
 	cr_assert_eq(num_at(reactor, "enters"), 77000.0);
@@ -467,6 +470,8 @@ Test(bench_report, reactor_counts_in_both_outputs)
 	cr_assert_eq(num_at(reactor, "sleeps"), 12.0);
 	cr_assert_eq(num_at(reactor, "polls_hit"), 60000.0);
 	cr_assert_eq(num_at(reactor, "polls_missed"), 3.0);
+	cr_assert_eq(num_at(reactor, "yields_hit"), 900.0);
+	cr_assert_eq(num_at(reactor, "yields_missed"), 4.0);
 	cr_assert_eq(num_at(reactor, "wakeups"), 2.0);
 	cr_assert_eq(num_at(reactor, "io_wait_ns"), 500000000.0);
 	cr_assert_eq(num_at(reactor, "io_wait_pct"), 25.0);

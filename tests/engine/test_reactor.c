@@ -11,10 +11,12 @@
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +29,8 @@
 #define DEVS_MAX 2
 
 static struct zh_engine *engine;
+/* Where the device files go: the scratch directory, or tmpfs for I/O that io-wq runs. */
+static const char *dev_dir = ZH_TEST_SCRATCH_DIR;
 static struct zh_nvme_dev *devs[DEVS_MAX];
 static char dev_paths[DEVS_MAX][512];
 static unsigned dev_count;
@@ -50,8 +54,8 @@ static void start_engine_on(unsigned reactors, const struct zh_engine_opts *tuni
 	if (cpus.count < reactors)
 		cr_skip_test("needs %u cores, have %u", reactors, cpus.count);
 	for (unsigned d = 0; d < count; d++) {
-		snprintf(dev_paths[d], sizeof(dev_paths[d]), "%s/reactor-dev%u-%d.img",
-			 ZH_TEST_SCRATCH_DIR, d, (int)getpid());
+		snprintf(dev_paths[d], sizeof(dev_paths[d]), "%s/reactor-dev%u-%d.img", dev_dir, d,
+			 (int)getpid());
 		unlink(dev_paths[d]);
 		cr_assert_eq(zh_nvme_dev_open(dev_paths[d], &dopts, &devs[d]), 0);
 		zh_nvme_dev_set_faults(devs[d], faults[d]);
@@ -573,18 +577,16 @@ static void chain_count_msg(struct zh_reactor *r, void *arg)
 	atomic_fetch_add(&chain_msgs, 1);
 }
 
-static struct chain chain_run(uint32_t busy_poll_ns, bool post_msgs)
+/* The chain on one reactor set up with \p tuning, its device with \p faults (or none). */
+static struct chain chain_run_tuned(const struct zh_engine_opts *tuning,
+				    struct zh_nvme_faults *faults, bool post_msgs)
 {
-	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = 2000000};
 	struct timespec pause = {.tv_nsec = 200000};
 	struct chain c = {.left = CHAIN_READS};
-	struct zh_engine_opts tuning;
 	unsigned posted = 0;
 
 	atomic_store(&chain_msgs, 0);
-	zh_engine_opts_default(&tuning);
-	tuning.busy_poll_ns = busy_poll_ns;
-	start_engine_tuned(1, &tuning, &faults);
+	start_engine_tuned(1, tuning, faults);
 	cr_assert_eq(zh_engine_post(engine, 0, chain_start, &c), 0);
 	while (atomic_load(&c.done) == 0) {
 		if (post_msgs && zh_engine_post(engine, 0, chain_count_msg, NULL) == 0)
@@ -598,6 +600,17 @@ static struct chain chain_run(uint32_t busy_poll_ns, bool post_msgs)
 	cr_assert_eq(atomic_load(&chain_msgs), posted, "messages lost");
 	cr_assert(!post_msgs || posted > 0);
 	return c;
+}
+
+/* Every read delayed 2 ms; the reactor busy-polls for up to \p busy_poll_ns. */
+static struct chain chain_run(uint32_t busy_poll_ns, bool post_msgs)
+{
+	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = 2000000};
+	struct zh_engine_opts tuning;
+
+	zh_engine_opts_default(&tuning);
+	tuning.busy_poll_ns = busy_poll_ns;
+	return chain_run_tuned(&tuning, &faults, post_msgs);
 }
 
 Test(engine_reactor, busy_poll_takes_completions_without_sleeping, .timeout = 60)
@@ -616,7 +629,55 @@ Test(engine_reactor, without_busy_poll_a_reactor_sleeps_for_each_slow_read, .tim
 	struct chain c = chain_run(0, true);
 
 	cr_assert_eq(c.stats.polls_hit + c.stats.polls_missed, 0);
+	cr_assert_eq(c.stats.yields_hit + c.stats.yields_missed, 0, "yield_wait is off by default");
 	cr_assert_geq(c.stats.sleeps, CHAIN_READS, "sleeps %llu",
+		      (unsigned long long)c.stats.sleeps);
+}
+
+/* ---- yielding before sleeping (zh_engine_opts.yield_wait) ---------------------------------- */
+
+Test(engine_reactor, yield_waits_that_find_nothing_back_off, .timeout = 60)
+{
+	/* The 2 ms delay is a kernel timer: no thread of ours runs meanwhile, so each yield comes
+	   back at once with nothing done. As with polls, the 40 waits yield at waits 1, 3, 6, 11,
+	   20 and 37 only; a hit (a reactor preempted past the delay) restarts the back-off. */
+	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = 2000000};
+	struct zh_engine_opts tuning;
+	struct chain c;
+	unsigned long long hits;
+
+	zh_engine_opts_default(&tuning);
+	tuning.busy_poll_ns = 0;
+	tuning.yield_wait = true;
+	c = chain_run_tuned(&tuning, &faults, true);
+	hits = c.stats.yields_hit;
+	cr_assert_geq(c.stats.yields_missed, 1);
+	cr_assert_leq(c.stats.yields_missed, 12 + 6 * hits, "misses %llu, hits %llu",
+		      (unsigned long long)c.stats.yields_missed, hits);
+	cr_assert_geq(c.stats.sleeps + hits, CHAIN_READS - 1, "sleeps %llu, hits %llu",
+		      (unsigned long long)c.stats.sleeps, hits);
+}
+
+Test(engine_reactor, a_yield_hands_the_core_to_the_io_wq_worker_sharing_it, .timeout = 60)
+{
+	/* tmpfs reads go to an io-wq worker, which the core-pinned reactor created and which
+	   therefore runs on the reactor's core only: the reactor's yield lets it do the read. */
+	struct zh_engine_opts tuning;
+	struct statfs fs;
+	struct chain c;
+
+	if (statfs("/dev/shm", &fs) != 0 || fs.f_type != TMPFS_MAGIC || access("/dev/shm", W_OK))
+		cr_skip_test("needs a writable tmpfs at /dev/shm");
+	zh_engine_opts_default(&tuning);
+	tuning.busy_poll_ns = 0;
+	tuning.sched_batch = true;
+	tuning.yield_wait = true;
+	dev_dir = "/dev/shm";
+	c = chain_run_tuned(&tuning, NULL, false);
+	dev_dir = ZH_TEST_SCRATCH_DIR;
+	cr_assert_geq(c.stats.yields_hit, 1, "hits %llu, misses %llu, sleeps %llu",
+		      (unsigned long long)c.stats.yields_hit,
+		      (unsigned long long)c.stats.yields_missed,
 		      (unsigned long long)c.stats.sleeps);
 }
 
