@@ -2445,38 +2445,40 @@ Test(bench_job, engine_placement_and_idle_flags_on_the_command_line)
 	cr_assert_not_null(strstr(err, "pin"), "%s", err);
 }
 
+/*
+ * A two-way global option: on by default, "--NAME=OFF" and "--NAME ON" (two argv entries) set
+ * it, anything else is refused with a message naming both words.
+ */
+static void expect_switch(const char *name, const char *on, const char *off, const bool *field)
+{
+	char off_arg[64], bad_arg[64], flag[64], why[128];
+	char *none[] = {"zhtp-bench", "--name=x", NULL};
+	char *turned_off[] = {"zhtp-bench", off_arg, "--name=x", NULL};
+	char *turned_on[] = {"zhtp-bench", flag, (char *)on, "--name=x", NULL};
+	char *bad[] = {"zhtp-bench", bad_arg, "--name=x", NULL};
+
+	snprintf(off_arg, sizeof(off_arg), "--%s=%s", name, off);
+	snprintf(bad_arg, sizeof(bad_arg), "--%s=maybe", name);
+	snprintf(flag, sizeof(flag), "--%s", name);
+	snprintf(why, sizeof(why), "'--%s': expected %s or %s", name, off, on);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 2, none, err, sizeof(err)), 0, "%s", err);
+	cr_assert(*field, "--%s=%s is zhtp-bench's default", name, on);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, turned_off, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not(*field);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 4, turned_on, err, sizeof(err)), 0, "%s", err);
+	cr_assert(*field);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, bad, err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, why), "%s", err);
+}
+
 Test(bench_job, scheduling_policy_on_the_command_line)
 {
-	char *none[] = {"zhtp-bench", "--name=x", NULL};
-	char *normal[] = {"zhtp-bench", "--sched=normal", "--name=x", NULL};
-	char *batch[] = {"zhtp-bench", "--sched", "batch", "--name=x", NULL};
-	char *bad[] = {"zhtp-bench", "--sched=fifo", "--name=x", NULL};
-
-	cr_assert_eq(zh_bench_cli_parse(&cli, 2, none, err, sizeof(err)), 0, "%s", err);
-	cr_assert(cli.sched_batch, "SCHED_BATCH is zhtp-bench's default");
-	cr_assert_eq(zh_bench_cli_parse(&cli, 3, normal, err, sizeof(err)), 0, "%s", err);
-	cr_assert_not(cli.sched_batch);
-	cr_assert_eq(zh_bench_cli_parse(&cli, 4, batch, err, sizeof(err)), 0, "%s", err);
-	cr_assert(cli.sched_batch);
-	cr_assert_eq(zh_bench_cli_parse(&cli, 3, bad, err, sizeof(err)), -EINVAL);
-	cr_assert_not_null(strstr(err, "'--sched': expected normal or batch"), "%s", err);
+	expect_switch("sched", "batch", "normal", &cli.sched_batch);
 }
 
 Test(bench_job, yield_wait_on_the_command_line)
 {
-	char *none[] = {"zhtp-bench", "--name=x", NULL};
-	char *off[] = {"zhtp-bench", "--yield-wait=off", "--name=x", NULL};
-	char *on[] = {"zhtp-bench", "--yield-wait", "on", "--name=x", NULL};
-	char *bad[] = {"zhtp-bench", "--yield-wait=maybe", "--name=x", NULL};
-
-	cr_assert_eq(zh_bench_cli_parse(&cli, 2, none, err, sizeof(err)), 0, "%s", err);
-	cr_assert(cli.yield_wait, "yielding before sleeping is zhtp-bench's default");
-	cr_assert_eq(zh_bench_cli_parse(&cli, 3, off, err, sizeof(err)), 0, "%s", err);
-	cr_assert_not(cli.yield_wait);
-	cr_assert_eq(zh_bench_cli_parse(&cli, 4, on, err, sizeof(err)), 0, "%s", err);
-	cr_assert(cli.yield_wait);
-	cr_assert_eq(zh_bench_cli_parse(&cli, 3, bad, err, sizeof(err)), -EINVAL);
-	cr_assert_not_null(strstr(err, "'--yield-wait': expected off or on"), "%s", err);
+	expect_switch("yield-wait", "on", "off", &cli.yield_wait);
 }
 
 Test(bench_job, busy_poll_window_on_the_command_line)
