@@ -2706,22 +2706,17 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 		    job->name);
 		return -EINVAL;
 	}
-	rc = job_check_object(job, err, err_len);
-	if (rc == 0)
-		rc = job_check_logs(job, err, err_len);
-	if (rc == 0)
-		rc = job_check_pacing(job, err, err_len);
-	if (rc == 0)
-		rc = job_check_zones(job, err, err_len);
-	if (rc == 0)
-		rc = job_check_files(job, err, err_len);
-	if (rc == 0)
-		rc = job_check_fill(job, err, err_len);
-	if (rc == 0)
-		rc = job_check_backlog(job, err, err_len);
-	if (rc == 0)
-		rc = job_check_flow(job, err, err_len);
-	return rc != 0 ? rc : job_check_bs(job, err, err_len);
+	/* In this order: the first that refuses names the problem. */
+	static int (*const checks[])(const struct zh_bench_job *, char *, size_t) = {
+	    job_check_object, job_check_logs,	 job_check_pacing, job_check_zones, job_check_files,
+	    job_check_fill,   job_check_backlog, job_check_flow,   job_check_bs,
+	};
+	for (size_t i = 0; i < ZH_ARRAY_SIZE(checks); i++) {
+		rc = checks[i](job, err, err_len);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 const char *zh_bench_rw_name(enum zh_bench_rw rw)
