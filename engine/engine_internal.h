@@ -106,6 +106,12 @@ struct zh_timer *zh__timer_heap_peek(const struct zh__timer_heap *heap);
 /* Longest run of waits that skip busy polling after polls that found nothing (reactor.c). */
 #define ZH_REACTOR_POLL_BACKOFF_MAX 1024
 
+/* Waits that skip a try (a busy poll, a yield) after tries that found nothing (reactor.c). */
+struct zh__backoff {
+	uint32_t skip; /* waits left that go without the try */
+	uint32_t last; /* the last skip length; 0 after a try that found work */
+};
+
 struct zh_reactor {
 	struct io_uring ring;
 	struct zh_engine *engine;
@@ -114,10 +120,8 @@ struct zh_reactor {
 	int node;
 	uint64_t now_ns;
 	uint32_t inflight;
-	uint32_t poll_skip;	/* waits left that sleep without busy polling */
-	uint32_t poll_backoff;	/* the last skip length; 0 after a poll that found work */
-	uint32_t yield_skip;	/* waits left that sleep without yielding first */
-	uint32_t yield_backoff; /* the last skip length; 0 after a yield that found work */
+	struct zh__backoff poll_backoff;  /* busy polls before sleeping (design note 6) */
+	struct zh__backoff yield_backoff; /* yields before sleeping (design note 10) */
 	/* Requests queued since the last submit; stamped with submit_ns when they go out. */
 	struct zh_io **unstamped;
 	uint32_t unstamped_count;

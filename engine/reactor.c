@@ -381,12 +381,28 @@ static bool reactor_found_work(struct zh_reactor *r)
 	return reactor_has_msgs(r);
 }
 
-/* The next skip run after a poll or yield wait that found nothing: 1, 2, 4 ... max. */
-static uint32_t reactor_backoff(uint32_t last, uint32_t max)
+/* This wait goes without the try: one of the run that a try finding nothing started. */
+static bool backoff_skips(struct zh__backoff *b)
 {
-	uint32_t next = last == 0 ? 1 : last * 2;
+	if (b->skip == 0)
+		return false;
+	b->skip--;
+	return true;
+}
 
-	return next < max ? next : max;
+/* A try found work: the next wait tries again, and so will the ones after it. */
+static void backoff_found(struct zh__backoff *b)
+{
+	b->last = 0;
+}
+
+/* A try found nothing: skip the next 1, 2, 4 ... max waits. */
+static void backoff_missed(struct zh__backoff *b, uint32_t max)
+{
+	uint32_t next = b->last == 0 ? 1 : b->last * 2;
+
+	b->last = next < max ? next : max;
+	b->skip = b->last;
 }
 
 /* Watch the ring and the inbound rings until there is work or the deadline passes. */
@@ -416,20 +432,16 @@ static bool reactor_poll_until(struct zh_reactor *r, uint64_t window_ns)
  */
 static bool reactor_busy_poll(struct zh_reactor *r)
 {
-	if (r->engine->opts.busy_poll_ns == 0 || r->inflight == 0)
+	if (r->engine->opts.busy_poll_ns == 0 || r->inflight == 0 ||
+	    backoff_skips(&r->poll_backoff))
 		return false;
-	if (r->poll_skip > 0) {
-		r->poll_skip--;
-		return false;
-	}
 	if (reactor_poll_until(r, r->engine->opts.busy_poll_ns)) {
 		r->stats.polls_hit++;
-		r->poll_backoff = 0;
+		backoff_found(&r->poll_backoff);
 		return true;
 	}
 	r->stats.polls_missed++;
-	r->poll_backoff = reactor_backoff(r->poll_backoff, ZH_REACTOR_POLL_BACKOFF_MAX);
-	r->poll_skip = r->poll_backoff;
+	backoff_missed(&r->poll_backoff, ZH_REACTOR_POLL_BACKOFF_MAX);
 	return false;
 }
 
@@ -441,36 +453,39 @@ static bool reactor_timer_due(struct zh_reactor *r, uint64_t now_ns)
 	return next != NULL && next->deadline_ns <= now_ns;
 }
 
-/*
- * Yield the core before sleeping, with a back-off; see design note 10. Returns true when
- * there is something to do: completions (run into the CQ here), a message or a due timer.
- */
-static bool reactor_yield_wait(struct zh_reactor *r)
+/* Yield the core until there is work or a yield comes back without another thread run. */
+static bool reactor_yield_until_work(struct zh_reactor *r)
 {
-	if (!r->engine->opts.yield_wait || r->inflight == 0)
-		return false;
-	if (r->yield_skip > 0) {
-		r->yield_skip--;
-		return false;
-	}
 	for (unsigned i = 0; i < ZH_ENGINE_YIELD_MAX; i++) {
 		uint64_t before = zh_clock_ns();
 
 		sched_yield();
 		uint64_t after = zh_clock_ns();
 
-		if (reactor_found_work(r) || reactor_timer_due(r, after)) {
-			r->stats.yields_hit++;
-			r->yield_backoff = 0;
+		if (reactor_found_work(r) || reactor_timer_due(r, after))
 			return true;
-		}
 		/* Back this soon, no other thread ran: whatever completes our I/O is elsewhere. */
 		if (after - before < ZH_REACTOR_YIELD_ALONE_NS)
-			break;
+			return false;
+	}
+	return false;
+}
+
+/*
+ * Yield the core before sleeping, with a back-off; see design note 10. Returns true when
+ * there is something to do: completions (run into the CQ here), a message or a due timer.
+ */
+static bool reactor_yield_wait(struct zh_reactor *r)
+{
+	if (!r->engine->opts.yield_wait || r->inflight == 0 || backoff_skips(&r->yield_backoff))
+		return false;
+	if (reactor_yield_until_work(r)) {
+		r->stats.yields_hit++;
+		backoff_found(&r->yield_backoff);
+		return true;
 	}
 	r->stats.yields_missed++;
-	r->yield_backoff = reactor_backoff(r->yield_backoff, ZH_REACTOR_YIELD_BACKOFF_MAX);
-	r->yield_skip = r->yield_backoff;
+	backoff_missed(&r->yield_backoff, ZH_REACTOR_YIELD_BACKOFF_MAX);
 	return false;
 }
 
