@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# device-scale.sh - issue 9's 1-16 reactor record in one command, for a lent many-core machine
+# whose device time is short and counted (a few minutes a session, starts included).
+#
+# Steps, each in its own file under the output directory and all summed up in summary.md:
+#   1. host.txt: kernel, cores, CPU model, memory, /dev/shm; stops (exit 3) when zhtp-bench
+#      cannot run (some sandbox kernels have no io_uring) rather than measure something else.
+#   2. scale-randread.md: scale-reactors.sh, 4 KiB randread at depth 32 per reactor on one
+#      1 GiB file in /dev/shm, zhtp-bench against fio at every reactor count.
+#   3. scale-randwrite.md: the same for randwrite on one 64 MiB file per reactor (-d): writes to
+#      one shared tmpfs file serialise on its lock, for both tools.
+#   4. yield-ab.md: zhtp-bench alone at the largest count, --yield-wait=on and off in
+#      A B B A A B B A order, median IOPS of each (design note 10 of engine/reactor.c).
+#   5. threads.md: thread-cpu.py on zhtp-bench (yield on, and off at the largest count) and on
+#      fio-fixed (--thread, so that its jobs are threads of one process) at the snapshot counts:
+#      CPU microseconds and context switches per I/O for reactors / job threads and io-wq
+#      workers.
+# At the defaults (-n "1 2 4 8 16", -r 2, -t 3) it runs about 5 minutes on 16 cores.
+#
+# Usage: benchmarks/device-scale.sh [-p PACK.tar.xz] [-n COUNTS] [-c SNAPSHOT_COUNTS]
+#                                   [-r ROUNDS] [-t SECONDS] [-o DIR]
+#   -p  unpack this benchmarks/pack-bench.sh tarball into /tmp and use its zhtp-bench and fio
+#   -n  reactor counts (default: 1 2 4 8 16, those up to the core count)
+#   -c  counts for the thread snapshots (default: 1 4 16, those up to the core count)
+#   -r  rounds per count in steps 2 and 3 (default 2), -t seconds per run (default 3)
+#   -o  output directory (default: $OUT when set, as on the device machine, else ./device-scale)
+# Environment: ZHTP_BENCH and FIO as for compare-fio.sh; SHM (default /dev/shm) for the files.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cores=$(nproc)
+pack=
+counts=
+snaps=
+rounds=2
+runtime=3
+out=${OUT:-./device-scale}
+shm=${SHM:-/dev/shm}
+
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-p) pack=$2; shift 2 ;;
+	-n) counts=$2; shift 2 ;;
+	-c) snaps=$2; shift 2 ;;
+	-r) rounds=$2; shift 2 ;;
+	-t) runtime=$2; shift 2 ;;
+	-o) out=$2; shift 2 ;;
+	-h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+	*) echo "device-scale.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+up_to_cores() {
+	local n list=
+	for n in $1; do [ "$n" -le "$cores" ] && list+="$n "; done
+	echo "${list% }"
+}
+counts=$(up_to_cores "${counts:-1 2 4 8 16}")
+snaps=$(up_to_cores "${snaps:-1 4 16}")
+[ -n "$counts" ] && [ -n "$snaps" ] || { echo "device-scale.sh: no count fits $cores cores" >&2; exit 2; }
+top=${counts##* }
+
+if [ -n "$pack" ]; then
+	tar -xJf "$pack" -C /tmp || exit 1
+	export ZHTP_BENCH=/tmp/zhtp-pack/bin/zhtp-bench FIO=/tmp/zhtp-pack/bin/fio
+fi
+bench=${ZHTP_BENCH:-$(dirname "$here")/build/benchmarks/zhtp-bench}
+fio=${FIO:-fio}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+file=$shm/zhtp-scale.dat
+dir=$shm/zhtp-scale.d
+started=$(date +%s)
+
+{
+	date '+%F %T %z'
+	uname -a
+	echo "cores: $cores"
+	grep -m1 "model name" /proc/cpuinfo
+	grep -E "MemTotal|MemAvailable" /proc/meminfo
+	df -h "$shm" | tail -1
+	"$fio" --version
+} >"$out/host.txt" 2>&1
+cat "$out/host.txt"
+
+# Step 1's gate: the smallest job, on the engine's ring. Nothing else is worth running without it.
+if ! "$bench" --name=probe --filename="$shm/zhtp-probe.dat" --size=1m --rw=read --bs=4k \
+	--direct=0 >"$out/probe.txt" 2>&1; then
+	echo "device-scale.sh: zhtp-bench cannot run on kernel $(uname -r) (no io_uring?):" >&2
+	cat "$out/probe.txt" >&2
+	rm -f "$shm/zhtp-probe.dat"
+	exit 3
+fi
+rm -f "$shm/zhtp-probe.dat"
+
+step() { # NAME COMMAND...: run one step, keep its output, say how it ended
+	local name=$1 t0=$SECONDS rc
+	shift
+	"$@" >"$out/$name.log" 2>&1
+	rc=$?
+	echo "step $name: rc=$rc, $((SECONDS - t0)) s"
+	return 0
+}
+
+step scale-randread "$here/scale-reactors.sh" -n "$counts" -q 32 -w randread -r "$rounds" \
+	-t "$runtime" -f "$file" -s 1g -o "$out/scale-randread.md"
+mkdir -p "$dir"
+step scale-randwrite "$here/scale-reactors.sh" -n "$counts" -q 32 -w randwrite -r "$rounds" \
+	-t "$runtime" -d "$dir" -s 64m -o "$out/scale-randwrite.md"
+rm -rf "$dir"
+
+job_args() { # N RUNTIME: the randread job of step 2 at N reactors, on the command line
+	echo --name=scale --rw=randread --bs=4k --iodepth=32 --direct=1 --norandommap=1 \
+		--iodepth_batch_submit=32 --iodepth_batch_complete_max=32 --numjobs="$1" \
+		--cpus_allowed=0-$(($1 - 1)) --cpus_allowed_policy=split --group_reporting=1 \
+		--filename="$file" --size=1g --runtime="$2" --time_based=1 --output-format=json
+}
+iops_of() { # JSON...: read + write IOPS over every job of the runs
+	python3 -c 'import json, sys
+print(round(sum(j["read"]["iops"] + j["write"]["iops"]
+                for p in sys.argv[1:] for j in json.load(open(p))["jobs"])))' "$@"
+}
+
+yield_ab() {
+	local round setting order i
+	for round in 1 2 3 4; do
+		order="on off"
+		[ $((round % 2)) = 0 ] && order="off on"
+		for setting in $order; do
+			# shellcheck disable=SC2046 # job_args is a word list
+			"$bench" --yield-wait="$setting" $(job_args "$top" "$runtime") \
+				>"$out/yield-$setting-$round.json" || return 1
+			echo "round $round yield-wait=$setting $(iops_of "$out/yield-$setting-$round.json")"
+		done
+	done
+	for setting in on off; do
+		printf 'median yield-wait=%s: ' "$setting"
+		for i in 1 2 3 4; do iops_of "$out/yield-$setting-$i.json"; done |
+			sort -n | awk '{v[NR] = $1} END {printf "%.0f\n", (v[2] + v[3]) / 2}'
+	done
+}
+step yield-ab yield_ab
+cp "$out/yield-ab.log" "$out/yield-ab.md"
+
+snapshot() { # LABEL N COMMAND...: one run with thread-cpu.py watching its steady state
+	local label=$1 n=$2 json pid
+	shift 2
+	json=$out/threads-$label-$n.json
+	"$@" $(job_args "$n" 5) >"$json" &
+	pid=$!
+	python3 "$here/thread-cpu.py" --at 1.5 --for 2 --json "$json" --label "$label N=$n" "$pid"
+}
+threads() {
+	local n
+	for n in $snaps; do
+		snapshot zhtp "$n" "$bench" --yield-wait=on
+		snapshot fio-fixed "$n" "$fio" --thread --ioengine=io_uring --fixedbufs --registerfiles
+	done
+	snapshot zhtp-yield-off "$top" "$bench" --yield-wait=off
+}
+step threads threads
+cp "$out/threads.log" "$out/threads.md"
+
+{
+	echo "# device-scale.sh on $(uname -r), $cores cores ($(date '+%F %T %z'))"
+	echo
+	echo "    benchmarks/device-scale.sh -n \"$counts\" -c \"$snaps\" -r $rounds -t $runtime"
+	echo
+	for part in randread randwrite; do
+		echo "## $part"
+		echo
+		sed -n '/^| reactors/,/^$/p' "$out/scale-$part.md" 2>/dev/null
+	done
+	echo "## yield-wait at $top reactors (randread)"
+	echo
+	sed 's/^/    /' "$out/yield-ab.md"
+	echo
+	echo "## threads"
+	echo
+	sed 's/^/    /' "$out/threads.md"
+	echo
+	echo "took $(($(date +%s) - started)) s"
+} >"$out/summary.md"
+cat "$out/summary.md"
+rm -f "$file"
