@@ -3,15 +3,17 @@
 # whose device time is short and counted (a few minutes a session, starts included).
 #
 # Steps, each in its own file under the output directory and all summed up in summary.md:
-#   1. host.txt: kernel, cores, CPU model, memory, /dev/shm; stops (exit 3) when zhtp-bench
-#      cannot run (some sandbox kernels have no io_uring) rather than measure something else.
+#   1. host.txt: kernel, cores, CPU model, memory, /dev/shm.
 #   2. scale-randread.md: scale-reactors.sh, 4 KiB randread at depth 32 per reactor on one
-#      1 GiB file in /dev/shm, zhtp-bench against fio at every reactor count.
+#      1 GiB file in /dev/shm, zhtp-bench against fio at every reactor count. When zhtp-bench
+#      cannot run (some sandbox kernels have no io_uring) scale-reactors.sh says so and this
+#      stops there (exit 3) rather than measure something else.
 #   3. scale-randwrite.md: the same for randwrite on one 64 MiB file per reactor (-d): writes to
 #      one shared tmpfs file serialise on its lock, for both tools.
-#   4. yield-ab.md: zhtp-bench alone at the largest count, --yield-wait=on and off in
-#      A B B A A B B A order, median IOPS of each (design note 10 of engine/reactor.c).
-#   5. threads.md: thread-cpu.py on zhtp-bench (yield on, and off at the largest count) and on
+#   4. yield-ab.log: zhtp-bench alone on step 2's job at the largest count, --yield-wait=on
+#      and off in A B B A A B B A order, median IOPS of each (design note 10 of
+#      engine/reactor.c).
+#   5. threads.log: thread-cpu.py on zhtp-bench (yield on, and off at the largest count) and on
 #      fio-fixed (--thread, so that its jobs are threads of one process) at the snapshot counts:
 #      CPU microseconds and context switches per I/O for reactors / job threads and io-wq
 #      workers.
@@ -45,7 +47,7 @@ while [ $# -gt 0 ]; do
 	-r) rounds=$2; shift 2 ;;
 	-t) runtime=$2; shift 2 ;;
 	-o) out=$2; shift 2 ;;
-	-h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
 	*) echo "device-scale.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -56,7 +58,10 @@ up_to_cores() {
 }
 counts=$(up_to_cores "${counts:-1 2 4 8 16}")
 snaps=$(up_to_cores "${snaps:-1 4 16}")
-[ -n "$counts" ] && [ -n "$snaps" ] || { echo "device-scale.sh: no count fits $cores cores" >&2; exit 2; }
+if [ -z "$counts" ] || [ -z "$snaps" ]; then
+	echo "device-scale.sh: no count fits $cores cores" >&2
+	exit 2
+fi
 top=${counts##* }
 
 if [ -n "$pack" ]; then
@@ -82,37 +87,31 @@ started=$(date +%s)
 } >"$out/host.txt" 2>&1
 cat "$out/host.txt"
 
-# Step 1's gate: the smallest job, on the engine's ring. Nothing else is worth running without it.
-if ! "$bench" --name=probe --filename="$shm/zhtp-probe.dat" --size=1m --rw=read --bs=4k \
-	--direct=0 >"$out/probe.txt" 2>&1; then
-	echo "device-scale.sh: zhtp-bench cannot run on kernel $(uname -r) (no io_uring?):" >&2
-	cat "$out/probe.txt" >&2
-	rm -f "$shm/zhtp-probe.dat"
-	exit 3
-fi
-rm -f "$shm/zhtp-probe.dat"
-
-step() { # NAME COMMAND...: run one step, keep its output, say how it ended
+step() { # NAME COMMAND...: run one step, keep its output, say how it ended; returns its status
 	local name=$1 t0=$SECONDS rc
 	shift
 	"$@" >"$out/$name.log" 2>&1
 	rc=$?
 	echo "step $name: rc=$rc, $((SECONDS - t0)) s"
-	return 0
+	return $rc
 }
 
 step scale-randread "$here/scale-reactors.sh" -n "$counts" -q 32 -w randread -r "$rounds" \
 	-t "$runtime" -f "$file" -s 1g -o "$out/scale-randread.md"
+if [ $? -eq 3 ]; then
+	cat "$out/scale-randread.log" >&2
+	exit 3
+fi
 mkdir -p "$dir"
 step scale-randwrite "$here/scale-reactors.sh" -n "$counts" -q 32 -w randwrite -r "$rounds" \
 	-t "$runtime" -d "$dir" -s 64m -o "$out/scale-randwrite.md"
 rm -rf "$dir"
 
-job_args() { # N RUNTIME: the randread job of step 2 at N reactors, on the command line
-	echo --name=scale --rw=randread --bs=4k --iodepth=32 --direct=1 --norandommap=1 \
-		--iodepth_batch_submit=32 --iodepth_batch_complete_max=32 --numjobs="$1" \
-		--cpus_allowed=0-$(($1 - 1)) --cpus_allowed_policy=split --group_reporting=1 \
-		--filename="$file" --size=1g --runtime="$2" --time_based=1 --output-format=json
+job_args() { # N RUNTIME: step 2's job at N reactors, on its file, as compare-fio.sh runs it
+	local job=$out/randread-x$1.fio
+
+	"$here/scale-reactors.sh" -q 32 -w randread -j "$1" >"$job"
+	echo --filename="$file" --size=1g --runtime="$2" --time_based --output-format=json "$job"
 }
 iops_of() { # JSON...: read + write IOPS over every job of the runs
 	python3 -c 'import json, sys
@@ -121,14 +120,16 @@ print(round(sum(j["read"]["iops"] + j["write"]["iops"]
 }
 
 yield_ab() {
-	local round setting order i
+	local round setting order i args
+
+	args=$(job_args "$top" "$runtime")
 	for round in 1 2 3 4; do
 		order="on off"
 		[ $((round % 2)) = 0 ] && order="off on"
 		for setting in $order; do
-			# shellcheck disable=SC2046 # job_args is a word list
-			"$bench" --yield-wait="$setting" $(job_args "$top" "$runtime") \
-				>"$out/yield-$setting-$round.json" || return 1
+			# shellcheck disable=SC2086 # job_args is a word list
+			"$bench" --yield-wait="$setting" $args >"$out/yield-$setting-$round.json" ||
+				return 1
 			echo "round $round yield-wait=$setting $(iops_of "$out/yield-$setting-$round.json")"
 		done
 	done
@@ -139,13 +140,14 @@ yield_ab() {
 	done
 }
 step yield-ab yield_ab
-cp "$out/yield-ab.log" "$out/yield-ab.md"
 
 snapshot() { # LABEL N COMMAND...: one run with thread-cpu.py watching its steady state
-	local label=$1 n=$2 json pid
+	local label=$1 n=$2 json pid args
 	shift 2
 	json=$out/threads-$label-$n.json
-	"$@" $(job_args "$n" 5) >"$json" &
+	args=$(job_args "$n" 5)
+	# shellcheck disable=SC2086 # job_args is a word list
+	"$@" $args >"$json" &
 	pid=$!
 	python3 "$here/thread-cpu.py" --at 1.5 --for 2 --json "$json" --label "$label N=$n" "$pid"
 }
@@ -158,7 +160,6 @@ threads() {
 	snapshot zhtp-yield-off "$top" "$bench" --yield-wait=off
 }
 step threads threads
-cp "$out/threads.log" "$out/threads.md"
 
 {
 	echo "# device-scale.sh on $(uname -r), $cores cores ($(date '+%F %T %z'))"
@@ -172,11 +173,11 @@ cp "$out/threads.log" "$out/threads.md"
 	done
 	echo "## yield-wait at $top reactors (randread)"
 	echo
-	sed 's/^/    /' "$out/yield-ab.md"
+	sed 's/^/    /' "$out/yield-ab.log"
 	echo
 	echo "## threads"
 	echo
-	sed 's/^/    /' "$out/threads.md"
+	sed 's/^/    /' "$out/threads.log"
 	echo
 	echo "took $(($(date +%s) - started)) s"
 } >"$out/summary.md"

@@ -18,6 +18,7 @@
 #
 # Usage: benchmarks/scale-reactors.sh [-n "1 2 4 8 16"] [-q DEPTH] [-w randread|randwrite]
 #        [-r ROUNDS] [-t SECONDS] [-f FILE | -d DIR] [-s SIZE] [-o REPORT.md]
+#        benchmarks/scale-reactors.sh [-q DEPTH] [-w randread|randwrite] -j N
 #   -n  reactor counts (default: 1 2 4 8 16, those up to the core count)
 #   -q  iodepth per reactor (default 32)
 #   -w  rw (default randread)
@@ -26,6 +27,8 @@
 #   -d  per-reactor files in DIR instead, SIZE each (compare-fio.sh -d): writes to one shared
 #       file serialise on that file in the kernel, for fio as much as for zhtp-bench
 #   -o  append the report to this file as well
+#   -j  print the job file run at N reactors and stop (no file, size or runtime lines: the
+#       caller passes them, as compare-fio.sh does)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,6 +43,7 @@ file=/dev/shm/zhtp-scale.dat
 dir=
 size=1g
 report=
+print_job=
 
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -52,17 +56,40 @@ while [ $# -gt 0 ]; do
 	-d) dir=$2; shift 2 ;;
 	-s) size=$2; shift 2 ;;
 	-o) report=$2; shift 2 ;;
-	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+	-j) print_job=$2; shift 2 ;;
+	-h|--help) sed -n '2,31p' "$0"; exit 0 ;;
 	*) echo "scale-reactors.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
+case $rw in randread|randwrite) ;; *) echo "scale-reactors.sh: -w randread|randwrite" >&2; exit 2 ;; esac
+
+job_file() { # N: the job at N reactors, one clone per core
+	cat <<EOF
+[$rw-4k-qd$depth-x$1]
+rw=$rw
+bs=4k
+iodepth=$depth
+direct=1
+norandommap=1
+iodepth_batch_submit=$((depth < 32 ? depth : 32))
+iodepth_batch_complete_max=$((depth < 32 ? depth : 32))
+numjobs=$1
+cpus_allowed=0-$(($1 - 1))
+cpus_allowed_policy=split
+group_reporting=1
+EOF
+}
+if [ -n "$print_job" ]; then
+	job_file "$print_job"
+	exit 0
+fi
+
 if [ -z "$counts" ]; then
 	for n in 1 2 4 8 16; do [ "$n" -le "$cores" ] && counts+="$n "; done
 fi
 for n in $counts; do
 	[ "$n" -le "$cores" ] || { echo "scale-reactors.sh: $n reactors, $cores cores" >&2; exit 2; }
 done
-case $rw in randread|randwrite) ;; *) echo "scale-reactors.sh: -w randread|randwrite" >&2; exit 2 ;; esac
 if [ -n "$dir" ]; then where=(-d "$dir"); else where=(-f "$file"); fi
 
 echo "kernel $(uname -r), $cores cores"
@@ -80,20 +107,7 @@ fi
 jobs=()
 for n in $counts; do
 	j="$work/$rw-4k-qd$depth-x$n.fio"
-	cat >"$j" <<EOF
-[$rw-4k-qd$depth-x$n]
-rw=$rw
-bs=4k
-iodepth=$depth
-direct=1
-norandommap=1
-iodepth_batch_submit=$((depth < 32 ? depth : 32))
-iodepth_batch_complete_max=$((depth < 32 ? depth : 32))
-numjobs=$n
-cpus_allowed=0-$((n - 1))
-cpus_allowed_policy=split
-group_reporting=1
-EOF
+	job_file "$n" >"$j"
 	jobs+=("$j")
 done
 
