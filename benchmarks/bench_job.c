@@ -3071,6 +3071,7 @@ enum cli_kind {
 	CLI_BUSY_POLL,
 	CLI_PIN,
 	CLI_SCHED,
+	CLI_SCHED_SLICE,
 	CLI_YIELD_WAIT,
 	CLI_HELP,
 	CLI_VERSION,
@@ -3097,6 +3098,7 @@ static const struct {
     {"busy-poll", CLI_BUSY_POLL, true},
     {"pin", CLI_PIN, true},
     {"sched", CLI_SCHED, true},
+    {"sched-slice", CLI_SCHED_SLICE, true},
     {"yield-wait", CLI_YIELD_WAIT, true},
     {"help", CLI_HELP, false},
     {"version", CLI_VERSION, false},
@@ -3259,6 +3261,15 @@ static int cli_apply_global(struct zh_bench_cli *cli, const struct cli_arg *a, c
 		return 0;
 	case CLI_SCHED:
 		return cli_either(a, "batch", "normal", &cli->sched_batch, err, err_len);
+	case CLI_SCHED_SLICE:
+		if (parse_time_ns(a->value, &ns, &why) != 0)
+			return cli_bad(err, err_len, a, why);
+		if (ns != 0 &&
+		    (ns < ZH_BENCH_SCHED_SLICE_MIN_NS || ns > ZH_BENCH_SCHED_SLICE_MAX_NS))
+			return cli_bad(err, err_len, a,
+				       "expected 0 (the kernel's) or 100us to 100ms");
+		cli->sched_slice_ns = ns;
+		return 0;
 	case CLI_YIELD_WAIT:
 		return cli_either(a, "on", "off", &cli->yield_wait, err, err_len);
 	case CLI_HELP:
@@ -3456,6 +3467,7 @@ int zh_bench_cli_parse(struct zh_bench_cli *cli, int argc, char **argv, char *er
 	cli->output_format = ZH_BENCH_OUTPUT_NORMAL;
 	cli->eta = ZH_BENCH_ETA_AUTO;
 	cli->sched_batch = true;
+	cli->sched_slice_ns = ZH_BENCH_SCHED_SLICE_DEFAULT_NS;
 	cli->yield_wait = true;
 	scratch = malloc(sizeof(*scratch));
 	if (scratch == NULL) {

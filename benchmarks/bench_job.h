@@ -62,6 +62,15 @@
  * p99 of 90-129us at 50us against 60-95us at 200us and fio's 67-81us (docs/benchmarks.md).
  */
 #define ZH_BENCH_BUSY_POLL_DEFAULT_NS (200u * 1000)
+/* --sched-slice bounds: the engine's ZH_ENGINE_SLICE_MIN_NS/MAX_NS (checked where both are seen).
+ */
+#define ZH_BENCH_SCHED_SLICE_MIN_NS (100u * 1000)
+#define ZH_BENCH_SCHED_SLICE_MAX_NS (100u * 1000 * 1000)
+/*
+ * --sched-slice when not given: the shortest slice, so that a reactor that waits by yielding
+ * keeps its turn against its io-wq worker (zh_engine_opts.sched_slice_ns).
+ */
+#define ZH_BENCH_SCHED_SLICE_DEFAULT_NS ZH_BENCH_SCHED_SLICE_MIN_NS
 
 enum zh_bench_rw {
 	ZH_BENCH_RW_READ,
@@ -375,12 +384,13 @@ struct zh_bench_cli {
 	char output_path[ZH_BENCH_PATH_MAX]; /* "" = stdout */
 	uint64_t status_interval_ns;	     /* 0 = off */
 	enum zh_bench_eta eta;
-	bool idle_poll;	       /* --idle=poll: idle reactors yield, never sleep */
-	bool busy_poll_set;    /* --busy-poll given; else a default per job kind */
-	uint32_t busy_poll_ns; /* --busy-poll=T, at most ZH_BENCH_BUSY_POLL_MAX_NS */
-	enum zh_bench_pin pin; /* --pin=auto|core|node */
-	bool sched_batch;      /* --sched=batch (default) or normal */
-	bool yield_wait;       /* --yield-wait=on (default) or off: zh_engine_opts.yield_wait */
+	bool idle_poll;		 /* --idle=poll: idle reactors yield, never sleep */
+	bool busy_poll_set;	 /* --busy-poll given; else a default per job kind */
+	uint32_t busy_poll_ns;	 /* --busy-poll=T, at most ZH_BENCH_BUSY_POLL_MAX_NS */
+	enum zh_bench_pin pin;	 /* --pin=auto|core|node */
+	bool sched_batch;	 /* --sched=batch (default) or normal */
+	uint64_t sched_slice_ns; /* --sched-slice=T: zh_engine_opts.sched_slice_ns */
+	bool yield_wait;	 /* --yield-wait=on (default) or off: zh_engine_opts.yield_wait */
 	bool help, version;
 };
 

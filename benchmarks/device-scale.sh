@@ -10,9 +10,9 @@
 #      stops there (exit 3) rather than measure something else.
 #   3. scale-randwrite.md: the same for randwrite on one 64 MiB file per reactor (-d): writes to
 #      one shared tmpfs file serialise on its lock, for both tools.
-#   4. yield-ab.log: zhtp-bench alone on step 2's job at the largest count, --yield-wait=on
-#      and off in A B B A A B B A order, median IOPS of each (design note 10 of
-#      engine/reactor.c).
+#   4. sched-ab.log: zhtp-bench alone on step 2's job at the largest count, its defaults
+#      against --yield-wait=off and against --sched-slice=0 (the kernel's slice), in A B C C B A
+#      order twice, median IOPS of each (design note 10 of engine/reactor.c).
 #   5. threads.log: thread-cpu.py on zhtp-bench (yield on, and off at the largest count) and on
 #      fio-fixed (--thread, so that its jobs are threads of one process) at the snapshot counts:
 #      CPU microseconds and context switches per I/O for reactors / job threads and io-wq
@@ -119,27 +119,34 @@ print(round(sum(j["read"]["iops"] + j["write"]["iops"]
                 for p in sys.argv[1:] for j in json.load(open(p))["jobs"])))' "$@"
 }
 
-yield_ab() {
-	local round setting order i args
+sched_option() { # VARIANT: its zhtp-bench option
+	case $1 in
+	default) echo --yield-wait=on ;;
+	yield-off) echo --yield-wait=off ;;
+	slice-0) echo --sched-slice=0 ;;
+	esac
+}
+sched_ab() {
+	local round variant order i args
 
 	args=$(job_args "$top" "$runtime")
 	for round in 1 2 3 4; do
-		order="on off"
-		[ $((round % 2)) = 0 ] && order="off on"
-		for setting in $order; do
+		order="default yield-off slice-0"
+		[ $((round % 2)) = 0 ] && order="slice-0 yield-off default"
+		for variant in $order; do
 			# shellcheck disable=SC2086 # job_args is a word list
-			"$bench" --yield-wait="$setting" $args >"$out/yield-$setting-$round.json" ||
+			"$bench" "$(sched_option "$variant")" $args >"$out/sched-$variant-$round.json" ||
 				return 1
-			echo "round $round yield-wait=$setting $(iops_of "$out/yield-$setting-$round.json")"
+			echo "round $round $variant $(iops_of "$out/sched-$variant-$round.json")"
 		done
 	done
-	for setting in on off; do
-		printf 'median yield-wait=%s: ' "$setting"
-		for i in 1 2 3 4; do iops_of "$out/yield-$setting-$i.json"; done |
+	for variant in default yield-off slice-0; do
+		printf 'median %s (%s): ' "$variant" "$(sched_option "$variant")"
+		for i in 1 2 3 4; do iops_of "$out/sched-$variant-$i.json"; done |
 			sort -n | awk '{v[NR] = $1} END {printf "%.0f\n", (v[2] + v[3]) / 2}'
 	done
 }
-step yield-ab yield_ab
+step sched-ab sched_ab
 
 snapshot() { # LABEL N COMMAND...: one run with thread-cpu.py watching its steady state
 	local label=$1 n=$2 json pid args
@@ -171,9 +178,9 @@ step threads threads
 		echo
 		sed -n '/^| reactors/,/^$/p' "$out/scale-$part.md" 2>/dev/null
 	done
-	echo "## yield-wait at $top reactors (randread)"
+	echo "## zhtp-bench's defaults against --yield-wait=off and --sched-slice=0 at $top reactors (randread)"
 	echo
-	sed 's/^/    /' "$out/yield-ab.log"
+	sed 's/^/    /' "$out/sched-ab.log"
 	echo
 	echo "## threads"
 	echo

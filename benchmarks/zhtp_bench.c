@@ -50,6 +50,8 @@ struct bench_group {
 };
 
 _Static_assert(ZH_BENCH_BUSY_POLL_MAX_NS == ZH_ENGINE_BUSY_POLL_MAX_NS, "--busy-poll bound");
+_Static_assert(ZH_BENCH_SCHED_SLICE_MIN_NS == ZH_ENGINE_SLICE_MIN_NS, "--sched-slice bound");
+_Static_assert(ZH_BENCH_SCHED_SLICE_MAX_NS == ZH_ENGINE_SLICE_MAX_NS, "--sched-slice bound");
 
 struct bench_output {
 	FILE *out;
@@ -62,6 +64,7 @@ struct bench_output {
 	uint32_t object_busy_poll_ns; /* object jobs: --busy-poll, or the store's default */
 	enum zh_bench_pin pin;
 	bool sched_batch;
+	uint64_t sched_slice_ns;
 	bool yield_wait;
 };
 
@@ -71,7 +74,7 @@ static void usage(FILE *f)
 		"usage: zhtp-bench [--output-format=normal|json|json+normal] [--output=FILE]\n"
 		"                  [--status-interval=T] [--eta=auto|always|never]\n"
 		"                  [--idle=sleep|poll] [--busy-poll=T] [--pin=auto|core|node]\n"
-		"                  [--sched=batch|normal] [--yield-wait=on|off]\n"
+		"                  [--sched=batch|normal] [--sched-slice=T] [--yield-wait=on|off]\n"
 		"                  [--OPTION=VALUE ...] [JOBFILE ...]\n"
 		"Runs fio job files on the zhtp engine (per-core io_uring reactors, registered\n"
 		"buffers and files, O_DIRECT or NVMe passthrough). Options on the command line\n"
@@ -641,6 +644,7 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	g->plan.engine_opts.busy_poll_ns = o->busy_poll_ns;
 	g->plan.engine_opts.pin = group_pin(o->pin, jobs, count);
 	g->plan.engine_opts.sched_batch = o->sched_batch;
+	g->plan.engine_opts.sched_slice_ns = o->sched_slice_ns;
 	g->plan.engine_opts.yield_wait = o->yield_wait;
 	if (rc == 0) {
 		rc = group_start(g, err, sizeof(err));
@@ -677,6 +681,7 @@ static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
 	    cli->busy_poll_set ? cli->busy_poll_ns : ZH_ENGINE_BUSY_POLL_DEFAULT_NS;
 	o->pin = cli->pin;
 	o->sched_batch = cli->sched_batch;
+	o->sched_slice_ns = cli->sched_slice_ns;
 	o->yield_wait = cli->yield_wait;
 	o->eta = cli->eta == ZH_BENCH_ETA_ALWAYS ||
 		 (cli->eta == ZH_BENCH_ETA_AUTO && isatty(STDOUT_FILENO));

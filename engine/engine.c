@@ -40,6 +40,9 @@ static int opts_check(const struct zh_engine_opts *o)
 		return -EINVAL;
 	if (o->busy_poll_ns > ZH_ENGINE_BUSY_POLL_MAX_NS)
 		return -EINVAL;
+	if (o->sched_slice_ns != 0 && (o->sched_slice_ns < ZH_ENGINE_SLICE_MIN_NS ||
+				       o->sched_slice_ns > ZH_ENGINE_SLICE_MAX_NS))
+		return -EINVAL;
 	/* The kernel registers at most 1 GiB per fixed buffer. */
 	if (o->shared_region != NULL &&
 	    (o->shared_region_bytes == 0 || o->shared_region_bytes > (1ull << 30)))

@@ -95,6 +95,9 @@ enum zh_engine_pin {
 /** Bounds of zh_engine_opts.busy_poll_ns; see there. */
 #define ZH_ENGINE_BUSY_POLL_DEFAULT_NS (50u * 1000)
 #define ZH_ENGINE_BUSY_POLL_MAX_NS     (10u * 1000 * 1000)
+/** Bounds of zh_engine_opts.sched_slice_ns: the kernel's own for a custom slice. */
+#define ZH_ENGINE_SLICE_MIN_NS (100u * 1000)
+#define ZH_ENGINE_SLICE_MAX_NS (100u * 1000 * 1000)
 
 struct zh_engine_opts {
 	const uint16_t *cpus; /**< one reactor per listed core */
@@ -164,6 +167,22 @@ struct zh_engine_opts {
 	 */
 	bool sched_batch;
 	/**
+	 * The reactor's scheduler slice, 0 for the kernel's (sched_setattr's sched_runtime, a
+	 * custom slice from Linux 6.12; older kernels ignore it). Set with the policy before the
+	 * ring exists, so its io-wq workers inherit it too. A slice bounds what sched_yield()
+	 * costs the reactor: on 6.18 a yield moves an eligible thread's virtual runtime up to its
+	 * deadline, so each one charges what is left of its slice, and with the default 1.4 ms the
+	 * reactor that waits by yielding (yield_wait) fell behind its io-wq worker in virtual time
+	 * and was preempted at nearly every submission. 4 KiB random I/O at depth 32, reactor and
+	 * worker on core 0, a busy loop on core 1: randwrite 446-475k IOPS at 100 us against
+	 * 259-274k at the kernel's slice, randread 498-530k against 379-506k (239-300k in most
+	 * runs of another set); the busy loop on core 0 itself: 275-295k against 203-225k. Idle
+	 * neighbours, floating reactors and two reactors tied; depth 128 on core 0 with the busy
+	 * loop on core 1 lost 3-4%. ZH_ENGINE_SLICE_MIN_NS to ZH_ENGINE_SLICE_MAX_NS; default 0;
+	 * zhtp-bench uses 100 us.
+	 */
+	uint64_t sched_slice_ns;
+	/**
 	 * Before sleeping with I/O in flight, yield the core (sched_yield) while nothing is
 	 * ready, up to ZH_ENGINE_YIELD_MAX times, and sleep only once a yield comes back without
 	 * another thread having run. Where the thread that completes the I/O shares the reactor's
@@ -175,10 +194,10 @@ struct zh_engine_opts {
 	 * 498-548k at 0.06 yielding; two reactors on two cores 717-940k against 958k-1,061k. A
 	 * wait whose yields find nothing skips yielding for the next 1, 2, 4 ... 64 waits. Hands
 	 * the core to any thread that shares it for up to its slice, so off by default;
-	 * zhtp-bench turns it on. Kernel-dependent: on 6.18.44-fc-v1272 the busy loop on core 1
-	 * made the worker preempt the yielding reactor at nearly every submission (0.67
-	 * switches per I/O, 194-232k IOPS against 384-448k sleeping), while two reactors on two
-	 * cores still gained (1,121k against 1,010k) and an idle core 1 saw no difference.
+	 * zhtp-bench turns it on. Needs a short sched_slice_ns on Linux 6.18, where a yield
+	 * charges the rest of the slice: with the kernel's 1.4 ms the busy loop on core 1 made
+	 * the worker preempt the yielding reactor at nearly every submission in most runs
+	 * (194-300k IOPS against 384-448k sleeping); with 100 us they held 498-530k.
 	 */
 	bool yield_wait;
 	/**

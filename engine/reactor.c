@@ -71,6 +71,8 @@
  *    yield returns. A yield that comes back at once means no other thread was runnable on
  *    the core (the completer is elsewhere: another core, a device interrupt); the reactor
  *    then sleeps as before and backs off from yielding as design note 6 does from polling.
+ *    On 6.18 each yield also charges the yielder what is left of its slice, so the slice
+ *    (zh_engine_opts.sched_slice_ns) must be short for the reactor to keep its turn.
  */
 #include "engine/engine_internal.h"
 
@@ -80,6 +82,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -222,14 +225,44 @@ static int reactor_bind(struct zh_reactor *r)
 	return zh_numa_thread_pin(topo, r->cpu);
 }
 
-/* Before the ring exists: the io-wq workers this thread creates copy its policy. */
+/*
+ * The kernel's struct sched_attr as of its first version (SCHED_ATTR_SIZE_VER0): glibc has no
+ * sched_setattr() wrapper, and <linux/sched/types.h> clashes with <sched.h>.
+ */
+struct reactor_sched_attr {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime;
+	uint64_t sched_deadline;
+	uint64_t sched_period;
+};
+_Static_assert(sizeof(struct reactor_sched_attr) == 48, "SCHED_ATTR_SIZE_VER0");
+
+/*
+ * Before the ring exists: the io-wq workers this thread creates copy its policy and slice.
+ * The attributes are read first to keep the thread's nice value.
+ */
 static int reactor_sched(struct zh_reactor *r)
 {
-	struct sched_param param = {.sched_priority = 0};
+	const struct zh_engine_opts *o = &r->engine->opts;
+	struct reactor_sched_attr attr;
 
-	if (!r->engine->opts.sched_batch)
+	if (!o->sched_batch && o->sched_slice_ns == 0)
 		return 0;
-	return -pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
+	memset(&attr, 0, sizeof(attr));
+	if (syscall(SYS_sched_getattr, 0, &attr, (unsigned)sizeof(attr), 0) != 0)
+		return -errno;
+	attr.size = sizeof(attr);
+	attr.sched_policy = o->sched_batch ? SCHED_BATCH : SCHED_OTHER;
+	attr.sched_flags = 0;
+	attr.sched_priority = 0;
+	attr.sched_runtime = o->sched_slice_ns;
+	if (syscall(SYS_sched_setattr, 0, &attr, 0) != 0)
+		return -errno;
+	return 0;
 }
 
 static int reactor_setup(struct zh_reactor *r)

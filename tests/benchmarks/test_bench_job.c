@@ -2481,6 +2481,30 @@ Test(bench_job, yield_wait_on_the_command_line)
 	expect_switch("yield-wait", "on", "off", &cli.yield_wait);
 }
 
+Test(bench_job, scheduler_slice_on_the_command_line)
+{
+	char *none[] = {"zhtp-bench", "--name=x", NULL};
+	char *ms[] = {"zhtp-bench", "--sched-slice=2ms", "--name=x", NULL};
+	char *kernels[] = {"zhtp-bench", "--sched-slice", "0", "--name=x", NULL};
+	char *too_short[] = {"zhtp-bench", "--sched-slice=99us", "--name=x", NULL};
+	char *too_long[] = {"zhtp-bench", "--sched-slice=101ms", "--name=x", NULL};
+	char *junk[] = {"zhtp-bench", "--sched-slice=short", "--name=x", NULL};
+
+	cr_assert_eq(zh_bench_cli_parse(&cli, 2, none, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cli.sched_slice_ns, 100000, "100us is zhtp-bench's default");
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, ms, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cli.sched_slice_ns, 2000000);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 4, kernels, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cli.sched_slice_ns, 0, "0 keeps the kernel's slice");
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, too_short, err, sizeof(err)), -EINVAL);
+	ASSERT_ERR_HAS("bad value '99us' for '--sched-slice': expected 0 (the kernel's) or 100us "
+		       "to 100ms");
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, too_long, err, sizeof(err)), -EINVAL);
+	ASSERT_ERR_HAS("'--sched-slice'");
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, junk, err, sizeof(err)), -EINVAL);
+	ASSERT_ERR_HAS("bad value 'short' for '--sched-slice'");
+}
+
 Test(bench_job, busy_poll_window_on_the_command_line)
 {
 	char *none[] = {"zhtp-bench", "--name=x", NULL};

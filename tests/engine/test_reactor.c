@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -437,10 +438,32 @@ Test(engine_reactor, submit_batch_larger_than_the_queue_is_refused)
 struct sched_probe {
 	struct zh_io io;
 	int reactor_policy;
+	uint64_t reactor_slice_ns;
 	pid_t reactor_tid;
 	int flush_res;
 	_Atomic int done;
 };
+
+/* sched_getattr(2)'s first layout (SCHED_ATTR_SIZE_VER0); glibc has no wrapper. */
+struct test_sched_attr {
+	uint32_t size, policy;
+	uint64_t flags;
+	int32_t nice;
+	uint32_t priority;
+	uint64_t runtime, deadline, period;
+};
+
+/*
+ * Thread \p tid's scheduler slice: a fair thread's sched_runtime, which kernels with custom
+ * slices (6.12 on) report and older ones leave 0.
+ */
+static uint64_t thread_slice_ns(pid_t tid)
+{
+	struct test_sched_attr attr = {0};
+
+	ZH_ASSERT(syscall(SYS_sched_getattr, tid, &attr, (unsigned)sizeof(attr), 0) == 0);
+	return attr.runtime;
+}
 
 static void sched_flush_done(struct zh_reactor *r, struct zh_io *io)
 {
@@ -457,12 +480,16 @@ static void sched_probe_start(struct zh_reactor *r, void *arg)
 	struct sched_probe *p = arg;
 
 	p->reactor_policy = sched_getscheduler(0);
+	p->reactor_slice_ns = thread_slice_ns(0);
 	p->reactor_tid = gettid();
 	ZH_ASSERT(zh_reactor_flush(r, 0, &p->io, sched_flush_done) == 0);
 }
 
-/* The io-wq workers thread \p tid created ("iou-wrk-<tid>"): how many, how many run \p policy. */
-static unsigned iowq_workers(pid_t tid, int policy, unsigned *with_policy)
+/*
+ * The io-wq workers thread \p tid created ("iou-wrk-<tid>"): how many, and how many run
+ * \p policy with a slice of \p slice_ns (any slice for 0).
+ */
+static unsigned iowq_workers(pid_t tid, int policy, uint64_t slice_ns, unsigned *with_policy)
 {
 	char want[32], path[300], comm[32];
 	unsigned found = 0;
@@ -482,8 +509,11 @@ static unsigned iowq_workers(pid_t tid, int policy, unsigned *with_policy)
 		if (f == NULL)
 			continue;
 		if (fgets(comm, sizeof(comm), f) != NULL && strcmp(comm, want) == 0) {
+			pid_t worker = (pid_t)atoi(e->d_name);
+
 			found++;
-			*with_policy += sched_getscheduler((pid_t)atoi(e->d_name)) == policy;
+			*with_policy += sched_getscheduler(worker) == policy &&
+					(slice_ns == 0 || thread_slice_ns(worker) == slice_ns);
 		}
 		fclose(f);
 	}
@@ -491,14 +521,20 @@ static unsigned iowq_workers(pid_t tid, int policy, unsigned *with_policy)
 	return found;
 }
 
-static void sched_expect(bool batch, int policy)
+/*
+ * A reactor with \p batch and \p slice_ns runs \p policy, and so do its io-wq workers, with
+ * that slice where the kernel has custom slices (0: whatever slice).
+ */
+static void sched_expect(bool batch, uint64_t slice_ns, int policy)
 {
 	static struct sched_probe p;
 	struct zh_engine_opts tuning;
 	unsigned workers, with_policy;
+	uint64_t want_slice_ns = thread_slice_ns(0) != 0 ? slice_ns : 0;
 
 	zh_engine_opts_default(&tuning);
 	tuning.sched_batch = batch;
+	tuning.sched_slice_ns = slice_ns;
 	start_engine_tuned(1, &tuning, NULL);
 	memset(&p, 0, sizeof(p));
 	cr_assert_eq(zh_engine_post(engine, 0, sched_probe_start, &p), 0);
@@ -506,17 +542,21 @@ static void sched_expect(bool batch, int policy)
 	cr_assert_eq(p.flush_res, 0);
 	cr_assert_eq(p.reactor_policy, policy, "reactor policy %d, want %d", p.reactor_policy,
 		     policy);
+	if (want_slice_ns != 0)
+		cr_assert_eq(p.reactor_slice_ns, want_slice_ns, "reactor slice %llu ns, want %llu",
+			     (unsigned long long)p.reactor_slice_ns,
+			     (unsigned long long)want_slice_ns);
 	/* Workers linger idle for seconds after their work: still there while the engine is. */
-	workers = iowq_workers(p.reactor_tid, policy, &with_policy);
+	workers = iowq_workers(p.reactor_tid, policy, want_slice_ns, &with_policy);
 	stop_engine();
 	cr_assert_geq(workers, 1, "the flush ran on no io-wq worker of the reactor");
-	cr_assert_eq(with_policy, workers, "%u of %u io-wq workers run policy %d", with_policy,
-		     workers, policy);
+	cr_assert_eq(with_policy, workers, "%u of %u io-wq workers run policy %d (slice %llu)",
+		     with_policy, workers, policy, (unsigned long long)want_slice_ns);
 }
 
 Test(engine_reactor, sched_batch_covers_the_reactor_and_its_io_wq_workers, .timeout = 30)
 {
-	sched_expect(true, SCHED_BATCH);
+	sched_expect(true, 0, SCHED_BATCH);
 }
 
 Test(engine_reactor, reactors_keep_the_normal_policy_by_default, .timeout = 30)
@@ -525,7 +565,38 @@ Test(engine_reactor, reactors_keep_the_normal_policy_by_default, .timeout = 30)
 
 	zh_engine_opts_default(&opts);
 	cr_assert_not(opts.sched_batch);
-	sched_expect(false, SCHED_OTHER);
+	cr_assert_eq(opts.sched_slice_ns, 0);
+	sched_expect(false, 0, SCHED_OTHER);
+}
+
+Test(engine_reactor, a_sched_slice_covers_the_reactor_and_its_io_wq_workers, .timeout = 30)
+{
+	if (thread_slice_ns(0) == 0)
+		cr_log_info("this kernel has no custom slices: only the policy is checked");
+	sched_expect(true, 250 * 1000, SCHED_BATCH);
+}
+
+Test(engine_reactor, a_sched_slice_applies_without_sched_batch, .timeout = 30)
+{
+	sched_expect(false, ZH_ENGINE_SLICE_MIN_NS, SCHED_OTHER);
+}
+
+Test(engine_reactor, a_sched_slice_outside_the_kernels_bounds_is_refused)
+{
+	static const uint16_t cpus[] = {0};
+	static const uint64_t bad[] = {1, ZH_ENGINE_SLICE_MIN_NS - 1, ZH_ENGINE_SLICE_MAX_NS + 1};
+	struct zh_engine_opts opts;
+	struct zh_engine *e = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		zh_engine_opts_default(&opts);
+		opts.cpus = cpus;
+		opts.cpu_count = 1;
+		opts.sched_slice_ns = bad[i];
+		cr_assert_eq(zh_engine_create(&opts, &e), -EINVAL, "slice %llu ns",
+			     (unsigned long long)bad[i]);
+		cr_assert_null(e);
+	}
 }
 
 /* ---- busy polling ------------------------------------------------------------------------- */
