@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -523,6 +524,39 @@ static void print_steadystate(FILE *out, const struct zh_bench_result *r)
 		r->ss.slope ? "slope" : "mean dev", r->ss_criterion, r->ss.pct ? "%" : "");
 }
 
+/* "SCHED_BATCH" ..., or NULL for a policy zhtp-bench never sets. */
+static const char *sched_policy_name(int policy)
+{
+	switch (policy) {
+	case SCHED_OTHER:
+		return "SCHED_OTHER";
+	case SCHED_BATCH:
+		return "SCHED_BATCH";
+	case SCHED_IDLE:
+		return "SCHED_IDLE";
+	default:
+		return NULL;
+	}
+}
+
+/* The reactors' policy, slice and yield-wait: the settings that explain a run on a shared core. */
+static void print_sched(FILE *out, const struct zh_bench_sched_report *s)
+{
+	const char *name = sched_policy_name(s->policy);
+
+	fputs("  scheduling   : ", out);
+	if (name != NULL)
+		fputs(name, out);
+	else
+		fprintf(out, "policy %d", s->policy);
+	if (s->slice_ns == 0)
+		fputs(", slice not reported by this kernel", out);
+	else if (s->slice_ns % 1000 == 0)
+		fprintf(out, ", slice %" PRIu64 "us", s->slice_ns / 1000);
+	else
+		fprintf(out, ", slice %" PRIu64 "ns", s->slice_ns);
+	fprintf(out, ", yield-wait %s\n", s->yield_wait ? "on" : "off");
+}
 static void print_job(FILE *out, const struct zh_bench_result *results, size_t n,
 		      const struct zh_bench_result *r, const char *when)
 {
@@ -587,6 +621,8 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 			r->reactor.enters, enters_per_io(r), r->reactor.sleeps,
 			r->reactor.polls_hit, r->reactor.polls_missed, r->reactor.yields_hit,
 			r->reactor.yields_missed, r->reactor.wakeups, io_wait_pct(r));
+	if (r->sched.known)
+		print_sched(out, &r->sched);
 	if (r->log_entries_dropped > 0)
 		fprintf(out, "  logs         : %" PRIu64 " log entries dropped (log buffer full)\n",
 			r->log_entries_dropped);
@@ -676,6 +712,20 @@ static int json_add_store(cJSON *job, const struct zh_bench_result *r)
 
 	if (o == NULL || !add_num(o, "zstd_level", (double)r->store_zstd_level) ||
 	    cJSON_AddBoolToObject(o, "zstd_auto", r->store_level_auto) == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+/* zhtp's own key: how the reactors were scheduled (struct zh_bench_sched_report). */
+static int json_add_sched(cJSON *job, const struct zh_bench_sched_report *s)
+{
+	cJSON *o = cJSON_AddObjectToObject(job, "zhtp_sched");
+	const char *name = sched_policy_name(s->policy);
+
+	if (o == NULL || !add_num(o, "policy", (double)s->policy) ||
+	    (name != NULL && cJSON_AddStringToObject(o, "policy_name", name) == NULL) ||
+	    !add_num(o, "slice_ns", (double)s->slice_ns) ||
+	    cJSON_AddBoolToObject(o, "yield_wait", s->yield_wait) == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -950,6 +1000,8 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	if (r->verify.ran && json_add_verify(job, &r->verify) != 0)
 		return -ENOMEM;
 	if (r->store_level_known && json_add_store(job, r) != 0)
+		return -ENOMEM;
+	if (r->sched.known && json_add_sched(job, &r->sched) != 0)
 		return -ENOMEM;
 	return r->reactor.enters > 0 ? json_add_reactor(job, r) : 0;
 }

@@ -39,6 +39,18 @@ struct zh_bench_reactor_counts {
 	unsigned reactors;	/* how many reactors were summed */
 };
 
+/*
+ * How the reactors were scheduled: the policy and slice the kernel reported for the first
+ * worker's reactor thread, and whether reactors yielded before sleeping (--yield-wait).
+ * known false: not measured (status snapshots, object jobs).
+ */
+struct zh_bench_sched_report {
+	bool known;
+	int policy;	   /* SCHED_OTHER, SCHED_BATCH ... */
+	uint64_t slice_ns; /* 0: the kernel reports no slice (before Linux 6.12) */
+	bool yield_wait;
+};
+
 /* verify=crc32c: what the blocks read back (writing jobs) or read (reading jobs) showed. */
 struct zh_bench_verify_report {
 	bool ran;
@@ -120,6 +132,7 @@ struct zh_bench_result {
 	uint64_t ctx;
 	uint64_t log_entries_dropped;
 	struct zh_bench_reactor_counts reactor;
+	struct zh_bench_sched_report sched;
 	/* Object jobs: the store's zstd level when the group ended (mean over its reactors). */
 	bool store_level_known, store_level_auto;
 	unsigned store_zstd_level;

@@ -1653,6 +1653,7 @@ static void log_fired(struct zh_reactor *r, struct zh_timer *t)
 static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now)
 {
 	zh_reactor_stats_get(r, &w->reactor_begin);
+	w->sched_known = zh_thread_sched_get(0, &w->sched) == 0;
 	/* Rare (once or twice a job) and it does not block: the CPU columns start here too. */
 	getrusage(RUSAGE_SELF, &w->usage_begin);
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {

@@ -288,6 +288,9 @@ struct zh_bench_worker {
 	uint64_t runtime_ns; /* measured: from the end of ramp to the last completion */
 	/* The reactor's counters when measuring began, then what they moved by until the end. */
 	struct zh_reactor_stats reactor_begin;
+	/* The reactor thread's scheduling when measuring began; sched_known: the kernel said. */
+	struct zh_thread_sched sched;
+	bool sched_known;
 	/* The process's CPU use when measuring began (after ramp_time, or a latency search). */
 	struct rusage usage_begin;
 	struct zh_bench_reactor_counts reactor_moved;

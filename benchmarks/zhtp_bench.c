@@ -230,6 +230,13 @@ static void result_add_reactor(struct zh_bench_result *res, const struct bench_g
 	res->reactor.wakeups += m->wakeups;
 	res->reactor.io_wait_ns += m->io_wait_ns;
 	res->reactor.reactors += m->reactors;
+	if (!res->sched.known && g->workers[i].sched_known)
+		res->sched = (struct zh_bench_sched_report){
+		    .known = true,
+		    .policy = g->workers[i].sched.policy,
+		    .slice_ns = g->workers[i].sched.slice_ns,
+		    .yield_wait = g->plan.engine_opts.yield_wait,
+		};
 }
 
 /* ---- steady state ------------------------------------------------------------------------- */

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "numa/zh_platform.h"
 #include "nvme/nvme.h"
@@ -334,5 +335,19 @@ uint64_t zh_reactor_io_wait_ns(const struct zh_reactor *r);
 
 /** Number of requests submitted and not yet completed on this reactor. */
 uint32_t zh_reactor_inflight(const struct zh_reactor *r);
+
+/** A thread's scheduling as the kernel reports it (sched_getattr(2)). */
+struct zh_thread_sched {
+	int policy; /**< SCHED_OTHER, SCHED_BATCH ... */
+	uint64_t
+	    slice_ns; /**< a fair thread's slice; 0 where the kernel reports none (before 6.12) */
+};
+
+/**
+ * The scheduling of thread \p tid, 0 for the calling thread: what zh_engine_opts.sched_batch
+ * and sched_slice_ns gave a reactor (call it on the reactor) or its io-wq workers.
+ * \return 0, or a negative errno (-ESRCH: no such thread).
+ */
+ZH_MUST_CHECK int zh_thread_sched_get(pid_t tid, struct zh_thread_sched *out);
 
 #endif /* ZH_ENGINE_H */

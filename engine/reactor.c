@@ -241,6 +241,23 @@ struct reactor_sched_attr {
 };
 _Static_assert(sizeof(struct reactor_sched_attr) == 48, "SCHED_ATTR_SIZE_VER0");
 
+int zh_thread_sched_get(pid_t tid, struct zh_thread_sched *out)
+{
+	struct reactor_sched_attr attr;
+
+	ZH_ASSERT(out != NULL);
+	memset(&attr, 0, sizeof(attr));
+	if (syscall(SYS_sched_getattr, tid, &attr, (unsigned)sizeof(attr), 0) != 0)
+		return -errno;
+	out->policy = (int)attr.sched_policy;
+	/* Real-time and deadline threads use the field for something else. */
+	out->slice_ns = attr.sched_policy == SCHED_OTHER || attr.sched_policy == SCHED_BATCH ||
+				attr.sched_policy == SCHED_IDLE
+			    ? attr.sched_runtime
+			    : 0;
+	return 0;
+}
+
 /*
  * Before the ring exists: the io-wq workers this thread creates copy its policy and slice.
  * The attributes are read first to keep the thread's nice value.

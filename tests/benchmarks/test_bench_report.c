@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -437,6 +438,41 @@ Test(bench_report, normal_output_has_fio_sections)
 	cr_assert_null(strstr(text, "WRITE:"));
 	cr_assert_null(strstr(text, "dropped"));
 	cr_assert_null(strstr(text, "reactor      :"), "no reactor line without counts");
+	cr_assert_null(strstr(text, "scheduling   :"), "no scheduling line when not measured");
+	free(text);
+}
+
+Test(bench_report, reactor_scheduling_in_both_outputs)
+{
+	fill_read_job(&res[0]);
+	res[0].sched = (struct zh_bench_sched_report){
+	    .known = true, .policy = SCHED_BATCH, .slice_ns = 100000, .yield_wait = true};
+
+	char *text = report_normal(1);
+	cJSON *root = report_json(1);
+	const cJSON *job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	const cJSON *sched = obj_at(job, "zhtp_sched");
+
+	cr_assert_not_null(
+	    strstr(text, "  scheduling   : SCHED_BATCH, slice 100us, yield-wait on\n"), "%s", text);
+	cr_assert_eq(num_at(sched, "policy"), (double)SCHED_BATCH);
+	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(sched, "policy_name")->valuestring,
+			 "SCHED_BATCH");
+	cr_assert_eq(num_at(sched, "slice_ns"), 100000.0);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sched, "yield_wait")));
+	cJSON_Delete(root);
+	free(text);
+
+	/* A kernel without custom slices (before 6.12) reports none; odd slices keep their ns. */
+	res[0].sched = (struct zh_bench_sched_report){.known = true, .policy = SCHED_OTHER};
+	text = report_normal(1);
+	cr_assert_not_null(strstr(text, "  scheduling   : SCHED_OTHER, slice not reported by "
+					"this kernel, yield-wait off\n"),
+			   "%s", text);
+	free(text);
+	res[0].sched.slice_ns = 1400001;
+	text = report_normal(1);
+	cr_assert_not_null(strstr(text, ", slice 1400001ns, "), "%s", text);
 	free(text);
 }
 

@@ -206,6 +206,51 @@ Test(bench_zhtp, reactor_counts_are_reported)
 	cJSON_Delete(root);
 }
 
+/* zhtp_sched of a short read job run with \p options: policy, slice_ns and yield_wait. */
+static void sched_of_run(const char *options, double *policy, double *slice_ns, bool *yield_wait)
+{
+	char args[512];
+	cJSON *root;
+	const cJSON *sched;
+
+	snprintf(args, sizeof(args),
+		 "--name=rr --filename=dev.img --size=1m --rw=randread --bs=4k --iodepth=4 "
+		 "--direct=1 %s",
+		 options);
+	root = run_json(args);
+	sched = cJSON_GetObjectItemCaseSensitive(job_at(root, 0), "zhtp_sched");
+	*policy = num(job_at(root, 0), "zhtp_sched", "policy");
+	*slice_ns = num(job_at(root, 0), "zhtp_sched", "slice_ns");
+	*yield_wait = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(sched, "yield_wait"));
+	cJSON_Delete(root);
+}
+
+/* The reactors' scheduling is reported as the kernel has it: the defaults, then overridden. */
+Test(bench_zhtp, reactor_scheduling_is_reported)
+{
+	double policy, slice_ns, kernel_policy, kernel_slice_ns, long_policy, long_slice_ns;
+	bool yield_wait, kernel_yield_wait, long_yield_wait;
+
+	sched_of_run("", &policy, &slice_ns, &yield_wait);
+	sched_of_run("--sched=normal --sched-slice=0 --yield-wait=off", &kernel_policy,
+		     &kernel_slice_ns, &kernel_yield_wait);
+	sched_of_run("--sched-slice=2ms", &long_policy, &long_slice_ns, &long_yield_wait);
+	cr_assert_eq(policy, SCHED_BATCH);
+	cr_assert(yield_wait);
+	cr_assert_eq(kernel_policy, SCHED_OTHER);
+	cr_assert_not(kernel_yield_wait);
+	cr_assert_eq(long_policy, SCHED_BATCH);
+	/* A kernel with custom slices (6.12 on) reports its own default too; older ones none. */
+	if (kernel_slice_ns == 0) {
+		cr_log_info("this kernel reports no slices: only the policies are checked");
+		return;
+	}
+	cr_assert_eq(slice_ns, 100000, "zhtp-bench's default slice is 100us, got %.0f ns",
+		     slice_ns);
+	cr_assert_eq(long_slice_ns, 2000000);
+	cr_assert_neq(kernel_slice_ns, 100000, "--sched-slice=0 keeps the kernel's slice");
+}
+
 Test(bench_zhtp, mixed_job_reports_both_directions_in_proportion)
 {
 	cJSON *root = run_json("--name=mix --filename=dev.img --size=8m --rw=randrw "

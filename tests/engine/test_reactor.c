@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -444,25 +443,16 @@ struct sched_probe {
 	_Atomic int done;
 };
 
-/* sched_getattr(2)'s first layout (SCHED_ATTR_SIZE_VER0); glibc has no wrapper. */
-struct test_sched_attr {
-	uint32_t size, policy;
-	uint64_t flags;
-	int32_t nice;
-	uint32_t priority;
-	uint64_t runtime, deadline, period;
-};
-
 /*
  * Thread \p tid's scheduler slice: a fair thread's sched_runtime, which kernels with custom
  * slices (6.12 on) report and older ones leave 0.
  */
 static uint64_t thread_slice_ns(pid_t tid)
 {
-	struct test_sched_attr attr = {0};
+	struct zh_thread_sched sched;
 
-	ZH_ASSERT(syscall(SYS_sched_getattr, tid, &attr, (unsigned)sizeof(attr), 0) == 0);
-	return attr.runtime;
+	ZH_ASSERT(zh_thread_sched_get(tid, &sched) == 0);
+	return sched.slice_ns;
 }
 
 static void sched_flush_done(struct zh_reactor *r, struct zh_io *io)
@@ -579,6 +569,16 @@ Test(engine_reactor, a_sched_slice_covers_the_reactor_and_its_io_wq_workers, .ti
 Test(engine_reactor, a_sched_slice_applies_without_sched_batch, .timeout = 30)
 {
 	sched_expect(false, ZH_ENGINE_SLICE_MIN_NS, SCHED_OTHER);
+}
+
+Test(engine_reactor, thread_sched_get_reports_the_policy_and_refuses_a_missing_thread)
+{
+	struct zh_thread_sched sched = {.policy = -1};
+
+	cr_assert_eq(zh_thread_sched_get(0, &sched), 0);
+	cr_assert_eq(sched.policy, sched_getscheduler(0));
+	/* Pids never go this high (pid_max is at most 2^22). */
+	cr_assert_eq(zh_thread_sched_get(1 << 30, &sched), -ESRCH);
 }
 
 Test(engine_reactor, a_sched_slice_outside_the_kernels_bounds_is_refused)
