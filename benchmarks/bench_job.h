@@ -62,8 +62,7 @@
  * p99 of 90-129us at 50us against 60-95us at 200us and fio's 67-81us (docs/benchmarks.md).
  */
 #define ZH_BENCH_BUSY_POLL_DEFAULT_NS (200u * 1000)
-/* --sched-slice bounds: the engine's ZH_ENGINE_SLICE_MIN_NS/MAX_NS (checked where both are seen).
- */
+/* --sched-slice bounds: the engine's ZH_ENGINE_SLICE_*_NS (checked where both are seen). */
 #define ZH_BENCH_SCHED_SLICE_MIN_NS (100u * 1000)
 #define ZH_BENCH_SCHED_SLICE_MAX_NS (100u * 1000 * 1000)
 /*

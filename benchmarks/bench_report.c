@@ -557,6 +557,7 @@ static void print_sched(FILE *out, const struct zh_bench_sched_report *s)
 		fprintf(out, ", slice %" PRIu64 "ns", s->slice_ns);
 	fprintf(out, ", yield-wait %s\n", s->yield_wait ? "on" : "off");
 }
+
 static void print_job(FILE *out, const struct zh_bench_result *results, size_t n,
 		      const struct zh_bench_result *r, const char *when)
 {

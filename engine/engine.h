@@ -339,8 +339,8 @@ uint32_t zh_reactor_inflight(const struct zh_reactor *r);
 /** A thread's scheduling as the kernel reports it (sched_getattr(2)). */
 struct zh_thread_sched {
 	int policy; /**< SCHED_OTHER, SCHED_BATCH ... */
-	uint64_t
-	    slice_ns; /**< a fair thread's slice; 0 where the kernel reports none (before 6.12) */
+	/** A fair thread's slice; 0 where the kernel reports none (before Linux 6.12). */
+	uint64_t slice_ns;
 };
 
 /**
