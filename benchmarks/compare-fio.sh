@@ -3,9 +3,9 @@
 #
 # Usage:
 #   benchmarks/compare-fio.sh [-r ROUNDS] [-f FILE] [-s SIZE] [-t RUNTIME]
-#                             [-o REPORT.md] [--callgrind] JOBFILE...
+#                             [-b CORE] [-o REPORT.md] [--callgrind] JOBFILE...
 #   benchmarks/compare-fio.sh [-r ROUNDS] -d DIR [-s SIZE] [-t RUNTIME]
-#                             [-o REPORT.md] JOBFILE...
+#                             [-b CORE] [-o REPORT.md] JOBFILE...
 #
 # Timing mode (default). For each JOBFILE the target FILE is created (or
 # reused if it already is SIZE long and not sparse) and filled with random
@@ -54,6 +54,9 @@
 #   -s SIZE       file size / I/O region, fio syntax: 1g, 512m, 4096k, bytes
 #                 (default 1g; 64m in callgrind mode)
 #   -t RUNTIME    seconds per run (default 10)
+#   -b CORE       a busy neighbour: a shell busy loop pinned to CORE runs
+#                 through every timed run (timing mode), as another tenant of
+#                 the machine would; the report's header names it
 #   -o REPORT.md  also append the report, headed by the command line, here
 #   --callgrind   instructions-per-I/O mode, see above
 #   -h, --help    show this text
@@ -115,6 +118,7 @@ size=""
 runtime=10
 report=""
 callgrind=0
+busy_core=""
 jobs=()
 
 need_arg() {
@@ -130,6 +134,7 @@ while [[ $# -gt 0 ]]; do
         -s) need_arg "$@"; size=$2; shift 2 ;;
         -t) need_arg "$@"; runtime=$2; shift 2 ;;
         -o) need_arg "$@"; report=$2; shift 2 ;;
+        -b) need_arg "$@"; busy_core=$2; shift 2 ;;
         --callgrind) callgrind=1; shift ;;
         --) shift; jobs+=("$@"); break ;;
         -*) die "unknown option '$1' (see --help)" ;;
@@ -143,6 +148,11 @@ if [[ -z "$rounds" ]]; then
 fi
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "-r: ROUNDS must be a positive integer, got '$rounds'"
 [[ "$runtime" =~ ^[1-9][0-9]*s?$ ]] || die "-t: RUNTIME must be a number of seconds, got '$runtime'"
+if [[ -n "$busy_core" ]]; then
+    [[ "$busy_core" =~ ^[0-9]+$ && $busy_core -lt $(nproc) ]] ||
+        die "-b: CORE must be a core number below $(nproc), got '$busy_core'"
+    [[ $callgrind -eq 0 ]] || die "-b is for timing mode only"
+fi
 if [[ -n "$dir" ]]; then
     [[ -z "$file" ]] || die "-f and -d exclude each other"
     [[ $callgrind -eq 0 ]] || die "-d is for timing mode only"
@@ -194,7 +204,9 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/compare-fio.XXXXXX")
 shm_dir=""
+busy_pid=""
 cleanup() {
+    if [[ -n "$busy_pid" ]]; then kill "$busy_pid" 2>/dev/null || true; fi
     if [[ -n "$shm_dir" ]]; then rm -rf -- "$shm_dir"; fi
     if [[ "${COMPARE_KEEP:-0}" == 1 ]]; then
         note "work directory kept: $work"
@@ -511,7 +523,11 @@ emit_report() {
             printf -- '- file: %s, size: %s' "$file" "$size"
         fi
         if [[ $callgrind -eq 0 ]]; then
-            printf ', runtime: %ss, rounds: %s\n\n' "${runtime%s}" "$rounds"
+            printf ', runtime: %ss, rounds: %s\n' "${runtime%s}" "$rounds"
+            if [[ -n "$busy_core" ]]; then
+                printf -- '- busy neighbour: a busy loop pinned to core %s throughout\n' "$busy_core"
+            fi
+            printf '\n'
         else
             printf ' and %s, repetitions: %s\n\n' "$size2" "$rounds"
         fi
@@ -596,6 +612,12 @@ forward=(fio fio-fixed zhtp aa)
 mirrored=(aa zhtp fio-fixed fio)
 total=$((${#jobs[@]} * rounds * 4))
 note "$total runs of ${runtime%s}s each (about $((total * (${runtime%s} + 1)))s)"
+
+if [[ -n "$busy_core" ]]; then
+    taskset -c "$busy_core" sh -c 'while :; do :; done' &
+    busy_pid=$!
+    note "busy loop on core $busy_core (pid $busy_pid)"
+fi
 
 tsv="$work/runs.tsv"
 : >"$tsv"
