@@ -258,28 +258,40 @@ int zh_thread_sched_get(pid_t tid, struct zh_thread_sched *out)
 	return 0;
 }
 
-/*
- * Before the ring exists: the io-wq workers this thread creates copy its policy and slice.
- * The attributes are read first to keep the thread's nice value.
- */
-static int reactor_sched(struct zh_reactor *r)
+/* \p policy with a slice of \p slice_ns; the attributes are read first to keep the nice value. */
+static int reactor_sched_slice(int policy, uint64_t slice_ns)
 {
-	const struct zh_engine_opts *o = &r->engine->opts;
 	struct reactor_sched_attr attr;
 
-	if (!o->sched_batch && o->sched_slice_ns == 0)
-		return 0;
 	memset(&attr, 0, sizeof(attr));
 	if (syscall(SYS_sched_getattr, 0, &attr, (unsigned)sizeof(attr), 0) != 0)
 		return -errno;
 	attr.size = sizeof(attr);
-	attr.sched_policy = o->sched_batch ? SCHED_BATCH : SCHED_OTHER;
+	attr.sched_policy = (uint32_t)policy;
 	attr.sched_flags = 0;
 	attr.sched_priority = 0;
-	attr.sched_runtime = o->sched_slice_ns;
+	attr.sched_runtime = slice_ns;
 	if (syscall(SYS_sched_setattr, 0, &attr, 0) != 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * Before the ring exists: the io-wq workers this thread creates copy its policy and slice.
+ * sched_setattr() only when a slice is asked for; otherwise the policy goes through
+ * sched_setscheduler() as it always has, so a sandbox that filters system calls sees nothing new.
+ */
+static int reactor_sched(struct zh_reactor *r)
+{
+	const struct zh_engine_opts *o = &r->engine->opts;
+	struct sched_param param = {.sched_priority = 0};
+
+	if (o->sched_slice_ns != 0)
+		return reactor_sched_slice(o->sched_batch ? SCHED_BATCH : SCHED_OTHER,
+					   o->sched_slice_ns);
+	if (!o->sched_batch)
+		return 0;
+	return -pthread_setschedparam(pthread_self(), SCHED_BATCH, &param);
 }
 
 static int reactor_setup(struct zh_reactor *r)
