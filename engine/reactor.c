@@ -241,14 +241,24 @@ struct reactor_sched_attr {
 };
 _Static_assert(sizeof(struct reactor_sched_attr) == 48, "SCHED_ATTR_SIZE_VER0");
 
+/* Thread \p tid's attributes, 0 for the calling thread. */
+static int reactor_sched_attr_read(pid_t tid, struct reactor_sched_attr *attr)
+{
+	memset(attr, 0, sizeof(*attr));
+	if (syscall(SYS_sched_getattr, tid, attr, (unsigned)sizeof(*attr), 0) != 0)
+		return -errno;
+	return 0;
+}
+
 int zh_thread_sched_get(pid_t tid, struct zh_thread_sched *out)
 {
 	struct reactor_sched_attr attr;
+	int rc;
 
 	ZH_ASSERT(out != NULL);
-	memset(&attr, 0, sizeof(attr));
-	if (syscall(SYS_sched_getattr, tid, &attr, (unsigned)sizeof(attr), 0) != 0)
-		return -errno;
+	rc = reactor_sched_attr_read(tid, &attr);
+	if (rc < 0)
+		return rc;
 	out->policy = (int)attr.sched_policy;
 	/* Real-time and deadline threads use the field for something else. */
 	out->slice_ns = attr.sched_policy == SCHED_OTHER || attr.sched_policy == SCHED_BATCH ||
@@ -262,10 +272,10 @@ int zh_thread_sched_get(pid_t tid, struct zh_thread_sched *out)
 static int reactor_sched_slice(int policy, uint64_t slice_ns)
 {
 	struct reactor_sched_attr attr;
+	int rc = reactor_sched_attr_read(0, &attr);
 
-	memset(&attr, 0, sizeof(attr));
-	if (syscall(SYS_sched_getattr, 0, &attr, (unsigned)sizeof(attr), 0) != 0)
-		return -errno;
+	if (rc < 0)
+		return rc;
 	attr.size = sizeof(attr);
 	attr.sched_policy = (uint32_t)policy;
 	attr.sched_flags = 0;
