@@ -114,9 +114,7 @@ job_args() { # N RUNTIME: step 2's job at N reactors, on its file, as compare-fi
 	echo --filename="$file" --size=1g --runtime="$2" --time_based --output-format=json "$job"
 }
 iops_of() { # JSON...: read + write IOPS over every job of the runs
-	python3 -c 'import json, sys
-print(round(sum(j["read"]["iops"] + j["write"]["iops"]
-                for p in sys.argv[1:] for j in json.load(open(p))["jobs"])))' "$@"
+	python3 "$here/json_iops.py" "$@"
 }
 
 sched_option() { # VARIANT: its zhtp-bench option

@@ -74,20 +74,20 @@ start_hog() { # CONDITION
 	esac
 }
 
-one_run() { # OPTIONS: IOPS of one run, as zhtp-bench prints it (k = 1000)
-	local out
+one_run() { # OPTIONS: IOPS of one run, read + write over its jobs
 	# shellcheck disable=SC2086 # the variant is a list of options
-	out=$("$bench" "$job" --filename="$file" --size="$size" --runtime="$runtime" \
-		--time_based=1 $1 2>&1) || { echo "zhtp-bench failed: $out" >&2; exit 1; }
-	sed -n 's/.*IOPS=\([0-9.]*\)\([kM]\?\).*/\1 \2/p' <<<"$out" | head -1 |
-		awk '{ m = $2 == "k" ? 1000 : ($2 == "M" ? 1000000 : 1); printf "%d\n", $1 * m }'
+	"$bench" "$job" --filename="$file" --size="$size" --runtime="$runtime" --time_based=1 \
+		--output-format=json $1 >"$run_json" 2>"$run_json.err" ||
+		{ echo "zhtp-bench failed: $(cat "$run_json.err")" >&2; exit 1; }
+	python3 "$here/json_iops.py" "$run_json"
 }
 
 median() { tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ v[NR] = $1 } END {
 	if (NR == 0) exit; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 table=$(mktemp)
-trap 'stop_hog; rm -f "$table"' EXIT
+run_json=$(mktemp)
+trap 'stop_hog; rm -f "$table" "$run_json" "$run_json.err"' EXIT
 {
 	echo "$(basename "$job"), ${runtime} s runs, $rounds rounds, kernel $(uname -r), $(nproc) cores"
 	echo

@@ -17,10 +17,14 @@ Usage: thread-cpu.py [--at S] [--for S] [--json FILE]... [--label TEXT] PID...
           them from these files
 """
 import argparse
-import json
 import os
 import sys
 import time
+
+# json_iops.py sits beside this script; importing it must not leave a __pycache__ in the tree.
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from json_iops import iops_of  # noqa: E402
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -58,15 +62,10 @@ def snapshot(pids):
     return now, threads
 
 
-def iops_of(paths, pids):
+def iops_after(paths, pids):
     while any(os.path.exists("/proc/%d" % pid) for pid in pids):
         time.sleep(0.1)
-    total = 0.0
-    for path in paths:
-        with open(path) as f:
-            for job in json.load(f)["jobs"]:
-                total += job["read"]["iops"] + job["write"]["iops"]
-    return total
+    return iops_of(paths)
 
 
 def kind(comm, cpu):
@@ -104,7 +103,7 @@ def main():
         g[5].add(cpu_now)
     if not groups:
         sys.exit("thread-cpu.py: no thread of %s lived through the window" % args.pids)
-    iops = iops_of(args.json, args.pids) if args.json else 0.0
+    iops = iops_after(args.json, args.pids) if args.json else 0.0
     print("%s window %.2f s, IOPS %s" % (args.label, span, "%.0f" % iops if iops else "?"))
     for name in sorted(groups):
         n, usr, sys_, vol, invol, cpus = groups[name]
