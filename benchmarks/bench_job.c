@@ -3069,6 +3069,7 @@ enum cli_kind {
 	CLI_ETA,
 	CLI_IDLE,
 	CLI_BUSY_POLL,
+	CLI_GATHER,
 	CLI_PIN,
 	CLI_SCHED,
 	CLI_SCHED_SLICE,
@@ -3096,6 +3097,7 @@ static const struct {
     {"eta", CLI_ETA, true},
     {"idle", CLI_IDLE, true},
     {"busy-poll", CLI_BUSY_POLL, true},
+    {"gather", CLI_GATHER, true},
     {"pin", CLI_PIN, true},
     {"sched", CLI_SCHED, true},
     {"sched-slice", CLI_SCHED_SLICE, true},
@@ -3248,6 +3250,13 @@ static int cli_apply_global(struct zh_bench_cli *cli, const struct cli_arg *a, c
 			return cli_bad(err, err_len, a, "at most 10ms");
 		cli->busy_poll_set = true;
 		cli->busy_poll_ns = (uint32_t)ns;
+		return 0;
+	case CLI_GATHER:
+		if (parse_time_ns(a->value, &ns, &why) != 0)
+			return cli_bad(err, err_len, a, why);
+		if (ns > ZH_BENCH_GATHER_MAX_NS)
+			return cli_bad(err, err_len, a, "at most 1ms");
+		cli->gather_ns = (uint32_t)ns;
 		return 0;
 	case CLI_PIN:
 		if (strcmp(a->value, "auto") == 0)
@@ -3468,6 +3477,7 @@ int zh_bench_cli_parse(struct zh_bench_cli *cli, int argc, char **argv, char *er
 	cli->eta = ZH_BENCH_ETA_AUTO;
 	cli->sched_batch = true;
 	cli->sched_slice_ns = ZH_BENCH_SCHED_SLICE_DEFAULT_NS;
+	cli->gather_ns = ZH_BENCH_GATHER_DEFAULT_NS;
 	cli->yield_wait = true;
 	scratch = malloc(sizeof(*scratch));
 	if (scratch == NULL) {

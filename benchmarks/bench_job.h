@@ -70,6 +70,14 @@
  * keeps its turn against its io-wq worker (zh_engine_opts.sched_slice_ns).
  */
 #define ZH_BENCH_SCHED_SLICE_DEFAULT_NS ZH_BENCH_SCHED_SLICE_MIN_NS
+/* --gather bound: the engine's ZH_ENGINE_GATHER_MAX_NS (checked where both are seen). */
+#define ZH_BENCH_GATHER_MAX_NS (1000u * 1000)
+/*
+ * --gather when not given: about one submit batch of completions from an io-wq worker at this
+ * machine's ~1 us per 4 KiB write, and a tenth of the 200us poll window. It took the
+ * worker's hand-off cost at depth 128 from 5-12% of its time to 2-4% (zh_engine_opts.gather_ns).
+ */
+#define ZH_BENCH_GATHER_DEFAULT_NS (20u * 1000)
 
 enum zh_bench_rw {
 	ZH_BENCH_RW_READ,
@@ -386,6 +394,7 @@ struct zh_bench_cli {
 	bool idle_poll;		 /* --idle=poll: idle reactors yield, never sleep */
 	bool busy_poll_set;	 /* --busy-poll given; else a default per job kind */
 	uint32_t busy_poll_ns;	 /* --busy-poll=T, at most ZH_BENCH_BUSY_POLL_MAX_NS */
+	uint32_t gather_ns;	 /* --gather=T: zh_engine_opts.gather_ns (block jobs) */
 	enum zh_bench_pin pin;	 /* --pin=auto|core|node */
 	bool sched_batch;	 /* --sched=batch (default) or normal */
 	uint64_t sched_slice_ns; /* --sched-slice=T: zh_engine_opts.sched_slice_ns */

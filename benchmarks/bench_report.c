@@ -617,11 +617,13 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 	if (r->reactor.enters > 0)
 		fprintf(out,
 			"  reactor      : enters=%" PRIu64 " (%.2f per I/O), sleeps=%" PRIu64
-			", busy polls hit=%" PRIu64 " missed=%" PRIu64 ", yields hit=%" PRIu64
-			" missed=%" PRIu64 ", wakeups=%" PRIu64 ", io wait=%.1f%%\n",
+			", busy polls hit=%" PRIu64 " missed=%" PRIu64 ", gathers=%" PRIu64
+			", yields hit=%" PRIu64 " missed=%" PRIu64 ", wakeups=%" PRIu64
+			", io wait=%.1f%%\n",
 			r->reactor.enters, enters_per_io(r), r->reactor.sleeps,
-			r->reactor.polls_hit, r->reactor.polls_missed, r->reactor.yields_hit,
-			r->reactor.yields_missed, r->reactor.wakeups, io_wait_pct(r));
+			r->reactor.polls_hit, r->reactor.polls_missed, r->reactor.gathers,
+			r->reactor.yields_hit, r->reactor.yields_missed, r->reactor.wakeups,
+			io_wait_pct(r));
 	if (r->sched.known)
 		print_sched(out, &r->sched);
 	if (r->log_entries_dropped > 0)
@@ -740,6 +742,7 @@ static int json_add_reactor(cJSON *job, const struct zh_bench_result *r)
 	    !add_num(o, "sleeps", (double)r->reactor.sleeps) ||
 	    !add_num(o, "polls_hit", (double)r->reactor.polls_hit) ||
 	    !add_num(o, "polls_missed", (double)r->reactor.polls_missed) ||
+	    !add_num(o, "gathers", (double)r->reactor.gathers) ||
 	    !add_num(o, "yields_hit", (double)r->reactor.yields_hit) ||
 	    !add_num(o, "yields_missed", (double)r->reactor.yields_missed) ||
 	    !add_num(o, "wakeups", (double)r->reactor.wakeups) ||

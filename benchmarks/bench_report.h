@@ -34,6 +34,7 @@ struct zh_bench_reactor_counts {
 	uint64_t polls_missed;	/* busy polls that ran out (each starts a back-off) */
 	uint64_t yields_hit;	/* yield waits that found work (--yield-wait=on) */
 	uint64_t yields_missed; /* yield waits that found none and slept (each starts a back-off) */
+	uint64_t gathers;	/* completion work taken after gathering (--gather) */
 	uint64_t wakeups;	/* eventfd wake-ups from other threads */
 	uint64_t io_wait_ns;	/* polling or sleeping with I/O in flight, summed over reactors */
 	unsigned reactors;	/* how many reactors were summed */

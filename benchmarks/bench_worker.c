@@ -1736,6 +1736,7 @@ static void reactor_moved(struct zh_reactor *r, struct zh_bench_worker *w)
 	    .polls_missed = now.polls_missed - b->polls_missed,
 	    .yields_hit = now.yields_hit - b->yields_hit,
 	    .yields_missed = now.yields_missed - b->yields_missed,
+	    .gathers = now.gathers - b->gathers,
 	    .wakeups = now.wakeups - b->wakeups,
 	    .io_wait_ns = now.io_wait_ns - b->io_wait_ns,
 	    .reactors = 1,

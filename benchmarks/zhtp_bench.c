@@ -52,6 +52,7 @@ struct bench_group {
 _Static_assert(ZH_BENCH_BUSY_POLL_MAX_NS == ZH_ENGINE_BUSY_POLL_MAX_NS, "--busy-poll bound");
 _Static_assert(ZH_BENCH_SCHED_SLICE_MIN_NS == ZH_ENGINE_SLICE_MIN_NS, "--sched-slice bound");
 _Static_assert(ZH_BENCH_SCHED_SLICE_MAX_NS == ZH_ENGINE_SLICE_MAX_NS, "--sched-slice bound");
+_Static_assert(ZH_BENCH_GATHER_MAX_NS == ZH_ENGINE_GATHER_MAX_NS, "--gather bound");
 
 struct bench_output {
 	FILE *out;
@@ -62,6 +63,7 @@ struct bench_output {
 	bool idle_poll;
 	uint32_t busy_poll_ns;	      /* block jobs: --busy-poll or ZH_BENCH_BUSY_POLL_DEFAULT_NS */
 	uint32_t object_busy_poll_ns; /* object jobs: --busy-poll, or the store's default */
+	uint32_t gather_ns;	      /* block jobs: --gather */
 	enum zh_bench_pin pin;
 	bool sched_batch;
 	uint64_t sched_slice_ns;
@@ -70,15 +72,16 @@ struct bench_output {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: zhtp-bench [--output-format=normal|json|json+normal] [--output=FILE]\n"
-		"                  [--status-interval=T] [--eta=auto|always|never]\n"
-		"                  [--idle=sleep|poll] [--busy-poll=T] [--pin=auto|core|node]\n"
-		"                  [--sched=batch|normal] [--sched-slice=T] [--yield-wait=on|off]\n"
-		"                  [--OPTION=VALUE ...] [JOBFILE ...]\n"
-		"Runs fio job files on the zhtp engine (per-core io_uring reactors, registered\n"
-		"buffers and files, O_DIRECT or NVMe passthrough). Options on the command line\n"
-		"override the job files; without a job file, --name=X starts a job as in fio.\n");
+	fprintf(
+	    f, "usage: zhtp-bench [--output-format=normal|json|json+normal] [--output=FILE]\n"
+	       "                  [--status-interval=T] [--eta=auto|always|never]\n"
+	       "                  [--idle=sleep|poll] [--busy-poll=T] [--gather=T]\n"
+	       "                  [--pin=auto|core|node] [--sched=batch|normal] [--sched-slice=T]\n"
+	       "                  [--yield-wait=on|off]\n"
+	       "                  [--OPTION=VALUE ...] [JOBFILE ...]\n"
+	       "Runs fio job files on the zhtp engine (per-core io_uring reactors, registered\n"
+	       "buffers and files, O_DIRECT or NVMe passthrough). Options on the command line\n"
+	       "override the job files; without a job file, --name=X starts a job as in fio.\n");
 }
 
 /* ---- logs ---------------------------------------------------------------------------------- */
@@ -227,6 +230,7 @@ static void result_add_reactor(struct zh_bench_result *res, const struct bench_g
 	res->reactor.polls_missed += m->polls_missed;
 	res->reactor.yields_hit += m->yields_hit;
 	res->reactor.yields_missed += m->yields_missed;
+	res->reactor.gathers += m->gathers;
 	res->reactor.wakeups += m->wakeups;
 	res->reactor.io_wait_ns += m->io_wait_ns;
 	res->reactor.reactors += m->reactors;
@@ -649,6 +653,7 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 
 	g->plan.engine_opts.idle_poll = o->idle_poll;
 	g->plan.engine_opts.busy_poll_ns = o->busy_poll_ns;
+	g->plan.engine_opts.gather_ns = o->gather_ns;
 	g->plan.engine_opts.pin = group_pin(o->pin, jobs, count);
 	g->plan.engine_opts.sched_batch = o->sched_batch;
 	g->plan.engine_opts.sched_slice_ns = o->sched_slice_ns;
@@ -686,6 +691,7 @@ static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
 	o->busy_poll_ns = cli->busy_poll_set ? cli->busy_poll_ns : ZH_BENCH_BUSY_POLL_DEFAULT_NS;
 	o->object_busy_poll_ns =
 	    cli->busy_poll_set ? cli->busy_poll_ns : ZH_ENGINE_BUSY_POLL_DEFAULT_NS;
+	o->gather_ns = cli->gather_ns;
 	o->pin = cli->pin;
 	o->sched_batch = cli->sched_batch;
 	o->sched_slice_ns = cli->sched_slice_ns;

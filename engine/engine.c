@@ -38,7 +38,7 @@ static int opts_check(const struct zh_engine_opts *o)
 		return -EINVAL;
 	if (o->pin != ZH_ENGINE_PIN_CORE && o->pin != ZH_ENGINE_PIN_NODE)
 		return -EINVAL;
-	if (o->busy_poll_ns > ZH_ENGINE_BUSY_POLL_MAX_NS)
+	if (o->busy_poll_ns > ZH_ENGINE_BUSY_POLL_MAX_NS || o->gather_ns > ZH_ENGINE_GATHER_MAX_NS)
 		return -EINVAL;
 	if (o->sched_slice_ns != 0 && (o->sched_slice_ns < ZH_ENGINE_SLICE_MIN_NS ||
 				       o->sched_slice_ns > ZH_ENGINE_SLICE_MAX_NS))

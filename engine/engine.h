@@ -96,6 +96,8 @@ enum zh_engine_pin {
 /** Bounds of zh_engine_opts.busy_poll_ns; see there. */
 #define ZH_ENGINE_BUSY_POLL_DEFAULT_NS (50u * 1000)
 #define ZH_ENGINE_BUSY_POLL_MAX_NS     (10u * 1000 * 1000)
+/** Upper bound of zh_engine_opts.gather_ns; see there. */
+#define ZH_ENGINE_GATHER_MAX_NS (1000u * 1000)
 /** Bounds of zh_engine_opts.sched_slice_ns: the kernel's own for a custom slice. */
 #define ZH_ENGINE_SLICE_MIN_NS (100u * 1000)
 #define ZH_ENGINE_SLICE_MAX_NS (100u * 1000 * 1000)
@@ -156,6 +158,21 @@ struct zh_engine_opts {
 	 * so the default is 0 (wake at the first completion); zhtp-bench uses 8.
 	 */
 	uint32_t wake_batch_div;
+	/**
+	 * Let completion work gather for this long after the kernel flags it before taking it,
+	 * so that one enter takes a batch. Each completion an io-wq worker hands back is a
+	 * compare-and-swap on a list head and, when the list was empty, a flag in the shared SQ
+	 * ring; a reactor that takes every completion as it appears empties the list each time,
+	 * so the worker pays both, on cache lines the reactor's core just wrote, once per I/O.
+	 * 4 KiB randwrite at depth 128 on /dev/shm, one worker flat out: that hand-off was 12% of
+	 * the worker's time (5% in the machine's faster periods) and 4% with 20 us
+	 * (docs/benchmarks.md). Applies only while the reactor submits in batches (submit_batch
+	 * of at least 2) with two batches in flight, so the device keeps a batch while it waits,
+	 * and only while busy polls find work, so the completer runs on another core. A
+	 * completion waits up to this long, so 0 (off) by default; zhtp-bench uses 20 us. At
+	 * most ZH_ENGINE_GATHER_MAX_NS; longer than busy_poll_ns, the polls run out first.
+	 */
+	uint32_t gather_ns;
 	/**
 	 * Run each reactor as SCHED_BATCH (set by the reactor before it creates its ring, so the
 	 * io-wq workers it creates inherit it): a woken reactor then waits for the thread running
@@ -321,7 +338,8 @@ struct zh_reactor_stats {
 	uint64_t polls_missed;	/**< busy polls that ran out (and started a back-off) */
 	uint64_t yields_hit;	/**< yield waits that found work (zh_engine_opts.yield_wait) */
 	uint64_t yields_missed; /**< yield waits that found none and slept (and backed off) */
-	uint64_t io_wait_ns;	/**< time spent polling or sleeping with I/O in flight */
+	uint64_t gathers; /**< completion work taken after gathering (zh_engine_opts.gather_ns) */
+	uint64_t io_wait_ns; /**< time spent polling or sleeping with I/O in flight */
 };
 
 /** Copy this reactor's counters. */

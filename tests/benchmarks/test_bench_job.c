@@ -2505,6 +2505,27 @@ Test(bench_job, scheduler_slice_on_the_command_line)
 	ASSERT_ERR_HAS("bad value 'short' for '--sched-slice'");
 }
 
+Test(bench_job, gather_window_on_the_command_line)
+{
+	char *none[] = {"zhtp-bench", "--name=x", NULL};
+	char *us[] = {"zhtp-bench", "--gather=50us", "--name=x", NULL};
+	char *off[] = {"zhtp-bench", "--gather", "0", "--name=x", NULL};
+	char *big[] = {"zhtp-bench", "--gather=2ms", "--name=x", NULL};
+	char *junk[] = {"zhtp-bench", "--gather=later", "--name=x", NULL};
+
+	cr_assert_eq(zh_bench_cli_parse(&cli, 2, none, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cli.gather_ns, ZH_BENCH_GATHER_DEFAULT_NS);
+	cr_assert_eq(cli.gather_ns, 20000, "20 us unless told");
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, us, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cli.gather_ns, 50000);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 4, off, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cli.gather_ns, 0);
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, big, err, sizeof(err)), -EINVAL);
+	ASSERT_ERR_HAS("bad value '2ms' for '--gather': at most 1ms");
+	cr_assert_eq(zh_bench_cli_parse(&cli, 3, junk, err, sizeof(err)), -EINVAL);
+	ASSERT_ERR_HAS("bad value 'later' for '--gather'");
+}
+
 Test(bench_job, busy_poll_window_on_the_command_line)
 {
 	char *none[] = {"zhtp-bench", "--name=x", NULL};

@@ -484,6 +484,7 @@ Test(bench_report, reactor_counts_in_both_outputs)
 	    .sleeps = 12,
 	    .polls_hit = 60000,
 	    .polls_missed = 3,
+	    .gathers = 7000,
 	    .yields_hit = 900,
 	    .yields_missed = 4,
 	    .wakeups = 2,
@@ -496,7 +497,8 @@ Test(bench_report, reactor_counts_in_both_outputs)
 
 	cr_assert_not_null(
 	    strstr(text, "  reactor      : enters=77000 (0.50 per I/O), sleeps=12, "
-			 "busy polls hit=60000 missed=3, yields hit=900 missed=4, wakeups=2, "
+			 "busy polls hit=60000 missed=3, gathers=7000, yields hit=900 missed=4, "
+			 "wakeups=2, "
 			 "io wait=25.0%\n"),
 	    "%s", text);
 	const cJSON *reactor = obj_at(job, "zhtp_reactor");
@@ -506,6 +508,7 @@ Test(bench_report, reactor_counts_in_both_outputs)
 	cr_assert_eq(num_at(reactor, "sleeps"), 12.0);
 	cr_assert_eq(num_at(reactor, "polls_hit"), 60000.0);
 	cr_assert_eq(num_at(reactor, "polls_missed"), 3.0);
+	cr_assert_eq(num_at(reactor, "gathers"), 7000.0);
 	cr_assert_eq(num_at(reactor, "yields_hit"), 900.0);
 	cr_assert_eq(num_at(reactor, "yields_missed"), 4.0);
 	cr_assert_eq(num_at(reactor, "wakeups"), 2.0);

@@ -203,6 +203,17 @@ Test(bench_zhtp, reactor_counts_are_reported)
 	cr_assert_leq(num(job, "zhtp_reactor", "enters_per_io"), 4, "a few enters per I/O at most");
 	cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(job, "zhtp_reactor"), "polls_hit")));
+	cr_assert(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(job, "zhtp_reactor"), "gathers")));
+	cJSON_Delete(root);
+}
+
+Test(bench_zhtp, gather_zero_takes_every_completion_at_once)
+{
+	cJSON *root = run_json("--gather=0 --name=rr --filename=dev.img --size=4m --rw=randread "
+			       "--bs=4k --iodepth=32 --iodepth_batch_submit=4 --direct=1");
+
+	cr_assert_eq(num(job_at(root, 0), "zhtp_reactor", "gathers"), 0);
 	cJSON_Delete(root);
 }
 

@@ -347,6 +347,9 @@ Test(engine_reactor, create_refuses_bad_options)
 	opts.sq_entries = 256;
 	opts.busy_poll_ns = ZH_ENGINE_BUSY_POLL_MAX_NS + 1;
 	cr_assert_eq(zh_engine_create(&opts, &e), -EINVAL, "busy poll beyond its bound");
+	opts.busy_poll_ns = 0;
+	opts.gather_ns = ZH_ENGINE_GATHER_MAX_NS + 1;
+	cr_assert_eq(zh_engine_create(&opts, &e), -EINVAL, "gathering beyond its bound");
 }
 
 Test(engine_reactor, create_reports_a_missing_core)
@@ -878,6 +881,109 @@ Test(engine_reactor, completion_clock_never_precedes_submission, .timeout = 60)
 		     "%u of %u completions read a clock older than their "
 		     "submission",
 		     clock_run.backwards, clock_run.completed);
+}
+
+/* ---- gathering completions (gather_ns) ---------------------------------------------------- */
+
+/*
+ * GATHER_ROUNDS rounds of GATHER_READS reads started together on the file device, each delayed
+ * GATHER_DELAY_NS by fault injection (a kernel timer, which flags completion work for the
+ * reactor while it polls); a round starts when the last one has ended.
+ */
+#define GATHER_READS	16
+#define GATHER_ROUNDS	10
+#define GATHER_DELAY_NS 2000000u
+#define GATHER_NS	500000u
+
+struct gather_run {
+	struct zh_io io[GATHER_READS];
+	struct zh_buf *buf;
+	unsigned round;
+	unsigned left; /* reads of this round not yet completed */
+	unsigned failed;
+	unsigned slow; /* reads that took the delay and half the gathering at least */
+	struct zh_reactor_stats stats;
+	_Atomic int done;
+};
+
+static struct gather_run gather_run;
+
+static void gather_start_round(struct zh_reactor *r, void *arg);
+
+static void gather_read_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct gather_run *g = &gather_run;
+
+	g->failed += io->res != 4096;
+	g->slow += zh_reactor_now_ns(r) - io->submit_ns >= GATHER_DELAY_NS + GATHER_NS / 2;
+	if (--g->left > 0)
+		return;
+	if (++g->round < GATHER_ROUNDS) {
+		gather_start_round(r, g);
+		return;
+	}
+	zh_reactor_buf_put(r, g->buf);
+	zh_reactor_stats_get(r, &g->stats);
+	atomic_store(&g->done, 1);
+}
+
+static void gather_start_round(struct zh_reactor *r, void *arg)
+{
+	struct gather_run *g = arg;
+
+	if (g->buf == NULL)
+		ZH_ASSERT(zh_reactor_buf_get(r, 4096, &g->buf) == 0);
+	g->left = GATHER_READS;
+	for (unsigned i = 0; i < GATHER_READS; i++)
+		ZH_ASSERT(zh_reactor_read(r, 0, g->buf, 4096, 4096ull * i, &g->io[i],
+					  gather_read_done) == 0);
+}
+
+/* The rounds on one reactor that submits in batches of \p submit_batch and gathers for \p ns. */
+static void gather_rounds(uint32_t submit_batch, uint32_t ns)
+{
+	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = GATHER_DELAY_NS};
+	struct zh_engine_opts tuning;
+
+	memset(&gather_run, 0, sizeof(gather_run));
+	zh_engine_opts_default(&tuning);
+	tuning.submit_batch = submit_batch;
+	tuning.gather_ns = ns;
+	/* Poll through the delay and the gathering: a sleeping reactor gathers nothing. */
+	tuning.busy_poll_ns = ZH_ENGINE_BUSY_POLL_MAX_NS;
+	start_engine_tuned(1, &tuning, &faults);
+	cr_assert_eq(zh_engine_post(engine, 0, gather_start_round, &gather_run), 0);
+	wait_flag(&gather_run.done);
+	stop_engine();
+	cr_assert_eq(gather_run.failed, 0, "a gathered read failed");
+}
+
+Test(engine_reactor, flagged_completions_wait_to_gather, .timeout = 60)
+{
+	unsigned reads = GATHER_ROUNDS * GATHER_READS;
+
+	gather_rounds(4, GATHER_NS);
+	/*
+	 * Each round's completions are flagged at least once while the reactor polls with 16 in
+	 * flight (two batches of 4 and more), so each round gathers unless its polls ran out
+	 * (a reactor preempted past the 10 ms window). A gathered take comes GATHER_NS after the
+	 * flag at the soonest, so the reads it completes took the delay and that long at least
+	 * (less the few microseconds between a read's timer starting and its submit stamp, which
+	 * is taken when the submitting enter returns: hence half).
+	 */
+	cr_assert_geq(gather_run.stats.gathers, GATHER_ROUNDS / 2, "gathers %llu",
+		      (unsigned long long)gather_run.stats.gathers);
+	cr_assert_geq(gather_run.slow, reads / 2, "%u of %u reads waited for the gathering",
+		      gather_run.slow, reads);
+}
+
+Test(engine_reactor, only_a_reactor_submitting_in_batches_gathers, .timeout = 60)
+{
+	gather_rounds(4, 0);
+	cr_assert_eq(gather_run.stats.gathers, 0, "gathering is off by default");
+	/* A job that submits one request at a time (fio's default) wants each completion. */
+	gather_rounds(1, GATHER_NS);
+	cr_assert_eq(gather_run.stats.gathers, 0);
 }
 
 /* ---- holding submissions for a fuller batch (submit_hold) --------------------------------- */
