@@ -164,13 +164,13 @@ struct zh_engine_opts {
 	 * compare-and-swap on a list head and, when the list was empty, a flag in the shared SQ
 	 * ring; a reactor that takes every completion as it appears empties the list each time,
 	 * so the worker pays both, on cache lines the reactor's core just wrote, once per I/O.
-	 * 4 KiB randwrite at depth 128 on /dev/shm, one worker flat out: that hand-off was 12% of
-	 * the worker's time (5% in the machine's faster periods) and 4% with 20 us
-	 * (docs/benchmarks.md). Applies only while the reactor submits in batches (submit_batch
-	 * of at least 2) with two batches in flight, so the device keeps a batch while it waits,
-	 * and only while busy polls find work, so the completer runs on another core. A
-	 * completion waits up to this long, so 0 (off) by default; zhtp-bench uses 20 us. At
-	 * most ZH_ENGINE_GATHER_MAX_NS; longer than busy_poll_ns, the polls run out first.
+	 * 4 KiB randwrite at depth 128 on /dev/shm, one worker flat out: that hand-off was 5-12%
+	 * of the worker's time and 1-4% gathering; zhtp-bench alone gained 4.7% there and 9.1%
+	 * on reads (docs/benchmarks.md). Applies only while the reactor submits in batches
+	 * (submit_batch of at least 2) with two batches in flight, so the device keeps a batch
+	 * while it waits, and only while busy polls find work, so the completer runs on another
+	 * core. A completion waits up to this long, so 0 (off) by default; zhtp-bench uses 20 us.
+	 * At most ZH_ENGINE_GATHER_MAX_NS; longer than busy_poll_ns, the polls run out first.
 	 */
 	uint32_t gather_ns;
 	/**
