@@ -75,7 +75,7 @@
 /*
  * --gather when not given: about one submit batch of completions from an io-wq worker at this
  * machine's ~1 us per 4 KiB write, and a tenth of the 200us poll window. It took the
- * worker's hand-off cost at depth 128 from 5-12% of its time to 1-4% (zh_engine_opts.gather_ns).
+ * worker's hand-off cost at depth 128 from 5-12% of its time to 1% (zh_engine_opts.gather_ns).
  */
 #define ZH_BENCH_GATHER_DEFAULT_NS (20u * 1000)
 

@@ -165,12 +165,13 @@ struct zh_engine_opts {
 	 * ring; a reactor that takes every completion as it appears empties the list each time,
 	 * so the worker pays both, on cache lines the reactor's core just wrote, once per I/O.
 	 * 4 KiB randwrite at depth 128 on /dev/shm, one worker flat out: that hand-off was 5-12%
-	 * of the worker's time and 1-4% gathering; zhtp-bench alone gained 4.7% there and 9.1%
-	 * on reads (docs/benchmarks.md). Applies only while the reactor submits in batches
-	 * (submit_batch of at least 2) with two batches in flight, so the device keeps a batch
-	 * while it waits, and only while busy polls find work, so the completer runs on another
-	 * core. A completion waits up to this long, so 0 (off) by default; zhtp-bench uses 20 us.
-	 * At most ZH_ENGINE_GATHER_MAX_NS; longer than busy_poll_ns, the polls run out first.
+	 * of the worker's time, 1% gathering 20 us (3.75% at 50 us in a slower period); zhtp-bench
+	 * alone gained 4.7% there and 9.1% on reads (docs/benchmarks.md). Applies only while the
+	 * reactor submits in batches (submit_batch of at least 2) with two batches in flight, so
+	 * the device keeps a batch while it waits, and only while busy polls find work, so the
+	 * completer runs on another core. A flagged completion waits up to this long after the
+	 * reactor sees it, or until the poll's window ends, which takes it then; so 0 (off) by
+	 * default, and zhtp-bench uses 20 us. At most ZH_ENGINE_GATHER_MAX_NS.
 	 */
 	uint32_t gather_ns;
 	/**
@@ -338,8 +339,8 @@ struct zh_reactor_stats {
 	uint64_t polls_missed;	/**< busy polls that ran out (and started a back-off) */
 	uint64_t yields_hit;	/**< yield waits that found work (zh_engine_opts.yield_wait) */
 	uint64_t yields_missed; /**< yield waits that found none and slept (and backed off) */
-	uint64_t gathers; /**< completion work taken after gathering (zh_engine_opts.gather_ns) */
-	uint64_t io_wait_ns; /**< time spent polling or sleeping with I/O in flight */
+	uint64_t gathers;	/**< takes of gathered completion work (gather_ns) */
+	uint64_t io_wait_ns;	/**< time spent polling or sleeping with I/O in flight */
 };
 
 /** Copy this reactor's counters. */
