@@ -166,11 +166,11 @@ struct zh_engine_opts {
 	 * so the worker pays both, on cache lines the reactor's core just wrote, once per I/O.
 	 * 4 KiB randwrite at depth 128 on /dev/shm, one worker flat out: that hand-off was 5-12%
 	 * of the worker's time, 1% gathering 20 us (3.75% at 50 us in a slower period); zhtp-bench
-	 * alone gained 4.7% there and 9.1% on reads (docs/benchmarks.md). Applies only while the
-	 * reactor submits in batches (submit_batch of at least 2) with two batches in flight, so
-	 * the device keeps a batch while it waits, and only while busy polls find work, so the
-	 * completer runs on another core. A flagged completion waits up to this long after the
-	 * reactor sees it, or until the poll's window ends, which takes it then; so 0 (off) by
+	 * alone gained 4.2-4.7% there and 7.7-9.1% on reads (docs/benchmarks.md). Applies only
+	 * while the reactor submits in batches (submit_batch of at least 2) with two batches in
+	 * flight, so the device keeps a batch while it waits, and only while busy polls find work,
+	 * so the completer runs on another core. A flagged completion waits up to this long after
+	 * the reactor sees it, or until the poll's window ends, which takes it then; so 0 (off) by
 	 * default, and zhtp-bench uses 20 us. At most ZH_ENGINE_GATHER_MAX_NS.
 	 */
 	uint32_t gather_ns;
