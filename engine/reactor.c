@@ -375,6 +375,15 @@ static void reactor_stamp_submitted(struct zh_reactor *r, uint64_t now_ns)
 }
 
 /*
+ * An enter ran the flagged completion work (liburing adds GETEVENTS while the flag is up), so a
+ * gathering in progress is over; see design note 11.
+ */
+static void reactor_gather_end(struct zh_reactor *r)
+{
+	r->taskrun_seen_ns = 0;
+}
+
+/*
  * Early submission while handling completions or messages, once submit_batch requests are
  * queued (see zh_engine_opts.submit_batch): a message handler that computes for a while (a
  * chunk's encoding) must not hold back the I/O queued before it. \return true if it submitted.
@@ -387,7 +396,7 @@ static bool reactor_submit_early(struct zh_reactor *r)
 		return false;
 	io_uring_submit(&r->ring);
 	r->stats.enters++;
-	r->taskrun_seen_ns = 0; /* the enter ran flagged completion work too (design note 11) */
+	reactor_gather_end(r);
 	reactor_stamp_submitted(r, zh_clock_ns());
 	return true;
 }
@@ -489,10 +498,10 @@ static bool reactor_taskrun_ready(struct zh_reactor *r)
 	return true;
 }
 
-/* Run the completion work the kernel flags into the CQ; a gathering ends (design note 11). */
+/* Run the completion work the kernel flags into the CQ. */
 static void reactor_run_taskrun(struct zh_reactor *r)
 {
-	r->taskrun_seen_ns = 0;
+	reactor_gather_end(r);
 	io_uring_get_events(&r->ring);
 	r->stats.enters++;
 }
@@ -667,8 +676,7 @@ static uint64_t reactor_submit(struct zh_reactor *r)
 	if (io_uring_sq_ready(&r->ring) > 0 || r->inflight > 0) {
 		io_uring_submit_and_get_events(&r->ring);
 		r->stats.enters++;
-		/* That enter ran the completion work: any gathering ends (design note 11). */
-		r->taskrun_seen_ns = 0;
+		reactor_gather_end(r);
 	}
 	now_ns = zh_clock_ns();
 	reactor_stamp_submitted(r, now_ns);
@@ -721,7 +729,7 @@ static void reactor_idle(struct zh_reactor *r)
 	if (reactor_wait_count(r) > 0 && io_uring_cq_ready(&r->ring) == 0) {
 		r->stats.sleeps++;
 		reactor_wait(r);
-		r->taskrun_seen_ns = 0; /* the wait ran flagged completion work (design note 11) */
+		reactor_gather_end(r);
 	}
 	atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
 }
@@ -777,9 +785,9 @@ static void reactor_reap(struct zh_reactor *r)
 		if (submitted)
 			r->now_ns = zh_clock_ns();
 		submitted = false;
-		/* On an empty CQ the peek runs flagged completion work itself (design note 11). */
+		/* On an empty CQ the peek enters to run flagged completion work itself. */
 		if (io_uring_cq_ready(&r->ring) == 0)
-			r->taskrun_seen_ns = 0;
+			reactor_gather_end(r);
 
 		unsigned n = io_uring_peek_batch_cqe(&r->ring, cqes, ZH_REACTOR_REAP_BATCH);
 
