@@ -449,9 +449,15 @@ pyh() { python3 "$py" "$@"; }
 # ------------------------------------------------------------- utilities ---
 
 # ensure_file PATH BYTES: PATH is a non-sparse regular file of BYTES bytes
-# with random content (or a block device of at least BYTES bytes).
+# with random content (or a block device of at least BYTES bytes, or a
+# character device such as /dev/zero, which has no size and refuses O_DIRECT:
+# the job files must say direct=0).
 ensure_file() {
     local path=$1 bytes=$2 cur alloc
+    if [[ -c "$path" ]]; then
+        note "using character device $path as is"
+        return
+    fi
     if [[ -b "$path" ]]; then
         cur=$(blockdev --getsize64 "$path" 2>/dev/null || echo 0)
         [[ "$cur" -ge "$bytes" ]] || die "block device $path is smaller than $bytes bytes"

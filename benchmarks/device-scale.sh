@@ -8,23 +8,26 @@
 #      1 GiB file in /dev/shm, zhtp-bench against fio at every reactor count. When zhtp-bench
 #      cannot run (some sandbox kernels have no io_uring) scale-reactors.sh says so and this
 #      stops there (exit 3) rather than measure something else.
-#   3. scale-randwrite.md: the same for randwrite on one 64 MiB file per reactor (-d): writes to
+#   3. scale-devzero.md: step 2's job on /dev/zero, one round: reads that complete inline in
+#      the submitting enter (no io-wq worker, no page cache, nothing the reactors share), so
+#      the engine's own scaling, apart from what tmpfs shares between cores.
+#   4. scale-randwrite.md: the same for randwrite on one 64 MiB file per reactor (-d): writes to
 #      one shared tmpfs file serialise on its lock, for both tools.
-#   4. sched-ab.log: zhtp-bench alone on step 2's job at the largest count, its defaults
+#   5. sched-ab.log: zhtp-bench alone on step 2's job at the largest count, its defaults
 #      against --yield-wait=off and against --sched-slice=0 (the kernel's slice), in A B C C B A
 #      order twice, median IOPS of each (design note 10 of engine/reactor.c).
-#   5. threads.log: thread-cpu.py on zhtp-bench (yield on, and off at the largest count) and on
+#   6. threads.log: thread-cpu.py on zhtp-bench (yield on, and off at the largest count) and on
 #      fio-fixed (--thread, so that its jobs are threads of one process) at the snapshot counts:
 #      CPU microseconds and context switches per I/O for reactors / job threads and io-wq
 #      workers.
-# At the defaults (-n "1 2 4 8 16", -r 2, -t 3) it runs about 5 minutes on 16 cores.
+# At the defaults (-n "1 2 4 8 16", -r 2, -t 3) it runs about 6 minutes on 16 cores.
 #
 # Usage: benchmarks/device-scale.sh [-p PACK.tar.xz] [-n COUNTS] [-c SNAPSHOT_COUNTS]
 #                                   [-r ROUNDS] [-t SECONDS] [-o DIR]
 #   -p  unpack this benchmarks/pack-bench.sh tarball into /tmp and use its zhtp-bench and fio
 #   -n  reactor counts (default: 1 2 4 8 16, those up to the core count)
 #   -c  counts for the thread snapshots (default: 1 4 16, those up to the core count)
-#   -r  rounds per count in steps 2 and 3 (default 2), -t seconds per run (default 3)
+#   -r  rounds per count in steps 2 and 4 (default 2), -t seconds per run (default 3)
 #   -o  output directory (default: $OUT when set, as on the device machine, else ./device-scale)
 # Environment: ZHTP_BENCH and FIO as for compare-fio.sh; SHM (default /dev/shm) for the files.
 set -uo pipefail
@@ -47,7 +50,7 @@ while [ $# -gt 0 ]; do
 	-r) rounds=$2; shift 2 ;;
 	-t) runtime=$2; shift 2 ;;
 	-o) out=$2; shift 2 ;;
-	-h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,32p' "$0"; exit 0 ;;
 	*) echo "device-scale.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -102,6 +105,8 @@ if [ $? -eq 3 ]; then
 	cat "$out/scale-randread.log" >&2
 	exit 3
 fi
+step scale-devzero "$here/scale-reactors.sh" -n "$counts" -q 32 -w randread -r 1 \
+	-t "$runtime" -f /dev/zero -s 1g -o "$out/scale-devzero.md"
 mkdir -p "$dir"
 step scale-randwrite "$here/scale-reactors.sh" -n "$counts" -q 32 -w randwrite -r "$rounds" \
 	-t "$runtime" -d "$dir" -s 64m -o "$out/scale-randwrite.md"
@@ -171,7 +176,7 @@ step threads threads
 	echo
 	echo "    benchmarks/device-scale.sh -n \"$counts\" -c \"$snaps\" -r $rounds -t $runtime"
 	echo
-	for part in randread randwrite; do
+	for part in randread devzero randwrite; do
 		echo "## $part"
 		echo
 		sed -n '/^| reactors/,/^$/p' "$out/scale-$part.md" 2>/dev/null

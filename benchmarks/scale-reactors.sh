@@ -23,7 +23,10 @@
 #   -q  iodepth per reactor (default 32)
 #   -w  rw (default randread)
 #   -r  rounds per count (default 2), -t seconds per run (default 5)
-#   -f  file (default /dev/shm/zhtp-scale.dat), -s its size (default 1g)
+#   -f  file (default /dev/shm/zhtp-scale.dat), -s its size (default 1g); a character device
+#       (/dev/zero) is read buffered (direct=0: it refuses O_DIRECT, in fio too), and its reads
+#       complete inline in the submitting enter, so no io-wq worker and nothing shared between
+#       reactors: the engine's own scaling
 #   -d  per-reactor files in DIR instead, SIZE each (compare-fio.sh -d): writes to one shared
 #       file serialise on that file in the kernel, for fio as much as for zhtp-bench
 #   -o  append the report to this file as well
@@ -57,11 +60,14 @@ while [ $# -gt 0 ]; do
 	-s) size=$2; shift 2 ;;
 	-o) report=$2; shift 2 ;;
 	-j) print_job=$2; shift 2 ;;
-	-h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,34p' "$0"; exit 0 ;;
 	*) echo "scale-reactors.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
 case $rw in randread|randwrite) ;; *) echo "scale-reactors.sh: -w randread|randwrite" >&2; exit 2 ;; esac
+
+direct=1
+[ -z "$dir" ] && [ -c "$file" ] && direct=0
 
 job_file() { # N: the job at N reactors, one clone per core
 	cat <<EOF
@@ -69,7 +75,7 @@ job_file() { # N: the job at N reactors, one clone per core
 rw=$rw
 bs=4k
 iodepth=$depth
-direct=1
+direct=$direct
 norandommap=1
 iodepth_batch_submit=$((depth < 32 ? depth : 32))
 iodepth_batch_complete_max=$((depth < 32 ? depth : 32))
