@@ -122,7 +122,8 @@ struct zh_reactor {
 	uint32_t inflight;
 	struct zh__backoff poll_backoff;  /* busy polls before sleeping (design note 6) */
 	struct zh__backoff yield_backoff; /* yields before sleeping (design note 10) */
-	uint64_t taskrun_seen_ns; /* completion work first seen flagged, 0 if not (note 11) */
+	uint64_t taskrun_seen_ns;   /* completion work first seen flagged, 0 if not (note 11) */
+	bool completer_shares_core; /* a yield ran the completer; no early submits (note 12) */
 	/* Requests queued since the last submit; stamped with submit_ns when they go out. */
 	struct zh_io **unstamped;
 	uint32_t unstamped_count;
