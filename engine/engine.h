@@ -135,7 +135,10 @@ struct zh_engine_opts {
 	/**
 	 * Submit as soon as this many requests are queued while completions are being handled,
 	 * instead of once per loop iteration (0). Keeps a device's queue full: 4 KiB randread at
-	 * depth 32 on a virtio disk went from 84-88k to 101-109k IOPS with 4. Default 4.
+	 * depth 32 on a virtio disk went from 84-88k to 101-109k IOPS with 4. Default 4. Not
+	 * while yield_wait shows the completer sharing the reactor's core (an io-wq worker of a
+	 * core-pinned reactor), which cannot start the requests before the reactor gives up the
+	 * core: those go out at the iteration's enter (reactor.c design note 12).
 	 */
 	uint32_t submit_batch;
 	/**
@@ -216,7 +219,9 @@ struct zh_engine_opts {
 	 * zhtp-bench turns it on. Needs a short sched_slice_ns on Linux 6.18, where a yield
 	 * charges the rest of the slice: with the kernel's 1.4 ms the busy loop on core 1 made
 	 * the worker preempt the yielding reactor at nearly every submission in most runs
-	 * (194-300k IOPS against 384-448k sleeping); with 100 us they held 498-530k.
+	 * (194-300k IOPS against 384-448k sleeping); with 100 us they held 498-530k. A yield
+	 * that let another thread run and then found work also stops early submits (see
+	 * submit_batch) until a busy poll finds work or a yield comes back alone.
 	 */
 	bool yield_wait;
 	/**

@@ -830,8 +830,7 @@ static void share_run_on_tmpfs(bool yield_wait)
 	cr_assert_eq(share_run.failed, 0, "a read failed");
 }
 
-Test(engine_reactor, a_reactor_sharing_its_core_with_the_completer_submits_once_per_reap,
-     .timeout = 60)
+Test(engine_reactor, a_reactor_whose_completer_shares_its_core_does_not_submit_early, .timeout = 60)
 {
 	struct statfs fs;
 	unsigned long long enters;
