@@ -29,7 +29,10 @@
 #define DEVS_MAX 2
 
 static struct zh_engine *engine;
-/* Where the device files go: the scratch directory, or tmpfs for I/O that io-wq runs. */
+/*
+ * Where the next engine's device files go: the scratch directory, or tmpfs for I/O that io-wq
+ * runs (next_devices_on_tmpfs()); back to the scratch directory once they are made.
+ */
 static const char *dev_dir = ZH_TEST_SCRATCH_DIR;
 static struct zh_nvme_dev *devs[DEVS_MAX];
 static char dev_paths[DEVS_MAX][512];
@@ -61,11 +64,22 @@ static void start_engine_on(unsigned reactors, const struct zh_engine_opts *tuni
 		zh_nvme_dev_set_faults(devs[d], faults[d]);
 	}
 	dev_count = count;
+	dev_dir = ZH_TEST_SCRATCH_DIR;
 	opts.cpus = cpus.cpus;
 	opts.cpu_count = reactors;
 	opts.devs = devs;
 	opts.dev_count = count;
 	cr_assert_eq(zh_engine_create(&opts, &engine), 0);
+}
+
+/* The next engine's devices go to /dev/shm, whose reads and writes io-wq runs. */
+static void next_devices_on_tmpfs(void)
+{
+	struct statfs fs;
+
+	if (statfs("/dev/shm", &fs) != 0 || fs.f_type != TMPFS_MAGIC || access("/dev/shm", W_OK))
+		cr_skip_test("needs a writable tmpfs at /dev/shm");
+	dev_dir = "/dev/shm";
 }
 
 /* One file device, with the faults given (NULL for none). */
@@ -737,18 +751,14 @@ Test(engine_reactor, a_yield_hands_the_core_to_the_io_wq_worker_sharing_it, .tim
 	/* tmpfs reads go to an io-wq worker, which the core-pinned reactor created and which
 	   therefore runs on the reactor's core only: the reactor's yield lets it do the read. */
 	struct zh_engine_opts tuning;
-	struct statfs fs;
 	struct chain c;
 
-	if (statfs("/dev/shm", &fs) != 0 || fs.f_type != TMPFS_MAGIC || access("/dev/shm", W_OK))
-		cr_skip_test("needs a writable tmpfs at /dev/shm");
 	zh_engine_opts_default(&tuning);
 	tuning.busy_poll_ns = 0;
 	tuning.sched_batch = true;
 	tuning.yield_wait = true;
-	dev_dir = "/dev/shm";
+	next_devices_on_tmpfs();
 	c = chain_run_tuned(&tuning, NULL, false);
-	dev_dir = ZH_TEST_SCRATCH_DIR;
 	cr_assert_geq(c.stats.yields_hit, 1, "hits %llu, misses %llu, sleeps %llu",
 		      (unsigned long long)c.stats.yields_hit,
 		      (unsigned long long)c.stats.yields_missed,
@@ -821,9 +831,8 @@ static void share_run_on_tmpfs(bool yield_wait)
 	tuning.sched_batch = true;
 	tuning.yield_wait = yield_wait;
 	tuning.submit_batch = 1;
-	dev_dir = "/dev/shm";
+	next_devices_on_tmpfs();
 	start_engine_tuned(1, &tuning, NULL);
-	dev_dir = ZH_TEST_SCRATCH_DIR;
 	cr_assert_eq(zh_engine_post(engine, 0, share_start, &share_run), 0);
 	wait_flag(&share_run.done);
 	stop_engine();
@@ -832,11 +841,8 @@ static void share_run_on_tmpfs(bool yield_wait)
 
 Test(engine_reactor, a_reactor_whose_completer_shares_its_core_does_not_submit_early, .timeout = 60)
 {
-	struct statfs fs;
 	unsigned long long enters;
 
-	if (statfs("/dev/shm", &fs) != 0 || fs.f_type != TMPFS_MAGIC || access("/dev/shm", W_OK))
-		cr_skip_test("needs a writable tmpfs at /dev/shm");
 	/* Without yields nothing tells where the completer runs: every queued read is an enter. */
 	share_run_on_tmpfs(false);
 	enters = (unsigned long long)share_run.stats.enters;
