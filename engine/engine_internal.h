@@ -138,6 +138,7 @@ struct zh_reactor {
 	int event_fd;
 	uint64_t event_value;
 	struct zh_io event_io;
+	bool event_armed; /* its read is queued or in flight (design note 3) */
 	struct zh_reactor_stats stats;
 	uint64_t fault_rng; /* draws for devices with fault injection */
 	pthread_t thread;

@@ -19,7 +19,9 @@
  * 3. Sleeping without losing a wake-up: before a waiting enter the reactor sets `sleeping`,
  *    issues a full fence and re-checks its inbound rings; a producer pushes, issues a full
  *    fence and, if it sees `sleeping`, clears it and writes the reactor's eventfd, which has a
- *    read always in flight on the ring. One of the two always sees the other.
+ *    read in flight on the ring whenever the reactor sleeps. One of the two always sees the
+ *    other. The read is re-armed when its completion is reaped, or, when callbacks earlier in
+ *    that reap filled the SQ, just before the next sleep (a full SQ once aborted here).
  * 4. The ring is created by its own thread with SINGLE_ISSUER | DEFER_TASKRUN where the kernel
  *    has them: completions then run only when this thread enters the kernel, in batches,
  *    instead of interrupting it one by one. With io-wq doing the I/O on another core (tmpfs,
@@ -158,8 +160,12 @@ static void reactor_event_done(struct zh_reactor *r, struct zh_io *io)
 {
 	(void)io;
 	r->stats.wakeups++;
-	/* The SQE that was just consumed frees a slot, so re-arming cannot find the SQ full. */
-	ZH_ASSERT(reactor_arm_event(r) == 0);
+	/*
+	 * Callbacks earlier in this reap may have filled the SQ with requests not yet submitted
+	 * (submit_batch 0, or no early submits while the completer shares our core). The read is
+	 * then armed before the next sleep, the only time it is needed (reactor_wait()).
+	 */
+	r->event_armed = reactor_arm_event(r) == 0;
 }
 
 static int reactor_ring_init(struct zh_reactor *r)
@@ -352,7 +358,9 @@ static int reactor_setup(struct zh_reactor *r)
 		return rc;
 	r->now_ns = zh_clock_ns();
 	r->fault_rng = 0x9e3779b97f4a7c15ull * (r->id + 1);
-	return reactor_arm_event(r);
+	rc = reactor_arm_event(r);
+	r->event_armed = rc == 0;
+	return rc;
 }
 
 static void reactor_teardown(struct zh_reactor *r)
@@ -400,16 +408,22 @@ static void reactor_gather_end(struct zh_reactor *r)
  * shares our core, which could not start the I/O anyway (design note 12). \return true if it
  * submitted.
  */
+/* Submit every queued request now, whatever the batch rules say. */
+static void reactor_submit_queued(struct zh_reactor *r)
+{
+	io_uring_submit(&r->ring);
+	r->stats.enters++;
+	reactor_gather_end(r);
+	reactor_stamp_submitted(r, zh_clock_ns());
+}
+
 static bool reactor_submit_early(struct zh_reactor *r)
 {
 	uint32_t batch = r->engine->opts.submit_batch;
 
 	if (batch == 0 || r->unstamped_count < batch || r->completer_shares_core)
 		return false;
-	io_uring_submit(&r->ring);
-	r->stats.enters++;
-	reactor_gather_end(r);
-	reactor_stamp_submitted(r, zh_clock_ns());
+	reactor_submit_queued(r);
 	return true;
 }
 
@@ -726,10 +740,15 @@ static void reactor_wait(struct zh_reactor *r)
 	struct io_uring_cqe *cqe;
 
 	/* Held requests go out first: the wait may be long (design note 7). */
-	if (io_uring_sq_ready(&r->ring) > 0) {
-		io_uring_submit(&r->ring);
-		r->stats.enters++;
-		reactor_stamp_submitted(r, zh_clock_ns());
+	if (io_uring_sq_ready(&r->ring) > 0)
+		reactor_submit_queued(r);
+	/* So does a wake-up read a full SQ kept back: without it no message could wake us. */
+	if (ZH_UNLIKELY(!r->event_armed)) {
+		/* Only a kernel that took none of the queue leaves it full: try again next loop. */
+		if (reactor_arm_event(r) != 0)
+			return;
+		r->event_armed = true;
+		reactor_submit_queued(r);
 	}
 	r->stats.enters++;
 	if (r->inflight > 0 && (next == NULL || next->deadline_ns > until)) {
