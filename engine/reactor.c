@@ -28,9 +28,13 @@
  *    buffered files) that doubled 4 KiB randread qd32: 832-872k IOPS against 355-410k with the
  *    default signalling and 637-678k with COOP_TASKRUN; on the virtio disk all three were
  *    within noise (83-89k).
- * 5. A wait never lasts longer than ZH_REACTOR_IDLE_WAIT_NS: ten wake-ups a second cost an idle
- *    core nothing measurable, bound the damage of any wake-up bug, and let tools that run one
- *    thread at a time (valgrind holds its global lock across io_uring_enter) make progress.
+ * 5. A wait never lasts longer than ZH_REACTOR_IDLE_WAIT_NS or past the next timer's deadline,
+ *    I/O in flight or not: ten wake-ups a second cost an idle core nothing measurable, bound
+ *    the damage of any wake-up bug, and let tools that run one thread at a time (valgrind
+ *    holds its global lock across io_uring_enter) make progress. Only a reactor with I/O in
+ *    flight and no timer armed waits without a timeout, for its completions or a message.
+ *    (Until session 36 a timer more than the idle bound away let the wait go untimed, and
+ *    fired only when slow I/O completed.)
  * 6. Busy poll before sleeping (zh_engine_opts.busy_poll_ns): with I/O in flight and nothing
  *    to reap, the reactor watches IORING_SQ_TASKRUN in the SQ ring's flags (the kernel sets it
  *    when completion work is queued for this ring: IORING_SETUP_TASKRUN_FLAG) and its inbound
@@ -171,10 +175,17 @@ static void reactor_event_done(struct zh_reactor *r, struct zh_io *io)
 static int reactor_ring_init(struct zh_reactor *r)
 {
 	const struct zh_engine_opts *o = &r->engine->opts;
-	unsigned base = IORING_SETUP_CQSIZE;
-	const unsigned tries[] = {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-				      IORING_SETUP_TASKRUN_FLAG,
-				  IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, 0};
+	/* CLAMP: the largest SQ allowed asks for a CQ (4x) above the kernel's 65,536. */
+	unsigned base = IORING_SETUP_CQSIZE | IORING_SETUP_CLAMP;
+	/*
+	 * SUBMIT_ALL: a request the kernel refuses at submission gets its error CQE and the rest
+	 * of the queue still goes, so what an enter submits is all that was queued (stamps, held
+	 * counts and the wake-up read rely on it).
+	 */
+	const unsigned tries[] = {
+	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG |
+		IORING_SETUP_SUBMIT_ALL,
+	    IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG | IORING_SETUP_SUBMIT_ALL, 0};
 	int rc = -EINVAL;
 
 	for (unsigned i = 0; i < o->dev_count; i++) {
@@ -190,6 +201,13 @@ static int reactor_ring_init(struct zh_reactor *r)
 	}
 	if (rc < 0)
 		return rc;
+	/*
+	 * Timed waits pass their timeout to the kernel (5.11+). Before that liburing queues a
+	 * timeout request of its own, whose CQE (user_data LIBURING_UDATA_TIMEOUT) our reap would
+	 * take for a request. Teardown closes the ring.
+	 */
+	if (!(r->ring.features & IORING_FEAT_EXT_ARG))
+		return -EOPNOTSUPP;
 	/* Saves an fd lookup per enter; optional (kernel 5.18+). */
 	(void)io_uring_register_ring_fd(&r->ring);
 	return 0;
@@ -458,11 +476,15 @@ static unsigned reactor_run_timers(struct zh_reactor *r)
 {
 	unsigned fired = 0;
 
-	/* Bounded: a timer re-armed for "now" waits for the next iteration. */
+	/*
+	 * Only deadlines before the loop clock: a callback that re-arms its timer for "now"
+	 * (zh_reactor_now_ns()) is not fired again in this run but in the next iteration's, after
+	 * an enter has moved the clock. Bounded too, for deadlines set in the past.
+	 */
 	while (fired < r->timers.capacity) {
 		struct zh_timer *t = zh__timer_heap_peek(&r->timers);
 
-		if (t == NULL || t->deadline_ns > r->now_ns)
+		if (t == NULL || t->deadline_ns >= r->now_ns)
 			break;
 		zh__timer_heap_remove(&r->timers, t);
 		t->cb(r, t);
@@ -583,9 +605,13 @@ static void backoff_missed(struct zh__backoff *b, uint32_t max)
 	b->skip = b->last;
 }
 
-/* Watch the ring and the inbound rings until there is work or the deadline passes. */
+/*
+ * Watch the ring and the inbound rings until there is work or the window passes; it ends early
+ * at the next timer's deadline, which the loop must run on time.
+ */
 static bool reactor_poll_until(struct zh_reactor *r, uint64_t window_ns)
 {
+	const struct zh_timer *next = zh__timer_heap_peek(&r->timers);
 	uint64_t deadline = 0;
 
 	for (unsigned i = 0;; i++) {
@@ -595,9 +621,12 @@ static bool reactor_poll_until(struct zh_reactor *r, uint64_t window_ns)
 		if ((i & 63) == 0) {
 			uint64_t now = zh_clock_ns();
 
-			if (deadline == 0)
+			if (deadline == 0) {
 				deadline = now + window_ns;
-			else if (now >= deadline)
+				if (next != NULL && next->deadline_ns < deadline)
+					deadline = next->deadline_ns;
+			}
+			if (now >= deadline)
 				return reactor_poll_ends(r);
 		}
 		zh_cpu_relax();
@@ -751,8 +780,8 @@ static void reactor_wait(struct zh_reactor *r)
 		reactor_submit_queued(r);
 	}
 	r->stats.enters++;
-	if (r->inflight > 0 && (next == NULL || next->deadline_ns > until)) {
-		/* I/O in flight will end the wait; no timeout argument to pass. */
+	if (r->inflight > 0 && next == NULL) {
+		/* I/O in flight will end the wait, or a message; no timeout argument to pass. */
 		io_uring_wait_cqes(&r->ring, &cqe, reactor_wake_count(r), NULL, NULL);
 		return;
 	}
@@ -762,7 +791,8 @@ static void reactor_wait(struct zh_reactor *r)
 	struct __kernel_timespec ts = {.tv_sec = (long long)(delta / 1000000000ull),
 				       .tv_nsec = (long long)(delta % 1000000000ull)};
 
-	io_uring_wait_cqe_timeout(&r->ring, &cqe, &ts);
+	/* A timer does not wait for slow I/O: its deadline bounds a wait for a batch too. */
+	io_uring_wait_cqes(&r->ring, &cqe, r->inflight > 0 ? reactor_wake_count(r) : 1, &ts, NULL);
 }
 
 /* Poll, yield, then sleep if there is still nothing to do. */
