@@ -647,9 +647,13 @@ static int engine_start(struct zh_store *s, const struct zh_store_opts *o)
 	zh_engine_opts_default(&eo);
 	eo.cpus = s->cpus.cpus;
 	eo.cpu_count = s->cpus.count;
-	/* Every shard request of every slot fits at once: rings, SQ and retry timers never fill. */
+	/*
+	 * Every shard request of every slot fits at once: rings, SQ and retry timers never fill.
+	 * The SQ has one entry more for the reactor's wake-up read, which a reap may queue behind
+	 * all of them.
+	 */
 	eo.msg_ring_entries = zh_pow2_at_least_u32(2 * requests < 1024 ? 1024 : 2 * requests);
-	eo.sq_entries = zh_pow2_at_least_u32(requests < 256 ? 256 : requests);
+	eo.sq_entries = zh_pow2_at_least_u32(requests < 256 ? 256 : requests + 1);
 	eo.timers_max = requests + 16;
 	eo.buf_count[ZH_BUF_CLASS_4K] = 8;
 	eo.buf_count[ZH_BUF_CLASS_64K] = 0;
