@@ -501,7 +501,9 @@ static unsigned reactor_wait_count(struct zh_reactor *r)
 	atomic_store_explicit(&r->sleeping, 1, memory_order_relaxed);
 	/* Pairs with the fence in zh__reactor_wake(): either we see its message or it sees us. */
 	atomic_thread_fence(memory_order_seq_cst);
-	if (reactor_has_msgs(r) || atomic_load_explicit(&r->stopping, memory_order_relaxed))
+	/* A stopping reactor still sleeps while it waits for its last I/O (it would spin). */
+	if (reactor_has_msgs(r) ||
+	    (atomic_load_explicit(&r->stopping, memory_order_relaxed) && r->inflight == 0))
 		return 0;
 	return 1;
 }

@@ -420,6 +420,47 @@ Test(engine_reactor, a_busy_poll_ends_at_the_next_timer, .timeout = 30)
 		     (unsigned long long)(best / 1000));
 }
 
+/* A reactor told to stop with slow I/O in flight sleeps until it completes; it used to spin. */
+static void slow_read_start(struct zh_reactor *r, void *arg)
+{
+	struct slow_io_timer *c = arg;
+
+	ZH_ASSERT(zh_reactor_buf_get(r, 4096, &c->buf) == 0);
+	ZH_ASSERT(zh_reactor_read(r, 0, c->buf, 4096, 0, &c->io, slow_io_read_done) == 0);
+	atomic_store(&c->timer.done, 1);
+}
+
+static uint64_t process_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+Test(engine_reactor, a_stopping_reactor_sleeps_through_its_last_io, .timeout = 30)
+{
+	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = 500000000};
+	static struct slow_io_timer c;
+	struct zh_engine_opts tuning;
+	uint64_t cpu_ns;
+
+	zh_engine_opts_default(&tuning);
+	tuning.busy_poll_ns = 0;
+	tuning.yield_wait = false;
+	start_engine_tuned(1, &tuning, &faults);
+	cr_assert_eq(zh_engine_post(engine, 0, slow_read_start, &c), 0);
+	wait_flag(&c.timer.done);
+	cpu_ns = process_cpu_ns();
+	stop_engine();
+	cpu_ns = process_cpu_ns() - cpu_ns;
+	cr_assert_eq(atomic_load(&c.read_done), 1, "stopped before its read completed");
+	cr_assert_eq(c.res, 4096);
+	/* Spinning, the 500 ms drain cost about 500 ms of CPU; sleeping, a few. */
+	cr_assert_lt(cpu_ns, 250000000ull, "%llu ms of CPU to stop",
+		     (unsigned long long)(cpu_ns / 1000000));
+}
+
 /* A timer re-armed for "now" from its callback fires once per loop iteration, not in a burst. */
 #define REARM_FIRES 32
 
