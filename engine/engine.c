@@ -43,10 +43,14 @@ static int opts_check(const struct zh_engine_opts *o)
 	if (o->sched_slice_ns != 0 && (o->sched_slice_ns < ZH_ENGINE_SLICE_MIN_NS ||
 				       o->sched_slice_ns > ZH_ENGINE_SLICE_MAX_NS))
 		return -EINVAL;
-	/* The kernel registers at most 1 GiB per fixed buffer. */
+	/* The kernel registers at most 1 GiB per fixed buffer; each pool class is one. */
 	if (o->shared_region != NULL &&
 	    (o->shared_region_bytes == 0 || o->shared_region_bytes > (1ull << 30)))
 		return -EINVAL;
+	for (unsigned k = 0; k < ZH_BUF_CLASS_COUNT; k++) {
+		if ((uint64_t)o->buf_count[k] * zh__buf_class_bytes[k] > (1ull << 30))
+			return -EINVAL;
+	}
 	if (o->submit_batch > o->sq_entries)
 		return -EINVAL;
 	/* Registered file indexes travel in a uint16_t next to each request. */
@@ -101,6 +105,9 @@ static int engine_reactors_init(struct zh_engine *e)
 	e->reactors = calloc(n, sizeof(*e->reactors));
 	if (e->reactors == NULL)
 		return -ENOMEM;
+	/* Before anything can fail: engine_free() closes every eventfd that is not -1. */
+	for (unsigned i = 0; i < n; i++)
+		e->reactors[i].event_fd = -1;
 	for (unsigned i = 0; i < n; i++) {
 		struct zh_reactor *r = &e->reactors[i];
 
@@ -110,7 +117,6 @@ static int engine_reactors_init(struct zh_engine *e)
 		r->devs = e->opts.devs;
 		r->dev_count = e->opts.dev_count;
 		r->producer_count = n + 1;
-		r->event_fd = -1;
 		r->inbound = calloc(n + 1, sizeof(*r->inbound));
 		if (r->inbound == NULL)
 			return -ENOMEM;

@@ -1133,7 +1133,8 @@ static int reactor_rw_buf(struct zh_reactor *r, enum zh_nvme_op op, unsigned fla
 			  struct zh_buf *buf, uint32_t len_bytes, uint64_t offset_bytes,
 			  struct zh_io *io, zh_io_cb cb)
 {
-	ZH_DEBUG_ASSERT(len_bytes <= buf->size_bytes);
+	/* A longer transfer would run into the next buffer of the registered class region. */
+	ZH_ASSERT(len_bytes <= buf->size_bytes);
 	return reactor_rw(r, op, flags, dev, buf->data, buf->reg_index, len_bytes, offset_bytes, io,
 			  cb);
 }
@@ -1158,10 +1159,9 @@ static int reactor_rw_shared(struct zh_reactor *r, enum zh_nvme_op op, unsigned 
 	const struct zh_engine_opts *o = &r->engine->opts;
 
 	ZH_ASSERT(r->shared_buf_index >= 0);
-	ZH_DEBUG_ASSERT((uint8_t *)addr >= (uint8_t *)o->shared_region &&
-			(uint8_t *)addr + len_bytes <=
-			    (uint8_t *)o->shared_region + o->shared_region_bytes);
-	(void)o;
+	ZH_ASSERT((uint8_t *)addr >= (uint8_t *)o->shared_region);
+	ZH_ASSERT((uint8_t *)addr + len_bytes <=
+		  (uint8_t *)o->shared_region + o->shared_region_bytes);
 	return reactor_rw(r, op, flags, dev, addr, r->shared_buf_index, len_bytes, offset_bytes, io,
 			  cb);
 }

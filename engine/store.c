@@ -366,7 +366,8 @@ static int format_check(const struct zh_store_opts *o)
 		return -EINVAL;
 	if (o->small_max_bytes > o->chunk_bytes || o->small_max_bytes > (1u << 20))
 		return -EINVAL;
-	return o->dev_bytes >= 16ull << 20 ? 0 : -EINVAL;
+	/* Whole blocks: the superblocks and the allocator address the device in 4 KiB. */
+	return o->dev_bytes >= 16ull << 20 && o->dev_bytes % 4096 == 0 ? 0 : -EINVAL;
 }
 
 static int format_devices(const struct zh_store_opts *o, struct zh__store_rec *rec)

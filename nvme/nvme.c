@@ -114,6 +114,9 @@ static int file_open(struct zh_nvme_dev *dev, const struct zh_nvme_dev_opts *opt
 		dev->size_bytes = opts->grow_size_bytes;
 	if (opts->buffered)
 		dev->block_bytes = 1;
+	/* A tail shorter than a block cannot be read or written whole: it is not addressed. */
+	if (dev->size_bytes != ZH_NVME_SIZE_UNKNOWN)
+		dev->size_bytes -= dev->size_bytes % dev->block_bytes;
 	dev->backend = ZH_NVME_BACKEND_FILE;
 	return 0;
 

@@ -328,6 +328,15 @@ Test(engine_store, refusals)
 	o.ec_k = 0;
 	o.dir = other_dir;
 	cr_assert_eq(zh_store_format(&o), -EINVAL);
+	/*
+	 * Devices of a size that is not whole 4 KiB blocks: formatted, such a store could not be
+	 * opened again (its superblocks' size would fail their own check). Nothing is written.
+	 */
+	opts_small(&o);
+	o.dir = other_dir;
+	o.dev_bytes = (16ull << 20) + 512;
+	cr_assert_eq(zh_store_format(&o), -EINVAL);
+	cr_assert_eq(access(other_dir, F_OK), -1, "nothing created");
 }
 
 Test(engine_store, degraded_reads_lost_devices_and_bit_rot)

@@ -282,6 +282,29 @@ Test(nvme_file, a_growing_file_is_created_empty_and_addressed_to_its_limit)
 	unlink(path);
 }
 
+/* A file whose size is not a whole number of blocks: its tail is not addressed (O_DIRECT). */
+Test(nvme_file, a_partial_last_block_is_not_addressed)
+{
+	struct zh_nvme_dev *dev;
+	struct zh_nvme_dev_opts o = {0};
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/nvme-tail-%d.img", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 3 * 4096 + 100), 0);
+	close(fd);
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	cr_assert_eq(zh_nvme_dev_size_bytes(dev), 3 * 4096);
+	zh_nvme_dev_close(dev);
+	o.buffered = true;
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	cr_assert_eq(zh_nvme_dev_size_bytes(dev), 3 * 4096 + 100, "buffered: every byte");
+	zh_nvme_dev_close(dev);
+	unlink(path);
+}
+
 /* /dev/zero and /dev/null: files of no size, buffered (they refuse O_DIRECT). */
 Test(nvme_file, a_character_device_has_no_size)
 {
