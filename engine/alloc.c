@@ -7,8 +7,10 @@
  * 1. The array is sized at start-up and never grows. Reserving splits at most one extent and
  *    never adds one; releasing adds at most one. A release that finds the array full is not
  *    an error for the caller: the bytes are counted in release_dropped_bytes and come back at
- *    the next start, when free space is rebuilt from the index. Size free_max for the
- *    fragmentation you expect (each free extent is 16 bytes).
+ *    the next start, when free space is rebuilt from the index. That rebuild, too, counts the
+ *    gaps between used extents that a full array cannot hold (it keeps the device's tail,
+ *    where the extents still to load lie). Size free_max for the fragmentation you expect
+ *    (each free extent is 16 bytes).
  * 2. First fit keeps allocation near the start of the device and big free extents at the end;
  *    the scan is O(free extents), done by the one reactor that owns the device.
  */
@@ -137,12 +139,22 @@ int zh__alloc_mark_used(struct zh__alloc *a, const struct zh__extent *e)
 	tail = (struct zh__extent){end, f->offset_bytes + f->len_bytes - end};
 	f->len_bytes = e->offset_bytes - f->offset_bytes;
 	a->free_bytes -= e->len_bytes;
-	if (tail.len_bytes > 0 && !free_insert(a, i, tail)) {
-		a->free_bytes -= tail.len_bytes;
-		a->release_dropped_bytes += tail.len_bytes;
+	if (tail.len_bytes > 0 && f->len_bytes > 0 && !free_insert(a, i, tail)) {
+		/*
+		 * The array is full (design note 1). Extents load in offset order, so the ones to
+		 * come lie in the tail: keep it in the head's place and count the head instead.
+		 */
+		a->free_bytes -= f->len_bytes;
+		a->release_dropped_bytes += f->len_bytes;
+		*f = tail;
+		return 0;
 	}
-	if (f->len_bytes == 0)
-		free_remove(a, i - 1);
+	if (f->len_bytes == 0) {
+		if (tail.len_bytes > 0)
+			*f = tail;
+		else
+			free_remove(a, i - 1);
+	}
 	return 0;
 }
 

@@ -907,6 +907,8 @@ void zh_store_info_get(struct zh_store *s, struct zh_store_info *info)
 		d->dev_bytes = zh_nvme_dev_size_bytes(s->dev[i]);
 		/* A racy but harmless read of a counter its reactor owns. */
 		d->free_bytes = __atomic_load_n(&s->alloc[i]->free_bytes, __ATOMIC_RELAXED);
+		d->dropped_bytes =
+		    __atomic_load_n(&s->alloc[i]->release_dropped_bytes, __ATOMIC_RELAXED);
 	}
 }
 

@@ -274,6 +274,7 @@ struct zh_store_dev_info {
 	bool replaced; /**< given a fresh superblock by this open (replace_lost_devs) */
 	uint64_t dev_bytes;
 	uint64_t free_bytes;
+	uint64_t dropped_bytes; /**< free, but not tracked: more gaps than the free array holds */
 };
 
 struct zh_store_info {

@@ -261,6 +261,8 @@ static int cmd_info(struct ctl *c, struct zh_store *s)
 			cJSON_AddBoolToObject(d, "present", info.dev[i].present);
 			cJSON_AddNumberToObject(d, "bytes", (double)info.dev[i].dev_bytes);
 			cJSON_AddNumberToObject(d, "free_bytes", (double)info.dev[i].free_bytes);
+			cJSON_AddNumberToObject(d, "untracked_free_bytes",
+						(double)info.dev[i].dropped_bytes);
 			cJSON_AddItemToArray(devs, d);
 		}
 		return 0;

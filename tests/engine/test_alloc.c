@@ -96,6 +96,30 @@ Test(engine_alloc, full_free_array_counts_the_bytes)
 	free(a);
 }
 
+/*
+ * Loading more used extents than the free array has gaps for: each gap it cannot hold is
+ * counted, the rest of the device stays free, and every extent still loads. A full array
+ * used to drop the device's tail, so the next extent lay in no free extent (-EUCLEAN) and a
+ * fragmented store could not be opened.
+ */
+Test(engine_alloc, loading_more_gaps_than_the_array_holds_counts_them)
+{
+	struct zh__alloc *a = alloc_new(MIB, 2);
+	const uint64_t used_at[] = {8 * KIB, 16 * KIB, 24 * KIB, 32 * KIB};
+	struct zh__extent e;
+
+	for (unsigned i = 0; i < 4; i++) {
+		e = (struct zh__extent){used_at[i], 4096};
+		cr_assert_eq(zh__alloc_mark_used(a, &e), 0, "extent %u", i);
+	}
+	cr_assert_eq(a->free_count, 2);
+	cr_assert_eq(a->release_dropped_bytes, 3 * 4096, "the gaps at 12, 20 and 28 KiB");
+	cr_assert_eq(a->free_bytes + a->release_dropped_bytes, MIB - 4096 - 4 * 4096);
+	cr_assert_eq(zh__alloc_reserve(a, 64 * KIB, &e), 0);
+	cr_assert_eq(e.offset_bytes, 36 * KIB, "the device's tail is still free");
+	free(a);
+}
+
 Test(engine_alloc, double_release_is_a_bug, .signal = SIGABRT)
 {
 	struct zh__alloc *a = alloc_new(64 * KIB, 16);
