@@ -361,7 +361,9 @@ static int format_check(const struct zh_store_opts *o)
 {
 	if (o->dir == NULL || o->dev_count == 0 || o->dev_count > ZH_STORE_DEVS_MAX)
 		return -EINVAL;
-	if (o->ec_k == 0 || o->ec_k + o->ec_m > ZH_CODEC_SHARDS_MAX || o->chunk_bytes == 0 ||
+	/* Each on its own: the sum of two unsigned options could wrap. */
+	if (o->ec_k == 0 || o->ec_k > ZH_CODEC_SHARDS_MAX ||
+	    o->ec_m > ZH_CODEC_SHARDS_MAX - o->ec_k || o->chunk_bytes == 0 ||
 	    o->chunk_bytes > ZH_CODEC_CHUNK_MAX || o->chunk_bytes % 4096 != 0)
 		return -EINVAL;
 	if (o->small_max_bytes > o->chunk_bytes || o->small_max_bytes > (1u << 20))

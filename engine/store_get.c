@@ -90,7 +90,7 @@ static void chunk_decode(struct zh_reactor *r, struct zh__slot *slot)
 	struct zh_store *s = slot->store;
 	struct zh__core *core = &s->core[zh_reactor_id(r)];
 	const uint8_t *shards[ZH_CODEC_SHARDS_MAX];
-	uint32_t data_mask = (1u << slot->rec.hdr.ec_k) - 1;
+	uint32_t data_mask = zh__shards_mask(slot->rec.hdr.ec_k);
 	int rc;
 
 	for (unsigned i = 0; i < slot_shards(slot); i++)

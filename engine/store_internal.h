@@ -497,6 +497,14 @@ static inline bool zh__in_region(const struct zh_store *s, const void *p)
 }
 
 /** Bytes a shard of \p shard_bytes occupies on a device. */
+/* The first \p n shards of a chunk as a mask; n may be 32 (k + m at most), where 1u << n is
+   undefined. */
+static inline uint32_t zh__shards_mask(unsigned n)
+{
+	ZH_DEBUG_ASSERT(n <= ZH_CODEC_SHARDS_MAX);
+	return (uint32_t)((1ull << n) - 1);
+}
+
 static inline uint32_t zh__stride(const struct zh_store *s, uint32_t shard_bytes)
 {
 	uint32_t block = s->rec.block_bytes;

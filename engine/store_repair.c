@@ -130,7 +130,7 @@ int zh__chunk_check(struct zh_store *s, const uint8_t *hash, uint32_t index,
 	slot->read_all = true;
 	slot_run(s, slot, zh__get_chunk_msg);
 	res->bytes_read = (uint64_t)res->shards * zh__stride(s, rec->hdr.shard_bytes);
-	res->bad_mask = ((1u << res->shards) - 1) & ~slot->present;
+	res->bad_mask = zh__shards_mask(res->shards) & ~slot->present;
 	res->bad = (unsigned)__builtin_popcount(res->bad_mask);
 	slot->rewrite = shards_on_present_devs(s, rec, res->bad_mask);
 	res->on_absent = res->bad - (unsigned)__builtin_popcount(slot->rewrite);

@@ -324,3 +324,42 @@ Test(engine_store_repair, scrub_repairs_while_objects_come_and_go)
 	expect_objects(c.store, 0);
 	zh_store_close(c.store);
 }
+
+/*
+ * The widest stripe format allows, k + m = 32: a shard gone bad is found. The mask of a chunk's
+ * shards was (1u << 32) - 1, undefined, and 0 on x86: scrub saw nothing bad.
+ */
+Test(engine_store_repair, scrub_finds_a_bad_shard_in_a_32_shard_stripe)
+{
+	struct zh_store_opts o;
+	struct zh_store *s;
+	struct zh_store_fsck f;
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	uint8_t *p = zt_random(2 * ZT_MIB, 77);
+
+	zt_store_opts(&o, dir);
+	o.dev_count = 32;
+	o.ec_k = 30;
+	o.ec_m = 2;
+	o.dev_bytes = 16ull << 20;
+	s = zt_format_open(&o);
+	cr_assert_eq(zh_store_put(s, p, 2 * ZT_MIB, NULL, hash), 0);
+	zh_store_close(s);
+	rot("dev5.img", 0x5a);
+	s = zt_open(&o);
+	f = scrub(s, false);
+	cr_assert_eq(f.shards_bad, 2, "one shard of each of the two chunks");
+	cr_assert_eq(zt_get_cmp(s, hash, p, 2 * ZT_MIB), 0);
+	zh_store_close(s);
+	free(p);
+}
+
+Test(engine_store_repair, format_refuses_a_stripe_whose_width_wraps)
+{
+	struct zh_store_opts o;
+
+	zt_store_opts(&o, dir);
+	o.ec_k = UINT32_MAX;
+	o.ec_m = 2;
+	cr_assert_eq(zh_store_format(&o), -EINVAL);
+}
