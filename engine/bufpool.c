@@ -31,6 +31,7 @@ static int class_init(struct zh__bufpool_class *c, const struct zh_numa_topo *to
 		    .data = (char *)c->region + (size_t)i * size_bytes,
 		    .size_bytes = size_bytes,
 		    .size_class = class_index,
+		    .in_pool = true,
 		    .slot = i,
 		};
 		/* Pop order 0, 1, 2...: the stack holds the highest slot at the bottom. */
@@ -81,6 +82,7 @@ int zh__bufpool_get(struct zh__bufpool *pool, uint32_t size_bytes, struct zh_buf
 		return -EAGAIN;
 	}
 	*out = &c->bufs[c->free_stack[--c->free_count]];
+	(*out)->in_pool = false;
 	return 0;
 }
 
@@ -91,7 +93,9 @@ void zh__bufpool_put(struct zh__bufpool *pool, struct zh_buf *buf)
 	ZH_ASSERT(buf->size_class < ZH_BUF_CLASS_COUNT);
 	c = &pool->cls[buf->size_class];
 	ZH_ASSERT(buf == &c->bufs[buf->slot]);
+	ZH_ASSERT(!buf->in_pool); /* put twice: two owners would share it */
 	ZH_ASSERT(c->free_count < c->total);
+	buf->in_pool = true;
 	c->free_stack[c->free_count++] = buf->slot;
 }
 

@@ -38,6 +38,7 @@ struct zh_buf {
 	uint32_t size_bytes;
 	uint16_t reg_index; /**< io_uring registered-buffer index */
 	uint8_t size_class; /**< enum zh_buf_class */
+	bool in_pool;	    /**< free in its pool: a second put is a bug the pool catches */
 	uint32_t slot;	    /**< index within its class */
 };
 

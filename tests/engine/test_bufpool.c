@@ -84,3 +84,15 @@ Test(engine_bufpool, double_put_aborts, .signal = SIGABRT)
 	zh__bufpool_put(&pool, a);
 	zh__bufpool_put(&pool, a);
 }
+
+/* Caught with the class not full too: the free count alone let this one through, and the next
+   two gets both handed out `a`. */
+Test(engine_bufpool, double_put_aborts_with_others_out, .signal = SIGABRT)
+{
+	struct zh_buf *a, *b;
+
+	cr_assert_eq(zh__bufpool_get(&pool, 4096, &a), 0);
+	cr_assert_eq(zh__bufpool_get(&pool, 4096, &b), 0);
+	zh__bufpool_put(&pool, a);
+	zh__bufpool_put(&pool, a);
+}
