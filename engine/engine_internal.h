@@ -244,5 +244,10 @@ void zh__sb_pack(const struct zh__superblock *sb, uint8_t out[ZH__SB_BYTES]);
  */
 int zh__sb_unpack(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid,
 		  struct zh__superblock *sb);
+/**
+ * Block 0 of a device holds something that is neither a superblock (damaged or not) nor blank:
+ * a filesystem, a partition table, another program's data.
+ */
+bool zh__sb_foreign(const uint8_t in[ZH__SB_BYTES]);
 
 #endif /* ZH_ENGINE_INTERNAL_H */

@@ -488,20 +488,27 @@ static int store_rec_load(struct zh_store *s)
 	return zh__store_rec_unpack(buf, (size_t)n, &s->rec);
 }
 
+/* Why a device is left out of an open (s->dev[i] NULL). */
+enum dev_lost {
+	DEV_MISSING, /* no device at its path */
+	DEV_DAMAGED, /* our superblock, damaged, or a blank block 0 */
+	DEV_FOREIGN, /* block 0 holds something else: never written over */
+};
+
 /*
  * Open device i and check its superblock. A device that is gone or whose superblock is damaged
- * leaves s->dev[i] NULL (lost: its shards are rebuilt from parity) and *damaged says which;
- * one that belongs to another store or a newer version stops the open, since guessing would
- * risk someone else's data.
+ * leaves s->dev[i] NULL (lost: its shards are rebuilt from parity) and *lost says why; one
+ * that belongs to another store, to another position in this one (devices renamed or
+ * swapped) or to a newer version stops the open, since guessing would risk data.
  */
-static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block, bool *damaged)
+static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block, enum dev_lost *lost)
 {
 	struct zh_nvme_dev_opts dopts = {.read_only = s->read_only};
 	struct zh__superblock sb;
 	struct zh_nvme_dev *dev;
 	int rc = zh_nvme_dev_open(s->rec.dev_path[i], &dopts, &dev);
 
-	*damaged = false;
+	*lost = DEV_MISSING;
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)
@@ -509,8 +516,10 @@ static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block, bool *da
 	rc = sb_io(dev, block, false);
 	if (rc == 0)
 		rc = zh__sb_unpack(block, s->rec.uuid, &sb);
-	if (rc == 0 && (sb.dev_index != i || sb.dev_count != s->rec.dev_count ||
-			sb.dev_bytes != zh_nvme_dev_size_bytes(dev)))
+	if (rc == 0 && sb.dev_count == s->rec.dev_count && sb.dev_index != i)
+		rc = -EXDEV;
+	if (rc == 0 &&
+	    (sb.dev_count != s->rec.dev_count || sb.dev_bytes != zh_nvme_dev_size_bytes(dev)))
 		rc = -EBADMSG;
 	if (rc == -EXDEV || rc == -EPROTONOSUPPORT || (rc < 0 && rc != -EBADMSG && rc != -EINVAL)) {
 		zh_nvme_dev_close(dev);
@@ -518,7 +527,7 @@ static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block, bool *da
 	}
 	if (rc < 0) {
 		zh_nvme_dev_close(dev);
-		*damaged = true;
+		*lost = zh__sb_foreign(block) ? DEV_FOREIGN : DEV_DAMAGED;
 		return 0;
 	}
 	s->dev[i] = dev;
@@ -530,7 +539,8 @@ static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block, bool *da
  * store's directory is created again, \p bytes long; a damaged one is rewritten. Its shards are
  * then rebuilt in place by scrub; the allocator's committed extents stay valid.
  */
-static int dev_replace(struct zh_store *s, unsigned i, bool damaged, uint64_t bytes, uint8_t *block)
+static int dev_replace(struct zh_store *s, unsigned i, enum dev_lost lost, uint64_t bytes,
+		       uint8_t *block)
 {
 	struct zh_nvme_dev_opts dopts = {0};
 	const char *path = s->rec.dev_path[i];
@@ -539,7 +549,9 @@ static int dev_replace(struct zh_store *s, unsigned i, bool damaged, uint64_t by
 	struct zh_nvme_dev *dev;
 	int rc = 0;
 
-	if (!damaged) {
+	if (lost == DEV_FOREIGN)
+		return -EEXIST;
+	if (lost == DEV_MISSING) {
 		/* Only a file device format made ("<dir>/dev<i>.img"); a block device is not ours
 		 * to create. */
 		own = (size_t)snprintf(own_name, sizeof(own_name), "/dev%u.img", i);
@@ -567,18 +579,18 @@ static int dev_replace(struct zh_store *s, unsigned i, bool damaged, uint64_t by
 static int devs_open(struct zh_store *s, bool replace_lost)
 {
 	uint8_t *block = aligned_alloc(4096, ZH__SB_BYTES);
-	bool damaged[ZH_STORE_DEVS_MAX] = {false};
+	enum dev_lost lost[ZH_STORE_DEVS_MAX] = {DEV_MISSING};
 	uint64_t file_bytes = 0;
 	int rc = block != NULL ? 0 : -ENOMEM;
 
 	for (unsigned i = 0; rc == 0 && i < s->rec.dev_count; i++) {
-		rc = dev_open_one(s, i, block, &damaged[i]);
+		rc = dev_open_one(s, i, block, &lost[i]);
 		if (rc == 0 && s->dev[i] != NULL && file_bytes == 0)
 			file_bytes = zh_nvme_dev_size_bytes(s->dev[i]);
 	}
 	for (unsigned i = 0; rc == 0 && replace_lost && i < s->rec.dev_count; i++) {
 		if (s->dev[i] == NULL)
-			rc = dev_replace(s, i, damaged[i], file_bytes, block);
+			rc = dev_replace(s, i, lost[i], file_bytes, block);
 	}
 	free(block);
 	s->place_count = 0;

@@ -65,7 +65,8 @@ struct zh_store_opts {
 	/**
 	 * Give a lost device a fresh superblock so that scrub can rebuild its shards in place: a
 	 * missing file device is created again (the size of the others), a device whose
-	 * superblock is damaged gets a new one. A device of another store is never touched.
+	 * superblock is damaged (or whose block 0 is blank) gets a new one. A device of another
+	 * store, and one whose block 0 holds anything else, is never touched: the open fails.
 	 */
 	bool replace_lost_devs;
 	/**
@@ -117,10 +118,12 @@ ZH_MUST_CHECK int zh_store_format(const struct zh_store_opts *opts);
  * allocators from the index and start the reactors and the index thread. A device that is
  * missing or whose superblock is damaged is left out (the store runs degraded and says so in
  * zh_store_info); a device of another store or of a newer version is an error.
- * \return 0; -EBUSY (another process has the store); -ENOENT (no store there); -EXDEV,
- *         -EPROTONOSUPPORT, -EUCLEAN (metadata contradicts itself); -ENOKEY (an encrypted
- *         store, no key), -EKEYREJECTED (not its key), -EINVAL (a key for a plain store); or
- *         another -errno.
+ * \return 0; -EBUSY (another process has the store); -ENOENT (no store there); -EXDEV (a
+ *         device of another store, or of this one at another device's path: renamed or
+ *         swapped devices are not guessed at); -EEXIST (replace_lost_devs, and a lost device's
+ *         block 0 holds data that is neither a superblock nor blank); -EPROTONOSUPPORT, -EUCLEAN
+ * (metadata contradicts itself); -ENOKEY (an encrypted store, no key), -EKEYREJECTED (not its key),
+ * -EINVAL (a key for a plain store); or another -errno.
  */
 ZH_MUST_CHECK int zh_store_open(const struct zh_store_opts *opts, struct zh_store **out);
 void zh_store_close(struct zh_store *store);

@@ -75,6 +75,11 @@ static int sb_check(const struct zh__superblock *sb)
 	return 0;
 }
 
+bool zh__sb_foreign(const uint8_t in[ZH__SB_BYTES])
+{
+	return memcmp(in, sb_magic, sizeof(sb_magic)) != 0 && !zh_all_zero(in, ZH__SB_BYTES);
+}
+
 int zh__sb_unpack(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid,
 		  struct zh__superblock *sb)
 {

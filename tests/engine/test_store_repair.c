@@ -363,3 +363,89 @@ Test(engine_store_repair, format_refuses_a_stripe_whose_width_wraps)
 	o.ec_m = 2;
 	cr_assert_eq(zh_store_format(&o), -EINVAL);
 }
+
+static void read_block0(const char *dev, uint8_t out[4096])
+{
+	char path[400];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, dev);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fread(out, 1, 4096, f), 4096);
+	fclose(f);
+}
+
+static int open_rc(bool replace)
+{
+	struct zh_store_opts o;
+	struct zh_store *s;
+	int rc;
+
+	zt_store_opts(&o, dir);
+	o.replace_lost_devs = replace;
+	rc = zh_store_open(&o, &s);
+	if (rc == 0)
+		zh_store_close(s);
+	return rc;
+}
+
+/*
+ * Two devices swapped (renamed, or block devices renumbered): each is this store's, at the
+ * other's path. The open refuses rather than count both lost, and with replace_lost_devs it
+ * used to write fresh superblocks over both and rebuild their shards over the data.
+ */
+Test(engine_store_repair, swapped_devices_are_refused_and_left_alone)
+{
+	uint8_t before[4096], after[4096];
+	char a[400], b[400], t[400];
+
+	populate();
+	snprintf(a, sizeof(a), "%s/dev1.img", dir);
+	snprintf(b, sizeof(b), "%s/dev2.img", dir);
+	snprintf(t, sizeof(t), "%s/swap.img", dir);
+	cr_assert_eq(rename(a, t), 0);
+	cr_assert_eq(rename(b, a), 0);
+	cr_assert_eq(rename(t, b), 0);
+	read_block0("dev1.img", before);
+	cr_assert_eq(open_rc(false), -EXDEV);
+	cr_assert_eq(open_rc(true), -EXDEV);
+	read_block0("dev1.img", after);
+	cr_assert_eq(memcmp(before, after, sizeof(before)), 0, "dev1 untouched");
+	/* Put back, the store is whole. */
+	cr_assert_eq(rename(a, t), 0);
+	cr_assert_eq(rename(b, a), 0);
+	cr_assert_eq(rename(t, b), 0);
+	struct zh_store *s = open_with(false, true);
+
+	expect_objects(s, 0);
+	zh_store_close(s);
+}
+
+/* A lost device's place holds something else (a filesystem, say): read around, never written. */
+Test(engine_store_repair, a_foreign_device_is_not_replaced)
+{
+	uint8_t foreign[4096], after[4096];
+	char path[400];
+	FILE *f;
+
+	populate();
+	for (unsigned i = 0; i < sizeof(foreign); i++)
+		foreign[i] = (uint8_t)(i * 7 + 1);
+	snprintf(path, sizeof(path), "%s/dev3.img", dir);
+	f = fopen(path, "r+b");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(foreign, 1, sizeof(foreign), f), sizeof(foreign));
+	fclose(f);
+	cr_assert_eq(open_rc(true), -EEXIST);
+	read_block0("dev3.img", after);
+	cr_assert_eq(memcmp(foreign, after, sizeof(foreign)), 0, "dev3 untouched");
+	/* Without replace_lost_devs the store opens degraded and serves every object. */
+	struct zh_store *s = open_with(false, true);
+	struct zh_store_info info;
+
+	zh_store_info_get(s, &info);
+	cr_assert_eq(info.devs_present, 5);
+	expect_objects(s, 0);
+	zh_store_close(s);
+}
