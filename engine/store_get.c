@@ -168,7 +168,7 @@ int zh__chunk_rec_load(struct zh_store *s, const uint8_t *hash, uint32_t index,
 		return (int)n;
 	if ((size_t)n > sizeof(val))
 		return -EUCLEAN;
-	return zh__chunk_rec_unpack(val, (size_t)n, rec);
+	return zh__chunk_rec_parse(&s->rec, val, (size_t)n, rec);
 }
 
 static uint32_t chunk_len(const struct zh__object_rec *obj, uint32_t index)

@@ -102,7 +102,7 @@ static int chunk_drop(void *arg, const void *key, size_t key_len, const void *va
 	struct zh__chunk_rec cr;
 	uint32_t stride;
 
-	if (zh__chunk_rec_unpack(val, val_len, &cr) < 0)
+	if (zh__chunk_rec_parse(&s->rec, val, val_len, &cr) < 0)
 		return -EUCLEAN;
 	zh_index_batch_delete(dc->batch, ZH_INDEX_CF_CHUNKS, key, key_len);
 	stride = zh__stride(s, cr.hdr.shard_bytes);

@@ -74,6 +74,14 @@ void zh__chunk_key(const uint8_t hash[ZH_CODEC_HASH_BYTES], uint32_t index,
 size_t zh__chunk_rec_pack(const struct zh__chunk_rec *rec, uint8_t out[ZH__CHUNK_REC_BYTES]);
 /** \return 0, or -EUCLEAN for a damaged or inconsistent record. */
 int zh__chunk_rec_unpack(const uint8_t *in, size_t len, struct zh__chunk_rec *rec);
+struct zh__store_rec;
+/**
+ * zh__chunk_rec_unpack() and a check of the shards' places against the store: a device it has,
+ * whole blocks past the superblock. A record that fails is -EUCLEAN, never an index into
+ * s->dev[] or an extent for the allocator.
+ */
+int zh__chunk_rec_parse(const struct zh__store_rec *store, const uint8_t *in, size_t len,
+			struct zh__chunk_rec *rec);
 
 /** Bytes of inline data the record holds (0 for a chunked object). */
 size_t zh__object_rec_inline_bytes(const struct zh__object_rec *rec);

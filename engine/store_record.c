@@ -68,6 +68,23 @@ int zh__chunk_rec_unpack(const uint8_t *in, size_t len, struct zh__chunk_rec *re
 	return 0;
 }
 
+int zh__chunk_rec_parse(const struct zh__store_rec *store, const uint8_t *in, size_t len,
+			struct zh__chunk_rec *rec)
+{
+	int rc = zh__chunk_rec_unpack(in, len, rec);
+
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < (unsigned)rec->hdr.ec_k + rec->hdr.ec_m; i++) {
+		if (rec->loc[i].dev >= store->dev_count)
+			return -EUCLEAN;
+		if (rec->loc[i].offset_bytes < ZH__SB_BYTES ||
+		    rec->loc[i].offset_bytes % store->block_bytes != 0)
+			return -EUCLEAN;
+	}
+	return 0;
+}
+
 #define OBJECT_F_ENCRYPTED 1u /* object record byte 54 */
 
 size_t zh__object_rec_inline_bytes(const struct zh__object_rec *rec)

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/store_internal.h"
 #include "store_testing.h"
 
 #define OBJECTS 2
@@ -447,5 +448,37 @@ Test(engine_store_repair, a_foreign_device_is_not_replaced)
 	zh_store_info_get(s, &info);
 	cr_assert_eq(info.devs_present, 5);
 	expect_objects(s, 0);
+	zh_store_close(s);
+}
+
+/*
+ * A chunk record whose shard places the store cannot have (a device it lacks, a place inside
+ * the superblock or off a block boundary) is -EUCLEAN. Such records were trusted: a read
+ * indexed s->dev[] out of bounds and a delete handed the allocator an extent it asserted on.
+ */
+Test(engine_store_repair, a_chunk_record_with_impossible_places_is_refused)
+{
+	struct zh__chunk_rec rec, bad;
+	uint8_t packed[ZH__CHUNK_REC_BYTES];
+	struct zh_store *s;
+	size_t n;
+
+	populate();
+	s = open_with(false, true);
+	cr_assert_eq(zh__chunk_rec_load(s, hashes[0], 0, &rec), 0);
+	n = zh__chunk_rec_pack(&rec, packed);
+	cr_assert_eq(zh__chunk_rec_parse(&s->rec, packed, n, &bad), 0, "as stored");
+	bad = rec;
+	bad.loc[0].dev = (uint16_t)s->rec.dev_count;
+	n = zh__chunk_rec_pack(&bad, packed);
+	cr_assert_eq(zh__chunk_rec_parse(&s->rec, packed, n, &bad), -EUCLEAN, "no such device");
+	bad = rec;
+	bad.loc[1].offset_bytes = 0;
+	n = zh__chunk_rec_pack(&bad, packed);
+	cr_assert_eq(zh__chunk_rec_parse(&s->rec, packed, n, &bad), -EUCLEAN, "the superblock");
+	bad = rec;
+	bad.loc[2].offset_bytes += 100;
+	n = zh__chunk_rec_pack(&bad, packed);
+	cr_assert_eq(zh__chunk_rec_parse(&s->rec, packed, n, &bad), -EUCLEAN, "off a block");
 	zh_store_close(s);
 }
