@@ -951,5 +951,6 @@ void zh_store_stats_get(struct zh_store *s, struct zh_store_stats *st)
 	st->cache_hits = atomic_load(&s->cache.hits);
 	st->cache_misses = atomic_load(&s->cache.misses);
 	st->access_dropped = atomic_load(&s->access.dropped);
+	st->delete_extents_unrecorded = atomic_load(&s->ix.unrecorded_skipped);
 	st->zstd_level = (level_sum + s->reactor_count / 2) / s->reactor_count;
 }

@@ -306,6 +306,9 @@ struct zh_store_stats {
 	/** Access statistics not counted because the in-memory tables were full (reads of many
 	 *  distinct objects faster than the index thread writes them back). */
 	uint64_t access_dropped;
+	/** Shards of deleted objects left alone because no ALLOC record said they were used
+	 *  (fsck's extents_unrecorded): their space may be another object's by now. */
+	uint64_t delete_extents_unrecorded;
 	/** The zstd level the reactors encode with now (their mean, rounded; see zstd_level). */
 	unsigned zstd_level;
 };

@@ -94,6 +94,21 @@ struct drop_ctx {
 	struct zh_index_batch *batch;
 };
 
+/*
+ * The extent is committed as used (its ALLOC record, of its length). One that is not was free
+ * to the allocator since the last open, and may hold another object's shard by now: fsck's
+ * "extents_unrecorded". Freeing it would free that shard's space, or free space twice.
+ */
+static bool extent_recorded(struct zh_store *s, unsigned dev, const struct zh__extent *e)
+{
+	uint8_t key[ZH__ALLOC_KEY_BYTES], val[8];
+	long n;
+
+	zh__alloc_key((uint16_t)dev, e->offset_bytes, key);
+	n = zh_index_get(s->index, ZH_INDEX_CF_ALLOC, key, sizeof(key), val, sizeof(val));
+	return n == (long)sizeof(val) && zh_le_get(val, sizeof(val)) == e->len_bytes;
+}
+
 /* Scan callback: drop one chunk record of a deleted object and free its shards' extents. */
 static int chunk_drop(void *arg, const void *key, size_t key_len, const void *val, size_t val_len)
 {
@@ -108,9 +123,15 @@ static int chunk_drop(void *arg, const void *key, size_t key_len, const void *va
 	stride = zh__stride(s, cr.hdr.shard_bytes);
 	for (unsigned i = 0; i < (unsigned)cr.hdr.ec_k + cr.hdr.ec_m; i++) {
 		struct zh__extent e = {cr.loc[i].offset_bytes, stride};
-		int rc = release_push(
-		    &s->ix, zh__extent_pack(s, cr.loc[i].dev, e.offset_bytes, e.len_bytes));
+		int rc;
 
+		if (!extent_recorded(s, cr.loc[i].dev, &e)) {
+			atomic_fetch_add_explicit(&s->ix.unrecorded_skipped, 1,
+						  memory_order_relaxed);
+			continue;
+		}
+		rc = release_push(&s->ix,
+				  zh__extent_pack(s, cr.loc[i].dev, e.offset_bytes, e.len_bytes));
 		if (rc < 0)
 			return rc;
 		zh__alloc_persist_freed(dc->batch, cr.loc[i].dev, &e);

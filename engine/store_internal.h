@@ -396,6 +396,7 @@ struct zh__indexer {
 	size_t scratch_bytes;
 	uint64_t *release; /* extents to free after the commit (packed, see below) */
 	size_t release_count, release_cap;
+	_Atomic uint64_t unrecorded_skipped; /* deleted shards with no ALLOC record: not freed */
 	struct zh_index_batch *access_batch; /* the pending access statistics */
 };
 
