@@ -363,22 +363,36 @@ static void slow_io_start_polled(struct zh_reactor *r, void *arg)
 	slow_io_begin(r, arg, 1000 * 1000);
 }
 
-Test(engine_reactor, a_timer_fires_while_slow_io_is_in_flight, .timeout = 30)
+/*
+ * One reactor (no yielding, busy polls of \p poll_ns) on a device whose every read starts
+ * \p delay_ns late; \p start begins the read and the timer; returns when the read is done and
+ * the engine stopped, with the timer fired.
+ */
+static void slow_io_run(struct slow_io_timer *c, zh_msg_fn start, uint64_t delay_ns,
+			uint32_t poll_ns)
 {
-	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = 2000000000};
-	static struct slow_io_timer c;
+	static struct zh_nvme_faults faults = {.delay_ppm = 1000000};
 	struct zh_engine_opts tuning;
 
+	memset(c, 0, sizeof(*c));
+	faults.delay_ns = delay_ns;
 	zh_engine_opts_default(&tuning);
-	tuning.busy_poll_ns = 0;
+	tuning.busy_poll_ns = poll_ns;
 	tuning.yield_wait = false;
 	start_engine_tuned(1, &tuning, &faults);
-	cr_assert_eq(zh_engine_post(engine, 0, slow_io_start, &c), 0);
-	wait_flag(&c.read_done);
+	cr_assert_eq(zh_engine_post(engine, 0, start, c), 0);
+	wait_flag(&c->read_done);
 	stop_engine();
-	cr_assert_eq(c.res, 4096);
-	cr_assert_eq(atomic_load(&c.timer.done), 1);
-	cr_assert_geq(c.timer.fired_at, c.timer.deadline);
+	cr_assert_eq(c->res, 4096);
+	cr_assert_eq(atomic_load(&c->timer.done), 1);
+	cr_assert_geq(c->timer.fired_at, c->timer.deadline);
+}
+
+Test(engine_reactor, a_timer_fires_while_slow_io_is_in_flight, .timeout = 30)
+{
+	static struct slow_io_timer c;
+
+	slow_io_run(&c, slow_io_start, 2000000000, 0);
 	cr_assert_lt(c.timer.fired_at, c.read_done_at, "fired %llu ms after arming, with the read",
 		     (unsigned long long)((c.timer.fired_at - c.timer.armed_at) / 1000000));
 }
@@ -391,20 +405,9 @@ Test(engine_reactor, a_timer_fires_while_slow_io_is_in_flight, .timeout = 30)
  */
 static uint64_t timer_late_ns_while_polling(void)
 {
-	static struct zh_nvme_faults faults = {.delay_ppm = 1000000, .delay_ns = 300000000};
 	static struct slow_io_timer c;
-	struct zh_engine_opts tuning;
 
-	memset(&c, 0, sizeof(c));
-	zh_engine_opts_default(&tuning);
-	tuning.busy_poll_ns = ZH_ENGINE_BUSY_POLL_MAX_NS;
-	tuning.yield_wait = false;
-	start_engine_tuned(1, &tuning, &faults);
-	cr_assert_eq(zh_engine_post(engine, 0, slow_io_start_polled, &c), 0);
-	wait_flag(&c.read_done);
-	stop_engine();
-	cr_assert_eq(atomic_load(&c.timer.done), 1);
-	cr_assert_geq(c.timer.fired_at, c.timer.deadline);
+	slow_io_run(&c, slow_io_start_polled, 300000000, ZH_ENGINE_BUSY_POLL_MAX_NS);
 	return c.timer.fired_at - c.timer.deadline;
 }
 
