@@ -419,13 +419,6 @@ static void reactor_gather_end(struct zh_reactor *r)
 	r->taskrun_seen_ns = 0;
 }
 
-/*
- * Early submission while handling completions or messages, once submit_batch requests are
- * queued (see zh_engine_opts.submit_batch): a message handler that computes for a while (a
- * chunk's encoding) must not hold back the I/O queued before it. Not while the completer
- * shares our core, which could not start the I/O anyway (design note 12). \return true if it
- * submitted.
- */
 /* Submit every queued request now, whatever the batch rules say. */
 static void reactor_submit_queued(struct zh_reactor *r)
 {
@@ -435,6 +428,13 @@ static void reactor_submit_queued(struct zh_reactor *r)
 	reactor_stamp_submitted(r, zh_clock_ns());
 }
 
+/*
+ * Early submission while handling completions or messages, once submit_batch requests are
+ * queued (see zh_engine_opts.submit_batch): a message handler that computes for a while (a
+ * chunk's encoding) must not hold back the I/O queued before it. Not while the completer
+ * shares our core, which could not start the I/O anyway (design note 12). \return true if it
+ * submitted.
+ */
 static bool reactor_submit_early(struct zh_reactor *r)
 {
 	uint32_t batch = r->engine->opts.submit_batch;

@@ -121,9 +121,9 @@ ZH_MUST_CHECK int zh_store_format(const struct zh_store_opts *opts);
  * \return 0; -EBUSY (another process has the store); -ENOENT (no store there); -EXDEV (a
  *         device of another store, or of this one at another device's path: renamed or
  *         swapped devices are not guessed at); -EEXIST (replace_lost_devs, and a lost device's
- *         block 0 holds data that is neither a superblock nor blank); -EPROTONOSUPPORT, -EUCLEAN
- * (metadata contradicts itself); -ENOKEY (an encrypted store, no key), -EKEYREJECTED (not its key),
- * -EINVAL (a key for a plain store); or another -errno.
+ *         block 0 holds data that is neither a superblock nor blank); -EPROTONOSUPPORT;
+ *         -EUCLEAN (metadata contradicts itself); -ENOKEY (an encrypted store, no key),
+ *         -EKEYREJECTED (not its key), -EINVAL (a key for a plain store); or another -errno.
  */
 ZH_MUST_CHECK int zh_store_open(const struct zh_store_opts *opts, struct zh_store **out);
 void zh_store_close(struct zh_store *store);

@@ -102,11 +102,16 @@ struct drop_ctx {
 static bool extent_recorded(struct zh_store *s, unsigned dev, const struct zh__extent *e)
 {
 	uint8_t key[ZH__ALLOC_KEY_BYTES], val[8];
+	struct zh__extent recorded;
+	uint16_t recorded_dev;
 	long n;
 
 	zh__alloc_key((uint16_t)dev, e->offset_bytes, key);
 	n = zh_index_get(s->index, ZH_INDEX_CF_ALLOC, key, sizeof(key), val, sizeof(val));
-	return n == (long)sizeof(val) && zh_le_get(val, sizeof(val)) == e->len_bytes;
+	return n == (long)sizeof(val) &&
+	       zh__alloc_record_parse(key, sizeof(key), val, (size_t)n, &recorded_dev, &recorded) ==
+		   0 &&
+	       recorded.len_bytes == e->len_bytes;
 }
 
 /* Scan callback: drop one chunk record of a deleted object and free its shards' extents. */
