@@ -165,6 +165,11 @@ struct zh_engine {
 void *zh__reactor_main(void *arg);
 /** Wake `r` if it is (about to be) asleep. Any thread. */
 void zh__reactor_wake(struct zh_reactor *r);
+/**
+ * The result of `io` on `dev` (reactor.c): the CQE's `cqe_res` decoded by the device layer
+ * (which also sets io->nvme_status), then, if a fault was injected, what the fault reports.
+ */
+int32_t zh__io_result(const struct zh_nvme_dev *dev, struct zh_io *io, int32_t cqe_res);
 
 /* ---- Space allocator (alloc.c) ----------------------------------------------------------- */
 

@@ -829,6 +829,28 @@ static void reactor_enter(struct zh_reactor *r, bool busy)
 		r->stats.io_wait_ns += r->now_ns - submitted_ns;
 }
 
+/*
+ * What a request with an injected fault reports, given what its device reported (\p dev_res,
+ * already decoded: a passthrough command's success reads as the length asked): -EIO as drawn; a
+ * torn write all of its length once its first half is written; a short request at most the
+ * length it was cut to. A device error stands.
+ */
+static int32_t fault_result(const struct zh_io *io, int32_t dev_res)
+{
+	if (io->fault_res < 0 || dev_res < 0)
+		return io->fault_res < 0 ? io->fault_res : dev_res;
+	if (io->fault_res == (int32_t)io->len_bytes)
+		return io->fault_res;
+	return dev_res < io->fault_res ? dev_res : io->fault_res;
+}
+
+int32_t zh__io_result(const struct zh_nvme_dev *dev, struct zh_io *io, int32_t cqe_res)
+{
+	int32_t res = zh_nvme_dev_complete(dev, cqe_res, io->len_bytes, &io->nvme_status);
+
+	return ZH_UNLIKELY(io->fault_res != 0) ? fault_result(io, res) : res;
+}
+
 static void reactor_complete(struct zh_reactor *r, struct zh_io *io)
 {
 	if (ZH_UNLIKELY(io->dev_index == ZH_REACTOR_EVENT_DEV)) {
@@ -840,10 +862,7 @@ static void reactor_complete(struct zh_reactor *r, struct zh_io *io)
 	ZH_DEBUG_ASSERT(r->now_ns >= io->submit_ns);
 	r->inflight--;
 	r->stats.ios_completed++;
-	if (ZH_UNLIKELY(io->fault_res != 0))
-		io->res = io->fault_res;
-	io->res =
-	    zh_nvme_dev_complete(r->devs[io->dev_index], io->res, io->len_bytes, &io->nvme_status);
+	io->res = zh__io_result(r->devs[io->dev_index], io, io->res);
 	io->cb(r, io);
 }
 
@@ -1028,8 +1047,9 @@ static enum reactor_fault fault_draw(struct zh_reactor *r, const struct zh_nvme_
 
 /*
  * Apply a drawn fault: shorten the request (short, torn), or start it behind a linked timeout
- * (delay; the caller made sure the SQ has room for two). \return the result to report instead
- * of the device's (-EIO, or a torn write's full length), or 0 to report the device's own.
+ * (delay; the caller made sure the SQ has room for two). \return what fault_result() reports
+ * instead of the device's result: -EIO, a torn write's full length, a short request's cut
+ * length; or 0 to report the device's own.
  */
 static int32_t fault_apply(struct zh_reactor *r, struct zh_nvme_faults *f, struct zh_nvme_req *req,
 			   uint32_t block, bool *as_nop)
@@ -1043,7 +1063,7 @@ static int32_t fault_apply(struct zh_reactor *r, struct zh_nvme_faults *f, struc
 		return -EIO;
 	case FAULT_SHORT:
 		req->len_bytes -= block;
-		return 0;
+		return (int32_t)req->len_bytes;
 	case FAULT_TORN:
 		req->len_bytes = req->len_bytes / 2 / block * block;
 		return full;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 /*
@@ -21,12 +22,37 @@
  */
 #define ZH_NVME_FILE_ALIGN_BYTES 4096u
 
-static bool is_passthru_path(const char *path, const struct stat *st)
+/*
+ * A passthrough namespace is a character device of sysfs class nvme-generic, whatever the path
+ * that names it (a symlink, a renamed node). Without sysfs the kernel's own name, ngXnY, is
+ * the only clue: the path is resolved first so that a link to one still counts.
+ */
+static bool is_passthru_dev(const char *path, const struct stat *st)
 {
-	const char *base = strrchr(path, '/');
+	char link[PATH_MAX];
+	char sys[64];
+	char *real;
+	const char *base;
+	bool named_ng;
+	ssize_t n;
 
-	base = base != NULL ? base + 1 : path;
-	return S_ISCHR(st->st_mode) && strncmp(base, "ng", 2) == 0;
+	if (!S_ISCHR(st->st_mode))
+		return false;
+	snprintf(sys, sizeof(sys), "/sys/dev/char/%u:%u/subsystem", major(st->st_rdev),
+		 minor(st->st_rdev));
+	n = readlink(sys, link, sizeof(link) - 1);
+	if (n > 0) {
+		link[n] = '\0';
+		base = strrchr(link, '/');
+		return strcmp(base != NULL ? base + 1 : link, "nvme-generic") == 0;
+	}
+	real = realpath(path, NULL);
+	if (real == NULL)
+		return false;
+	base = strrchr(real, '/');
+	named_ng = strncmp(base != NULL ? base + 1 : real, "ng", 2) == 0;
+	free(real);
+	return named_ng;
 }
 
 static int file_create(const char *path, const struct zh_nvme_dev_opts *opts)
@@ -151,7 +177,7 @@ int zh_nvme_dev_open(const char *path, const struct zh_nvme_dev_opts *opts,
 	snprintf(dev->path, sizeof(dev->path), "%s", path);
 	dev->read_only = opts->read_only;
 	dev->fd = -1;
-	rc = is_passthru_path(path, &st) ? zh__nvme_passthru_probe(dev) : file_open(dev, opts);
+	rc = is_passthru_dev(path, &st) ? zh__nvme_passthru_probe(dev) : file_open(dev, opts);
 	if (rc < 0) {
 		free(dev);
 		return rc;
@@ -292,8 +318,12 @@ int zh_nvme_dev_complete(const struct zh_nvme_dev *dev, int32_t cqe_res, uint32_
 	if (cqe_res < 0)
 		return cqe_res;
 	if (cqe_res > 0) {
+		int rc = zh_nvme_status_to_errno((uint16_t)cqe_res);
+
 		*status = (uint16_t)cqe_res;
-		return zh_nvme_status_to_errno((uint16_t)cqe_res);
+		/* Only CRD, More or DNR set, with a zero status code: the command succeeded. */
+		if (rc < 0)
+			return rc;
 	}
 	return (int)len_bytes;
 }

@@ -42,8 +42,9 @@ struct zh_nvme_dev_opts {
 struct zh_nvme_dev;
 
 /**
- * Open a device. A path naming a character device whose name starts with "ng" selects the
- * passthrough backend; anything else is the FILE backend.
+ * Open a device. A path naming an NVMe generic character device (sysfs class nvme-generic, the
+ * kernel's /dev/ngXnY, also through a symlink) selects the passthrough backend; anything else is
+ * the FILE backend.
  * \return 0, or -ENOENT, -EACCES, -EINVAL (O_DIRECT refused, not a file/blockdev, a passthrough
  *         namespace with an unsupported format), -ENOMEM, or another negative errno from open.
  */

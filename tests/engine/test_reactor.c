@@ -24,6 +24,7 @@
 #include "concurrency_cases.h"
 #include "engine/engine.h"
 #include "engine/engine_internal.h"
+#include "nvme/nvme_internal.h"
 #include "numa/numa.h"
 
 #define DEV_BYTES (8u << 20)
@@ -1225,6 +1226,45 @@ Test(engine_reactor, completion_clock_never_precedes_submission, .timeout = 60)
 		     "%u of %u completions read a clock older than their "
 		     "submission",
 		     clock_run.backwards, clock_run.completed);
+}
+
+/* ---- what injected faults report ---------------------------------------------------------- */
+
+/* A request of \p len_bytes on \p dev whose fault (as fault_apply draws it) reports \p fault_res.
+ */
+static int32_t faulted_result(const struct zh_nvme_dev *dev, uint32_t len_bytes, int32_t fault_res,
+			      int32_t cqe_res)
+{
+	struct zh_io io = {.len_bytes = len_bytes, .fault_res = fault_res};
+
+	return zh__io_result(dev, &io, cqe_res);
+}
+
+/*
+ * A passthrough command's CQE reads 0 on success, whatever length it moved: a short or torn
+ * request must still report its fault's length, not have it decoded as an NVMe status.
+ */
+Test(engine_reactor, injected_faults_report_their_lengths_on_passthrough_devices)
+{
+	struct zh_nvme_dev ng = {.backend = ZH_NVME_BACKEND_PASSTHRU, .block_bytes = 4096};
+
+	cr_assert_eq(faulted_result(&ng, 12288, 8192, 0), 8192, "short: one block less");
+	cr_assert_eq(faulted_result(&ng, 12288, 12288, 0), 12288, "torn: all of it");
+	cr_assert_eq(faulted_result(&ng, 12288, -EIO, 0), -EIO);
+	cr_assert_eq(faulted_result(&ng, 12288, 12288, 0x0281), -EIO, "a device error stands");
+	cr_assert_eq(faulted_result(&ng, 12288, 0, 0), 12288, "no fault");
+}
+
+/* The FILE backend's CQE carries the length moved: a short request reports no more than that. */
+Test(engine_reactor, injected_faults_report_their_lengths_on_file_devices)
+{
+	struct zh_nvme_dev file = {.backend = ZH_NVME_BACKEND_FILE, .block_bytes = 4096};
+
+	cr_assert_eq(faulted_result(&file, 12288, 8192, 8192), 8192, "short");
+	cr_assert_eq(faulted_result(&file, 12288, 8192, 4096), 4096, "short, and the device less");
+	cr_assert_eq(faulted_result(&file, 12288, 12288, 4096), 12288, "torn: all of it");
+	cr_assert_eq(faulted_result(&file, 12288, 12288, -ENOSPC), -ENOSPC);
+	cr_assert_eq(faulted_result(&file, 12288, -EIO, 0), -EIO);
 }
 
 /* ---- gathering completions (gather_ns) ---------------------------------------------------- */

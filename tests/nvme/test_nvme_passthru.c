@@ -173,6 +173,10 @@ Test(nvme_passthru, completion_keeps_status_and_reports_bytes)
 	cr_assert_eq(status, 0x0281);
 	cr_assert_eq(zh_nvme_dev_complete(&d, -EINTR, 8192, &status), -EINTR);
 	cr_assert_eq(status, 0);
+	cr_assert_eq(zh_nvme_dev_complete(&d, 0x2000, 8192, &status), 8192,
+		     "More set with a zero status code is a success");
+	cr_assert_eq(status, 0x2000);
+	cr_assert_eq(zh_nvme_dev_complete(&d, 0x5800, 8192, &status), 8192, "CRD and DNR");
 }
 
 Test(nvme_file, prep_uses_fixed_ops_dsync_for_fua_and_datasync_flush)
@@ -322,6 +326,53 @@ Test(nvme_file, a_character_device_has_no_size)
 	zh_nvme_dev_close(dev);
 	o.buffered = false;
 	cr_assert_eq(zh_nvme_dev_open("/dev/null", &o, &dev), -EINVAL);
+}
+
+/* True when \p path opens: a device node on a file system mounted nodev does not. */
+static bool node_opens(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+/*
+ * A character device takes the passthrough backend by what it is (sysfs class nvme-generic),
+ * not by its name: a node called ng0n1 that is /dev/null opens as a FILE device. Root only
+ * (mknod).
+ */
+Test(nvme_file, a_device_named_like_a_namespace_is_not_one)
+{
+	struct zh_nvme_dev *dev;
+	struct zh_nvme_dev_opts o = {.buffered = true};
+	struct stat null_st;
+	char dir[512];
+	char path[600];
+
+	if (geteuid() != 0)
+		cr_skip_test("mknod needs root");
+	snprintf(dir, sizeof(dir), "%s/nvme-ngname-%d", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	snprintf(path, sizeof(path), "%s/ng0n1", dir);
+	cr_assert_eq(stat("/dev/null", &null_st), 0);
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	if (mknod(path, S_IFCHR | 0600, null_st.st_rdev) != 0) {
+		rmdir(dir);
+		cr_skip_test("mknod refused here: %s", strerror(errno));
+	}
+	if (!node_opens(path)) {
+		unlink(path);
+		rmdir(dir);
+		cr_skip_test("device nodes do not open here (nodev)");
+	}
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	cr_assert_eq(zh_nvme_dev_backend(dev), ZH_NVME_BACKEND_FILE);
+	cr_assert_eq(zh_nvme_dev_size_bytes(dev), ZH_NVME_SIZE_UNKNOWN);
+	zh_nvme_dev_close(dev);
+	unlink(path);
+	rmdir(dir);
 }
 
 /* The store never reads a backing file's atime: its owner opens it O_NOATIME. */
