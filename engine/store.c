@@ -32,7 +32,6 @@ void zh_store_opts_default(struct zh_store_opts *opts)
 	    .chunk_bytes = 1u << 20,
 	    .small_max_bytes = 16u << 10,
 	    .zstd_level = ZH_STORE_ZSTD_AUTO,
-	    .chunk_slots = 16,
 	    .repair_rate_bytes = 64ull << 20,
 	    .cache_bytes = 256ull << 20,
 	    .access_flush_ms = 1000,
@@ -215,18 +214,46 @@ void zh__reactors_drain(struct zh_store *s)
 	}
 }
 
-static int slots_init(struct zh_store *s, unsigned count, uint32_t shard_max)
+/* Chunk slots' memory is allocated and touched at open, so it is bounded. */
+#define ZH__SLOTS_DEFAULT   16u
+#define ZH__SLOT_REGION_MAX (1ull << 30)
+
+/* Bytes one chunk slot takes: the chunk's raw bytes, then a block-rounded buffer per shard. */
+static size_t slot_bytes(const struct zh__store_rec *rec)
+{
+	uint32_t shard = zh_codec_shard_bytes(rec->ec_k, rec->chunk_bytes);
+	size_t stride = (shard + rec->block_bytes - 1) / rec->block_bytes * rec->block_bytes;
+	size_t per_slot = rec->chunk_bytes + ((size_t)rec->ec_k + rec->ec_m) * stride;
+
+	return (per_slot + 4095) / 4096 * 4096;
+}
+
+/*
+ * Slots for a store of \p rec's geometry given chunk_slots \p asked: that many if they fit in
+ * ZH__SLOT_REGION_MAX; 0 asks for the default, 16, or as many as fit if fewer do. \return the
+ * count, or 0 when what was asked (or one slot) does not fit.
+ */
+static unsigned slots_fitting(const struct zh__store_rec *rec, unsigned asked)
+{
+	size_t fit = ZH__SLOT_REGION_MAX / slot_bytes(rec);
+
+	if (asked == 0)
+		return fit < ZH__SLOTS_DEFAULT ? (unsigned)fit : ZH__SLOTS_DEFAULT;
+	return asked <= fit ? asked : 0;
+}
+
+static int slots_init(struct zh_store *s, unsigned asked, uint32_t shard_max)
 {
 	unsigned shards = (unsigned)s->rec.ec_k + s->rec.ec_m;
-	size_t per_slot;
+	unsigned count = slots_fitting(&s->rec, asked);
+	size_t per_slot = slot_bytes(&s->rec);
 	uint8_t *p;
 
-	s->shard_stride = zh__stride(s, shard_max);
-	per_slot = s->rec.chunk_bytes + (size_t)shards * s->shard_stride;
-	per_slot = (per_slot + 4095) / 4096 * 4096;
-	s->region_bytes = per_slot * count;
-	if (s->region_bytes > (1ull << 30))
+	if (count == 0)
 		return -EINVAL;
+	s->shard_stride = zh__stride(s, shard_max);
+	ZH_ASSERT(s->rec.chunk_bytes + (size_t)shards * s->shard_stride <= per_slot);
+	s->region_bytes = per_slot * count;
 	s->region = aligned_alloc(4096, s->region_bytes);
 	s->slots = calloc(count, sizeof(*s->slots));
 	if (s->region == NULL || s->slots == NULL)
@@ -341,15 +368,24 @@ static int sb_write(struct zh_nvme_dev *dev, const struct zh__store_rec *rec, un
 	return sb_io(dev, block, true);
 }
 
-static int file_dev_create(const char *path, uint64_t bytes)
+/*
+ * Create a file device of \p bytes (*created true); with \p overwrite an existing file is
+ * taken and sized instead (format's force), else it is refused (-EEXIST).
+ */
+static int file_dev_create(const char *path, uint64_t bytes, bool overwrite, bool *created)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	int rc = 0;
 
+	*created = fd >= 0;
+	if (fd < 0 && errno == EEXIST && overwrite)
+		fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	if (!*created && ftruncate(fd, (off_t)bytes) < 0)
+		rc = -errno;
 	/* Real blocks up front: O_DIRECT writes into holes would allocate on the data path. */
-	if (posix_fallocate(fd, 0, (off_t)bytes) != 0 && ftruncate(fd, (off_t)bytes) < 0)
+	if (rc == 0 && posix_fallocate(fd, 0, (off_t)bytes) != 0 && ftruncate(fd, (off_t)bytes) < 0)
 		rc = -errno;
 	if (rc == 0 && fsync(fd) < 0)
 		rc = -errno;
@@ -372,33 +408,85 @@ static int format_check(const struct zh_store_opts *o)
 	return o->dev_bytes >= 16ull << 20 && o->dev_bytes % 4096 == 0 ? 0 : -EINVAL;
 }
 
+/* A device being formatted: open, checked, and whether this format created its file. */
+struct format_dev {
+	struct zh_nvme_dev *dev;
+	dev_t st_dev;
+	ino_t st_ino;
+	bool created;
+};
+
+/* True when \p a and \p b are one file or device under two paths. */
+static bool format_same_dev(const struct stat *a, const struct format_dev *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/*
+ * Open device i for format: a given path as it is, the default "<dir>/dev<i>.img" created. A
+ * device named twice is refused (-EINVAL); one whose block 0 holds anything (another store's
+ * superblock, a file system) is refused (-EEXIST) unless o->force.
+ */
+static int format_dev_open(const struct zh_store_opts *o, struct zh__store_rec *rec, unsigned i,
+			   struct format_dev *fd, uint8_t *block)
+{
+	const char *given = o->dev_paths != NULL ? o->dev_paths[i] : NULL;
+	struct zh_nvme_dev_opts dopts = {0};
+	struct stat st;
+	int rc;
+
+	if (given != NULL) {
+		if (strlen(given) >= ZH_STORE_PATH_MAX)
+			return -ENAMETOOLONG;
+		strcpy(rec->dev_path[i], given);
+	} else {
+		rc = dev_default_path(rec->dev_path[i], o->dir, i);
+		if (rc == 0)
+			rc = file_dev_create(rec->dev_path[i], o->dev_bytes, o->force,
+					     &fd[i].created);
+		if (rc < 0)
+			return rc;
+	}
+	if (stat(rec->dev_path[i], &st) < 0)
+		return -errno;
+	for (unsigned j = 0; j < i; j++) {
+		if (format_same_dev(&st, &fd[j]))
+			return -EINVAL;
+	}
+	fd[i].st_dev = st.st_dev;
+	fd[i].st_ino = st.st_ino;
+	rc = zh_nvme_dev_open(rec->dev_path[i], &dopts, &fd[i].dev);
+	if (rc < 0)
+		return rc;
+	rc = sb_io(fd[i].dev, block, false);
+	if (rc == 0 && !o->force && !zh_all_zero(block, ZH__SB_BYTES))
+		rc = -EEXIST;
+	if (rc == 0 && zh_nvme_dev_block_bytes(fd[i].dev) > rec->block_bytes)
+		rec->block_bytes = zh_nvme_dev_block_bytes(fd[i].dev);
+	return rc;
+}
+
+/*
+ * Write the devices' superblocks once every device has opened and passed its checks, and the
+ * slots the same options open with fit: a refused format writes nothing on a device it was
+ * given, and removes the files it created.
+ */
 static int format_devices(const struct zh_store_opts *o, struct zh__store_rec *rec)
 {
+	struct format_dev fd[ZH_STORE_DEVS_MAX] = {0};
 	uint8_t *block = aligned_alloc(4096, ZH__SB_BYTES);
 	int rc = block != NULL ? 0 : -ENOMEM;
 
-	for (unsigned i = 0; rc == 0 && i < o->dev_count; i++) {
-		const char *given = o->dev_paths != NULL ? o->dev_paths[i] : NULL;
-		struct zh_nvme_dev_opts dopts = {0};
-		struct zh_nvme_dev *dev;
-
-		if (given != NULL) {
-			rc = strlen(given) < ZH_STORE_PATH_MAX ? 0 : -ENAMETOOLONG;
-			if (rc == 0)
-				strcpy(rec->dev_path[i], given);
-		} else {
-			rc = dev_default_path(rec->dev_path[i], o->dir, i);
-			if (rc == 0)
-				rc = file_dev_create(rec->dev_path[i], o->dev_bytes);
-		}
-		if (rc == 0)
-			rc = zh_nvme_dev_open(rec->dev_path[i], &dopts, &dev);
-		if (rc < 0)
-			break;
-		if (zh_nvme_dev_block_bytes(dev) > rec->block_bytes)
-			rec->block_bytes = zh_nvme_dev_block_bytes(dev);
-		rc = sb_write(dev, rec, i, block);
-		zh_nvme_dev_close(dev);
+	for (unsigned i = 0; rc == 0 && i < o->dev_count; i++)
+		rc = format_dev_open(o, rec, i, fd, block);
+	if (rc == 0 && slots_fitting(rec, o->chunk_slots) == 0)
+		rc = -EINVAL;
+	for (unsigned i = 0; rc == 0 && i < o->dev_count; i++)
+		rc = sb_write(fd[i].dev, rec, i, block);
+	for (unsigned i = 0; i < o->dev_count; i++) {
+		zh_nvme_dev_close(fd[i].dev);
+		if (rc < 0 && fd[i].created)
+			unlink(rec->dev_path[i]);
 	}
 	free(block);
 	return rc;
@@ -547,6 +635,7 @@ static int dev_replace(struct zh_store *s, unsigned i, enum dev_lost lost, uint6
 	char own_name[32];
 	size_t n = strlen(path), own;
 	struct zh_nvme_dev *dev;
+	bool created;
 	int rc = 0;
 
 	if (lost == DEV_FOREIGN)
@@ -557,7 +646,7 @@ static int dev_replace(struct zh_store *s, unsigned i, enum dev_lost lost, uint6
 		own = (size_t)snprintf(own_name, sizeof(own_name), "/dev%u.img", i);
 		if (n < own || strcmp(path + n - own, own_name) != 0 || bytes == 0)
 			return 0;
-		rc = file_dev_create(path, bytes);
+		rc = file_dev_create(path, bytes, false, &created);
 	}
 	if (rc == 0)
 		rc = zh_nvme_dev_open(path, &dopts, &dev);
@@ -743,7 +832,7 @@ static int store_start(struct zh_store *s, const struct zh_store_opts *o)
 	if (rc == 0)
 		rc = cores_create(s, o, &shard_max);
 	if (rc == 0)
-		rc = slots_init(s, o->chunk_slots > 0 ? o->chunk_slots : 16, shard_max);
+		rc = slots_init(s, o->chunk_slots, shard_max);
 	if (rc == 0)
 		rc = engine_start(s, o);
 	if (rc == 0)

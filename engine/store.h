@@ -60,8 +60,14 @@ struct zh_store_opts {
 	int zstd_level;
 	const uint16_t *cpus; /**< reactor cores; default: every core the process may use */
 	unsigned cpu_count;
-	unsigned chunk_slots; /**< chunks in flight in the whole store; default 16 */
-	bool read_only;	      /**< open for reading (fsck, get): no writes */
+	/**
+	 * Chunks in flight in the whole store. Their buffers (a chunk and its shards each) are
+	 * allocated at open and bounded to 1 GiB: 0, the default, means 16, or as many as fit if
+	 * fewer do; a count that does not fit is refused (-EINVAL, and format refuses a geometry
+	 * whose slots would not fit).
+	 */
+	unsigned chunk_slots;
+	bool read_only; /**< open for reading (fsck, get): no writes */
 	/**
 	 * Give a lost device a fresh superblock so that scrub can rebuild its shards in place: a
 	 * missing file device is created again (the size of the others), a device whose
@@ -69,6 +75,12 @@ struct zh_store_opts {
 	 * store, and one whose block 0 holds anything else, is never touched: the open fails.
 	 */
 	bool replace_lost_devs;
+	/**
+	 * Format: write over devices that hold something in their first block (another store's
+	 * superblock, a file system, an interrupted format's devices); without it they are
+	 * refused (-EEXIST) and nothing is written. Default false.
+	 */
+	bool force;
 	/**
 	 * Hot-object cache: bytes of memory for small objects (up to 16 KiB and the store's inline
 	 * size) served without an index lookup; default 256 MiB (touched only as it fills), 0 for

@@ -49,8 +49,9 @@ static void usage(FILE *f)
 	    f,
 	    "usage: zhtpctl [-d DIR] [--json] [--cpus LIST] [--key-file FILE] COMMAND [ARGS]\n"
 	    "  format [--devices N] [--dev-size BYTES] [--k K] [--m M] [--chunk BYTES]\n"
-	    "         [--small BYTES] [--dev PATH]...   create a store in DIR\n"
-	    "         (with --key-file: encrypted; a missing FILE gets a new random key)\n"
+	    "         [--small BYTES] [--dev PATH]... [--force]   create a store in DIR\n"
+	    "         (with --key-file: encrypted; a missing FILE gets a new random key;\n"
+	    "         --force: write over devices that hold data, such as another store's)\n"
 	    "  put [--filename N] [--content-type T] [--owner O] [--tags T] [--zstd auto|0-19]\n"
 	    "      FILE...                              store files ('-' = stdin), print hashes\n"
 	    "  get HASH [-o FILE] [--offset N] [--length N] [--noatime]\n"
@@ -218,6 +219,16 @@ static int cmd_format(struct ctl *c)
 		c->opts.dev_count = c->path_count;
 	}
 	rc = zh_store_format(&c->opts);
+	if (rc == -EEXIST && !c->opts.force)
+		fprintf(stderr,
+			"zhtpctl: %s: a store is there, or a device holds data (another "
+			"store's, or an interrupted format's): --force writes over devices\n",
+			c->opts.dir);
+	if (rc == -EINVAL)
+		fprintf(stderr,
+			"zhtpctl: %s: a device named twice, or a geometry the store cannot "
+			"open (k+m, chunk size, device size)\n",
+			c->opts.dir);
 	if (rc < 0)
 		return fail(c->opts.dir, rc);
 	if (c->json) {
@@ -683,6 +694,7 @@ enum {
 	OPT_RATE,
 	OPT_ZSTD,
 	OPT_NOATIME,
+	OPT_FORCE,
 	OPT_KEY_FILE,
 };
 
@@ -708,6 +720,7 @@ static const struct option long_opts[] = {
     {"rate", required_argument, NULL, OPT_RATE},
     {"zstd", required_argument, NULL, OPT_ZSTD},
     {"noatime", no_argument, NULL, OPT_NOATIME},
+    {"force", no_argument, NULL, OPT_FORCE},
     {"key-file", required_argument, NULL, OPT_KEY_FILE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -727,6 +740,9 @@ static void parse_opt(struct ctl *c, int opt)
 		break;
 	case OPT_NOATIME:
 		c->opts.noatime = true;
+		break;
+	case OPT_FORCE:
+		c->opts.force = true;
 		break;
 	case OPT_KEY_FILE:
 		c->key_path = optarg;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "concurrency_cases.h"
@@ -337,6 +338,155 @@ Test(engine_store, refusals)
 	o.dev_bytes = (16ull << 20) + 512;
 	cr_assert_eq(zh_store_format(&o), -EINVAL);
 	cr_assert_eq(access(other_dir, F_OK), -1, "nothing created");
+}
+
+/* \p n file devices "<dir>-given/d<i>.img" of 64 MiB, all zero, for format's dev_paths. */
+static void given_devs(char paths[][400], const char *names[], unsigned n)
+{
+	char given_dir[300];
+
+	snprintf(given_dir, sizeof(given_dir), "%s-given", dir);
+	zt_rm_rf(given_dir);
+	cr_assert_eq(mkdir(given_dir, 0755), 0);
+	for (unsigned i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(paths[i], 400, "%s/d%u.img", given_dir, i);
+		fd = open(paths[i], O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(ftruncate(fd, 64 << 20), 0);
+		close(fd);
+		names[i] = paths[i];
+	}
+}
+
+/* True when file \p path's first 4 KiB (where a superblock goes) are all zero. */
+static bool block0_blank(const char *path)
+{
+	static const uint8_t zero[4096];
+	uint8_t block[4096];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool blank;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(pread(fd, block, sizeof(block), 0), (ssize_t)sizeof(block));
+	blank = memcmp(block, zero, sizeof(block)) == 0;
+	close(fd);
+	return blank;
+}
+
+/*
+ * A device named twice (also through a symlink) would hold two devices' shards: refused, and
+ * nothing is written on the devices given or left of those format created.
+ */
+Test(engine_store, format_refuses_a_device_named_twice_and_writes_nothing)
+{
+	struct zh_store_opts o;
+	char paths[6][400], link[400];
+	const char *names[6];
+
+	given_devs(paths, names, 6);
+	opts_small(&o);
+	o.dev_paths = names;
+	names[5] = paths[2];
+	cr_assert_eq(zh_store_format(&o), -EINVAL);
+	snprintf(link, sizeof(link), "%s-given/link.img", dir);
+	cr_assert_eq(symlink(paths[2], link), 0);
+	names[5] = link;
+	cr_assert_eq(zh_store_format(&o), -EINVAL);
+	for (unsigned i = 0; i < 6; i++)
+		cr_assert(block0_blank(paths[i]), "device %u written", i);
+
+	/* Default devices first, then one of them again: the files format made are removed. */
+	const char *some_default[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+	char dev0[400];
+
+	snprintf(dev0, sizeof(dev0), "%s/dev0.img", dir);
+	some_default[5] = dev0;
+	o.dev_paths = some_default;
+	cr_assert_eq(zh_store_format(&o), -EINVAL);
+	cr_assert_eq(access(dev0, F_OK), -1, "the device files format made are gone");
+	o.dev_paths = NULL;
+	zh_store_close(zt_format_open(&o));
+	snprintf(link, sizeof(link), "%s-given", dir);
+	zt_rm_rf(link);
+}
+
+/*
+ * A device whose block 0 holds something (here another store's superblock) is not formatted
+ * over unless asked (force): the other store stays whole. So are the devices an interrupted
+ * format left behind, which only a forced format takes.
+ */
+Test(engine_store, format_writes_over_a_used_device_only_when_forced)
+{
+	struct zh_store_opts o, other;
+	struct zh_store *s;
+	char paths[6][400], other_dir[300];
+	const char *names[6];
+	uint8_t *data = zt_pattern(3 * MIB, 7);
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+
+	given_devs(paths, names, 6);
+	snprintf(other_dir, sizeof(other_dir), "%s-given/other", dir);
+	opts_small(&other);
+	other.dir = other_dir;
+	other.dev_paths = names;
+	s = zt_format_open(&other);
+	cr_assert_eq(zh_store_put(s, data, 3 * MIB, NULL, hash), 0);
+	zh_store_close(s);
+
+	opts_small(&o);
+	o.dev_paths = names;
+	cr_assert_eq(zh_store_format(&o), -EEXIST);
+	s = zt_open(&other);
+	cr_assert_eq(zt_get_cmp(s, hash, data, 3 * MIB), 0, "the other store is whole");
+	zt_expect_clean(s);
+	zh_store_close(s);
+
+	o.force = true;
+	zh_store_close(zt_format_open(&o));
+	cr_assert_eq(zh_store_open(&other, &s), -EXDEV, "its devices are ours now");
+
+	/* An interrupted format: devices written, no index. */
+	char index_dir[400];
+
+	snprintf(index_dir, sizeof(index_dir), "%s/index", dir);
+	o.dev_paths = NULL;
+	o.force = false;
+	zt_rm_rf(dir);
+	cr_assert_eq(zh_store_format(&o), 0);
+	zt_rm_rf(index_dir);
+	cr_assert_eq(zh_store_format(&o), -EEXIST);
+	o.force = true;
+	zh_store_close(zt_format_open(&o));
+	free(data);
+	zt_rm_rf(other_dir);
+	snprintf(other_dir, sizeof(other_dir), "%s-given", dir);
+	zt_rm_rf(other_dir);
+}
+
+/*
+ * Chunk slots are bounded to 1 GiB of buffers. The default count gives way to big chunks (16
+ * of 32 MiB with their 4+2 shards would not fit, 12 do); a count asked for that does not fit
+ * is refused by format and by open alike.
+ */
+Test(engine_store, slots_fit_their_bound_and_format_agrees_with_open)
+{
+	struct zh_store_opts o;
+	struct zh_store *s;
+	char dev0[400];
+
+	opts_small(&o);
+	o.chunk_bytes = 32 * MIB;
+	o.chunk_slots = 16;
+	cr_assert_eq(zh_store_format(&o), -EINVAL);
+	snprintf(dev0, sizeof(dev0), "%s/dev0.img", dir);
+	cr_assert_eq(access(dev0, F_OK), -1, "nothing left");
+	o.chunk_slots = 0;
+	s = zt_format_open(&o);
+	zh_store_close(s);
+	o.chunk_slots = 16;
+	cr_assert_eq(zh_store_open(&o, &s), -EINVAL);
 }
 
 Test(engine_store, degraded_reads_lost_devices_and_bit_rot)

@@ -111,6 +111,14 @@ refused 1 "zhtpctl: $S: " format --dev-size 64m
 ok --json info
 expect_eq "info after refused format: uuid" "$(json uuid)" "$uuid"
 
+step "format over another store's devices is refused without --force"
+devs=()
+for d in 0 1 2 3 4 5; do devs+=(--dev "$S/dev$d.img"); done
+refused 1 "--force writes over devices" -d "$W/thief" format "${devs[@]}"
+ok --json info
+expect_eq "info after refused takeover: uuid" "$(json uuid)" "$uuid"
+[[ ! -e $W/thief/index ]] || fail "refused format made an index"
+
 step "bad usage exits 2"
 refused 2 "unknown command 'frobnicate'" frobnicate
 refused 2 "usage:" get
