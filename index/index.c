@@ -51,24 +51,43 @@ const char *zh_index_last_error(void)
 	return last_error;
 }
 
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * The errno for a RocksDB status message, "<class>: <detail>". The class decides; the detail
+ * only splits I/O errors, and only by RocksDB's own words: it holds paths and data, and a
+ * store under /srv/blocks must not read as "locked".
+ */
+static int status_class_errno(const char *err)
+{
+	if (starts_with(err, "Corruption:"))
+		return -EUCLEAN;
+	if (starts_with(err, "Invalid argument:"))
+		return -EINVAL;
+	if (starts_with(err, "NotFound:"))
+		return -ENOENT;
+	if (starts_with(err, "Resource busy:"))
+		return -EBUSY;
+	if (!starts_with(err, "IO error:"))
+		return -EIO;
+	/* The LOCK file held by another process, or by another open in this one. */
+	if (strstr(err, ": While lock file") != NULL || strstr(err, "lock hold by current") != NULL)
+		return -EBUSY;
+	return strstr(err, "No space left") != NULL ? -ENOSPC : -EIO;
+}
+
 /* Keep RocksDB's message, free it, and name its class as an errno. */
 static int status_errno(char *err)
 {
-	int rc = -EIO;
+	int rc;
 
 	if (err == NULL)
 		return 0;
 	snprintf(last_error, sizeof(last_error), "%s", err);
-	if (strstr(err, "No space") != NULL)
-		rc = -ENOSPC;
-	else if (strstr(err, "lock") != NULL || strstr(err, "Resource busy") != NULL)
-		rc = -EBUSY;
-	else if (strncmp(err, "Corruption", 10) == 0)
-		rc = -EUCLEAN;
-	else if (strncmp(err, "Invalid argument", 16) == 0)
-		rc = -EINVAL;
-	else if (strncmp(err, "NotFound", 8) == 0)
-		rc = -ENOENT;
+	rc = status_class_errno(err);
 	rocksdb_free(err);
 	return rc;
 }

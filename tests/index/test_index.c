@@ -186,6 +186,35 @@ Test(index, second_opener_is_ebusy_and_missing_store_is_enoent)
 }
 
 /*
+ * RocksDB's messages hold paths: a store under a directory named "blocks" (which holds "lock")
+ * is still missing, not busy, and an unreadable one is an I/O error, not busy.
+ */
+Test(index, errors_are_classed_by_rocksdb_class_not_by_words_in_paths)
+{
+	struct zh_index_opts o;
+	struct zh_index *other;
+	char blocks[600], current[700], cmd[800];
+	FILE *f;
+
+	snprintf(blocks, sizeof(blocks), "%s-blocks", path);
+	zh_index_opts_default(&o);
+	o.path = blocks;
+	cr_assert_eq(zh_index_open(&o, &other), -ENOENT, "%s", zh_index_last_error());
+	o.create = true;
+	cr_assert_eq(zh_index_open(&o, &other), 0, "%s", zh_index_last_error());
+	zh_index_close(other);
+	snprintf(current, sizeof(current), "%s/CURRENT", blocks);
+	f = fopen(current, "w");
+	cr_assert_not_null(f);
+	fputs("MANIFEST-999999\n", f);
+	fclose(f);
+	o.create = false;
+	cr_assert_eq(zh_index_open(&o, &other), -EIO, "%s", zh_index_last_error());
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", blocks);
+	cr_assert_eq(system(cmd), 0);
+}
+
+/*
  * The child: group commits of 4 batches of one key each, "acked" through the pipe. Its own
  * timeout is above FIRST_ACK_MS, so a child that never acknowledges is reported as that, not
  * as the suite's 60 s timeout.
