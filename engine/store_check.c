@@ -178,8 +178,8 @@ static int check_chunked(struct fsck *f, const uint8_t *hash, const struct zh__o
 
 		if (rc == -EUCLEAN && f->scrub != NULL && object_gone(f, hash))
 			return 0; /* deleted while scrub walked it */
-		if (rc == -EUCLEAN ||
-		    (rc == 0 && (rec.hdr.ec_k != obj->ec_k || rec.hdr.ec_m != obj->ec_m))) {
+		/* A record that does not fit the object would also break the tree's invariants. */
+		if (rc == -EUCLEAN || (rc == 0 && !zh__chunk_rec_fits(obj, c, &rec))) {
 			f->out->records_bad++;
 			f->out->chunks_lost++;
 			report(f, hash, "chunk %u: record missing or damaged", c);

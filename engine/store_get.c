@@ -171,14 +171,6 @@ int zh__chunk_rec_load(struct zh_store *s, const uint8_t *hash, uint32_t index,
 	return zh__chunk_rec_parse(&s->rec, val, (size_t)n, rec);
 }
 
-static uint32_t chunk_len(const struct zh__object_rec *obj, uint32_t index)
-{
-	uint64_t start = (uint64_t)index * obj->chunk_bytes;
-	uint64_t left = obj->size_bytes - start;
-
-	return left < obj->chunk_bytes ? (uint32_t)left : obj->chunk_bytes;
-}
-
 /* Wait for the oldest chunk and stream the part of it the range wants. */
 static void get_retire_one(struct get_ctx *g)
 {
@@ -205,8 +197,7 @@ static int get_dispatch(struct get_ctx *g, uint32_t index)
 	struct zh__slot *slot;
 	int rc = zh__chunk_rec_load(g->store, g->hash, index, &rec);
 
-	if (rc == 0 && (rec.hdr.raw_bytes != chunk_len(&g->obj, index) ||
-			rec.hdr.ec_k != g->obj.ec_k || rec.hdr.ec_m != g->obj.ec_m))
+	if (rc == 0 && !zh__chunk_rec_fits(&g->obj, index, &rec))
 		rc = -EUCLEAN;
 	if (rc < 0)
 		return rc;

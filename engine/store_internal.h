@@ -76,12 +76,16 @@ size_t zh__chunk_rec_pack(const struct zh__chunk_rec *rec, uint8_t out[ZH__CHUNK
 int zh__chunk_rec_unpack(const uint8_t *in, size_t len, struct zh__chunk_rec *rec);
 struct zh__store_rec;
 /**
- * zh__chunk_rec_unpack() and a check of the shards' places against the store: a device it has,
- * whole blocks past the superblock. A record that fails is -EUCLEAN, never an index into
- * s->dev[] or an extent for the allocator.
+ * zh__chunk_rec_unpack() and a check against the store: its geometry (k, m, a chunk no longer
+ * than the store's, so that its shards fit the slot buffers), and its shards' places (a device
+ * it has, whole blocks past the superblock). A record that fails is -EUCLEAN, never an index
+ * into s->dev[], a read past a buffer, or an extent for the allocator.
  */
 int zh__chunk_rec_parse(const struct zh__store_rec *store, const uint8_t *in, size_t len,
 			struct zh__chunk_rec *rec);
+/** True when \p rec is what chunk \p index of \p obj must be: its length, k and m. */
+bool zh__chunk_rec_fits(const struct zh__object_rec *obj, uint32_t index,
+			const struct zh__chunk_rec *rec);
 
 /** Bytes of inline data the record holds (0 for a chunked object). */
 size_t zh__object_rec_inline_bytes(const struct zh__object_rec *rec);

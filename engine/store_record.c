@@ -75,6 +75,9 @@ int zh__chunk_rec_parse(const struct zh__store_rec *store, const uint8_t *in, si
 
 	if (rc < 0)
 		return rc;
+	if (rec->hdr.ec_k != store->ec_k || rec->hdr.ec_m != store->ec_m ||
+	    rec->hdr.raw_bytes > store->chunk_bytes)
+		return -EUCLEAN;
 	for (unsigned i = 0; i < (unsigned)rec->hdr.ec_k + rec->hdr.ec_m; i++) {
 		if (rec->loc[i].dev >= store->dev_count)
 			return -EUCLEAN;
@@ -83,6 +86,18 @@ int zh__chunk_rec_parse(const struct zh__store_rec *store, const uint8_t *in, si
 			return -EUCLEAN;
 	}
 	return 0;
+}
+
+bool zh__chunk_rec_fits(const struct zh__object_rec *obj, uint32_t index,
+			const struct zh__chunk_rec *rec)
+{
+	uint64_t start = (uint64_t)index * obj->chunk_bytes;
+	uint64_t left = obj->size_bytes - start;
+	uint32_t len = left < obj->chunk_bytes ? (uint32_t)left : obj->chunk_bytes;
+
+	ZH_ASSERT(index < obj->chunk_count);
+	return rec->hdr.raw_bytes == len && rec->hdr.ec_k == obj->ec_k &&
+	       rec->hdr.ec_m == obj->ec_m;
 }
 
 #define OBJECT_F_ENCRYPTED 1u /* object record byte 54 */

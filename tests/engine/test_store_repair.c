@@ -483,6 +483,63 @@ Test(engine_store_repair, a_chunk_record_with_impossible_places_is_refused)
 	zh_store_close(s);
 }
 
+/* Store \p rec as chunk \p index of object \p hash, in place of the one there. */
+static void chunk_rec_replace(struct zh_store *s, const uint8_t *hash, uint32_t index,
+			      const struct zh__chunk_rec *rec)
+{
+	uint8_t key[ZH__CHUNK_KEY_BYTES], packed[ZH__CHUNK_REC_BYTES];
+	struct zh_index_batch *b;
+
+	zh__chunk_key(hash, index, key);
+	cr_assert_eq(zh_index_batch_create(s->index, &b), 0);
+	zh_index_batch_put(b, ZH_INDEX_CF_CHUNKS, key, sizeof(key), packed,
+			   zh__chunk_rec_pack(rec, packed));
+	cr_assert_eq(zh_index_commit(s->index, b), 0);
+	zh_index_batch_destroy(b);
+}
+
+/*
+ * A chunk record whose codec header is sound but whose geometry is not the store's (other k or
+ * m, a chunk longer than the store's) is -EUCLEAN: its shards, read at their stride, would
+ * run past the slot buffers, which are sized for the store's geometry. One whose length is not
+ * its object's (a short chunk before the last) is damaged to fsck as it is to a get; fsck
+ * handed it to the object's hash tree, which asserted.
+ */
+Test(engine_store_repair, a_chunk_record_of_another_geometry_is_refused)
+{
+	struct zh__chunk_rec rec, bad;
+	uint8_t packed[ZH__CHUNK_REC_BYTES];
+	struct zh_store *s;
+	size_t n;
+
+	populate();
+	s = open_with(false, false);
+	cr_assert_eq(zh__chunk_rec_load(s, hashes[0], 0, &rec), 0);
+	bad = rec;
+	bad.hdr.ec_m++;
+	bad.loc[bad.hdr.ec_k + bad.hdr.ec_m - 1] = rec.loc[0];
+	n = zh__chunk_rec_pack(&bad, packed);
+	cr_assert_eq(zh__chunk_rec_parse(&s->rec, packed, n, &bad), -EUCLEAN, "another m");
+	bad = rec;
+	bad.hdr.raw_bytes = 2 * s->rec.chunk_bytes;
+	n = zh__chunk_rec_pack(&bad, packed);
+	cr_assert_eq(zh__chunk_rec_parse(&s->rec, packed, n, &bad), -EUCLEAN, "a longer chunk");
+
+	bad = rec;
+	bad.hdr.raw_bytes -= 4096;
+	n = zh__chunk_rec_pack(&bad, packed);
+	cr_assert_eq(zh__chunk_rec_parse(&s->rec, packed, n, &bad), 0, "the store's geometry");
+	chunk_rec_replace(s, hashes[0], 0, &bad);
+	struct zh_store_fsck f = zt_fsck(s);
+
+	cr_assert_eq(f.records_bad, 1);
+	cr_assert_eq(f.chunks_lost, 1);
+	cr_assert_eq(
+	    zh_store_get(s, hashes[0], 0, UINT64_MAX, zt_expect_sink, &(struct zt_expect){0}),
+	    -EUCLEAN);
+	zh_store_close(s);
+}
+
 /*
  * fsck's extents_unrecorded: a shard whose ALLOC record is gone was free to the allocator from
  * the next open on. Deleting its object leaves that space alone (it may be another object's
