@@ -41,9 +41,9 @@ enum zh_codec_flag {
 };
 
 struct zh_codec_opts {
-	unsigned ec_k;		       /**< data shards; default 8 */
-	unsigned ec_m;		       /**< parity shards; default 4; k + m <= 32 */
-	int zstd_level;		       /**< 1..19; 0 stores every chunk uncompressed; default 3 */
+	unsigned ec_k;	/**< data shards; default 8 */
+	unsigned ec_m;	/**< parity shards; default 4; k + m <= 32 */
+	int zstd_level; /**< 1..ZSTD_maxCLevel(); 0 stores every chunk uncompressed; default 3 */
 	uint32_t compress_min_bytes;   /**< chunks smaller than this are not compressed; 4096 */
 	uint32_t chunk_max_bytes;      /**< largest chunk; sizes the scratch; default 1 MiB */
 	unsigned decode_cache_entries; /**< decode matrices kept; default 64 */
@@ -140,7 +140,9 @@ ZH_MUST_CHECK int zh_codec_chunk_encode(struct zh_codec *codec, const void *raw,
  * \param shards   k + m pointers, shards[i] valid (shard_bytes bytes) when bit i of \p present
  * \param key      required for encrypted chunks, ignored otherwise
  * \param raw      hdr->raw_bytes bytes of output (raw_cap says how many there are)
- * \param bad      if not NULL: bit i set for each present shard whose crc did not match
+ * \param bad      if not NULL: bit i set for each shard checked whose crc did not match (shards
+ *                 are checked as they are used, up to k good ones: parity that was not needed
+ *                 is not checked; scrub reads it to check every shard)
  * \return hdr->raw_bytes; -EIO when fewer than k shards are intact; -EBADMSG when the payload
  *         does not authenticate or decompress to raw_bytes (the output is zeroed);
  *         -ENOKEY for an encrypted chunk without key; -ENOTSUP for a header whose k and m are

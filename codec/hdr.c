@@ -44,9 +44,10 @@ static_assert(ZH_CODEC_AAD_BYTES == offsetof(struct hdr_wire, shard_bytes),
 
 uint32_t zh_codec_shard_bytes(unsigned k, uint32_t stored_bytes)
 {
-	uint64_t per = ((uint64_t)stored_bytes + k - 1) / k;
+	uint64_t per;
 
 	ZH_ASSERT(k > 0);
+	per = ((uint64_t)stored_bytes + k - 1) / k;
 	return (uint32_t)((per + ZH_CODEC_SHARD_ALIGN - 1) & ~(uint64_t)(ZH_CODEC_SHARD_ALIGN - 1));
 }
 

@@ -301,7 +301,9 @@ static int get_copy_fn(void *ctx, const void *val, size_t len)
 {
 	struct get_copy *c = ctx;
 
-	memcpy(c->buf, val, len < c->cap ? len : c->cap);
+	/* A caller asking only for the length passes no buffer (memcpy's NULL is undefined). */
+	if (c->cap > 0)
+		memcpy(c->buf, val, len < c->cap ? len : c->cap);
 	c->len = len;
 	return 0;
 }
