@@ -160,6 +160,10 @@ struct zh_object_info {
 	uint64_t stored_bytes; /**< payload after compression, before parity */
 	uint32_t chunk_count;
 	uint32_t chunk_bytes;
+	/**
+	 * Puts of this content not yet deleted. It saturates: at UINT32_MAX it stops counting and
+	 * the object is kept for good (a delete returns 0 and frees nothing).
+	 */
 	uint32_t refcount;
 	uint8_t layout; /**< enum zh_object_layout */
 	uint8_t ec_k, ec_m;

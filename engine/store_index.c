@@ -75,8 +75,13 @@ static int build_put(struct zh_store *s, struct zh_index_batch *b, struct zh__ir
 	int rc = object_load(s, req->hash, &old);
 
 	if (rc == 0) {
-		/* Same content already stored: one more reference; this put's shards are freed. */
-		old.refcount++;
+		/*
+		 * Same content already stored: one more reference; this put's shards are freed. A
+		 * count that reached its limit stays there (zh_object_info.refcount): wrapping to 0
+		 * would make the record unreadable, and a delete would free what others hold.
+		 */
+		if (old.refcount < UINT32_MAX)
+			old.refcount++;
 		object_store(s, b, req->hash, &old);
 		req->dedup = true;
 		return 0;
@@ -153,6 +158,8 @@ static int build_delete(struct zh_store *s, struct zh_index_batch *b, struct zh_
 
 	if (rc < 0)
 		return rc;
+	if (old.refcount == UINT32_MAX)
+		return 0; /* saturated: references are no longer counted, the object stays */
 	if (old.refcount > 1) {
 		old.refcount--;
 		object_store(s, b, req->hash, &old);

@@ -540,6 +540,57 @@ Test(engine_store_repair, a_chunk_record_of_another_geometry_is_refused)
 	zh_store_close(s);
 }
 
+/* Set object \p hash's reference count in its record. */
+static void refcount_set(struct zh_store *s, const uint8_t *hash, uint32_t refcount)
+{
+	uint8_t buf[ZH__OBJECT_REC_MAX], packed[ZH__OBJECT_REC_MAX];
+	struct zh__object_rec rec;
+	struct zh_index_batch *b;
+
+	cr_assert_eq(zh__object_load(s, hash, buf, sizeof(buf), &rec), 0);
+	rec.refcount = refcount;
+	cr_assert_eq(zh_index_batch_create(s->index, &b), 0);
+	zh__object_rec_pack(&rec, packed);
+	zh_index_batch_put(b, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES, packed,
+			   zh__object_rec_bytes(&rec));
+	cr_assert_eq(zh_index_commit(s->index, b), 0);
+	zh_index_batch_destroy(b);
+}
+
+static uint32_t refcount_of(struct zh_store *s, const uint8_t *hash)
+{
+	struct zh_object_info info;
+
+	cr_assert_eq(zh_store_stat(s, hash, &info), 0);
+	return info.refcount;
+}
+
+/*
+ * The 32-bit reference count saturates. It wrapped: the 2^32-th put of one content made its
+ * count 0, a record no get could read (-EUCLEAN), and the next delete freed it under the
+ * other 2^32 - 1 holders.
+ */
+Test(engine_store_repair, a_reference_count_saturates_instead_of_wrapping)
+{
+	uint8_t *p = zt_pattern(obj_len[1], 41);
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	struct zh_store *s;
+
+	populate();
+	s = open_with(false, false);
+	refcount_set(s, hashes[1], UINT32_MAX - 1);
+	cr_assert_eq(zh_store_put(s, p, obj_len[1], NULL, hash), 0);
+	cr_assert_eq(refcount_of(s, hashes[1]), UINT32_MAX);
+	cr_assert_eq(zh_store_put(s, p, obj_len[1], NULL, hash), 0);
+	cr_assert_eq(refcount_of(s, hashes[1]), UINT32_MAX, "it stays at its limit");
+	cr_assert_eq(zh_store_delete(s, hashes[1]), 0);
+	cr_assert_eq(refcount_of(s, hashes[1]), UINT32_MAX, "and is no longer counted down");
+	cr_assert_eq(zt_get_cmp(s, hashes[1], p, obj_len[1]), 0);
+	zt_expect_clean(s);
+	free(p);
+	zh_store_close(s);
+}
+
 /*
  * fsck's extents_unrecorded: a shard whose ALLOC record is gone was free to the allocator from
  * the next open on. Deleting its object leaves that space alone (it may be another object's
