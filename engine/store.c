@@ -144,16 +144,23 @@ void *zh__array_grow(void *items, size_t *cap, size_t item_bytes, size_t first_c
 
 /* ---- chunk slots ---------------------------------------------------------------------------- */
 
-struct zh__slot *zh__slot_get(struct zh_store *s, bool wait)
+static bool slot_available(const struct zh_store *s, bool to_fill)
 {
-	struct zh__slot *slot;
+	return s->free_slots != NULL && (!to_fill || s->slots_filling < s->slots_filling_max);
+}
+
+static struct zh__slot *slot_take(struct zh_store *s, bool wait, bool to_fill)
+{
+	struct zh__slot *slot = NULL;
 
 	pthread_mutex_lock(&s->slot_lock);
-	while (s->free_slots == NULL && wait)
+	while (!slot_available(s, to_fill) && wait)
 		pthread_cond_wait(&s->slot_cond, &s->slot_lock);
-	slot = s->free_slots;
-	if (slot != NULL)
+	if (slot_available(s, to_fill)) {
+		slot = s->free_slots;
 		s->free_slots = slot->next_free;
+		s->slots_filling += to_fill;
+	}
 	pthread_mutex_unlock(&s->slot_lock);
 	if (slot == NULL)
 		return NULL;
@@ -169,12 +176,32 @@ struct zh__slot *zh__slot_get(struct zh_store *s, bool wait)
 	return slot;
 }
 
+struct zh__slot *zh__slot_get(struct zh_store *s, bool wait)
+{
+	return slot_take(s, wait, false);
+}
+
+struct zh__slot *zh__slot_get_to_fill(struct zh_store *s, bool wait)
+{
+	return slot_take(s, wait, true);
+}
+
+/* Waiters wait for different things (any slot, a slot to fill): every one must look again. */
+void zh__slot_filled(struct zh_store *s)
+{
+	pthread_mutex_lock(&s->slot_lock);
+	ZH_ASSERT(s->slots_filling > 0);
+	s->slots_filling--;
+	pthread_cond_broadcast(&s->slot_cond);
+	pthread_mutex_unlock(&s->slot_lock);
+}
+
 void zh__slot_put(struct zh_store *s, struct zh__slot *slot)
 {
 	pthread_mutex_lock(&s->slot_lock);
 	slot->next_free = s->free_slots;
 	s->free_slots = slot;
-	pthread_cond_signal(&s->slot_cond);
+	pthread_cond_broadcast(&s->slot_cond);
 	pthread_mutex_unlock(&s->slot_lock);
 }
 
@@ -276,6 +303,7 @@ static int slots_init(struct zh_store *s, unsigned asked, uint32_t shard_max)
 		s->free_slots = slot;
 	}
 	s->slot_count = count;
+	s->slots_filling_max = count > 1 ? count / 2 : 1;
 	return 0;
 }
 

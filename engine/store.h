@@ -192,7 +192,10 @@ ZH_MUST_CHECK int zh_store_put_begin(struct zh_store *store, const struct zh_obj
 				     struct zh_store_put **out);
 /**
  * Append bytes. Full chunks go to the reactors at once; this waits only when the store's chunk
- * slots are all busy. \return 0, -EFBIG (past the largest object), or the first chunk error.
+ * slots are all busy, or half of them are held by puts filling a chunk. That half is the most
+ * that idle streaming puts can hold: gets and scrub always have the rest, but further puts
+ * wait for a filling put to write, finish or abort (a server must time idle puts out).
+ * \return 0, -EFBIG (past the largest object), or the first chunk error.
  */
 ZH_MUST_CHECK int zh_store_put_write(struct zh_store_put *put, const void *data, size_t len);
 /**

@@ -476,6 +476,8 @@ struct zh_store {
 	struct zh__slot *slots;
 	unsigned slot_count;
 	struct zh__slot *free_slots;
+	unsigned slots_filling;	    /* slots held by puts filling a chunk (slot_lock) */
+	unsigned slots_filling_max; /* half the slots: the rest always serve gets and scrub */
 	pthread_mutex_t slot_lock;
 	pthread_cond_t slot_cond;
 	_Atomic unsigned next_reactor;
@@ -547,6 +549,14 @@ void zh__post_reactor(struct zh_reactor *from, unsigned to, zh_msg_fn fn, void *
  * holding slots could deadlock with every other caller).
  */
 struct zh__slot *zh__slot_get(struct zh_store *s, bool wait);
+/**
+ * As zh__slot_get(), for a put to fill with its next chunk: a streaming put holds that slot
+ * for as long as its writer takes to bring a chunk's worth of bytes, so at most
+ * slots_filling_max of them may be held so. Hand it back with zh__slot_filled() once it is
+ * full (dispatched) or abandoned.
+ */
+struct zh__slot *zh__slot_get_to_fill(struct zh_store *s, bool wait);
+void zh__slot_filled(struct zh_store *s);
 void zh__slot_put(struct zh_store *s, struct zh__slot *slot);
 /** Wait until the reactor is done with \p slot. */
 void zh__slot_wait(struct zh__slot *slot);

@@ -370,6 +370,7 @@ static void put_dispatch(struct zh_store_put *p)
 	struct zh__slot *slot = p->filling;
 
 	p->filling = NULL;
+	zh__slot_filled(p->store);
 	if (p->inflight_count == PUT_INFLIGHT_MAX)
 		put_retire_one(p);
 	slot->chunk_index = p->next_chunk++;
@@ -379,12 +380,15 @@ static void put_dispatch(struct zh_store_put *p)
 	zh__post_control(p->store, slot->coord, zh__put_chunk_msg, slot);
 }
 
-/* A slot to fill: while the pool is empty, finish our own oldest chunk to free one. */
+/*
+ * A slot to fill: while none may be taken (none free, or half of them being filled by puts),
+ * finish our own oldest chunk, which frees one, or else wait.
+ */
 static void put_slot_take(struct zh_store_put *p)
 {
 	struct zh__slot *slot;
 
-	while ((slot = zh__slot_get(p->store, p->inflight_count == 0)) == NULL)
+	while ((slot = zh__slot_get_to_fill(p->store, p->inflight_count == 0)) == NULL)
 		put_retire_one(p);
 	slot->raw_bytes = 0;
 	slot->src = slot->raw;
@@ -462,8 +466,10 @@ static void put_release_all(struct zh_store_put *p)
 
 static void put_free(struct zh_store_put *p)
 {
-	if (p->filling != NULL)
+	if (p->filling != NULL) {
+		zh__slot_filled(p->store);
 		zh__slot_put(p->store, p->filling);
+	}
 	zh_codec_tree_destroy(p->tree);
 	free(p->chunks);
 	free(p->small);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -584,6 +585,74 @@ Test(engine_store, more_puts_than_slots_make_progress, .timeout = 60)
 	}
 	zt_expect_clean(s);
 	zh_store_close(s);
+}
+
+/* Two streaming puts that each write half a chunk and then wait for the test's word. */
+struct idle_puts {
+	struct zh_store *s;
+	const uint8_t *data;
+	uint8_t hash[2][ZH_CODEC_HASH_BYTES];
+	int rc[2];
+	_Atomic int writing; /* set just before the first put writes */
+	_Atomic int go;	     /* set by the test: finish the puts */
+};
+
+static void *idle_puts_run(void *arg)
+{
+	struct idle_puts *ip = arg;
+	struct zh_store_put *p[2];
+
+	for (unsigned i = 0; i < 2; i++) {
+		cr_assert_eq(zh_store_put_begin(ip->s, NULL, &p[i]), 0);
+		atomic_store(&ip->writing, 1);
+		ip->rc[i] = zh_store_put_write(p[i], ip->data + i, MIB / 2);
+	}
+	while (atomic_load(&ip->go) == 0)
+		usleep(1000);
+	for (unsigned i = 0; i < 2 && ip->rc[i] == 0; i++)
+		ip->rc[i] = zh_store_put_finish(p[i], ip->hash[i]);
+	return NULL;
+}
+
+/*
+ * Streaming puts that write part of a chunk and go quiet each hold a chunk slot. Four of them
+ * held all four slots: every get of a chunked object (and scrub) waited for them for good. At
+ * most half the slots may now be held so; the third such put waits for one of the others.
+ */
+Test(engine_store, idle_streaming_puts_cannot_starve_gets, .timeout = 30)
+{
+	uint8_t *data = zt_pattern(3 * MIB, 11);
+	struct idle_puts ip = {.data = data + MIB};
+	struct zh_store_put *mine[2];
+	struct zh_store_opts o;
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	pthread_t tid;
+
+	opts_small(&o);
+	cr_assert_eq(zh_store_format(&o), 0);
+	o.chunk_slots = 4;
+	cr_assert_eq(zh_store_open(&o, &ip.s), 0);
+	cr_assert_eq(zh_store_put(ip.s, data, 3 * MIB, NULL, hash), 0);
+	for (unsigned i = 0; i < 2; i++) {
+		cr_assert_eq(zh_store_put_begin(ip.s, NULL, &mine[i]), 0);
+		cr_assert_eq(zh_store_put_write(mine[i], data + 2 * MIB + i, MIB / 2), 0);
+	}
+	cr_assert_eq(pthread_create(&tid, NULL, idle_puts_run, &ip), 0);
+	while (atomic_load(&ip.writing) == 0)
+		usleep(1000);
+	usleep(100000); /* time for the other two to take slots, had they been allowed to */
+	cr_assert_eq(zt_get_cmp(ip.s, hash, data, 3 * MIB), 0);
+	zh_store_put_abort(mine[0]);
+	zh_store_put_abort(mine[1]);
+	atomic_store(&ip.go, 1);
+	pthread_join(tid, NULL);
+	for (unsigned i = 0; i < 2; i++) {
+		cr_assert_eq(ip.rc[i], 0, "late put %u", i);
+		cr_assert_eq(zt_get_cmp(ip.s, ip.hash[i], ip.data + i, MIB / 2), 0);
+	}
+	zt_expect_clean(ip.s);
+	zh_store_close(ip.s);
+	free(data);
 }
 
 /* A full store says so, keeps every object it acknowledged, frees the failed put's space. */
