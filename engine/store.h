@@ -201,7 +201,10 @@ ZH_MUST_CHECK int zh_store_put_write(struct zh_store_put *put, const void *data,
 /**
  * Finish: wait until every chunk is durable on its devices, commit the metadata (WAL synced),
  * and return the content hash. The put is freed whatever the result; on failure nothing is
- * stored and its space is free again.
+ * stored and its space is free again, with one exception: when the index commit itself fails,
+ * the object may already be visible and may surface after a restart (its space stays taken;
+ * the store refuses changes until it is reopened, and the open rebuilds from what was
+ * committed). Its chunks are durable by then, so such an object is whole if it appears.
  * \return 0, -ENOSPC, -EIO, or another -errno from the devices or the index.
  */
 ZH_MUST_CHECK int zh_store_put_finish(struct zh_store_put *put, uint8_t hash[ZH_CODEC_HASH_BYTES]);
