@@ -247,7 +247,12 @@ void zh_engine_opts_default(struct zh_engine_opts *opts);
  */
 ZH_MUST_CHECK int zh_engine_create(const struct zh_engine_opts *opts, struct zh_engine **out);
 
-/** Stop every reactor (each first waits for its in-flight I/O), join and free. */
+/**
+ * Stop every reactor (each first waits for its in-flight I/O, whose callbacks run), join and
+ * free. Messages still in the rings and timers still armed are dropped, not run: a caller that
+ * needs them run quiesces first. (The store needs none: by then its only messages are space
+ * releases, already committed to the index, from which the next open rebuilds its allocators.)
+ */
 void zh_engine_destroy(struct zh_engine *engine);
 
 unsigned zh_engine_reactor_count(const struct zh_engine *engine);
