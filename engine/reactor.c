@@ -762,8 +762,11 @@ static unsigned reactor_wake_count(const struct zh_reactor *r)
 	return n > 0 ? n : 1;
 }
 
-/* Sleep until a completion, a wake-up or the next timer, for at most the idle bound. */
-static void reactor_wait(struct zh_reactor *r)
+/*
+ * Sleep until a completion, a wake-up or the next timer, for at most the idle bound.
+ * \return false when it could not sleep (no wake-up could reach it).
+ */
+static bool reactor_wait(struct zh_reactor *r)
 {
 	struct zh_timer *next = zh__timer_heap_peek(&r->timers);
 	uint64_t now = zh_clock_ns();
@@ -777,7 +780,7 @@ static void reactor_wait(struct zh_reactor *r)
 	if (ZH_UNLIKELY(!r->event_armed)) {
 		/* Only a kernel that took none of the queue leaves it full: try again next loop. */
 		if (reactor_arm_event(r) != 0)
-			return;
+			return false;
 		r->event_armed = true;
 		reactor_submit_queued(r);
 	}
@@ -785,7 +788,7 @@ static void reactor_wait(struct zh_reactor *r)
 	if (r->inflight > 0 && next == NULL) {
 		/* I/O in flight will end the wait, or a message; no timeout argument to pass. */
 		io_uring_wait_cqes(&r->ring, &cqe, reactor_wake_count(r), NULL, NULL);
-		return;
+		return true;
 	}
 	if (next != NULL && next->deadline_ns < until)
 		until = next->deadline_ns;
@@ -795,6 +798,7 @@ static void reactor_wait(struct zh_reactor *r)
 
 	/* A timer does not wait for slow I/O: its deadline bounds a wait for a batch too. */
 	io_uring_wait_cqes(&r->ring, &cqe, r->inflight > 0 ? reactor_wake_count(r) : 1, &ts, NULL);
+	return true;
 }
 
 /* Poll, yield, then sleep if there is still nothing to do. */
@@ -803,8 +807,8 @@ static void reactor_idle(struct zh_reactor *r)
 	if (reactor_busy_poll(r) || reactor_yield_wait(r))
 		return;
 	if (reactor_wait_count(r) > 0 && io_uring_cq_ready(&r->ring) == 0) {
-		r->stats.sleeps++;
-		reactor_wait(r);
+		if (reactor_wait(r))
+			r->stats.sleeps++;
 		reactor_gather_end(r);
 	}
 	atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
