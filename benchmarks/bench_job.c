@@ -99,6 +99,48 @@ static bool is_ctrl(char c)
 	return u < 0x20 || u == 0x7f;
 }
 
+/* Continuation bytes after a UTF-8 lead byte; 4 for a byte that cannot lead (RFC 3629). */
+static unsigned utf8_tail(unsigned char lead)
+{
+	if (lead < 0x80)
+		return 0;
+	if (lead >= 0xc2 && lead <= 0xdf)
+		return 1;
+	if (lead >= 0xe0 && lead <= 0xef)
+		return 2;
+	return lead >= 0xf0 && lead <= 0xf4 ? 3 : 4;
+}
+
+/*
+ * Whether \p s is UTF-8 as strict JSON parsers take it: shortest forms, no surrogates, nothing
+ * past U+10FFFF. Text the JSON report echoes must be; cJSON copies bytes as they are.
+ */
+static bool utf8_valid(const char *s)
+{
+	static const uint32_t least[] = {0, 0x80, 0x800, 0x10000};
+	static const unsigned char lead_bits[] = {0x7f, 0x1f, 0x0f, 0x07};
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		unsigned tail = utf8_tail(*p);
+		uint32_t cp;
+
+		if (tail == 4)
+			return false;
+		cp = *p & lead_bits[tail];
+		for (unsigned i = 1; i <= tail; i++) {
+			/* The terminating NUL is no continuation byte: a cut sequence ends here. */
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3fu);
+		}
+		if (cp < least[tail] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+			return false;
+		p += tail + 1;
+	}
+	return true;
+}
+
 static char ascii_lower(char c)
 {
 	return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
@@ -1566,6 +1608,25 @@ static int pct_cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * The report's keys are the percentiles as "%f" prints them (fio's): two that print alike would
+ * be one JSON key twice. \p v is sorted, so such two are neighbours.
+ */
+static int pct_distinct(const struct opt_ctx *ctx, const double *v, uint32_t n)
+{
+	char a[64], b[64], why[96];
+
+	for (uint32_t i = 1; i < n; i++) {
+		snprintf(a, sizeof(a), "%f", v[i - 1]);
+		snprintf(b, sizeof(b), "%f", v[i]);
+		if (strcmp(a, b) == 0) {
+			snprintf(why, sizeof(why), "%s is listed twice", a);
+			return bad_value(ctx, why);
+		}
+	}
+	return 0;
+}
+
 /* fio's percentile_list: up to 20 numbers in (0, 100] separated by ':', reported ascending. */
 static int opt_percentile_list(struct zh_bench_job *job, const struct opt_ctx *ctx)
 {
@@ -1592,6 +1653,9 @@ static int opt_percentile_list(struct zh_bench_job *job, const struct opt_ctx *c
 			break;
 	}
 	qsort(v, n, sizeof(v[0]), pct_cmp);
+	rc = pct_distinct(ctx, v, n);
+	if (rc != 0)
+		return rc;
 	memcpy(job->pct_list, v, n * sizeof(v[0]));
 	job->pct_count = n;
 	return 0;
@@ -1963,6 +2027,17 @@ static int set_str(char *dst, const struct opt_desc *d, const struct opt_ctx *ct
 	ZH_ASSERT(d->cap <= sizeof(tmp));
 	if (ctx->value[0] == '\0' && !d->allow_empty)
 		return bad_value(ctx, "expected a non-empty value");
+	/*
+	 * Free text (name, ioengine, description): the first two reach the JSON report, which
+	 * strict parsers refuse with bytes that are not UTF-8. Paths, bytes to the kernel, do not.
+	 */
+	if (d->kind == OPT_STR && !utf8_valid(ctx->value)) {
+		char k[SHOW_MAX];
+
+		set_err(ctx->err, ctx->err_len, "the value of '%s%s' is not valid UTF-8",
+			ctx->prefix, show(k, sizeof(k), ctx->key));
+		return -EINVAL;
+	}
 	for (const char *p = ctx->value; *p != '\0'; p++) {
 		char c = *p;
 
@@ -2669,6 +2744,21 @@ static int job_check_pacing(const struct zh_bench_job *job, char *err, size_t er
 	return 0;
 }
 
+/*
+ * Steady state on a slope needs two seconds in its window: one has no slope (fio divides by
+ * zero), so such a judge never attains and its report says nan.
+ */
+static int job_check_ss(const struct zh_bench_job *job, char *err, size_t err_len)
+{
+	if (job->ss.seconds != 1 || !job->ss.slope)
+		return 0;
+	set_err(err, err_len,
+		"job '%s': a slope (ss=%s_slope) needs ss_dur of at least 2 s: one second has "
+		"no slope",
+		job->name, job->ss.bw ? "bw" : "iops");
+	return -EINVAL;
+}
+
 int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 {
 	int rc;
@@ -2708,8 +2798,8 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 	}
 	/* In this order: the first that refuses names the problem. */
 	static int (*const checks[])(const struct zh_bench_job *, char *, size_t) = {
-	    job_check_object, job_check_logs,	 job_check_pacing, job_check_zones, job_check_files,
-	    job_check_fill,   job_check_backlog, job_check_flow,   job_check_bs,
+	    job_check_object, job_check_ss,   job_check_logs,	 job_check_pacing, job_check_zones,
+	    job_check_files,  job_check_fill, job_check_backlog, job_check_flow,   job_check_bs,
 	};
 	for (size_t i = 0; i < ZH_ARRAY_SIZE(checks); i++) {
 		rc = checks[i](job, err, err_len);
@@ -2878,6 +2968,9 @@ static int parse_section(struct file_parser *fp, char *s)
 	if (strchr(name, '[') != NULL)
 		return line_err(fp, -EINVAL, "bad section name '%s'",
 				show(shown, sizeof(shown), name));
+	/* The job's name, which the JSON report echoes (not shown here: it is not text). */
+	if (!utf8_valid(name))
+		return line_err(fp, -EINVAL, "section name is not valid UTF-8");
 	fp->in_section = true;
 	if (strcmp(name, "global") == 0) {
 		fp->cur = NULL;

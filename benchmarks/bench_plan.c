@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,6 +145,49 @@ static int dev_faults(struct zh_bench_plan_dev *d, const struct zh_bench_job *jo
 	return 0;
 }
 
+/* The directory \p path is in: "." for a bare name, "/" for one in the root. */
+static void path_dir(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(dir, len, ".");
+	else
+		snprintf(dir, len, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+}
+
+/* \p path's file as struct zh_bench_file_id says; a clone's files are compared this way. */
+static void file_id(const char *path, struct zh_bench_file_id *id)
+{
+	char dir[ZH_BENCH_PATH_MAX], real[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int n;
+
+	memset(id, 0, sizeof(*id));
+	if (stat(path, &st) == 0) {
+		id->inode = true;
+		id->dev = (uint64_t)st.st_dev;
+		id->ino = (uint64_t)st.st_ino;
+		return;
+	}
+	path_dir(path, dir, sizeof(dir));
+	n = realpath(dir, real) == NULL
+		? -1
+		: snprintf(id->path, sizeof(id->path), "%s/%s", strcmp(real, "/") == 0 ? "" : real,
+			   slash != NULL ? slash + 1 : path);
+	/* No directory to resolve: then no other path can name this file, but this one. */
+	if (n < 0 || (size_t)n >= sizeof(id->path))
+		snprintf(id->path, sizeof(id->path), "%s", path);
+}
+
+static bool file_id_eq(const struct zh_bench_file_id *a, const struct zh_bench_file_id *b)
+{
+	if (a->inode != b->inode)
+		return false;
+	return a->inode ? a->dev == b->dev && a->ino == b->ino : strcmp(a->path, b->path) == 0;
+}
+
 /*
  * fill_device: what a regular file (or one to create) can hold, the bytes it has plus its
  * filesystem's free space, at most \p cap (size=; 0: no cap); UINT64_MAX for a device, whose
@@ -152,7 +196,6 @@ static int dev_faults(struct zh_bench_plan_dev *d, const struct zh_bench_job *jo
 static int fill_bytes(const char *path, uint64_t cap, uint64_t *out)
 {
 	char dir[ZH_BENCH_PATH_MAX];
-	const char *slash = strrchr(path, '/');
 	struct statvfs vfs;
 	struct stat st;
 	uint64_t have = 0;
@@ -165,10 +208,7 @@ static int fill_bytes(const char *path, uint64_t cap, uint64_t *out)
 	} else if (errno != ENOENT) {
 		return -errno;
 	}
-	if (slash == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else
-		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	path_dir(path, dir, sizeof(dir));
 	if (statvfs(dir, &vfs) != 0)
 		return -errno;
 	*out = have + (uint64_t)vfs.f_bavail * vfs.f_frsize;
@@ -216,10 +256,16 @@ static int plan_dev(struct zh_bench_plan *plan, const struct zh_bench_job *job, 
 	bool direct = job->direct;
 	struct zh_bench_plan_dev *d;
 	struct zh_nvme_dev_opts opts = {.buffered = !direct};
+	struct zh_bench_file_id id;
 	int rc;
 
+	/*
+	 * One device per file and direct=: a buffered and an O_DIRECT open of one file are two
+	 * devices of the engine (each opened its way), which the verify check sees as one file.
+	 */
+	file_id(path, &id);
 	for (unsigned i = 0; i < plan->dev_count; i++) {
-		if (strcmp(plan->devs[i].path, path) == 0 && plan->devs[i].direct == direct) {
+		if (file_id_eq(&plan->devs[i].id, &id) && plan->devs[i].direct == direct) {
 			rc = dev_faults(&plan->devs[i], job, true, err, err_len);
 			return rc < 0 ? rc : (int)i;
 		}
@@ -245,6 +291,8 @@ static int plan_dev(struct zh_bench_plan *plan, const struct zh_bench_job *job, 
 	if (rc < 0)
 		return fail(err, err_len, rc, "%s: cannot open%s: %s", path,
 			    direct ? " with O_DIRECT" : "", strerror(-rc));
+	/* Opened, the file is there: known now by its inode whatever names it later. */
+	file_id(path, &d->id);
 	plan->engine_devs[plan->dev_count] = d->dev;
 	plan->dev_count++;
 	rc = dev_faults(d, job, false, err, err_len);
@@ -280,10 +328,56 @@ static int verify_fits(const struct zh_bench_job *job, const struct zh_bench_wor
 	return 0;
 }
 
-/* fio's offset_increment: clone c starts c increments further in. */
-static uint64_t job_offset(const struct zh_bench_job *job, unsigned clone)
+/*
+ * fio's offset_increment: clone c starts c increments further in. One past 64 bits would wrap
+ * to somewhere in the file, another clone's region maybe: refused.
+ */
+static int job_offset(const struct zh_bench_job *job, unsigned clone, uint64_t *offset, char *err,
+		      size_t err_len)
 {
-	return job->offset_bytes + (uint64_t)clone * job->offset_increment_bytes;
+	uint64_t step;
+	bool wraps = __builtin_mul_overflow((uint64_t)clone, job->offset_increment_bytes, &step);
+
+	/* Both builtins store their result, wrapped or not: *offset is set on every path. */
+	wraps |= __builtin_add_overflow(job->offset_bytes, step, offset);
+	if (!wraps)
+		return 0;
+	return fail(err, err_len, -ERANGE,
+		    "job '%s' (clone %u): offset=%llu + offset_increment=%llu * %u does not fit in "
+		    "64 bits",
+		    job->name, clone, (unsigned long long)job->offset_bytes,
+		    (unsigned long long)job->offset_increment_bytes, clone);
+}
+
+/* "job 'x': offset N", or where offset_increment moved the clone, how it got there. */
+static void offset_text(const struct zh_bench_job *job, unsigned clone, uint64_t offset, char *buf,
+			size_t len)
+{
+	if (clone == 0 || job->offset_increment_bytes == 0)
+		snprintf(buf, len, "job '%s': offset %llu", job->name, (unsigned long long)offset);
+	else
+		snprintf(buf, len,
+			 "job '%s' (clone %u): offset %llu (offset=%llu + offset_increment=%llu * "
+			 "%u)",
+			 job->name, clone, (unsigned long long)offset,
+			 (unsigned long long)job->offset_bytes,
+			 (unsigned long long)job->offset_increment_bytes, clone);
+}
+
+/* The clone's offset against filesize and the device's end (the region starts inside both). */
+static int offset_inside(const struct zh_bench_job *job, unsigned clone, uint64_t offset,
+			 uint64_t dev_bytes, char *err, size_t err_len)
+{
+	char what[ZH_BENCH_NAME_MAX + 160];
+
+	offset_text(job, clone, offset, what, sizeof(what));
+	if (job->filesize_bytes > 0 && offset >= job->filesize_bytes)
+		return fail(err, err_len, -ERANGE, "%s is past filesize (%llu)", what,
+			    (unsigned long long)job->filesize_bytes);
+	if (offset >= dev_bytes)
+		return fail(err, err_len, -ERANGE, "%s is past the end (%llu)", what,
+			    (unsigned long long)dev_bytes);
+	return 0;
 }
 
 /* Whether every size the clone's I/O can have is a multiple of the device's block. */
@@ -304,11 +398,14 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, unsigned f
 	uint64_t size = job->size_bytes / files;
 	uint64_t dev_bytes = zh_nvme_dev_size_bytes(dev);
 	uint32_t block = zh_nvme_dev_block_bytes(dev);
-	uint64_t offset = job_offset(job, clone);
+	uint64_t offset;
 	/* One size: the region holds whole blocks. Sizes that vary: whole device blocks. */
 	uint32_t grain = cfg->bs_bytes != 0 ? cfg->bs_bytes : block;
 	uint64_t len;
+	int rc = job_offset(job, clone, &offset, err, err_len);
 
+	if (rc < 0)
+		return rc;
 	if (!job_bs_aligned(cfg, block) || offset % block != 0)
 		return fail(err, err_len, -EINVAL,
 			    "job '%s': every block size and offset=%llu must be multiples of the "
@@ -334,13 +431,9 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, unsigned f
 			    "job '%s': %s has no size of its own: give 'size' (a percentage of "
 			    "nothing is nothing)",
 			    job->name, zh_nvme_dev_path(dev));
-	if (job->filesize_bytes > 0 && offset >= job->filesize_bytes)
-		return fail(err, err_len, -ERANGE, "job '%s': offset %llu is past filesize (%llu)",
-			    job->name, (unsigned long long)offset,
-			    (unsigned long long)job->filesize_bytes);
-	if (offset >= dev_bytes)
-		return fail(err, err_len, -ERANGE, "job '%s': offset %llu is past the end (%llu)",
-			    job->name, (unsigned long long)offset, (unsigned long long)dev_bytes);
+	rc = offset_inside(job, clone, offset, dev_bytes, err, err_len);
+	if (rc < 0)
+		return rc;
 	len = dev_bytes - offset;
 	if (job->filesize_bytes > 0) {
 		if (job->filesize_bytes - offset < len)
@@ -379,11 +472,18 @@ static void job_io_limit(const struct zh_bench_job *job, struct zh_bench_worker_
 {
 	uint64_t limit = 0;
 
-	if (!job->time_based)
-		limit = job_io_amount(job, cfg) * job->loops;
+	/*
+	 * A product past 64 bits saturates: the clone never issues UINT64_MAX bytes, so it ends
+	 * with its size or runtime, as fio's does; wrapped, it could be 0 (no limit) or one I/O.
+	 */
+	if (!job->time_based &&
+	    __builtin_mul_overflow(job_io_amount(job, cfg), (uint64_t)job->loops, &limit))
+		limit = UINT64_MAX;
 	if (job->number_ios != 0 && cfg->bs_bytes != 0) {
-		uint64_t cap = job->number_ios * cfg->bs_bytes;
+		uint64_t cap;
 
+		if (__builtin_mul_overflow(job->number_ios, (uint64_t)cfg->bs_bytes, &cap))
+			cap = UINT64_MAX;
 		limit = limit == 0 || cap < limit ? cap : limit;
 	}
 	cfg->io_limit_bytes = limit;
@@ -619,24 +719,46 @@ static void join_files(struct zh_bench_worker_cfg *cfg, const int *dev, const ui
 	}
 }
 
+/*
+ * How long clone \p c's files must be: filesize, else up to the end of its region (clones of
+ * a job with a filename share it: the last one's region), else as they are (0).
+ */
+static int layout_need(const struct zh_bench_job *job, unsigned c, unsigned files, uint64_t *need,
+		       char *err, size_t err_len)
+{
+	unsigned last = job->filename[0] != '\0' ? job->numjobs - 1 : c;
+	uint64_t offset;
+	int rc;
+
+	*need = job->filesize_bytes;
+	if (job->filesize_bytes > 0 || job->size_bytes == 0)
+		return 0;
+	rc = job_offset(job, last, &offset, err, err_len);
+	if (rc < 0)
+		return rc;
+	if (__builtin_add_overflow(offset, job->size_bytes / files, need))
+		return fail(err, err_len, -ERANGE,
+			    "job '%s' (clone %u): offset %llu + size %llu does not fit in 64 bits",
+			    job->name, last, (unsigned long long)offset,
+			    (unsigned long long)(job->size_bytes / files));
+	return 0;
+}
+
 /* Clone \p c's files: laid out, opened and each one's region checked. */
 static int plan_files(struct zh_bench_plan *plan, const struct zh_bench_job *job, unsigned c,
 		      struct zh_bench_worker_cfg *cfg, char *err, size_t err_len)
 {
 	unsigned files = zh_bench_job_file_count(job);
-	/* Clones of a job with a filename share it: lay it out for the last one's region. */
-	unsigned last = job->filename[0] != '\0' ? job->numjobs - 1 : c;
-	uint64_t need = job->filesize_bytes > 0 ? job->filesize_bytes
-			: job->size_bytes > 0	? job_offset(job, last) + job->size_bytes / files
-						: 0;
-	uint64_t offset[ZH_BENCH_FILES_MAX], bytes[ZH_BENCH_FILES_MAX];
+	uint64_t need, offset[ZH_BENCH_FILES_MAX], bytes[ZH_BENCH_FILES_MAX];
 	int dev[ZH_BENCH_FILES_MAX];
 	char path[ZH_BENCH_PATH_MAX];
+	int rc;
 
 	ZH_ASSERT(files >= 1 && files <= ZH_BENCH_FILES_MAX); /* zh_bench_job_finish */
+	rc = layout_need(job, c, files, &need, err, err_len);
+	if (rc < 0)
+		return rc;
 	for (unsigned f = 0; f < files; f++) {
-		int rc;
-
 		if (job_path(job, c, f, path, sizeof(path)) < 0)
 			return fail(err, err_len, -ENAMETOOLONG, "job '%s': path too long",
 				    job->name);
@@ -822,7 +944,16 @@ static void cfg_file(const struct zh_bench_worker_cfg *cfg, unsigned f, unsigned
 	*bytes = one ? cfg->region_bytes : cfg->file_bytes;
 }
 
-static bool regions_overlap(const struct zh_bench_worker_cfg *a,
+/*
+ * Whether devices \p a and \p b are one file: two paths to it with the same direct= are one
+ * device already, a buffered and an O_DIRECT open of it are two.
+ */
+static bool same_file(const struct zh_bench_plan *plan, unsigned a, unsigned b)
+{
+	return a == b || file_id_eq(&plan->devs[a].id, &plan->devs[b].id);
+}
+
+static bool regions_overlap(const struct zh_bench_plan *plan, const struct zh_bench_worker_cfg *a,
 			    const struct zh_bench_worker_cfg *b)
 {
 	for (unsigned i = 0; i < (a->file_count > 1 ? a->file_count : 1); i++) {
@@ -832,7 +963,7 @@ static bool regions_overlap(const struct zh_bench_worker_cfg *a,
 
 			cfg_file(a, i, &da, &oa, &na);
 			cfg_file(b, j, &db, &ob, &nb);
-			if (da == db && oa < ob + nb && ob < oa + na)
+			if (same_file(plan, da, db) && oa < ob + nb && ob < oa + na)
 				return true;
 		}
 	}
@@ -873,7 +1004,8 @@ static int plan_check_verify(const struct zh_bench_plan *plan, char *err, size_t
 			const struct zh_bench_plan_worker *o = &plan->workers[j];
 
 			if (j == i || o->cfg.read_pct == 100 ||
-			    !regions_overlap(&v->cfg, &o->cfg) || stripes_apart(&v->cfg, &o->cfg))
+			    !regions_overlap(plan, &v->cfg, &o->cfg) ||
+			    stripes_apart(&v->cfg, &o->cfg))
 				continue;
 			return fail(err, err_len, -EINVAL,
 				    "job '%s' (clone %u) verifies blocks that job '%s' (clone %u) "

@@ -16,8 +16,19 @@
 #define ZH_BENCH_DEVS_MAX    64
 #define ZH_BENCH_WORKERS_MAX 1024
 
+/*
+ * What a file is, whatever path names it (a doubled '/', a symbolic link): its device and
+ * inode, or for a file not there yet the absolute path of its directory and its name.
+ */
+struct zh_bench_file_id {
+	bool inode;
+	uint64_t dev, ino;
+	char path[ZH_BENCH_PATH_MAX];
+};
+
 struct zh_bench_plan_dev {
 	char path[ZH_BENCH_PATH_MAX];
+	struct zh_bench_file_id id;
 	bool direct;
 	bool unlink; /* a job on it asked for unlink */
 	struct zh_nvme_dev *dev;

@@ -175,7 +175,7 @@ ZH_MUST_CHECK int zh_bench_report_json(FILE *out, const struct zh_bench_result *
 
 /* ---- fio log files ---- */
 
-/* Log kinds, one file each: <prefix>_<name>.<clone>.log. */
+/* Log kinds, one file each: <prefix>_<name>.<N>.log (zh_bench_log_filename()). */
 enum {
 	ZH_BENCH_LOG_IOPS = 0,
 	ZH_BENCH_LOG_BW = 1,
@@ -227,12 +227,13 @@ ZH_MUST_CHECK int zh_bench_log_parse(const char *line, struct zh_bench_log_entry
 const char *zh_bench_log_kind_name(unsigned kind);
 
 /**
- * File name of a log, "<prefix>_<kind>.<clone>.log", clone being 1-based like fio's.
+ * File name of a log, "<prefix>_<kind>.<index>.log", index being fio's thread number: the
+ * clone's place among all job clones of the run, from 1, so that no two clones share a name.
  *
- * \return length written; -EINVAL for an unknown kind or clone 0; -ENOSPC if it does not fit.
+ * \return length written; -EINVAL for an unknown kind or index 0; -ENOSPC if it does not fit.
  */
 ZH_MUST_CHECK int zh_bench_log_filename(char *buf, size_t len, const char *prefix, unsigned kind,
-					unsigned clone);
+					unsigned index);
 
 /**
  * Windowed averaging for log_avg_msec > 0. Fed once per completed I/O, flushed when a window
@@ -287,7 +288,8 @@ void zh_bench_log_window_flush(struct zh_bench_log_window *w, uint64_t now_ns, u
 
 /**
  * At the end of the job: emit what the unfinished window holds, averaged over (now - start)
- * and stamped with now. Does nothing if the window is empty or no time has passed.
+ * and stamped with now, if that is at least half a window. Does nothing if the window is
+ * empty or shorter: a few I/Os over a few microseconds are no rate.
  */
 void zh_bench_log_window_finish(struct zh_bench_log_window *w, uint64_t now_ns, uint64_t origin_ns,
 				zh_bench_log_emit_fn emit, void *ctx);

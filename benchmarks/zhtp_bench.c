@@ -43,7 +43,8 @@ struct bench_group {
 	struct zh_engine *engine;
 	struct rusage usage_start;
 	uint64_t start_ns;
-	bool merged; /* a job has group_reporting: each reporting group is one result */
+	bool merged;	    /* a job has group_reporting: each reporting group is one result */
+	unsigned log_first; /* the run's job clones before this group (the logs' numbering) */
 	unsigned unit[ZH_BENCH_WORKERS_MAX]; /* the result each worker counts in */
 	struct ss_unit ss[ZH_BENCH_WORKERS_MAX];
 	uint64_t ss_prev[ZH_BENCH_WORKERS_MAX][2];
@@ -95,6 +96,10 @@ static const char *log_prefix(const struct zh_bench_job *job, unsigned kind)
 	return job->lat_log;
 }
 
+/*
+ * Each clone's logs carry its number among all the run's job clones, from 1 (fio's thread
+ * number): numbered by clone, two jobs or groups with one prefix overwrote each other's logs.
+ */
 static int logs_open(struct bench_group *g, char *err, size_t err_len)
 {
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
@@ -106,7 +111,7 @@ static int logs_open(struct bench_group *g, char *err, size_t err_len)
 			if ((pw->cfg.log_kinds & (1u << k)) == 0)
 				continue;
 			if (zh_bench_log_filename(path, sizeof(path), log_prefix(pw->job, k), k,
-						  pw->clone + 1) < 0) {
+						  g->log_first + i + 1) < 0) {
 				snprintf(err, err_len, "job '%s': log file name too long",
 					 pw->job->name);
 				return -ENAMETOOLONG;
@@ -718,6 +723,10 @@ static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 
 		while (end < jf->job_count && !jf->jobs[end].stonewall)
 			end++;
+		/* Clones are numbered job by job across the run, as each plan lists them. */
+		g->log_first = 0;
+		for (unsigned j = 0; j < first; j++)
+			g->log_first += jf->jobs[j].numjobs;
 		rc = group_run(g, &jf->jobs[first], end - first, groupid, o, res, &n);
 		groupid += 1 + zh_bench_jobs_new_groups(&jf->jobs[first], end - first - 1);
 		for (size_t i = 0; i < n && n_all < ZH_BENCH_WORKERS_MAX; i++) {

@@ -79,35 +79,57 @@ static int fail_object(const char *hex, int rc)
 	return EXIT_PROBLEM;
 }
 
-static uint64_t parse_size(const char *s)
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/*
+ * The size option \p opt was given: digits, then k, m or g (1024-based), at most \p max (what
+ * the field it goes to holds). A usage error ends the program: strtoull alone would take blanks
+ * and '-' (wrapping -1 to 2^64 - 1), and fields narrower than 64 bits would keep the low bits.
+ */
+static uint64_t parse_size(const char *opt, const char *s, uint64_t max)
 {
 	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
+	unsigned long long v;
+	unsigned shift = 0;
 
-	switch (*end) {
-	case 'k':
-	case 'K':
-		v <<= 10;
-		end++;
-		break;
-	case 'm':
-	case 'M':
-		v <<= 20;
-		end++;
-		break;
-	case 'g':
-	case 'G':
-		v <<= 30;
-		end++;
-		break;
-	default:
-		break;
-	}
-	if (*end != '\0' || end == s) {
-		fprintf(stderr, "zhtpctl: bad size '%s'\n", s);
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30;
+	if (!is_digit(s[0]) || end[shift != 0] != '\0') {
+		fprintf(stderr, "zhtpctl: %s: bad size '%s'\n", opt, s);
 		exit(EXIT_USAGE);
 	}
-	return v;
+	if (errno == ERANGE || v > (max >> shift)) {
+		fprintf(stderr, "zhtpctl: %s: '%s' is out of range (at most %llu)\n", opt, s,
+			(unsigned long long)max);
+		exit(EXIT_USAGE);
+	}
+	return (uint64_t)v << shift;
+}
+
+/* --zstd: auto, or a level from 0 to 19 in digits. */
+static int parse_zstd(const char *s)
+{
+	char *end;
+	unsigned long v;
+
+	if (strcmp(s, "auto") == 0)
+		return ZH_STORE_ZSTD_AUTO;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (!is_digit(s[0]) || *end != '\0' || errno == ERANGE || v > 19) {
+		fprintf(stderr, "zhtpctl: --zstd takes auto or 0..19, not '%s'\n", s);
+		exit(EXIT_USAGE);
+	}
+	return (int)v;
 }
 
 static void progress_bytes(const struct ctl *c, const char *what, uint64_t done, uint64_t total,
@@ -541,16 +563,21 @@ static int cmd_stat(struct ctl *c, struct zh_store *s, int argc, char **argv)
 
 static int cmd_rm(struct ctl *c, struct zh_store *s, int argc, char **argv)
 {
+	uint8_t hash[ZH_CODEC_HASH_BYTES];
 	int status = argc > 0 ? 0 : EXIT_USAGE;
 
+	/*
+	 * Every hash is read before any object goes: a typo late in the list is a usage error,
+	 * which must leave the store as it was, not with the hashes before it deleted.
+	 */
 	for (int i = 0; i < argc; i++) {
-		uint8_t hash[ZH_CODEC_HASH_BYTES];
-		int rc;
-
-		if (parse_hash(argv[i], hash) < 0) {
+		if (parse_hash(argv[i], hash) < 0)
 			status = EXIT_USAGE;
-			continue;
-		}
+	}
+	for (int i = 0; i < argc && status != EXIT_USAGE; i++) {
+		int rc = zh_codec_hash_parse(argv[i], hash);
+
+		ZH_ASSERT(rc == 0); /* parsed above */
 		rc = zh_store_delete(s, hash);
 		if (rc < 0)
 			status = fail_object(argv[i], rc);
@@ -748,28 +775,28 @@ static void parse_opt(struct ctl *c, int opt)
 		c->key_path = optarg;
 		break;
 	case OPT_DEVICES:
-		c->opts.dev_count = (unsigned)parse_size(optarg);
+		c->opts.dev_count = (unsigned)parse_size("--devices", optarg, UINT_MAX);
 		break;
 	case OPT_DEV_SIZE:
-		c->opts.dev_bytes = parse_size(optarg);
+		c->opts.dev_bytes = parse_size("--dev-size", optarg, UINT64_MAX);
 		break;
 	case OPT_K:
-		c->opts.ec_k = (unsigned)parse_size(optarg);
+		c->opts.ec_k = (unsigned)parse_size("--k", optarg, UINT_MAX);
 		break;
 	case OPT_M:
-		c->opts.ec_m = (unsigned)parse_size(optarg);
+		c->opts.ec_m = (unsigned)parse_size("--m", optarg, UINT_MAX);
 		break;
 	case OPT_CHUNK:
-		c->opts.chunk_bytes = (uint32_t)parse_size(optarg);
+		c->opts.chunk_bytes = (uint32_t)parse_size("--chunk", optarg, UINT32_MAX);
 		break;
 	case OPT_SMALL:
-		c->opts.small_max_bytes = (uint32_t)parse_size(optarg);
+		c->opts.small_max_bytes = (uint32_t)parse_size("--small", optarg, UINT32_MAX);
 		break;
 	case OPT_OFFSET:
-		c->offset = parse_size(optarg);
+		c->offset = parse_size("--offset", optarg, UINT64_MAX);
 		break;
 	case OPT_LENGTH:
-		c->length = parse_size(optarg);
+		c->length = parse_size("--length", optarg, UINT64_MAX);
 		break;
 	case OPT_FILENAME:
 		c->meta.filename = optarg;
@@ -805,18 +832,10 @@ static void parse_opt(struct ctl *c, int opt)
 		c->scrub.repair = false;
 		break;
 	case OPT_RATE:
-		c->scrub.rate_bytes_per_s = parse_size(optarg);
+		c->scrub.rate_bytes_per_s = parse_size("--rate", optarg, UINT64_MAX);
 		break;
 	case OPT_ZSTD:
-		if (strcmp(optarg, "auto") == 0) {
-			c->opts.zstd_level = ZH_STORE_ZSTD_AUTO;
-		} else {
-			c->opts.zstd_level = (int)parse_size(optarg);
-			if (c->opts.zstd_level > 19) {
-				fprintf(stderr, "zhtpctl: --zstd takes auto or 0..19\n");
-				exit(EXIT_USAGE);
-			}
-		}
+		c->opts.zstd_level = parse_zstd(optarg);
 		break;
 	case 'h':
 		usage(stdout);

@@ -602,6 +602,36 @@ Test(bench_job, bad_section_headers)
 	ASSERT_ERR_HAS("too long");
 }
 
+/*
+ * Names and other text that the JSON report echoes (name, ioengine, description) must be
+ * UTF-8: raw bytes made the report invalid JSON for strict parsers. The line is named.
+ */
+Test(bench_job, text_that_is_not_utf8_is_refused)
+{
+	static const char *const bad[] = {
+	    "\xff", "\xc3", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\xe2\x82"};
+	static const char *const keys[] = {"name", "ioengine", "description"};
+	const char *argv[] = {"zhtp-bench", "--name=j\xfe", "--size=1m"};
+	char text[128];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[a]\n[j%s]\n", bad[i]);
+		cr_assert_eq(parse_str(text), -EINVAL, "section %zu", i);
+		ASSERT_ERR_HAS("t.fio:2: section name");
+		ASSERT_ERR_HAS("is not valid UTF-8");
+		snprintf(text, sizeof(text), "[a]\n%s=x%s\n", keys[i % 3], bad[i]);
+		cr_assert_eq(parse_str(text), -EINVAL, "%s %zu", keys[i % 3], i);
+		ASSERT_ERR_HAS("t.fio:2:");
+		ASSERT_ERR_HAS("not valid UTF-8");
+	}
+	cr_assert_eq(cli_run(3, argv), -EINVAL);
+	ASSERT_ERR_HAS("not valid UTF-8");
+	cr_assert_eq(parse_str("[caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xbe]\n"
+			       "description=\xc3\xa9t\xc3\xa9\n"),
+		     0, "%s", err);
+	cr_assert_str_eq(jf.jobs[0].name, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x92\xbe");
+}
+
 Test(bench_job, missing_key_and_include_are_refused)
 {
 	cr_assert_eq(parse_str("[a]\n=4k\n"), -EINVAL);
@@ -881,6 +911,13 @@ Test(bench_job, percentile_list)
 			       "18:19:20:21\n"),
 		     -EINVAL);
 	ASSERT_ERR_HAS("at most 20 percentiles");
+	/* The report's keys are "%f" of each: two that print alike would be one key twice. */
+	cr_assert_eq(parse_str("[a]\npercentile_list=50:99:50.0000001\n"), -EINVAL);
+	ASSERT_ERR_HAS("t.fio:2: bad value '50:99:50.0000001' for 'percentile_list': "
+		       "50.000000 is listed twice");
+	cr_assert_eq(parse_str("[a]\npercentile_list=99:99\n"), -EINVAL);
+	ASSERT_ERR_HAS("99.000000 is listed twice");
+	cr_assert_eq(parse_str("[a]\npercentile_list=50:50.000001\n"), 0, "%s", err);
 }
 
 Test(bench_job, buffer_contents)
@@ -1539,6 +1576,25 @@ Test(bench_job, steadystate_options)
 	cr_assert_eq(set("ss_dur", "2h"), -EINVAL);
 	cr_assert_eq(parse_str("[a]\nrw=put\nsize=1m\nss_dur=10\n"), -EINVAL);
 	ASSERT_ERR_HAS("'ss_dur' (steady state) is for block jobs");
+}
+
+/* One second has no slope (fio divides by zero; the NaN never attains): refused for slopes. */
+Test(bench_job, a_slope_needs_two_seconds_of_steady_state)
+{
+	static const char *const refused[] = {"ss=iops_slope:1%\nss_dur=1s", "ss_dur=1",
+					      "ss_dur=1\nss=bw_slope:1048576"};
+	static const char *const taken[] = {"ss=iops:10%\nss_dur=1s", "ss=bw_slope:1%\nss_dur=2s",
+					    "ss_dur=2"};
+	char text[128];
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(text, sizeof(text), "[a]\n%s\n", refused[i]);
+		cr_assert_eq(parse_str(text), -EINVAL, "%s", refused[i]);
+		ASSERT_ERR_HAS("job 'a': a slope (ss=");
+		ASSERT_ERR_HAS("needs ss_dur of at least 2 s");
+		snprintf(text, sizeof(text), "[a]\n%s\n", taken[i]);
+		cr_assert_eq(parse_str(text), 0, "%s: %s", taken[i], err);
+	}
 }
 
 Test(bench_job, filesize_nrfiles_and_unlink)

@@ -3,7 +3,9 @@
  * test_bench_plan.c - tests for how zhtp-bench plans a group of jobs onto the engine: the
  * engine is sized for the jobs' queue depth, and fio's iodepth_batch_submit becomes the
  * engine's submit_batch by fio's rules (default 1, 0 or more than iodepth means iodepth, the
- * smallest batch of the group wins), which the reactors hold requests for, as fio does.
+ * smallest batch of the group wins), which the reactors hold requests for, as fio does. Also
+ * the plan's arithmetic and checks: I/O amounts and offsets past 64 bits, and files told apart
+ * by what they are (not how a path spells them) where verify needs a writer to itself.
  */
 #include "benchmarks/bench_plan.h"
 #include "nvme/nvme.h"
@@ -377,4 +379,132 @@ Test(bench_plan, jobs_sharing_a_file_share_its_faults)
 	cr_assert_not_null(strstr(err, "job 'b': "), "%s", err);
 	cr_assert_not_null(strstr(err, "is shared with a job that injects other faults"), "%s",
 			   err);
+}
+
+/*
+ * number_ios times bs past 64 bits wrapped: 2^52 4 KiB I/Os made a cap of 0 (no limit, the job
+ * never ended) and 2^52 + 1 a cap of one I/O. Past 64 bits it caps nothing, so size bounds the
+ * job, as in fio.
+ */
+Test(bench_plan, number_ios_past_64_bits_of_bytes_leaves_size_the_limit)
+{
+	const char *ios[] = {"4503599627370496", "4503599627370497"};
+
+	for (size_t i = 0; i < sizeof(ios) / sizeof(ios[0]); i++) {
+		const char *const kv[][2] = {{"name", "n"},  {"filename", path},
+					     {"size", "1m"}, {"rw", "randread"},
+					     {"bs", "4k"},   {"number_ios", ios[i]}};
+		const struct zh_bench_worker_cfg *cfg = planned(kv, sizeof(kv) / sizeof(kv[0]));
+
+		cr_assert_eq(cfg->io_limit_bytes, 1 << 20, "number_ios=%s: %llu", ios[i],
+			     (unsigned long long)cfg->io_limit_bytes);
+		zh_bench_plan_close(&plan);
+	}
+}
+
+/* io_size times loops past 64 bits wrapped too (to 8 KiB here); now it limits nothing. */
+Test(bench_plan, io_size_times_loops_past_64_bits_limits_nothing)
+{
+	const char *const kv[][2] = {{"name", "l"},
+				     {"filename", path},
+				     {"size", "1m"},
+				     {"io_size", "9223372036854779904"},
+				     {"loops", "2"}};
+	const struct zh_bench_worker_cfg *cfg = planned(kv, sizeof(kv) / sizeof(kv[0]));
+
+	cr_assert_eq(cfg->io_limit_bytes, UINT64_MAX, "%llu",
+		     (unsigned long long)cfg->io_limit_bytes);
+	zh_bench_plan_close(&plan);
+}
+
+/*
+ * offset + offset_increment * clone past 64 bits wrapped: clone 1 of this job started at 4 KiB.
+ * It is refused, naming the option, the job and the clone.
+ */
+Test(bench_plan, an_offset_increment_past_64_bits_is_refused)
+{
+	const char *const kv[][2] = {{"name", "o"},
+				     {"filename", path},
+				     {"size", "1m"},
+				     {"offset", "8k"},
+				     {"offset_increment", "0xFFFFFFFFFFFFF000"},
+				     {"numjobs", "2"}};
+
+	job_from(&jobs[0], kv, sizeof(kv) / sizeof(kv[0]));
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), -ERANGE, "%s", err);
+	cr_assert_not_null(strstr(err, "job 'o' (clone 1): offset=8192 + offset_increment="
+				       "18446744073709547520 * 1 does not fit in 64 bits"),
+			   "%s", err);
+}
+
+/* A clone that offset_increment moves past the file is refused with the option named. */
+Test(bench_plan, an_offset_increment_past_the_file_names_the_option)
+{
+	const char *const kv[][2] = {{"name", "o"},
+				     {"filename", path},
+				     {"filesize", "1m"},
+				     {"offset_increment", "1m"},
+				     {"numjobs", "2"}};
+
+	job_from(&jobs[0], kv, sizeof(kv) / sizeof(kv[0]));
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 1, err, sizeof(err)), -ERANGE, "%s", err);
+	cr_assert_not_null(strstr(err, "job 'o' (clone 1): offset 1048576 (offset=0 + "
+				       "offset_increment=1048576 * 1) is past filesize (1048576)"),
+			   "%s", err);
+}
+
+/*
+ * The check that a verifying writer is its blocks' only writer compared paths: another
+ * spelling of the file (a doubled '/', a symbolic link) or the same path with another direct=
+ * (a device of its own) got past it. Files are told apart by what they are.
+ */
+Test(bench_plan, verify_overlap_sees_one_file_under_any_name)
+{
+	char slashes[600], link[600];
+	const char *other[] = {slashes, link, path};
+
+	snprintf(slashes, sizeof(slashes), "%s//plan-%d.dat", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	snprintf(link, sizeof(link), "%s.lnk", path);
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+		const char *const v[][2] = {{"name", "v"},
+					    {"filename", path},
+					    {"size", "1m"},
+					    {"rw", "write"},
+					    {"verify", "crc32c"}};
+		const char *const w[][2] = {{"name", "w"},
+					    {"filename", other[i]},
+					    {"size", "1m"},
+					    {"rw", "write"},
+					    {"direct", i == 2 ? "1" : NULL}};
+
+		job_from(&jobs[0], v, sizeof(v) / sizeof(v[0]));
+		job_from(&jobs[1], w, sizeof(w) / sizeof(w[0]));
+		/* The link is made once the first job has created the file it points to. */
+		unlink(link);
+		cr_assert_eq(symlink(path, link), 0);
+		cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 2, err, sizeof(err)), -EINVAL,
+			     "%s", other[i]);
+		cr_assert_not_null(strstr(err, "job 'v' (clone 0) verifies blocks that job 'w' "
+					       "(clone 0) also writes"),
+				   "%s: %s", other[i], err);
+	}
+	unlink(link);
+}
+
+/* Two names of one file with the same direct= are one device (one fault setting, one lay-out). */
+Test(bench_plan, two_names_of_one_file_are_one_device)
+{
+	char slashes[600];
+
+	snprintf(slashes, sizeof(slashes), "%s//plan-%d.dat", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	{
+		const char *const a[][2] = {{"name", "a"}, {"filename", path}, {"size", "1m"}};
+		const char *const b[][2] = {{"name", "b"}, {"filename", slashes}, {"size", "1m"}};
+
+		job_from(&jobs[0], a, sizeof(a) / sizeof(a[0]));
+		job_from(&jobs[1], b, sizeof(b) / sizeof(b[0]));
+	}
+	cr_assert_eq(zh_bench_plan_build(&plan, 0, jobs, 2, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(plan.dev_count, 1);
+	zh_bench_plan_close(&plan);
 }

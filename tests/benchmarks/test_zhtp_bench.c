@@ -1993,6 +1993,29 @@ Test(bench_zhtp, logs_are_written_in_fio_format)
 }
 
 /*
+ * Log files are numbered as fio's, across every job of the run (fio's thread number), not by
+ * clone: two jobs, or two stonewall groups, with one prefix overwrote each other's logs.
+ * Two clones of a, then b in the next group: g_clat.1, .2 (16 I/Os each) and .3 (32 I/Os).
+ */
+Test(bench_zhtp, logs_are_numbered_across_all_jobs_of_the_run)
+{
+	static const unsigned want[] = {16, 16, 32};
+
+	cr_assert_eq(run_bench("--name=a --filename=g.img --size=64k --rw=write --bs=4k "
+			       "--numjobs=2 --write_lat_log=g --name=b --stonewall --size=128k "
+			       "--filename=g.img --rw=write --bs=4k --write_lat_log=g"),
+		     0, "%s", slurp(err_path));
+	for (unsigned i = 0; i < 3; i++) {
+		char name[32];
+		unsigned n;
+
+		snprintf(name, sizeof(name), "g_clat.%u.log", i + 1);
+		free(read_log(name, &n));
+		cr_assert_eq(n, want[i], "%s: %u lines", name, n);
+	}
+}
+
+/*
  * unified_rw_reporting=mixed, as fio 3.33 writes it: one "mixed" object in the JSON (no read,
  * write, trim or sync), "mixed:" and "MIXED:" lines in the summary, while the per-I/O log keeps
  * each I/O's own direction.

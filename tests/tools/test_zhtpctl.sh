@@ -8,7 +8,8 @@
 # a device file and after a device file is deleted (degraded reads in between); a second
 # zhtpctl refused while a rate-limited scrub holds the store; an encrypted store (--key-file:
 # a new 0600 key file at format, objects back byte for byte, fsck clean, refused without its
-# key, with another key, with a malformed key file; a plain store refuses a key).
+# key, with another key, with a malformed key file; a plain store refuses a key); numbers out of
+# their option's range, and rm with a malformed hash among good ones, refused as bad usage.
 #   usage: test_zhtpctl.sh PATH/TO/zhtpctl
 # Needs only bash, coreutils and grep/sed (neither jq nor python3 is among the build packages):
 # the --json output is read with sed, one key per line as cJSON's printer lays it out.
@@ -122,6 +123,33 @@ expect_eq "info after refused takeover: uuid" "$(json uuid)" "$uuid"
 step "bad usage exits 2"
 refused 2 "unknown command 'frobnicate'" frobnicate
 refused 2 "usage:" get
+
+# Numbers that do not fit their option were taken modulo 2^32 (or 2^64), and '-' wrapped:
+# --devices 4294967302 --k 4294967300 formatted a 6-device 4+2 store, --zstd -1 meant auto.
+step "numbers out of their option's range are refused"
+refused 2 "^zhtpctl: --devices: '4294967302' is out of range" -d "$W/wrap" format \
+	--devices 4294967302 --dev-size 64m
+refused 2 "^zhtpctl: --k: '4294967300' is out of range" -d "$W/wrap" format --k 4294967300 \
+	--dev-size 64m
+refused 2 "^zhtpctl: --m: '4294967298' is out of range" -d "$W/wrap" format --m 4294967298 \
+	--dev-size 64m
+refused 2 "^zhtpctl: --small: '4294971392' is out of range" -d "$W/wrap" format \
+	--small 4294971392 --dev-size 64m
+refused 2 "^zhtpctl: --chunk: '4194304k' is out of range" -d "$W/wrap" format --chunk 4194304k \
+	--dev-size 64m
+refused 2 "^zhtpctl: --dev-size: '18446744073709551616' is out of range" -d "$W/wrap" format \
+	--dev-size 18446744073709551616
+refused 2 "^zhtpctl: --dev-size: '17179869184g' is out of range" -d "$W/wrap" format \
+	--dev-size 17179869184g
+refused 2 "^zhtpctl: --dev-size: bad size '-64m'" -d "$W/wrap" format --dev-size -64m
+[[ ! -e $W/wrap ]] || fail "a refused format made $W/wrap"
+refused 2 "^zhtpctl: --zstd takes auto or 0..19" put --zstd 4294967297 /dev/null
+refused 2 "^zhtpctl: --zstd takes auto or 0..19" put --zstd -1 /dev/null
+refused 2 "^zhtpctl: --length: bad size '-1'" get --length -1 0
+refused 2 "^zhtpctl: --offset: bad size ' 1'" get --offset " 1" 0
+refused 2 "^zhtpctl: --rate: '18014398509481984k' is out of range" scrub \
+	--rate 18014398509481984k
+expect_eq "refused options: stderr lines" "$(wc -l <"$W/err")" 1
 
 # ---- put ---------------------------------------------------------------------------------------
 
@@ -269,6 +297,12 @@ expect_eq "--json ls: total size" "$(($(json size | paste -sd+)))" \
 
 # ---- rm ----------------------------------------------------------------------------------------
 
+# Regression: rm deleted the hashes before a malformed one, then exited 2 (bad usage).
+step "rm with a malformed hash deletes nothing"
+refused 2 "'nothex' is not a 64-digit hex hash" rm "${H[twenty]}" nothex
+ok --json stat "${H[twenty]}"
+expect_eq "refused rm: refcount" "$(json refcount)" 2
+
 step "rm drops one reference, then the object"
 ok get "${H[twenty]}" -o "$G/twenty2" # a read, for the access record to go with the object
 ok rm "${H[twenty]}"
@@ -401,5 +435,10 @@ refused 1 "is not the key of $S" --key-file "$W/other.key" info
 head -c 31 /dev/urandom >"$W/short.key"
 refused 2 "holds exactly 32 bytes" --key-file "$W/short.key" info
 refused 1 "$S_PLAIN is not encrypted: drop --key-file" -d "$S_PLAIN" --key-file "$K" info
+
+step "--zstd takes auto and the levels 0..19"
+for level in auto 0 19; do
+	ok --key-file "$K" put --zstd "$level" "$F/three"
+done
 
 echo "test_zhtpctl: ok"
