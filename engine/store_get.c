@@ -231,6 +231,21 @@ static int get_chunked(struct get_ctx *g)
 	return g->rc;
 }
 
+/*
+ * An object record as the store may have written it. Its encryption is the store's: an inline
+ * record of an encrypted store that says "plain" would be served as it is, unauthenticated
+ * (its crc has no key), and such a record is damaged, not data.
+ */
+static int object_parse(const struct zh_store *s, const uint8_t *val, size_t len,
+			struct zh__object_rec *rec)
+{
+	int rc = zh__object_rec_unpack(val, len, rec);
+
+	if (rc == 0 && rec->encrypted != s->rec.encrypted)
+		rc = -EUCLEAN;
+	return rc;
+}
+
 int zh__object_load(struct zh_store *s, const uint8_t *hash, uint8_t *buf, size_t cap,
 		    struct zh__object_rec *rec)
 {
@@ -240,7 +255,7 @@ int zh__object_load(struct zh_store *s, const uint8_t *hash, uint8_t *buf, size_
 		return (int)n;
 	if ((size_t)n > cap)
 		return -EUCLEAN;
-	return zh__object_rec_unpack(buf, (size_t)n, rec);
+	return object_parse(s, buf, (size_t)n, rec);
 }
 
 struct get_lookup {
@@ -295,7 +310,7 @@ static int object_seen(void *arg, const void *val, size_t val_len)
 {
 	struct get_lookup *l = arg;
 	struct get_ctx *g = l->g;
-	int rc = zh__object_rec_unpack(val, val_len, &g->obj);
+	int rc = object_parse(g->store, val, val_len, &g->obj);
 
 	if (rc == 0)
 		rc = range_end(g->obj.size_bytes, g->offset, l->len, &g->end);

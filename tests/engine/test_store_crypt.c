@@ -282,6 +282,40 @@ Test(engine_store_crypt, sealed_inline_record_round_trips_and_tampering_is_caugh
 	free(s);
 }
 
+/*
+ * An encrypted store's inline record rewritten to say "plain", with bytes of anyone's choosing
+ * and a fresh crc (it has no key): it was served as it was, past the seal meant to catch it.
+ * Its encryption must be the store's, or it is a damaged record.
+ */
+Test(engine_store_crypt, an_inline_record_that_says_plain_in_an_encrypted_store_is_damaged)
+{
+	struct zh_store *s = open_with(&key_a, true);
+	uint8_t *plain = zt_random(1000, 9), *forged = zt_random(1000, 10);
+	uint8_t hash[ZH_CODEC_HASH_BYTES], packed[ZH__OBJECT_REC_MAX + 1000];
+	struct zh__object_rec rec = {
+	    .layout = ZH_OBJECT_INLINE, .size_bytes = 1000, .refcount = 1, .inline_data = forged};
+	struct zh_index_batch *b;
+
+	cr_assert_eq(zh_store_put(s, plain, 1000, NULL, hash), 0);
+	cr_assert_eq(zh__object_rec_set_meta(&rec, NULL), 0);
+	rec.inline_crc = zh_codec_crc32c(forged, 1000);
+	zh__object_rec_pack(&rec, packed);
+	cr_assert_eq(zh_index_batch_create(s->index, &b), 0);
+	zh_index_batch_put(b, ZH_INDEX_CF_OBJECTS, hash, sizeof(hash), packed,
+			   zh__object_rec_bytes(&rec));
+	cr_assert_eq(zh_index_commit(s->index, b), 0);
+	zh_index_batch_destroy(b);
+	zh_store_close(s);
+
+	s = open_with(&key_a, false);
+	cr_assert_eq(zt_get_cmp(s, hash, forged, 1000), -EUCLEAN,
+		     "the forged bytes are not served");
+	cr_assert_eq(zt_fsck(s).records_bad, 1);
+	zh_store_close(s);
+	free(plain);
+	free(forged);
+}
+
 Test(engine_store_crypt, nonces_do_not_repeat)
 {
 	struct zh__nonce_seq a, b;
