@@ -17,7 +17,29 @@
 
 struct zh_numa_topo {
 	hwloc_topology_t topology;
+	/*
+	 * The cores this process may use: the creating thread's affinity when the topology was
+	 * loaded (what taskset or numactl gave the process), within the cgroup's. Read once:
+	 * hwloc's process binding is the union of every thread's, which pinned reactors widen.
+	 */
+	hwloc_bitmap_t allowed;
 };
+
+/* The calling thread's affinity within the topology's allowed set; all of that set if empty. */
+static int allowed_load(struct zh_numa_topo *topo)
+{
+	hwloc_const_bitmap_t cgroup = hwloc_topology_get_allowed_cpuset(topo->topology);
+
+	topo->allowed = hwloc_bitmap_alloc();
+	if (topo->allowed == NULL)
+		return -ENOMEM;
+	if (hwloc_get_cpubind(topo->topology, topo->allowed, HWLOC_CPUBIND_THREAD) < 0)
+		return hwloc_bitmap_copy(topo->allowed, cgroup) < 0 ? -ENOMEM : 0;
+	hwloc_bitmap_and(topo->allowed, topo->allowed, cgroup);
+	if (hwloc_bitmap_iszero(topo->allowed))
+		return hwloc_bitmap_copy(topo->allowed, cgroup) < 0 ? -ENOMEM : 0;
+	return 0;
+}
 
 static int cpuset_add_range(bool *seen, unsigned long lo, unsigned long hi)
 {
@@ -92,6 +114,12 @@ int zh_numa_topo_create(struct zh_numa_topo **out)
 		goto err_free;
 	if (hwloc_topology_load(topo->topology) < 0)
 		goto err_destroy;
+	if (allowed_load(topo) < 0) {
+		hwloc_bitmap_free(topo->allowed);
+		hwloc_topology_destroy(topo->topology);
+		free(topo);
+		return -ENOMEM;
+	}
 	*out = topo;
 	return 0;
 
@@ -106,27 +134,22 @@ void zh_numa_topo_destroy(struct zh_numa_topo *topo)
 {
 	if (topo == NULL)
 		return;
+	hwloc_bitmap_free(topo->allowed);
 	hwloc_topology_destroy(topo->topology);
 	free(topo);
 }
 
 int zh_numa_topo_allowed_cpus(const struct zh_numa_topo *topo, struct zh_numa_cpuset *out)
 {
-	hwloc_bitmap_t set = hwloc_bitmap_alloc();
 	int cpu;
 
-	if (set == NULL)
-		return -ENOMEM;
-	if (hwloc_get_cpubind(topo->topology, set, HWLOC_CPUBIND_PROCESS) < 0)
-		hwloc_bitmap_copy(set, hwloc_topology_get_allowed_cpuset(topo->topology));
 	out->count = 0;
-	hwloc_bitmap_foreach_begin(cpu, set)
+	hwloc_bitmap_foreach_begin(cpu, topo->allowed)
 	{
 		if (cpu < ZH_NUMA_CPUS_MAX)
 			out->cpus[out->count++] = (uint16_t)cpu;
 	}
 	hwloc_bitmap_foreach_end();
-	hwloc_bitmap_free(set);
 	return out->count > 0 ? 0 : -ENOENT;
 }
 
@@ -184,8 +207,7 @@ int zh_numa_thread_bind_node(const struct zh_numa_topo *topo, unsigned cpu)
 	set = hwloc_bitmap_alloc();
 	if (set == NULL)
 		return -ENOMEM;
-	hwloc_bitmap_and(set, node != NULL ? node->cpuset : pu->cpuset,
-			 hwloc_topology_get_allowed_cpuset(topo->topology));
+	hwloc_bitmap_and(set, node != NULL ? node->cpuset : pu->cpuset, topo->allowed);
 	if (hwloc_set_cpubind(topo->topology, set, HWLOC_CPUBIND_THREAD) < 0)
 		rc = -errno;
 	hwloc_bitmap_free(set);

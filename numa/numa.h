@@ -38,7 +38,11 @@ struct zh_numa_topo;
 ZH_MUST_CHECK int zh_numa_topo_create(struct zh_numa_topo **out);
 void zh_numa_topo_destroy(struct zh_numa_topo *topo);
 
-/** The cores this process may run on (its affinity mask), in ascending order. */
+/**
+ * The cores this process may run on, in ascending order: the affinity of the thread that
+ * created \p topo, as it was then (the process's mask from taskset or numactl), within the
+ * cgroup's cores.
+ */
 ZH_MUST_CHECK int zh_numa_topo_allowed_cpus(const struct zh_numa_topo *topo,
 					    struct zh_numa_cpuset *out);
 
@@ -57,9 +61,9 @@ ZH_MUST_CHECK int zh_numa_thread_pin(const struct zh_numa_topo *topo, unsigned c
 
 /**
  * Bind the calling thread to the cores of the NUMA node that holds core `cpu`, limited to the
- * cores this process may use. Threads the kernel starts on its behalf (io_uring's io-wq
- * workers) inherit this binding.
- * \return 0, -ENOENT (no such core), or the binding's negative errno.
+ * cores this process may use (zh_numa_topo_allowed_cpus()). Threads the kernel starts on its behalf
+ * (io_uring's io-wq workers) inherit this binding. \return 0, -ENOENT (no such core), or the
+ * binding's negative errno.
  */
 ZH_MUST_CHECK int zh_numa_thread_bind_node(const struct zh_numa_topo *topo, unsigned cpu);
 

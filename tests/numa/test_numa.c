@@ -2,7 +2,9 @@
 /* Tests for numa/numa.c: core-list parsing, topology queries, pinning and node-bound memory. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 
 #include "numa/numa.h"
 
@@ -75,4 +77,61 @@ Test(numa_numa, bind_node_allows_every_allowed_core_of_the_node)
 	cr_assert(CPU_ISSET(cpus.cpus[0], &mask));
 	cr_assert_eq(zh_numa_thread_bind_node(topo, 4000), -ENOENT);
 	zh_numa_topo_destroy(topo);
+}
+
+struct narrowed_run {
+	unsigned cpu; /* the one core the thread may use */
+	struct zh_numa_cpuset allowed;
+	cpu_set_t bound;
+	int rc;
+};
+
+/* A thread narrowed to one core (as taskset narrows a process) looks at the topology. */
+static void *narrowed_thread(void *arg)
+{
+	struct narrowed_run *run = arg;
+	struct zh_numa_topo *topo;
+
+	run->rc = zh_numa_topo_create(&topo);
+	if (run->rc < 0)
+		return NULL;
+	run->rc = zh_numa_topo_allowed_cpus(topo, &run->allowed);
+	if (run->rc == 0)
+		run->rc = zh_numa_thread_bind_node(topo, run->cpu);
+	if (run->rc == 0 && sched_getaffinity(0, sizeof(run->bound), &run->bound) < 0)
+		run->rc = -errno;
+	zh_numa_topo_destroy(topo);
+	return NULL;
+}
+
+/*
+ * The allowed cores are the affinity the process was given, not every core of the cgroup, and
+ * binding to a node stays inside them. hwloc's process binding (the union of every thread's)
+ * and its cgroup set both gave a process narrowed by taskset all cores: reactors and their
+ * io-wq workers ran on cores they were kept from.
+ */
+Test(numa_numa, allowed_cores_are_the_affinity_given_not_the_whole_machine)
+{
+	struct narrowed_run run = {0};
+	pthread_attr_t attr;
+	cpu_set_t one;
+	pthread_t tid;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		cr_skip_test("needs two cores");
+	cr_assert_eq(sched_getaffinity(0, sizeof(one), &one), 0);
+	for (run.cpu = 0; !CPU_ISSET(run.cpu, &one); run.cpu++)
+		;
+	CPU_ZERO(&one);
+	CPU_SET(run.cpu, &one);
+	cr_assert_eq(pthread_attr_init(&attr), 0);
+	cr_assert_eq(pthread_attr_setaffinity_np(&attr, sizeof(one), &one), 0);
+	cr_assert_eq(pthread_create(&tid, &attr, narrowed_thread, &run), 0);
+	pthread_join(tid, NULL);
+	pthread_attr_destroy(&attr);
+	cr_assert_eq(run.rc, 0);
+	cr_assert_eq(run.allowed.count, 1);
+	cr_assert_eq(run.allowed.cpus[0], run.cpu);
+	cr_assert_eq(CPU_COUNT(&run.bound), 1, "bound to its node, within its one core");
+	cr_assert(CPU_ISSET(run.cpu, &run.bound));
 }
