@@ -72,7 +72,9 @@ int zh__bufpool_get(struct zh__bufpool *pool, uint32_t size_bytes, struct zh_buf
 	unsigned k = 0;
 	struct zh__bufpool_class *c;
 
-	while (k < ZH_BUF_CLASS_COUNT && zh__buf_class_bytes[k] < size_bytes)
+	/* The smallest class that fits and has buffers at all: one configured empty is skipped. */
+	while (k < ZH_BUF_CLASS_COUNT &&
+	       (zh__buf_class_bytes[k] < size_bytes || pool->cls[k].total == 0))
 		k++;
 	if (ZH_UNLIKELY(k == ZH_BUF_CLASS_COUNT))
 		return -E2BIG;

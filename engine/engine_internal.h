@@ -72,7 +72,11 @@ extern const uint32_t zh__buf_class_bytes[ZH_BUF_CLASS_COUNT];
 int zh__bufpool_init(struct zh__bufpool *pool, const struct zh_numa_topo *topo, int node,
 		     const uint32_t counts[ZH_BUF_CLASS_COUNT]);
 void zh__bufpool_fini(struct zh__bufpool *pool);
-/** \return 0, -EAGAIN (class empty; pool->exhausted counts it), -E2BIG (too large). */
+/**
+ * A buffer of the smallest class that fits and has buffers (a class configured with none is
+ * passed over). \return 0, -EAGAIN (that class is all out; pool->exhausted counts it), -E2BIG
+ * (larger than every class with buffers).
+ */
 int zh__bufpool_get(struct zh__bufpool *pool, uint32_t size_bytes, struct zh_buf **out);
 void zh__bufpool_put(struct zh__bufpool *pool, struct zh_buf *buf);
 /**

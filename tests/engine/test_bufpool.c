@@ -96,3 +96,21 @@ Test(engine_bufpool, double_put_aborts_with_others_out, .signal = SIGABRT)
 	zh__bufpool_put(&pool, a);
 	zh__bufpool_put(&pool, a);
 }
+
+/*
+ * A class configured with no buffers is passed over for the next that has some. It answered
+ * -EAGAIN for ever: back-pressure that never eases.
+ */
+Test(engine_bufpool, a_class_with_no_buffers_is_passed_over)
+{
+	const uint32_t counts[ZH_BUF_CLASS_COUNT] = {0, 2, 0};
+	struct zh__bufpool other;
+	struct zh_buf *b;
+
+	cr_assert_eq(zh__bufpool_init(&other, topo, 0, counts), 0);
+	cr_assert_eq(zh__bufpool_get(&other, 4096, &b), 0);
+	cr_assert_eq(b->size_class, ZH_BUF_CLASS_64K);
+	zh__bufpool_put(&other, b);
+	cr_assert_eq(zh__bufpool_get(&other, 65537, &b), -E2BIG, "no class left that fits");
+	zh__bufpool_fini(&other);
+}
