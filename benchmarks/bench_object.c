@@ -189,7 +189,15 @@ static int store_open(const struct zh_bench_job *job, uint32_t busy_poll_ns,
 	}
 	if (job->directory[0] != '\0')
 		o.dir = job->directory;
-	if (job->cpus_allowed[0] != '\0' && zh_numa_cpuset_parse(job->cpus_allowed, cpus) == 0) {
+	if (job->cpus_allowed[0] != '\0') {
+		/* The job file takes cores the engine's core sets cannot hold (ZH_NUMA_CPUS_MAX).
+		 */
+		rc = zh_numa_cpuset_parse(job->cpus_allowed, cpus);
+		if (rc < 0) {
+			snprintf(err, err_len, "cpus_allowed=%s: %s", job->cpus_allowed,
+				 rc == -E2BIG ? "cores past the engine's limit" : strerror(-rc));
+			return rc;
+		}
 		o.cpus = cpus->cpus;
 		o.cpu_count = cpus->count;
 	}

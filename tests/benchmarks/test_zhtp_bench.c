@@ -2422,3 +2422,16 @@ Test(bench_zhtp, object_jobs_put_and_get_at_the_zstd_level_asked)
 		      0);
 	assert_stderr_has("give them one zstd_level and one key_file");
 }
+
+/*
+ * An object job's cpus_allowed that the engine's core sets cannot hold (the job file takes
+ * cores up to 4095, the engine up to 1023) is refused. It was dropped: the store opened on
+ * every core the process may use.
+ */
+Test(bench_zhtp, an_object_job_refuses_cores_it_cannot_place)
+{
+	cr_assert_neq(run_bench("--name=p --directory=store --rw=put --bs=1m --size=2m "
+				"--cpus_allowed=1024-1031"),
+		      0);
+	assert_stderr_has("cpus_allowed=1024-1031: cores past the engine's limit");
+}
