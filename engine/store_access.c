@@ -198,23 +198,28 @@ static int entry_build(struct zh_store *s, struct zh_index_batch *b,
 	return 0;
 }
 
+/*
+ * A failed build loses what it drained: the batch is not written. Those accesses are counted
+ * as dropped (zh_store_stats.access_dropped), like those a full table turns away.
+ */
 int zh__access_build(struct zh_store *s, struct zh_index_batch *b)
 {
 	struct zh__access *a = &s->access;
+	uint64_t drained = 0;
+	int rc = 0;
 
 	atomic_store(&a->flush_wanted, false);
 	a->next_flush_ns = zh_clock_ns() + a->flush_interval_ns;
 	for (unsigned i = 0; i < ZH__ACCESS_SHARDS; i++) {
 		uint32_t n = shard_drain(a, &a->shard[i]);
 
-		for (uint32_t j = 0; j < n; j++) {
-			int rc = entry_build(s, b, &a->drain[j]);
-
-			if (rc < 0)
-				return rc;
-		}
+		drained += n;
+		for (uint32_t j = 0; j < n && rc == 0; j++)
+			rc = entry_build(s, b, &a->drain[j]);
 	}
-	return 0;
+	if (rc < 0)
+		atomic_fetch_add_explicit(&a->dropped, drained, memory_order_relaxed);
+	return rc;
 }
 
 int zh_store_flush_access(struct zh_store *s)

@@ -213,7 +213,9 @@ static unsigned group_take(struct zh__indexer *ix, struct zh__ireq *group[])
 	return n;
 }
 
-static int build_request(struct zh_store *s, struct zh_index_batch *b, struct zh__ireq *req)
+/* \p access_rc: how building the group's access statistics went, if they were built. */
+static int build_request(struct zh_store *s, struct zh_index_batch *b, struct zh__ireq *req,
+			 int access_rc)
 {
 	switch (req->op) {
 	case ZH__IREQ_PUT:
@@ -221,7 +223,7 @@ static int build_request(struct zh_store *s, struct zh_index_batch *b, struct zh
 	case ZH__IREQ_DELETE:
 		return build_delete(s, b, req);
 	case ZH__IREQ_ACCESS_FLUSH:
-		return 0; /* group_build wrote the statistics ahead of the group */
+		return access_rc; /* group_build wrote the statistics ahead of the group */
 	}
 	return -EINVAL;
 }
@@ -249,12 +251,14 @@ static unsigned group_build(struct zh_store *s, struct zh__ireq *group[], unsign
 			    struct zh_index_batch *batches[])
 {
 	unsigned count = 0;
+	int access_rc = 0;
 
 	if (group_flushes_access(s, group, n, stopping)) {
 		struct zh_index_batch *b = s->ix.access_batch;
 
 		zh_index_batch_clear(b);
-		if (zh__access_build(s, b) == 0 && zh_index_batch_count(b) > 0)
+		access_rc = zh__access_build(s, b);
+		if (access_rc == 0 && zh_index_batch_count(b) > 0)
 			batches[count++] = b;
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -262,7 +266,7 @@ static unsigned group_build(struct zh_store *s, struct zh__ireq *group[], unsign
 		struct zh_index_batch *b = s->ix.batch[i];
 
 		zh_index_batch_clear(b);
-		req->rc = build_request(s, b, req);
+		req->rc = build_request(s, b, req, access_rc);
 		req->committing = req->rc == 0 && req->op != ZH__IREQ_ACCESS_FLUSH;
 		if (req->rc == 0 && zh_index_batch_count(b) > 0)
 			batches[count++] = b;
