@@ -90,12 +90,17 @@ bench-codec: build
 	test -s var/bench/corpus.bin || benchmarks/make-corpus.sh var/bench/corpus.bin
 	$(BUILD)/benchmarks/zhtp-codec-bench --corpus=var/bench/corpus.bin
 
+# The project's C files: git's list in a clone, the source folders in a tree without git (a
+# tarball). Never empty: clang-format given no file reads stdin and checks nothing.
+C_SOURCES = $$(git ls-files '*.c' '*.h' 2>/dev/null | grep . || \
+	find engine nvme numa codec index net tests benchmarks tools -name '*.[ch]' | sort)
+
 format: deps
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	files=$(C_SOURCES); test -n "$$files" && clang-format -i $$files
 
 # Every C file laid out as `make format` would: a drifted file is named and fails the check.
 format-check: deps
-	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+	files=$(C_SOURCES); test -n "$$files" && clang-format --dry-run -Werror $$files
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan build-fuzz

@@ -328,7 +328,9 @@ ZH_MUST_CHECK int zh_reactor_flush(struct zh_reactor *r, unsigned dev, struct zh
 				   zh_io_cb cb);
 
 /**
- * Arm `timer` to fire at `deadline_ns` (reactor clock).
+ * Arm `timer` to fire at `deadline_ns` (reactor clock). It must not be armed already (cancel it
+ * first; asserted): a timer is in the heap once. A timer is disarmed before its callback runs,
+ * so the callback may start it again.
  * \return 0, or -ENOSPC when opts.timers_max timers are already armed.
  */
 ZH_MUST_CHECK int zh_reactor_timer_start(struct zh_reactor *r, struct zh_timer *timer,

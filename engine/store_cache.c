@@ -55,7 +55,9 @@ int zh__cache_init(struct zh__cache *c, uint64_t bytes, uint32_t object_max)
 	c->arena_bytes = bytes / ZH__CACHE_SHARDS;
 	if (bytes == 0 || object_max == 0)
 		return 0;
-	if (c->arena_bytes < 4ull * object_max)
+	/* Buckets are counted in 32 bits, a power of two: an arena past that is not a cache. */
+	if (c->arena_bytes < 4ull * object_max ||
+	    c->arena_bytes / AVG_OBJECT / BUCKET_WAYS >= (1ull << 31))
 		return -EINVAL;
 	for (unsigned i = 0; i < ZH__CACHE_SHARDS; i++) {
 		struct zh__cache_shard *sh = &c->shard[i];
@@ -65,10 +67,15 @@ int zh__cache_init(struct zh__cache *c, uint64_t bytes, uint32_t object_max)
 		    zh_pow2_at_least_u32((uint32_t)(c->arena_bytes / AVG_OBJECT / BUCKET_WAYS) + 1);
 		sh->arena = malloc(c->arena_bytes);
 		sh->entries = calloc((size_t)sh->bucket_count * BUCKET_WAYS, sizeof(*sh->entries));
-		if (sh->arena == NULL || sh->entries == NULL)
-			return -ENOMEM;
 	}
+	/* Enabled, destroy frees every shard: so also when one of them could not be had. */
 	c->enabled = true;
+	for (unsigned i = 0; i < ZH__CACHE_SHARDS; i++) {
+		if (c->shard[i].arena == NULL || c->shard[i].entries == NULL) {
+			zh__cache_destroy(c);
+			return -ENOMEM;
+		}
+	}
 	return 0;
 }
 

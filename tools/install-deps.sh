@@ -6,7 +6,7 @@
 #   tools/install-deps.sh bench   also the peers the benchmarks compare against
 set -euo pipefail
 
-build_pkgs=(cmake make gcc pkg-config liburing-dev libnvme-dev libisal-dev libipsec-mb-dev libzstd-dev
+build_pkgs=(cmake make gcc libc6-dev pkg-config liburing-dev libnvme-dev libisal-dev libipsec-mb-dev libzstd-dev
 	librocksdb-dev libhwloc-dev libcriterion-dev libcjson-dev libssl-dev
 	libjson-c-dev libxxhash-dev
 	clang libclang-rt-14-dev clang-format gdb)
@@ -19,7 +19,8 @@ fi
 
 missing=()
 for p in "${want[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	# Installed, whatever is wanted of it: a package on hold reads "hold ok installed".
+	[ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
