@@ -369,6 +369,13 @@ Test(bench_report, window_emits_both_directions_and_late_flushes)
 	cr_assert_eq(w.start_ns, 1000 * MS);
 }
 
+/* \p n 4 KiB reads of 3 us each into the window. */
+static void reads_add(struct zh_bench_log_window *w, int n)
+{
+	for (int i = 0; i < n; i++)
+		zh_bench_log_window_add(w, 0, 4096, 0, 3000);
+}
+
 Test(bench_report, window_finish_emits_a_partial_window_of_half_or_more)
 {
 	struct zh_bench_log_window w;
@@ -378,8 +385,7 @@ Test(bench_report, window_finish_emits_a_partial_window_of_half_or_more)
 	zh_bench_log_window_finish(&w, 150 * MS, 0, capture, &c);
 	cr_assert_eq(c.n, 0, "nothing to say for an empty window");
 
-	for (int i = 0; i < 10; i++)
-		zh_bench_log_window_add(&w, 0, 4096, 0, 3000);
+	reads_add(&w, 10);
 	zh_bench_log_window_finish(&w, 100 * MS, 0, capture, &c);
 	cr_assert_eq(c.n, ZH_BENCH_LOG_KINDS);
 	cr_assert_eq(find(&c, ZH_BENCH_LOG_IOPS, 0)->value, 100);
@@ -398,16 +404,14 @@ Test(bench_report, window_finish_drops_a_window_shorter_than_half)
 	struct captured c = {0};
 
 	zh_bench_log_window_init(&w, 200 * MS, 0);
-	for (int i = 0; i < 200; i++)
-		zh_bench_log_window_add(&w, 0, 4096, 0, 3000);
+	reads_add(&w, 200);
 	zh_bench_log_window_flush(&w, 200 * MS, 0, capture, &c);
 	cr_assert_eq(c.n, ZH_BENCH_LOG_KINDS);
 	c.n = 0;
-	zh_bench_log_window_add(&w, 0, 4096, 0, 3000);
+	reads_add(&w, 1);
 	zh_bench_log_window_finish(&w, 200 * MS + 26000, 0, capture, &c);
 	cr_assert_eq(c.n, 0, "a 26 us window logged %u entries", c.n);
-	for (int i = 0; i < 10; i++)
-		zh_bench_log_window_add(&w, 0, 4096, 0, 3000);
+	reads_add(&w, 10);
 	zh_bench_log_window_finish(&w, 299 * MS, 0, capture, &c);
 	cr_assert_eq(c.n, 0, "99 ms of a 200 ms window logged %u entries", c.n);
 }
