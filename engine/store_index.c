@@ -266,7 +266,12 @@ static unsigned group_build(struct zh_store *s, struct zh__ireq *group[], unsign
 		struct zh_index_batch *b = s->ix.batch[i];
 
 		zh_index_batch_clear(b);
-		req->rc = build_request(s, b, req, access_rc);
+		/*
+		 * Queued before a group failed, answered after: refused like those that come later.
+		 * Committed, it would apply although the store refuses changes, and a later sync
+		 * could make it durable.
+		 */
+		req->rc = s->ix.failed ? -EIO : build_request(s, b, req, access_rc);
 		req->committing = req->rc == 0 && req->op != ZH__IREQ_ACCESS_FLUSH;
 		if (req->rc == 0 && zh_index_batch_count(b) > 0)
 			batches[count++] = b;
