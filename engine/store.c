@@ -396,29 +396,84 @@ static int sb_write(struct zh_nvme_dev *dev, const struct zh__store_rec *rec, un
 	return sb_io(dev, block, true);
 }
 
+/* Size an open file device to \p bytes, with real blocks, and make that durable. */
+static int file_dev_size(int fd, uint64_t bytes)
+{
+	if (ftruncate(fd, (off_t)bytes) < 0)
+		return -errno;
+	/* Real blocks up front: O_DIRECT writes into holes would allocate on the data path. */
+	if (posix_fallocate(fd, 0, (off_t)bytes) != 0 && ftruncate(fd, (off_t)bytes) < 0)
+		return -errno;
+	return fsync(fd) < 0 ? -errno : 0;
+}
+
+/* Make the entries of the directory holding \p path durable (a file created or linked). */
+static int dir_sync(const char *path)
+{
+	char dir[ZH_STORE_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, rc = 0;
+
+	snprintf(dir, sizeof(dir), "%.*s", slash == NULL ? 1 : (int)(slash - path + 1),
+		 slash == NULL ? "." : path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Create a file device of \p bytes at \p path whole or not at all: made and synced under a
+ * temporary name, then linked into place (which refuses an existing file: -EEXIST). A crash
+ * part-way leaves no short device file to stop the next open, only the temporary one, which
+ * the next attempt truncates.
+ */
+static int file_dev_make(const char *path, uint64_t bytes)
+{
+	char tmp[ZH_STORE_PATH_MAX + 8];
+	int fd, rc;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	rc = file_dev_size(fd, bytes);
+	close(fd);
+	if (rc == 0 && link(tmp, path) < 0)
+		rc = -errno;
+	unlink(tmp);
+	return rc == 0 ? dir_sync(path) : rc;
+}
+
+/* Size the existing file device \p path to \p bytes. */
+static int file_dev_resize(const char *path, uint64_t bytes)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -errno;
+	rc = file_dev_size(fd, bytes);
+	close(fd);
+	return rc;
+}
+
 /*
  * Create a file device of \p bytes (*created true); with \p overwrite an existing file is
  * taken and sized instead (format's force), else it is refused (-EEXIST).
  */
 static int file_dev_create(const char *path, uint64_t bytes, bool overwrite, bool *created)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	int rc = 0;
+	int rc = file_dev_make(path, bytes);
 
-	*created = fd >= 0;
-	if (fd < 0 && errno == EEXIST && overwrite)
-		fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (!*created && ftruncate(fd, (off_t)bytes) < 0)
-		rc = -errno;
-	/* Real blocks up front: O_DIRECT writes into holes would allocate on the data path. */
-	if (rc == 0 && posix_fallocate(fd, 0, (off_t)bytes) != 0 && ftruncate(fd, (off_t)bytes) < 0)
-		rc = -errno;
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
+	*created = rc == 0;
+	if (rc != -EEXIST || !overwrite)
+		return rc;
+	return file_dev_resize(path, bytes);
 }
 
 static int format_check(const struct zh_store_opts *o)
@@ -629,9 +684,13 @@ static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block, enum dev
 		return 0;
 	if (rc < 0)
 		return rc;
-	rc = sb_io(dev, block, false);
-	if (rc == 0)
-		rc = zh__sb_unpack(block, s->rec.uuid, &sb);
+	/* Block 0 unreadable, or not there (a device file cut short): lost like a damaged one. */
+	if (sb_io(dev, block, false) < 0) {
+		zh_nvme_dev_close(dev);
+		*lost = DEV_DAMAGED;
+		return 0;
+	}
+	rc = zh__sb_unpack(block, s->rec.uuid, &sb);
 	if (rc == 0 && sb.dev_count == s->rec.dev_count && sb.dev_index != i)
 		rc = -EXDEV;
 	if (rc == 0 &&
@@ -663,18 +722,21 @@ static int dev_replace(struct zh_store *s, unsigned i, enum dev_lost lost, uint6
 	char own_name[32];
 	size_t n = strlen(path), own;
 	struct zh_nvme_dev *dev;
-	bool created;
+	bool created, is_own;
 	int rc = 0;
 
 	if (lost == DEV_FOREIGN)
 		return -EEXIST;
+	/* Only a file device format made ("<dir>/dev<i>.img") is ours to create or size. */
+	own = (size_t)snprintf(own_name, sizeof(own_name), "/dev%u.img", i);
+	is_own = n >= own && strcmp(path + n - own, own_name) == 0 && bytes > 0;
 	if (lost == DEV_MISSING) {
-		/* Only a file device format made ("<dir>/dev<i>.img"); a block device is not ours
-		 * to create. */
-		own = (size_t)snprintf(own_name, sizeof(own_name), "/dev%u.img", i);
-		if (n < own || strcmp(path + n - own, own_name) != 0 || bytes == 0)
-			return 0;
+		if (!is_own)
+			return 0; /* a block device is the operator's to put back */
 		rc = file_dev_create(path, bytes, false, &created);
+	} else if (is_own) {
+		/* Damaged: perhaps cut short by a crash, so as long as the others again. */
+		rc = file_dev_resize(path, bytes);
 	}
 	if (rc == 0)
 		rc = zh_nvme_dev_open(path, &dopts, &dev);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/store_internal.h"
@@ -200,6 +201,51 @@ Test(engine_store_repair, a_zeroed_superblock_is_rewritten_and_the_device_rebuil
 	zt_expect_clean(s);
 	zh_store_close(s);
 	expect_fully_redundant("dev4.img", "dev5.img");
+}
+
+/* Cut device file \p dev to \p bytes, as a crash while it was being made would have left it. */
+static void cut_dev(const char *dev, off_t bytes)
+{
+	char path[400];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, dev);
+	cr_assert_eq(truncate(path, bytes), 0, "%s", path);
+}
+
+/*
+ * A device file cut short, empty or less than its superblock (a crash while repair or format
+ * made it): the read of block 0 failed and the open with it, replace or not, so the store
+ * could not open until someone removed the file. Such a device is lost like a damaged one:
+ * the store opens degraded, and a repair makes the file whole again at the others' size.
+ */
+Test(engine_store_repair, a_device_file_cut_short_is_lost_and_made_whole_by_repair)
+{
+	struct zh_store *s;
+	struct zh_store_info info;
+	struct zh_store_fsck f;
+	struct stat st;
+	char path[400];
+
+	populate();
+	cut_dev("dev1.img", 0);
+	cut_dev("dev4.img", 1000);
+	s = open_with(false, true);
+	zh_store_info_get(s, &info);
+	cr_assert_eq(info.devs_present, 4);
+	expect_objects(s, 0);
+	zh_store_close(s);
+
+	s = open_with(true, false);
+	zh_store_info_get(s, &info);
+	cr_assert(info.dev[1].replaced && info.dev[4].replaced);
+	f = scrub(s, true);
+	cr_assert_eq(f.shards_repaired, 2 * CHUNKS);
+	zt_expect_clean(s);
+	zh_store_close(s);
+	snprintf(path, sizeof(path), "%s/dev1.img", dir);
+	cr_assert_eq(stat(path, &st), 0);
+	cr_assert_eq(st.st_size, 64 << 20, "as long as the others");
+	expect_fully_redundant("dev0.img", "dev2.img");
 }
 
 Test(engine_store_repair, replace_never_touches_a_device_of_another_store)
