@@ -605,6 +605,32 @@ static int format_index(const struct zh_store_opts *o, const struct zh__store_re
 	return rc;
 }
 
+/*
+ * An index already in the store's directory: a store's, never formatted over (-EEXIST), or
+ * one a format killed before it wrote the store record, which only \p force deletes (-EEXIST
+ * without). One that does not open is left for the operator.
+ */
+static int format_index_leftover(const char *path, bool force)
+{
+	struct zh_index_opts iopts;
+	struct zh_index *ix;
+	uint8_t buf[ZH__STORE_REC_MAX];
+	long n;
+	int rc;
+
+	zh_index_opts_default(&iopts);
+	iopts.path = path;
+	rc = zh_index_open(&iopts, &ix);
+	if (rc < 0)
+		return -EEXIST;
+	n = zh_index_get(ix, ZH_INDEX_CF_META, ZH__STORE_META_KEY, strlen(ZH__STORE_META_KEY), buf,
+			 sizeof(buf));
+	zh_index_close(ix);
+	if (n != -ENOENT || !force)
+		return -EEXIST;
+	return zh_index_destroy(path);
+}
+
 int zh_store_format(const struct zh_store_opts *o)
 {
 	struct zh__store_rec rec = {0};
@@ -622,7 +648,7 @@ int zh_store_format(const struct zh_store_opts *o)
 		return rc;
 	rc = path_join(path, o->dir, ZH__STORE_INDEX_DIR);
 	if (rc == 0 && stat(path, &st) == 0)
-		rc = -EEXIST;
+		rc = format_index_leftover(path, o->force);
 	if (rc == 0 && getrandom(rec.uuid, sizeof(rec.uuid), 0) != sizeof(rec.uuid))
 		rc = -EIO;
 	rec.dev_count = o->dev_count;

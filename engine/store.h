@@ -77,8 +77,10 @@ struct zh_store_opts {
 	bool replace_lost_devs;
 	/**
 	 * Format: write over devices that hold something in their first block (another store's
-	 * superblock, a file system, an interrupted format's devices); without it they are
-	 * refused (-EEXIST) and nothing is written. Default false.
+	 * superblock, a file system, an interrupted format's devices), and delete an index an
+	 * interrupted format left without its store record; without it they are refused (-EEXIST)
+	 * and nothing is written. A store (an index with its record) is never formatted over.
+	 * Default false.
 	 */
 	bool force;
 	/**

@@ -160,6 +160,18 @@ int zh_index_open(const struct zh_index_opts *o, struct zh_index **out)
 	return 0;
 }
 
+int zh_index_destroy(const char *path)
+{
+	rocksdb_options_t *options = rocksdb_options_create();
+	char *err = NULL;
+
+	if (options == NULL)
+		return -ENOMEM;
+	rocksdb_destroy_db(options, path, &err);
+	rocksdb_options_destroy(options);
+	return status_errno(err);
+}
+
 void zh_index_close(struct zh_index *ix)
 {
 	if (ix == NULL)

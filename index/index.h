@@ -53,6 +53,11 @@ struct zh_index_batch;
  */
 ZH_MUST_CHECK int zh_index_open(const struct zh_index_opts *opts, struct zh_index **out);
 void zh_index_close(struct zh_index *index);
+/**
+ * Delete the database at \p path (not open anywhere), as RocksDB's DestroyDB does: its files,
+ * then its directory if that is left empty. \return 0 or a negative errno.
+ */
+ZH_MUST_CHECK int zh_index_destroy(const char *path);
 
 /** RocksDB's message for the last error on this thread ("" if none). */
 const char *zh_index_last_error(void);

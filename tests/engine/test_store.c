@@ -18,6 +18,7 @@
 
 #include "concurrency_cases.h"
 #include "engine/store.h"
+#include "index/index.h"
 #include "store_testing.h"
 
 #define MIB ZT_MIB
@@ -464,6 +465,34 @@ Test(engine_store, format_writes_over_a_used_device_only_when_forced)
 	zt_rm_rf(other_dir);
 	snprintf(other_dir, sizeof(other_dir), "%s-given", dir);
 	zt_rm_rf(other_dir);
+}
+
+/*
+ * A format killed after it made the index, before the store record: open found no store
+ * (-ENOENT) and format an index (-EEXIST), forced or not, until the index was removed by hand.
+ * Force now deletes an index without a record; a store's index is never formatted over.
+ */
+Test(engine_store, an_index_left_by_an_interrupted_format_is_replaced_only_when_forced)
+{
+	struct zh_store_opts o;
+	struct zh_index_opts io;
+	struct zh_index *ix;
+	struct zh_store *s;
+	char index_dir[400];
+
+	opts_small(&o);
+	cr_assert_eq(mkdir(dir, 0755), 0);
+	snprintf(index_dir, sizeof(index_dir), "%s/index", dir);
+	zh_index_opts_default(&io);
+	io.path = index_dir;
+	io.create = true;
+	cr_assert_eq(zh_index_open(&io, &ix), 0);
+	zh_index_close(ix);
+	cr_assert_eq(zh_store_open(&o, &s), -ENOENT);
+	cr_assert_eq(zh_store_format(&o), -EEXIST);
+	o.force = true;
+	zh_store_close(zt_format_open(&o));
+	cr_assert_eq(zh_store_format(&o), -EEXIST, "a store, forced or not");
 }
 
 /*
