@@ -808,10 +808,10 @@ static int plan_flow(struct zh_bench_plan *plan, const struct zh_bench_job *job,
 		plan->flow_ids[i] = job->flow_id;
 		/* From 1, as fio's: a first share is never a division by nothing. */
 		atomic_init(&plan->flow_issued[i], 1);
-		plan->flow_total_weight[i] = 0;
+		atomic_init(&plan->flow_total_weight[i], 0);
 		plan->flow_count++;
 	}
-	plan->flow_total_weight[i] += weight;
+	atomic_fetch_add_explicit(&plan->flow_total_weight[i], weight, memory_order_relaxed);
 	cfg->flow_weight = weight;
 	cfg->flow_sleep_ns = job->flow_sleep_ns;
 	cfg->flow_issued = &plan->flow_issued[i];

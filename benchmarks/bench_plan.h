@@ -60,7 +60,7 @@ struct zh_bench_plan {
 	 */
 	uint32_t flow_ids[ZH_BENCH_FLOWS_MAX];
 	_Atomic uint64_t flow_issued[ZH_BENCH_FLOWS_MAX];
-	uint64_t flow_total_weight[ZH_BENCH_FLOWS_MAX];
+	_Atomic uint64_t flow_total_weight[ZH_BENCH_FLOWS_MAX];
 	unsigned flow_count;
 };
 

@@ -698,7 +698,13 @@ static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 	rc = zh_reactor_write(r, dev, s->buf, len, s->offset, w->cfg.write_flags, &s->io, done);
 	if (rc == 0 && w->cfg.verify)
 		w->block_seq[block] = w->write_seq | VERIFY_INFLIGHT;
-	w->sync_due = rc == 0 && ++w->writes_unsynced == w->cfg.sync_every;
+	/*
+	 * Set, never cleared here: slots a rate, think or flow lets go come here without passing
+	 * slot_issue_slow()'s flush, and clearing lost the flush due (and the count ran past N,
+	 * never to match again). Only the flush clears it.
+	 */
+	if (rc == 0 && ++w->writes_unsynced == w->cfg.sync_every)
+		w->sync_due = true;
 	w->slow_issue = w->slow_base || w->sync_due;
 	return slot_issued(w, len, rc);
 }
@@ -896,7 +902,9 @@ static int flow_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 	struct zh_bench_worker *w = s->w;
 	uint64_t issued = atomic_load_explicit(w->cfg.flow_issued, memory_order_relaxed);
 
-	if ((unsigned __int128)w->flow_done * *w->cfg.flow_total_weight >
+	uint64_t total = atomic_load_explicit(w->cfg.flow_total_weight, memory_order_relaxed);
+
+	if ((unsigned __int128)w->flow_done * total >
 	    (unsigned __int128)w->cfg.flow_weight * issued) {
 		/* At least a nanosecond on: rate_release() must not take it back at once. */
 		park(w, s, zh_reactor_now_ns(r) + w->cfg.flow_sleep_ns + 1);
@@ -1609,15 +1617,24 @@ static void slot_done_lat(struct zh_reactor *r, struct zh_io *io)
 
 /* ---- timers: ramp end, run end, samples, logs ------------------------------------------------ */
 
-static void worker_sample(struct zh_bench_worker *w, uint64_t now)
+/*
+ * One IOPS and bandwidth sample per direction over the time since the last. \p last: the run's
+ * end, whose sample is only the time since the last tick: under half a period it would report
+ * its few I/Os as a rate far off the job's (one I/O in 7 us: 140k IOPS from a 100 IOPS job),
+ * so it is not taken, unless the run has no sample yet (as the log windows do).
+ */
+static void worker_sample(struct zh_bench_worker *w, uint64_t now, bool last)
 {
 	uint64_t interval = now - w->last_sample_ns;
+	bool too_short = last && interval < w->cfg.sample_ns / 2;
 
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
 		bool active = w->cfg.unified_mixed     ? d == ZH_BENCH_DIR_READ
 			      : d == ZH_BENCH_DIR_READ ? w->cfg.read_pct > 0
 						       : w->cfg.read_pct < 100;
 
+		if (too_short && w->st[d].iops.samples > 0)
+			active = false;
 		if (active && interval > 0 && !w->cfg.bw_samples_off)
 			zh_bench_dir_stats_sample(&w->st[d], w->interval_ios[d],
 						  w->interval_bytes[d], interval);
@@ -1636,7 +1653,7 @@ static void sample_fired(struct zh_reactor *r, struct zh_timer *t)
 	uint64_t now = zh_reactor_now_ns(r);
 
 	if (w->measuring)
-		worker_sample(w, now);
+		worker_sample(w, now, false);
 	ZH_ASSERT(zh_reactor_timer_start(r, t, now + w->cfg.sample_ns, sample_fired) == 0);
 }
 
@@ -1754,12 +1771,25 @@ static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_
 	zh_reactor_timer_cancel(r, &w->ss_timer);
 	if (!w->measuring)
 		measure_begin(r, w, now);
-	worker_sample(w, now);
+	worker_sample(w, now, true);
 	if (w->cfg.log_kinds != 0)
 		zh_bench_log_window_finish(&w->log_window, now, w->start_ns, log_push_window, w);
 	w->runtime_ns = now - w->measure_start_ns;
 	reactor_moved(r, w);
 	w->measure_ended = true;
+}
+
+/*
+ * fio's flow_put: a finished job's I/Os and weight leave its flow. Left in, they kept the
+ * others' share past their weight for good, and the last job parked every I/O.
+ */
+static void flow_leave(struct zh_bench_worker *w)
+{
+	if (w->cfg.flow_weight == 0)
+		return;
+	atomic_fetch_sub_explicit(w->cfg.flow_issued, w->flow_done, memory_order_relaxed);
+	atomic_fetch_sub_explicit(w->cfg.flow_total_weight, w->cfg.flow_weight,
+				  memory_order_relaxed);
 }
 
 static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w)
@@ -1769,6 +1799,7 @@ static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w)
 	ZH_ASSERT(w->inflight == 0 && w->parked == 0 && w->gated_count == 0);
 	if (!w->measure_ended)
 		measure_end(r, w, now);
+	flow_leave(w);
 	if (w->verifying)
 		w->verify.readback_ns = now - w->verify_start_ns;
 	if (w->verify.bad > 0 && w->error == 0 &&

@@ -129,12 +129,13 @@ struct zh_bench_worker_cfg {
 	 * fio's flow: the I/Os of the group's jobs of one flow_id (*flow_issued, shared across
 	 * cores, from 1 as in fio) against the sum of their clones' weights; a slot of a job
 	 * whose share of them is past flow_weight / *flow_total_weight waits flow_sleep_ns on
-	 * the parked list. flow_weight 0: none.
+	 * the parked list. A job that finishes takes its I/Os and weight out of both (fio's
+	 * flow_put). flow_weight 0: none.
 	 */
 	uint32_t flow_weight;
 	uint64_t flow_sleep_ns;
 	_Atomic uint64_t *flow_issued;
-	const uint64_t *flow_total_weight;
+	_Atomic uint64_t *flow_total_weight;
 	struct zh_bench_data data; /* what the write buffers hold */
 	/* thinktime: every think_blocks blocks, drain, then wait think_ns (0: off). */
 	uint64_t think_ns;

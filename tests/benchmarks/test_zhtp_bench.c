@@ -309,6 +309,23 @@ Test(bench_zhtp, fsync_flushes_after_every_n_writes_as_fio_counts_them)
 	cJSON_Delete(root);
 }
 
+/*
+ * fsync=N with a rate (or thinktime, or flow): slots the rate lets go issue their writes past
+ * the check for a flush due, and each cleared the flag another had set; past N the count never
+ * matched again. 0 flushes at 50k IOPS, where one per 4 writes was asked.
+ */
+Test(bench_zhtp, fsync_keeps_flushing_under_a_rate)
+{
+	cJSON *root = run_json("--name=s --filename=dev.img --size=4m --rw=write --bs=4k "
+			       "--iodepth=16 --fsync=4 --rate_iops=50000 --direct=1");
+	double syncs = num(job_at(root, 0), "sync", "total_ios");
+
+	cr_assert_eq(num(job_at(root, 0), "write", "total_ios"), 1024);
+	/* At least one per 8 writes: a flush waits for a slot, so a few more writes go first. */
+	cr_assert(syncs >= 128 && syncs <= 256, "%.0f flushes for 1024 writes", syncs);
+	cJSON_Delete(root);
+}
+
 /* A mixed job counts its writes only: a flush per 4 of them, whatever the reads do. */
 Test(bench_zhtp, fdatasync_in_a_mixed_job_follows_the_writes)
 {
@@ -1646,6 +1663,37 @@ Test(bench_zhtp, flow_shares_ios_by_weight)
 	cr_assert(a / c > 2.9 && a / c < 3.1, "a/c %.3f (%.0f, %.0f)", a / c, a, c);
 	cr_assert(b / c > 1.9 && b / c < 2.1, "b/c %.3f (%.0f, %.0f)", b / c, b, c);
 	cr_assert_gt(d, c, "flow_id 9 is a flow of its own: %.0f against %.0f", d, c);
+}
+
+/*
+ * fio's flow_put: a job that finishes leaves its flow. Its I/Os and weight stayed in, so the
+ * other job's share stayed past its weight and it parked every I/O: 18 I/Os in 2 s.
+ */
+Test(bench_zhtp, a_flow_job_runs_on_when_its_partner_ends)
+{
+	/* The runtime only bounds the old failure (b never ended); b's size ends it in ms. */
+	cJSON *root = run_json("--rw=randread --bs=4k --iodepth=4 --filename=/dev/zero --flow=1 "
+			       "--runtime=10 --name=a --size=64k --name=b --size=4m");
+
+	cr_assert_eq(num(job_at(root, 0), "read", "total_ios"), 16);
+	cr_assert_eq(num(job_at(root, 1), "read", "total_ios"), 1024, "b finishes its size");
+	cJSON_Delete(root);
+}
+
+/*
+ * The run's last IOPS sample covers only the time since the last tick: a job ending just after
+ * one logged its last I/O over a few microseconds (iops_max 140,627 for a 100 IOPS job). Under
+ * half a period it is not a sample.
+ */
+Test(bench_zhtp, a_last_sample_of_a_sliver_does_not_skew_the_rates)
+{
+	cJSON *root = run_json("--name=r --filename=dev.img --size=204k --rw=read --bs=4k "
+			       "--iodepth=1 --rate_iops=100");
+	const cJSON *read = cJSON_GetObjectItemCaseSensitive(job_at(root, 0), "read");
+	double max = cJSON_GetObjectItemCaseSensitive(read, "iops_max")->valuedouble;
+
+	cr_assert(max < 150, "iops_max %.0f for a 100 IOPS job", max);
+	cJSON_Delete(root);
 }
 
 /*
