@@ -813,6 +813,8 @@ static int plan_flow(struct zh_bench_plan *plan, const struct zh_bench_job *job,
 	}
 	atomic_fetch_add_explicit(&plan->flow_total_weight[i], weight, memory_order_relaxed);
 	cfg->flow_weight = weight;
+	cfg->flow_ends_group = job->exitall;
+	cfg->flow_ends_group_on_error = job->exitall_on_error;
 	cfg->flow_sleep_ns = job->flow_sleep_ns;
 	cfg->flow_issued = &plan->flow_issued[i];
 	cfg->flow_total_weight = &plan->flow_total_weight[i];

@@ -1781,11 +1781,14 @@ static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_
 
 /*
  * fio's flow_put: a finished job's I/Os and weight leave its flow. Left in, they kept the
- * others' share past their weight for good, and the last job parked every I/O.
+ * others' share past their weight for good, and the last job parked every I/O. A job whose
+ * end stops the group (exitall) stays: the others would run unheld until the stop reached
+ * them, thousands of I/Os past their share on a fast device.
  */
 static void flow_leave(struct zh_bench_worker *w)
 {
-	if (w->cfg.flow_weight == 0)
+	if (w->cfg.flow_weight == 0 || w->cfg.flow_ends_group ||
+	    (w->cfg.flow_ends_group_on_error && w->error != 0))
 		return;
 	atomic_fetch_sub_explicit(w->cfg.flow_issued, w->flow_done, memory_order_relaxed);
 	atomic_fetch_sub_explicit(w->cfg.flow_total_weight, w->cfg.flow_weight,

@@ -133,6 +133,8 @@ struct zh_bench_worker_cfg {
 	 * flow_put). flow_weight 0: none.
 	 */
 	uint32_t flow_weight;
+	/* exitall, exitall_on_error: its end stops the group, so it stays in its flow to the end */
+	bool flow_ends_group, flow_ends_group_on_error;
 	uint64_t flow_sleep_ns;
 	_Atomic uint64_t *flow_issued;
 	_Atomic uint64_t *flow_total_weight;
