@@ -139,9 +139,16 @@ zh_bench_verify_check_every(const void *block, uint32_t len, uint32_t interval, 
 	ZH_ASSERT(interval > 0 && len % interval == 0);
 	if (kind == ZH_BENCH_VERIFY_PATTERN || interval == len)
 		return zh_bench_verify_check(block, len, offset, want_seq, kind, pattern, got_seq);
-	for (uint32_t at = 0; at < len && v == ZH_BENCH_VERIFY_OK; at += interval)
+	for (uint32_t at = 0; at < len && v == ZH_BENCH_VERIFY_OK; at += interval) {
 		v = zh_bench_verify_check(b + at, interval, offset + at, want_seq, kind, NULL,
 					  got_seq);
+		/*
+		 * With no write to compare with (a job reading another's blocks), the pieces must
+		 * all be of the first one's write: pieces of two writes are a torn block.
+		 */
+		if (want_seq == 0)
+			want_seq = *got_seq;
+	}
 	for (uint32_t at = 0; at < len && v == ZH_BENCH_VERIFY_OK && pattern != NULL;
 	     at += interval) {
 		if (!zh_bench_pattern_matches(pattern, offset, b, at + ZH_BENCH_VERIFY_HDR_BYTES,

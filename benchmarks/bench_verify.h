@@ -87,7 +87,8 @@ void zh_bench_verify_fill_every(void *block, uint32_t len, uint32_t interval, ui
 /**
  * zh_bench_verify_check of each piece a block filled by zh_bench_verify_fill_every holds: the
  * first piece that is not good decides (*\p got_seq is its write number), then the pattern
- * over the whole block's payloads.
+ * over the whole block's payloads. With \p want_seq 0 every piece must be of the first
+ * piece's write (pieces of two writes are a torn block: ZH_BENCH_VERIFY_STALE).
  */
 enum zh_bench_verify_result
 zh_bench_verify_check_every(const void *block, uint32_t len, uint32_t interval, uint64_t offset,

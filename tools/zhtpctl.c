@@ -244,7 +244,8 @@ static int cmd_format(struct ctl *c)
 	if (rc == -EEXIST && !c->opts.force)
 		fprintf(stderr,
 			"zhtpctl: %s: a store is there, or a device holds data (another "
-			"store's, or an interrupted format's): --force writes over devices\n",
+			"store's, or an interrupted format's): --force writes over devices and "
+			"an interrupted format's index, never over a store\n",
 			c->opts.dir);
 	if (rc == -EINVAL)
 		fprintf(stderr,

@@ -236,3 +236,24 @@ Test(bench_verify, every_interval_is_checked_on_its_own)
 						 ZH_BENCH_VERIFY_MD5, &p, &got),
 		     ZH_BENCH_VERIFY_BAD_CRC);
 }
+
+/*
+ * A block whose verify_interval pieces come from two writes is torn, also to a job that reads
+ * another's blocks (want_seq 0): each piece was checked on its own and such a block passed.
+ */
+Test(bench_verify, pieces_of_two_writes_are_a_torn_block_to_any_reader)
+{
+	uint8_t newer[sizeof(block)];
+	uint64_t got;
+
+	zh_bench_verify_fill_every(block, sizeof(block), 1024, 0, 4, ZH_BENCH_VERIFY_CRC32C, NULL);
+	zh_bench_verify_fill_every(newer, sizeof(newer), 1024, 0, 5, ZH_BENCH_VERIFY_CRC32C, NULL);
+	cr_assert_eq(zh_bench_verify_check_every(block, sizeof(block), 1024, 0, 0,
+						 ZH_BENCH_VERIFY_CRC32C, NULL, &got),
+		     ZH_BENCH_VERIFY_OK, "one write's pieces");
+	memcpy(block + 2048, newer + 2048, 1024);
+	cr_assert_eq(zh_bench_verify_check_every(block, sizeof(block), 1024, 0, 0,
+						 ZH_BENCH_VERIFY_CRC32C, NULL, &got),
+		     ZH_BENCH_VERIFY_STALE);
+	cr_assert_eq(got, 5, "the piece that differs names its write");
+}
