@@ -239,7 +239,10 @@ ZH_MUST_CHECK int zh_store_stat(struct zh_store *store, const uint8_t hash[ZH_CO
 
 /**
  * Drop one reference; the last one removes the object and frees its space (committed before
- * this returns). \return 0, -ENOENT, -EROFS, -EIO.
+ * this returns). Not idempotent: a delete whose answer was lost (a crash after its commit)
+ * and is retried drops a second reference, another holder's; a put retried the same way adds
+ * one. References carry no requester, so a front end that retries must make its requests
+ * unique itself (zhtpd's protocol will). \return 0, -ENOENT, -EROFS, -EIO.
  */
 ZH_MUST_CHECK int zh_store_delete(struct zh_store *store, const uint8_t hash[ZH_CODEC_HASH_BYTES]);
 
