@@ -84,3 +84,13 @@ bool zh_bench_ss_add(struct zh_bench_ss *ss, uint64_t ios, uint64_t bytes)
 		ss->attained = ss_judge(ss);
 	return ss->attained;
 }
+
+uint64_t zh_bench_ss_per_second(uint64_t count, uint64_t span_ns)
+{
+	unsigned __int128 scaled;
+
+	if (span_ns == 0)
+		return count;
+	scaled = ((unsigned __int128)count * 1000000000u + span_ns / 2) / span_ns;
+	return scaled > UINT64_MAX ? UINT64_MAX : (uint64_t)scaled;
+}

@@ -1701,18 +1701,21 @@ static void ss_fired(struct zh_reactor *r, struct zh_timer *t)
 	}
 	atomic_store_explicit(&w->ss_ios[i % ZH_BENCH_SS_RING], ios, memory_order_relaxed);
 	atomic_store_explicit(&w->ss_bytes[i % ZH_BENCH_SS_RING], bytes, memory_order_relaxed);
+	atomic_store_explicit(&w->ss_ns[i % ZH_BENCH_SS_RING], zh_reactor_now_ns(r),
+			      memory_order_relaxed);
 	/* Pairs with the acquire loads in zh_bench_worker_ss_sample(). */
 	atomic_store_explicit(&w->ss_count, i + 1, memory_order_release);
 	ZH_ASSERT(zh_reactor_timer_start(r, t, t->deadline_ns + 1000000000ull, ss_fired) == 0);
 }
 
-bool zh_bench_worker_ss_sample(const struct zh_bench_worker *w, uint64_t i, uint64_t *ios,
-			       uint64_t *bytes)
+bool zh_bench_worker_ss_sample(const struct zh_bench_worker *w, uint64_t i, uint64_t *ns,
+			       uint64_t *ios, uint64_t *bytes)
 {
 	uint64_t n = atomic_load_explicit(&w->ss_count, memory_order_acquire);
 
 	if (i >= n || n - i > ZH_BENCH_SS_RING - 1)
 		return false;
+	*ns = atomic_load_explicit(&w->ss_ns[i % ZH_BENCH_SS_RING], memory_order_relaxed);
 	*ios = atomic_load_explicit(&w->ss_ios[i % ZH_BENCH_SS_RING], memory_order_relaxed);
 	*bytes = atomic_load_explicit(&w->ss_bytes[i % ZH_BENCH_SS_RING], memory_order_relaxed);
 	/* The slot may have been rewritten while read: then the ring moved past it. */

@@ -244,6 +244,7 @@ struct zh_bench_worker {
 	uint64_t done_before_ios, done_before_bytes;
 	_Atomic uint64_t ss_count;
 	_Atomic uint64_t ss_ios[ZH_BENCH_SS_RING], ss_bytes[ZH_BENCH_SS_RING];
+	_Atomic uint64_t ss_ns[ZH_BENCH_SS_RING]; /* reactor clock when each was taken */
 	uint32_t inflight;
 	bool stopping;
 	bool measuring;
@@ -327,8 +328,8 @@ void zh_bench_worker_stop_msg(struct zh_reactor *r, void *arg);
  * (0, 1, ... a second apart). \return false while that sample is not published yet, or once
  * the ring has moved past it.
  */
-bool zh_bench_worker_ss_sample(const struct zh_bench_worker *w, uint64_t i, uint64_t *ios,
-			       uint64_t *bytes);
+bool zh_bench_worker_ss_sample(const struct zh_bench_worker *w, uint64_t i, uint64_t *ns,
+			       uint64_t *ios, uint64_t *bytes);
 /** Message to the worker's reactor: copy current stats into snap[], then bump snap_seq. */
 void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg);
 

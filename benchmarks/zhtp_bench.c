@@ -47,7 +47,7 @@ struct bench_group {
 	unsigned log_first; /* the run's job clones before this group (the logs' numbering) */
 	unsigned unit[ZH_BENCH_WORKERS_MAX]; /* the result each worker counts in */
 	struct ss_unit ss[ZH_BENCH_WORKERS_MAX];
-	uint64_t ss_prev[ZH_BENCH_WORKERS_MAX][2];
+	uint64_t ss_prev[ZH_BENCH_WORKERS_MAX][3]; /* ios, bytes, ns */
 };
 
 _Static_assert(ZH_BENCH_BUSY_POLL_MAX_NS == ZH_ENGINE_BUSY_POLL_MAX_NS, "--busy-poll bound");
@@ -476,26 +476,30 @@ static int status_report(struct bench_group *g, const struct bench_output *o,
 
 /*
  * Take unit \p u's next second if every worker in it has published it: the sum of their
- * I/Os and bytes since their last sample. \return false when one has not yet.
+ * I/Os and bytes since their last sample, each per second of the time it actually spanned.
+ * \return false when one has not yet.
  */
 static bool ss_take(struct bench_group *g, unsigned u)
 {
 	struct ss_unit *unit = &g->ss[u];
-	uint64_t now[ZH_BENCH_WORKERS_MAX][2], ios = 0, bytes = 0;
+	uint64_t now[ZH_BENCH_WORKERS_MAX][3], ios = 0, bytes = 0;
 
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
 		if (g->unit[i] != u || !g->workers[i].cfg.ss)
 			continue;
-		if (!zh_bench_worker_ss_sample(&g->workers[i], unit->next, &now[i][0], &now[i][1]))
+		if (!zh_bench_worker_ss_sample(&g->workers[i], unit->next, &now[i][2], &now[i][0],
+					       &now[i][1]))
 			return false;
 	}
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		uint64_t span_ns;
+
 		if (g->unit[i] != u || !g->workers[i].cfg.ss)
 			continue;
-		ios += now[i][0] - g->ss_prev[i][0];
-		bytes += now[i][1] - g->ss_prev[i][1];
-		g->ss_prev[i][0] = now[i][0];
-		g->ss_prev[i][1] = now[i][1];
+		span_ns = now[i][2] - g->ss_prev[i][2];
+		ios += zh_bench_ss_per_second(now[i][0] - g->ss_prev[i][0], span_ns);
+		bytes += zh_bench_ss_per_second(now[i][1] - g->ss_prev[i][1], span_ns);
+		memcpy(g->ss_prev[i], now[i], sizeof(now[i]));
 	}
 	/* Sample 0 only sets where the first second starts. */
 	if (unit->next++ > 0 && zh_bench_ss_add(&unit->ss, ios, bytes)) {

@@ -99,3 +99,16 @@ Test(bench_ss, a_one_second_slope_never_attains)
 		cr_assert_not(zh_bench_ss_add(&ss, 1000, 0));
 	cr_assert(isnan(ss.slope));
 }
+
+/*
+ * A sample's timer can fire late: each second's count is scaled by the time it spanned.
+ * Unscaled, 1,005 I/Os over a second that was 1.005 s read as 0.5% more than 1,000.
+ */
+Test(bench_ss, counts_are_per_second_of_the_time_they_spanned)
+{
+	cr_assert_eq(zh_bench_ss_per_second(1005, 1005000000), 1000);
+	cr_assert_eq(zh_bench_ss_per_second(995, 995000000), 1000);
+	cr_assert_eq(zh_bench_ss_per_second(3, 2000000000), 2, "1.5 rounds to nearest");
+	cr_assert_eq(zh_bench_ss_per_second(7, 0), 7, "no span: as it is");
+	cr_assert_eq(zh_bench_ss_per_second(UINT64_MAX, 1), UINT64_MAX, "saturates");
+}
