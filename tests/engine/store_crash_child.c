@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * store_crash_child: the process test_store_crash kills. Opens the store in DIR and puts
- * objects of round ROUND forever, deleting the put before last after every third put; each
- * acknowledged put and delete, and each delete about to start, is written to descriptor
+ * objects of round ROUND forever, every fifth twice (a dedup put: two references), deleting the
+ * put before last after every third put; each acknowledged put (each of a dedup's two) and
+ * delete, and each delete about to start, is written to descriptor
  * ZT_CHILD_ACK_FD. Exit status: 2 bad arguments or open failed, 3 a put failed, 4 a delete
  * failed, 1 the test stopped listening, 0 all ZSC_OPS_MAX objects put. It leaves by _exit, as a
  * kill would: the store is never closed.
@@ -51,6 +52,11 @@ int main(int argc, char **argv)
 		if (zh_store_put(s, buf, len, NULL, hash[n]) != 0)
 			_exit(3);
 		ack_send(ZSC_ACK_PUT, n, hash[n]);
+		if (n % 5 == ZSC_DEDUP_PHASE) {
+			if (zh_store_put(s, buf, len, NULL, hash[n]) != 0)
+				_exit(3);
+			ack_send(ZSC_ACK_PUT, n, hash[n]);
+		}
 		if (n % 3 == 2) {
 			ack_send(ZSC_DELETE_STARTS, n - 1, hash[n - 1]);
 			if (zh_store_delete(s, hash[n - 1]) != 0)

@@ -13,6 +13,8 @@
 #include "engine/store.h"
 
 #define ZSC_OPS_MAX 4096
+/* Objects n with n % 5 == ZSC_DEDUP_PHASE are put twice; some of them are deleted once. */
+#define ZSC_DEDUP_PHASE 1
 
 /* A delete is announced before it starts: one cut short by the kill may or may not be done. */
 enum { ZSC_ACK_PUT = 1, ZSC_DELETE_STARTS = 2, ZSC_ACK_DELETE = 3 };

@@ -2,10 +2,12 @@
 /*
  * test_store_crash.c - kill -9 against the object store. Each round a child process
  * (store_crash_child, a program of its own: crash_child.h says why) opens the store and runs
- * puts (inline and chunked objects of varied sizes) with a delete after every few, reporting
- * each acknowledged put and delete through a pipe. The parent kills it with
- * SIGKILL at a random moment, reopens the store and checks: every acknowledged object reads
- * back byte for byte, every acknowledged delete is gone, and fsck is clean (every shard, every
+ * puts (inline and chunked objects of varied sizes; some twice, two references to one
+ * object) with a delete after every few, reporting each acknowledged put and delete through a
+ * pipe. The parent kills it with
+ * SIGKILL at a random moment, reopens the store and checks: every object with more
+ * acknowledged puts than deletes begun reads back byte for byte, every object with as many
+ * acknowledged deletes as puts is gone, and fsck is clean (every shard, every
  * hash, no leaked or doubly used extent, free + used = device size). Then it deletes what the
  * round left, checks fsck again, and the next round starts on that recovered store.
  * ZH_CRASH_ROUNDS sets the rounds (5 by default; `make test-crash` runs 50).
@@ -43,33 +45,58 @@ static void expect_clean(struct zh_store *s, uint32_t round)
 		  (unsigned long long)f.devs_space_wrong);
 }
 
+/* What the child acknowledged of each object: puts, deletes begun, deletes done. */
+struct zsc_tally {
+	unsigned puts, deletes_begun, deletes_done;
+	const uint8_t *hash;
+};
+
+/*
+ * An object with more acknowledged puts than deletes begun must read back (a delete cut short
+ * may or may not have dropped its reference); one with as many deletes done as puts is gone.
+ * Each object's puts are acknowledged before its delete begins, so no put of it was in flight.
+ */
+static void verify_object(struct zh_store *s, uint32_t round, uint32_t n, const struct zsc_tally *t,
+			  uint8_t *buf)
+{
+	struct zh_object_info info;
+	size_t len = zsc_object_len(n);
+	int rc;
+
+	if (t->deletes_done >= t->puts) {
+		cr_assert_eq(zh_store_stat(s, t->hash, &info), -ENOENT,
+			     "round %u: deleted object %u is back", round, n);
+		return;
+	}
+	if (t->deletes_begun >= t->puts)
+		return;
+	zsc_object_fill(buf, len, round, n);
+	rc = zt_get_cmp(s, t->hash, buf, len);
+	cr_assert_neq(rc, -EBADMSG, "round %u: object %u reads back wrong", round, n);
+	cr_assert_eq(rc, 0, "round %u: acknowledged object %u (%zu bytes) lost: %s", round, n, len,
+		     strerror(-rc));
+	cr_assert_eq(zh_store_stat(s, t->hash, &info), 0);
+	cr_assert_geq(info.refcount, t->puts - t->deletes_begun, "round %u: object %u", round, n);
+}
+
 static void verify_round(struct zh_store *s, uint32_t round, const struct zsc_ack *acks,
 			 unsigned count)
 {
-	static bool deleting[ZSC_OPS_MAX];
+	static struct zsc_tally tally[ZSC_OPS_MAX];
 	uint8_t *buf = malloc(4 * ZT_MIB);
 
-	memset(deleting, 0, sizeof(deleting));
-	for (unsigned i = 0; i < count; i++)
-		deleting[acks[i].n] |= acks[i].kind != ZSC_ACK_PUT;
+	memset(tally, 0, sizeof(tally));
 	for (unsigned i = 0; i < count; i++) {
-		const struct zsc_ack *a = &acks[i];
-		struct zh_object_info info;
-		size_t len = zsc_object_len(a->n);
+		struct zsc_tally *t = &tally[acks[i].n];
 
-		if (a->kind == ZSC_ACK_DELETE) {
-			cr_assert_eq(zh_store_stat(s, a->hash, &info), -ENOENT,
-				     "round %u: deleted object %u is back", round, a->n);
-			continue;
-		}
-		if (a->kind == ZSC_DELETE_STARTS || deleting[a->n])
-			continue;
-		zsc_object_fill(buf, len, round, a->n);
-		int rc = zt_get_cmp(s, a->hash, buf, len);
-
-		cr_assert_neq(rc, -EBADMSG, "round %u: object %u reads back wrong", round, a->n);
-		cr_assert_eq(rc, 0, "round %u: acknowledged object %u (%zu bytes) lost: %s", round,
-			     a->n, len, strerror(-rc));
+		t->hash = acks[i].hash;
+		t->puts += acks[i].kind == ZSC_ACK_PUT;
+		t->deletes_begun += acks[i].kind == ZSC_DELETE_STARTS;
+		t->deletes_done += acks[i].kind == ZSC_ACK_DELETE;
+	}
+	for (uint32_t n = 0; n < ZSC_OPS_MAX; n++) {
+		if (tally[n].puts > 0)
+			verify_object(s, round, n, &tally[n], buf);
 	}
 	free(buf);
 }
@@ -77,7 +104,11 @@ static void verify_round(struct zh_store *s, uint32_t round, const struct zsc_ac
 static int delete_listed(void *ctx, const struct zh_object_info *info)
 {
 	/* Deleting while listing: RocksDB iterators read a snapshot, so the walk is stable. */
-	return zh_store_delete(ctx, info->hash) == 0 ? 0 : -EIO;
+	for (uint32_t ref = 0; ref < info->refcount; ref++) {
+		if (zh_store_delete(ctx, info->hash) != 0)
+			return -EIO;
+	}
+	return 0;
 }
 
 /* Run one round's child, kill it at a random moment after its first acknowledgement. */
