@@ -8,7 +8,11 @@
  * failed, 1 the test stopped listening, 0 all ZSC_OPS_MAX objects put. It leaves by _exit, as a
  * kill would: the store is never closed.
  *
- *   store_crash_child DIR ROUND
+ * With "scrub" it scrubs with repair instead, over and over at ZSC_SCRUB_RATE so that a kill
+ * lands while it rewrites shards in place, acknowledging the start of each pass (5: a scrub
+ * failed).
+ *
+ *   store_crash_child DIR ROUND [scrub]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +32,21 @@ static void ack_send(uint32_t kind, uint32_t n, const uint8_t *hash)
 		_exit(1);
 }
 
+static void scrub_forever(struct zh_store *s)
+{
+	static const uint8_t no_hash[ZH_CODEC_HASH_BYTES];
+	struct zh_store_scrub_opts so;
+	struct zh_store_fsck f;
+
+	zh_store_scrub_opts_default(&so);
+	so.rate_bytes_per_s = ZSC_SCRUB_RATE;
+	for (uint32_t pass = 0;; pass++) {
+		ack_send(ZSC_SCRUB_STARTS, pass, no_hash);
+		if (zh_store_scrub(s, &so, &f, NULL, NULL, NULL) != 0)
+			_exit(5);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static uint8_t hash[ZSC_OPS_MAX][ZH_CODEC_HASH_BYTES];
@@ -36,8 +55,8 @@ int main(int argc, char **argv)
 	uint32_t round;
 	uint8_t *buf;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s DIR ROUND\n", argv[0]);
+	if (argc != 3 && (argc != 4 || strcmp(argv[3], "scrub") != 0)) {
+		fprintf(stderr, "usage: %s DIR ROUND [scrub]\n", argv[0]);
 		return 2;
 	}
 	round = (uint32_t)strtoul(argv[2], NULL, 10);
@@ -45,6 +64,8 @@ int main(int argc, char **argv)
 	zt_store_opts(&o, argv[1]);
 	if (buf == NULL || zh_store_open(&o, &s) != 0)
 		_exit(2);
+	if (argc == 4)
+		scrub_forever(s);
 	for (uint32_t n = 0; n < ZSC_OPS_MAX; n++) {
 		size_t len = zsc_object_len(n);
 

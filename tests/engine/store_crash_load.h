@@ -17,7 +17,10 @@
 #define ZSC_DEDUP_PHASE 1
 
 /* A delete is announced before it starts: one cut short by the kill may or may not be done. */
-enum { ZSC_ACK_PUT = 1, ZSC_DELETE_STARTS = 2, ZSC_ACK_DELETE = 3 };
+enum { ZSC_ACK_PUT = 1, ZSC_DELETE_STARTS = 2, ZSC_ACK_DELETE = 3, ZSC_SCRUB_STARTS = 4 };
+
+/* Shard bytes a second the scrub child reads: a pass over the test's objects takes seconds. */
+#define ZSC_SCRUB_RATE (32ull << 20)
 
 struct zsc_ack {
 	uint32_t kind;
