@@ -248,8 +248,7 @@ void zh__reactors_drain(struct zh_store *s)
 /* Bytes one chunk slot takes: the chunk's raw bytes, then a block-rounded buffer per shard. */
 static size_t slot_bytes(const struct zh__store_rec *rec)
 {
-	uint32_t shard = zh_codec_shard_bytes(rec->ec_k, rec->chunk_bytes);
-	size_t stride = (shard + rec->block_bytes - 1) / rec->block_bytes * rec->block_bytes;
+	size_t stride = zh__rec_stride(rec, zh_codec_shard_bytes(rec->ec_k, rec->chunk_bytes));
 	size_t per_slot = rec->chunk_bytes + ((size_t)rec->ec_k + rec->ec_m) * stride;
 
 	return (per_slot + 4095) / 4096 * 4096;

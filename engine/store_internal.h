@@ -520,11 +520,17 @@ static inline uint32_t zh__shards_mask(unsigned n)
 	return (uint32_t)((1ull << n) - 1);
 }
 
-static inline uint32_t zh__stride(const struct zh_store *s, uint32_t shard_bytes)
+/* A shard's room on the devices of a store of \p rec's geometry: rounded up to its block. */
+static inline uint32_t zh__rec_stride(const struct zh__store_rec *rec, uint32_t shard_bytes)
 {
-	uint32_t block = s->rec.block_bytes;
+	uint32_t block = rec->block_bytes;
 
 	return (shard_bytes + block - 1) / block * block;
+}
+
+static inline uint32_t zh__stride(const struct zh_store *s, uint32_t shard_bytes)
+{
+	return zh__rec_stride(&s->rec, shard_bytes);
 }
 
 /*
