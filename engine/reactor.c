@@ -147,10 +147,12 @@ uint64_t zh_clock_ns(void)
 
 static void reactor_event_done(struct zh_reactor *r, struct zh_io *io);
 
+/* Queue the wake-up read; event_armed says whether it is. \return 0, or -EAGAIN (SQ full). */
 static int reactor_arm_event(struct zh_reactor *r)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
 
+	r->event_armed = sqe != NULL;
 	if (sqe == NULL)
 		return -EAGAIN;
 	io_uring_prep_read(sqe, r->event_fd, &r->event_value, sizeof(r->event_value), 0);
@@ -169,7 +171,7 @@ static void reactor_event_done(struct zh_reactor *r, struct zh_io *io)
 	 * (submit_batch 0, or no early submits while the completer shares our core). The read is
 	 * then armed before the next sleep, the only time it is needed (reactor_wait()).
 	 */
-	r->event_armed = reactor_arm_event(r) == 0;
+	(void)reactor_arm_event(r);
 }
 
 static int reactor_ring_init(struct zh_reactor *r)
@@ -376,9 +378,7 @@ static int reactor_setup(struct zh_reactor *r)
 		return rc;
 	r->now_ns = zh_clock_ns();
 	r->fault_rng = 0x9e3779b97f4a7c15ull * (r->id + 1);
-	rc = reactor_arm_event(r);
-	r->event_armed = rc == 0;
-	return rc;
+	return reactor_arm_event(r);
 }
 
 static void reactor_teardown(struct zh_reactor *r)
@@ -781,7 +781,6 @@ static bool reactor_wait(struct zh_reactor *r)
 		/* Only a kernel that took none of the queue leaves it full: try again next loop. */
 		if (reactor_arm_event(r) != 0)
 			return false;
-		r->event_armed = true;
 		reactor_submit_queued(r);
 	}
 	r->stats.enters++;
