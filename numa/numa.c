@@ -30,13 +30,15 @@ static int allowed_load(struct zh_numa_topo *topo)
 {
 	hwloc_const_bitmap_t cgroup = hwloc_topology_get_allowed_cpuset(topo->topology);
 
+	bool bound;
+
 	topo->allowed = hwloc_bitmap_alloc();
 	if (topo->allowed == NULL)
 		return -ENOMEM;
-	if (hwloc_get_cpubind(topo->topology, topo->allowed, HWLOC_CPUBIND_THREAD) < 0)
-		return hwloc_bitmap_copy(topo->allowed, cgroup) < 0 ? -ENOMEM : 0;
-	hwloc_bitmap_and(topo->allowed, topo->allowed, cgroup);
-	if (hwloc_bitmap_iszero(topo->allowed))
+	bound = hwloc_get_cpubind(topo->topology, topo->allowed, HWLOC_CPUBIND_THREAD) == 0;
+	if (bound)
+		hwloc_bitmap_and(topo->allowed, topo->allowed, cgroup);
+	if (!bound || hwloc_bitmap_iszero(topo->allowed))
 		return hwloc_bitmap_copy(topo->allowed, cgroup) < 0 ? -ENOMEM : 0;
 	return 0;
 }
@@ -115,9 +117,7 @@ int zh_numa_topo_create(struct zh_numa_topo **out)
 	if (hwloc_topology_load(topo->topology) < 0)
 		goto err_destroy;
 	if (allowed_load(topo) < 0) {
-		hwloc_bitmap_free(topo->allowed);
-		hwloc_topology_destroy(topo->topology);
-		free(topo);
+		zh_numa_topo_destroy(topo); /* loaded: the whole topology, its bitmap if any */
 		return -ENOMEM;
 	}
 	*out = topo;
