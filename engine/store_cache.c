@@ -50,21 +50,22 @@ static bool entry_valid(const struct zh__cache *c, const struct zh__cache_shard 
 
 int zh__cache_init(struct zh__cache *c, uint64_t bytes, uint32_t object_max)
 {
+	uint64_t buckets;
+
 	memset(c, 0, sizeof(*c));
 	c->object_max = object_max;
 	c->arena_bytes = bytes / ZH__CACHE_SHARDS;
+	buckets = c->arena_bytes / AVG_OBJECT / BUCKET_WAYS;
 	if (bytes == 0 || object_max == 0)
 		return 0;
 	/* Buckets are counted in 32 bits, a power of two: an arena past that is not a cache. */
-	if (c->arena_bytes < 4ull * object_max ||
-	    c->arena_bytes / AVG_OBJECT / BUCKET_WAYS >= (1ull << 31))
+	if (c->arena_bytes < 4ull * object_max || buckets >= (1ull << 31))
 		return -EINVAL;
 	for (unsigned i = 0; i < ZH__CACHE_SHARDS; i++) {
 		struct zh__cache_shard *sh = &c->shard[i];
 
 		pthread_mutex_init(&sh->lock, NULL);
-		sh->bucket_count =
-		    zh_pow2_at_least_u32((uint32_t)(c->arena_bytes / AVG_OBJECT / BUCKET_WAYS) + 1);
+		sh->bucket_count = zh_pow2_at_least_u32((uint32_t)buckets + 1);
 		sh->arena = malloc(c->arena_bytes);
 		sh->entries = calloc((size_t)sh->bucket_count * BUCKET_WAYS, sizeof(*sh->entries));
 	}
