@@ -563,6 +563,8 @@ static int job_cfg(const struct zh_bench_job *job, unsigned clone, struct zh_ben
 	    .verify_backlog = job->verify_backlog,
 	    .continue_on_error = job->continue_on_error,
 	    .fill_device = job->fill_device,
+	    .exitall = job->exitall,
+	    .exitall_on_error = job->exitall_on_error,
 	    .think_ns = job->think_ns,
 	    .think_blocks = job->think_blocks,
 	    .think_on_issue = job->think_on_issue,
@@ -813,8 +815,6 @@ static int plan_flow(struct zh_bench_plan *plan, const struct zh_bench_job *job,
 	}
 	atomic_fetch_add_explicit(&plan->flow_total_weight[i], weight, memory_order_relaxed);
 	cfg->flow_weight = weight;
-	cfg->flow_ends_group = job->exitall;
-	cfg->flow_ends_group_on_error = job->exitall_on_error;
 	cfg->flow_sleep_ns = job->flow_sleep_ns;
 	cfg->flow_issued = &plan->flow_issued[i];
 	cfg->flow_total_weight = &plan->flow_total_weight[i];

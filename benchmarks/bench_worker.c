@@ -1708,16 +1708,16 @@ static void ss_fired(struct zh_reactor *r, struct zh_timer *t)
 	ZH_ASSERT(zh_reactor_timer_start(r, t, t->deadline_ns + 1000000000ull, ss_fired) == 0);
 }
 
-bool zh_bench_worker_ss_sample(const struct zh_bench_worker *w, uint64_t i, uint64_t *ns,
-			       uint64_t *ios, uint64_t *bytes)
+bool zh_bench_worker_ss_sample(const struct zh_bench_worker *w, uint64_t i,
+			       struct zh_bench_ss_point *out)
 {
 	uint64_t n = atomic_load_explicit(&w->ss_count, memory_order_acquire);
 
 	if (i >= n || n - i > ZH_BENCH_SS_RING - 1)
 		return false;
-	*ns = atomic_load_explicit(&w->ss_ns[i % ZH_BENCH_SS_RING], memory_order_relaxed);
-	*ios = atomic_load_explicit(&w->ss_ios[i % ZH_BENCH_SS_RING], memory_order_relaxed);
-	*bytes = atomic_load_explicit(&w->ss_bytes[i % ZH_BENCH_SS_RING], memory_order_relaxed);
+	out->ns = atomic_load_explicit(&w->ss_ns[i % ZH_BENCH_SS_RING], memory_order_relaxed);
+	out->ios = atomic_load_explicit(&w->ss_ios[i % ZH_BENCH_SS_RING], memory_order_relaxed);
+	out->bytes = atomic_load_explicit(&w->ss_bytes[i % ZH_BENCH_SS_RING], memory_order_relaxed);
 	/* The slot may have been rewritten while read: then the ring moved past it. */
 	n = atomic_load_explicit(&w->ss_count, memory_order_acquire);
 	return n - i <= ZH_BENCH_SS_RING - 1;
@@ -1788,10 +1788,14 @@ static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_
  * end stops the group (exitall) stays: the others would run unheld until the stop reached
  * them, thousands of I/Os past their share on a fast device.
  */
+bool zh_bench_worker_ends_group(const struct zh_bench_worker *w)
+{
+	return w->cfg.exitall || (w->cfg.exitall_on_error && w->error != 0);
+}
+
 static void flow_leave(struct zh_bench_worker *w)
 {
-	if (w->cfg.flow_weight == 0 || w->cfg.flow_ends_group ||
-	    (w->cfg.flow_ends_group_on_error && w->error != 0))
+	if (w->cfg.flow_weight == 0 || zh_bench_worker_ends_group(w))
 		return;
 	atomic_fetch_sub_explicit(w->cfg.flow_issued, w->flow_done, memory_order_relaxed);
 	atomic_fetch_sub_explicit(w->cfg.flow_total_weight, w->cfg.flow_weight,

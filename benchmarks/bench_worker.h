@@ -117,7 +117,10 @@ struct zh_bench_worker_cfg {
 	   bad blocks are written out; NULL: none are. */
 	const char *dump_path;
 	unsigned continue_on_error; /* ZH_BENCH_CONTINUE_*: failures counted, not fatal */
-	bool fill_device;	    /* a write finding no space (or cut short) ends the job */
+	bool fill_device;
+	bool exitall, exitall_on_error;
+	    /* its end (with an error) stops the group */ /* a write finding no space (or cut short)
+							     ends the job */
 	/*
 	 * rate= (bytes/s) and rate_iops=, per direction (0: unlimited): an I/O goes out once
 	 * the direction's I/Os and bytes before it fit both since the start (fio's linear rate).
@@ -133,8 +136,6 @@ struct zh_bench_worker_cfg {
 	 * flow_put). flow_weight 0: none.
 	 */
 	uint32_t flow_weight;
-	/* exitall, exitall_on_error: its end stops the group, so it stays in its flow to the end */
-	bool flow_ends_group, flow_ends_group_on_error;
 	uint64_t flow_sleep_ns;
 	_Atomic uint64_t *flow_issued;
 	_Atomic uint64_t *flow_total_weight;
@@ -323,13 +324,20 @@ void zh_bench_worker_start_msg(struct zh_reactor *r, void *arg);
  */
 void zh_bench_worker_stop_msg(struct zh_reactor *r, void *arg);
 
+/** What a worker had completed at a steady-state sample, and when (its reactor's clock). */
+struct zh_bench_ss_point {
+	uint64_t ns, ios, bytes;
+};
+
 /**
- * Control thread: the I/Os and bytes \p w had completed at its steady-state sample \p i
- * (0, 1, ... a second apart). \return false while that sample is not published yet, or once
- * the ring has moved past it.
+ * Control thread: what \p w had completed at its steady-state sample \p i (0, 1, ... a
+ * second apart). \return false while that sample is not published yet, or once the ring has
+ * moved past it.
  */
-bool zh_bench_worker_ss_sample(const struct zh_bench_worker *w, uint64_t i, uint64_t *ns,
-			       uint64_t *ios, uint64_t *bytes);
+bool zh_bench_worker_ss_sample(const struct zh_bench_worker *w, uint64_t i,
+			       struct zh_bench_ss_point *out);
+/** Whether \p w's end stops its group (exitall, or exitall_on_error after a failure). */
+bool zh_bench_worker_ends_group(const struct zh_bench_worker *w);
 /** Message to the worker's reactor: copy current stats into snap[], then bump snap_seq. */
 void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg);
 

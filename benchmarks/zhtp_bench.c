@@ -47,7 +47,7 @@ struct bench_group {
 	unsigned log_first; /* the run's job clones before this group (the logs' numbering) */
 	unsigned unit[ZH_BENCH_WORKERS_MAX]; /* the result each worker counts in */
 	struct ss_unit ss[ZH_BENCH_WORKERS_MAX];
-	uint64_t ss_prev[ZH_BENCH_WORKERS_MAX][3]; /* ios, bytes, ns */
+	struct zh_bench_ss_point ss_prev[ZH_BENCH_WORKERS_MAX];
 };
 
 _Static_assert(ZH_BENCH_BUSY_POLL_MAX_NS == ZH_ENGINE_BUSY_POLL_MAX_NS, "--busy-poll bound");
@@ -482,24 +482,23 @@ static int status_report(struct bench_group *g, const struct bench_output *o,
 static bool ss_take(struct bench_group *g, unsigned u)
 {
 	struct ss_unit *unit = &g->ss[u];
-	uint64_t now[ZH_BENCH_WORKERS_MAX][3], ios = 0, bytes = 0;
+	struct zh_bench_ss_point now[ZH_BENCH_WORKERS_MAX];
+	uint64_t ios = 0, bytes = 0;
 
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
 		if (g->unit[i] != u || !g->workers[i].cfg.ss)
 			continue;
-		if (!zh_bench_worker_ss_sample(&g->workers[i], unit->next, &now[i][2], &now[i][0],
-					       &now[i][1]))
+		if (!zh_bench_worker_ss_sample(&g->workers[i], unit->next, &now[i]))
 			return false;
 	}
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
-		uint64_t span_ns;
+		const struct zh_bench_ss_point *prev = &g->ss_prev[i];
 
 		if (g->unit[i] != u || !g->workers[i].cfg.ss)
 			continue;
-		span_ns = now[i][2] - g->ss_prev[i][2];
-		ios += zh_bench_ss_per_second(now[i][0] - g->ss_prev[i][0], span_ns);
-		bytes += zh_bench_ss_per_second(now[i][1] - g->ss_prev[i][1], span_ns);
-		memcpy(g->ss_prev[i], now[i], sizeof(now[i]));
+		ios += zh_bench_ss_per_second(now[i].ios - prev->ios, now[i].ns - prev->ns);
+		bytes += zh_bench_ss_per_second(now[i].bytes - prev->bytes, now[i].ns - prev->ns);
+		g->ss_prev[i] = now[i];
 	}
 	/* Sample 0 only sets where the first second starts. */
 	if (unit->next++ > 0 && zh_bench_ss_add(&unit->ss, ios, bytes)) {
@@ -530,12 +529,11 @@ static bool group_exitall(struct bench_group *g)
 	unsigned i = 0;
 
 	for (; i < g->plan.worker_count; i++) {
-		const struct zh_bench_job *job = g->plan.workers[i].job;
 		const struct zh_bench_worker *w = &g->workers[i];
 
 		/* Pairs with the release store of done in worker_finish(): error is final. */
 		if (atomic_load_explicit(&w->done, memory_order_acquire) &&
-		    (job->exitall || (job->exitall_on_error && w->error != 0)))
+		    zh_bench_worker_ends_group(w))
 			break;
 	}
 	if (i == g->plan.worker_count)
