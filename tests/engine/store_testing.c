@@ -165,3 +165,14 @@ bool zt_tree_contains(const char *dir, const void *needle, size_t len)
 	cr_assert_eq(nftw(dir, file_search, 16, FTW_PHYS), 0);
 	return tree_search.found;
 }
+
+void zt_index_put(struct zh_index *index, enum zh_index_cf cf, const void *key, size_t key_len,
+		  const void *val, size_t val_len)
+{
+	struct zh_index_batch *b;
+
+	cr_assert_eq(zh_index_batch_create(index, &b), 0);
+	zh_index_batch_put(b, cf, key, key_len, val, val_len);
+	cr_assert_eq(zh_index_commit(index, b), 0);
+	zh_index_batch_destroy(b);
+}

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "engine/store.h"
+#include "index/index.h"
 
 #define ZT_MIB (1u << 20)
 
@@ -52,6 +53,9 @@ int zt_get_cmp(struct zh_store *s, const uint8_t *hash, const uint8_t *want, siz
 struct zh_store_fsck zt_fsck(struct zh_store *s);
 /** fsck must find nothing wrong (the counters are printed when it does). */
 void zt_expect_clean(struct zh_store *s);
+/** Write one record straight into \p index (asserted), as a crafted or damaged one would be. */
+void zt_index_put(struct zh_index *index, enum zh_index_cf cf, const void *key, size_t key_len,
+		  const void *val, size_t val_len);
 /** Overwrite \p len bytes at \p at of file \p name in \p dir with \p byte. */
 void zt_damage_file(const char *dir, const char *name, off_t at, size_t len, int byte);
 /** True when some file under \p dir (devices, index, logs) holds \p len bytes of \p needle. */

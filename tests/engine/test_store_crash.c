@@ -111,35 +111,56 @@ static int delete_listed(void *ctx, const struct zh_object_info *info)
 	return 0;
 }
 
+/*
+ * Start the child with \p argv and wait for its first acknowledgement (into \p first).
+ * \return its pid; *fd is the read end of its acknowledgements.
+ */
+static pid_t child_started(char *const argv[], uint32_t round, struct zsc_ack *first, int *fd)
+{
+	long got;
+	pid_t pid;
+	int st;
+
+	cr_assert_eq(zt_child_spawn(argv, &pid, fd), 0);
+	got = zt_child_read_within(*fd, first, sizeof(*first), FIRST_ACK_MS);
+	if (got != (long)sizeof(*first)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+		cr_assert_fail("round %u: %s", round,
+			       got == -ETIMEDOUT
+				   ? "no first acknowledgement in time"
+				   : "the child died before its first acknowledgement");
+	}
+	return pid;
+}
+
+/* Reap the child killed after \p fd was closed: it must have died of the kill. */
+static void child_reaped(pid_t pid, uint32_t round)
+{
+	int st;
+
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "round %u: child exited %d", round,
+		  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 /* Run one round's child, kill it at a random moment after its first acknowledgement. */
 static unsigned round_run(uint32_t round, struct zsc_ack *acks)
 {
 	char round_arg[16];
 	char *const argv[] = {ZH_STORE_CRASH_CHILD, dir, round_arg, NULL};
-	unsigned count = 0;
-	int fd, st;
-	long got;
+	unsigned count = 1;
+	int fd;
 	pid_t pid;
 
 	snprintf(round_arg, sizeof(round_arg), "%u", round);
-	cr_assert_eq(zt_child_spawn(argv, &pid, &fd), 0);
-	got = zt_child_read_within(fd, &acks[count], sizeof(*acks), FIRST_ACK_MS);
-	if (got != (long)sizeof(*acks)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-		cr_assert_fail("round %u: %s", round,
-			       got == -ETIMEDOUT ? "no first put acknowledged in time"
-						 : "the child died before its first put");
-	}
-	count++;
+	pid = child_started(argv, round, &acks[0], &fd);
 	usleep((useconds_t)(rand() % 300000));
 	kill(pid, SIGKILL);
 	while (count < 3 * ZSC_OPS_MAX && read(fd, &acks[count], sizeof(*acks)) == sizeof(*acks))
 		count++;
 	close(fd);
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "round %u: child exited %d", round,
-		  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	child_reaped(pid, round);
 	return count;
 }
 
@@ -208,22 +229,15 @@ static void scrub_round_run(uint32_t round)
 	char round_arg[16], mode[] = "scrub";
 	char *const argv[] = {ZH_STORE_CRASH_CHILD, dir, round_arg, mode, NULL};
 	struct zsc_ack ack;
-	int fd, st;
+	int fd;
 	pid_t pid;
 
 	snprintf(round_arg, sizeof(round_arg), "%u", round);
-	cr_assert_eq(zt_child_spawn(argv, &pid, &fd), 0);
-	if (zt_child_read_within(fd, &ack, sizeof(ack), FIRST_ACK_MS) != (long)sizeof(ack)) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &st, 0);
-		cr_assert_fail("round %u: the scrub never started", round);
-	}
+	pid = child_started(argv, round, &ack, &fd);
 	usleep((useconds_t)(rand() % 1500000));
 	kill(pid, SIGKILL);
 	close(fd);
-	cr_assert_eq(waitpid(pid, &st, 0), pid);
-	cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "round %u: child exited %d", round,
-		  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	child_reaped(pid, round);
 }
 
 /*

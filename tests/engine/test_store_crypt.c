@@ -294,17 +294,13 @@ Test(engine_store_crypt, an_inline_record_that_says_plain_in_an_encrypted_store_
 	uint8_t hash[ZH_CODEC_HASH_BYTES], packed[ZH__OBJECT_REC_MAX + 1000];
 	struct zh__object_rec rec = {
 	    .layout = ZH_OBJECT_INLINE, .size_bytes = 1000, .refcount = 1, .inline_data = forged};
-	struct zh_index_batch *b;
 
 	cr_assert_eq(zh_store_put(s, plain, 1000, NULL, hash), 0);
 	cr_assert_eq(zh__object_rec_set_meta(&rec, NULL), 0);
 	rec.inline_crc = zh_codec_crc32c(forged, 1000);
 	zh__object_rec_pack(&rec, packed);
-	cr_assert_eq(zh_index_batch_create(s->index, &b), 0);
-	zh_index_batch_put(b, ZH_INDEX_CF_OBJECTS, hash, sizeof(hash), packed,
-			   zh__object_rec_bytes(&rec));
-	cr_assert_eq(zh_index_commit(s->index, b), 0);
-	zh_index_batch_destroy(b);
+	zt_index_put(s->index, ZH_INDEX_CF_OBJECTS, hash, sizeof(hash), packed,
+		     zh__object_rec_bytes(&rec));
 	zh_store_close(s);
 
 	s = open_with(&key_a, false);

@@ -534,14 +534,10 @@ static void chunk_rec_replace(struct zh_store *s, const uint8_t *hash, uint32_t 
 			      const struct zh__chunk_rec *rec)
 {
 	uint8_t key[ZH__CHUNK_KEY_BYTES], packed[ZH__CHUNK_REC_BYTES];
-	struct zh_index_batch *b;
 
 	zh__chunk_key(hash, index, key);
-	cr_assert_eq(zh_index_batch_create(s->index, &b), 0);
-	zh_index_batch_put(b, ZH_INDEX_CF_CHUNKS, key, sizeof(key), packed,
-			   zh__chunk_rec_pack(rec, packed));
-	cr_assert_eq(zh_index_commit(s->index, b), 0);
-	zh_index_batch_destroy(b);
+	zt_index_put(s->index, ZH_INDEX_CF_CHUNKS, key, sizeof(key), packed,
+		     zh__chunk_rec_pack(rec, packed));
 }
 
 /*
@@ -591,16 +587,12 @@ static void refcount_set(struct zh_store *s, const uint8_t *hash, uint32_t refco
 {
 	uint8_t buf[ZH__OBJECT_REC_MAX], packed[ZH__OBJECT_REC_MAX];
 	struct zh__object_rec rec;
-	struct zh_index_batch *b;
 
 	cr_assert_eq(zh__object_load(s, hash, buf, sizeof(buf), &rec), 0);
 	rec.refcount = refcount;
-	cr_assert_eq(zh_index_batch_create(s->index, &b), 0);
 	zh__object_rec_pack(&rec, packed);
-	zh_index_batch_put(b, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES, packed,
-			   zh__object_rec_bytes(&rec));
-	cr_assert_eq(zh_index_commit(s->index, b), 0);
-	zh_index_batch_destroy(b);
+	zt_index_put(s->index, ZH_INDEX_CF_OBJECTS, hash, ZH_CODEC_HASH_BYTES, packed,
+		     zh__object_rec_bytes(&rec));
 }
 
 static uint32_t refcount_of(struct zh_store *s, const uint8_t *hash)
