@@ -176,30 +176,40 @@ Test(engine_store_repair, lost_device_files_are_recreated_and_rebuilt)
 	expect_fully_redundant("dev0.img", "dev1.img");
 }
 
-Test(engine_store_repair, a_zeroed_superblock_is_rewritten_and_the_device_rebuilt)
+/*
+ * The devices in \p lost (\p count of them) are lost but there: the store opens without them
+ * and serves every object; replaced, a scrub rebuilds their shards and the store is clean.
+ */
+static void lost_devs_rebuilt(const unsigned *lost, unsigned count)
 {
 	struct zh_store *s;
 	struct zh_store_info info;
 	struct zh_store_fsck f;
 
-	populate();
-	zt_damage_file(dir, "dev3.img", 0, 4096, 0);
-	/* Not zeros: a data shard that is all padding is zeros and would still check out. */
-	rot("dev3.img", 0x11);
 	s = open_with(false, true);
 	zh_store_info_get(s, &info);
-	cr_assert_eq(info.devs_present, 5);
+	cr_assert_eq(info.devs_present, 6 - count);
 	expect_objects(s, 0);
 	zh_store_close(s);
 
 	s = open_with(true, false);
 	zh_store_info_get(s, &info);
-	cr_assert(info.dev[3].replaced);
+	for (unsigned i = 0; i < count; i++)
+		cr_assert(info.dev[lost[i]].replaced, "dev%u", lost[i]);
 	f = scrub(s, true);
-	cr_assert_eq(f.shards_repaired, CHUNKS, "bad %llu repaired %llu",
+	cr_assert_eq(f.shards_repaired, count * CHUNKS, "bad %llu repaired %llu",
 		     (unsigned long long)f.shards_bad, (unsigned long long)f.shards_repaired);
 	zt_expect_clean(s);
 	zh_store_close(s);
+}
+
+Test(engine_store_repair, a_zeroed_superblock_is_rewritten_and_the_device_rebuilt)
+{
+	populate();
+	zt_damage_file(dir, "dev3.img", 0, 4096, 0);
+	/* Not zeros: a data shard that is all padding is zeros and would still check out. */
+	rot("dev3.img", 0x11);
+	lost_devs_rebuilt((const unsigned[]){3}, 1);
 	expect_fully_redundant("dev4.img", "dev5.img");
 }
 
@@ -220,28 +230,13 @@ static void cut_dev(const char *dev, off_t bytes)
  */
 Test(engine_store_repair, a_device_file_cut_short_is_lost_and_made_whole_by_repair)
 {
-	struct zh_store *s;
-	struct zh_store_info info;
-	struct zh_store_fsck f;
 	struct stat st;
 	char path[400];
 
 	populate();
 	cut_dev("dev1.img", 0);
 	cut_dev("dev4.img", 1000);
-	s = open_with(false, true);
-	zh_store_info_get(s, &info);
-	cr_assert_eq(info.devs_present, 4);
-	expect_objects(s, 0);
-	zh_store_close(s);
-
-	s = open_with(true, false);
-	zh_store_info_get(s, &info);
-	cr_assert(info.dev[1].replaced && info.dev[4].replaced);
-	f = scrub(s, true);
-	cr_assert_eq(f.shards_repaired, 2 * CHUNKS);
-	zt_expect_clean(s);
-	zh_store_close(s);
+	lost_devs_rebuilt((const unsigned[]){1, 4}, 2);
 	snprintf(path, sizeof(path), "%s/dev1.img", dir);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_size, 64 << 20, "as long as the others");
