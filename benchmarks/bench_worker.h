@@ -116,11 +116,9 @@ struct zh_bench_worker_cfg {
 	/* verify_dump: the job's file, beside whose name (in the working directory) the first
 	   bad blocks are written out; NULL: none are. */
 	const char *dump_path;
-	unsigned continue_on_error; /* ZH_BENCH_CONTINUE_*: failures counted, not fatal */
-	bool fill_device;
-	bool exitall, exitall_on_error;
-	    /* its end (with an error) stops the group */ /* a write finding no space (or cut short)
-							     ends the job */
+	unsigned continue_on_error;	/* ZH_BENCH_CONTINUE_*: failures counted, not fatal */
+	bool fill_device;		/* a write finding no space (or cut short) ends the job */
+	bool exitall, exitall_on_error; /* its end (with an error) stops the group */
 	/*
 	 * rate= (bytes/s) and rate_iops=, per direction (0: unlimited): an I/O goes out once
 	 * the direction's I/Os and bytes before it fit both since the start (fio's linear rate).
