@@ -228,7 +228,7 @@ uint64_t zh_bench_worker_log_drain(struct zh_bench_worker *w, zh_bench_log_sink_
 static void log_io(struct zh_bench_worker *w, unsigned ddir, uint32_t len, uint64_t offset,
 		   uint64_t now_ns, uint64_t slat_ns, uint64_t clat_ns)
 {
-	struct zh_bench_log_entry e = {.time_ms = (now_ns - w->start_ns) / 1000000,
+	struct zh_bench_log_entry e = {.time_ms = (now_ns - w->log_origin_ns) / 1000000,
 				       .ddir = (uint8_t)ddir,
 				       .bs = len,
 				       .offset = offset,
@@ -1662,9 +1662,26 @@ static void log_fired(struct zh_reactor *r, struct zh_timer *t)
 	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, log_timer);
 	uint64_t now = zh_reactor_now_ns(r);
 
-	zh_bench_log_window_flush(&w->log_window, now, w->start_ns, log_push_window, w);
+	zh_bench_log_window_flush(&w->log_window, now, w->log_origin_ns, log_push_window, w);
 	ZH_ASSERT(zh_reactor_timer_start(r, t, w->log_window.start_ns + w->log_window.window_ns,
 					 log_fired) == 0);
+}
+
+/*
+ * The logs start at \p now: time 0 and the first window. At the end of a ramp, as fio resets
+ * its epoch there: a window left running from the job's start straddled the ramp's end and
+ * logged the part of its span before it, when nothing is counted, as a rate far below the job's.
+ */
+static int logs_start(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now)
+{
+	uint64_t window = w->cfg.log_avg_ms > 0 ? w->cfg.log_avg_ms * 1000000ull : w->cfg.sample_ns;
+
+	if (w->cfg.log_kinds == 0)
+		return 0;
+	zh_reactor_timer_cancel(r, &w->log_timer);
+	zh_bench_log_window_init(&w->log_window, window, now);
+	w->log_origin_ns = now;
+	return zh_reactor_timer_start(r, &w->log_timer, now + window, log_fired);
 }
 
 static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now)
@@ -1726,8 +1743,11 @@ bool zh_bench_worker_ss_sample(const struct zh_bench_worker *w, uint64_t i,
 static void ramp_fired(struct zh_reactor *r, struct zh_timer *t)
 {
 	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, ramp_timer);
+	uint64_t now = zh_reactor_now_ns(r);
 
-	measure_begin(r, w, zh_reactor_now_ns(r));
+	measure_begin(r, w, now);
+	/* Cannot fail: the log timer was armed, and its slot is the one re-armed. */
+	ZH_ASSERT(logs_start(r, w, now) == 0);
 }
 
 /* Issue nothing more: what is in flight ends the job; parked slots retire now. */
@@ -1776,7 +1796,8 @@ static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_
 		measure_begin(r, w, now);
 	worker_sample(w, now, true);
 	if (w->cfg.log_kinds != 0)
-		zh_bench_log_window_finish(&w->log_window, now, w->start_ns, log_push_window, w);
+		zh_bench_log_window_finish(&w->log_window, now, w->log_origin_ns, log_push_window,
+					   w);
 	w->runtime_ns = now - w->measure_start_ns;
 	reactor_moved(r, w);
 	w->measure_ended = true;
@@ -1835,13 +1856,8 @@ static int worker_arm_timers(struct zh_reactor *r, struct zh_bench_worker *w, ui
 					    sample_fired);
 	if (rc == 0 && w->cfg.ss)
 		rc = zh_reactor_timer_start(r, &w->ss_timer, now + w->cfg.ss_ramp_ns, ss_fired);
-	if (rc == 0 && w->cfg.log_kinds != 0) {
-		uint64_t window =
-		    (w->cfg.log_avg_ms > 0 ? w->cfg.log_avg_ms * 1000000ull : w->cfg.sample_ns);
-
-		zh_bench_log_window_init(&w->log_window, window, now);
-		rc = zh_reactor_timer_start(r, &w->log_timer, now + window, log_fired);
-	}
+	if (rc == 0)
+		rc = logs_start(r, w, now);
 	return rc;
 }
 

@@ -250,6 +250,8 @@ struct zh_bench_worker {
 	bool measure_full; /* measuring with every latency kept: slot_done's common case */
 	bool begun;	   /* past its startdelay: buffers taken, timers armed */
 	uint64_t start_ns;
+	/* The logs' time 0, fio's epoch: the job's start, or the end of its ramp_time. */
+	uint64_t log_origin_ns;
 	uint64_t measure_start_ns;
 	uint64_t last_sample_ns;
 	uint64_t interval_ios[ZH_BENCH_DIRS];

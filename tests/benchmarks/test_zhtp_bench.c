@@ -2041,6 +2041,31 @@ Test(bench_zhtp, logs_are_written_in_fio_format)
 }
 
 /*
+ * Regression: the log windows ran from the job's start, so the one holding the end of
+ * ramp_time logged its few hundred measured milliseconds as a rate over the whole window
+ * (500 of 2,000 IOPS here). As fio resets its epoch at the ramp's end, the logs start there:
+ * time 0 and the first window.
+ */
+Test(bench_zhtp, logs_start_at_the_end_of_the_ramp)
+{
+	unsigned lines;
+	struct zh_bench_log_entry *e;
+
+	cr_assert_eq(run_bench("--name=r --filename=dev.img --size=16m --rw=randread --bs=4k "
+			       "--iodepth=4 --direct=1 --ramp_time=750ms --runtime=3 --time_based "
+			       "--rate_iops=2000 --write_iops_log=r --log_avg_msec=1000"),
+		     0, "%s", slurp(err_path));
+	e = read_log("r_iops.1.log", &lines);
+	cr_assert_geq(lines, 2, "3 s at 1 s windows gave %u lines", lines);
+	cr_assert(e[0].time_ms >= 950 && e[0].time_ms <= 1200, "first line at %llu ms",
+		  (unsigned long long)e[0].time_ms);
+	for (unsigned i = 0; i < lines; i++)
+		cr_assert(e[i].value >= 1500 && e[i].value <= 2500, "line %u: %llu IOPS at %llu ms",
+			  i + 1, (unsigned long long)e[i].value, (unsigned long long)e[i].time_ms);
+	free(e);
+}
+
+/*
  * Log files are numbered as fio's, across every job of the run (fio's thread number), not by
  * clone: two jobs, or two stonewall groups, with one prefix overwrote each other's logs.
  * Two clones of a, then b in the next group: g_clat.1, .2 (16 I/Os each) and .3 (32 I/Os).
