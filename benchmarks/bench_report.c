@@ -1259,3 +1259,24 @@ void zh_bench_log_window_finish(struct zh_bench_log_window *w, uint64_t now_ns, 
 	window_emit(w, now_ns - w->start_ns, now_ns, origin_ns, emit, ctx);
 	w->start_ns = now_ns;
 }
+
+uint64_t zh_bench_eta_left_ns(const struct zh_bench_eta_job *job, uint64_t elapsed_ns)
+{
+	uint64_t by_time = ZH_BENCH_ETA_UNKNOWN, by_size = ZH_BENCH_ETA_UNKNOWN;
+
+	ZH_ASSERT(job != NULL);
+	if (job->runtime_ns > 0) {
+		uint64_t end = job->start_delay_ns + job->ramp_ns + job->runtime_ns;
+
+		by_time = end > elapsed_ns ? end - elapsed_ns : 0;
+	}
+	if (job->limit_bytes > 0 && job->done_bytes >= job->limit_bytes) {
+		by_size = 0;
+	} else if (job->limit_bytes > 0 && job->done_bytes > 0 &&
+		   elapsed_ns > job->start_delay_ns) {
+		unsigned __int128 running = elapsed_ns - job->start_delay_ns;
+
+		by_size = div_u64(running * (job->limit_bytes - job->done_bytes), job->done_bytes);
+	}
+	return by_time < by_size ? by_time : by_size;
+}

@@ -294,4 +294,21 @@ void zh_bench_log_window_flush(struct zh_bench_log_window *w, uint64_t now_ns, u
 void zh_bench_log_window_finish(struct zh_bench_log_window *w, uint64_t now_ns, uint64_t origin_ns,
 				zh_bench_log_emit_fn emit, void *ctx);
 
+/** What the progress line knows of one job, to tell how long it has left. */
+struct zh_bench_eta_job {
+	uint64_t start_delay_ns, ramp_ns;
+	uint64_t runtime_ns;  /**< 0: bounded by size only */
+	uint64_t limit_bytes; /**< its size (io_limit); 0: bounded by time only */
+	uint64_t done_bytes;  /**< moved so far, reads and writes */
+};
+
+#define ZH_BENCH_ETA_UNKNOWN UINT64_MAX
+
+/**
+ * Time left for one job, \p elapsed_ns after its group started: its startdelay, ramp and
+ * runtime, or its size at the rate it has moved so far (fio's estimate), whichever ends it
+ * first. ZH_BENCH_ETA_UNKNOWN for a job bounded by size that has moved nothing yet.
+ */
+uint64_t zh_bench_eta_left_ns(const struct zh_bench_eta_job *job, uint64_t elapsed_ns);
+
 #endif /* ZH_BENCH_REPORT_H */

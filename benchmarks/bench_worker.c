@@ -1640,9 +1640,14 @@ static void worker_sample(struct zh_bench_worker *w, uint64_t now, bool last)
 						  w->interval_bytes[d], interval);
 		w->interval_ios[d] = 0;
 		w->interval_bytes[d] = 0;
-		/* Relaxed: the progress line only needs an eventually consistent count. */
-		atomic_store_explicit(&w->pub_ios[d], w->st[d].ios, memory_order_relaxed);
-		atomic_store_explicit(&w->pub_bytes[d], w->st[d].bytes, memory_order_relaxed);
+		/*
+		 * Relaxed: the progress line only needs an eventually consistent count. Counted
+		 * across statistics resets (latency_target's), as a drop read as a rate near 2^64.
+		 */
+		atomic_store_explicit(&w->pub_ios[d], w->done_before_ios[d] + w->st[d].ios,
+				      memory_order_relaxed);
+		atomic_store_explicit(&w->pub_bytes[d], w->done_before_bytes[d] + w->st[d].bytes,
+				      memory_order_relaxed);
 	}
 	w->last_sample_ns = now;
 }
@@ -1691,8 +1696,8 @@ static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint6
 	/* Rare (once or twice a job) and it does not block: the CPU columns start here too. */
 	getrusage(RUSAGE_SELF, &w->usage_begin);
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
-		w->done_before_ios += w->st[d].ios;
-		w->done_before_bytes += w->st[d].bytes;
+		w->done_before_ios[d] += w->st[d].ios;
+		w->done_before_bytes[d] += w->st[d].bytes;
 		zh_bench_dir_stats_reset(&w->st[d]);
 		w->interval_ios[d] = 0;
 		w->interval_bytes[d] = 0;
@@ -1710,11 +1715,11 @@ static void ss_fired(struct zh_reactor *r, struct zh_timer *t)
 	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, ss_timer);
 	/* Relaxed: only this reactor stores the count. */
 	uint64_t i = atomic_load_explicit(&w->ss_count, memory_order_relaxed);
-	uint64_t ios = w->done_before_ios, bytes = w->done_before_bytes;
+	uint64_t ios = 0, bytes = 0;
 
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
-		ios += w->st[d].ios;
-		bytes += w->st[d].bytes;
+		ios += w->done_before_ios[d] + w->st[d].ios;
+		bytes += w->done_before_bytes[d] + w->st[d].bytes;
 	}
 	atomic_store_explicit(&w->ss_ios[i % ZH_BENCH_SS_RING], ios, memory_order_relaxed);
 	atomic_store_explicit(&w->ss_bytes[i % ZH_BENCH_SS_RING], bytes, memory_order_relaxed);

@@ -236,11 +236,12 @@ struct zh_bench_worker {
 	uint32_t gated_count;
 	/*
 	 * Steady state: every second from ss_ramp on, the I/Os and bytes completed since the
-	 * job began (statistics resets included: done_before_*), in a ring the control thread
-	 * reads (zh_bench_worker_ss_sample()).
+	 * job began, in a ring the control thread reads (zh_bench_worker_ss_sample()).
+	 * done_before_*: what was counted before the last statistics reset, per direction,
+	 * which that ring and the progress line add to the current counts.
 	 */
 	struct zh_timer ss_timer;
-	uint64_t done_before_ios, done_before_bytes;
+	uint64_t done_before_ios[ZH_BENCH_DIRS], done_before_bytes[ZH_BENCH_DIRS];
 	_Atomic uint64_t ss_count;
 	_Atomic uint64_t ss_ios[ZH_BENCH_SS_RING], ss_bytes[ZH_BENCH_SS_RING];
 	_Atomic uint64_t ss_ns[ZH_BENCH_SS_RING]; /* reactor clock when each was taken */

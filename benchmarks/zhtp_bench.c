@@ -412,35 +412,64 @@ static unsigned workers_running(const struct bench_group *g)
 	return running;
 }
 
+/* The group's time left: its slowest job's, or ZH_BENCH_ETA_UNKNOWN while any cannot tell. */
+static uint64_t group_left_ns(const struct bench_group *g, uint64_t elapsed)
+{
+	uint64_t longest = 0;
+
+	for (unsigned i = 0; i < g->plan.worker_count; i++) {
+		const struct zh_bench_worker *w = &g->workers[i];
+		struct zh_bench_eta_job job = {.start_delay_ns = w->cfg.start_delay_ns,
+					       .ramp_ns = w->cfg.ramp_ns,
+					       .runtime_ns = w->cfg.runtime_ns,
+					       .limit_bytes = w->cfg.io_limit_bytes};
+		uint64_t left;
+
+		/* Pairs with the release store in worker_finish(). */
+		if (atomic_load_explicit(&w->done, memory_order_acquire) != 0)
+			continue;
+		for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
+			job.done_bytes +=
+			    atomic_load_explicit(&w->pub_bytes[d], memory_order_relaxed);
+		left = zh_bench_eta_left_ns(&job, elapsed);
+		longest = left > longest ? left : longest;
+	}
+	return longest;
+}
+
 static void eta_print(const struct bench_group *g, const struct bench_output *o, uint64_t *last_ios,
 		      uint64_t *last_ns)
 {
 	uint64_t now = zh_clock_ns(), ios[2] = {0, 0}, bytes[2] = {0, 0};
-	uint64_t longest = 0;
 	double secs = (double)(now - *last_ns) / 1e9;
+	uint64_t elapsed = now - g->start_ns;
+	uint64_t left = group_left_ns(g, elapsed);
+	char eta[32];
 
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
 		const struct zh_bench_worker *w = &g->workers[i];
-		uint64_t span = w->cfg.ramp_ns + w->cfg.runtime_ns;
 
-		longest = span > longest ? span : longest;
 		for (unsigned d = 0; d < 2; d++) {
 			ios[d] += atomic_load_explicit(&w->pub_ios[d], memory_order_relaxed);
 			bytes[d] += atomic_load_explicit(&w->pub_bytes[d], memory_order_relaxed);
 		}
 	}
-	uint64_t elapsed = now - g->start_ns;
-	uint64_t left = longest > elapsed ? (longest - elapsed) / 1000000000ull : 0;
-	double pct = longest > 0 ? 100.0 * (double)elapsed / (double)longest : 0;
+	if (left == ZH_BENCH_ETA_UNKNOWN) {
+		snprintf(eta, sizeof(eta), "--m:--s");
+	} else {
+		uint64_t s = left / 1000000000ull;
 
+		snprintf(eta, sizeof(eta), "%02llum:%02llus", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60));
+	}
 	fprintf(o->eta_out,
-		"\rJobs: %u (f=%u): [%.1f%%][r=%.0fk,w=%.0fk IOPS][r=%.1fMiB,w=%.1fMiB]"
-		"[eta %02llum:%02llus]   ",
-		workers_running(g), g->plan.dev_count, pct > 100 ? 100 : pct,
+		"\rJobs: %u (f=%u): [%.1f%%][r=%.0fk,w=%.0fk IOPS][r=%.1fMiB,w=%.1fMiB][eta %s]   ",
+		workers_running(g), g->plan.dev_count,
+		left == ZH_BENCH_ETA_UNKNOWN ? 0
+					     : 100.0 * (double)elapsed / (double)(elapsed + left),
 		secs > 0 ? (double)(ios[0] - last_ios[0]) / secs / 1e3 : 0,
 		secs > 0 ? (double)(ios[1] - last_ios[1]) / secs / 1e3 : 0,
-		(double)bytes[0] / 1048576.0, (double)bytes[1] / 1048576.0,
-		(unsigned long long)(left / 60), (unsigned long long)(left % 60));
+		(double)bytes[0] / 1048576.0, (double)bytes[1] / 1048576.0, eta);
 	fflush(o->eta_out);
 	last_ios[0] = ios[0];
 	last_ios[1] = ios[1];

@@ -910,3 +910,31 @@ Test(bench_report, steadystate_line_and_object_as_fio)
 	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(obj_at(ss, "data"), "iops")), 2);
 	cJSON_Delete(root);
 }
+
+/*
+ * The progress line's time left. Regression: it was the longest ramp plus runtime less the time
+ * since the group started, so a job waiting out its startdelay, or bounded only by its size,
+ * showed 00m:00s from the start.
+ */
+Test(bench_report, eta_counts_startdelay_and_size)
+{
+	const uint64_t s = 1000000000ull;
+	struct zh_bench_eta_job timed = {
+	    .start_delay_ns = 4 * s, .ramp_ns = 1 * s, .runtime_ns = 2 * s};
+	struct zh_bench_eta_job sized = {.start_delay_ns = 1 * s, .limit_bytes = 1000};
+	struct zh_bench_eta_job both = {
+	    .runtime_ns = 10 * s, .limit_bytes = 1000, .done_bytes = 500};
+
+	cr_assert_eq(zh_bench_eta_left_ns(&timed, 1 * s), 6 * s);
+	cr_assert_eq(zh_bench_eta_left_ns(&timed, 9 * s), 0);
+	/* Nothing moved yet: no rate to go by. */
+	cr_assert_eq(zh_bench_eta_left_ns(&sized, 3 * s), ZH_BENCH_ETA_UNKNOWN);
+	/* A quarter moved in the 2 s since its startdelay: 6 s to go. */
+	sized.done_bytes = 250;
+	cr_assert_eq(zh_bench_eta_left_ns(&sized, 3 * s), 6 * s);
+	sized.done_bytes = 1000;
+	cr_assert_eq(zh_bench_eta_left_ns(&sized, 3 * s), 0);
+	/* Half its size in 1 s ends it long before its runtime. */
+	cr_assert_eq(zh_bench_eta_left_ns(&both, 1 * s), 1 * s);
+	cr_assert_eq(zh_bench_eta_left_ns(&both, 9500000000ull), 500000000ull);
+}

@@ -2066,6 +2066,26 @@ Test(bench_zhtp, logs_start_at_the_end_of_the_ramp)
 }
 
 /*
+ * Regression: the progress line's time left left out startdelay, so a job waiting 4 s before a
+ * 1 s run showed 00m:00s a second in.
+ */
+Test(bench_zhtp, progress_line_counts_startdelay)
+{
+	char *text, *eta;
+	unsigned min = 99, sec = 99;
+
+	cr_assert_eq(run_bench("--name=d --filename=dev.img --size=4m --rw=randread --bs=4k "
+			       "--direct=1 --startdelay=4 --runtime=1 --time_based --eta=always"),
+		     0, "%s", slurp(err_path));
+	text = slurp(out_path);
+	eta = strstr(text, "[eta ");
+	cr_assert_not_null(eta, "no progress line: %s", text);
+	cr_assert_eq(sscanf(eta, "[eta %um:%us]", &min, &sec), 2, "%.60s", eta);
+	cr_assert(min == 0 && sec >= 1 && sec <= 4, "first progress line: %.60s", eta);
+	free(text);
+}
+
+/*
  * Log files are numbered as fio's, across every job of the run (fio's thread number), not by
  * clone: two jobs, or two stonewall groups, with one prefix overwrote each other's logs.
  * Two clones of a, then b in the next group: g_clat.1, .2 (16 I/Os each) and .3 (32 I/Os).
