@@ -71,6 +71,28 @@ static bool no_space(int err)
 }
 
 /*
+ * Whether the filesystem holding \p path (a file, or a name to create in a directory) has
+ * \p bytes free. A layout it cannot hold fails before it writes anything: written until the
+ * filesystem filled, an offset too far out (offset=1p) took every free byte and then failed.
+ */
+static int layout_fits(const char *path, uint64_t bytes)
+{
+	char dir[ZH_BENCH_PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct statvfs vfs;
+
+	if (statvfs(path, &vfs) < 0) {
+		if (slash == NULL)
+			snprintf(dir, sizeof(dir), ".");
+		else
+			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + 1), path);
+		if (statvfs(dir, &vfs) < 0)
+			return -errno;
+	}
+	return vfs.f_frsize == 0 || bytes / vfs.f_frsize < vfs.f_bavail ? 0 : -ENOSPC;
+}
+
+/*
  * Write pseudo-random data, or with buffer_pattern the job's \p pattern (NULL: none) in
  * blocks of \p block bytes as fio does, from the file's end up to `need_bytes` (fio's
  * "laying out"). With \p fill the filesystem may run out first: the file then ends there.
@@ -83,8 +105,13 @@ static int layout_file(const char *path, uint64_t need_bytes,
 	uint64_t x = 0x9e3779b97f4a7c15ull;
 	int fd, rc = 0;
 
-	if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= need_bytes))
+	bool exists = stat(path, &st) == 0;
+
+	if (exists && (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= need_bytes))
 		return 0;
+	rc = fill ? 0 : layout_fits(path, need_bytes - (exists ? (uint64_t)st.st_size : 0));
+	if (rc < 0)
+		return rc;
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;

@@ -2086,6 +2086,24 @@ Test(bench_zhtp, progress_line_counts_startdelay)
 }
 
 /*
+ * Regression: a file is laid out up to the job's offset plus its size, and an offset past the
+ * filesystem's free space (1 PiB here) wrote until the filesystem was full, then failed. It
+ * now fails first, and writes nothing.
+ */
+Test(bench_zhtp, layout_the_filesystem_cannot_hold_fails_before_writing)
+{
+	char path[700];
+
+	cr_assert_neq(run_bench("--name=o --filename=far.img --offset=1p --size=4k --rw=read "
+				"--bs=4k --direct=1"),
+		      0);
+	assert_stderr_has("far.img: cannot lay out");
+	assert_stderr_has("No space left on device");
+	snprintf(path, sizeof(path), "%s/far.img", scratch);
+	cr_assert_neq(access(path, F_OK), 0, "far.img was created");
+}
+
+/*
  * Log files are numbered as fio's, across every job of the run (fio's thread number), not by
  * clone: two jobs, or two stonewall groups, with one prefix overwrote each other's logs.
  * Two clones of a, then b in the next group: g_clat.1, .2 (16 I/Os each) and .3 (32 I/Os).
