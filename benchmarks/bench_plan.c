@@ -794,6 +794,11 @@ static int plan_files(struct zh_bench_plan *plan, const struct zh_bench_job *job
 		dev[f] = plan_dev(plan, job, path, need, cfg, err, err_len);
 		if (dev[f] < 0)
 			return dev[f];
+		if (cfg->bs_max_bytes > zh_nvme_dev_max_transfer_bytes(plan->devs[dev[f]].dev))
+			return fail(err, err_len, -EINVAL,
+				    "job '%s': bs %u is more than %s takes in one command (%u)",
+				    job->name, cfg->bs_max_bytes, path,
+				    zh_nvme_dev_max_transfer_bytes(plan->devs[dev[f]].dev));
 		for (unsigned g = 0; g < f; g++) {
 			if (dev[g] == dev[f])
 				return fail(err, err_len, -EINVAL,

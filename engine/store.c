@@ -561,6 +561,10 @@ static int format_devices(const struct zh_store_opts *o, struct zh__store_rec *r
 
 	for (unsigned i = 0; rc == 0 && i < o->dev_count; i++)
 		rc = format_dev_open(o, rec, i, fd, block);
+	for (unsigned i = 0; rc == 0 && i < o->dev_count; i++) {
+		if (!zh__dev_takes_shards(rec, fd[i].dev))
+			rc = -EINVAL;
+	}
 	if (rc == 0 && slots_fitting(rec, o->chunk_slots) == 0)
 		rc = -EINVAL;
 	for (unsigned i = 0; rc == 0 && i < o->dev_count; i++)
@@ -730,6 +734,10 @@ static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block, enum dev
 		*lost = zh__sb_foreign(block) ? DEV_FOREIGN : DEV_DAMAGED;
 		return 0;
 	}
+	if (!zh__dev_takes_shards(&s->rec, dev)) {
+		zh_nvme_dev_close(dev);
+		return -EINVAL;
+	}
 	s->dev[i] = dev;
 	return 0;
 }
@@ -767,7 +775,8 @@ static int dev_replace(struct zh_store *s, unsigned i, enum dev_lost lost, uint6
 		rc = zh_nvme_dev_open(path, &dopts, &dev);
 	if (rc < 0)
 		return rc;
-	if (zh_nvme_dev_block_bytes(dev) > s->rec.block_bytes)
+	if (zh_nvme_dev_block_bytes(dev) > s->rec.block_bytes ||
+	    !zh__dev_takes_shards(&s->rec, dev))
 		rc = -EINVAL;
 	if (rc == 0)
 		rc = sb_write(dev, &s->rec, i, block);

@@ -123,7 +123,8 @@ struct zh_store;
 /**
  * Create a store: the directory, the device files (preallocated), a superblock on every device
  * and an empty index. Refuses (-EEXIST) when the directory already holds a store.
- * \return 0 or -errno (-EINVAL for bad options).
+ * \return 0 or -errno (-EINVAL for bad options, or a device that cannot take a whole shard in
+ *         one command: zh_nvme_dev_max_transfer_bytes()).
  */
 ZH_MUST_CHECK int zh_store_format(const struct zh_store_opts *opts);
 
@@ -137,7 +138,8 @@ ZH_MUST_CHECK int zh_store_format(const struct zh_store_opts *opts);
  *         swapped devices are not guessed at); -EEXIST (replace_lost_devs, and a lost device's
  *         block 0 holds data that is neither a superblock nor blank); -EPROTONOSUPPORT;
  *         -EUCLEAN (metadata contradicts itself); -ENOKEY (an encrypted store, no key),
- *         -EKEYREJECTED (not its key), -EINVAL (a key for a plain store); or another -errno.
+ *         -EKEYREJECTED (not its key), -EINVAL (a key for a plain store, or a device that
+ *         cannot take a whole shard in one command); or another -errno.
  */
 ZH_MUST_CHECK int zh_store_open(const struct zh_store_opts *opts, struct zh_store **out);
 void zh_store_close(struct zh_store *store);

@@ -534,6 +534,20 @@ static inline uint32_t zh__stride(const struct zh_store *s, uint32_t shard_bytes
 }
 
 /*
+ * Whether \p dev takes the store's largest shard, and its superblock, in one command. A
+ * passthrough namespace whose limit (MDTS) sits below the shard stride failed every shard I/O
+ * with -EINVAL; format, open and replace refuse it instead.
+ */
+static inline bool zh__dev_takes_shards(const struct zh__store_rec *rec,
+					const struct zh_nvme_dev *dev)
+{
+	uint32_t stride = zh__rec_stride(rec, zh_codec_shard_bytes(rec->ec_k, rec->chunk_bytes));
+	uint32_t limit = zh_nvme_dev_max_transfer_bytes(dev);
+
+	return stride <= limit && ZH__SB_BYTES <= limit;
+}
+
+/*
  * An extent to free travels to its owner as the message argument itself, so that releases need
  * no memory: offset and length in blocks and the device, packed into 64 bits.
  */

@@ -144,6 +144,7 @@ static int file_open(struct zh_nvme_dev *dev, const struct zh_nvme_dev_opts *opt
 	if (dev->size_bytes != ZH_NVME_SIZE_UNKNOWN)
 		dev->size_bytes -= dev->size_bytes % dev->block_bytes;
 	dev->backend = ZH_NVME_BACKEND_FILE;
+	dev->max_transfer_bytes = UINT32_MAX;
 	return 0;
 
 err_close:
@@ -183,6 +184,13 @@ int zh_nvme_dev_open(const char *path, const struct zh_nvme_dev_opts *opts,
 		return rc;
 	}
 	dev->block_shift = (uint32_t)__builtin_ctz(dev->block_bytes);
+	/*
+	 * A passthrough command's buffer needs only dword alignment (NVMe PRPs and SGLs, and the
+	 * kernel's dma_alignment for NVMe); O_DIRECT on a file needs the block's.
+	 */
+	dev->addr_mask = dev->backend == ZH_NVME_BACKEND_PASSTHRU ? 3u : dev->block_bytes - 1;
+	if (opts->max_transfer_bytes != 0 && opts->max_transfer_bytes < dev->max_transfer_bytes)
+		dev->max_transfer_bytes = opts->max_transfer_bytes;
 	*out = dev;
 	return 0;
 }
@@ -235,6 +243,11 @@ uint64_t zh_nvme_dev_size_bytes(const struct zh_nvme_dev *dev)
 	return dev->size_bytes;
 }
 
+uint32_t zh_nvme_dev_max_transfer_bytes(const struct zh_nvme_dev *dev)
+{
+	return dev->max_transfer_bytes;
+}
+
 bool zh_nvme_dev_needs_big_sqe(const struct zh_nvme_dev *dev)
 {
 	return dev->backend == ZH_NVME_BACKEND_PASSTHRU;
@@ -248,9 +261,11 @@ int zh__nvme_req_check(const struct zh_nvme_dev *dev, const struct zh_nvme_req *
 		return dev->read_only ? -EROFS : 0;
 	if (req->op == ZH_NVME_OP_WRITE && dev->read_only)
 		return -EROFS;
-	if (req->len_bytes == 0 || (req->len_bytes & mask) != 0 || (req->offset_bytes & mask) != 0)
+	/* Empty (len - 1 wraps) or longer than one command takes; or off the block grid. */
+	if (req->len_bytes - 1u >= dev->max_transfer_bytes ||
+	    (((uint64_t)req->len_bytes | req->offset_bytes) & mask) != 0)
 		return -EINVAL;
-	if (((uintptr_t)req->addr & mask) != 0)
+	if (((uintptr_t)req->addr & dev->addr_mask) != 0)
 		return -EINVAL;
 	if (req->offset_bytes > dev->size_bytes ||
 	    dev->size_bytes - req->offset_bytes < req->len_bytes)

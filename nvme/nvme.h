@@ -37,6 +37,11 @@ struct zh_nvme_dev_opts {
 	 * short.
 	 */
 	uint64_t grow_size_bytes;
+	/**
+	 * The longest request to take in one command, below the device's own limit (as a block
+	 * queue's max_sectors_kb sits below max_hw_sectors_kb); 0: the device's.
+	 */
+	uint32_t max_transfer_bytes;
 };
 
 struct zh_nvme_dev;
@@ -57,11 +62,18 @@ const char *zh_nvme_dev_path(const struct zh_nvme_dev *dev);
 int zh_nvme_dev_fd(const struct zh_nvme_dev *dev);
 /**
  * Alignment for offsets, lengths and buffer addresses: the logical block size, or 1 for a
- * file opened buffered (the page cache takes any byte range).
+ * file opened buffered (the page cache takes any byte range). A passthrough namespace's
+ * buffers need only 4-byte alignment.
  */
 uint32_t zh_nvme_dev_block_bytes(const struct zh_nvme_dev *dev);
 /** ZH_NVME_SIZE_UNKNOWN for a character device of the FILE backend (/dev/zero, /dev/null). */
 uint64_t zh_nvme_dev_size_bytes(const struct zh_nvme_dev *dev);
+/**
+ * The longest request the device takes in one command: for a passthrough namespace the
+ * kernel's limit (max_hw_sectors_kb, else the controller's MDTS) and 65536 blocks; UINT32_MAX
+ * for the FILE backend.
+ */
+uint32_t zh_nvme_dev_max_transfer_bytes(const struct zh_nvme_dev *dev);
 #define ZH_NVME_SIZE_UNKNOWN UINT64_MAX
 /** True when the device needs a ring set up with IORING_SETUP_SQE128 | IORING_SETUP_CQE32. */
 bool zh_nvme_dev_needs_big_sqe(const struct zh_nvme_dev *dev);
@@ -119,8 +131,9 @@ struct zh_nvme_req {
 /**
  * Fill `sqe` (64 bytes, or 128 on a big-SQE ring for passthrough) for `req`. user_data is left
  * to the caller. Validates alignment and range against the device geometry.
- * \return 0, or -EINVAL (misaligned, zero or oversized length), -ERANGE (past the end),
- *         -EROFS (write to a read-only device).
+ * \return 0, or -EINVAL (misaligned, zero length, longer than
+ *         zh_nvme_dev_max_transfer_bytes()), -ERANGE (past the end), -EROFS (write to a
+ *         read-only device).
  */
 ZH_MUST_CHECK int zh_nvme_dev_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,
 				   const struct zh_nvme_req *req);

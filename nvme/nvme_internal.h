@@ -27,6 +27,8 @@ struct zh_nvme_dev {
 	uint32_t block_shift;
 	uint32_t nsid;
 	uint64_t size_bytes;
+	uint32_t max_transfer_bytes; /* the most one command carries; UINT32_MAX: no limit */
+	uint32_t addr_mask;	     /* a buffer address must have none of these bits */
 	struct zh_nvme_faults *faults;
 	char path[PATH_MAX];
 };
@@ -51,6 +53,14 @@ int zh__nvme_passthru_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *s
 /** Point the SQE at the device: registered file index when given, else the raw fd. */
 void zh__nvme_sqe_set_target(struct io_uring_sqe *sqe, const struct zh_nvme_dev *dev,
 			     const struct zh_nvme_req *req);
+/**
+ * The kernel's limit on one command's data for the namespace whose generic device's sysfs
+ * directory is \p ng_dir (ngXnY): max_hw_sectors_kb of its block device, nvmeXnY, beside it
+ * under their controller. \return 0 with \p bytes set, or a negative errno.
+ */
+int zh__nvme_sysfs_max_transfer(const char *ng_dir, uint32_t *bytes);
+/** What an Identify Controller MDTS allows, in 4 KiB pages as Linux counts them; 0: no limit. */
+uint32_t zh__nvme_mdts_bytes(uint8_t mdts);
 /** Geometry checks common to both backends. */
 int zh__nvme_req_check(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req);
 

@@ -11,7 +11,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libnvme.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 static_assert(sizeof(struct nvme_uring_cmd) <= 80, "the command must fit a big SQE's cmd area");
@@ -39,6 +43,72 @@ static int ns_geometry(struct zh_nvme_dev *dev, const struct nvme_id_ns *ns)
 	return 0;
 }
 
+int zh__nvme_sysfs_max_transfer(const char *ng_dir, uint32_t *bytes)
+{
+	char path[PATH_MAX];
+	char *real = realpath(ng_dir, NULL);
+	const char *name;
+	unsigned long long kb;
+	FILE *f;
+	int n;
+
+	if (real == NULL)
+		return -errno;
+	name = strrchr(real, '/');
+	name = name != NULL ? name + 1 : real;
+	n = strncmp(name, "ng", 2) != 0
+		? -1
+		: snprintf(path, sizeof(path), "%s/../nvme%s/queue/max_hw_sectors_kb", real,
+			   name + 2);
+	free(real);
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return -ENOENT;
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -errno;
+	n = fscanf(f, "%llu", &kb);
+	fclose(f);
+	if (n != 1 || kb == 0 || kb > UINT32_MAX / 1024)
+		return -EINVAL;
+	*bytes = (uint32_t)kb * 1024;
+	return 0;
+}
+
+uint32_t zh__nvme_mdts_bytes(uint8_t mdts)
+{
+	/* 2^mdts pages of 4 KiB; from 2^20 pages (4 GiB) on, more than a length can say. */
+	if (mdts == 0 || mdts >= 20)
+		return 0;
+	return 4096u << mdts;
+}
+
+/*
+ * The most one command may carry: what the kernel takes for the namespace (sysfs), else what
+ * the controller says (MDTS), and never more blocks than the 16-bit count holds. A longer
+ * request was refused by the kernel with -EINVAL when it ran; now prep refuses it, and the
+ * planner names the limit before a job starts.
+ */
+static uint32_t passthru_max_transfer(const struct zh_nvme_dev *dev)
+{
+	uint64_t limit = (uint64_t)ZH_NVME_MAX_BLOCKS_PER_CMD << dev->block_shift;
+	struct nvme_id_ctrl ctrl;
+	uint32_t found = 0;
+	struct stat st;
+	char dir[64];
+
+	if (fstat(dev->fd, &st) == 0) {
+		snprintf(dir, sizeof(dir), "/sys/dev/char/%u:%u", major(st.st_rdev),
+			 minor(st.st_rdev));
+		if (zh__nvme_sysfs_max_transfer(dir, &found) < 0)
+			found = 0;
+	}
+	if (found == 0 && nvme_identify_ctrl(dev->fd, &ctrl) == 0)
+		found = zh__nvme_mdts_bytes(ctrl.mdts);
+	if (found != 0 && found < limit)
+		limit = found;
+	return limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit;
+}
+
 int zh__nvme_passthru_probe(struct zh_nvme_dev *dev)
 {
 	struct nvme_id_ns ns;
@@ -60,6 +130,8 @@ int zh__nvme_passthru_probe(struct zh_nvme_dev *dev)
 	rc = ns_geometry(dev, &ns);
 	if (rc < 0)
 		goto err_close;
+	dev->block_shift = (uint32_t)__builtin_ctz(dev->block_bytes);
+	dev->max_transfer_bytes = passthru_max_transfer(dev);
 	dev->backend = ZH_NVME_BACKEND_PASSTHRU;
 	return 0;
 

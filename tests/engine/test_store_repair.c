@@ -662,3 +662,30 @@ Test(engine_store_repair, deleting_an_object_with_an_unrecorded_shard_frees_the_
 	free(p);
 	zh_store_close(s);
 }
+
+/*
+ * A device must take the store's largest shard in one command: 8+4 over 1 MiB chunks makes
+ * 128 KiB shards, which a namespace limited to 64 KiB (MDTS 4) failed on every shard I/O.
+ * Format, open and replace refuse such a device; this is the rule they share.
+ */
+Test(engine_store_repair, a_device_that_cannot_take_a_whole_shard_is_refused)
+{
+	struct zh__store_rec rec = {
+	    .block_bytes = 4096, .chunk_bytes = 1 << 20, .ec_k = 8, .ec_m = 4};
+	static const uint32_t caps[] = {0, 128 << 10, (128 << 10) - 4096, 64 << 10};
+	static const bool takes[] = {true, true, false, false};
+	struct zh_nvme_dev_opts o = {.create_size_bytes = 1 << 20};
+	struct zh_nvme_dev *dev;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/shard-cap-%d.img", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	unlink(path);
+
+	for (unsigned i = 0; i < 4; i++) {
+		o.max_transfer_bytes = caps[i];
+		cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+		cr_assert_eq(zh__dev_takes_shards(&rec, dev), takes[i], "a cap of %u", caps[i]);
+		zh_nvme_dev_close(dev);
+	}
+	unlink(path);
+}

@@ -27,6 +27,8 @@ static struct zh_nvme_dev ng_dev(uint32_t lba_bytes, uint64_t blocks)
 	    .block_shift = (uint32_t)__builtin_ctz(lba_bytes),
 	    .nsid = 1,
 	    .size_bytes = blocks * lba_bytes,
+	    .max_transfer_bytes = UINT32_MAX,
+	    .addr_mask = 3,
 	};
 	return d;
 }
@@ -118,6 +120,78 @@ Test(nvme_passthru, bad_requests_are_refused)
 	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), -EROFS);
 }
 
+/*
+ * The kernel refuses a passthrough command longer than the namespace's max_hw_sectors (a
+ * QEMU controller's MDTS of 7 allows 512 KiB): prep now refuses it first. Buffers need only
+ * dword alignment there (the LBA size was asked before).
+ */
+Test(nvme_passthru, longer_than_the_max_transfer_or_off_a_dword_is_refused)
+{
+	struct zh_nvme_dev d = ng_dev(4096, 100000);
+	struct zh__nvme_cmd c;
+	struct zh_nvme_req r;
+
+	d.max_transfer_bytes = 512 << 10;
+	r = rw(ZH_NVME_OP_READ, 0, 512 << 10, 0);
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), 0);
+	r = rw(ZH_NVME_OP_READ, 0, (512 << 10) + 4096, 0);
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), -EINVAL, "past the max transfer");
+	cr_assert_eq(zh_nvme_dev_max_transfer_bytes(&d), 512 << 10);
+	r = rw(ZH_NVME_OP_WRITE, 4096, 4096, 0);
+	r.addr = (char *)r.addr + 4;
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), 0, "a dword-aligned buffer");
+	cr_assert_eq(c.addr, (uint64_t)(uintptr_t)r.addr);
+	r.addr = (char *)r.addr + 2;
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), -EINVAL, "off a dword");
+}
+
+Test(nvme_passthru, mdts_counts_4k_pages)
+{
+	cr_assert_eq(zh__nvme_mdts_bytes(0), 0, "no limit");
+	cr_assert_eq(zh__nvme_mdts_bytes(5), 128 << 10);
+	cr_assert_eq(zh__nvme_mdts_bytes(7), 512 << 10);
+	cr_assert_eq(zh__nvme_mdts_bytes(19), 2048u << 20);
+	cr_assert_eq(zh__nvme_mdts_bytes(20), 0, "more than a length holds");
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_geq(fputs(text, f), 0);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* sysfs as the kernel lays it out: /sys/dev/char/M:m links to .../nvme3/ng3n2. */
+Test(nvme_passthru, max_transfer_is_read_from_the_namespace_queue_in_sysfs)
+{
+	char root[] = "/tmp/zh-sysfs-XXXXXX";
+	char path[256], link[256];
+	uint32_t bytes = 0;
+
+	cr_assert_not_null(mkdtemp(root));
+	snprintf(path, sizeof(path), "%s/nvme3", root);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/nvme3/ng3n2", root);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(link, sizeof(link), "%s/259:7", root);
+	cr_assert_eq(symlink(path, link), 0);
+	cr_assert_eq(zh__nvme_sysfs_max_transfer(link, &bytes), -ENOENT, "no block device");
+	snprintf(path, sizeof(path), "%s/nvme3/nvme3n2", root);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/nvme3/nvme3n2/queue", root);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/nvme3/nvme3n2/queue/max_hw_sectors_kb", root);
+	write_text(path, "garbage\n");
+	cr_assert_eq(zh__nvme_sysfs_max_transfer(link, &bytes), -EINVAL);
+	write_text(path, "512\n");
+	cr_assert_eq(zh__nvme_sysfs_max_transfer(link, &bytes), 0);
+	cr_assert_eq(bytes, 512 << 10);
+	snprintf(path, sizeof(path), "rm -rf '%s'", root);
+	cr_assert_eq(system(path), 0);
+}
+
 Test(nvme_passthru, prep_lays_a_big_sqe_with_fixed_buffer_and_file)
 {
 	struct zh_nvme_dev d = ng_dev(4096, 1000);
@@ -185,7 +259,9 @@ Test(nvme_file, prep_uses_fixed_ops_dsync_for_fua_and_datasync_flush)
 				.fd = 9,
 				.block_bytes = 4096,
 				.block_shift = 12,
-				.size_bytes = 1 << 20};
+				.size_bytes = 1 << 20,
+				.max_transfer_bytes = UINT32_MAX,
+				.addr_mask = 4095};
 	struct zh_nvme_req r = rw(ZH_NVME_OP_WRITE, 4096, 4096, ZH_NVME_IO_FUA);
 	struct io_uring_sqe sqe;
 	uint16_t status;
@@ -282,6 +358,31 @@ Test(nvme_file, a_growing_file_is_created_empty_and_addressed_to_its_limit)
 	cr_assert_eq(truncate(path, 2 << 20), 0);
 	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
 	cr_assert_eq(zh_nvme_dev_size_bytes(dev), 2 << 20);
+	zh_nvme_dev_close(dev);
+	unlink(path);
+}
+
+/* max_transfer_bytes caps one command below the device's limit, on any backend. */
+Test(nvme_file, a_max_transfer_cap_refuses_longer_requests)
+{
+	static char buf[65536] __attribute__((aligned(4096)));
+	struct zh_nvme_dev *dev;
+	struct zh_nvme_dev_opts o = {.create_size_bytes = 1 << 20, .max_transfer_bytes = 32 << 10};
+	struct zh_nvme_req req = {.op = ZH_NVME_OP_READ, .addr = buf, .len_bytes = 32 << 10};
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/nvme-cap-%d.img", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	unlink(path);
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	cr_assert_eq(zh_nvme_dev_max_transfer_bytes(dev), 32 << 10);
+	cr_assert_eq(zh__nvme_req_check(dev, &req), 0);
+	req.len_bytes = 36 << 10;
+	cr_assert_eq(zh__nvme_req_check(dev, &req), -EINVAL);
+	zh_nvme_dev_close(dev);
+	o.max_transfer_bytes = 0;
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	cr_assert_eq(zh_nvme_dev_max_transfer_bytes(dev), UINT32_MAX, "a file has no limit");
+	cr_assert_eq(zh__nvme_req_check(dev, &req), 0);
 	zh_nvme_dev_close(dev);
 	unlink(path);
 }
