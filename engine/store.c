@@ -430,12 +430,19 @@ static int dir_sync(const char *path)
  * part-way leaves no short device file to stop the next open, only the temporary one, which
  * the next attempt truncates.
  */
+static int file_dev_tmp_name(const char *path, char tmp[ZH_STORE_PATH_MAX + 8])
+{
+	int n = snprintf(tmp, ZH_STORE_PATH_MAX + 8, "%s.new", path);
+
+	return n > 0 && n < ZH_STORE_PATH_MAX + 8 ? 0 : -ENAMETOOLONG;
+}
+
 static int file_dev_make(const char *path, uint64_t bytes)
 {
 	char tmp[ZH_STORE_PATH_MAX + 8];
 	int fd, rc;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
+	if (file_dev_tmp_name(path, tmp) < 0)
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -448,9 +455,14 @@ static int file_dev_make(const char *path, uint64_t bytes)
 	return rc == 0 ? dir_sync(path) : rc;
 }
 
-/* Size the existing file device \p path to \p bytes. */
+/*
+ * Size the existing file device \p path to \p bytes. A make killed after its link and before
+ * it removed the temporary name left that name to the same file: removed here, or it would
+ * keep 64 MiB or more for good once the device was lost again.
+ */
 static int file_dev_resize(const char *path, uint64_t bytes)
 {
+	char tmp[ZH_STORE_PATH_MAX + 8];
 	int fd = open(path, O_RDWR | O_CLOEXEC);
 	int rc;
 
@@ -458,6 +470,8 @@ static int file_dev_resize(const char *path, uint64_t bytes)
 		return -errno;
 	rc = file_dev_size(fd, bytes);
 	close(fd);
+	if (rc == 0 && file_dev_tmp_name(path, tmp) == 0 && unlink(tmp) == 0)
+		rc = dir_sync(path);
 	return rc;
 }
 

@@ -10,9 +10,10 @@
  *
  * With "scrub" it scrubs with repair instead, over and over at ZSC_SCRUB_RATE so that a kill
  * lands while it rewrites shards in place, acknowledging the start of each pass (5: a scrub
- * failed).
+ * failed). "replace" does the same after opening with replace_lost_devs, so that a kill lands
+ * while a lost device is made again or while its shards are rebuilt.
  *
- *   store_crash_child DIR ROUND [scrub]
+ *   store_crash_child DIR ROUND [scrub|replace]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,13 +56,15 @@ int main(int argc, char **argv)
 	uint32_t round;
 	uint8_t *buf;
 
-	if (argc != 3 && (argc != 4 || strcmp(argv[3], "scrub") != 0)) {
-		fprintf(stderr, "usage: %s DIR ROUND [scrub]\n", argv[0]);
+	if (argc != 3 &&
+	    (argc != 4 || (strcmp(argv[3], "scrub") != 0 && strcmp(argv[3], "replace") != 0))) {
+		fprintf(stderr, "usage: %s DIR ROUND [scrub|replace]\n", argv[0]);
 		return 2;
 	}
 	round = (uint32_t)strtoul(argv[2], NULL, 10);
 	buf = malloc(4 << 20);
 	zt_store_opts(&o, argv[1]);
+	o.replace_lost_devs = argc == 4 && strcmp(argv[3], "replace") == 0;
 	if (buf == NULL || zh_store_open(&o, &s) != 0)
 		_exit(2);
 	if (argc == 4)

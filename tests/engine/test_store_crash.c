@@ -13,6 +13,7 @@
  * ZH_CRASH_ROUNDS sets the rounds (5 by default; `make test-crash` runs 50).
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -274,5 +275,93 @@ Test(engine_store_crash, a_scrub_killed_while_it_repairs_leaves_nothing_worse, .
 		expect_clean(s, r);
 		zh_store_close(s);
 	}
+	cr_assert_eq(system(cmd), 0);
+}
+
+/* Every file in \p dir_path whose name ends in \p suffix, counted. */
+static unsigned files_ending_in(const char *dir_path, const char *suffix)
+{
+	DIR *d = opendir(dir_path);
+	size_t want = strlen(suffix);
+	unsigned n = 0;
+	struct dirent *e;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		n += len > want && strcmp(e->d_name + len - want, suffix) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Start the replacing child and kill it at a random moment from its start: while it opens and
+ * makes the lost device again, or while its scrub rebuilds that device's shards.
+ */
+static void replace_round_run(uint32_t round)
+{
+	char round_arg[16], mode[] = "replace";
+	char *const argv[] = {ZH_STORE_CRASH_CHILD, dir, round_arg, mode, NULL};
+	int fd;
+	pid_t pid;
+
+	snprintf(round_arg, sizeof(round_arg), "%u", round);
+	cr_assert_eq(zt_child_spawn(argv, &pid, &fd), 0);
+	usleep((useconds_t)(rand() % 1000000));
+	kill(pid, SIGKILL);
+	close(fd);
+	child_reaped(pid, round);
+}
+
+/*
+ * A replacement of lost devices killed part-way (the device file made, its superblock written,
+ * its shards rebuilt, or none of it) leaves a store that opens without replacing and serves
+ * every object, and that a replacing open and a scrub make whole, with no temporary device
+ * file left behind. Each round loses one device: its file removed, or its superblock zeroed.
+ */
+Test(engine_store_crash, a_replacement_killed_part_way_can_be_done_again, .timeout = 1200)
+{
+	unsigned rounds = getenv("ZH_CRASH_ROUNDS") ? (unsigned)atoi(getenv("ZH_CRASH_ROUNDS")) : 5;
+	struct zh_store_opts o;
+	char cmd[300], dev[32], path[600];
+
+	snprintf(dir, sizeof(dir), "%s/store-crash-replace-%d", ZH_TEST_SCRATCH_DIR, getpid());
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	cr_assert_eq(system(cmd), 0);
+	zt_store_opts(&o, dir);
+	cr_assert_eq(zh_store_format(&o), 0);
+	scrub_objects_put(&o);
+	srand((unsigned)time(NULL));
+	for (uint32_t r = 0; r < rounds; r++) {
+		struct zh_store *s;
+		struct zh_store_scrub_opts so;
+		struct zh_store_fsck f;
+
+		snprintf(dev, sizeof(dev), "dev%u.img", r % 6);
+		snprintf(path, sizeof(path), "%s/%s", dir, dev);
+		if (r % 2 == 0)
+			cr_assert_eq(unlink(path), 0);
+		else
+			zt_damage_file(dir, dev, 0, 4096, 0);
+		replace_round_run(r);
+		o.replace_lost_devs = false;
+		s = zt_open(&o);
+		scrub_objects_read(s, r);
+		zh_store_close(s);
+		o.replace_lost_devs = true;
+		s = zt_open(&o);
+		cr_assert_eq(files_ending_in(dir, ".new"), 0, "round %u: a temporary device file",
+			     r);
+		zh_store_scrub_opts_default(&so);
+		cr_assert_eq(zh_store_scrub(s, &so, &f, NULL, NULL, NULL), 0);
+		cr_assert(zh_store_scrub_clean(&f), "round %u: bad %llu repaired %llu", r,
+			  (unsigned long long)f.shards_bad, (unsigned long long)f.shards_repaired);
+		expect_clean(s, r);
+		scrub_objects_read(s, r);
+		zh_store_close(s);
+	}
+	o.replace_lost_devs = false;
 	cr_assert_eq(system(cmd), 0);
 }

@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,6 +241,31 @@ Test(engine_store_repair, a_device_file_cut_short_is_lost_and_made_whole_by_repa
 	snprintf(path, sizeof(path), "%s/dev1.img", dir);
 	cr_assert_eq(stat(path, &st), 0);
 	cr_assert_eq(st.st_size, 64 << 20, "as long as the others");
+	expect_fully_redundant("dev0.img", "dev2.img");
+}
+
+/*
+ * A device file's make killed after its link into place and before the temporary name's
+ * removal leaves the device whole but blank, and a second name for it. Regression: replacing
+ * the device wrote its superblock and left dev1.img.new for good (a second 64 MiB file once
+ * the device was lost again).
+ */
+Test(engine_store_repair, a_device_made_part_way_is_replaced_and_its_temporary_name_removed)
+{
+	char path[400], tmp[420];
+	int fd;
+
+	populate();
+	unlink_dev("dev1.img");
+	snprintf(path, sizeof(path), "%s/dev1.img", dir);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 64 << 20), 0);
+	close(fd);
+	cr_assert_eq(link(tmp, path), 0);
+	lost_devs_rebuilt((const unsigned[]){1}, 1);
+	cr_assert_neq(access(tmp, F_OK), 0, "dev1.img.new is still there");
 	expect_fully_redundant("dev0.img", "dev2.img");
 }
 
