@@ -818,8 +818,8 @@ static int json_add_dir(cJSON *job, const char *key, const struct zh_bench_dir_s
 	    !add_num(o, "bw_bytes", (double)bw_bytes) ||
 	    !add_num(o, "bw", (double)(bw_bytes / 1024)) || !add_num(o, "iops", iops) ||
 	    !add_num(o, "runtime", (double)ns_to_ms(runtime_ns)) ||
-	    !add_num(o, "total_ios", (double)st->ios) || !add_num(o, "short_ios", 0) ||
-	    !add_num(o, "drop_ios", 0))
+	    !add_num(o, "total_ios", (double)st->ios) ||
+	    !add_num(o, "short_ios", (double)st->short_ios) || !add_num(o, "drop_ios", 0))
 		return -ENOMEM;
 
 	ret = json_add_lat(o, "slat_ns", &st->slat, (pcts->kinds & PCT_SLAT) ? pcts : NULL);

@@ -185,6 +185,7 @@ void zh_bench_dir_stats_reset(struct zh_bench_dir_stats *st)
 	ZH_ASSERT(st != NULL);
 	st->ios = 0;
 	st->bytes = 0;
+	st->short_ios = 0;
 	zh_bench_hist_reset(&st->slat);
 	zh_bench_hist_reset(&st->clat);
 	zh_bench_hist_reset(&st->lat);
@@ -241,6 +242,7 @@ void zh_bench_dir_stats_merge(struct zh_bench_dir_stats *dst, const struct zh_be
 	ZH_ASSERT(src != NULL);
 
 	dst->ios += src->ios;
+	dst->short_ios += src->short_ios;
 	dst->bytes += src->bytes;
 	zh_bench_hist_merge(&dst->slat, &src->slat);
 	zh_bench_hist_merge(&dst->clat, &src->clat);

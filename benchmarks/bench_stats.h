@@ -156,6 +156,7 @@ double zh_bench_rate_stats_stddev(const struct zh_bench_rate_stats *r);
 struct zh_bench_dir_stats {
 	uint64_t ios;
 	uint64_t bytes;
+	uint64_t short_ios;		   /* transfers cut short and resumed (fio's short_ios) */
 	struct zh_bench_hist slat;	   /* submission latency */
 	struct zh_bench_hist clat;	   /* completion latency */
 	struct zh_bench_hist lat;	   /* slat + clat */

@@ -38,6 +38,10 @@ struct zh_bench_slot {
 	/* While parked by a rate limit or a think: when it may go, and the next slot waiting. */
 	uint64_t due_ns;
 	struct zh_bench_slot *next_parked;
+	/* A transfer cut short goes on from where it stopped (short_requeued()). */
+	uint32_t short_moved; /* bytes its earlier pieces moved; 0: not cut */
+	zh_io_cb short_cb;    /* the completion the whole I/O takes */
+	uint64_t short_prep_ns, short_submit_ns;
 };
 
 /* The grain of direction \p d's random offsets: blockalign, else fio's default. */
@@ -577,6 +581,8 @@ static void slot_done_sync(struct zh_reactor *r, struct zh_io *io);
 static void slot_done_verify(struct zh_reactor *r, struct zh_io *io);
 static void slot_done_think(struct zh_reactor *r, struct zh_io *io);
 static void slot_done_lat(struct zh_reactor *r, struct zh_io *io);
+static bool short_requeued(struct zh_reactor *r, struct zh_io *io, zh_io_cb done);
+static inline void slot_complete(struct zh_reactor *r, struct zh_io *io);
 static void worker_finish(struct zh_reactor *r, struct zh_bench_worker *w);
 static void worker_fail(struct zh_bench_worker *w, int err);
 static void worker_stop(struct zh_reactor *r, struct zh_bench_worker *w);
@@ -1099,8 +1105,9 @@ static void io_failed(struct zh_bench_worker *w, unsigned ddir, int err)
 }
 
 /*
- * fill_device: a write that found no space left, or was cut short by it, ends the job
- * without an error (fio's rule); the writes still in flight meet the same end.
+ * fill_device: a write that found no space left ends the job without an error (fio's rule);
+ * the writes still in flight meet the same end. One cut short by it went on with its rest
+ * (short_requeued()), which found no space; one whose rest could not go out ends it too.
  * \return whether the failure was that.
  */
 static bool device_full(struct zh_bench_worker *w, const struct zh_bench_slot *s, int32_t res)
@@ -1310,6 +1317,8 @@ static void backlog_read_done(struct zh_reactor *r, struct zh_io *io)
 	struct zh_bench_worker *w = s->w;
 	uint64_t block = slot_block(w, s);
 
+	if (io->res != (int32_t)io->len_bytes && short_requeued(r, io, backlog_read_done))
+		return;
 	w->inflight--;
 	w->block_seq[block] &= ~VERIFY_READING;
 	if (readback_note(w, s, io->res)) {
@@ -1326,6 +1335,8 @@ static void slot_done_verify(struct zh_reactor *r, struct zh_io *io)
 	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
 	struct zh_bench_worker *w = s->w;
 
+	if (io->res != (int32_t)io->len_bytes && short_requeued(r, io, slot_done_verify))
+		return;
 	if (io->res == (int32_t)io->len_bytes) {
 		w->think_done++;
 		if (s->ddir == ZH_BENCH_DIR_WRITE) {
@@ -1339,7 +1350,7 @@ static void slot_done_verify(struct zh_reactor *r, struct zh_io *io)
 		/* What a failed write left is unknown: the block is not read back. */
 		w->block_seq[slot_block(w, s)] = 0;
 	}
-	slot_done(r, io);
+	slot_complete(r, io);
 }
 
 /* A thinking job counts its completed blocks (fio's thinktime_blocks_type=complete). */
@@ -1347,9 +1358,11 @@ static void slot_done_think(struct zh_reactor *r, struct zh_io *io)
 {
 	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
 
+	if (io->res != (int32_t)io->len_bytes && short_requeued(r, io, slot_done_think))
+		return;
 	if (io->res == (int32_t)io->len_bytes)
 		s->w->think_done++;
-	slot_done(r, io);
+	slot_complete(r, io);
 }
 
 static void verify_read_done(struct zh_reactor *r, struct zh_io *io);
@@ -1386,6 +1399,8 @@ static void verify_read_done(struct zh_reactor *r, struct zh_io *io)
 	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
 	struct zh_bench_worker *w = s->w;
 
+	if (io->res != (int32_t)io->len_bytes && short_requeued(r, io, verify_read_done))
+		return;
 	w->inflight--;
 	readback_note(w, s, io->res);
 	if (verify_next(r, s))
@@ -1563,8 +1578,70 @@ static SLOW_PATH void slot_stats_reduced(struct zh_bench_worker *w, unsigned d, 
 		zh_bench_log_window_add(&w->log_window, d, len, slat, clat);
 }
 
-/* A read or write is done: its statistics (a short one fails the job), then the next. */
-static void slot_done(struct zh_reactor *r, struct zh_io *io)
+static void slot_done_rest(struct zh_reactor *r, struct zh_io *io);
+
+/*
+ * fio's rule for a transfer cut short (it moved some bytes, fewer than asked): the rest goes
+ * out from where it stopped, counted in short_ios, and the I/O completes once, whole, with
+ * the latency of all its pieces. Before, it failed the job with EIO and counted nothing. A
+ * piece that moved nothing, or a rest the device refuses (off its block grid), fails as
+ * before. \return whether the rest went out; \p done is the completion the whole I/O takes.
+ */
+static SLOW_PATH bool short_requeued(struct zh_reactor *r, struct zh_io *io, zh_io_cb done)
+{
+	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
+	struct zh_bench_worker *w = s->w;
+	uint32_t moved = (uint32_t)io->res, at, rest;
+	struct zh_buf part = *s->buf;
+	int rc;
+
+	if (io->res <= 0 || moved >= io->len_bytes || s->ddir >= ZH_BENCH_DIRS)
+		return false;
+	at = s->short_moved + moved;
+	rest = io->len_bytes - moved;
+	part.data = (uint8_t *)part.data + at;
+	part.size_bytes -= at;
+	if (s->short_moved == 0) {
+		s->short_cb = done;
+		s->short_prep_ns = io->prep_ns;
+		s->short_submit_ns = io->submit_ns;
+	}
+	if (s->ddir == ZH_BENCH_DIR_READ)
+		rc = zh_reactor_read(r, io->dev_index, &part, rest, s->offset + at, io,
+				     slot_done_rest);
+	else
+		rc = zh_reactor_write(r, io->dev_index, &part, rest, s->offset + at,
+				      w->cfg.write_flags, io, slot_done_rest);
+	if (rc < 0)
+		return false;
+	s->short_moved = at;
+	/* The job's own I/Os; a verify's read-back is not among them. */
+	if (w->measuring && !w->measure_ended && done != verify_read_done &&
+	    done != backlog_read_done)
+		w->st[s->ddir].short_ios++;
+	return true;
+}
+
+/* The rest of a cut transfer is done: the I/O completes whole, or is cut again. */
+static void slot_done_rest(struct zh_reactor *r, struct zh_io *io)
+{
+	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
+	zh_io_cb done = s->short_cb;
+
+	if (io->res != (int32_t)io->len_bytes && short_requeued(r, io, done))
+		return;
+	if (io->res >= 0)
+		io->res += (int32_t)s->short_moved;
+	io->len_bytes += s->short_moved;
+	io->prep_ns = s->short_prep_ns;
+	io->submit_ns = s->short_submit_ns;
+	s->short_moved = 0;
+	done(r, io);
+}
+
+/* A read or write is done: its statistics (a failed one fails the job), then the next. */
+static inline __attribute__((always_inline)) void slot_complete(struct zh_reactor *r,
+								struct zh_io *io)
 {
 	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
 	struct zh_bench_worker *w = s->w;
@@ -1593,6 +1670,13 @@ static void slot_done(struct zh_reactor *r, struct zh_io *io)
 	slot_next(r, s);
 }
 
+static void slot_done(struct zh_reactor *r, struct zh_io *io)
+{
+	if (ZH_UNLIKELY(io->res != (int32_t)io->len_bytes) && short_requeued(r, io, slot_done))
+		return;
+	slot_complete(r, io);
+}
+
 /*
  * latency_target and max_latency: each I/O's total latency (from its preparation, fio's "lat")
  * steers the depth search or, over max_latency, fails the job with fio's ETIMEDOUT.
@@ -1606,13 +1690,15 @@ static void slot_done_lat(struct zh_reactor *r, struct zh_io *io)
 
 	/* The gate's invariant: outside a drain, never more in flight than the depth tried. */
 	ZH_ASSERT(w->cfg.lat_target_ns == 0 || w->qd_draining || w->inflight <= w->qd.depth);
+	if (io->res != (int32_t)io->len_bytes && short_requeued(r, io, slot_done_lat))
+		return;
 	if (io->res == (int32_t)io->len_bytes) {
 		if (w->cfg.max_lat_ns != 0 && lat > w->cfg.max_lat_ns)
 			worker_fail(w, ETIMEDOUT);
 		else if (w->cfg.lat_target_ns != 0 && !w->qd_draining)
 			qd_step(r, w, lat, now);
 	}
-	slot_done(r, io);
+	slot_complete(r, io);
 }
 
 /* ---- timers: ramp end, run end, samples, logs ------------------------------------------------ */
