@@ -269,8 +269,8 @@ static double pipe_codec_pass(struct pipe_case *p, struct zh_codec_stats *st)
 	for (unsigned c = 0; c < p->n; c++) {
 		if (zh_codec_chunk_encode(p->codec, p->chunks + (size_t)c * CHUNK, CHUNK,
 					  p->encrypt ? &bench_key : NULL,
-					  p->encrypt ? bench_nonce : NULL, p->data[0], p->parity[0],
-					  &p->enc) != 0)
+					  p->encrypt ? bench_nonce : NULL, NULL, p->data[0],
+					  p->parity[0], &p->enc) != 0)
 			abort();
 		p->hdrs[c] = p->enc.hdr;
 		memcpy(p->hashes[c], p->enc.hash, ZH_CODEC_HASH_BYTES);
@@ -451,17 +451,17 @@ static void pipe_decode(struct pipe_case *p, double *intact, double *degraded)
 
 		if (zh_codec_chunk_encode(p->codec, p->chunks + (size_t)c * CHUNK, CHUNK,
 					  p->encrypt ? &bench_key : NULL,
-					  p->encrypt ? bench_nonce : NULL, p->data[0], p->parity[0],
-					  &p->enc) != 0)
+					  p->encrypt ? bench_nonce : NULL, NULL, p->data[0],
+					  p->parity[0], &p->enc) != 0)
 			abort();
 		t = now_ns();
 		if (zh_codec_chunk_decode(p->codec, h, shards, all, p->encrypt ? &bench_key : NULL,
-					  out, CHUNK, NULL) != CHUNK)
+					  NULL, out, CHUNK, NULL) != CHUNK)
 			abort();
 		t_intact += now_ns() - t;
 		t = now_ns();
 		if (zh_codec_chunk_decode(p->codec, h, shards, all & ~((1u << m) - 1),
-					  p->encrypt ? &bench_key : NULL, out, CHUNK,
+					  p->encrypt ? &bench_key : NULL, NULL, out, CHUNK,
 					  NULL) != CHUNK)
 			abort();
 		t_degraded += now_ns() - t;

@@ -76,16 +76,28 @@ static size_t compress_chunk(struct zh_codec *c, const uint8_t *raw, size_t len,
 	return ZSTD_isError(out) ? 0 : out;
 }
 
-static void encrypt_payload(struct zh_codec *c, struct zh_codec_hdr *h, const uint8_t *in,
-			    uint8_t *out, const struct zh_codec_key *key, const uint8_t *nonce)
+/* The tag's associated data: the header's front, and a bound chunk's binding after it. */
+static int chunk_aad(const struct zh_codec_hdr *h, const uint8_t *bind,
+		     uint8_t aad[ZH_CODEC_AAD_BYTES + ZH_CODEC_BIND_BYTES])
 {
-	uint8_t aad[ZH_CODEC_AAD_BYTES];
+	zh__codec_hdr_aad(h, aad);
+	if (!(h->flags & ZH_CODEC_F_BOUND))
+		return ZH_CODEC_AAD_BYTES;
+	memcpy(aad + ZH_CODEC_AAD_BYTES, bind, ZH_CODEC_BIND_BYTES);
+	return ZH_CODEC_AAD_BYTES + ZH_CODEC_BIND_BYTES;
+}
+
+static void encrypt_payload(struct zh_codec *c, struct zh_codec_hdr *h, const uint8_t *in,
+			    uint8_t *out, const struct zh_codec_key *key, const uint8_t *nonce,
+			    const uint8_t *bind)
+{
+	uint8_t aad[ZH_CODEC_AAD_BYTES + ZH_CODEC_BIND_BYTES];
+	int aad_len = chunk_aad(h, bind, aad);
 	int n = 0;
 
 	memcpy(h->nonce, nonce, ZH_CODEC_NONCE_BYTES);
-	zh__codec_hdr_aad(h, aad);
 	ZH_ASSERT(EVP_EncryptInit_ex(c->cipher, NULL, NULL, key->bytes, nonce) == 1);
-	ZH_ASSERT(EVP_EncryptUpdate(c->cipher, NULL, &n, aad, sizeof(aad)) == 1);
+	ZH_ASSERT(EVP_EncryptUpdate(c->cipher, NULL, &n, aad, aad_len) == 1);
 	ZH_ASSERT(EVP_EncryptUpdate(c->cipher, out, &n, in, (int)h->stored_bytes) == 1);
 	ZH_ASSERT(n == (int)h->stored_bytes);
 	ZH_ASSERT(EVP_EncryptFinal_ex(c->cipher, out + n, &n) == 1);
@@ -144,8 +156,8 @@ static void encode_shards(struct zh_codec *c, struct zh_codec_encoded *e, uint8_
 }
 
 int zh_codec_chunk_encode(struct zh_codec *c, const void *raw_in, size_t raw_bytes,
-			  const struct zh_codec_key *key, const uint8_t *nonce, uint8_t *data,
-			  uint8_t *const parity[], struct zh_codec_encoded *e)
+			  const struct zh_codec_key *key, const uint8_t *nonce, const uint8_t *bind,
+			  uint8_t *data, uint8_t *const parity[], struct zh_codec_encoded *e)
 {
 	struct zh_codec_hdr *h = &e->hdr;
 	const uint8_t *raw = raw_in;
@@ -154,7 +166,7 @@ int zh_codec_chunk_encode(struct zh_codec *c, const void *raw_in, size_t raw_byt
 
 	if (raw_bytes > c->opts.chunk_max_bytes)
 		return -E2BIG;
-	if ((key == NULL) != (nonce == NULL))
+	if ((key == NULL) != (nonce == NULL) || (bind != NULL && key == NULL))
 		return -EINVAL;
 	memset(e, 0, sizeof(*e));
 	zh_codec_leaf_hash(c, raw, raw_bytes, e->hash);
@@ -163,14 +175,15 @@ int zh_codec_chunk_encode(struct zh_codec *c, const void *raw_in, size_t raw_byt
 	t = stage_end(&c->stats.compress_ns, t);
 	h->version = ZH_CODEC_VERSION;
 	h->flags = (uint8_t)((packed > 0 ? ZH_CODEC_F_COMPRESSED : 0) |
-			     (key != NULL ? ZH_CODEC_F_ENCRYPTED : 0));
+			     (key != NULL ? ZH_CODEC_F_ENCRYPTED : 0) |
+			     (bind != NULL ? ZH_CODEC_F_BOUND : 0));
 	h->ec_k = (uint8_t)c->k;
 	h->ec_m = (uint8_t)c->m;
 	h->raw_bytes = (uint32_t)raw_bytes;
 	h->stored_bytes = (uint32_t)(packed > 0 ? packed : raw_bytes);
 	h->shard_bytes = zh_codec_shard_bytes(c->k, h->stored_bytes);
 	if (key != NULL) {
-		encrypt_payload(c, h, packed > 0 ? data : raw, data, key, nonce);
+		encrypt_payload(c, h, packed > 0 ? data : raw, data, key, nonce, bind);
 		t = stage_end(&c->stats.encrypt_ns, t);
 	}
 	layout_shards(c, e, raw, data, packed == 0 && key == NULL);
@@ -273,17 +286,18 @@ static int payload_gather(struct zh_codec *c, const struct zh_codec_hdr *h,
 }
 
 static int payload_decrypt(struct zh_codec *c, const struct zh_codec_hdr *h,
-			   const struct payload *p, const struct zh_codec_key *key, uint8_t *out)
+			   const struct payload *p, const struct zh_codec_key *key,
+			   const uint8_t *bind, uint8_t *out)
 {
-	uint8_t aad[ZH_CODEC_AAD_BYTES];
+	uint8_t aad[ZH_CODEC_AAD_BYTES + ZH_CODEC_BIND_BYTES];
+	int aad_len = chunk_aad(h, bind, aad);
 	uint8_t tag[ZH_CODEC_TAG_BYTES];
 	int n = 0;
 	size_t at = 0;
 
-	zh__codec_hdr_aad(h, aad);
 	memcpy(tag, h->tag, sizeof(tag));
 	ZH_ASSERT(EVP_DecryptInit_ex(c->cipher, NULL, NULL, key->bytes, h->nonce) == 1);
-	ZH_ASSERT(EVP_DecryptUpdate(c->cipher, NULL, &n, aad, sizeof(aad)) == 1);
+	ZH_ASSERT(EVP_DecryptUpdate(c->cipher, NULL, &n, aad, aad_len) == 1);
 	for (unsigned i = 0; i < p->pieces; i++) {
 		ZH_ASSERT(EVP_DecryptUpdate(c->cipher, out + at, &n, p->piece[i],
 					    (int)p->piece_bytes[i]) == 1);
@@ -327,7 +341,7 @@ static int payload_decompress(struct zh_codec *c, const struct zh_codec_hdr *h,
 }
 
 static int payload_decode(struct zh_codec *c, const struct zh_codec_hdr *h, struct payload *p,
-			  const struct zh_codec_key *key, uint8_t *raw)
+			  const struct zh_codec_key *key, const uint8_t *bind, uint8_t *raw)
 {
 	uint64_t t = zh__codec_now_ns();
 	int rc = 0;
@@ -335,7 +349,7 @@ static int payload_decode(struct zh_codec *c, const struct zh_codec_hdr *h, stru
 	if (h->flags & ZH_CODEC_F_ENCRYPTED) {
 		uint8_t *plain = (h->flags & ZH_CODEC_F_COMPRESSED) ? c->scratch : raw;
 
-		rc = payload_decrypt(c, h, p, key, plain);
+		rc = payload_decrypt(c, h, p, key, bind, plain);
 		t = stage_end(&c->stats.decrypt_ns, t);
 		/* The plaintext is now one contiguous piece. */
 		p->piece[0] = plain;
@@ -354,7 +368,8 @@ static int payload_decode(struct zh_codec *c, const struct zh_codec_hdr *h, stru
 
 int zh_codec_chunk_decode(struct zh_codec *c, const struct zh_codec_hdr *h,
 			  const uint8_t *const shards[], uint32_t present,
-			  const struct zh_codec_key *key, void *raw, size_t raw_cap, uint32_t *bad)
+			  const struct zh_codec_key *key, const uint8_t *bind, void *raw,
+			  size_t raw_cap, uint32_t *bad)
 {
 	uint32_t all = zh__codec_mask(c->k + c->m);
 	uint32_t bad_local = 0;
@@ -372,9 +387,12 @@ int zh_codec_chunk_decode(struct zh_codec *c, const struct zh_codec_hdr *h,
 		return -ENOSPC;
 	if ((h->flags & ZH_CODEC_F_ENCRYPTED) && key == NULL)
 		return -ENOKEY;
+	/* Either way round, the caller's idea of where the chunk belongs is not the chunk's. */
+	if (((h->flags & ZH_CODEC_F_BOUND) != 0) != (bind != NULL))
+		return -EBADMSG;
 	rc = payload_gather(c, h, shards, present & all, bad, &p);
 	if (rc == 0)
-		rc = payload_decode(c, h, &p, key, raw);
+		rc = payload_decode(c, h, &p, key, bind, raw);
 	if (rc == -EBADMSG)
 		memset(raw, 0, h->raw_bytes);
 	if (rc < 0)

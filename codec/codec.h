@@ -38,7 +38,16 @@
 enum zh_codec_flag {
 	ZH_CODEC_F_COMPRESSED = 1u << 0, /* payload is one zstd frame */
 	ZH_CODEC_F_ENCRYPTED = 1u << 1,	 /* payload is AES-256-GCM ciphertext; tag in the header */
+	ZH_CODEC_F_BOUND = 1u << 2,	 /* encrypted, and the tag also covers a binding */
 };
+
+/*
+ * What else an encrypted chunk's tag may cover: the caller's binding of the chunk to its place
+ * (the store's: the put that wrote it, and the chunk's index in its object), so that a chunk
+ * moved to another place fails to authenticate there. Not stored in the header: the caller
+ * gives it again to decode.
+ */
+#define ZH_CODEC_BIND_BYTES 16
 
 struct zh_codec_opts {
 	unsigned ec_k;	/**< data shards; default 8 */
@@ -121,14 +130,17 @@ struct zh_codec_encoded {
  *                        unchanged while out->shard[] is in use
  * \param key, nonce      both NULL (plain), or both set: the nonce must never repeat for a key
  *                        (the store counts up from a random start per reactor, format.md)
+ * \param bind            NULL, or with a key ZH_CODEC_BIND_BYTES the tag covers too
+ *                        (ZH_CODEC_F_BOUND): decode must be given the same
  * \param data            zh_codec_data_bytes_max() bytes for data shards that need laying out
  * \param parity          m buffers of zh_codec_shard_bytes_max() bytes
  * \param out             header, hash and shard pointers
- * \return 0, -E2BIG (chunk too long), -EINVAL (key without nonce or the reverse).
+ * \return 0, -E2BIG (chunk too long), -EINVAL (key without nonce or the reverse, or a bind
+ *         without a key).
  */
 ZH_MUST_CHECK int zh_codec_chunk_encode(struct zh_codec *codec, const void *raw, size_t raw_bytes,
 					const struct zh_codec_key *key, const uint8_t *nonce,
-					uint8_t *data, uint8_t *const parity[],
+					const uint8_t *bind, uint8_t *data, uint8_t *const parity[],
 					struct zh_codec_encoded *out);
 
 /**
@@ -139,6 +151,7 @@ ZH_MUST_CHECK int zh_codec_chunk_encode(struct zh_codec *codec, const void *raw,
  *
  * \param shards   k + m pointers, shards[i] valid (shard_bytes bytes) when bit i of \p present
  * \param key      required for encrypted chunks, ignored otherwise
+ * \param bind     the binding a bound chunk was encoded with; NULL for any other chunk
  * \param raw      hdr->raw_bytes bytes of output (raw_cap says how many there are)
  * \param bad      if not NULL: bit i set for each shard checked whose crc did not match (shards
  *                 are checked as they are used, up to k good ones: parity that was not needed
@@ -147,11 +160,12 @@ ZH_MUST_CHECK int zh_codec_chunk_encode(struct zh_codec *codec, const void *raw,
  *         does not authenticate or decompress to raw_bytes (the output is zeroed);
  *         -ENOKEY for an encrypted chunk without key; -ENOTSUP for a header whose k and m are
  *         not this codec's; -EINVAL for an invalid header; -ENOSPC when raw_cap is too small.
+ *         A bound chunk without a bind, or a bind for a chunk that is not bound, is -EBADMSG.
  */
 ZH_MUST_CHECK int zh_codec_chunk_decode(struct zh_codec *codec, const struct zh_codec_hdr *hdr,
 					const uint8_t *const shards[], uint32_t present,
-					const struct zh_codec_key *key, void *raw, size_t raw_cap,
-					uint32_t *bad);
+					const struct zh_codec_key *key, const uint8_t *bind,
+					void *raw, size_t raw_cap, uint32_t *bad);
 
 /**
  * AES-256-GCM over one buffer outside the chunk pipeline (the store seals objects it keeps

@@ -40,7 +40,7 @@ static_assert(offsetof(struct hdr_wire, hdr_crc) == 188, "layout: header crc las
 static_assert(ZH_CODEC_AAD_BYTES == offsetof(struct hdr_wire, shard_bytes),
 	      "GCM authenticates magic through stored_bytes");
 
-#define KNOWN_FLAGS (ZH_CODEC_F_COMPRESSED | ZH_CODEC_F_ENCRYPTED)
+#define KNOWN_FLAGS (ZH_CODEC_F_COMPRESSED | ZH_CODEC_F_ENCRYPTED | ZH_CODEC_F_BOUND)
 
 uint32_t zh_codec_shard_bytes(unsigned k, uint32_t stored_bytes)
 {
@@ -67,7 +67,8 @@ int zh__codec_hdr_check(const struct zh_codec_hdr *h)
 					       : h->stored_bytes != h->raw_bytes)
 		return -EBADMSG;
 	if (!(h->flags & ZH_CODEC_F_ENCRYPTED) &&
-	    (!zh_all_zero(h->nonce, sizeof(h->nonce)) || !zh_all_zero(h->tag, sizeof(h->tag))))
+	    ((h->flags & ZH_CODEC_F_BOUND) || !zh_all_zero(h->nonce, sizeof(h->nonce)) ||
+	     !zh_all_zero(h->tag, sizeof(h->tag))))
 		return -EBADMSG;
 	for (unsigned i = shards; i < ZH_CODEC_SHARDS_MAX; i++) {
 		if (h->shard_crc[i] != 0)

@@ -675,6 +675,7 @@ int zh_store_format(const struct zh_store_opts *o)
 	rec.ec_k = (uint8_t)o->ec_k;
 	rec.ec_m = (uint8_t)o->ec_m;
 	rec.encrypted = o->key != NULL;
+	rec.bound = rec.encrypted;
 	if (rec.encrypted)
 		zh__key_check(rec.uuid, o->key, rec.key_check);
 	if (rc == 0)

@@ -127,12 +127,12 @@ static int count_chunk(void *arg, const void *key, size_t key_len, const void *v
 }
 
 /* Read every shard of one chunk and check it (scrub: and repair it). */
-static void check_chunk(struct fsck *f, const uint8_t *hash, uint32_t index,
-			const struct zh__chunk_rec *rec)
+static void check_chunk(struct fsck *f, const uint8_t *hash, const struct zh__object_rec *obj,
+			uint32_t index, const struct zh__chunk_rec *rec)
 {
 	struct zh__chunk_check res;
 	bool repair = f->scrub != NULL && f->scrub->repair;
-	int rc = zh__chunk_check(f->store, hash, index, rec, repair, &res);
+	int rc = zh__chunk_check(f->store, hash, obj, index, rec, repair, &res);
 
 	if (f->scrub != NULL)
 		zh__pace_add(&f->pace, res.bytes_read);
@@ -195,7 +195,7 @@ static int check_chunked(struct fsck *f, const uint8_t *hash, const struct zh__o
 				return rc;
 		}
 		f->out->chunks++;
-		check_chunk(f, hash, c, &rec);
+		check_chunk(f, hash, obj, c, &rec);
 		zh_codec_tree_add(f->tree, rec.hash, rec.hdr.raw_bytes);
 	}
 	zh_codec_tree_final(f->tree, got);

@@ -7,7 +7,8 @@
  * sealed bytes cannot be passed off as another object's.
  *
  * Nonces: GCM must never see one (key, nonce) pair twice. Every nonce sequence (one per reactor,
- * one for inline objects) starts from 96 random bits drawn at open and counts up in its low 64
+ * one for inline objects and put ids, each of which seals its record once) starts from 96 random
+ * bits drawn at open and counts up in its low 64
  * bits. With S sequences ever drawn for a key and T nonces used in all, the chance that any
  * nonce repeats is below S * T / 2^96: 2^24 opens' sequences and 2^40 chunks (an exbibyte)
  * give 2^-32.
@@ -113,4 +114,71 @@ int zh__inline_open(const struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_B
 	inline_aad(hash, size, aad);
 	return zh_codec_open(&s->key, sealed, aad, sizeof(aad), sealed + ZH__SEAL_BYTES, size,
 			     sealed + ZH_CODEC_NONCE_BYTES, plain);
+}
+
+void zh__chunk_bind(const uint8_t put_id[ZH__PUT_ID_BYTES], uint32_t index,
+		    uint8_t bind[ZH_CODEC_BIND_BYTES])
+{
+	static_assert(ZH__PUT_ID_BYTES + 4 == ZH_CODEC_BIND_BYTES, "a put id and an index");
+	memcpy(bind, put_id, ZH__PUT_ID_BYTES);
+	zh_le_put(bind + ZH__PUT_ID_BYTES, index, 4);
+}
+
+/*
+ * A bound record's seal: GCM over no bytes, the put's id its nonce (drawn once, from the
+ * store's sequence, so never repeated under the key), the tag covering a domain tag, the
+ * object's hash, the put's id and the fields that fix the content and the chunks' places:
+ * size, chunk length and count, k and m. Moving a record to another object's hash, or giving
+ * it another put's id (to claim that put's chunks), fails it. Its reference count, creation
+ * time and descriptive strings change or say nothing of the content, and are not covered.
+ */
+#define OBJECT_SEAL_DOMAIN "zhtp object record v1"
+#define OBJECT_SEAL_AAD_BYTES                                                                      \
+	(sizeof(OBJECT_SEAL_DOMAIN) + ZH_CODEC_HASH_BYTES + ZH__PUT_ID_BYTES + 8 + 4 + 4 + 2)
+
+static void object_seal_aad(const uint8_t hash[ZH_CODEC_HASH_BYTES],
+			    const struct zh__object_rec *rec, uint8_t aad[OBJECT_SEAL_AAD_BYTES])
+{
+	uint8_t *p = aad;
+
+	memcpy(p, OBJECT_SEAL_DOMAIN, sizeof(OBJECT_SEAL_DOMAIN));
+	p += sizeof(OBJECT_SEAL_DOMAIN);
+	memcpy(p, hash, ZH_CODEC_HASH_BYTES);
+	p += ZH_CODEC_HASH_BYTES;
+	memcpy(p, rec->put_id, ZH__PUT_ID_BYTES);
+	p += ZH__PUT_ID_BYTES;
+	zh_le_put(p, rec->size_bytes, 8);
+	zh_le_put(p + 8, rec->chunk_bytes, 4);
+	zh_le_put(p + 12, rec->chunk_count, 4);
+	p[16] = rec->ec_k;
+	p[17] = rec->ec_m;
+}
+
+int zh__object_seal(const struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
+		    struct zh__object_rec *rec)
+{
+	uint8_t aad[OBJECT_SEAL_AAD_BYTES];
+	uint8_t none[1] = {0};
+
+	ZH_ASSERT(rec->bound);
+	object_seal_aad(hash, rec, aad);
+	return zh_codec_seal(&s->key, rec->put_id, aad, sizeof(aad), none, 0, none, rec->seal_tag);
+}
+
+int zh__object_seal_check(const struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
+			  const struct zh__object_rec *rec)
+{
+	uint8_t aad[OBJECT_SEAL_AAD_BYTES];
+	uint8_t none[1] = {0};
+	bool must = s->rec.bound && rec->encrypted && rec->layout == ZH_OBJECT_CHUNKED;
+
+	if (rec->bound != must)
+		return -EUCLEAN;
+	if (!must)
+		return 0;
+	object_seal_aad(hash, rec, aad);
+	return zh_codec_open(&s->key, rec->put_id, aad, sizeof(aad), none, 0, rec->seal_tag,
+			     none) == 0
+		   ? 0
+		   : -EUCLEAN;
 }

@@ -95,9 +95,9 @@ static void chunk_decode(struct zh_reactor *r, struct zh__slot *slot)
 
 	for (unsigned i = 0; i < slot_shards(slot); i++)
 		shards[i] = slot->shard[i];
-	rc = zh_codec_chunk_decode(core->codec, &slot->rec.hdr, shards, slot->present,
-				   s->rec.encrypted ? &s->key : NULL, slot->raw, s->rec.chunk_bytes,
-				   NULL);
+	rc = zh_codec_chunk_decode(
+	    core->codec, &slot->rec.hdr, shards, slot->present, s->rec.encrypted ? &s->key : NULL,
+	    slot->bound ? slot->bind : NULL, slot->raw, s->rec.chunk_bytes, NULL);
 	slot->rc = rc < 0 ? rc : 0;
 	slot->degraded = (slot->present & data_mask) != data_mask;
 	/* Client reads only: scrub and fsck read every shard and count what they find. */
@@ -209,6 +209,7 @@ static int get_dispatch(struct get_ctx *g, uint32_t index)
 	slot->rec = rec;
 	slot->chunk_index = index;
 	slot->raw_bytes = rec.hdr.raw_bytes;
+	zh__slot_bind(slot, &g->obj, index);
 	g->inflight[(g->head + g->count) % GET_INFLIGHT_MAX] = slot;
 	g->count++;
 	zh__post_control(g->store, slot->coord, zh__get_chunk_msg, slot);
@@ -234,16 +235,26 @@ static int get_chunked(struct get_ctx *g)
 /*
  * An object record as the store may have written it. Its encryption is the store's: an inline
  * record of an encrypted store that says "plain" would be served as it is, unauthenticated
- * (its crc has no key), and such a record is damaged, not data.
+ * (its crc has no key), and such a record is damaged, not data. In a bound store an encrypted
+ * chunked record is sealed to its hash: one moved from another object's key fails here.
  */
-static int object_parse(const struct zh_store *s, const uint8_t *val, size_t len,
-			struct zh__object_rec *rec)
+static int object_parse(const struct zh_store *s, const uint8_t *hash, const uint8_t *val,
+			size_t len, struct zh__object_rec *rec)
 {
 	int rc = zh__object_rec_unpack(val, len, rec);
 
 	if (rc == 0 && rec->encrypted != s->rec.encrypted)
 		rc = -EUCLEAN;
+	if (rc == 0)
+		rc = zh__object_seal_check(s, hash, rec);
 	return rc;
+}
+
+void zh__slot_bind(struct zh__slot *slot, const struct zh__object_rec *obj, uint32_t index)
+{
+	slot->bound = obj->bound;
+	if (obj->bound)
+		zh__chunk_bind(obj->put_id, index, slot->bind);
 }
 
 int zh__object_load(struct zh_store *s, const uint8_t *hash, uint8_t *buf, size_t cap,
@@ -255,7 +266,7 @@ int zh__object_load(struct zh_store *s, const uint8_t *hash, uint8_t *buf, size_
 		return (int)n;
 	if ((size_t)n > cap)
 		return -EUCLEAN;
-	return object_parse(s, buf, (size_t)n, rec);
+	return object_parse(s, hash, buf, (size_t)n, rec);
 }
 
 struct get_lookup {
@@ -310,7 +321,7 @@ static int object_seen(void *arg, const void *val, size_t val_len)
 {
 	struct get_lookup *l = arg;
 	struct get_ctx *g = l->g;
-	int rc = object_parse(g->store, val, val_len, &g->obj);
+	int rc = object_parse(g->store, g->hash, val, val_len, &g->obj);
 
 	if (rc == 0)
 		rc = range_end(g->obj.size_bytes, g->offset, l->len, &g->end);

@@ -42,6 +42,9 @@ struct zh__chunk_rec {
 #define ZH__CHUNK_REC_HEAD  (4 + ZH_CODEC_HDR_BYTES + ZH_CODEC_HASH_BYTES)
 #define ZH__CHUNK_REC_BYTES (ZH__CHUNK_REC_HEAD + 10 * ZH_CODEC_SHARDS_MAX)
 
+/* A put's id: drawn from the store's nonce sequence, so never repeated under its key. */
+#define ZH__PUT_ID_BYTES ZH_CODEC_NONCE_BYTES
+
 /** Object record fields; strings point into the caller's memory (pack) or the record (unpack). */
 struct zh__object_rec {
 	uint8_t layout; /* enum zh_object_layout */
@@ -54,7 +57,15 @@ struct zh__object_rec {
 	uint64_t created_unix_s;
 	uint32_t inline_crc; /* crc32c of the inline data as stored */
 	bool encrypted;	     /* chunks encrypted, or the inline data sealed */
-	const char *str[5];  /* owner, content type, filename, description, tags */
+	/*
+	 * A chunked object of a bound store (zh__store_rec.bound): its chunks' tags cover its
+	 * put's id and their index (zh__chunk_bind()), and the record is sealed, its tag
+	 * covering the object's hash, the put's id and what fixes its content (store_crypt.c).
+	 */
+	bool bound;
+	uint8_t put_id[ZH__PUT_ID_BYTES];
+	uint8_t seal_tag[ZH_CODEC_TAG_BYTES];
+	const char *str[5]; /* owner, content type, filename, description, tags */
 	uint16_t str_len[5];
 	/* ZH_OBJECT_INLINE: size_bytes bytes, or when encrypted nonce, tag and size_bytes bytes
 	 * of ciphertext (zh__object_rec_inline_bytes() in all). */
@@ -65,8 +76,11 @@ struct zh__object_rec {
 #define ZH__SEAL_BYTES	    (ZH_CODEC_NONCE_BYTES + ZH_CODEC_TAG_BYTES)
 #define ZH__OBJECT_REC_HEAD 56
 /* Without the inline data, which adds up to small_max_bytes. */
+/* A bound record's put id and seal tag, after its strings. */
+#define ZH__OBJECT_BIND_BYTES (ZH__PUT_ID_BYTES + ZH_CODEC_TAG_BYTES)
 #define ZH__OBJECT_REC_MAX                                                                         \
-	(ZH__OBJECT_REC_HEAD + 4 * ZH_STORE_META_STR_MAX + ZH_STORE_TAGS_MAX + ZH__SEAL_BYTES)
+	(ZH__OBJECT_REC_HEAD + 4 * ZH_STORE_META_STR_MAX + ZH_STORE_TAGS_MAX + ZH__SEAL_BYTES +    \
+	 ZH__OBJECT_BIND_BYTES)
 
 void zh__chunk_key(const uint8_t hash[ZH_CODEC_HASH_BYTES], uint32_t index,
 		   uint8_t key[ZH__CHUNK_KEY_BYTES]);
@@ -118,6 +132,8 @@ struct zh__store_rec {
 	uint32_t chunk_bytes;
 	uint32_t small_max_bytes;
 	uint8_t ec_k, ec_m;
+	/* Encrypted, and its chunked objects bound (format sets it; stores made before did not). */
+	bool bound;
 	char dev_path[ZH_STORE_DEVS_MAX][ZH_STORE_PATH_MAX];
 };
 
@@ -154,6 +170,22 @@ int zh__store_key_use(struct zh_store *s, const struct zh_codec_key *key);
 int zh__inline_seal(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
 		    const uint8_t *plain, uint64_t size, uint8_t *out);
 /** Open a sealed inline object into \p plain (size bytes). \return 0, -EBADMSG, -errno. */
+struct zh__slot;
+/** Set \p slot to decode or encode chunk \p index of \p obj: bound when the object is. */
+void zh__slot_bind(struct zh__slot *slot, const struct zh__object_rec *obj, uint32_t index);
+/** A chunk's binding: its put's id and its index in the object. */
+void zh__chunk_bind(const uint8_t put_id[ZH__PUT_ID_BYTES], uint32_t index,
+		    uint8_t bind[ZH_CODEC_BIND_BYTES]);
+/** Seal bound record \p rec of object \p hash (fills seal_tag). \return 0, -errno. */
+int zh__object_seal(const struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
+		    struct zh__object_rec *rec);
+/**
+ * Whether \p rec may be object \p hash's record in this store: in a bound store, an encrypted
+ * chunked record must be bound and its seal must open; elsewhere none is bound.
+ * \return 0, or -EUCLEAN.
+ */
+int zh__object_seal_check(const struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
+			  const struct zh__object_rec *rec);
 int zh__inline_open(const struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
 		    const uint8_t *sealed, uint64_t size, uint8_t *plain);
 
@@ -205,6 +237,8 @@ struct zh__slot {
 	uint64_t write_start_ns; /* put: when its shard writes went out */
 	_Atomic uint32_t done;	 /* 1 when the reactor is finished with the chunk */
 	struct zh__chunk_rec rec;
+	bool bound; /* the chunk is bound to its object: bind goes to the codec */
+	uint8_t bind[ZH_CODEC_BIND_BYTES];
 	struct zh__shard_op op[ZH_CODEC_SHARDS_MAX];
 	struct zh__slot *next_free;
 };
@@ -343,6 +377,7 @@ struct zh__repairer {
 	struct zh__repair_item queue[ZH__REPAIR_QUEUE_MAX]; /* ring: head, count */
 	unsigned head, count;
 	uint64_t rate_bytes;
+	uint8_t rec_buf[ZH__OBJECT_REC_MAX]; /* the repair thread's: a queued chunk's object */
 	/*
 	 * Held while rebuilt shards are written in place, and by the index thread while it hands
 	 * freed extents back: a shard is rewritten only where its committed chunk record still
@@ -367,8 +402,9 @@ struct zh__chunk_check {
  * Read every shard of one chunk and check it; with \p repair, rebuild the bad shards and write
  * them back in place (control thread; it waits). \return 0, or -errno for a failed rewrite.
  */
-int zh__chunk_check(struct zh_store *s, const uint8_t *hash, uint32_t index,
-		    const struct zh__chunk_rec *rec, bool repair, struct zh__chunk_check *res);
+int zh__chunk_check(struct zh_store *s, const uint8_t *hash, const struct zh__object_rec *obj,
+		    uint32_t index, const struct zh__chunk_rec *rec, bool repair,
+		    struct zh__chunk_check *res);
 int zh__repair_start(struct zh_store *s, uint64_t rate_bytes);
 void zh__repair_stop(struct zh_store *s);
 /** Queue a chunk a read found degraded (any thread; dropped and counted when full). */

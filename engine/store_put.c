@@ -233,8 +233,8 @@ void zh__put_chunk_msg(struct zh_reactor *r, void *arg)
 	/* A transformed payload goes straight into the slot's data shards (k strides of room,
 	 * at least zh_codec_data_bytes_max()): written from there, no copy. */
 	rc = zh_codec_chunk_encode(core->codec, slot->src, slot->raw_bytes, key,
-				   key != NULL ? nonce : NULL, slot->shard[0], slot->shard + k,
-				   &enc);
+				   key != NULL ? nonce : NULL, slot->bound ? slot->bind : NULL,
+				   slot->shard[0], slot->shard + k, &enc);
 	if (s->encode_delay_ns != 0)
 		encode_delay(s->encode_delay_ns);
 
@@ -305,6 +305,10 @@ int zh_store_put_begin(struct zh_store *s, const struct zh_object_meta *meta,
 		return rc;
 	}
 	zh_codec_tree_reset(p->tree, s->rec.chunk_bytes);
+	/* Bound from its first chunk on; an object that stays inline drops it at commit. */
+	p->obj.bound = s->rec.bound;
+	if (p->obj.bound)
+		zh__nonce_next(&s->inline_nonce, p->obj.put_id);
 	*out = p;
 	return 0;
 }
@@ -374,6 +378,7 @@ static void put_dispatch(struct zh_store_put *p)
 	if (p->inflight_count == PUT_INFLIGHT_MAX)
 		put_retire_one(p);
 	slot->chunk_index = p->next_chunk++;
+	zh__slot_bind(slot, &p->obj, slot->chunk_index);
 	slot->coord = encode_coord(p->store, slot->coord);
 	p->inflight[(p->inflight_head + p->inflight_count) % PUT_INFLIGHT_MAX] = slot;
 	p->inflight_count++;
@@ -532,12 +537,16 @@ static int put_commit(struct zh_store_put *p, uint8_t hash[ZH_CODEC_HASH_BYTES])
 	p->obj.refcount = 1;
 	p->obj.encrypted = s->rec.encrypted;
 	if (p->size_bytes <= s->rec.small_max_bytes) {
+		p->obj.bound = false;
 		rc = put_hash_inline(p, hash);
-		if (rc < 0)
-			return rc;
 	} else {
 		p->obj.layout = ZH_OBJECT_CHUNKED;
 		zh_codec_tree_final(p->tree, hash);
+		rc = p->obj.bound ? zh__object_seal(s, hash, &p->obj) : 0;
+	}
+	if (rc < 0) {
+		put_release_all(p);
+		return rc;
 	}
 	memcpy(req.hash, hash, ZH_CODEC_HASH_BYTES);
 	req.obj = p->obj;

@@ -101,6 +101,7 @@ bool zh__chunk_rec_fits(const struct zh__object_rec *obj, uint32_t index,
 }
 
 #define OBJECT_F_ENCRYPTED 1u /* object record byte 54 */
+#define OBJECT_F_BOUND	   2u /* put id and seal tag after the strings (chunked, encrypted) */
 
 size_t zh__object_rec_inline_bytes(const struct zh__object_rec *rec)
 {
@@ -115,7 +116,7 @@ size_t zh__object_rec_bytes(const struct zh__object_rec *rec)
 
 	for (unsigned i = 0; i < ZH_ARRAY_SIZE(rec->str); i++)
 		n += rec->str_len[i];
-	return n + zh__object_rec_inline_bytes(rec);
+	return n + zh__object_rec_inline_bytes(rec) + (rec->bound ? ZH__OBJECT_BIND_BYTES : 0);
 }
 
 void zh__object_rec_pack(const struct zh__object_rec *rec, uint8_t *out)
@@ -134,7 +135,8 @@ void zh__object_rec_pack(const struct zh__object_rec *rec, uint8_t *out)
 	zh_le_put(out + 28, rec->refcount, 4);
 	zh_le_put(out + 32, rec->created_unix_s, 8);
 	zh_le_put(out + 40, rec->inline_crc, 4);
-	out[54] = rec->encrypted ? OBJECT_F_ENCRYPTED : 0;
+	out[54] = (uint8_t)((rec->encrypted ? OBJECT_F_ENCRYPTED : 0) |
+			    (rec->bound ? OBJECT_F_BOUND : 0));
 	for (unsigned i = 0; i < ZH_ARRAY_SIZE(rec->str); i++) {
 		zh_le_put(out + 44 + 2 * i, rec->str_len[i], 2);
 		memcpy(p, rec->str[i], rec->str_len[i]);
@@ -142,6 +144,10 @@ void zh__object_rec_pack(const struct zh__object_rec *rec, uint8_t *out)
 	}
 	if (rec->layout == ZH_OBJECT_INLINE) /* a chunked object's inline_data is NULL */
 		memcpy(p, rec->inline_data, zh__object_rec_inline_bytes(rec));
+	if (rec->bound) {
+		memcpy(p, rec->put_id, ZH__PUT_ID_BYTES);
+		memcpy(p + ZH__PUT_ID_BYTES, rec->seal_tag, ZH_CODEC_TAG_BYTES);
+	}
 }
 
 static size_t str_max(unsigned i)
@@ -151,10 +157,10 @@ static size_t str_max(unsigned i)
 
 static int object_rec_check(const struct zh__object_rec *rec)
 {
-	if (rec->refcount == 0)
+	if (rec->refcount == 0 || (rec->bound && !rec->encrypted))
 		return -EUCLEAN;
-	if (rec->layout == ZH_OBJECT_INLINE)
-		return rec->chunk_count == 0 ? 0 : -EUCLEAN;
+	if (rec->layout == ZH_OBJECT_INLINE) /* sealed with its hash already: never bound */
+		return rec->chunk_count == 0 && !rec->bound ? 0 : -EUCLEAN;
 	if (rec->layout != ZH_OBJECT_CHUNKED || rec->chunk_bytes == 0 || rec->ec_k == 0 ||
 	    (unsigned)rec->ec_k + rec->ec_m > ZH_CODEC_SHARDS_MAX)
 		return -EUCLEAN;
@@ -168,7 +174,7 @@ int zh__object_rec_unpack(const uint8_t *in, size_t len, struct zh__object_rec *
 	size_t at = ZH__OBJECT_REC_HEAD;
 
 	if (len < ZH__OBJECT_REC_HEAD || in[0] != REC_VERSION ||
-	    (in[54] & ~OBJECT_F_ENCRYPTED) != 0 || in[55] != 0)
+	    (in[54] & ~(OBJECT_F_ENCRYPTED | OBJECT_F_BOUND)) != 0 || in[55] != 0)
 		return -EUCLEAN;
 	*rec = (struct zh__object_rec){
 	    .layout = in[1],
@@ -182,6 +188,7 @@ int zh__object_rec_unpack(const uint8_t *in, size_t len, struct zh__object_rec *
 	    .created_unix_s = zh_le_get(in + 32, 8),
 	    .inline_crc = (uint32_t)zh_le_get(in + 40, 4),
 	    .encrypted = (in[54] & OBJECT_F_ENCRYPTED) != 0,
+	    .bound = (in[54] & OBJECT_F_BOUND) != 0,
 	};
 	for (unsigned i = 0; i < ZH_ARRAY_SIZE(rec->str); i++) {
 		rec->str_len[i] = (uint16_t)zh_le_get(in + 44 + 2 * i, 2);
@@ -200,6 +207,13 @@ int zh__object_rec_unpack(const uint8_t *in, size_t len, struct zh__object_rec *
 			return -EUCLEAN;
 		rec->inline_data = in + at;
 		return zh_codec_crc32c(rec->inline_data, stored) == rec->inline_crc ? 0 : -EUCLEAN;
+	}
+	if (rec->bound) {
+		if (len - at < ZH__OBJECT_BIND_BYTES)
+			return -EUCLEAN;
+		memcpy(rec->put_id, in + at, ZH__PUT_ID_BYTES);
+		memcpy(rec->seal_tag, in + at + ZH__PUT_ID_BYTES, ZH_CODEC_TAG_BYTES);
+		at += ZH__OBJECT_BIND_BYTES;
 	}
 	return len == at ? 0 : -EUCLEAN;
 }
@@ -271,6 +285,7 @@ int zh__access_rec_unpack(const uint8_t *in, size_t len, uint64_t *last_unix_s, 
 }
 
 #define STORE_F_ENCRYPTED 1u /* store record byte 3 */
+#define STORE_F_BOUND	  2u /* encrypted chunked objects are bound to their records */
 
 size_t zh__store_rec_pack(const struct zh__store_rec *rec, uint8_t out[ZH__STORE_REC_MAX])
 {
@@ -280,7 +295,8 @@ size_t zh__store_rec_pack(const struct zh__store_rec *rec, uint8_t out[ZH__STORE
 	out[0] = ZH__STORE_VERSION;
 	out[1] = rec->ec_k;
 	out[2] = rec->ec_m;
-	out[3] = rec->encrypted ? STORE_F_ENCRYPTED : 0;
+	out[3] =
+	    (uint8_t)((rec->encrypted ? STORE_F_ENCRYPTED : 0) | (rec->bound ? STORE_F_BOUND : 0));
 	memcpy(out + 4, rec->uuid, ZH__UUID_BYTES);
 	zh_le_put(out + 20, rec->dev_count, 1);
 	zh_le_put(out + 21, rec->block_bytes, 3);
@@ -304,10 +320,14 @@ int zh__store_rec_unpack(const uint8_t *in, size_t len, struct zh__store_rec *re
 {
 	size_t at = 32;
 
-	if (len < 32 || in[0] != ZH__STORE_VERSION || (in[3] & ~STORE_F_ENCRYPTED) != 0)
+	if (len < 32 || in[0] != ZH__STORE_VERSION ||
+	    (in[3] & ~(STORE_F_ENCRYPTED | STORE_F_BOUND)) != 0)
 		return -EUCLEAN;
 	memset(rec, 0, sizeof(*rec));
 	rec->encrypted = (in[3] & STORE_F_ENCRYPTED) != 0;
+	rec->bound = (in[3] & STORE_F_BOUND) != 0;
+	if (rec->bound && !rec->encrypted)
+		return -EUCLEAN;
 	rec->ec_k = in[1];
 	rec->ec_m = in[2];
 	memcpy(rec->uuid, in + 4, ZH__UUID_BYTES);

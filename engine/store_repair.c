@@ -116,8 +116,9 @@ static uint32_t shards_on_present_devs(const struct zh_store *s, const struct zh
 	return out;
 }
 
-int zh__chunk_check(struct zh_store *s, const uint8_t *hash, uint32_t index,
-		    const struct zh__chunk_rec *rec, bool repair, struct zh__chunk_check *res)
+int zh__chunk_check(struct zh_store *s, const uint8_t *hash, const struct zh__object_rec *obj,
+		    uint32_t index, const struct zh__chunk_rec *rec, bool repair,
+		    struct zh__chunk_check *res)
 {
 	struct zh__slot *slot = zh__slot_get(s, true);
 	uint8_t got[ZH_CODEC_HASH_BYTES];
@@ -127,6 +128,7 @@ int zh__chunk_check(struct zh_store *s, const uint8_t *hash, uint32_t index,
 	slot->rec = *rec;
 	slot->chunk_index = index;
 	slot->raw_bytes = rec->hdr.raw_bytes;
+	zh__slot_bind(slot, obj, index);
 	slot->read_all = true;
 	slot_run(s, slot, zh__get_chunk_msg);
 	res->bytes_read = (uint64_t)res->shards * zh__stride(s, rec->hdr.shard_bytes);
@@ -239,13 +241,16 @@ static void *repair_main(void *arg)
 
 	zh__pace_init(&pace, s->rp.rate_bytes);
 	while (repair_take(&s->rp, &it)) {
+		struct zh__object_rec obj;
 		struct zh__chunk_rec rec;
 		struct zh__chunk_check res;
 
 		/* Gone since it was queued (deleted): nothing to repair. */
-		if (zh__chunk_rec_load(s, it.hash, it.chunk, &rec) < 0)
+		if (zh__object_load(s, it.hash, s->rp.rec_buf, sizeof(s->rp.rec_buf), &obj) < 0 ||
+		    obj.layout != ZH_OBJECT_CHUNKED || it.chunk >= obj.chunk_count ||
+		    zh__chunk_rec_load(s, it.hash, it.chunk, &rec) < 0)
 			continue;
-		(void)zh__chunk_check(s, it.hash, it.chunk, &rec, true, &res);
+		(void)zh__chunk_check(s, it.hash, &obj, it.chunk, &rec, true, &res);
 		zh__pace_add(&pace, res.bytes_read);
 	}
 	return NULL;

@@ -82,10 +82,11 @@ Test(codec_alloc, no_heap_calls_per_chunk)
 		if (round == 6)
 			memset(raw, 0, 64); /* keeps compressing; just different bytes */
 		cr_assert_eq(zh_codec_chunk_encode(c, raw, len, encrypt ? &key : NULL,
-						   encrypt ? nonce : NULL, data, parity, &enc),
+						   encrypt ? nonce : NULL, NULL, data, parity,
+						   &enc),
 			     0);
 		cr_assert_eq(zh_codec_chunk_decode(c, &enc.hdr, enc.shard, degraded ? 0xff0 : 0xfff,
-						   encrypt ? &key : NULL, out, CHUNK, NULL),
+						   encrypt ? &key : NULL, NULL, out, CHUNK, NULL),
 			     (int)len);
 	}
 	zh_codec_tree_add(tree, enc.hash, CHUNK);

@@ -93,7 +93,7 @@ static void encode(size_t n, bool encrypt)
 	struct zh_codec_encoded e;
 
 	cr_assert_eq(zh_codec_chunk_encode(codec, raw, n, encrypt ? &key : NULL,
-					   encrypt ? nonce : NULL, data, parity, &e),
+					   encrypt ? nonce : NULL, NULL, data, parity, &e),
 		     0);
 	hdr = e.hdr;
 	memcpy(hash, e.hash, sizeof(hash));
@@ -114,7 +114,7 @@ static void round_trip(size_t n, bool encrypt)
 	encode(n, encrypt);
 	memset(out, 0xee, CHUNK);
 	cr_assert_eq(zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), encrypt ? &key : NULL,
-					   out, CHUNK, &bad),
+					   NULL, out, CHUNK, &bad),
 		     (int)n, "length %zu", n);
 	cr_assert_eq(bad, 0);
 	cr_assert_arr_eq(out, raw, n, "length %zu", n);
@@ -135,11 +135,12 @@ Test(codec_chunk, plain_stored_chunk_is_not_copied)
 	size_t odd = CHUNK - 1000;
 
 	fill_random(CHUNK);
-	cr_assert_eq(zh_codec_chunk_encode(codec, raw, CHUNK, NULL, NULL, data, parity, &e), 0);
+	cr_assert_eq(zh_codec_chunk_encode(codec, raw, CHUNK, NULL, NULL, NULL, data, parity, &e),
+		     0);
 	for (unsigned i = 0; i < 8; i++)
 		cr_assert_eq(e.shard[i], raw + (size_t)i * (CHUNK / 8), "shard %u", i);
 	/* A chunk that does not fill its last shard: that one is copied and padded. */
-	cr_assert_eq(zh_codec_chunk_encode(codec, raw, odd, NULL, NULL, data, parity, &e), 0);
+	cr_assert_eq(zh_codec_chunk_encode(codec, raw, odd, NULL, NULL, NULL, data, parity, &e), 0);
 	for (unsigned i = 0; i < 7; i++)
 		cr_assert_eq(e.shard[i], raw + (size_t)i * e.hdr.shard_bytes, "shard %u", i);
 	cr_assert_eq(e.shard[7], data + 7 * (size_t)e.hdr.shard_bytes);
@@ -215,7 +216,7 @@ static void corrupt_and_decode(unsigned count, bool encrypt, int want)
 		want_bad |= 1u << s;
 	}
 	cr_assert_eq(zh_codec_chunk_decode(codec, &hdr, (const uint8_t *const *)copy, all_shards(),
-					   encrypt ? &key : NULL, out, CHUNK, &bad),
+					   encrypt ? &key : NULL, NULL, out, CHUNK, &bad),
 		     want);
 	if (want >= 0) {
 		cr_assert_arr_eq(out, raw, hdr.raw_bytes);
@@ -261,9 +262,9 @@ Test(codec_chunk, missing_shards_up_to_m)
 		int want = __builtin_popcount(miss) <= 4 ? 999999 : -EIO;
 
 		memset(out, 0, CHUNK);
-		cr_assert_eq(
-		    zh_codec_chunk_decode(codec, &hdr, shards, all & ~miss, NULL, out, CHUNK, NULL),
-		    want, "missing %#x", miss);
+		cr_assert_eq(zh_codec_chunk_decode(codec, &hdr, shards, all & ~miss, NULL, NULL,
+						   out, CHUNK, NULL),
+			     want, "missing %#x", miss);
 		if (want > 0)
 			cr_assert_arr_eq(out, raw, 999999);
 	}
@@ -278,13 +279,13 @@ Test(codec_chunk, wrong_key_fails_and_zeroes_the_output)
 	cr_assert_eq(hdr.flags, ZH_CODEC_F_COMPRESSED | ZH_CODEC_F_ENCRYPTED);
 	wrong.bytes[31] ^= 0x80;
 	memset(out, 0xee, CHUNK);
-	cr_assert_eq(
-	    zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), &wrong, out, CHUNK, NULL),
-	    -EBADMSG);
+	cr_assert_eq(zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), &wrong, NULL, out,
+					   CHUNK, NULL),
+		     -EBADMSG);
 	for (size_t i = 0; i < CHUNK; i++)
 		cr_assert_eq(out[i], 0, "byte %zu", i);
 	cr_assert_eq(
-	    zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), NULL, out, CHUNK, NULL),
+	    zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), NULL, NULL, out, CHUNK, NULL),
 	    -ENOKEY);
 }
 
@@ -296,18 +297,72 @@ Test(codec_chunk, tampered_tag_nonce_or_ciphertext_fails)
 	encode(100000, true);
 	h = hdr;
 	h.tag[0] ^= 1;
-	cr_assert_eq(zh_codec_chunk_decode(codec, &h, shards, all_shards(), &key, out, CHUNK, NULL),
-		     -EBADMSG);
+	cr_assert_eq(
+	    zh_codec_chunk_decode(codec, &h, shards, all_shards(), &key, NULL, out, CHUNK, NULL),
+	    -EBADMSG);
 	h = hdr;
 	h.nonce[11] ^= 1;
-	cr_assert_eq(zh_codec_chunk_decode(codec, &h, shards, all_shards(), &key, out, CHUNK, NULL),
-		     -EBADMSG);
+	cr_assert_eq(
+	    zh_codec_chunk_decode(codec, &h, shards, all_shards(), &key, NULL, out, CHUNK, NULL),
+	    -EBADMSG);
 	/* Ciphertext changed and its shard crc updated to match: only the tag can catch it. */
 	data[10] ^= 1;
 	h = hdr;
 	h.shard_crc[0] = zh_codec_crc32c(data, hdr.shard_bytes);
-	cr_assert_eq(zh_codec_chunk_decode(codec, &h, shards, all_shards(), &key, out, CHUNK, NULL),
+	cr_assert_eq(
+	    zh_codec_chunk_decode(codec, &h, shards, all_shards(), &key, NULL, out, CHUNK, NULL),
+	    -EBADMSG);
+}
+
+/*
+ * A bound chunk's tag covers its binding: it decodes with the one it was encoded with, and
+ * with another (another put, another index), none, or one it never had, it fails, its output
+ * zeroed. A binding needs a key, and one set in the header of a plain chunk is damage.
+ */
+Test(codec_chunk, a_bound_chunk_decodes_only_with_its_binding)
+{
+	static const uint8_t bind[ZH_CODEC_BIND_BYTES] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+	uint8_t other[ZH_CODEC_BIND_BYTES];
+	struct zh_codec_encoded e;
+	struct zh_codec_hdr h;
+
+	fill_text(CHUNK);
+	cr_assert_eq(zh_codec_chunk_encode(codec, raw, CHUNK, &key, nonce, bind, data, parity, &e),
+		     0);
+	cr_assert_eq(e.hdr.flags, ZH_CODEC_F_COMPRESSED | ZH_CODEC_F_ENCRYPTED | ZH_CODEC_F_BOUND);
+	memcpy(shards, e.shard, sizeof(shards));
+	cr_assert_eq(zh_codec_chunk_decode(codec, &e.hdr, shards, all_shards(), &key, bind, out,
+					   CHUNK, NULL),
+		     CHUNK);
+	cr_assert_arr_eq(out, raw, CHUNK);
+	memcpy(other, bind, sizeof(other));
+	other[ZH_CODEC_BIND_BYTES - 1] = 1; /* the next chunk of the same put */
+	memset(out, 0xee, CHUNK);
+	cr_assert_eq(zh_codec_chunk_decode(codec, &e.hdr, shards, all_shards(), &key, other, out,
+					   CHUNK, NULL),
 		     -EBADMSG);
+	for (size_t i = 0; i < CHUNK; i++)
+		cr_assert_eq(out[i], 0, "byte %zu", i);
+	cr_assert_eq(zh_codec_chunk_decode(codec, &e.hdr, shards, all_shards(), &key, NULL, out,
+					   CHUNK, NULL),
+		     -EBADMSG, "a bound chunk without its binding");
+	h = e.hdr;
+	h.flags &= (uint8_t)~ZH_CODEC_F_BOUND; /* the flag is under the tag too */
+	cr_assert_eq(
+	    zh_codec_chunk_decode(codec, &h, shards, all_shards(), &key, NULL, out, CHUNK, NULL),
+	    -EBADMSG);
+	encode(CHUNK, true);
+	cr_assert_eq(
+	    zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), &key, bind, out, CHUNK, NULL),
+	    -EBADMSG, "a binding for a chunk that has none");
+	cr_assert_eq(zh_codec_chunk_encode(codec, raw, 10, NULL, NULL, bind, data, parity, &e),
+		     -EINVAL);
+	encode(5000, false);
+	h = hdr;
+	h.flags |= ZH_CODEC_F_BOUND;
+	cr_assert_eq(
+	    zh_codec_chunk_decode(codec, &h, shards, all_shards(), NULL, bind, out, CHUNK, NULL),
+	    -EINVAL, "bound but plain");
 }
 
 Test(codec_chunk, bad_arguments)
@@ -316,23 +371,27 @@ Test(codec_chunk, bad_arguments)
 
 	struct zh_codec_encoded e;
 
-	cr_assert_eq(zh_codec_chunk_encode(codec, raw, CHUNK + 1, NULL, NULL, data, parity, &e),
-		     -E2BIG);
-	cr_assert_eq(zh_codec_chunk_encode(codec, raw, 10, &key, NULL, data, parity, &e), -EINVAL);
+	cr_assert_eq(
+	    zh_codec_chunk_encode(codec, raw, CHUNK + 1, NULL, NULL, NULL, data, parity, &e),
+	    -E2BIG);
+	cr_assert_eq(zh_codec_chunk_encode(codec, raw, 10, &key, NULL, NULL, data, parity, &e),
+		     -EINVAL);
 	fill_random(5000);
 	encode(5000, false);
 	cr_assert_eq(
-	    zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), NULL, out, 4999, NULL),
+	    zh_codec_chunk_decode(codec, &hdr, shards, all_shards(), NULL, NULL, out, 4999, NULL),
 	    -ENOSPC);
 	h = hdr;
 	h.ec_m = 2;
 	h.shard_crc[10] = h.shard_crc[11] = 0;
-	cr_assert_eq(zh_codec_chunk_decode(codec, &h, shards, all_shards(), NULL, out, CHUNK, NULL),
-		     -ENOTSUP);
+	cr_assert_eq(
+	    zh_codec_chunk_decode(codec, &h, shards, all_shards(), NULL, NULL, out, CHUNK, NULL),
+	    -ENOTSUP);
 	h = hdr;
 	h.shard_bytes += 64;
-	cr_assert_eq(zh_codec_chunk_decode(codec, &h, shards, all_shards(), NULL, out, CHUNK, NULL),
-		     -EINVAL);
+	cr_assert_eq(
+	    zh_codec_chunk_decode(codec, &h, shards, all_shards(), NULL, NULL, out, CHUNK, NULL),
+	    -EINVAL);
 }
 
 Test(codec_chunk, four_plus_two_round_trip)
@@ -372,9 +431,9 @@ static void *thread_encode_decode(void *arg)
 		for (size_t i = 0; i < n; i++)
 			in[i] = (uint8_t)((i * (j->seed + round)) >> (round % 3 ? 3 : 11));
 		if (zh_codec_chunk_encode(c, in, n, round % 2 ? &key : NULL,
-					  round % 2 ? nonce : NULL, d, par, &e) != 0 ||
-		    zh_codec_chunk_decode(c, &e.hdr, e.shard, 0xffc, round % 2 ? &key : NULL, back,
-					  n, NULL) != (int)n ||
+					  round % 2 ? nonce : NULL, NULL, d, par, &e) != 0 ||
+		    zh_codec_chunk_decode(c, &e.hdr, e.shard, 0xffc, round % 2 ? &key : NULL, NULL,
+					  back, n, NULL) != (int)n ||
 		    memcmp(in, back, n) != 0)
 			j->failures++;
 	}

@@ -95,7 +95,8 @@ Test(codec_hdr, field_checks)
 		int err;
 	} cases[] = {
 	    {4, 2, -EPROTONOSUPPORT},	/* version */
-	    {5, 0x7, -EPROTONOSUPPORT}, /* unknown flag */
+	    {5, 0xb, -EPROTONOSUPPORT}, /* unknown flag */
+	    {5, 0x5, -EBADMSG},		/* bound, but not encrypted */
 	    {6, 0, -EBADMSG},		/* k = 0 */
 	    {6, 30, -EBADMSG},		/* k + m > 32 */
 	    {11, 0x10, -EBADMSG},	/* raw length past the chunk limit */

@@ -202,9 +202,16 @@ Test(engine_store_crypt, store_record_carries_flag_and_key_check)
 	cr_assert(back.encrypted);
 	cr_assert_arr_eq(back.key_check, rec.key_check, ZH__KEY_CHECK_BYTES);
 	cr_assert_eq(zh__store_rec_unpack(buf, n - 1, &back), -EUCLEAN);
-	buf[3] |= 2; /* a flag this version does not know */
+	buf[3] |= 4; /* a flag this version does not know */
 	cr_assert_eq(zh__store_rec_unpack(buf, n, &back), -EUCLEAN);
-	rec.encrypted = false;
+	rec.bound = true;
+	n = zh__store_rec_pack(&rec, buf);
+	cr_assert_eq(zh__store_rec_unpack(buf, n, &back), 0);
+	cr_assert(back.bound);
+	rec.encrypted = false; /* bound, yet plain: damaged */
+	n = zh__store_rec_pack(&rec, buf);
+	cr_assert_eq(zh__store_rec_unpack(buf, n, &back), -EUCLEAN);
+	rec.bound = false;
 	n = zh__store_rec_pack(&rec, buf);
 	cr_assert_eq(zh__store_rec_unpack(buf, n, &back), 0);
 	cr_assert_not(back.encrypted);
@@ -310,6 +317,161 @@ Test(engine_store_crypt, an_inline_record_that_says_plain_in_an_encrypted_store_
 	zh_store_close(s);
 	free(plain);
 	free(forged);
+}
+
+/*
+ * A bound record: its put id and seal tag round-trip, its length must match its flag, only an
+ * encrypted chunked record may be bound, and its seal opens for its own hash and put id only.
+ */
+Test(engine_store_crypt, bound_object_record_round_trips_and_its_seal_names_its_object)
+{
+	struct zh_store *s = sealing_store();
+	uint8_t hash[ZH_CODEC_HASH_BYTES] = {7}, other[ZH_CODEC_HASH_BYTES] = {8};
+	uint8_t packed[ZH__OBJECT_REC_MAX];
+	struct zh__object_rec rec = {.layout = ZH_OBJECT_CHUNKED,
+				     .ec_k = 4,
+				     .ec_m = 2,
+				     .chunk_bytes = ZT_MIB,
+				     .size_bytes = 3 * ZT_MIB,
+				     .chunk_count = 3,
+				     .refcount = 1,
+				     .encrypted = true,
+				     .bound = true};
+	struct zh__object_rec back;
+	size_t n;
+
+	s->rec.bound = true;
+	cr_assert_eq(zh__object_rec_set_meta(&rec, NULL), 0);
+	zh__nonce_next(&s->inline_nonce, rec.put_id);
+	cr_assert_eq(zh__object_seal(s, hash, &rec), 0);
+	n = zh__object_rec_bytes(&rec);
+	cr_assert_eq(n, ZH__OBJECT_REC_HEAD + ZH__OBJECT_BIND_BYTES);
+	zh__object_rec_pack(&rec, packed);
+	cr_assert_eq(zh__object_rec_unpack(packed, n, &back), 0);
+	cr_assert(back.bound);
+	cr_assert_arr_eq(back.put_id, rec.put_id, ZH__PUT_ID_BYTES);
+	cr_assert_arr_eq(back.seal_tag, rec.seal_tag, ZH_CODEC_TAG_BYTES);
+	cr_assert_eq(zh__object_seal_check(s, hash, &back), 0);
+	cr_assert_eq(zh__object_seal_check(s, other, &back), -EUCLEAN, "another object's key");
+	back.put_id[0] ^= 1;
+	cr_assert_eq(zh__object_seal_check(s, hash, &back), -EUCLEAN, "another put's chunks");
+	back = rec;
+	back.size_bytes -= 1;
+	cr_assert_eq(zh__object_seal_check(s, hash, &back), -EUCLEAN, "another length");
+	back = rec;
+	back.bound = false;
+	cr_assert_eq(zh__object_seal_check(s, hash, &back), -EUCLEAN, "unbound in a bound store");
+	s->rec.bound = false;
+	cr_assert_eq(zh__object_seal_check(s, hash, &rec), -EUCLEAN, "bound in an unbound store");
+	cr_assert_eq(zh__object_rec_unpack(packed, n - 1, &back), -EUCLEAN);
+	packed[54] = 2; /* bound, but plain */
+	cr_assert_eq(zh__object_rec_unpack(packed, n, &back), -EUCLEAN);
+	free(s);
+}
+
+/* What a get delivered, and whether any of it was not the object's. */
+static int get_against(struct zh_store *s, const uint8_t *hash, const uint8_t *want, size_t len,
+		       bool *wrong_bytes)
+{
+	struct zt_expect e = {want, len, 0, false};
+	int rc = zh_store_get(s, hash, 0, UINT64_MAX, zt_expect_sink, &e);
+
+	*wrong_bytes = e.differs;
+	return rc;
+}
+
+/* Copy \p from's chunk record \p index over \p to's (a metadata writer without the key). */
+static void chunk_record_copy(struct zh_store *s, const uint8_t *from, const uint8_t *to,
+			      uint32_t index)
+{
+	uint8_t key[ZH__CHUNK_KEY_BYTES], val[ZH__CHUNK_REC_BYTES];
+	struct zh__chunk_rec rec;
+
+	cr_assert_eq(zh__chunk_rec_load(s, from, index, &rec), 0);
+	zh__chunk_key(to, index, key);
+	zt_index_put(s->index, ZH_INDEX_CF_CHUNKS, key, sizeof(key), val,
+		     zh__chunk_rec_pack(&rec, val));
+}
+
+/*
+ * Regression: a chunk's tag covered its header only, so B's chunk 1 record written over A's
+ * made a get of A return B's bytes as authentic. The tag now covers the put and the index
+ * (zh__chunk_bind): the get fails there, and fsck finds the chunk lost.
+ */
+Test(engine_store_crypt, a_chunk_moved_to_another_object_does_not_authenticate)
+{
+	struct zh_store *s = open_with(&key_a, true);
+	uint8_t *a = zt_random(CHUNKED_BYTES, 11), *b = zt_random(CHUNKED_BYTES, 12);
+	uint8_t ha[ZH_CODEC_HASH_BYTES], hb[ZH_CODEC_HASH_BYTES];
+	bool wrong;
+
+	cr_assert_eq(zh_store_put(s, a, CHUNKED_BYTES, NULL, ha), 0);
+	cr_assert_eq(zh_store_put(s, b, CHUNKED_BYTES, NULL, hb), 0);
+	chunk_record_copy(s, hb, ha, 1);
+	zh_store_close(s);
+	s = open_with(&key_a, false);
+	cr_assert_eq(get_against(s, ha, a, CHUNKED_BYTES, &wrong), -EBADMSG);
+	cr_assert_not(wrong, "B's chunk was served as A's");
+	cr_assert_eq(zt_get_cmp(s, hb, b, CHUNKED_BYTES), 0, "B itself is whole");
+	cr_assert_geq(zt_fsck(s).chunks_lost, 1);
+	zh_store_close(s);
+	free(a);
+	free(b);
+}
+
+/*
+ * Regression: A's object record and chunk records written over B's made a get of B return A's
+ * bytes. The record's seal covers its object's hash: it is damaged under another.
+ */
+Test(engine_store_crypt, an_object_moved_to_another_hash_is_refused)
+{
+	struct zh_store *s = open_with(&key_a, true);
+	uint8_t *a = zt_random(CHUNKED_BYTES, 13), *b = zt_random(CHUNKED_BYTES, 14);
+	uint8_t ha[ZH_CODEC_HASH_BYTES], hb[ZH_CODEC_HASH_BYTES], buf[ZH__OBJECT_REC_MAX];
+	struct zh__object_rec obj;
+	bool wrong;
+
+	cr_assert_eq(zh_store_put(s, a, CHUNKED_BYTES, NULL, ha), 0);
+	cr_assert_eq(zh_store_put(s, b, CHUNKED_BYTES, NULL, hb), 0);
+	cr_assert_eq(zh__object_load(s, ha, buf, sizeof(buf), &obj), 0);
+	cr_assert(obj.bound);
+	zt_index_put(s->index, ZH_INDEX_CF_OBJECTS, hb, sizeof(hb), buf,
+		     zh__object_rec_bytes(&obj));
+	for (uint32_t c = 0; c < obj.chunk_count; c++)
+		chunk_record_copy(s, ha, hb, c);
+	zh_store_close(s);
+	s = open_with(&key_a, false);
+	cr_assert_eq(get_against(s, hb, b, CHUNKED_BYTES, &wrong), -EUCLEAN);
+	cr_assert_not(wrong, "A was served as B");
+	cr_assert_eq(zt_get_cmp(s, ha, a, CHUNKED_BYTES), 0, "A itself is whole");
+	cr_assert_geq(zt_fsck(s).records_bad, 1);
+	zh_store_close(s);
+	free(a);
+	free(b);
+}
+
+/* A store formatted before binding (its record without the flag) reads and writes as it did. */
+Test(engine_store_crypt, a_store_from_before_binding_keeps_its_objects_unbound)
+{
+	struct zh_store *s = open_with(&key_a, true);
+	uint8_t *a = zt_random(CHUNKED_BYTES, 15);
+	uint8_t ha[ZH_CODEC_HASH_BYTES], buf[ZH__STORE_REC_MAX], rec_buf[ZH__OBJECT_REC_MAX];
+	struct zh__store_rec rec = s->rec;
+	struct zh__object_rec obj;
+
+	rec.bound = false;
+	zt_index_put(s->index, ZH_INDEX_CF_META, ZH__STORE_META_KEY, strlen(ZH__STORE_META_KEY),
+		     buf, zh__store_rec_pack(&rec, buf));
+	zh_store_close(s);
+	s = open_with(&key_a, false);
+	cr_assert_not(s->rec.bound);
+	cr_assert_eq(zh_store_put(s, a, CHUNKED_BYTES, NULL, ha), 0);
+	cr_assert_eq(zh__object_load(s, ha, rec_buf, sizeof(rec_buf), &obj), 0);
+	cr_assert_not(obj.bound);
+	cr_assert_eq(zt_get_cmp(s, ha, a, CHUNKED_BYTES), 0);
+	zt_expect_clean(s);
+	zh_store_close(s);
+	free(a);
 }
 
 Test(engine_store_crypt, nonces_do_not_repeat)

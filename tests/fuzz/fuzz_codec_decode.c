@@ -8,11 +8,10 @@
  *  - (mode bit 0 clear) a packed 192-byte header and shard bytes: bit 4 re-seals the header crc
  *    so the field checks are reached, bit 1 re-computes the shard crcs so decryption and
  *    decompression see the bytes; or
- *  - (mode bit 0 set) a raw chunk that is encoded first (bit 2: encrypted), then damaged by
- *    (offset, xor) pairs from the rest of the input, with the same crc options; an undamaged
- *    chunk must decode to exactly its bytes.
- * A present-shard mask comes from the mode byte too. Every result must be the chunk length or
- * one of the errors zh_codec_chunk_decode() documents.
+ *  - (mode bit 0 set) a raw chunk that is encoded first (bit 2: encrypted and bound), then damaged
+ * by (offset, xor) pairs from the rest of the input, with the same crc options; an undamaged chunk
+ * must decode to exactly its bytes. A present-shard mask comes from the mode byte too. Every result
+ * must be the chunk length or one of the errors zh_codec_chunk_decode() documents.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -29,6 +28,7 @@ static uint8_t *shard_buf[ZH_CODEC_SHARDS_MAX];
 static uint8_t raw_out[FUZZ_CHUNK_MAX];
 static const struct zh_codec_key key = {{0x42, 0x13}};
 static const uint8_t nonce[ZH_CODEC_NONCE_BYTES] = {7};
+static const uint8_t bind[ZH_CODEC_BIND_BYTES] = {9, 9};
 
 static struct zh_codec *codec_make(unsigned k, unsigned m)
 {
@@ -86,8 +86,10 @@ static int decode(struct zh_codec *c, struct zh_codec_hdr *h, uint8_t mode)
 
 	for (unsigned i = 0; i < ZH_CODEC_SHARDS_MAX; i++)
 		shards[i] = shard_buf[i];
+	/* A header that says bound gets the binding: the bound path is fuzzed, not refused. */
 	return zh_codec_chunk_decode(c, h, shards, ~missing[mode >> 5], (mode & 4) ? &key : NULL,
-				     raw_out, sizeof(raw_out), NULL);
+				     (h->flags & ZH_CODEC_F_BOUND) ? bind : NULL, raw_out,
+				     sizeof(raw_out), NULL);
 }
 
 static int from_header(uint8_t mode, const uint8_t *data, size_t size)
@@ -141,7 +143,8 @@ static int from_chunk(uint8_t mode, const uint8_t *data, size_t size)
 	for (unsigned i = 0; i < m; i++)
 		parity[i] = shard_buf[k + i];
 	if (zh_codec_chunk_encode(c, data, raw_len, (mode & 4) ? &key : NULL,
-				  (mode & 4) ? nonce : NULL, data_shards, parity, &e) != 0)
+				  (mode & 4) ? nonce : NULL, (mode & 4) ? bind : NULL, data_shards,
+				  parity, &e) != 0)
 		abort();
 	h = e.hdr;
 	for (unsigned i = 0; i < k; i++)

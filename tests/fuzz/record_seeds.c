@@ -62,6 +62,12 @@ static int seed_objects(void)
 	bad |= zh__object_rec_set_meta(&inl, NULL) != 0;
 	zh__object_rec_pack(&inl, rec_buf);
 	bad |= seed_write("object-inline", REC_OBJECT, zh__object_rec_bytes(&inl));
+	chunked.encrypted = true;
+	chunked.bound = true;
+	memset(chunked.put_id, 0x5a, sizeof(chunked.put_id));
+	memset(chunked.seal_tag, 0xa5, sizeof(chunked.seal_tag));
+	zh__object_rec_pack(&chunked, rec_buf);
+	bad |= seed_write("object-bound", REC_OBJECT, zh__object_rec_bytes(&chunked));
 	return bad;
 }
 
@@ -101,7 +107,8 @@ int main(void)
 				   .small_max_bytes = 16384,
 				   .ec_k = 4,
 				   .ec_m = 2,
-				   .encrypted = true};
+				   .encrypted = true,
+				   .bound = true};
 	int bad = 0;
 
 	zh__sb_pack(&sb, rec_buf);
