@@ -8,13 +8,18 @@
  * failed, 1 the test stopped listening, 0 all ZSC_OPS_MAX objects put. It leaves by _exit, as a
  * kill would: the store is never closed.
  *
+ * With "concurrent" ZSC_THREADS threads do that at once, thread t taking the objects n with
+ * n % ZSC_THREADS == t and deleting its own put before last, so that the index thread commits
+ * puts and deletes of several callers in one group when the kill lands.
+ *
  * With "scrub" it scrubs with repair instead, over and over at ZSC_SCRUB_RATE so that a kill
  * lands while it rewrites shards in place, acknowledging the start of each pass (5: a scrub
  * failed). "replace" does the same after opening with replace_lost_devs, so that a kill lands
  * while a lost device is made again or while its shards are rebuilt.
  *
- *   store_crash_child DIR ROUND [scrub|replace]
+ *   store_crash_child DIR ROUND [concurrent|scrub|replace]
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,45 +53,83 @@ static void scrub_forever(struct zh_store *s)
 	}
 }
 
+/* One caller's puts and deletes: objects first, first + stride, ... (each ack one write). */
+struct load {
+	struct zh_store *store;
+	uint32_t round, first, stride;
+};
+
+static uint8_t hashes[ZSC_OPS_MAX][ZH_CODEC_HASH_BYTES];
+
+static void *load_run(void *arg)
+{
+	const struct load *l = arg;
+	uint8_t *buf = malloc(4 << 20);
+	uint32_t prev = UINT32_MAX, i = 0;
+
+	if (buf == NULL)
+		_exit(2);
+	for (uint32_t n = l->first; n < ZSC_OPS_MAX; n += l->stride, i++) {
+		size_t len = zsc_object_len(n);
+
+		zsc_object_fill(buf, len, l->round, n);
+		if (zh_store_put(l->store, buf, len, NULL, hashes[n]) != 0)
+			_exit(3);
+		ack_send(ZSC_ACK_PUT, n, hashes[n]);
+		if (n % 5 == ZSC_DEDUP_PHASE) {
+			if (zh_store_put(l->store, buf, len, NULL, hashes[n]) != 0)
+				_exit(3);
+			ack_send(ZSC_ACK_PUT, n, hashes[n]);
+		}
+		/* Every third: delete this caller's put before this one. */
+		if (i % 3 == 2 && prev != UINT32_MAX) {
+			ack_send(ZSC_DELETE_STARTS, prev, hashes[prev]);
+			if (zh_store_delete(l->store, hashes[prev]) != 0)
+				_exit(4);
+			ack_send(ZSC_ACK_DELETE, prev, hashes[prev]);
+		}
+		prev = n;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* \p threads callers at once; all of them done is exit 0. */
+static void load_concurrent(struct zh_store *s, uint32_t round, unsigned threads)
+{
+	static struct load loads[ZSC_THREADS];
+	pthread_t tid[ZSC_THREADS];
+
+	for (unsigned t = 0; t < threads; t++) {
+		loads[t] = (struct load){.store = s, .round = round, .first = t, .stride = threads};
+		if (pthread_create(&tid[t], NULL, load_run, &loads[t]) != 0)
+			_exit(2);
+	}
+	for (unsigned t = 0; t < threads; t++)
+		pthread_join(tid[t], NULL);
+	_exit(0);
+}
+
 int main(int argc, char **argv)
 {
-	static uint8_t hash[ZSC_OPS_MAX][ZH_CODEC_HASH_BYTES];
+	const char *mode = argc == 4 ? argv[3] : "";
 	struct zh_store_opts o;
 	struct zh_store *s;
 	uint32_t round;
-	uint8_t *buf;
 
 	if (argc != 3 &&
-	    (argc != 4 || (strcmp(argv[3], "scrub") != 0 && strcmp(argv[3], "replace") != 0))) {
-		fprintf(stderr, "usage: %s DIR ROUND [scrub|replace]\n", argv[0]);
+	    (argc != 4 || (strcmp(mode, "concurrent") != 0 && strcmp(mode, "scrub") != 0 &&
+			   strcmp(mode, "replace") != 0))) {
+		fprintf(stderr, "usage: %s DIR ROUND [concurrent|scrub|replace]\n", argv[0]);
 		return 2;
 	}
 	round = (uint32_t)strtoul(argv[2], NULL, 10);
-	buf = malloc(4 << 20);
 	zt_store_opts(&o, argv[1]);
-	o.replace_lost_devs = argc == 4 && strcmp(argv[3], "replace") == 0;
-	if (buf == NULL || zh_store_open(&o, &s) != 0)
+	o.replace_lost_devs = strcmp(mode, "replace") == 0;
+	if (zh_store_open(&o, &s) != 0)
 		_exit(2);
-	if (argc == 4)
+	if (strcmp(mode, "scrub") == 0 || strcmp(mode, "replace") == 0)
 		scrub_forever(s);
-	for (uint32_t n = 0; n < ZSC_OPS_MAX; n++) {
-		size_t len = zsc_object_len(n);
-
-		zsc_object_fill(buf, len, round, n);
-		if (zh_store_put(s, buf, len, NULL, hash[n]) != 0)
-			_exit(3);
-		ack_send(ZSC_ACK_PUT, n, hash[n]);
-		if (n % 5 == ZSC_DEDUP_PHASE) {
-			if (zh_store_put(s, buf, len, NULL, hash[n]) != 0)
-				_exit(3);
-			ack_send(ZSC_ACK_PUT, n, hash[n]);
-		}
-		if (n % 3 == 2) {
-			ack_send(ZSC_DELETE_STARTS, n - 1, hash[n - 1]);
-			if (zh_store_delete(s, hash[n - 1]) != 0)
-				_exit(4);
-			ack_send(ZSC_ACK_DELETE, n - 1, hash[n - 1]);
-		}
-	}
-	_exit(0);
+	/* The sequential run is the concurrent one with one caller: deletes of n - 1 as before. */
+	load_concurrent(s, round, strcmp(mode, "concurrent") == 0 ? ZSC_THREADS : 1);
 }

@@ -19,6 +19,9 @@
 /* A delete is announced before it starts: one cut short by the kill may or may not be done. */
 enum { ZSC_ACK_PUT = 1, ZSC_DELETE_STARTS = 2, ZSC_ACK_DELETE = 3, ZSC_SCRUB_STARTS = 4 };
 
+/* Callers of the concurrent child, each with its own objects. */
+#define ZSC_THREADS 4
+
 /* Shard bytes a second the scrub child reads: a pass over the test's objects takes seconds. */
 #define ZSC_SCRUB_RATE (32ull << 20)
 
@@ -30,7 +33,7 @@ struct zsc_ack {
 
 /** Object \p n's length: inline, just over the inline limit, or several chunks. */
 size_t zsc_object_len(uint32_t n);
-/** Object \p n of round \p round: len bytes, half compressible, half not. */
+/** Object \p n of round \p round: len bytes, half compressible, half not, unique to (round, n). */
 void zsc_object_fill(uint8_t *p, size_t len, uint32_t round, uint32_t n);
 
 #endif

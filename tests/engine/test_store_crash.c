@@ -9,7 +9,9 @@
  * acknowledged puts than deletes begun reads back byte for byte, every object with as many
  * acknowledged deletes as puts is gone, and fsck is clean (every shard, every
  * hash, no leaked or doubly used extent, free + used = device size). Then it deletes what the
- * round left, checks fsck again, and the next round starts on that recovered store.
+ * round left, checks fsck again, and the next round starts on that recovered store. The same
+ * runs with several callers at once (group commits), and a scrub and a replacement of lost
+ * devices are killed part-way too.
  * ZH_CRASH_ROUNDS sets the rounds (5 by default; `make test-crash` runs 50).
  */
 #include <criterion/criterion.h>
@@ -145,11 +147,14 @@ static void child_reaped(pid_t pid, uint32_t round)
 		  WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
-/* Run one round's child, kill it at a random moment after its first acknowledgement. */
-static unsigned round_run(uint32_t round, struct zsc_ack *acks)
+/*
+ * Run one round's child (\p mode: NULL, or "concurrent"), kill it at a random moment after its
+ * first acknowledgement.
+ */
+static unsigned round_run(uint32_t round, char *mode, struct zsc_ack *acks)
 {
 	char round_arg[16];
-	char *const argv[] = {ZH_STORE_CRASH_CHILD, dir, round_arg, NULL};
+	char *const argv[] = {ZH_STORE_CRASH_CHILD, dir, round_arg, mode, NULL};
 	unsigned count = 1;
 	int fd;
 	pid_t pid;
@@ -165,21 +170,22 @@ static unsigned round_run(uint32_t round, struct zsc_ack *acks)
 	return count;
 }
 
-Test(engine_store_crash, acknowledged_puts_and_deletes_survive_kill_9, .timeout = 1200)
+/* Rounds of the put-and-delete child in \p mode against one store, each checked after the kill. */
+static void load_rounds(const char *name, char *mode)
 {
 	unsigned rounds = getenv("ZH_CRASH_ROUNDS") ? (unsigned)atoi(getenv("ZH_CRASH_ROUNDS")) : 5;
 	struct zsc_ack *acks = calloc(3 * ZSC_OPS_MAX, sizeof(*acks));
 	struct zh_store_opts o;
 	char cmd[300];
 
-	snprintf(dir, sizeof(dir), "%s/store-crash-%d", ZH_TEST_SCRATCH_DIR, getpid());
+	snprintf(dir, sizeof(dir), "%s/%s-%d", ZH_TEST_SCRATCH_DIR, name, getpid());
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	cr_assert_eq(system(cmd), 0);
 	zt_store_opts(&o, dir);
 	cr_assert_eq(zh_store_format(&o), 0);
 	srand((unsigned)time(NULL));
 	for (uint32_t r = 0; r < rounds; r++) {
-		unsigned count = round_run(r, acks);
+		unsigned count = round_run(r, mode, acks);
 		struct zh_store *s;
 
 		cr_log_info("round %u: %u acknowledgements before the kill", r, count);
@@ -192,6 +198,23 @@ Test(engine_store_crash, acknowledged_puts_and_deletes_survive_kill_9, .timeout 
 	}
 	free(acks);
 	cr_assert_eq(system(cmd), 0);
+}
+
+Test(engine_store_crash, acknowledged_puts_and_deletes_survive_kill_9, .timeout = 1200)
+{
+	load_rounds("store-crash", NULL);
+}
+
+/*
+ * The same with ZSC_THREADS callers at once, so that the kill lands while the index thread
+ * commits a group of several callers' puts and deletes: every acknowledged one must survive,
+ * whichever group it went in.
+ */
+Test(engine_store_crash, concurrent_puts_and_deletes_survive_kill_9, .timeout = 1200)
+{
+	char mode[] = "concurrent";
+
+	load_rounds("store-crash-concurrent", mode);
 }
 
 /* Objects the scrub test keeps for all its rounds. */
