@@ -170,20 +170,31 @@ static unsigned round_run(uint32_t round, char *mode, struct zsc_ack *acks)
 	return count;
 }
 
+static unsigned crash_rounds(void)
+{
+	return getenv("ZH_CRASH_ROUNDS") ? (unsigned)atoi(getenv("ZH_CRASH_ROUNDS")) : 5;
+}
+
+/* A fresh store in dir for the test \p name; \p rm gets the command that removes it. */
+static void crash_store_format(const char *name, struct zh_store_opts *o, char rm[300])
+{
+	snprintf(dir, sizeof(dir), "%s/%s-%d", ZH_TEST_SCRATCH_DIR, name, getpid());
+	snprintf(rm, 300, "rm -rf '%s'", dir);
+	cr_assert_eq(system(rm), 0);
+	zt_store_opts(o, dir);
+	cr_assert_eq(zh_store_format(o), 0);
+	srand((unsigned)time(NULL));
+}
+
 /* Rounds of the put-and-delete child in \p mode against one store, each checked after the kill. */
 static void load_rounds(const char *name, char *mode)
 {
-	unsigned rounds = getenv("ZH_CRASH_ROUNDS") ? (unsigned)atoi(getenv("ZH_CRASH_ROUNDS")) : 5;
+	unsigned rounds = crash_rounds();
 	struct zsc_ack *acks = calloc(3 * ZSC_OPS_MAX, sizeof(*acks));
 	struct zh_store_opts o;
 	char cmd[300];
 
-	snprintf(dir, sizeof(dir), "%s/%s-%d", ZH_TEST_SCRATCH_DIR, name, getpid());
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
-	zt_store_opts(&o, dir);
-	cr_assert_eq(zh_store_format(&o), 0);
-	srand((unsigned)time(NULL));
+	crash_store_format(name, &o, cmd);
 	for (uint32_t r = 0; r < rounds; r++) {
 		unsigned count = round_run(r, mode, acks);
 		struct zh_store *s;
@@ -247,21 +258,42 @@ static void scrub_objects_read(struct zh_store *s, uint32_t round)
 	free(buf);
 }
 
-/* Start the scrubbing child and kill it a random moment into its first pass. */
-static void scrub_round_run(uint32_t round)
+/*
+ * Start the child in \p mode and kill it at a random moment in its first \p max_us: counted
+ * from its first acknowledgement (a scrub's first pass) when \p after_ack, else from its start
+ * (a replacement happens while it opens).
+ */
+static void mode_round_kill(uint32_t round, char *mode, bool after_ack, unsigned max_us)
 {
-	char round_arg[16], mode[] = "scrub";
+	char round_arg[16];
 	char *const argv[] = {ZH_STORE_CRASH_CHILD, dir, round_arg, mode, NULL};
 	struct zsc_ack ack;
 	int fd;
 	pid_t pid;
 
 	snprintf(round_arg, sizeof(round_arg), "%u", round);
-	pid = child_started(argv, round, &ack, &fd);
-	usleep((useconds_t)(rand() % 1500000));
+	if (after_ack)
+		pid = child_started(argv, round, &ack, &fd);
+	else
+		cr_assert_eq(zt_child_spawn(argv, &pid, &fd), 0);
+	usleep((useconds_t)(rand() % max_us));
 	kill(pid, SIGKILL);
 	close(fd);
 	child_reaped(pid, round);
+}
+
+/* A scrub with repair to the end: nothing lost, everything bad rebuilt, fsck clean after. */
+static void scrub_to_clean(struct zh_store *s, uint32_t round)
+{
+	struct zh_store_scrub_opts so;
+	struct zh_store_fsck f;
+
+	zh_store_scrub_opts_default(&so);
+	cr_assert_eq(zh_store_scrub(s, &so, &f, NULL, NULL, NULL), 0);
+	cr_assert_eq(f.chunks_lost, 0, "round %u", round);
+	cr_assert(zh_store_scrub_clean(&f), "round %u: bad %llu repaired %llu", round,
+		  (unsigned long long)f.shards_bad, (unsigned long long)f.shards_repaired);
+	expect_clean(s, round);
 }
 
 /*
@@ -271,31 +303,21 @@ static void scrub_round_run(uint32_t round)
  */
 Test(engine_store_crash, a_scrub_killed_while_it_repairs_leaves_nothing_worse, .timeout = 1200)
 {
-	unsigned rounds = getenv("ZH_CRASH_ROUNDS") ? (unsigned)atoi(getenv("ZH_CRASH_ROUNDS")) : 5;
+	unsigned rounds = crash_rounds();
 	struct zh_store_opts o;
-	char cmd[300], dev[32];
+	char cmd[300], dev[32], mode[] = "scrub";
 
-	snprintf(dir, sizeof(dir), "%s/store-crash-scrub-%d", ZH_TEST_SCRATCH_DIR, getpid());
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
-	zt_store_opts(&o, dir);
-	cr_assert_eq(zh_store_format(&o), 0);
+	crash_store_format("store-crash-scrub", &o, cmd);
 	scrub_objects_put(&o);
-	srand((unsigned)time(NULL));
 	for (uint32_t r = 0; r < rounds; r++) {
 		struct zh_store *s;
-		struct zh_store_scrub_opts so;
-		struct zh_store_fsck f;
 
 		snprintf(dev, sizeof(dev), "dev%u.img", r % 6);
 		zt_damage_file(dir, dev, 4096, 16 * ZT_MIB, 0x5a);
-		scrub_round_run(r);
+		mode_round_kill(r, mode, true, 1500000);
 		s = zt_open(&o);
 		scrub_objects_read(s, r);
-		zh_store_scrub_opts_default(&so);
-		cr_assert_eq(zh_store_scrub(s, &so, &f, NULL, NULL, NULL), 0);
-		cr_assert_eq(f.chunks_lost, 0, "round %u", r);
-		expect_clean(s, r);
+		scrub_to_clean(s, r);
 		zh_store_close(s);
 	}
 	cr_assert_eq(system(cmd), 0);
@@ -320,25 +342,6 @@ static unsigned files_ending_in(const char *dir_path, const char *suffix)
 }
 
 /*
- * Start the replacing child and kill it at a random moment from its start: while it opens and
- * makes the lost device again, or while its scrub rebuilds that device's shards.
- */
-static void replace_round_run(uint32_t round)
-{
-	char round_arg[16], mode[] = "replace";
-	char *const argv[] = {ZH_STORE_CRASH_CHILD, dir, round_arg, mode, NULL};
-	int fd;
-	pid_t pid;
-
-	snprintf(round_arg, sizeof(round_arg), "%u", round);
-	cr_assert_eq(zt_child_spawn(argv, &pid, &fd), 0);
-	usleep((useconds_t)(rand() % 1000000));
-	kill(pid, SIGKILL);
-	close(fd);
-	child_reaped(pid, round);
-}
-
-/*
  * A replacement of lost devices killed part-way (the device file made, its superblock written,
  * its shards rebuilt, or none of it) leaves a store that opens without replacing and serves
  * every object, and that a replacing open and a scrub make whole, with no temporary device
@@ -346,21 +349,14 @@ static void replace_round_run(uint32_t round)
  */
 Test(engine_store_crash, a_replacement_killed_part_way_can_be_done_again, .timeout = 1200)
 {
-	unsigned rounds = getenv("ZH_CRASH_ROUNDS") ? (unsigned)atoi(getenv("ZH_CRASH_ROUNDS")) : 5;
+	unsigned rounds = crash_rounds();
 	struct zh_store_opts o;
-	char cmd[300], dev[32], path[600];
+	char cmd[300], dev[32], path[600], mode[] = "replace";
 
-	snprintf(dir, sizeof(dir), "%s/store-crash-replace-%d", ZH_TEST_SCRATCH_DIR, getpid());
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
-	zt_store_opts(&o, dir);
-	cr_assert_eq(zh_store_format(&o), 0);
+	crash_store_format("store-crash-replace", &o, cmd);
 	scrub_objects_put(&o);
-	srand((unsigned)time(NULL));
 	for (uint32_t r = 0; r < rounds; r++) {
 		struct zh_store *s;
-		struct zh_store_scrub_opts so;
-		struct zh_store_fsck f;
 
 		snprintf(dev, sizeof(dev), "dev%u.img", r % 6);
 		snprintf(path, sizeof(path), "%s/%s", dir, dev);
@@ -368,7 +364,7 @@ Test(engine_store_crash, a_replacement_killed_part_way_can_be_done_again, .timeo
 			cr_assert_eq(unlink(path), 0);
 		else
 			zt_damage_file(dir, dev, 0, 4096, 0);
-		replace_round_run(r);
+		mode_round_kill(r, mode, false, 1000000);
 		o.replace_lost_devs = false;
 		s = zt_open(&o);
 		scrub_objects_read(s, r);
@@ -377,11 +373,7 @@ Test(engine_store_crash, a_replacement_killed_part_way_can_be_done_again, .timeo
 		s = zt_open(&o);
 		cr_assert_eq(files_ending_in(dir, ".new"), 0, "round %u: a temporary device file",
 			     r);
-		zh_store_scrub_opts_default(&so);
-		cr_assert_eq(zh_store_scrub(s, &so, &f, NULL, NULL, NULL), 0);
-		cr_assert(zh_store_scrub_clean(&f), "round %u: bad %llu repaired %llu", r,
-			  (unsigned long long)f.shards_bad, (unsigned long long)f.shards_repaired);
-		expect_clean(s, r);
+		scrub_to_clean(s, r);
 		scrub_objects_read(s, r);
 		zh_store_close(s);
 	}

@@ -369,15 +369,56 @@ Test(engine_store_crypt, bound_object_record_round_trips_and_its_seal_names_its_
 	free(s);
 }
 
-/* What a get delivered, and whether any of it was not the object's. */
-static int get_against(struct zh_store *s, const uint8_t *hash, const uint8_t *want, size_t len,
-		       bool *wrong_bytes)
-{
-	struct zt_expect e = {want, len, 0, false};
-	int rc = zh_store_get(s, hash, 0, UINT64_MAX, zt_expect_sink, &e);
+/* Two chunked objects of random bytes in an encrypted store, which is left open. */
+struct pair {
+	struct zh_store *s;
+	uint8_t *a, *b;
+	uint8_t ha[ZH_CODEC_HASH_BYTES], hb[ZH_CODEC_HASH_BYTES];
+};
 
-	*wrong_bytes = e.differs;
-	return rc;
+static void pair_put(struct pair *p, uint32_t seed)
+{
+	p->s = open_with(&key_a, true);
+	p->a = zt_random(CHUNKED_BYTES, seed);
+	p->b = zt_random(CHUNKED_BYTES, seed + 1);
+	cr_assert_eq(zh_store_put(p->s, p->a, CHUNKED_BYTES, NULL, p->ha), 0);
+	cr_assert_eq(zh_store_put(p->s, p->b, CHUNKED_BYTES, NULL, p->hb), 0);
+}
+
+/*
+ * After the records were tampered with: reopened, a get of the victim (B, or A when
+ * \p victim_a) fails with \p rc having served none of another object's bytes, the other
+ * object reads back whole, and fsck finds what \p found counts. Frees the pair.
+ */
+static void pair_expect(struct pair *p, bool victim_a, int rc,
+			uint64_t (*found)(const struct zh_store_fsck *))
+{
+	struct zt_expect e = {victim_a ? p->a : p->b, CHUNKED_BYTES, 0, false};
+	struct zh_store_fsck f;
+
+	zh_store_close(p->s);
+	p->s = open_with(&key_a, false);
+	cr_assert_eq(
+	    zh_store_get(p->s, victim_a ? p->ha : p->hb, 0, UINT64_MAX, zt_expect_sink, &e), rc);
+	cr_assert_not(e.differs, "another object's bytes were served as this one's");
+	cr_assert_eq(
+	    zt_get_cmp(p->s, victim_a ? p->hb : p->ha, victim_a ? p->b : p->a, CHUNKED_BYTES), 0,
+	    "the other object is whole");
+	f = zt_fsck(p->s);
+	cr_assert_geq(found(&f), 1);
+	zh_store_close(p->s);
+	free(p->a);
+	free(p->b);
+}
+
+static uint64_t chunks_lost(const struct zh_store_fsck *f)
+{
+	return f->chunks_lost;
+}
+
+static uint64_t records_bad(const struct zh_store_fsck *f)
+{
+	return f->records_bad;
 }
 
 /* Copy \p from's chunk record \p index over \p to's (a metadata writer without the key). */
@@ -400,23 +441,11 @@ static void chunk_record_copy(struct zh_store *s, const uint8_t *from, const uin
  */
 Test(engine_store_crypt, a_chunk_moved_to_another_object_does_not_authenticate)
 {
-	struct zh_store *s = open_with(&key_a, true);
-	uint8_t *a = zt_random(CHUNKED_BYTES, 11), *b = zt_random(CHUNKED_BYTES, 12);
-	uint8_t ha[ZH_CODEC_HASH_BYTES], hb[ZH_CODEC_HASH_BYTES];
-	bool wrong;
+	struct pair p;
 
-	cr_assert_eq(zh_store_put(s, a, CHUNKED_BYTES, NULL, ha), 0);
-	cr_assert_eq(zh_store_put(s, b, CHUNKED_BYTES, NULL, hb), 0);
-	chunk_record_copy(s, hb, ha, 1);
-	zh_store_close(s);
-	s = open_with(&key_a, false);
-	cr_assert_eq(get_against(s, ha, a, CHUNKED_BYTES, &wrong), -EBADMSG);
-	cr_assert_not(wrong, "B's chunk was served as A's");
-	cr_assert_eq(zt_get_cmp(s, hb, b, CHUNKED_BYTES), 0, "B itself is whole");
-	cr_assert_geq(zt_fsck(s).chunks_lost, 1);
-	zh_store_close(s);
-	free(a);
-	free(b);
+	pair_put(&p, 11);
+	chunk_record_copy(p.s, p.hb, p.ha, 1);
+	pair_expect(&p, true, -EBADMSG, chunks_lost);
 }
 
 /*
@@ -425,29 +454,18 @@ Test(engine_store_crypt, a_chunk_moved_to_another_object_does_not_authenticate)
  */
 Test(engine_store_crypt, an_object_moved_to_another_hash_is_refused)
 {
-	struct zh_store *s = open_with(&key_a, true);
-	uint8_t *a = zt_random(CHUNKED_BYTES, 13), *b = zt_random(CHUNKED_BYTES, 14);
-	uint8_t ha[ZH_CODEC_HASH_BYTES], hb[ZH_CODEC_HASH_BYTES], buf[ZH__OBJECT_REC_MAX];
+	uint8_t buf[ZH__OBJECT_REC_MAX];
 	struct zh__object_rec obj;
-	bool wrong;
+	struct pair p;
 
-	cr_assert_eq(zh_store_put(s, a, CHUNKED_BYTES, NULL, ha), 0);
-	cr_assert_eq(zh_store_put(s, b, CHUNKED_BYTES, NULL, hb), 0);
-	cr_assert_eq(zh__object_load(s, ha, buf, sizeof(buf), &obj), 0);
+	pair_put(&p, 13);
+	cr_assert_eq(zh__object_load(p.s, p.ha, buf, sizeof(buf), &obj), 0);
 	cr_assert(obj.bound);
-	zt_index_put(s->index, ZH_INDEX_CF_OBJECTS, hb, sizeof(hb), buf,
+	zt_index_put(p.s->index, ZH_INDEX_CF_OBJECTS, p.hb, sizeof(p.hb), buf,
 		     zh__object_rec_bytes(&obj));
 	for (uint32_t c = 0; c < obj.chunk_count; c++)
-		chunk_record_copy(s, ha, hb, c);
-	zh_store_close(s);
-	s = open_with(&key_a, false);
-	cr_assert_eq(get_against(s, hb, b, CHUNKED_BYTES, &wrong), -EUCLEAN);
-	cr_assert_not(wrong, "A was served as B");
-	cr_assert_eq(zt_get_cmp(s, ha, a, CHUNKED_BYTES), 0, "A itself is whole");
-	cr_assert_geq(zt_fsck(s).records_bad, 1);
-	zh_store_close(s);
-	free(a);
-	free(b);
+		chunk_record_copy(p.s, p.ha, p.hb, c);
+	pair_expect(&p, false, -EUCLEAN, records_bad);
 }
 
 /* A store formatted before binding (its record without the flag) reads and writes as it did. */
