@@ -1666,6 +1666,9 @@ static inline __attribute__((always_inline)) void slot_complete(struct zh_reacto
 		}
 	} else if (w->measuring) {
 		slot_stats_reduced(w, d, len, s->offset, now, slat, clat);
+	} else {
+		w->ramp_ios[d]++;
+		w->ramp_bytes[d] += len;
 	}
 	slot_next(r, s);
 }
@@ -1704,6 +1707,23 @@ static void slot_done_lat(struct zh_reactor *r, struct zh_io *io)
 /* ---- timers: ramp end, run end, samples, logs ------------------------------------------------ */
 
 /*
+ * What the progress line shows: every I/O done since the job began, the ramp's included (a
+ * minute of ramp_time showed 0 IOPS), and counted across statistics resets (latency_target's:
+ * a drop read as a rate near 2^64). Relaxed: it only needs an eventually consistent count.
+ */
+static void progress_publish(struct zh_bench_worker *w)
+{
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		atomic_store_explicit(&w->pub_ios[d],
+				      w->ramp_ios[d] + w->done_before_ios[d] + w->st[d].ios,
+				      memory_order_relaxed);
+		atomic_store_explicit(&w->pub_bytes[d],
+				      w->ramp_bytes[d] + w->done_before_bytes[d] + w->st[d].bytes,
+				      memory_order_relaxed);
+	}
+}
+
+/*
  * One IOPS and bandwidth sample per direction over the time since the last. \p last: the run's
  * end, whose sample is only the time since the last tick: under half a period it would report
  * its few I/Os as a rate far off the job's (one I/O in 7 us: 140k IOPS from a 100 IOPS job),
@@ -1726,16 +1746,9 @@ static void worker_sample(struct zh_bench_worker *w, uint64_t now, bool last)
 						  w->interval_bytes[d], interval);
 		w->interval_ios[d] = 0;
 		w->interval_bytes[d] = 0;
-		/*
-		 * Relaxed: the progress line only needs an eventually consistent count. Counted
-		 * across statistics resets (latency_target's), as a drop read as a rate near 2^64.
-		 */
-		atomic_store_explicit(&w->pub_ios[d], w->done_before_ios[d] + w->st[d].ios,
-				      memory_order_relaxed);
-		atomic_store_explicit(&w->pub_bytes[d], w->done_before_bytes[d] + w->st[d].bytes,
-				      memory_order_relaxed);
 	}
 	w->last_sample_ns = now;
+	progress_publish(w);
 }
 
 static void sample_fired(struct zh_reactor *r, struct zh_timer *t)
@@ -1745,6 +1758,8 @@ static void sample_fired(struct zh_reactor *r, struct zh_timer *t)
 
 	if (w->measuring)
 		worker_sample(w, now, false);
+	else
+		progress_publish(w);
 	ZH_ASSERT(zh_reactor_timer_start(r, t, now + w->cfg.sample_ns, sample_fired) == 0);
 }
 

@@ -308,6 +308,7 @@ struct zh_bench_worker {
 	/* For the progress line: published every sample, read by the control thread. */
 	_Atomic uint64_t pub_ios[ZH_BENCH_DIRS];
 	_Atomic uint64_t pub_bytes[ZH_BENCH_DIRS];
+	uint64_t ramp_ios[ZH_BENCH_DIRS], ramp_bytes[ZH_BENCH_DIRS]; /* done before measuring */
 	struct zh_bench_log_ring log;
 	_Atomic int done;
 };

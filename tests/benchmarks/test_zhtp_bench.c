@@ -2084,6 +2084,26 @@ Test(bench_zhtp, logs_start_at_the_end_of_the_ramp)
 	free(e);
 }
 
+/* Regression: the progress line counted nothing before the ramp's end: 0 IOPS for its span. */
+Test(bench_zhtp, progress_line_counts_the_ramp)
+{
+	char *text, *line;
+	double reads = -1;
+
+	cr_assert_eq(
+	    run_bench("--name=r --filename=dev.img --size=4m --rw=randread --bs=4k "
+		      "--direct=1 --iodepth=8 --ramp_time=3 --runtime=1 --time_based --eta=always"),
+	    0, "%s", slurp(err_path));
+	text = slurp(out_path);
+	line = strstr(text, "IOPS][");
+	cr_assert_not_null(line, "no progress line: %s", text);
+	while (line > text && line[-1] != '[')
+		line--;
+	cr_assert_eq(sscanf(line, "r=%lfk", &reads), 1, "%.60s", line);
+	cr_assert_gt(reads, 0, "first progress line, in the ramp: %.60s", line);
+	free(text);
+}
+
 /*
  * Regression: the progress line's time left left out startdelay, so a job waiting 4 s before a
  * 1 s run showed 00m:00s a second in.
