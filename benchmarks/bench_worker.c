@@ -1618,7 +1618,7 @@ static SLOW_PATH bool short_requeued(struct zh_reactor *r, struct zh_io *io, zh_
 	/* The job's own I/Os; a verify's read-back is not among them. */
 	if (w->measuring && !w->measure_ended && done != verify_read_done &&
 	    done != backlog_read_done)
-		w->st[s->ddir].short_ios++;
+		w->st[w->cfg.unified_mixed ? ZH_BENCH_DIR_READ : s->ddir].short_ios++;
 	return true;
 }
 
@@ -1628,10 +1628,19 @@ static void slot_done_rest(struct zh_reactor *r, struct zh_io *io)
 	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
 	zh_io_cb done = s->short_cb;
 
-	if (io->res != (int32_t)io->len_bytes && short_requeued(r, io, done))
-		return;
-	if (io->res >= 0)
+	if (io->res != (int32_t)io->len_bytes) {
+		if (short_requeued(r, io, done))
+			return;
+		/*
+		 * A rest that moved nothing (a file cut shorter meanwhile), or could not go on:
+		 * the I/O failed (fio's "full resid", EIO). Handed on as it was, its total read
+		 * as a cut transfer once more, and the same rest went out again, forever.
+		 */
+		if (io->res >= 0)
+			io->res = -EIO;
+	} else {
 		io->res += (int32_t)s->short_moved;
+	}
 	io->len_bytes += s->short_moved;
 	io->prep_ns = s->short_prep_ns;
 	io->submit_ns = s->short_submit_ns;

@@ -388,8 +388,10 @@ int zh_codec_chunk_decode(struct zh_codec *c, const struct zh_codec_hdr *h,
 	if ((h->flags & ZH_CODEC_F_ENCRYPTED) && key == NULL)
 		return -ENOKEY;
 	/* Either way round, the caller's idea of where the chunk belongs is not the chunk's. */
-	if (((h->flags & ZH_CODEC_F_BOUND) != 0) != (bind != NULL))
+	if (((h->flags & ZH_CODEC_F_BOUND) != 0) != (bind != NULL)) {
+		memset(raw, 0, h->raw_bytes); /* as every -EBADMSG leaves it (design note 4) */
 		return -EBADMSG;
+	}
 	rc = payload_gather(c, h, shards, present & all, bad, &p);
 	if (rc == 0)
 		rc = payload_decode(c, h, &p, key, bind, raw);

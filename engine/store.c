@@ -455,10 +455,19 @@ static int file_dev_make(const char *path, uint64_t bytes)
 	return rc == 0 ? dir_sync(path) : rc;
 }
 
+/* Whether \p a and \p b name one file (a second link). */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 /*
  * Size the existing file device \p path to \p bytes. A make killed after its link and before
- * it removed the temporary name left that name to the same file: removed here, or it would
- * keep 64 MiB or more for good once the device was lost again.
+ * it removed the temporary name left that name to the same file: removed here (only if it is
+ * that file), or it would keep 64 MiB or more for good once the device was lost again.
  */
 static int file_dev_resize(const char *path, uint64_t bytes)
 {
@@ -470,7 +479,8 @@ static int file_dev_resize(const char *path, uint64_t bytes)
 		return -errno;
 	rc = file_dev_size(fd, bytes);
 	close(fd);
-	if (rc == 0 && file_dev_tmp_name(path, tmp) == 0 && unlink(tmp) == 0)
+	if (rc == 0 && file_dev_tmp_name(path, tmp) == 0 && same_file(path, tmp) &&
+	    unlink(tmp) == 0)
 		rc = dir_sync(path);
 	return rc;
 }
@@ -677,7 +687,7 @@ int zh_store_format(const struct zh_store_opts *o)
 	rec.encrypted = o->key != NULL;
 	rec.bound = rec.encrypted;
 	if (rec.encrypted)
-		zh__key_check(rec.uuid, o->key, rec.key_check);
+		zh__key_check(rec.uuid, o->key, rec.bound, rec.key_check);
 	if (rc == 0)
 		rc = format_devices(o, &rec);
 	if (rc == 0)

@@ -22,6 +22,12 @@
 #include "engine/store_internal.h"
 
 #define KEY_CHECK_DOMAIN "zhtp-key-check-v1"
+/*
+ * A bound store's check (store record flag bit 1) has its own domain, so that the flag, which
+ * decides whether records and chunks must be bound, cannot be cleared (or set) without the key:
+ * the check would no longer match.
+ */
+#define KEY_CHECK_DOMAIN_BOUND "zhtp-key-check-v2"
 
 int zh__nonce_seq_init(struct zh__nonce_seq *seq)
 {
@@ -39,13 +45,15 @@ void zh__nonce_next(struct zh__nonce_seq *seq, uint8_t out[ZH_CODEC_NONCE_BYTES]
 	zh_le_put(out + 4, zh_le_get(seq->base + 4, 8) + n, 8);
 }
 
-void zh__key_check(const uint8_t uuid[ZH__UUID_BYTES], const struct zh_codec_key *key,
+void zh__key_check(const uint8_t uuid[ZH__UUID_BYTES], const struct zh_codec_key *key, bool bound,
 		   uint8_t out[ZH__KEY_CHECK_BYTES])
 {
+	const char *domain = bound ? KEY_CHECK_DOMAIN_BOUND : KEY_CHECK_DOMAIN;
 	uint8_t msg[sizeof(KEY_CHECK_DOMAIN) - 1 + ZH__UUID_BYTES + ZH_CODEC_KEY_BYTES];
 
+	static_assert(sizeof(KEY_CHECK_DOMAIN) == sizeof(KEY_CHECK_DOMAIN_BOUND), "one length");
 	/* A one-way function of a 256-bit random key: it reveals nothing usable about the key. */
-	memcpy(msg, KEY_CHECK_DOMAIN, sizeof(KEY_CHECK_DOMAIN) - 1);
+	memcpy(msg, domain, sizeof(KEY_CHECK_DOMAIN) - 1);
 	memcpy(msg + sizeof(KEY_CHECK_DOMAIN) - 1, uuid, ZH__UUID_BYTES);
 	memcpy(msg + sizeof(KEY_CHECK_DOMAIN) - 1 + ZH__UUID_BYTES, key->bytes, ZH_CODEC_KEY_BYTES);
 	zh_codec_sha256(NULL, msg, sizeof(msg), out);
@@ -79,9 +87,13 @@ int zh__store_key_use(struct zh_store *s, const struct zh_codec_key *key)
 		return key == NULL ? 0 : -EINVAL;
 	if (key == NULL)
 		return -ENOKEY;
-	zh__key_check(s->rec.uuid, key, check);
-	if (memcmp(check, s->rec.key_check, sizeof(check)) != 0)
-		return -EKEYREJECTED;
+	zh__key_check(s->rec.uuid, key, s->rec.bound, check);
+	if (memcmp(check, s->rec.key_check, sizeof(check)) != 0) {
+		/* The key's check under the other flag: the key is right, the flag was changed. */
+		zh__key_check(s->rec.uuid, key, !s->rec.bound, check);
+		return memcmp(check, s->rec.key_check, sizeof(check)) == 0 ? -EUCLEAN
+									   : -EKEYREJECTED;
+	}
 	s->key = *key;
 	return zh__nonce_seq_init(&s->inline_nonce);
 }
@@ -171,14 +183,14 @@ int zh__object_seal_check(const struct zh_store *s, const uint8_t hash[ZH_CODEC_
 	uint8_t aad[OBJECT_SEAL_AAD_BYTES];
 	uint8_t none[1] = {0};
 	bool must = s->rec.bound && rec->encrypted && rec->layout == ZH_OBJECT_CHUNKED;
+	int rc;
 
 	if (rec->bound != must)
 		return -EUCLEAN;
 	if (!must)
 		return 0;
 	object_seal_aad(hash, rec, aad);
-	return zh_codec_open(&s->key, rec->put_id, aad, sizeof(aad), none, 0, rec->seal_tag,
-			     none) == 0
-		   ? 0
-		   : -EUCLEAN;
+	rc = zh_codec_open(&s->key, rec->put_id, aad, sizeof(aad), none, 0, rec->seal_tag, none);
+	/* A seal that does not open is a damaged record; running out of memory is not. */
+	return rc == -EBADMSG ? -EUCLEAN : rc;
 }

@@ -91,8 +91,9 @@ int zh__chunk_rec_unpack(const uint8_t *in, size_t len, struct zh__chunk_rec *re
 struct zh__store_rec;
 /**
  * zh__chunk_rec_unpack() and a check against the store: its geometry (k, m, a chunk no longer
- * than the store's, so that its shards fit the slot buffers), and its shards' places (a device
- * it has, whole blocks past the superblock). A record that fails is -EUCLEAN, never an index
+ * than the store's, so that its shards fit the slot buffers), its encryption (the store's: a
+ * plain chunk in an encrypted store would be served unauthenticated), and its shards' places (a
+ * device it has, whole blocks past the superblock). A record that fails is -EUCLEAN, never an index
  * into s->dev[], a read past a buffer, or an extent for the allocator.
  */
 int zh__chunk_rec_parse(const struct zh__store_rec *store, const uint8_t *in, size_t len,
@@ -153,8 +154,11 @@ struct zh__nonce_seq {
 int zh__nonce_seq_init(struct zh__nonce_seq *seq);
 /** The next nonce of \p seq (any thread). */
 void zh__nonce_next(struct zh__nonce_seq *seq, uint8_t out[ZH_CODEC_NONCE_BYTES]);
-/** The check value the store record keeps: SHA-256 of a domain tag, the uuid and the key. */
-void zh__key_check(const uint8_t uuid[ZH__UUID_BYTES], const struct zh_codec_key *key,
+/**
+ * The check value the store record keeps: SHA-256 of a domain tag, the uuid and the key. A
+ * bound store's tag is another, so that its flag is as hard to change as the key to forge.
+ */
+void zh__key_check(const uint8_t uuid[ZH__UUID_BYTES], const struct zh_codec_key *key, bool bound,
 		   uint8_t out[ZH__KEY_CHECK_BYTES]);
 
 struct zh_store;

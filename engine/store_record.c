@@ -75,8 +75,13 @@ int zh__chunk_rec_parse(const struct zh__store_rec *store, const uint8_t *in, si
 
 	if (rc < 0)
 		return rc;
+	/*
+	 * A plain chunk in an encrypted store would decode without the key, unauthenticated:
+	 * bytes of anyone's choosing (shards and crcs are no secret) served as the object's.
+	 */
 	if (rec->hdr.ec_k != store->ec_k || rec->hdr.ec_m != store->ec_m ||
-	    rec->hdr.raw_bytes > store->chunk_bytes)
+	    rec->hdr.raw_bytes > store->chunk_bytes ||
+	    ((rec->hdr.flags & ZH_CODEC_F_ENCRYPTED) != 0) != store->encrypted)
 		return -EUCLEAN;
 	for (unsigned i = 0; i < (unsigned)rec->hdr.ec_k + rec->hdr.ec_m; i++) {
 		if (rec->loc[i].dev >= store->dev_count)

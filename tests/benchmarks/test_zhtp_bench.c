@@ -1651,6 +1651,36 @@ Test(bench_zhtp, short_transfers_go_on_from_where_they_stopped)
 }
 
 /*
+ * Regression: a read cut short whose rest then moved nothing (its file cut shorter while the
+ * job ran) went out again and again: the job never ended. The rest that moves nothing now
+ * fails as fio's "full resid" does (EIO), which continue_on_error counts. The file is cut to
+ * 1000 bytes into a block while a buffered job reads it; `timeout` bounds the old behaviour.
+ */
+Test(bench_zhtp, a_rest_that_moves_nothing_fails_instead_of_going_out_forever)
+{
+	char cmd[2048];
+	cJSON *root;
+	char *text;
+	int st;
+
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && { timeout 20 '%s' --output-format=json --name=t --filename=cut.img "
+		 "--size=4m --rw=randread --bs=4k --direct=0 --runtime=2 --time_based "
+		 "--continue_on_error=read >'%s' 2>'%s' & } && sleep 0.5 && "
+		 "truncate -s %d cut.img && wait $!",
+		 scratch, ZH_BENCH_BINARY, out_path, err_path, (2 << 20) + 1000);
+	st = system(cmd);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d: %s",
+		  WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(err_path));
+	text = slurp(out_path);
+	root = cJSON_Parse(text);
+	cr_assert_not_null(root, "%.200s", text);
+	cr_assert_gt(top(job_at(root, 0), "total_err"), 0, "reads past the cut were counted");
+	cJSON_Delete(root);
+	free(text);
+}
+
+/*
  * fio's flow (3.33): jobs of one flow_id share out their I/Os by their weights, 3:2:1 here as
  * in fio's manual; a negative weight counts by its size (examples/butterfly.fio's two readers
  * keep the same pace); a job of another flow_id is not held back by them.

@@ -196,7 +196,7 @@ Test(engine_store_crypt, store_record_carries_flag_and_key_check)
 	size_t n;
 
 	strcpy(rec.dev_path[0], "/dev/x");
-	zh__key_check(rec.uuid, &key_a, rec.key_check);
+	zh__key_check(rec.uuid, &key_a, false, rec.key_check);
 	n = zh__store_rec_pack(&rec, buf);
 	cr_assert_eq(zh__store_rec_unpack(buf, n, &back), 0);
 	cr_assert(back.encrypted);
@@ -468,18 +468,31 @@ Test(engine_store_crypt, an_object_moved_to_another_hash_is_refused)
 	pair_expect(&p, false, -EUCLEAN, records_bad);
 }
 
+/*
+ * Rewrite the open store's record with the bound flag \p bound, and its key check for that
+ * flag when \p recheck (a store formatted before binding), else left (someone without the key).
+ */
+static void store_rec_rewrite(struct zh_store *s, bool bound, bool recheck)
+{
+	struct zh__store_rec rec = s->rec;
+	uint8_t buf[ZH__STORE_REC_MAX];
+
+	rec.bound = bound;
+	if (recheck)
+		zh__key_check(rec.uuid, &key_a, bound, rec.key_check);
+	zt_index_put(s->index, ZH_INDEX_CF_META, ZH__STORE_META_KEY, strlen(ZH__STORE_META_KEY),
+		     buf, zh__store_rec_pack(&rec, buf));
+}
+
 /* A store formatted before binding (its record without the flag) reads and writes as it did. */
 Test(engine_store_crypt, a_store_from_before_binding_keeps_its_objects_unbound)
 {
 	struct zh_store *s = open_with(&key_a, true);
 	uint8_t *a = zt_random(CHUNKED_BYTES, 15);
-	uint8_t ha[ZH_CODEC_HASH_BYTES], buf[ZH__STORE_REC_MAX], rec_buf[ZH__OBJECT_REC_MAX];
-	struct zh__store_rec rec = s->rec;
+	uint8_t ha[ZH_CODEC_HASH_BYTES], rec_buf[ZH__OBJECT_REC_MAX];
 	struct zh__object_rec obj;
 
-	rec.bound = false;
-	zt_index_put(s->index, ZH_INDEX_CF_META, ZH__STORE_META_KEY, strlen(ZH__STORE_META_KEY),
-		     buf, zh__store_rec_pack(&rec, buf));
+	store_rec_rewrite(s, false, true);
 	zh_store_close(s);
 	s = open_with(&key_a, false);
 	cr_assert_not(s->rec.bound);
@@ -488,6 +501,63 @@ Test(engine_store_crypt, a_store_from_before_binding_keeps_its_objects_unbound)
 	cr_assert_not(obj.bound);
 	cr_assert_eq(zt_get_cmp(s, ha, a, CHUNKED_BYTES), 0);
 	zt_expect_clean(s);
+	zh_store_close(s);
+	free(a);
+}
+
+/*
+ * The bound flag decides whether records and chunks must be bound, so it is covered by the key
+ * check: cleared by someone without the key (a downgrade, after which unbound records would
+ * pass), or set on an older store, the store does not open, and says so (-EUCLEAN: the key is
+ * right, the record contradicts it).
+ */
+Test(engine_store_crypt, the_bound_flag_cannot_be_changed_without_the_key)
+{
+	struct zh_store *s = open_with(&key_a, true);
+
+	store_rec_rewrite(s, false, false);
+	zh_store_close(s);
+	cr_assert_eq(open_rc(&key_a), -EUCLEAN, "cleared");
+	cr_assert_eq(open_rc(&key_b), -EKEYREJECTED, "and another key is still the wrong one");
+	zt_rm_rf(dir);
+	s = open_with(&key_a, true);
+	store_rec_rewrite(s, false, true);
+	zh_store_close(s);
+	s = open_with(&key_a, false);
+	store_rec_rewrite(s, true, false);
+	zh_store_close(s);
+	cr_assert_eq(open_rc(&key_a), -EUCLEAN, "set on an older store");
+}
+
+/*
+ * Regression: nothing required a chunk of an encrypted store to be encrypted. A chunk record
+ * rewritten to say "plain" (flags, nonce and tag cleared; its shards and their crcs as they
+ * were) decoded without the key, and a get served the ciphertext, or any bytes the writer
+ * chose, as the object. Shown in a store from before binding, where no binding catches it.
+ */
+Test(engine_store_crypt, a_plain_chunk_in_an_encrypted_store_is_refused)
+{
+	struct zh_store *s = open_with(&key_a, true);
+	uint8_t *a = zt_random(CHUNKED_BYTES, 16);
+	uint8_t ha[ZH_CODEC_HASH_BYTES], key[ZH__CHUNK_KEY_BYTES], val[ZH__CHUNK_REC_BYTES];
+	struct zt_expect e = {a, CHUNKED_BYTES, 0, false};
+	struct zh__chunk_rec rec;
+
+	store_rec_rewrite(s, false, true);
+	zh_store_close(s);
+	s = open_with(&key_a, false);
+	cr_assert_eq(zh_store_put(s, a, CHUNKED_BYTES, NULL, ha), 0);
+	cr_assert_eq(zh__chunk_rec_load(s, ha, 1, &rec), 0);
+	cr_assert_eq(rec.hdr.flags, ZH_CODEC_F_ENCRYPTED, "random bytes: stored raw");
+	rec.hdr.flags = 0;
+	memset(rec.hdr.nonce, 0, sizeof(rec.hdr.nonce));
+	memset(rec.hdr.tag, 0, sizeof(rec.hdr.tag));
+	zh__chunk_key(ha, 1, key);
+	zt_index_put(s->index, ZH_INDEX_CF_CHUNKS, key, sizeof(key), val,
+		     zh__chunk_rec_pack(&rec, val));
+	cr_assert_eq(zh_store_get(s, ha, 0, UINT64_MAX, zt_expect_sink, &e), -EUCLEAN);
+	cr_assert_not(e.differs, "the ciphertext was served as the object");
+	cr_assert_geq(zt_fsck(s).records_bad, 1);
 	zh_store_close(s);
 	free(a);
 }
