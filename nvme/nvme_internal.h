@@ -56,7 +56,8 @@ void zh__nvme_sqe_set_target(struct io_uring_sqe *sqe, const struct zh_nvme_dev 
 /**
  * The kernel's limit on one command's data for the namespace whose generic device's sysfs
  * directory is \p ng_dir (ngXnY): max_hw_sectors_kb of its block device, nvmeXnY, beside it
- * under their controller. \return 0 with \p bytes set, or a negative errno.
+ * under their controller, and no more than max_segments pages of 4 KiB.
+ * \return 0 with \p bytes set, or a negative errno.
  */
 int zh__nvme_sysfs_max_transfer(const char *ng_dir, uint32_t *bytes);
 /** What an Identify Controller MDTS allows, in 4 KiB pages as Linux counts them; 0: no limit. */

@@ -43,13 +43,29 @@ static int ns_geometry(struct zh_nvme_dev *dev, const struct nvme_id_ns *ns)
 	return 0;
 }
 
-int zh__nvme_sysfs_max_transfer(const char *ng_dir, uint32_t *bytes)
+/* One number from the file \p queue_dir/\p name. \return 0, -errno, -EINVAL. */
+static int queue_value(const char *queue_dir, const char *name, unsigned long long *out)
 {
 	char path[PATH_MAX];
+	FILE *f;
+	int n;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", queue_dir, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -errno;
+	n = fscanf(f, "%llu", out);
+	fclose(f);
+	return n == 1 && *out > 0 ? 0 : -EINVAL;
+}
+
+int zh__nvme_sysfs_max_transfer(const char *ng_dir, uint32_t *bytes)
+{
+	char queue[PATH_MAX];
 	char *real = realpath(ng_dir, NULL);
 	const char *name;
-	unsigned long long kb;
-	FILE *f;
+	unsigned long long kb, segments, limit;
 	int n;
 
 	if (real == NULL)
@@ -58,19 +74,22 @@ int zh__nvme_sysfs_max_transfer(const char *ng_dir, uint32_t *bytes)
 	name = name != NULL ? name + 1 : real;
 	n = strncmp(name, "ng", 2) != 0
 		? -1
-		: snprintf(path, sizeof(path), "%s/../nvme%s/queue/max_hw_sectors_kb", real,
-			   name + 2);
+		: snprintf(queue, sizeof(queue), "%s/../nvme%s/queue", real, name + 2);
 	free(real);
-	if (n < 0 || (size_t)n >= sizeof(path))
+	if (n < 0 || (size_t)n >= sizeof(queue))
 		return -ENOENT;
-	f = fopen(path, "re");
-	if (f == NULL)
-		return -errno;
-	n = fscanf(f, "%llu", &kb);
-	fclose(f);
-	if (n != 1 || kb == 0 || kb > UINT32_MAX / 1024)
-		return -EINVAL;
-	*bytes = (uint32_t)kb * 1024;
+	n = queue_value(queue, "max_hw_sectors_kb", &kb);
+	if (n < 0)
+		return n;
+	limit = kb > UINT32_MAX / 1024 ? UINT32_MAX : kb * 1024;
+	/*
+	 * A buffer that is not physically contiguous takes a segment per 4 KiB page (NVMe PRPs),
+	 * and the queue takes at most max_segments of them (127 on PCI without SGLs): a command
+	 * within max_hw_sectors_kb can still be refused. Counted as if no two pages touched.
+	 */
+	if (queue_value(queue, "max_segments", &segments) == 0 && segments * 4096 < limit)
+		limit = segments * 4096;
+	*bytes = (uint32_t)limit;
 	return 0;
 }
 
