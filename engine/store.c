@@ -1114,6 +1114,10 @@ static int list_one(void *arg, const void *key, size_t key_len, const void *val,
 
 	if (key_len != ZH_CODEC_HASH_BYTES || zh__object_rec_unpack(val, val_len, &rec) < 0)
 		return -EUCLEAN;
+	/* What stat and get refuse is not listed as an object either (a moved record). */
+	rc = zh__object_seal_check(lc->store, key, &rec);
+	if (rc < 0)
+		return rc;
 	zh__object_rec_info(&rec, key, &lc->info);
 	rc = access_fill(lc->store, &lc->info);
 	return rc < 0 ? rc : lc->fn(lc->ctx, &lc->info);

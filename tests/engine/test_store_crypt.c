@@ -459,8 +459,16 @@ Test(engine_store_crypt, a_chunk_moved_to_another_object_does_not_authenticate)
  * Regression: A's object record and chunk records written over B's made a get of B return A's
  * bytes. The record's seal covers its object's hash: it is damaged under another.
  */
+static int count_listed(void *ctx, const struct zh_object_info *info)
+{
+	(void)info;
+	++*(unsigned *)ctx;
+	return 0;
+}
+
 Test(engine_store_crypt, an_object_moved_to_another_hash_is_refused)
 {
+	unsigned listed = 0;
 	uint8_t buf[ZH__OBJECT_REC_MAX];
 	struct zh__object_rec obj;
 	struct pair p;
@@ -472,6 +480,7 @@ Test(engine_store_crypt, an_object_moved_to_another_hash_is_refused)
 		     zh__object_rec_bytes(&obj));
 	for (uint32_t c = 0; c < obj.chunk_count; c++)
 		chunk_record_copy(p.s, p.ha, p.hb, c);
+	cr_assert_eq(zh_store_list(p.s, count_listed, &listed), -EUCLEAN, "nor is it listed");
 	pair_expect(&p, false, -EUCLEAN, records_bad);
 }
 
