@@ -437,11 +437,30 @@ static uint64_t group_left_ns(const struct bench_group *g, uint64_t elapsed)
 	return longest;
 }
 
-static void eta_print(const struct bench_group *g, const struct bench_output *o, uint64_t *last_ios,
-		      uint64_t *last_ns)
+/* What the last progress line counted, to turn the next one's counts into rates. */
+struct eta_last {
+	uint64_t ios[ZH_BENCH_DIRS], bytes[ZH_BENCH_DIRS];
+	uint64_t ns;
+};
+
+/* "mm:ss" of \p left_ns, or dashes while the group's end is unknown. */
+static void eta_text(uint64_t left_ns, char out[32])
 {
-	uint64_t now = zh_clock_ns(), ios[2] = {0, 0}, bytes[2] = {0, 0};
-	double secs = (double)(now - *last_ns) / 1e9;
+	uint64_t s = left_ns / 1000000000ull;
+
+	if (left_ns == ZH_BENCH_ETA_UNKNOWN)
+		snprintf(out, 32, "--m:--s");
+	else
+		snprintf(out, 32, "%02llum:%02llus", (unsigned long long)(s / 60),
+			 (unsigned long long)(s % 60));
+}
+
+/* fio's progress line: jobs, percent done, bandwidth and IOPS since the last line, time left. */
+static void eta_print(const struct bench_group *g, const struct bench_output *o,
+		      struct eta_last *last)
+{
+	uint64_t now = zh_clock_ns(), ios[ZH_BENCH_DIRS] = {0}, bytes[ZH_BENCH_DIRS] = {0};
+	double secs = (double)(now - last->ns) / 1e9, rate[2 * ZH_BENCH_DIRS];
 	uint64_t elapsed = now - g->start_ns;
 	uint64_t left = group_left_ns(g, elapsed);
 	char eta[32];
@@ -449,31 +468,27 @@ static void eta_print(const struct bench_group *g, const struct bench_output *o,
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
 		const struct zh_bench_worker *w = &g->workers[i];
 
-		for (unsigned d = 0; d < 2; d++) {
+		for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
 			ios[d] += atomic_load_explicit(&w->pub_ios[d], memory_order_relaxed);
 			bytes[d] += atomic_load_explicit(&w->pub_bytes[d], memory_order_relaxed);
 		}
 	}
-	if (left == ZH_BENCH_ETA_UNKNOWN) {
-		snprintf(eta, sizeof(eta), "--m:--s");
-	} else {
-		uint64_t s = left / 1000000000ull;
-
-		snprintf(eta, sizeof(eta), "%02llum:%02llus", (unsigned long long)(s / 60),
-			 (unsigned long long)(s % 60));
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		rate[d] = secs > 0 ? (double)(bytes[d] - last->bytes[d]) / secs / 1048576.0 : 0;
+		rate[ZH_BENCH_DIRS + d] =
+		    secs > 0 ? (double)(ios[d] - last->ios[d]) / secs / 1e3 : 0;
+		last->ios[d] = ios[d];
+		last->bytes[d] = bytes[d];
 	}
-	fprintf(o->eta_out,
-		"\rJobs: %u (f=%u): [%.1f%%][r=%.0fk,w=%.0fk IOPS][r=%.1fMiB,w=%.1fMiB][eta %s]   ",
-		workers_running(g), g->plan.dev_count,
-		left == ZH_BENCH_ETA_UNKNOWN ? 0
-					     : 100.0 * (double)elapsed / (double)(elapsed + left),
-		secs > 0 ? (double)(ios[0] - last_ios[0]) / secs / 1e3 : 0,
-		secs > 0 ? (double)(ios[1] - last_ios[1]) / secs / 1e3 : 0,
-		(double)bytes[0] / 1048576.0, (double)bytes[1] / 1048576.0, eta);
+	last->ns = now;
+	eta_text(left, eta);
+	fprintf(
+	    o->eta_out,
+	    "\rJobs: %u (f=%u): [%.1f%%][r=%.1fMiB/s,w=%.1fMiB/s][r=%.0fk,w=%.0fk IOPS][eta %s]   ",
+	    workers_running(g), g->plan.dev_count,
+	    left == ZH_BENCH_ETA_UNKNOWN ? 0 : 100.0 * (double)elapsed / (double)(elapsed + left),
+	    rate[0], rate[1], rate[2], rate[3], eta);
 	fflush(o->eta_out);
-	last_ios[0] = ios[0];
-	last_ios[1] = ios[1];
-	*last_ns = now;
 }
 
 /* Send \p fn to worker \p i's reactor; a full ring is waited out, a millisecond at a time. */
@@ -577,7 +592,7 @@ static void group_watch(struct bench_group *g, const struct bench_output *o,
 {
 	bool stopped = false;
 
-	uint64_t last_ios[2] = {0, 0}, last_eta = g->start_ns;
+	struct eta_last last = {.ns = g->start_ns};
 	uint64_t next_status = g->start_ns + o->status_interval_ns;
 
 	while (workers_running(g) > 0) {
@@ -589,8 +604,8 @@ static void group_watch(struct bench_group *g, const struct bench_output *o,
 			stopped = group_exitall(g);
 		ss_watch(g);
 		now = zh_clock_ns();
-		if (o->eta && now - last_eta >= ETA_PERIOD_NS)
-			eta_print(g, o, last_ios, &last_eta);
+		if (o->eta && now - last.ns >= ETA_PERIOD_NS)
+			eta_print(g, o, &last);
 		if (o->status_interval_ns > 0 && now >= next_status) {
 			if (status_report(g, o, res) < 0)
 				fprintf(stderr, "zhtp-bench: status report failed\n");

@@ -2131,6 +2131,8 @@ Test(bench_zhtp, progress_line_counts_the_ramp)
 		line--;
 	cr_assert_eq(sscanf(line, "r=%lfk", &reads), 1, "%.60s", line);
 	cr_assert_gt(reads, 0, "first progress line, in the ramp: %.60s", line);
+	/* fio's layout: bandwidth as a rate, then IOPS. */
+	cr_assert_not_null(strstr(text, "MiB/s,w="), "%.200s", text);
 	free(text);
 }
 
