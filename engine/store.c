@@ -248,8 +248,8 @@ void zh__reactors_drain(struct zh_store *s)
 /* Bytes one chunk slot takes: the chunk's raw bytes, then a block-rounded buffer per shard. */
 static size_t slot_bytes(const struct zh__store_rec *rec)
 {
-	size_t stride = zh__rec_stride(rec, zh_codec_shard_bytes(rec->ec_k, rec->chunk_bytes));
-	size_t per_slot = rec->chunk_bytes + ((size_t)rec->ec_k + rec->ec_m) * stride;
+	size_t per_slot =
+	    rec->chunk_bytes + ((size_t)rec->ec_k + rec->ec_m) * zh__rec_stride_max(rec);
 
 	return (per_slot + 4095) / 4096 * 4096;
 }

@@ -7,11 +7,10 @@
  * sealed bytes cannot be passed off as another object's.
  *
  * Nonces: GCM must never see one (key, nonce) pair twice. Every nonce sequence (one per reactor,
- * one for inline objects and put ids, each of which seals its record once) starts from 96 random
- * bits drawn at open and counts up in its low 64
- * bits. With S sequences ever drawn for a key and T nonces used in all, the chance that any
- * nonce repeats is below S * T / 2^96: 2^24 opens' sequences and 2^40 chunks (an exbibyte)
- * give 2^-32.
+ * one for inline objects and put ids, each of which seals its record once) starts from 96
+ * random bits drawn at open and counts up in its low 64 bits. With S sequences ever drawn for
+ * a key and T nonces used in all, the chance that any nonce repeats is below S * T / 2^96:
+ * 2^24 opens' sequences and 2^40 chunks (an exbibyte) give 2^-32.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -75,9 +75,9 @@ struct zh__object_rec {
 /* Before a sealed inline object: its nonce and GCM tag. */
 #define ZH__SEAL_BYTES	    (ZH_CODEC_NONCE_BYTES + ZH_CODEC_TAG_BYTES)
 #define ZH__OBJECT_REC_HEAD 56
-/* Without the inline data, which adds up to small_max_bytes. */
 /* A bound record's put id and seal tag, after its strings. */
 #define ZH__OBJECT_BIND_BYTES (ZH__PUT_ID_BYTES + ZH_CODEC_TAG_BYTES)
+/* Without the inline data, which adds up to small_max_bytes. */
 #define ZH__OBJECT_REC_MAX                                                                         \
 	(ZH__OBJECT_REC_HEAD + 4 * ZH_STORE_META_STR_MAX + ZH_STORE_TAGS_MAX + ZH__SEAL_BYTES +    \
 	 ZH__OBJECT_BIND_BYTES)
@@ -174,9 +174,8 @@ int zh__store_key_use(struct zh_store *s, const struct zh_codec_key *key);
 int zh__inline_seal(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
 		    const uint8_t *plain, uint64_t size, uint8_t *out);
 /** Open a sealed inline object into \p plain (size bytes). \return 0, -EBADMSG, -errno. */
-struct zh__slot;
-/** Set \p slot to decode or encode chunk \p index of \p obj: bound when the object is. */
-void zh__slot_bind(struct zh__slot *slot, const struct zh__object_rec *obj, uint32_t index);
+int zh__inline_open(const struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
+		    const uint8_t *sealed, uint64_t size, uint8_t *plain);
 /** A chunk's binding: its put's id and its index in the object. */
 void zh__chunk_bind(const uint8_t put_id[ZH__PUT_ID_BYTES], uint32_t index,
 		    uint8_t bind[ZH_CODEC_BIND_BYTES]);
@@ -186,12 +185,10 @@ int zh__object_seal(const struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_B
 /**
  * Whether \p rec may be object \p hash's record in this store: in a bound store, an encrypted
  * chunked record must be bound and its seal must open; elsewhere none is bound.
- * \return 0, or -EUCLEAN.
+ * \return 0, -EUCLEAN, or -ENOMEM when the seal could not be checked.
  */
 int zh__object_seal_check(const struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
 			  const struct zh__object_rec *rec);
-int zh__inline_open(const struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES],
-		    const uint8_t *sealed, uint64_t size, uint8_t *plain);
 
 /* ---- waiting for reactors from a control thread ------------------------------------------- */
 
@@ -573,6 +570,12 @@ static inline uint32_t zh__stride(const struct zh_store *s, uint32_t shard_bytes
 	return zh__rec_stride(&s->rec, shard_bytes);
 }
 
+/* The room of the largest shard a store of \p rec's geometry writes: a whole chunk's. */
+static inline uint32_t zh__rec_stride_max(const struct zh__store_rec *rec)
+{
+	return zh__rec_stride(rec, zh_codec_shard_bytes(rec->ec_k, rec->chunk_bytes));
+}
+
 /*
  * Whether \p dev takes the store's largest shard, and its superblock, in one command. A
  * passthrough namespace whose limit (MDTS) sits below the shard stride failed every shard I/O
@@ -581,10 +584,9 @@ static inline uint32_t zh__stride(const struct zh_store *s, uint32_t shard_bytes
 static inline bool zh__dev_takes_shards(const struct zh__store_rec *rec,
 					const struct zh_nvme_dev *dev)
 {
-	uint32_t stride = zh__rec_stride(rec, zh_codec_shard_bytes(rec->ec_k, rec->chunk_bytes));
 	uint32_t limit = zh_nvme_dev_max_transfer_bytes(dev);
 
-	return stride <= limit && ZH__SB_BYTES <= limit;
+	return zh__rec_stride_max(rec) <= limit && ZH__SB_BYTES <= limit;
 }
 
 /*
@@ -617,6 +619,8 @@ struct zh__slot *zh__slot_get(struct zh_store *s, bool wait);
  */
 struct zh__slot *zh__slot_get_to_fill(struct zh_store *s, bool wait);
 void zh__slot_filled(struct zh_store *s);
+/** Set \p slot to decode or encode chunk \p index of \p obj: bound when the object is. */
+void zh__slot_bind(struct zh__slot *slot, const struct zh__object_rec *obj, uint32_t index);
 void zh__slot_put(struct zh_store *s, struct zh__slot *slot);
 /** Wait until the reactor is done with \p slot. */
 void zh__slot_wait(struct zh__slot *slot);

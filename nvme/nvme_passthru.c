@@ -109,7 +109,7 @@ uint32_t zh__nvme_mdts_bytes(uint8_t mdts)
  */
 static uint32_t passthru_max_transfer(const struct zh_nvme_dev *dev)
 {
-	uint64_t limit = (uint64_t)ZH_NVME_MAX_BLOCKS_PER_CMD << dev->block_shift;
+	uint64_t limit = (uint64_t)ZH_NVME_MAX_BLOCKS_PER_CMD * dev->block_bytes;
 	struct nvme_id_ctrl ctrl;
 	uint32_t found = 0;
 	struct stat st;
@@ -149,7 +149,6 @@ int zh__nvme_passthru_probe(struct zh_nvme_dev *dev)
 	rc = ns_geometry(dev, &ns);
 	if (rc < 0)
 		goto err_close;
-	dev->block_shift = (uint32_t)__builtin_ctz(dev->block_bytes);
 	dev->max_transfer_bytes = passthru_max_transfer(dev);
 	dev->backend = ZH_NVME_BACKEND_PASSTHRU;
 	return 0;
