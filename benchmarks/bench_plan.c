@@ -70,27 +70,7 @@ static bool no_space(int err)
 	return err == ENOSPC || err == EDQUOT;
 }
 
-/*
- * Whether the filesystem holding \p path (a file, or a name to create in a directory) has
- * \p bytes free. A layout it cannot hold fails before it writes anything: written until the
- * filesystem filled, an offset too far out (offset=1p) took every free byte and then failed.
- */
-static int layout_fits(const char *path, uint64_t bytes)
-{
-	char dir[ZH_BENCH_PATH_MAX];
-	const char *slash = strrchr(path, '/');
-	struct statvfs vfs;
-
-	if (statvfs(path, &vfs) < 0) {
-		if (slash == NULL)
-			snprintf(dir, sizeof(dir), ".");
-		else
-			snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path + 1), path);
-		if (statvfs(dir, &vfs) < 0)
-			return -errno;
-	}
-	return vfs.f_frsize == 0 || bytes / vfs.f_frsize < vfs.f_bavail ? 0 : -ENOSPC;
-}
+static int fill_bytes(const char *path, uint64_t cap, uint64_t *out);
 
 /*
  * Write pseudo-random data, or with buffer_pattern the job's \p pattern (NULL: none) in
@@ -102,14 +82,18 @@ static int layout_file(const char *path, uint64_t need_bytes,
 {
 	struct stat st;
 	uint64_t *chunk;
-	uint64_t x = 0x9e3779b97f4a7c15ull;
+	uint64_t x = 0x9e3779b97f4a7c15ull, fits = 0;
 	int fd, rc = 0;
 
-	bool exists = stat(path, &st) == 0;
-
-	if (exists && (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= need_bytes))
+	if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= need_bytes))
 		return 0;
-	rc = fill ? 0 : layout_fits(path, need_bytes - (exists ? (uint64_t)st.st_size : 0));
+	/*
+	 * A layout the filesystem cannot hold fails before it writes anything: written until the
+	 * filesystem filled, an offset too far out (offset=1p) took every free byte, then failed.
+	 */
+	rc = fill ? 0 : fill_bytes(path, 0, &fits);
+	if (rc == 0 && !fill && fits <= need_bytes)
+		rc = -ENOSPC;
 	if (rc < 0)
 		return rc;
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);

@@ -1317,7 +1317,7 @@ static void backlog_read_done(struct zh_reactor *r, struct zh_io *io)
 	struct zh_bench_worker *w = s->w;
 	uint64_t block = slot_block(w, s);
 
-	if (io->res != (int32_t)io->len_bytes && short_requeued(r, io, backlog_read_done))
+	if (short_requeued(r, io, backlog_read_done))
 		return;
 	w->inflight--;
 	w->block_seq[block] &= ~VERIFY_READING;
@@ -1335,7 +1335,7 @@ static void slot_done_verify(struct zh_reactor *r, struct zh_io *io)
 	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
 	struct zh_bench_worker *w = s->w;
 
-	if (io->res != (int32_t)io->len_bytes && short_requeued(r, io, slot_done_verify))
+	if (short_requeued(r, io, slot_done_verify))
 		return;
 	if (io->res == (int32_t)io->len_bytes) {
 		w->think_done++;
@@ -1358,7 +1358,7 @@ static void slot_done_think(struct zh_reactor *r, struct zh_io *io)
 {
 	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
 
-	if (io->res != (int32_t)io->len_bytes && short_requeued(r, io, slot_done_think))
+	if (short_requeued(r, io, slot_done_think))
 		return;
 	if (io->res == (int32_t)io->len_bytes)
 		s->w->think_done++;
@@ -1399,7 +1399,7 @@ static void verify_read_done(struct zh_reactor *r, struct zh_io *io)
 	struct zh_bench_slot *s = ZH_CONTAINER_OF(io, struct zh_bench_slot, io);
 	struct zh_bench_worker *w = s->w;
 
-	if (io->res != (int32_t)io->len_bytes && short_requeued(r, io, verify_read_done))
+	if (short_requeued(r, io, verify_read_done))
 		return;
 	w->inflight--;
 	readback_note(w, s, io->res);
@@ -1585,7 +1585,8 @@ static void slot_done_rest(struct zh_reactor *r, struct zh_io *io);
  * out from where it stopped, counted in short_ios, and the I/O completes once, whole, with
  * the latency of all its pieces. Before, it failed the job with EIO and counted nothing. A
  * piece that moved nothing, or a rest the device refuses (off its block grid), fails as
- * before. \return whether the rest went out; \p done is the completion the whole I/O takes.
+ * before. \return whether the rest went out (false for a whole transfer too, so that a slow
+ * completion may ask first thing); \p done is the completion the whole I/O takes.
  */
 static SLOW_PATH bool short_requeued(struct zh_reactor *r, struct zh_io *io, zh_io_cb done)
 {
@@ -1702,7 +1703,7 @@ static void slot_done_lat(struct zh_reactor *r, struct zh_io *io)
 
 	/* The gate's invariant: outside a drain, never more in flight than the depth tried. */
 	ZH_ASSERT(w->cfg.lat_target_ns == 0 || w->qd_draining || w->inflight <= w->qd.depth);
-	if (io->res != (int32_t)io->len_bytes && short_requeued(r, io, slot_done_lat))
+	if (short_requeued(r, io, slot_done_lat))
 		return;
 	if (io->res == (int32_t)io->len_bytes) {
 		if (w->cfg.max_lat_ns != 0 && lat > w->cfg.max_lat_ns)
