@@ -42,6 +42,8 @@ struct zh_bench_slot {
 	uint32_t short_moved; /* bytes its earlier pieces moved; 0: not cut */
 	zh_io_cb short_cb;    /* the completion the whole I/O takes */
 	uint64_t short_prep_ns, short_submit_ns;
+	/* fill_device: what a cut write moved before its rest found no space (device_full()). */
+	uint32_t full_moved;
 };
 
 /* The grain of direction \p d's random offsets: blockalign, else fio's default. */
@@ -1104,19 +1106,28 @@ static void io_failed(struct zh_bench_worker *w, unsigned ddir, int err)
 		worker_fail(w, err);
 }
 
+/* Whether a write's failure \p res is fill_device's end: no space left (or a cut not resumed). */
+static bool found_full(const struct zh_bench_worker *w, const struct zh_bench_slot *s, int32_t res)
+{
+	return w->cfg.fill_device && s->ddir == ZH_BENCH_DIR_WRITE &&
+	       (res >= 0 || res == -ENOSPC || res == -EDQUOT);
+}
+
 /*
  * fill_device: a write that found no space left ends the job without an error (fio's rule);
  * the writes still in flight meet the same end. One cut short by it went on with its rest
- * (short_requeued()), which found no space; one whose rest could not go out ends it too.
- * \return whether the failure was that.
+ * (short_requeued()), which found no space: the space ended where that rest began, past what
+ * the write moved (full_moved). \return whether the failure was that.
  */
-static bool device_full(struct zh_bench_worker *w, const struct zh_bench_slot *s, int32_t res)
+static bool device_full(struct zh_bench_worker *w, struct zh_bench_slot *s, int32_t res)
 {
-	if (!w->cfg.fill_device || s->ddir != ZH_BENCH_DIR_WRITE ||
-	    (res < 0 && res != -ENOSPC && res != -EDQUOT))
+	uint64_t at = s->offset + s->full_moved;
+
+	if (!found_full(w, s, res))
 		return false;
-	if (s->offset < w->full_offset)
-		w->full_offset = s->offset;
+	s->full_moved = 0;
+	if (at < w->full_offset)
+		w->full_offset = at;
 	w->stopping = true;
 	return true;
 }
@@ -1639,6 +1650,8 @@ static void slot_done_rest(struct zh_reactor *r, struct zh_io *io)
 		 */
 		if (io->res >= 0)
 			io->res = -EIO;
+		else if (found_full(s->w, s, io->res))
+			s->full_moved = s->short_moved;
 	} else {
 		io->res += (int32_t)s->short_moved;
 	}

@@ -1797,13 +1797,16 @@ Test(bench_zhtp, new_group_reports_apart)
 	cJSON_Delete(root);
 }
 
-/* A private 8 MiB tmpfs for this test's process and what it runs, or a skip. */
-static void small_fs(char *dir, size_t cap)
+/* A private tmpfs of \p size for this test's process and what it runs, or a skip. */
+static void small_fs(char *dir, size_t cap, const char *size)
 {
+	char opts[32];
+
+	snprintf(opts, sizeof(opts), "size=%s", size);
 	snprintf(dir, cap, "%s/fs", scratch);
 	cr_assert_eq(mkdir(dir, 0755), 0);
 	if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-	    mount("tmpfs", dir, "tmpfs", 0, "size=8m") != 0)
+	    mount("tmpfs", dir, "tmpfs", 0, opts) != 0)
 		cr_skip_test("cannot mount a private tmpfs here: %s", strerror(errno));
 }
 
@@ -1838,7 +1841,7 @@ Test(bench_zhtp, fill_device_fills_a_filesystem)
 	char *text;
 	FILE *f;
 
-	small_fs(fs, sizeof(fs));
+	small_fs(fs, sizeof(fs), "8m");
 	snprintf(args, sizeof(args),
 		 "--name=w --filename=fs/a --rw=write --bs=64k --direct=1 --iodepth=8 "
 		 "--fill_device=1 --verify=crc32c");
@@ -1879,6 +1882,37 @@ Test(bench_zhtp, fill_device_fills_a_filesystem)
 		      0);
 	assert_stderr_has("fs/more: its filesystem has room for 0 bytes, less than "
 			  "one block (fill_device)");
+	cr_assert_eq(umount(fs), 0);
+}
+
+/*
+ * A filesystem one page over 8 MiB, filled by a job sized to it (8 MiB of whole blocks) while
+ * a small job takes two pages first: the filler's last write moves 60 KiB and its rest finds no
+ * space, so the space ended 60 KiB past that write's start, and the job says so (it named the
+ * write's start before). The filler's writes are one file's, which the kernel does in order.
+ */
+Test(bench_zhtp, fill_device_names_where_a_cut_write_found_no_space)
+{
+	char fs[600], job[700];
+	cJSON *root;
+	FILE *f;
+
+	small_fs(fs, sizeof(fs), "8196k");
+	snprintf(job, sizeof(job), "%s/cut.fio", scratch);
+	f = fopen(job, "w");
+	cr_assert_not_null(f);
+	fputs("[global]\ndirect=1\n[a]\nfilename=fs/a\nrw=write\nbs=64k\niodepth=8\n"
+	      "fill_device=1\nstartdelay=200ms\n[b]\nfilename=fs/b\nrw=write\nbs=8k\nsize=8k\n",
+	      f);
+	fclose(f);
+	root = run_json("cut.fio");
+	cr_assert_eq(top(job_at(root, 0), "error"), 0);
+	cr_assert_eq(num(job_at(root, 0), "write", "short_ios"), 1);
+	cr_assert_eq(num(job_at(root, 0), "write", "io_bytes"), 127 << 16,
+		     "the cut write failed: what it moved is not counted");
+	cJSON_Delete(root);
+	assert_stderr_has("job 'a': no space left on device at offset 8384512; the job ends "
+			  "there (fill_device)");
 	cr_assert_eq(umount(fs), 0);
 }
 
