@@ -757,7 +757,7 @@ static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
 static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 {
 	const struct zh_bench_jobfile *jf = &cli->jobfile;
-	struct bench_group *g = calloc(1, sizeof(*g));
+	struct bench_group *g = zh_calloc_aligned(alignof(struct bench_group), 1, sizeof(*g));
 	struct zh_bench_result *res = calloc(ZH_BENCH_WORKERS_MAX, sizeof(*res));
 	struct zh_bench_result *all = calloc(ZH_BENCH_WORKERS_MAX, sizeof(*all));
 	size_t n_all = 0;

@@ -102,7 +102,7 @@ static int engine_reactors_init(struct zh_engine *e)
 {
 	unsigned n = e->reactor_count;
 
-	e->reactors = calloc(n, sizeof(*e->reactors));
+	e->reactors = zh_calloc_aligned(alignof(struct zh_reactor), n, sizeof(*e->reactors));
 	if (e->reactors == NULL)
 		return -ENOMEM;
 	/* Before anything can fail: engine_free() closes every eventfd that is not -1. */

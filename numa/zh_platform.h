@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define ZH_CACHELINE_BYTES		   64
 #define ZH_MUST_CHECK			   __attribute__((warn_unused_result))
@@ -48,6 +49,25 @@ static inline void zh_cpu_relax(void)
 #elif defined(__aarch64__)
 	__asm__ __volatile__("yield");
 #endif
+}
+
+/*
+ * calloc() for a type aligned past malloc's 16 bytes (a member with alignas(ZH_CACHELINE_BYTES)):
+ * calloc ignores the type's alignment, so such an array would start mid-line, sharing the lines
+ * it was laid out to keep apart. \p align: a power of two; free() releases it. NULL on failure.
+ */
+static inline void *zh_calloc_aligned(size_t align, size_t count, size_t size)
+{
+	size_t bytes = count * size;
+	void *p;
+
+	if (size != 0 && bytes / size != count)
+		return NULL;
+	bytes = (bytes + align - 1) & ~(align - 1);
+	p = aligned_alloc(align, bytes != 0 ? bytes : align);
+	if (p != NULL)
+		memset(p, 0, bytes);
+	return p;
 }
 
 /* Little-endian fields of on-disk and on-wire formats, whatever the host's byte order. */

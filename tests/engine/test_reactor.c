@@ -110,6 +110,23 @@ static void stop_engine(void)
 }
 
 /*
+ * Each reactor's wake-up word is on a cache line of its own, which producers on other cores
+ * write: that holds only if the reactor array starts on a line (calloc gave 16 bytes).
+ */
+Test(engine_reactor, reactors_start_on_cache_lines, .timeout = 30)
+{
+	start_engine(2);
+	for (unsigned i = 0; i < engine->reactor_count; i++) {
+		struct zh_reactor *r = &engine->reactors[i];
+
+		cr_assert_eq((uintptr_t)r % ZH_CACHELINE_BYTES, 0, "reactor %u at %p", i,
+			     (void *)r);
+		cr_assert_eq((uintptr_t)&r->sleeping % ZH_CACHELINE_BYTES, 0);
+	}
+	stop_engine();
+}
+
+/*
  * Once the engine is destroyed and its devices closed, nothing holds the files: a write lease,
  * which needs every other open of the file gone, is granted at once. The ring's registered
  * files used to be dropped later, by a kernel worker (reactor_teardown).
