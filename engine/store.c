@@ -362,16 +362,27 @@ static int mkdir_p(const char *dir)
 	return mkdir(path, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
+/*
+ * Read or write (and flush) block 0 through the device layer, which on a passthrough namespace
+ * sends NVMe commands: its char device has no read or write (pread and pwrite failed there).
+ */
 static int sb_io(struct zh_nvme_dev *dev, uint8_t *block, bool write)
 {
-	int fd = zh_nvme_dev_fd(dev);
-	ssize_t n = write ? pwrite(fd, block, ZH__SB_BYTES, 0) : pread(fd, block, ZH__SB_BYTES, 0);
+	struct zh_nvme_req req = {
+	    .op = write ? ZH_NVME_OP_WRITE : ZH_NVME_OP_READ,
+	    .len_bytes = ZH__SB_BYTES,
+	    .addr = block,
+	    .buf_index = -1,
+	    .file_index = -1,
+	};
+	uint16_t status;
+	int rc = zh_nvme_dev_sync(dev, &req, &status);
 
-	if (n < 0)
-		return -errno;
-	if (n != ZH__SB_BYTES)
-		return -EIO;
-	return write && fdatasync(fd) < 0 ? -errno : 0;
+	if (rc == 0 && write) {
+		req.op = ZH_NVME_OP_FLUSH;
+		rc = zh_nvme_dev_sync(dev, &req, &status);
+	}
+	return rc;
 }
 
 /* Write device \p i's superblock: the store's identity and geometry. */

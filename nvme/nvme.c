@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /*
@@ -284,6 +285,14 @@ void zh__nvme_sqe_set_target(struct io_uring_sqe *sqe, const struct zh_nvme_dev 
 	}
 }
 
+/* On an O_DIRECT block device the kernel turns RWF_DSYNC into an FUA write. */
+static int file_rw_flags(const struct zh_nvme_req *req)
+{
+	return (req->flags & ZH_NVME_IO_SYNC) != 0  ? RWF_SYNC
+	       : (req->flags & ZH_NVME_IO_FUA) != 0 ? RWF_DSYNC
+						    : 0;
+}
+
 static void file_prep_rw(struct io_uring_sqe *sqe, const struct zh_nvme_req *req)
 {
 	bool write = req->op == ZH_NVME_OP_WRITE;
@@ -297,10 +306,7 @@ static void file_prep_rw(struct io_uring_sqe *sqe, const struct zh_nvme_req *req
 	sqe->off = req->offset_bytes;
 	sqe->addr = (uint64_t)(uintptr_t)req->addr;
 	sqe->len = req->len_bytes;
-	/* On an O_DIRECT block device the kernel turns RWF_DSYNC into an FUA write. */
-	sqe->rw_flags = (req->flags & ZH_NVME_IO_SYNC) != 0  ? RWF_SYNC
-			: (req->flags & ZH_NVME_IO_FUA) != 0 ? RWF_DSYNC
-							     : 0;
+	sqe->rw_flags = file_rw_flags(req);
 }
 
 int zh_nvme_dev_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,
@@ -321,6 +327,33 @@ int zh_nvme_dev_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,
 	}
 	file_prep_rw(sqe, req);
 	return 0;
+}
+
+static int file_sync(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req)
+{
+	struct iovec iov = {.iov_base = req->addr, .iov_len = req->len_bytes};
+	ssize_t n;
+
+	if (req->op == ZH_NVME_OP_FLUSH)
+		return fdatasync(dev->fd) < 0 ? -errno : 0;
+	if (req->op == ZH_NVME_OP_READ)
+		n = preadv2(dev->fd, &iov, 1, (off_t)req->offset_bytes, 0);
+	else
+		n = pwritev2(dev->fd, &iov, 1, (off_t)req->offset_bytes, file_rw_flags(req));
+	if (n < 0)
+		return -errno;
+	return (size_t)n == req->len_bytes ? 0 : -EIO;
+}
+
+int zh_nvme_dev_sync(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req, uint16_t *status)
+{
+	int rc = zh__nvme_req_check(dev, req);
+
+	*status = 0;
+	if (rc < 0)
+		return rc;
+	return dev->backend == ZH_NVME_BACKEND_PASSTHRU ? zh__nvme_passthru_sync(dev, req, status)
+							: file_sync(dev, req);
 }
 
 int zh_nvme_dev_complete(const struct zh_nvme_dev *dev, int32_t cqe_res, uint32_t len_bytes,

@@ -139,6 +139,19 @@ ZH_MUST_CHECK int zh_nvme_dev_prep(const struct zh_nvme_dev *dev, struct io_urin
 				   const struct zh_nvme_req *req);
 
 /**
+ * Do \p req now, on the calling thread, for what runs outside the reactors (a store's
+ * superblocks). A file: pread, pwrite (RWF_DSYNC for FUA, RWF_SYNC for SYNC) or fdatasync. A
+ * passthrough namespace, whose char device has no read or write: the command the ring path
+ * builds, through the NVMe I/O ioctl. buf_index and file_index are not used. It blocks: never
+ * call it on a reactor.
+ * \param status  out: the raw NVMe status (0 for the FILE backend or success).
+ * \return 0 once all of it is done; the refusals of zh_nvme_dev_prep(); -EIO for a short
+ *         transfer; or a negative errno (for an NVMe status, see zh_nvme_status_to_errno()).
+ */
+ZH_MUST_CHECK int zh_nvme_dev_sync(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req,
+				   uint16_t *status);
+
+/**
  * Turn a CQE result into bytes transferred or a negative errno, keeping the NVMe status.
  * \param cqe_res    the CQE's res field.
  * \param len_bytes  the request's length (passthrough reports 0 on success).

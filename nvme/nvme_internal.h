@@ -47,7 +47,13 @@ struct zh__nvme_cmd {
 /** Build the NVMe command for `req` on a passthrough device; same errors as zh_nvme_dev_prep(). */
 int zh__nvme_cmd_encode(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req,
 			struct zh__nvme_cmd *cmd);
+struct nvme_passthru_cmd64; /* libnvme's (linux/nvme_ioctl.h's layout) */
 int zh__nvme_passthru_probe(struct zh_nvme_dev *dev);
+/** Lay \p cmd into the NVMe I/O ioctl's argument (NVME_IOCTL_IO64_CMD). */
+void zh__nvme_ioctl_cmd(const struct zh__nvme_cmd *cmd, struct nvme_passthru_cmd64 *out);
+/** zh_nvme_dev_sync() on a passthrough namespace; \p req already checked. */
+int zh__nvme_passthru_sync(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req,
+			   uint16_t *status);
 int zh__nvme_passthru_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,
 			   const struct zh_nvme_req *req);
 /** Point the SQE at the device: registered file index when given, else the raw fd. */

@@ -218,6 +218,36 @@ int zh__nvme_passthru_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *s
 	return 0;
 }
 
+void zh__nvme_ioctl_cmd(const struct zh__nvme_cmd *cmd, struct nvme_passthru_cmd64 *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->opcode = cmd->opcode;
+	out->nsid = cmd->nsid;
+	out->cdw10 = cmd->cdw10;
+	out->cdw11 = cmd->cdw11;
+	out->cdw12 = cmd->cdw12;
+	out->addr = cmd->addr;
+	out->data_len = cmd->data_len;
+}
+
+int zh__nvme_passthru_sync(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req,
+			   uint16_t *status)
+{
+	struct zh__nvme_cmd cmd;
+	struct nvme_passthru_cmd64 io;
+	int rc = zh__nvme_cmd_encode(dev, req, &cmd);
+
+	if (rc < 0)
+		return rc;
+	zh__nvme_ioctl_cmd(&cmd, &io);
+	/* -1 with errno when no completion came back, else the completion's status field. */
+	rc = nvme_submit_io_passthru64(dev->fd, &io, NULL);
+	if (rc < 0)
+		return -errno;
+	*status = (uint16_t)rc;
+	return zh_nvme_status_to_errno(*status);
+}
+
 static int generic_status_to_errno(uint8_t sc)
 {
 	switch (sc) {

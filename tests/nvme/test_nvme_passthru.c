@@ -261,6 +261,97 @@ Test(nvme_passthru, completion_keeps_status_and_reports_bytes)
 	cr_assert_eq(zh_nvme_dev_complete(&d, 0x5800, 8192, &status), 8192, "CRD and DNR");
 }
 
+/* The synchronous path (superblocks) sends the ring path's command through the I/O ioctl. */
+Test(nvme_passthru, the_ioctl_carries_the_encoded_command)
+{
+	struct zh_nvme_dev d = ng_dev(512, 1ull << 34);
+	struct zh_nvme_req r = rw(ZH_NVME_OP_WRITE, (1ull << 41) + 1024, 8192, ZH_NVME_IO_FUA);
+	struct nvme_passthru_cmd64 io;
+	struct zh__nvme_cmd c;
+
+	cr_assert_eq(zh__nvme_cmd_encode(&d, &r, &c), 0);
+	memset(&io, 0xa5, sizeof(io));
+	zh__nvme_ioctl_cmd(&c, &io);
+	cr_assert_eq(io.opcode, 0x01);
+	cr_assert_eq(io.nsid, 1);
+	cr_assert_eq(io.cdw10, 2);
+	cr_assert_eq(io.cdw11, 1);
+	cr_assert_eq(io.cdw12, (1u << 30) | 15);
+	cr_assert_eq(io.addr, (uint64_t)(uintptr_t)r.addr);
+	cr_assert_eq(io.data_len, 8192);
+	cr_assert_eq(io.flags | io.rsvd1 | io.cdw2 | io.cdw3 | io.cdw13 | io.cdw14 | io.cdw15, 0);
+	cr_assert_eq(io.metadata | io.metadata_len | io.timeout_ms | io.result, 0,
+		     "the 0xa5 fill must be cleared");
+}
+
+/*
+ * On a passthrough device the synchronous path is the ioctl, never pread or pwrite (which a
+ * generic char device refuses): on /dev/null, which takes reads and writes, the ioctl fails
+ * with ENOTTY. A request the ring path refuses is refused before it.
+ */
+Test(nvme_passthru, sync_requests_go_through_the_ioctl)
+{
+	struct zh_nvme_dev d = ng_dev(4096, 1000);
+	struct zh_nvme_req r = rw(ZH_NVME_OP_READ, 0, 4096, 0);
+	uint16_t status = 0xffff;
+
+	d.fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	cr_assert_geq(d.fd, 0);
+	cr_assert_eq(zh_nvme_dev_sync(&d, &r, &status), -ENOTTY);
+	cr_assert_eq(status, 0);
+	r.op = ZH_NVME_OP_WRITE;
+	cr_assert_eq(zh_nvme_dev_sync(&d, &r, &status), -ENOTTY);
+	r.op = ZH_NVME_OP_FLUSH;
+	cr_assert_eq(zh_nvme_dev_sync(&d, &r, &status), -ENOTTY);
+	r = rw(ZH_NVME_OP_READ, 1000 * 4096, 4096, 0);
+	cr_assert_eq(zh_nvme_dev_sync(&d, &r, &status), -ERANGE);
+	close(d.fd);
+}
+
+/*
+ * The synchronous path on a file: a FUA write, a flush and a read round trip; it refuses what
+ * the ring path refuses (off the grid, past the end, a write to a read-only device), and a
+ * read cut short by the file's end is an error, not a partial success.
+ */
+Test(nvme_file, sync_requests_round_trip_and_are_checked)
+{
+	static uint8_t out[8192] __attribute__((aligned(4096)));
+	static uint8_t in[8192] __attribute__((aligned(4096)));
+	struct zh_nvme_dev_opts o = {.create_size_bytes = 1 << 20};
+	struct zh_nvme_req r = rw(ZH_NVME_OP_WRITE, 65536, sizeof(out), ZH_NVME_IO_FUA);
+	struct zh_nvme_dev *dev;
+	uint16_t status = 0xffff;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/nvme-sync-%d.img", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (uint8_t)(i * 7 + 3);
+	r.addr = out;
+	cr_assert_eq(zh_nvme_dev_sync(dev, &r, &status), 0);
+	cr_assert_eq(status, 0);
+	r.op = ZH_NVME_OP_FLUSH;
+	cr_assert_eq(zh_nvme_dev_sync(dev, &r, &status), 0);
+	r = rw(ZH_NVME_OP_READ, 65536, sizeof(in), 0);
+	r.addr = in;
+	cr_assert_eq(zh_nvme_dev_sync(dev, &r, &status), 0);
+	cr_assert_arr_eq(in, out, sizeof(in));
+	r.offset_bytes = 65536 + 512;
+	cr_assert_eq(zh_nvme_dev_sync(dev, &r, &status), -EINVAL, "off the block grid");
+	r.offset_bytes = 1 << 20;
+	cr_assert_eq(zh_nvme_dev_sync(dev, &r, &status), -ERANGE);
+	cr_assert_eq(truncate(path, (1 << 20) - 4096), 0);
+	r.offset_bytes = (1 << 20) - sizeof(in);
+	cr_assert_eq(zh_nvme_dev_sync(dev, &r, &status), -EIO, "a short read");
+	zh_nvme_dev_close(dev);
+	o.read_only = true;
+	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
+	r = rw(ZH_NVME_OP_WRITE, 0, 4096, 0);
+	cr_assert_eq(zh_nvme_dev_sync(dev, &r, &status), -EROFS);
+	zh_nvme_dev_close(dev);
+	unlink(path);
+}
+
 Test(nvme_file, prep_uses_fixed_ops_dsync_for_fua_and_datasync_flush)
 {
 	struct zh_nvme_dev d = {.backend = ZH_NVME_BACKEND_FILE,
