@@ -168,7 +168,7 @@ int zh_bench_worker_init(struct zh_bench_worker *w, const struct zh_bench_worker
 
 void zh_bench_worker_fini(struct zh_bench_worker *w)
 {
-	free(w->slots);
+	zh_free_aligned(w->slots);
 	free(w->log.slots);
 	free(w->block_seq);
 	free(w->backlog);

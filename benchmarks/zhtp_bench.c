@@ -797,7 +797,7 @@ static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 	}
 	free(all);
 	free(res);
-	free(g);
+	zh_free_aligned(g);
 	return rc;
 }
 

@@ -176,7 +176,7 @@ static void engine_free(struct zh_engine *e)
 		}
 	}
 	engine_rings_free(e);
-	free(e->reactors);
+	zh_free_aligned(e->reactors);
 	free((void *)e->opts.cpus);
 	free((void *)e->opts.devs);
 	zh_numa_topo_destroy(e->topo);
