@@ -1125,7 +1125,8 @@ static bool found_full(const struct zh_bench_worker *w, const struct zh_bench_sl
  */
 static bool device_full(struct zh_bench_worker *w, struct zh_bench_slot *s, int32_t res)
 {
-	uint64_t at = s->offset + s->full_moved;
+	/* A first piece cut short whose rest could not go out: the space ended past it. */
+	uint64_t at = s->offset + (res > 0 ? (uint32_t)res : s->full_moved);
 
 	if (!found_full(w, s, res))
 		return false;
@@ -1652,10 +1653,13 @@ static void slot_done_rest(struct zh_reactor *r, struct zh_io *io)
 		 * the I/O failed (fio's "full resid", EIO). Handed on as it was, its total read
 		 * as a cut transfer once more, and the same rest went out again, forever.
 		 */
-		if (io->res >= 0)
+		if (found_full(s->w, s, io->res)) {
+			/* fill_device: the space ended past what the pieces moved. */
+			s->full_moved = s->short_moved + (io->res > 0 ? (uint32_t)io->res : 0);
+			io->res = -ENOSPC;
+		} else if (io->res >= 0) {
 			io->res = -EIO;
-		else if (found_full(s->w, s, io->res))
-			s->full_moved = s->short_moved;
+		}
 	} else {
 		io->res += (int32_t)s->short_moved;
 	}

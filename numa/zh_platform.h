@@ -66,6 +66,8 @@ static inline void *zh_calloc_aligned(size_t align, size_t count, size_t size)
 	uintptr_t at;
 	void *raw;
 
+	/* Room below the aligned pointer for calloc's, itself aligned for a pointer. */
+	ZH_ASSERT(align >= sizeof(void *) && align <= 4096 && (align & (align - 1)) == 0);
 	if ((size != 0 && bytes / size != count) || bytes > SIZE_MAX - 2 * extra)
 		return NULL;
 	/* Whole lines: the last one shares nothing with the next allocation either. */

@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Tests for numa/numa.c: core-list parsing, topology queries, pinning and node-bound memory. */
+/*
+ * Tests for numa/numa.c: core-list parsing, topology queries, pinning and node-bound memory;
+ * and numa/zh_platform.h's aligned allocation.
+ */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdint.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "numa/numa.h"
+#include "numa/zh_platform.h"
 
 Test(numa_numa, cpuset_parses_lists_and_ranges_in_order)
 {
@@ -134,4 +140,37 @@ Test(numa_numa, allowed_cores_are_the_affinity_given_not_the_whole_machine)
 	cr_assert_eq(run.allowed.cpus[0], run.cpu);
 	cr_assert_eq(CPU_COUNT(&run.bound), 1, "bound to its node, within its one core");
 	cr_assert(CPU_ISSET(run.cpu, &run.bound));
+}
+
+/*
+ * zh_calloc_aligned: aligned to what was asked, zeroed, released by zh_free_aligned (ASan
+ * checks the pairing), and NULL for a size that overflows. calloc gave 16-byte alignment to
+ * arrays whose type asked for 64 (the reactors).
+ */
+Test(numa_platform, calloc_aligned_aligns_zeroes_and_refuses_overflow)
+{
+	static const size_t aligns[] = {8, 64, 4096};
+	static const size_t sizes[] = {1, 17, 64, 832, 1 << 20};
+
+	for (size_t a = 0; a < ZH_ARRAY_SIZE(aligns); a++) {
+		for (size_t n = 0; n < ZH_ARRAY_SIZE(sizes); n++) {
+			/* Allocated twice over: malloc's own 16 bytes would pass one by luck. */
+			uint8_t *p[4];
+
+			for (size_t k = 0; k < ZH_ARRAY_SIZE(p); k++) {
+				p[k] = zh_calloc_aligned(aligns[a], 3, sizes[n]);
+				cr_assert_not_null(p[k]);
+				cr_assert_eq((uintptr_t)p[k] % aligns[a], 0, "align %zu size %zu",
+					     aligns[a], sizes[n]);
+				for (size_t i = 0; i < 3 * sizes[n]; i++)
+					cr_assert_eq(p[k][i], 0);
+				memset(p[k], 0xff, 3 * sizes[n]);
+			}
+			for (size_t k = 0; k < ZH_ARRAY_SIZE(p); k++)
+				zh_free_aligned(p[k]);
+		}
+	}
+	cr_assert_null(zh_calloc_aligned(64, SIZE_MAX / 2, 4));
+	cr_assert_null(zh_calloc_aligned(64, 1, SIZE_MAX - 64));
+	zh_free_aligned(NULL);
 }

@@ -344,7 +344,7 @@ Test(nvme_file, sync_requests_round_trip_and_are_checked)
 	r.offset_bytes = (1 << 20) - sizeof(in);
 	cr_assert_eq(zh_nvme_dev_sync(dev, &r, &status), -EIO, "a short read");
 	zh_nvme_dev_close(dev);
-	o.read_only = true;
+	o = (struct zh_nvme_dev_opts){.read_only = true};
 	cr_assert_eq(zh_nvme_dev_open(path, &o, &dev), 0);
 	r = rw(ZH_NVME_OP_WRITE, 0, 4096, 0);
 	cr_assert_eq(zh_nvme_dev_sync(dev, &r, &status), -EROFS);
