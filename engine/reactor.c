@@ -113,6 +113,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -244,6 +245,99 @@ static int reactor_register(struct zh_reactor *r)
 	return 0;
 }
 
+/* Whether device \p i is a passthrough namespace still sent registered buffers as such. */
+static bool reactor_fixed_passthru(const struct zh_reactor *r, unsigned i)
+{
+	const struct zh_nvme_dev *dev = r->devs[i];
+
+	return dev != NULL && zh_nvme_dev_backend(dev) == ZH_NVME_BACKEND_PASSTHRU &&
+	       zh_nvme_dev_fixed_bufs(dev);
+}
+
+static bool reactor_has_fixed_passthru(const struct zh_reactor *r)
+{
+	for (unsigned i = 0; i < r->dev_count; i++) {
+		if (reactor_fixed_passthru(r, i))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A read of block 0 of passthrough device \p dev into \p mem, as registered buffer 0 or as a
+ * plain address; it waits for its completion (set-up only). \return the completion's result,
+ * or a negative errno.
+ */
+static int reactor_probe_read(struct zh_reactor *r, unsigned dev, void *mem, bool fixed)
+{
+	struct zh_nvme_req req = {
+	    .op = ZH_NVME_OP_READ,
+	    .len_bytes = zh_nvme_dev_block_bytes(r->devs[dev]),
+	    .addr = mem,
+	    .buf_index = fixed ? 0 : -1,
+	    .file_index = -1, /* files are registered after the probe */
+	};
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->ring);
+	struct io_uring_cqe *cqe;
+	int rc;
+
+	if (sqe == NULL)
+		return -EAGAIN;
+	if (zh_nvme_dev_prep(r->devs[dev], sqe, &req) < 0)
+		io_uring_prep_nop(sqe);
+	io_uring_sqe_set_data64(sqe, ZH_REACTOR_NO_IO);
+	rc = io_uring_submit_and_wait(&r->ring, 1);
+	if (rc >= 0)
+		rc = io_uring_wait_cqe(&r->ring, &cqe);
+	if (rc < 0)
+		return rc;
+	rc = cqe->res;
+	io_uring_cqe_seen(&r->ring, cqe);
+	return rc;
+}
+
+/* The most a probe registers: 1,024 pages, past any queue's segment limit. */
+#define ZH_REACTOR_PROBE_MAX_BYTES (4u << 20)
+
+/*
+ * Whether the kernel takes registered buffers in NVMe passthrough commands (see
+ * zh_nvme_dev_drop_fixed_bufs()), asked before the real buffers are registered: a scratch
+ * region as long as the longest of them (at most ZH_REACTOR_PROBE_MAX_BYTES), registered
+ * alone, and a read into its start, the place with the most pages after it, first as a fixed
+ * buffer; if the kernel refuses that with EINVAL and takes the same read as a plain address,
+ * fixed buffers are dropped for the device. A device that fails both is left to fail its own
+ * I/O. The scratch region, not the pool or the shared region, so that nothing is overwritten.
+ */
+static void reactor_probe_fixed_bufs(struct zh_reactor *r)
+{
+	const struct zh_engine_opts *o = &r->engine->opts;
+	size_t bytes = o->shared_region != NULL ? o->shared_region_bytes : 0;
+	struct iovec iov;
+	void *mem;
+
+	for (unsigned k = 0; k < ZH_BUF_CLASS_COUNT; k++) {
+		if (r->pool.cls[k].region_bytes > bytes)
+			bytes = r->pool.cls[k].region_bytes;
+	}
+	bytes = bytes < ZH_REACTOR_PROBE_MAX_BYTES ? bytes : ZH_REACTOR_PROBE_MAX_BYTES;
+	if (bytes <= 4096 || !reactor_has_fixed_passthru(r))
+		return;
+	mem = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return;
+	iov = (struct iovec){mem, bytes};
+	if (io_uring_register_buffers(&r->ring, &iov, 1) == 0) {
+		for (unsigned i = 0; i < r->dev_count; i++) {
+			if (reactor_fixed_passthru(r, i) &&
+			    reactor_probe_read(r, i, mem, true) == -EINVAL &&
+			    reactor_probe_read(r, i, mem, false) == 0)
+				zh_nvme_dev_drop_fixed_bufs(r->devs[i]);
+		}
+		io_uring_unregister_buffers(&r->ring);
+	}
+	munmap(mem, bytes);
+}
+
 static int reactor_alloc(struct zh_reactor *r)
 {
 	const struct zh_engine_opts *o = &r->engine->opts;
@@ -373,6 +467,7 @@ static int reactor_setup(struct zh_reactor *r)
 	rc = reactor_ring_init(r);
 	if (rc < 0)
 		return rc;
+	reactor_probe_fixed_bufs(r);
 	rc = reactor_register(r);
 	if (rc < 0)
 		return rc;

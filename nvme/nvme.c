@@ -254,6 +254,17 @@ bool zh_nvme_dev_needs_big_sqe(const struct zh_nvme_dev *dev)
 	return dev->backend == ZH_NVME_BACKEND_PASSTHRU;
 }
 
+bool zh_nvme_dev_fixed_bufs(const struct zh_nvme_dev *dev)
+{
+	return !atomic_load_explicit(&dev->fixed_bufs_dropped, memory_order_relaxed);
+}
+
+void zh_nvme_dev_drop_fixed_bufs(struct zh_nvme_dev *dev)
+{
+	if (dev->backend == ZH_NVME_BACKEND_PASSTHRU)
+		atomic_store_explicit(&dev->fixed_bufs_dropped, true, memory_order_relaxed);
+}
+
 int zh__nvme_req_check(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req)
 {
 	uint64_t mask = dev->block_bytes - 1;

@@ -77,6 +77,20 @@ uint32_t zh_nvme_dev_max_transfer_bytes(const struct zh_nvme_dev *dev);
 #define ZH_NVME_SIZE_UNKNOWN UINT64_MAX
 /** True when the device needs a ring set up with IORING_SETUP_SQE128 | IORING_SETUP_CQE32. */
 bool zh_nvme_dev_needs_big_sqe(const struct zh_nvme_dev *dev);
+/**
+ * Whether a request with a registered buffer (buf_index) is sent as one: true until
+ * zh_nvme_dev_drop_fixed_bufs(). A passthrough namespace then gets the buffer's address, which
+ * the kernel maps for each command, as it does for memory that is not registered.
+ */
+bool zh_nvme_dev_fixed_bufs(const struct zh_nvme_dev *dev);
+/**
+ * Stop sending registered buffers as such to a passthrough namespace (no effect on a file): for
+ * a kernel that refuses them. Linux 6.1 (Debian 12's) fails a fixed-buffer uring_cmd with
+ * EINVAL when the registered buffer holds more pages from the I/O's start to its end than the
+ * queue has segments (127 on QEMU's NVMe), which a pool class region of 1 MiB buffers always
+ * does. Any thread; never undone.
+ */
+void zh_nvme_dev_drop_fixed_bufs(struct zh_nvme_dev *dev);
 
 /**
  * Fault injection, for tests of what sits above the device layer. Each request to a device

@@ -7,6 +7,7 @@
 #define ZH_NVME_INTERNAL_H
 
 #include <limits.h>
+#include <stdatomic.h>
 
 #include "nvme/nvme.h"
 
@@ -30,6 +31,7 @@ struct zh_nvme_dev {
 	uint32_t max_transfer_bytes; /* the most one command carries; UINT32_MAX: no limit */
 	uint32_t addr_mask;	     /* a buffer address must have none of these bits */
 	struct zh_nvme_faults *faults;
+	_Atomic bool fixed_bufs_dropped; /* zh_nvme_dev_drop_fixed_bufs(); reactors read it */
 	char path[PATH_MAX];
 };
 

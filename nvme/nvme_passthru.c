@@ -203,7 +203,7 @@ int zh__nvme_passthru_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *s
 	zh__nvme_sqe_set_target(sqe, dev, req);
 	sqe->opcode = IORING_OP_URING_CMD;
 	sqe->cmd_op = NVME_URING_CMD_IO;
-	if (req->buf_index >= 0 && req->op != ZH_NVME_OP_FLUSH) {
+	if (req->buf_index >= 0 && req->op != ZH_NVME_OP_FLUSH && zh_nvme_dev_fixed_bufs(dev)) {
 		sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
 		sqe->buf_index = (uint16_t)req->buf_index;
 	}

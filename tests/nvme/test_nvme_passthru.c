@@ -226,6 +226,41 @@ Test(nvme_passthru, prep_lays_a_big_sqe_with_fixed_buffer_and_file)
 	cr_assert_eq(uc->timeout_ms, 0);
 }
 
+/*
+ * Once fixed buffers are dropped (a kernel that refuses them), a request with a registered
+ * buffer goes out with the buffer's address and no FIXED flag; a file device keeps its fixed
+ * opcodes, since the drop concerns uring_cmd only.
+ */
+Test(nvme_passthru, dropped_fixed_buffers_send_the_address)
+{
+	struct zh_nvme_dev d = ng_dev(4096, 1000);
+	struct zh_nvme_dev f = {.backend = ZH_NVME_BACKEND_FILE,
+				.fd = 9,
+				.block_bytes = 4096,
+				.block_shift = 12,
+				.size_bytes = 1 << 20,
+				.max_transfer_bytes = UINT32_MAX,
+				.addr_mask = 4095};
+	struct zh_nvme_req r = rw(ZH_NVME_OP_READ, 4096, 8192, 0);
+	struct io_uring_sqe sqe[2];
+	const struct nvme_uring_cmd *uc = (const struct nvme_uring_cmd *)sqe[0].cmd;
+
+	r.buf_index = 3;
+	cr_assert(zh_nvme_dev_fixed_bufs(&d));
+	zh_nvme_dev_drop_fixed_bufs(&d);
+	cr_assert_not(zh_nvme_dev_fixed_bufs(&d));
+	memset(sqe, 0xa5, sizeof(sqe));
+	cr_assert_eq(zh_nvme_dev_prep(&d, sqe, &r), 0);
+	cr_assert_eq(sqe[0].uring_cmd_flags, 0);
+	cr_assert_eq(sqe[0].buf_index, 0);
+	cr_assert_eq(uc->addr, (uint64_t)(uintptr_t)r.addr);
+	cr_assert_eq(uc->data_len, 8192);
+	zh_nvme_dev_drop_fixed_bufs(&f);
+	cr_assert(zh_nvme_dev_fixed_bufs(&f), "a file has no uring_cmd to drop them from");
+	cr_assert_eq(zh_nvme_dev_prep(&f, sqe, &r), 0);
+	cr_assert_eq(sqe[0].opcode, IORING_OP_READ_FIXED);
+}
+
 Test(nvme_passthru, status_maps_to_errno)
 {
 	cr_assert_eq(zh_nvme_status_to_errno(0x0000), 0);
