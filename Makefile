@@ -6,7 +6,8 @@ JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 15
 
-.PHONY: all deps deps-bench build run run-device test test-crash test-unit test-asan test-tsan fuzz bench bench-codec \
+.PHONY: all deps deps-bench deps-qemu build run run-device test test-crash test-qemu test-unit test-asan test-tsan fuzz \
+	bench bench-codec \
 	format format-check clean
 
 all: build
@@ -16,6 +17,9 @@ deps:
 
 deps-bench:
 	@tools/install-deps.sh bench
+
+deps-qemu:
+	@tools/install-deps.sh qemu
 
 $(BUILD)/CMakeCache.txt: | deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS) >/dev/null
@@ -77,6 +81,11 @@ test: format-check test-unit test-asan test-tsan fuzz
 
 # The full kill -9 runs (make test does 5 rounds each): RocksDB group commits and the store.
 CRASH_ROUNDS ?= 50
+# NVMe passthrough for real: zhtp-bench and zhtpctl in a QEMU guest with emulated NVMe
+# (tests/qemu/passthru-check.sh). Not part of `make test`: it downloads a kernel package.
+test-qemu: deps-qemu build
+	tests/qemu/passthru-check.sh $(BUILD)
+
 test-crash: build
 	cd $(BUILD) && ZH_CRASH_ROUNDS=$(CRASH_ROUNDS) ./tests/test_index_index --jobs 1 \
 		--filter 'index/acknowledged*'

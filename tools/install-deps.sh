@@ -4,6 +4,7 @@
 # build; does nothing (and needs no network) when everything is present.
 #   tools/install-deps.sh build   packages to build and test
 #   tools/install-deps.sh bench   also the peers the benchmarks compare against
+#   tools/install-deps.sh qemu    also QEMU and what a guest's initramfs is made of
 set -euo pipefail
 
 build_pkgs=(cmake make gcc libc6-dev pkg-config liburing-dev libnvme-dev libisal-dev libipsec-mb-dev libzstd-dev
@@ -11,11 +12,13 @@ build_pkgs=(cmake make gcc libc6-dev pkg-config liburing-dev libnvme-dev libisal
 	libjson-c-dev libxxhash-dev
 	clang libclang-rt-14-dev clang-format gdb)
 bench_pkgs=(fio gnuplot-nox python3 valgrind)
+qemu_pkgs=(qemu-system-x86 busybox-static cpio)
 
 want=("${build_pkgs[@]}")
-if [ "${1:-build}" = bench ]; then
-	want+=("${bench_pkgs[@]}")
-fi
+case "${1:-build}" in
+bench) want+=("${bench_pkgs[@]}") ;;
+qemu) want+=("${qemu_pkgs[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do

@@ -1,0 +1,66 @@
+#!/bin/busybox sh
+# SPDX-License-Identifier: MIT
+# guest-init.sh - /init of the QEMU guest that tests/qemu/passthru-check.sh boots: loads the
+# NVMe driver, runs zhtp-bench and zhtpctl on the namespaces' generic char devices (/dev/ngXnY:
+# NVMe passthrough through IORING_OP_URING_CMD) and prints one "CHECK <name> ok|FAIL" line per
+# step, then "CHECKS DONE", and powers off.
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs -o size=600m tmp /tmp
+while read -r m; do
+	insmod "/mods/$m.ko" || echo "insmod $m failed"
+done </mods/order
+# The namespaces appear once the controllers are probed.
+n=0
+while [ ! -e /dev/ng2n1 ] && [ $n -lt 50 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+for d in /sys/block/nvme*n1; do
+	echo "$d: block $(cat "$d/queue/logical_block_size"), max_hw_sectors_kb" \
+		"$(cat "$d/queue/max_hw_sectors_kb"), max_segments $(cat "$d/queue/max_segments")"
+done
+
+# The packed binaries run through the packed loader and libraries.
+zh() {
+	prog=$1
+	shift
+	/zh/lib/ld-linux-x86-64.so.2 --library-path /zh/lib "/zh/bin/$prog" "$@"
+}
+
+# check NAME COMMAND...: runs it, its output kept in /tmp/NAME.out, and says how it went.
+check() {
+	name=$1
+	shift
+	if "$@" >"/tmp/$name.out" 2>&1; then
+		echo "CHECK $name ok"
+	else
+		echo "CHECK $name FAIL"
+		tail -20 "/tmp/$name.out"
+	fi
+}
+
+cd /tmp
+for bs in 4k 8k 128k 256k; do
+	check "bench-randwrite-verify-$bs" zh zhtp-bench --name=w --filename=/dev/ng1n1 \
+		--rw=randwrite --bs=$bs --size=16m --iodepth=8 --verify=crc32c --eta=never
+done
+check bench-randread-2-jobs zh zhtp-bench --name=r --filename=/dev/ng0n1 --rw=randread \
+	--bs=128k --size=64m --iodepth=8 --numjobs=2 --group_reporting --runtime=2 --eta=never
+
+dd if=/dev/urandom of=/tmp/big bs=1M count=3 2>/dev/null
+dd if=/dev/urandom of=/tmp/small bs=5000 count=1 2>/dev/null
+check store-format zh zhtpctl -d /tmp/store format --dev /dev/ng0n1 --dev /dev/ng1n1 \
+	--dev /dev/ng2n1 --k 2 --m 1 --chunk 256k --force
+check store-put zh zhtpctl -d /tmp/store put /tmp/big /tmp/small
+big=$(awk '$2 == "/tmp/big" {print $1}' /tmp/store-put.out)
+small=$(awk '$2 == "/tmp/small" {print $1}' /tmp/store-put.out)
+check store-get-big zh zhtpctl -d /tmp/store get "$big" -o /tmp/big.back
+check store-get-small zh zhtpctl -d /tmp/store get "$small" -o /tmp/small.back
+check store-round-trip cmp /tmp/big /tmp/big.back
+check store-round-trip-small cmp /tmp/small /tmp/small.back
+check store-fsck zh zhtpctl -d /tmp/store fsck
+echo "CHECKS DONE"
+poweroff -f
