@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # SPDX-License-Identifier: MIT
 # guest-init.sh - /init of the QEMU guest that tests/qemu/passthru-check.sh boots: loads the
 # NVMe driver, runs zhtp-bench and zhtpctl on the namespaces' generic char devices (/dev/ngXnY:
@@ -42,7 +43,7 @@ check() {
 	fi
 }
 
-cd /tmp
+cd /tmp || poweroff -f
 for bs in 4k 8k 128k 256k; do
 	check "bench-randwrite-verify-$bs" zh zhtp-bench --name=w --filename=/dev/ng1n1 \
 		--rw=randwrite --bs=$bs --size=16m --iodepth=8 --verify=crc32c --eta=never
