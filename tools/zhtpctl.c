@@ -250,7 +250,8 @@ static int cmd_format(struct ctl *c)
 	if (rc == -EINVAL)
 		fprintf(stderr,
 			"zhtpctl: %s: a device named twice, or a geometry the store cannot "
-			"open (k+m, chunk size, device size)\n",
+			"open (k+m, chunk size, device size), or a shard (about chunk/k) longer "
+			"than a device takes in one command (an NVMe namespace's limit)\n",
 			c->opts.dir);
 	if (rc < 0)
 		return fail(c->opts.dir, rc);
