@@ -19,6 +19,7 @@ while [ ! -e /dev/ng2n1 ] && [ $n -lt 50 ]; do
 	sleep 0.1
 	n=$((n + 1))
 done
+echo "nodes:" /sys/devices/system/node/node*
 for d in /sys/block/nvme*n1; do
 	echo "$d: block $(cat "$d/queue/logical_block_size"), max_hw_sectors_kb" \
 		"$(cat "$d/queue/max_hw_sectors_kb"), max_segments $(cat "$d/queue/max_segments")"
@@ -48,20 +49,24 @@ for bs in 4k 8k 128k 256k; do
 	check "bench-randwrite-verify-$bs" zh zhtp-bench --name=w --filename=/dev/ng1n1 \
 		--rw=randwrite --bs=$bs --size=16m --iodepth=8 --verify=crc32c --eta=never
 done
-check bench-randread-2-jobs zh zhtp-bench --name=r --filename=/dev/ng0n1 --rw=randread \
-	--bs=128k --size=64m --iodepth=8 --numjobs=2 --group_reporting --runtime=2 --eta=never
+check bench-randread-job-per-node zh zhtp-bench --name=r --filename=/dev/ng0n1 --rw=randread \
+	--bs=128k --size=64m --iodepth=8 --numjobs=2 --cpus_allowed=0-1 \
+	--cpus_allowed_policy=split --group_reporting --runtime=2 --eta=never
+check bench-node1-bound-verify zh zhtp-bench --name=b --filename=/dev/ng2n1 --rw=randwrite \
+	--bs=64k --size=16m --iodepth=4 --numa_cpu_nodes=1 --numa_mem_policy=bind:1 \
+	--verify=crc32c --eta=never
 
 dd if=/dev/urandom of=/tmp/big bs=1M count=3 2>/dev/null
 dd if=/dev/urandom of=/tmp/small bs=5000 count=1 2>/dev/null
-check store-format zh zhtpctl -d /tmp/store format --dev /dev/ng0n1 --dev /dev/ng1n1 \
+check store-format zh zhtpctl -d /tmp/store --cpus 0-1 format --dev /dev/ng0n1 --dev /dev/ng1n1 \
 	--dev /dev/ng2n1 --k 2 --m 1 --chunk 256k --force
-check store-put zh zhtpctl -d /tmp/store put /tmp/big /tmp/small
+check store-put zh zhtpctl -d /tmp/store --cpus 0-1 put /tmp/big /tmp/small
 big=$(awk '$2 == "/tmp/big" {print $1}' /tmp/store-put.out)
 small=$(awk '$2 == "/tmp/small" {print $1}' /tmp/store-put.out)
-check store-get-big zh zhtpctl -d /tmp/store get "$big" -o /tmp/big.back
-check store-get-small zh zhtpctl -d /tmp/store get "$small" -o /tmp/small.back
+check store-get-big zh zhtpctl -d /tmp/store --cpus 0-1 get "$big" -o /tmp/big.back
+check store-get-small zh zhtpctl -d /tmp/store --cpus 0-1 get "$small" -o /tmp/small.back
 check store-round-trip cmp /tmp/big /tmp/big.back
 check store-round-trip-small cmp /tmp/small /tmp/small.back
-check store-fsck zh zhtpctl -d /tmp/store fsck
+check store-fsck zh zhtpctl -d /tmp/store --cpus 0-1 fsck
 echo "CHECKS DONE"
 poweroff -f

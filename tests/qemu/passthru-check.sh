@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # passthru-check.sh - zhtp-bench and zhtpctl on real NVMe passthrough devices: a QEMU guest
-# (Debian 12's own kernel, TCG) with three emulated NVMe controllers, whose /dev/ngXnY the
-# engine drives with IORING_OP_URING_CMD. No test on this machine reaches that path otherwise:
+# (Debian 12's own kernel, TCG) with two NUMA nodes of one CPU each and three emulated NVMe
+# controllers, whose /dev/ngXnY the engine drives with IORING_OP_URING_CMD. No test on this machine reaches that path otherwise:
 # it has no NVMe drive. It is `make test-qemu`, not part of `make test`: it downloads the
 # kernel package (about 70 MB) and takes a minute or two.
 #
 # The guest runs, on 512-byte and on 4 KiB logical blocks:
 #   - zhtp-bench random writes with verify=crc32c at 4 KiB, 8 KiB, 128 KiB and 256 KiB;
-#   - a two-job random read at depth 8;
-#   - zhtpctl format on the three namespaces (2+1), put of a small and a chunked object, get
-#     back and compare, fsck.
+#   - a random read of two jobs, one per core (one per node), and a verified write job bound to
+#     node 1 (numa_cpu_nodes, numa_mem_policy);
+#   - zhtpctl format on the three namespaces (2+1), put of a small and a chunked object with
+#     reactors on both nodes, get back and compare, fsck.
 # Each step prints "CHECK <name> ok" or "CHECK <name> FAIL" (tests/qemu/guest-init.sh, the
 # guest's /init); the script exits 0 only when none failed and the guest reached its end.
 #
@@ -76,6 +77,8 @@ for lbs in 512 4096; do
 	log=$work/guest-$lbs.log
 	echo "passthru-check: booting $kpkg, three NVMe namespaces of $lbs-byte blocks"
 	timeout "$timeout_s" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -m 2G -smp 2 \
+		-object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G \
+		-numa node,nodeid=0,cpus=0,memdev=m0 -numa node,nodeid=1,cpus=1,memdev=m1 \
 		-nographic -no-reboot -net none -kernel "kern/boot/vmlinuz-$kver" -initrd initrd.gz \
 		-append "console=ttyS0 panic=-1 quiet" "${args[@]}" 2>&1 | tr -d '\r' >"$log" || true
 	grep -a '^CHECK ' "$log" | sed "s/^/  [$lbs] /"
