@@ -1769,6 +1769,20 @@ Test(bench_zhtp, character_devices_take_their_size_from_the_job)
 	assert_stderr_has("/dev/null: cannot open with O_DIRECT: Invalid argument");
 }
 
+/* Write \p text to the job file \p name in the scratch directory and run it (JSON output). */
+static cJSON *run_job_text(const char *name, const char *text)
+{
+	char path[700];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, name);
+	f = fopen(path, "w");
+	cr_assert_not_null(f);
+	fputs(text, f);
+	fclose(f);
+	return run_json(name);
+}
+
 /*
  * new_group starts a reporting group among jobs that run together, and group_reporting then
  * merges each group apart; the next stonewall's group follows on: ids 0, 1, 2, 3 as fio
@@ -1776,19 +1790,12 @@ Test(bench_zhtp, character_devices_take_their_size_from_the_job)
  */
 Test(bench_zhtp, new_group_reports_apart)
 {
-	char path[700];
 	cJSON *root;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/groups.fio", scratch);
-	f = fopen(path, "w");
-	cr_assert_not_null(f);
-	fputs("[global]\nfilename=/dev/zero\nsize=64m\nrw=randread\nnumber_ios=100\n"
-	      "group_reporting\n[a]\nnumjobs=2\n[b]\nnew_group\nnumjobs=2\n[c]\nstonewall\n"
-	      "[d]\nnew_group\n",
-	      f);
-	fclose(f);
-	root = run_json("groups.fio");
+	root = run_job_text("groups.fio",
+			    "[global]\nfilename=/dev/zero\nsize=64m\nrw=randread\nnumber_ios=100\n"
+			    "group_reporting\n[a]\nnumjobs=2\n[b]\nnew_group\nnumjobs=2\n"
+			    "[c]\nstonewall\n[d]\nnew_group\n");
 	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "jobs")), 4);
 	for (int i = 0; i < 4; i++) {
 		cr_assert_eq(top(job_at(root, i), "groupid"), i);
@@ -1836,11 +1843,10 @@ static double written(const cJSON *root, int jobs)
  */
 Test(bench_zhtp, fill_device_fills_a_filesystem)
 {
-	char fs[600], two[700], args[1024];
+	char fs[600], args[1024];
 	struct statvfs vfs;
 	cJSON *root;
 	char *text;
-	FILE *f;
 
 	small_fs(fs, sizeof(fs), "8m");
 	snprintf(args, sizeof(args),
@@ -1855,14 +1861,8 @@ Test(bench_zhtp, fill_device_fills_a_filesystem)
 	cr_assert_eq(vfs.f_bavail, 0, "the filesystem is full");
 
 	rm_in(fs, "a");
-	snprintf(two, sizeof(two), "%s/two.fio", scratch);
-	f = fopen(two, "w");
-	cr_assert_not_null(f);
-	fputs("[global]\nrw=write\nbs=64k\ndirect=1\niodepth=8\nfill_device=1\n"
-	      "[a]\nfilename=fs/a\n[b]\nfilename=fs/b\n",
-	      f);
-	fclose(f);
-	root = run_json("two.fio");
+	root = run_job_text("two.fio", "[global]\nrw=write\nbs=64k\ndirect=1\niodepth=8\n"
+				       "fill_device=1\n[a]\nfilename=fs/a\n[b]\nfilename=fs/b\n");
 	cr_assert(written(root, 2) > (8 << 20) - 2 * 65536 && written(root, 2) <= 8 << 20,
 		  "%.0f bytes: a short write at the end is not counted", written(root, 2));
 	cr_assert_eq(top(job_at(root, 0), "error") + top(job_at(root, 1), "error"), 0);
@@ -1894,19 +1894,14 @@ Test(bench_zhtp, fill_device_fills_a_filesystem)
  */
 Test(bench_zhtp, fill_device_names_where_a_cut_write_found_no_space)
 {
-	char fs[600], job[700];
+	char fs[600];
 	cJSON *root;
-	FILE *f;
 
 	small_fs(fs, sizeof(fs), "8196k");
-	snprintf(job, sizeof(job), "%s/cut.fio", scratch);
-	f = fopen(job, "w");
-	cr_assert_not_null(f);
-	fputs("[global]\ndirect=1\n[a]\nfilename=fs/a\nrw=write\nbs=64k\niodepth=8\n"
-	      "fill_device=1\nstartdelay=200ms\n[b]\nfilename=fs/b\nrw=write\nbs=8k\nsize=8k\n",
-	      f);
-	fclose(f);
-	root = run_json("cut.fio");
+	root = run_job_text("cut.fio",
+			    "[global]\ndirect=1\n[a]\nfilename=fs/a\nrw=write\nbs=64k\niodepth=8\n"
+			    "fill_device=1\nstartdelay=200ms\n[b]\nfilename=fs/b\nrw=write\n"
+			    "bs=8k\nsize=8k\n");
 	cr_assert_eq(top(job_at(root, 0), "error"), 0);
 	cr_assert_eq(num(job_at(root, 0), "write", "short_ios"), 1);
 	cr_assert_eq(num(job_at(root, 0), "write", "io_bytes"), 127 << 16,

@@ -33,6 +33,21 @@ static struct zh_nvme_dev ng_dev(uint32_t lba_bytes, uint64_t blocks)
 	return d;
 }
 
+/* A 1 MiB file device of 4 KiB blocks on fd 9, built by hand as ng_dev() builds a namespace. */
+static struct zh_nvme_dev file_dev(void)
+{
+	struct zh_nvme_dev d = {
+	    .backend = ZH_NVME_BACKEND_FILE,
+	    .fd = 9,
+	    .block_bytes = 4096,
+	    .block_shift = 12,
+	    .size_bytes = 1 << 20,
+	    .max_transfer_bytes = UINT32_MAX,
+	    .addr_mask = 4095,
+	};
+	return d;
+}
+
 static struct zh_nvme_req rw(enum zh_nvme_op op, uint64_t off, uint32_t len, unsigned flags)
 {
 	static char buf[1 << 21] __attribute__((aligned(4096)));
@@ -234,13 +249,7 @@ Test(nvme_passthru, prep_lays_a_big_sqe_with_fixed_buffer_and_file)
 Test(nvme_passthru, dropped_fixed_buffers_send_the_address)
 {
 	struct zh_nvme_dev d = ng_dev(4096, 1000);
-	struct zh_nvme_dev f = {.backend = ZH_NVME_BACKEND_FILE,
-				.fd = 9,
-				.block_bytes = 4096,
-				.block_shift = 12,
-				.size_bytes = 1 << 20,
-				.max_transfer_bytes = UINT32_MAX,
-				.addr_mask = 4095};
+	struct zh_nvme_dev f = file_dev();
 	struct zh_nvme_req r = rw(ZH_NVME_OP_READ, 4096, 8192, 0);
 	struct io_uring_sqe sqe[2];
 	const struct nvme_uring_cmd *uc = (const struct nvme_uring_cmd *)sqe[0].cmd;
@@ -389,13 +398,7 @@ Test(nvme_file, sync_requests_round_trip_and_are_checked)
 
 Test(nvme_file, prep_uses_fixed_ops_dsync_for_fua_and_datasync_flush)
 {
-	struct zh_nvme_dev d = {.backend = ZH_NVME_BACKEND_FILE,
-				.fd = 9,
-				.block_bytes = 4096,
-				.block_shift = 12,
-				.size_bytes = 1 << 20,
-				.max_transfer_bytes = UINT32_MAX,
-				.addr_mask = 4095};
+	struct zh_nvme_dev d = file_dev();
 	struct zh_nvme_req r = rw(ZH_NVME_OP_WRITE, 4096, 4096, ZH_NVME_IO_FUA);
 	struct io_uring_sqe sqe;
 	uint16_t status;
