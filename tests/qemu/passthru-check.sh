@@ -11,7 +11,9 @@
 #   - a random read of two jobs, one per core (one per node), and a verified write job bound to
 #     node 1 (numa_cpu_nodes, numa_mem_policy);
 #   - zhtpctl format on the three namespaces (2+1), put of a small and a chunked object with
-#     reactors on both nodes, get back and compare, fsck.
+#     reactors on both nodes, get back and compare, fsck; then the second namespace's shards
+#     overwritten (through its block device): fsck finds it, a get still returns the object,
+#     scrub rewrites the bad shards, fsck is clean.
 # Each step prints "CHECK <name> ok" or "CHECK <name> FAIL" (tests/qemu/guest-init.sh, the
 # guest's /init); the script exits 0 only when none failed and the guest reached its end.
 #
