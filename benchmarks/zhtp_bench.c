@@ -674,6 +674,25 @@ static enum zh_engine_pin group_pin(enum zh_bench_pin pin, const struct zh_bench
 	return ZH_ENGINE_PIN_NODE;
 }
 
+/*
+ * A passthrough namespace whose commands carry buffer addresses, because the kernel refused
+ * registered buffers (zh_nvme_dev_drop_fixed_bufs()): said once per device, since it costs
+ * CPU per command and a user comparing numbers should know.
+ */
+static void note_unfixed_devs(const struct bench_group *g)
+{
+	for (unsigned i = 0; i < g->plan.dev_count; i++) {
+		const struct zh_nvme_dev *dev = g->plan.engine_devs[i];
+
+		if (dev != NULL && zh_nvme_dev_backend(dev) == ZH_NVME_BACKEND_PASSTHRU &&
+		    !zh_nvme_dev_fixed_bufs(dev))
+			fprintf(stderr,
+				"zhtp-bench: %s: this kernel refuses registered buffers in NVMe "
+				"passthrough commands; each command's buffer is mapped instead\n",
+				zh_nvme_dev_path(dev));
+	}
+}
+
 static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, unsigned count,
 		     unsigned groupid, const struct bench_output *o, struct zh_bench_result *res,
 		     size_t *n_res)
@@ -711,8 +730,10 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	g->plan.engine_opts.yield_wait = o->yield_wait;
 	if (rc == 0) {
 		rc = group_start(g, err, sizeof(err));
-		if (rc == 0)
+		if (rc == 0) {
+			note_unfixed_devs(g);
 			group_watch(g, o, res);
+		}
 		getrusage(RUSAGE_SELF, &ru);
 		if (rc == 0)
 			*n_res = results_build(g, false, &ru, res);

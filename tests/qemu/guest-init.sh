@@ -83,5 +83,6 @@ check store-get-degraded zh zhtpctl -d /tmp/store --cpus 0-1 get "$big" -o /tmp/
 check store-round-trip-degraded cmp /tmp/big /tmp/big.degraded
 check store-scrub-repairs zh zhtpctl -d /tmp/store --cpus 0-1 scrub
 check store-fsck-after-scrub zh zhtpctl -d /tmp/store --cpus 0-1 fsck
+grep -h 'registered buffers' /tmp/*.out | sort -u
 echo "CHECKS DONE"
 poweroff -f
