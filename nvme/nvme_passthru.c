@@ -85,10 +85,14 @@ int zh__nvme_sysfs_max_transfer(const char *ng_dir, uint32_t *bytes)
 	/*
 	 * A buffer that is not physically contiguous takes a segment per 4 KiB page (NVMe PRPs),
 	 * and the queue takes at most max_segments of them (127 on PCI without SGLs): a command
-	 * within max_hw_sectors_kb can still be refused. Counted as if no two pages touched.
+	 * within max_hw_sectors_kb can still be refused. Counted as if no two pages touched, and
+	 * one page short: a passthrough buffer need only be dword aligned, and one that does not
+	 * start on a page spans a page more (127 pages from offset 512 failed with EINVAL on
+	 * QEMU's NVMe, tests/qemu).
 	 */
-	if (queue_value(queue, "max_segments", &segments) == 0 && segments * 4096 < limit)
-		limit = segments * 4096;
+	if (queue_value(queue, "max_segments", &segments) == 0 && segments > 1 &&
+	    (segments - 1) * 4096 < limit)
+		limit = (segments - 1) * 4096;
 	*bytes = (uint32_t)limit;
 	return 0;
 }
