@@ -328,7 +328,10 @@ static void reactor_probe_fixed_bufs(struct zh_reactor *r)
 	iov = (struct iovec){mem, bytes};
 	if (io_uring_register_buffers(&r->ring, &iov, 1) == 0) {
 		for (unsigned i = 0; i < r->dev_count; i++) {
+			/* A block longer than the region: too few pages to probe, and the read
+			 * would run past it. */
 			if (reactor_fixed_passthru(r, i) &&
+			    zh_nvme_dev_block_bytes(r->devs[i]) <= bytes &&
 			    reactor_probe_read(r, i, mem, true) == -EINVAL &&
 			    reactor_probe_read(r, i, mem, false) == 0)
 				zh_nvme_dev_drop_fixed_bufs(r->devs[i]);
