@@ -323,12 +323,14 @@ static void file_prep_rw(struct io_uring_sqe *sqe, const struct zh_nvme_req *req
 int zh_nvme_dev_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,
 		     const struct zh_nvme_req *req)
 {
-	int rc = zh__nvme_req_check(dev, req);
+	int rc;
 
-	if (ZH_UNLIKELY(rc < 0))
-		return rc;
+	/* The command's encoding checks the request (zh__nvme_cmd_encode()). */
 	if (dev->backend == ZH_NVME_BACKEND_PASSTHRU)
 		return zh__nvme_passthru_prep(dev, sqe, req);
+	rc = zh__nvme_req_check(dev, req);
+	if (ZH_UNLIKELY(rc < 0))
+		return rc;
 	memset(sqe, 0, sizeof(*sqe));
 	zh__nvme_sqe_set_target(sqe, dev, req);
 	if (req->op == ZH_NVME_OP_FLUSH) {
@@ -358,13 +360,14 @@ static int file_sync(const struct zh_nvme_dev *dev, const struct zh_nvme_req *re
 
 int zh_nvme_dev_sync(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req, uint16_t *status)
 {
-	int rc = zh__nvme_req_check(dev, req);
+	int rc;
 
 	*status = 0;
-	if (rc < 0)
-		return rc;
-	return dev->backend == ZH_NVME_BACKEND_PASSTHRU ? zh__nvme_passthru_sync(dev, req, status)
-							: file_sync(dev, req);
+	/* As in zh_nvme_dev_prep(): the command's encoding checks the request. */
+	if (dev->backend == ZH_NVME_BACKEND_PASSTHRU)
+		return zh__nvme_passthru_sync(dev, req, status);
+	rc = zh__nvme_req_check(dev, req);
+	return rc < 0 ? rc : file_sync(dev, req);
 }
 
 int zh_nvme_dev_complete(const struct zh_nvme_dev *dev, int32_t cqe_res, uint32_t len_bytes,

@@ -71,8 +71,8 @@ uint64_t zh_nvme_dev_size_bytes(const struct zh_nvme_dev *dev);
 /**
  * The longest request the device takes in one command: for a passthrough namespace the
  * kernel's limit (max_hw_sectors_kb, and max_segments - 1 pages for a buffer that does not
- * start on a page; else the controller's MDTS) and
- * 65536 blocks; UINT32_MAX for the FILE backend.
+ * start on a page; else the controller's MDTS) and 65536 blocks; UINT32_MAX for the FILE
+ * backend.
  */
 uint32_t zh_nvme_dev_max_transfer_bytes(const struct zh_nvme_dev *dev);
 #define ZH_NVME_SIZE_UNKNOWN UINT64_MAX

@@ -53,7 +53,7 @@ struct nvme_passthru_cmd64; /* libnvme's (linux/nvme_ioctl.h's layout) */
 int zh__nvme_passthru_probe(struct zh_nvme_dev *dev);
 /** Lay \p cmd into the NVMe I/O ioctl's argument (NVME_IOCTL_IO64_CMD). */
 void zh__nvme_ioctl_cmd(const struct zh__nvme_cmd *cmd, struct nvme_passthru_cmd64 *out);
-/** zh_nvme_dev_sync() on a passthrough namespace; \p req already checked. */
+/** zh_nvme_dev_sync() on a passthrough namespace; the encoding checks \p req. */
 int zh__nvme_passthru_sync(const struct zh_nvme_dev *dev, const struct zh_nvme_req *req,
 			   uint16_t *status);
 int zh__nvme_passthru_prep(const struct zh_nvme_dev *dev, struct io_uring_sqe *sqe,
@@ -64,7 +64,8 @@ void zh__nvme_sqe_set_target(struct io_uring_sqe *sqe, const struct zh_nvme_dev 
 /**
  * The kernel's limit on one command's data for the namespace whose generic device's sysfs
  * directory is \p ng_dir (ngXnY): max_hw_sectors_kb of its block device, nvmeXnY, beside it
- * under their controller, and no more than max_segments pages of 4 KiB.
+ * under their controller, and no more than max_segments - 1 pages of 4 KiB (a buffer off a
+ * page boundary spans one more).
  * \return 0 with \p bytes set, or a negative errno.
  */
 int zh__nvme_sysfs_max_transfer(const char *ng_dir, uint32_t *bytes);
