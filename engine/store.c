@@ -576,6 +576,14 @@ static int format_dev_open(const struct zh_store_opts *o, struct zh__store_rec *
 	if (rc < 0)
 		return rc;
 	rc = sb_io(fd[i].dev, block, false);
+	/*
+	 * A namespace with DULBE set fails a read of a block never written (the NVMe status
+	 * Deallocated or Unwritten Logical Block): a new namespace's block 0, blank to us.
+	 */
+	if (rc == -ENODATA) {
+		memset(block, 0, ZH__SB_BYTES);
+		rc = 0;
+	}
 	if (rc == 0 && !o->force && !zh_all_zero(block, ZH__SB_BYTES))
 		rc = -EEXIST;
 	if (rc == 0 && zh_nvme_dev_block_bytes(fd[i].dev) > rec->block_bytes)
@@ -749,7 +757,10 @@ static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block, enum dev
 		return 0;
 	if (rc < 0)
 		return rc;
-	/* Block 0 unreadable, or not there (a device file cut short): lost like a damaged one. */
+	/*
+	 * Block 0 unreadable, not there (a device file cut short) or never written (DULBE's
+	 * ENODATA): lost like a damaged one.
+	 */
 	if (sb_io(dev, block, false) < 0) {
 		zh_nvme_dev_close(dev);
 		*lost = DEV_DAMAGED;

@@ -12,7 +12,7 @@ build_pkgs=(cmake make gcc libc6-dev pkg-config liburing-dev libnvme-dev libisal
 	libjson-c-dev libxxhash-dev
 	clang libclang-rt-14-dev clang-format gdb)
 bench_pkgs=(fio gnuplot-nox python3 valgrind)
-qemu_pkgs=(qemu-system-x86 busybox-static cpio)
+qemu_pkgs=(qemu-system-x86 busybox-static cpio nvme-cli)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

@@ -61,6 +61,13 @@ check bench-node1-bound-verify zh zhtp-bench --name=b --filename=/dev/ng2n1 --rw
 	--bs=64k --size=16m --iodepth=4 --numa_cpu_nodes=1 --numa_mem_policy=bind:1 \
 	--verify=crc32c --eta=never
 
+# DULBE on the first namespace, never written so far: a read of an unwritten block fails with
+# ENODATA (NVMe status 0x287), named as such; format's read of block 0 must take that as blank.
+check dulbe-set zh nvme set-feature /dev/ng0n1 --namespace-id=1 --feature-id=5 --value=0x10000
+check dulbe-unwritten-read-fails fails zh zhtp-bench --name=u --filename=/dev/ng0n1 --rw=read \
+	--bs=4k --size=64k --eta=never
+check dulbe-error-named grep -q 'No data available' /tmp/dulbe-unwritten-read-fails.out
+
 dd if=/dev/urandom of=/tmp/big bs=1M count=3 2>/dev/null
 dd if=/dev/urandom of=/tmp/small bs=5000 count=1 2>/dev/null
 check store-format zh zhtpctl -d /tmp/store --cpus 0-1 format --dev /dev/ng0n1 --dev /dev/ng1n1 \

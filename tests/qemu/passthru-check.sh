@@ -10,6 +10,9 @@
 #   - zhtp-bench random writes with verify=crc32c at 4 KiB, 8 KiB, 128 KiB and 256 KiB;
 #   - a random read of two jobs, one per core (one per node), and a verified write job bound to
 #     node 1 (numa_cpu_nodes, numa_mem_policy);
+#   - DULBE (Deallocated or Unwritten Logical Block Error) set on the first namespace with
+#     nvme-cli: a read of a block never written fails with ENODATA, and a format, which reads
+#     block 0 first, still works;
 #   - zhtpctl format on the three namespaces (2+1), put of a small and a chunked object with
 #     reactors on both nodes, get back and compare, fsck; then the second namespace's shards
 #     overwritten (through its block device): fsck finds it, a get still returns the object,
@@ -29,6 +32,8 @@ bins=("$build/benchmarks/zhtp-bench" "$build/zhtpctl")
 for b in "${bins[@]}"; do
 	[ -x "$b" ] || { echo "passthru-check: no $b (make build first)" >&2; exit 1; }
 done
+# nvme-cli (tools/install-deps.sh qemu) sets DULBE in the guest.
+bins+=("$(command -v nvme)") || { echo "passthru-check: no nvme (nvme-cli)" >&2; exit 1; }
 mkdir -p "$work"
 cd "$work"
 
