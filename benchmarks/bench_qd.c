@@ -67,8 +67,10 @@ static enum zh_bench_qd_step qd_raise(struct zh_bench_qd_search *q, uint64_t now
 	if (q->depth > q->max_depth)
 		q->depth = q->max_depth;
 	if (!q->keep_running && q->depth == was) {
-		if (q->final)
+		if (q->final) {
+			q->done = true;
 			return ZH_BENCH_QD_DONE;
+		}
 		q->final = true;
 		return ZH_BENCH_QD_FINAL;
 	}
@@ -78,6 +80,8 @@ static enum zh_bench_qd_step qd_raise(struct zh_bench_qd_search *q, uint64_t now
 
 enum zh_bench_qd_step zh_bench_qd_io(struct zh_bench_qd_search *q, uint64_t lat_ns)
 {
+	if (q->done)
+		return ZH_BENCH_QD_KEEP;
 	q->window_ios++;
 	if (lat_ns <= q->target_ns)
 		return ZH_BENCH_QD_KEEP;
@@ -91,7 +95,11 @@ enum zh_bench_qd_step zh_bench_qd_tick(struct zh_bench_qd_search *q, uint64_t no
 {
 	double met;
 
-	if (now_ns - q->window_start_ns < q->window_ns)
+	/*
+	 * After DONE the old window stays past its end, and each I/O still in flight would judge
+	 * it again: a third success one below a miss raised the depth the report then showed.
+	 */
+	if (q->done || now_ns - q->window_start_ns < q->window_ns)
 		return ZH_BENCH_QD_KEEP;
 	/* A window without a completed I/O met nothing (fio: a NaN that fails). */
 	met = q->window_ios == 0

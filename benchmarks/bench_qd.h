@@ -46,6 +46,7 @@ struct zh_bench_qd_search {
 	uint32_t stable;
 	bool missed; /* a window (or, at percentile 100, an I/O) has missed: `high` is real */
 	bool final;  /* measuring the last window at the found depth */
+	bool done;   /* DONE was returned: nothing changes any more */
 	/* The current window. */
 	uint64_t window_start_ns;
 	uint64_t window_ios;
@@ -58,14 +59,16 @@ void zh_bench_qd_init(struct zh_bench_qd_search *q, uint64_t target_ns, uint64_t
 
 /**
  * One I/O of the window finished after \p lat_ns. \return KEEP, or with percentile 100 and
- * the I/O over the target, LOWER (the depth is already lowered) or MISSED at depth 1.
+ * the I/O over the target, LOWER (the depth is already lowered) or MISSED at depth 1. After
+ * DONE, always KEEP: the I/Os still in flight as the job ends change nothing.
  */
 enum zh_bench_qd_step zh_bench_qd_io(struct zh_bench_qd_search *q, uint64_t lat_ns);
 
 /**
  * The clock reads \p now_ns: at the window's end, judge it. \return KEEP (the window goes on,
  * or it met the target and the depth stays, latency_run), RAISE (a new window is already
- * open), LOWER or FINAL (the caller drains and then opens one) or DONE.
+ * open), LOWER or FINAL (the caller drains and then opens one) or DONE. After DONE, always
+ * KEEP: the depth reported is the one the last window measured.
  */
 enum zh_bench_qd_step zh_bench_qd_tick(struct zh_bench_qd_search *q, uint64_t now_ns);
 

@@ -946,7 +946,7 @@ static void unparked(struct zh_reactor *r, struct zh_bench_slot *s, int rc)
 /* ---- latency_target ------------------------------------------------------------------------ */
 
 static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s);
-static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now);
+static void measure_restart(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now);
 
 /* Gated slots go out while the depth allows, or retire once the job issues no more. */
 static void qd_release(struct zh_reactor *r, struct zh_bench_worker *w)
@@ -972,7 +972,7 @@ static void qd_drained(struct zh_reactor *r, struct zh_bench_worker *w)
 	w->qd_draining = false;
 	if (w->qd.final) {
 		zh_reactor_timer_cancel(r, &w->ramp_timer);
-		measure_begin(r, w, now);
+		measure_restart(r, w, now);
 	}
 	zh_bench_qd_new_window(&w->qd, now);
 	qd_release(r, w);
@@ -1841,6 +1841,21 @@ static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint6
 	w->last_sample_ns = now;
 }
 
+/*
+ * The statistics start over at \p now (the ramp's end, latency_target's final window), and the
+ * samples with them, as fio re-bases its sample times. The sample timer kept its old schedule
+ * before: at a ramp of whole sample periods it fired microseconds later, and those few I/Os
+ * over those microseconds made a sample far off the job's rate.
+ */
+static void measure_restart(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now)
+{
+	measure_begin(r, w, now);
+	zh_reactor_timer_cancel(r, &w->sample_timer);
+	/* Cannot fail: the slot the cancel freed is the one taken again. */
+	ZH_ASSERT(
+	    zh_reactor_timer_start(r, &w->sample_timer, now + w->cfg.sample_ns, sample_fired) == 0);
+}
+
 /* Steady state: publish what the job has completed so far, and again in a second. */
 static void ss_fired(struct zh_reactor *r, struct zh_timer *t)
 {
@@ -1882,7 +1897,7 @@ static void ramp_fired(struct zh_reactor *r, struct zh_timer *t)
 	struct zh_bench_worker *w = ZH_CONTAINER_OF(t, struct zh_bench_worker, ramp_timer);
 	uint64_t now = zh_reactor_now_ns(r);
 
-	measure_begin(r, w, now);
+	measure_restart(r, w, now);
 	/* Cannot fail: the log timer was armed, and its slot is the one re-armed. */
 	ZH_ASSERT(logs_start(r, w, now) == 0);
 }

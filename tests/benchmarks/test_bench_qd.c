@@ -72,6 +72,26 @@ Test(bench_qd, doubles_then_bisects_to_the_deepest_depth_that_meets_the_target)
 	cr_assert_lt(windows, 20, "%u windows", windows);
 }
 
+/*
+ * Regression: after DONE the I/Os still in flight went on judging the ended window; the third
+ * success one below the miss raised the depth to the one that missed, and the report showed it.
+ */
+Test(bench_qd, nothing_changes_after_done)
+{
+	unsigned windows;
+
+	zh_bench_qd_init(&q, 215 * US, 1 * MS, 100.0, false, 128, 0);
+	cr_assert_eq(drive(10 * US, 0, 100, &windows), ZH_BENCH_QD_DONE);
+	cr_assert_eq(q.depth, 21);
+	for (unsigned i = 0; i < 8; i++) {
+		cr_assert_eq(zh_bench_qd_io(&q, 1 * US), ZH_BENCH_QD_KEEP);
+		cr_assert_eq(zh_bench_qd_tick(&q, (1000 + i) * MS), ZH_BENCH_QD_KEEP);
+	}
+	cr_assert_eq(zh_bench_qd_io(&q, 1000 * MS), ZH_BENCH_QD_KEEP, "late, at percentile 100");
+	cr_assert_eq(q.depth, 21);
+	cr_assert_eq(q.high, 22);
+}
+
 Test(bench_qd, a_target_every_depth_meets_ends_at_iodepth)
 {
 	unsigned windows;

@@ -2160,6 +2160,27 @@ Test(bench_zhtp, logs_start_at_the_end_of_the_ramp)
 	free(e);
 }
 
+/*
+ * Regression: the sample timer kept its schedule across the ramp's end, so when ramp_time was a
+ * whole number of sample periods it fired microseconds after the statistics started over and
+ * took a sample of a few I/Os over those microseconds (iops_min 45k against a mean of 830k).
+ * As fio re-bases its sample times there, the samples start at the ramp's end: 2 s at the
+ * default 500 ms give four, the last taken at the run's end.
+ */
+Test(bench_zhtp, samples_start_at_the_end_of_the_ramp)
+{
+	/* Page-cache reads, over a million a second: a few microseconds hold some. Two jobs,
+	 * two chances for the stray sample. */
+	cJSON *root = run_json("--name=s --filename=dev.img --size=16m --rw=randread --bs=4k "
+			       "--numjobs=2 --ramp_time=1 --runtime=2 --time_based");
+
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(num(job_at(root, i), "read", "iops_samples"), 4, "job %d", i);
+		cr_assert_eq(num(job_at(root, i), "read", "bw_samples"), 4, "job %d", i);
+	}
+	cJSON_Delete(root);
+}
+
 /* Regression: the progress line counted nothing before the ramp's end: 0 IOPS for its span. */
 Test(bench_zhtp, progress_line_counts_the_ramp)
 {
