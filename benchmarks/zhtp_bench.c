@@ -43,7 +43,6 @@ struct bench_group {
 	struct zh_engine *engine;
 	struct rusage usage_start;
 	uint64_t start_ns;
-	bool merged;	    /* a job has group_reporting: each reporting group is one result */
 	unsigned log_first; /* the run's job clones before this group (the logs' numbering) */
 	unsigned unit[ZH_BENCH_WORKERS_MAX]; /* the result each worker counts in */
 	struct ss_unit ss[ZH_BENCH_WORKERS_MAX];
@@ -251,8 +250,11 @@ static void result_add_reactor(struct zh_bench_result *res, const struct bench_g
 /* ---- steady state ------------------------------------------------------------------------- */
 
 /*
- * One result per clone, or with group_reporting one per reporting group (the run group's,
- * and one more at each new_group), as in fio.
+ * The results, as fio's __show_run_stats() makes them: a clone whose job has group_reporting
+ * joins the result before it when both are in one reporting group (the run group's, and one
+ * more at each new_group); any other clone starts its own. So a job without group_reporting
+ * stands apart even beside one with it, and a job with it that follows one without joins that
+ * job's result, as in fio. Any job's group_reporting merged the whole group before.
  */
 static void group_units(struct bench_group *g)
 {
@@ -260,7 +262,8 @@ static void group_units(struct bench_group *g)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
-		bool joins = g->merged && i > 0 && pw[i].groupid == pw[i - 1].groupid;
+		bool joins =
+		    i > 0 && pw[i].job->group_reporting && pw[i].groupid == pw[i - 1].groupid;
 
 		g->unit[i] = joins ? n - 1 : n++;
 	}
@@ -337,14 +340,19 @@ static const struct rusage *usage_begin(const struct bench_group *g, bool snapsh
 }
 
 /*
- * One result per clone, or one per group with group_reporting (as fio). CPU time is measured
- * for the whole process (it includes the kernel's io-wq workers) from the measure's start
- * (usage_begin) and shared evenly among the group's results.
+ * One result per clone, or per group of clones (group_units). CPU time is measured for the
+ * whole process (it includes the kernel's io-wq workers) from the measure's start
+ * (usage_begin): the jobs share one process, so no job's own time can be told apart. Each
+ * result takes the share of it that its clones' measured time is of all clones' time, and
+ * its CPU columns are that share over that time: fio's sum(usr) / sum(runtime) for a group.
+ * An even split over each result's own runtime put a 1 s job beside a 4 s one at 250% of a core.
  */
 static size_t results_build(const struct bench_group *g, bool snapshot, const struct rusage *ru,
 			    struct zh_bench_result *out)
 {
 	const struct rusage *start = usage_begin(g, snapshot);
+	uint64_t clones_ns[ZH_BENCH_WORKERS_MAX] = {0};
+	uint64_t all_ns = 0;
 	size_t n = 0;
 	unsigned first = 0;
 	double usr, sys;
@@ -363,17 +371,20 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 		result_add(&out[n - 1], w, snapshot);
 		if (!snapshot)
 			result_add_reactor(&out[n - 1], g, first, i);
+		clones_ns[n - 1] += snapshot ? w->snap_runtime_ns : w->runtime_ns;
+		all_ns += snapshot ? w->snap_runtime_ns : w->runtime_ns;
 	}
 	usr = tv_seconds(ru->ru_utime) - tv_seconds(start->ru_utime);
 	sys = tv_seconds(ru->ru_stime) - tv_seconds(start->ru_stime);
 	switches = (uint64_t)(ru->ru_nvcsw + ru->ru_nivcsw - start->ru_nvcsw - start->ru_nivcsw);
 	for (size_t i = 0; i < n; i++) {
-		double secs = (double)out[i].runtime_ns / 1e9;
+		double share = all_ns > 0 ? (double)clones_ns[i] / (double)all_ns : 1.0 / (double)n;
+		double secs = (double)clones_ns[i] / 1e9;
 
-		out[i].cpu_seconds = (usr + sys) / (double)n;
-		out[i].usr_cpu_pct = secs > 0 ? 100.0 * usr / (double)n / secs : 0;
-		out[i].sys_cpu_pct = secs > 0 ? 100.0 * sys / (double)n / secs : 0;
-		out[i].ctx = switches / n;
+		out[i].cpu_seconds = (usr + sys) * share;
+		out[i].usr_cpu_pct = secs > 0 ? 100.0 * usr * share / secs : 0;
+		out[i].sys_cpu_pct = secs > 0 ? 100.0 * sys * share / secs : 0;
+		out[i].ctx = (uint64_t)((double)switches * share);
 	}
 	return n;
 }
@@ -710,9 +721,6 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 		return rc;
 	}
 	rc = zh_bench_plan_build(&g->plan, groupid, jobs, count, err, sizeof(err));
-	g->merged = false;
-	for (unsigned i = 0; i < count; i++)
-		g->merged |= jobs[i].group_reporting;
 	if (rc == 0)
 		group_units(g);
 	if (rc == 0 && ss_start(g) < 0) {

@@ -1805,6 +1805,50 @@ Test(bench_zhtp, new_group_reports_apart)
 	cJSON_Delete(root);
 }
 
+/*
+ * Regression: one job's group_reporting merged every job of its group. fio merges a clone into
+ * the result before it only when the clone's own job has group_reporting: fio 3.33 on this
+ * file reports a (200), b with c (200) and d (100).
+ */
+Test(bench_zhtp, group_reporting_merges_only_the_jobs_that_ask)
+{
+	static const char *const names[] = {"a", "b", "d"};
+	static const double ios[] = {200, 200, 100};
+	cJSON *root =
+	    run_job_text("mixed.fio", "[global]\nfilename=/dev/zero\nsize=64m\n"
+				      "rw=randread\nnumber_ios=100\n[a]\nnumjobs=2\n"
+				      "group_reporting\n[b]\n[c]\ngroup_reporting\n[d]\n");
+
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "jobs")), 3);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_str_eq(
+		    cJSON_GetObjectItemCaseSensitive(job_at(root, i), "jobname")->valuestring,
+		    names[i]);
+		cr_assert_eq(num(job_at(root, i), "read", "total_ios"), ios[i], "job %s", names[i]);
+	}
+	cJSON_Delete(root);
+}
+
+/*
+ * Regression: the process's CPU time was split evenly among the results and each half taken
+ * over its own job's runtime, so a short job beside a long one showed several cores' worth
+ * (sys=208% for 1 s beside 4 s). Each takes its share of the jobs' time now: one rate for all.
+ */
+Test(bench_zhtp, cpu_columns_share_the_process_by_job_time)
+{
+	cJSON *root = run_job_text("cpu.fio", "[global]\nfilename=dev.img\nsize=4m\nrw=randread\n"
+					      "time_based\n[short]\nruntime=200ms\n"
+					      "[long]\nruntime=800ms\n");
+	double short_pct = top(job_at(root, 0), "usr_cpu") + top(job_at(root, 0), "sys_cpu");
+	double long_pct = top(job_at(root, 1), "usr_cpu") + top(job_at(root, 1), "sys_cpu");
+
+	cr_assert_gt(long_pct, 0);
+	cr_assert_float_eq(short_pct, long_pct, long_pct * 1e-3, "%.2f%% against %.2f%%", short_pct,
+			   long_pct);
+	cr_assert_leq(long_pct, 100.0 * (double)sysconf(_SC_NPROCESSORS_ONLN) + 1e-6);
+	cJSON_Delete(root);
+}
+
 /* A private tmpfs of \p size for this test's process and what it runs, or a skip. */
 static void small_fs(char *dir, size_t cap, const char *size)
 {
