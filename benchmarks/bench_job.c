@@ -2457,6 +2457,20 @@ unsigned zh_bench_jobs_new_groups(const struct zh_bench_job *jobs, unsigned j)
 	return n;
 }
 
+unsigned zh_bench_jobs_results(const struct zh_bench_job *jobs, unsigned count)
+{
+	unsigned n = 0;
+
+	if (count > 0 && zh_bench_rw_is_object(jobs[0].rw))
+		return count;
+	for (unsigned j = 0; j < count; j++) {
+		bool opens = j == 0 || jobs[j].new_group;
+
+		n += !jobs[j].group_reporting ? jobs[j].numjobs : opens ? 1 : 0;
+	}
+	return n;
+}
+
 uint32_t zh_bench_job_sample_ms(const struct zh_bench_job *job)
 {
 	return job->bw_avg_ms != 0     ? job->bw_avg_ms

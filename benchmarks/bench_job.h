@@ -488,6 +488,12 @@ uint32_t zh_bench_job_sample_ms(const struct zh_bench_job *job);
  * one per new_group. jobs[j] reports in the run group's first id plus this.
  */
 unsigned zh_bench_jobs_new_groups(const struct zh_bench_job *jobs, unsigned j);
+/**
+ * How many results the run group jobs[0..count) reports, by fio's rule: each clone apart, but
+ * a clone of a job with group_reporting joins the result before it unless it opens the run
+ * group or a new_group. Object jobs report one result each.
+ */
+unsigned zh_bench_jobs_results(const struct zh_bench_job *jobs, unsigned count);
 
 /** zonemode=strided: the zone's length, zonerange or, as in fio, zonesize without one. */
 uint64_t zh_bench_job_zone_range(const struct zh_bench_job *job);

@@ -783,6 +783,37 @@ static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
 	return 0;
 }
 
+/* The run group that starts at job \p first ends before the next stonewall: its end. */
+static unsigned run_group_end(const struct zh_bench_jobfile *jf, unsigned first)
+{
+	unsigned end = first + 1;
+
+	while (end < jf->job_count && !jf->jobs[end].stonewall)
+		end++;
+	return end;
+}
+
+/*
+ * The run's results are kept until its end (one JSON document): refuse, before anything runs, a
+ * job file whose results would not fit. The results past the limit were dropped without a word.
+ */
+static int results_fit(const struct zh_bench_jobfile *jf)
+{
+	unsigned total = 0;
+
+	for (unsigned first = 0, end; first < jf->job_count; first = end) {
+		end = run_group_end(jf, first);
+		total += zh_bench_jobs_results(&jf->jobs[first], end - first);
+	}
+	if (total <= ZH_BENCH_WORKERS_MAX)
+		return 0;
+	fprintf(stderr,
+		"zhtp-bench: the jobs report %u results, more than the %u one run holds "
+		"(group_reporting merges clones into one)\n",
+		total, ZH_BENCH_WORKERS_MAX);
+	return -E2BIG;
+}
+
 static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 {
 	const struct zh_bench_jobfile *jf = &cli->jobfile;
@@ -792,19 +823,20 @@ static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 	size_t n_all = 0;
 	int rc = g != NULL && res != NULL && all != NULL ? 0 : -ENOMEM;
 
+	if (rc == 0)
+		rc = results_fit(jf);
 	for (unsigned first = 0, groupid = 0; rc == 0 && first < jf->job_count;) {
-		unsigned end = first + 1;
+		unsigned end = run_group_end(jf, first);
 		size_t n = 0;
 
-		while (end < jf->job_count && !jf->jobs[end].stonewall)
-			end++;
 		/* Clones are numbered job by job across the run, as each plan lists them. */
 		g->log_first = 0;
 		for (unsigned j = 0; j < first; j++)
 			g->log_first += jf->jobs[j].numjobs;
 		rc = group_run(g, &jf->jobs[first], end - first, groupid, o, res, &n);
 		groupid += 1 + zh_bench_jobs_new_groups(&jf->jobs[first], end - first - 1);
-		for (size_t i = 0; i < n && n_all < ZH_BENCH_WORKERS_MAX; i++) {
+		ZH_ASSERT(n_all + n <= ZH_BENCH_WORKERS_MAX); /* results_fit() */
+		for (size_t i = 0; i < n; i++) {
 			/* fio names each write that met a full device as it happens; one line here.
 			 */
 			if (res[i].full_offset != UINT64_MAX)
@@ -816,8 +848,12 @@ static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 		}
 		first = end;
 	}
-	if (rc == 0)
-		rc = report(o, all, n_all);
+	/* A run group that could not start ends the run, but what ran before it is reported. */
+	if (n_all > 0) {
+		int report_rc = report(o, all, n_all);
+
+		rc = rc < 0 ? rc : report_rc;
+	}
 	for (size_t i = 0; rc == 0 && i < n_all; i++)
 		rc = all[i].error != 0 ? -all[i].error : 0;
 	for (size_t i = 0; i < n_all; i++) {

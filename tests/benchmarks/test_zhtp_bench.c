@@ -1849,6 +1849,50 @@ Test(bench_zhtp, cpu_columns_share_the_process_by_job_time)
 	cJSON_Delete(root);
 }
 
+/*
+ * Regression: a run holds 1,024 results, and those of later run groups past that were dropped
+ * without a word (exit 0). Refused now before anything runs: no output, and the reason.
+ */
+Test(bench_zhtp, more_results_than_a_run_holds_is_refused_before_running)
+{
+	/* Five run groups of 256 clones (numjobs' limit), each clone its own result. */
+	static const char five[] =
+	    "--filename=/dev/zero --size=1m --rw=read --number_ios=1 --numjobs=256 --name=a "
+	    "--name=b --stonewall --name=c --stonewall --name=d --stonewall --name=e --stonewall";
+	char args[512];
+	char *out;
+	cJSON *root;
+
+	snprintf(args, sizeof(args), "--output-format=json %s", five);
+	cr_assert_neq(run_bench(args), 0);
+	assert_stderr_has("report 1280 results, more than the 1024");
+	out = slurp(out_path);
+	cr_assert_str_eq(out, "");
+	free(out);
+	/* With group_reporting the same clones are five results, and run. */
+	snprintf(args, sizeof(args), "--group_reporting %s", five);
+	root = run_json(args);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "jobs")), 5);
+	cJSON_Delete(root);
+}
+
+/*
+ * Regression: a run group that could not start threw away the results of those that had run
+ * before it. They are reported now, and the run still fails.
+ */
+Test(bench_zhtp, a_later_group_that_cannot_start_keeps_the_earlier_results)
+{
+	cJSON *root = run_json_failing("--name=ok --filename=dev.img --size=1m --rw=read "
+				       "--name=bad --stonewall --filename=nodir/f");
+
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(root, "jobs")), 1);
+	cr_assert_str_eq(cJSON_GetObjectItemCaseSensitive(job_at(root, 0), "jobname")->valuestring,
+			 "ok");
+	cr_assert_eq(num(job_at(root, 0), "read", "total_ios"), 256);
+	cJSON_Delete(root);
+	assert_stderr_has("nodir/f");
+}
+
 /* A private tmpfs of \p size for this test's process and what it runs, or a skip. */
 static void small_fs(char *dir, size_t cap, const char *size)
 {
