@@ -332,9 +332,22 @@ static int parse_time_in(const char *s, const char *bare_unit, const char *expec
 	return rc;
 }
 
+/*
+ * Any time option is at most 2^62 ns (146 years), so that the deadlines built from them (the
+ * reactor's clock plus ramp_time plus runtime) cannot wrap: a runtime near 2^64 ns ended its
+ * job after one I/O.
+ */
+#define TIME_MAX_NS (1ull << 62)
+
 static int parse_time_ns(const char *s, uint64_t *ns, const char **why)
 {
-	return parse_time_in(s, "", "expected a time like 30, 500ms or 2m", ns, why);
+	int rc = parse_time_in(s, "", "expected a time like 30, 500ms or 2m", ns, why);
+
+	if (rc == 0 && *ns > TIME_MAX_NS) {
+		*why = "a time must be at most 146 years";
+		return -EINVAL;
+	}
+	return rc;
 }
 
 /* A decimal number from 0 up to \p max, as fio's float options take it. */

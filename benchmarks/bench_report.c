@@ -199,6 +199,15 @@ static uint64_t ns_to_ms(uint64_t ns)
 	return ns / 1000000 + (ns % 1000000 >= 500000);
 }
 
+/*
+ * A runtime in ms rounds up, as fio's update_runtime() does: a job that ran 0.27 ms said
+ * "runtime": 0 beside its IOPS, and a parser dividing its bytes by that divided by zero.
+ */
+static uint64_t runtime_ms(uint64_t ns)
+{
+	return ns / 1000000 + (ns % 1000000 != 0);
+}
+
 static bool dir_active(const struct zh_bench_result *r, unsigned d)
 {
 	return r->runtime_ns > 0 && (r->dir[d].ios > 0 || r->dir[d].bytes > 0);
@@ -436,7 +445,7 @@ static void print_dir_block(FILE *out, const struct zh_bench_result *r, unsigned
 
 	/* fio 3.33 ends every write line with the zone reset count; parsers expect it. */
 	fprintf(out, "  %s: IOPS=%s, BW=%s (%s)(%s/%" PRIu64 "msec)%s\n", result_dir_name(r, d),
-		iops_s, bw_s, bw_alt, io_s, ns_to_ms(r->runtime_ns),
+		iops_s, bw_s, bw_alt, io_s, runtime_ms(r->runtime_ns),
 		d == ZH_BENCH_DIR_WRITE ? "; 0 zone resets" : "");
 
 	if (st->slat.count)
@@ -558,6 +567,98 @@ static void print_sched(FILE *out, const struct zh_bench_sched_report *s)
 	fprintf(out, ", yield-wait %s\n", s->yield_wait ? "on" : "off");
 }
 
+/*
+ * fio's latency distribution (its io_u_lat_n, _u and _m): the share of I/Os whose completion
+ * latency fell in each range, every direction together. fio counts each I/O as it completes;
+ * here it is read from the clat histograms (zh_bench_hist_count_below()), so an I/O within a
+ * bucket's width (1.6%) of a range's edge may count on the other side of it.
+ */
+#define LAT_RANGES    10 /* nsec and usec: below 2, 4, 10, ... 1000 of the unit */
+#define LAT_MS_RANGES 12 /* msec: also below 2000, and 2000 or more */
+
+struct lat_dist {
+	double pct[3][LAT_MS_RANGES]; /* nsec, usec, msec */
+};
+
+static const uint64_t lat_unit_ns[3] = {1, 1000, 1000000};
+static const char *const lat_unit_names[3] = {"nsec", "usec", "msec"};
+static const char *const lat_json_keys[3] = {"latency_ns", "latency_us", "latency_ms"};
+/* Each range's upper edge in its unit; a range starts where the one before it ends. */
+static const uint64_t lat_edges[LAT_MS_RANGES - 1] = {2,   4,	10,  20,   50,	100,
+						      250, 500, 750, 1000, 2000};
+static const char *const lat_labels[LAT_MS_RANGES] = {
+    "2", "4", "10", "20", "50", "100", "250", "500", "750", "1000", "2000", ">=2000"};
+
+static unsigned lat_ranges(unsigned unit)
+{
+	return unit == 2 ? LAT_MS_RANGES : LAT_RANGES;
+}
+
+static uint64_t clat_below(const struct zh_bench_result *r, uint64_t ns)
+{
+	uint64_t n = 0;
+
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
+		n += zh_bench_hist_count_below(&r->dir[d].clat, ns);
+	return n;
+}
+
+/* A range with any I/O shows at least 0.01%, as fio's stat_calc_lat() makes it. */
+static double lat_pct(uint64_t ios, uint64_t total)
+{
+	double pct = 100.0 * (double)ios / (double)total;
+
+	return ios > 0 && pct < 0.01 ? 0.01 : pct;
+}
+
+static void lat_dist(const struct zh_bench_result *r, struct lat_dist *out)
+{
+	uint64_t total = 0, below_before = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
+		total += r->dir[d].clat.count;
+	if (total == 0)
+		return;
+	for (unsigned u = 0; u < 3; u++) {
+		/* The open range at the end of msec takes what is left. */
+		unsigned closed = u == 2 ? LAT_MS_RANGES - 1 : LAT_RANGES;
+
+		for (unsigned i = 0; i < closed; i++) {
+			uint64_t below = clat_below(r, lat_edges[i] * lat_unit_ns[u]);
+
+			out->pct[u][i] = lat_pct(below - below_before, total);
+			below_before = below;
+		}
+	}
+	out->pct[2][LAT_MS_RANGES - 1] = lat_pct(total - below_before, total);
+}
+
+/* fio's "  lat (usec)   : 50=97.61%, 100=2.06%" lines: ranges with any I/O, five a line. */
+static void print_lat_dist(FILE *out, const struct zh_bench_result *r)
+{
+	struct lat_dist l;
+
+	lat_dist(r, &l);
+	for (unsigned u = 0; u < 3; u++) {
+		unsigned shown = 0;
+
+		for (unsigned i = 0; i < lat_ranges(u); i++) {
+			if (l.pct[u][i] <= 0.0)
+				continue;
+			if (shown % 5 == 0)
+				fprintf(out, "%s  lat (%s)   : ", shown > 0 ? "\n" : "",
+					lat_unit_names[u]);
+			else
+				fputs(", ", out);
+			fprintf(out, "%s=%3.2f%%", lat_labels[i], l.pct[u][i]);
+			shown++;
+		}
+		if (shown > 0)
+			fputc('\n', out);
+	}
+}
+
 static void print_job(FILE *out, const struct zh_bench_result *results, size_t n,
 		      const struct zh_bench_result *r, const char *when)
 {
@@ -585,6 +686,7 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 	}
 	print_sync_block(out, r);
 	print_verify(out, &r->verify);
+	print_lat_dist(out, r);
 
 	fprintf(out, "  cpu          : usr=%3.2f%%, sys=%3.2f%%, ctx=%" PRIu64 ", majf=0, minf=0\n",
 		r->usr_cpu_pct, r->sys_cpu_pct, r->ctx);
@@ -657,11 +759,12 @@ static void print_group(FILE *out, const struct zh_bench_result *results, size_t
 		format_scaled(max_alt, sizeof(max_alt), g.max_bw, 4, false, "B/s");
 		format_scaled(io, sizeof(io), g.io_bytes, 4, true, "B");
 		format_scaled(io_alt, sizeof(io_alt), g.io_bytes, 4, false, "B");
-		fprintf(
-		    out,
-		    "%s: bw=%s (%s), %s-%s (%s-%s), io=%s (%s), run=%" PRIu64 "-%" PRIu64 "msec\n",
-		    mixed && d == ZH_BENCH_DIR_READ ? "  MIXED" : label[d], agg, agg_alt, min, max,
-		    min_alt, max_alt, io, io_alt, ns_to_ms(g.min_run_ns), ns_to_ms(g.max_run_ns));
+		fprintf(out,
+			"%s: bw=%s (%s), %s-%s (%s-%s), io=%s (%s), run=%" PRIu64 "-%" PRIu64
+			"msec\n",
+			mixed && d == ZH_BENCH_DIR_READ ? "  MIXED" : label[d], agg, agg_alt, min,
+			max, min_alt, max_alt, io, io_alt, runtime_ms(g.min_run_ns),
+			runtime_ms(g.max_run_ns));
 	}
 }
 
@@ -817,7 +920,7 @@ static int json_add_dir(cJSON *job, const char *key, const struct zh_bench_dir_s
 	    !add_num(o, "io_kbytes", (double)(st->bytes >> 10)) ||
 	    !add_num(o, "bw_bytes", (double)bw_bytes) ||
 	    !add_num(o, "bw", (double)(bw_bytes / 1024)) || !add_num(o, "iops", iops) ||
-	    !add_num(o, "runtime", (double)ns_to_ms(runtime_ns)) ||
+	    !add_num(o, "runtime", (double)runtime_ms(runtime_ns)) ||
 	    !add_num(o, "total_ios", (double)st->ios) ||
 	    !add_num(o, "short_ios", (double)st->short_ios) || !add_num(o, "drop_ios", 0))
 		return -ENOMEM;
@@ -917,6 +1020,25 @@ static int json_add_verify(cJSON *job, const struct zh_bench_verify_report *v)
  * fio's latency_target keys, on every job as fio writes them: the depth the search ended at
  * (the iodepth without a target), the target in ns, the percentile and the window in us.
  */
+/* fio's latency_ns, latency_us and latency_ms objects: every range, empty ones as 0. */
+static int json_add_lat_dist(cJSON *job, const struct zh_bench_result *r)
+{
+	struct lat_dist l;
+
+	lat_dist(r, &l);
+	for (unsigned u = 0; u < 3; u++) {
+		cJSON *o = cJSON_AddObjectToObject(job, lat_json_keys[u]);
+
+		if (o == NULL)
+			return -ENOMEM;
+		for (unsigned i = 0; i < lat_ranges(u); i++) {
+			if (!add_num(o, lat_labels[i], l.pct[u][i]))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static int json_add_latency_target(cJSON *job, const struct zh_bench_result *r)
 {
 	if (!add_num(job, "latency_depth", r->latency_depth) ||
@@ -993,10 +1115,11 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 		ret = json_add_sync(job, r);
 	if (ret != 0)
 		return ret;
-	if (!add_num(job, "job_runtime", (double)ns_to_ms(r->runtime_ns)) ||
+	if (!add_num(job, "job_runtime", (double)runtime_ms(r->runtime_ns)) ||
 	    !add_num(job, "usr_cpu", r->usr_cpu_pct) || !add_num(job, "sys_cpu", r->sys_cpu_pct) ||
 	    !add_num(job, "ctx", (double)r->ctx) || !add_num(job, "majf", 0) ||
-	    !add_num(job, "minf", 0) || json_add_latency_target(job, r) != 0 ||
+	    !add_num(job, "minf", 0) || json_add_lat_dist(job, r) != 0 ||
+	    json_add_latency_target(job, r) != 0 ||
 	    !add_num(job, "iops_per_cpu_second", iops_per_cpu_second(r)))
 		return -ENOMEM;
 	if (r->ss.seconds != 0 && json_add_steadystate(job, r) != 0)

@@ -79,6 +79,21 @@ static uint64_t percentile_rank(uint64_t count, double pct)
 	return rank > count ? count : rank;
 }
 
+/*
+ * The value bucket \p i stands for: its midpoint clamped into [min, max] (so a histogram of one
+ * repeated value gives that value), the maximum for the clamp bucket.
+ */
+static uint64_t bucket_value(const struct zh_bench_hist *h, unsigned i)
+{
+	uint64_t v = i == ZH_BENCH_HIST_LAST ? h->max_ns : zh_bench_hist_bucket_mid_ns(i);
+
+	if (v < h->min_ns)
+		v = h->min_ns;
+	if (v > h->max_ns)
+		v = h->max_ns;
+	return v;
+}
+
 uint64_t zh_bench_hist_percentile(const struct zh_bench_hist *h, double pct)
 {
 	ZH_ASSERT(h != NULL);
@@ -98,14 +113,21 @@ uint64_t zh_bench_hist_percentile(const struct zh_bench_hist *h, double pct)
 			break;
 	}
 
-	/* Past the loop without a break, only the clamp bucket is left: use the maximum. */
-	uint64_t v = i == ZH_BENCH_HIST_LAST ? h->max_ns : zh_bench_hist_bucket_mid_ns(i);
+	return bucket_value(h, i);
+}
 
-	if (v < h->min_ns)
-		v = h->min_ns;
-	if (v > h->max_ns)
-		v = h->max_ns;
-	return v;
+uint64_t zh_bench_hist_count_below(const struct zh_bench_hist *h, uint64_t ns)
+{
+	uint64_t n = 0;
+
+	ZH_ASSERT(h != NULL);
+	if (h->count == 0)
+		return 0;
+	for (unsigned i = 0; i < ZH_BENCH_HIST_BUCKETS; i++) {
+		if (h->buckets[i] != 0 && bucket_value(h, i) < ns)
+			n += h->buckets[i];
+	}
+	return n;
 }
 
 /*

@@ -120,6 +120,13 @@ void zh_bench_hist_merge(struct zh_bench_hist *dst, const struct zh_bench_hist *
  */
 uint64_t zh_bench_hist_percentile(const struct zh_bench_hist *h, double pct);
 
+/**
+ * How many samples lie below \p ns, each bucket's samples taken at the value a percentile would
+ * report for that bucket (its midpoint clamped into [min, max]): the distribution and the
+ * percentiles printed beside it agree. Within a bucket's width (1.6%) of a bucket edge.
+ */
+uint64_t zh_bench_hist_count_below(const struct zh_bench_hist *h, uint64_t ns);
+
 /** Lowest value that falls into bucket idx. */
 uint64_t zh_bench_hist_bucket_low_ns(unsigned idx);
 

@@ -946,6 +946,7 @@ static void unparked(struct zh_reactor *r, struct zh_bench_slot *s, int rc)
 /* ---- latency_target ------------------------------------------------------------------------ */
 
 static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s);
+static void worker_settle(struct zh_reactor *r, struct zh_bench_worker *w);
 static void measure_restart(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now);
 
 /* Gated slots go out while the depth allows, or retire once the job issues no more. */
@@ -988,8 +989,15 @@ static bool qd_gate(struct zh_reactor *r, struct zh_bench_slot *s)
 	s->next_parked = w->gated;
 	w->gated = s;
 	w->gated_count++;
-	if (w->qd_draining && w->inflight == 0)
+	/*
+	 * The slots released here may all fail to issue (a device that refuses them: not
+	 * reachable from a job file), which retires them and leaves nothing in flight to end the
+	 * job; the slot_next() that got here returns without settling, so settle here.
+	 */
+	if (w->qd_draining && w->inflight == 0) {
 		qd_drained(r, w);
+		worker_settle(r, w);
+	}
 	return true;
 }
 

@@ -695,6 +695,18 @@ Test(bench_job, bad_file_size_overflow)
 	ASSERT_ERR_HAS("does not fit in 64 bits");
 }
 
+/* Regression: a runtime near 2^64 ns wrapped the end's deadline and the job ended at once. */
+Test(bench_job, times_stop_short_of_wrapping_a_deadline)
+{
+	zh_bench_job_defaults(&job);
+	cr_assert_eq(set("runtime", "18446744000"), -EINVAL);
+	ASSERT_ERR_HAS("a time must be at most 146 years");
+	cr_assert_eq(job.runtime_ns, 0);
+	cr_assert_eq(set("ramp_time", "4611686019"), -EINVAL);
+	cr_assert_eq(set("runtime", "4611686018"), 0, "2^62 ns, within a second");
+	cr_assert_eq(job.runtime_ns, 4611686018000000000ull);
+}
+
 Test(bench_job, bad_file_iodepth_zero)
 {
 	cr_assert_eq(parse_fixture("bad-iodepth-zero.fio"), -EINVAL);
@@ -1212,9 +1224,10 @@ Test(bench_job, bad_times_are_refused)
 		ASSERT_ERR_HAS("for 'runtime'");
 		cr_assert_eq(job.runtime_ns, 0);
 	}
-	/* 213504 days is past 2^64 ns; 213503 days is not. */
-	cr_assert_eq(set("runtime", "213503d"), 0, "%s", err);
-	cr_assert_eq(job.runtime_ns, 213503ull * 86400 * SEC_NS);
+	/* 53376 days is past 2^62 ns, the longest time an option takes; 53375 days is not. */
+	cr_assert_eq(set("runtime", "53376d"), -EINVAL);
+	cr_assert_eq(set("runtime", "53375d"), 0, "%s", err);
+	cr_assert_eq(job.runtime_ns, 53375ull * 86400 * SEC_NS);
 }
 
 Test(bench_job, rwmix_options)

@@ -727,25 +727,17 @@ Test(bench_report, json_keys_come_in_fio_order)
 	    "iops_min",	 "iops_max",  "iops_mean", "iops_stddev", "iops_samples",
 	};
 	static const char *const job_keys[] = {
-	    "jobname",
-	    "groupid",
-	    "error",
-	    "job options",
-	    "read",
-	    "write",
-	    "trim",
-	    "sync",
-	    "job_runtime",
-	    "usr_cpu",
-	    "sys_cpu",
-	    "ctx",
-	    "majf",
-	    "minf",
-	    "latency_depth",
-	    "latency_target",
-	    "latency_percentile",
-	    "latency_window",
-	    "iops_per_cpu_second",
+	    "jobname",	      "groupid",
+	    "error",	      "job options",
+	    "read",	      "write",
+	    "trim",	      "sync",
+	    "job_runtime",    "usr_cpu",
+	    "sys_cpu",	      "ctx",
+	    "majf",	      "minf",
+	    "latency_ns",     "latency_us",
+	    "latency_ms",     "latency_depth",
+	    "latency_target", "latency_percentile",
+	    "latency_window", "iops_per_cpu_second",
 	};
 
 	fill_read_job(&res[0]);
@@ -789,6 +781,72 @@ Test(bench_report, json_groups_share_aggregate_bandwidth)
 	cr_assert_eq(num_at(obj_at(mix, "write"), "runtime"), 1001.0);
 	cr_assert_float_eq(num_at(obj_at(mix, "write"), "iops"), 14600e9 / 1001e6, 1e-6);
 	cr_assert_eq(num_at(mix, "iops_per_cpu_second"), (14650.0 + 14600.0) / 0.5);
+	cJSON_Delete(root);
+}
+
+/*
+ * Regression: runtimes were rounded to the nearest ms, so a job of 0.27 ms said "runtime": 0
+ * beside its IOPS. They round up, as fio's update_runtime() does; the human line too.
+ */
+Test(bench_report, runtimes_round_up_to_the_ms)
+{
+	cJSON *root;
+	const cJSON *job;
+	char *text;
+
+	fill_read_job(&res[0]);
+	res[0].runtime_ns = 270000;
+	root = report_json(1);
+	job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	cr_assert_eq(num_at(obj_at(job, "read"), "runtime"), 1.0);
+	cr_assert_eq(num_at(job, "job_runtime"), 1.0);
+	cJSON_Delete(root);
+	res[0].runtime_ns = 1000000001;
+	root = report_json(1);
+	job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	cr_assert_eq(num_at(job, "job_runtime"), 1001.0);
+	cJSON_Delete(root);
+	res[0].runtime_ns = 270000;
+	text = report_normal(1);
+	cr_assert_not_null(strstr(text, "/1msec)"), "%s", text);
+	free(text);
+}
+
+/*
+ * fio's latency distribution: the read job's clat is 50 us for 99% of its I/Os, in fio's range
+ * "100" of usec ([50, 100)), and 2 ms for the rest, in range "4" of msec ([2, 4)). Every range
+ * is in the JSON; the text shows the ranges with I/Os, and any share under 0.01% as 0.01%.
+ */
+Test(bench_report, latency_distribution_as_fio)
+{
+	cJSON *root;
+	const cJSON *job;
+	char *text;
+
+	fill_read_job(&res[0]);
+	root = report_json(1);
+	job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	cr_assert_eq(cJSON_GetArraySize(obj_at(job, "latency_ns")), 10);
+	cr_assert_eq(cJSON_GetArraySize(obj_at(job, "latency_us")), 10);
+	cr_assert_eq(cJSON_GetArraySize(obj_at(job, "latency_ms")), 12);
+	cr_assert_float_eq(num_at(obj_at(job, "latency_us"), "100"), 99.0, 1e-9);
+	cr_assert_float_eq(num_at(obj_at(job, "latency_ms"), "4"), 1.0, 1e-9);
+	cr_assert_eq(num_at(obj_at(job, "latency_us"), "50"), 0.0);
+	cr_assert_eq(num_at(obj_at(job, "latency_ms"), ">=2000"), 0.0);
+	cJSON_Delete(root);
+	text = report_normal(1);
+	cr_assert_not_null(strstr(text, "  lat (usec)   : 100=99.00%\n  lat (msec)   : 4=1.00%\n"
+					"  cpu          :"),
+			   "%s", text);
+	free(text);
+
+	/* One write of 1 ns and one of 3 s beside the 154,000 reads: 0.01% each, at both ends. */
+	zh_bench_dir_stats_add_io(&res[0].dir[1], 4096, 1000, 1);
+	zh_bench_dir_stats_add_io(&res[0].dir[1], 4096, 1000, 3000000000ull);
+	root = report_json(1);
+	job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	cr_assert_eq(num_at(obj_at(job, "latency_ns"), "2"), 0.01);
+	cr_assert_eq(num_at(obj_at(job, "latency_ms"), ">=2000"), 0.01);
 	cJSON_Delete(root);
 }
 

@@ -370,3 +370,30 @@ Test(bench_stats, percentile_out_of_range_aborts, .signal = SIGABRT)
 	zh_bench_hist_add(&h1, 1);
 	(void)zh_bench_hist_percentile(&h1, 100.5);
 }
+
+/* Counting below a value agrees with the percentiles: each bucket at the value they report. */
+Test(bench_stats, count_below_agrees_with_the_percentiles)
+{
+	static struct zh_bench_hist h;
+	uint64_t median, below;
+
+	zh_bench_hist_reset(&h);
+	cr_assert_eq(zh_bench_hist_count_below(&h, 1000), 0, "empty");
+	/* Below 128 ns every value is its own bucket: exact. */
+	for (uint64_t v = 1; v <= 100; v++)
+		zh_bench_hist_add(&h, v);
+	cr_assert_eq(zh_bench_hist_count_below(&h, 51), 50);
+	cr_assert_eq(zh_bench_hist_count_below(&h, 1), 0);
+	cr_assert_eq(zh_bench_hist_count_below(&h, UINT64_MAX), 100);
+
+	zh_bench_hist_reset(&h);
+	for (uint64_t v = 1; v <= 1000; v++)
+		zh_bench_hist_add(&h, v * 1000);
+	/* Above, within a bucket (1.6%) of the edge... */
+	below = zh_bench_hist_count_below(&h, 500000);
+	cr_assert(below >= 490 && below <= 510, "%llu under 500 us", (unsigned long long)below);
+	/* ...and on the same side of the median as the percentile says. */
+	median = zh_bench_hist_percentile(&h, 50.0);
+	cr_assert_lt(zh_bench_hist_count_below(&h, median), 500);
+	cr_assert_geq(zh_bench_hist_count_below(&h, median + 1), 500);
+}
