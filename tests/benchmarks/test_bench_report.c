@@ -130,6 +130,11 @@ static const cJSON *obj_at(const cJSON *o, const char *key)
 
 /* ---- log lines ---- */
 
+static const cJSON *first_job(const cJSON *root)
+{
+	return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+}
+
 Test(bench_report, log_line_text_matches_fio)
 {
 	struct zh_bench_log_entry e = {.time_ms = 200, .value = 94350, .ddir = 0, .bs = 0};
@@ -479,7 +484,7 @@ Test(bench_report, reactor_scheduling_in_both_outputs)
 
 	char *text = report_normal(1);
 	cJSON *root = report_json(1);
-	const cJSON *job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	const cJSON *job = first_job(root);
 	const cJSON *sched = obj_at(job, "zhtp_sched");
 
 	cr_assert_not_null(
@@ -522,7 +527,7 @@ Test(bench_report, reactor_counts_in_both_outputs)
 
 	char *text = report_normal(1);
 	cJSON *root = report_json(1);
-	const cJSON *job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	const cJSON *job = first_job(root);
 
 	cr_assert_not_null(
 	    strstr(text, "  reactor      : enters=77000 (0.50 per I/O), sleeps=12, "
@@ -743,7 +748,7 @@ Test(bench_report, json_keys_come_in_fio_order)
 	fill_read_job(&res[0]);
 
 	cJSON *root = report_json(1);
-	const cJSON *job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	const cJSON *job = first_job(root);
 	const cJSON *item = job->child;
 
 	for (size_t i = 0; i < sizeof(job_keys) / sizeof(job_keys[0]); i++, item = item->next) {
@@ -788,24 +793,29 @@ Test(bench_report, json_groups_share_aggregate_bandwidth)
  * Regression: runtimes were rounded to the nearest ms, so a job of 0.27 ms said "runtime": 0
  * beside its IOPS. They round up, as fio's update_runtime() does; the human line too.
  */
-Test(bench_report, runtimes_round_up_to_the_ms)
+/* The read job run for \p runtime_ns: its job_runtime in the JSON, which read.runtime agrees with.
+ */
+static double json_job_runtime(uint64_t runtime_ns)
 {
 	cJSON *root;
-	const cJSON *job;
+	double ms;
+
+	res[0].runtime_ns = runtime_ns;
+	root = report_json(1);
+	ms = num_at(first_job(root), "job_runtime");
+	cr_assert_eq(num_at(obj_at(first_job(root), "read"), "runtime"), ms);
+	cJSON_Delete(root);
+	return ms;
+}
+
+Test(bench_report, runtimes_round_up_to_the_ms)
+{
 	char *text;
 
 	fill_read_job(&res[0]);
-	res[0].runtime_ns = 270000;
-	root = report_json(1);
-	job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
-	cr_assert_eq(num_at(obj_at(job, "read"), "runtime"), 1.0);
-	cr_assert_eq(num_at(job, "job_runtime"), 1.0);
-	cJSON_Delete(root);
-	res[0].runtime_ns = 1000000001;
-	root = report_json(1);
-	job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
-	cr_assert_eq(num_at(job, "job_runtime"), 1001.0);
-	cJSON_Delete(root);
+	cr_assert_eq(json_job_runtime(270000), 1.0);
+	cr_assert_eq(json_job_runtime(1000000001), 1001.0);
+	cr_assert_eq(json_job_runtime(2000000), 2.0);
 	res[0].runtime_ns = 270000;
 	text = report_normal(1);
 	cr_assert_not_null(strstr(text, "/1msec)"), "%s", text);
@@ -825,7 +835,7 @@ Test(bench_report, latency_distribution_as_fio)
 
 	fill_read_job(&res[0]);
 	root = report_json(1);
-	job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	job = first_job(root);
 	cr_assert_eq(cJSON_GetArraySize(obj_at(job, "latency_ns")), 10);
 	cr_assert_eq(cJSON_GetArraySize(obj_at(job, "latency_us")), 10);
 	cr_assert_eq(cJSON_GetArraySize(obj_at(job, "latency_ms")), 12);
@@ -844,7 +854,7 @@ Test(bench_report, latency_distribution_as_fio)
 	zh_bench_dir_stats_add_io(&res[0].dir[1], 4096, 1000, 1);
 	zh_bench_dir_stats_add_io(&res[0].dir[1], 4096, 1000, 3000000000ull);
 	root = report_json(1);
-	job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	job = first_job(root);
 	cr_assert_eq(num_at(obj_at(job, "latency_ns"), "2"), 0.01);
 	cr_assert_eq(num_at(obj_at(job, "latency_ms"), ">=2000"), 0.01);
 	cJSON_Delete(root);
@@ -921,7 +931,7 @@ Test(bench_report, latency_target_line_and_keys_as_fio)
 			   "%s", text);
 	free(text);
 	root = report_json(1);
-	job = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "jobs"), 0);
+	job = first_job(root);
 	cr_assert_eq(num_at(job, "latency_depth"), 34);
 	cr_assert_eq(num_at(job, "latency_target"), 1000000);
 	cr_assert_eq(num_at(job, "latency_percentile"), 99.0);
