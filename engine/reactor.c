@@ -305,8 +305,11 @@ static int reactor_probe_read(struct zh_reactor *r, unsigned dev, void *mem, boo
  * region as long as the longest of them (at most ZH_REACTOR_PROBE_MAX_BYTES), registered
  * alone, and a read into its start, the place with the most pages after it, first as a fixed
  * buffer; if the kernel refuses that with EINVAL and takes the same read as a plain address,
- * fixed buffers are dropped for the device. A device that fails both is left to fail its own
- * I/O. The scratch region, not the pool or the shared region, so that nothing is overwritten.
+ * fixed buffers are dropped for the device. Taken means sent to the device: an NVMe status
+ * (a positive result) counts, such as DULBE's 0x287 for a block 0 never written, which had
+ * kept fixed buffers where the kernel refuses them. A device that fails both is left to fail
+ * its own I/O. The scratch region, not the pool or the shared region, so that nothing is
+ * overwritten.
  */
 static void reactor_probe_fixed_bufs(struct zh_reactor *r)
 {
@@ -333,7 +336,7 @@ static void reactor_probe_fixed_bufs(struct zh_reactor *r)
 			if (reactor_fixed_passthru(r, i) &&
 			    zh_nvme_dev_block_bytes(r->devs[i]) <= bytes &&
 			    reactor_probe_read(r, i, mem, true) == -EINVAL &&
-			    reactor_probe_read(r, i, mem, false) == 0)
+			    reactor_probe_read(r, i, mem, false) >= 0)
 				zh_nvme_dev_drop_fixed_bufs(r->devs[i]);
 		}
 		io_uring_unregister_buffers(&r->ring);

@@ -11,8 +11,9 @@
 #   - a random read of two jobs, one per core (one per node), and a verified write job bound to
 #     node 1 (numa_cpu_nodes, numa_mem_policy);
 #   - DULBE (Deallocated or Unwritten Logical Block Error) set on the first namespace with
-#     nvme-cli: a read of a block never written fails with ENODATA, and a format, which reads
-#     block 0 first, still works;
+#     nvme-cli: a read of a block never written fails with ENODATA, a verified 128 KiB write
+#     job still finds that the kernel refuses fixed buffers (its probe reads the unwritten
+#     block 0), and a format, which reads block 0 first, still works;
 #   - zhtpctl format on the three namespaces (2+1), put of a small and a chunked object with
 #     reactors on both nodes, get back and compare, fsck; then the second namespace's shards
 #     overwritten (through its block device): fsck finds it, a get still returns the object,
