@@ -118,6 +118,7 @@ struct zh__backoff {
 
 struct zh_reactor {
 	struct io_uring ring;
+	bool ring_up; /* ring initialised: its fd may be 0 where stdin was closed */
 	struct zh_engine *engine;
 	unsigned id;
 	unsigned cpu;

@@ -204,6 +204,7 @@ static int reactor_ring_init(struct zh_reactor *r)
 	}
 	if (rc < 0)
 		return rc;
+	r->ring_up = true;
 	/*
 	 * Timed waits pass their timeout to the kernel (5.11+). Before that liburing queues a
 	 * timeout request of its own, whose CQE (user_data LIBURING_UDATA_TIMEOUT) our reap would
@@ -488,7 +489,7 @@ static void reactor_teardown(struct zh_reactor *r)
 	 * The eventfd stays open: the control thread may still be writing to it to wake us. The
 	 * engine closes it after joining this thread.
 	 */
-	if (r->ring.ring_fd > 0) {
+	if (r->ring_up) {
 		/*
 		 * Closing the ring drops its registered files later, from a kernel worker: a
 		 * file unlinked by then kept its space a moment after the process was gone
@@ -497,6 +498,7 @@ static void reactor_teardown(struct zh_reactor *r)
 		 */
 		io_uring_unregister_files(&r->ring);
 		io_uring_queue_exit(&r->ring);
+		r->ring_up = false;
 	}
 	zh__bufpool_fini(&r->pool);
 	zh__timer_heap_fini(&r->timers);
@@ -885,7 +887,12 @@ static bool reactor_wait(struct zh_reactor *r)
 		reactor_submit_queued(r);
 	}
 	r->stats.enters++;
-	if (r->inflight > 0 && next == NULL) {
+	/*
+	 * Untimed only when everything queued went out: requests a failed submit (-EAGAIN or
+	 * -ENOMEM from a kernel short of memory) left in the SQ would end no wait, and the next
+	 * loop's submit is their retry.
+	 */
+	if (r->inflight > 0 && next == NULL && io_uring_sq_ready(&r->ring) == 0) {
 		/* I/O in flight will end the wait, or a message; no timeout argument to pass. */
 		io_uring_wait_cqes(&r->ring, &cqe, reactor_wake_count(r), NULL, NULL);
 		return true;
