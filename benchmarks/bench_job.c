@@ -2704,6 +2704,32 @@ static int job_check_object(const struct zh_bench_job *job, char *err, size_t er
 	return 0;
 }
 
+/*
+ * ioengine is accepted for fio's block I/O engines, whose work the engine's own path does (the
+ * report says so). Any other is refused: ioengine=null does no I/O at all in fio, and standing
+ * in for it wrote the job's file; fio refuses an engine it does not know.
+ */
+static int job_check_engine(const struct zh_bench_job *job, char *err, size_t err_len)
+{
+	static const char *const block_engines[] = {
+	    "zhtp",  "io_uring", "io_uring_cmd", "libaio",     "sync",	     "psync",
+	    "vsync", "pvsync",	 "pvsync2",	 "posixaio",   "mmap",	     "splice",
+	    "sg",    "xnvme",	 "libblkio",	 "windowsaio", "solarisaio",
+	};
+
+	if (job->ioengine[0] == '\0')
+		return 0;
+	for (size_t i = 0; i < ZH_ARRAY_SIZE(block_engines); i++) {
+		if (strcmp(job->ioengine, block_engines[i]) == 0)
+			return 0;
+	}
+	set_err(err, err_len,
+		"job '%s': 'ioengine=%s' is not a block I/O engine; zhtp-bench runs its own block "
+		"I/O path in place of fio's (io_uring, libaio, psync...), and nothing else",
+		job->name, job->ioengine);
+	return -EINVAL;
+}
+
 /* Logs and averaging windows against the measurements that feed them. */
 static int job_check_logs(const struct zh_bench_job *job, char *err, size_t err_len)
 {
@@ -2825,8 +2851,9 @@ int zh_bench_job_finish(struct zh_bench_job *job, char *err, size_t err_len)
 	}
 	/* In this order: the first that refuses names the problem. */
 	static int (*const checks[])(const struct zh_bench_job *, char *, size_t) = {
-	    job_check_object, job_check_ss,   job_check_logs,	 job_check_pacing, job_check_zones,
-	    job_check_files,  job_check_fill, job_check_backlog, job_check_flow,   job_check_bs,
+	    job_check_engine,  job_check_object, job_check_ss,	  job_check_logs,
+	    job_check_pacing,  job_check_zones,	 job_check_files, job_check_fill,
+	    job_check_backlog, job_check_flow,	 job_check_bs,
 	};
 	for (size_t i = 0; i < ZH_ARRAY_SIZE(checks); i++) {
 		rc = checks[i](job, err, err_len);

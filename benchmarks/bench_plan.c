@@ -34,8 +34,11 @@ static int fail(char *err, size_t err_len, int rc, const char *fmt, ...)
 	return rc;
 }
 
-/* File \p file of clone \p clone: filename's name, under directory unless absolute, or
- * fio's <name>.<clone>.<file> under directory. */
+/*
+ * File \p file of clone \p clone: filename's name, or fio's <name>.<clone>.<file>, under
+ * directory when there is one. An absolute name goes under it too, as in fio: directory=/mnt/x
+ * with filename=/dev/sdb is /mnt/x/dev/sdb, a file. Taken as absolute, it wrote the device.
+ */
 static int job_path(const struct zh_bench_job *job, unsigned clone, unsigned file, char *out,
 		    size_t len)
 {
@@ -45,7 +48,7 @@ static int job_path(const struct zh_bench_job *job, unsigned clone, unsigned fil
 
 	if (job->filename[0] != '\0' && zh_bench_job_file_name(job, file, name, sizeof(name)) != 0)
 		return -ENAMETOOLONG;
-	if (job->filename[0] != '\0' && (dir == NULL || name[0] == '/'))
+	if (job->filename[0] != '\0' && dir == NULL)
 		n = snprintf(out, len, "%s", name);
 	else if (job->filename[0] != '\0')
 		n = snprintf(out, len, "%s/%s", dir, name);
@@ -77,6 +80,25 @@ static int fill_bytes(const char *path, uint64_t cap, uint64_t *out);
  * blocks of \p block bytes as fio does, from the file's end up to `need_bytes` (fio's
  * "laying out"). With \p fill the filesystem may run out first: the file then ends there.
  */
+/* The directories \p path goes through, made where missing (fio's create_work_dirs()). */
+static int make_parents(const char *path)
+{
+	char dir[ZH_BENCH_PATH_MAX];
+	int n = snprintf(dir, sizeof(dir), "%s", path);
+
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	for (char *p = dir + 1; *p != '\0'; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
 static int layout_file(const char *path, uint64_t need_bytes,
 		       const struct zh_bench_pattern *pattern, uint32_t block, bool fill)
 {
@@ -85,8 +107,12 @@ static int layout_file(const char *path, uint64_t need_bytes,
 	uint64_t x = 0x9e3779b97f4a7c15ull, fits = 0;
 	int fd, rc = 0;
 
-	if (stat(path, &st) == 0 && (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= need_bytes))
-		return 0;
+	if (stat(path, &st) == 0) {
+		if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= need_bytes)
+			return 0;
+	} else if (errno == ENOENT && (rc = make_parents(path)) < 0) {
+		return rc;
+	}
 	/*
 	 * A layout the filesystem cannot hold fails before it writes anything: written until the
 	 * filesystem filled, an offset too far out (offset=1p) took every free byte, then failed.

@@ -707,6 +707,28 @@ Test(bench_job, times_stop_short_of_wrapping_a_deadline)
 	cr_assert_eq(job.runtime_ns, 4611686018000000000ull);
 }
 
+/*
+ * Regression: any ioengine was taken, and the engine's path ran in its place; ioengine=null,
+ * which does no I/O in fio, wrote the job's file. Block engines stand in; others are refused.
+ */
+Test(bench_job, only_block_io_engines_are_stood_in_for)
+{
+	static const char *const taken[] = {"io_uring", "libaio", "psync",	  "sync", "pvsync2",
+					    "posixaio", "mmap",	  "io_uring_cmd", "zhtp"};
+	static const char *const refused[] = {"null", "cpuio", "net", "filecreate", "foo"};
+	char text[128];
+
+	for (size_t i = 0; i < ZH_ARRAY_SIZE(taken); i++) {
+		snprintf(text, sizeof(text), "[a]\nfilename=/dev/null\nioengine=%s\n", taken[i]);
+		cr_assert_eq(parse_str(text), 0, "%s: %s", taken[i], err);
+	}
+	for (size_t i = 0; i < ZH_ARRAY_SIZE(refused); i++) {
+		snprintf(text, sizeof(text), "[a]\nfilename=/dev/null\nioengine=%s\n", refused[i]);
+		cr_assert_eq(parse_str(text), -EINVAL, "%s accepted", refused[i]);
+		ASSERT_ERR_HAS("is not a block I/O engine");
+	}
+}
+
 Test(bench_job, bad_file_iodepth_zero)
 {
 	cr_assert_eq(parse_fixture("bad-iodepth-zero.fio"), -EINVAL);

@@ -1893,6 +1893,29 @@ Test(bench_zhtp, a_later_group_that_cannot_start_keeps_the_earlier_results)
 	assert_stderr_has("nodir/f");
 }
 
+/*
+ * Regression: an absolute filename ignored directory, so directory=/mnt/x with filename=/dev/sdb
+ * wrote the device. As in fio, every name goes under directory (here DIR/SCRATCH/abs.img, its
+ * directories made as fio makes them), and nothing is written at the absolute path.
+ */
+Test(bench_zhtp, an_absolute_filename_goes_under_directory)
+{
+	char args[1400], under[1400], abs_path[700];
+
+	snprintf(abs_path, sizeof(abs_path), "%s/abs.img", scratch);
+	snprintf(args, sizeof(args),
+		 "--name=a --directory=dd --filename=%s --size=64k --rw=write --bs=4k", abs_path);
+	cr_assert_eq(run_bench(args), 0, "%s", slurp(err_path));
+	snprintf(under, sizeof(under), "%s/dd%s", scratch, abs_path);
+	cr_assert_eq(access(under, R_OK), 0, "%s", under);
+	cr_assert_neq(access(abs_path, F_OK), 0, "%s written", abs_path);
+	cr_assert_eq(run_bench("--name=r --directory=dd --filename=sub/f --size=64k --rw=write "
+			       "--bs=4k"),
+		     0, "%s", slurp(err_path));
+	snprintf(under, sizeof(under), "%s/dd/sub/f", scratch);
+	cr_assert_eq(access(under, R_OK), 0, "%s", under);
+}
+
 /* A private tmpfs of \p size for this test's process and what it runs, or a skip. */
 static void small_fs(char *dir, size_t cap, const char *size)
 {
