@@ -478,7 +478,14 @@ static int job_region(const struct zh_bench_job *job, unsigned clone, unsigned f
 	} else if (size > 0 && size < len) {
 		len = size;
 	} else if (job->size_pct > 0) {
-		len = len / 100 * job->size_pct;
+		/*
+		 * A share of the whole device, from offset on and cut at the device's end, as
+		 * fio 3.33 does (4 MiB, offset=1m: 50% is 512 reads of 4 KiB, 100% 768). Taken of
+		 * what follows offset, and divided before multiplying, it gave 383 and 1023.
+		 */
+		uint64_t share = (uint64_t)((unsigned __int128)dev_bytes * job->size_pct / 100);
+
+		len = share < len ? share : len;
 	}
 	len -= len % grain;
 	if (len < cfg->bs_max_bytes)
