@@ -309,24 +309,30 @@ static uint32_t pick_len(struct zh_bench_worker *w, unsigned d)
 }
 
 /*
- * Sizes that vary or blockalign: where an I/O of \p len bytes in direction \p d goes. Random
+ * Sizes that vary or blockalign: where an I/O of *\p len bytes in direction \p d goes. Random
  * offsets are multiples of the direction's grain (dir_grain), drawn among those where the I/O
  * fits (fio draws the offset first and then a size that fits there; the same but at the
- * region's end). Sequential I/O follows on from the last one and starts over at the
- * region's start when it would not fit (fio would shrink the last I/O instead).
+ * region's end). Sequential I/O follows on from the last one; the pass's last I/O shrinks
+ * to what is left of the region when that is a grain or more, as fio's last one fits (it
+ * wrapped to the region's start, wrote block 0 again and never the region's end), and
+ * starts over at the region's start otherwise.
  */
-static uint64_t place_varied(struct zh_bench_worker *w, unsigned d, uint32_t len)
+static uint64_t place_varied(struct zh_bench_worker *w, unsigned d, uint32_t *len)
 {
 	uint64_t region = w->cfg.region_bytes, at;
+	uint32_t grain = dir_grain(&w->cfg, d);
 
-	ZH_ASSERT(len <= region);
+	ZH_ASSERT(*len <= region);
 	if (w->random) {
-		uint32_t grain = dir_grain(&w->cfg, d);
-		uint64_t starts = (region - len) / grain + 1;
+		uint64_t starts = (region - *len) / grain + 1;
 
 		at = zh_bench_rand_below(&w->rng, starts) * grain;
 	} else {
-		at = follow_on(&w->seq_next_bytes, len, region);
+		uint64_t left = region - w->seq_next_bytes;
+
+		if (*len > left && left >= grain)
+			*len = (uint32_t)(left - left % grain);
+		at = follow_on(&w->seq_next_bytes, *len, region);
 	}
 	return w->cfg.region_offset_bytes + at;
 }
@@ -354,13 +360,16 @@ static uint64_t place_lfsr(struct zh_bench_worker *w)
 	return w->cfg.region_offset_bytes + zh_bench_perm_at(&w->lfsr_order, i) * w->cfg.bs_bytes;
 }
 
-/* A random offset for an I/O of \p len bytes in direction \p d, by the job's distribution. */
-static uint64_t place_random(struct zh_bench_worker *w, unsigned d, uint32_t len)
+/*
+ * A random offset for an I/O of *\p len bytes in direction \p d, by the job's distribution (or
+ * a sequential job's next; place_varied may shrink *len).
+ */
+static uint64_t place_random(struct zh_bench_worker *w, unsigned d, uint32_t *len)
 {
 	if (w->lfsr)
 		return place_lfsr(w);
 	if (w->skewed)
-		return place_skewed(w, d, len);
+		return place_skewed(w, d, *len);
 	return w->cfg.bs_bytes != 0 && !w->realigned ? pick_offset(w) : place_varied(w, d, len);
 }
 
@@ -450,23 +459,23 @@ static uint64_t place_strided(struct zh_bench_worker *w, unsigned d, uint32_t le
  * last_pos; the region's start when it would not fit there) or, rw_sequencer=identical,
  * where it began.
  */
-static uint64_t region_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
+static uint64_t region_place(struct zh_bench_worker *w, unsigned d, uint32_t *len)
 {
 	uint64_t at;
 
 	if (w->cfg.zone_size != 0)
-		return place_strided(w, d, len);
+		return place_strided(w, d, *len);
 	if (w->cfg.seq_add != 0)
-		return place_seq_add(w, len);
+		return place_seq_add(w, *len);
 	if (!w->partly_random)
 		return place_random(w, d, len);
 	if (!random_turn(w, d)) {
 		if (w->cfg.seq_identical)
-			return w->cfg.region_offset_bytes + same_again(w, d, len);
-		at = follow_on(&w->last_end[d], len, w->cfg.region_bytes);
+			return w->cfg.region_offset_bytes + same_again(w, d, *len);
+		at = follow_on(&w->last_end[d], *len, w->cfg.region_bytes);
 	} else {
 		at = place_random(w, d, len) - w->cfg.region_offset_bytes;
-		w->last_end[d] = at + len;
+		w->last_end[d] = at + *len;
 	}
 	w->last_start[d] = at;
 	return w->cfg.region_offset_bytes + at;
@@ -519,7 +528,7 @@ static uint64_t place_file_turn(struct zh_bench_worker *w, unsigned d, uint32_t 
 
 	ZH_ASSERT(len == cfg->bs_bytes && !cfg->file_sequential && cfg->region_offset_bytes == 0);
 	if (w->random) {
-		block = region_place(w, d, len) / len / cfg->file_count;
+		block = region_place(w, d, &len) / len / cfg->file_count;
 	} else {
 		block = follow_on(&w->file_next[f], len, cfg->file_bytes) / len;
 		if (file_done(w, f))
@@ -528,9 +537,10 @@ static uint64_t place_file_turn(struct zh_bench_worker *w, unsigned d, uint32_t 
 	return (block * cfg->file_count + f) * len;
 }
 
-static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t len)
+/* Where an I/O of *\p len bytes goes; a sequential pass's last I/O may shrink *len. */
+static uint64_t slot_place(struct zh_bench_worker *w, unsigned d, uint32_t *len)
 {
-	return w->file_turns ? place_file_turn(w, d, len) : region_place(w, d, len);
+	return w->file_turns ? place_file_turn(w, d, *len) : region_place(w, d, len);
 }
 
 /*
@@ -657,7 +667,7 @@ static uint64_t verify_free_block(struct zh_bench_worker *w, struct zh_bench_slo
 	uint64_t block = slot_block(w, s);
 
 	for (unsigned i = 0; i < VERIFY_REDRAWS && (w->block_seq[block] & VERIFY_BUSY); i++) {
-		s->offset = slot_place(w, s->ddir, s->len);
+		s->offset = slot_place(w, s->ddir, &s->len);
 		block = slot_block(w, s);
 	}
 	while (w->block_seq[block] & VERIFY_BUSY)
@@ -687,13 +697,14 @@ static zh_io_cb slot_done_cb(const struct zh_bench_worker *w)
 static int slot_issue_dir(struct zh_reactor *r, struct zh_bench_slot *s)
 {
 	struct zh_bench_worker *w = s->w;
-	uint32_t len = s->len;
 	zh_io_cb done = slot_done_cb(w);
 	uint64_t block = 0;
+	uint32_t len;
 	unsigned dev;
 	int rc;
 
-	s->offset = slot_place(w, s->ddir, len);
+	s->offset = slot_place(w, s->ddir, &s->len);
+	len = s->len;
 	if (w->cfg.verify && s->ddir == ZH_BENCH_DIR_WRITE)
 		block = verify_free_block(w, s);
 	dev = slot_file(w, &s->offset);

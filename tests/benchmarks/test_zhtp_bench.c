@@ -1940,6 +1940,30 @@ Test(bench_zhtp, size_percent_is_a_share_of_the_whole_file)
 	}
 }
 
+/*
+ * Regression: a sequential job of varying sizes wrapped the I/O that did not fit at the end to
+ * the region's start: 1,052,672 bytes for size=1m, block 0 written twice and the last 4 KiB
+ * never. As fio's, the pass's last I/O fits what is left: exactly the region, every pass.
+ */
+Test(bench_zhtp, a_sequential_pass_of_varying_sizes_ends_at_the_region_end)
+{
+	static const char *const sizes[] = {"--bsrange=4k-16k", "--bssplit=4k/50:12k/50"};
+
+	for (size_t i = 0; i < 2 * ZH_ARRAY_SIZE(sizes); i++) {
+		unsigned loops = 1 + (unsigned)(i % 2);
+		char args[256];
+		cJSON *root;
+
+		snprintf(args, sizeof(args),
+			 "--name=s --filename=seq.img --size=1m --rw=write --loops=%u %s", loops,
+			 sizes[i / 2]);
+		root = run_json(args);
+		cr_assert_eq(num(job_at(root, 0), "write", "io_bytes"), loops * 1048576.0, "%s",
+			     args);
+		cJSON_Delete(root);
+	}
+}
+
 /* A private tmpfs of \p size for this test's process and what it runs, or a skip. */
 static void small_fs(char *dir, size_t cap, const char *size)
 {
