@@ -255,6 +255,28 @@ static int fill_bytes(const char *path, uint64_t cap, uint64_t *out)
 }
 
 /*
+ * invalidate=1 (fio's default): the file's cached pages are dropped before the job, so that a
+ * buffered read job reads the device and not memory, as fio's file_invalidate_cache() does
+ * (fadvise DONTNEED; the layout leaves its pages clean). It was accepted and ignored: a cached
+ * file read at 12.6 GiB/s where fio read 865 MiB/s. Only regular files and block devices have
+ * such pages; tmpfs keeps them (they are its data), for which the call does nothing.
+ */
+static int invalidate_cache(const char *path)
+{
+	struct stat st;
+	int fd, rc;
+
+	if (stat(path, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	close(fd);
+	return -rc;
+}
+
+/*
  * fill_device's file: a job that reads has it laid out until the filesystem is full (fio:
  * "the mount point will be filled first"); one that only writes grows it with its writes,
  * up to what fits, and stops where a write finds no space. A device is used as it is.
@@ -320,6 +342,12 @@ static int plan_dev(struct zh_bench_plan *plan, const struct zh_bench_job *job, 
 		if (rc < 0)
 			return fail(err, err_len, rc, "%s: cannot lay out %llu bytes: %s", path,
 				    (unsigned long long)need_bytes, strerror(-rc));
+	}
+	if (job->invalidate) {
+		rc = invalidate_cache(path);
+		if (rc < 0)
+			return fail(err, err_len, rc, "%s: cannot drop its cached pages: %s", path,
+				    strerror(-rc));
 	}
 	d = &plan->devs[plan->dev_count];
 	snprintf(d->path, sizeof(d->path), "%s", path);

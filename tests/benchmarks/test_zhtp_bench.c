@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -1962,6 +1964,63 @@ Test(bench_zhtp, a_sequential_pass_of_varying_sizes_ends_at_the_region_end)
 			     args);
 		cJSON_Delete(root);
 	}
+}
+
+/* How many of the pages of file \p name in the scratch directory are in memory. */
+static size_t resident_pages(const char *name, size_t *pages)
+{
+	char path[700];
+	long page = sysconf(_SC_PAGESIZE);
+	struct stat st;
+	unsigned char *vec;
+	size_t n = 0;
+	void *map;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, name);
+	fd = open(path, O_RDONLY);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fstat(fd, &st), 0);
+	*pages = ((size_t)st.st_size + (size_t)page - 1) / (size_t)page;
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+	cr_assert_neq(map, MAP_FAILED);
+	vec = calloc(*pages, 1);
+	cr_assert_eq(mincore(map, (size_t)st.st_size, vec), 0);
+	for (size_t i = 0; i < *pages; i++)
+		n += vec[i] & 1;
+	free(vec);
+	munmap(map, (size_t)st.st_size);
+	close(fd);
+	return n;
+}
+
+/*
+ * Regression: invalidate (fio's default 1) was accepted and ignored, so a buffered job read a
+ * cached file from memory. The pages are dropped before the job now, and kept with
+ * invalidate=0. A read of one block leaves a few pages (readahead), not the file.
+ */
+Test(bench_zhtp, invalidate_drops_the_files_cached_pages)
+{
+	struct statfs fs;
+	size_t pages, resident;
+
+	cr_assert_eq(statfs(scratch, &fs), 0);
+	if (fs.f_type == 0x01021994) /* TMPFS_MAGIC: its pages are its data */
+		cr_skip_test("the scratch directory is on tmpfs");
+	/* Written back (end_fsync): dirty pages are not dropped, by fio either. */
+	cr_assert_eq(run_bench("--name=w --filename=c.img --size=8m --rw=write --bs=1m "
+			       "--invalidate=0 --end_fsync=1"),
+		     0);
+	cr_assert_eq(run_bench("--name=r --filename=c.img --size=8m --rw=read --bs=1m "
+			       "--invalidate=0"),
+		     0);
+	resident = resident_pages("c.img", &pages);
+	cr_assert_eq(resident, pages, "read back with invalidate=0: %zu of %zu", resident, pages);
+	cr_assert_eq(run_bench("--name=r --filename=c.img --size=8m --rw=randread --bs=4k "
+			       "--number_ios=1"),
+		     0);
+	resident = resident_pages("c.img", &pages);
+	cr_assert_lt(resident, pages / 4, "%zu of %zu pages still cached", resident, pages);
 }
 
 /* A private tmpfs of \p size for this test's process and what it runs, or a skip. */
