@@ -1840,12 +1840,20 @@ static int logs_start(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t 
 	return zh_reactor_timer_start(r, &w->log_timer, now + window, log_fired);
 }
 
-static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now)
+/* Where the measured time starts: the clock, the reactor's counts and the CPU columns. */
+static void measure_marks(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now)
 {
 	zh_reactor_stats_get(r, &w->reactor_begin);
 	w->sched_known = zh_thread_sched_get(0, &w->sched) == 0;
 	/* Rare (once or twice a job) and it does not block: the CPU columns start here too. */
 	getrusage(RUSAGE_SELF, &w->usage_begin);
+	w->measure_start_ns = now;
+	w->last_sample_ns = now;
+}
+
+static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint64_t now)
+{
+	measure_marks(r, w, now);
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
 		w->done_before_ios[d] += w->st[d].ios;
 		w->done_before_bytes[d] += w->st[d].bytes;
@@ -1856,8 +1864,22 @@ static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint6
 	zh_bench_hist_reset(&w->sync_lat);
 	w->measuring = true;
 	w->measure_full = w->cfg.lat_kinds == ZH_BENCH_LAT_ALL && !w->cfg.unified_mixed;
-	w->measure_start_ns = now;
-	w->last_sample_ns = now;
+}
+
+/*
+ * The job ended inside its ramp_time: as fio, which counts every I/O but keeps no latency
+ * from a ramp, its reads and writes are reported over its whole time, without latencies. They
+ * were dropped: the job printed no block at all.
+ */
+static void measure_ramp_only(struct zh_bench_worker *w)
+{
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		w->st[d].ios = w->ramp_ios[d];
+		w->st[d].bytes = w->ramp_bytes[d];
+		w->ramp_ios[d] = 0;
+		w->ramp_bytes[d] = 0;
+	}
+	w->measuring = true;
 }
 
 /*
@@ -1964,7 +1986,7 @@ static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_
 	zh_reactor_timer_cancel(r, &w->rate_timer);
 	zh_reactor_timer_cancel(r, &w->ss_timer);
 	if (!w->measuring)
-		measure_begin(r, w, now);
+		measure_ramp_only(w);
 	worker_sample(w, now, true);
 	if (w->cfg.log_kinds != 0)
 		zh_bench_log_window_finish(&w->log_window, now, w->log_origin_ns, log_push_window,
@@ -2015,10 +2037,13 @@ static int worker_arm_timers(struct zh_reactor *r, struct zh_bench_worker *w, ui
 {
 	int rc = 0;
 
-	if (w->cfg.ramp_ns > 0)
+	if (w->cfg.ramp_ns > 0) {
+		/* The marks are taken again at the ramp's end, unless the job ends first. */
+		measure_marks(r, w, now);
 		rc = zh_reactor_timer_start(r, &w->ramp_timer, now + w->cfg.ramp_ns, ramp_fired);
-	else
+	} else {
 		measure_begin(r, w, now);
+	}
 	if (rc == 0 && w->cfg.runtime_ns > 0)
 		rc = zh_reactor_timer_start(r, &w->end_timer,
 					    now + w->cfg.ramp_ns + w->cfg.runtime_ns, end_fired);
