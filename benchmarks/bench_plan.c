@@ -537,12 +537,20 @@ static uint64_t job_io_amount(const struct zh_bench_job *job, const struct zh_be
 
 /*
  * How much a clone issues before it ends: io_size (default: its region) times loops, unless
- * time_based; number_ios caps either, as bytes when every I/O has one size (the worker's fast
- * path tests only bytes), else as a count (io_limit_ios).
+ * time_based; number_ios (times loops) caps either, as bytes when every I/O has one size (the
+ * worker's fast path tests only bytes), else as a count (io_limit_ios).
  */
 static void job_io_limit(const struct zh_bench_job *job, struct zh_bench_worker_cfg *cfg)
 {
-	uint64_t limit = 0;
+	uint64_t limit = 0, number_ios = job->number_ios;
+
+	/*
+	 * number_ios caps each of fio's passes (loops=3 number_ios=100: 300 I/Os in fio 3.33;
+	 * it capped the job at 100). A time_based job has no passes here: the cap ends it.
+	 */
+	if (!job->time_based &&
+	    __builtin_mul_overflow(number_ios, (uint64_t)job->loops, &number_ios))
+		number_ios = UINT64_MAX;
 
 	/*
 	 * A product past 64 bits saturates: the clone never issues UINT64_MAX bytes, so it ends
@@ -551,15 +559,15 @@ static void job_io_limit(const struct zh_bench_job *job, struct zh_bench_worker_
 	if (!job->time_based &&
 	    __builtin_mul_overflow(job_io_amount(job, cfg), (uint64_t)job->loops, &limit))
 		limit = UINT64_MAX;
-	if (job->number_ios != 0 && cfg->bs_bytes != 0) {
+	if (number_ios != 0 && cfg->bs_bytes != 0) {
 		uint64_t cap;
 
-		if (__builtin_mul_overflow(job->number_ios, (uint64_t)cfg->bs_bytes, &cap))
+		if (__builtin_mul_overflow(number_ios, (uint64_t)cfg->bs_bytes, &cap))
 			cap = UINT64_MAX;
 		limit = limit == 0 || cap < limit ? cap : limit;
 	}
 	cfg->io_limit_bytes = limit;
-	cfg->io_limit_ios = cfg->bs_bytes != 0 ? 0 : job->number_ios;
+	cfg->io_limit_ios = cfg->bs_bytes != 0 ? 0 : number_ios;
 }
 
 static unsigned job_log_kinds(const struct zh_bench_job *job)

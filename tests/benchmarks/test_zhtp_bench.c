@@ -2023,6 +2023,20 @@ Test(bench_zhtp, invalidate_drops_the_files_cached_pages)
 	cr_assert_lt(resident, pages / 4, "%zu of %zu pages still cached", resident, pages);
 }
 
+/* Regression: number_ios capped the whole job; fio caps each pass (loops=3: 300 I/Os). */
+Test(bench_zhtp, number_ios_caps_each_pass)
+{
+	cJSON *root = run_json("--name=n --filename=/dev/zero --size=1m --rw=randread --bs=4k "
+			       "--number_ios=100 --loops=3");
+
+	cr_assert_eq(num(job_at(root, 0), "read", "total_ios"), 300);
+	cJSON_Delete(root);
+	root = run_json("--name=n --filename=/dev/zero --size=1m --rw=randread --bsrange=4k-8k "
+			"--number_ios=100 --loops=3");
+	cr_assert_eq(num(job_at(root, 0), "read", "total_ios"), 300);
+	cJSON_Delete(root);
+}
+
 /* A private tmpfs of \p size for this test's process and what it runs, or a skip. */
 static void small_fs(char *dir, size_t cap, const char *size)
 {
