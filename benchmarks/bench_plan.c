@@ -975,7 +975,7 @@ static uint32_t job_submit_batch(const struct zh_bench_job *job)
  * submit_batch is one setting for all reactors: the smallest batch any job asks for, so that no
  * job waits longer to submit than it would under fio.
  */
-static void plan_size_engine(struct zh_bench_plan *plan)
+static int plan_size_engine(struct zh_bench_plan *plan, char *err, size_t err_len)
 {
 	struct zh_engine_opts *o = &plan->engine_opts;
 	uint32_t depth_max = 0, timers_max = 0, batch = UINT32_MAX;
@@ -1000,12 +1000,18 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 			timers += 7; /* start, ramp, end, sample, log, rate, ss: bench_worker.h */
 			bufs[k] += pw->cfg.iodepth;
 		}
+		/* One SQE more for the reactor's own eventfd read. */
+		if (depth + 1 > ZH_ENGINE_SQ_MAX)
+			return fail(err, err_len, -EINVAL,
+				    "the jobs on core %u keep %u I/Os in flight (iodepth times "
+				    "the clones there), more than one reactor's ring holds (%u): "
+				    "lower iodepth or numjobs, or allow more cores (cpus_allowed)",
+				    plan->cpus[r], depth, ZH_ENGINE_SQ_MAX - 1);
 		depth_max = depth > depth_max ? depth : depth_max;
 		timers_max = timers > timers_max ? timers : timers_max;
 		for (unsigned k = 0; k < ZH_BUF_CLASS_COUNT; k++)
 			o->buf_count[k] = bufs[k] > o->buf_count[k] ? bufs[k] : o->buf_count[k];
 	}
-	/* One SQE more for the reactor's own eventfd read. */
 	o->sq_entries = zh_pow2_at_least_u32(depth_max + 1 < 64 ? 64 : depth_max + 1);
 	o->timers_max = timers_max + 8;
 	if (plan->worker_count > 0)
@@ -1018,6 +1024,7 @@ static void plan_size_engine(struct zh_bench_plan *plan)
 	o->cpu_count = plan->cpu_count;
 	o->devs = plan->engine_devs;
 	o->dev_count = plan->dev_count;
+	return 0;
 }
 
 /* File \p f of a clone: its device and byte range. */
@@ -1125,12 +1132,11 @@ int zh_bench_plan_build(struct zh_bench_plan *plan, unsigned groupid,
 	zh_numa_topo_destroy(topo);
 	if (rc == 0)
 		rc = plan_check_verify(plan, err, err_len);
-	if (rc < 0) {
+	if (rc == 0)
+		rc = plan_size_engine(plan, err, err_len);
+	if (rc < 0)
 		zh_bench_plan_close(plan);
-		return rc;
-	}
-	plan_size_engine(plan);
-	return 0;
+	return rc;
 }
 
 void zh_bench_plan_close(struct zh_bench_plan *plan)

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define ZH_ENGINE_SQ_MAX   32768u
 #define ZH_ENGINE_RING_MAX (1u << 20)
 
 void zh_engine_opts_default(struct zh_engine_opts *opts)

@@ -103,10 +103,14 @@ enum zh_engine_pin {
 #define ZH_ENGINE_SLICE_MIN_NS (100u * 1000)
 #define ZH_ENGINE_SLICE_MAX_NS (100u * 1000 * 1000)
 
+/** The largest sq_entries: io_uring's own limit on a submission queue. */
+#define ZH_ENGINE_SQ_MAX 32768u
+
 struct zh_engine_opts {
 	const uint16_t *cpus; /**< one reactor per listed core */
 	unsigned cpu_count;
-	uint32_t sq_entries;	   /**< submission queue size per reactor (power of two) */
+	uint32_t sq_entries;	   /**< submission queue size per reactor (power of two, at most
+				      ZH_ENGINE_SQ_MAX) */
 	uint32_t msg_ring_entries; /**< capacity of each ordered-pair message ring (power of two) */
 	uint32_t buf_count[ZH_BUF_CLASS_COUNT]; /**< buffers per class per reactor */
 	uint32_t timers_max;			/**< armed timers per reactor */

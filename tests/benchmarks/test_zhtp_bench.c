@@ -2037,6 +2037,16 @@ Test(bench_zhtp, number_ios_caps_each_pass)
 	cJSON_Delete(root);
 }
 
+/* Regression: more I/Os in flight on one core than a ring holds failed with a bare EINVAL. */
+Test(bench_zhtp, more_in_flight_than_a_ring_holds_is_named)
+{
+	cr_assert_neq(run_bench("--name=x --filename=/dev/zero --size=1m --rw=read "
+				"--iodepth=1024 --numjobs=32 --cpus_allowed=0"),
+		      0);
+	assert_stderr_has("the jobs on core 0 keep 32768 I/Os in flight");
+	assert_stderr_has("lower iodepth or numjobs");
+}
+
 /* A private tmpfs of \p size for this test's process and what it runs, or a skip. */
 static void small_fs(char *dir, size_t cap, const char *size)
 {
