@@ -570,7 +570,7 @@ static void print_sched(FILE *out, const struct zh_bench_sched_report *s)
 /*
  * fio's latency distribution (its io_u_lat_n, _u and _m): the share of I/Os whose completion
  * latency fell in each range, every direction together. fio counts each I/O as it completes;
- * here it is read from the clat histograms (zh_bench_hist_count_below()), so an I/O within a
+ * here it is read from the clat histograms (zh_bench_hist_count_ranges()), so an I/O within a
  * bucket's width (1.6%) of a range's edge may count on the other side of it.
  */
 #define LAT_RANGES    10 /* nsec and usec: below 2, 4, 10, ... 1000 of the unit */
@@ -594,15 +594,6 @@ static unsigned lat_ranges(unsigned unit)
 	return unit == 2 ? LAT_MS_RANGES : LAT_RANGES;
 }
 
-static uint64_t clat_below(const struct zh_bench_result *r, uint64_t ns)
-{
-	uint64_t n = 0;
-
-	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
-		n += zh_bench_hist_count_below(&r->dir[d].clat, ns);
-	return n;
-}
-
 /* A range with any I/O shows at least 0.01%, as fio's stat_calc_lat() makes it. */
 static double lat_pct(uint64_t ios, uint64_t total)
 {
@@ -611,27 +602,32 @@ static double lat_pct(uint64_t ios, uint64_t total)
 	return ios > 0 && pct < 0.01 ? 0.01 : pct;
 }
 
+/* Every range's upper edge in ns, nsec's first and msec's 2000 last: 31 of them. */
+#define LAT_EDGES (2 * LAT_RANGES + LAT_MS_RANGES - 1)
+
 static void lat_dist(const struct zh_bench_result *r, struct lat_dist *out)
 {
-	uint64_t total = 0, below_before = 0;
+	uint64_t edges[LAT_EDGES], counts[LAT_EDGES + 1] = {0}, total = 0;
+	size_t k = 0;
 
 	memset(out, 0, sizeof(*out));
-	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
+	for (unsigned u = 0; u < 3; u++) {
+		/* msec's last range is open: it has no edge. */
+		for (unsigned i = 0; i < lat_ranges(u) - (u == 2); i++)
+			edges[k++] = lat_edges[i] * lat_unit_ns[u];
+	}
+	ZH_ASSERT(k == LAT_EDGES);
+	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
+		zh_bench_hist_count_ranges(&r->dir[d].clat, edges, LAT_EDGES, counts);
 		total += r->dir[d].clat.count;
+	}
 	if (total == 0)
 		return;
+	k = 0;
 	for (unsigned u = 0; u < 3; u++) {
-		/* The open range at the end of msec takes what is left. */
-		unsigned closed = u == 2 ? LAT_MS_RANGES - 1 : LAT_RANGES;
-
-		for (unsigned i = 0; i < closed; i++) {
-			uint64_t below = clat_below(r, lat_edges[i] * lat_unit_ns[u]);
-
-			out->pct[u][i] = lat_pct(below - below_before, total);
-			below_before = below;
-		}
+		for (unsigned i = 0; i < lat_ranges(u); i++)
+			out->pct[u][i] = lat_pct(counts[k++], total);
 	}
-	out->pct[2][LAT_MS_RANGES - 1] = lat_pct(total - below_before, total);
 }
 
 /* fio's "  lat (usec)   : 50=97.61%, 100=2.06%" lines: ranges with any I/O, five a line. */

@@ -116,18 +116,24 @@ uint64_t zh_bench_hist_percentile(const struct zh_bench_hist *h, double pct)
 	return bucket_value(h, i);
 }
 
-uint64_t zh_bench_hist_count_below(const struct zh_bench_hist *h, uint64_t ns)
+void zh_bench_hist_count_ranges(const struct zh_bench_hist *h, const uint64_t *edges, size_t n,
+				uint64_t *counts)
 {
-	uint64_t n = 0;
-
-	ZH_ASSERT(h != NULL);
+	ZH_ASSERT(h != NULL && edges != NULL && counts != NULL);
 	if (h->count == 0)
-		return 0;
+		return;
+	/* One pass over the buckets; only the few holding samples look for their range. */
 	for (unsigned i = 0; i < ZH_BENCH_HIST_BUCKETS; i++) {
-		if (h->buckets[i] != 0 && bucket_value(h, i) < ns)
-			n += h->buckets[i];
+		uint64_t v;
+		size_t k = 0;
+
+		if (h->buckets[i] == 0)
+			continue;
+		v = bucket_value(h, i);
+		while (k < n && v >= edges[k])
+			k++;
+		counts[k] += h->buckets[i];
 	}
-	return n;
 }
 
 /*

@@ -121,11 +121,16 @@ void zh_bench_hist_merge(struct zh_bench_hist *dst, const struct zh_bench_hist *
 uint64_t zh_bench_hist_percentile(const struct zh_bench_hist *h, double pct);
 
 /**
- * How many samples lie below \p ns, each bucket's samples taken at the value a percentile would
- * report for that bucket (its midpoint clamped into [min, max]): the distribution and the
- * percentiles printed beside it agree. Within a bucket's width (1.6%) of a bucket edge.
+ * Add the samples in each range to \p counts (n + 1 entries, added to, not cleared): counts[k]
+ * those under edges[k] and at or over edges[k - 1], counts[n] those at or over edges[n - 1].
+ * Each bucket's samples are taken at the value a percentile would report for that bucket (its
+ * midpoint clamped into [min, max]), so the ranges and the percentiles printed beside them
+ * agree; a sample within a bucket's width (1.6%) of an edge may count on its other side.
+ *
+ * \param edges  ascending.
  */
-uint64_t zh_bench_hist_count_below(const struct zh_bench_hist *h, uint64_t ns);
+void zh_bench_hist_count_ranges(const struct zh_bench_hist *h, const uint64_t *edges, size_t n,
+				uint64_t *counts);
 
 /** Lowest value that falls into bucket idx. */
 uint64_t zh_bench_hist_bucket_low_ns(unsigned idx);

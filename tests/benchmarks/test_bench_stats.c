@@ -371,29 +371,44 @@ Test(bench_stats, percentile_out_of_range_aborts, .signal = SIGABRT)
 	(void)zh_bench_hist_percentile(&h1, 100.5);
 }
 
-/* Counting below a value agrees with the percentiles: each bucket at the value they report. */
-Test(bench_stats, count_below_agrees_with_the_percentiles)
+/* Counting by ranges agrees with the percentiles: each bucket at the value they report. */
+Test(bench_stats, count_ranges_agrees_with_the_percentiles)
 {
 	static struct zh_bench_hist h;
-	uint64_t median, below;
+	uint64_t edges[3], counts[4] = {0};
 
 	zh_bench_hist_reset(&h);
-	cr_assert_eq(zh_bench_hist_count_below(&h, 1000), 0, "empty");
+	edges[0] = 1000;
+	zh_bench_hist_count_ranges(&h, edges, 1, counts);
+	cr_assert(counts[0] == 0 && counts[1] == 0, "empty");
 	/* Below 128 ns every value is its own bucket: exact. */
 	for (uint64_t v = 1; v <= 100; v++)
 		zh_bench_hist_add(&h, v);
-	cr_assert_eq(zh_bench_hist_count_below(&h, 51), 50);
-	cr_assert_eq(zh_bench_hist_count_below(&h, 1), 0);
-	cr_assert_eq(zh_bench_hist_count_below(&h, UINT64_MAX), 100);
+	edges[0] = 1, edges[1] = 51, edges[2] = 100;
+	zh_bench_hist_count_ranges(&h, edges, 3, counts);
+	cr_assert(counts[0] == 0 && counts[1] == 50 && counts[2] == 49 && counts[3] == 1,
+		  "%llu %llu %llu %llu", (unsigned long long)counts[0],
+		  (unsigned long long)counts[1], (unsigned long long)counts[2],
+		  (unsigned long long)counts[3]);
+	/* Added to, not cleared. */
+	zh_bench_hist_count_ranges(&h, edges, 3, counts);
+	cr_assert_eq(counts[1], 100);
 
 	zh_bench_hist_reset(&h);
 	for (uint64_t v = 1; v <= 1000; v++)
 		zh_bench_hist_add(&h, v * 1000);
 	/* Above, within a bucket (1.6%) of the edge... */
-	below = zh_bench_hist_count_below(&h, 500000);
-	cr_assert(below >= 490 && below <= 510, "%llu under 500 us", (unsigned long long)below);
+	memset(counts, 0, sizeof(counts));
+	edges[0] = 500000;
+	zh_bench_hist_count_ranges(&h, edges, 1, counts);
+	cr_assert(counts[0] >= 490 && counts[0] <= 510, "%llu under 500 us",
+		  (unsigned long long)counts[0]);
+	cr_assert_eq(counts[0] + counts[1], 1000);
 	/* ...and on the same side of the median as the percentile says. */
-	median = zh_bench_hist_percentile(&h, 50.0);
-	cr_assert_lt(zh_bench_hist_count_below(&h, median), 500);
-	cr_assert_geq(zh_bench_hist_count_below(&h, median + 1), 500);
+	memset(counts, 0, sizeof(counts));
+	edges[0] = zh_bench_hist_percentile(&h, 50.0);
+	edges[1] = edges[0] + 1;
+	zh_bench_hist_count_ranges(&h, edges, 2, counts);
+	cr_assert_lt(counts[0], 500);
+	cr_assert_geq(counts[0] + counts[1], 500);
 }
