@@ -255,9 +255,10 @@ void zh__sb_pack(const struct zh__superblock *sb, uint8_t out[ZH__SB_BYTES]);
 int zh__sb_unpack(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid,
 		  struct zh__superblock *sb);
 /**
- * Block 0 of a device holds something that is neither a superblock (damaged or not) nor blank:
- * a filesystem, a partition table, another program's data.
+ * Block 0 of a device holds what no one may write over: neither a superblock nor blank (a
+ * filesystem, a partition table, another program's data), or a damaged superblock (bad crc)
+ * whose uuid field is not \p store_uuid's (it may be another store's).
  */
-bool zh__sb_foreign(const uint8_t in[ZH__SB_BYTES]);
+bool zh__sb_foreign(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid);
 
 #endif /* ZH_ENGINE_INTERNAL_H */

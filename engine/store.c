@@ -72,6 +72,9 @@ void zh__post_reactor(struct zh_reactor *from, unsigned to, zh_msg_fn fn, void *
 	ZH_ASSERT(rc == 0);
 }
 
+/* The smallest device format takes, given or made: a few chunks' room past block 0. */
+#define STORE_DEV_MIN_BYTES (16ull << 20)
+
 #define EXT_DEV_BITS 5
 #define EXT_LEN_BITS 19
 #define EXT_OFF_BITS 40
@@ -522,7 +525,7 @@ static int format_check(const struct zh_store_opts *o)
 	if (o->small_max_bytes > o->chunk_bytes || o->small_max_bytes > (1u << 20))
 		return -EINVAL;
 	/* Whole blocks: the superblocks and the allocator address the device in 4 KiB. */
-	return o->dev_bytes >= 16ull << 20 && o->dev_bytes % 4096 == 0 ? 0 : -EINVAL;
+	return o->dev_bytes >= STORE_DEV_MIN_BYTES && o->dev_bytes % 4096 == 0 ? 0 : -EINVAL;
 }
 
 /* A device being formatted: open, checked, and whether this format created its file. */
@@ -575,6 +578,13 @@ static int format_dev_open(const struct zh_store_opts *o, struct zh__store_rec *
 	rc = zh_nvme_dev_open(rec->dev_path[i], &dopts, &fd[i].dev);
 	if (rc < 0)
 		return rc;
+	/*
+	 * A given device is held to the size format makes its own files: a 5,000-byte file
+	 * formatted into a superblock open then refused, and an 8 KiB one into a store that took
+	 * no chunk.
+	 */
+	if (zh_nvme_dev_size_bytes(fd[i].dev) < STORE_DEV_MIN_BYTES)
+		return -EINVAL;
 	rc = sb_io(fd[i].dev, block, false);
 	/*
 	 * A namespace with DULBE set fails a read of a block never written (the NVMe status
@@ -778,7 +788,7 @@ static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block, enum dev
 	}
 	if (rc < 0) {
 		zh_nvme_dev_close(dev);
-		*lost = zh__sb_foreign(block) ? DEV_FOREIGN : DEV_DAMAGED;
+		*lost = zh__sb_foreign(block, s->rec.uuid) ? DEV_FOREIGN : DEV_DAMAGED;
 		return 0;
 	}
 	if (!zh__dev_takes_shards(&s->rec, dev)) {
@@ -787,6 +797,31 @@ static int dev_open_one(struct zh_store *s, unsigned i, uint8_t *block, enum dev
 	}
 	s->dev[i] = dev;
 	return 0;
+}
+
+/*
+ * Whether device i is a file format made: "dev<i>.img" in the store's own directory (the same
+ * directory by inode, however either path spells it). Only those are repair's to create or
+ * size. A path the operator gave that merely ends so is not: repair made a file on the root
+ * filesystem for /mnt/ssd1/dev1.img with /mnt/ssd1 not mounted.
+ */
+static bool dev_is_own(const struct zh_store *s, unsigned i)
+{
+	const char *path = s->rec.dev_path[i];
+	const char *slash = strrchr(path, '/');
+	char parent[ZH_STORE_PATH_MAX], own[32];
+	struct stat a, b;
+
+	snprintf(own, sizeof(own), "dev%u.img", i);
+	if (strcmp(slash != NULL ? slash + 1 : path, own) != 0)
+		return false;
+	if (slash == NULL)
+		snprintf(parent, sizeof(parent), ".");
+	else
+		snprintf(parent, sizeof(parent), "%.*s", slash == path ? 1 : (int)(slash - path),
+			 path);
+	return stat(parent, &a) == 0 && stat(s->dir, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
 }
 
 /*
@@ -799,17 +834,12 @@ static int dev_replace(struct zh_store *s, unsigned i, enum dev_lost lost, uint6
 {
 	struct zh_nvme_dev_opts dopts = {0};
 	const char *path = s->rec.dev_path[i];
-	char own_name[32];
-	size_t n = strlen(path), own;
 	struct zh_nvme_dev *dev;
-	bool created, is_own;
+	bool created, is_own = dev_is_own(s, i) && bytes > 0;
 	int rc = 0;
 
 	if (lost == DEV_FOREIGN)
 		return -EEXIST;
-	/* Only a file device format made ("<dir>/dev<i>.img") is ours to create or size. */
-	own = (size_t)snprintf(own_name, sizeof(own_name), "/dev%u.img", i);
-	is_own = n >= own && strcmp(path + n - own, own_name) == 0 && bytes > 0;
 	if (lost == DEV_MISSING) {
 		if (!is_own)
 			return 0; /* a block device is the operator's to put back */

@@ -75,11 +75,29 @@ static int sb_check(const struct zh__superblock *sb)
 	return 0;
 }
 
-bool zh__sb_foreign(const uint8_t in[ZH__SB_BYTES])
+bool zh__sb_foreign(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid)
 {
-	return memcmp(in, sb_magic, sizeof(sb_magic)) != 0 && !zh_all_zero(in, ZH__SB_BYTES);
+	struct sb_wire w;
+
+	if (memcmp(in, sb_magic, sizeof(sb_magic)) != 0)
+		return !zh_all_zero(in, ZH__SB_BYTES);
+	/*
+	 * Our magic with a bad crc: damaged, but whose? Unless its uuid field is this store's,
+	 * it may be another store's device, which nothing here may write over (repair did).
+	 */
+	memcpy(&w, in, sizeof(w));
+	return store_uuid != NULL &&
+	       zh_le_get(w.crc, 4) != zh_codec_crc32c(&w, offsetof(struct sb_wire, crc)) &&
+	       memcmp(w.store_uuid, store_uuid, ZH__UUID_BYTES) != 0;
 }
 
+/*
+ * In this order: what the crc seals (magic, then crc), whose it is (a newer version, another
+ * store), and only then whether the rest is as this version writes it. Checked before the
+ * version and the uuid, a nonzero byte in the padding (a bit flip, or a newer version's
+ * field) made another store's device, or a newer one, read as this store's damaged device,
+ * which repair then wrote over.
+ */
 int zh__sb_unpack(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid,
 		  struct zh__superblock *sb)
 {
@@ -90,16 +108,18 @@ int zh__sb_unpack(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid,
 		return -EBADMSG;
 	if (zh_le_get(w.crc, 4) != zh_codec_crc32c(&w, offsetof(struct sb_wire, crc)))
 		return -EBADMSG;
-	if (!zh_all_zero(w.flags, sizeof(w.flags)) ||
-	    !zh_all_zero(w.reserved, sizeof(w.reserved)) ||
-	    !zh_all_zero(w.reserved2, sizeof(w.reserved2)) ||
-	    !zh_all_zero(in + sizeof(w), ZH__SB_BYTES - sizeof(w)))
-		return -EBADMSG;
 	memset(sb, 0, sizeof(*sb));
 	sb->version = (uint32_t)zh_le_get(w.version, 4);
 	if (sb->version != ZH__SB_VERSION)
 		return sb->version > ZH__SB_VERSION ? -EPROTONOSUPPORT : -EBADMSG;
 	memcpy(sb->store_uuid, w.store_uuid, ZH__UUID_BYTES);
+	if (store_uuid != NULL && memcmp(store_uuid, sb->store_uuid, ZH__UUID_BYTES) != 0)
+		return -EXDEV;
+	if (!zh_all_zero(w.flags, sizeof(w.flags)) ||
+	    !zh_all_zero(w.reserved, sizeof(w.reserved)) ||
+	    !zh_all_zero(w.reserved2, sizeof(w.reserved2)) ||
+	    !zh_all_zero(in + sizeof(w), ZH__SB_BYTES - sizeof(w)))
+		return -EBADMSG;
 	sb->dev_index = (uint32_t)zh_le_get(w.dev_index, 4);
 	sb->dev_count = (uint32_t)zh_le_get(w.dev_count, 4);
 	sb->dev_bytes = zh_le_get(w.dev_bytes, 8);
@@ -108,7 +128,5 @@ int zh__sb_unpack(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid,
 	sb->ec_k = w.ec_k;
 	sb->ec_m = w.ec_m;
 	sb->created_unix_s = zh_le_get(w.created_unix_s, 8);
-	if (store_uuid != NULL && memcmp(store_uuid, sb->store_uuid, ZH__UUID_BYTES) != 0)
-		return -EXDEV;
 	return sb_check(sb);
 }

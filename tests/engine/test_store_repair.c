@@ -715,3 +715,87 @@ Test(engine_store_repair, a_device_that_cannot_take_a_whole_shard_is_refused)
 	}
 	unlink(path);
 }
+
+/* Files of \p bytes at "<dir>-given/<name>" for each of \p n names: devices the operator gives. */
+static void given_devs(const char *const *names, unsigned n, const off_t *bytes, char paths[][400],
+		       const char **out)
+{
+	char given[300];
+
+	snprintf(given, sizeof(given), "%s-given", dir);
+	zt_rm_rf(given);
+	cr_assert_eq(mkdir(given, 0755), 0);
+	for (unsigned i = 0; i < n; i++) {
+		int fd;
+
+		snprintf(paths[i], 400, "%s/%s", given, names[i]);
+		fd = open(paths[i], O_RDWR | O_CREAT | O_TRUNC, 0644);
+		cr_assert_geq(fd, 0);
+		cr_assert_eq(ftruncate(fd, bytes[i]), 0);
+		close(fd);
+		out[i] = paths[i];
+	}
+}
+
+/*
+ * Regression: repair took any device path ending in "/dev<i>.img" for a file format made and
+ * created it again when missing: for /mnt/ssd1/dev1.img with /mnt/ssd1 not mounted, a file on
+ * the root filesystem. A device the operator gave is the operator's to put back.
+ */
+Test(engine_store_repair, repair_does_not_create_a_given_device)
+{
+	static const char *const names[] = {"dev0.img", "dev1.img", "dev2.img"};
+	static const off_t bytes[] = {64 << 20, 64 << 20, 64 << 20};
+	char paths[3][400], given[300];
+	const char *dev_paths[3];
+	struct zh_store_opts o;
+	struct zh_store_info info;
+	struct zh_store *s;
+
+	given_devs(names, 3, bytes, paths, dev_paths);
+	zt_store_opts(&o, dir);
+	o.dev_paths = dev_paths;
+	o.dev_count = 3;
+	o.ec_k = 2;
+	o.ec_m = 1;
+	zh_store_close(zt_format_open(&o));
+	cr_assert_eq(unlink(paths[1]), 0);
+	o.replace_lost_devs = true;
+	s = zt_open(&o);
+	zh_store_info_get(s, &info);
+	cr_assert_eq(info.devs_present, 2);
+	cr_assert_not(info.dev[1].replaced);
+	zh_store_close(s);
+	cr_assert_neq(access(paths[1], F_OK), 0, "%s was created", paths[1]);
+	snprintf(given, sizeof(given), "%s-given", dir);
+	zt_rm_rf(given);
+}
+
+/*
+ * Regression: format held only the files it made to 16 MiB; a given device of 5,000 bytes was
+ * formatted into a superblock that open then refused. Refused now, with nothing written.
+ */
+Test(engine_store_repair, format_refuses_a_given_device_too_small)
+{
+	static const char *const names[] = {"a.img", "b.img", "c.img"};
+	static const off_t bytes[] = {64 << 20, 5000, 64 << 20};
+	char paths[3][400], given[300];
+	const char *dev_paths[3];
+	struct zh_store_opts o;
+	uint8_t block[4096];
+	int fd;
+
+	given_devs(names, 3, bytes, paths, dev_paths);
+	zt_store_opts(&o, dir);
+	o.dev_paths = dev_paths;
+	o.dev_count = 3;
+	o.ec_k = 2;
+	o.ec_m = 1;
+	cr_assert_eq(zh_store_format(&o), -EINVAL);
+	fd = open(paths[0], O_RDONLY);
+	cr_assert_eq(pread(fd, block, sizeof(block), 0), (ssize_t)sizeof(block));
+	close(fd);
+	cr_assert(zh_all_zero(block, sizeof(block)), "a superblock was written");
+	snprintf(given, sizeof(given), "%s-given", dir);
+	zt_rm_rf(given);
+}

@@ -91,3 +91,42 @@ Test(engine_superblock, refusals)
 	reseal(blk);
 	cr_assert_eq(zh__sb_unpack(blk, NULL, &back), -EBADMSG);
 }
+
+/*
+ * Regression: the padding, flags and reserved bytes were checked before the version and the
+ * uuid, so another store's device with one nonzero padding byte, or a newer version that uses
+ * a flag, read as this store's damaged device, and repair wrote over it.
+ */
+Test(engine_superblock, another_stores_or_a_newer_device_is_never_taken_for_ours)
+{
+	struct zh__superblock sb = sample(), back;
+	uint8_t blk[ZH__SB_BYTES], mine[ZH__UUID_BYTES] = {9};
+
+	zh__sb_pack(&sb, blk);
+	blk[2048] = 1; /* padding: not sealed by the crc */
+	cr_assert_eq(zh__sb_unpack(blk, mine, &back), -EXDEV);
+	cr_assert_eq(zh__sb_unpack(blk, sb.store_uuid, &back), -EBADMSG, "ours, damaged");
+
+	sb.version = 2;
+	zh__sb_pack(&sb, blk);
+	blk[12] = 1; /* flags */
+	reseal(blk);
+	cr_assert_eq(zh__sb_unpack(blk, mine, &back), -EPROTONOSUPPORT);
+
+	/* A bad crc: the uuid field is all there is to go by; another's is never written over. */
+	sb = sample();
+	zh__sb_pack(&sb, blk);
+	blk[64] ^= 1;
+	cr_assert_eq(zh__sb_unpack(blk, mine, &back), -EBADMSG);
+	cr_assert(zh__sb_foreign(blk, mine));
+	cr_assert_not(zh__sb_foreign(blk, sb.store_uuid), "ours, damaged");
+	cr_assert_not(zh__sb_foreign(blk, NULL), "no store to compare with");
+
+	memset(blk, 0, sizeof(blk));
+	cr_assert_not(zh__sb_foreign(blk, mine), "blank");
+	memcpy(blk,
+	       "\x7f"
+	       "ELF",
+	       4);
+	cr_assert(zh__sb_foreign(blk, mine), "someone else's data");
+}
