@@ -229,7 +229,8 @@ typedef int (*zh_store_sink_fn)(void *ctx, const void *data, size_t len);
  * Stream bytes [offset, offset + len) of an object to \p sink (len UINT64_MAX: to the end).
  * Reads only the chunks the range needs; a lost or corrupt shard is rebuilt from parity
  * (counted in zh_store_stats.degraded_reads).
- * \return 0; -ENOENT; -EINVAL (offset past the end); -EIO (more than m shards of a chunk lost);
+ * \return 0; -ENOENT (also when deleted while read); -EAGAIN (deleted and put again while read:
+ *         try again); -EINVAL (offset past the end); -EIO (more than m shards of a chunk lost);
  *         -EBADMSG (content does not match its hash); or the sink's value.
  */
 ZH_MUST_CHECK int zh_store_get(struct zh_store *store, const uint8_t hash[ZH_CODEC_HASH_BYTES],

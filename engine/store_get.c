@@ -151,7 +151,21 @@ struct get_ctx {
 	struct zh__slot *inflight[GET_INFLIGHT_MAX];
 	unsigned head, count;
 	int rc;
+	/* The first chunk that failed, and the record it was read by (had_rec): get_raced(). */
+	bool failed, failed_had_rec;
+	uint32_t failed_index;
+	struct zh__chunk_rec failed_rec;
 };
+
+/* Chunk \p index failed, read by \p rec (NULL: its record could not be read). */
+static void get_failed(struct get_ctx *g, uint32_t index, const struct zh__chunk_rec *rec)
+{
+	g->failed = true;
+	g->failed_index = index;
+	g->failed_had_rec = rec != NULL;
+	if (rec != NULL)
+		g->failed_rec = *rec;
+}
 
 int zh__chunk_rec_load(struct zh_store *s, const uint8_t *hash, uint32_t index,
 		       struct zh__chunk_rec *rec)
@@ -182,8 +196,10 @@ static void get_retire_one(struct get_ctx *g)
 	zh__slot_wait(slot);
 	g->head = (g->head + 1) % GET_INFLIGHT_MAX;
 	g->count--;
-	if (g->rc == 0 && slot->rc < 0)
+	if (g->rc == 0 && slot->rc < 0) {
 		g->rc = slot->rc;
+		get_failed(g, slot->chunk_index, &slot->rec);
+	}
 	if (slot->rc == 0 && slot->degraded)
 		zh__repair_enqueue(g->store, g->hash, slot->chunk_index);
 	if (g->rc == 0)
@@ -224,8 +240,10 @@ static int get_chunked(struct get_ctx *g)
 	for (uint32_t c = first; c <= last && g->rc == 0; c++) {
 		int rc = get_dispatch(g, c);
 
-		if (rc < 0 && g->rc == 0)
+		if (rc < 0 && g->rc == 0) {
 			g->rc = rc;
+			get_failed(g, c, NULL);
+		}
 	}
 	while (g->count > 0)
 		get_retire_one(g);
@@ -344,6 +362,47 @@ static int get_hot(const uint8_t *data, uint64_t size, uint64_t offset, uint64_t
 	return rc;
 }
 
+static bool chunk_rec_same(const struct zh__chunk_rec *a, const struct zh__chunk_rec *b)
+{
+	unsigned shards = a->hdr.ec_k + a->hdr.ec_m;
+
+	if (shards != b->hdr.ec_k + b->hdr.ec_m)
+		return false;
+	for (unsigned i = 0; i < shards; i++) {
+		if (a->loc[i].dev != b->loc[i].dev ||
+		    a->loc[i].offset_bytes != b->loc[i].offset_bytes)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A chunked read that failed may have raced a delete: the object's record read first, its
+ * chunks' records or shards gone (or their extents reused) after. What happened is told apart
+ * from damage: -ENOENT when the object is gone, -EAGAIN when it was deleted and put again
+ * meanwhile (a new put's record or chunks); the failure as it was otherwise. A damaged chunk
+ * record (-EUCLEAN) or, in a bound store, content that did not match its hash (-EBADMSG) was
+ * returned for such a race. Scrub skips objects deleted under it the same way.
+ */
+static int get_raced(struct get_ctx *g, int rc)
+{
+	uint8_t buf[ZH__OBJECT_REC_MAX];
+	struct zh__object_rec obj;
+	struct zh__chunk_rec now;
+	int orc = zh__object_load(g->store, g->hash, buf, sizeof(buf), &obj);
+
+	if (orc == -ENOENT)
+		return -ENOENT;
+	if (orc < 0)
+		return rc;
+	if (obj.created_unix_s != g->obj.created_unix_s ||
+	    memcmp(obj.put_id, g->obj.put_id, sizeof(obj.put_id)) != 0)
+		return -EAGAIN;
+	if (zh__chunk_rec_load(g->store, g->hash, g->failed_index, &now) < 0)
+		return rc;
+	return g->failed_had_rec && chunk_rec_same(&now, &g->failed_rec) ? rc : -EAGAIN;
+}
+
 /* A get through the index: an inline object streams from its record, a chunked one is read. */
 static int get_indexed(struct get_ctx *g, struct get_lookup *l)
 {
@@ -355,6 +414,8 @@ static int get_indexed(struct get_ctx *g, struct get_lookup *l)
 	g->obj.inline_data = NULL;
 	if (rc == 0 && !l->streamed && g->end > g->offset)
 		rc = get_chunked(g);
+	if (rc < 0 && g->failed)
+		rc = get_raced(g, rc);
 	return rc;
 }
 
