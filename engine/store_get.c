@@ -212,11 +212,14 @@ static int get_dispatch(struct get_ctx *g, uint32_t index)
 	struct zh__chunk_rec rec;
 	struct zh__slot *slot;
 	int rc = zh__chunk_rec_load(g->store, g->hash, index, &rec);
+	bool loaded = rc == 0;
 
-	if (rc == 0 && !zh__chunk_rec_fits(&g->obj, index, &rec))
+	if (loaded && !zh__chunk_rec_fits(&g->obj, index, &rec))
 		rc = -EUCLEAN;
-	if (rc < 0)
+	if (rc < 0) {
+		get_failed(g, index, loaded ? &rec : NULL);
 		return rc;
+	}
 	if (g->count == GET_INFLIGHT_MAX)
 		get_retire_one(g);
 	/* While the pool is empty, finish our own oldest chunk to free a slot. */
@@ -240,10 +243,8 @@ static int get_chunked(struct get_ctx *g)
 	for (uint32_t c = first; c <= last && g->rc == 0; c++) {
 		int rc = get_dispatch(g, c);
 
-		if (rc < 0 && g->rc == 0) {
+		if (rc < 0 && g->rc == 0)
 			g->rc = rc;
-			get_failed(g, c, NULL);
-		}
 	}
 	while (g->count > 0)
 		get_retire_one(g);
