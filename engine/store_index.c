@@ -279,14 +279,45 @@ static unsigned group_build(struct zh_store *s, struct zh__ireq *group[], unsign
 	return count;
 }
 
+static int packed_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The group's extents to free, each once. extent_recorded() reads the committed records, not
+ * the group's batch: two references to one extent in a group (two shards of one damaged chunk
+ * record, or two chunks deleted together) both passed, and the second release tripped the
+ * allocator's assertion. The repeats count as unrecorded, which they are by then.
+ */
+static size_t release_dedup(struct zh_store *s)
+{
+	struct zh__indexer *ix = &s->ix;
+	size_t n = 0;
+
+	qsort(ix->release, ix->release_count, sizeof(*ix->release), packed_cmp);
+	for (size_t i = 0; i < ix->release_count; i++) {
+		if (n > 0 && ix->release[n - 1] == ix->release[i]) {
+			atomic_fetch_add_explicit(&ix->unrecorded_skipped, 1, memory_order_relaxed);
+			continue;
+		}
+		ix->release[n++] = ix->release[i];
+	}
+	return n;
+}
+
 static void group_finish(struct zh_store *s, struct zh__ireq *group[], unsigned n, int rc)
 {
 	struct zh__indexer *ix = &s->ix;
 
 	if (rc == 0 && ix->release_count > 0) {
+		size_t count = release_dedup(s);
+
 		/* Not while a repair writes in place: it may be writing into one of these. */
 		pthread_mutex_lock(&s->rp.write_lock);
-		for (size_t i = 0; i < ix->release_count; i++)
+		for (size_t i = 0; i < count; i++)
 			zh__release_from_control(s, ix->release[i]);
 		pthread_mutex_unlock(&s->rp.write_lock);
 	}
