@@ -359,6 +359,11 @@ struct zh_store_fsck {
 	uint64_t devs_space_wrong; /**< free + used != device size */
 	uint64_t devs_missing;
 	uint64_t shards_repaired; /**< scrub only: bad shards rewritten in place */
+	/**
+	 * Chunks with more shards on one device than the devices' spread puts there (written while
+	 * a device was missing): losing that device costs more of them than m covers.
+	 */
+	uint64_t chunks_crowded;
 };
 
 /** One line describing a problem found (for humans; the counters are the contract). */
@@ -395,7 +400,8 @@ void zh_store_scrub_opts_default(struct zh_store_scrub_opts *opts);
  * the others and write it back in place, after checking that the chunk decodes to its hash. A
  * shard on a device that is missing cannot be rewritten (reopen with replace_lost_devs). The
  * allocator checks are fsck's, not scrub's. Fills the fsck counters it covers (objects, chunks,
- * shards, shards_bad, chunks_lost, hash_mismatch, records_bad, devs_missing, shards_repaired).
+ * shards, shards_bad, chunks_lost, hash_mismatch, records_bad, devs_missing, shards_repaired,
+ * chunks_crowded; scrub reports crowded chunks but does not move their shards).
  * \return 0 when the walk completed, or -errno (-EROFS: repair on a read-only store).
  */
 ZH_MUST_CHECK int zh_store_scrub(struct zh_store *store, const struct zh_store_scrub_opts *opts,

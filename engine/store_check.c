@@ -127,6 +127,32 @@ static int count_chunk(void *arg, const void *key, size_t key_len, const void *v
 }
 
 /* Read every shard of one chunk and check it (scrub: and repair it). */
+/*
+ * A chunk's shards are spread over the devices, at most ceil((k + m) / devices) on one. A put
+ * while a device was missing placed them over the others, more on some, and nothing said so
+ * once the device was back: fsck and scrub read clean while losing one device lost the chunk.
+ */
+static void check_spread(struct fsck *f, const uint8_t *hash, uint32_t index,
+			 const struct zh__chunk_rec *rec)
+{
+	unsigned shards = rec->hdr.ec_k + rec->hdr.ec_m, devs = f->store->rec.dev_count;
+	unsigned most = (shards + devs - 1) / devs;
+	uint8_t on[ZH_STORE_DEVS_MAX] = {0};
+
+	for (unsigned i = 0; i < shards; i++) {
+		unsigned d = rec->loc[i].dev;
+
+		if (++on[d] > most) {
+			f->out->chunks_crowded++;
+			report(f, hash,
+			       "chunk %u: more than %u of its shards on dev %u (written while a "
+			       "device was missing): losing that device costs more than m covers",
+			       index, most, d);
+			return;
+		}
+	}
+}
+
 static void check_chunk(struct fsck *f, const uint8_t *hash, const struct zh__object_rec *obj,
 			uint32_t index, const struct zh__chunk_rec *rec)
 {
@@ -138,6 +164,7 @@ static void check_chunk(struct fsck *f, const uint8_t *hash, const struct zh__ob
 		zh__pace_add(&f->pace, res.bytes_read);
 	if (res.changed)
 		return; /* deleted or rewritten while scrub looked at it */
+	check_spread(f, hash, index, rec);
 	f->out->shards += res.shards;
 	f->out->shards_bad += res.bad;
 	f->out->shards_repaired += res.repaired;
@@ -455,11 +482,12 @@ bool zh_store_fsck_clean(const struct zh_store_fsck *f)
 {
 	return f->shards_bad == 0 && f->chunks_lost == 0 && f->hash_mismatch == 0 &&
 	       f->records_bad == 0 && f->extents_leaked == 0 && f->extents_unrecorded == 0 &&
-	       f->devs_space_wrong == 0 && f->devs_missing == 0;
+	       f->devs_space_wrong == 0 && f->devs_missing == 0 && f->chunks_crowded == 0;
 }
 
 bool zh_store_scrub_clean(const struct zh_store_fsck *f)
 {
 	return f->shards_repaired == f->shards_bad && f->chunks_lost == 0 &&
-	       f->hash_mismatch == 0 && f->records_bad == 0 && f->devs_missing == 0;
+	       f->hash_mismatch == 0 && f->records_bad == 0 && f->devs_missing == 0 &&
+	       f->chunks_crowded == 0;
 }

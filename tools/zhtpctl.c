@@ -660,6 +660,7 @@ static void check_report(struct ctl *c, const char *what, const struct zh_store_
 	cJSON_AddNumberToObject(c->doc, "extents_unrecorded", (double)f->extents_unrecorded);
 	cJSON_AddNumberToObject(c->doc, "devs_space_wrong", (double)f->devs_space_wrong);
 	cJSON_AddNumberToObject(c->doc, "devs_missing", (double)f->devs_missing);
+	cJSON_AddNumberToObject(c->doc, "chunks_crowded", (double)f->chunks_crowded);
 }
 
 static int cmd_fsck(struct ctl *c, struct zh_store *s)

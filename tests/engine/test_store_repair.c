@@ -715,6 +715,42 @@ Test(engine_store_repair, a_delete_that_names_an_extent_twice_frees_it_once)
 }
 
 /*
+ * Regression: a put while a device was missing placed its chunks' six shards over five
+ * devices, two on one, and once the device was back fsck and scrub said clean although losing
+ * that one device lost the chunk. Both report such chunks now and are not clean.
+ */
+Test(engine_store_repair, chunks_put_while_a_device_was_missing_are_reported_crowded)
+{
+	char at[400], away[400];
+	size_t len = 3 * ZT_MIB;
+	uint8_t *p = zt_random(len, 77), hash[ZH_CODEC_HASH_BYTES];
+	struct zh_store_fsck f;
+	struct zh_store *s;
+
+	populate();
+	snprintf(at, sizeof(at), "%s/dev5.img", dir);
+	snprintf(away, sizeof(away), "%s/dev5.away", dir);
+	cr_assert_eq(rename(at, away), 0);
+	s = open_with(false, false);
+	cr_assert_eq(zh_store_put(s, p, len, NULL, hash), 0);
+	zh_store_close(s);
+	cr_assert_eq(rename(away, at), 0);
+
+	s = open_with(false, false);
+	f = zt_fsck(s);
+	cr_assert_eq(f.chunks_crowded, 3, "the new object's three chunks");
+	cr_assert_not(zh_store_fsck_clean(&f));
+	f = scrub(s, true);
+	cr_assert_eq(f.chunks_crowded, 3);
+	cr_assert_not(zh_store_scrub_clean(&f));
+	/* The objects put with every device there are spread as they should be. */
+	cr_assert_eq(f.shards_bad, 0);
+	cr_assert_eq(zt_get_cmp(s, hash, p, len), 0);
+	zh_store_close(s);
+	free(p);
+}
+
+/*
  * A device must take the store's largest shard in one command: 8+4 over 1 MiB chunks makes
  * 128 KiB shards, which a namespace limited to 64 KiB (MDTS 4) failed on every shard I/O.
  * Format, open and replace refuse such a device; this is the rule they share.
