@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void zt_rm_rf(const char *path)
@@ -21,6 +22,29 @@ void zt_rm_rf(const char *path)
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
 	cr_assert_eq(system(cmd), 0);
+}
+
+void zt_given_devs(const char *dir, const char *const *names, const off_t *bytes, unsigned n,
+		   char paths[][400], const char **out)
+{
+	char given[300];
+
+	snprintf(given, sizeof(given), "%s-given", dir);
+	zt_rm_rf(given);
+	cr_assert_eq(mkdir(given, 0755), 0);
+	for (unsigned i = 0; i < n; i++) {
+		int fd;
+
+		if (names != NULL)
+			snprintf(paths[i], 400, "%s/%s", given, names[i]);
+		else
+			snprintf(paths[i], 400, "%s/d%u.img", given, i);
+		fd = open(paths[i], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		cr_assert_geq(fd, 0, "%s", paths[i]);
+		cr_assert_eq(ftruncate(fd, bytes != NULL ? bytes[i] : 64 << 20), 0);
+		close(fd);
+		out[i] = paths[i];
+	}
 }
 
 void zt_scratch_dir(char *dir, size_t cap, const char *name)

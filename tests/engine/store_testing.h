@@ -21,6 +21,13 @@
 void zt_scratch_dir(char *dir, size_t cap, const char *name);
 void zt_rm_rf(const char *path);
 /**
+ * \p n device files for format's dev_paths under "<dir>-given/", all zero: named names[i]
+ * (\p names NULL: "d<i>.img"), bytes[i] long (\p bytes NULL: 64 MiB each). paths[i] holds
+ * each path and out[i] points at it. The directory is made afresh.
+ */
+void zt_given_devs(const char *dir, const char *const *names, const off_t *bytes, unsigned n,
+		   char paths[][400], const char **out);
+/**
  * The suites' store: defaults in \p dir, 64 MiB file devices, 8 chunk slots. Inline, so that
  * the kill -9 test's child (store_crash_child), which links no Criterion, opens the same one.
  */

@@ -342,26 +342,6 @@ Test(engine_store, refusals)
 	cr_assert_eq(access(other_dir, F_OK), -1, "nothing created");
 }
 
-/* \p n file devices "<dir>-given/d<i>.img" of 64 MiB, all zero, for format's dev_paths. */
-static void given_devs(char paths[][400], const char *names[], unsigned n)
-{
-	char given_dir[300];
-
-	snprintf(given_dir, sizeof(given_dir), "%s-given", dir);
-	zt_rm_rf(given_dir);
-	cr_assert_eq(mkdir(given_dir, 0755), 0);
-	for (unsigned i = 0; i < n; i++) {
-		int fd;
-
-		snprintf(paths[i], 400, "%s/d%u.img", given_dir, i);
-		fd = open(paths[i], O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-		cr_assert_geq(fd, 0);
-		cr_assert_eq(ftruncate(fd, 64 << 20), 0);
-		close(fd);
-		names[i] = paths[i];
-	}
-}
-
 /* True when file \p path's first 4 KiB (where a superblock goes) are all zero. */
 static bool block0_blank(const char *path)
 {
@@ -387,7 +367,7 @@ Test(engine_store, format_refuses_a_device_named_twice_and_writes_nothing)
 	char paths[6][400], link[400];
 	const char *names[6];
 
-	given_devs(paths, names, 6);
+	zt_given_devs(dir, NULL, NULL, 6, paths, names);
 	opts_small(&o);
 	o.dev_paths = names;
 	names[5] = paths[2];
@@ -428,7 +408,7 @@ Test(engine_store, format_writes_over_a_used_device_only_when_forced)
 	uint8_t *data = zt_pattern(3 * MIB, 7);
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 
-	given_devs(paths, names, 6);
+	zt_given_devs(dir, NULL, NULL, 6, paths, names);
 	snprintf(other_dir, sizeof(other_dir), "%s-given/other", dir);
 	opts_small(&other);
 	other.dir = other_dir;

@@ -777,25 +777,14 @@ Test(engine_store_repair, a_device_that_cannot_take_a_whole_shard_is_refused)
 	unlink(path);
 }
 
-/* Files of \p bytes at "<dir>-given/<name>" for each of \p n names: devices the operator gives. */
-static void given_devs(const char *const *names, unsigned n, const off_t *bytes, char paths[][400],
-		       const char **out)
+/* Options for a 2+1 store on the three devices \p dev_paths the operator gives. */
+static void given_opts(struct zh_store_opts *o, const char **dev_paths)
 {
-	char given[300];
-
-	snprintf(given, sizeof(given), "%s-given", dir);
-	zt_rm_rf(given);
-	cr_assert_eq(mkdir(given, 0755), 0);
-	for (unsigned i = 0; i < n; i++) {
-		int fd;
-
-		snprintf(paths[i], 400, "%s/%s", given, names[i]);
-		fd = open(paths[i], O_RDWR | O_CREAT | O_TRUNC, 0644);
-		cr_assert_geq(fd, 0);
-		cr_assert_eq(ftruncate(fd, bytes[i]), 0);
-		close(fd);
-		out[i] = paths[i];
-	}
+	zt_store_opts(o, dir);
+	o->dev_paths = dev_paths;
+	o->dev_count = 3;
+	o->ec_k = 2;
+	o->ec_m = 1;
 }
 
 /*
@@ -813,12 +802,8 @@ Test(engine_store_repair, repair_does_not_create_a_given_device)
 	struct zh_store_info info;
 	struct zh_store *s;
 
-	given_devs(names, 3, bytes, paths, dev_paths);
-	zt_store_opts(&o, dir);
-	o.dev_paths = dev_paths;
-	o.dev_count = 3;
-	o.ec_k = 2;
-	o.ec_m = 1;
+	zt_given_devs(dir, names, bytes, 3, paths, dev_paths);
+	given_opts(&o, dev_paths);
 	zh_store_close(zt_format_open(&o));
 	cr_assert_eq(unlink(paths[1]), 0);
 	o.replace_lost_devs = true;
@@ -846,12 +831,8 @@ Test(engine_store_repair, format_refuses_a_given_device_too_small)
 	uint8_t block[4096];
 	int fd;
 
-	given_devs(names, 3, bytes, paths, dev_paths);
-	zt_store_opts(&o, dir);
-	o.dev_paths = dev_paths;
-	o.dev_count = 3;
-	o.ec_k = 2;
-	o.ec_m = 1;
+	zt_given_devs(dir, names, bytes, 3, paths, dev_paths);
+	given_opts(&o, dev_paths);
 	cr_assert_eq(zh_store_format(&o), -EINVAL);
 	fd = open(paths[0], O_RDONLY);
 	cr_assert_eq(pread(fd, block, sizeof(block), 0), (ssize_t)sizeof(block));
