@@ -75,11 +75,6 @@ static bool no_space(int err)
 
 static int fill_bytes(const char *path, uint64_t cap, uint64_t *out);
 
-/*
- * Write pseudo-random data, or with buffer_pattern the job's \p pattern (NULL: none) in
- * blocks of \p block bytes as fio does, from the file's end up to `need_bytes` (fio's
- * "laying out"). With \p fill the filesystem may run out first: the file then ends there.
- */
 /* The directories \p path goes through, made where missing (fio's create_work_dirs()). */
 static int make_parents(const char *path)
 {
@@ -99,6 +94,11 @@ static int make_parents(const char *path)
 	return 0;
 }
 
+/*
+ * Write pseudo-random data, or with buffer_pattern the job's \p pattern (NULL: none) in
+ * blocks of \p block bytes as fio does, from the file's end up to `need_bytes` (fio's
+ * "laying out"). With \p fill the filesystem may run out first: the file then ends there.
+ */
 static int layout_file(const char *path, uint64_t need_bytes,
 		       const struct zh_bench_pattern *pattern, uint32_t block, bool fill)
 {

@@ -1012,10 +1012,6 @@ static int json_add_verify(cJSON *job, const struct zh_bench_verify_report *v)
 	return 0;
 }
 
-/*
- * fio's latency_target keys, on every job as fio writes them: the depth the search ended at
- * (the iodepth without a target), the target in ns, the percentile and the window in us.
- */
 /* fio's latency_ns, latency_us and latency_ms objects: every range, empty ones as 0. */
 static int json_add_lat_dist(cJSON *job, const struct zh_bench_result *r)
 {
@@ -1035,6 +1031,10 @@ static int json_add_lat_dist(cJSON *job, const struct zh_bench_result *r)
 	return 0;
 }
 
+/*
+ * fio's latency_target keys, on every job as fio writes them: the depth the search ended at
+ * (the iodepth without a target), the target in ns, the percentile and the window in us.
+ */
 static int json_add_latency_target(cJSON *job, const struct zh_bench_result *r)
 {
 	if (!add_num(job, "latency_depth", r->latency_depth) ||

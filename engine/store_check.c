@@ -126,7 +126,6 @@ static int count_chunk(void *arg, const void *key, size_t key_len, const void *v
 	return 0;
 }
 
-/* Read every shard of one chunk and check it (scrub: and repair it). */
 /*
  * A chunk's shards are spread over the devices, at most ceil((k + m) / devices) on one. A put
  * while a device was missing placed them over the others, more on some, and nothing said so
@@ -153,6 +152,7 @@ static void check_spread(struct fsck *f, const uint8_t *hash, uint32_t index,
 	}
 }
 
+/* Read every shard of one chunk and check it (scrub: and repair it). */
 static void check_chunk(struct fsck *f, const uint8_t *hash, const struct zh__object_rec *obj,
 			uint32_t index, const struct zh__chunk_rec *rec)
 {
