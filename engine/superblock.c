@@ -75,6 +75,12 @@ static int sb_check(const struct zh__superblock *sb)
 	return 0;
 }
 
+/* Whether the crc seals the wire struct as it reads. */
+static bool sb_sealed(const struct sb_wire *w)
+{
+	return zh_le_get(w->crc, 4) == zh_codec_crc32c(w, offsetof(struct sb_wire, crc));
+}
+
 bool zh__sb_foreign(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid)
 {
 	struct sb_wire w;
@@ -86,8 +92,7 @@ bool zh__sb_foreign(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid)
 	 * it may be another store's device, which nothing here may write over (repair did).
 	 */
 	memcpy(&w, in, sizeof(w));
-	return store_uuid != NULL &&
-	       zh_le_get(w.crc, 4) != zh_codec_crc32c(&w, offsetof(struct sb_wire, crc)) &&
+	return store_uuid != NULL && !sb_sealed(&w) &&
 	       memcmp(w.store_uuid, store_uuid, ZH__UUID_BYTES) != 0;
 }
 
@@ -106,7 +111,7 @@ int zh__sb_unpack(const uint8_t in[ZH__SB_BYTES], const uint8_t *store_uuid,
 	memcpy(&w, in, sizeof(w));
 	if (memcmp(w.magic, sb_magic, sizeof(w.magic)) != 0)
 		return -EBADMSG;
-	if (zh_le_get(w.crc, 4) != zh_codec_crc32c(&w, offsetof(struct sb_wire, crc)))
+	if (!sb_sealed(&w))
 		return -EBADMSG;
 	memset(sb, 0, sizeof(*sb));
 	sb->version = (uint32_t)zh_le_get(w.version, 4);
