@@ -2470,6 +2470,11 @@ unsigned zh_bench_jobs_new_groups(const struct zh_bench_job *jobs, unsigned j)
 	return n;
 }
 
+bool zh_bench_clone_joins(const struct zh_bench_job *jobs, unsigned j, unsigned clone)
+{
+	return jobs[j].group_reporting && (clone > 0 || (j > 0 && !jobs[j].new_group));
+}
+
 unsigned zh_bench_jobs_results(const struct zh_bench_job *jobs, unsigned count)
 {
 	unsigned n = 0;
@@ -2477,9 +2482,8 @@ unsigned zh_bench_jobs_results(const struct zh_bench_job *jobs, unsigned count)
 	if (count > 0 && zh_bench_rw_is_object(jobs[0].rw))
 		return count;
 	for (unsigned j = 0; j < count; j++) {
-		bool opens = j == 0 || jobs[j].new_group;
-
-		n += !jobs[j].group_reporting ? jobs[j].numjobs : opens ? 1 : 0;
+		for (unsigned c = 0; c < jobs[j].numjobs; c++)
+			n += !zh_bench_clone_joins(jobs, j, c);
 	}
 	return n;
 }

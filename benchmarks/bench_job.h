@@ -489,10 +489,13 @@ uint32_t zh_bench_job_sample_ms(const struct zh_bench_job *job);
  */
 unsigned zh_bench_jobs_new_groups(const struct zh_bench_job *jobs, unsigned j);
 /**
- * How many results the run group jobs[0..count) reports, by fio's rule: each clone apart, but
- * a clone of a job with group_reporting joins the result before it unless it opens the run
- * group or a new_group. Object jobs report one result each.
+ * fio's rule for results (its __show_run_stats()): whether clone \p clone of jobs[j], in a run
+ * group that starts at jobs[0], joins the result of the clone before it. It does when its job
+ * has group_reporting and it opens neither the run group nor a new_group; so a job without
+ * group_reporting stands apart, and a job with it after one without joins that one's result.
  */
+bool zh_bench_clone_joins(const struct zh_bench_job *jobs, unsigned j, unsigned clone);
+/** How many results the run group jobs[0..count) reports; object jobs report one each. */
 unsigned zh_bench_jobs_results(const struct zh_bench_job *jobs, unsigned count);
 
 /** zonemode=strided: the zone's length, zonerange or, as in fio, zonesize without one. */

@@ -250,21 +250,19 @@ static void result_add_reactor(struct zh_bench_result *res, const struct bench_g
 /* ---- steady state ------------------------------------------------------------------------- */
 
 /*
- * The results, as fio's __show_run_stats() makes them: a clone whose job has group_reporting
- * joins the result before it when both are in one reporting group (the run group's, and one
- * more at each new_group); any other clone starts its own. So a job without group_reporting
- * stands apart even beside one with it, and a job with it that follows one without joins that
- * job's result, as in fio. Any job's group_reporting merged the whole group before.
+ * The result each clone counts in, by fio's rule (zh_bench_clone_joins(): any job's
+ * group_reporting merged the whole group before). The plan lists the clones of \p jobs, the
+ * run group's, job by job.
  */
-static void group_units(struct bench_group *g)
+static void group_units(struct bench_group *g, const struct zh_bench_job *jobs)
 {
 	const struct zh_bench_plan_worker *pw = g->plan.workers;
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
-		bool joins =
-		    i > 0 && pw[i].job->group_reporting && pw[i].groupid == pw[i - 1].groupid;
+		bool joins = zh_bench_clone_joins(jobs, (unsigned)(pw[i].job - jobs), pw[i].clone);
 
+		ZH_ASSERT(!joins || i > 0);
 		g->unit[i] = joins ? n - 1 : n++;
 	}
 }
@@ -352,7 +350,7 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 {
 	const struct rusage *start = usage_begin(g, snapshot);
 	uint64_t clones_ns[ZH_BENCH_WORKERS_MAX] = {0};
-	uint64_t all_ns = 0;
+	uint64_t all_ns = 0, ns;
 	size_t n = 0;
 	unsigned first = 0;
 	double usr, sys;
@@ -371,8 +369,9 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 		result_add(&out[n - 1], w, snapshot);
 		if (!snapshot)
 			result_add_reactor(&out[n - 1], g, first, i);
-		clones_ns[n - 1] += snapshot ? w->snap_runtime_ns : w->runtime_ns;
-		all_ns += snapshot ? w->snap_runtime_ns : w->runtime_ns;
+		ns = snapshot ? w->snap_runtime_ns : w->runtime_ns;
+		clones_ns[n - 1] += ns;
+		all_ns += ns;
 	}
 	usr = tv_seconds(ru->ru_utime) - tv_seconds(start->ru_utime);
 	sys = tv_seconds(ru->ru_stime) - tv_seconds(start->ru_stime);
@@ -695,8 +694,8 @@ static void note_unfixed_devs(const struct bench_group *g)
 	for (unsigned i = 0; i < g->plan.dev_count; i++) {
 		const struct zh_nvme_dev *dev = g->plan.engine_devs[i];
 
-		if (dev != NULL && zh_nvme_dev_backend(dev) == ZH_NVME_BACKEND_PASSTHRU &&
-		    !zh_nvme_dev_fixed_bufs(dev))
+		/* Only a passthrough namespace ever drops them. */
+		if (dev != NULL && !zh_nvme_dev_fixed_bufs(dev))
 			fprintf(stderr,
 				"zhtp-bench: %s: this kernel refuses registered buffers in NVMe "
 				"passthrough commands; each command's buffer is mapped instead\n",
@@ -722,7 +721,7 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	}
 	rc = zh_bench_plan_build(&g->plan, groupid, jobs, count, err, sizeof(err));
 	if (rc == 0)
-		group_units(g);
+		group_units(g, jobs);
 	if (rc == 0 && ss_start(g) < 0) {
 		zh_bench_plan_close(&g->plan);
 		snprintf(err, sizeof(err), "no memory for the steady-state windows");
