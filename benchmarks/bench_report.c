@@ -655,6 +655,59 @@ static void print_lat_dist(FILE *out, const struct zh_bench_result *r)
 	}
 }
 
+/* ---- I/O depths ---- */
+
+/* fio's names for the seven levels: of depth (zh_bench_depth_level()), of batch (submit, reap). */
+static const char *const depth_labels[ZH_BENCH_LEVELS] = {"1", "2", "4", "8", "16", "32", ">=64"};
+static const char *const batch_labels[ZH_BENCH_LEVELS] = {"0", "4", "8", "16", "32", "64", ">=64"};
+
+/* fio's stat_calc_dist(): each level's share of all in percent, at least 0.1 for one with any. */
+static void levels_pct(const uint64_t levels[ZH_BENCH_LEVELS], double pct[ZH_BENCH_LEVELS])
+{
+	uint64_t total = 0;
+
+	for (unsigned l = 0; l < ZH_BENCH_LEVELS; l++)
+		total += levels[l];
+	for (unsigned l = 0; l < ZH_BENCH_LEVELS; l++) {
+		pct[l] = total > 0 ? 100.0 * (double)levels[l] / (double)total : 0.0;
+		if (levels[l] > 0 && pct[l] < 0.1)
+			pct[l] = 0.1;
+	}
+}
+
+/* One of fio's distribution lines: "  IO depths    : 1=0.1%, 2=0.1%, ... >=64=0.0%". */
+static void print_levels(FILE *out, const char *head, const char *const labels[ZH_BENCH_LEVELS],
+			 const uint64_t levels[ZH_BENCH_LEVELS])
+{
+	double pct[ZH_BENCH_LEVELS];
+
+	levels_pct(levels, pct);
+	fputs(head, out);
+	for (unsigned l = 0; l < ZH_BENCH_LEVELS; l++)
+		fprintf(out, "%s%s=%3.1f%%", l > 0 ? ", " : "", labels[l], pct[l]);
+	fputc('\n', out);
+}
+
+/*
+ * fio's lines under cpu: the depth each read or write found, the batches the reactors submitted
+ * and reaped (block jobs: object jobs keep no such counts), and what was issued.
+ */
+static void print_depths(FILE *out, const struct zh_bench_result *r)
+{
+	const struct zh_bench_dir_stats *rd = &r->dir[ZH_BENCH_DIR_READ];
+	const struct zh_bench_dir_stats *wr = &r->dir[ZH_BENCH_DIR_WRITE];
+
+	if (r->reactor.reactors > 0) {
+		print_levels(out, "  IO depths    : ", depth_labels, r->depth_levels);
+		print_levels(out, "     submit    : ", batch_labels, r->reactor.submit_levels);
+		print_levels(out, "     complete  : ", batch_labels, r->reactor.reap_levels);
+	}
+	fprintf(out,
+		"     issued rwts: total=%" PRIu64 ",%" PRIu64 ",0,0 short=%" PRIu64 ",%" PRIu64
+		",0,0 dropped=0,0,0,0\n",
+		rd->ios, wr->ios, rd->short_ios, wr->short_ios);
+}
+
 static void print_job(FILE *out, const struct zh_bench_result *results, size_t n,
 		      const struct zh_bench_result *r, const char *when)
 {
@@ -686,17 +739,18 @@ static void print_job(FILE *out, const struct zh_bench_result *results, size_t n
 
 	fprintf(out, "  cpu          : usr=%3.2f%%, sys=%3.2f%%, ctx=%" PRIu64 ", majf=0, minf=0\n",
 		r->usr_cpu_pct, r->sys_cpu_pct, r->ctx);
-	print_steadystate(out, r);
+	print_depths(out, r);
 	if (r->continue_on_error)
 		fprintf(out, "     errors    : total=%" PRIu64 ", first_error=%d/<%s>\n",
 			r->total_err, r->first_error, strerror(r->first_error));
-	/* fio prints this line for every job; only a latency_target makes it say anything. */
-	if (r->latency_target_ns != 0)
+	/* As fio: every job with a depth (latency_target's, or its iodepth) has this line. */
+	if (r->latency_depth != 0)
 		fprintf(out,
 			"     latency   : target=%" PRIu64 ", window=%" PRIu64
 			", percentile=%.2f%%, depth=%u\n",
 			r->latency_target_ns, r->latency_window_ns / 1000, r->latency_percentile,
 			r->latency_depth);
+	print_steadystate(out, r);
 	if (engine[0] != '\0')
 		fprintf(
 		    out,
@@ -1031,6 +1085,37 @@ static int json_add_lat_dist(cJSON *job, const struct zh_bench_result *r)
 	return 0;
 }
 
+/* One of fio's distributions, \p key: {"1": 0.1, ... ">=64": 0.0}, in percent. */
+static int json_add_levels(cJSON *job, const char *key, const char *const labels[ZH_BENCH_LEVELS],
+			   const uint64_t levels[ZH_BENCH_LEVELS])
+{
+	cJSON *o = cJSON_AddObjectToObject(job, key);
+	double pct[ZH_BENCH_LEVELS];
+
+	if (o == NULL)
+		return -ENOMEM;
+	levels_pct(levels, pct);
+	for (unsigned l = 0; l < ZH_BENCH_LEVELS; l++) {
+		if (!add_num(o, labels[l], pct[l]))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* fio's iodepth_level, iodepth_submit and iodepth_complete. */
+static int json_add_depths(cJSON *job, const struct zh_bench_result *r)
+{
+	int ret = json_add_levels(job, "iodepth_level", depth_labels, r->depth_levels);
+
+	if (ret == 0)
+		ret =
+		    json_add_levels(job, "iodepth_submit", batch_labels, r->reactor.submit_levels);
+	if (ret == 0)
+		ret =
+		    json_add_levels(job, "iodepth_complete", batch_labels, r->reactor.reap_levels);
+	return ret;
+}
+
 /*
  * fio's latency_target keys, on every job as fio writes them: the depth the search ended at
  * (the iodepth without a target), the target in ns, the percentile and the window in us.
@@ -1090,7 +1175,8 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 		return -ENOMEM;
 	}
 	if (!add_str(job, "jobname", r->name) || !add_num(job, "groupid", r->groupid) ||
-	    !add_num(job, "error", r->error))
+	    !add_num(job, "error", r->error) || !add_num(job, "eta", r->eta_s) ||
+	    !add_num(job, "elapsed", r->elapsed_s))
 		return -ENOMEM;
 	/* As fio: only a job with continue_on_error has these. */
 	if (r->continue_on_error && (!add_num(job, "total_err", (double)r->total_err) ||
@@ -1114,8 +1200,8 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	if (!add_num(job, "job_runtime", (double)runtime_ms(r->runtime_ns)) ||
 	    !add_num(job, "usr_cpu", r->usr_cpu_pct) || !add_num(job, "sys_cpu", r->sys_cpu_pct) ||
 	    !add_num(job, "ctx", (double)r->ctx) || !add_num(job, "majf", 0) ||
-	    !add_num(job, "minf", 0) || json_add_lat_dist(job, r) != 0 ||
-	    json_add_latency_target(job, r) != 0 ||
+	    !add_num(job, "minf", 0) || json_add_depths(job, r) != 0 ||
+	    json_add_lat_dist(job, r) != 0 || json_add_latency_target(job, r) != 0 ||
 	    !add_num(job, "iops_per_cpu_second", iops_per_cpu_second(r)))
 		return -ENOMEM;
 	if (r->ss.seconds != 0 && json_add_steadystate(job, r) != 0)

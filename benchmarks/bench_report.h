@@ -37,7 +37,11 @@ struct zh_bench_reactor_counts {
 	uint64_t gathers;	/* completion work taken after gathering (--gather) */
 	uint64_t wakeups;	/* eventfd wake-ups from other threads */
 	uint64_t io_wait_ns;	/* polling or sleeping with I/O in flight, summed over reactors */
-	unsigned reactors;	/* how many reactors were summed */
+	/* Enters by how many requests each submitted, reaps by how many completions each took:
+	   fio's iodepth_submit and iodepth_complete, per reactor (zh_batch_level()). */
+	uint64_t submit_levels[ZH_BENCH_LEVELS];
+	uint64_t reap_levels[ZH_BENCH_LEVELS];
+	unsigned reactors; /* how many reactors were summed */
 };
 
 /*
@@ -109,6 +113,13 @@ struct zh_bench_result {
 	const char *ioengine_requested;
 	/* Measured, after ramp. */
 	uint64_t runtime_ns;
+	/* Reads and writes issued, by the depth each found (zh_bench_depth_level()). */
+	uint64_t depth_levels[ZH_BENCH_LEVELS];
+	/*
+	 * fio's "eta" and "elapsed": seconds left of the run group (0 once it is over, and while
+	 * nothing tells yet) and since zhtp-bench started, when the report is written.
+	 */
+	uint32_t eta_s, elapsed_s;
 	/* ZH_BENCH_DIR_READ, ZH_BENCH_DIR_WRITE. */
 	struct zh_bench_dir_stats dir[ZH_BENCH_DIRS];
 	/* The fsync=N or fdatasync=N flushes' latencies; fsync_asked: the job said fsync. */

@@ -164,6 +164,21 @@ double zh_bench_rate_stats_mean(const struct zh_bench_rate_stats *r);
 /** Sample standard deviation (n - 1), 0 with fewer than two samples. */
 double zh_bench_rate_stats_stddev(const struct zh_bench_rate_stats *r);
 
+/*
+ * fio's seven levels of iodepth_level, iodepth_submit and iodepth_complete. The depth levels
+ * are 1, 2-3, 4-7, 8-15, 16-31, 32-63 and 64 or more requests in flight; the batch levels
+ * are the engine's (zh_batch_level()).
+ */
+#define ZH_BENCH_LEVELS 7
+
+/** The level of a request issued with \p depth requests in flight, itself included (>= 1). */
+static inline unsigned zh_bench_depth_level(uint32_t depth)
+{
+	unsigned floor_log2 = 31u - (unsigned)__builtin_clz(depth | 1u);
+
+	return floor_log2 < ZH_BENCH_LEVELS - 1 ? floor_log2 : ZH_BENCH_LEVELS - 1;
+}
+
 /** Everything measured for one direction (read or write) of one job. */
 struct zh_bench_dir_stats {
 	uint64_t ios;

@@ -624,6 +624,7 @@ static int slot_issued(struct zh_bench_worker *w, uint32_t len, int rc)
 		return rc;
 	w->issued_bytes += len;
 	w->inflight++;
+	w->depth_levels[zh_bench_depth_level(w->inflight)]++;
 	/* number_ios with sizes that vary (a count; with one size the byte limit holds it). */
 	if (++w->issued_ios == w->cfg.io_limit_ios)
 		w->stopping = true;
@@ -1098,6 +1099,7 @@ static int slot_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 		return rc;
 	w->issued_bytes += bs;
 	w->inflight++;
+	w->depth_levels[zh_bench_depth_level(w->inflight)]++;
 	return 0;
 }
 
@@ -1862,6 +1864,7 @@ static void measure_begin(struct zh_reactor *r, struct zh_bench_worker *w, uint6
 		w->interval_bytes[d] = 0;
 	}
 	zh_bench_hist_reset(&w->sync_lat);
+	memset(w->depth_levels, 0, sizeof(w->depth_levels));
 	w->measuring = true;
 	w->measure_full = w->cfg.lat_kinds == ZH_BENCH_LAT_ALL && !w->cfg.unified_mixed;
 }
@@ -1956,13 +1959,17 @@ static void end_fired(struct zh_reactor *r, struct zh_timer *t)
 	worker_stop(r, ZH_CONTAINER_OF(t, struct zh_bench_worker, end_timer));
 }
 
-static void reactor_moved(struct zh_reactor *r, struct zh_bench_worker *w)
+_Static_assert(ZH_BENCH_LEVELS == ZH_BATCH_LEVELS, "fio's seven levels");
+
+/* What the reactor's counters moved by since measuring began. */
+static void reactor_moved(struct zh_reactor *r, const struct zh_bench_worker *w,
+			  struct zh_bench_reactor_counts *moved)
 {
 	const struct zh_reactor_stats *b = &w->reactor_begin;
 	struct zh_reactor_stats now;
 
 	zh_reactor_stats_get(r, &now);
-	w->reactor_moved = (struct zh_bench_reactor_counts){
+	*moved = (struct zh_bench_reactor_counts){
 	    .enters = now.enters - b->enters,
 	    .sleeps = now.sleeps - b->sleeps,
 	    .polls_hit = now.polls_hit - b->polls_hit,
@@ -1974,6 +1981,10 @@ static void reactor_moved(struct zh_reactor *r, struct zh_bench_worker *w)
 	    .io_wait_ns = now.io_wait_ns - b->io_wait_ns,
 	    .reactors = 1,
 	};
+	for (unsigned l = 0; l < ZH_BENCH_LEVELS; l++) {
+		moved->submit_levels[l] = now.submit_levels[l] - b->submit_levels[l];
+		moved->reap_levels[l] = now.reap_levels[l] - b->reap_levels[l];
+	}
 }
 
 /* The measured part is over: last sample, logs closed, runtime and reactor counts taken. */
@@ -1992,7 +2003,7 @@ static void measure_end(struct zh_reactor *r, struct zh_bench_worker *w, uint64_
 		zh_bench_log_window_finish(&w->log_window, now, w->log_origin_ns, log_push_window,
 					   w);
 	w->runtime_ns = now - w->measure_start_ns;
-	reactor_moved(r, w);
+	reactor_moved(r, w, &w->reactor_moved);
 	w->measure_ended = true;
 }
 
@@ -2152,10 +2163,17 @@ void zh_bench_worker_snapshot_msg(struct zh_reactor *r, void *arg)
 
 	memcpy(w->snap, w->st, sizeof(w->snap));
 	w->snap_sync_lat = w->sync_lat;
-	if (w->measure_ended)
+	memcpy(w->snap_depth_levels, w->depth_levels, sizeof(w->snap_depth_levels));
+	if (w->measure_ended) {
 		w->snap_runtime_ns = w->runtime_ns;
-	else
-		w->snap_runtime_ns = w->measuring ? zh_reactor_now_ns(r) - w->measure_start_ns : 0;
+		w->snap_reactor = w->reactor_moved;
+	} else if (w->measuring) {
+		w->snap_runtime_ns = zh_reactor_now_ns(r) - w->measure_start_ns;
+		reactor_moved(r, w, &w->snap_reactor);
+	} else {
+		w->snap_runtime_ns = 0;
+		w->snap_reactor = (struct zh_bench_reactor_counts){0};
+	}
 	/* Pairs with the acquire load of snap_seq on the control thread. */
 	atomic_fetch_add_explicit(&w->snap_seq, 1, memory_order_release);
 }

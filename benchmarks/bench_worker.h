@@ -202,6 +202,8 @@ struct zh_bench_worker {
 	uint64_t seq_next;
 	uint64_t seq_next_bytes; /* sizes that vary: where the next sequential I/O starts */
 	uint64_t issued_bytes;
+	/* Reads and writes issued while measuring, by the depth they found (fio's IO depths). */
+	uint64_t depth_levels[ZH_BENCH_LEVELS];
 	/* Counted on the slow path only, which thinktime and sizes that vary always take. */
 	uint64_t issued_ios;
 	uint64_t writes_unsynced; /* writes issued since the last flush */
@@ -304,6 +306,8 @@ struct zh_bench_worker {
 	struct zh_bench_dir_stats snap[ZH_BENCH_DIRS];
 	struct zh_bench_hist snap_sync_lat;
 	uint64_t snap_runtime_ns;
+	uint64_t snap_depth_levels[ZH_BENCH_LEVELS];
+	struct zh_bench_reactor_counts snap_reactor;
 	_Atomic unsigned snap_seq;
 	/* For the progress line: published every sample, read by the control thread. */
 	_Atomic uint64_t pub_ios[ZH_BENCH_DIRS];

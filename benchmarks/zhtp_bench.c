@@ -68,6 +68,7 @@ struct bench_output {
 	bool sched_batch;
 	uint64_t sched_slice_ns;
 	bool yield_wait;
+	uint64_t genesis_ns; /* fio's genesis: "elapsed" counts from here */
 };
 
 static void usage(FILE *f)
@@ -187,12 +188,15 @@ static void verify_add(struct zh_bench_verify_report *to, const struct zh_bench_
 static void result_add(struct zh_bench_result *res, const struct zh_bench_worker *w, bool snapshot)
 {
 	const struct zh_bench_dir_stats *st = snapshot ? w->snap : w->st;
+	const uint64_t *depths = snapshot ? w->snap_depth_levels : w->depth_levels;
 	uint64_t runtime_ns = snapshot ? w->snap_runtime_ns : w->runtime_ns;
 
 	res->jobs++;
 	res->runtime_ns = runtime_ns > res->runtime_ns ? runtime_ns : res->runtime_ns;
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++)
 		zh_bench_dir_stats_merge(&res->dir[d], &st[d]);
+	for (unsigned l = 0; l < ZH_BENCH_LEVELS; l++)
+		res->depth_levels[l] += depths[l];
 	zh_bench_hist_merge(&res->sync_lat, snapshot ? &w->snap_sync_lat : &w->sync_lat);
 	/* Pairs with the release store of done in worker_finish(). */
 	if (snapshot && !atomic_load_explicit(&w->done, memory_order_acquire))
@@ -216,13 +220,14 @@ static void result_add(struct zh_bench_result *res, const struct zh_bench_worker
 }
 
 /*
- * Add a finished worker's reactor counters, unless a worker of the same result before it,
- * in [first, i), ran on the same reactor.
+ * Add a worker's reactor counters (its status snapshot's, or its final ones), unless a worker
+ * of the same result before it, in [first, i), ran on the same reactor.
  */
 static void result_add_reactor(struct zh_bench_result *res, const struct bench_group *g,
-			       unsigned first, unsigned i)
+			       unsigned first, unsigned i, bool snapshot)
 {
-	const struct zh_bench_reactor_counts *m = &g->workers[i].reactor_moved;
+	const struct zh_bench_worker *w = &g->workers[i];
+	const struct zh_bench_reactor_counts *m = snapshot ? &w->snap_reactor : &w->reactor_moved;
 
 	for (unsigned j = first; j < i; j++) {
 		if (g->plan.workers[j].reactor == g->plan.workers[i].reactor)
@@ -237,8 +242,13 @@ static void result_add_reactor(struct zh_bench_result *res, const struct bench_g
 	res->reactor.gathers += m->gathers;
 	res->reactor.wakeups += m->wakeups;
 	res->reactor.io_wait_ns += m->io_wait_ns;
+	for (unsigned l = 0; l < ZH_BENCH_LEVELS; l++) {
+		res->reactor.submit_levels[l] += m->submit_levels[l];
+		res->reactor.reap_levels[l] += m->reap_levels[l];
+	}
 	res->reactor.reactors += m->reactors;
-	if (!res->sched.known && g->workers[i].sched_known)
+	/* A running worker takes its scheduling again at its ramp's end: final reports only. */
+	if (!snapshot && !res->sched.known && g->workers[i].sched_known)
 		res->sched = (struct zh_bench_sched_report){
 		    .known = true,
 		    .policy = g->workers[i].sched.policy,
@@ -367,8 +377,7 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 			first = i;
 		}
 		result_add(&out[n - 1], w, snapshot);
-		if (!snapshot)
-			result_add_reactor(&out[n - 1], g, first, i);
+		result_add_reactor(&out[n - 1], g, first, i, snapshot);
 		ns = snapshot ? w->snap_runtime_ns : w->runtime_ns;
 		clones_ns[n - 1] += ns;
 		all_ns += ns;
@@ -388,9 +397,25 @@ static size_t results_build(const struct bench_group *g, bool snapshot, const st
 	return n;
 }
 
-static int report(const struct bench_output *o, const struct zh_bench_result *res, size_t n)
+/* Whole seconds of \p ns, rounded up as fio's eta and elapsed are. */
+static uint32_t seconds_up(uint64_t ns)
 {
+	uint64_t s = ns / 1000000000ull + (ns % 1000000000ull != 0);
+
+	return s < UINT32_MAX ? (uint32_t)s : UINT32_MAX;
+}
+
+/* Write \p res, with \p left_ns of the run group to go (ZH_BENCH_ETA_UNKNOWN: not known yet). */
+static int report(const struct bench_output *o, struct zh_bench_result *res, size_t n,
+		  uint64_t left_ns)
+{
+	uint32_t elapsed_s = seconds_up(zh_clock_ns() - o->genesis_ns);
 	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		res[i].eta_s = left_ns == ZH_BENCH_ETA_UNKNOWN ? 0 : seconds_up(left_ns);
+		res[i].elapsed_s = elapsed_s;
+	}
 
 	if (o->format & ZH_BENCH_OUTPUT_NORMAL)
 		rc = zh_bench_report_normal(o->out, res, n);
@@ -525,7 +550,8 @@ static int status_report(struct bench_group *g, const struct bench_output *o,
 			sleep_ns(1000000);
 	}
 	getrusage(RUSAGE_SELF, &ru);
-	return report(o, res, results_build(g, true, &ru, res));
+	return report(o, res, results_build(g, true, &ru, res),
+		      group_left_ns(g, zh_clock_ns() - g->start_ns));
 }
 
 /*
@@ -756,6 +782,7 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 
 static int output_open(const struct zh_bench_cli *cli, struct bench_output *o)
 {
+	o->genesis_ns = zh_clock_ns();
 	o->out = stdout;
 	if (cli->output_path[0] != '\0') {
 		o->out = fopen(cli->output_path, "w");
@@ -849,7 +876,7 @@ static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 	}
 	/* A run group that could not start ends the run, but what ran before it is reported. */
 	if (n_all > 0) {
-		int report_rc = report(o, all, n_all);
+		int report_rc = report(o, all, n_all, 0);
 
 		rc = rc < 0 ? rc : report_rc;
 	}

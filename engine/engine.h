@@ -342,6 +342,23 @@ ZH_MUST_CHECK int zh_reactor_timer_start(struct zh_reactor *r, struct zh_timer *
 /** Disarm; harmless on a timer that is not armed. */
 void zh_reactor_timer_cancel(struct zh_reactor *r, struct zh_timer *timer);
 
+/*
+ * Batch levels, as fio's iodepth_submit and iodepth_complete count them: 0, 1-4, 5-8, 9-16,
+ * 17-32, 33-64 and more than 64 requests in one submission or one reap.
+ */
+#define ZH_BATCH_LEVELS 7
+
+/** The level of a batch of \p n requests (0 .. ZH_BATCH_LEVELS - 1). */
+static inline unsigned zh_batch_level(uint32_t n)
+{
+	unsigned ceil_log2;
+
+	if (n <= 4)
+		return n == 0 ? 0 : 1;
+	ceil_log2 = 32u - (unsigned)__builtin_clz(n - 1);
+	return ceil_log2 - 1 < ZH_BATCH_LEVELS - 1 ? ceil_log2 - 1 : ZH_BATCH_LEVELS - 1;
+}
+
 struct zh_reactor_stats {
 	uint64_t loops;
 	uint64_t enters; /**< io_uring_enter calls (submit, or wait) */
@@ -358,6 +375,10 @@ struct zh_reactor_stats {
 	uint64_t yields_missed; /**< yield waits that found none and slept (and backed off) */
 	uint64_t gathers;	/**< takes of gathered completion work (gather_ns) */
 	uint64_t io_wait_ns;	/**< time spent polling or sleeping with I/O in flight */
+	/** Enters that submitted requests, by how many each took (zh_batch_level()). */
+	uint64_t submit_levels[ZH_BATCH_LEVELS];
+	/** Reaps that found completions, by how many each took (zh_batch_level()). */
+	uint64_t reap_levels[ZH_BATCH_LEVELS];
 };
 
 /** Copy this reactor's counters. */

@@ -522,11 +522,23 @@ static void reactor_gather_end(struct zh_reactor *r)
 	r->taskrun_seen_ns = 0;
 }
 
-/* Submit every queued request now, whatever the batch rules say. */
-static void reactor_submit_queued(struct zh_reactor *r)
+/* An enter that returned \p submitted (requests taken, or a negative errno). */
+static void reactor_submitted(struct zh_reactor *r, int submitted)
 {
-	io_uring_submit(&r->ring);
 	r->stats.enters++;
+	if (submitted > 0)
+		r->stats.submit_levels[zh_batch_level((uint32_t)submitted)]++;
+}
+
+/*
+ * Submit every queued request now, whatever the batch rules say. Inlined by force: the reap
+ * loop's early submissions call it every submit_batch completions, and once the batch levels
+ * were counted here the compiler stopped inlining it, which cost 7 instructions per 4 KiB read
+ * at depth 32 (callgrind).
+ */
+static inline __attribute__((always_inline)) void reactor_submit_queued(struct zh_reactor *r)
+{
+	reactor_submitted(r, io_uring_submit(&r->ring));
 	reactor_gather_end(r);
 	reactor_stamp_submitted(r, zh_clock_ns());
 }
@@ -847,8 +859,7 @@ static uint64_t reactor_submit(struct zh_reactor *r)
 		return 0;
 	}
 	if (io_uring_sq_ready(&r->ring) > 0 || r->inflight > 0) {
-		io_uring_submit_and_get_events(&r->ring);
-		r->stats.enters++;
+		reactor_submitted(r, io_uring_submit_and_get_events(&r->ring));
 		reactor_gather_end(r);
 	}
 	now_ns = zh_clock_ns();
@@ -982,6 +993,7 @@ static void reactor_reap(struct zh_reactor *r)
 	struct io_uring_cqe *cqes[ZH_REACTOR_REAP_BATCH];
 	struct zh_io *done[ZH_REACTOR_REAP_BATCH];
 	bool submitted = false;
+	uint32_t reaped = 0;
 
 	for (unsigned round = 0; round < ZH_REACTOR_REAP_ROUNDS; round++) {
 		/*
@@ -1008,9 +1020,13 @@ static void reactor_reap(struct zh_reactor *r)
 				reactor_complete(r, done[i]);
 			submitted = reactor_submit_early(r) || submitted;
 		}
+		reaped += n;
 		if (n < ZH_REACTOR_REAP_BATCH)
-			return;
+			break;
 	}
+	/* One reap is one of fio's getevents: every round of it, counted when it found any. */
+	if (reaped > 0)
+		r->stats.reap_levels[zh_batch_level(reaped)]++;
 }
 
 static void reactor_loop(struct zh_reactor *r)

@@ -470,7 +470,7 @@ Test(bench_report, normal_output_has_fio_sections)
 			   "%s", text);
 	cr_assert_null(strstr(text, "write:"), "a read job has no write block");
 	cr_assert_null(strstr(text, "WRITE:"));
-	cr_assert_null(strstr(text, "dropped"));
+	cr_assert_null(strstr(text, "log entries dropped"));
 	cr_assert_null(strstr(text, "reactor      :"), "no reactor line without counts");
 	cr_assert_null(strstr(text, "scheduling   :"), "no scheduling line when not measured");
 	free(text);
@@ -732,17 +732,33 @@ Test(bench_report, json_keys_come_in_fio_order)
 	    "iops_min",	 "iops_max",  "iops_mean", "iops_stddev", "iops_samples",
 	};
 	static const char *const job_keys[] = {
-	    "jobname",	      "groupid",
-	    "error",	      "job options",
-	    "read",	      "write",
-	    "trim",	      "sync",
-	    "job_runtime",    "usr_cpu",
-	    "sys_cpu",	      "ctx",
-	    "majf",	      "minf",
-	    "latency_ns",     "latency_us",
-	    "latency_ms",     "latency_depth",
-	    "latency_target", "latency_percentile",
-	    "latency_window", "iops_per_cpu_second",
+	    "jobname",
+	    "groupid",
+	    "error",
+	    "eta",
+	    "elapsed",
+	    "job options",
+	    "read",
+	    "write",
+	    "trim",
+	    "sync",
+	    "job_runtime",
+	    "usr_cpu",
+	    "sys_cpu",
+	    "ctx",
+	    "majf",
+	    "minf",
+	    "iodepth_level",
+	    "iodepth_submit",
+	    "iodepth_complete",
+	    "latency_ns",
+	    "latency_us",
+	    "latency_ms",
+	    "latency_depth",
+	    "latency_target",
+	    "latency_percentile",
+	    "latency_window",
+	    "iops_per_cpu_second",
 	};
 
 	fill_read_job(&res[0]);
@@ -919,7 +935,9 @@ Test(bench_report, latency_target_line_and_keys_as_fio)
 	res[0].latency_depth = 32;
 	res[0].latency_percentile = 100.0;
 	text = report_normal(1);
-	cr_assert_null(strstr(text, "latency   :"), "%s", text);
+	cr_assert_not_null(strstr(text, "     latency   : target=0, window=0, percentile=100.00%, "
+					"depth=32\n"),
+			   "as fio, on every job: %s", text);
 	free(text);
 	res[0].latency_depth = 34;
 	res[0].latency_target_ns = 1000000;
@@ -937,6 +955,84 @@ Test(bench_report, latency_target_line_and_keys_as_fio)
 	cr_assert_eq(num_at(job, "latency_percentile"), 99.0);
 	cr_assert_eq(num_at(job, "latency_window"), 1000000, "microseconds, as fio");
 	cJSON_Delete(root);
+}
+
+/*
+ * fio's lines under cpu, in fio's order (IO depths, submit, complete, issued rwts, latency, then
+ * steady state), and its iodepth_level, iodepth_submit and iodepth_complete: each level's share
+ * of all, at least 0.1% for a level with any.
+ */
+Test(bench_report, io_depths_lines_and_keys_as_fio)
+{
+	static const char *const depth_keys[] = {"1", "2", "4", "8", "16", "32", ">=64"};
+	static const char *const batch_keys[] = {"0", "4", "8", "16", "32", "64", ">=64"};
+	static const double submit_pct[] = {0, 75, 25, 0, 0, 0, 0.1};
+	const cJSON *levels, *item;
+	char *text, *depths, *latency, *steady;
+	cJSON *root;
+
+	fill_read_job(&res[0]);
+	res[0].depth_levels[0] = 1;
+	res[0].depth_levels[5] = 153999;
+	res[0].reactor.submit_levels[1] = 3000;
+	res[0].reactor.submit_levels[2] = 1000;
+	res[0].reactor.submit_levels[6] = 1;
+	res[0].reactor.reap_levels[4] = 10;
+	res[0].reactor.reactors = 1;
+	res[0].dir[ZH_BENCH_DIR_READ].short_ios = 3;
+	res[0].latency_depth = 32;
+	res[0].latency_percentile = 100.0;
+	res[0].ss = (struct zh_bench_ss_opts){.seconds = 2};
+	res[0].eta_s = 7;
+	res[0].elapsed_s = 12;
+	text = report_normal(1);
+	depths =
+	    strstr(text, "  cpu          : usr=7.40%, sys=39.10%, ctx=20280, majf=0, minf=0\n"
+			 "  IO depths    : 1=0.1%, 2=0.0%, 4=0.0%, 8=0.0%, 16=0.0%, 32=100.0%, "
+			 ">=64=0.0%\n"
+			 "     submit    : 0=0.0%, 4=75.0%, 8=25.0%, 16=0.0%, 32=0.0%, 64=0.0%, "
+			 ">=64=0.1%\n"
+			 "     complete  : 0=0.0%, 4=0.0%, 8=0.0%, 16=0.0%, 32=100.0%, 64=0.0%, "
+			 ">=64=0.0%\n"
+			 "     issued rwts: total=154000,0,0,0 short=3,0,0,0 dropped=0,0,0,0\n");
+	latency = strstr(text, "     latency   : target=0");
+	steady = strstr(text, "  steadystate  : ");
+	cr_assert_not_null(depths, "%s", text);
+	cr_assert(latency > depths && steady > latency, "%s", text);
+	free(text);
+
+	root = report_json(1);
+	cr_assert_eq(num_at(first_job(root), "eta"), 7);
+	cr_assert_eq(num_at(first_job(root), "elapsed"), 12);
+	levels = obj_at(first_job(root), "iodepth_level");
+	item = levels->child;
+	for (size_t i = 0; i < 7; i++, item = item->next)
+		cr_assert_str_eq(item->string, depth_keys[i]);
+	cr_assert_null(item);
+	cr_assert_eq(num_at(levels, "1"), 0.1, "one of 154000 is shown as 0.1%%, as fio");
+	cr_assert_float_eq(num_at(levels, "32"), 100.0 * 153999 / 154000, 1e-9);
+	levels = obj_at(first_job(root), "iodepth_submit");
+	item = levels->child;
+	for (size_t i = 0; i < 7; i++, item = item->next) {
+		cr_assert_str_eq(item->string, batch_keys[i]);
+		cr_assert_float_eq(item->valuedouble, submit_pct[i], 0.05, "%s", batch_keys[i]);
+	}
+	cr_assert_eq(num_at(obj_at(first_job(root), "iodepth_complete"), "32"), 100.0);
+	cJSON_Delete(root);
+}
+
+/* An object job keeps no depths: its block has no depth lines, only what it issued. */
+Test(bench_report, no_io_depths_lines_without_reactor_counts)
+{
+	char *text;
+
+	fill_read_job(&res[0]);
+	text = report_normal(1);
+	cr_assert_null(strstr(text, "IO depths"), "%s", text);
+	cr_assert_not_null(strstr(text, "     issued rwts: total=154000,0,0,0 short=0,0,0,0 "
+					"dropped=0,0,0,0\n"),
+			   "%s", text);
+	free(text);
 }
 
 /* Steady state: fio's line under cpu and its JSON object, keys in fio's order. */

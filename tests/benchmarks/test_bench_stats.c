@@ -412,3 +412,18 @@ Test(bench_stats, count_ranges_agrees_with_the_percentiles)
 	cr_assert_lt(counts[0], 500);
 	cr_assert_geq(counts[0] + counts[1], 500);
 }
+
+/* fio's IO depths levels: 1, 2-3, 4-7, 8-15, 16-31, 32-63, 64 and more. */
+Test(bench_stats, depth_levels_are_fios)
+{
+	static const struct {
+		uint32_t depth;
+		unsigned level;
+	} cases[] = {{1, 0},  {2, 1},  {3, 1},	{4, 2},	 {7, 2},  {8, 3},  {15, 3},
+		     {16, 4}, {31, 4}, {32, 5}, {63, 5}, {64, 6}, {65, 6}, {UINT32_MAX, 6}};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_assert_eq(zh_bench_depth_level(cases[i].depth), cases[i].level,
+			     "depth %u: level %u, want %u", cases[i].depth,
+			     zh_bench_depth_level(cases[i].depth), cases[i].level);
+}

@@ -211,6 +211,91 @@ Test(bench_zhtp, reactor_counts_are_reported)
 	cJSON_Delete(root);
 }
 
+/* The sum of distribution \p dist's shares: 100, give or take fio's 0.1% floors. */
+static double levels_sum(const cJSON *job, const char *dist)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(job, dist);
+	double sum = 0;
+
+	cr_assert(cJSON_IsObject(item), "missing %s", dist);
+	cr_assert_eq(cJSON_GetArraySize(item), 7, "%s has fio's seven levels", dist);
+	for (item = item->child; item != NULL; item = item->next)
+		sum += item->valuedouble;
+	return sum;
+}
+
+/*
+ * fio's depth distributions: at iodepth 8 all but the first few reads find 8 in flight; at
+ * iodepth 1 every read finds itself alone, and goes out and comes back alone.
+ */
+Test(bench_zhtp, io_depths_are_counted_as_fio)
+{
+	cJSON *root = run_json("--name=rr --filename=dev.img --size=4m --rw=randread --bs=4k "
+			       "--iodepth=8 --direct=1");
+	const cJSON *job = job_at(root, 0);
+
+	cr_assert_geq(num(job, "iodepth_level", "8"), 99.0);
+	cr_assert_eq(num(job, "iodepth_level", "16"), 0);
+	cr_assert_float_eq(levels_sum(job, "iodepth_level"), 100.0, 0.35);
+	cr_assert_gt(levels_sum(job, "iodepth_submit"), 99.9);
+	cr_assert_gt(levels_sum(job, "iodepth_complete"), 99.9);
+	cr_assert_eq(num(job, "iodepth_submit", "0"), 0, "an enter that submits none");
+	cr_assert_eq(top(job, "eta"), 0);
+	cr_assert_geq(top(job, "elapsed"), 1);
+	cJSON_Delete(root);
+
+	root = run_json("--name=rr --filename=dev.img --size=1m --rw=randread --bs=4k "
+			"--iodepth=1 --direct=1");
+	job = job_at(root, 0);
+	cr_assert_eq(num(job, "iodepth_level", "1"), 100.0);
+	cr_assert_eq(num(job, "iodepth_submit", "4"), 100.0);
+	cr_assert_eq(num(job, "iodepth_complete", "4"), 100.0);
+	cJSON_Delete(root);
+}
+
+/*
+ * --status-interval writes a JSON document per interval before the final one: a snapshot has
+ * its I/O so far, its depths and the reactor's batches, and the time its group has left.
+ */
+Test(bench_zhtp, status_reports_carry_depths_and_the_time_left)
+{
+	char *text, *at;
+	const char *end = NULL;
+	cJSON *docs[16];
+	unsigned n = 0;
+
+	cr_assert_eq(run_bench("--output-format=json --status-interval=300ms --name=rr "
+			       "--filename=dev.img --size=4m --rw=randread --bs=4k --iodepth=8 "
+			       "--direct=1 --runtime=1500ms --time_based"),
+		     0, "zhtp-bench failed: %s", slurp(err_path));
+	text = slurp(out_path);
+	for (at = text; n < 16; at = (char *)end) {
+		while (*at == '\n')
+			at++;
+		if (*at == '\0')
+			break;
+		docs[n] = cJSON_ParseWithOpts(at, &end, false);
+		cr_assert_not_null(docs[n], "document %u is not JSON: %.200s", n, at);
+		n++;
+	}
+	cr_assert_geq(n, 3, "status reports, then the final one: %u documents", n);
+
+	const cJSON *first = job_at(docs[0], 0), *last = job_at(docs[n - 1], 0);
+
+	cr_assert_gt(num(first, "read", "total_ios"), 0);
+	cr_assert_geq(num(first, "iodepth_level", "8"), 90.0);
+	cr_assert_gt(levels_sum(first, "iodepth_submit"), 99.9, "the reactor's batches so far");
+	cr_assert_gt(levels_sum(first, "iodepth_complete"), 99.9);
+	cr_assert_geq(top(first, "eta"), 1, "about a second of the group left");
+	cr_assert_leq(top(first, "eta"), 2);
+	cr_assert_eq(top(last, "eta"), 0);
+	cr_assert_geq(top(last, "elapsed"), 2);
+	cr_assert_gt(num(last, "read", "total_ios"), num(first, "read", "total_ios"));
+	for (unsigned i = 0; i < n; i++)
+		cJSON_Delete(docs[i]);
+	free(text);
+}
+
 Test(bench_zhtp, gather_zero_takes_every_completion_at_once)
 {
 	cJSON *root = run_json("--gather=0 --name=rr --filename=dev.img --size=4m --rw=randread "

@@ -1171,6 +1171,94 @@ Test(engine_reactor, time_idle_with_io_in_flight_is_io_wait, .timeout = 60)
 	cr_assert_eq(quiet.stats.io_wait_ns, 0);
 }
 
+/* ---- batch levels --------------------------------------------------------------------------- */
+
+Test(engine_reactor, batch_levels_are_fios)
+{
+	static const struct {
+		uint32_t n;
+		unsigned level;
+	} cases[] = {{0, 0},  {1, 1},  {4, 1},	{5, 2},	 {8, 2},  {9, 3},	  {16, 3},
+		     {17, 4}, {32, 4}, {33, 5}, {64, 5}, {65, 6}, {UINT32_MAX, 6}};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_assert_eq(zh_batch_level(cases[i].n), cases[i].level, "%u: level %u, want %u",
+			     cases[i].n, zh_batch_level(cases[i].n), cases[i].level);
+}
+
+/*
+ * One message queues a burst of reads, which the submission after the message sends in one
+ * enter: counted once, at the burst's level. Their completions are counted by reap, each at
+ * the level of what it took, so the reaps' levels must hold every read. The wake-ups that
+ * carry the messages add enters and reaps of one.
+ */
+#define BURST_READS 10
+
+struct burst {
+	struct zh_io io[BURST_READS];
+	struct zh_buf *buf[BURST_READS];
+	unsigned left;
+	unsigned failed;
+	struct zh_reactor_stats before, after;
+	_Atomic int done, counted;
+};
+
+static struct burst burst;
+
+static void burst_read_done(struct zh_reactor *r, struct zh_io *io)
+{
+	unsigned i = (unsigned)(io - burst.io);
+
+	burst.failed += io->res != 4096;
+	zh_reactor_buf_put(r, burst.buf[i]);
+	if (--burst.left == 0)
+		atomic_store(&burst.done, 1);
+}
+
+static void burst_start(struct zh_reactor *r, void *arg)
+{
+	(void)arg;
+	zh_reactor_stats_get(r, &burst.before);
+	for (unsigned i = 0; i < BURST_READS; i++) {
+		ZH_ASSERT(zh_reactor_buf_get(r, 4096, &burst.buf[i]) == 0);
+		ZH_ASSERT(zh_reactor_read(r, 0, burst.buf[i], 4096, 4096ull * i, &burst.io[i],
+					  burst_read_done) == 0);
+	}
+}
+
+static void burst_count(struct zh_reactor *r, void *arg)
+{
+	(void)arg;
+	zh_reactor_stats_get(r, &burst.after);
+	atomic_store(&burst.counted, 1);
+}
+
+Test(engine_reactor, submissions_and_reaps_are_counted_by_batch_level, .timeout = 30)
+{
+	static const uint32_t most[ZH_BATCH_LEVELS] = {0, 4, 8, 16, 32, 64, UINT32_MAX};
+	uint64_t submits[ZH_BATCH_LEVELS], reaps[ZH_BATCH_LEVELS], room = 0;
+
+	burst.left = BURST_READS;
+	start_engine(1);
+	cr_assert_eq(zh_engine_post(engine, 0, burst_start, NULL), 0);
+	wait_flag(&burst.done);
+	cr_assert_eq(zh_engine_post(engine, 0, burst_count, NULL), 0);
+	wait_flag(&burst.counted);
+	stop_engine();
+	cr_assert_eq(burst.failed, 0);
+	for (unsigned l = 0; l < ZH_BATCH_LEVELS; l++) {
+		submits[l] = burst.after.submit_levels[l] - burst.before.submit_levels[l];
+		reaps[l] = burst.after.reap_levels[l] - burst.before.reap_levels[l];
+		room += reaps[l] * (most[l] > BURST_READS ? BURST_READS : most[l]);
+	}
+	cr_assert_eq(submits[zh_batch_level(BURST_READS)], 1, "burst submitted %llu times",
+		     (unsigned long long)submits[zh_batch_level(BURST_READS)]);
+	cr_assert_eq(submits[0] + submits[2] + submits[4] + submits[5] + submits[6], 0);
+	cr_assert_eq(reaps[0] + reaps[4] + reaps[5] + reaps[6], 0);
+	cr_assert_geq(room, BURST_READS, "reaps hold %llu completions of %u",
+		      (unsigned long long)room, BURST_READS);
+}
+
 /* ---- the completion clock ------------------------------------------------------------------ */
 
 /*
