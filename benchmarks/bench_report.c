@@ -827,7 +827,26 @@ static void format_time(char *buf, size_t len, time_t t)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-int zh_bench_report_normal(FILE *out, const struct zh_bench_result *results, size_t n)
+/* fio's "Disk stats (read/write):" block, a line per disk (fio 3.33's: no sectors). */
+static void print_disks(FILE *out, const struct zh_bench_disks *disks)
+{
+	if (disks == NULL || disks->count == 0)
+		return;
+	fputs("\nDisk stats (read/write):\n", out);
+	for (unsigned i = 0; i < disks->count; i++) {
+		const struct zh_bench_disk *d = &disks->disk[i];
+		const struct zh_bench_disk_stat *m = &d->moved;
+
+		fprintf(out,
+			"  %s: ios=%" PRIu64 "/%" PRIu64 ", merge=%" PRIu64 "/%" PRIu64
+			", ticks=%" PRIu64 "/%" PRIu64 ", in_queue=%" PRIu64 ", util=%3.2f%%\n",
+			d->name, m->ios[0], m->ios[1], m->merges[0], m->merges[1], m->ticks[0],
+			m->ticks[1], m->in_queue, zh_bench_disk_util(d));
+	}
+}
+
+int zh_bench_report_normal(FILE *out, const struct zh_bench_result *results, size_t n,
+			   const struct zh_bench_disks *disks)
 {
 	char when[64];
 	unsigned groupid = 0;
@@ -843,6 +862,7 @@ int zh_bench_report_normal(FILE *out, const struct zh_bench_result *results, siz
 		first = false;
 		print_group(out, results, n, groupid);
 	}
+	print_disks(out, disks);
 
 	if (fflush(out) != 0 || ferror(out))
 		return -EIO;
@@ -861,7 +881,7 @@ static bool add_str(cJSON *o, const char *key, const char *v)
 	return cJSON_AddStringToObject(o, key, v) != NULL;
 }
 
-/* zhtp's own key beside fio's: what the reactors did (struct zh_bench_reactor_counts). */
+/* zhtp's own key beside fio's: the store's zstd level when an object job's group ended. */
 static int json_add_store(cJSON *job, const struct zh_bench_result *r)
 {
 	cJSON *o = cJSON_AddObjectToObject(job, "zhtp_store");
@@ -886,6 +906,7 @@ static int json_add_sched(cJSON *job, const struct zh_bench_sched_report *s)
 	return 0;
 }
 
+/* zhtp's own key: what the reactors did (struct zh_bench_reactor_counts). */
 static int json_add_reactor(cJSON *job, const struct zh_bench_result *r)
 {
 	cJSON *o = cJSON_AddObjectToObject(job, "zhtp_reactor");
@@ -1215,8 +1236,42 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	return r->reactor.enters > 0 ? json_add_reactor(job, r) : 0;
 }
 
+/* fio's "disk_util" array: a disk per object, keys in fio's order. */
+static int json_add_disks(cJSON *root, const struct zh_bench_disks *disks)
+{
+	cJSON *array;
+
+	if (disks == NULL || disks->count == 0)
+		return 0;
+	array = cJSON_AddArrayToObject(root, "disk_util");
+	if (array == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < disks->count; i++) {
+		const struct zh_bench_disk *d = &disks->disk[i];
+		const struct zh_bench_disk_stat *m = &d->moved;
+		cJSON *o = cJSON_CreateObject();
+
+		if (o == NULL)
+			return -ENOMEM;
+		if (!cJSON_AddItemToArray(array, o)) {
+			cJSON_Delete(o);
+			return -ENOMEM;
+		}
+		if (!add_str(o, "name", d->name) || !add_num(o, "read_ios", (double)m->ios[0]) ||
+		    !add_num(o, "write_ios", (double)m->ios[1]) ||
+		    !add_num(o, "read_merges", (double)m->merges[0]) ||
+		    !add_num(o, "write_merges", (double)m->merges[1]) ||
+		    !add_num(o, "read_ticks", (double)m->ticks[0]) ||
+		    !add_num(o, "write_ticks", (double)m->ticks[1]) ||
+		    !add_num(o, "in_queue", (double)m->in_queue) ||
+		    !add_num(o, "util", zh_bench_disk_util(d)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int zh_bench_report_json(FILE *out, const struct zh_bench_result *results, size_t n,
-			 const char *version, time_t timestamp)
+			 const struct zh_bench_disks *disks, const char *version, time_t timestamp)
 {
 	char when[64];
 	cJSON *root, *jobs;
@@ -1244,6 +1299,8 @@ int zh_bench_report_json(FILE *out, const struct zh_bench_result *results, size_
 	}
 	for (size_t i = 0; i < n && ret == 0; i++)
 		ret = json_add_job(jobs, results, n, &results[i]);
+	if (ret == 0)
+		ret = json_add_disks(root, disks);
 	if (ret != 0)
 		goto err_delete;
 

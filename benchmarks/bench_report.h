@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "bench_bs.h"
+#include "bench_disk.h"
 #include "bench_ss.h"
 #include "bench_stats.h"
 
@@ -152,15 +153,16 @@ struct zh_bench_result {
 
 /**
  * Write fio's human-readable summary: one block per result, then one "Run status group N"
- * block per distinct groupid, in increasing groupid order.
+ * block per distinct groupid, in increasing groupid order, then the disks' "Disk stats".
  *
  * \param out      stream to write to.
  * \param results  n results; rw_name and ioengine_requested may be NULL (treated as "").
+ * \param disks    the disks under the jobs' files, as last sampled; NULL for none.
  * \return 0, -EINVAL for a NULL out or NULL results with n > 0, -EIO if the stream reports an
  *         error.
  */
-ZH_MUST_CHECK int zh_bench_report_normal(FILE *out, const struct zh_bench_result *results,
-					 size_t n);
+ZH_MUST_CHECK int zh_bench_report_normal(FILE *out, const struct zh_bench_result *results, size_t n,
+					 const struct zh_bench_disks *disks);
 
 struct zh_bench_job;
 
@@ -174,7 +176,8 @@ void zh_bench_result_init(struct zh_bench_result *res, const struct zh_bench_job
 
 /**
  * Write the results as fio's JSON output (fio 3.33 key names and nesting), formatted by
- * cJSON_Print and followed by a newline. Adds "iops_per_cpu_second" to every job.
+ * cJSON_Print and followed by a newline. Adds "iops_per_cpu_second" to every job, and fio's
+ * "disk_util" when \p disks has any (NULL: none).
  *
  * \param version    value of the "fio version" key, e.g. "zhtp-bench-0.1".
  * \param timestamp  seconds since the epoch for "timestamp", "timestamp_ms" and "time".
@@ -182,7 +185,8 @@ void zh_bench_result_init(struct zh_bench_result *res, const struct zh_bench_job
  *         error.
  */
 ZH_MUST_CHECK int zh_bench_report_json(FILE *out, const struct zh_bench_result *results, size_t n,
-				       const char *version, time_t timestamp);
+				       const struct zh_bench_disks *disks, const char *version,
+				       time_t timestamp);
 
 /* ---- fio log files ---- */
 

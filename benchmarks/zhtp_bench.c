@@ -47,6 +47,7 @@ struct bench_group {
 	unsigned unit[ZH_BENCH_WORKERS_MAX]; /* the result each worker counts in */
 	struct ss_unit ss[ZH_BENCH_WORKERS_MAX];
 	struct zh_bench_ss_point ss_prev[ZH_BENCH_WORKERS_MAX];
+	struct zh_bench_disks *disks; /* the run's: the disks under every group's files */
 };
 
 _Static_assert(ZH_BENCH_BUSY_POLL_MAX_NS == ZH_ENGINE_BUSY_POLL_MAX_NS, "--busy-poll bound");
@@ -405,11 +406,15 @@ static uint32_t seconds_up(uint64_t ns)
 	return s < UINT32_MAX ? (uint32_t)s : UINT32_MAX;
 }
 
-/* Write \p res, with \p left_ns of the run group to go (ZH_BENCH_ETA_UNKNOWN: not known yet). */
+/*
+ * Write \p res, with \p left_ns of the run group to go (ZH_BENCH_ETA_UNKNOWN: not known yet),
+ * and what \p disks did until now.
+ */
 static int report(const struct bench_output *o, struct zh_bench_result *res, size_t n,
-		  uint64_t left_ns)
+		  uint64_t left_ns, struct zh_bench_disks *disks)
 {
-	uint32_t elapsed_s = seconds_up(zh_clock_ns() - o->genesis_ns);
+	uint64_t now = zh_clock_ns();
+	uint32_t elapsed_s = seconds_up(now - o->genesis_ns);
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
@@ -417,10 +422,11 @@ static int report(const struct bench_output *o, struct zh_bench_result *res, siz
 		res[i].elapsed_s = elapsed_s;
 	}
 
+	zh_bench_disks_sample(disks, now);
 	if (o->format & ZH_BENCH_OUTPUT_NORMAL)
-		rc = zh_bench_report_normal(o->out, res, n);
+		rc = zh_bench_report_normal(o->out, res, n, disks);
 	if (rc == 0 && (o->format & ZH_BENCH_OUTPUT_JSON))
-		rc = zh_bench_report_json(o->out, res, n, ZH_BENCH_VERSION, time(NULL));
+		rc = zh_bench_report_json(o->out, res, n, disks, ZH_BENCH_VERSION, time(NULL));
 	fflush(o->out);
 	return rc;
 }
@@ -551,7 +557,7 @@ static int status_report(struct bench_group *g, const struct bench_output *o,
 	}
 	getrusage(RUSAGE_SELF, &ru);
 	return report(o, res, results_build(g, true, &ru, res),
-		      group_left_ns(g, zh_clock_ns() - g->start_ns));
+		      group_left_ns(g, zh_clock_ns() - g->start_ns), g->disks);
 }
 
 /*
@@ -729,6 +735,16 @@ static void note_unfixed_devs(const struct bench_group *g)
 	}
 }
 
+/*
+ * The disks under the group's files, from now on (their layout is written). The report is
+ * fio's extra, so a disk that cannot be read, or one past ZH_BENCH_DISKS_MAX, is left out.
+ */
+static void disks_add(struct bench_group *g)
+{
+	for (unsigned i = 0; i < g->plan.dev_count; i++)
+		(void)zh_bench_disks_add(g->disks, "/sys", g->plan.devs[i].path, zh_clock_ns());
+}
+
 static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, unsigned count,
 		     unsigned groupid, const struct bench_output *o, struct zh_bench_result *res,
 		     size_t *n_res)
@@ -762,6 +778,7 @@ static int group_run(struct bench_group *g, const struct zh_bench_job *jobs, uns
 	g->plan.engine_opts.sched_slice_ns = o->sched_slice_ns;
 	g->plan.engine_opts.yield_wait = o->yield_wait;
 	if (rc == 0) {
+		disks_add(g);
 		rc = group_start(g, err, sizeof(err));
 		if (rc == 0) {
 			note_unfixed_devs(g);
@@ -846,11 +863,14 @@ static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 	struct bench_group *g = zh_calloc_aligned(alignof(struct bench_group), 1, sizeof(*g));
 	struct zh_bench_result *res = calloc(ZH_BENCH_WORKERS_MAX, sizeof(*res));
 	struct zh_bench_result *all = calloc(ZH_BENCH_WORKERS_MAX, sizeof(*all));
+	struct zh_bench_disks *disks = calloc(1, sizeof(*disks));
 	size_t n_all = 0;
-	int rc = g != NULL && res != NULL && all != NULL ? 0 : -ENOMEM;
+	int rc = g != NULL && res != NULL && all != NULL && disks != NULL ? 0 : -ENOMEM;
 
-	if (rc == 0)
+	if (rc == 0) {
+		g->disks = disks;
 		rc = results_fit(jf);
+	}
 	for (unsigned first = 0, groupid = 0; rc == 0 && first < jf->job_count;) {
 		unsigned end = run_group_end(jf, first);
 		size_t n = 0;
@@ -876,7 +896,7 @@ static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 	}
 	/* A run group that could not start ends the run, but what ran before it is reported. */
 	if (n_all > 0) {
-		int report_rc = report(o, all, n_all, 0);
+		int report_rc = report(o, all, n_all, 0, disks);
 
 		rc = rc < 0 ? rc : report_rc;
 	}
@@ -886,6 +906,7 @@ static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 		free(all[i].ss_iops);
 		free(all[i].ss_bw);
 	}
+	free(disks);
 	free(all);
 	free(res);
 	zh_free_aligned(g);

@@ -20,6 +20,20 @@
 
 /* Results hold six histograms of about 16 KiB: keep them off the test's stack. */
 static struct zh_bench_result res[3];
+/* The disks the reports show; NULL: none, as for jobs on tmpfs. */
+static const struct zh_bench_disks *report_disks;
+
+/* A disk as the last sample left it: 5 s of a random 4 KiB read and write job on vda. */
+static const struct zh_bench_disks one_disk = {
+    .count = 1,
+    .disk = {{.name = "vda",
+	      .moved = {.ios = {1200, 800},
+			.merges = {3, 40},
+			.ticks = {2400, 1600},
+			.io_ticks = 4750,
+			.in_queue = 4100},
+	      .msec = 5000}},
+};
 
 /*
  * A randread job like fio's example: 154000 reads of 4 KiB in 1 s, slat 1.5 us, clat 50 us for
@@ -79,7 +93,7 @@ static char *report_normal(size_t n)
 	FILE *f = open_memstream(&text, &len);
 
 	cr_assert_not_null(f);
-	cr_assert_eq(zh_bench_report_normal(f, res, n), 0);
+	cr_assert_eq(zh_bench_report_normal(f, res, n, report_disks), 0);
 	fclose(f);
 	return text;
 }
@@ -91,7 +105,8 @@ static cJSON *report_json(size_t n)
 	size_t len;
 
 	cr_assert_not_null(f);
-	cr_assert_eq(zh_bench_report_json(f, res, n, "zhtp-bench-test", 1795604520), 0);
+	cr_assert_eq(zh_bench_report_json(f, res, n, report_disks, "zhtp-bench-test", 1795604520),
+		     0);
 	rewind(f);
 	len = fread(buf, 1, sizeof(buf) - 1, f);
 	cr_assert_lt(len, sizeof(buf) - 1, "report larger than the test buffer");
@@ -623,8 +638,8 @@ Test(bench_report, normal_output_shows_errors)
 
 Test(bench_report, normal_output_rejects_bad_arguments)
 {
-	cr_assert_eq(zh_bench_report_normal(NULL, res, 1), -EINVAL);
-	cr_assert_eq(zh_bench_report_normal(stdout, NULL, 1), -EINVAL);
+	cr_assert_eq(zh_bench_report_normal(NULL, res, 1, NULL), -EINVAL);
+	cr_assert_eq(zh_bench_report_normal(stdout, NULL, 1, NULL), -EINVAL);
 }
 
 /* ---- JSON ---- */
@@ -902,7 +917,7 @@ Test(bench_report, json_returns_enomem_at_every_allocation_failure)
 	for (budget = 0; budget < 100000; budget++) {
 		alloc_budget = budget;
 		rewind(f);
-		ret = zh_bench_report_json(f, res, 2, "v", 0);
+		ret = zh_bench_report_json(f, res, 2, &one_disk, "v", 0);
 		if (ret == 0)
 			break;
 		cr_assert_eq(ret, -ENOMEM, "budget %ld gave %d", budget, ret);
@@ -916,9 +931,9 @@ Test(bench_report, json_returns_enomem_at_every_allocation_failure)
 
 Test(bench_report, json_rejects_bad_arguments)
 {
-	cr_assert_eq(zh_bench_report_json(NULL, res, 1, "v", 0), -EINVAL);
-	cr_assert_eq(zh_bench_report_json(stdout, res, 1, NULL, 0), -EINVAL);
-	cr_assert_eq(zh_bench_report_json(stdout, NULL, 1, "v", 0), -EINVAL);
+	cr_assert_eq(zh_bench_report_json(NULL, res, 1, NULL, "v", 0), -EINVAL);
+	cr_assert_eq(zh_bench_report_json(stdout, res, 1, NULL, NULL, 0), -EINVAL);
+	cr_assert_eq(zh_bench_report_json(stdout, NULL, 1, NULL, "v", 0), -EINVAL);
 }
 
 /*
@@ -1018,6 +1033,46 @@ Test(bench_report, io_depths_lines_and_keys_as_fio)
 		cr_assert_float_eq(item->valuedouble, submit_pct[i], 0.05, "%s", batch_keys[i]);
 	}
 	cr_assert_eq(num_at(obj_at(first_job(root), "iodepth_complete"), "32"), 100.0);
+	cJSON_Delete(root);
+}
+
+/*
+ * fio 3.33's disk stats: the "Disk stats (read/write)" block last, and "disk_util" after
+ * "jobs"; fio 3.33 reports no sectors.
+ */
+Test(bench_report, disk_stats_as_fio)
+{
+	static const char *const keys[] = {"name",	  "read_ios",	  "write_ios",
+					   "read_merges", "write_merges", "read_ticks",
+					   "write_ticks", "in_queue",	  "util"};
+	const cJSON *disk, *item;
+	char *text;
+	cJSON *root;
+
+	fill_read_job(&res[0]);
+	report_disks = &one_disk;
+	text = report_normal(1);
+	root = report_json(1);
+	report_disks = NULL;
+	cr_assert_not_null(strstr(text, "run=1000-1000msec\n\nDisk stats (read/write):\n"
+					"  vda: ios=1200/800, merge=3/40, "
+					"ticks=2400/1600, in_queue=4100, util=95.00%\n"),
+			   "%s", text);
+	free(text);
+	cr_assert_str_eq(cJSON_GetArrayItem(root, 5)->string, "disk_util");
+	disk = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(root, "disk_util"), 0);
+	item = disk->child;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++, item = item->next)
+		cr_assert_str_eq(item->string, keys[i]);
+	cr_assert_null(item);
+	cr_assert_str_eq(str_at(disk, "name"), "vda");
+	cr_assert_eq(num_at(disk, "write_merges"), 40);
+	cr_assert_eq(num_at(disk, "in_queue"), 4100);
+	cr_assert_eq(num_at(disk, "util"), 95.0);
+	cJSON_Delete(root);
+
+	root = report_json(1);
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(root, "disk_util"), "none without a disk");
 	cJSON_Delete(root);
 }
 

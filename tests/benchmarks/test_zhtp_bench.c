@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -294,6 +295,41 @@ Test(bench_zhtp, status_reports_carry_depths_and_the_time_left)
 	for (unsigned i = 0; i < n; i++)
 		cJSON_Delete(docs[i]);
 	free(text);
+}
+
+/*
+ * fio's disk_util: a job on a file of a block device's filesystem reports that disk, with at
+ * least the requests the job wrote, merged or not (O_DIRECT: they reach it while the job
+ * runs, 64 of 64 KiB); where sysfs
+ * knows no block device under the scratch directory (tmpfs, overlay, no /sys), none.
+ */
+Test(bench_zhtp, the_disk_under_the_file_is_reported_as_fio)
+{
+	char sys_path[64];
+	struct stat st;
+	const cJSON *disks;
+	cJSON *root;
+
+	cr_assert_eq(stat(scratch, &st), 0);
+	snprintf(sys_path, sizeof(sys_path), "/sys/dev/block/%u:%u", major(st.st_dev),
+		 minor(st.st_dev));
+	root = run_json("--name=w --filename=disk.img --size=4m --rw=write --bs=64k --iodepth=4 "
+			"--direct=1");
+	disks = cJSON_GetObjectItemCaseSensitive(root, "disk_util");
+	if (access(sys_path, F_OK) != 0) {
+		cr_assert_null(disks, "no block device under %s", scratch);
+	} else {
+		const cJSON *disk = cJSON_GetArrayItem(disks, 0);
+
+		cr_assert_eq(cJSON_GetArraySize(disks), 1);
+		cr_assert_gt(
+		    strlen(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(disk, "name"))),
+		    0);
+		cr_assert_geq(top(disk, "write_ios") + top(disk, "write_merges"), 64);
+		cr_assert_geq(top(disk, "util"), 0);
+		cr_assert_leq(top(disk, "util"), 100);
+	}
+	cJSON_Delete(root);
 }
 
 Test(bench_zhtp, gather_zero_takes_every_completion_at_once)
