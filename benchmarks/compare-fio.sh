@@ -147,6 +147,9 @@ if [[ -z "$rounds" ]]; then
     if [[ $callgrind -eq 1 ]]; then rounds=3; else rounds=4; fi
 fi
 [[ "$rounds" =~ ^[1-9][0-9]*$ ]] || die "-r: ROUNDS must be a positive integer, got '$rounds'"
+# An odd count runs one order more often than the other: A B B A is balanced only in pairs.
+[[ $callgrind -eq 1 || $((rounds % 2)) -eq 0 || $rounds -eq 1 ]] ||
+    note "-r $rounds: an odd number of rounds leaves the A B B A order unbalanced"
 [[ "$runtime" =~ ^[1-9][0-9]*s?$ ]] || die "-t: RUNTIME must be a number of seconds, got '$runtime'"
 if [[ -n "$busy_core" ]]; then
     [[ "$busy_core" =~ ^[0-9]+$ && $busy_core -lt $(nproc) ]] ||
@@ -193,7 +196,8 @@ for j in "${jobs[@]}"; do
     seen_job[$b]=$j
 done
 
-forbidden='ioengine|filename|directory|size|io_size|io_limit|number_ios|runtime|time_based|thread|fixedbufs|registerfiles'
+# timeout is fio's other name for runtime.
+forbidden='ioengine|filename|directory|size|io_size|io_limit|number_ios|runtime|timeout|time_based|thread|fixedbufs|registerfiles'
 for j in "${jobs[@]}"; do
     [[ -f "$j" && -r "$j" ]] || die "job file '$j' not found or not readable"
     if bad=$(grep -nEi "^[[:space:]]*($forbidden)[[:space:]]*(=|$)" "$j"); then
@@ -533,6 +537,8 @@ emit_report() {
             if [[ -n "$busy_core" ]]; then
                 printf -- '- busy neighbour: a busy loop pinned to core %s throughout\n' "$busy_core"
             fi
+            printf -- "- CPU %%: fio's is its job threads' alone (RUSAGE_THREAD); zhtp-bench's is its whole\n"
+            printf -- "  process's, the kernel's io-wq workers doing its I/O included (RUSAGE_SELF)\n"
             printf '\n'
         else
             printf ' and %s, repetitions: %s\n\n' "$size2" "$rounds"

@@ -20,7 +20,11 @@
 #      fio-fixed (--thread, so that its jobs are threads of one process) at the snapshot counts:
 #      CPU microseconds and context switches per I/O for reactors / job threads and io-wq
 #      workers.
-# At the defaults (-n "1 2 4 8 16", -r 2, -t 3) it runs about 6 minutes on 16 cores.
+# At the defaults (-n "1 2 4 8 16", -r 2, -t 3) it runs about 6 minutes on 16 cores. Before
+# anything long it checks, in seconds, what would make every run fail: python3 (the reports),
+# the pack, room in /dev/shm, and its own run time against DEVICE_BUDGET_S (default 540, the
+# device tool's 600 s a command less its start); scale-reactors.sh then runs the largest job
+# for a second with each tool. host.txt records the pack's commit and the cores' topology.
 #
 # Usage: benchmarks/device-scale.sh [-p PACK.tar.xz] [-n COUNTS] [-c SNAPSHOT_COUNTS]
 #                                   [-r ROUNDS] [-t SECONDS] [-o DIR]
@@ -67,8 +71,32 @@ if [ -z "$counts" ] || [ -z "$snaps" ]; then
 fi
 top=${counts##* }
 
+# What every step needs, checked before anything takes minutes.
+command -v python3 >/dev/null || { echo "device-scale.sh: python3 is missing here" >&2; exit 3; }
+count_words() { echo $#; }
+n_counts=$(count_words $counts)
+n_snaps=$(count_words $snaps)
+# Runs of -t s: four tools per count and round (steps 2 and 4), one round (3), 12 (5); 5 s for
+# each snapshot run (6); about a second more for each run's start and end.
+runs=$((n_counts * 4 * (2 * rounds + 1) + 12))
+estimate=$((runs * (runtime + 1) + (2 * n_snaps + 1) * 6 + 30))
+echo "device-scale.sh: about $estimate s ($runs runs of ${runtime}s, $((2 * n_snaps + 1)) snapshots)"
+if [ "$estimate" -gt "${DEVICE_BUDGET_S:-540}" ]; then
+	echo "device-scale.sh: over DEVICE_BUDGET_S=${DEVICE_BUDGET_S:-540} s: fewer counts, rounds or seconds" >&2
+	exit 2
+fi
+shm_need_mib=$((1024 + top * 64 + 256))
+shm_free_mib=$(df -Pm "$shm" | awk 'NR == 2 {print $4}')
+if [ "${shm_free_mib:-0}" -lt "$shm_need_mib" ]; then
+	echo "device-scale.sh: $shm has ${shm_free_mib:-no} MiB free, the runs need $shm_need_mib" >&2
+	exit 3
+fi
+
 if [ -n "$pack" ]; then
-	tar -xJf "$pack" -C /tmp || exit 1
+	# xz may be missing on a bare machine; python's tarfile reads the pack without it.
+	tar -xJf "$pack" -C /tmp 2>/dev/null ||
+		python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall("/tmp")' "$pack" ||
+		exit 3
 	export ZHTP_BENCH=/tmp/zhtp-pack/bin/zhtp-bench FIO=/tmp/zhtp-pack/bin/fio
 fi
 bench=${ZHTP_BENCH:-$(dirname "$here")/build/benchmarks/zhtp-bench}
@@ -87,6 +115,11 @@ started=$(date +%s)
 	grep -E "MemTotal|MemAvailable" /proc/meminfo
 	df -h "$shm" | tail -1
 	"$fio" --version
+	[ -n "$pack" ] && echo "pack: $(cat /tmp/zhtp-pack/VERSION 2>/dev/null || echo 'no VERSION')"
+	grep Cpus_allowed_list /proc/self/status
+	echo "core order (reactor n runs on the n-th): $("$here/scale-reactors.sh" -c)"
+	echo "NUMA nodes: $(ls -d /sys/devices/system/node/node* 2>/dev/null | wc -l)"
+	lscpu -e 2>/dev/null || grep . /sys/devices/system/cpu/cpu*/topology/thread_siblings_list
 } >"$out/host.txt" 2>&1
 cat "$out/host.txt"
 

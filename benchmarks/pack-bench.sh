@@ -13,15 +13,27 @@
 # Debian 12's fio loads about 60 libraries (Ceph, GlusterFS, ...); xz brings the whole pack to
 # about 28 MiB, within what the device tool carries (64 MiB with the working tree).
 #
+# zhtp-pack/VERSION names the commit (git describe --dirty) the binary was packed at; a
+# zhtp-bench older than a source file of the tree is refused (make build first), so that a
+# lent machine's minutes never measure stale code.
+#
 # Usage: benchmarks/pack-bench.sh [OUT.tar.xz]   (default ./zhtp-pack.tar.xz)
 # Environment: ZHTP_BENCH (default <repo>/build/benchmarks/zhtp-bench), FIO (default fio).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-bench=${ZHTP_BENCH:-$(dirname "$here")/build/benchmarks/zhtp-bench}
+repo=$(dirname "$here")
+bench=${ZHTP_BENCH:-$repo/build/benchmarks/zhtp-bench}
 fio=$(command -v "${FIO:-fio}") || { echo "pack-bench.sh: fio not found" >&2; exit 1; }
 out=$(realpath -m "${1:-zhtp-pack.tar.xz}")
 [ -x "$bench" ] || { echo "pack-bench.sh: no zhtp-bench at $bench (make build?)" >&2; exit 1; }
+newer=$(find "$repo"/engine "$repo"/nvme "$repo"/numa "$repo"/codec "$repo"/index \
+	"$repo"/benchmarks -name '*.[ch]' -newer "$bench" -print -quit)
+if [ -n "$newer" ]; then
+	echo "pack-bench.sh: $bench is older than $newer (make build first)" >&2
+	exit 1
+fi
+mkdir -p "$(dirname "$out")"
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/pack-bench.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
@@ -55,5 +67,7 @@ done
 
 "$pack/bin/fio" --version >/dev/null
 "$pack/bin/zhtp-bench" --help >/dev/null
+echo "$(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown) packed $(date '+%F %T %z')" \
+	>"$pack/VERSION"
 tar -C "$stage" -cJf "$out" zhtp-pack
 echo "pack-bench.sh: $out ($(du -h "$out" | cut -f1), $(ls "$pack/lib" | wc -l) libraries)"

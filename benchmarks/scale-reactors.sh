@@ -3,16 +3,23 @@
 # scaling the same way on the same file.
 #
 # For each reactor count N it writes one job file (4 KiB random I/O at the given depth, the
-# batching of benchmarks/jobs/compare, numjobs=N on cores 0..N-1 with cpus_allowed_policy=split
-# so that clone c runs on core c: one reactor per core for zhtp-bench, one job thread per core
-# for fio, group_reporting) and hands all of them to compare-fio.sh, which runs fio, fio-fixed,
-# zhtp-bench and the A/A pair in A B B A order. From compare-fio's table it then prints, per N:
-# zhtp-bench's IOPS, per reactor, its scaling efficiency IOPS(N) / (N * IOPS(1)), the same for
-# the best fio configuration, and zhtp/best-fio.
+# batching of benchmarks/jobs/compare, numjobs=N on the first N cores of the core order with
+# cpus_allowed_policy=split, so that each clone has a core of its own: one reactor per core for
+# zhtp-bench, one job thread per core for fio, group_reporting) and hands it to compare-fio.sh,
+# which runs fio, fio-fixed, zhtp-bench and the A/A pair in A B B A order, one count at a time
+# (a count that fails keeps the counts before it). From compare-fio's tables it then prints, per
+# N: zhtp-bench's IOPS, per reactor, its scaling efficiency IOPS(N) / (N * IOPS(1)), the same
+# for the best fio configuration, and zhtp/best-fio.
+#
+# The core order: the cores this process may run on (Cpus_allowed_list, not 0..nproc-1: a
+# container's set may start elsewhere), one hardware thread of each physical core first, then
+# their SMT siblings, so that N reactors share no core while N is at most the physical cores.
 #
 # Meant for a machine with many cores (issue 9's 1-16 reactor record). It first prints the
-# kernel and the core count and checks that io_uring works: some sandbox kernels have none,
-# and then it stops (exit 3) rather than measure something else. On tmpfs every read or write
+# kernel, the cores and their order, then runs the largest count's job for a second with each
+# tool: a kernel without io_uring (some sandboxes), a tmpfs that refuses O_DIRECT (before Linux
+# 6.6) or a tool that cannot start stops it there (exit 3) rather than measure something else,
+# or burn the device's minutes on runs that fail. On tmpfs every read or write
 # is done by an io-wq worker that needs a core too: N reactors keep up to 2N threads busy, so
 # counts above half the cores measure the kernel's sharing as much as the engine.
 #
@@ -32,11 +39,37 @@
 #   -o  append the report to this file as well
 #   -j  print the job file run at N reactors and stop (no file, size or runtime lines: the
 #       caller passes them, as compare-fio.sh does)
+#   -c  print the core order and stop
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 bench=${ZHTP_BENCH:-$(dirname "$here")/build/benchmarks/zhtp-bench}
-cores=$(nproc)
+fio=${FIO:-fio}
+
+# The allowed cores, one thread of every physical core first (see the header).
+core_order() {
+	python3 - <<'PY'
+import os
+def cpus(text):
+    out = []
+    for part in text.strip().split(","):
+        lo, _, hi = part.partition("-")
+        out += range(int(lo), int(hi or lo) + 1)
+    return out
+allowed = sorted(os.sched_getaffinity(0))
+def rank(cpu):
+    topo = "/sys/devices/system/cpu/cpu%d/topology/" % cpu
+    try:
+        siblings = cpus(open(topo + "thread_siblings_list").read())
+        package = int(open(topo + "physical_package_id").read())
+    except (OSError, ValueError):
+        return (0, 0, cpu)
+    return (siblings.index(cpu) if cpu in siblings else 0, package, cpu)
+print(" ".join(str(c) for c in sorted(allowed, key=rank)))
+PY
+}
+read -r -a order <<<"$(core_order)"
+cores=${#order[@]}
 counts=
 depth=32
 rw=randread
@@ -60,7 +93,8 @@ while [ $# -gt 0 ]; do
 	-s) size=$2; shift 2 ;;
 	-o) report=$2; shift 2 ;;
 	-j) print_job=$2; shift 2 ;;
-	-h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+	-c) echo "${order[*]}"; exit 0 ;;
+	-h|--help) sed -n '2,41p' "$0"; exit 0 ;;
 	*) echo "scale-reactors.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
@@ -68,6 +102,11 @@ case $rw in randread|randwrite) ;; *) echo "scale-reactors.sh: -w randread|randw
 
 direct=1
 [ -z "$dir" ] && [ -c "$file" ] && direct=0
+
+first_cores() { # N: the first N cores of the order, as a cpus_allowed list
+	local IFS=,
+	echo "${order[*]:0:$1}"
+}
 
 job_file() { # N: the job at N reactors, one clone per core
 	cat <<EOF
@@ -80,7 +119,7 @@ norandommap=1
 iodepth_batch_submit=$((depth < 32 ? depth : 32))
 iodepth_batch_complete_max=$((depth < 32 ? depth : 32))
 numjobs=$1
-cpus_allowed=0-$(($1 - 1))
+cpus_allowed=$(first_cores "$1")
 cpus_allowed_policy=split
 group_reporting=1
 EOF
@@ -98,27 +137,43 @@ for n in $counts; do
 done
 if [ -n "$dir" ]; then where=(-d "$dir"); else where=(-f "$file"); fi
 
-echo "kernel $(uname -r), $cores cores"
+echo "kernel $(uname -r), $cores cores, in this order: ${order[*]}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/scale-reactors.XXXXXX")
 trap '[ -n "${SCALE_KEEP:-}" ] || rm -rf "$work"' EXIT
 
-# io_uring first: a kernel without it fails the ring setup of the smallest job.
-if ! "$bench" --name=probe --filename="$work/probe.dat" --size=1m --rw=read --bs=4k \
-	--direct=0 >"$work/probe.out" 2>&1; then
-	echo "scale-reactors.sh: zhtp-bench cannot run here (no io_uring on kernel $(uname -r)?):" >&2
-	cat "$work/probe.out" >&2
-	exit 3
-fi
+# The largest count's job for a second with each tool, on a small file where the real one goes
+# (tmpfs and O_DIRECT as in the runs): what would fail every run fails here, in seconds.
+top=${counts##* }
+top=${top% }
+job_file "$top" >"$work/probe.fio"
+if [ -n "$dir" ]; then probe_file=$dir/zhtp-probe.dat; else probe_file=$(dirname "$file")/zhtp-probe.dat; fi
+[ -c "$file" ] && [ -z "$dir" ] && probe_file=$file
+for tool in "$bench" "$fio"; do
+	if ! "$tool" --filename="$probe_file" --size=16m --runtime=1 --time_based \
+		"$work/probe.fio" >"$work/probe.out" 2>&1; then
+		echo "scale-reactors.sh: $(basename "$tool") cannot run the $top-reactor job on" \
+			"$probe_file (kernel $(uname -r): no io_uring, or O_DIRECT refused?):" >&2
+		tail -20 "$work/probe.out" >&2
+		[ -f "$probe_file" ] && rm -f "$probe_file"
+		exit 3
+	fi
+done
+[ -f "$probe_file" ] && rm -f "$probe_file"
 
-jobs=()
+# One count at a time: compare-fio.sh writes its tables at the end of its run, and a count
+# that fails (the largest, most likely) must not take the smaller counts' tables with it.
+failed=
 for n in $counts; do
 	j="$work/$rw-4k-qd$depth-x$n.fio"
 	job_file "$n" >"$j"
-	jobs+=("$j")
+	if "$here/compare-fio.sh" -r "$rounds" -t "$runtime" "${where[@]}" -s "$size" \
+		-o "$work/compare.md" "$j" >>"$work/compare.out" 2>&1; then
+		echo "x$n: done"
+	else
+		echo "x$n: compare-fio.sh failed (see below)"
+		failed+="$n "
+	fi
 done
-
-"$here/compare-fio.sh" -r "$rounds" -t "$runtime" "${where[@]}" -s "$size" \
-	-o "$work/compare.md" "${jobs[@]}" >"$work/compare.out"
 
 python3 - "$work/compare.md" "$rw" "$depth" >"$work/scale.md" <<'EOF'
 import re, sys
@@ -157,4 +212,12 @@ EOF
 	cat "$work/scale.md"
 	echo
 	sed -n '/^| job /,$p' "$work/compare.md"
+	if [ -n "$failed" ]; then
+		echo
+		echo "Failed counts: $failed; compare-fio.sh said:"
+		echo '```'
+		grep -v '^compare-fio: \[' "$work/compare.out" | tail -30
+		echo '```'
+	fi
 } | tee -a "${report:-/dev/null}"
+[ -z "$failed" ]
