@@ -91,8 +91,13 @@ test-crash: build
 		--filter 'index/acknowledged*'
 	cd $(BUILD) && ZH_CRASH_ROUNDS=$(CRASH_ROUNDS) ./tests/test_engine_store_crash --jobs 1
 
+# The device-bound set of docs/benchmarks.md, on a 1 GiB file under var/ (about 11 minutes).
+BENCH_DISK_JOBS = $(addprefix benchmarks/jobs/compare/,randread-4k-qd1.fio randread-4k-qd32.fio \
+	randwrite-4k-qd1.fio randwrite-4k-qd32.fio read-128k-qd8.fio write-128k-qd8.fio \
+	read-1m-qd8.fio write-1m-qd8.fio)
 bench: deps-bench build
-	benchmarks/compare-fio.sh benchmarks/jobs/compare/*.fio
+	mkdir -p var/bench
+	benchmarks/compare-fio.sh -f var/bench/cmp.dat -s 1g -t 4 $(BENCH_DISK_JOBS)
 
 # The codec against raw ISA-L, zstd and OpenSSL calls (docs/benchmarks.md).
 bench-codec: build

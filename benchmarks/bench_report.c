@@ -690,7 +690,8 @@ static void print_levels(FILE *out, const char *head, const char *const labels[Z
 
 /*
  * fio's lines under cpu: the depth each read or write found, the batches the reactors submitted
- * and reaped (block jobs: object jobs keep no such counts), and what was issued.
+ * and reaped (block jobs: object jobs keep no such counts), and what was issued: as fio counts
+ * them, the reads that check written blocks too, and the fsync=N flushes.
  */
 static void print_depths(FILE *out, const struct zh_bench_result *r)
 {
@@ -703,9 +704,10 @@ static void print_depths(FILE *out, const struct zh_bench_result *r)
 		print_levels(out, "     complete  : ", batch_labels, r->reactor.reap_levels);
 	}
 	fprintf(out,
-		"     issued rwts: total=%" PRIu64 ",%" PRIu64 ",0,0 short=%" PRIu64 ",%" PRIu64
-		",0,0 dropped=0,0,0,0\n",
-		rd->ios, wr->ios, rd->short_ios, wr->short_ios);
+		"     issued rwts: total=%" PRIu64 ",%" PRIu64 ",0,%" PRIu64 " short=%" PRIu64
+		",%" PRIu64 ",0,0 dropped=0,0,0,0\n",
+		rd->ios + r->verify.reads, wr->ios, r->sync_lat.count, rd->short_ios,
+		wr->short_ios);
 }
 
 static void print_job(FILE *out, const struct zh_bench_result *results, size_t n,

@@ -70,6 +70,8 @@ struct zh_bench_verify_report {
 	/* verify_backlog: the checks made while writing, and the blocks they read back. */
 	uint64_t backlogs;
 	uint64_t backlog_blocks;
+	/* Reads issued to check blocks (the read-back's and the backlogs'): fio's issued reads. */
+	uint64_t reads;
 };
 
 /** One job, or one group of job clones with group_reporting. */
@@ -117,8 +119,9 @@ struct zh_bench_result {
 	/* Reads and writes issued, by the depth each found (zh_bench_depth_level()). */
 	uint64_t depth_levels[ZH_BENCH_LEVELS];
 	/*
-	 * fio's "eta" and "elapsed": seconds left of the run group (0 once it is over, and while
-	 * nothing tells yet) and since zhtp-bench started, when the report is written.
+	 * fio's "eta" and "elapsed": seconds left of the run, the groups still to start included
+	 * (0 once it is over; fio's INT_MAX while it cannot tell), and since zhtp-bench started,
+	 * when the report is written.
 	 */
 	uint32_t eta_s, elapsed_s;
 	/* ZH_BENCH_DIR_READ, ZH_BENCH_DIR_WRITE. */

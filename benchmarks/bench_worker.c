@@ -1339,6 +1339,7 @@ static int backlog_issue(struct zh_reactor *r, struct zh_bench_slot *s)
 			return rc;
 		w->block_seq[block] |= VERIFY_READING;
 		w->inflight++;
+		w->verify.reads++;
 		return 1;
 	}
 	w->backlog_due = 0;
@@ -1426,6 +1427,7 @@ static bool verify_next(struct zh_reactor *r, struct zh_bench_slot *s)
 			return false;
 		}
 		w->inflight++;
+		w->verify.reads++;
 		return true;
 	}
 	return false;

@@ -48,6 +48,7 @@ struct bench_group {
 	struct ss_unit ss[ZH_BENCH_WORKERS_MAX];
 	struct zh_bench_ss_point ss_prev[ZH_BENCH_WORKERS_MAX];
 	struct zh_bench_disks *disks; /* the run's: the disks under every group's files */
+	uint64_t later_ns;	      /* the run groups after this one (later_groups_ns()) */
 };
 
 _Static_assert(ZH_BENCH_BUSY_POLL_MAX_NS == ZH_ENGINE_BUSY_POLL_MAX_NS, "--busy-poll bound");
@@ -179,6 +180,7 @@ static void verify_add(struct zh_bench_verify_report *to, const struct zh_bench_
 	to->bad += v->bad;
 	to->backlogs += v->backlogs;
 	to->backlog_blocks += v->backlog_blocks;
+	to->reads += v->reads;
 	to->readback_ns = v->readback_ns > to->readback_ns ? v->readback_ns : to->readback_ns;
 }
 
@@ -406,9 +408,12 @@ static uint32_t seconds_up(uint64_t ns)
 	return s < UINT32_MAX ? (uint32_t)s : UINT32_MAX;
 }
 
+/* fio's eta while it cannot tell (INT_MAX); 0 means done. */
+#define ETA_UNKNOWN_S 2147483647u
+
 /*
- * Write \p res, with \p left_ns of the run group to go (ZH_BENCH_ETA_UNKNOWN: not known yet),
- * and what \p disks did until now.
+ * Write \p res, with \p left_ns of the run to go (ZH_BENCH_ETA_UNKNOWN: not known yet), and
+ * what \p disks did until now.
  */
 static int report(const struct bench_output *o, struct zh_bench_result *res, size_t n,
 		  uint64_t left_ns, struct zh_bench_disks *disks)
@@ -418,7 +423,8 @@ static int report(const struct bench_output *o, struct zh_bench_result *res, siz
 	int rc = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		res[i].eta_s = left_ns == ZH_BENCH_ETA_UNKNOWN ? 0 : seconds_up(left_ns);
+		res[i].eta_s =
+		    left_ns == ZH_BENCH_ETA_UNKNOWN ? ETA_UNKNOWN_S : seconds_up(left_ns);
 		res[i].elapsed_s = elapsed_s;
 	}
 
@@ -544,6 +550,7 @@ static int status_report(struct bench_group *g, const struct bench_output *o,
 {
 	unsigned seq[ZH_BENCH_WORKERS_MAX];
 	struct rusage ru;
+	uint64_t left;
 
 	for (unsigned i = 0; i < g->plan.worker_count; i++) {
 		seq[i] = atomic_load_explicit(&g->workers[i].snap_seq, memory_order_acquire);
@@ -556,8 +563,10 @@ static int status_report(struct bench_group *g, const struct bench_output *o,
 			sleep_ns(1000000);
 	}
 	getrusage(RUSAGE_SELF, &ru);
-	return report(o, res, results_build(g, true, &ru, res),
-		      group_left_ns(g, zh_clock_ns() - g->start_ns), g->disks);
+	left = group_left_ns(g, zh_clock_ns() - g->start_ns);
+	if (left != ZH_BENCH_ETA_UNKNOWN)
+		left = g->later_ns == ZH_BENCH_ETA_UNKNOWN ? g->later_ns : left + g->later_ns;
+	return report(o, res, results_build(g, true, &ru, res), left, g->disks);
 }
 
 /*
@@ -837,6 +846,38 @@ static unsigned run_group_end(const struct zh_bench_jobfile *jf, unsigned first)
 }
 
 /*
+ * What the run groups from job \p first on will take, for the status reports' eta (fio's
+ * counts the groups still to start, its eta_stone): each its longest job's startdelay, ramp and
+ * runtime. A job bounded only by its size makes it ZH_BENCH_ETA_UNKNOWN.
+ */
+static uint64_t later_groups_ns(const struct zh_bench_jobfile *jf, unsigned first)
+{
+	uint64_t total = 0;
+
+	for (unsigned g = first, end; g < jf->job_count; g = end) {
+		uint64_t longest = 0;
+
+		end = run_group_end(jf, g);
+		for (unsigned j = g; j < end; j++) {
+			const struct zh_bench_job *job = &jf->jobs[j];
+			uint64_t delay = job->start_delay_max_ns > job->start_delay_ns
+					     ? job->start_delay_max_ns
+					     : job->start_delay_ns;
+			uint64_t span = delay + job->ramp_ns + job->runtime_ns;
+
+			if (job->runtime_ns == 0)
+				return ZH_BENCH_ETA_UNKNOWN;
+			longest = span > longest ? span : longest;
+		}
+		/* Each time option stops at 2^62 ns: the sum is bounded before it could wrap. */
+		if (longest > ZH_BENCH_ETA_UNKNOWN - total)
+			return ZH_BENCH_ETA_UNKNOWN;
+		total += longest;
+	}
+	return total;
+}
+
+/*
  * The run's results are kept until its end (one JSON document): refuse, before anything runs, a
  * job file whose results would not fit. The results past the limit were dropped without a word.
  */
@@ -879,6 +920,7 @@ static int run_all(const struct zh_bench_cli *cli, const struct bench_output *o)
 		g->log_first = 0;
 		for (unsigned j = 0; j < first; j++)
 			g->log_first += jf->jobs[j].numjobs;
+		g->later_ns = later_groups_ns(jf, end);
 		rc = group_run(g, &jf->jobs[first], end - first, groupid, o, res, &n);
 		groupid += 1 + zh_bench_jobs_new_groups(&jf->jobs[first], end - first - 1);
 		ZH_ASSERT(n_all + n <= ZH_BENCH_WORKERS_MAX); /* results_fit() */

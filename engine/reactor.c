@@ -522,12 +522,16 @@ static void reactor_gather_end(struct zh_reactor *r)
 	r->taskrun_seen_ns = 0;
 }
 
-/* An enter that returned \p submitted (requests taken, or a negative errno). */
+/*
+ * An enter that returned \p submitted (entries taken, or a negative errno), before the
+ * requests it sent are stamped: its level counts those requests, not the wake-up read or a
+ * delay's timeout that may go with them.
+ */
 static void reactor_submitted(struct zh_reactor *r, int submitted)
 {
 	r->stats.enters++;
-	if (submitted > 0)
-		r->stats.submit_levels[zh_batch_level((uint32_t)submitted)]++;
+	if (submitted > 0 && r->unstamped_count > 0)
+		r->stats.submit_levels[zh_batch_level(r->unstamped_count)]++;
 }
 
 /*
@@ -993,7 +997,7 @@ static void reactor_reap(struct zh_reactor *r)
 	struct io_uring_cqe *cqes[ZH_REACTOR_REAP_BATCH];
 	struct zh_io *done[ZH_REACTOR_REAP_BATCH];
 	bool submitted = false;
-	uint32_t reaped = 0;
+	uint64_t completed_before = r->stats.ios_completed;
 
 	for (unsigned round = 0; round < ZH_REACTOR_REAP_ROUNDS; round++) {
 		/*
@@ -1020,13 +1024,17 @@ static void reactor_reap(struct zh_reactor *r)
 				reactor_complete(r, done[i]);
 			submitted = reactor_submit_early(r) || submitted;
 		}
-		reaped += n;
 		if (n < ZH_REACTOR_REAP_BATCH)
 			break;
 	}
-	/* One reap is one of fio's getevents: every round of it, counted when it found any. */
+	/*
+	 * One reap is one of fio's getevents: the requests every round of it completed (not the
+	 * wake-up read's), counted when it found any.
+	 */
+	uint64_t reaped = r->stats.ios_completed - completed_before;
+
 	if (reaped > 0)
-		r->stats.reap_levels[zh_batch_level(reaped)]++;
+		r->stats.reap_levels[zh_batch_level((uint32_t)reaped)]++;
 }
 
 static void reactor_loop(struct zh_reactor *r)

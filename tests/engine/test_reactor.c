@@ -1189,10 +1189,11 @@ Test(engine_reactor, batch_levels_are_fios)
 /*
  * One message queues a burst of reads, which the submission after the message sends in one
  * enter: counted once, at the burst's level. Their completions are counted by reap, each at
- * the level of what it took, so the reaps' levels must hold every read. The wake-ups that
- * carry the messages add enters and reaps of one.
+ * the level of what it took, so the reaps' levels must hold every read. The wake-up that
+ * carried the message is no request: its read's completion and its re-arming count nowhere
+ * (they made a depth-4 job show batches of 5-8).
  */
-#define BURST_READS 10
+#define BURST_READS 8 /* the top of its level: one entry more would be the next */
 
 struct burst {
 	struct zh_io io[BURST_READS];
@@ -1236,6 +1237,7 @@ static void burst_count(struct zh_reactor *r, void *arg)
 Test(engine_reactor, submissions_and_reaps_are_counted_by_batch_level, .timeout = 30)
 {
 	static const uint32_t most[ZH_BATCH_LEVELS] = {0, 4, 8, 16, 32, 64, UINT32_MAX};
+	const unsigned burst_level = zh_batch_level(BURST_READS);
 	uint64_t submits[ZH_BATCH_LEVELS], reaps[ZH_BATCH_LEVELS], room = 0;
 
 	burst.left = BURST_READS;
@@ -1251,10 +1253,13 @@ Test(engine_reactor, submissions_and_reaps_are_counted_by_batch_level, .timeout 
 		reaps[l] = burst.after.reap_levels[l] - burst.before.reap_levels[l];
 		room += reaps[l] * (most[l] > BURST_READS ? BURST_READS : most[l]);
 	}
-	cr_assert_eq(submits[zh_batch_level(BURST_READS)], 1, "burst submitted %llu times",
-		     (unsigned long long)submits[zh_batch_level(BURST_READS)]);
-	cr_assert_eq(submits[0] + submits[2] + submits[4] + submits[5] + submits[6], 0);
-	cr_assert_eq(reaps[0] + reaps[4] + reaps[5] + reaps[6], 0);
+	for (unsigned l = 0; l < ZH_BATCH_LEVELS; l++) {
+		cr_assert_eq(submits[l], l == burst_level ? 1 : 0, "level %u: %llu enters", l,
+			     (unsigned long long)submits[l]);
+		cr_assert(l <= burst_level || reaps[l] == 0, "level %u: %llu reaps", l,
+			  (unsigned long long)reaps[l]);
+	}
+	cr_assert_eq(reaps[0], 0);
 	cr_assert_geq(room, BURST_READS, "reaps hold %llu completions of %u",
 		      (unsigned long long)room, BURST_READS);
 }
