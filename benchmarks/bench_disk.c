@@ -5,6 +5,7 @@
  */
 #include "bench_disk.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -97,27 +98,21 @@ static int disk_dir(const char *sysfs, dev_t dev, char dir[PATH_MAX])
 	return 0;
 }
 
-int zh_bench_disks_add(struct zh_bench_disks *d, const char *sysfs, const char *path,
-		       uint64_t now_ns)
+/*
+ * Add the disk whose sysfs directory is \p dir, a member of disk \p master (-1: none), unless a
+ * disk of its name is there. \return its index, -EEXIST when it was there already, or a
+ * negative errno.
+ */
+static int disk_entry_add(struct zh_bench_disks *d, const char *dir, int master, uint64_t now_ns)
 {
-	char dir[PATH_MAX];
+	const char *slash = strrchr(dir, '/');
+	const char *name = slash != NULL ? slash + 1 : dir;
 	struct zh_bench_disk *disk;
-	const char *name;
-	struct stat st;
-	dev_t dev;
 	int rc;
 
-	if (stat(path, &st) != 0)
-		return -errno;
-	if (!block_dev_of(&st, &dev))
-		return 0;
-	rc = disk_dir(sysfs, dev, dir);
-	if (rc < 0)
-		return rc == -ENODEV ? 0 : rc;
-	name = strrchr(dir, '/') != NULL ? strrchr(dir, '/') + 1 : dir;
 	for (unsigned i = 0; i < d->count; i++) {
 		if (strcmp(d->disk[i].name, name) == 0)
-			return 0;
+			return -EEXIST;
 	}
 	if (d->count == ZH_BENCH_DISKS_MAX)
 		return -ENOSPC;
@@ -131,7 +126,69 @@ int zh_bench_disks_add(struct zh_bench_disks *d, const char *sysfs, const char *
 	if (rc < 0)
 		return rc;
 	disk->start_ns = now_ns;
-	d->count++;
+	if (master >= 0) {
+		disk->member_of = (unsigned)master + 1;
+		d->disk[master].members++;
+	}
+	return (int)d->count++;
+}
+
+/* A device-mapper or md device's members nest this deep at most (dm on md on partitions). */
+#define MEMBER_DEPTH_MAX 4
+
+/*
+ * Add the members of disk \p index (its sysfs directory \p dir lists them under slaves/), and
+ * theirs, as fio lists them under the device. A member that cannot be added is left out.
+ */
+static void members_add(struct zh_bench_disks *d, const char *dir, int index, uint64_t now_ns,
+			unsigned depth)
+{
+	char slaves[PATH_MAX + 8], link[2 * PATH_MAX], member[PATH_MAX];
+	struct dirent *e;
+	DIR *list;
+
+	if (depth == MEMBER_DEPTH_MAX ||
+	    (size_t)snprintf(slaves, sizeof(slaves), "%s/slaves", dir) >= sizeof(slaves))
+		return;
+	list = opendir(slaves);
+	if (list == NULL)
+		return;
+	while ((e = readdir(list)) != NULL) {
+		int added;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof(link), "%s/%s", slaves, e->d_name);
+		if (realpath(link, member) == NULL)
+			continue;
+		added = disk_entry_add(d, member, index, now_ns);
+		if (added >= 0)
+			members_add(d, member, added, now_ns, depth + 1);
+	}
+	closedir(list);
+}
+
+int zh_bench_disks_add(struct zh_bench_disks *d, const char *sysfs, const char *path,
+		       uint64_t now_ns)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	dev_t dev;
+	int rc;
+
+	if (stat(path, &st) != 0)
+		return -errno;
+	if (!block_dev_of(&st, &dev))
+		return 0;
+	rc = disk_dir(sysfs, dev, dir);
+	if (rc < 0)
+		return rc == -ENODEV ? 0 : rc;
+	rc = disk_entry_add(d, dir, -1, now_ns);
+	if (rc == -EEXIST)
+		return 0;
+	if (rc < 0)
+		return rc;
+	members_add(d, dir, rc, now_ns, 0);
 	return 1;
 }
 
@@ -163,6 +220,42 @@ void zh_bench_disks_sample(struct zh_bench_disks *d, uint64_t now_ns)
 		disk->moved = stat_moved(&now, &disk->start);
 		disk->msec = now_ns > disk->start_ns ? (now_ns - disk->start_ns) / 1000000u : 0;
 	}
+}
+
+unsigned zh_bench_disk_members(const struct zh_bench_disks *d, unsigned index,
+			       struct zh_bench_disk_stat *avg, double *util)
+{
+	struct zh_bench_disk_stat sum = {0};
+	unsigned n = 0;
+	double busiest = 0.0;
+
+	for (unsigned i = 0; i < d->count; i++) {
+		const struct zh_bench_disk *m = &d->disk[i];
+
+		if (m->member_of != index + 1)
+			continue;
+		for (unsigned dir = 0; dir < 2; dir++) {
+			sum.ios[dir] += m->moved.ios[dir];
+			sum.merges[dir] += m->moved.merges[dir];
+			sum.ticks[dir] += m->moved.ticks[dir];
+		}
+		sum.io_ticks += m->moved.io_ticks;
+		sum.in_queue += m->moved.in_queue;
+		if (zh_bench_disk_util(m) > busiest)
+			busiest = zh_bench_disk_util(m);
+		n++;
+	}
+	if (n == 0)
+		return 0;
+	for (unsigned dir = 0; dir < 2; dir++) {
+		avg->ios[dir] = sum.ios[dir] / n;
+		avg->merges[dir] = sum.merges[dir] / n;
+		avg->ticks[dir] = sum.ticks[dir] / n;
+	}
+	avg->io_ticks = sum.io_ticks / n;
+	avg->in_queue = sum.in_queue / n;
+	*util = busiest;
+	return n;
 }
 
 double zh_bench_disk_util(const struct zh_bench_disk *disk)

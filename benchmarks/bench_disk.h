@@ -4,7 +4,9 @@
  * The disk under each job file is found through sysfs (/sys/dev/block/MAJOR:MINOR, a
  * partition's parent disk), and its /sys/block/NAME/stat counters are read when the first run
  * group on it starts and again when a report is written: the report shows what moved between,
- * and util, the share of that time the disk had I/O in flight. A file with no block device
+ * and util, the share of that time the disk had I/O in flight. A device-mapper or md device
+ * brings its members (sysfs's slaves/, and theirs), listed after it as fio lists them, and
+ * fio's aggr_* figures over them (zh_bench_disk_members()). A file with no block device
  * under it (tmpfs, a character device) has no entry, as in fio. Control thread only: nothing
  * here is on the I/O path.
  */
@@ -33,6 +35,9 @@ struct zh_bench_disk {
 	struct zh_bench_disk_stat start;   /* when it was added */
 	struct zh_bench_disk_stat moved;   /* from start to the last sample */
 	uint64_t start_ns, msec;	   /* when it was added; the last sample's distance */
+	/* 1 + the index of the device it is a member of; 0 (as zeroed): none. */
+	unsigned member_of;
+	unsigned members; /* devices that are members of it */
 };
 
 /* The disks of a run, each once. */
@@ -64,6 +69,14 @@ int zh_bench_disks_add(struct zh_bench_disks *d, const char *sysfs, const char *
  * read at (zh_clock_ns()).
  */
 void zh_bench_disks_sample(struct zh_bench_disks *d, uint64_t now_ns);
+
+/**
+ * fio's aggr_* figures of disk \p index, a device-mapper or md device: its direct members'
+ * counters moved, averaged over them (integer division, as fio's), and the busiest member's
+ * util. \return how many members; 0 leaves \p avg and \p util alone.
+ */
+unsigned zh_bench_disk_members(const struct zh_bench_disks *d, unsigned index,
+			       struct zh_bench_disk_stat *avg, double *util);
 
 /** fio's util: the share of \p disk's time with I/O in flight, in percent (at most 100). */
 double zh_bench_disk_util(const struct zh_bench_disk *disk);

@@ -829,7 +829,11 @@ static void format_time(char *buf, size_t len, time_t t)
 		snprintf(buf, len, "%lld", (long long)t);
 }
 
-/* fio's "Disk stats (read/write):" block, a line per disk (fio 3.33's: no sectors). */
+/*
+ * fio's "Disk stats (read/write):" block, a line per disk (fio 3.33's: no sectors); a
+ * device-mapper or md device's line is indented further and ends with its members' aggr
+ * figures, and the members' own lines follow.
+ */
 static void print_disks(FILE *out, const struct zh_bench_disks *disks)
 {
 	if (disks == NULL || disks->count == 0)
@@ -838,12 +842,23 @@ static void print_disks(FILE *out, const struct zh_bench_disks *disks)
 	for (unsigned i = 0; i < disks->count; i++) {
 		const struct zh_bench_disk *d = &disks->disk[i];
 		const struct zh_bench_disk_stat *m = &d->moved;
+		struct zh_bench_disk_stat a;
+		double aggr_util;
+		bool members = zh_bench_disk_members(disks, i, &a, &aggr_util) > 0;
 
 		fprintf(out,
-			"  %s: ios=%" PRIu64 "/%" PRIu64 ", merge=%" PRIu64 "/%" PRIu64
-			", ticks=%" PRIu64 "/%" PRIu64 ", in_queue=%" PRIu64 ", util=%3.2f%%\n",
-			d->name, m->ios[0], m->ios[1], m->merges[0], m->merges[1], m->ticks[0],
-			m->ticks[1], m->in_queue, zh_bench_disk_util(d));
+			"%s  %s: ios=%" PRIu64 "/%" PRIu64 ", merge=%" PRIu64 "/%" PRIu64
+			", ticks=%" PRIu64 "/%" PRIu64 ", in_queue=%" PRIu64 ", util=%3.2f%%",
+			members ? "  " : "", d->name, m->ios[0], m->ios[1], m->merges[0],
+			m->merges[1], m->ticks[0], m->ticks[1], m->in_queue, zh_bench_disk_util(d));
+		if (members)
+			fprintf(out,
+				", aggrios=%" PRIu64 "/%" PRIu64 ", aggrmerge=%" PRIu64 "/%" PRIu64
+				", aggrticks=%" PRIu64 "/%" PRIu64 ", aggrin_queue=%" PRIu64
+				", aggrutil=%3.2f%%",
+				a.ios[0], a.ios[1], a.merges[0], a.merges[1], a.ticks[0],
+				a.ticks[1], a.in_queue, aggr_util);
+		fputc('\n', out);
 	}
 }
 
@@ -1238,6 +1253,23 @@ static int json_add_job(cJSON *jobs, const struct zh_bench_result *results, size
 	return r->reactor.enters > 0 ? json_add_reactor(job, r) : 0;
 }
 
+/* fio's aggr_* keys of a device-mapper or md device (fio 3.33 spells one "aggr_write_merge"). */
+static bool json_add_members(cJSON *o, const struct zh_bench_disks *disks, unsigned i)
+{
+	struct zh_bench_disk_stat a;
+	double util;
+
+	if (zh_bench_disk_members(disks, i, &a, &util) == 0)
+		return true;
+	return add_num(o, "aggr_read_ios", (double)a.ios[0]) &&
+	       add_num(o, "aggr_write_ios", (double)a.ios[1]) &&
+	       add_num(o, "aggr_read_merges", (double)a.merges[0]) &&
+	       add_num(o, "aggr_write_merge", (double)a.merges[1]) &&
+	       add_num(o, "aggr_read_ticks", (double)a.ticks[0]) &&
+	       add_num(o, "aggr_write_ticks", (double)a.ticks[1]) &&
+	       add_num(o, "aggr_in_queue", (double)a.in_queue) && add_num(o, "aggr_util", util);
+}
+
 /* fio's "disk_util" array: a disk per object, keys in fio's order. */
 static int json_add_disks(cJSON *root, const struct zh_bench_disks *disks)
 {
@@ -1266,7 +1298,7 @@ static int json_add_disks(cJSON *root, const struct zh_bench_disks *disks)
 		    !add_num(o, "read_ticks", (double)m->ticks[0]) ||
 		    !add_num(o, "write_ticks", (double)m->ticks[1]) ||
 		    !add_num(o, "in_queue", (double)m->in_queue) ||
-		    !add_num(o, "util", zh_bench_disk_util(d)))
+		    !add_num(o, "util", zh_bench_disk_util(d)) || !json_add_members(o, disks, i))
 			return -ENOMEM;
 	}
 	return 0;

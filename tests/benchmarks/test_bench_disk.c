@@ -179,3 +179,77 @@ Test(bench_disk, a_disk_whose_stat_cannot_be_read_keeps_its_last_sample)
 	cr_assert_eq(d.disk[0].moved.ios[0], 100);
 	tree_remove();
 }
+
+/*
+ * A device-mapper volume dm-7 over partition vdx1 (of disk vdx) and disk vdy, the file's
+ * device number leading to the volume.
+ */
+static void volume_tree(void)
+{
+	char cmd[2048];
+	struct stat st;
+
+	snprintf(root, sizeof(root), "%s/disk-sysfs-%d", ZH_TEST_SCRATCH_DIR, (int)getpid());
+	snprintf(file, sizeof(file), "%s/file", root);
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf '%s' && mkdir -p '%s/dev/block' && cd '%s' && "
+		 "mkdir -p devices/virtual/block/dm-7/slaves devices/virtual/block/vdx/vdx1 "
+		 "devices/virtual/block/vdy && echo 1 >devices/virtual/block/vdx/vdx1/partition && "
+		 "ln -s ../../vdx/vdx1 devices/virtual/block/dm-7/slaves/vdx1 && "
+		 "ln -s ../../vdy devices/virtual/block/dm-7/slaves/vdy && echo data >file",
+		 root, root, root);
+	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(stat(file, &st), 0);
+	snprintf(cmd, sizeof(cmd), "ln -s ../../devices/virtual/block/dm-7 '%s/dev/block/%u:%u'",
+		 root, major(st.st_dev), minor(st.st_dev));
+	cr_assert_eq(system(cmd), 0);
+}
+
+static void volume_stat_set(const char *dev, const char *text)
+{
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/devices/virtual/block/%s/stat", root, dev);
+	write_text(path, text);
+}
+
+/*
+ * fio lists a volume's members after it and gives the volume aggr_* figures: its members'
+ * counters averaged, and the busiest one's util.
+ */
+Test(bench_disk, a_volumes_members_are_listed_and_averaged)
+{
+	static struct zh_bench_disks d;
+	struct zh_bench_disk_stat avg;
+	double util = -1;
+
+	volume_tree();
+	volume_stat_set("dm-7", "200 0 1600 20 400 0 3200 60 0 100 140\n");
+	volume_stat_set("vdx/vdx1", "100 0 800 10 200 0 1600 30 0 50 70\n");
+	volume_stat_set("vdy", "100 0 800 10 200 0 1600 30 0 50 70\n");
+	cr_assert_eq(zh_bench_disks_add(&d, root, file, 0), 1);
+	cr_assert_eq(d.count, 3, "the volume and its two members");
+	cr_assert_str_eq(d.disk[0].name, "dm-7");
+	cr_assert_eq(d.disk[0].member_of, 0);
+	cr_assert_eq(d.disk[0].members, 2);
+	for (unsigned i = 1; i < 3; i++) {
+		cr_assert_eq(d.disk[i].member_of, 1, "%s is dm-7's", d.disk[i].name);
+		cr_assert(strcmp(d.disk[i].name, "vdx1") == 0 || strcmp(d.disk[i].name, "vdy") == 0,
+			  "%s", d.disk[i].name);
+	}
+	cr_assert_eq(zh_bench_disks_add(&d, root, file, 0), 0, "the volume is there");
+	volume_stat_set("vdx/vdx1", "110 0 880 14 220 0 1760 34 0 250 290\n");
+	volume_stat_set("vdy", "130 2 1040 16 260 4 2080 42 0 1050 1100\n");
+	zh_bench_disks_sample(&d, 2000 * MS);
+	cr_assert_eq(zh_bench_disk_members(&d, 0, &avg, &util), 2);
+	cr_assert_eq(avg.ios[0], 20, "(10 + 30) / 2");
+	cr_assert_eq(avg.ios[1], 40);
+	cr_assert_eq(avg.merges[1], 2);
+	cr_assert_eq(avg.ticks[1], 8);
+	cr_assert_eq(avg.in_queue, 625);
+	cr_assert_float_eq(util, 50.0, 1e-9, "the busier member: 1000 ms of 2000");
+	util = -1;
+	cr_assert_eq(zh_bench_disk_members(&d, 1, &avg, &util), 0, "a member has none");
+	cr_assert_eq(util, -1);
+	tree_remove();
+}

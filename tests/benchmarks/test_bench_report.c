@@ -35,6 +35,31 @@ static const struct zh_bench_disks one_disk = {
 	      .msec = 5000}},
 };
 
+/* A device-mapper volume over two members, as the last sample left them (1 s). */
+static const struct zh_bench_disks volume = {
+    .count = 3,
+    .disk = {{.name = "dm-7",
+	      .members = 2,
+	      .moved = {.ios = {100, 200}, .ticks = {10, 20}, .io_ticks = 400, .in_queue = 30},
+	      .msec = 1000},
+	     {.name = "vdx1",
+	      .member_of = 1,
+	      .moved = {.ios = {40, 90},
+			.merges = {1, 3},
+			.ticks = {5, 9},
+			.io_ticks = 300,
+			.in_queue = 14},
+	      .msec = 1000},
+	     {.name = "vdy",
+	      .member_of = 1,
+	      .moved = {.ios = {60, 110},
+			.merges = {0, 6},
+			.ticks = {7, 12},
+			.io_ticks = 600,
+			.in_queue = 20},
+	      .msec = 1000}},
+};
+
 /*
  * A randread job like fio's example: 154000 reads of 4 KiB in 1 s, slat 1.5 us, clat 50 us for
  * 99 % of the I/Os and 2 ms for the rest, two 500 ms samples of 77000 I/Os each.
@@ -917,7 +942,7 @@ Test(bench_report, json_returns_enomem_at_every_allocation_failure)
 	for (budget = 0; budget < 100000; budget++) {
 		alloc_budget = budget;
 		rewind(f);
-		ret = zh_bench_report_json(f, res, 2, &one_disk, "v", 0);
+		ret = zh_bench_report_json(f, res, 2, &volume, "v", 0);
 		if (ret == 0)
 			break;
 		cr_assert_eq(ret, -ENOMEM, "budget %ld gave %d", budget, ret);
@@ -1078,6 +1103,47 @@ Test(bench_report, disk_stats_as_fio)
 
 	root = report_json(1);
 	cr_assert_null(cJSON_GetObjectItemCaseSensitive(root, "disk_util"), "none without a disk");
+	cJSON_Delete(root);
+}
+
+/*
+ * fio 3.33 on a volume: its line indented further, ending with its members' figures averaged
+ * (aggrutil: the busiest member's), the members' lines after it; in the JSON, the volume's
+ * aggr_* keys after util ("aggr_write_merge" as fio spells it), and the members as disks.
+ */
+Test(bench_report, a_volume_gets_its_members_aggregate_as_fio)
+{
+	static const char *const aggr_keys[] = {
+	    "aggr_read_ios",   "aggr_write_ios",   "aggr_read_merges", "aggr_write_merge",
+	    "aggr_read_ticks", "aggr_write_ticks", "aggr_in_queue",    "aggr_util"};
+	const cJSON *disks, *item;
+	char *text;
+	cJSON *root;
+
+	fill_read_job(&res[0]);
+	report_disks = &volume;
+	text = report_normal(1);
+	root = report_json(1);
+	report_disks = NULL;
+	cr_assert_not_null(
+	    strstr(text, "Disk stats (read/write):\n"
+			 "    dm-7: ios=100/200, merge=0/0, ticks=10/20, in_queue=30, util=40.00%, "
+			 "aggrios=50/100, aggrmerge=0/4, aggrticks=6/10, aggrin_queue=17, "
+			 "aggrutil=60.00%\n"
+			 "  vdx1: ios=40/90, merge=1/3, ticks=5/9, in_queue=14, util=30.00%\n"
+			 "  vdy: ios=60/110, merge=0/6, ticks=7/12, in_queue=20, util=60.00%\n"),
+	    "%s", text);
+	free(text);
+	disks = cJSON_GetObjectItemCaseSensitive(root, "disk_util");
+	cr_assert_eq(cJSON_GetArraySize(disks), 3);
+	item = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(disks, 0), "util")->next;
+	for (size_t i = 0; i < sizeof(aggr_keys) / sizeof(aggr_keys[0]); i++, item = item->next)
+		cr_assert_str_eq(item->string, aggr_keys[i]);
+	cr_assert_null(item);
+	cr_assert_eq(num_at(cJSON_GetArrayItem(disks, 0), "aggr_write_ios"), 100);
+	cr_assert_eq(num_at(cJSON_GetArrayItem(disks, 0), "aggr_util"), 60.0);
+	cr_assert_null(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(disks, 1), "aggr_util"),
+		       "a member has no aggregate");
 	cJSON_Delete(root);
 }
 
