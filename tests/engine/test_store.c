@@ -800,6 +800,7 @@ struct cache_race {
 	struct zh_store *store;
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 	_Atomic bool deleted, stop;
+	_Atomic unsigned tried_after_delete;
 	unsigned served_after_delete;
 };
 
@@ -820,31 +821,49 @@ static void *cache_reader(void *arg)
 		int rc = zh_store_get(c->store, c->hash, 0, UINT64_MAX, discard, NULL);
 
 		c->served_after_delete += after && rc == 0;
+		if (after)
+			atomic_fetch_add(&c->tried_after_delete, 1);
 	}
 	return NULL;
 }
 
-/* Gets racing deletes: once a delete has returned, no get may serve the object from the cache. */
+/*
+ * Gets racing deletes: once a delete has returned, no get may serve the object from the cache.
+ * Each round's object is in the cache before the race (a get fills it, a put does not; the
+ * second get is served from it), and the round ends only once the reader has tried it after
+ * the delete.
+ */
 Test(engine_store, hot_cache_never_serves_an_object_after_its_delete_returned)
 {
 	struct cache_race c = {.store = fresh_store()};
 	uint8_t *p = zt_pattern(3000, 5);
+	struct zh_store_stats st;
 	pthread_t t;
 
 	for (unsigned round = 0; round < 200; round++) {
 		p[0] = (uint8_t)round;
 		p[1] = (uint8_t)(round >> 8);
 		cr_assert_eq(zh_store_put(c.store, p, 3000, NULL, c.hash), 0);
+		for (unsigned fill = 0; fill < 2; fill++)
+			cr_assert_eq(zh_store_get(c.store, c.hash, 0, UINT64_MAX, discard, NULL),
+				     0);
 		atomic_store(&c.deleted, false);
 		atomic_store(&c.stop, false);
+		atomic_store(&c.tried_after_delete, 0);
 		cr_assert_eq(pthread_create(&t, NULL, cache_reader, &c), 0);
 		usleep(200);
 		cr_assert_eq(zh_store_delete(c.store, c.hash), 0);
 		atomic_store(&c.deleted, true);
-		usleep(100);
+		for (unsigned wait = 0; wait < 10000 && atomic_load(&c.tried_after_delete) == 0;
+		     wait++)
+			usleep(100);
 		atomic_store(&c.stop, true);
 		pthread_join(t, NULL);
+		cr_assert_gt(atomic_load(&c.tried_after_delete), 0,
+			     "round %u: no get after the delete", round);
 	}
+	zh_store_stats_get(c.store, &st);
+	cr_assert_geq(st.cache_hits, 200, "each round's second get came from the cache");
 	cr_assert_eq(c.served_after_delete, 0);
 	free(p);
 	zh_store_close(c.store);

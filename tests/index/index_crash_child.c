@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * index_crash_child: the process test_index's kill -9 case kills. Opens (creating) the index
- * at PATH and commits groups of four batches forever, key "crash/%08u" n..n+3 holding its own
- * name, writing n to descriptor ZT_CHILD_ACK_FD after each group is acknowledged. Exit status:
- * 2 bad arguments or open failed, 3 a commit failed, 1 the test stopped listening. It leaves by
+ * at PATH and commits groups of four batches forever, keys "crash/ROUND/%08u" n..n+3 (the
+ * round's own, so that no earlier round's keys answer for this one's) holding their own name,
+ * writing n to descriptor ZT_CHILD_ACK_FD after each group is acknowledged. Exit status: 2 bad
+ * arguments or open failed, 3 a commit failed, 1 the test stopped listening. It leaves by
  * _exit, as a kill would: the index is never closed.
  *
- *   index_crash_child PATH
+ *   index_crash_child PATH ROUND
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,10 +23,10 @@ int main(int argc, char **argv)
 	struct zh_index_batch *b[GROUP];
 	struct zh_index_opts o;
 	struct zh_index *ix;
-	char key[32];
+	char key[64];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s PATH\n", argv[0]);
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s PATH ROUND\n", argv[0]);
 		return 2;
 	}
 	zh_index_opts_default(&o);
@@ -39,7 +40,7 @@ int main(int argc, char **argv)
 	for (uint32_t n = 0;; n += GROUP) {
 		for (unsigned i = 0; i < GROUP; i++) {
 			zh_index_batch_clear(b[i]);
-			snprintf(key, sizeof(key), "crash/%08u", n + i);
+			snprintf(key, sizeof(key), "crash/%s/%08u", argv[2], n + i);
 			zh_index_batch_put(b[i], ZH_INDEX_CF_OBJECTS, key, strlen(key), key,
 					   strlen(key));
 		}

@@ -228,13 +228,15 @@ Test(index, acknowledged_group_commits_survive_kill_9, .timeout = 300)
 	ix = NULL;
 	for (unsigned r = 0; r < rounds; r++) {
 		struct zh_index_opts o;
-		char *const argv[] = {ZH_INDEX_CRASH_CHILD, path, NULL};
+		char round[16];
+		char *const argv[] = {ZH_INDEX_CRASH_CHILD, path, round, NULL};
 		uint32_t acked = 0, n;
 		int fd, st;
 		long got;
 		pid_t pid;
-		char key[32], buf[32];
+		char key[64], buf[64];
 
+		snprintf(round, sizeof(round), "%u", r);
 		zh_index_opts_default(&o);
 		o.path = path;
 		o.create = true;
@@ -259,10 +261,12 @@ Test(index, acknowledged_group_commits_survive_kill_9, .timeout = 300)
 		cr_assert(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "round %u", r);
 		cr_assert_eq(zh_index_open(&o, &ix), 0, "round %u: %s", r, zh_index_last_error());
 		for (uint32_t i = 0; i < acked; i++) {
-			snprintf(key, sizeof(key), "crash/%08u", i);
+			snprintf(key, sizeof(key), "crash/%s/%08u", round, i);
 			cr_assert_eq(zh_index_get(ix, ZH_INDEX_CF_OBJECTS, key, strlen(key), buf,
 						  sizeof(buf)),
 				     (long)strlen(key), "round %u: acknowledged key %u lost", r, i);
+			cr_assert_eq(memcmp(buf, key, strlen(key)), 0,
+				     "round %u: key %u holds %.*s", r, i, (int)strlen(key), buf);
 		}
 		zh_index_close(ix);
 		ix = NULL;
