@@ -3,11 +3,13 @@
 #include "concurrency_cases.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "engine/engine_internal.h"
 #include "engine/store.h"
@@ -214,11 +216,20 @@ struct store_stress_thread {
 	int rc;
 };
 
+/* What a get must deliver: want[0, len), piece after piece from where the last one ended. */
+struct stress_expect {
+	const uint8_t *want;
+	size_t len, at;
+};
+
 static int stress_cmp(void *ctx, const void *data, size_t len)
 {
-	const uint8_t *want = ctx;
+	struct stress_expect *x = ctx;
 
-	return memcmp(want, data, len) == 0 ? 0 : 1;
+	if (len > x->len - x->at || memcmp(x->want + x->at, data, len) != 0)
+		return 1;
+	x->at += len;
+	return 0;
 }
 
 static void *store_stress_thread(void *arg)
@@ -234,8 +245,11 @@ static void *store_stress_thread(void *arg)
 		t->rc = zh_store_put(t->store, buf, len, NULL, hash);
 		t->puts += t->rc == 0;
 		if (t->rc == 0) {
-			int rc = zh_store_get(t->store, hash, 0, UINT64_MAX, stress_cmp, buf);
+			struct stress_expect x = {.want = buf, .len = len};
+			int rc = zh_store_get(t->store, hash, 0, UINT64_MAX, stress_cmp, &x);
 
+			if (rc == 0 && x.at != len)
+				rc = 1;
 			t->mismatches += rc == 1;
 			t->rc = rc == 1 ? 0 : rc;
 			t->gets += rc == 0;
@@ -249,14 +263,54 @@ static void *store_stress_thread(void *arg)
 
 struct scrubber {
 	struct zh_store *store;
+	const char *dir;
 	_Atomic bool stop;
-	uint64_t scrubs, problems;
+	uint64_t scrubs, problems, repaired;
 	int rc;
 };
 
+/* Where the damage goes: the first blocks after device 0's superblock, where shards begin. */
+#define DAMAGE_FROM  (64u << 10)
+#define DAMAGE_BYTES (2u << 20)
+
 /*
- * Scrub and repair in a loop while the workers put, get and delete; at least once, even when
- * the thread first runs after the workers are done (a loaded machine), so a run always scrubs.
+ * A byte in each 4 KiB block of device 0's first shards goes bad: each block read, changed and
+ * written back with O_DIRECT, as the engine writes (no page cache between them). One device of
+ * the six: every chunk stays readable (m = 2), degraded, and scrub has shards to rewrite. A
+ * put that lands in a block between its read and its write loses it back to the old bytes:
+ * damage too, of the same kind.
+ */
+static int damage_dev0(const char *dir, unsigned pass)
+{
+	char path[600];
+	uint8_t *block = NULL;
+	int fd, rc = 0;
+
+	snprintf(path, sizeof(path), "%s/dev0.img", dir);
+	if (posix_memalign((void **)&block, 4096, 4096) != 0)
+		return -ENOMEM;
+	fd = open(path, O_RDWR | O_DIRECT);
+	if (fd < 0) {
+		free(block);
+		return -errno;
+	}
+	for (uint32_t off = DAMAGE_FROM; off < DAMAGE_FROM + DAMAGE_BYTES && rc == 0; off += 4096) {
+		if (pread(fd, block, 4096, off) != 4096) {
+			rc = -EIO;
+			break;
+		}
+		block[100 + pass % 64] ^= 0xa5;
+		rc = pwrite(fd, block, 4096, off) == 4096 ? 0 : -EIO;
+	}
+	close(fd);
+	free(block);
+	return rc;
+}
+
+/*
+ * Scrub and repair in a loop while the workers put, get and delete, with device 0 damaged
+ * before each pass; at least once, even when the thread first runs after the workers are done
+ * (a loaded machine), so a run always scrubs.
  */
 static void *scrubber_main(void *arg)
 {
@@ -267,8 +321,11 @@ static void *scrubber_main(void *arg)
 	do {
 		struct zh_store_fsck f;
 
-		sc->rc = zh_store_scrub(sc->store, &so, &f, NULL, NULL, NULL);
+		sc->rc = damage_dev0(sc->dir, (unsigned)sc->scrubs);
+		if (sc->rc == 0)
+			sc->rc = zh_store_scrub(sc->store, &so, &f, NULL, NULL, NULL);
 		sc->problems += f.chunks_lost + f.hash_mismatch + f.records_bad;
+		sc->repaired += f.shards_repaired;
 		sc->scrubs++;
 	} while (!atomic_load(&sc->stop) && sc->rc == 0);
 	return NULL;
@@ -304,6 +361,7 @@ struct store_stress_result store_stress_run(const char *dir, unsigned objects_pe
 	if (res.rc < 0)
 		return res;
 	sc.store = s;
+	sc.dir = dir;
 	if (scrub)
 		pthread_create(&scrub_tid, NULL, scrubber_main, &sc);
 	for (unsigned i = 0; i < 4; i++) {
@@ -320,6 +378,7 @@ struct store_stress_result store_stress_run(const char *dir, unsigned objects_pe
 		pthread_join(scrub_tid, NULL);
 		res.scrubs = sc.scrubs;
 		res.scrub_problems = sc.problems;
+		res.shards_repaired = sc.repaired;
 		if (res.rc == 0)
 			res.rc = sc.rc;
 	}

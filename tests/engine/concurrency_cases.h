@@ -43,6 +43,7 @@ struct store_stress_result {
 	int rc; /* first error of format, open, put or get; the rest is valid when 0 */
 	uint64_t puts, gets, mismatches;
 	uint64_t scrubs, scrub_problems; /* with scrub: walks done, chunks lost or bad reported */
+	uint64_t shards_repaired;	 /* with scrub: shards its walks rewrote */
 	int fsck_clean;
 };
 
@@ -50,8 +51,10 @@ struct store_stress_result {
  * Four threads put and get many small chunked objects (one chunk each) on a store in \p dir,
  * each put and get freeing its context right after it returns, while the reactors are still
  * waking it: the window where a reactor touched a waiter its owner had already freed. With
- * \p scrub, every odd object is deleted after it is read back while another thread scrubs and
- * repairs the store in a loop (its reads race the deletes and the reuse of their extents).
+ * \p scrub, every odd object is deleted after it is read back while another thread damages
+ * device 0's first shards and scrubs and repairs the store, in a loop (its reads and rewrites
+ * race the gets, the deletes and the reuse of their extents). A get must deliver the whole
+ * object, piece by piece in order.
  */
 struct store_stress_result store_stress_run(const char *dir, unsigned objects_per_thread,
 					    bool scrub);

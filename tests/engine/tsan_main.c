@@ -49,7 +49,7 @@ int main(void)
 		return 1;
 	ss = store_stress_run(dir, 30, true);
 	expect(ss.rc == 0 && ss.puts == 120 && ss.mismatches == 0 && ss.scrubs > 0 &&
-		   ss.scrub_problems == 0 && ss.fsck_clean,
+		   ss.shards_repaired > 0 && ss.scrub_problems == 0 && ss.fsck_clean,
 	       "store: scrub and repair while objects are put and deleted");
 	if (system(cmd) != 0)
 		return 1;
