@@ -309,25 +309,28 @@ static int damage_dev0(const char *dir, unsigned pass)
 
 /*
  * Scrub and repair in a loop while the workers put, get and delete, with device 0 damaged
- * before each pass; at least once, even when the thread first runs after the workers are done
- * (a loaded machine), so a run always scrubs.
+ * before each pass, and once more after they are done, so that a run always repairs the
+ * objects they left (a loaded machine may start this thread after them, or a fast one finish
+ * them within the first pass, over a device with nothing on it yet).
  */
 static void *scrubber_main(void *arg)
 {
 	struct scrubber *sc = arg;
 	struct zh_store_scrub_opts so;
+	bool last;
 
 	zh_store_scrub_opts_default(&so);
 	do {
-		struct zh_store_fsck f;
+		struct zh_store_fsck f = {0};
 
+		last = atomic_load(&sc->stop);
 		sc->rc = damage_dev0(sc->dir, (unsigned)sc->scrubs);
 		if (sc->rc == 0)
 			sc->rc = zh_store_scrub(sc->store, &so, &f, NULL, NULL, NULL);
 		sc->problems += f.chunks_lost + f.hash_mismatch + f.records_bad;
 		sc->repaired += f.shards_repaired;
 		sc->scrubs++;
-	} while (!atomic_load(&sc->stop) && sc->rc == 0);
+	} while (!last && sc->rc == 0);
 	return NULL;
 }
 
