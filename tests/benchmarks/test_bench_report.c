@@ -1066,6 +1066,16 @@ Test(bench_report, io_depths_lines_and_keys_as_fio)
 	cJSON_Delete(root);
 }
 
+/* Both reports of the read job, with \p disks under it; the caller frees them. */
+static void reports_with_disks(const struct zh_bench_disks *disks, char **text, cJSON **root)
+{
+	fill_read_job(&res[0]);
+	report_disks = disks;
+	*text = report_normal(1);
+	*root = report_json(1);
+	report_disks = NULL;
+}
+
 /*
  * fio 3.33's disk stats: the "Disk stats (read/write)" block last, and "disk_util" after
  * "jobs"; fio 3.33 reports no sectors.
@@ -1079,11 +1089,7 @@ Test(bench_report, disk_stats_as_fio)
 	char *text;
 	cJSON *root;
 
-	fill_read_job(&res[0]);
-	report_disks = &one_disk;
-	text = report_normal(1);
-	root = report_json(1);
-	report_disks = NULL;
+	reports_with_disks(&one_disk, &text, &root);
 	cr_assert_not_null(strstr(text, "run=1000-1000msec\n\nDisk stats (read/write):\n"
 					"  vda: ios=1200/800, merge=3/40, "
 					"ticks=2400/1600, in_queue=4100, util=95.00%\n"),
@@ -1120,11 +1126,7 @@ Test(bench_report, a_volume_gets_its_members_aggregate_as_fio)
 	char *text;
 	cJSON *root;
 
-	fill_read_job(&res[0]);
-	report_disks = &volume;
-	text = report_normal(1);
-	root = report_json(1);
-	report_disks = NULL;
+	reports_with_disks(&volume, &text, &root);
 	cr_assert_not_null(
 	    strstr(text, "Disk stats (read/write):\n"
 			 "    dm-7: ios=100/200, merge=0/0, ticks=10/20, in_queue=30, util=40.00%, "

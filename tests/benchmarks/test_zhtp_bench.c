@@ -325,29 +325,37 @@ Test(bench_zhtp, status_reports_carry_depths_and_the_time_left)
  * and a second of the next. A later group bounded only by its size makes it fio's "unknown",
  * INT_MAX (0 would say the run is over).
  */
-Test(bench_zhtp, status_eta_counts_the_groups_to_come)
+/* The eta of the first status report of job file \p name holding \p text (300 ms in). */
+static double first_report_eta(const char *name, const char *text)
 {
 	cJSON *docs[STATUS_DOCS_MAX];
+	char args[600];
 	unsigned n;
+	double eta;
 
-	write_job_file("two-groups.fio", "[global]\nfilename=dev.img\nsize=4m\nbs=4k\ndirect=1\n"
-					 "[a]\nrw=randread\nruntime=1\ntime_based\n"
-					 "[b]\nstonewall\nrw=randread\nruntime=1\ntime_based\n");
-	n = run_status_docs("--status-interval=300ms two-groups.fio", docs);
-	cr_assert_geq(n, 2);
-	cr_assert_geq(top(job_at(docs[0], 0), "eta"), 2, "this group's rest and the next's second");
-	cr_assert_leq(top(job_at(docs[0], 0), "eta"), 3);
+	write_job_file(name, text);
+	snprintf(args, sizeof(args), "--status-interval=300ms %s", name);
+	n = run_status_docs(args, docs);
+	cr_assert_geq(n, 2, "a status report, then the final one");
+	eta = top(job_at(docs[0], 0), "eta");
 	for (unsigned i = 0; i < n; i++)
 		cJSON_Delete(docs[i]);
+	return eta;
+}
 
-	write_job_file("then-size.fio", "[global]\nfilename=dev.img\nsize=4m\nbs=4k\ndirect=1\n"
-					"[a]\nrw=randread\nruntime=1\ntime_based\n"
-					"[b]\nstonewall\nrw=read\n");
-	n = run_status_docs("--status-interval=300ms then-size.fio", docs);
-	cr_assert_geq(n, 2);
-	cr_assert_eq(top(job_at(docs[0], 0), "eta"), 2147483647, "fio's INT_MAX");
-	for (unsigned i = 0; i < n; i++)
-		cJSON_Delete(docs[i]);
+Test(bench_zhtp, status_eta_counts_the_groups_to_come)
+{
+	double eta = first_report_eta("two-groups.fio",
+				      "[global]\nfilename=dev.img\nsize=4m\nbs=4k\ndirect=1\n"
+				      "[a]\nrw=randread\nruntime=1\ntime_based\n"
+				      "[b]\nstonewall\nrw=randread\nruntime=1\ntime_based\n");
+
+	cr_assert_geq(eta, 2, "this group's rest and the next's second");
+	cr_assert_leq(eta, 3);
+	eta = first_report_eta(
+	    "then-size.fio", "[global]\nfilename=dev.img\nsize=4m\nbs=4k\ndirect=1\n"
+			     "[a]\nrw=randread\nruntime=1\ntime_based\n[b]\nstonewall\nrw=read\n");
+	cr_assert_eq(eta, 2147483647, "fio's INT_MAX");
 }
 
 /*
