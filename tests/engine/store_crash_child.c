@@ -13,9 +13,10 @@
  * puts and deletes of several callers in one group when the kill lands.
  *
  * With "scrub" it scrubs with repair instead, over and over at ZSC_SCRUB_RATE so that a kill
- * lands while it rewrites shards in place, acknowledging the start of each pass (5: a scrub
- * failed). "replace" does the same after opening with replace_lost_devs, so that a kill lands
- * while a lost device is made again or while its shards are rebuilt.
+ * lands while it rewrites shards in place, acknowledging the first bad shard it finds (the
+ * repairs start there; 5: a scrub failed). "replace" does the same after opening with
+ * replace_lost_devs, so that a kill lands while a lost device is made again or while its shards
+ * are rebuilt.
  *
  *   store_crash_child DIR ROUND [concurrent|scrub|replace]
  */
@@ -38,17 +39,29 @@ static void ack_send(uint32_t kind, uint32_t n, const uint8_t *hash)
 		_exit(1);
 }
 
-static void scrub_forever(struct zh_store *s)
+/* The scrub's first problem, once: its repairs begin (the test times its kill from here). */
+static void first_problem(void *ctx, const char *line)
 {
 	static const uint8_t no_hash[ZH_CODEC_HASH_BYTES];
+	bool *sent = ctx;
+
+	(void)line;
+	if (*sent)
+		return;
+	*sent = true;
+	ack_send(ZSC_SCRUB_REPAIRS, 0, no_hash);
+}
+
+static void scrub_forever(struct zh_store *s)
+{
 	struct zh_store_scrub_opts so;
 	struct zh_store_fsck f;
+	bool sent = false;
 
 	zh_store_scrub_opts_default(&so);
 	so.rate_bytes_per_s = ZSC_SCRUB_RATE;
-	for (uint32_t pass = 0;; pass++) {
-		ack_send(ZSC_SCRUB_STARTS, pass, no_hash);
-		if (zh_store_scrub(s, &so, &f, NULL, NULL, NULL) != 0)
+	for (;;) {
+		if (zh_store_scrub(s, &so, &f, first_problem, NULL, &sent) != 0)
 			_exit(5);
 	}
 }

@@ -17,7 +17,7 @@
 #define ZSC_DEDUP_PHASE 1
 
 /* A delete is announced before it starts: one cut short by the kill may or may not be done. */
-enum { ZSC_ACK_PUT = 1, ZSC_DELETE_STARTS = 2, ZSC_ACK_DELETE = 3, ZSC_SCRUB_STARTS = 4 };
+enum { ZSC_ACK_PUT = 1, ZSC_DELETE_STARTS = 2, ZSC_ACK_DELETE = 3, ZSC_SCRUB_REPAIRS = 4 };
 
 /* Callers of the concurrent child, each with its own objects. */
 #define ZSC_THREADS 4
