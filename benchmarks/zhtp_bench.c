@@ -565,7 +565,8 @@ static int status_report(struct bench_group *g, const struct bench_output *o,
 	getrusage(RUSAGE_SELF, &ru);
 	left = group_left_ns(g, zh_clock_ns() - g->start_ns);
 	if (left != ZH_BENCH_ETA_UNKNOWN)
-		left = g->later_ns == ZH_BENCH_ETA_UNKNOWN ? g->later_ns : left + g->later_ns;
+		left = g->later_ns >= ZH_BENCH_ETA_UNKNOWN - left ? ZH_BENCH_ETA_UNKNOWN
+								  : left + g->later_ns;
 	return report(o, res, results_build(g, true, &ru, res), left, g->disks);
 }
 
