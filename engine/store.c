@@ -157,6 +157,8 @@ static struct zh__slot *slot_take(struct zh_store *s, bool wait, bool to_fill)
 	struct zh__slot *slot = NULL;
 
 	pthread_mutex_lock(&s->slot_lock);
+	if (!slot_available(s, to_fill) && wait)
+		atomic_fetch_add_explicit(&s->slot_waits, 1, memory_order_relaxed);
 	while (!slot_available(s, to_fill) && wait)
 		pthread_cond_wait(&s->slot_cond, &s->slot_lock);
 	if (slot_available(s, to_fill)) {
@@ -1242,6 +1244,7 @@ void zh_store_stats_get(struct zh_store *s, struct zh_store_stats *st)
 		st->degraded_reads += atomic_load(&s->core[i].degraded_reads);
 		st->shards_bad += atomic_load(&s->core[i].shards_bad);
 	}
+	st->slot_waits = atomic_load(&s->slot_waits);
 	st->cache_hits = atomic_load(&s->cache.hits);
 	st->cache_misses = atomic_load(&s->cache.misses);
 	st->access_dropped = atomic_load(&s->access.dropped);

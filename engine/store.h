@@ -333,6 +333,9 @@ struct zh_store_stats {
 	/** Hot-object cache: gets served from it, and gets that looked and missed (every get of
 	 *  an object too large for it counts as a miss). */
 	uint64_t cache_hits, cache_misses;
+	/** Callers that waited for a chunk slot: none free, or (a put filling one) half of them
+	 *  held by puts still filling theirs. Growing steadily: raise chunk_slots. */
+	uint64_t slot_waits;
 	/** Access statistics not counted because the in-memory tables were full (reads of many
 	 *  distinct objects faster than the index thread writes them back). */
 	uint64_t access_dropped;

@@ -517,6 +517,7 @@ struct zh_store {
 	unsigned slots_filling_max; /* half the slots: the rest always serve gets and scrub */
 	pthread_mutex_t slot_lock;
 	pthread_cond_t slot_cond;
+	_Atomic uint64_t slot_waits; /* zh_store_stats.slot_waits */
 	_Atomic unsigned next_reactor;
 	struct zh__indexer ix;
 	struct zh__repairer rp;

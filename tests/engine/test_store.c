@@ -602,8 +602,7 @@ struct idle_puts {
 	const uint8_t *data;
 	uint8_t hash[2][ZH_CODEC_HASH_BYTES];
 	int rc[2];
-	_Atomic int writing; /* set just before the first put writes */
-	_Atomic int go;	     /* set by the test: finish the puts */
+	_Atomic int go; /* set by the test: finish the puts */
 };
 
 static void *idle_puts_run(void *arg)
@@ -613,7 +612,6 @@ static void *idle_puts_run(void *arg)
 
 	for (unsigned i = 0; i < 2; i++) {
 		cr_assert_eq(zh_store_put_begin(ip->s, NULL, &p[i]), 0);
-		atomic_store(&ip->writing, 1);
 		ip->rc[i] = zh_store_put_write(p[i], ip->data + i, MIB / 2);
 	}
 	while (atomic_load(&ip->go) == 0)
@@ -626,7 +624,9 @@ static void *idle_puts_run(void *arg)
 /*
  * Streaming puts that write part of a chunk and go quiet each hold a chunk slot. Four of them
  * held all four slots: every get of a chunked object (and scrub) waited for them for good. At
- * most half the slots may now be held so; the third such put waits for one of the others.
+ * most half the slots may now be held so; the third such put waits for one of the others, and
+ * the get runs only once it does (the store counts the wait), so that the test cannot pass
+ * with the third put not there yet.
  */
 Test(engine_store, idle_streaming_puts_cannot_starve_gets, .timeout = 30)
 {
@@ -635,6 +635,8 @@ Test(engine_store, idle_streaming_puts_cannot_starve_gets, .timeout = 30)
 	struct zh_store_put *mine[2];
 	struct zh_store_opts o;
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
+	struct zh_store_stats st;
+	uint64_t waits_before;
 	pthread_t tid;
 
 	opts_small(&o);
@@ -646,10 +648,14 @@ Test(engine_store, idle_streaming_puts_cannot_starve_gets, .timeout = 30)
 		cr_assert_eq(zh_store_put_begin(ip.s, NULL, &mine[i]), 0);
 		cr_assert_eq(zh_store_put_write(mine[i], data + 2 * MIB + i, MIB / 2), 0);
 	}
+	zh_store_stats_get(ip.s, &st);
+	waits_before = st.slot_waits;
 	cr_assert_eq(pthread_create(&tid, NULL, idle_puts_run, &ip), 0);
-	while (atomic_load(&ip.writing) == 0)
+	for (unsigned i = 0; i < 10000 && st.slot_waits == waits_before; i++) {
 		usleep(1000);
-	usleep(100000); /* time for the other two to take slots, had they been allowed to */
+		zh_store_stats_get(ip.s, &st);
+	}
+	cr_assert_gt(st.slot_waits, waits_before, "the third idle put never waited for a slot");
 	cr_assert_eq(zt_get_cmp(ip.s, hash, data, 3 * MIB), 0);
 	zh_store_put_abort(mine[0]);
 	zh_store_put_abort(mine[1]);
