@@ -143,8 +143,7 @@ trap '[ -n "${SCALE_KEEP:-}" ] || rm -rf "$work"' EXIT
 
 # The largest count's job for a second with each tool, on a small file where the real one goes
 # (tmpfs and O_DIRECT as in the runs): what would fail every run fails here, in seconds.
-top=${counts##* }
-top=${top% }
+for n in $counts; do top=$n; done
 job_file "$top" >"$work/probe.fio"
 if [ -n "$dir" ]; then probe_file=$dir/zhtp-probe.dat; else probe_file=$(dirname "$file")/zhtp-probe.dat; fi
 [ -c "$file" ] && [ -z "$dir" ] && probe_file=$file
