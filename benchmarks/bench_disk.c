@@ -231,6 +231,7 @@ unsigned zh_bench_disk_members(const struct zh_bench_disks *d, unsigned index,
 
 	for (unsigned i = 0; i < d->count; i++) {
 		const struct zh_bench_disk *m = &d->disk[i];
+		double member_util;
 
 		if (m->member_of != index + 1)
 			continue;
@@ -241,8 +242,8 @@ unsigned zh_bench_disk_members(const struct zh_bench_disks *d, unsigned index,
 		}
 		sum.io_ticks += m->moved.io_ticks;
 		sum.in_queue += m->moved.in_queue;
-		if (zh_bench_disk_util(m) > busiest)
-			busiest = zh_bench_disk_util(m);
+		member_util = zh_bench_disk_util(m);
+		busiest = member_util > busiest ? member_util : busiest;
 		n++;
 	}
 	if (n == 0)

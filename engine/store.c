@@ -157,10 +157,12 @@ static struct zh__slot *slot_take(struct zh_store *s, bool wait, bool to_fill)
 	struct zh__slot *slot = NULL;
 
 	pthread_mutex_lock(&s->slot_lock);
-	if (!slot_available(s, to_fill) && wait)
+	if (wait && !slot_available(s, to_fill)) {
 		atomic_fetch_add_explicit(&s->slot_waits, 1, memory_order_relaxed);
-	while (!slot_available(s, to_fill) && wait)
-		pthread_cond_wait(&s->slot_cond, &s->slot_lock);
+		do
+			pthread_cond_wait(&s->slot_cond, &s->slot_lock);
+		while (!slot_available(s, to_fill));
+	}
 	if (slot_available(s, to_fill)) {
 		slot = s->free_slots;
 		s->free_slots = slot->next_free;
