@@ -1781,19 +1781,23 @@ static void progress_publish(struct zh_bench_worker *w)
  * One IOPS and bandwidth sample per direction over the time since the last. \p last: the run's
  * end, whose sample is only the time since the last tick: under half a period it would report
  * its few I/Os as a rate far off the job's (one I/O in 7 us: 140k IOPS from a 100 IOPS job),
- * so it is not taken, unless the run has no sample yet (as the log windows do).
+ * so it is not taken, unless no tick has passed (the run is shorter than a period; as the log
+ * windows do). A tick, not a sample: a tick with no I/O takes none (as fio's), and a reactor
+ * held up past the first tick then caught its rate up in a sliver reported as its only sample
+ * (439 IOPS from a 100 IOPS job, under ASan on a loaded machine).
  */
 static void worker_sample(struct zh_bench_worker *w, uint64_t now, bool last)
 {
 	uint64_t interval = now - w->last_sample_ns;
-	bool too_short = last && interval < w->cfg.sample_ns / 2;
+	bool ticked = w->last_sample_ns != w->measure_start_ns;
+	bool too_short = last && ticked && interval < w->cfg.sample_ns / 2;
 
 	for (unsigned d = 0; d < ZH_BENCH_DIRS; d++) {
 		bool active = w->cfg.unified_mixed     ? d == ZH_BENCH_DIR_READ
 			      : d == ZH_BENCH_DIR_READ ? w->cfg.read_pct > 0
 						       : w->cfg.read_pct < 100;
 
-		if (too_short && w->st[d].iops.samples > 0)
+		if (too_short)
 			active = false;
 		if (active && interval > 0 && !w->cfg.bw_samples_off)
 			zh_bench_dir_stats_sample(&w->st[d], w->interval_ios[d],
