@@ -259,21 +259,17 @@ static void write_job_file(const char *name, const char *text)
 }
 
 /*
- * The JSON documents of a run with --status-interval (zhtp-bench ARGS, which must succeed):
- * the status reports, then the final one. \return how many (at most STATUS_DOCS_MAX); the
- * caller deletes them.
+ * The JSON documents a run with --status-interval left in out_path: the status reports, then
+ * the final one. \return how many (at most STATUS_DOCS_MAX); the caller deletes them.
  */
 #define STATUS_DOCS_MAX 64
 
-static unsigned run_status_docs(const char *args, cJSON *docs[STATUS_DOCS_MAX])
+static unsigned read_status_docs(cJSON *docs[STATUS_DOCS_MAX])
 {
-	char full[2048], *text, *at;
+	char *text = slurp(out_path), *at;
 	const char *end = NULL;
 	unsigned n = 0;
 
-	snprintf(full, sizeof(full), "--output-format=json %s", args);
-	cr_assert_eq(run_bench(full), 0, "zhtp-bench failed: %s", slurp(err_path));
-	text = slurp(out_path);
 	for (at = text;; at = (char *)end) {
 		while (*at == '\n')
 			at++;
@@ -286,6 +282,16 @@ static unsigned run_status_docs(const char *args, cJSON *docs[STATUS_DOCS_MAX])
 	}
 	free(text);
 	return n;
+}
+
+/* The same for a run of zhtp-bench ARGS, which must succeed. */
+static unsigned run_status_docs(const char *args, cJSON *docs[STATUS_DOCS_MAX])
+{
+	char full[2048];
+
+	snprintf(full, sizeof(full), "--output-format=json %s", args);
+	cr_assert_eq(run_bench(full), 0, "zhtp-bench failed: %s", slurp(err_path));
+	return read_status_docs(docs);
 }
 
 /*
@@ -303,14 +309,22 @@ Test(bench_zhtp, status_reports_carry_depths_and_the_time_left)
 
 	cr_assert_geq(n, 3, "status reports, then the final one: %u documents", n);
 
-	const cJSON *first = job_at(docs[0], 0), *last = job_at(docs[n - 1], 0);
+	const cJSON *first = NULL, *last = job_at(docs[n - 1], 0);
 
-	cr_assert_gt(num(first, "read", "total_ios"), 0);
+	/* Only the first two issues are below depth 4: from 20 reads on, 90% are at it. The
+	 * report 200 ms in has hundreds, unless the reactor was held up: the first with 20. */
+	for (unsigned i = 0; i + 1 < n && first == NULL; i++) {
+		if (num(job_at(docs[i], 0), "read", "total_ios") >= 20)
+			first = job_at(docs[i], 0);
+	}
+	cr_assert_not_null(first, "no status report after 20 reads");
 	cr_assert_geq(num(first, "iodepth_level", "4"), 90.0);
 	cr_assert_gt(levels_sum(first, "iodepth_submit"), 99.9, "the reactor's batches so far");
 	cr_assert_gt(levels_sum(first, "iodepth_complete"), 99.9);
-	cr_assert_geq(top(first, "eta"), 1, "about a second of the group left");
 	cr_assert_leq(top(first, "eta"), 2);
+	/* Half a second of margin, so a late report of a run about to end cannot say 0. */
+	if (top(first, "job_runtime") < 1000)
+		cr_assert_geq(top(first, "eta"), 1, "the group has time left");
 	cr_assert_eq(top(last, "eta"), 0);
 	cr_assert_geq(top(last, "elapsed"), 2);
 	cr_assert_gt(num(last, "read", "total_ios"), num(first, "read", "total_ios"));
@@ -325,21 +339,34 @@ Test(bench_zhtp, status_reports_carry_depths_and_the_time_left)
  * and a second of the next. A later group bounded only by its size makes it fio's "unknown",
  * INT_MAX (0 would say the run is over).
  */
-/* The eta of the first status report of job file \p name holding \p text (300 ms in). */
+/*
+ * The eta of the first status report (300 ms in) of job file \p name holding \p text, taken
+ * while its first job, a, has run under 700 ms of its second; the test is skipped if a held-up
+ * report comes later than that (its eta would be another, right, figure).
+ */
 static double first_report_eta(const char *name, const char *text)
 {
 	cJSON *docs[STATUS_DOCS_MAX];
 	char args[600];
 	unsigned n;
-	double eta;
+	double eta = -1;
 
 	write_job_file(name, text);
 	snprintf(args, sizeof(args), "--status-interval=300ms %s", name);
 	n = run_status_docs(args, docs);
 	cr_assert_geq(n, 2, "a status report, then the final one");
-	eta = top(job_at(docs[0], 0), "eta");
+	for (unsigned i = 0; i + 1 < n && eta < 0; i++) {
+		const cJSON *job = job_at(docs[i], 0);
+
+		if (strcmp(cJSON_GetObjectItemCaseSensitive(job, "jobname")->valuestring, "a") ==
+			0 &&
+		    top(job, "job_runtime") < 700)
+			eta = top(job, "eta");
+	}
 	for (unsigned i = 0; i < n; i++)
 		cJSON_Delete(docs[i]);
+	if (eta < 0)
+		cr_skip_test("no status report in job a's first 700 ms");
 	return eta;
 }
 
@@ -1069,7 +1096,7 @@ Test(bench_zhtp, gtod_reduce_reports_what_fio_does)
 	cJSON_Delete(root);
 
 	root = run_json("--name=g --filename=dev.img --size=4m --rw=randread --iodepth=4 "
-			"--time_based --runtime=600ms --direct=1 --disable_slat=1");
+			"--time_based --runtime=1100ms --direct=1 --disable_slat=1");
 	rd = cJSON_GetObjectItemCaseSensitive(job_at(root, 0), "read");
 	cr_assert_eq(num(rd, "slat_ns", "N"), 0);
 	cr_assert_eq(num(rd, "clat_ns", "N"), num(job_at(root, 0), "read", "total_ios"));
@@ -1137,24 +1164,26 @@ Test(bench_zhtp, a_thinking_job_ends_with_its_size)
 
 /* ---- rate= and rate_iops= ------------------------------------------------------------------ */
 
-/* A rate caps the I/O done: at most rate * runtime + 1 (the first goes at once). */
+/*
+ * A rate caps the I/O done: at most rate * runtime + 1 (the first goes at once). The jobs are
+ * bounded by a count, not a time, so a limiter that holds I/Os back for good fails on the count
+ * whatever the machine's speed (a lower bound on the I/Os of a timed run failed on a stall).
+ */
 static void assert_rate_cap(const cJSON *job, const char *dir, double per_second)
 {
 	double secs = top(job, "job_runtime") / 1000.0;
 	double ios = num(job, dir, "total_ios");
 
 	cr_assert_leq(ios, per_second * secs + 1, "%s: %.0f I/Os in %.3f s", dir, ios, secs);
-	/* Far below would be a broken limiter; a loaded machine still does 1/4 of these rates. */
-	cr_assert_geq(ios, per_second * secs / 4, "%s: %.0f I/Os in %.3f s", dir, ios, secs);
 }
 
 Test(bench_zhtp, rate_iops_caps_each_direction_as_fio)
 {
 	cJSON *root = run_json("--name=r --filename=dev.img --size=4m --rw=randrw --bs=4k "
-			       "--iodepth=8 --rate_iops=300,100 --time_based --runtime=500ms "
-			       "--direct=1");
+			       "--iodepth=8 --rate_iops=300,100 --number_ios=160 --direct=1");
 	const cJSON *job = job_at(root, 0);
 
+	cr_assert_eq(num(job, "read", "total_ios") + num(job, "write", "total_ios"), 160);
 	/* As fio: the rates, not rwmixread's 50/50, set the mix (300 and 100 in fio 3.33). */
 	assert_rate_cap(job, "read", 300);
 	assert_rate_cap(job, "write", 100);
@@ -1163,9 +1192,10 @@ Test(bench_zhtp, rate_iops_caps_each_direction_as_fio)
 
 Test(bench_zhtp, rate_caps_bandwidth)
 {
-	cJSON *root = run_json("--name=r --filename=dev.img --size=4m --rw=write --bs=64k "
-			       "--iodepth=4 --rate=4m --time_based --runtime=500ms --direct=1");
+	cJSON *root = run_json("--name=r --filename=dev.img --size=2m --rw=write --bs=64k "
+			       "--iodepth=4 --rate=4m --direct=1");
 
+	cr_assert_eq(num(job_at(root, 0), "write", "total_ios"), 32);
 	assert_rate_cap(job_at(root, 0), "write", 64);
 	cJSON_Delete(root);
 }
@@ -1417,15 +1447,15 @@ Test(bench_zhtp, bsrange_sequential_writes_follow_on)
 /* rate= counts bytes, whatever size each I/O has. */
 Test(bench_zhtp, rate_caps_bandwidth_with_sizes_that_vary)
 {
-	cJSON *root = run_json("--name=r --filename=dev.img --size=4m --rw=randwrite "
-			       "--bssplit=4k/50:64k/50 --iodepth=4 --rate=2m --time_based "
-			       "--runtime=500ms --direct=1");
+	cJSON *root = run_json("--name=r --filename=dev.img --size=4m --io_size=1m --rw=randwrite "
+			       "--bssplit=4k/50:64k/50 --iodepth=4 --rate=2m --direct=1");
 	const cJSON *job = job_at(root, 0);
 	double secs = top(job, "job_runtime") / 1000.0, bytes = num(job, "write", "io_bytes");
 
+	/* Its count, whatever the speed: the limiter lets every byte through in the end. */
+	cr_assert_geq(bytes, 1 << 20, "%.0f bytes", bytes);
 	/* The last I/O may start just inside the budget: one 64k over at most. */
 	cr_assert_leq(bytes, 2.0 * 1024 * 1024 * secs + 65536, "%.0f bytes in %.3f s", bytes, secs);
-	cr_assert_geq(bytes, 2.0 * 1024 * 1024 * secs / 4, "%.0f bytes in %.3f s", bytes, secs);
 	cJSON_Delete(root);
 }
 
@@ -1767,11 +1797,15 @@ Test(bench_zhtp, a_switch_count_keeps_n_ios_on_a_file)
 		  "one file: %s %s", blocks[0], blocks[1]);
 }
 
-/* bwavgtime: one bandwidth and IOPS sample per window (fio's 500 ms by default). */
+/*
+ * bwavgtime: one bandwidth and IOPS sample per window (fio's 500 ms by default). 6 and 15 in
+ * 3 s when the timers keep time. The caps hold whatever the speed (ticks at least a window
+ * apart); 7 or more cannot come from 500 ms windows, and leaves 1.6 s for held-up ticks to lose.
+ */
 Test(bench_zhtp, bwavgtime_sets_the_sampling_window)
 {
-	const char *base = "--name=s --filename=dev.img --size=1m --rw=randread --direct=1 "
-			   "--rate_iops=2000 --time_based --runtime=2";
+	const char *base = "--name=s --filename=/dev/zero --size=1m --rw=randread "
+			   "--rate_iops=2000 --time_based --runtime=3";
 	char args[512];
 	double every500, every200;
 	cJSON *root;
@@ -1784,10 +1818,8 @@ Test(bench_zhtp, bwavgtime_sets_the_sampling_window)
 	root = run_json(args);
 	every200 = num(job_at(root, 0), "read", "iops_samples");
 	cJSON_Delete(root);
-	/* 4 and 10 when the timers keep time (fio: 3 and 9); a loaded machine may lose one. */
-	cr_assert(every500 >= 2 && every500 <= 5, "%.0f samples in 2 s at 500 ms", every500);
-	cr_assert(every200 >= 7 && every200 <= 11, "%.0f samples in 2 s at 200 ms", every200);
-	cr_assert_gt(every200, every500 + 3);
+	cr_assert(every500 >= 1 && every500 <= 6, "%.0f samples in 3 s at 500 ms", every500);
+	cr_assert(every200 >= 7 && every200 <= 15, "%.0f samples in 3 s at 200 ms", every200);
 }
 
 /* fill_device on a write job: the file grows with the writes, up to size here. */
@@ -1842,29 +1874,32 @@ Test(bench_zhtp, short_transfers_go_on_from_where_they_stopped)
  * job ran) went out again and again: the job never ended. The rest that moves nothing now
  * fails as fio's "full resid" does (EIO), which continue_on_error counts. The file is cut to
  * 1000 bytes into a block while a buffered job reads it; `timeout` bounds the old behaviour.
+ * The cut comes after the first status report, so the file is laid out and being read: after
+ * a 0.5 s sleep, a slow start could see the cut file and lay it out again, and nothing failed.
  */
 Test(bench_zhtp, a_rest_that_moves_nothing_fails_instead_of_going_out_forever)
 {
-	char cmd[2048];
-	cJSON *root;
-	char *text;
+	cJSON *docs[STATUS_DOCS_MAX];
+	char cmd[4096];
+	unsigned n;
 	int st;
 
 	snprintf(cmd, sizeof(cmd),
-		 "cd '%s' && { timeout 20 '%s' --output-format=json --name=t --filename=cut.img "
-		 "--size=4m --rw=randread --bs=4k --direct=0 --runtime=2 --time_based "
-		 "--continue_on_error=read >'%s' 2>'%s' & } && sleep 0.5 && "
+		 "cd '%s' && { timeout 60 '%s' --output-format=json --status-interval=200ms "
+		 "--name=t --filename=cut.img --size=4m --rw=randread --bs=4k --direct=0 "
+		 "--runtime=2 --time_based --continue_on_error=read >'%s' 2>'%s' & } && "
+		 "for i in $(seq 600); do test -s '%s' && break; sleep 0.05; done && "
 		 "truncate -s %d cut.img && wait $!",
-		 scratch, ZH_BENCH_BINARY, out_path, err_path, (2 << 20) + 1000);
+		 scratch, ZH_BENCH_BINARY, out_path, err_path, out_path, (2 << 20) + 1000);
 	st = system(cmd);
 	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exit %d: %s",
 		  WIFEXITED(st) ? WEXITSTATUS(st) : -1, slurp(err_path));
-	text = slurp(out_path);
-	root = cJSON_Parse(text);
-	cr_assert_not_null(root, "%.200s", text);
-	cr_assert_gt(top(job_at(root, 0), "total_err"), 0, "reads past the cut were counted");
-	cJSON_Delete(root);
-	free(text);
+	n = read_status_docs(docs);
+	cr_assert_geq(n, 2, "a status report, then the final one");
+	cr_assert_gt(top(job_at(docs[n - 1], 0), "total_err"), 0,
+		     "reads past the cut were counted");
+	for (unsigned i = 0; i < n; i++)
+		cJSON_Delete(docs[i]);
 }
 
 /*
@@ -2553,8 +2588,11 @@ Test(bench_zhtp, logs_are_written_in_fio_format)
 	for (unsigned i = 0; i < lines; i++) {
 		cr_assert_eq(e[i].ddir, 0);
 		cr_assert_gt(e[i].value, 0);
+		cr_assert(i == lines - 1 || e[i].time_ms % 100 == 0, "line %u at %llu ms", i + 1,
+			  (unsigned long long)e[i].time_ms);
 	}
-	cr_assert_geq(lines, 5, "1 s at 100 ms windows gave %u lines", lines);
+	/* 10 when the timers keep time; a held-up flush merges windows, never adds one. */
+	cr_assert(lines >= 1 && lines <= 11, "1 s at 100 ms windows gave %u lines", lines);
 	free(e);
 	snprintf(path, sizeof(path), "%s/t_clat.1.log", scratch);
 	cr_assert_eq(access(path, R_OK), 0);
@@ -2563,25 +2601,33 @@ Test(bench_zhtp, logs_are_written_in_fio_format)
 /*
  * Regression: the log windows ran from the job's start, so the one holding the end of
  * ramp_time logged its few hundred measured milliseconds as a rate over the whole window
- * (500 of 2,000 IOPS here). As fio resets its epoch at the ramp's end, the logs start there:
- * time 0 and the first window.
+ * (500 of 2,000 IOPS here), and the last line came 750 ms after the measured run's end. As fio
+ * resets its epoch at the ramp's end, the logs start there: time 0 and the first window.
+ *
+ * Checked by the stamps, which the machine's speed cannot move: each window's line is stamped
+ * with its end, a whole number of windows from the ramp's end (a late flush merges windows
+ * but keeps that), and the last with the run's end, which is job_runtime. The rates were
+ * checked before (1,500-2,500 IOPS); a held-up timer puts a window's I/Os into the one before.
  */
 Test(bench_zhtp, logs_start_at_the_end_of_the_ramp)
 {
+	cJSON *root = run_json("--name=r --filename=/dev/zero --size=16m --rw=randread --bs=4k "
+			       "--iodepth=4 --ramp_time=750ms --runtime=3 --time_based "
+			       "--rate_iops=2000 --write_iops_log=r --log_avg_msec=1000");
+	double runtime_ms = top(job_at(root, 0), "job_runtime");
 	unsigned lines;
-	struct zh_bench_log_entry *e;
+	struct zh_bench_log_entry *e = read_log("r_iops.1.log", &lines);
 
-	cr_assert_eq(run_bench("--name=r --filename=dev.img --size=16m --rw=randread --bs=4k "
-			       "--iodepth=4 --direct=1 --ramp_time=750ms --runtime=3 --time_based "
-			       "--rate_iops=2000 --write_iops_log=r --log_avg_msec=1000"),
-		     0, "%s", slurp(err_path));
-	e = read_log("r_iops.1.log", &lines);
-	cr_assert_geq(lines, 2, "3 s at 1 s windows gave %u lines", lines);
-	cr_assert(e[0].time_ms >= 950 && e[0].time_ms <= 1200, "first line at %llu ms",
-		  (unsigned long long)e[0].time_ms);
-	for (unsigned i = 0; i < lines; i++)
-		cr_assert(e[i].value >= 1500 && e[i].value <= 2500, "line %u: %llu IOPS at %llu ms",
-			  i + 1, (unsigned long long)e[i].value, (unsigned long long)e[i].time_ms);
+	cJSON_Delete(root);
+	cr_assert_geq(lines, 1);
+	for (unsigned i = 0; i < lines; i++) {
+		cr_assert_leq((double)e[i].time_ms, runtime_ms + 1,
+			      "line %u at %llu ms, after the run's end at %.0f ms", i + 1,
+			      (unsigned long long)e[i].time_ms, runtime_ms);
+		cr_assert(i == lines - 1 || e[i].time_ms % 1000 == 0,
+			  "line %u at %llu ms, not at a window's end", i + 1,
+			  (unsigned long long)e[i].time_ms);
+	}
 	free(e);
 }
 
@@ -2590,7 +2636,7 @@ Test(bench_zhtp, logs_start_at_the_end_of_the_ramp)
  * whole number of sample periods it fired microseconds after the statistics started over and
  * took a sample of a few I/Os over those microseconds (iops_min 45k against a mean of 830k).
  * As fio re-bases its sample times there, the samples start at the ramp's end: 2 s at the
- * default 500 ms give four, the last taken at the run's end.
+ * default 500 ms give four, the last taken at the run's end, and never five.
  */
 Test(bench_zhtp, samples_start_at_the_end_of_the_ramp)
 {
@@ -2600,8 +2646,13 @@ Test(bench_zhtp, samples_start_at_the_end_of_the_ramp)
 			       "--numjobs=2 --ramp_time=1 --runtime=2 --time_based");
 
 	for (int i = 0; i < 2; i++) {
-		cr_assert_eq(num(job_at(root, i), "read", "iops_samples"), 4, "job %d", i);
-		cr_assert_eq(num(job_at(root, i), "read", "bw_samples"), 4, "job %d", i);
+		/* At most four: ticks a period apart from the ramp's end, the last sample at
+		 * least half a period. A held-up tick moves the later ones: fewer, never more. */
+		cr_assert(num(job_at(root, i), "read", "iops_samples") >= 1 &&
+			      num(job_at(root, i), "read", "iops_samples") <= 4,
+			  "job %d: %.0f samples", i, num(job_at(root, i), "read", "iops_samples"));
+		cr_assert_eq(num(job_at(root, i), "read", "bw_samples"),
+			     num(job_at(root, i), "read", "iops_samples"), "job %d", i);
 	}
 	cJSON_Delete(root);
 }

@@ -868,7 +868,7 @@ Test(engine_store, hot_cache_never_serves_an_object_after_its_delete_returned)
 		atomic_store(&c.deleted, true);
 		for (unsigned wait = 0; wait < 10000 && atomic_load(&c.tried_after_delete) == 0;
 		     wait++)
-			usleep(100);
+			usleep(1000); /* up to 10 s: a loaded machine */
 		atomic_store(&c.stop, true);
 		pthread_join(t, NULL);
 		cr_assert_gt(atomic_load(&c.tried_after_delete), 0,
