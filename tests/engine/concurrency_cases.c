@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ static void pause_ms(long ms)
 struct stress {
 	struct zh__spsc *ring;
 	uint64_t messages;
+	atomic_bool producer_refused; /* the producer has met a full ring */
 	struct ring_stress_result res;
 };
 
@@ -41,8 +43,11 @@ static void *stress_producer(void *arg)
 	struct stress *s = arg;
 
 	for (uintptr_t i = 1; i <= s->messages; i++) {
-		while (!zh__spsc_push(s->ring, nop_msg, (void *)i))
-			s->res.full_seen++;
+		while (!zh__spsc_push(s->ring, nop_msg, (void *)i)) {
+			if (s->res.full_seen++ == 0)
+				atomic_store_explicit(&s->producer_refused, true,
+						      memory_order_release);
+		}
 	}
 	return NULL;
 }
@@ -53,8 +58,12 @@ static void *stress_consumer(void *arg)
 	struct zh_msg out[32];
 	uintptr_t expect = 1;
 
-	/* Start late so the producer certainly meets a full ring. */
-	pause_ms(2);
+	/*
+	 * Start once the producer has met a full ring, so back-pressure certainly happens (a 2 ms
+	 * head start did not when the producer thread was scheduled late).
+	 */
+	while (!atomic_load_explicit(&s->producer_refused, memory_order_acquire))
+		sched_yield();
 	while (expect <= s->messages) {
 		uint32_t n = zh__spsc_pop_burst(s->ring, out, 1 + (uint32_t)(expect % 32));
 
@@ -74,6 +83,7 @@ struct ring_stress_result ring_stress_run(uint32_t entries, uint64_t messages)
 	pthread_t prod, cons;
 
 	ZH_ASSERT(mem != NULL);
+	ZH_ASSERT(messages > entries); /* or the consumer waits for a full ring forever */
 	s.ring = zh__spsc_init(mem, entries);
 	ZH_ASSERT(pthread_create(&cons, NULL, stress_consumer, &s) == 0);
 	ZH_ASSERT(pthread_create(&prod, NULL, stress_producer, &s) == 0);
@@ -176,22 +186,39 @@ static void storm_fence(struct zh_reactor *r, void *arg)
 	atomic_store((_Atomic int *)arg, 1);
 }
 
+/*
+ * Holds its reactor until \p arg is set: the posts behind it then fill the ring, so the
+ * control thread meets back-pressure whatever the scheduling (a reactor that kept up with a
+ * slow control thread left it none). A test's hold, not something a reactor may do.
+ */
+static void storm_hold(struct zh_reactor *r, void *arg)
+{
+	(void)r;
+	while (atomic_load((_Atomic int *)arg) == 0)
+		sched_yield();
+}
+
 struct post_storm_result post_storm_run(uint64_t messages)
 {
 	struct post_storm_result res = {0};
 	struct storm *s = calloc(1, sizeof(*s));
-	_Atomic int fenced[2] = {0, 0};
+	_Atomic int fenced[2] = {0, 0}, released = 0;
 	struct zh_engine *e;
 
 	ZH_ASSERT(s != NULL);
-	/* Tiny rings so the control thread outruns the reactors and meets back-pressure. */
+	/* Tiny rings, each held behind a storm_hold until the first refusal: back-pressure. */
 	res.create_rc = engine_two_reactors(8, &e);
 	if (res.create_rc == 0) {
+		for (unsigned t = 0; t < 2; t++)
+			ZH_ASSERT(zh_engine_post(e, t, storm_hold, &released) == 0);
 		for (uint64_t i = 0; i < messages; i++) {
-			while (zh_engine_post(e, (unsigned)(i & 1), storm_recv, s) == -EAGAIN)
+			while (zh_engine_post(e, (unsigned)(i & 1), storm_recv, s) == -EAGAIN) {
 				res.refused++;
+				atomic_store(&released, 1);
+			}
 			res.posted++;
 		}
+		ZH_ASSERT(atomic_load(&released) == 1); /* or the reactors are still held */
 		/* A ring is FIFO: once the fence message ran, everything before it did too. */
 		for (unsigned t = 0; t < 2; t++) {
 			while (zh_engine_post(e, t, storm_fence, &fenced[t]) == -EAGAIN)
