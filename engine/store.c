@@ -1242,6 +1242,7 @@ void zh_store_stats_get(struct zh_store *s, struct zh_store_stats *st)
 	for (unsigned i = 0; i < s->reactor_count; i++) {
 		level_sum += (unsigned)atomic_load(&s->core[i].level_now);
 		st->chunks_written += atomic_load(&s->core[i].chunks_written);
+		st->short_writes += atomic_load(&s->core[i].short_writes);
 		st->chunks_read += atomic_load(&s->core[i].chunks_read);
 		st->degraded_reads += atomic_load(&s->core[i].degraded_reads);
 		st->shards_bad += atomic_load(&s->core[i].shards_bad);

@@ -336,6 +336,9 @@ struct zh_store_stats {
 	/** Callers that waited for a chunk slot: none free, or (a put filling one) half of them
 	 *  held by puts still filling theirs. Growing steadily: raise chunk_slots. */
 	uint64_t slot_waits;
+	/** Shard writes a device cut short (moved fewer bytes than asked), each resumed from the
+	 *  last whole block it moved; one that moved no whole block fails its put instead. */
+	uint64_t short_writes;
 	/** Access statistics not counted because the in-memory tables were full (reads of many
 	 *  distinct objects faster than the index thread writes them back). */
 	uint64_t access_dropped;

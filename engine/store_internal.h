@@ -215,6 +215,7 @@ struct zh__shard_op {
 	struct zh__shard_loc loc;
 	const uint8_t *src; /* put: the shard's bytes, block aligned, stride long; in the shared
 			     * region, or in a one-shot put's caller buffer (unregistered) */
+	uint32_t moved;	    /* bytes of the stride written: a write cut short goes on from there */
 };
 
 struct zh__slot {
@@ -339,6 +340,7 @@ struct zh__core {
 	struct zh__nonce_seq nonce;	 /* encrypted store: this reactor's chunk nonces */
 	/* Counters written by this core only, read by anyone. */
 	_Atomic uint64_t chunks_written, chunks_read, degraded_reads, shards_bad;
+	_Atomic uint64_t short_writes; /* zh_store_stats.short_writes */
 };
 
 enum zh__ireq_op {

@@ -52,6 +52,7 @@ static void repair_chunk_msg(struct zh_reactor *r, void *arg)
 		op->rc = 0;
 		op->loc = slot->rec.loc[i];
 		op->src = slot->shard[i];
+		op->moved = 0;
 		zh__post_reactor(r, zh__dev_owner(s, op->loc.dev), zh__shard_write_msg, op);
 	}
 }
