@@ -60,9 +60,12 @@ static void *stress_consumer(void *arg)
 
 	/*
 	 * Start once the producer has met a full ring, so back-pressure certainly happens (a 2 ms
-	 * head start did not when the producer thread was scheduled late).
+	 * head start did not when the producer thread was scheduled late). At most 10 s: a ring
+	 * that never refuses then fails on full_seen instead of hanging the test.
 	 */
-	while (!atomic_load_explicit(&s->producer_refused, memory_order_acquire))
+	for (uint64_t until = zh_clock_ns() + 10000000000ull;
+	     !atomic_load_explicit(&s->producer_refused, memory_order_acquire) &&
+	     zh_clock_ns() < until;)
 		sched_yield();
 	while (expect <= s->messages) {
 		uint32_t n = zh__spsc_pop_burst(s->ring, out, 1 + (uint32_t)(expect % 32));
