@@ -2359,6 +2359,9 @@ Test(bench_zhtp, fill_device_fills_a_filesystem)
  * a small job takes two pages first: the filler's last write moves 60 KiB and its rest finds no
  * space, so the space ended 60 KiB past that write's start, and the job says so (it named the
  * write's start before). The filler's writes are one file's, which the kernel does in order.
+ * The filler starts a second late, so that the small job is done by then even on a loaded
+ * machine (200 ms before). A stonewall cannot order them: a job is sized when its group
+ * starts, so the filler would be sized after the small job's write, and never cut.
  */
 Test(bench_zhtp, fill_device_names_where_a_cut_write_found_no_space)
 {
@@ -2368,7 +2371,7 @@ Test(bench_zhtp, fill_device_names_where_a_cut_write_found_no_space)
 	small_fs(fs, sizeof(fs), "8196k");
 	root = run_job_text("cut.fio",
 			    "[global]\ndirect=1\n[a]\nfilename=fs/a\nrw=write\nbs=64k\niodepth=8\n"
-			    "fill_device=1\nstartdelay=200ms\n[b]\nfilename=fs/b\nrw=write\n"
+			    "fill_device=1\nstartdelay=1\n[b]\nfilename=fs/b\nrw=write\n"
 			    "bs=8k\nsize=8k\n");
 	cr_assert_eq(top(job_at(root, 0), "error"), 0);
 	cr_assert_eq(num(job_at(root, 0), "write", "short_ios"), 1);
