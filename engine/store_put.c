@@ -73,10 +73,11 @@ static void shard_write_done(struct zh_reactor *r, struct zh_io *io)
 	struct zh__shard_op *op = ZH_CONTAINER_OF(io, struct zh__shard_op, io);
 	struct zh_store *s = op_store(op);
 	uint32_t stride = zh__stride(s, op->slot->rec.hdr.shard_bytes);
+	bool done = io->res == (int32_t)(stride - op->moved); /* all that was left of it */
 
-	if (io->res != (int32_t)(stride - op->moved) && shard_write_resumed(r, op, stride, io->res))
+	if (!done && shard_write_resumed(r, op, stride, io->res))
 		return;
-	op->rc = io->res == (int32_t)(stride - op->moved) ? 0 : io->res < 0 ? io->res : -EIO;
+	op->rc = done ? 0 : io->res < 0 ? io->res : -EIO;
 	if (op->rc < 0 && !op->slot->in_place) {
 		struct zh__extent e = {op->loc.offset_bytes, stride};
 
