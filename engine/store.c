@@ -175,6 +175,7 @@ static struct zh__slot *slot_take(struct zh_store *s, bool wait, bool to_fill)
 	slot->degraded = false;
 	slot->read_all = false;
 	slot->in_place = false;
+	slot->moving = false;
 	slot->rewrite = 0;
 	slot->compress_ns = 0; /* a repair reusing a put's slot must not feed the `auto` level */
 	atomic_store_explicit(&slot->done, 0, memory_order_relaxed);
@@ -1239,6 +1240,8 @@ void zh_store_stats_get(struct zh_store *s, struct zh_store_stats *st)
 	st->repairs_dropped = atomic_load(&s->rp.dropped);
 	st->chunks_repaired = atomic_load(&s->rp.chunks_repaired);
 	st->shards_repaired = atomic_load(&s->rp.shards_repaired);
+	st->chunks_respread = atomic_load(&s->rp.chunks_respread);
+	st->shards_respread = atomic_load(&s->rp.shards_respread);
 	for (unsigned i = 0; i < s->reactor_count; i++) {
 		level_sum += (unsigned)atomic_load(&s->core[i].level_now);
 		st->chunks_written += atomic_load(&s->core[i].chunks_written);

@@ -330,6 +330,8 @@ struct zh_store_stats {
 	/** Background repair: chunks queued by degraded reads, dropped (queue full: scrub
 	 *  finds them), and chunks and shards rewritten (by it and by scrub). */
 	uint64_t repairs_queued, repairs_dropped, chunks_repaired, shards_repaired;
+	/** Crowded chunks (put while a device was missing) and shards moved to spread them. */
+	uint64_t chunks_respread, shards_respread;
 	/** Hot-object cache: gets served from it, and gets that looked and missed (every get of
 	 *  an object too large for it counts as a miss). */
 	uint64_t cache_hits, cache_misses;
@@ -370,6 +372,9 @@ struct zh_store_fsck {
 	 * a device was missing): losing that device costs more of them than m covers.
 	 */
 	uint64_t chunks_crowded;
+	/** Scrub only: crowded chunks whose extra shards were moved to other devices (needs
+	 *  repair and every device present); fsck finds them spread. */
+	uint64_t chunks_respread;
 };
 
 /** One line describing a problem found (for humans; the counters are the contract). */
@@ -407,7 +412,9 @@ void zh_store_scrub_opts_default(struct zh_store_scrub_opts *opts);
  * shard on a device that is missing cannot be rewritten (reopen with replace_lost_devs). The
  * allocator checks are fsck's, not scrub's. Fills the fsck counters it covers (objects, chunks,
  * shards, shards_bad, chunks_lost, hash_mismatch, records_bad, devs_missing, shards_repaired,
- * chunks_crowded; scrub reports crowded chunks but does not move their shards).
+ * chunks_crowded, chunks_respread). With repair and every device present it also moves the
+ * extra shards of crowded chunks to new extents on other devices and commits each chunk's new
+ * record; a get that read a chunk's old record meanwhile fails with -EAGAIN (try again).
  * \return 0 when the walk completed, or -errno (-EROFS: repair on a read-only store).
  */
 ZH_MUST_CHECK int zh_store_scrub(struct zh_store *store, const struct zh_store_scrub_opts *opts,

@@ -132,7 +132,7 @@ static int count_chunk(void *arg, const void *key, size_t key_len, const void *v
  * once the device was back: fsck and scrub read clean while losing one device lost the chunk.
  */
 static void check_spread(struct fsck *f, const uint8_t *hash, uint32_t index,
-			 const struct zh__chunk_rec *rec)
+			 const struct zh__chunk_rec *rec, unsigned respread)
 {
 	unsigned shards = rec->hdr.ec_k + rec->hdr.ec_m, devs = f->store->rec.dev_count;
 	unsigned most = (shards + devs - 1) / devs;
@@ -141,7 +141,16 @@ static void check_spread(struct fsck *f, const uint8_t *hash, uint32_t index,
 	for (unsigned i = 0; i < shards; i++) {
 		unsigned d = rec->loc[i].dev;
 
-		if (++on[d] > most) {
+		if (++on[d] > most && respread > 0) {
+			f->out->chunks_crowded++;
+			f->out->chunks_respread++;
+			report(f, hash,
+			       "chunk %u: more than %u of its shards on dev %u (written while a "
+			       "device was missing), %u moved to other devices",
+			       index, most, d, respread);
+			return;
+		}
+		if (on[d] > most) {
 			f->out->chunks_crowded++;
 			report(f, hash,
 			       "chunk %u: more than %u of its shards on dev %u (written while a "
@@ -164,7 +173,7 @@ static void check_chunk(struct fsck *f, const uint8_t *hash, const struct zh__ob
 		zh__pace_add(&f->pace, res.bytes_read);
 	if (res.changed)
 		return; /* deleted or rewritten while scrub looked at it */
-	check_spread(f, hash, index, rec);
+	check_spread(f, hash, index, rec, res.respread);
 	f->out->shards += res.shards;
 	f->out->shards_bad += res.bad;
 	f->out->shards_repaired += res.repaired;
@@ -489,5 +498,5 @@ bool zh_store_scrub_clean(const struct zh_store_fsck *f)
 {
 	return f->shards_repaired == f->shards_bad && f->chunks_lost == 0 &&
 	       f->hash_mismatch == 0 && f->records_bad == 0 && f->devs_missing == 0 &&
-	       f->chunks_crowded == 0;
+	       f->chunks_respread == f->chunks_crowded;
 }

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * store: the index thread. Every change to the store's metadata (a put's object record, chunk
- * records and allocator extents; a delete) is queued here and committed in groups: the thread
- * takes whatever is waiting (up to ZH_INDEX_GROUP_MAX requests), builds one batch per request,
- * writes them all and syncs the WAL once, then answers each waiter. Requests naming the same
- * hash never share a group, so each batch can decide "new or duplicate" and "last reference or
- * not" from what is committed. Extents freed by a commit go back to their allocators only
- * after it is durable; a failed commit leaves the store refusing changes (the allocators are
+ * records and allocator extents; a delete; a repair's move of shards) is queued here and committed
+ * in groups: the thread takes whatever is waiting (up to ZH_INDEX_GROUP_MAX requests), builds one
+ * batch per request, writes them all and syncs the WAL once, then answers each waiter. Requests
+ * naming the same hash never share a group, so each batch can decide "new or duplicate" and "last
+ * reference or not" from what is committed. Extents freed by a commit go back to their allocators
+ * only after it is durable; a failed commit leaves the store refusing changes (the allocators are
  * rebuilt from what was committed at the next open). Objects' access statistics ride along as
  * the first batch of a group when they are due (store_access.c); an idle thread wakes once per
  * flush interval to see whether they are.
@@ -176,6 +176,51 @@ static int build_delete(struct zh_store *s, struct zh_index_batch *b, struct zh_
 	return rc;
 }
 
+/*
+ * Point a chunk record at its moved shards: the new extents become used and the old ones
+ * free, in the same batch as the record. Only if the committed record still is the one the
+ * shards were read by: a delete, or a delete and put again, since then (no request of the same
+ * hash shares the group) leaves -ESTALE, and the mover frees what it wrote.
+ */
+static int build_move(struct zh_store *s, struct zh_index_batch *b, struct zh__ireq *req)
+{
+	const struct zh__chunk_rec *from = req->moved_from, *to = req->chunks;
+	uint32_t stride = zh__stride(s, to->hdr.shard_bytes);
+	size_t first_release = s->ix.release_count;
+	uint8_t key[ZH__CHUNK_KEY_BYTES], val[ZH__CHUNK_REC_BYTES];
+	struct zh__chunk_rec now;
+	int rc = zh__chunk_rec_load(s, req->hash, req->chunk_index, &now);
+
+	if (rc == -EUCLEAN || (rc == 0 && !zh__chunk_rec_equal(&now, from)))
+		return -ESTALE; /* -EUCLEAN: no record (deleted) or a damaged one */
+	if (rc < 0)
+		return rc;
+	zh__chunk_key(req->hash, req->chunk_index, key);
+	zh_index_batch_put(b, ZH_INDEX_CF_CHUNKS, key, sizeof(key), val,
+			   zh__chunk_rec_pack(to, val));
+	for (unsigned i = 0; i < (unsigned)to->hdr.ec_k + to->hdr.ec_m; i++) {
+		struct zh__extent old = {from->loc[i].offset_bytes, stride};
+		struct zh__extent new = {to->loc[i].offset_bytes, stride};
+
+		if (from->loc[i].dev == to->loc[i].dev && old.offset_bytes == new.offset_bytes)
+			continue;
+		zh__alloc_persist_used(b, to->loc[i].dev, &new);
+		if (!extent_recorded(s, from->loc[i].dev, &old)) {
+			atomic_fetch_add_explicit(&s->ix.unrecorded_skipped, 1,
+						  memory_order_relaxed);
+			continue;
+		}
+		rc = release_push(
+		    &s->ix, zh__extent_pack(s, from->loc[i].dev, old.offset_bytes, old.len_bytes));
+		if (rc < 0) {
+			s->ix.release_count = first_release;
+			return rc;
+		}
+		zh__alloc_persist_freed(b, from->loc[i].dev, &old);
+	}
+	return 0;
+}
+
 /* ---- the thread ---------------------------------------------------------------------------- */
 
 static bool group_has_hash(struct zh__ireq *const group[], unsigned n, const uint8_t *hash)
@@ -222,6 +267,8 @@ static int build_request(struct zh_store *s, struct zh_index_batch *b, struct zh
 		return build_put(s, b, req);
 	case ZH__IREQ_DELETE:
 		return build_delete(s, b, req);
+	case ZH__IREQ_MOVE:
+		return build_move(s, b, req);
 	case ZH__IREQ_ACCESS_FLUSH:
 		return access_rc; /* group_build wrote the statistics ahead of the group */
 	}

@@ -86,6 +86,8 @@ void zh__chunk_key(const uint8_t hash[ZH_CODEC_HASH_BYTES], uint32_t index,
 		   uint8_t key[ZH__CHUNK_KEY_BYTES]);
 /** \return the packed length (ZH__CHUNK_REC_HEAD + 10 per shard). */
 size_t zh__chunk_rec_pack(const struct zh__chunk_rec *rec, uint8_t out[ZH__CHUNK_REC_BYTES]);
+/** True when \p a and \p b pack to the same bytes (the same committed record). */
+bool zh__chunk_rec_equal(const struct zh__chunk_rec *a, const struct zh__chunk_rec *b);
 /** \return 0, or -EUCLEAN for a damaged or inconsistent record. */
 int zh__chunk_rec_unpack(const uint8_t *in, size_t len, struct zh__chunk_rec *rec);
 struct zh__store_rec;
@@ -232,10 +234,11 @@ struct zh__slot {
 	uint32_t tried;	  /* get: shards asked for */
 	int rc;
 	bool degraded;
-	bool read_all;		 /* get: read and check every shard (fsck, scrub) */
-	bool in_place;		 /* writes go to the record's committed extents (repair) */
-	uint32_t rewrite;	 /* repair: shards to rebuild and write back */
-	uint64_t compress_ns;	 /* put: compression time (0: raw, not auto, or not a put) */
+	bool read_all;	      /* get: read and check every shard (fsck, scrub) */
+	bool in_place;	      /* writes go to the record's committed extents (repair) */
+	bool moving;	      /* writes go to new extents for the shards of `rewrite` (respread) */
+	uint32_t rewrite;     /* repair: shards to rebuild and write back; respread: to move */
+	uint64_t compress_ns; /* put: compression time (0: raw, not auto, or not a put) */
 	uint64_t write_start_ns; /* put: when its shard writes went out */
 	_Atomic uint32_t done;	 /* 1 when the reactor is finished with the chunk */
 	struct zh__chunk_rec rec;
@@ -347,6 +350,7 @@ enum zh__ireq_op {
 	ZH__IREQ_PUT,
 	ZH__IREQ_DELETE,
 	ZH__IREQ_ACCESS_FLUSH, /* commit the pending access statistics (no hash) */
+	ZH__IREQ_MOVE,	       /* point one chunk record at moved shards (respread) */
 };
 
 /** A metadata change waiting for the index thread; owned by the thread that waits on it. */
@@ -354,9 +358,11 @@ struct zh__ireq {
 	enum zh__ireq_op op;
 	uint8_t hash[ZH_CODEC_HASH_BYTES];
 	struct zh__object_rec obj;	    /* put */
-	const struct zh__chunk_rec *chunks; /* put: obj.chunk_count records */
-	int rc;
-	bool dedup;	 /* put: the object existed; its refcount went up */
+	const struct zh__chunk_rec *chunks; /* put: obj.chunk_count records; move: the new one */
+	const struct zh__chunk_rec *moved_from; /* move: the record its shards were read by */
+	uint32_t chunk_index;			/* move */
+	int rc;	    /* move: -ESTALE when the record is no longer moved_from (nothing changed) */
+	bool dedup; /* put: the object existed; its refcount went up */
 	bool committing; /* its batch went to the index (then on failure,
 			    what it names may be on disk: not reusable) */
 	bool done;
@@ -388,11 +394,13 @@ struct zh__repairer {
 	 */
 	pthread_mutex_t write_lock;
 	_Atomic uint64_t queued, dropped, chunks_repaired, shards_repaired;
+	_Atomic uint64_t chunks_respread, shards_respread;
 };
 
 /** What zh__chunk_check found in one chunk. */
 struct zh__chunk_check {
 	unsigned shards, bad, repaired;
+	unsigned respread; /* shards moved off crowded devices (repair with every device there) */
 	uint32_t bad_mask;
 	bool lost;     /* fewer than k good shards */
 	bool hash_bad; /* decoded, but not to its hash */
@@ -403,7 +411,8 @@ struct zh__chunk_check {
 
 /**
  * Read every shard of one chunk and check it; with \p repair, rebuild the bad shards and write
- * them back in place (control thread; it waits). \return 0, or -errno for a failed rewrite.
+ * them back in place, and move shards off a device that holds more of the chunk than the
+ * spread allows (control thread; it waits). \return 0, or -errno for a failed rewrite or move.
  */
 int zh__chunk_check(struct zh_store *s, const uint8_t *hash, const struct zh__object_rec *obj,
 		    uint32_t index, const struct zh__chunk_rec *rec, bool repair,

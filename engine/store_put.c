@@ -163,17 +163,21 @@ static void slot_finish(struct zh_reactor *r, struct zh__slot *slot)
 	struct zh_store *s = slot->store;
 	unsigned shards = (unsigned)slot->rec.hdr.ec_k + slot->rec.hdr.ec_m;
 
-	/* A failed put frees what it wrote; a failed repair wrote over committed extents. */
+	/*
+	 * A failed put frees what it wrote, a failed move the new extents it wrote (its other
+	 * shards stay where their record says); a failed repair wrote over committed extents.
+	 */
 	for (unsigned i = 0; i < shards && slot->rc < 0 && !slot->in_place; i++) {
 		struct zh__shard_op *op = &slot->op[i];
+		bool written = !slot->moving || (slot->rewrite & (1u << i));
 
-		if (op->rc == 0)
+		if (op->rc == 0 && written)
 			zh__release_from_reactor(
 			    s, r,
 			    zh__extent_pack(s, op->loc.dev, op->loc.offset_bytes,
 					    zh__stride(s, slot->rec.hdr.shard_bytes)));
 	}
-	if (slot->rc == 0 && !slot->in_place)
+	if (slot->rc == 0 && !slot->in_place && !slot->moving)
 		atomic_fetch_add_explicit(&s->core[zh_reactor_id(r)].chunks_written, 1,
 					  memory_order_relaxed);
 	if (slot->rc == 0 && slot->compress_ns > 0)

@@ -50,6 +50,14 @@ size_t zh__chunk_rec_pack(const struct zh__chunk_rec *rec, uint8_t out[ZH__CHUNK
 	return (size_t)(p - out);
 }
 
+bool zh__chunk_rec_equal(const struct zh__chunk_rec *a, const struct zh__chunk_rec *b)
+{
+	uint8_t pa[ZH__CHUNK_REC_BYTES], pb[ZH__CHUNK_REC_BYTES];
+	size_t na = zh__chunk_rec_pack(a, pa), nb = zh__chunk_rec_pack(b, pb);
+
+	return na == nb && memcmp(pa, pb, na) == 0;
+}
+
 int zh__chunk_rec_unpack(const uint8_t *in, size_t len, struct zh__chunk_rec *rec)
 {
 	const uint8_t *p = in + ZH__CHUNK_REC_HEAD;

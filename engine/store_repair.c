@@ -6,6 +6,9 @@
  * the crc its record promises) and the devices' owners write them back where they were, with
  * FUA: the chunk record and the allocator do not change, so a repair needs no metadata commit,
  * and a lost device given a fresh superblock (replace_lost_devs) is rebuilt by the same path.
+ * A chunk put while a device was missing has more shards on some device than the spread
+ * allows; once every device is back, repair moves the extra shards to new extents on the
+ * others and commits the chunk's new record (the one metadata change repair makes).
  *
  * Degraded reads queue their chunk here; a background thread repairs the queue at a bounded
  * rate. The queue lives in memory: chunks queued when the process stops are found by scrub.
@@ -57,6 +60,41 @@ static void repair_chunk_msg(struct zh_reactor *r, void *arg)
 	}
 }
 
+/*
+ * On the chunk's reactor: write the shards of slot->rewrite, which the slot holds intact, to
+ * new extents on the devices their ops name (each owner reserves one). Each shard is checked
+ * against its crc once more first: a move must copy exactly what the record promises.
+ */
+static void respread_chunk_msg(struct zh_reactor *r, void *arg)
+{
+	struct zh__slot *slot = arg;
+	struct zh_store *s = slot->store;
+	const struct zh_codec_hdr *hdr = &slot->rec.hdr;
+	unsigned shards = (unsigned)hdr->ec_k + hdr->ec_m;
+
+	slot->rc = 0;
+	for (unsigned i = 0; i < shards; i++) {
+		if ((slot->rewrite & (1u << i)) &&
+		    zh_codec_crc32c(slot->shard[i], hdr->shard_bytes) != hdr->shard_crc[i])
+			slot->rc = -EIO;
+	}
+	if (slot->rc < 0) {
+		zh__slot_done(slot);
+		return;
+	}
+	slot->pending = (uint32_t)__builtin_popcount(slot->rewrite);
+	for (unsigned i = 0; i < shards; i++) {
+		struct zh__shard_op *op = &slot->op[i];
+
+		if (!(slot->rewrite & (1u << i)))
+			continue;
+		op->rc = 0;
+		op->src = slot->shard[i];
+		op->moved = 0;
+		zh__post_reactor(r, zh__dev_owner(s, op->loc.dev), zh__shard_write_msg, op);
+	}
+}
+
 /* ---- checking one chunk -------------------------------------------------------------------- */
 
 static void slot_run(struct zh_store *s, struct zh__slot *slot, zh_msg_fn fn)
@@ -70,15 +108,9 @@ static void slot_run(struct zh_store *s, struct zh__slot *slot, zh_msg_fn fn)
 static bool record_current(struct zh_store *s, const uint8_t *hash, uint32_t index,
 			   const struct zh__chunk_rec *rec)
 {
-	uint8_t a[ZH__CHUNK_REC_BYTES], b[ZH__CHUNK_REC_BYTES];
 	struct zh__chunk_rec now;
-	size_t na, nb;
 
-	if (zh__chunk_rec_load(s, hash, index, &now) < 0)
-		return false;
-	na = zh__chunk_rec_pack(rec, a);
-	nb = zh__chunk_rec_pack(&now, b);
-	return na == nb && memcmp(a, b, na) == 0;
+	return zh__chunk_rec_load(s, hash, index, &now) == 0 && zh__chunk_rec_equal(rec, &now);
 }
 
 /* Rewrite the slot's bad shards in place, under the write lock (see struct zh__repairer). */
@@ -100,6 +132,107 @@ static int chunk_rewrite(struct zh_store *s, struct zh__slot *slot, const uint8_
 		res->repaired = (unsigned)__builtin_popcount(slot->rewrite);
 		atomic_fetch_add(&s->rp.chunks_repaired, 1);
 		atomic_fetch_add(&s->rp.shards_repaired, res->repaired);
+	}
+	return rc;
+}
+
+/* Most shards of one chunk a device may hold: what a put with every device there gives it. */
+static unsigned spread_most(const struct zh_store *s, unsigned shards)
+{
+	return (shards + s->rec.dev_count - 1) / s->rec.dev_count;
+}
+
+/*
+ * Plan a respread: while a device holds more of the chunk's shards than the spread allows, one
+ * of them (one the slot holds intact) moves to the device holding fewest, taken in the chunk's
+ * placement order so that chunks moved together spread over the devices. Sets each moving op's
+ * device (offset 0: its owner reserves an extent). \return the mask of shards to move.
+ */
+static uint32_t respread_plan(const struct zh_store *s, struct zh__slot *slot, uint32_t intact)
+{
+	unsigned shards = (unsigned)slot->rec.hdr.ec_k + slot->rec.hdr.ec_m;
+	unsigned most = spread_most(s, shards);
+	uint8_t on[ZH_STORE_DEVS_MAX] = {0};
+	uint32_t move = 0;
+
+	for (unsigned i = 0; i < shards; i++)
+		on[slot->rec.loc[i].dev]++;
+	for (unsigned i = shards; i-- > 0;) {
+		unsigned from = slot->rec.loc[i].dev, to = ZH_STORE_DEVS_MAX;
+
+		if (on[from] <= most || !(intact & (1u << i)))
+			continue;
+		for (unsigned j = 0; j < s->place_count; j++) {
+			unsigned d = s->place[(slot->chunk_index + j) % s->place_count];
+
+			if (on[d] < most && (to == ZH_STORE_DEVS_MAX || on[d] < on[to]))
+				to = d;
+		}
+		if (to == ZH_STORE_DEVS_MAX)
+			break;
+		on[from]--;
+		on[to]++;
+		move |= 1u << i;
+		slot->op[i].loc = (struct zh__shard_loc){.dev = (uint16_t)to, .offset_bytes = 0};
+	}
+	return move;
+}
+
+/* Give back the extents a move wrote and did not commit. */
+static void respread_release(struct zh_store *s, const struct zh__chunk_rec *to, uint32_t moved)
+{
+	for (unsigned i = 0; i < ZH_CODEC_SHARDS_MAX; i++) {
+		if (moved & (1u << i))
+			zh__release_from_control(
+			    s, zh__extent_pack(s, to->loc[i].dev, to->loc[i].offset_bytes,
+					       zh__stride(s, to->hdr.shard_bytes)));
+	}
+}
+
+/*
+ * Move shards off a device that holds more of the chunk than the spread allows (a put while a
+ * device was missing crowded the others), then commit the record that points at their new
+ * extents, if it is still the record they were read by. Only with every device present: the
+ * spread is over all of them, and a chunk is then moved once, not once per missing device.
+ * The old extents are freed by the commit, under the write lock (a rewrite in place into one
+ * of them finishes first); a get that read the old record meanwhile fails as racing a change
+ * (-EAGAIN).
+ */
+static int chunk_respread(struct zh_store *s, struct zh__slot *slot, const uint8_t *hash,
+			  uint32_t intact, struct zh__chunk_check *res)
+{
+	struct zh__chunk_rec from = slot->rec;
+	struct zh__ireq req = {.op = ZH__IREQ_MOVE, .chunk_index = slot->chunk_index};
+	int rc;
+
+	if (s->place_count != s->rec.dev_count)
+		return 0;
+	slot->rewrite = respread_plan(s, slot, intact);
+	if (slot->rewrite == 0)
+		return 0;
+	slot->in_place = false; /* a rewrite just now wrote in place; a move never does */
+	slot->moving = true;
+	slot_run(s, slot, respread_chunk_msg);
+	slot->moving = false;
+	if (slot->rc < 0) {
+		slot->rec =
+		    from; /* the writes that went through were freed when the slot finished */
+		return slot->rc;
+	}
+	memcpy(req.hash, hash, ZH_CODEC_HASH_BYTES);
+	req.chunks = &slot->rec;
+	req.moved_from = &from;
+	rc = zh__indexer_call(s, &req);
+	if (rc == 0) {
+		res->respread = (unsigned)__builtin_popcount(slot->rewrite);
+		atomic_fetch_add(&s->rp.chunks_respread, 1);
+		atomic_fetch_add(&s->rp.shards_respread, res->respread);
+	} else if (!req.committing) {
+		respread_release(s, &slot->rec, slot->rewrite);
+	}
+	if (rc == -ESTALE) {
+		res->changed = true;
+		rc = 0;
 	}
 	return rc;
 }
@@ -146,6 +279,10 @@ int zh__chunk_check(struct zh_store *s, const uint8_t *hash, const struct zh__ob
 	/* Rebuild only from a chunk that decodes to its hash: never spread bad content. */
 	if (repair && slot->rewrite != 0 && !res->lost && !res->hash_bad)
 		rc = chunk_rewrite(s, slot, hash, res);
+	/* The slot holds every shard it read intact, and those a rewrite rebuilt. */
+	if (repair && rc == 0 && !res->lost && !res->hash_bad && !res->changed)
+		rc = chunk_respread(s, slot, hash,
+				    slot->present | (res->repaired > 0 ? slot->rewrite : 0), res);
 	/* A finding on a chunk deleted while it was read is not a problem. A rewrite has just
 	 * checked the record under the write lock: no second lookup then. */
 	if ((res->bad > 0 || res->lost || res->hash_bad) && res->repaired == 0 && !res->changed &&

@@ -644,6 +644,9 @@ static void check_report(struct ctl *c, const char *what, const struct zh_store_
 		       (unsigned long long)f->shards);
 		if (f->shards_repaired > 0)
 			printf(", %llu shards repaired", (unsigned long long)f->shards_repaired);
+		if (f->chunks_respread > 0)
+			printf(", %llu crowded chunks spread",
+			       (unsigned long long)f->chunks_respread);
 		printf(": %s\n", clean ? "clean" : "PROBLEMS");
 		return;
 	}
@@ -661,6 +664,7 @@ static void check_report(struct ctl *c, const char *what, const struct zh_store_
 	cJSON_AddNumberToObject(c->doc, "devs_space_wrong", (double)f->devs_space_wrong);
 	cJSON_AddNumberToObject(c->doc, "devs_missing", (double)f->devs_missing);
 	cJSON_AddNumberToObject(c->doc, "chunks_crowded", (double)f->chunks_crowded);
+	cJSON_AddNumberToObject(c->doc, "chunks_respread", (double)f->chunks_respread);
 }
 
 static int cmd_fsck(struct ctl *c, struct zh_store *s)

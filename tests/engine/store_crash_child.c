@@ -13,8 +13,9 @@
  * puts and deletes of several callers in one group when the kill lands.
  *
  * With "scrub" it scrubs with repair instead, over and over at ZSC_SCRUB_RATE so that a kill
- * lands while it rewrites shards in place, acknowledging the first bad shard it finds (the
- * repairs start there; 5: a scrub failed). "replace" does the same after opening with
+ * lands while it rewrites shards in place or moves those of crowded chunks, acknowledging the
+ * first problem it reports (a bad shard or a crowded chunk: the repairs start there; 5: a
+ * scrub failed). "replace" does the same after opening with
  * replace_lost_devs, so that a kill lands while a lost device is made again or while its shards
  * are rebuilt.
  *
