@@ -330,8 +330,6 @@ struct zh_store_stats {
 	/** Background repair: chunks queued by degraded reads, dropped (queue full: scrub
 	 *  finds them), and chunks and shards rewritten (by it and by scrub). */
 	uint64_t repairs_queued, repairs_dropped, chunks_repaired, shards_repaired;
-	/** Crowded chunks (put while a device was missing) and shards moved to spread them. */
-	uint64_t chunks_respread, shards_respread;
 	/** Hot-object cache: gets served from it, and gets that looked and missed (every get of
 	 *  an object too large for it counts as a miss). */
 	uint64_t cache_hits, cache_misses;
@@ -349,6 +347,9 @@ struct zh_store_stats {
 	uint64_t delete_extents_unrecorded;
 	/** The zstd level the reactors encode with now (their mean, rounded; see zstd_level). */
 	unsigned zstd_level;
+	/** Crowded chunks (put while a device was missing) moved by scrub or the background
+	 *  repairer, and the shards they moved. */
+	uint64_t chunks_respread, shards_respread;
 };
 
 void zh_store_stats_get(struct zh_store *store, struct zh_store_stats *stats);

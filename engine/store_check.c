@@ -141,23 +141,21 @@ static void check_spread(struct fsck *f, const uint8_t *hash, uint32_t index,
 	for (unsigned i = 0; i < shards; i++) {
 		unsigned d = rec->loc[i].dev;
 
-		if (++on[d] > most && respread > 0) {
-			f->out->chunks_crowded++;
-			f->out->chunks_respread++;
+		if (++on[d] <= most)
+			continue;
+		f->out->chunks_crowded++;
+		f->out->chunks_respread += respread > 0;
+		if (respread > 0)
 			report(f, hash,
 			       "chunk %u: more than %u of its shards on dev %u (written while a "
 			       "device was missing), %u moved to other devices",
 			       index, most, d, respread);
-			return;
-		}
-		if (on[d] > most) {
-			f->out->chunks_crowded++;
+		else
 			report(f, hash,
 			       "chunk %u: more than %u of its shards on dev %u (written while a "
 			       "device was missing): losing that device costs more than m covers",
 			       index, most, d);
-			return;
-		}
+		return;
 	}
 }
 
@@ -184,7 +182,8 @@ static void check_chunk(struct fsck *f, const uint8_t *hash, const struct zh__ob
 		       : res.on_absent > 0     ? ", some on a missing device"
 					       : "");
 	if (rc < 0)
-		report(f, hash, "chunk %u: rewrite failed (%s)", index, strerror(-rc));
+		report(f, hash, "chunk %u: %s failed (%s)", index,
+		       res.bad > res.repaired ? "rewrite" : "move", strerror(-rc));
 	if (res.lost) {
 		f->out->chunks_lost++;
 		report(f, hash, "chunk %u: unreadable, more than m shards lost", index);

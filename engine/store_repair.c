@@ -61,9 +61,9 @@ static void repair_chunk_msg(struct zh_reactor *r, void *arg)
 }
 
 /*
- * On the chunk's reactor: write the shards of slot->rewrite, which the slot holds intact, to
- * new extents on the devices their ops name (each owner reserves one). Each shard is checked
- * against its crc once more first: a move must copy exactly what the record promises.
+ * On the chunk's reactor: write the shards of slot->rewrite to new extents on the devices
+ * their ops name (each owner reserves one). Each shard is checked against its crc first: a
+ * move must copy exactly what the record promises, never a shard the check did not vouch for.
  */
 static void respread_chunk_msg(struct zh_reactor *r, void *arg)
 {
@@ -142,16 +142,26 @@ static unsigned spread_most(const struct zh_store *s, unsigned shards)
 	return (shards + s->rec.dev_count - 1) / s->rec.dev_count;
 }
 
+/* True when device \p d looks as if it has room for one more shard of \p stride bytes. */
+static bool dev_has_room(const struct zh_store *s, unsigned d, uint32_t stride)
+{
+	return __atomic_load_n(&s->alloc[d]->free_bytes, __ATOMIC_RELAXED) >= stride;
+}
+
 /*
  * Plan a respread: while a device holds more of the chunk's shards than the spread allows, one
- * of them (one the slot holds intact) moves to the device holding fewest, taken in the chunk's
- * placement order so that chunks moved together spread over the devices. Sets each moving op's
- * device (offset 0: its owner reserves an extent). \return the mask of shards to move.
+ * of them moves to the device holding fewest, taken in the chunk's placement order so that
+ * chunks moved together spread over the devices. Every device is present, so one below the
+ * limit always exists; one without room is passed over (its reserve would fail the move at
+ * every scrub). Parity goes first (shards from the highest): a get reads data shards, so one
+ * that raced the move rarely reads a moved shard. Sets each moving op's device (offset 0: its
+ * owner reserves an extent). \return the mask of shards to move.
  */
-static uint32_t respread_plan(const struct zh_store *s, struct zh__slot *slot, uint32_t intact)
+static uint32_t respread_plan(const struct zh_store *s, struct zh__slot *slot)
 {
 	unsigned shards = (unsigned)slot->rec.hdr.ec_k + slot->rec.hdr.ec_m;
 	unsigned most = spread_most(s, shards);
+	uint32_t stride = zh__stride(s, slot->rec.hdr.shard_bytes);
 	uint8_t on[ZH_STORE_DEVS_MAX] = {0};
 	uint32_t move = 0;
 
@@ -160,16 +170,17 @@ static uint32_t respread_plan(const struct zh_store *s, struct zh__slot *slot, u
 	for (unsigned i = shards; i-- > 0;) {
 		unsigned from = slot->rec.loc[i].dev, to = ZH_STORE_DEVS_MAX;
 
-		if (on[from] <= most || !(intact & (1u << i)))
+		if (on[from] <= most)
 			continue;
 		for (unsigned j = 0; j < s->place_count; j++) {
 			unsigned d = s->place[(slot->chunk_index + j) % s->place_count];
 
-			if (on[d] < most && (to == ZH_STORE_DEVS_MAX || on[d] < on[to]))
+			if (on[d] < most && dev_has_room(s, d, stride) &&
+			    (to == ZH_STORE_DEVS_MAX || on[d] < on[to]))
 				to = d;
 		}
 		if (to == ZH_STORE_DEVS_MAX)
-			break;
+			break; /* the devices below the limit are full */
 		on[from]--;
 		on[to]++;
 		move |= 1u << i;
@@ -199,7 +210,7 @@ static void respread_release(struct zh_store *s, const struct zh__chunk_rec *to,
  * (-EAGAIN).
  */
 static int chunk_respread(struct zh_store *s, struct zh__slot *slot, const uint8_t *hash,
-			  uint32_t intact, struct zh__chunk_check *res)
+			  struct zh__chunk_check *res)
 {
 	struct zh__chunk_rec from = slot->rec;
 	struct zh__ireq req = {.op = ZH__IREQ_MOVE, .chunk_index = slot->chunk_index};
@@ -207,7 +218,7 @@ static int chunk_respread(struct zh_store *s, struct zh__slot *slot, const uint8
 
 	if (s->place_count != s->rec.dev_count)
 		return 0;
-	slot->rewrite = respread_plan(s, slot, intact);
+	slot->rewrite = respread_plan(s, slot);
 	if (slot->rewrite == 0)
 		return 0;
 	slot->in_place = false; /* a rewrite just now wrote in place; a move never does */
@@ -215,8 +226,8 @@ static int chunk_respread(struct zh_store *s, struct zh__slot *slot, const uint8
 	slot_run(s, slot, respread_chunk_msg);
 	slot->moving = false;
 	if (slot->rc < 0) {
-		slot->rec =
-		    from; /* the writes that went through were freed when the slot finished */
+		/* The writes that went through were freed when the slot finished. */
+		slot->rec = from;
 		return slot->rc;
 	}
 	memcpy(req.hash, hash, ZH_CODEC_HASH_BYTES);
@@ -279,10 +290,12 @@ int zh__chunk_check(struct zh_store *s, const uint8_t *hash, const struct zh__ob
 	/* Rebuild only from a chunk that decodes to its hash: never spread bad content. */
 	if (repair && slot->rewrite != 0 && !res->lost && !res->hash_bad)
 		rc = chunk_rewrite(s, slot, hash, res);
-	/* The slot holds every shard it read intact, and those a rewrite rebuilt. */
+	/*
+	 * With every device present, the slot now holds every shard intact: read so, or rebuilt
+	 * by the rewrite (respread_chunk_msg checks each crc once more before it writes).
+	 */
 	if (repair && rc == 0 && !res->lost && !res->hash_bad && !res->changed)
-		rc = chunk_respread(s, slot, hash,
-				    slot->present | (res->repaired > 0 ? slot->rewrite : 0), res);
+		rc = chunk_respread(s, slot, hash, res);
 	/* A finding on a chunk deleted while it was read is not a problem. A rewrite has just
 	 * checked the record under the write lock: no second lookup then. */
 	if ((res->bad > 0 || res->lost || res->hash_bad) && res->repaired == 0 && !res->changed &&

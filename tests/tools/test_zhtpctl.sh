@@ -5,7 +5,8 @@
 # stdin (one hash per file, identical content -> identical hash); get whole and ranged, byte
 # for byte; unknown and malformed hashes; stat/ls in text and --json (size, refcount, access
 # statistics, --noatime); rm by reference; fsck, scrub and repair after garbage is written over
-# a device file and after a device file is deleted (degraded reads in between); a second
+# a device file and after a device file is deleted (degraded reads in between; an object put
+# meanwhile has its crowded chunks spread by the repair); a second
 # zhtpctl refused while a rate-limited scrub holds the store; an encrypted store (--key-file:
 # a new 0600 key file at format, objects back byte for byte, fsck clean, refused without its
 # key, with another key, with a malformed key file; a plain store refuses a key); numbers out of
@@ -368,9 +369,20 @@ ok get --noatime "${H[twenty]}" -o "$G/twenty.degraded"
 same "$F/twenty" "$G/twenty.degraded" "degraded get of twenty"
 refused 1 "" fsck
 grep -q "dev 2 .*missing" "$W/out" || fail "fsck: missing dev 2 not named"
+# Put while dev 2 is missing: each chunk's six shards over five devices, two on one.
+head -c $((2 << 20)) /dev/urandom >"$F/crowd"
+ok put "$F/crowd"
+read -r H[crowd] _ <"$W/out"
 ok repair
 grep -q "dev 2 .*replaced" "$W/out" || fail "repair: dev 2 not reported replaced"
-grep -q "repaired: clean$" "$W/out" || fail "repair: no 'repaired: clean'"
+grep -q "crowded chunks spread" "$W/out" || fail "repair: crowded chunks not spread"
+grep -q "repaired, 2 crowded chunks spread: clean$" "$W/out" ||
+	fail "repair: not 'repaired, 2 crowded chunks spread: clean'"
+ok --json fsck
+expect_eq "fsck after repair: chunks crowded" "$(json chunks_crowded)" 0
+ok get --noatime "${H[crowd]}" -o "$G/crowd.spread"
+same "$F/crowd" "$G/crowd.spread" "get crowd after its chunks were spread"
+ok rm "${H[crowd]}"
 [[ -f $S/dev2.img ]] || fail "repair did not recreate dev2.img"
 ok --json info
 expect_eq "info after repair: devices present" "$(json present | grep -c true)" 6
