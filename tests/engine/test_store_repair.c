@@ -342,6 +342,17 @@ Test(engine_store_repair, a_read_only_store_scrubs_but_does_not_repair)
 	zh_store_close(s);
 }
 
+/* Scrub with repair over and over, at least once, until another thread sets \p done. */
+static void scrub_until(struct zh_store *s, _Atomic bool *done)
+{
+	unsigned scrubs = 0;
+
+	while (!atomic_load(done) || scrubs == 0) {
+		cr_assert_eq(scrub(s, true).records_bad, 0);
+		scrubs++;
+	}
+}
+
 struct churn {
 	struct zh_store *store;
 	_Atomic bool done;
@@ -373,17 +384,12 @@ Test(engine_store_repair, scrub_repairs_while_objects_come_and_go)
 	struct churn c = {0};
 	struct zh_store_fsck f;
 	pthread_t t;
-	unsigned scrubs = 0;
 
 	populate();
 	rot("dev3.img", 0xa5);
 	c.store = open_with(false, false);
 	cr_assert_eq(pthread_create(&t, NULL, churn_main, &c), 0);
-	while (!atomic_load(&c.done) || scrubs == 0) {
-		f = scrub(c.store, true);
-		cr_assert_eq(f.records_bad, 0);
-		scrubs++;
-	}
+	scrub_until(c.store, &c.done);
 	pthread_join(t, NULL);
 	cr_assert_eq(c.bad_reads, 0);
 	f = scrub(c.store, true);
@@ -965,7 +971,6 @@ Test(engine_store_repair, chunks_move_while_objects_are_read_deleted_and_put)
 	struct move_churn c = {0};
 	struct zh_store_fsck f;
 	pthread_t t;
-	unsigned scrubs = 0;
 
 	populate();
 	devs_away(5, true);
@@ -981,11 +986,7 @@ Test(engine_store_repair, chunks_move_while_objects_are_read_deleted_and_put)
 
 	c.store = open_with(false, false);
 	cr_assert_eq(pthread_create(&t, NULL, move_churn_main, &c), 0);
-	while (!atomic_load(&c.done) || scrubs == 0) {
-		f = scrub(c.store, true);
-		cr_assert_eq(f.records_bad, 0);
-		scrubs++;
-	}
+	scrub_until(c.store, &c.done);
 	pthread_join(t, NULL);
 	cr_assert_eq(c.bad_reads, 0, "%u retried", c.retried);
 	f = scrub(c.store, true);
