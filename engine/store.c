@@ -127,6 +127,18 @@ void zh__release_from_control(struct zh_store *s, uint64_t packed)
 		zh__post_control(s, zh__dev_owner(s, dev), release_msg, (void *)(uintptr_t)packed);
 }
 
+void zh__chunk_release(struct zh_store *s, const struct zh__chunk_rec *rec, uint32_t mask)
+{
+	uint32_t stride = zh__stride(s, rec->hdr.shard_bytes);
+
+	for (unsigned i = 0; i < (unsigned)rec->hdr.ec_k + rec->hdr.ec_m; i++) {
+		if (mask & (1u << i))
+			zh__release_from_control(
+			    s,
+			    zh__extent_pack(s, rec->loc[i].dev, rec->loc[i].offset_bytes, stride));
+	}
+}
+
 void zh__release_from_reactor(struct zh_store *s, struct zh_reactor *r, uint64_t packed)
 {
 	unsigned dev = (unsigned)(packed & ((1u << EXT_DEV_BITS) - 1));

@@ -134,8 +134,8 @@ static int count_chunk(void *arg, const void *key, size_t key_len, const void *v
 static void check_spread(struct fsck *f, const uint8_t *hash, uint32_t index,
 			 const struct zh__chunk_rec *rec, unsigned respread)
 {
-	unsigned shards = rec->hdr.ec_k + rec->hdr.ec_m, devs = f->store->rec.dev_count;
-	unsigned most = (shards + devs - 1) / devs;
+	unsigned shards = rec->hdr.ec_k + rec->hdr.ec_m;
+	unsigned most = zh__spread_most(&f->store->rec, shards);
 	uint8_t on[ZH_STORE_DEVS_MAX] = {0};
 
 	for (unsigned i = 0; i < shards; i++) {

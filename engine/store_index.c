@@ -119,6 +119,25 @@ static bool extent_recorded(struct zh_store *s, unsigned dev, const struct zh__e
 	       recorded.len_bytes == e->len_bytes;
 }
 
+/*
+ * A commit drops a shard's extent: freed in the batch and, once it is durable, in the
+ * allocator, if its ALLOC record says it is used; else counted and left (extent_recorded).
+ */
+static int extent_drop(struct zh_store *s, struct zh_index_batch *b, uint16_t dev,
+		       const struct zh__extent *e)
+{
+	int rc;
+
+	if (!extent_recorded(s, dev, e)) {
+		atomic_fetch_add_explicit(&s->ix.unrecorded_skipped, 1, memory_order_relaxed);
+		return 0;
+	}
+	rc = release_push(&s->ix, zh__extent_pack(s, dev, e->offset_bytes, e->len_bytes));
+	if (rc == 0)
+		zh__alloc_persist_freed(b, dev, e);
+	return rc;
+}
+
 /* Scan callback: drop one chunk record of a deleted object and free its shards' extents. */
 static int chunk_drop(void *arg, const void *key, size_t key_len, const void *val, size_t val_len)
 {
@@ -133,18 +152,10 @@ static int chunk_drop(void *arg, const void *key, size_t key_len, const void *va
 	stride = zh__stride(s, cr.hdr.shard_bytes);
 	for (unsigned i = 0; i < (unsigned)cr.hdr.ec_k + cr.hdr.ec_m; i++) {
 		struct zh__extent e = {cr.loc[i].offset_bytes, stride};
-		int rc;
+		int rc = extent_drop(s, dc->batch, cr.loc[i].dev, &e);
 
-		if (!extent_recorded(s, cr.loc[i].dev, &e)) {
-			atomic_fetch_add_explicit(&s->ix.unrecorded_skipped, 1,
-						  memory_order_relaxed);
-			continue;
-		}
-		rc = release_push(&s->ix,
-				  zh__extent_pack(s, cr.loc[i].dev, e.offset_bytes, e.len_bytes));
 		if (rc < 0)
 			return rc;
-		zh__alloc_persist_freed(dc->batch, cr.loc[i].dev, &e);
 	}
 	return 0;
 }
@@ -205,18 +216,11 @@ static int build_move(struct zh_store *s, struct zh_index_batch *b, struct zh__i
 		if (from->loc[i].dev == to->loc[i].dev && old.offset_bytes == new.offset_bytes)
 			continue;
 		zh__alloc_persist_used(b, to->loc[i].dev, &new);
-		if (!extent_recorded(s, from->loc[i].dev, &old)) {
-			atomic_fetch_add_explicit(&s->ix.unrecorded_skipped, 1,
-						  memory_order_relaxed);
-			continue;
-		}
-		rc = release_push(
-		    &s->ix, zh__extent_pack(s, from->loc[i].dev, old.offset_bytes, old.len_bytes));
+		rc = extent_drop(s, b, from->loc[i].dev, &old);
 		if (rc < 0) {
 			s->ix.release_count = first_release;
 			return rc;
 		}
-		zh__alloc_persist_freed(b, from->loc[i].dev, &old);
 	}
 	return 0;
 }

@@ -569,6 +569,12 @@ static inline uint32_t zh__shards_mask(unsigned n)
 	return (uint32_t)((1ull << n) - 1);
 }
 
+/* Most of a chunk's \p shards one device holds when a put spreads them over every device. */
+static inline unsigned zh__spread_most(const struct zh__store_rec *rec, unsigned shards)
+{
+	return (shards + rec->dev_count - 1) / rec->dev_count;
+}
+
 /* A shard's room on the devices of a store of \p rec's geometry: rounded up to its block. */
 static inline uint32_t zh__rec_stride(const struct zh__store_rec *rec, uint32_t shard_bytes)
 {
@@ -609,6 +615,8 @@ uint64_t zh__extent_pack(const struct zh_store *s, unsigned dev, uint64_t offset
 			 uint64_t len_bytes);
 /** Send a packed extent to its owner's allocator (control or index thread). */
 void zh__release_from_control(struct zh_store *s, uint64_t packed);
+/** Send the extents of \p rec's shards in \p mask to their allocators (control thread). */
+void zh__chunk_release(struct zh_store *s, const struct zh__chunk_rec *rec, uint32_t mask);
 /** Send a packed extent to its owner's allocator from reactor \p r. */
 void zh__release_from_reactor(struct zh_store *s, struct zh_reactor *r, uint64_t packed);
 

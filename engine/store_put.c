@@ -489,17 +489,8 @@ static void put_drain(struct zh_store_put *p)
 
 static void put_release_all(struct zh_store_put *p)
 {
-	struct zh_store *s = p->store;
-	unsigned shards = (unsigned)s->rec.ec_k + s->rec.ec_m;
-
-	for (uint32_t c = 0; c < p->obj.chunk_count; c++) {
-		const struct zh__chunk_rec *cr = &p->chunks[c];
-
-		for (unsigned i = 0; i < shards; i++)
-			zh__release_from_control(
-			    s, zh__extent_pack(s, cr->loc[i].dev, cr->loc[i].offset_bytes,
-					       zh__stride(s, cr->hdr.shard_bytes)));
-	}
+	for (uint32_t c = 0; c < p->obj.chunk_count; c++)
+		zh__chunk_release(p->store, &p->chunks[c], UINT32_MAX);
 }
 
 static void put_free(struct zh_store_put *p)

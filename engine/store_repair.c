@@ -21,6 +21,25 @@
 
 /* ---- reactor side -------------------------------------------------------------------------- */
 
+/* Write the slot's shards of slot->rewrite where their ops point, each from its slot buffer. */
+static void rewrite_shards_post(struct zh_reactor *r, struct zh__slot *slot)
+{
+	unsigned shards = (unsigned)slot->rec.hdr.ec_k + slot->rec.hdr.ec_m;
+
+	slot->pending = (uint32_t)__builtin_popcount(slot->rewrite);
+	for (unsigned i = 0; i < shards; i++) {
+		struct zh__shard_op *op = &slot->op[i];
+
+		if (!(slot->rewrite & (1u << i)))
+			continue;
+		op->rc = 0;
+		op->src = slot->shard[i];
+		op->moved = 0;
+		zh__post_reactor(r, zh__dev_owner(slot->store, op->loc.dev), zh__shard_write_msg,
+				 op);
+	}
+}
+
 /* On the chunk's reactor, after a read-all: rebuild the shards not present and write them. */
 static void repair_chunk_msg(struct zh_reactor *r, void *arg)
 {
@@ -40,24 +59,14 @@ static void repair_chunk_msg(struct zh_reactor *r, void *arg)
 		memset(slot->shard[i] + hdr->shard_bytes, 0, stride - hdr->shard_bytes);
 		if (zh_codec_crc32c(slot->shard[i], hdr->shard_bytes) != hdr->shard_crc[i])
 			rc = -EIO;
+		slot->op[i].loc = slot->rec.loc[i]; /* in place */
 	}
 	slot->rc = rc;
 	if (rc < 0 || rebuild == 0) {
 		zh__slot_done(slot);
 		return;
 	}
-	slot->pending = (uint32_t)__builtin_popcount(rebuild);
-	for (unsigned i = 0; i < shards; i++) {
-		struct zh__shard_op *op = &slot->op[i];
-
-		if (!(rebuild & (1u << i)))
-			continue;
-		op->rc = 0;
-		op->loc = slot->rec.loc[i];
-		op->src = slot->shard[i];
-		op->moved = 0;
-		zh__post_reactor(r, zh__dev_owner(s, op->loc.dev), zh__shard_write_msg, op);
-	}
+	rewrite_shards_post(r, slot);
 }
 
 /*
@@ -68,7 +77,6 @@ static void repair_chunk_msg(struct zh_reactor *r, void *arg)
 static void respread_chunk_msg(struct zh_reactor *r, void *arg)
 {
 	struct zh__slot *slot = arg;
-	struct zh_store *s = slot->store;
 	const struct zh_codec_hdr *hdr = &slot->rec.hdr;
 	unsigned shards = (unsigned)hdr->ec_k + hdr->ec_m;
 
@@ -82,17 +90,7 @@ static void respread_chunk_msg(struct zh_reactor *r, void *arg)
 		zh__slot_done(slot);
 		return;
 	}
-	slot->pending = (uint32_t)__builtin_popcount(slot->rewrite);
-	for (unsigned i = 0; i < shards; i++) {
-		struct zh__shard_op *op = &slot->op[i];
-
-		if (!(slot->rewrite & (1u << i)))
-			continue;
-		op->rc = 0;
-		op->src = slot->shard[i];
-		op->moved = 0;
-		zh__post_reactor(r, zh__dev_owner(s, op->loc.dev), zh__shard_write_msg, op);
-	}
+	rewrite_shards_post(r, slot);
 }
 
 /* ---- checking one chunk -------------------------------------------------------------------- */
@@ -136,12 +134,6 @@ static int chunk_rewrite(struct zh_store *s, struct zh__slot *slot, const uint8_
 	return rc;
 }
 
-/* Most shards of one chunk a device may hold: what a put with every device there gives it. */
-static unsigned spread_most(const struct zh_store *s, unsigned shards)
-{
-	return (shards + s->rec.dev_count - 1) / s->rec.dev_count;
-}
-
 /* True when device \p d looks as if it has room for one more shard of \p stride bytes. */
 static bool dev_has_room(const struct zh_store *s, unsigned d, uint32_t stride)
 {
@@ -160,7 +152,7 @@ static bool dev_has_room(const struct zh_store *s, unsigned d, uint32_t stride)
 static uint32_t respread_plan(const struct zh_store *s, struct zh__slot *slot)
 {
 	unsigned shards = (unsigned)slot->rec.hdr.ec_k + slot->rec.hdr.ec_m;
-	unsigned most = spread_most(s, shards);
+	unsigned most = zh__spread_most(&s->rec, shards);
 	uint32_t stride = zh__stride(s, slot->rec.hdr.shard_bytes);
 	uint8_t on[ZH_STORE_DEVS_MAX] = {0};
 	uint32_t move = 0;
@@ -187,17 +179,6 @@ static uint32_t respread_plan(const struct zh_store *s, struct zh__slot *slot)
 		slot->op[i].loc = (struct zh__shard_loc){.dev = (uint16_t)to, .offset_bytes = 0};
 	}
 	return move;
-}
-
-/* Give back the extents a move wrote and did not commit. */
-static void respread_release(struct zh_store *s, const struct zh__chunk_rec *to, uint32_t moved)
-{
-	for (unsigned i = 0; i < ZH_CODEC_SHARDS_MAX; i++) {
-		if (moved & (1u << i))
-			zh__release_from_control(
-			    s, zh__extent_pack(s, to->loc[i].dev, to->loc[i].offset_bytes,
-					       zh__stride(s, to->hdr.shard_bytes)));
-	}
 }
 
 /*
@@ -239,7 +220,7 @@ static int chunk_respread(struct zh_store *s, struct zh__slot *slot, const uint8
 		atomic_fetch_add(&s->rp.chunks_respread, 1);
 		atomic_fetch_add(&s->rp.shards_respread, res->respread);
 	} else if (!req.committing) {
-		respread_release(s, &slot->rec, slot->rewrite);
+		zh__chunk_release(s, &slot->rec, slot->rewrite); /* wrote, not committed */
 	}
 	if (rc == -ESTALE) {
 		res->changed = true;

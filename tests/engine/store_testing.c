@@ -139,6 +139,15 @@ void zt_expect_clean(struct zh_store *s)
 		  (unsigned long long)f.devs_space_wrong, (unsigned long long)f.devs_missing);
 }
 
+void zt_dev_away(const char *dir, unsigned dev, bool away)
+{
+	char img[600], gone[600];
+
+	snprintf(img, sizeof(img), "%s/dev%u.img", dir, dev);
+	snprintf(gone, sizeof(gone), "%s/dev%u.away", dir, dev);
+	cr_assert_eq(away ? rename(img, gone) : rename(gone, img), 0, "dev%u", dev);
+}
+
 void zt_damage_file(const char *dir, const char *name, off_t at, size_t len, int byte)
 {
 	char path[600];

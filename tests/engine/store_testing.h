@@ -65,6 +65,8 @@ void zt_index_put(struct zh_index *index, enum zh_index_cf cf, const void *key, 
 		  const void *val, size_t val_len);
 /** Overwrite \p len bytes at \p at of file \p name in \p dir with \p byte. */
 void zt_damage_file(const char *dir, const char *name, off_t at, size_t len, int byte);
+/** Rename device file devN.img in \p dir to devN.away (a device missing at open), or back. */
+void zt_dev_away(const char *dir, unsigned dev, bool away);
 /** True when some file under \p dir (devices, index, logs) holds \p len bytes of \p needle. */
 bool zt_tree_contains(const char *dir, const void *needle, size_t len);
 

@@ -354,12 +354,9 @@ static uint8_t *crowded_bytes(uint32_t round, uint32_t n)
  */
 static void crowded_objects_put(const struct zh_store_opts *o, uint32_t round)
 {
-	char at[400], away[400];
 	struct zh_store *s;
 
-	snprintf(at, sizeof(at), "%s/dev%u.img", dir, round % 6);
-	snprintf(away, sizeof(away), "%s/dev%u.away", dir, round % 6);
-	cr_assert_eq(rename(at, away), 0);
+	zt_dev_away(dir, round % 6, true);
 	s = zt_open(o);
 	for (uint32_t n = 0; n < CROWDED_OBJECTS; n++) {
 		uint8_t *p = crowded_bytes(round, n);
@@ -368,7 +365,7 @@ static void crowded_objects_put(const struct zh_store_opts *o, uint32_t round)
 		free(p);
 	}
 	zh_store_close(s);
-	cr_assert_eq(rename(away, at), 0);
+	zt_dev_away(dir, round % 6, false);
 }
 
 /* Read the round's crowded objects back, then delete them (the next round puts its own). */

@@ -720,16 +720,11 @@ Test(engine_store_repair, a_delete_that_names_an_extent_twice_frees_it_once)
 	zh_store_close(s);
 }
 
-/* Rename the devices from \p first to dev5 to or from "devN.away". */
+/* The devices from \p first to dev5 away, or back. */
 static void devs_away(unsigned first, bool away)
 {
-	char img[400], gone[400];
-
-	for (unsigned d = first; d < 6; d++) {
-		snprintf(img, sizeof(img), "%s/dev%u.img", dir, d);
-		snprintf(gone, sizeof(gone), "%s/dev%u.away", dir, d);
-		cr_assert_eq(away ? rename(img, gone) : rename(gone, img), 0, "dev%u", d);
-	}
+	for (unsigned d = first; d < 6; d++)
+		zt_dev_away(dir, d, away);
 }
 
 /*
