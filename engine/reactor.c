@@ -1180,6 +1180,19 @@ static enum reactor_fault fault_draw(struct zh_reactor *r, const struct zh_nvme_
 	return fault_hit(r, f->delay_ppm) ? FAULT_DELAY : FAULT_NONE;
 }
 
+/* Count one more fault injected, unless the faults' limit is reached (any reactor may draw). */
+static bool fault_take(struct zh_nvme_faults *f)
+{
+	uint32_t n = atomic_load_explicit(&f->injected, memory_order_relaxed);
+
+	do {
+		if (f->limit != 0 && n >= f->limit)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(
+	    &f->injected, &n, n + 1, memory_order_relaxed, memory_order_relaxed));
+	return true;
+}
+
 /*
  * Apply a drawn fault: shorten the request (short, torn), or start it behind a linked timeout
  * (delay; the caller made sure the SQ has room for two). \return what fault_result() reports
@@ -1191,8 +1204,11 @@ static int32_t fault_apply(struct zh_reactor *r, struct zh_nvme_faults *f, struc
 {
 	struct io_uring_sqe *t;
 	int32_t full = (int32_t)req->len_bytes;
+	enum reactor_fault fault = fault_draw(r, f, req, block);
 
-	switch (fault_draw(r, f, req, block)) {
+	if (fault != FAULT_NONE && !fault_take(f))
+		fault = FAULT_NONE;
+	switch (fault) {
 	case FAULT_EIO:
 		*as_nop = true;
 		return -EIO;

@@ -1359,6 +1359,59 @@ Test(engine_reactor, completion_clock_never_precedes_submission, .timeout = 60)
 		     clock_run.backwards, clock_run.completed);
 }
 
+/*
+ * A fault limit: of LIMIT_READS reads, all drawn to fail, the first LIMIT_FAULTS fail and the
+ * rest reach the device; `injected` says how many were caught.
+ */
+#define LIMIT_READS  12
+#define LIMIT_FAULTS 5
+
+struct limit_run {
+	struct zh_io io[LIMIT_READS];
+	struct zh_buf *buf;
+	unsigned left, eio, read;
+	_Atomic int done;
+};
+
+static struct limit_run limit_run;
+
+static void limit_read_done(struct zh_reactor *r, struct zh_io *io)
+{
+	struct limit_run *c = &limit_run;
+
+	c->eio += io->res == -EIO;
+	c->read += io->res == 4096;
+	if (--c->left == 0) {
+		zh_reactor_buf_put(r, c->buf);
+		atomic_store(&c->done, 1);
+	}
+}
+
+static void limit_start(struct zh_reactor *r, void *arg)
+{
+	struct limit_run *c = arg;
+
+	ZH_ASSERT(zh_reactor_buf_get(r, 4096, &c->buf) == 0);
+	c->left = LIMIT_READS;
+	for (unsigned i = 0; i < LIMIT_READS; i++)
+		ZH_ASSERT(zh_reactor_read(r, 0, c->buf, 4096, 0, &c->io[i], limit_read_done) == 0);
+}
+
+Test(engine_reactor, a_fault_limit_fails_that_many_requests_and_no_more, .timeout = 30)
+{
+	static struct zh_nvme_faults faults = {.eio_ppm = 1000000, .limit = LIMIT_FAULTS};
+	struct zh_engine_opts tuning;
+
+	zh_engine_opts_default(&tuning);
+	start_engine_tuned(1, &tuning, &faults);
+	cr_assert_eq(zh_engine_post(engine, 0, limit_start, &limit_run), 0);
+	wait_flag(&limit_run.done);
+	stop_engine();
+	cr_assert_eq(limit_run.eio, LIMIT_FAULTS);
+	cr_assert_eq(limit_run.read, LIMIT_READS - LIMIT_FAULTS);
+	cr_assert_eq(atomic_load(&faults.injected), LIMIT_FAULTS);
+}
+
 /* ---- what injected faults report ---------------------------------------------------------- */
 
 /* A request of \p len_bytes on \p dev whose fault (as fault_apply draws it) reports \p fault_res.
