@@ -1254,6 +1254,7 @@ void zh_store_stats_get(struct zh_store *s, struct zh_store_stats *st)
 	st->shards_repaired = atomic_load(&s->rp.shards_repaired);
 	st->chunks_respread = atomic_load(&s->rp.chunks_respread);
 	st->shards_respread = atomic_load(&s->rp.shards_respread);
+	st->refs = atomic_load(&s->refs);
 	for (unsigned i = 0; i < s->reactor_count; i++) {
 		level_sum += (unsigned)atomic_load(&s->core[i].level_now);
 		st->chunks_written += atomic_load(&s->core[i].chunks_written);

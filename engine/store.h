@@ -220,6 +220,31 @@ ZH_MUST_CHECK int zh_store_put(struct zh_store *store, const void *data, size_t 
 			       const struct zh_object_meta *meta,
 			       uint8_t hash[ZH_CODEC_HASH_BYTES]);
 
+/**
+ * The content hash a put of the bytes added would return, computed in the caller's thread
+ * without the reactors: a client hashes what it holds, asks zh_store_ref() and sends only what
+ * the store lacks. Holds one chunk of the store's chunk size (allocated by create); the bytes
+ * may come in pieces of any length.
+ * \return (create) 0 or -ENOMEM.
+ */
+struct zh_store_hasher;
+ZH_MUST_CHECK int zh_store_hasher_create(const struct zh_store *store,
+					 struct zh_store_hasher **out);
+void zh_store_hasher_add(struct zh_store_hasher *hasher, const void *data, size_t len);
+/** The hash of what was added since create or the last final; then ready for the next. */
+void zh_store_hasher_final(struct zh_store_hasher *hasher, uint8_t hash[ZH_CODEC_HASH_BYTES]);
+void zh_store_hasher_destroy(struct zh_store_hasher *hasher);
+
+/**
+ * One more reference to stored content, named by its hash, without its bytes: what a put of
+ * that content does when it finds it stored (the object and its metadata stay as they are;
+ * each delete drops one reference). It costs one index commit, where a put of the same bytes
+ * would first encode and write every chunk. Naming a hash proves nothing about holding its
+ * bytes: a front end must not let a client take references to content it may not read.
+ * \return 0; -ENOENT (not stored: put it); -EROFS; -EIO (the store refuses changes).
+ */
+ZH_MUST_CHECK int zh_store_ref(struct zh_store *store, const uint8_t hash[ZH_CODEC_HASH_BYTES]);
+
 /* ---- get, stat, delete, list ---------------------------------------------------------------- */
 
 /** Receives an object's bytes in order. Returning non-zero stops the get with that value. */
@@ -350,6 +375,8 @@ struct zh_store_stats {
 	/** Crowded chunks (put while a device was missing) moved by scrub or the background
 	 *  repairer, and the shards they moved. */
 	uint64_t chunks_respread, shards_respread;
+	/** References taken by hash (zh_store_ref), each in place of a put of stored content. */
+	uint64_t refs;
 };
 
 void zh_store_stats_get(struct zh_store *store, struct zh_store_stats *stats);

@@ -69,20 +69,37 @@ static void chunks_store(struct zh_store *s, struct zh_index_batch *b, const str
 	}
 }
 
+/*
+ * One more reference to a stored object. A count that reached its limit stays there
+ * (zh_object_info.refcount): wrapping to 0 would make the record unreadable, and a delete
+ * would free what others hold.
+ */
+static void object_ref(struct zh_store *s, struct zh_index_batch *b, const uint8_t *hash,
+		       struct zh__object_rec *old)
+{
+	if (old->refcount < UINT32_MAX)
+		old->refcount++;
+	object_store(s, b, hash, old);
+}
+
+static int build_ref(struct zh_store *s, struct zh_index_batch *b, struct zh__ireq *req)
+{
+	struct zh__object_rec old;
+	int rc = object_load(s, req->hash, &old);
+
+	if (rc == 0)
+		object_ref(s, b, req->hash, &old);
+	return rc;
+}
+
 static int build_put(struct zh_store *s, struct zh_index_batch *b, struct zh__ireq *req)
 {
 	struct zh__object_rec old;
 	int rc = object_load(s, req->hash, &old);
 
 	if (rc == 0) {
-		/*
-		 * Same content already stored: one more reference; this put's shards are freed. A
-		 * count that reached its limit stays there (zh_object_info.refcount): wrapping to 0
-		 * would make the record unreadable, and a delete would free what others hold.
-		 */
-		if (old.refcount < UINT32_MAX)
-			old.refcount++;
-		object_store(s, b, req->hash, &old);
+		/* Same content already stored: this put's shards are freed. */
+		object_ref(s, b, req->hash, &old);
 		req->dedup = true;
 		return 0;
 	}
@@ -273,6 +290,8 @@ static int build_request(struct zh_store *s, struct zh_index_batch *b, struct zh
 		return build_delete(s, b, req);
 	case ZH__IREQ_MOVE:
 		return build_move(s, b, req);
+	case ZH__IREQ_REF:
+		return build_ref(s, b, req);
 	case ZH__IREQ_ACCESS_FLUSH:
 		return access_rc; /* group_build wrote the statistics ahead of the group */
 	}

@@ -351,6 +351,7 @@ enum zh__ireq_op {
 	ZH__IREQ_DELETE,
 	ZH__IREQ_ACCESS_FLUSH, /* commit the pending access statistics (no hash) */
 	ZH__IREQ_MOVE,	       /* point one chunk record at moved shards (respread) */
+	ZH__IREQ_REF,	       /* one more reference to a stored object (zh_store_ref) */
 };
 
 /** A metadata change waiting for the index thread; owned by the thread that waits on it. */
@@ -537,7 +538,7 @@ struct zh_store {
 	struct zh_codec_key key;	   /* encrypted store (rec.encrypted) only */
 	struct zh__nonce_seq inline_nonce; /* nonces for sealing inline objects */
 	bool replaced[ZH_STORE_DEVS_MAX];  /* given a fresh superblock by this open */
-	_Atomic uint64_t puts, put_dedups, gets, deletes, commit_groups, commit_batches;
+	_Atomic uint64_t puts, put_dedups, refs, gets, deletes, commit_groups, commit_batches;
 };
 
 /**

@@ -628,6 +628,20 @@ int zh_store_put(struct zh_store *s, const void *data, size_t len,
 	return zh_store_put_finish(p, hash);
 }
 
+int zh_store_ref(struct zh_store *s, const uint8_t hash[ZH_CODEC_HASH_BYTES])
+{
+	struct zh__ireq req = {.op = ZH__IREQ_REF};
+	int rc;
+
+	if (s->read_only)
+		return -EROFS;
+	memcpy(req.hash, hash, ZH_CODEC_HASH_BYTES);
+	rc = zh__indexer_call(s, &req);
+	if (rc == 0)
+		atomic_fetch_add(&s->refs, 1);
+	return rc;
+}
+
 /* ---- the `auto` zstd level ------------------------------------------------------------------ */
 
 void zh__level_ctl_init(struct zh__level_ctl *c)

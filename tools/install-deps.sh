@@ -11,7 +11,7 @@ build_pkgs=(cmake make gcc libc6-dev pkg-config liburing-dev libnvme-dev libisal
 	librocksdb-dev libhwloc-dev libcriterion-dev libcjson-dev libssl-dev
 	libjson-c-dev libxxhash-dev
 	clang libclang-rt-14-dev clang-format gdb)
-bench_pkgs=(fio gnuplot-nox python3 valgrind)
+bench_pkgs=(fio gnuplot-nox python3 valgrind openssl)
 qemu_pkgs=(qemu-system-x86 busybox-static cpio nvme-cli)
 
 want=("${build_pkgs[@]}")

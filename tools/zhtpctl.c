@@ -41,6 +41,7 @@ struct ctl {
 	struct zh_store_scrub_opts scrub;
 	const char *key_path; /* --key-file */
 	struct zh_codec_key key;
+	bool no_hash_first; /* put: stream every file, as stdin */
 };
 
 static void usage(FILE *f)
@@ -53,7 +54,9 @@ static void usage(FILE *f)
 	    "         (with --key-file: encrypted; a missing FILE gets a new random key;\n"
 	    "         --force: write over devices that hold data, such as another store's)\n"
 	    "  put [--filename N] [--content-type T] [--owner O] [--tags T] [--zstd auto|0-19]\n"
-	    "      FILE...                              store files ('-' = stdin), print hashes\n"
+	    "      [--no-hash-first] FILE...            store files ('-' = stdin), print hashes\n"
+	    "      (a file is hashed first: stored content takes a reference, nothing written;\n"
+	    "      --no-hash-first: one pass, but stored content is written, then freed)\n"
 	    "  get HASH [-o FILE] [--offset N] [--length N] [--noatime]\n"
 	    "                      (counts as a read in stat unless --noatime)\n"
 	    "  stat HASH...        rm HASH...        ls        info\n"
@@ -354,6 +357,62 @@ static int put_stream(struct ctl *c, struct zh_store *s, int fd, const char *nam
 	return zh_store_put_finish(put, hash);
 }
 
+/*
+ * A regular file is hashed first, as the put would hash it: when the store holds that content,
+ * one reference is taken and nothing is encoded or written (the metadata stays as stored, as
+ * for any put of stored content). \return 0 (referenced), -ENOENT (not stored: the file is
+ * back at its start for the put), or -errno.
+ */
+static int put_by_ref(struct zh_store *s, int fd, uint8_t hash[ZH_CODEC_HASH_BYTES])
+{
+	struct zh_store_hasher *h = NULL;
+	uint8_t *buf = malloc(IO_CHUNK);
+	int rc = buf != NULL ? zh_store_hasher_create(s, &h) : -ENOMEM;
+	ssize_t n = 0;
+
+	while (rc == 0 && (n = read(fd, buf, IO_CHUNK)) > 0)
+		zh_store_hasher_add(h, buf, (size_t)n);
+	if (rc == 0 && n < 0)
+		rc = -errno;
+	if (rc == 0) {
+		zh_store_hasher_final(h, hash);
+		rc = zh_store_ref(s, hash);
+	}
+	if (rc == -ENOENT && lseek(fd, 0, SEEK_SET) != 0)
+		rc = -errno;
+	zh_store_hasher_destroy(h);
+	free(buf);
+	return rc;
+}
+
+/* Store one file ('-': stdin); *referenced says whether the store held its content already. */
+static int put_one(struct ctl *c, struct zh_store *s, const char *name,
+		   uint8_t hash[ZH_CODEC_HASH_BYTES], bool *referenced)
+{
+	bool stdin_ = strcmp(name, "-") == 0;
+	int fd = stdin_ ? 0 : open(name, O_RDONLY | O_CLOEXEC);
+	uint64_t total = 0;
+	struct stat st;
+	int rc = -ENOENT;
+	off_t end;
+
+	*referenced = false;
+	if (fd < 0)
+		return -errno;
+	if (!stdin_ && !c->no_hash_first && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+		rc = put_by_ref(s, fd, hash);
+	*referenced = rc == 0;
+	if (rc == -ENOENT) {
+		end = lseek(fd, 0, SEEK_END);
+		if (end > 0 && lseek(fd, 0, SEEK_SET) == 0)
+			total = (uint64_t)end;
+		rc = put_stream(c, s, fd, name, total, hash);
+	}
+	if (!stdin_)
+		close(fd);
+	return rc;
+}
+
 static int cmd_put(struct ctl *c, struct zh_store *s, int argc, char **argv)
 {
 	cJSON *arr = c->json ? cJSON_AddArrayToObject(c->doc, "objects") : NULL;
@@ -364,24 +423,11 @@ static int cmd_put(struct ctl *c, struct zh_store *s, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (int i = 0; i < argc; i++) {
-		bool stdin_ = strcmp(argv[i], "-") == 0;
-		int fd = stdin_ ? 0 : open(argv[i], O_RDONLY | O_CLOEXEC);
 		uint8_t hash[ZH_CODEC_HASH_BYTES];
 		char hex[ZH_CODEC_HASH_HEX_LEN + 1];
-		uint64_t total = 0;
-		off_t end;
-		int rc;
+		bool referenced;
+		int rc = put_one(c, s, argv[i], hash, &referenced);
 
-		if (fd < 0) {
-			status = fail(argv[i], -errno);
-			continue;
-		}
-		end = lseek(fd, 0, SEEK_END);
-		if (end > 0 && lseek(fd, 0, SEEK_SET) == 0)
-			total = (uint64_t)end;
-		rc = put_stream(c, s, fd, argv[i], total, hash);
-		if (!stdin_)
-			close(fd);
 		if (rc < 0) {
 			status = fail(argv[i], rc);
 			continue;
@@ -392,6 +438,7 @@ static int cmd_put(struct ctl *c, struct zh_store *s, int argc, char **argv)
 
 			cJSON_AddStringToObject(o, "file", argv[i]);
 			cJSON_AddStringToObject(o, "hash", hex);
+			cJSON_AddBoolToObject(o, "referenced", referenced);
 			cJSON_AddItemToArray(arr, o);
 		} else {
 			printf("%s  %s\n", hex, argv[i]);
@@ -730,6 +777,7 @@ enum {
 	OPT_NOATIME,
 	OPT_FORCE,
 	OPT_KEY_FILE,
+	OPT_NO_HASH_FIRST,
 };
 
 static const struct option long_opts[] = {
@@ -756,6 +804,7 @@ static const struct option long_opts[] = {
     {"noatime", no_argument, NULL, OPT_NOATIME},
     {"force", no_argument, NULL, OPT_FORCE},
     {"key-file", required_argument, NULL, OPT_KEY_FILE},
+    {"no-hash-first", no_argument, NULL, OPT_NO_HASH_FIRST},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -777,6 +826,9 @@ static void parse_opt(struct ctl *c, int opt)
 		break;
 	case OPT_FORCE:
 		c->opts.force = true;
+		break;
+	case OPT_NO_HASH_FIRST:
+		c->no_hash_first = true;
 		break;
 	case OPT_KEY_FILE:
 		c->key_path = optarg;

@@ -278,6 +278,118 @@ Test(engine_store, dedup_and_delete_free_space)
 	zh_store_close(s);
 }
 
+/*
+ * The hasher gives the hash a put returns, for every size a put treats apart (empty, inline,
+ * one chunk, its tail, several), whatever pieces the bytes come in, and one hasher serves one
+ * object after another.
+ */
+Test(engine_store, the_hasher_gives_the_hash_a_put_returns)
+{
+	static const size_t sizes[] = {0,   1,	     16384,   16385,	    MIB - 1,
+				       MIB, MIB + 1, 2 * MIB, 3 * MIB + 777};
+	struct zh_store *s = fresh_store();
+	struct zh_store_hasher *h;
+
+	cr_assert_eq(zh_store_hasher_create(s, &h), 0);
+	for (unsigned i = 0; i < ZH_ARRAY_SIZE(sizes); i++) {
+		uint8_t *p = zt_pattern(sizes[i], 60 + i);
+		uint8_t put[ZH_CODEC_HASH_BYTES], hashed[ZH_CODEC_HASH_BYTES];
+
+		cr_assert_eq(zh_store_put(s, p, sizes[i], NULL, put), 0);
+		for (size_t at = 0, step = 1 + i; at < sizes[i]; at += step, step = step * 5 + 3)
+			zh_store_hasher_add(h, p + at, sizes[i] - at < step ? sizes[i] - at : step);
+		zh_store_hasher_final(h, hashed);
+		cr_assert_eq(memcmp(put, hashed, sizeof(put)), 0, "size %zu", sizes[i]);
+		zh_store_hasher_add(h, p, sizes[i]);
+		zh_store_hasher_final(h, hashed);
+		cr_assert_eq(memcmp(put, hashed, sizeof(put)), 0, "size %zu in one piece",
+			     sizes[i]);
+		free(p);
+	}
+	zh_store_hasher_destroy(h);
+	zh_store_close(s);
+}
+
+/*
+ * A reference by hash is a put of stored content without its bytes: the count goes up and
+ * stays up after a restart, nothing is encoded or written, and a delete drops it. A hash the
+ * store does not hold gets -ENOENT and stores nothing; a read-only store refuses.
+ */
+Test(engine_store, a_reference_by_hash_is_a_put_without_the_bytes)
+{
+	struct zh_store *s = fresh_store();
+	size_t len = 2 * MIB + 5;
+	uint8_t *p = zt_pattern(len, 61), hash[ZH_CODEC_HASH_BYTES], absent[ZH_CODEC_HASH_BYTES];
+	struct zh_store_stats before, after;
+	struct zh_object_info info;
+	uint64_t one;
+
+	cr_assert_eq(zh_store_put(s, p, len, NULL, hash), 0);
+	one = free_bytes(s);
+	zh_store_stats_get(s, &before);
+	cr_assert_eq(zh_store_ref(s, hash), 0);
+	zh_store_stats_get(s, &after);
+	cr_assert_eq(after.refs, 1);
+	cr_assert_eq(after.chunks_written, before.chunks_written, "a reference wrote a chunk");
+	cr_assert_eq(after.puts, before.puts);
+	cr_assert_eq(free_bytes(s), one);
+	s = reopen(s);
+	cr_assert_eq(zh_store_stat(s, hash, &info), 0);
+	cr_assert_eq(info.refcount, 2, "the reference was committed");
+	cr_assert_eq(zh_store_delete(s, hash), 0);
+	expect_object(s, hash, p, len);
+	cr_assert_eq(zh_store_delete(s, hash), 0);
+	cr_assert_eq(zh_store_stat(s, hash, &info), -ENOENT);
+
+	cr_assert_eq(zh_store_ref(s, hash), -ENOENT, "a deleted object");
+	memset(absent, 0x5a, sizeof(absent));
+	cr_assert_eq(zh_store_ref(s, absent), -ENOENT);
+	cr_assert_eq(zh_store_stat(s, absent, &info), -ENOENT);
+	cr_assert_eq(zt_fsck(s).objects, 0);
+	zh_store_close(s);
+	s = open_store_ro();
+	cr_assert_eq(zh_store_ref(s, hash), -EROFS);
+	zh_store_close(s);
+	free(p);
+}
+
+/*
+ * The reason to hash first: a put of stored content needs room for all its shards before its
+ * commit finds the object and frees them, so on a store without that room it fails; a
+ * reference needs none. Six 16 MiB devices, a 12 MiB object (18 MiB of shards), filled until
+ * less than that is free.
+ */
+Test(engine_store, a_reference_needs_no_room_where_a_put_of_the_same_content_fails)
+{
+	size_t len = 12 * MIB;
+	uint8_t *p = zt_random(len, 62), hash[ZH_CODEC_HASH_BYTES], fill[ZH_CODEC_HASH_BYTES];
+	struct zh_object_info info;
+	struct zh_store_opts o;
+	struct zh_store *s;
+	uint64_t left;
+
+	opts_small(&o);
+	o.dev_bytes = 16ull << 20;
+	s = zt_format_open(&o);
+	cr_assert_eq(zh_store_put(s, p, len, NULL, hash), 0);
+	for (uint32_t seed = 0; free_bytes(s) >= len * 3 / 2; seed++) {
+		uint8_t *f = zt_random(MIB, 100 + seed);
+
+		cr_assert_eq(zh_store_put(s, f, MIB, NULL, fill), 0);
+		free(f);
+	}
+	left = free_bytes(s);
+	cr_assert_eq(zh_store_put(s, p, len, NULL, hash), -ENOSPC);
+	cr_assert_eq(free_bytes_settled(s, left), left, "the failed put gave its space back");
+	cr_assert_eq(zh_store_ref(s, hash), 0);
+	cr_assert_eq(zh_store_stat(s, hash, &info), 0);
+	cr_assert_eq(info.refcount, 2);
+	expect_object(s, hash, p, len);
+	zt_expect_clean(s);
+	zh_store_close(s);
+	free(p);
+}
+
 static int count_one(void *ctx, const struct zh_object_info *info)
 {
 	(void)info;

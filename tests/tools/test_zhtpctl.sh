@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # test_zhtpctl.sh - zhtpctl end to end, as a person uses it, on a small store of six 64 MiB
 # file devices in a scratch directory: format (and refusing to format twice); put of files and
-# stdin (one hash per file, identical content -> identical hash); get whole and ranged, byte
+# stdin (one hash per file, identical content -> identical hash; a file whose content is
+# stored takes a reference and leaves the device files as they were); get whole and ranged, byte
 # for byte; unknown and malformed hashes; stat/ls in text and --json (size, refcount, access
 # statistics, --noatime); rm by reference; fsck, scrub and repair after garbage is written over
 # a device file and after a device file is deleted (degraded reads in between; an object put
@@ -188,6 +189,29 @@ z --json put - <"$F/stdin"
 [[ $rc -eq 0 ]] || fail "--json put - exited $rc"
 expect_eq "--json put -: hash of the same stdin" "$(json hash)" "${H[stdin]}"
 expect_eq "--json put -: status" "$(json status)" 0
+
+step "put of stored content takes a reference and writes nothing"
+head -c $((2 << 20)) /dev/urandom >"$F/dup"
+cp "$F/dup" "$F/dup.copy"
+ok --json put "$F/dup"
+expect_eq "--json put: a new file is not referenced" "$(json referenced)" false
+sums=$(cksum "$S"/dev*.img)
+ok --json put "$F/dup.copy"
+expect_eq "--json put: its copy is referenced" "$(json referenced)" true
+expect_eq "device files after a referenced put" "$(cksum "$S"/dev*.img)" "$sums"
+dup=$(json hash)
+ok --json stat "$dup"
+expect_eq "referenced put: refcount" "$(json refcount)" 2
+# stdin cannot be read twice: it is put, and deduplicated when it commits.
+ok --json put - <"$F/dup"
+expect_eq "--json put -: never referenced" "$(json referenced)" false
+ok --json put --no-hash-first "$F/dup.copy"
+expect_eq "--json put --no-hash-first: not referenced" "$(json referenced)" false
+ok --json stat "$dup"
+expect_eq "puts of stored content: refcount" "$(json refcount)" 4
+ok rm "$dup" "$dup" "$dup" "$dup"
+z stat "$dup"
+[[ $rc -ne 0 ]] || fail "four references, four rm: still stored"
 
 # ---- get ---------------------------------------------------------------------------------------
 
