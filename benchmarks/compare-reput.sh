@@ -15,7 +15,8 @@
 #   floor:           openssl dgst -sha256 FILE (reading and hashing the file alone, SHA-NI).
 # Each run is the whole command (store open and close included), timed by wall clock; bytes
 # written are the sectors written to the block device under WORKDIR (/sys/class/block), which
-# counts RocksDB's files too. Medians over rounds; ratios B/A.
+# counts RocksDB's files too (and anything else writing to that disk meanwhile: run it on an
+# otherwise idle machine). Medians over rounds; ratios B/A.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,22 +38,30 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+die() { echo "compare-reput.sh: $*" >&2; exit 1; }
 ctl="$build/zhtpctl"
-[ -x "$ctl" ] || { echo "compare-reput.sh: no $ctl (make build first)" >&2; exit 1; }
-command -v openssl >/dev/null || { echo "compare-reput.sh: no openssl (make deps-bench)" >&2; exit 1; }
-rm -rf "$work"
+[ -x "$ctl" ] || die "no $ctl (make build first)"
+command -v openssl >/dev/null || die "no openssl (make deps-bench)"
+[[ $rounds =~ ^[1-9][0-9]*$ && $size_mib =~ ^[1-9][0-9]*$ ]] || die "-r and -s take a count"
+((size_mib <= 1024)) || die "-s: at most 1024 (the store has 3 GiB of devices)"
+# Only a directory this script made (or nothing) is removed.
+[[ ! -e $work || -d $work/store || -z $(ls -A "$work") ]] || die "$work holds something else"
 mkdir -p "$work"
+
+# The block device under WORKDIR (a partition's stat file, or the whole disk's; a
+# device-mapper name resolved to its dm-N node).
+src=$(df --output=source "$work" | tail -n 1)
+dev=$(basename "$(readlink -f "$src")")
+stat_file=/sys/class/block/$dev/stat
+[ -r "$stat_file" ] || die "no $stat_file for $src"
+sectors_written() { awk '{print $7}' "$stat_file"; }
+
+rm -rf "${work:?}"/*
 store=$work/store
 file=$work/content.bin
 head -c $((size_mib << 20)) /dev/urandom >"$file"
 "$ctl" -d "$store" format --dev-size 512m >/dev/null
 "$ctl" -d "$store" put "$file" >/dev/null
-
-# The block device under WORKDIR (a partition's stat file, or the whole disk's).
-dev=$(basename "$(df --output=source "$work" | tail -n 1)")
-stat_file=/sys/class/block/$dev/stat
-[ -r "$stat_file" ] || { echo "compare-reput.sh: no $stat_file" >&2; exit 1; }
-sectors_written() { awk '{print $7}' "$stat_file"; }
 
 results=$work/results.tsv
 : >"$results"
@@ -65,7 +74,7 @@ run()
 	sync
 	s0=$(sectors_written)
 	t0=$(date +%s%N)
-	"$@" >/dev/null
+	"$@" >"$work/run.out"
 	t1=$(date +%s%N)
 	sync
 	s1=$(sectors_written)
@@ -80,15 +89,14 @@ stored_b() { run stored put-file "$ctl" -d "$store" put "$file"; }
 # A new file per run, made before the clock starts; its object removed afterwards.
 new_content()
 {
-	local tool=$1 new=$work/new.bin hash
+	local tool=$1 new=$work/new.bin
 	head -c $((size_mib << 20)) /dev/urandom >"$new"
 	if [ "$tool" = one-pass ]; then
 		run new one-pass "$ctl" -d "$store" put --no-hash-first "$new"
 	else
 		run new put-file "$ctl" -d "$store" put "$new"
 	fi
-	hash=$("$ctl" -d "$store" put "$new" | cut -d' ' -f1)
-	"$ctl" -d "$store" rm "$hash" "$hash" >/dev/null
+	"$ctl" -d "$store" rm "$(cut -d' ' -f1 "$work/run.out")" >/dev/null
 	rm -f "$new"
 }
 

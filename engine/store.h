@@ -221,15 +221,16 @@ ZH_MUST_CHECK int zh_store_put(struct zh_store *store, const void *data, size_t 
 			       uint8_t hash[ZH_CODEC_HASH_BYTES]);
 
 /**
- * The content hash a put of the bytes added would return, computed in the caller's thread
- * without the reactors: a client hashes what it holds, asks zh_store_ref() and sends only what
- * the store lacks. Holds one chunk of the store's chunk size (allocated by create); the bytes
- * may come in pieces of any length.
- * \return (create) 0 or -ENOMEM.
+ * The content hash a put of the bytes added would return: a client hashes what it holds, asks
+ * zh_store_ref() and sends only what the store lacks. The bytes may come in pieces of any
+ * length; each add hands its whole chunks to the store's reactors (their codecs hash them, as
+ * a put's encode does, taking reactor time from other work) and returns once they are hashed.
+ * One hasher per thread, used for object after object, destroyed before the store closes;
+ * create allocates one chunk's buffer.
+ * \return (create) 0, -ENOMEM.
  */
 struct zh_store_hasher;
-ZH_MUST_CHECK int zh_store_hasher_create(const struct zh_store *store,
-					 struct zh_store_hasher **out);
+ZH_MUST_CHECK int zh_store_hasher_create(struct zh_store *store, struct zh_store_hasher **out);
 void zh_store_hasher_add(struct zh_store_hasher *hasher, const void *data, size_t len);
 /** The hash of what was added since create or the last final; then ready for the next. */
 void zh_store_hasher_final(struct zh_store_hasher *hasher, uint8_t hash[ZH_CODEC_HASH_BYTES]);
@@ -238,10 +239,13 @@ void zh_store_hasher_destroy(struct zh_store_hasher *hasher);
 /**
  * One more reference to stored content, named by its hash, without its bytes: what a put of
  * that content does when it finds it stored (the object and its metadata stay as they are;
- * each delete drops one reference). It costs one index commit, where a put of the same bytes
- * would first encode and write every chunk. Naming a hash proves nothing about holding its
- * bytes: a front end must not let a client take references to content it may not read.
- * \return 0; -ENOENT (not stored: put it); -EROFS; -EIO (the store refuses changes).
+ * each delete drops one reference; a count at its limit, UINT32_MAX, stays there, as for a
+ * put). It costs one index commit, where a put of the same bytes would first encode and write
+ * every chunk. Naming a hash proves nothing about holding its bytes: a front end must not let
+ * a client take references to content it may not read.
+ * \return 0; -ENOENT (not stored: put it); -EUCLEAN (its record is damaged); -EROFS; -EIO
+ *         (the store refuses changes; when its commit failed, the reference may surface after
+ *         a restart, as a put's object may); or another -errno from the index.
  */
 ZH_MUST_CHECK int zh_store_ref(struct zh_store *store, const uint8_t hash[ZH_CODEC_HASH_BYTES]);
 

@@ -101,11 +101,13 @@ void zh_nvme_dev_drop_fixed_bufs(struct zh_nvme_dev *dev);
  *   short  one block less than asked is transferred (a short read or write, reported as such)
  *   torn   a write puts only its first half on the device but reports all of it done
  *   delay  the request starts delay_ns after it is submitted
- * `limit`, when not 0, stops injecting after that many faults in all (the next N requests
- * fail, or are delayed, and then none); `injected` counts the faults applied so far, so a test
- * can wait until the requests it meant to catch were caught. `vanished` fails every request
- * with -ENODEV from the moment it is set (a device pulled out mid-run); it and `injected` may
- * be read or set from any thread. The rest is set before the engine starts.
+ * `limit`, when not 0, stops injecting after that many faults in all (at 1000000 ppm: the
+ * next N requests fail, or are delayed, and then none); `injected` counts the faults drawn so
+ * far, each as its request is queued, so a test can wait until the requests it meant to catch
+ * were caught. Nothing resets it: attach fresh settings to start counting again. `vanished`
+ * (not counted) fails every request with -ENODEV from the moment it is set (a device pulled
+ * out mid-run); it and `injected` may be read or set from any thread. The rest is set before
+ * the engine starts.
  */
 struct zh_nvme_faults {
 	uint32_t eio_ppm;

@@ -41,7 +41,8 @@ struct ctl {
 	struct zh_store_scrub_opts scrub;
 	const char *key_path; /* --key-file */
 	struct zh_codec_key key;
-	bool no_hash_first; /* put: stream every file, as stdin */
+	bool no_hash_first;		/* put: stream every file, as stdin */
+	struct zh_store_hasher *hasher; /* put: made at the first file hashed, for them all */
 };
 
 static void usage(FILE *f)
@@ -363,24 +364,30 @@ static int put_stream(struct ctl *c, struct zh_store *s, int fd, const char *nam
  * for any put of stored content). \return 0 (referenced), -ENOENT (not stored: the file is
  * back at its start for the put), or -errno.
  */
-static int put_by_ref(struct zh_store *s, int fd, uint8_t hash[ZH_CODEC_HASH_BYTES])
+static int put_by_ref(struct ctl *c, struct zh_store *s, int fd, uint64_t total,
+		      uint8_t hash[ZH_CODEC_HASH_BYTES])
 {
-	struct zh_store_hasher *h = NULL;
 	uint8_t *buf = malloc(IO_CHUNK);
-	int rc = buf != NULL ? zh_store_hasher_create(s, &h) : -ENOMEM;
+	uint64_t done = 0, start = zh_clock_ns();
+	int rc = buf != NULL ? 0 : -ENOMEM;
 	ssize_t n = 0;
 
-	while (rc == 0 && (n = read(fd, buf, IO_CHUNK)) > 0)
-		zh_store_hasher_add(h, buf, (size_t)n);
+	if (rc == 0 && c->hasher == NULL)
+		rc = zh_store_hasher_create(s, &c->hasher);
+	while (rc == 0 && (n = read(fd, buf, IO_CHUNK)) > 0) {
+		zh_store_hasher_add(c->hasher, buf, (size_t)n);
+		done += (uint64_t)n;
+		if (total > 64 << 20)
+			progress_bytes(c, "hashing", done, total, start);
+	}
 	if (rc == 0 && n < 0)
 		rc = -errno;
 	if (rc == 0) {
-		zh_store_hasher_final(h, hash);
+		zh_store_hasher_final(c->hasher, hash);
 		rc = zh_store_ref(s, hash);
 	}
 	if (rc == -ENOENT && lseek(fd, 0, SEEK_SET) != 0)
 		rc = -errno;
-	zh_store_hasher_destroy(h);
 	free(buf);
 	return rc;
 }
@@ -400,7 +407,7 @@ static int put_one(struct ctl *c, struct zh_store *s, const char *name,
 	if (fd < 0)
 		return -errno;
 	if (!stdin_ && !c->no_hash_first && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		rc = put_by_ref(s, fd, hash);
+		rc = put_by_ref(c, s, fd, (uint64_t)st.st_size, hash);
 	*referenced = rc == 0;
 	if (rc == -ENOENT) {
 		end = lseek(fd, 0, SEEK_END);
@@ -444,6 +451,8 @@ static int cmd_put(struct ctl *c, struct zh_store *s, int argc, char **argv)
 			printf("%s  %s\n", hex, argv[i]);
 		}
 	}
+	zh_store_hasher_destroy(c->hasher);
+	c->hasher = NULL;
 	return status;
 }
 

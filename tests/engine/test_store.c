@@ -280,13 +280,13 @@ Test(engine_store, dedup_and_delete_free_space)
 
 /*
  * The hasher gives the hash a put returns, for every size a put treats apart (empty, inline,
- * one chunk, its tail, several), whatever pieces the bytes come in, and one hasher serves one
- * object after another.
+ * one chunk, its tail, several, more in one piece than the hasher hands out at once), whatever
+ * pieces the bytes come in, and one hasher serves one object after another.
  */
 Test(engine_store, the_hasher_gives_the_hash_a_put_returns)
 {
-	static const size_t sizes[] = {0,   1,	     16384,   16385,	    MIB - 1,
-				       MIB, MIB + 1, 2 * MIB, 3 * MIB + 777};
+	static const size_t sizes[] = {0,   1,	     16384,   16385,	     MIB - 1,
+				       MIB, MIB + 1, 2 * MIB, 3 * MIB + 777, 20 * MIB + 5};
 	struct zh_store *s = fresh_store();
 	struct zh_store_hasher *h;
 

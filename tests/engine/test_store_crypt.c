@@ -127,6 +127,7 @@ Test(engine_store_crypt, same_names_dedup_and_ranges)
 	uint8_t h_plain[2][ZH_CODEC_HASH_BYTES], h1[ZH_CODEC_HASH_BYTES], h2[ZH_CODEC_HASH_BYTES];
 	size_t sizes[2] = {INLINE_BYTES, CHUNKED_BYTES};
 	struct zh_object_info info;
+	struct zh_store_hasher *hasher;
 	struct zh_store *s = open_with(NULL, true);
 
 	for (int i = 0; i < 2; i++)
@@ -134,6 +135,7 @@ Test(engine_store_crypt, same_names_dedup_and_ranges)
 	zh_store_close(s);
 	zt_rm_rf(dir);
 	s = open_with(&key_a, true);
+	cr_assert_eq(zh_store_hasher_create(s, &hasher), 0);
 	for (int i = 0; i < 2; i++) {
 		struct zt_expect e = {.want = data + sizes[i] / 3, .len = sizes[i] / 3};
 
@@ -142,6 +144,9 @@ Test(engine_store_crypt, same_names_dedup_and_ranges)
 		/* A name is the hash of the content, encrypted or not (what the docs warn of). */
 		cr_assert_arr_eq(h1, h_plain[i], sizeof(h1));
 		cr_assert_arr_eq(h1, h2, sizeof(h1));
+		zh_store_hasher_add(hasher, data, sizes[i]);
+		zh_store_hasher_final(hasher, h2);
+		cr_assert_arr_eq(h1, h2, sizeof(h1), "the hasher's name for it");
 		cr_assert_eq(zh_store_stat(s, h1, &info), 0);
 		cr_assert_eq(info.refcount, 2);
 		cr_assert(info.encrypted);
@@ -151,6 +156,7 @@ Test(engine_store_crypt, same_names_dedup_and_ranges)
 		cr_assert_eq(zh_store_delete(s, h1), 0);
 		cr_assert_eq(zt_get_cmp(s, h1, data, sizes[i]), 0);
 	}
+	zh_store_hasher_destroy(hasher);
 	zt_expect_clean(s);
 	zh_store_close(s);
 	free(data);
