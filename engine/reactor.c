@@ -1180,6 +1180,15 @@ static enum reactor_fault fault_draw(struct zh_reactor *r, const struct zh_nvme_
 	return fault_hit(r, f->delay_ppm) ? FAULT_DELAY : FAULT_NONE;
 }
 
+static void fault_count_write(struct zh_nvme_faults *f, const struct zh_nvme_req *req)
+{
+	if (req->op != ZH_NVME_OP_WRITE)
+		return;
+	atomic_fetch_add_explicit(&f->writes, 1, memory_order_relaxed);
+	if ((req->flags & (ZH_NVME_IO_FUA | ZH_NVME_IO_SYNC)) == 0)
+		atomic_fetch_add_explicit(&f->writes_volatile, 1, memory_order_relaxed);
+}
+
 /* Count one more fault injected, unless the faults' limit is reached (any reactor may draw). */
 static bool fault_take(struct zh_nvme_faults *f)
 {
@@ -1252,6 +1261,7 @@ static int reactor_queue(struct zh_reactor *r, unsigned dev, const struct zh_nvm
 			return -ENODEV;
 		if (io_uring_sq_space_left(&r->ring) < 2)
 			return -EAGAIN;
+		fault_count_write(faults, req);
 		faulted = *req;
 		req = &faulted;
 		io->fault_res = fault_apply(r, faults, &faulted,

@@ -949,6 +949,62 @@ Test(engine_store_repair, a_chunk_put_over_three_devices_moves_a_data_shard_too)
 	free(p);
 }
 
+static uint64_t writes_sum(struct zh_nvme_faults *const faults[6], bool volatile_only)
+{
+	uint64_t sum = 0;
+
+	for (unsigned d = 0; d < 6; d++)
+		sum +=
+		    atomic_load(volatile_only ? &faults[d]->writes_volatile : &faults[d]->writes);
+	return sum;
+}
+
+/*
+ * What a power cut may take is what sits in a drive's write cache: writes made without FUA and
+ * not flushed since. The store flushes nothing after the fact: every shard it writes, for a
+ * put, a rewrite in place or a move, is durable when it completes (FUA), before any record
+ * points at it. Counted on every device through each kind of write, none may be volatile.
+ */
+Test(engine_store_repair, every_shard_write_is_durable_when_it_completes)
+{
+	static struct zh_nvme_faults counted[6];
+	struct zh_nvme_faults *faults[6];
+	uint8_t *p = zt_random(3 * ZT_MIB, 83), hash[ZH_CODEC_HASH_BYTES];
+	uint64_t after_puts, after_rewrite;
+	struct zh_store_opts o;
+	struct zh_store *s;
+
+	for (unsigned d = 0; d < 6; d++)
+		faults[d] = &counted[d];
+	zt_store_opts(&o, dir);
+	o.repair_rate_bytes = UINT64_MAX;
+	o.dev_faults = faults;
+	s = zt_format_open(&o);
+	cr_assert_eq(zh_store_put(s, p, 3 * ZT_MIB, NULL, hash), 0);
+	zh_store_close(s);
+	after_puts = writes_sum(faults, false);
+	cr_assert_gt(after_puts, 0);
+
+	rot("dev1.img", 0x3c);
+	s = zt_open(&o);
+	cr_assert_gt(scrub(s, true).shards_repaired, 0);
+	zh_store_close(s);
+	after_rewrite = writes_sum(faults, false);
+	cr_assert_gt(after_rewrite, after_puts, "the rewrites were counted");
+
+	devs_away(5, true);
+	s = zt_open(&o);
+	cr_assert_eq(zh_store_put(s, p, ZT_MIB, NULL, hash), 0);
+	zh_store_close(s);
+	devs_away(5, false);
+	s = zt_open(&o);
+	cr_assert_eq(scrub(s, true).chunks_respread, 1);
+	zh_store_close(s);
+	cr_assert_gt(writes_sum(faults, false), after_rewrite, "the moves were counted");
+	cr_assert_eq(writes_sum(faults, true), 0, "writes a power cut could take");
+	free(p);
+}
+
 #define RACE_DELAY_NS 4000000000ull /* time for scrub and a put under ASan on a busy CI */
 
 struct raced_get {
