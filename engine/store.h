@@ -224,9 +224,11 @@ ZH_MUST_CHECK int zh_store_put(struct zh_store *store, const void *data, size_t 
  * The content hash a put of the bytes added would return: a client hashes what it holds, asks
  * zh_store_ref() and sends only what the store lacks. The bytes may come in pieces of any
  * length; each add hands its whole chunks to the store's reactors (their codecs hash them, as
- * a put's encode does, taking reactor time from other work) and returns once they are hashed.
- * One hasher per thread, used for object after object, destroyed before the store closes;
- * create allocates one chunk's buffer.
+ * a put's encode does, taking reactor time from other work) and returns without waiting for
+ * them: an add's bytes must stay as they are until the next add, final or destroy returns
+ * (read into two buffers in turn, and the reading overlaps the hashing). One hasher per
+ * thread, never a reactor's (an add waits on them), used for object after object, destroyed
+ * before the store closes; create allocates two chunks' buffers.
  * \return (create) 0, -ENOMEM.
  */
 struct zh_store_hasher;

@@ -4,10 +4,12 @@
  * hashes of the store's chunks, then the tree over them; docs/format.md). A client hashes
  * first and takes a reference by hash (zh_store_ref) instead of sending what the store holds.
  *
- * The leaf hashes run on the reactors, each in its codec's multi-buffer lanes, as a put's do:
- * a call hands every whole chunk it can to the reactors in turn and waits for them, then adds
- * the leaves to the tree in order. A chunk's bytes are the caller's (borrowed: the call does
- * not return before they are hashed) or, for a chunk that spans calls, the hasher's buffer.
+ * The leaf hashes run on the reactors, each in its codec's multi-buffer lanes, as a put's do.
+ * An add hands the reactors every whole chunk it can, in turn, then waits for the chunks the
+ * add before it handed out and adds their leaves to the tree in order: so the caller reads
+ * its next piece while the reactors hash this one. A chunk's bytes are the caller's (borrowed
+ * until the next add returns) or, for a chunk that spans adds, one of the hasher's two
+ * buffers (one may still be hashing while the other fills).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,30 +17,37 @@
 
 #include "engine/store_internal.h"
 
-#define HASH_BATCH 16 /* chunks handed out per wait */
+#define HASH_BATCH 16 /* chunks handed out per batch; two batches in flight at most */
 
 struct hash_job {
 	struct zh_store_hasher *hasher;
+	struct hash_batch *batch;
 	const uint8_t *data;
 	uint32_t len;
 	uint8_t leaf[ZH_CODEC_HASH_BYTES];
+};
+
+struct hash_batch {
+	unsigned jobs;
+	_Atomic uint32_t left; /* jobs not hashed yet */
+	struct hash_job job[HASH_BATCH];
 };
 
 struct zh_store_hasher {
 	struct zh_store *store;
 	struct zh_codec_tree *tree;
 	uint32_t chunk_bytes;
-	uint32_t filled; /* bytes of a chunk that spans calls, in chunk[] */
-	unsigned jobs;	 /* handed out since the last wait */
+	uint32_t filled; /* bytes of a chunk that spans adds, in spanning[span] */
+	unsigned span;	 /* which buffer fills */
+	unsigned cur;	 /* batch[cur] takes new chunks; batch[cur ^ 1] was handed out before */
 	unsigned next_reactor;
-	_Atomic uint32_t jobs_left;
-	struct hash_job job[HASH_BATCH];
-	uint8_t chunk[];
+	struct hash_batch batch[2];
+	uint8_t *spanning[2];
 };
 
 int zh_store_hasher_create(struct zh_store *s, struct zh_store_hasher **out)
 {
-	struct zh_store_hasher *h = calloc(1, sizeof(*h) + s->rec.chunk_bytes);
+	struct zh_store_hasher *h = calloc(1, sizeof(*h) + 2 * (size_t)s->rec.chunk_bytes);
 
 	if (h == NULL)
 		return -ENOMEM;
@@ -48,6 +57,8 @@ int zh_store_hasher_create(struct zh_store *s, struct zh_store_hasher **out)
 	}
 	h->store = s;
 	h->chunk_bytes = s->rec.chunk_bytes;
+	h->spanning[0] = (uint8_t *)(h + 1);
+	h->spanning[1] = h->spanning[0] + h->chunk_bytes;
 	zh_codec_tree_reset(h->tree, h->chunk_bytes);
 	*out = h;
 	return 0;
@@ -57,34 +68,45 @@ int zh_store_hasher_create(struct zh_store *s, struct zh_store_hasher **out)
 static void hash_job_msg(struct zh_reactor *r, void *arg)
 {
 	struct hash_job *j = arg;
-	struct zh_store_hasher *h = j->hasher;
+	struct hash_batch *b = j->batch;
 
-	zh_codec_leaf_hash(h->store->core[zh_reactor_id(r)].codec, j->data, j->len, j->leaf);
-	if (atomic_fetch_sub_explicit(&h->jobs_left, 1, memory_order_acq_rel) == 1)
-		zh__futex_wake(&h->jobs_left);
+	zh_codec_leaf_hash(j->hasher->store->core[zh_reactor_id(r)].codec, j->data, j->len,
+			   j->leaf);
+	if (atomic_fetch_sub_explicit(&b->left, 1, memory_order_acq_rel) == 1)
+		zh__futex_wake(&b->left);
 }
 
-/* Wait for the chunks handed out, and add their leaves to the tree in order. */
-static void jobs_finish(struct zh_store_hasher *h)
+/* Wait for batch \p b's chunks, and add their leaves to the tree in order. */
+static void batch_finish(struct zh_store_hasher *h, struct hash_batch *b)
 {
 	uint32_t left;
 
-	while ((left = atomic_load_explicit(&h->jobs_left, memory_order_acquire)) != 0)
-		zh__futex_wait(&h->jobs_left, left);
-	for (unsigned i = 0; i < h->jobs; i++)
-		zh_codec_tree_add(h->tree, h->job[i].leaf, h->job[i].len);
-	h->jobs = 0;
+	while ((left = atomic_load_explicit(&b->left, memory_order_acquire)) != 0)
+		zh__futex_wait(&b->left, left);
+	for (unsigned i = 0; i < b->jobs; i++)
+		zh_codec_tree_add(h->tree, b->job[i].leaf, b->job[i].len);
+	b->jobs = 0;
+}
+
+/* The batch handed out before is done; the current one becomes it. */
+static void batches_turn(struct zh_store_hasher *h)
+{
+	batch_finish(h, &h->batch[h->cur ^ 1]);
+	h->cur ^= 1;
 }
 
 static void job_start(struct zh_store_hasher *h, const uint8_t *data, uint32_t len)
 {
+	struct hash_batch *b = &h->batch[h->cur];
 	struct hash_job *j;
 
-	if (h->jobs == HASH_BATCH)
-		jobs_finish(h);
-	j = &h->job[h->jobs++];
-	*j = (struct hash_job){.hasher = h, .data = data, .len = len};
-	atomic_fetch_add_explicit(&h->jobs_left, 1, memory_order_relaxed);
+	if (b->jobs == HASH_BATCH) {
+		batches_turn(h);
+		b = &h->batch[h->cur];
+	}
+	j = &b->job[b->jobs++];
+	*j = (struct hash_job){.hasher = h, .batch = b, .data = data, .len = len};
+	atomic_fetch_add_explicit(&b->left, 1, memory_order_relaxed);
 	zh__post_control(h->store, h->next_reactor, hash_job_msg, j);
 	h->next_reactor = (h->next_reactor + 1) % h->store->reactor_count;
 }
@@ -97,29 +119,32 @@ void zh_store_hasher_add(struct zh_store_hasher *h, const void *data, size_t len
 	if (h->filled > 0) {
 		n = h->chunk_bytes - h->filled;
 		n = len < n ? (uint32_t)len : n;
-		memcpy(h->chunk + h->filled, p, n);
+		memcpy(h->spanning[h->span] + h->filled, p, n);
 		h->filled += n;
 		p += n;
 		len -= n;
-		if (h->filled < h->chunk_bytes)
-			return;
-		job_start(h, h->chunk, h->chunk_bytes);
+		if (h->filled == h->chunk_bytes) {
+			job_start(h, h->spanning[h->span], h->chunk_bytes);
+			h->span ^= 1;
+			h->filled = 0;
+		}
 	}
 	for (; len >= h->chunk_bytes; p += h->chunk_bytes, len -= h->chunk_bytes)
 		job_start(h, p, h->chunk_bytes);
-	jobs_finish(h); /* before chunk[] is refilled and the caller's bytes are theirs again */
-	memcpy(h->chunk, p, len);
-	h->filled = (uint32_t)len;
+	/* The caller's bytes of the add before are theirs again, and the buffer to fill free. */
+	batches_turn(h);
+	memcpy(h->spanning[h->span] + h->filled, p, len);
+	h->filled += (uint32_t)len;
 }
 
 void zh_store_hasher_final(struct zh_store_hasher *h, uint8_t hash[ZH_CODEC_HASH_BYTES])
 {
 	/* A put's last chunk is its tail; an inline object is one such chunk; the empty object
 	 * has none. */
-	if (h->filled > 0) {
-		job_start(h, h->chunk, h->filled);
-		jobs_finish(h);
-	}
+	if (h->filled > 0)
+		job_start(h, h->spanning[h->span], h->filled);
+	batches_turn(h);
+	batches_turn(h);
 	zh_codec_tree_final(h->tree, hash);
 	h->filled = 0;
 	zh_codec_tree_reset(h->tree, h->chunk_bytes);
@@ -129,6 +154,8 @@ void zh_store_hasher_destroy(struct zh_store_hasher *h)
 {
 	if (h == NULL)
 		return;
+	batches_turn(h);
+	batches_turn(h);
 	zh_codec_tree_destroy(h->tree);
 	free(h);
 }

@@ -367,25 +367,28 @@ static int put_stream(struct ctl *c, struct zh_store *s, int fd, const char *nam
 static int put_by_ref(struct ctl *c, struct zh_store *s, int fd, uint64_t total,
 		      uint8_t hash[ZH_CODEC_HASH_BYTES])
 {
-	uint8_t *buf = malloc(IO_CHUNK);
+	/* Two buffers: one is read into while the reactors hash the other (zh_store_hasher_add). */
+	uint8_t *buf = malloc(2 * (size_t)IO_CHUNK);
 	uint64_t done = 0, start = zh_clock_ns();
 	int rc = buf != NULL ? 0 : -ENOMEM;
+	unsigned turn = 0;
 	ssize_t n = 0;
 
 	if (rc == 0 && c->hasher == NULL)
 		rc = zh_store_hasher_create(s, &c->hasher);
-	while (rc == 0 && (n = read(fd, buf, IO_CHUNK)) > 0) {
-		zh_store_hasher_add(c->hasher, buf, (size_t)n);
+	while (rc == 0 && (n = read(fd, buf + turn * (size_t)IO_CHUNK, IO_CHUNK)) > 0) {
+		zh_store_hasher_add(c->hasher, buf + turn * (size_t)IO_CHUNK, (size_t)n);
+		turn ^= 1;
 		done += (uint64_t)n;
 		if (total > 64 << 20)
 			progress_bytes(c, "hashing", done, total, start);
 	}
 	if (rc == 0 && n < 0)
 		rc = -errno;
-	if (rc == 0) {
-		zh_store_hasher_final(c->hasher, hash);
+	if (c->hasher != NULL)
+		zh_store_hasher_final(c->hasher, hash); /* also waits for buf to be let go */
+	if (rc == 0)
 		rc = zh_store_ref(s, hash);
-	}
 	if (rc == -ENOENT && lseek(fd, 0, SEEK_SET) != 0)
 		rc = -errno;
 	free(buf);

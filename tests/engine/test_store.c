@@ -281,8 +281,35 @@ Test(engine_store, dedup_and_delete_free_space)
 /*
  * The hasher gives the hash a put returns, for every size a put treats apart (empty, inline,
  * one chunk, its tail, several, more in one piece than the hasher hands out at once), whatever
- * pieces the bytes come in, and one hasher serves one object after another.
+ * pieces the bytes come in (and in buffers reused as soon as an add allows), and one hasher
+ * serves one object after another.
  */
+#define TURN_PIECE (3 * MIB + 1) /* whole chunks borrowed, and one spanning into the next */
+
+/*
+ * Feed \p p to the hasher as a reader with two buffers would: each piece copied into one
+ * buffer in turn, and the other buffer scribbled over as soon as the add returns, which an add
+ * allows for the bytes of the add before it. A hasher that still read them hashes garbage.
+ */
+static void hash_in_turns(struct zh_store_hasher *h, const uint8_t *p, size_t len,
+			  uint8_t hash[ZH_CODEC_HASH_BYTES])
+{
+	uint8_t *buf[2] = {malloc(TURN_PIECE), malloc(TURN_PIECE)};
+	unsigned turn = 0;
+
+	cr_assert(buf[0] != NULL && buf[1] != NULL);
+	for (size_t at = 0; at < len; at += TURN_PIECE, turn ^= 1) {
+		size_t n = len - at < TURN_PIECE ? len - at : TURN_PIECE;
+
+		memcpy(buf[turn], p + at, n);
+		zh_store_hasher_add(h, buf[turn], n);
+		memset(buf[turn ^ 1], 0xee, TURN_PIECE);
+	}
+	zh_store_hasher_final(h, hash);
+	free(buf[0]);
+	free(buf[1]);
+}
+
 Test(engine_store, the_hasher_gives_the_hash_a_put_returns)
 {
 	static const size_t sizes[] = {0,   1,	     16384,   16385,	     MIB - 1,
@@ -303,6 +330,9 @@ Test(engine_store, the_hasher_gives_the_hash_a_put_returns)
 		zh_store_hasher_add(h, p, sizes[i]);
 		zh_store_hasher_final(h, hashed);
 		cr_assert_eq(memcmp(put, hashed, sizeof(put)), 0, "size %zu in one piece",
+			     sizes[i]);
+		hash_in_turns(h, p, sizes[i], hashed);
+		cr_assert_eq(memcmp(put, hashed, sizeof(put)), 0, "size %zu in two buffers",
 			     sizes[i]);
 		free(p);
 	}
