@@ -133,7 +133,8 @@ void zh_store_hasher_add(struct zh_store_hasher *h, const void *data, size_t len
 		job_start(h, p, h->chunk_bytes);
 	/* The caller's bytes of the add before are theirs again, and the buffer to fill free. */
 	batches_turn(h);
-	memcpy(h->spanning[h->span] + h->filled, p, len);
+	if (len > 0)
+		memcpy(h->spanning[h->span] + h->filled, p, len);
 	h->filled += (uint32_t)len;
 }
 
@@ -156,6 +157,8 @@ void zh_store_hasher_destroy(struct zh_store_hasher *h)
 		return;
 	batches_turn(h);
 	batches_turn(h);
+	/* A reactor wakes the batch's counter after its last job: let it before h goes. */
+	zh__reactors_drain(h->store);
 	zh_codec_tree_destroy(h->tree);
 	free(h);
 }

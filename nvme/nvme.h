@@ -118,7 +118,8 @@ struct zh_nvme_faults {
 	uint32_t limit;
 	_Atomic uint32_t injected;
 	/* Writes queued, and those that asked for neither FUA nor SYNC: until a flush, a power
-	 * cut may take those from the drive's write cache. Counted with or without faults. */
+	 * cut may take those from the drive's write cache. Counted with or without faults, as
+	 * each is queued (one the device layer then refuses is counted too). */
 	_Atomic uint64_t writes, writes_volatile;
 	_Atomic bool vanished;
 	struct __kernel_timespec delay_ts; /* internal: delay_ns for the kernel, set on attach */

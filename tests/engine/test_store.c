@@ -284,7 +284,7 @@ Test(engine_store, dedup_and_delete_free_space)
  * pieces the bytes come in (and in buffers reused as soon as an add allows), and one hasher
  * serves one object after another.
  */
-#define TURN_PIECE (3 * MIB + 1) /* whole chunks borrowed, and one spanning into the next */
+#define TURN_PIECE (5 * MIB / 2 + 1) /* whole chunks borrowed, and half a chunk spanning */
 
 /*
  * Feed \p p to the hasher as a reader with two buffers would: each piece copied into one
