@@ -95,6 +95,13 @@ static void batches_turn(struct zh_store_hasher *h)
 	h->cur ^= 1;
 }
 
+/* Wait for every chunk handed out, their leaves added to the tree in order. */
+static void batches_finish(struct zh_store_hasher *h)
+{
+	batches_turn(h);
+	batches_turn(h);
+}
+
 static void job_start(struct zh_store_hasher *h, const uint8_t *data, uint32_t len)
 {
 	struct hash_batch *b = &h->batch[h->cur];
@@ -144,8 +151,7 @@ void zh_store_hasher_final(struct zh_store_hasher *h, uint8_t hash[ZH_CODEC_HASH
 	 * has none. */
 	if (h->filled > 0)
 		job_start(h, h->spanning[h->span], h->filled);
-	batches_turn(h);
-	batches_turn(h);
+	batches_finish(h);
 	zh_codec_tree_final(h->tree, hash);
 	h->filled = 0;
 	zh_codec_tree_reset(h->tree, h->chunk_bytes);
@@ -155,8 +161,7 @@ void zh_store_hasher_destroy(struct zh_store_hasher *h)
 {
 	if (h == NULL)
 		return;
-	batches_turn(h);
-	batches_turn(h);
+	batches_finish(h);
 	/* A reactor wakes the batch's counter after its last job: let it before h goes. */
 	zh__reactors_drain(h->store);
 	zh_codec_tree_destroy(h->tree);

@@ -409,15 +409,14 @@ static int put_one(struct ctl *c, struct zh_store *s, const char *name,
 	*referenced = false;
 	if (fd < 0)
 		return -errno;
+	end = lseek(fd, 0, SEEK_END);
+	if (end > 0 && lseek(fd, 0, SEEK_SET) == 0)
+		total = (uint64_t)end;
 	if (!stdin_ && !c->no_hash_first && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
-		rc = put_by_ref(c, s, fd, (uint64_t)st.st_size, hash);
+		rc = put_by_ref(c, s, fd, total, hash);
 	*referenced = rc == 0;
-	if (rc == -ENOENT) {
-		end = lseek(fd, 0, SEEK_END);
-		if (end > 0 && lseek(fd, 0, SEEK_SET) == 0)
-			total = (uint64_t)end;
+	if (rc == -ENOENT)
 		rc = put_stream(c, s, fd, name, total, hash);
-	}
 	if (!stdin_)
 		close(fd);
 	return rc;

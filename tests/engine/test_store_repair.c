@@ -1022,14 +1022,6 @@ static void *raced_get_main(void *arg)
 	return NULL;
 }
 
-static double secs_since(const struct timespec *t0)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /*
  * A get that read a chunk's record before scrub moved a data shard off dev0 reads the old
  * extent after the move freed it and a new put took it. Its two reads on dev0 (data shards 0
@@ -1049,7 +1041,7 @@ Test(engine_store_repair, a_get_racing_a_data_shard_move_never_returns_another_c
 	struct raced_get g = {.hash = x_hash, .want = x};
 	struct zh_store_stats st;
 	struct zh_store_opts o;
-	struct timespec t0;
+	uint64_t t0;
 	bool in_time;
 	pthread_t t;
 
@@ -1061,7 +1053,7 @@ Test(engine_store_repair, a_get_racing_a_data_shard_move_never_returns_another_c
 	g.store = zt_open(&o);
 	cr_assert_eq(atomic_load(&dev0_held.injected), 0, "opening spent the limit");
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = zh_clock_ns();
 	cr_assert_eq(pthread_create(&t, NULL, raced_get_main, &g), 0);
 	for (unsigned i = 0; i < 10000 && atomic_load(&dev0_held.injected) < 2; i++)
 		usleep(1000);
@@ -1069,7 +1061,7 @@ Test(engine_store_repair, a_get_racing_a_data_shard_move_never_returns_another_c
 	cr_assert_eq(scrub(g.store, true).chunks_respread, 1);
 	cr_assert_eq(fsck_settled(g.store).devs_space_wrong, 0);
 	cr_assert_eq(zh_store_put(g.store, y, ZT_MIB, NULL, y_hash), 0);
-	in_time = secs_since(&t0) < (double)RACE_DELAY_NS / 1e9;
+	in_time = zh_clock_ns() - t0 < RACE_DELAY_NS;
 	pthread_join(t, NULL);
 
 	zh_store_stats_get(g.store, &st);
